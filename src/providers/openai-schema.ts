@@ -1,0 +1,216 @@
+/**
+ * The OpenAI Chat Completions wire format: the request body Headroom accepts (zod, validated at the
+ * server boundary) and the response / chunk shapes every adapter produces.
+ *
+ * Unknown fields are tolerated everywhere (clients send new parameters before we know them, and the
+ * OpenAI adapter forwards them); fields we know are checked for type, so that a wrong type is a 400
+ * that names the field instead of a confusing upstream error. `null` is accepted wherever OpenAI
+ * accepts it for an optional field (several clients send `"stop": null`, `"temperature": null`).
+ * Reference: https://platform.openai.com/docs/api-reference/chat/create
+ */
+import { z } from 'zod'
+
+const nullish = <T extends z.ZodType>(t: T) => t.nullish()
+
+export const TextPart = z.looseObject({ type: z.literal('text'), text: z.string() })
+export const ImagePart = z.looseObject({
+  type: z.literal('image_url'),
+  image_url: z.looseObject({
+    url: z.string().min(1),
+    detail: nullish(z.enum(['auto', 'low', 'high'])),
+  }),
+})
+export const AudioPart = z.looseObject({
+  type: z.literal('input_audio'),
+  input_audio: z.looseObject({ data: z.string(), format: z.string() }),
+})
+export const FilePart = z.looseObject({
+  type: z.literal('file'),
+  file: z.looseObject({
+    file_id: nullish(z.string()),
+    file_data: nullish(z.string()),
+    filename: nullish(z.string()),
+  }),
+})
+export const RefusalPart = z.looseObject({ type: z.literal('refusal'), refusal: z.string() })
+
+export const UserContentPart = z.discriminatedUnion('type', [TextPart, ImagePart, AudioPart, FilePart])
+export const AssistantContentPart = z.discriminatedUnion('type', [TextPart, RefusalPart])
+
+export const ToolCall = z.looseObject({
+  id: z.string(),
+  type: z.literal('function').default('function'),
+  function: z.looseObject({ name: z.string().min(1), arguments: z.string() }),
+})
+
+const SystemMessage = z.looseObject({
+  role: z.enum(['system', 'developer']),
+  content: z.union([z.string(), z.array(TextPart)]),
+  name: nullish(z.string()),
+})
+const UserMessage = z.looseObject({
+  role: z.literal('user'),
+  content: z.union([z.string(), z.array(UserContentPart)]),
+  name: nullish(z.string()),
+})
+const AssistantMessage = z.looseObject({
+  role: z.literal('assistant'),
+  content: nullish(z.union([z.string(), z.array(AssistantContentPart)])),
+  refusal: nullish(z.string()),
+  name: nullish(z.string()),
+  tool_calls: nullish(z.array(ToolCall)),
+})
+const ToolMessage = z.looseObject({
+  role: z.literal('tool'),
+  content: z.union([z.string(), z.array(TextPart)]),
+  tool_call_id: z.string(),
+})
+
+export const Message = z.discriminatedUnion('role', [SystemMessage, UserMessage, AssistantMessage, ToolMessage])
+
+export const FunctionDefinition = z.looseObject({
+  name: z.string().min(1).max(64),
+  description: nullish(z.string()),
+  parameters: nullish(z.record(z.string(), z.unknown())),
+  strict: nullish(z.boolean()),
+})
+export const Tool = z.looseObject({ type: z.literal('function'), function: FunctionDefinition })
+
+export const ToolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
+])
+
+export const ResponseFormat = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
+    type: z.literal('json_schema'),
+    json_schema: z.looseObject({
+      name: z.string().min(1),
+      description: nullish(z.string()),
+      schema: nullish(z.record(z.string(), z.unknown())),
+      strict: nullish(z.boolean()),
+    }),
+  }),
+])
+
+export const ChatRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(Message).min(1),
+  stream: nullish(z.boolean()),
+  stream_options: nullish(z.looseObject({ include_usage: nullish(z.boolean()) })),
+  temperature: nullish(z.number().min(0).max(2)),
+  top_p: nullish(z.number().min(0).max(1)),
+  max_tokens: nullish(z.number().int().min(1)),
+  max_completion_tokens: nullish(z.number().int().min(1)),
+  stop: nullish(z.union([z.string(), z.array(z.string()).max(16)])),
+  n: nullish(z.number().int().min(1).max(128)),
+  seed: nullish(z.number().int()),
+  user: nullish(z.string()),
+  tools: nullish(z.array(Tool)),
+  tool_choice: nullish(ToolChoice),
+  parallel_tool_calls: nullish(z.boolean()),
+  response_format: nullish(ResponseFormat),
+  frequency_penalty: nullish(z.number().min(-2).max(2)),
+  presence_penalty: nullish(z.number().min(-2).max(2)),
+  logprobs: nullish(z.boolean()),
+  top_logprobs: nullish(z.number().int().min(0).max(20)),
+  metadata: nullish(z.record(z.string(), z.string())),
+  reasoning_effort: nullish(z.string()),
+})
+
+export type ChatRequest = z.infer<typeof ChatRequestSchema>
+export type ChatMessage = z.infer<typeof Message>
+export type UserContent = z.infer<typeof UserContentPart>
+export type ToolCallT = z.infer<typeof ToolCall>
+export type ToolDef = z.infer<typeof Tool>
+
+// ---------------------------------------------------------------------------------------------
+// What adapters produce. Plain interfaces: these are built by our code, never parsed from outside.
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call'
+
+export interface Usage {
+  prompt_tokens: number
+  completion_tokens: number
+  total_tokens: number
+  prompt_tokens_details?: { cached_tokens: number; audio_tokens?: number }
+  completion_tokens_details?: { reasoning_tokens: number; [k: string]: number }
+}
+
+export interface ChatCompletionMessage {
+  role: 'assistant'
+  content: string | null
+  refusal: string | null
+  tool_calls?: ToolCallT[]
+  [k: string]: unknown
+}
+
+export interface ChatCompletion {
+  id: string
+  object: 'chat.completion'
+  created: number
+  model: string
+  choices: Array<{
+    index: number
+    message: ChatCompletionMessage
+    finish_reason: FinishReason | null
+    logprobs: unknown
+  }>
+  usage?: Usage
+  system_fingerprint?: string | null
+  [k: string]: unknown
+}
+
+export interface ChunkToolCallDelta {
+  index: number
+  id?: string
+  type?: 'function'
+  function?: { name?: string; arguments?: string }
+}
+
+export interface ChunkDelta {
+  role?: 'assistant'
+  content?: string | null
+  refusal?: string | null
+  tool_calls?: ChunkToolCallDelta[]
+  [k: string]: unknown
+}
+
+export interface ChatChunk {
+  id: string
+  object: 'chat.completion.chunk'
+  created: number
+  model: string
+  choices: Array<{ index: number; delta: ChunkDelta; finish_reason: FinishReason | null; logprobs?: unknown }>
+  /** Present (non-null) only on the final usage chunk, whose `choices` is empty. */
+  usage?: Usage | null
+  system_fingerprint?: string | null
+  [k: string]: unknown
+}
+
+/** The OpenAI error body: all four keys always present. */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null }
+}
+
+/** Text of a message's content, whether a string or an array of text parts. */
+export function contentText(content: string | ReadonlyArray<{ type: string; text?: string }> | null | undefined): string {
+  if (content == null) return ''
+  if (typeof content === 'string') return content
+  let out = ''
+  for (const p of content) if (p.type === 'text' && typeof p.text === 'string') out += p.text
+  return out
+}
+
+/** The output token cap a request asks for: `max_completion_tokens` wins over the deprecated `max_tokens`. */
+export function maxOutputTokens(req: Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'>): number | undefined {
+  return req.max_completion_tokens ?? req.max_tokens ?? undefined
+}
+
+/** `stop` as an array (OpenAI accepts a string or an array). */
+export function stopSequences(stop: ChatRequest['stop']): string[] {
+  if (stop == null) return []
+  return typeof stop === 'string' ? [stop] : stop
+}

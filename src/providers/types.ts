@@ -1,0 +1,215 @@
+/**
+ * The seam between Headroom's core and its provider adapters. An adapter turns an OpenAI-shaped
+ * request into one upstream call and the upstream answer back into OpenAI shapes; it throws only
+ * `ProviderError`. Adapters import nothing from server, routing or spend.
+ */
+import type { ChatChunk, ChatCompletion, ChatRequest } from './openai-schema.ts'
+
+export type ProviderType = 'openai' | 'openai-compatible' | 'anthropic' | 'gemini'
+
+/** One upstream destination: provider instance × API key × model. */
+export interface Target {
+  /** `provider/model` as written in routes.yaml, e.g. `openai/gpt-4.1-mini`. */
+  readonly id: string
+  /** The provider instance name from routes.yaml (`openai`, `google`, `my-vllm`). */
+  readonly provider: string
+  readonly type: ProviderType
+  /** The model id sent upstream. */
+  readonly model: string
+  /** Stable, secret-free name of the key (`openai#1`): the only way keys appear in logs and tables. */
+  readonly keyAlias: string
+  /** The secret. Never logged, never echoed in errors or headers. */
+  readonly apiKey: string
+  /** Origin (+ optional path prefix) of the API, without a trailing slash, e.g. `https://api.openai.com/v1`. */
+  readonly baseUrl: string
+  /** Per-call timeout in ms (the SDKs' own timeouts are set from this). */
+  readonly timeoutMs: number
+  /** Extra headers sent upstream on every call (e.g. `OpenAI-Organization`). */
+  readonly headers?: Readonly<Record<string, string>>
+  /** Anthropic requires `max_tokens`; used when the client sent none. */
+  readonly defaultMaxTokens?: number
+}
+
+/** One rate-limit window as reported by a provider. `resetAt` is absolute (epoch ms). */
+export interface RateLimitWindow {
+  limit?: number
+  remaining?: number
+  resetAt?: number
+}
+
+/** A provider's rate-limit headers normalised to one shape. */
+export interface RateLimitSnapshot {
+  /** When the snapshot was taken (epoch ms). */
+  at: number
+  requests?: RateLimitWindow
+  /** Total tokens (OpenAI), or Anthropic's most restrictive token limit. */
+  tokens?: RateLimitWindow
+  inputTokens?: RateLimitWindow
+  outputTokens?: RateLimitWindow
+  /** From `retry-after` / `retry-after-ms` / Gemini `RetryInfo.retryDelay`, when present. */
+  retryAfterMs?: number
+}
+
+/** Usage as the provider reported it, normalised; richer than OpenAI's `usage` (cache writes). */
+export interface ProviderUsage {
+  /** All prompt tokens, cached and cache-written ones included (OpenAI's definition). */
+  promptTokens: number
+  /** Prompt tokens read from a cache (OpenAI `cached_tokens`, Anthropic `cache_read_input_tokens`, Gemini `cachedContentTokenCount`). */
+  cachedTokens: number
+  /** Prompt tokens written to a cache (Anthropic `cache_creation_input_tokens`); 0 elsewhere. */
+  cacheWriteTokens: number
+  /** All output tokens, reasoning included. */
+  completionTokens: number
+  reasoningTokens: number
+}
+
+/** Facts about the call that are complete only when the answer is (for streams: when it ends). */
+export interface UpstreamMeta {
+  usage: ProviderUsage | null
+  /** The model the provider says served the call, when it says. */
+  model: string | null
+  /** The upstream request id (`x-request-id`, `request-id`, Gemini `responseId`). */
+  requestId: string | null
+}
+
+export interface Upstream<T> {
+  body: T
+  limits: RateLimitSnapshot | null
+  latency: { ttftMs?: number }
+  meta: UpstreamMeta
+}
+
+export interface ProviderAdapter {
+  readonly type: ProviderType
+  /** Non-streaming call. */
+  complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<ChatCompletion>>
+  /**
+   * Streaming call. Resolves once the upstream has answered with a 2xx and its headers (so that
+   * HTTP-level errors reject here, as ProviderError); the iterable then yields OpenAI chunks. It ends
+   * with the finish chunk and, always, a usage chunk (`choices: []`) when usage is known; the server
+   * decides whether the client sees the usage chunk. A stream that breaks (cut, malformed, upstream
+   * error event) throws ProviderError from the iterator. Cancelling `signal` aborts the upstream call.
+   */
+  stream(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<AsyncIterable<ChatChunk>>>
+  /** Close pooled connections / cached clients. */
+  close?(): Promise<void>
+}
+
+/** What went wrong, in routing terms. Decides retries, cooldowns and breakers. */
+export type ProviderErrorKind =
+  | 'bad_request' // 400, 413, 422: the request's fault; never retried elsewhere with the same body
+  | 'auth' // 401, 403: this key is bad
+  | 'not_found' // 404: model unknown to this provider
+  | 'rate_limit' // 429
+  | 'quota' // 429 insufficient_quota / billing: don't retry this key
+  | 'overloaded' // Anthropic 529, Gemini/OpenAI 503
+  | 'server' // other 5xx
+  | 'timeout' // the call exceeded its time
+  | 'connection' // could not connect, reset
+  | 'stream' // the stream broke after it began: cut, malformed, error event
+  | 'cancelled' // the client went away
+
+/**
+ * The only error an adapter throws. `status` is what the client should see (529 → 503, Gemini's
+ * 400 API_KEY_INVALID → 401); `upstreamStatus` is what the provider sent.
+ */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError'
+  readonly provider: string
+  readonly status: number
+  readonly upstreamStatus: number | null
+  readonly kind: ProviderErrorKind
+  /** OpenAI error `type` (`invalid_request_error`, `rate_limit_error`, `server_error`, …). */
+  readonly type: string
+  readonly code: string | null
+  readonly param: string | null
+  readonly retryable: boolean
+  readonly retryAfterMs: number | null
+  /** Rate-limit headers that came with the error, if any. */
+  readonly limits: RateLimitSnapshot | null
+  /** The upstream error body, for logs; never sent to clients as is. */
+  readonly raw: unknown
+
+  constructor(init: {
+    provider: string
+    status: number
+    upstreamStatus?: number | null
+    kind: ProviderErrorKind
+    message: string
+    type?: string
+    code?: string | null
+    param?: string | null
+    retryable?: boolean
+    retryAfterMs?: number | null
+    limits?: RateLimitSnapshot | null
+    raw?: unknown
+  }) {
+    super(init.message)
+    this.provider = init.provider
+    this.status = init.status
+    this.upstreamStatus = init.upstreamStatus ?? null
+    this.kind = init.kind
+    this.type = init.type ?? defaultErrorType(init.status)
+    this.code = init.code ?? null
+    this.param = init.param ?? null
+    this.retryable = init.retryable ?? RETRYABLE_KINDS.has(init.kind)
+    this.retryAfterMs = init.retryAfterMs ?? null
+    this.limits = init.limits ?? null
+    this.raw = init.raw
+  }
+}
+
+const RETRYABLE_KINDS: ReadonlySet<ProviderErrorKind> = new Set([
+  'rate_limit',
+  'overloaded',
+  'server',
+  'timeout',
+  'connection',
+  'stream',
+])
+
+/** OpenAI's error `type` for a status. */
+export function defaultErrorType(status: number): string {
+  if (status === 401) return 'authentication_error'
+  if (status === 403) return 'permission_error'
+  if (status === 404) return 'not_found_error'
+  if (status === 429) return 'rate_limit_error'
+  if (status >= 500) return 'server_error'
+  return 'invalid_request_error'
+}
+
+/** The routing kind for an upstream HTTP status. */
+export function kindForStatus(status: number): ProviderErrorKind {
+  if (status === 401 || status === 403) return 'auth'
+  if (status === 404) return 'not_found'
+  if (status === 408) return 'timeout'
+  if (status === 429) return 'rate_limit'
+  if (status === 503 || status === 529) return 'overloaded'
+  if (status >= 500) return 'server'
+  return 'bad_request'
+}
+
+/** What the client sees for an upstream status: Anthropic's 529 and other non-standard 5xx become 503/502. */
+export function clientStatusFor(upstreamStatus: number): number {
+  if (upstreamStatus === 529) return 503
+  if (upstreamStatus >= 500 && upstreamStatus !== 500 && upstreamStatus !== 502 && upstreamStatus !== 503 && upstreamStatus !== 504) return 502
+  if (upstreamStatus < 400 || upstreamStatus > 599) return 502
+  return upstreamStatus
+}
+
+/** A header lookup that works for fetch `Headers` and for Node's header records alike. */
+export interface HeaderSource {
+  get(name: string): string | null
+}
+
+export function headerSource(h: Headers | Record<string, string | string[] | undefined>): HeaderSource {
+  if (typeof (h as Headers).get === 'function') return h as Headers
+  const rec = h as Record<string, string | string[] | undefined>
+  return {
+    get(name) {
+      const v = rec[name.toLowerCase()]
+      if (v === undefined) return null
+      return Array.isArray(v) ? v.join(', ') : v
+    },
+  }
+}
