@@ -70,6 +70,12 @@ export interface UpstreamMeta {
   model: string | null
   /** The upstream request id (`x-request-id`, `request-id`, Gemini `responseId`). */
   requestId: string | null
+  /**
+   * Parameters the provider could not honour exactly but that were safe to drop or approximate
+   * (e.g. `seed` on Anthropic). The server reports them in an `x-headroom-warning` header; anything
+   * that would change the answer's meaning is a 400 instead.
+   */
+  warnings: string[]
 }
 
 export interface Upstream<T> {
