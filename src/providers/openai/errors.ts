@@ -1,0 +1,91 @@
+/**
+ * OpenAI (and OpenAI-compatible) failures → ProviderError. The error body is
+ * `{"error":{"message","type","param","code"}}`; compatible servers (vLLM, Ollama, proxies) sometimes send
+ * `{"error":"text"}`, `{"message":…}` or plain text, so the parse is tolerant.
+ * https://platform.openai.com/docs/guides/error-codes
+ */
+import { HttpTimeoutError } from '../http.ts'
+import { clientStatusFor, kindForStatus, ProviderError, type HeaderSource, type ProviderErrorKind } from '../types.ts'
+import { parseOpenAIRateLimits } from './rate-limits.ts'
+
+interface ParsedError {
+  message: string
+  type?: string
+  code?: string
+  param?: string
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined
+}
+
+export function parseErrorBody(text: string): ParsedError | null {
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    const t = text.trim()
+    return t ? { message: t.slice(0, 500) } : null
+  }
+  if (Array.isArray(body)) body = body[0]
+  if (typeof body !== 'object' || body === null) return null
+  const rec = body as Record<string, unknown>
+  const e = rec['error']
+  if (typeof e === 'string') return { message: e }
+  const src = typeof e === 'object' && e !== null ? (e as Record<string, unknown>) : rec
+  const message = str(src['message']) ?? str(src['detail'])
+  if (!message) return null
+  const out: ParsedError = { message }
+  const type = str(src['type'])
+  const code = str(src['code'])
+  const param = str(src['param'])
+  if (type) out.type = type
+  if (code) out.code = code
+  if (param) out.param = param
+  return out
+}
+
+/** An upstream HTTP error response → ProviderError. */
+export function httpError(provider: string, status: number, headers: HeaderSource, bodyText: string, now: number): ProviderError {
+  const parsed = parseErrorBody(bodyText)
+  const limits = parseOpenAIRateLimits(headers, now)
+  let kind: ProviderErrorKind = kindForStatus(status)
+  // insufficient_quota is a 429 that waiting won't fix: https://platform.openai.com/docs/guides/error-codes
+  if (status === 429 && (parsed?.code === 'insufficient_quota' || parsed?.type === 'insufficient_quota')) kind = 'quota'
+  const message = parsed?.message ?? `${provider} answered HTTP ${status} with no error message`
+  return new ProviderError({
+    provider,
+    status: clientStatusFor(status),
+    upstreamStatus: status,
+    kind,
+    message,
+    type: parsed?.type,
+    code: parsed?.code ?? (status === 429 ? 'rate_limit_exceeded' : null),
+    param: parsed?.param ?? null,
+    retryAfterMs: limits?.retryAfterMs ?? null,
+    limits,
+    raw: bodyText.slice(0, 2000),
+  })
+}
+
+/** A failure below HTTP (refused, reset, timed out, aborted) → ProviderError. */
+export function transportError(provider: string, err: unknown, during: 'request' | 'stream' = 'request'): ProviderError {
+  if (err instanceof ProviderError) return err
+  const e = err as { name?: string; code?: string; message?: string }
+  if (e?.name === 'AbortError') {
+    return new ProviderError({ provider, status: 499, kind: 'cancelled', message: 'the request was cancelled', type: 'cancelled', code: 'cancelled' })
+  }
+  if (err instanceof HttpTimeoutError) {
+    return new ProviderError({ provider, status: 504, kind: 'timeout', message: `${provider} timed out: ${err.message}`, code: 'timeout' })
+  }
+  const detail = e?.code ? `${e.code}` : (e?.message ?? 'unknown error')
+  if (during === 'stream') {
+    return new ProviderError({ provider, status: 502, kind: 'stream', message: `${provider} stream broke: ${detail}`, code: 'stream_error' })
+  }
+  return new ProviderError({ provider, status: 502, kind: 'connection', message: `could not reach ${provider}: ${detail}`, code: 'connection_error' })
+}
+
+/** A 2xx that is not what was asked for (HTML from a proxy, truncated JSON). */
+export function badResponse(provider: string, what: string): ProviderError {
+  return new ProviderError({ provider, status: 502, kind: 'server', message: `${provider} sent an invalid response: ${what}`, code: 'bad_upstream_response' })
+}

@@ -1,0 +1,143 @@
+/**
+ * The OpenAI adapter, for `type: openai` and `type: openai-compatible` (vLLM, Ollama, Groq, Azure-style
+ * proxies: any server with `POST {base_url}/chat/completions`).
+ *
+ * It speaks the wire directly over a keep-alive node:http client instead of going through the `openai`
+ * SDK: the upstream already speaks the client's format, so the SDK's request/response machinery would
+ * only add cost — measured at ~200 µs of CPU per call on top of the transport (see bench/ and
+ * ../shared/reference/toolchain.md), which alone would halve Headroom's throughput.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai-schema.ts'
+import { httpRequest, readBody } from '../http.ts'
+import { fromOpenAIUsage } from '../shapes.ts'
+import { SseDecoder } from '../sse.ts'
+import { headerSource, ProviderError, type ProviderAdapter, type ProviderType, type Target, type Upstream, type UpstreamMeta } from '../types.ts'
+import { toOpenAIBody } from './convert-request.ts'
+import { toChatCompletion } from './convert-response.ts'
+import { badResponse, httpError, transportError } from './errors.ts'
+import { parseOpenAIRateLimits } from './rate-limits.ts'
+import { transformOpenAIEvent } from './stream-transform.ts'
+
+/** Headers per target, built once: no per-request setup on the hot path. */
+const headerCache = new WeakMap<Target, { json: Record<string, string>; sse: Record<string, string>; url: string }>()
+
+function prepared(target: Target) {
+  let p = headerCache.get(target)
+  if (!p) {
+    const base = { ...target.headers, authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' }
+    p = {
+      json: { ...base, accept: 'application/json' },
+      sse: { ...base, accept: 'text/event-stream' },
+      url: `${target.baseUrl}/chat/completions`,
+    }
+    headerCache.set(target, p)
+  }
+  return p
+}
+
+async function send(target: Target, body: string, stream: boolean, signal: AbortSignal): Promise<IncomingMessage> {
+  const p = prepared(target)
+  let res: IncomingMessage
+  try {
+    res = await httpRequest(p.url, { method: 'POST', headers: stream ? p.sse : p.json, body, signal, timeoutMs: target.timeoutMs })
+  } catch (err) {
+    throw transportError(target.provider, err)
+  }
+  const status = res.statusCode ?? 502
+  if (status < 200 || status > 299) {
+    let text = ''
+    try {
+      text = (await readBody(res, 1 << 20)).toString('utf8')
+    } catch {
+      // the error body is a nicety; the status says enough
+    }
+    throw httpError(target.provider, status, headerSource(res.headers), text, Date.now())
+  }
+  // A silent upstream after the headers must not hang the request forever.
+  res.setTimeout(target.timeoutMs, () => res.destroy(new Error(`no data for ${target.timeoutMs} ms`)))
+  return res
+}
+
+function newMeta(res: IncomingMessage): UpstreamMeta {
+  const rid = res.headers['x-request-id']
+  return { usage: null, model: null, requestId: typeof rid === 'string' ? rid : null, warnings: [] }
+}
+
+async function complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<ChatCompletion>> {
+  const res = await send(target, toOpenAIBody(req, target.model, false), false, signal)
+  const limits = parseOpenAIRateLimits(headerSource(res.headers), Date.now())
+  const meta = newMeta(res)
+  const ctype = res.headers['content-type'] ?? ''
+  let text: string
+  try {
+    text = (await readBody(res)).toString('utf8')
+  } catch (err) {
+    throw transportError(target.provider, err)
+  }
+  if (!ctype.includes('json')) throw badResponse(target.provider, `content-type "${ctype}" instead of JSON`)
+  const body = toChatCompletion(target.provider, text)
+  meta.usage = fromOpenAIUsage(body.usage)
+  meta.model = typeof body.model === 'string' ? body.model : null
+  return { body, limits, latency: {}, meta }
+}
+
+async function stream(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<AsyncIterable<ChatChunk>>> {
+  const started = performance.now()
+  const res = await send(target, toOpenAIBody(req, target.model, true), true, signal)
+  const limits = parseOpenAIRateLimits(headerSource(res.headers), Date.now())
+  const meta = newMeta(res)
+  const ctype = res.headers['content-type'] ?? ''
+  if (!ctype.includes('text/event-stream')) {
+    res.destroy()
+    throw badResponse(target.provider, `content-type "${ctype}" instead of an event stream`)
+  }
+  const latency: { ttftMs?: number } = {}
+  return { body: chunks(res, target.provider, meta, latency, started), limits, latency, meta }
+}
+
+async function* chunks(
+  res: IncomingMessage,
+  provider: string,
+  meta: UpstreamMeta,
+  latency: { ttftMs?: number },
+  started: number,
+): AsyncGenerator<ChatChunk> {
+  const decoder = new SseDecoder()
+  let done = false
+  try {
+    // Read to the end even after [DONE], so the keep-alive socket is returned to the pool intact.
+    for await (const bytes of res) {
+      if (done) continue
+      for (const ev of decoder.push(bytes as Buffer)) {
+        const item = transformOpenAIEvent(provider, ev.data)
+        if (item.kind === 'done') {
+          done = true
+          break
+        }
+        if (item.kind === 'skip') continue
+        const c = item.chunk
+        if (c.usage) meta.usage = fromOpenAIUsage(c.usage)
+        if (meta.model === null && typeof c.model === 'string') meta.model = c.model
+        if (latency.ttftMs === undefined && hasContent(c)) latency.ttftMs = performance.now() - started
+        yield c
+      }
+    }
+  } catch (err) {
+    throw err instanceof ProviderError ? err : transportError(provider, err, 'stream')
+  } finally {
+    if (!res.complete) res.destroy()
+  }
+  if (!done) {
+    throw new ProviderError({ provider, status: 502, kind: 'stream', message: `${provider} stream ended before [DONE]`, code: 'stream_error' })
+  }
+}
+
+function hasContent(c: ChatChunk): boolean {
+  const d = c.choices[0]?.delta
+  return !!d && ((typeof d.content === 'string' && d.content.length > 0) || (d.tool_calls?.length ?? 0) > 0 || typeof d.refusal === 'string')
+}
+
+export function createOpenAIAdapter(type: ProviderType = 'openai'): ProviderAdapter {
+  return { type, complete, stream }
+}

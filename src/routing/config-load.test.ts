@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import { compileConfig } from './compile.ts'
+import { ConfigError, interpolateEnv, parseConfig } from './config-load.ts'
+import { resolveModel } from './resolve.ts'
+
+const BASE = `providers:
+  openai:
+    type: openai
+    api_key: \${OPENAI_API_KEY}
+  anthropic: { type: anthropic, api_key: \${ANTHROPIC_API_KEY} }
+routes:
+  fast:
+    targets: [openai/gpt-4.1-nano, anthropic/claude-haiku-4-5]
+default_route: fast
+`
+
+function errorOf(text: string, env: Record<string, string> = {}): string {
+  try {
+    parseConfig(text, 'routes.yaml', env)
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError)
+    return (err as Error).message
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('interpolateEnv', () => {
+  it('inserts plain values verbatim, quotes values YAML would misread, escapes inside quotes', () => {
+    const env = { A: 'sk-abc_123', B: 'has: colon # hash', C: 'say "hi"' }
+    expect(interpolateEnv('k: ${A}', env)).toBe('k: sk-abc_123')
+    expect(interpolateEnv('k: ${B}', env)).toBe('k: "has: colon # hash"')
+    expect(interpolateEnv('k: "${C}"', env)).toBe('k: "say \\"hi\\""')
+    expect(interpolateEnv('k: ${MISSING:-fallback}', env)).toBe('k: fallback')
+    expect(interpolateEnv('k: ${MISSING}', env)).toBe('k: ')
+  })
+})
+
+describe('parseConfig', () => {
+  it('accepts the documented shape, flow mappings with ${VAR} included', () => {
+    const cfg = parseConfig(BASE, 'routes.yaml', { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-ant-x' })
+    expect(cfg.providers['anthropic']!.api_key).toBe('sk-ant-x')
+    expect(cfg.routes['fast']!.strategy).toBe('ordered')
+  })
+
+  it('names the line and field of a wrong type', () => {
+    const msg = errorOf(BASE.replace('type: openai\n', 'type: 5\n'))
+    expect(msg).toMatch(/^routes\.yaml:3: providers\.openai\.type: /)
+  })
+
+  it('names an unknown field', () => {
+    expect(errorOf(BASE.replace('default_route: fast', 'default_rout: fast'))).toMatch(/routes\.yaml:\d+: \(top level\): unknown field\(s\) "default_rout"/)
+  })
+
+  it('names a route target whose provider does not exist, at its line', () => {
+    expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', 'mistral/large'))).toMatch(/^routes\.yaml:8: routes\.fast\.targets\[1\]: unknown provider "mistral"/)
+  })
+
+  it('reports YAML syntax errors with line and column', () => {
+    expect(errorOf('providers:\n  openai: [\n')).toMatch(/^routes\.yaml:\d+:\d+: invalid YAML/)
+  })
+
+  it('requires base_url for openai-compatible providers', () => {
+    expect(errorOf('providers:\n  vllm:\n    type: openai-compatible\n')).toMatch(/providers\.vllm\.base_url: required/)
+  })
+})
+
+describe('resolveModel', () => {
+  const cfg = compileConfig(parseConfig(BASE, 'routes.yaml', { OPENAI_API_KEY: 'sk-test' }), { simulatorUrl: 'http://127.0.0.1:9' })
+
+  it('resolves a route, a provider/model pair, a bare model id, and falls back to the default route', () => {
+    expect(resolveModel(cfg, 'fast')!.targets.map((t) => t.id)).toEqual(['openai/gpt-4.1-nano', 'anthropic/claude-haiku-4-5'])
+    expect(resolveModel(cfg, 'anthropic/claude-sonnet-4-5')!.targets[0]!.model).toBe('claude-sonnet-4-5')
+    expect(resolveModel(cfg, 'claude-opus-4-1')!.targets[0]!.id).toBe('anthropic/claude-opus-4-1')
+    expect(resolveModel(cfg, 'something-else')!.route).toBe('fast')
+  })
+
+  it('serves providers without a key from the simulator, others from their real URL', () => {
+    const t = resolveModel(cfg, 'fast')!.targets
+    expect(t[0]!.baseUrl).toBe('https://api.openai.com/v1')
+    expect(t[1]!.baseUrl).toBe('http://127.0.0.1:9')
+    expect(t[1]!.keyAlias).toBe('anthropic#1')
+  })
+})

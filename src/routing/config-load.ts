@@ -1,0 +1,78 @@
+/**
+ * routes.yaml → validated Config, with errors that name the line and the field.
+ *
+ * `${VAR}` (and `${VAR:-default}`) are replaced in the raw text before the YAML is parsed, so they work
+ * anywhere, flow mappings included. A value that YAML would misread (spaces, `#`, `: `, quotes, braces…)
+ * is inserted as a double-quoted string when the placeholder stands unquoted; inside "…" it is escaped.
+ * An unset variable becomes an empty value (null for a whole scalar).
+ */
+import { readFile } from 'node:fs/promises'
+import { LineCounter, parseDocument, isNode } from 'yaml'
+import type { z } from 'zod'
+import { ConfigSchema, type Config } from './config-schema.ts'
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
+const PLAIN_SAFE = /^[A-Za-z0-9_.\-/+=~@%,]*$/
+
+export function interpolateEnv(text: string, env: Record<string, string | undefined>): string {
+  return text.replace(PLACEHOLDER, (_m, name: string, dflt: string | undefined, offset: number) => {
+    const v = env[name]
+    const value = v === undefined || v === '' ? (dflt ?? '') : v
+    const before = text[offset - 1]
+    if (before === '"') return JSON.stringify(value).slice(1, -1)
+    if (before === "'") return value.replace(/'/g, "''")
+    return PLAIN_SAFE.test(value) ? value : JSON.stringify(value)
+  })
+}
+
+function pathLabel(path: ReadonlyArray<PropertyKey>): string {
+  let out = ''
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p)
+  return out || '(top level)'
+}
+
+/** Parses and validates routes.yaml text. Throws ConfigError naming file, line and field. */
+export function parseConfig(text: string, file: string, env: Record<string, string | undefined> = process.env): Config {
+  const lc = new LineCounter()
+  const doc = parseDocument(interpolateEnv(text, env), { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!
+    const pos = lc.linePos(e.pos[0])
+    throw new ConfigError(`${file}:${pos.line}:${pos.col}: invalid YAML: ${e.message.split('\n')[0]}`)
+  }
+  const raw: unknown = doc.toJS() ?? {}
+  const parsed = ConfigSchema.safeParse(raw)
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues, doc, lc, file))
+  return parsed.data
+}
+
+function describeIssues(issues: z.core.$ZodIssue[], doc: ReturnType<typeof parseDocument>, lc: LineCounter, file: string): string {
+  const lines = issues.slice(0, 5).map((issue) => {
+    // Point at the deepest node that exists (a missing field's parent).
+    let line: number | undefined
+    for (let n = issue.path.length; n >= 0 && line === undefined; n--) {
+      const node = doc.getIn(issue.path.slice(0, n) as Array<string | number>, true)
+      if (isNode(node) && node.range) line = lc.linePos(node.range[0]).line
+    }
+    const field = pathLabel(issue.path)
+    let msg = issue.message
+    if (issue.code === 'unrecognized_keys') msg = `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+    return `${file}:${line ?? 1}: ${field}: ${msg}`
+  })
+  const more = issues.length > 5 ? `\n(and ${issues.length - 5} more)` : ''
+  return lines.join('\n') + more
+}
+
+export async function loadConfigFile(file: string, env: Record<string, string | undefined> = process.env): Promise<Config> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read: ${(err as Error).message}`)
+  }
+  return parseConfig(text, file, env)
+}

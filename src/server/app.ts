@@ -1,0 +1,78 @@
+/**
+ * The HTTP server, built from its dependencies: no module-level state, so tests build an app with
+ * their own config and simulator.
+ */
+import type { HttpBindings } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
+import { Hono } from 'hono'
+import type { Logger } from '../logger.ts'
+import type { AdapterRegistry } from '../providers/registry.ts'
+import type { CompiledConfig } from '../routing/compile.ts'
+import { handleChatCompletions } from './chat-completions.ts'
+import { ApiError, toErrorResponse } from './errors.ts'
+import { listModels } from './models.ts'
+import { requestId } from './request-id.ts'
+
+export interface ConfigSource {
+  /** The config in force now; swapped atomically on reload. */
+  current(): CompiledConfig
+}
+
+export interface AppDeps {
+  config: ConfigSource
+  adapters: AdapterRegistry
+  log: Logger
+  /** Secrets to scrub from any error message that reaches a client (provider keys). */
+  secrets(): readonly string[]
+}
+
+export interface AppVars {
+  requestId: string
+  route?: string
+  target?: string
+  attempts?: number
+}
+
+export type AppEnv = { Bindings: HttpBindings; Variables: AppVars }
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+
+  app.use(async (c, next) => {
+    const id = requestId(c.req.header('x-request-id'))
+    c.set('requestId', id)
+    await next()
+    // A stream wrote its own headers; RESPONSE_ALREADY_SENT is a shared object and must stay untouched.
+    if (c.res !== RESPONSE_ALREADY_SENT) c.header('x-request-id', id)
+  })
+
+  app.post('/v1/chat/completions', (c) => handleChatCompletions(c, deps))
+  app.get('/v1/models', (c) => c.json(listModels(deps.config.current())))
+  app.get('/health', (c) => {
+    const cfg = deps.config.current()
+    const providers: Record<string, { type: string; simulated: boolean }> = {}
+    for (const p of cfg.providers.values()) providers[p.name] = { type: p.type, simulated: p.simulated }
+    return c.json({ status: 'ok', providers, routes: [...cfg.routes.keys()] })
+  })
+
+  app.notFound((c) => {
+    throw new ApiError(404, `Invalid URL (${c.req.method} ${c.req.path})`, 'not_found')
+  })
+
+  app.onError((err, c) => {
+    const r = toErrorResponse(err, deps.secrets())
+    if (r.status >= 500 && !(err instanceof ApiError)) {
+      deps.log.error('request failed', { requestId: c.get('requestId'), status: r.status, route: c.get('route'), target: c.get('target'), error: r.body.error.message, stack: r.status === 500 ? (err as Error).stack : undefined })
+    }
+    const headers: Record<string, string> = { ...r.headers, 'x-request-id': c.get('requestId') ?? requestId(undefined) }
+    const route = c.get('route')
+    const target = c.get('target')
+    if (route) headers['x-headroom-route'] = route
+    if (target) headers['x-headroom-target'] = target
+    const attempts = c.get('attempts')
+    if (attempts) headers['x-headroom-attempts'] = String(attempts)
+    return c.json(r.body, r.status as 400, headers)
+  })
+
+  return app
+}

@@ -1,0 +1,90 @@
+/**
+ * `POST /v1/chat/completions`: parse and validate, resolve the model to a route, execute, answer as
+ * JSON or as an SSE stream. Errors thrown here reach the app's one onError.
+ */
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
+import type { Context } from 'hono'
+import type { ChatRequest } from '../providers/openai-schema.ts'
+import { executeComplete, executeStream } from '../routing/execute.ts'
+import { resolveModel } from '../routing/resolve.ts'
+import type { AppDeps, AppEnv } from './app.ts'
+import { ApiError, toErrorResponse } from './errors.ts'
+import { parseJsonBody, readRawBody } from './body.ts'
+import { writeChunks } from './sse-writer.ts'
+import { validateChatRequest } from './validate.ts'
+
+const NON_ASCII = /[^\x20-\x7e]/g
+
+function warningHeader(warnings: readonly string[]): string | undefined {
+  if (warnings.length === 0) return undefined
+  return warnings.join('; ').replace(NON_ASCII, '?').slice(0, 1000)
+}
+
+async function readRequest(c: Context<AppEnv>, limit: number): Promise<ChatRequest> {
+  const incoming = c.env?.incoming
+  const raw = incoming ? await readRawBody(incoming, limit) : Buffer.from(await c.req.arrayBuffer())
+  if (!incoming && raw.length > limit) throw new ApiError(413, `Request body too large: the limit is ${limit} bytes.`, 'request_too_large')
+  return validateChatRequest(parseJsonBody(raw))
+}
+
+export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): Promise<Response> {
+  const cfg = deps.config.current()
+  const req = await readRequest(c, cfg.maxBodyBytes)
+  const resolved = resolveModel(cfg, req.model)
+  if (!resolved) {
+    throw new ApiError(404, `The model '${req.model}' does not exist: it is not a route, a provider/model id, or a model Headroom knows. GET /v1/models lists them.`, 'model_not_found', 'model')
+  }
+  c.set('route', resolved.route)
+
+  // A client that goes away cancels the upstream call.
+  const ac = new AbortController()
+  const outgoing = c.env?.outgoing
+  outgoing?.once('close', () => {
+    if (!outgoing.writableFinished) ac.abort()
+  })
+
+  if (!req.stream) {
+    const ex = await executeComplete(req, resolved, deps.adapters, ac.signal)
+    c.set('target', ex.target.id)
+    c.set('attempts', ex.attempts)
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-headroom-route': resolved.route,
+      'x-headroom-target': ex.target.id,
+      'x-headroom-attempts': String(ex.attempts),
+    }
+    const warn = warningHeader(ex.upstream.meta.warnings)
+    if (warn) headers['x-headroom-warning'] = warn
+    return c.body(JSON.stringify(ex.upstream.body), 200, headers)
+  }
+
+  if (!outgoing) throw new ApiError(500, 'streaming needs the Node HTTP server', 'internal_error')
+  const ex = await executeStream(req, resolved, deps.adapters, ac.signal)
+  c.set('target', ex.target.id)
+  const headers: Record<string, string> = {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'x-request-id': c.get('requestId'),
+    'x-headroom-route': resolved.route,
+    'x-headroom-target': ex.target.id,
+    'x-headroom-attempts': String(ex.attempts),
+  }
+  const warn = warningHeader(ex.upstream.meta.warnings)
+  if (warn) headers['x-headroom-warning'] = warn
+  outgoing.writeHead(200, headers)
+  const secrets = deps.secrets()
+  const end = await writeChunks(
+    outgoing,
+    ex.upstream.body,
+    { includeUsage: req.stream_options?.include_usage === true },
+    (err) => {
+      const r = toErrorResponse(err, secrets)
+      deps.log.warn('stream failed after it began', { requestId: c.get('requestId'), target: ex.target.id, error: r.body.error.message })
+      return r.body
+    },
+  )
+  if (end === 'closed') ac.abort()
+  return RESPONSE_ALREADY_SENT
+}
