@@ -44,8 +44,8 @@ export async function writeChunks(
       if (opts.id) c.id = opts.id
       if (opts.includeUsage) {
         if (c.usage === undefined) c.usage = null
-      } else if (c.usage != null) {
-        if (c.choices.length === 0) continue
+      } else if ('usage' in c) {
+        if (c.usage != null && c.choices.length === 0) continue
         delete c.usage
       }
       await write(res, `data: ${JSON.stringify(c)}\n\n`)

@@ -1,0 +1,89 @@
+/**
+ * A small Anthropic-shaped server on 127.0.0.1 for the adapter's end-to-end tests: each test sets the
+ * handler, which answers with a recorded body, error or stream from this folder.
+ */
+import { readFileSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import type { ChatChunk } from '../../openai-schema.ts'
+
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void
+
+export interface SeenRequest {
+  method: string
+  url: string
+  headers: http.IncomingHttpHeaders
+  body: Record<string, unknown>
+}
+
+export class RecordedUpstream {
+  handler: Handler = (_req, res) => res.end()
+  seen: SeenRequest[] = []
+  private readonly server = http.createServer((req, res) => {
+    let text = ''
+    req.on('data', (c: Buffer) => (text += c.toString('utf8')))
+    req.on('end', () => {
+      this.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} })
+      this.handler(req, res)
+    })
+  })
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections()
+    await new Promise((resolve) => this.server.close(resolve))
+  }
+}
+
+export const RATE_HEADERS = {
+  'request-id': 'req_011CSHoEeqs5C35K2UUqR7Fy',
+  'anthropic-ratelimit-requests-limit': '50',
+  'anthropic-ratelimit-requests-remaining': '49',
+  'anthropic-ratelimit-requests-reset': '2030-01-01T00:00:01Z',
+  'anthropic-ratelimit-tokens-remaining': '39000',
+}
+
+export const MESSAGE = {
+  id: 'msg_01AbC',
+  type: 'message',
+  role: 'assistant',
+  model: 'claude-haiku-4-5-20251001',
+  content: [{ type: 'text', text: 'Sunny, 21 °C.' }],
+  stop_reason: 'end_turn',
+  stop_sequence: null,
+  usage: { input_tokens: 20, output_tokens: 7, cache_creation_input_tokens: 0, cache_read_input_tokens: 100 },
+}
+
+export const fixture = (name: string): Buffer => readFileSync(join(import.meta.dirname, `${name}.chunks.txt`))
+
+export const expectedChunks = (name: string): ChatChunk[] =>
+  (JSON.parse(readFileSync(join(import.meta.dirname, `${name}.expected.json`), 'utf8')) as { chunks: ChatChunk[] }).chunks
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Handler {
+  return (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers })
+    res.end(JSON.stringify(body))
+  }
+}
+
+/** Serves a recorded stream in small pieces; `end: false` leaves it hanging, `'destroy'` cuts the socket. */
+export function sse(bytes: Buffer | string, end: boolean | 'destroy' = true): Handler {
+  const b = typeof bytes === 'string' ? Buffer.from(bytes) : bytes
+  return (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', ...RATE_HEADERS })
+    let at = 0
+    const step = () => {
+      if (at < b.length) {
+        res.write(b.subarray(at, (at += 97)))
+        setTimeout(step, 1)
+      } else if (end === 'destroy') res.socket?.destroy()
+      else if (end) res.end()
+    }
+    step()
+  }
+}

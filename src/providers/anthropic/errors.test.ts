@@ -1,0 +1,131 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk'
+import { describe, expect, it } from 'vitest'
+import { ProviderError } from '../types.ts'
+import { httpError, parseErrorBody, toProviderError } from './errors.ts'
+
+const NOW = Date.parse('2025-08-21T12:40:00Z')
+const ctx = { provider: 'anthropic', now: NOW, during: 'request' as const, secret: 'sk-ant-api03-secret-key' }
+
+function body(type: string, message: string, extra: Record<string, unknown> = {}) {
+  return { type: 'error', error: { type, message, ...extra }, request_id: 'req_011' }
+}
+
+function sdkError(status: number, b: unknown, headers: Record<string, string> = {}) {
+  return APIError.generate(status, b as object, undefined, new Headers({ 'request-id': 'req_011', ...headers }))
+}
+
+describe('toProviderError: HTTP errors from the SDK', () => {
+  it.each([
+    [400, 'invalid_request_error', 400, 'bad_request', 'invalid_request_error', false],
+    [401, 'authentication_error', 401, 'auth', 'authentication_error', false],
+    [403, 'permission_error', 403, 'auth', 'permission_error', false],
+    [404, 'not_found_error', 404, 'not_found', 'not_found_error', false],
+    [413, 'request_too_large', 413, 'bad_request', 'request_too_large', false],
+    [429, 'rate_limit_error', 429, 'rate_limit', 'rate_limit_exceeded', true],
+    [500, 'api_error', 500, 'server', 'api_error', true],
+    [529, 'overloaded_error', 503, 'overloaded', 'overloaded', true],
+    [402, 'billing_error', 402, 'quota', 'billing_error', false],
+  ])('%i %s → status %i, kind %s, code %s', (status, type, clientStatus, kind, code, retryable) => {
+    const e = toProviderError(sdkError(status, body(type, `the ${type} message`)), ctx)
+    expect(e).toBeInstanceOf(ProviderError)
+    expect({ status: e.status, upstream: e.upstreamStatus, kind: e.kind, code: e.code, retryable: e.retryable, message: e.message }).toEqual({
+      status: clientStatus,
+      upstream: status,
+      kind,
+      code,
+      retryable,
+      message: `the ${type} message`,
+    })
+  })
+
+  it('429: retry-after and the rate-limit headers that came with the error', () => {
+    const e = toProviderError(
+      sdkError(429, body('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'), {
+        'retry-after': '12',
+        'anthropic-ratelimit-tokens-remaining': '0',
+        'anthropic-ratelimit-tokens-reset': '2025-08-21T12:40:12Z',
+      }),
+      ctx,
+    )
+    expect(e.retryAfterMs).toBe(12_000)
+    expect(e.limits).toEqual({ at: NOW, tokens: { remaining: 0, resetAt: NOW + 12_000 }, retryAfterMs: 12_000 })
+    expect(e.type).toBe('rate_limit_error')
+  })
+
+  it('prefers retry-after-ms over retry-after', () => {
+    const e = toProviderError(sdkError(429, body('rate_limit_error', 'slow down'), { 'retry-after-ms': '1500', 'retry-after': '9' }), ctx)
+    expect(e.retryAfterMs).toBe(1500)
+  })
+
+  it('a spend-limit 429 is quota (waiting will not help), keeping the error code', () => {
+    const e = toProviderError(sdkError(429, body('rate_limit_error', 'Spend limit reached', { details: { error_code: 'enforced_spend_limit_reached' } })), ctx)
+    expect([e.kind, e.code, e.retryable]).toEqual(['quota', 'enforced_spend_limit_reached', false])
+  })
+
+  it('never lets the key through in a message', () => {
+    const e = toProviderError(sdkError(401, body('authentication_error', 'invalid x-api-key sk-ant-api03-secret-key')), ctx)
+    expect(e.message).toBe('invalid x-api-key [redacted]')
+  })
+
+  it('a body that is not Anthropic-shaped still gives a useful message', () => {
+    expect(toProviderError(sdkError(502, undefined), ctx).message).toBe('anthropic answered HTTP 502 with no error message')
+    expect(httpError('anthropic', 503, null, '<html>upstream down</html>', NOW).message).toBe('<html>upstream down</html>')
+    expect(toProviderError(sdkError(502, undefined), ctx).status).toBe(502)
+  })
+})
+
+describe('toProviderError: below HTTP', () => {
+  it('user abort → cancelled (499), not retryable', () => {
+    const e = toProviderError(new APIUserAbortError(), ctx)
+    expect([e.kind, e.status, e.retryable]).toEqual(['cancelled', 499, false])
+  })
+
+  it('any failure after the caller aborted is a cancellation', () => {
+    const ac = new AbortController()
+    ac.abort()
+    expect(toProviderError(new Error('socket hang up'), { ...ctx, signal: ac.signal }).kind).toBe('cancelled')
+  })
+
+  it('an AbortError while reading a stream is a cancellation', () => {
+    const err = new Error('aborted')
+    err.name = 'AbortError'
+    expect(toProviderError(err, { ...ctx, during: 'stream' }).kind).toBe('cancelled')
+  })
+
+  it('timeout → timeout (504), retryable', () => {
+    const e = toProviderError(new APIConnectionTimeoutError(), ctx)
+    expect([e.kind, e.status, e.retryable]).toEqual(['timeout', 504, true])
+  })
+
+  it('connection error → connection, naming the socket error', () => {
+    const cause = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })
+    const e = toProviderError(new APIConnectionError({ cause }), ctx)
+    expect([e.kind, e.status, e.retryable]).toEqual(['connection', 502, true])
+    expect(e.message).toBe('could not reach anthropic: ECONNREFUSED')
+  })
+
+  it('a reset while reading a stream → stream', () => {
+    const e = toProviderError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), { ...ctx, during: 'stream' })
+    expect([e.kind, e.status, e.message]).toEqual(['stream', 502, 'anthropic stream broke: ECONNRESET'])
+  })
+
+  it("the SDK's own stream error (APIError without status) → stream", () => {
+    const err = new APIError(undefined, body('overloaded_error', 'Overloaded'), undefined, undefined)
+    const e = toProviderError(err, ctx)
+    expect([e.kind, e.status, e.code, e.message]).toEqual(['stream', 503, 'overloaded', 'Overloaded'])
+  })
+
+  it('passes ProviderErrors through', () => {
+    const pe = new ProviderError({ provider: 'anthropic', status: 400, kind: 'bad_request', message: 'x' })
+    expect(toProviderError(pe, ctx)).toBe(pe)
+  })
+})
+
+describe('parseErrorBody', () => {
+  it('reads the Anthropic envelope, JSON text, and plain text', () => {
+    expect(parseErrorBody(body('not_found_error', 'model: claude-x'))).toEqual({ type: 'not_found_error', message: 'model: claude-x' })
+    expect(parseErrorBody('{"error":{"type":"api_error","message":"boom"}}')).toEqual({ type: 'api_error', message: 'boom' })
+    expect(parseErrorBody('Bad Gateway')).toEqual({ message: 'Bad Gateway' })
+    expect(parseErrorBody(null)).toEqual({})
+  })
+})

@@ -1,0 +1,178 @@
+/**
+ * Anthropic failures → ProviderError. Three sources:
+ * - the SDK's errors: `APIError` subclasses for HTTP errors (status, headers and the
+ *   `{"type":"error","error":{"type","message","details"?},"request_id"}` body), `APIConnectionError`,
+ *   `APIConnectionTimeoutError`, `APIUserAbortError`;
+ * - an `event: error` inside a 200 stream (`{"type":"error","error":{…}}`);
+ * - transport errors while reading a stream body (reset, cut, abort).
+ * https://docs.claude.com/en/api/errors
+ */
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk'
+import { clientStatusFor, kindForStatus, ProviderError, type HeaderSource, type ProviderErrorKind } from '../types.ts'
+import { parseAnthropicRateLimits } from './rate-limits.ts'
+
+/** The HTTP status Anthropic uses for each `error.type`, for errors that arrive without one (mid-stream). */
+const STATUS_FOR_TYPE: Readonly<Record<string, number>> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
+}
+
+/** 429s that waiting won't fix: the organisation hit a spend limit, not a rate limit. */
+const QUOTA_CODES: ReadonlySet<string> = new Set(['contract_spend_limit_reached', 'enforced_spend_limit_reached'])
+
+interface ErrorBody {
+  type?: string
+  message?: string
+  code?: string
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined
+}
+
+/** `{"type":"error","error":{"type","message","details":{"error_code"}}}`, tolerating proxies' shapes. */
+export function parseErrorBody(body: unknown): ErrorBody {
+  if (typeof body === 'string') {
+    try {
+      return parseErrorBody(JSON.parse(body))
+    } catch {
+      return body.trim() ? { message: body.trim().slice(0, 500) } : {}
+    }
+  }
+  if (typeof body !== 'object' || body === null) return {}
+  const rec = body as Record<string, unknown>
+  const inner = rec['error']
+  const src = typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>) : rec
+  const details = src['details']
+  const out: ErrorBody = {}
+  const type = str(src['type'])
+  const message = str(src['message']) ?? (typeof inner === 'string' ? inner : undefined)
+  const code = typeof details === 'object' && details !== null ? str((details as Record<string, unknown>)['error_code']) : undefined
+  if (type && type !== 'error') out.type = type
+  if (message) out.message = message
+  if (code) out.code = code
+  return out
+}
+
+/** Keys never leave in a message, even if an upstream or proxy echoes one. */
+function redact(message: string, secret: string | undefined): string {
+  return secret && secret.length >= 8 ? message.split(secret).join('[redacted]') : message
+}
+
+function codeFor(status: number, parsed: ErrorBody): string | null {
+  if (parsed.code) return parsed.code
+  if (status === 429) return 'rate_limit_exceeded'
+  if (status === 529 || parsed.type === 'overloaded_error') return 'overloaded'
+  return parsed.type ?? null
+}
+
+function kindFor(status: number, parsed: ErrorBody): ProviderErrorKind {
+  if (status === 402 || parsed.type === 'billing_error' || (parsed.code && QUOTA_CODES.has(parsed.code))) return 'quota'
+  return kindForStatus(status)
+}
+
+/** An HTTP error answer (status + headers + body) → ProviderError. */
+export function httpError(provider: string, status: number, headers: HeaderSource | null, body: unknown, now: number, secret?: string): ProviderError {
+  const parsed = parseErrorBody(body)
+  const limits = headers ? parseAnthropicRateLimits(headers, now) : null
+  return new ProviderError({
+    provider,
+    status: clientStatusFor(status),
+    upstreamStatus: status,
+    kind: kindFor(status, parsed),
+    message: redact(parsed.message ?? `${provider} answered HTTP ${status} with no error message`, secret),
+    code: codeFor(status, parsed),
+    retryAfterMs: limits?.retryAfterMs ?? null,
+    limits,
+    raw: body,
+  })
+}
+
+/** An `error` event after the stream began (HTTP 200 already sent): always kind `stream`. */
+export function streamErrorEvent(provider: string, body: unknown, secret?: string): ProviderError {
+  const parsed = parseErrorBody(body)
+  const upstream = (parsed.type && STATUS_FOR_TYPE[parsed.type]) || 500
+  return new ProviderError({
+    provider,
+    status: clientStatusFor(upstream),
+    upstreamStatus: null,
+    kind: 'stream',
+    message: redact(parsed.message ?? `${provider} reported an error mid-stream`, secret),
+    code: codeFor(upstream, parsed),
+    raw: body,
+  })
+}
+
+export function cancelled(provider: string): ProviderError {
+  return new ProviderError({ provider, status: 499, kind: 'cancelled', message: 'the request was cancelled', type: 'cancelled', code: 'cancelled' })
+}
+
+/** The stream stopped early: cut connection, idle timeout, or a body that ended without `message_stop`. */
+export function streamBroken(provider: string, detail: string): ProviderError {
+  return new ProviderError({ provider, status: 502, kind: 'stream', message: `${provider} stream broke: ${detail}`, code: 'stream_error' })
+}
+
+/** A 2xx that is not what was asked for (HTML from a proxy, a body without `content`). */
+export function badResponse(provider: string, what: string): ProviderError {
+  return new ProviderError({ provider, status: 502, kind: 'server', message: `${provider} sent an invalid response: ${what}`, code: 'bad_upstream_response' })
+}
+
+function causeDetail(err: unknown): string {
+  let e: unknown = err
+  // The SDK wraps the fetch failure; the socket error code (ECONNREFUSED, ECONNRESET) is deeper.
+  for (let depth = 0; depth < 4 && typeof e === 'object' && e !== null; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string') return code
+    e = (e as { cause?: unknown }).cause
+  }
+  return err instanceof Error && err.message ? err.message : 'unknown error'
+}
+
+function isAbort(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError'
+}
+
+export interface ErrorContext {
+  provider: string
+  now: number
+  /** Where the failure happened: before the answer (`request`) or while reading a stream. */
+  during: 'request' | 'stream'
+  /** When this signal is aborted, any failure is reported as a cancellation. */
+  signal?: AbortSignal
+  /** The API key, so that it can be scrubbed from messages. */
+  secret?: string
+}
+
+/** Anything thrown by the SDK or while reading its response → ProviderError. */
+export function toProviderError(err: unknown, ctx: ErrorContext): ProviderError {
+  const { provider } = ctx
+  if (err instanceof ProviderError) return err
+  if (ctx.signal?.aborted || err instanceof APIUserAbortError) return cancelled(provider)
+  if (err instanceof APIConnectionTimeoutError) {
+    return new ProviderError({ provider, status: 504, kind: 'timeout', message: `${provider} did not answer in time`, code: 'timeout' })
+  }
+  if (err instanceof APIConnectionError) {
+    return new ProviderError({ provider, status: 502, kind: 'connection', message: `could not reach ${provider}: ${causeDetail(err)}`, code: 'connection_error' })
+  }
+  if (err instanceof APIError) {
+    if (typeof err.status === 'number') return httpError(provider, err.status, err.headers ?? null, err.error, ctx.now, ctx.secret)
+    // No status: the SDK's own stream parser saw an `event: error`.
+    return streamErrorEvent(provider, err.error, ctx.secret)
+  }
+  if (isAbort(err)) return cancelled(provider)
+  if (ctx.during === 'stream') return streamBroken(provider, causeDetail(err))
+  return new ProviderError({ provider, status: 502, kind: 'connection', message: `could not reach ${provider}: ${causeDetail(err)}`, code: 'connection_error' })
+}
+
+/** A request Anthropic cannot serve as asked: a 400 naming the parameter, before anything is sent. */
+export function invalidRequest(provider: string, message: string, param: string, code = 'invalid_value'): ProviderError {
+  return new ProviderError({ provider, status: 400, kind: 'bad_request', message, param, code })
+}

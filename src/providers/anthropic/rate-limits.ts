@@ -1,0 +1,59 @@
+/**
+ * Anthropic's rate-limit headers → RateLimitSnapshot. Four families, each with `-limit`, `-remaining`
+ * and `-reset`, where the reset is an RFC 3339 timestamp (absolute, unlike OpenAI's durations):
+ * `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-*`; `tokens` is the most
+ * restrictive token limit currently in effect. A 429 adds `retry-after` in seconds.
+ * https://docs.claude.com/en/api/rate-limits#response-headers
+ */
+import { parseRetryAfterMs } from '../retry-after.ts'
+import type { HeaderSource, RateLimitSnapshot, RateLimitWindow } from '../types.ts'
+
+const FAMILIES = [
+  ['requests', 'requests'],
+  ['tokens', 'tokens'],
+  ['input-tokens', 'inputTokens'],
+  ['output-tokens', 'outputTokens'],
+] as const
+
+function num(v: string | null): number | undefined {
+  if (v === null || v.trim() === '') return undefined
+  const n = Number(v)
+  return Number.isFinite(n) ? n : undefined
+}
+
+function timestamp(v: string | null): number | undefined {
+  if (v === null || v.trim() === '') return undefined
+  const t = Date.parse(v)
+  return Number.isNaN(t) ? undefined : t
+}
+
+function window(h: HeaderSource, family: string): RateLimitWindow | undefined {
+  const limit = num(h.get(`anthropic-ratelimit-${family}-limit`))
+  const remaining = num(h.get(`anthropic-ratelimit-${family}-remaining`))
+  const resetAt = timestamp(h.get(`anthropic-ratelimit-${family}-reset`))
+  if (limit === undefined && remaining === undefined && resetAt === undefined) return undefined
+  const w: RateLimitWindow = {}
+  if (limit !== undefined) w.limit = limit
+  if (remaining !== undefined) w.remaining = remaining
+  if (resetAt !== undefined) w.resetAt = resetAt
+  return w
+}
+
+/** Null when the response carried none of these headers (e.g. a proxy that strips them). */
+export function parseAnthropicRateLimits(h: HeaderSource, now: number): RateLimitSnapshot | null {
+  const snap: RateLimitSnapshot = { at: now }
+  let found = false
+  for (const [family, key] of FAMILIES) {
+    const w = window(h, family)
+    if (w) {
+      snap[key] = w
+      found = true
+    }
+  }
+  const retryAfterMs = parseRetryAfterMs(h, now)
+  if (retryAfterMs !== undefined) {
+    snap.retryAfterMs = retryAfterMs
+    found = true
+  }
+  return found ? snap : null
+}

@@ -1,0 +1,156 @@
+/**
+ * Anthropic stream events → OpenAI chunks (pure, stateful: one instance per stream).
+ * Order upstream: message_start, then per block content_block_start / _delta… / _stop, then
+ * message_delta (stop_reason + cumulative usage), then message_stop; `ping` anywhere; `error` may
+ * arrive after HTTP 200. https://docs.claude.com/en/docs/build-with-claude/streaming#event-types
+ * Mapping as LiteLLM's `ModelResponseIterator` and the reference (§4.5): tool calls get their own
+ * 0-based counter, since OpenAI clients index `tool_calls` by call, not by Anthropic's block index.
+ */
+import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages'
+import type { ChatChunk, ChunkDelta } from '../openai-schema.ts'
+import { chunk, usageChunk, type ChunkHead } from '../shapes.ts'
+import type { ProviderUsage } from '../types.ts'
+import { toProviderUsage, type AnthropicUsageLike } from './convert-response.ts'
+import { streamErrorEvent } from './errors.ts'
+import { mapFinishReason } from './map-finish-reason.ts'
+
+/** What arrives on the wire: the SDK's event union plus the two it filters out itself. */
+export type AnthropicStreamEvent =
+  | RawMessageStreamEvent
+  | { type: 'ping' }
+  | { type: 'error'; error: { type: string; message: string } }
+
+export interface StreamOptions {
+  provider: string
+  /** Unix seconds for every chunk's `created`. */
+  created: number
+  /** Used until `message_start` names them (a well-formed stream always sends it first). */
+  fallbackId: string
+  fallbackModel: string
+  /** The forced tool that carries a `response_format` answer: its input is streamed as content. */
+  jsonToolName: string | null
+  /** The API key, scrubbed from error messages. */
+  secret?: string
+}
+
+type Block = { kind: 'tool'; index: number; hasArgs: boolean } | { kind: 'json'; hasArgs: boolean }
+
+export class AnthropicStreamTransform {
+  private readonly head: ChunkHead
+  private usageSoFar: AnthropicUsageLike | null = null
+  private readonly blocks = new Map<number, Block>()
+  private toolCalls = 0
+  private stopped = false
+
+  constructor(private readonly opts: StreamOptions) {
+    this.head = { id: opts.fallbackId, created: opts.created, model: opts.fallbackModel }
+  }
+
+  /** True once `message_stop` arrived: a body that ends before it was cut. */
+  get done(): boolean {
+    return this.stopped
+  }
+
+  get model(): string {
+    return this.head.model
+  }
+
+  /** Usage so far (final once `done`). */
+  get usage(): ProviderUsage | null {
+    return this.usageSoFar ? toProviderUsage(this.usageSoFar) : null
+  }
+
+  /** One event in, zero or more chunks out. Throws ProviderError (kind `stream`) on an `error` event. */
+  push(ev: AnthropicStreamEvent): ChatChunk[] {
+    if (this.stopped) return []
+    switch (ev.type) {
+      case 'message_start': {
+        const m = ev.message
+        if (typeof m?.id === 'string') this.head.id = m.id
+        if (typeof m?.model === 'string') this.head.model = m.model
+        if (m?.usage) this.usageSoFar = { ...m.usage }
+        return [chunk(this.head, { role: 'assistant', content: '' })]
+      }
+      case 'content_block_start':
+        return this.blockStart(ev.index, ev.content_block)
+      case 'content_block_delta': {
+        const d = ev.delta
+        switch (d.type) {
+          case 'text_delta':
+            return d.text ? [chunk(this.head, { content: d.text })] : []
+          case 'input_json_delta':
+            return this.args(ev.index, d.partial_json)
+          case 'thinking_delta':
+          case 'signature_delta':
+          case 'citations_delta':
+            return [] // no OpenAI equivalent; thinking is not content
+          default: {
+            const _exhaustive: never = d
+            return []
+          }
+        }
+      }
+      case 'content_block_stop': {
+        const b = this.blocks.get(ev.index)
+        this.blocks.delete(ev.index)
+        // A tool called without input streams no deltas; OpenAI clients JSON.parse the arguments, and
+        // "" does not parse, so send "{}" (as LiteLLM does, and as the non-streaming path produces).
+        return b && !b.hasArgs ? this.args(ev.index, '{}', b) : []
+      }
+      case 'message_delta': {
+        if (ev.usage) this.mergeUsage(ev.usage)
+        let finish = mapFinishReason(ev.delta?.stop_reason) ?? 'stop'
+        if (finish === 'tool_calls' && this.toolCalls === 0) finish = 'stop' // only the JSON tool answered
+        return [chunk(this.head, {}, finish)]
+      }
+      case 'message_stop': {
+        this.stopped = true
+        const usage = this.usage
+        return usage ? [usageChunk(this.head, usage)] : []
+      }
+      case 'ping':
+        return []
+      case 'error':
+        throw streamErrorEvent(this.opts.provider, ev, this.opts.secret)
+      default: {
+        // Event types newer than this code (the SDK passes unknown names through): nothing to show.
+        const _exhaustive: never = ev
+        return []
+      }
+    }
+  }
+
+  private blockStart(index: number, block: Extract<AnthropicStreamEvent, { type: 'content_block_start' }>['content_block']): ChatChunk[] {
+    if (block.type === 'text') return block.text ? [chunk(this.head, { content: block.text })] : []
+    if (block.type !== 'tool_use') return []
+    const b: Block = block.name === this.opts.jsonToolName ? { kind: 'json', hasArgs: false } : { kind: 'tool', index: this.toolCalls++, hasArgs: false }
+    this.blocks.set(index, b)
+    const out: ChatChunk[] = []
+    if (b.kind === 'tool') {
+      out.push(chunk(this.head, { tool_calls: [{ index: b.index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] }))
+    }
+    // The API sends `input: {}` here and the input as deltas; a server that sends it whole here is served too.
+    const input: unknown = block.input
+    if (typeof input === 'object' && input !== null && Object.keys(input).length > 0) out.push(...this.args(index, JSON.stringify(input), b))
+    return out
+  }
+
+  /** An input fragment: arguments of a tool call, or content when it is the JSON tool. */
+  private args(index: number, fragment: string, block = this.blocks.get(index)): ChatChunk[] {
+    if (!block || fragment === '') return [] // the first input_json_delta is often ""
+    block.hasArgs = true
+    const delta: ChunkDelta =
+      block.kind === 'json' ? { content: fragment } : { tool_calls: [{ index: block.index, function: { arguments: fragment } }] }
+    return [chunk(this.head, delta)]
+  }
+
+  /** `message_delta` usage is cumulative; its null fields mean "unchanged since message_start". */
+  private mergeUsage(u: AnthropicUsageLike): void {
+    const next: AnthropicUsageLike = { ...this.usageSoFar }
+    for (const k of ['input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens', 'output_tokens_details'] as const) {
+      const v = u[k]
+      if (v !== null && v !== undefined) (next as Record<string, unknown>)[k] = v
+    }
+    this.usageSoFar = next
+  }
+}

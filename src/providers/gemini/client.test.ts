@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { event, googleError, json, sse, startFakeGemini, type FakeGemini } from './__fixtures__/fake-gemini.ts'
+import { GeminiClientPool, googleMessage, sdkBaseUrl } from './client.ts'
+import { GeminiCallError, type GeminiFailure, type GeminiRequest } from './gemini-types.ts'
+
+const KEY = 'AIzaSy-client-test-key-000000000'
+let fake: FakeGemini
+let upstreamClosed: Promise<void>
+let markClosed: () => void = () => undefined
+
+beforeAll(async () => {
+  upstreamClosed = new Promise((r) => (markClosed = r))
+  fake = await startFakeGemini({
+    echo: (res) => json(res, 200, { candidates: [{ content: { parts: [{ text: 'ok' }] }, finishReason: 'STOP' }] }),
+    'tuned/one': (res) => json(res, 200, { candidates: [] }),
+    quota: (res) => googleError(res, 429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.', [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2s' }]),
+    'empty-details': (res) => googleError(res, 400, 'INVALID_ARGUMENT', 'Bad thing.', []),
+    'no-json': (res) => {
+      res.writeHead(502, { 'content-type': 'text/html' })
+      res.end('<html>bad gateway</html>')
+    },
+    'cut-json': (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('{"candidates":[')
+      setTimeout(() => res.socket?.destroy(), 5)
+    },
+    endless: async (res) => {
+      res.on('close', () => markClosed())
+      await sse(res, [event({ candidates: [{ content: { parts: [{ text: 'a' }] } }] }), event({ candidates: [{ content: { parts: [{ text: 'b' }] } }] })], 'hang')
+    },
+  })
+})
+
+afterAll(() => fake.close())
+
+const body: GeminiRequest = {
+  contents: [{ role: 'user', parts: [{ text: 'Hi' }] }],
+  systemInstruction: { parts: [{ text: 'Be brief.' }] },
+  generationConfig: { maxOutputTokens: 5 },
+}
+const signal = () => new AbortController().signal
+
+async function failureOf(p: Promise<unknown>): Promise<GeminiFailure> {
+  try {
+    await p
+  } catch (err) {
+    if (err instanceof GeminiCallError) return err.failure
+    throw err
+  }
+  throw new Error('expected a GeminiCallError')
+}
+
+describe('GeminiClient', () => {
+  it('sends the body it is given (plus the SDK\'s fixed defaults) and returns plain data without SDK helpers', async () => {
+    const pool = new GeminiClientPool()
+    const before = fake.received.length
+    const res = await pool.get({ baseUrl: `${fake.baseUrl}/`, apiKey: KEY, timeoutMs: 2000 }).generate(body, 'echo', { signal: signal() })
+    expect(res).toEqual({ candidates: [{ content: { parts: [{ text: 'ok' }] }, finishReason: 'STOP' }] })
+    const sent = fake.received[before]!
+    expect(sent.url).toBe('/v1beta/models/echo:generateContent')
+    expect(sent.headers['x-goog-api-key']).toBe(KEY)
+    expect(sent.headers['x-goog-api-client']).toBe('genai-js/0.24.1')
+    // The SDK always adds `safetySettings: []` and a `role` on the system instruction; nothing else changes.
+    expect(sent.body).toEqual({ ...body, safetySettings: [], systemInstruction: { role: 'system', parts: [{ text: 'Be brief.' }] } })
+    expect(body.systemInstruction).toEqual({ parts: [{ text: 'Be brief.' }] })
+  })
+
+  it('passes model names with a slash through as the path (tuned models)', async () => {
+    const before = fake.received.length
+    await new GeminiClientPool().get({ baseUrl: fake.baseUrl, apiKey: KEY, timeoutMs: 2000 }).generate(body, 'models/tuned/one', { signal: signal() }).catch(() => undefined)
+    expect(fake.received[before]!.url).toBe('/v1beta/models/tuned/one:generateContent')
+  })
+
+  it('reports HTTP errors with Google\'s message and details, without the URL', async () => {
+    const c = new GeminiClientPool().get({ baseUrl: fake.baseUrl, apiKey: KEY, timeoutMs: 2000 })
+    expect(await failureOf(c.generate(body, 'quota', { signal: signal() }))).toEqual({
+      type: 'http',
+      status: 429,
+      statusText: 'Too Many Requests',
+      message: 'Quota exceeded.',
+      details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2s' }],
+    })
+    expect(await failureOf(c.generate(body, 'empty-details', { signal: signal() }))).toMatchObject({ status: 400, message: 'Bad thing.', details: [] })
+    expect(await failureOf(c.generateStream(body, 'no-json', { signal: signal() }))).toEqual({ type: 'http', status: 502, statusText: 'Bad Gateway', message: '', details: [] })
+  })
+
+  it('reports a 2xx body cut while being read as broken', async () => {
+    const c = new GeminiClientPool().get({ baseUrl: fake.baseUrl, apiKey: KEY, timeoutMs: 2000 })
+    expect(await failureOf(c.generate(body, 'cut-json', { signal: signal() }))).toMatchObject({ type: 'broken' })
+  })
+
+  it('aborts the upstream call when the consumer leaves a stream early', async () => {
+    const c = new GeminiClientPool().get({ baseUrl: fake.baseUrl, apiKey: KEY, timeoutMs: 10_000 })
+    const events = await c.generateStream(body, 'endless', { signal: signal() })
+    for await (const e of events) {
+      expect(e).toEqual({ candidates: [{ content: { parts: [{ text: 'a' }] } }] })
+      break
+    }
+    await expect(Promise.race([upstreamClosed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 2000))])).resolves.toBe('closed')
+  })
+})
+
+describe('GeminiClientPool', () => {
+  it('keeps one client per (base URL, key, timeout, headers) and drops them on clear()', () => {
+    const pool = new GeminiClientPool()
+    const a = pool.get({ baseUrl: 'https://g', apiKey: 'k1', timeoutMs: 1000 })
+    expect(pool.get({ baseUrl: 'https://g', apiKey: 'k1', timeoutMs: 1000 })).toBe(a)
+    expect(pool.get({ baseUrl: 'https://g', apiKey: 'k2', timeoutMs: 1000 })).not.toBe(a)
+    expect(pool.get({ baseUrl: 'https://g', apiKey: 'k1', timeoutMs: 2000 })).not.toBe(a)
+    expect(pool.get({ baseUrl: 'https://g', apiKey: 'k1', timeoutMs: 1000, headers: { a: 'b' } })).not.toBe(a)
+    expect(pool.size).toBe(4)
+    pool.clear()
+    expect(pool.size).toBe(0)
+    expect(pool.get({ baseUrl: 'https://g', apiKey: 'k1', timeoutMs: 1000 })).not.toBe(a)
+  })
+})
+
+describe('helpers', () => {
+  it('googleMessage strips the SDK prefix, URL and details JSON', () => {
+    const details = [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '15s' }]
+    const sdk = `[GoogleGenerativeAI Error]: Error fetching from https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent: [429 Too Many Requests] You exceeded your quota. ${JSON.stringify(details)}`
+    expect(googleMessage(sdk, 429, 'Too Many Requests', details)).toBe('You exceeded your quota.')
+    expect(googleMessage('[GoogleGenerativeAI Error]: Error fetching from x: [500 ] ', 500, '', undefined)).toBe('')
+    expect(googleMessage('something else', 500, '', undefined)).toBe('')
+  })
+
+  it('sdkBaseUrl drops trailing slashes and a version the SDK adds itself', () => {
+    expect(sdkBaseUrl('https://generativelanguage.googleapis.com/')).toBe('https://generativelanguage.googleapis.com')
+    expect(sdkBaseUrl('https://proxy.example/gemini/v1beta/')).toBe('https://proxy.example/gemini')
+    expect(sdkBaseUrl('http://127.0.0.1:9000')).toBe('http://127.0.0.1:9000')
+  })
+})

@@ -1,0 +1,146 @@
+/**
+ * Gemini failures → ProviderError. Sources:
+ * - an HTTP error, as client.ts reports it: status + Google's `error.message` + `error.details`
+ *   (google.rpc `ErrorInfo`, `RetryInfo`, `QuotaFailure`, …) from the body
+ *   `{"error":{"code","message","status","details"}}`;
+ * - `{"error":{…}}` as an SSE event after HTTP 200;
+ * - timeouts, cancellation, connection failures and broken or unreadable stream bodies.
+ * https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes
+ */
+import { clientStatusFor, kindForStatus, ProviderError } from '../types.ts'
+import { GeminiCallError, type GeminiErrorBody, type GeminiFailure } from './gemini-types.ts'
+import { findDetail, parseGeminiRateLimits } from './rate-limits.ts'
+
+/** Keys never leave in a message, even if an upstream or proxy echoes one. */
+function redact(message: string, secret: string | undefined): string {
+  return secret && secret.length >= 8 ? message.split(secret).join('[redacted]') : message
+}
+
+/** `ErrorInfo.reason`, e.g. `API_KEY_INVALID` (https://cloud.google.com/apis/design/errors#error_info). */
+function errorReason(details: readonly unknown[]): string | undefined {
+  const reason = findDetail(details, 'ErrorInfo')?.['reason']
+  return typeof reason === 'string' ? reason : undefined
+}
+
+function codeFor(status: number): string | null {
+  if (status === 404) return 'model_not_found'
+  if (status === 429) return 'rate_limit_exceeded'
+  if (status === 503) return 'overloaded'
+  return null
+}
+
+/** An HTTP error answer → ProviderError. */
+export function httpError(
+  provider: string,
+  status: number,
+  message: string,
+  details: readonly unknown[],
+  now: number,
+  secret?: string,
+): ProviderError {
+  const text = redact(message || `${provider} answered HTTP ${status} with no error message`, secret)
+  const raw = { status, message: text, details }
+  // Gemini answers a bad key with 400 INVALID_ARGUMENT; to a client and to routing it is a 401.
+  if (status === 400 && errorReason(details) === 'API_KEY_INVALID') {
+    return new ProviderError({ provider, status: 401, upstreamStatus: status, kind: 'auth', message: text, code: 'invalid_api_key', raw })
+  }
+  const limits = status === 429 ? parseGeminiRateLimits(details, now) : null
+  return new ProviderError({
+    provider,
+    status: clientStatusFor(status),
+    upstreamStatus: status,
+    kind: kindForStatus(status),
+    message: text,
+    code: codeFor(status),
+    retryAfterMs: limits?.retryAfterMs ?? null,
+    limits,
+    raw,
+  })
+}
+
+/** A `{"error":{…}}` event after the stream began (HTTP 200 already sent): always kind `stream`. */
+export function streamErrorEvent(provider: string, body: GeminiErrorBody, now: number, secret?: string): ProviderError {
+  const details = body.details ?? []
+  const limits = parseGeminiRateLimits(details, now)
+  const upstream = body.code !== undefined && body.code >= 400 && body.code <= 599 ? body.code : 500
+  return new ProviderError({
+    provider,
+    status: clientStatusFor(upstream),
+    upstreamStatus: null,
+    kind: 'stream',
+    message: redact(body.message || `${provider} reported an error mid-stream`, secret),
+    code: 'stream_error',
+    retryAfterMs: limits?.retryAfterMs ?? null,
+    limits,
+    raw: body,
+  })
+}
+
+export function cancelled(provider: string): ProviderError {
+  return new ProviderError({ provider, status: 499, kind: 'cancelled', message: 'the request was cancelled', type: 'cancelled', code: 'cancelled' })
+}
+
+/** The stream stopped early: cut connection, idle timeout, unreadable event, or no `finishReason`. */
+export function streamBroken(provider: string, detail: string): ProviderError {
+  return new ProviderError({ provider, status: 502, kind: 'stream', message: `${provider} stream broke: ${detail}`, code: 'stream_error' })
+}
+
+/** A 2xx that is not what was asked for (HTML from a proxy, a body without the expected shape). */
+export function badResponse(provider: string, what: string): ProviderError {
+  return new ProviderError({ provider, status: 502, kind: 'server', message: `${provider} sent an invalid response: ${what}`, code: 'bad_upstream_response' })
+}
+
+/** The client's request cannot be sent to Gemini as it is (a 400 that names the parameter). */
+export function invalidRequest(provider: string, message: string, param: string): ProviderError {
+  return new ProviderError({ provider, status: 400, kind: 'bad_request', message: `${message} (provider ${provider})`, param, code: 'unsupported_parameter' })
+}
+
+export interface ErrorContext {
+  provider: string
+  now: number
+  /** Where the failure happened: before the answer (`request`) or while reading a stream. */
+  during: 'request' | 'stream'
+  /** When this signal is aborted, any failure is reported as a cancellation. */
+  signal?: AbortSignal
+  /** The API key, so that it can be scrubbed from messages. */
+  secret?: string
+}
+
+function fromFailure(f: GeminiFailure, ctx: ErrorContext): ProviderError {
+  const { provider } = ctx
+  const stream = ctx.during === 'stream'
+  const detail = 'message' in f ? redact(f.message, ctx.secret) : ''
+  switch (f.type) {
+    case 'http':
+      return httpError(provider, f.status, f.message, f.details, ctx.now, ctx.secret)
+    case 'cancelled':
+      return cancelled(provider)
+    case 'timeout':
+      if (stream) return streamBroken(provider, `no data for ${f.timeoutMs} ms`)
+      return new ProviderError({ provider, status: 504, kind: 'timeout', message: `${provider} did not answer within ${f.timeoutMs} ms`, code: 'timeout' })
+    case 'connection':
+      return new ProviderError({ provider, status: 502, kind: 'connection', message: `could not reach ${provider}: ${detail}`, code: 'connection_error' })
+    case 'malformed':
+      return stream ? streamBroken(provider, detail) : badResponse(provider, detail)
+    case 'broken':
+      if (stream) return streamBroken(provider, detail)
+      return new ProviderError({ provider, status: 502, kind: 'connection', message: `${provider} connection broke: ${detail}`, code: 'connection_error' })
+    case 'client':
+      // The SDK refused our own call (e.g. a reserved header in the target's `headers`): a configuration fault.
+      return new ProviderError({ provider, status: 500, kind: 'server', message: `${provider} call could not be made: ${detail}`, code: 'client_error', retryable: false })
+    default: {
+      const _exhaustive: never = f
+      return _exhaustive
+    }
+  }
+}
+
+/** Anything thrown by client.ts or while reading its stream → ProviderError. */
+export function toProviderError(err: unknown, ctx: ErrorContext): ProviderError {
+  if (err instanceof ProviderError) return err
+  if (ctx.signal?.aborted) return cancelled(ctx.provider)
+  if (err instanceof GeminiCallError) return fromFailure(err.failure, ctx)
+  const detail = redact(err instanceof Error ? err.message : String(err), ctx.secret)
+  if (ctx.during === 'stream') return streamBroken(ctx.provider, detail)
+  return new ProviderError({ provider: ctx.provider, status: 502, kind: 'connection', message: `could not reach ${ctx.provider}: ${detail}`, code: 'connection_error' })
+}

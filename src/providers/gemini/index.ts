@@ -1,0 +1,123 @@
+/**
+ * The Gemini adapter (`type: gemini`): OpenAI request → `generateContent` / `streamGenerateContent`
+ * through `@google/generative-ai` (wrapped by client.ts, the only file that knows the SDK) → OpenAI
+ * completion / chunks. Gemini sends no rate-limit headers, so `limits` is null on success; a 429's
+ * `RetryInfo` reaches routing through the ProviderError. `target.timeoutMs` bounds the wait for the
+ * answer and, in a stream, each wait for the next event (client.ts).
+ * https://ai.google.dev/api/generate-content
+ */
+import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai-schema.ts'
+import { completionId } from '../shapes.ts'
+import type { ProviderAdapter, Target, Upstream, UpstreamMeta } from '../types.ts'
+import { GeminiClientPool, type GeminiClient } from './client.ts'
+import { toGeminiRequest } from './convert-request.ts'
+import { toChatCompletion, toProviderUsage } from './convert-response.ts'
+import { badResponse, streamBroken, toProviderError, type ErrorContext } from './errors.ts'
+import { GeminiResponseSchema } from './gemini-types.ts'
+import { GeminiStreamTransform } from './stream-transform.ts'
+
+export interface GeminiAdapterOptions {
+  /** Epoch ms; injectable for tests. */
+  now?: () => number
+}
+
+/** One adapter serves every Gemini target; SDK objects are cached per (base URL, key, timeout, headers). */
+export function createGeminiAdapter(options: GeminiAdapterOptions = {}): ProviderAdapter {
+  const now = options.now ?? Date.now
+  const pool = new GeminiClientPool()
+  /** Fast path: targets are long-lived objects, so most calls skip building the pool key. */
+  let byTarget = new WeakMap<Target, GeminiClient>()
+
+  function client(target: Target): GeminiClient {
+    let c = byTarget.get(target)
+    if (!c) {
+      c = pool.get({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs, headers: target.headers })
+      byTarget.set(target, c)
+    }
+    return c
+  }
+
+  function errorContext(target: Target, during: ErrorContext['during'], signal: AbortSignal): ErrorContext {
+    return { provider: target.provider, now: now(), during, signal, secret: target.apiKey }
+  }
+
+  async function complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<ChatCompletion>> {
+    const { body, warnings } = toGeminiRequest(req, target)
+    let raw: unknown
+    try {
+      raw = await client(target).generate(body, target.model, { signal })
+    } catch (err) {
+      throw toProviderError(err, errorContext(target, 'request', signal))
+    }
+    const parsed = GeminiResponseSchema.safeParse(raw)
+    if (!parsed.success) throw badResponse(target.provider, 'the body is not a GenerateContentResponse')
+    const res = parsed.data
+    if (res.error) throw badResponse(target.provider, `an error inside a 2xx answer: ${res.error.message ?? 'no message'}`)
+    const completion = toChatCompletion(res, { id: completionId(), created: Math.floor(now() / 1000), model: target.model })
+    const meta: UpstreamMeta = {
+      usage: toProviderUsage(res.usageMetadata),
+      model: res.modelVersion ?? null,
+      requestId: res.responseId ?? null,
+      warnings,
+    }
+    return { body: completion, limits: null, latency: {}, meta }
+  }
+
+  async function stream(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<AsyncIterable<ChatChunk>>> {
+    const started = performance.now()
+    const { body, warnings } = toGeminiRequest(req, target)
+    let events: AsyncIterable<unknown>
+    try {
+      events = await client(target).generateStream(body, target.model, { signal })
+    } catch (err) {
+      throw toProviderError(err, errorContext(target, 'request', signal))
+    }
+    const meta: UpstreamMeta = { usage: null, model: null, requestId: null, warnings }
+    const latency: { ttftMs?: number } = {}
+    const transform = new GeminiStreamTransform({
+      provider: target.provider,
+      id: completionId(),
+      created: Math.floor(now() / 1000),
+      model: target.model,
+      now,
+      secret: target.apiKey,
+    })
+
+    async function* chunks(): AsyncGenerator<ChatChunk> {
+      try {
+        for await (const raw of events) {
+          const out = transform.push(raw)
+          // Kept current after every event, so that a stream that breaks still bills what it used.
+          meta.usage = transform.usage
+          meta.model = transform.model
+          meta.requestId = transform.responseId
+          for (const c of out) {
+            if (latency.ttftMs === undefined && hasContent(c)) latency.ttftMs = performance.now() - started
+            yield c
+          }
+        }
+      } catch (err) {
+        throw toProviderError(err, errorContext(target, 'stream', signal))
+      }
+      // Gemini has no end-of-stream event: a clean end without a finishReason is a cut stream.
+      if (!transform.finished) throw streamBroken(target.provider, 'the body ended before a finishReason')
+      yield* transform.end()
+    }
+
+    return { body: chunks(), limits: null, latency, meta }
+  }
+
+  return {
+    type: 'gemini',
+    complete,
+    stream,
+    async close() {
+      pool.clear()
+      byTarget = new WeakMap()
+    },
+  }
+}
+
+function hasContent(c: ChatChunk): boolean {
+  return c.choices.some(({ delta: d }) => (typeof d.content === 'string' && d.content.length > 0) || (d.tool_calls?.length ?? 0) > 0)
+}

@@ -1,0 +1,102 @@
+/**
+ * The side endpoints clients touch besides generation: model lists (OpenAI, Anthropic and Gemini
+ * shapes) and token counting (Anthropic count_tokens, Gemini countTokens). Authenticated like the
+ * rest; never rate-limited or faulted.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { anthropicModelList, anthropicWire } from './anthropic.ts'
+import { parseAnthropic } from './anthropic-request.ts'
+import { prefixes } from './cache.ts'
+import { geminiModel, geminiWire } from './gemini.ts'
+import { parseGemini } from './gemini-request.ts'
+import { openaiModelList, openaiWire } from './openai.ts'
+import { invalid } from './openai-request.ts'
+import type { SimState } from './state.ts'
+import { isObj, type Obj } from './values.ts'
+import { isErrorOut, readBody, send, type ApiWire, type ErrorOut, type Parsed } from './wire.ts'
+
+function reply<P extends Parsed>(res: ServerResponse, wire: ApiWire<P>, e: ErrorOut | { status: number; json: string }): void {
+  const h = wire.jsonHeaders.slice()
+  wire.addHeaders(h, wire.requestId(Date.now()), 0)
+  if ('json' in e) return send(res, e.status, h, e.json)
+  if (e.headers) h.push(...e.headers)
+  send(res, e.status, h, wire.errorJson(e, wire.requestId(Date.now())))
+}
+
+function authorize<P extends Parsed>(st: SimState, wire: ApiWire<P>, req: IncomingMessage, url: URL): ErrorOut | null {
+  const key = wire.key(req, url)
+  if (key === '') return wire.authError(true, key)
+  if (st.validKeys !== null && !st.validKeys.has(key)) return wire.authError(false, key)
+  return wire.checkHeaders(req)
+}
+
+async function jsonBody(req: IncomingMessage): Promise<Obj | null> {
+  try {
+    const v: unknown = JSON.parse(await readBody(req))
+    return isObj(v) ? v : null
+  } catch {
+    return null
+  }
+}
+
+/** `GET …/v1/models[/{id}]`: Anthropic's list when the request carries `anthropic-version`. */
+export function listModels(st: SimState, req: IncomingMessage, res: ServerResponse, url: URL, id: string | null): void {
+  if (req.headers['anthropic-version'] !== undefined) {
+    const e = authorize(st, anthropicWire, req, url)
+    if (e) return reply(res, anthropicWire, e)
+    const all = st.models.list('anthropic')
+    if (id === null) return reply(res, anthropicWire, { status: 200, json: anthropicModelList(all) })
+    const m = st.models.lookup('anthropic', id)
+    if (!m) return reply(res, anthropicWire, anthropicWire.notFound(id))
+    const one = JSON.parse(anthropicModelList([m])) as { data: unknown[] }
+    return reply(res, anthropicWire, { status: 200, json: JSON.stringify(one.data[0]) })
+  }
+  const e = authorize(st, openaiWire, req, url)
+  if (e) return reply(res, openaiWire, e)
+  const all = st.models.list('openai')
+  if (id === null) return reply(res, openaiWire, { status: 200, json: openaiModelList(all) })
+  const m = st.models.lookup('openai', id)
+  if (!m) return reply(res, openaiWire, invalid(`The model '${id}' does not exist`, 'model', 'model_not_found', 404))
+  const one = JSON.parse(openaiModelList([{ id, created: m.created }])) as { data: unknown[] }
+  return reply(res, openaiWire, { status: 200, json: JSON.stringify(one.data[0]) })
+}
+
+/** `GET /v1beta/models[/{id}]`. */
+export function listGeminiModels(st: SimState, req: IncomingMessage, res: ServerResponse, url: URL, id: string | null): void {
+  const e = authorize(st, geminiWire, req, url)
+  if (e) return reply(res, geminiWire, e)
+  if (id === null) return reply(res, geminiWire, { status: 200, json: JSON.stringify({ models: st.models.list('gemini').map(geminiModel) }) })
+  const m = st.models.lookup('gemini', id)
+  if (!m) return reply(res, geminiWire, geminiWire.notFound(id))
+  return reply(res, geminiWire, { status: 200, json: JSON.stringify(geminiModel(m)) })
+}
+
+/** `POST /v1/messages/count_tokens` → `{"input_tokens": N}`. */
+export async function anthropicCountTokens(st: SimState, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const e = authorize(st, anthropicWire, req, url)
+  if (e) return reply(res, anthropicWire, e)
+  const body = await jsonBody(req)
+  if (!body) return reply(res, anthropicWire, anthropicWire.badJson('invalid JSON'))
+  const id = typeof body['model'] === 'string' ? body['model'] : ''
+  const m = st.models.lookup('anthropic', id)
+  if (!m) return reply(res, anthropicWire, anthropicWire.notFound(id))
+  const p = parseAnthropic(body, m, true)
+  if (isErrorOut(p)) return reply(res, anthropicWire, p)
+  reply(res, anthropicWire, { status: 200, json: JSON.stringify({ input_tokens: prefixes(p.req.segments).total }) })
+}
+
+/** `POST /v1beta/models/{model}:countTokens` (`contents` or a whole `generateContentRequest`). */
+export async function geminiCountTokens(st: SimState, req: IncomingMessage, res: ServerResponse, url: URL, id: string): Promise<void> {
+  const e = authorize(st, geminiWire, req, url)
+  if (e) return reply(res, geminiWire, e)
+  const body = await jsonBody(req)
+  if (!body) return reply(res, geminiWire, geminiWire.badJson('invalid JSON'))
+  const m = st.models.lookup('gemini', id)
+  if (!m) return reply(res, geminiWire, geminiWire.notFound(id))
+  const inner: Obj = isObj(body['generateContentRequest']) ? { ...body['generateContentRequest'] } : { contents: body['contents'] }
+  delete inner['model']
+  const p = parseGemini(inner, m, undefined)
+  if (isErrorOut(p)) return reply(res, geminiWire, p)
+  const total = prefixes(p.req.segments).total
+  reply(res, geminiWire, { status: 200, json: JSON.stringify({ totalTokens: total, promptTokensDetails: [{ modality: 'TEXT', tokenCount: total }] }) })
+}

@@ -1,0 +1,130 @@
+/**
+ * Starting Headroom: load routes.yaml, start the built-in simulator for providers without a key (with a
+ * banner that says so), compile the config, build the app and listen. Used by `headroom start` and by
+ * the end-to-end tests, which start the real server on 127.0.0.1.
+ */
+import { existsSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { serve } from '@hono/node-server'
+import { parseDocument } from 'yaml'
+import { createLogger, type Logger } from './logger.ts'
+import { closeIdleConnections } from './providers/http.ts'
+import { createAdapterRegistry } from './providers/registry.ts'
+import { compileConfig, needsSimulator, type CompiledConfig } from './routing/compile.ts'
+import { loadConfigFile, parseConfig } from './routing/config-load.ts'
+import type { Config } from './routing/config-schema.ts'
+import { createApp } from './server/app.ts'
+import { startSimulator, type Simulator } from './simulator/index.ts'
+
+export interface StartOptions {
+  /** routes.yaml path. Default: HEADROOM_CONFIG, else ./routes.yaml, else the routes.yaml shipped with Headroom. */
+  configPath?: string
+  /** routes.yaml content, instead of a file (tests). */
+  configText?: string
+  port?: number
+  host?: string
+  env?: Record<string, string | undefined>
+  log?: Logger
+  /** Use this simulator instead of starting one (tests share one across servers). */
+  simulatorUrl?: string
+}
+
+export interface Running {
+  url: string
+  port: number
+  config: CompiledConfig
+  simulator: Simulator | null
+  close(): Promise<void>
+}
+
+const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+export function defaultConfigPath(env: Record<string, string | undefined>): string {
+  if (env['HEADROOM_CONFIG']) return resolve(env['HEADROOM_CONFIG'])
+  const local = resolve('routes.yaml')
+  return existsSync(local) ? local : join(PACKAGE_ROOT, 'routes.yaml')
+}
+
+/** The `${VAR}` names providers read their keys from, for the banner. */
+function keyVariables(text: string | undefined, provider: string): string | null {
+  if (!text) return null
+  const raw = parseDocument(text).getIn(['providers', provider, 'api_key'])
+  const m = typeof raw === 'string' ? /\$\{([A-Za-z_][A-Za-z0-9_]*)/.exec(raw) : null
+  return m ? m[1]! : null
+}
+
+export function simulatorBanner(cfg: CompiledConfig, simUrl: string, rawText?: string): string {
+  const sim = [...cfg.providers.values()].filter((p) => p.simulated)
+  const bar = '='.repeat(78)
+  const lines = [
+    bar,
+    '  SIMULATED PROVIDERS: these answers are NOT from real models.',
+    `  The built-in simulator (${simUrl}) is serving:`,
+    ...sim.map((p) => {
+      const v = keyVariables(rawText, p.name)
+      return `    - ${p.name} (${p.type})${v ? `: set ${v} to use the real API` : ': no api_key set'}`
+    }),
+    bar,
+  ]
+  return lines.join('\n') + '\n'
+}
+
+export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
+  const env = opts.env ?? process.env
+  const log = opts.log ?? createLogger()
+  let config: Config
+  let rawText = opts.configText
+  if (opts.configText !== undefined) {
+    config = parseConfig(opts.configText, '<config>', env)
+  } else {
+    const path = opts.configPath ?? defaultConfigPath(env)
+    config = await loadConfigFile(path, env)
+    const { readFile } = await import('node:fs/promises')
+    rawText = await readFile(path, 'utf8')
+  }
+
+  let simulator: Simulator | null = null
+  let simulatorUrl = opts.simulatorUrl
+  if (needsSimulator(config) && !simulatorUrl) {
+    simulator = await startSimulator({ host: '127.0.0.1', port: 0 })
+    simulatorUrl = simulator.url
+  }
+  const compiled = compileConfig(config, { simulatorUrl })
+  if (simulatorUrl && [...compiled.providers.values()].some((p) => p.simulated)) {
+    process.stderr.write(simulatorBanner(compiled, simulatorUrl, rawText))
+  }
+
+  const adapters = createAdapterRegistry()
+  const secrets = [...compiled.providers.values()].flatMap((p) => (p.config.api_key ? [p.config.api_key] : []))
+  const app = createApp({ config: { current: () => compiled }, adapters, log, secrets: () => secrets })
+
+  const host = opts.host ?? env['HOST'] ?? '127.0.0.1'
+  const port = opts.port ?? Number(env['PORT'] ?? 8080)
+  const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
+    const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolveServer(s))
+    s.once('error', reject)
+  })
+  const addr = server.address() as AddressInfo
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`
+
+  let closed = false
+  return {
+    url,
+    port: addr.port,
+    config: compiled,
+    simulator,
+    async close() {
+      if (closed) return
+      closed = true
+      await new Promise<void>((r) => {
+        server.close(() => r())
+        ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+      })
+      await adapters.close()
+      closeIdleConnections()
+      await simulator?.close()
+    },
+  }
+}

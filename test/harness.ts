@@ -1,0 +1,87 @@
+/**
+ * End-to-end harness: the real simulator and the real Headroom server on 127.0.0.1, and the real
+ * `openai` SDK as the client. Nothing of ours is mocked.
+ */
+import OpenAI from 'openai'
+import { silentLogger } from '../src/logger.ts'
+import { startSimulator } from '../src/simulator/index.ts'
+import type { Simulator, SimulatorOptions } from '../src/simulator/types.ts'
+import { startHeadroom, type Running } from '../src/start.ts'
+
+export const SIM_KEY = 'sim-key'
+
+export interface Stack {
+  sim: Simulator
+  hr: Running
+  /** `openai` SDK pointed at Headroom, no retries. */
+  client: OpenAI
+  close(): Promise<void>
+}
+
+/** Providers pointing at the simulator by base_url, plus one provider per type with a wrong key. */
+export function testConfig(sim: string, extra = ''): string {
+  return `providers:
+  openai: { type: openai, base_url: "${sim}/v1", api_key: ${SIM_KEY} }
+  anthropic: { type: anthropic, base_url: "${sim}", api_key: ${SIM_KEY} }
+  google: { type: gemini, base_url: "${sim}", api_key: ${SIM_KEY} }
+  openai-badkey: { type: openai, base_url: "${sim}/v1", api_key: sk-wrong-key-123456 }
+  anthropic-badkey: { type: anthropic, base_url: "${sim}", api_key: sk-ant-wrong-key-123456 }
+  google-badkey: { type: gemini, base_url: "${sim}", api_key: AIzaWrongKey1234567890 }
+${extra}`
+}
+
+export async function startStack(opts: { sim?: SimulatorOptions; config?: (simUrl: string) => string } = {}): Promise<Stack> {
+  const sim = await startSimulator({ validKeys: [SIM_KEY], ...opts.sim })
+  const hr = await startHeadroom({
+    configText: (opts.config ?? ((u) => testConfig(u)))(sim.url),
+    port: 0,
+    host: '127.0.0.1',
+    env: {},
+    log: silentLogger,
+  })
+  const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 15_000 })
+  return {
+    sim,
+    hr,
+    client,
+    async close() {
+      await hr.close()
+      await sim.close()
+    },
+  }
+}
+
+/** A 1×1 PNG as a data: URL. */
+export const PIXEL_PNG =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='
+
+export const WEATHER_TOOL = {
+  type: 'function' as const,
+  function: {
+    name: 'get_weather',
+    description: 'Current weather for a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] } }, required: ['city'] },
+  },
+}
+
+export const TIME_TOOL = {
+  type: 'function' as const,
+  function: {
+    name: 'get_time',
+    description: 'Local time in a timezone',
+    parameters: { type: 'object', properties: { tz: { type: 'string' } }, required: ['tz'] },
+  },
+}
+
+/** Raw HTTP to Headroom, for what the SDK would refuse to send. */
+export async function rawPost(url: string, body: string | Uint8Array, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+  const res = await fetch(url, { method: 'POST', headers, body })
+  const text = await res.text()
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  return { status: res.status, headers: res.headers, text, json: json as { error?: { message: string; type: string; param: string | null; code: string | null } } }
+}
