@@ -28,9 +28,12 @@ export interface Child {
   stop(): Promise<void>
 }
 
-/** Starts `tsx src/cli.ts …` and waits until `readyUrl` answers. */
-export async function startChild(args: string[], env: Record<string, string>, readyUrl: string): Promise<Child> {
-  const proc = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'src', 'cli.ts'), ...args], {
+/**
+ * Starts `node --import tsx src/cli.ts …` (node itself, not the tsx wrapper, so that the pid is the one
+ * doing the work and its CPU time can be read) and waits until `readyUrl` answers.
+ */
+export async function startChild(args: string[], env: Record<string, string>, readyUrl: string, nodeArgs: string[] = []): Promise<Child> {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   })

@@ -178,7 +178,15 @@ export interface ChunkDelta {
   [k: string]: unknown
 }
 
+/**
+ * An adapter whose upstream already speaks OpenAI chunks may attach the exact JSON text it parsed a
+ * chunk from. The server then writes those bytes instead of serialising the object again — valid only
+ * while the object is unchanged, so an adapter attaches it only when it changed nothing.
+ */
+export const RAW_JSON: unique symbol = Symbol('headroom.rawJson')
+
 export interface ChatChunk {
+  [RAW_JSON]?: string
   id: string
   object: 'chat.completion.chunk'
   created: number

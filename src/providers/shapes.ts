@@ -6,14 +6,22 @@ import { randomBytes } from 'node:crypto'
 import type { ChatChunk, ChunkDelta, FinishReason, Usage } from './openai-schema.ts'
 import type { ProviderUsage } from './types.ts'
 
-/** `chatcmpl-` + 24 random base62-ish characters, the shape OpenAI ids have. */
-export function completionId(): string {
-  return 'chatcmpl-' + randomBytes(18).toString('base64url')
+// Ids are a random per-process prefix plus a counter: unique without a random-number syscall per id.
+const PREFIX = randomBytes(9).toString('base64url')
+let counter = 0
+function nextSuffix(): string {
+  counter = (counter + 1) % Number.MAX_SAFE_INTEGER
+  return PREFIX + counter.toString(36).padStart(8, '0')
 }
 
-/** `call_` + 24 random characters: for providers that give tool calls no id (Gemini). */
+/** `chatcmpl-` + 20 characters, the shape OpenAI ids have. */
+export function completionId(): string {
+  return 'chatcmpl-' + nextSuffix()
+}
+
+/** `call_` + 20 characters: for providers that give tool calls no id (Gemini). */
 export function toolCallId(): string {
-  return 'call_' + randomBytes(18).toString('base64url')
+  return 'call_' + nextSuffix()
 }
 
 export function nowSeconds(): number {

@@ -28,15 +28,20 @@ export class SseDecoder {
       if (s.charCodeAt(0) === 10) s = s.slice(1)
       this.pendingCR = false
     }
-    this.buf += s
+    const b = this.buf.length > 0 ? this.buf + s : s
     const out: SseEvent[] = []
     let start = 0
-    const b = this.buf
-    for (let i = 0; i < b.length; i++) {
-      const c = b.charCodeAt(i)
-      if (c !== 10 && c !== 13) continue
+    // indexOf-driven: the common LF-only stream is scanned by native search, not char by char.
+    const hasCR = b.indexOf('\r') !== -1
+    for (;;) {
+      let i = b.indexOf('\n', start)
+      if (hasCR) {
+        const r = b.indexOf('\r', start)
+        if (r !== -1 && (i === -1 || r < i)) i = r
+      }
+      if (i === -1) break
       this.line(b.slice(start, i), out)
-      if (c === 13) {
+      if (b.charCodeAt(i) === 13) {
         if (i + 1 < b.length) {
           if (b.charCodeAt(i + 1) === 10) i++
         } else {

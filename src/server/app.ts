@@ -3,7 +3,6 @@
  * their own config and simulator.
  */
 import type { HttpBindings } from '@hono/node-server'
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { Hono } from 'hono'
 import type { Logger } from '../logger.ts'
 import type { AdapterRegistry } from '../providers/registry.ts'
@@ -39,11 +38,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
   app.use(async (c, next) => {
-    const id = requestId(c.req.header('x-request-id'))
+    // Straight from Node's header record: going through c.req.header() would build a Headers object.
+    const id = requestId(c.env?.incoming ? c.env.incoming.headers['x-request-id'] : c.req.header('x-request-id'))
     c.set('requestId', id)
+    // Set before the response exists. Touching c.res.headers afterwards would turn node-server's
+    // lightweight response into a full web Response (measured: ~10% of the CPU per request).
+    // Chat completions build their own header record, x-request-id included.
+    c.header('x-request-id', id)
     await next()
-    // A stream wrote its own headers; RESPONSE_ALREADY_SENT is a shared object and must stay untouched.
-    if (c.res !== RESPONSE_ALREADY_SENT) c.header('x-request-id', id)
   })
 
   app.post('/v1/chat/completions', (c) => handleChatCompletions(c, deps))

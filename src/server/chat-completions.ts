@@ -49,13 +49,15 @@ export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): 
     c.set('attempts', ex.attempts)
     const headers: Record<string, string> = {
       'content-type': 'application/json',
+      'x-request-id': c.get('requestId'),
       'x-headroom-route': resolved.route,
       'x-headroom-target': ex.target.id,
       'x-headroom-attempts': String(ex.attempts),
     }
     const warn = warningHeader(ex.upstream.meta.warnings)
     if (warn) headers['x-headroom-warning'] = warn
-    return c.body(JSON.stringify(ex.upstream.body), 200, headers)
+    // A plain Response with a plain header record: node-server writes it without building web objects.
+    return new Response(JSON.stringify(ex.upstream.body), { status: 200, headers })
   }
 
   if (!outgoing) throw new ApiError(500, 'streaming needs the Node HTTP server', 'internal_error')

@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai-schema.ts'
-import { httpRequest, readBody } from '../http.ts'
+import { endpoint, httpRequest, readBody, type Endpoint } from '../http.ts'
 import { fromOpenAIUsage } from '../shapes.ts'
 import { SseDecoder } from '../sse.ts'
 import { headerSource, ProviderError, type ProviderAdapter, type ProviderType, type Target, type Upstream, type UpstreamMeta } from '../types.ts'
@@ -20,7 +20,7 @@ import { parseOpenAIRateLimits } from './rate-limits.ts'
 import { transformOpenAIEvent } from './stream-transform.ts'
 
 /** Headers per target, built once: no per-request setup on the hot path. */
-const headerCache = new WeakMap<Target, { json: Record<string, string>; sse: Record<string, string>; url: string }>()
+const headerCache = new WeakMap<Target, { json: Record<string, string>; sse: Record<string, string>; url: Endpoint }>()
 
 function prepared(target: Target) {
   let p = headerCache.get(target)
@@ -29,7 +29,7 @@ function prepared(target: Target) {
     p = {
       json: { ...base, accept: 'application/json' },
       sse: { ...base, accept: 'text/event-stream' },
-      url: `${target.baseUrl}/chat/completions`,
+      url: endpoint(`${target.baseUrl}/chat/completions`),
     }
     headerCache.set(target, p)
   }

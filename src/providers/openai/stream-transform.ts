@@ -4,7 +4,7 @@
  * a failure after HTTP 200) into a ProviderError.
  * https://platform.openai.com/docs/api-reference/chat-streaming
  */
-import type { ChatChunk } from '../openai-schema.ts'
+import { RAW_JSON, type ChatChunk } from '../openai-schema.ts'
 import { ProviderError } from '../types.ts'
 import { parseErrorBody } from './errors.ts'
 import { mapFinishReason } from './map-finish-reason.ts'
@@ -35,9 +35,17 @@ export function transformOpenAIEvent(provider: string, data: string): OpenAIStre
   }
   if (!Array.isArray(rec['choices'])) return { kind: 'skip' }
   const chunk = obj as ChatChunk
+  let changed = false
   for (const ch of chunk.choices) {
-    if (ch.finish_reason != null) ch.finish_reason = mapFinishReason(ch.finish_reason)
+    if (ch.finish_reason != null) {
+      const mapped = mapFinishReason(ch.finish_reason)
+      if (mapped !== ch.finish_reason) {
+        ch.finish_reason = mapped
+        changed = true
+      }
+    }
   }
+  if (!changed) chunk[RAW_JSON] = data
   return { kind: 'chunk', chunk }
 }
 
