@@ -113,6 +113,15 @@ describe('endpoints', () => {
     expect(await res.json()).toMatchObject({ status: 'ok' })
   })
 
+  it('an openai-compatible provider is configuration only, and uses the OpenAI adapter', async () => {
+    const r = await stack.client.chat.completions.create({ model: 'compat/gpt-4o-mini', messages: [{ role: 'user', content: 'reply: via compat' }] })
+    expect(r.choices[0]!.message.content).toBe('via compat')
+    const stream = await stack.client.chat.completions.create({ model: 'compat/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'reply: streamed too' }] })
+    let text = ''
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? ''
+    expect(text).toBe('streamed too')
+  })
+
   it('a route serves from its first target', async () => {
     const { response } = await stack.client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'reply: hi' }] }).withResponse()
     expect(response.headers.get('x-headroom-route')).toBe('fast')

@@ -27,6 +27,7 @@ export function testConfig(sim: string, extra = ''): string {
   openai-badkey: { type: openai, base_url: "${sim}/v1", api_key: sk-wrong-key-123456 }
   anthropic-badkey: { type: anthropic, base_url: "${sim}", api_key: sk-ant-wrong-key-123456 }
   google-badkey: { type: gemini, base_url: "${sim}", api_key: AIzaWrongKey1234567890 }
+  compat: { type: openai-compatible, base_url: "${sim}/v1", api_key: ${SIM_KEY} }
 ${extra}`
 }
 

@@ -5,7 +5,7 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context } from 'hono'
 import type { ChatRequest } from '../providers/openai-schema.ts'
-import { executeComplete, executeStream } from '../routing/execute.ts'
+import { executeComplete, executeStream, type Execution } from '../routing/execute.ts'
 import { resolveModel } from '../routing/resolve.ts'
 import type { AppDeps, AppEnv } from './app.ts'
 import { ApiError, toErrorResponse } from './errors.ts'
@@ -18,6 +18,27 @@ const NON_ASCII = /[^\x20-\x7e]/g
 function warningHeader(warnings: readonly string[]): string | undefined {
   if (warnings.length === 0) return undefined
   return warnings.join('; ').replace(NON_ASCII, '?').slice(0, 1000)
+}
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+}
+
+/** The headers of a successful answer: what served it and how, as a plain record (cheapest to write). */
+function responseHeaders(c: Context<AppEnv>, route: string, ex: Execution<unknown>, base: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = {
+    ...base,
+    'x-request-id': c.get('requestId'),
+    'x-headroom-route': route,
+    'x-headroom-target': ex.target.id,
+    'x-headroom-attempts': String(ex.attempts),
+  }
+  const warn = warningHeader(ex.upstream.meta.warnings)
+  if (warn) headers['x-headroom-warning'] = warn
+  return headers
 }
 
 async function readRequest(c: Context<AppEnv>, limit: number): Promise<ChatRequest> {
@@ -47,15 +68,7 @@ export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): 
     const ex = await executeComplete(req, resolved, deps.adapters, ac.signal)
     c.set('target', ex.target.id)
     c.set('attempts', ex.attempts)
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'x-request-id': c.get('requestId'),
-      'x-headroom-route': resolved.route,
-      'x-headroom-target': ex.target.id,
-      'x-headroom-attempts': String(ex.attempts),
-    }
-    const warn = warningHeader(ex.upstream.meta.warnings)
-    if (warn) headers['x-headroom-warning'] = warn
+    const headers = responseHeaders(c, resolved.route, ex, { 'content-type': 'application/json' })
     // A plain Response with a plain header record: node-server writes it without building web objects.
     return new Response(JSON.stringify(ex.upstream.body), { status: 200, headers })
   }
@@ -63,18 +76,7 @@ export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): 
   if (!outgoing) throw new ApiError(500, 'streaming needs the Node HTTP server', 'internal_error')
   const ex = await executeStream(req, resolved, deps.adapters, ac.signal)
   c.set('target', ex.target.id)
-  const headers: Record<string, string> = {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    'x-request-id': c.get('requestId'),
-    'x-headroom-route': resolved.route,
-    'x-headroom-target': ex.target.id,
-    'x-headroom-attempts': String(ex.attempts),
-  }
-  const warn = warningHeader(ex.upstream.meta.warnings)
-  if (warn) headers['x-headroom-warning'] = warn
+  const headers = responseHeaders(c, resolved.route, ex, SSE_HEADERS)
   outgoing.writeHead(200, headers)
   const secrets = deps.secrets()
   const end = await writeChunks(

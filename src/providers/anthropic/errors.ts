@@ -9,7 +9,10 @@
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk'
 import { clientStatusFor, kindForStatus, ProviderError, type HeaderSource, type ProviderErrorKind } from '../types.ts'
+import { cancelled, redactSecret, streamBroken, timedOut, unreachable, type ErrorContext } from '../provider-errors.ts'
 import { parseAnthropicRateLimits } from './rate-limits.ts'
+
+export { badResponse, cancelled, streamBroken, type ErrorContext } from '../provider-errors.ts'
 
 /** The HTTP status Anthropic uses for each `error.type`, for errors that arrive without one (mid-stream). */
 const STATUS_FOR_TYPE: Readonly<Record<string, number>> = {
@@ -62,10 +65,6 @@ export function parseErrorBody(body: unknown): ErrorBody {
   return out
 }
 
-/** Keys never leave in a message, even if an upstream or proxy echoes one. */
-function redact(message: string, secret: string | undefined): string {
-  return secret && secret.length >= 8 ? message.split(secret).join('[redacted]') : message
-}
 
 function codeFor(status: number, parsed: ErrorBody): string | null {
   if (parsed.code) return parsed.code
@@ -88,7 +87,7 @@ export function httpError(provider: string, status: number, headers: HeaderSourc
     status: clientStatusFor(status),
     upstreamStatus: status,
     kind: kindFor(status, parsed),
-    message: redact(parsed.message ?? `${provider} answered HTTP ${status} with no error message`, secret),
+    message: redactSecret(parsed.message ?? `${provider} answered HTTP ${status} with no error message`, secret),
     code: codeFor(status, parsed),
     retryAfterMs: limits?.retryAfterMs ?? null,
     limits,
@@ -105,25 +104,12 @@ export function streamErrorEvent(provider: string, body: unknown, secret?: strin
     status: clientStatusFor(upstream),
     upstreamStatus: null,
     kind: 'stream',
-    message: redact(parsed.message ?? `${provider} reported an error mid-stream`, secret),
+    message: redactSecret(parsed.message ?? `${provider} reported an error mid-stream`, secret),
     code: codeFor(upstream, parsed),
     raw: body,
   })
 }
 
-export function cancelled(provider: string): ProviderError {
-  return new ProviderError({ provider, status: 499, kind: 'cancelled', message: 'the request was cancelled', type: 'cancelled', code: 'cancelled' })
-}
-
-/** The stream stopped early: cut connection, idle timeout, or a body that ended without `message_stop`. */
-export function streamBroken(provider: string, detail: string): ProviderError {
-  return new ProviderError({ provider, status: 502, kind: 'stream', message: `${provider} stream broke: ${detail}`, code: 'stream_error' })
-}
-
-/** A 2xx that is not what was asked for (HTML from a proxy, a body without `content`). */
-export function badResponse(provider: string, what: string): ProviderError {
-  return new ProviderError({ provider, status: 502, kind: 'server', message: `${provider} sent an invalid response: ${what}`, code: 'bad_upstream_response' })
-}
 
 function causeDetail(err: unknown): string {
   let e: unknown = err
@@ -140,16 +126,6 @@ function isAbort(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError'
 }
 
-export interface ErrorContext {
-  provider: string
-  now: number
-  /** Where the failure happened: before the answer (`request`) or while reading a stream. */
-  during: 'request' | 'stream'
-  /** When this signal is aborted, any failure is reported as a cancellation. */
-  signal?: AbortSignal
-  /** The API key, so that it can be scrubbed from messages. */
-  secret?: string
-}
 
 /** Anything thrown by the SDK or while reading its response → ProviderError. */
 export function toProviderError(err: unknown, ctx: ErrorContext): ProviderError {
@@ -157,10 +133,10 @@ export function toProviderError(err: unknown, ctx: ErrorContext): ProviderError 
   if (err instanceof ProviderError) return err
   if (ctx.signal?.aborted || err instanceof APIUserAbortError) return cancelled(provider)
   if (err instanceof APIConnectionTimeoutError) {
-    return new ProviderError({ provider, status: 504, kind: 'timeout', message: `${provider} did not answer in time`, code: 'timeout' })
+    return timedOut(provider, 'did not answer in time')
   }
   if (err instanceof APIConnectionError) {
-    return new ProviderError({ provider, status: 502, kind: 'connection', message: `could not reach ${provider}: ${causeDetail(err)}`, code: 'connection_error' })
+    return unreachable(provider, causeDetail(err))
   }
   if (err instanceof APIError) {
     if (typeof err.status === 'number') return httpError(provider, err.status, err.headers ?? null, err.error, ctx.now, ctx.secret)
@@ -169,7 +145,7 @@ export function toProviderError(err: unknown, ctx: ErrorContext): ProviderError 
   }
   if (isAbort(err)) return cancelled(provider)
   if (ctx.during === 'stream') return streamBroken(provider, causeDetail(err))
-  return new ProviderError({ provider, status: 502, kind: 'connection', message: `could not reach ${provider}: ${causeDetail(err)}`, code: 'connection_error' })
+  return unreachable(provider, causeDetail(err))
 }
 
 /** A request Anthropic cannot serve as asked: a 400 naming the parameter, before anything is sent. */

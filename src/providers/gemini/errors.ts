@@ -10,11 +10,10 @@
 import { clientStatusFor, kindForStatus, ProviderError } from '../types.ts'
 import { GeminiCallError, type GeminiErrorBody, type GeminiFailure } from './gemini-types.ts'
 import { findDetail, parseGeminiRateLimits } from './rate-limits.ts'
+import { badResponse, cancelled, redactSecret, streamBroken, timedOut, unreachable, type ErrorContext } from '../provider-errors.ts'
 
-/** Keys never leave in a message, even if an upstream or proxy echoes one. */
-function redact(message: string, secret: string | undefined): string {
-  return secret && secret.length >= 8 ? message.split(secret).join('[redacted]') : message
-}
+export { badResponse, cancelled, streamBroken, type ErrorContext } from '../provider-errors.ts'
+
 
 /** `ErrorInfo.reason`, e.g. `API_KEY_INVALID` (https://cloud.google.com/apis/design/errors#error_info). */
 function errorReason(details: readonly unknown[]): string | undefined {
@@ -38,7 +37,7 @@ export function httpError(
   now: number,
   secret?: string,
 ): ProviderError {
-  const text = redact(message || `${provider} answered HTTP ${status} with no error message`, secret)
+  const text = redactSecret(message || `${provider} answered HTTP ${status} with no error message`, secret)
   const raw = { status, message: text, details }
   // Gemini answers a bad key with 400 INVALID_ARGUMENT; to a client and to routing it is a 401.
   if (status === 400 && errorReason(details) === 'API_KEY_INVALID') {
@@ -68,7 +67,7 @@ export function streamErrorEvent(provider: string, body: GeminiErrorBody, now: n
     status: clientStatusFor(upstream),
     upstreamStatus: null,
     kind: 'stream',
-    message: redact(body.message || `${provider} reported an error mid-stream`, secret),
+    message: redactSecret(body.message || `${provider} reported an error mid-stream`, secret),
     code: 'stream_error',
     retryAfterMs: limits?.retryAfterMs ?? null,
     limits,
@@ -76,40 +75,17 @@ export function streamErrorEvent(provider: string, body: GeminiErrorBody, now: n
   })
 }
 
-export function cancelled(provider: string): ProviderError {
-  return new ProviderError({ provider, status: 499, kind: 'cancelled', message: 'the request was cancelled', type: 'cancelled', code: 'cancelled' })
-}
-
-/** The stream stopped early: cut connection, idle timeout, unreadable event, or no `finishReason`. */
-export function streamBroken(provider: string, detail: string): ProviderError {
-  return new ProviderError({ provider, status: 502, kind: 'stream', message: `${provider} stream broke: ${detail}`, code: 'stream_error' })
-}
-
-/** A 2xx that is not what was asked for (HTML from a proxy, a body without the expected shape). */
-export function badResponse(provider: string, what: string): ProviderError {
-  return new ProviderError({ provider, status: 502, kind: 'server', message: `${provider} sent an invalid response: ${what}`, code: 'bad_upstream_response' })
-}
 
 /** The client's request cannot be sent to Gemini as it is (a 400 that names the parameter). */
 export function invalidRequest(provider: string, message: string, param: string): ProviderError {
   return new ProviderError({ provider, status: 400, kind: 'bad_request', message: `${message} (provider ${provider})`, param, code: 'unsupported_parameter' })
 }
 
-export interface ErrorContext {
-  provider: string
-  now: number
-  /** Where the failure happened: before the answer (`request`) or while reading a stream. */
-  during: 'request' | 'stream'
-  /** When this signal is aborted, any failure is reported as a cancellation. */
-  signal?: AbortSignal
-  /** The API key, so that it can be scrubbed from messages. */
-  secret?: string
-}
 
 function fromFailure(f: GeminiFailure, ctx: ErrorContext): ProviderError {
   const { provider } = ctx
   const stream = ctx.during === 'stream'
-  const detail = 'message' in f ? redact(f.message, ctx.secret) : ''
+  const detail = 'message' in f ? redactSecret(f.message, ctx.secret) : ''
   switch (f.type) {
     case 'http':
       return httpError(provider, f.status, f.message, f.details, ctx.now, ctx.secret)
@@ -117,7 +93,7 @@ function fromFailure(f: GeminiFailure, ctx: ErrorContext): ProviderError {
       return cancelled(provider)
     case 'timeout':
       if (stream) return streamBroken(provider, `no data for ${f.timeoutMs} ms`)
-      return new ProviderError({ provider, status: 504, kind: 'timeout', message: `${provider} did not answer within ${f.timeoutMs} ms`, code: 'timeout' })
+      return timedOut(provider, `did not answer within ${f.timeoutMs} ms`)
     case 'connection':
       return new ProviderError({ provider, status: 502, kind: 'connection', message: `could not reach ${provider}: ${detail}`, code: 'connection_error' })
     case 'malformed':
@@ -140,7 +116,7 @@ export function toProviderError(err: unknown, ctx: ErrorContext): ProviderError 
   if (err instanceof ProviderError) return err
   if (ctx.signal?.aborted) return cancelled(ctx.provider)
   if (err instanceof GeminiCallError) return fromFailure(err.failure, ctx)
-  const detail = redact(err instanceof Error ? err.message : String(err), ctx.secret)
+  const detail = redactSecret(err instanceof Error ? err.message : String(err), ctx.secret)
   if (ctx.during === 'stream') return streamBroken(ctx.provider, detail)
-  return new ProviderError({ provider: ctx.provider, status: 502, kind: 'connection', message: `could not reach ${ctx.provider}: ${detail}`, code: 'connection_error' })
+  return unreachable(ctx.provider, detail)
 }

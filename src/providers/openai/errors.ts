@@ -5,6 +5,7 @@
  * https://platform.openai.com/docs/guides/error-codes
  */
 import { HttpTimeoutError } from '../http.ts'
+import { cancelled, streamBroken, timedOut, unreachable } from '../provider-errors.ts'
 import { clientStatusFor, kindForStatus, ProviderError, type HeaderSource, type ProviderErrorKind } from '../types.ts'
 import { parseOpenAIRateLimits } from './rate-limits.ts'
 
@@ -72,20 +73,10 @@ export function httpError(provider: string, status: number, headers: HeaderSourc
 export function transportError(provider: string, err: unknown, during: 'request' | 'stream' = 'request'): ProviderError {
   if (err instanceof ProviderError) return err
   const e = err as { name?: string; code?: string; message?: string }
-  if (e?.name === 'AbortError') {
-    return new ProviderError({ provider, status: 499, kind: 'cancelled', message: 'the request was cancelled', type: 'cancelled', code: 'cancelled' })
-  }
-  if (err instanceof HttpTimeoutError) {
-    return new ProviderError({ provider, status: 504, kind: 'timeout', message: `${provider} timed out: ${err.message}`, code: 'timeout' })
-  }
+  if (e?.name === 'AbortError') return cancelled(provider)
+  if (err instanceof HttpTimeoutError) return timedOut(provider, `timed out: ${err.message}`)
   const detail = e?.code ? `${e.code}` : (e?.message ?? 'unknown error')
-  if (during === 'stream') {
-    return new ProviderError({ provider, status: 502, kind: 'stream', message: `${provider} stream broke: ${detail}`, code: 'stream_error' })
-  }
-  return new ProviderError({ provider, status: 502, kind: 'connection', message: `could not reach ${provider}: ${detail}`, code: 'connection_error' })
+  return during === 'stream' ? streamBroken(provider, detail) : unreachable(provider, detail)
 }
 
-/** A 2xx that is not what was asked for (HTML from a proxy, truncated JSON). */
-export function badResponse(provider: string, what: string): ProviderError {
-  return new ProviderError({ provider, status: 502, kind: 'server', message: `${provider} sent an invalid response: ${what}`, code: 'bad_upstream_response' })
-}
+export { badResponse } from '../provider-errors.ts'

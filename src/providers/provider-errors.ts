@@ -1,0 +1,45 @@
+/**
+ * ProviderError builders every adapter shares: the failures that look the same whatever the provider
+ * (cancelled, cut stream, garbage 2xx, timeout, unreachable). Each provider's own errors.ts maps its
+ * HTTP error bodies and re-exports these.
+ */
+import { ProviderError } from './types.ts'
+
+/** Where a failure happened, and what to scrub from its message. */
+export interface ErrorContext {
+  provider: string
+  now: number
+  /** Before the answer (`request`) or while reading a stream. */
+  during: 'request' | 'stream'
+  /** When this signal is aborted, any failure is reported as a cancellation. */
+  signal?: AbortSignal
+  /** The API key, so that it can be scrubbed from messages. */
+  secret?: string
+}
+
+/** Keys never leave in a message, even if an upstream or proxy echoes one. */
+export function redactSecret(message: string, secret: string | undefined): string {
+  return secret && secret.length >= 8 ? message.split(secret).join('[redacted]') : message
+}
+
+export function cancelled(provider: string): ProviderError {
+  return new ProviderError({ provider, status: 499, kind: 'cancelled', message: 'the request was cancelled', type: 'cancelled', code: 'cancelled' })
+}
+
+/** The stream stopped early: cut connection, idle timeout, unreadable event, or no proper end. */
+export function streamBroken(provider: string, detail: string): ProviderError {
+  return new ProviderError({ provider, status: 502, kind: 'stream', message: `${provider} stream broke: ${detail}`, code: 'stream_error' })
+}
+
+/** A 2xx that is not what was asked for (HTML from a proxy, truncated JSON, a body of the wrong shape). */
+export function badResponse(provider: string, what: string): ProviderError {
+  return new ProviderError({ provider, status: 502, kind: 'server', message: `${provider} sent an invalid response: ${what}`, code: 'bad_upstream_response' })
+}
+
+export function timedOut(provider: string, detail: string): ProviderError {
+  return new ProviderError({ provider, status: 504, kind: 'timeout', message: `${provider} ${detail}`, code: 'timeout' })
+}
+
+export function unreachable(provider: string, detail: string): ProviderError {
+  return new ProviderError({ provider, status: 502, kind: 'connection', message: `could not reach ${provider}: ${detail}`, code: 'connection_error' })
+}

@@ -1,0 +1,59 @@
+/**
+ * What a new user gets from `npm start` with no keys: the shipped routes.yaml, every provider served by
+ * the built-in simulator, a banner that says so, and answers on every route.
+ */
+import OpenAI from 'openai'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { silentLogger } from '../src/logger.ts'
+import { startHeadroom, type Running } from '../src/start.ts'
+
+let hr: Running
+let banner = ''
+const write = process.stderr.write.bind(process.stderr)
+beforeAll(async () => {
+  process.stderr.write = ((s: string | Uint8Array) => {
+    banner += String(s)
+    return true
+  }) as typeof process.stderr.write
+  try {
+    hr = await startHeadroom({ env: {}, port: 0, log: silentLogger })
+  } finally {
+    process.stderr.write = write
+  }
+})
+afterAll(async () => {
+  await hr?.close()
+})
+
+describe('npm start with no keys', () => {
+  it('says loudly that providers are simulated, and which key would make each real', () => {
+    expect(banner).toContain('SIMULATED PROVIDERS')
+    for (const v of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY']) expect(banner).toContain(v)
+    expect([...hr.config.providers.values()].every((p) => p.simulated)).toBe(true)
+  })
+
+  it('answers on every shipped route, from each provider, with the openai SDK', async () => {
+    const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'none', maxRetries: 0 })
+    const served = new Set<string>()
+    for (const route of ['fast', 'smart', 'balanced']) {
+      const { data, response } = await client.chat.completions.create({ model: route, messages: [{ role: 'user', content: 'Hello!' }] }).withResponse()
+      expect(data.choices[0]!.message.content!.length).toBeGreaterThan(0)
+      served.add(response.headers.get('x-headroom-target')!.split('/')[0]!)
+    }
+    for (const provider of ['openai', 'anthropic', 'google']) {
+      const r = await client.chat.completions.create({ model: `${provider}/${provider === 'openai' ? 'gpt-4.1-mini' : provider === 'anthropic' ? 'claude-haiku-4-5' : 'gemini-2.5-flash'}`, messages: [{ role: 'user', content: 'reply: hi' }] })
+      expect(r.choices[0]!.message.content).toBe('hi')
+    }
+    expect(served.size).toBeGreaterThan(1)
+  })
+
+  it('falls back to the default route for an unknown model name', async () => {
+    const res = await fetch(`${hr.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'whatever', messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-headroom-route')).toBe('balanced')
+  })
+})
