@@ -29,11 +29,12 @@ export interface Child {
 }
 
 /**
- * Starts `node --import tsx src/cli.ts …` (node itself, not the tsx wrapper, so that the pid is the one
- * doing the work and its CPU time can be read) and waits until `readyUrl` answers.
+ * Starts the compiled CLI, `node dist/cli.js …` — what `npm start` runs (`npm run bench` builds it
+ * first) — and waits until `readyUrl` answers. Node itself, not a wrapper, so that the pid is the one
+ * doing the work and its CPU time can be read.
  */
 export async function startChild(args: string[], env: Record<string, string>, readyUrl: string, nodeArgs: string[] = []): Promise<Child> {
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args], {
+  const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'cli.js'), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   })

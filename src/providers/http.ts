@@ -1,11 +1,11 @@
 /**
  * A lean HTTP client on node:http(s) with keep-alive agents. Node 20's global fetch costs ~360 µs more
  * per call than node:http with a keep-alive agent (see bench/), so the adapters use this directly where
- * they speak the wire themselves, and hand `leanFetch` to the SDKs that accept a `fetch` option.
+ * they speak the wire themselves, and lean-fetch.ts builds on it for the SDKs that accept a `fetch`.
  */
 import http from 'node:http'
 import https from 'node:https'
-import { Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 
 const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxFreeSockets: 256, scheduling: 'lifo' as const }
 const httpAgent = new http.Agent(agentOptions)
@@ -110,60 +110,6 @@ export function readBody(res: Readable, limit = 64 * 1024 * 1024): Promise<Buffe
       if (!(res as http.IncomingMessage).complete) reject(new Error('the connection closed before the body was complete'))
     })
   })
-}
-
-function headersToRecord(h: RequestInit['headers'] | undefined): Record<string, string> {
-  const out: Record<string, string> = {}
-  if (!h) return out
-  if (h instanceof Headers) {
-    h.forEach((v, k) => (out[k] = v))
-  } else if (Array.isArray(h)) {
-    for (const [k, v] of h as Array<[string, string]>) out[k.toLowerCase()] = v
-  } else {
-    for (const k of Object.keys(h)) {
-      const v = (h as Record<string, string | undefined>)[k]
-      if (v !== undefined && v !== null) out[k.toLowerCase()] = String(v)
-    }
-  }
-  return out
-}
-
-function responseHeaders(res: http.IncomingMessage): Headers {
-  const raw = res.rawHeaders
-  const h = new Headers()
-  for (let i = 0; i < raw.length; i += 2) h.append(raw[i]!, raw[i + 1]!)
-  return h
-}
-
-/**
- * A `fetch` for SDKs that accept one (`openai`, `@anthropic-ai/sdk`), built on `httpRequest`.
- * Event streams are passed through as they arrive; other bodies are buffered once.
- */
-export const leanFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-  if (input instanceof Request) throw new TypeError('leanFetch takes a URL, not a Request')
-  let body: string | Uint8Array | undefined
-  const b = init?.body
-  if (typeof b === 'string' || b instanceof Uint8Array) body = b
-  else if (b instanceof ArrayBuffer) body = new Uint8Array(b)
-  else if (b != null) throw new TypeError('leanFetch supports string and byte bodies only')
-  const res = await httpRequest(input, {
-    method: init?.method ?? 'GET',
-    headers: headersToRecord(init?.headers),
-    body,
-    signal: init?.signal ?? undefined,
-  })
-  const headers = responseHeaders(res)
-  const status = res.statusCode ?? 502
-  const init2 = { status, statusText: res.statusMessage ?? '', headers }
-  if (status === 204 || status === 304 || init?.method === 'HEAD') {
-    res.resume()
-    return new Response(null, init2)
-  }
-  if ((headers.get('content-type') ?? '').includes('text/event-stream')) {
-    return new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, init2)
-  }
-  const buf = await readBody(res)
-  return new Response(new Uint8Array(buf.buffer, buf.byteOffset, buf.length), init2)
 }
 
 /** Drops idle keep-alive sockets (tests and shutdown). */

@@ -14,9 +14,10 @@
  *   parser skips events without an `event:` line and ends silently when aborted, which would make a
  *   cancel or a proxy's `data:`-only stream look like a clean (or cut) end.
  */
+import type { IncomingMessage } from 'node:http'
 import Anthropic from '@anthropic-ai/sdk'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai-schema.ts'
-import { leanFetch } from '../http.ts'
+import { leanFetch, type LeanResponse } from '../lean-fetch.ts'
 import { completionId, nowSeconds } from '../shapes.ts'
 import { SseDecoder } from '../sse.ts'
 import type { ProviderAdapter, Target, Upstream, UpstreamMeta } from '../types.ts'
@@ -86,8 +87,10 @@ export function createAnthropicAdapter(): ProviderAdapter {
     const headers = response.headers
     const limits = parseAnthropicRateLimits(headers, Date.now())
     const ctype = headers.get('content-type') ?? ''
-    if (!ctype.includes('text/event-stream') || !response.body) {
-      await response.body?.cancel().catch(() => {})
+    // leanFetch answers with a LeanResponse: its Node stream is read directly, without web streams.
+    const nodeBody = (response as unknown as LeanResponse).nodeBody
+    if (!ctype.includes('text/event-stream')) {
+      nodeBody.destroy()
       throw badResponse(target.provider, `content-type "${ctype}" instead of an event stream`)
     }
     const meta: UpstreamMeta = { usage: null, model: null, requestId: headers.get('request-id'), warnings }
@@ -100,7 +103,7 @@ export function createAnthropicAdapter(): ProviderAdapter {
       jsonToolName,
       secret: target.apiKey,
     })
-    const body = chunks(response.body, transform, { ...ctx, idleMs: target.timeoutMs, started, meta, latency })
+    const body = chunks(nodeBody, transform, { ...ctx, idleMs: target.timeoutMs, started, meta, latency })
     return { body, limits, latency, meta }
   }
 
@@ -123,38 +126,31 @@ interface ChunkContext {
   latency: { ttftMs?: number }
 }
 
-async function* chunks(body: ReadableStream<Uint8Array>, transform: AnthropicStreamTransform, ctx: ChunkContext): AsyncGenerator<ChatChunk> {
-  const reader = body.getReader()
+async function* chunks(body: IncomingMessage, transform: AnthropicStreamTransform, ctx: ChunkContext): AsyncGenerator<ChatChunk> {
   const decoder = new SseDecoder()
   let idle = false
   let ended = false
+  // Socket idle time: it runs only while nothing arrives, whatever the consumer does.
+  body.setTimeout(ctx.idleMs, () => {
+    idle = true
+    body.destroy()
+  })
   try {
-    for (;;) {
-      // The timer runs only while waiting for the upstream, never while the consumer is slow.
-      const timer = setTimeout(() => {
-        idle = true
-        reader.cancel().catch(() => {})
-      }, ctx.idleMs)
-      let read: Awaited<ReturnType<typeof reader.read>>
-      try {
-        read = await reader.read()
-      } finally {
-        clearTimeout(timer)
-      }
-      if (read.done) break
-      for (const sse of decoder.push(read.value)) {
+    // After message_stop the body is read on to its end, so the keep-alive socket goes back to the pool.
+    for await (const bytes of body) {
+      for (const sse of decoder.push(bytes as Buffer)) {
         for (const c of transform.push(parseEvent(sse.event, sse.data, ctx.provider))) {
           if (ctx.latency.ttftMs === undefined && hasContent(c)) ctx.latency.ttftMs = performance.now() - ctx.started
           yield c
         }
       }
-      // After message_stop the body is read on to its end, so the keep-alive socket goes back to the pool.
     }
     ended = true
   } catch (err) {
+    if (idle) throw streamBroken(ctx.provider, `no data for ${ctx.idleMs} ms`)
     throw toProviderError(err, { ...ctx, during: 'stream', now: Date.now() })
   } finally {
-    if (!ended) reader.cancel().catch(() => {})
+    if (!ended) body.destroy()
     ctx.meta.usage = transform.usage
     ctx.meta.model = transform.model
   }
