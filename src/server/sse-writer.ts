@@ -6,9 +6,9 @@
  * Usage: the adapters always obtain it (spend needs it); the client sees the `choices: []` usage chunk
  * and `"usage": null` on the other chunks only when it asked with `stream_options.include_usage`.
  *
- * Frames produced in one turn of the event loop (all the events of one upstream read) are joined and
- * written once, on the next turn: one `res.write` — one chunked-encoding frame, one syscall — instead of
- * one per frame, which was the largest per-chunk cost measured in bench/.
+ * After the first frame (sent at once), frames produced in one turn of the event loop (all the events of
+ * one upstream read) are joined and written once, on the next turn: one `res.write` — one chunked-encoding
+ * frame, one syscall — instead of one per frame, which was the largest per-chunk cost measured in bench/.
  */
 import type { ServerResponse } from 'node:http'
 import { RAW_JSON, type ChatChunk, type OpenAIErrorBody } from '../providers/openai-schema.ts'
@@ -26,12 +26,17 @@ class FrameBatcher {
   private pending = ''
   private scheduled = false
   private blocked = false
+  private first = true
 
   constructor(private readonly res: ServerResponse) {}
 
   add(frame: string): void {
     this.pending += frame
-    if (this.pending.length >= FLUSH_BYTES) this.flush()
+    // The first frame goes out at once, with the headers: time to first token is what users feel.
+    if (this.first || this.pending.length >= FLUSH_BYTES) {
+      this.first = false
+      this.flush()
+    }
     else if (!this.scheduled) {
       this.scheduled = true
       setImmediate(() => this.flush())
