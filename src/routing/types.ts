@@ -1,0 +1,170 @@
+/**
+ * The routing engine's shared types: what the planner knows about a request (RequestProfile), about
+ * each target (Candidate), and the shape of a strategy. Strategies are pure functions of these.
+ */
+import type { ProviderType, Target } from '../providers/types.ts'
+
+// ---------------------------------------------------------------------------------------------
+// Model catalog
+
+/** Prices in USD per 1M tokens. */
+export interface ModelPrice {
+  input: number
+  output: number
+  /** Prompt tokens read from a cache; defaults to `input` when the provider has no discount. */
+  cachedInput?: number
+  /** Anthropic cache writes (5-minute TTL price). */
+  cacheWrite?: number
+}
+
+export interface ModelCapabilities {
+  tools: boolean
+  vision: boolean
+  /** Structured output with a JSON schema (`response_format: json_schema`). */
+  jsonSchema: boolean
+}
+
+export interface ModelInfo {
+  /** The catalog key, e.g. `gpt-4.1-mini`, `claude-sonnet-4-5`, `gemini-2.5-flash`. */
+  id: string
+  /** The API family the model belongs to. */
+  family: 'openai' | 'anthropic' | 'gemini'
+  price: ModelPrice
+  /** Max input tokens. */
+  context: number
+  /** Max output tokens. */
+  maxOutput: number
+  capabilities: ModelCapabilities
+  /** The decimal strings the prices came from, for exact cost arithmetic (see spend). */
+  priceSource?: Record<keyof ModelPrice, string | undefined>
+}
+
+export interface Catalog {
+  /**
+   * The entry for a model as a provider serves it: a routes.yaml override for `provider/model` first,
+   * then one for the bare model id, then the built-in entry for the provider type's family (dated ids
+   * and aliases resolve, e.g. `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`). Null when unknown.
+   */
+  lookup(target: { provider: string; type: ProviderType; model: string }): ModelInfo | null
+  entries(): readonly ModelInfo[]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+/** Capabilities a request uses; a target whose model lacks one is skipped. */
+export interface Needs {
+  tools: boolean
+  vision: boolean
+  jsonSchema: boolean
+}
+
+/** Signals the complexity cascade reads (see strategies/cascade.ts for how). */
+export interface ComplexitySignals {
+  promptTokens: number
+  messages: number
+  tools: boolean
+  /** Code blocks, stack traces or source-looking text in the prompt. */
+  code: boolean
+  /** Numbered steps, "step by step", several questions… */
+  multiStep: boolean
+  maxOutputTokens: number | null
+}
+
+/** What the planner knows about a request, computed once per request. */
+export interface RequestProfile {
+  /** Estimated prompt tokens (fast approximation, see tokens.ts). */
+  promptTokens: number
+  /** The output cap the client asked for, if any. */
+  maxOutputTokens: number | null
+  /** Output tokens to expect, for cost estimates: the cap when given, else a route default. */
+  expectedOutputTokens: number
+  needs: Needs
+  stream: boolean
+  complexity: ComplexitySignals
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+
+/** One target as a strategy sees it: static facts and a snapshot of its live state. */
+export interface Candidate {
+  readonly target: Target
+  /** Position of the target's entry in the route's list (0 = first). Keys of one entry share it. */
+  readonly position: number
+  readonly model: ModelInfo | null
+  /** `weighted` strategy weight (default 1). */
+  readonly weight: number
+  /** Cascade tier index (0 = cheapest tier); 0 when the route has no tiers. */
+  readonly tier: number
+  /** Estimated USD cost of this request here; null when the model's price is unknown. */
+  readonly estimatedCost: number | null
+  /** Latency EWMA in ms: time to first token for streams, total time otherwise. Null: never measured. */
+  readonly latencyMs: number | null
+  readonly latencySamples: number
+  /** How long ago the latency was last measured (ms); null: never. */
+  readonly latencyAgeMs: number | null
+  /** Capacity left after this request's need, as a fraction 0..1 (1 when no limit is known). */
+  readonly headroom: number
+  /** Recent fault rate, 0..1. */
+  readonly errorRate: number
+}
+
+export interface ScoreWeights {
+  cost: number
+  latency: number
+  headroom: number
+}
+
+/** Per-route parameters strategies read. */
+export interface StrategyParams {
+  weights: ScoreWeights
+  /** Hard limits (score and any strategy that honours them): candidates over them are dropped. */
+  maxCostPerRequest: number | null
+  maxLatencyMs: number | null
+  /** latency: probability of trying a target other than the fastest, to keep measurements fresh. */
+  explore: number
+  /** latency: a measurement older than this counts as stale and is re-measured first. */
+  staleAfterMs: number
+  /** cascade: thresholds that make a request "hard" (see strategies/cascade.ts). */
+  cascade: CascadeThresholds
+}
+
+export interface CascadeThresholds {
+  /** Estimated prompt tokens at or above which a request is hard. */
+  promptTokens: number
+  /** Requested max output tokens at or above which a request is hard. */
+  maxOutputTokens: number
+  /** Hard when the request offers tools. */
+  tools: boolean
+  /** Hard when the prompt contains code. */
+  code: boolean
+  /** Hard when the prompt asks for several steps. */
+  multiStep: boolean
+  /** Conversation length (messages) at or above which a request is hard. */
+  messages: number
+}
+
+export interface RoutingContext {
+  readonly now: number
+  /** Uniform in [0, 1); injected so that strategies are deterministic under test. */
+  readonly random: () => number
+  readonly profile: RequestProfile
+  readonly params: StrategyParams
+}
+
+/** Ranks the targets that can serve; returns a subset (never new candidates), best first. */
+export type Strategy = (candidates: readonly Candidate[], ctx: RoutingContext) => readonly Candidate[]
+
+export type StrategyName = 'ordered' | 'cost' | 'latency' | 'headroom' | 'weighted' | 'score' | 'cascade'
+
+/** Why a target was left out of a plan; shown in x-headroom-decision and in 429/503 messages. */
+export type SkipReason =
+  | { kind: 'breaker_open'; untilMs: number | null }
+  | { kind: 'probing' }
+  | { kind: 'cooling'; untilMs: number }
+  | { kind: 'no_headroom'; untilMs: number | null }
+  | { kind: 'concurrency' }
+  | { kind: 'context'; need: number; limit: number }
+  | { kind: 'capability'; missing: keyof Needs }
+  | { kind: 'constraint'; what: 'cost' | 'latency' }
