@@ -13,7 +13,11 @@ import { createLogger, type Logger } from './logger.ts'
 import { closeIdleConnections } from './providers/http.ts'
 import { createAdapterRegistry } from './providers/registry.ts'
 import { compileConfig, needsSimulator, type CompiledConfig } from './routing/compile.ts'
-import { loadConfigFile, parseConfig } from './routing/config-load.ts'
+import { readFile } from 'node:fs/promises'
+import { ConfigError, parseConfig } from './routing/config-load.ts'
+import { ConfigStore } from './routing/config-store.ts'
+import type { Runtime } from './routing/execute.ts'
+import { TargetStates } from './routing/target-states.ts'
 import type { Config } from './routing/config-schema.ts'
 import { createApp } from './server/app.ts'
 import { startSimulator, type Simulator } from './simulator/index.ts'
@@ -29,13 +33,30 @@ export interface StartOptions {
   log?: Logger
   /** Use this simulator instead of starting one (tests share one across servers). */
   simulatorUrl?: string
+  /** Watch the config file and reload it on change (default true when started from a file). */
+  watch?: boolean
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve()
+    const done = () => {
+      clearTimeout(t)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const t = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
 }
 
 export interface Running {
   url: string
   port: number
-  config: CompiledConfig
-  simulator: Simulator | null
+  /** The config in force (reloaded live when started from a file). */
+  config: ConfigStore
+  states: TargetStates
+  readonly simulator: Simulator | null
   close(): Promise<void>
 }
 
@@ -76,29 +97,52 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const log = opts.log ?? createLogger()
   let config: Config
   let rawText = opts.configText
+  let configPath: string | null = null
   if (opts.configText !== undefined) {
     config = parseConfig(opts.configText, '<config>', env)
   } else {
-    const path = opts.configPath ?? defaultConfigPath(env)
-    config = await loadConfigFile(path, env)
-    const { readFile } = await import('node:fs/promises')
-    rawText = await readFile(path, 'utf8')
+    configPath = opts.configPath ?? defaultConfigPath(env)
+    rawText = await readFile(configPath, 'utf8').catch((err: Error) => {
+      throw new ConfigError(`${configPath}: cannot read: ${err.message}`)
+    })
+    config = parseConfig(rawText, configPath, env)
   }
 
   let simulator: Simulator | null = null
   let simulatorUrl = opts.simulatorUrl
-  if (needsSimulator(config) && !simulatorUrl) {
-    simulator = await startSimulator({ host: '127.0.0.1', port: 0 })
-    simulatorUrl = simulator.url
+  /** The simulator's URL, starting it the first time a config needs it (at start-up or on reload). */
+  const simulatorFor = async (cfg: Config): Promise<string | undefined> => {
+    if (needsSimulator(cfg) && !simulatorUrl) {
+      simulator = await startSimulator({ host: '127.0.0.1', port: 0 })
+      simulatorUrl = simulator.url
+    }
+    return simulatorUrl
   }
-  const compiled = compileConfig(config, { simulatorUrl })
+  const compiled = compileConfig(config, { simulatorUrl: await simulatorFor(config) })
   if (simulatorUrl && [...compiled.providers.values()].some((p) => p.simulated)) {
     process.stderr.write(simulatorBanner(compiled, simulatorUrl, rawText))
   }
 
+  const states = new TargetStates()
+  const store = new ConfigStore(compiled, rawText ?? '', {
+    file: configPath ?? '',
+    env,
+    log,
+    simulatorUrl: simulatorFor,
+    // Unchanged targets keep their health, cooldowns, latency and reservations; removed ones stop.
+    onSwap: (next) => states.retain(new Set(next.targets.keys())),
+  })
+  if (configPath && opts.watch !== false) store.watch()
   const adapters = createAdapterRegistry()
-  const secrets = [...compiled.providers.values()].flatMap((p) => (p.config.api_key ? [p.config.api_key] : []))
-  const app = createApp({ config: { current: () => compiled }, adapters, log, secrets: () => secrets })
+  const runtime: Runtime = {
+    states,
+    adapters,
+    now: Date.now,
+    random: Math.random,
+    log,
+    sleep: abortableSleep,
+  }
+  const app = createApp({ config: store, runtime, log })
 
   const host = opts.host ?? env['HOST'] ?? '127.0.0.1'
   const port = opts.port ?? Number(env['PORT'] ?? 8080)
@@ -113,8 +157,11 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   return {
     url,
     port: addr.port,
-    config: compiled,
-    simulator,
+    config: store,
+    states,
+    get simulator() {
+      return simulator
+    },
     async close() {
       if (closed) return
       closed = true
@@ -122,6 +169,8 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
         server.close(() => r())
         ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
       })
+      store.close()
+      states.close()
       await adapters.close()
       closeIdleConnections()
       await simulator?.close()

@@ -104,7 +104,7 @@ describe.each(MODELS)('Vercel AI SDK (openai-compatible) → %s', (model) => {
   })
 
   it('surfaces an upstream error', async () => {
-    stack.sim.script('*', '*', [{ kind: 'server_error' }])
+    stack.sim.script('*', '*', [{ kind: 'server_error' }, { kind: 'server_error' }])
     await expect(generateText({ model: provider()(model), prompt: 'hi', maxRetries: 0 })).rejects.toThrow()
     stack.sim.reset()
   })

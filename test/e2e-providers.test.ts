@@ -27,7 +27,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close()
 })
-beforeEach(() => stack.sim.reset())
+beforeEach(() => {
+  stack.sim.reset()
+  stack.hr.states.retain(new Set()) // fresh breakers, cooldowns and headroom for every test
+})
 
 async function collect(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>) {
   const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = []
@@ -259,13 +262,18 @@ describe.each(CASES)('$api through Headroom', ({ api, provider, model }) => {
       expect(e.headers?.get('retry-after')).toBe('7')
     })
 
-    it('maps a 500 to 500', async () => {
+    it('retries a 500 once on the same target, then maps it to 500', async () => {
       stack.sim.script(api, model, [{ kind: 'server_error' }])
-      expect((await failure(ask())).status).toBe(500)
+      const { response } = await stack.client.chat.completions.create({ model: id, messages: [{ role: 'user', content: 'reply: ok' }] }).withResponse()
+      expect(response.headers.get('x-headroom-attempts')).toBe('2')
+      stack.sim.script(api, model, [{ kind: 'server_error' }, { kind: 'server_error' }])
+      const e = await failure(ask())
+      expect(e.status).toBe(500)
+      expect(e.headers?.get('x-headroom-attempts')).toBe('2')
     })
 
     it('maps overloaded (OpenAI 503, Anthropic 529, Gemini 503) to 503', async () => {
-      stack.sim.script(api, model, [{ kind: 'overloaded' }])
+      stack.sim.script(api, model, [{ kind: 'overloaded' }, { kind: 'overloaded' }])
       expect((await failure(ask())).status).toBe(503)
     })
 
@@ -287,7 +295,7 @@ describe.each(CASES)('$api through Headroom', ({ api, provider, model }) => {
     })
 
     it('answers a stream that fails before its first token with an HTTP error, not a broken stream', async () => {
-      stack.sim.script(api, model, [{ kind: 'overloaded' }])
+      stack.sim.script(api, model, [{ kind: 'overloaded' }, { kind: 'overloaded' }])
       const e = await failure(stack.client.chat.completions.create({ model: id, stream: true, messages: [{ role: 'user', content: 'hi' }] }))
       expect(e.status).toBe(503)
     })

@@ -29,7 +29,7 @@ describe('npm start with no keys', () => {
   it('says loudly that providers are simulated, and which key would make each real', () => {
     expect(banner).toContain('SIMULATED PROVIDERS')
     for (const v of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY']) expect(banner).toContain(v)
-    expect([...hr.config.providers.values()].every((p) => p.simulated)).toBe(true)
+    expect([...hr.config.current().providers.values()].every((p) => p.simulated)).toBe(true)
   })
 
   it('answers on every shipped route, from each provider, with the openai SDK', async () => {

@@ -18,6 +18,8 @@ export interface Target {
   readonly model: string
   /** Stable, secret-free name of the key (`openai#1`): the only way keys appear in logs and tables. */
   readonly keyAlias: string
+  /** Identity of the target's live state (`openai#1/gpt-4.1-mini`): each key × model has its own. */
+  readonly stateId: string
   /** The secret. Never logged, never echoed in errors or headers. */
   readonly apiKey: string
   /** Origin (+ optional path prefix) of the API, without a trailing slash, e.g. `https://api.openai.com/v1`. */

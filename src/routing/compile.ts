@@ -1,9 +1,13 @@
 /**
  * Config → CompiledConfig: everything the request path needs, built once per (re)load so that
- * requests do no setup of their own: targets with their keys and URLs resolved, routes as arrays.
+ * requests do no setup of their own: targets (one per provider key × model) with their keys and URLs
+ * resolved, catalog entries looked up, routes as arrays with their strategy parameters.
  */
 import type { ProviderType, Target } from '../providers/types.ts'
-import type { Config, ProviderConfig } from './config-schema.ts'
+import { createCatalog, type CatalogOverride } from '../spend/catalog.ts'
+import type { Config, ProviderConfig, RouteConfig, RouteTarget } from './config-schema.ts'
+import type { TargetStateConfig } from './target-states.ts'
+import type { Catalog, ModelInfo, Needs, StrategyName, StrategyParams } from './types.ts'
 
 export interface CompiledProvider {
   readonly name: string
@@ -11,24 +15,56 @@ export interface CompiledProvider {
   /** Served by the built-in simulator (no key, or `simulate: true`). */
   readonly simulated: boolean
   readonly baseUrl: string
+  /** The keys, in order; `${name}#${i + 1}` is key i's alias. */
+  readonly keys: readonly string[]
   readonly config: ProviderConfig
+  /** Breaker options and declared limits for each of this provider's targets (one object, reused). */
+  readonly stateConfig: TargetStateConfig
+}
+
+/** One target of a route, with what the planner needs about it precomputed. */
+export interface RouteMember {
+  readonly target: Target
+  readonly provider: CompiledProvider
+  /** Position of the route entry (keys of one entry share it). */
+  readonly position: number
+  readonly weight: number
+  readonly tier: number
+  readonly model: ModelInfo | null
+}
+
+export interface RetryPolicy {
+  attemptsPerTarget: number
+  baseMs: number
+  capMs: number
+  maxRetryAfterMs: number
 }
 
 export interface CompiledRoute {
+  /** The route name, or `provider/model` for a direct request. */
   readonly name: string
-  readonly strategy: 'ordered'
-  readonly targets: readonly Target[]
+  readonly strategy: StrategyName
+  readonly members: readonly RouteMember[]
+  readonly params: StrategyParams
+  /** Capabilities every target must have (routes.yaml `require`). */
+  readonly require: Readonly<Needs>
+  readonly expectedOutputTokens: number
+  readonly timeoutMs: number
+  readonly retry: RetryPolicy
 }
 
 export interface CompiledConfig {
   readonly providers: ReadonlyMap<string, CompiledProvider>
   readonly routes: ReadonlyMap<string, CompiledRoute>
-  /** Every target named by a route, by `provider/model`. */
+  /** Every target a route names, by state id (`openai#1/gpt-4.1-mini`). */
   readonly targets: ReadonlyMap<string, Target>
   readonly defaultRoute: string | null
   readonly maxBodyBytes: number
-  /** `provider/model` → a target, creating (and caching a bounded number of) targets not named by a route. */
-  target(provider: CompiledProvider, model: string): Target
+  readonly catalog: Catalog
+  /** Every secret in the config, to scrub from messages. */
+  readonly secrets: readonly string[]
+  /** A one-provider route for `provider/model` (cached, bounded: model names come from clients). */
+  direct(provider: CompiledProvider, model: string): CompiledRoute
 }
 
 export const DEFAULT_BASE_URLS: Record<ProviderType, string | null> = {
@@ -41,19 +77,54 @@ export const DEFAULT_BASE_URLS: Record<ProviderType, string | null> = {
 /** The key sent to the simulator; it accepts any non-empty key. */
 export const SIMULATOR_KEY = 'sim-key'
 
-export function needsSimulator(cfg: Config): boolean {
-  return Object.values(cfg.providers).some((p) => isSimulated(p))
+function providerKeys(p: ProviderConfig): string[] {
+  const keys = [p.api_key, ...(p.keys ?? [])].filter((k): k is string => typeof k === 'string' && k.length > 0)
+  return [...new Set(keys)]
 }
 
 function isSimulated(p: ProviderConfig): boolean {
-  return p.simulate === true || (p.simulate === 'auto' && !p.api_key)
+  return p.simulate === true || (p.simulate === 'auto' && providerKeys(p).length === 0)
+}
+
+export function needsSimulator(cfg: Config): boolean {
+  return Object.values(cfg.providers).some(isSimulated)
 }
 
 function simulatorBase(type: ProviderType, simulatorUrl: string): string {
   return type === 'openai' || type === 'openai-compatible' ? `${simulatorUrl}/v1` : simulatorUrl
 }
 
-const ADHOC_TARGET_LIMIT = 1000
+const DIRECT_ROUTE_LIMIT = 1000
+
+function strategyParams(r: RouteConfig): StrategyParams {
+  const t = r.thresholds
+  return {
+    weights: r.weights,
+    maxCostPerRequest: r.max_cost_per_request ?? null,
+    maxLatencyMs: r.max_latency_ms ?? null,
+    explore: r.explore,
+    staleAfterMs: r.stale_after_ms,
+    cascade: { promptTokens: t.prompt_tokens, maxOutputTokens: t.max_output_tokens, tools: t.tools, code: t.code, multiStep: t.multi_step, messages: t.messages },
+  }
+}
+
+function entryOf(t: RouteTarget): { id: string; weight: number } {
+  return typeof t === 'string' ? { id: t, weight: 1 } : { id: t.target, weight: t.weight }
+}
+
+/** Route defaults, for direct `provider/model` requests. */
+const DEFAULT_ROUTE: RouteConfig = {
+  strategy: 'ordered',
+  targets: [],
+  thresholds: { prompt_tokens: 2000, max_output_tokens: 2000, tools: true, code: true, multi_step: true, messages: 12 },
+  weights: { cost: 0.5, latency: 0.3, headroom: 0.2 },
+  require: [],
+  explore: 0.05,
+  stale_after_ms: 60_000,
+  expected_output_tokens: 256,
+  timeout_ms: 120_000,
+  retry: { attempts_per_target: 2, base_ms: 100, cap_ms: 2000, max_retry_after_ms: 5000 },
+}
 
 export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {}): CompiledConfig {
   const providers = new Map<string, CompiledProvider>()
@@ -61,52 +132,89 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
     const simulated = isSimulated(p)
     if (simulated && !opts.simulatorUrl) throw new Error(`provider "${name}" needs the simulator, but none is running`)
     const baseUrl = simulated ? simulatorBase(p.type, opts.simulatorUrl!) : (p.base_url ?? DEFAULT_BASE_URLS[p.type]!)
-    providers.set(name, { name, type: p.type, simulated, baseUrl: baseUrl.replace(/\/+$/, ''), config: p })
+    const keys = simulated ? [SIMULATOR_KEY] : providerKeys(p)
+    const b = p.breaker
+    const stateConfig: TargetStateConfig = {
+      breaker: { errorThresholdPercentage: b.error_threshold_percentage, volumeThreshold: b.volume_threshold, resetTimeout: b.reset_timeout_ms, rollingCountTimeout: b.rolling_window_ms },
+      limits: p.limits,
+    }
+    providers.set(name, { name, type: p.type, simulated, baseUrl: baseUrl.replace(/\/+$/, ''), keys, config: p, stateConfig })
   }
-
-  const makeTarget = (provider: CompiledProvider, model: string): Target => ({
-    id: `${provider.name}/${model}`,
-    provider: provider.name,
-    type: provider.type,
-    model,
-    keyAlias: `${provider.name}#1`,
-    apiKey: provider.simulated ? SIMULATOR_KEY : provider.config.api_key!,
-    baseUrl: provider.baseUrl,
-    timeoutMs: provider.config.timeout_ms,
-    headers: provider.config.headers,
-    defaultMaxTokens: provider.config.default_max_tokens,
-  })
+  const catalog = createCatalog(Object.entries(cfg.models).map(([key, m]): CatalogOverride => ({ key, ...m })))
 
   const targets = new Map<string, Target>()
-  const routes = new Map<string, CompiledRoute>()
-  for (const [name, r] of Object.entries(cfg.routes)) {
-    const list = r.targets.map((id) => {
-      let t = targets.get(id)
-      if (!t) {
-        const slash = id.indexOf('/')
-        t = makeTarget(providers.get(id.slice(0, slash))!, id.slice(slash + 1))
-        targets.set(id, t)
+  /** Configured targets are registered (and shared between routes); direct ones are not. */
+  const targetFor = (provider: CompiledProvider, keyIndex: number, model: string, register: boolean): Target => {
+    const keyAlias = `${provider.name}#${keyIndex + 1}`
+    const stateId = `${keyAlias}/${model}`
+    let t = targets.get(stateId)
+    if (!t) {
+      t = {
+        id: `${provider.name}/${model}`,
+        provider: provider.name,
+        type: provider.type,
+        model,
+        keyAlias,
+        stateId,
+        apiKey: provider.keys[keyIndex]!,
+        baseUrl: provider.baseUrl,
+        timeoutMs: provider.config.timeout_ms,
+        headers: provider.config.headers,
+        defaultMaxTokens: provider.config.default_max_tokens,
       }
-      return t
-    })
-    routes.set(name, { name, strategy: r.strategy, targets: list })
+      if (register) targets.set(stateId, t)
+    }
+    return t
   }
 
-  const adhoc = new Map<string, Target>()
+  const membersOf = (entries: Array<{ id: string; weight: number; tier: number }>, register: boolean): RouteMember[] => {
+    const out: RouteMember[] = []
+    entries.forEach((e, position) => {
+      const slash = e.id.indexOf('/')
+      const provider = providers.get(e.id.slice(0, slash))!
+      const model = e.id.slice(slash + 1)
+      const info = catalog.lookup({ provider: provider.name, type: provider.type, model })
+      provider.keys.forEach((_k, i) => out.push({ target: targetFor(provider, i, model, register), provider, position, weight: e.weight, tier: e.tier, model: info }))
+    })
+    return out
+  }
+
+  const compileRoute = (name: string, r: RouteConfig, entries: Array<{ id: string; weight: number; tier: number }>, register = true): CompiledRoute => ({
+    name,
+    strategy: r.strategy,
+    members: membersOf(entries, register),
+    params: strategyParams(r),
+    require: { tools: r.require.includes('tools'), vision: r.require.includes('vision'), jsonSchema: r.require.includes('json_schema') },
+    expectedOutputTokens: r.expected_output_tokens,
+    timeoutMs: r.timeout_ms,
+    retry: { attemptsPerTarget: r.retry.attempts_per_target, baseMs: r.retry.base_ms, capMs: r.retry.cap_ms, maxRetryAfterMs: r.retry.max_retry_after_ms },
+  })
+
+  const routes = new Map<string, CompiledRoute>()
+  for (const [name, r] of Object.entries(cfg.routes)) {
+    const entries = r.tiers
+      ? r.tiers.flatMap((tier, ti) => tier.map((t) => ({ ...entryOf(t), tier: ti })))
+      : r.targets.map((t) => ({ ...entryOf(t), tier: 0 }))
+    routes.set(name, compileRoute(name, r, entries))
+  }
+
+  const directRoutes = new Map<string, CompiledRoute>()
+  const secrets = [...providers.values()].flatMap((p) => (p.simulated ? [] : [...p.keys]))
   return {
     providers,
     routes,
     targets,
     defaultRoute: cfg.default_route ?? null,
     maxBodyBytes: cfg.server.max_body_bytes,
-    target(provider, model) {
+    catalog,
+    secrets,
+    direct(provider, model) {
       const id = `${provider.name}/${model}`
-      const known = targets.get(id) ?? adhoc.get(id)
+      const known = directRoutes.get(id)
       if (known) return known
-      const t = makeTarget(provider, model)
-      // Bounded: model names come from clients, and a flood of distinct ones must not grow memory.
-      if (adhoc.size < ADHOC_TARGET_LIMIT) adhoc.set(id, t)
-      return t
+      const route = compileRoute(id, DEFAULT_ROUTE, [{ id, weight: 1, tier: 0 }], false)
+      if (directRoutes.size < DIRECT_ROUTE_LIMIT) directRoutes.set(id, route)
+      return route
     },
   }
 }

@@ -5,39 +5,149 @@
 import { z } from 'zod'
 
 const PROVIDER_TYPES = ['openai', 'openai-compatible', 'anthropic', 'gemini'] as const
+export const STRATEGY_NAMES = ['ordered', 'cost', 'latency', 'headroom', 'weighted', 'score', 'cascade'] as const
+const CAPABILITIES = ['tools', 'vision', 'json_schema'] as const
+
+const positive = z.number().positive()
+const count = z.number().int().positive()
+const price = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a decimal number, e.g. "0.40"')])
+
+/** Limits declared for each key of a provider; the provider's own rate-limit headers refine them. */
+export const LimitsSchema = z.strictObject({
+  /** Requests per minute. */
+  rpm: count.optional(),
+  /** Tokens per minute (prompt + max output, as providers count them). */
+  tpm: count.optional(),
+  /** Requests in flight at once. */
+  concurrency: count.optional(),
+})
+
+/** Circuit breaker thresholds (opossum). */
+export const BreakerSchema = z.strictObject({
+  /** Faults (5xx, overloaded, timeouts, broken streams) in the rolling window, in percent, that open the breaker. */
+  error_threshold_percentage: z.number().min(1).max(100).default(50),
+  /** Calls in the window before the percentage is judged. */
+  volume_threshold: count.default(5),
+  /** How long an open breaker waits before letting one probe through (half-open). */
+  reset_timeout_ms: count.default(10_000),
+  /** The rolling window. */
+  rolling_window_ms: count.default(10_000),
+})
 
 export const ProviderConfigSchema = z.strictObject({
   /** Which API the provider speaks. */
   type: z.enum(PROVIDER_TYPES),
   /** The API key. `${VAR}` reads it from the environment. Empty / unset → simulated when `simulate: auto`. */
   api_key: z.string().nullish(),
+  /** Several keys: each is its own target (own headroom, breaker, cooldown), and load spreads across them. */
+  keys: z.array(z.string().nullish()).optional(),
   /** Where the API lives. Defaults: OpenAI https://api.openai.com/v1, Anthropic https://api.anthropic.com, Gemini https://generativelanguage.googleapis.com. Required for `openai-compatible`. */
   base_url: z.url({ protocol: /^https?$/ }).nullish(),
   /** `auto` (default): use the built-in simulator when no key is set. `true`: always simulate. `false`: never (a missing key is an error). */
   simulate: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   /** Per-call timeout in ms, for the time to the response headers and for any silence inside a stream. */
-  timeout_ms: z.number().int().positive().max(3_600_000).default(120_000),
+  timeout_ms: count.max(3_600_000).default(120_000),
   /** Extra headers sent on every upstream call (e.g. `OpenAI-Organization`). */
   headers: z.record(z.string(), z.string()).default({}),
   /** Anthropic only: `max_tokens` to send when the client sets none (Anthropic requires it). */
-  default_max_tokens: z.number().int().positive().default(4096),
+  default_max_tokens: count.default(4096),
+  /** Per-key limits, for providers that send no rate-limit headers (Gemini) or to stay under a budget. */
+  limits: LimitsSchema.default({}),
+  breaker: BreakerSchema.default(BreakerSchema.parse({})),
+})
+
+/** A route entry: `provider/model`, or an object with a weight. */
+export const RouteTargetSchema = z.union([
+  z.string().regex(/^[^/\s]+\/\S+$/, 'expected "provider/model"'),
+  z.strictObject({
+    target: z.string().regex(/^[^/\s]+\/\S+$/, 'expected "provider/model"'),
+    /** `weighted` strategy: relative share of traffic. */
+    weight: z.number().nonnegative().default(1),
+  }),
+])
+
+export const RetrySchema = z.strictObject({
+  /** Attempts on one target before failing over (connection resets and 5xx are retried; the rest fail over at once). */
+  attempts_per_target: z.number().int().min(1).max(10).default(2),
+  /** Exponential backoff with full jitter: the first wait is random in [0, base_ms], doubling up to cap_ms. */
+  base_ms: count.default(100),
+  cap_ms: count.default(2_000),
+  /** A Retry-After up to this is waited out on the same target when no other target can serve; longer ones fail over. */
+  max_retry_after_ms: z.number().int().nonnegative().default(5_000),
+})
+
+export const CascadeSchema = z.strictObject({
+  /** Estimated prompt tokens at or above which a request is hard. */
+  prompt_tokens: count.default(2_000),
+  /** Requested max output tokens at or above which a request is hard. */
+  max_output_tokens: count.default(2_000),
+  /** Hard when the request offers tools. */
+  tools: z.boolean().default(true),
+  /** Hard when the prompt contains code. */
+  code: z.boolean().default(true),
+  /** Hard when the prompt asks for several steps. */
+  multi_step: z.boolean().default(true),
+  /** Conversation length (messages) at or above which a request is hard. */
+  messages: count.default(12),
 })
 
 export const RouteConfigSchema = z.strictObject({
-  /** How targets are chosen. `ordered`: the first available target serves, the rest are fallbacks. */
-  strategy: z.enum(['ordered']).default('ordered'),
-  /** `provider/model` ids, in order of preference. */
-  targets: z.array(z.string().regex(/^[^/\s]+\/\S+$/, 'expected "provider/model"')).min(1),
+  /** How targets are ranked: ordered | cost | latency | headroom | weighted | score | cascade. */
+  strategy: z.enum(STRATEGY_NAMES).default('ordered'),
+  /** `provider/model` ids (or `{target, weight}`), in order of preference. For `cascade`, use `tiers`. */
+  targets: z.array(RouteTargetSchema).default([]),
+  /** cascade: tiers from cheapest to strongest, each a list of targets. */
+  tiers: z.array(z.array(RouteTargetSchema).min(1)).optional(),
+  /** cascade: what makes a request hard. */
+  thresholds: CascadeSchema.default(CascadeSchema.parse({})),
+  /** score: weights of normalised cost, latency and headroom. */
+  weights: z.strictObject({ cost: z.number().min(0).default(0.5), latency: z.number().min(0).default(0.3), headroom: z.number().min(0).default(0.2) }).default({ cost: 0.5, latency: 0.3, headroom: 0.2 }),
+  /** Drop targets whose estimated cost for the request is above this (USD). */
+  max_cost_per_request: positive.optional(),
+  /** Drop targets whose observed latency is above this (ms). */
+  max_latency_ms: positive.optional(),
+  /** Capabilities every target must have, beyond what each request needs. */
+  require: z.array(z.enum(CAPABILITIES)).default([]),
+  /** latency: share of requests sent to a non-fastest target to keep measurements fresh. */
+  explore: z.number().min(0).max(1).default(0.05),
+  /** latency: a measurement older than this is re-measured first. */
+  stale_after_ms: count.default(60_000),
+  /** Output tokens to assume for cost estimates when the client sets no max. */
+  expected_output_tokens: count.default(256),
+  /** Overall deadline for a request, all attempts included. */
+  timeout_ms: count.max(3_600_000).default(120_000),
+  retry: RetrySchema.default(RetrySchema.parse({})),
+})
+
+export const ModelOverrideSchema = z.strictObject({
+  input: price.optional(),
+  output: price.optional(),
+  cached_input: price.optional(),
+  cache_write: price.optional(),
+  context: count.optional(),
+  max_output: count.optional(),
+  tools: z.boolean().optional(),
+  vision: z.boolean().optional(),
+  json_schema: z.boolean().optional(),
 })
 
 export const ServerConfigSchema = z.strictObject({
   /** Largest request body accepted, in bytes (larger → 413). */
-  max_body_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+  max_body_bytes: count.default(10 * 1024 * 1024),
 })
+
+function targetIds(r: z.infer<typeof RouteConfigSchema>): Array<{ id: string; path: Array<string | number> }> {
+  const out: Array<{ id: string; path: Array<string | number> }> = []
+  r.targets.forEach((t, i) => out.push({ id: typeof t === 'string' ? t : t.target, path: ['targets', i] }))
+  r.tiers?.forEach((tier, ti) => tier.forEach((t, i) => out.push({ id: typeof t === 'string' ? t : t.target, path: ['tiers', ti, i] })))
+  return out
+}
 
 export const ConfigSchema = z
   .strictObject({
     providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names may use letters, digits, _ . -'), ProviderConfigSchema),
+    /** Prices and capabilities per model (`provider/model` or a bare model id), over the built-in catalog. */
+    models: z.record(z.string().min(1), ModelOverrideSchema).default({}),
     routes: z.record(z.string().min(1), RouteConfigSchema).default({}),
     /** The route used when a request's `model` is not a route, `provider/model` or a known model id. Unset → such requests get 404. */
     default_route: z.string().nullish(),
@@ -48,20 +158,27 @@ export const ConfigSchema = z
       if (p.type === 'openai-compatible' && !p.base_url) {
         ctx.addIssue({ code: 'custom', path: ['providers', name, 'base_url'], message: 'required for type openai-compatible' })
       }
-      if (p.simulate === false && !p.api_key) {
+      const hasKey = !!p.api_key || (p.keys ?? []).some((k) => !!k)
+      if (p.simulate === false && !hasKey) {
         ctx.addIssue({ code: 'custom', path: ['providers', name, 'api_key'], message: 'no key set and simulate is false (is the environment variable set?)' })
       }
     }
     for (const [name, r] of Object.entries(cfg.routes)) {
-      if (cfg.providers[name.split('/')[0]!] && name.includes('/')) {
+      if (name.includes('/') && cfg.providers[name.split('/')[0]!]) {
         ctx.addIssue({ code: 'custom', path: ['routes', name], message: 'a route name must not look like "provider/model"' })
       }
-      r.targets.forEach((t, i) => {
-        const provider = t.slice(0, t.indexOf('/'))
+      if (r.strategy === 'cascade' && !r.tiers) {
+        ctx.addIssue({ code: 'custom', path: ['routes', name, 'tiers'], message: 'strategy cascade needs tiers: [[cheap targets…], [strong targets…]]' })
+      }
+      if (r.strategy !== 'cascade' && r.targets.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['routes', name, 'targets'], message: 'a route needs at least one target' })
+      }
+      for (const { id, path } of targetIds(r)) {
+        const provider = id.slice(0, id.indexOf('/'))
         if (!cfg.providers[provider]) {
-          ctx.addIssue({ code: 'custom', path: ['routes', name, 'targets', i], message: `unknown provider "${provider}" (known: ${Object.keys(cfg.providers).join(', ') || 'none'})` })
+          ctx.addIssue({ code: 'custom', path: ['routes', name, ...path], message: `unknown provider "${provider}" (known: ${Object.keys(cfg.providers).join(', ') || 'none'})` })
         }
-      })
+      }
     }
     if (cfg.default_route && !cfg.routes[cfg.default_route]) {
       ctx.addIssue({ code: 'custom', path: ['default_route'], message: `no route named "${cfg.default_route}"` })
@@ -72,4 +189,5 @@ export type ConfigInput = z.input<typeof ConfigSchema>
 export type Config = z.infer<typeof ConfigSchema>
 export type ProviderConfig = z.infer<typeof ProviderConfigSchema>
 export type RouteConfig = z.infer<typeof RouteConfigSchema>
+export type RouteTarget = z.infer<typeof RouteTargetSchema>
 export type ProviderTypeName = (typeof PROVIDER_TYPES)[number]

@@ -5,12 +5,13 @@
 import type { HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
 import type { Logger } from '../logger.ts'
-import type { AdapterRegistry } from '../providers/registry.ts'
 import type { CompiledConfig } from '../routing/compile.ts'
+import type { Report, Runtime } from '../routing/execute.ts'
 import { handleChatCompletions } from './chat-completions.ts'
 import { ApiError, toErrorResponse } from './errors.ts'
 import { listModels } from './models.ts'
 import { requestId } from './request-id.ts'
+import { routingState } from './routing-state.ts'
 
 export interface ConfigSource {
   /** The config in force now; swapped atomically on reload. */
@@ -19,17 +20,14 @@ export interface ConfigSource {
 
 export interface AppDeps {
   config: ConfigSource
-  adapters: AdapterRegistry
+  runtime: Runtime
   log: Logger
-  /** Secrets to scrub from any error message that reaches a client (provider keys). */
-  secrets(): readonly string[]
 }
 
 export interface AppVars {
   requestId: string
   route?: string
-  target?: string
-  attempts?: number
+  report?: Report
 }
 
 export type AppEnv = { Bindings: HttpBindings; Variables: AppVars }
@@ -50,6 +48,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.post('/v1/chat/completions', (c) => handleChatCompletions(c, deps))
   app.get('/v1/models', (c) => c.json(listModels(deps.config.current())))
+  app.get('/v1/routing/state', (c) => c.json(routingState(deps.config.current(), deps.runtime.states, deps.runtime.now())))
   app.get('/health', (c) => {
     const cfg = deps.config.current()
     const providers: Record<string, { type: string; simulated: boolean }> = {}
@@ -62,17 +61,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   })
 
   app.onError((err, c) => {
-    const r = toErrorResponse(err, deps.secrets())
+    const r = toErrorResponse(err, deps.config.current().secrets)
+    const report = c.get('report')
     if (r.status >= 500 && !(err instanceof ApiError)) {
-      deps.log.error('request failed', { requestId: c.get('requestId'), status: r.status, route: c.get('route'), target: c.get('target'), error: r.body.error.message, stack: r.status === 500 ? (err as Error).stack : undefined })
+      deps.log.error('request failed', { requestId: c.get('requestId'), status: r.status, route: c.get('route'), decision: report?.decision, error: r.body.error.message, stack: r.status === 500 ? (err as Error).stack : undefined })
     }
     const headers: Record<string, string> = { ...r.headers, 'x-request-id': c.get('requestId') ?? requestId(undefined) }
     const route = c.get('route')
-    const target = c.get('target')
     if (route) headers['x-headroom-route'] = route
-    if (target) headers['x-headroom-target'] = target
-    const attempts = c.get('attempts')
-    if (attempts) headers['x-headroom-attempts'] = String(attempts)
+    if (report?.target) headers['x-headroom-target'] = report.target.id
+    if (report && report.attempts > 0) headers['x-headroom-attempts'] = String(report.attempts)
+    if (report?.decision) headers['x-headroom-decision'] = report.decision
     return c.json(r.body, r.status as 400, headers)
   })
 

@@ -5,7 +5,8 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context } from 'hono'
 import type { ChatRequest } from '../providers/openai-schema.ts'
-import { executeComplete, executeStream, type Execution } from '../routing/execute.ts'
+import { executeComplete, executeStream, type Execution, type Report } from '../routing/execute.ts'
+import { buildProfile } from '../routing/profile.ts'
 import { resolveModel } from '../routing/resolve.ts'
 import type { AppDeps, AppEnv } from './app.ts'
 import { ApiError, toErrorResponse } from './errors.ts'
@@ -28,13 +29,14 @@ const SSE_HEADERS = {
 }
 
 /** The headers of a successful answer: what served it and how, as a plain record (cheapest to write). */
-function responseHeaders(c: Context<AppEnv>, route: string, ex: Execution<unknown>, base: Record<string, string>): Record<string, string> {
+function responseHeaders(c: Context<AppEnv>, route: string, ex: Execution<unknown>, report: Report, base: Record<string, string>): Record<string, string> {
   const headers: Record<string, string> = {
     ...base,
     'x-request-id': c.get('requestId'),
     'x-headroom-route': route,
     'x-headroom-target': ex.target.id,
     'x-headroom-attempts': String(ex.attempts),
+    'x-headroom-decision': report.decision,
   }
   const warn = warningHeader(ex.upstream.meta.warnings)
   if (warn) headers['x-headroom-warning'] = warn
@@ -51,44 +53,39 @@ async function readRequest(c: Context<AppEnv>, limit: number): Promise<ChatReque
 export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): Promise<Response> {
   const cfg = deps.config.current()
   const req = await readRequest(c, cfg.maxBodyBytes)
-  const resolved = resolveModel(cfg, req.model)
-  if (!resolved) {
+  const route = resolveModel(cfg, req.model)
+  if (!route) {
     throw new ApiError(404, `The model '${req.model}' does not exist: it is not a route, a provider/model id, or a model Headroom knows. GET /v1/models lists them.`, 'model_not_found', 'model')
   }
-  c.set('route', resolved.route)
+  c.set('route', route.name)
+  const profile = buildProfile(req, { defaultExpectedOutput: route.expectedOutputTokens })
 
-  // A client that goes away cancels the upstream call.
+  // One controller for the request: a client that goes away, or the route's deadline, aborts the upstream call.
   const ac = new AbortController()
   const outgoing = c.env?.outgoing
   outgoing?.once('close', () => {
     if (!outgoing.writableFinished) ac.abort()
   })
+  // The error path reads attempts and the decision from here too.
+  const report: Report = { attempts: 0, target: null, decision: '' }
+  c.set('report', report)
 
   if (!req.stream) {
-    const ex = await executeComplete(req, resolved, deps.adapters, ac.signal)
-    c.set('target', ex.target.id)
-    c.set('attempts', ex.attempts)
-    const headers = responseHeaders(c, resolved.route, ex, { 'content-type': 'application/json' })
+    const ex = await executeComplete(req, route, profile, deps.runtime, ac, report)
+    const headers = responseHeaders(c, route.name, ex, report, { 'content-type': 'application/json' })
     // A plain Response with a plain header record: node-server writes it without building web objects.
     return new Response(JSON.stringify(ex.upstream.body), { status: 200, headers })
   }
 
   if (!outgoing) throw new ApiError(500, 'streaming needs the Node HTTP server', 'internal_error')
-  const ex = await executeStream(req, resolved, deps.adapters, ac.signal)
-  c.set('target', ex.target.id)
-  const headers = responseHeaders(c, resolved.route, ex, SSE_HEADERS)
-  outgoing.writeHead(200, headers)
-  const secrets = deps.secrets()
-  const end = await writeChunks(
-    outgoing,
-    ex.upstream.body,
-    { includeUsage: req.stream_options?.include_usage === true },
-    (err) => {
-      const r = toErrorResponse(err, secrets)
-      deps.log.warn('stream failed after it began', { requestId: c.get('requestId'), target: ex.target.id, error: r.body.error.message })
-      return r.body
-    },
-  )
+  const ex = await executeStream(req, route, profile, deps.runtime, ac, report)
+  outgoing.writeHead(200, responseHeaders(c, route.name, ex, report, SSE_HEADERS))
+  const secrets = cfg.secrets
+  const end = await writeChunks(outgoing, ex.upstream.body, { includeUsage: req.stream_options?.include_usage === true }, (err) => {
+    const r = toErrorResponse(err, secrets)
+    deps.log.warn('stream failed after it began', { requestId: c.get('requestId'), target: ex.target.stateId, error: r.body.error.message })
+    return r.body
+  })
   if (end === 'closed') ac.abort()
   return RESPONSE_ALREADY_SENT
 }

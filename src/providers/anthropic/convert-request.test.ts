@@ -9,6 +9,7 @@ const target: Target = {
   type: 'anthropic',
   model: 'claude-haiku-4-5',
   keyAlias: 'anthropic#1',
+  stateId: 'anthropic#1/claude-haiku-4-5',
   apiKey: 'sk-ant-test',
   baseUrl: 'http://127.0.0.1:9',
   timeoutMs: 5000,

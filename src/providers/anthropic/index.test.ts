@@ -46,6 +46,7 @@ const target = (over: Partial<Target> = {}): Target => ({
   type: 'anthropic',
   model: 'claude-haiku-4-5',
   keyAlias: 'anthropic#1',
+  stateId: 'anthropic#1/claude-haiku-4-5',
   apiKey: KEY,
   baseUrl: base,
   timeoutMs: 2000,

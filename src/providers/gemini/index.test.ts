@@ -60,7 +60,7 @@ afterAll(async () => {
 })
 
 function target(model: string, over: Partial<Target> = {}): Target {
-  return { id: `google/${model}`, provider: 'google', type: 'gemini', model, keyAlias: 'google#1', apiKey: KEY, baseUrl: fake.baseUrl, timeoutMs: 5_000, ...over }
+  return { id: `google/${model}`, provider: 'google', type: 'gemini', model, keyAlias: 'google#1', stateId: `google#1/${model}`, apiKey: KEY, baseUrl: fake.baseUrl, timeoutMs: 5_000, ...over }
 }
 
 const request = (over: Record<string, unknown> = {}): ChatRequest =>

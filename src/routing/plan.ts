@@ -1,0 +1,121 @@
+/**
+ * Planning: a route's targets → the ones that can serve this request, ranked by the route's strategy.
+ *
+ * Every strategy sees only targets that can serve: the planner first drops those whose breaker is open
+ * (or half-open with its one probe in flight), that are cooling down after a rate limit, that have no
+ * rate-limit headroom for this request's estimated tokens (or are at their concurrency cap), whose
+ * context window the prompt exceeds, or whose model lacks a capability the request uses. Pure but for
+ * reading the live target states; time and randomness come in.
+ */
+import type { Target } from '../providers/types.ts'
+import type { CompiledRoute, RouteMember } from './compile.ts'
+import type { Skipped } from './decision.ts'
+import type { Need } from './limits.ts'
+import { classifyComplexity, strategyFor } from './strategies/index.ts'
+import type { TargetState, TargetStates } from './target-states.ts'
+import type { Candidate, ModelInfo, Needs, RequestProfile, RoutingContext, SkipReason } from './types.ts'
+
+export interface PlannedCandidate extends Candidate {
+  readonly member: RouteMember
+  readonly state: TargetState
+  readonly need: Need
+}
+
+export interface Plan {
+  readonly route: CompiledRoute
+  readonly ranked: readonly PlannedCandidate[]
+  readonly skipped: readonly Skipped[]
+  /** Cascade only: why the request counted as hard (empty when easy). */
+  readonly hardBecause: readonly string[] | null
+}
+
+/** USD for this request on this model (prompt at input price, expected output at output price). */
+export function estimateCost(model: ModelInfo | null, profile: RequestProfile): number | null {
+  if (!model) return null
+  return (profile.promptTokens * model.price.input + profile.expectedOutputTokens * model.price.output) / 1_000_000
+}
+
+/** The tokens a request reserves against a target's limits: its prompt plus the most it may write. */
+export function needOf(profile: RequestProfile, member: RouteMember): Need {
+  const cap = profile.maxOutputTokens ?? member.model?.maxOutput ?? member.target.defaultMaxTokens ?? 4096
+  const output = Math.min(cap, member.model?.maxOutput ?? cap)
+  return { tokens: profile.promptTokens + output, inputTokens: profile.promptTokens, outputTokens: output }
+}
+
+function missingCapability(model: ModelInfo | null, needs: Needs, require: Readonly<Needs>): keyof Needs | null {
+  if (!model) return null // unknown models are assumed able; the provider answers otherwise
+  const c = model.capabilities
+  if ((needs.tools || require.tools) && !c.tools) return 'tools'
+  if ((needs.vision || require.vision) && !c.vision) return 'vision'
+  if ((needs.jsonSchema || require.jsonSchema) && !c.jsonSchema) return 'jsonSchema'
+  return null
+}
+
+/** Why this target can't take this request now, or null when it can. `wallNow` is for opossum's clock. */
+function skipReason(member: RouteMember, state: TargetState, need: Need, profile: RequestProfile, route: CompiledRoute, now: number, wallNow: number): SkipReason | null {
+  const missing = missingCapability(member.model, profile.needs, route.require)
+  if (missing) return { kind: 'capability', missing }
+  if (member.model && profile.promptTokens > member.model.context) return { kind: 'context', need: profile.promptTokens, limit: member.model.context }
+  const breaker = state.health.breakerState()
+  if (breaker === 'open') {
+    const at = state.health.halfOpenAt()
+    return { kind: 'breaker_open', untilMs: at === null ? null : now + Math.max(0, at - wallNow) }
+  }
+  if (breaker === 'probing') return { kind: 'probing' }
+  const cooling = state.health.coolingUntil(now)
+  if (cooling !== null) return { kind: 'cooling', untilMs: cooling }
+  const limits = state.limits
+  if (limits.concurrency !== null && limits.inFlight >= limits.concurrency) return { kind: 'concurrency' }
+  if (!limits.fits(need, now)) return { kind: 'no_headroom', untilMs: limits.recoveryAt(need, now) }
+  return null
+}
+
+export function plan(route: CompiledRoute, profile: RequestProfile, states: TargetStates, now: number, random: () => number, wallNow = Date.now()): Plan {
+  const eligible: PlannedCandidate[] = []
+  const skipped: Skipped[] = []
+  const latencyKind = profile.stream ? 'ttft' : 'total'
+  for (const member of route.members) {
+    const state = states.get(member.target, member.provider.stateConfig, now)
+    const need = needOf(profile, member)
+    const reason = skipReason(member, state, need, profile, route, now, wallNow)
+    if (reason) {
+      skipped.push({ target: member.target, reason })
+      continue
+    }
+    const lat = state.health.latency(latencyKind)
+    eligible.push({
+      target: member.target,
+      position: member.position,
+      model: member.model,
+      weight: member.weight,
+      tier: member.tier,
+      estimatedCost: estimateCost(member.model, profile),
+      latencyMs: lat.ewmaMs,
+      latencySamples: lat.samples,
+      latencyAgeMs: lat.lastAt === null ? null : now - lat.lastAt,
+      headroom: state.limits.fraction(need, now),
+      errorRate: state.health.errorRate(),
+      member,
+      state,
+      need,
+    })
+  }
+  const ctx: RoutingContext = { now, random, profile, params: route.params }
+  const ranked = strategyFor(route.strategy)(eligible, ctx) as readonly PlannedCandidate[]
+  // A strategy that drops candidates does so for a hard constraint: say which.
+  if (ranked.length < eligible.length) {
+    const kept = new Set(ranked)
+    for (const c of eligible) {
+      if (kept.has(c)) continue
+      const what = route.params.maxCostPerRequest !== null && c.estimatedCost !== null && c.estimatedCost > route.params.maxCostPerRequest ? 'cost' : 'latency'
+      skipped.push({ target: c.target, reason: { kind: 'constraint', what } })
+    }
+  }
+  const hardBecause = route.strategy === 'cascade' ? classifyComplexity(profile.complexity, route.params.cascade).reasons : null
+  return { route, ranked, skipped, hardBecause }
+}
+
+/** For tests and the state endpoint: the targets a plan would try, in order. */
+export function planOrder(p: Plan): Target[] {
+  return p.ranked.map((c) => c.target)
+}

@@ -1,0 +1,48 @@
+/**
+ * Holding a stream until its first content: chunks are pulled until one carries content, a tool call,
+ * a finish reason or usage. A failure before that point rejects here — the client has seen nothing yet,
+ * so the attempt loop can fail over invisibly — and a failure after it surfaces from the returned
+ * iterable, as a mid-stream error.
+ */
+import type { ChatChunk } from '../providers/openai-schema.ts'
+
+function carriesContent(c: ChatChunk): boolean {
+  for (const ch of c.choices) {
+    const d = ch.delta
+    if ((typeof d.content === 'string' && d.content.length > 0) || (d.tool_calls?.length ?? 0) > 0 || typeof d.refusal === 'string') return true
+    if (ch.finish_reason) return true // an empty answer is an answer
+  }
+  return c.usage != null
+}
+
+/** Pulls chunks until the first one with content; returns an iterable replaying them, then the rest. */
+export async function primeStream(source: AsyncIterable<ChatChunk>): Promise<AsyncIterable<ChatChunk>> {
+  const it = source[Symbol.asyncIterator]()
+  const head: ChatChunk[] = []
+  let ended = false
+  for (;;) {
+    const r = await it.next()
+    if (r.done) {
+      ended = true
+      break
+    }
+    head.push(r.value)
+    if (carriesContent(r.value)) break
+  }
+  return {
+    [Symbol.asyncIterator]: async function* () {
+      try {
+        yield* head
+        if (ended) return
+        for (;;) {
+          const r = await it.next()
+          if (r.done) return
+          yield r.value
+        }
+      } finally {
+        // The consumer stopped early (client gone): release the upstream.
+        if (!ended) await it.return?.()
+      }
+    },
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The registry of live per-target state: one TargetHealth (cooldown, breaker, latency, error rate) and
+ * one HeadroomTracker per target state id `${keyAlias}/${model}` — each API key × model is its own
+ * target, with its own limits and its own breaker. States are created on first use and outlive config
+ * reloads:
+ * - `retain(ids)` after a reload shuts down the states of targets that are gone;
+ * - a target still present keeps everything: cooldown, breaker state, latency and error-rate history,
+ *   provider rate-limit snapshots, reservations and in-flight count;
+ * - a target whose breaker or limit config changed gets it on its next `get`: the limits keep what was
+ *   counted (buckets keep their consumption under the new capacity), the breaker is rebuilt with the
+ *   new thresholds but carries over closed / open / half-open (its rolling stats start empty); latency,
+ *   error rate and cooldown are kept.
+ */
+import type { Target } from '../providers/types.ts'
+import { TargetHealth, type BreakerOptions, type HealthSnapshot } from './health.ts'
+import { HeadroomTracker, type DeclaredLimits, type LimitsSnapshot } from './limits.ts'
+
+/** The per-target config the state depends on (from the target's provider in routes.yaml). */
+export interface TargetStateConfig {
+  breaker?: Partial<BreakerOptions>
+  limits?: DeclaredLimits
+}
+
+export interface TargetState {
+  readonly id: string
+  readonly health: TargetHealth
+  readonly limits: HeadroomTracker
+}
+
+export interface TargetStateSnapshot {
+  id: string
+  health: HealthSnapshot
+  limits: LimitsSnapshot
+}
+
+export interface TargetStatesOptions {
+  /** EWMA weight for latency and error rate (default 0.3). */
+  alpha?: number
+  /** See HeadroomTracker: how long before a snapshot a reservation may still be unseen (default 1 s). */
+  graceMs?: number
+}
+
+/** The state id of a target: its key alias and model (`openai#1/gpt-4.1-mini`). */
+export function targetStateId(target: Pick<Target, 'keyAlias' | 'model'>): string {
+  return `${target.keyAlias}/${target.model}`
+}
+
+interface Slot extends TargetState {
+  config: TargetStateConfig
+}
+
+function sameConfig(a: TargetStateConfig, b: TargetStateConfig): boolean {
+  if (a === b) return true
+  const ab = a.breaker ?? {}
+  const bb = b.breaker ?? {}
+  const al = a.limits ?? {}
+  const bl = b.limits ?? {}
+  return (
+    ab.errorThresholdPercentage === bb.errorThresholdPercentage &&
+    ab.volumeThreshold === bb.volumeThreshold &&
+    ab.resetTimeout === bb.resetTimeout &&
+    ab.rollingCountTimeout === bb.rollingCountTimeout &&
+    al.rpm === bl.rpm &&
+    al.tpm === bl.tpm &&
+    al.concurrency === bl.concurrency
+  )
+}
+
+export class TargetStates {
+  private readonly slots = new Map<string, Slot>()
+
+  constructor(private readonly options: TargetStatesOptions = {}) {}
+
+  /**
+   * The state of a target, created with `config` on first use. A config that differs from the one the
+   * state was last given is applied (see the file comment for what is kept).
+   */
+  get(target: Pick<Target, 'keyAlias' | 'model'>, config: TargetStateConfig, now: number): TargetState {
+    const id = targetStateId(target)
+    const slot = this.slots.get(id)
+    if (!slot) {
+      const health = new TargetHealth({ breaker: config.breaker, alpha: this.options.alpha, name: id })
+      const limits = new HeadroomTracker(config.limits, { graceMs: this.options.graceMs })
+      const created: Slot = { id, health, limits, config }
+      this.slots.set(id, created)
+      return created
+    }
+    if (!sameConfig(slot.config, config)) {
+      slot.health.reconfigure(config.breaker)
+      slot.limits.configure(config.limits ?? {}, now)
+    }
+    slot.config = config
+    return slot
+  }
+
+  /** The state under an id, if it exists (does not create one). */
+  peek(id: string): TargetState | undefined {
+    return this.slots.get(id)
+  }
+
+  /** Ids of every live state. */
+  ids(): string[] {
+    return [...this.slots.keys()]
+  }
+
+  /**
+   * Keep the states of `ids` and shut down the rest (after a config reload removed their targets). A
+   * removed target that comes back later starts afresh.
+   */
+  retain(ids: ReadonlySet<string>): void {
+    for (const [id, slot] of this.slots) {
+      if (ids.has(id)) continue
+      slot.health.shutdown()
+      this.slots.delete(id)
+    }
+  }
+
+  /** Plain JSON for `GET /v1/routing/state`, one entry per live state. */
+  snapshot(now: number): TargetStateSnapshot[] {
+    return [...this.slots.values()].map((s) => ({ id: s.id, health: s.health.snapshot(now), limits: s.limits.snapshot(now) }))
+  }
+
+  /** Shut every state down (process exit, tests). */
+  close(): void {
+    this.retain(new Set())
+  }
+}
