@@ -114,12 +114,12 @@ describe('aliases', () => {
 })
 
 describe('overrides', () => {
-  it('adds a new model, priced, with unknown limits and no assumed capabilities', () => {
+  it('adds a new model, priced, with unknown limits and capabilities assumed until said otherwise', () => {
     const catalog = createCatalog([{ key: 'local/llama-3.1-8b', input: 0, output: 0 }])
     const info = catalog.lookup(at('local', 'openai-compatible', 'llama-3.1-8b'))!
     expect(info).toMatchObject({ id: 'llama-3.1-8b', family: 'openai', price: { input: 0, output: 0 } })
     expect(info.context).toBe(Number.POSITIVE_INFINITY)
-    expect(info.capabilities).toEqual({ tools: false, vision: false, jsonSchema: false })
+    expect(info.capabilities).toEqual({ tools: true, vision: true, jsonSchema: true })
     // Pinned to its provider: another provider serving the same name is unknown.
     expect(catalog.lookup(at('other', 'openai-compatible', 'llama-3.1-8b'))).toBeNull()
   })

@@ -23,8 +23,9 @@
  *
  * A model that is not built in (a local `my-vllm/llama-3.1-8b`) needs `input` and `output` prices in
  * its override. What it does not say is unknown: context and max output are +Infinity (the planner
- * cannot filter on them; the upstream rejects what is too long), capabilities false (a request that
- * needs tools skips it, visibly, until the override says `tools: true`).
+ * cannot filter on them; the upstream rejects what is too long), and capabilities are assumed present
+ * (as for a model the catalog doesn't know at all: the upstream says no if it can't), until the
+ * override says e.g. `vision: false` — then requests with images skip it, visibly.
  */
 import type { ProviderType } from '../providers/types.ts'
 import type { Catalog, ModelCapabilities, ModelInfo, ModelPrice } from '../routing/types.ts'
@@ -228,7 +229,7 @@ function build(id: string, family: ModelFamily, layers: ReadonlyArray<Layer | un
   const price: ModelPrice = { input: Number(f.input), output: Number(f.output) }
   if (f.cachedInput !== undefined) price.cachedInput = Number(f.cachedInput)
   if (f.cacheWrite !== undefined) price.cacheWrite = Number(f.cacheWrite)
-  const capabilities: ModelCapabilities = { tools: f.tools ?? false, vision: f.vision ?? false, jsonSchema: f.jsonSchema ?? false }
+  const capabilities: ModelCapabilities = { tools: f.tools ?? true, vision: f.vision ?? true, jsonSchema: f.jsonSchema ?? true }
   const priceSource: Record<keyof ModelPrice, string | undefined> = {
     input: f.input,
     output: f.output,
