@@ -22,7 +22,7 @@ export function describeSkip(reason: SkipReason, now: number): string {
     case 'probing':
       return 'breaker half-open, probe in flight'
     case 'cooling':
-      return `cooling down ${seconds(reason.untilMs - now)} after a rate limit`
+      return `rate-limited for ${seconds(reason.untilMs - now)}`
     case 'no_headroom':
       return reason.untilMs !== null ? `no rate-limit headroom for this request for ${seconds(reason.untilMs - now)}` : 'no rate-limit headroom for this request'
     case 'concurrency':

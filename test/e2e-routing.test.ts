@@ -1,0 +1,268 @@
+/**
+ * Routing end to end: the real server and simulator, and the `openai` SDK. Each scenario asserts what
+ * the client saw and which targets served (x-headroom-target, the simulator's own counters).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import OpenAI from 'openai'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { silentLogger } from '../src/logger.ts'
+import { startSimulator } from '../src/simulator/index.ts'
+import type { Simulator } from '../src/simulator/types.ts'
+import { startHeadroom, type Running } from '../src/start.ts'
+import { SIM_KEY } from './harness.ts'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+function providers(sim: string, extra = ''): string {
+  return `providers:
+  openai: { type: openai, base_url: "${sim}/v1", api_key: ${SIM_KEY}, breaker: { volume_threshold: 4, reset_timeout_ms: 600, rolling_window_ms: 5000 } }
+  anthropic: { type: anthropic, base_url: "${sim}", api_key: ${SIM_KEY} }
+  google: { type: gemini, base_url: "${sim}", api_key: ${SIM_KEY} }
+${extra}`
+}
+
+let sim: Simulator
+beforeAll(async () => {
+  sim = await startSimulator({ validKeys: [SIM_KEY, 'key-a', 'key-b', 'key-c'] })
+})
+afterAll(async () => {
+  await sim?.close()
+})
+
+const servers: Running[] = []
+afterEach(async () => {
+  while (servers.length) await servers.pop()!.close()
+  sim.reset()
+  // configure() settings outlive reset(); put back the ones tests change (most specific layer wins).
+  for (const [api, model] of [['openai', 'gpt-4.1-mini'], ['anthropic', 'claude-haiku-4-5']] as const) {
+    sim.configure(api, model, { rpm: undefined, tpm: undefined, ttftMs: 0, faultRates: {} })
+  }
+})
+
+async function headroom(configText: string) {
+  const hr = await startHeadroom({ configText, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url })
+  servers.push(hr)
+  return { hr, client: new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0, timeout: 15_000 }) }
+}
+
+async function ask(client: OpenAI, model: string, content = 'reply: ok', extra: Record<string, unknown> = {}) {
+  const { data, response } = await client.chat.completions.create({ model, messages: [{ role: 'user', content }], ...extra }).withResponse()
+  return { data, target: response.headers.get('x-headroom-target'), attempts: Number(response.headers.get('x-headroom-attempts')), decision: response.headers.get('x-headroom-decision') ?? '' }
+}
+
+describe('rate limits', () => {
+  it('a 429 with Retry-After moves requests to the next target, and they come back after the reset', async () => {
+    const { client } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`))
+    sim.script('openai', 'gpt-4.1-mini', [{ kind: 'rate_limit', retryAfterMs: 1000 }]) // retry-after: 1
+    const first = await ask(client, 'r')
+    expect(first.target).toBe('anthropic/claude-haiku-4-5')
+    expect(first.attempts).toBe(2)
+    const during = await ask(client, 'r')
+    expect(during.target).toBe('anthropic/claude-haiku-4-5')
+    expect(during.attempts).toBe(1) // openai was skipped, not tried
+    expect(during.decision).toMatch(/openai#1\/gpt-4.1-mini \(rate-limited for/)
+    await sleep(1100)
+    expect((await ask(client, 'r')).target).toBe('openai/gpt-4.1-mini')
+    expect(sim.stats({ api: 'openai', status: 429 })).toBe(1)
+  })
+
+  it('stops sending before the provider says 429 when its headroom headers reach zero', async () => {
+    sim.configure('openai', 'gpt-4.1-mini', { rpm: 10 })
+    const { client } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`))
+    const served: Record<string, number> = {}
+    // Twice openai's limit, two at a time.
+    for (let i = 0; i < 10; i++) {
+      const pair = await Promise.all([ask(client, 'r'), ask(client, 'r')])
+      for (const r of pair) served[r.target!] = (served[r.target!] ?? 0) + 1
+    }
+    expect(sim.stats({ status: 429 })).toBe(0)
+    expect(served['openai/gpt-4.1-mini']).toBeGreaterThanOrEqual(8)
+    expect(served['openai/gpt-4.1-mini']).toBeLessThanOrEqual(10)
+    expect(served['anthropic/claude-haiku-4-5']).toBe(20 - served['openai/gpt-4.1-mini']!)
+  })
+
+  it('key rotation: two keys double the usable throughput against a rate-limited provider', async () => {
+    sim.configure('openai', 'gpt-4.1-mini', { rpm: 5 })
+    const { client } = await headroom(
+      providers(sim.url, `  one: { type: openai, base_url: "${sim.url}/v1", api_key: key-c }\n  two: { type: openai, base_url: "${sim.url}/v1", keys: [key-a, key-b] }\n`),
+    )
+    const count = async (model: string) => {
+      let ok = 0
+      const keys = new Set<string>()
+      for (let i = 0; i < 14; i++) {
+        try {
+          const r = await ask(client, model)
+          ok++
+          keys.add(r.decision.split(' ')[1]!.split('/')[0]!)
+        } catch (err) {
+          expect(err).toBeInstanceOf(OpenAI.RateLimitError) // Headroom's own 429, with Retry-After
+          expect((err as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after')).toMatch(/^\d+$/)
+        }
+      }
+      return { ok, keys }
+    }
+    const one = await count('one/gpt-4.1-mini')
+    const two = await count('two/gpt-4.1-mini')
+    expect(one.ok).toBe(5)
+    expect(two.ok).toBe(10)
+    expect(two.keys).toEqual(new Set(['two#1', 'two#2']))
+    expect(sim.stats({ status: 429 })).toBe(0)
+  })
+})
+
+describe('faults', () => {
+  it('a 5xx storm opens the breaker, traffic fails over, a half-open probe finds recovery', async () => {
+    const { client, hr } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n    retry: { attempts_per_target: 1 }\n`))
+    sim.configure('openai', 'gpt-4.1-mini', { faultRates: { server_error: 1 } })
+    const targets: string[] = []
+    for (let i = 0; i < 8; i++) targets.push((await ask(client, 'r')).target!)
+    expect(targets.every((t) => t === 'anthropic/claude-haiku-4-5')).toBe(true) // every failure failed over
+    const openaiCalls = sim.stats({ api: 'openai' })
+    expect(openaiCalls).toBeLessThan(8) // the breaker opened and stopped the calls
+    const open = await ask(client, 'r')
+    expect(open.decision).toMatch(/breaker open/)
+    expect(sim.stats({ api: 'openai' })).toBe(openaiCalls)
+    const state = (await (await fetch(`${hr.url}/v1/routing/state`)).json()) as { targets: Array<{ id: string; state: { breaker: string } }> }
+    expect(state.targets.find((t) => t.id === 'openai#1/gpt-4.1-mini')!.state.breaker).toBe('open')
+
+    sim.configure('openai', 'gpt-4.1-mini', { faultRates: {} }) // recovered
+    await sleep(700) // reset_timeout_ms: 600 → half-open
+    const probe = await ask(client, 'r')
+    expect(probe.target).toBe('openai/gpt-4.1-mini')
+    expect(sim.stats({ api: 'openai' })).toBe(openaiCalls + 1)
+    expect((await ask(client, 'r')).target).toBe('openai/gpt-4.1-mini') // closed again
+  })
+
+  it('a stream cut before its first token fails over invisibly', async () => {
+    const { client } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n    retry: { attempts_per_target: 1 }\n`))
+    sim.script('openai', 'gpt-4.1-mini', [{ kind: 'cut', afterChunks: 1 }])
+    const { data: stream, response } = await client.chat.completions.create({ model: 'r', stream: true, messages: [{ role: 'user', content: 'reply: still whole' }] }).withResponse()
+    let text = ''
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? ''
+    expect(text).toBe('still whole')
+    expect(response.headers.get('x-headroom-target')).toBe('anthropic/claude-haiku-4-5')
+    expect(response.headers.get('x-headroom-attempts')).toBe('2')
+  })
+
+  it('a stream cut after its first token ends with an error frame, without failover', async () => {
+    const { client } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`))
+    sim.script('openai', 'gpt-4.1-mini', [{ kind: 'cut', afterChunks: 4 }])
+    const stream = await client.chat.completions.create({ model: 'r', stream: true, messages: [{ role: 'user', content: `reply: ${'word '.repeat(30)}` }] })
+    let text = ''
+    const err = await (async () => {
+      try {
+        for await (const c of stream) text += c.choices[0]?.delta.content ?? ''
+      } catch (e) {
+        return e
+      }
+      return null
+    })()
+    expect(err).toBeInstanceOf(OpenAI.APIError)
+    expect(text.length).toBeGreaterThan(0)
+    expect(sim.stats({ api: 'anthropic' })).toBe(0)
+  })
+
+  it('a client that goes away cancels the upstream call and frees the slot', async () => {
+    const { client, hr } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`))
+    sim.configure('openai', 'gpt-4.1-mini', { ttftMs: 3000 })
+    const ac = new AbortController()
+    const p = client.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'hi' }] }, { signal: ac.signal }).catch((e: unknown) => e)
+    await sleep(200)
+    const inFlight = () => hr.states.peek('openai#1/gpt-4.1-mini')?.limits.inFlight
+    expect(inFlight()).toBe(1)
+    ac.abort()
+    await p
+    await sleep(100)
+    expect(inFlight()).toBe(0)
+  })
+})
+
+describe('strategies', () => {
+  it('cost picks the cheaper model for this request: cheap input wins a long prompt, cheap output a long answer', async () => {
+    const { client } = await headroom(
+      providers(
+        sim.url,
+        `models:\n  openai/gpt-4.1-mini: { input: 0.10, output: 20 }\n  anthropic/claude-haiku-4-5: { input: 20, output: 0.10 }\nroutes:\n  r:\n    strategy: cost\n    targets: [anthropic/claude-haiku-4-5, openai/gpt-4.1-mini]\n`,
+      ),
+    )
+    const long = await ask(client, 'r', `${'lorem ipsum dolor sit amet '.repeat(2000)}\nreply: ok`, { max_tokens: 50 })
+    expect(long.target).toBe('openai/gpt-4.1-mini')
+    expect(long.decision).toMatch(/^cost: openai#1\/gpt-4.1-mini \(est \$/)
+    const short = await ask(client, 'r', 'reply: ok', { max_tokens: 4000 })
+    expect(short.target).toBe('anthropic/claude-haiku-4-5')
+  })
+
+  it('latency shifts away from a slowed target within seconds', async () => {
+    const { client } = await headroom(providers(sim.url, `routes:\n  r:\n    strategy: latency\n    explore: 0\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`))
+    for (let i = 0; i < 4; i++) await ask(client, 'r') // both measured
+    sim.configure('openai', 'gpt-4.1-mini', { ttftMs: 250 })
+    sim.configure('anthropic', 'claude-haiku-4-5', { ttftMs: 20 })
+    const started = Date.now()
+    const seen: string[] = []
+    for (let i = 0; i < 8; i++) seen.push((await ask(client, 'r')).target!)
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(seen.slice(-4)).toEqual(Array(4).fill('anthropic/claude-haiku-4-5'))
+  })
+
+  it('cascade sends easy requests to the cheap tier and hard ones to the strong tier', async () => {
+    const { client } = await headroom(
+      providers(sim.url, `routes:\n  r:\n    strategy: cascade\n    tiers:\n      - [google/gemini-2.5-flash-lite]\n      - [anthropic/claude-sonnet-4-5]\n    thresholds: { prompt_tokens: 1000 }\n`),
+    )
+    expect((await ask(client, 'r', 'reply: hi')).target).toBe('google/gemini-2.5-flash-lite')
+    const code = await ask(client, 'r', 'Why does this fail?\n```js\nconst x = 1;\nx = 2;\n```')
+    expect(code.target).toBe('anthropic/claude-sonnet-4-5')
+    expect(code.decision).toMatch(/cascade hard\(code\)/)
+    expect((await ask(client, 'r', 'word '.repeat(2000))).target).toBe('anthropic/claude-sonnet-4-5')
+  })
+
+  it('with nothing left to try, 429 lists each target and why', async () => {
+    sim.configure('openai', 'gpt-4.1-mini', { rpm: 1 })
+    const { client } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`))
+    await ask(client, 'r')
+    const err = (await ask(client, 'r').catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>
+    expect(err.status).toBe(429)
+    expect(err.message).toMatch(/openai#1\/gpt-4.1-mini: (rate-limited|no rate-limit headroom)/)
+    expect(Number(err.headers?.get('retry-after'))).toBeGreaterThan(0)
+    expect(sim.stats({ status: 429 })).toBe(0)
+  })
+})
+
+describe('live reload', () => {
+  it('a valid edit swaps the config; a broken one is rejected and the old config keeps serving', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-reload-'))
+    const file = join(dir, 'routes.yaml')
+    writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`))
+    const lines: string[] = []
+    const log = { info: () => {}, warn: () => {}, error: (m: string, f?: Record<string, unknown>) => lines.push(`${m} ${JSON.stringify(f)}`) }
+    const hr = await startHeadroom({ configPath: file, port: 0, env: {}, log, simulatorUrl: sim.url })
+    servers.push(hr)
+    const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0 })
+    expect((await ask(client, 'r')).target).toBe('openai/gpt-4.1-mini')
+    hr.states.peek('openai#1/gpt-4.1-mini')!.health.coolUntil(Date.now() + 60_000)
+
+    writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini\n`)) // broken YAML
+    await hr.config.reload()
+    expect(lines.join('\n')).toMatch(/config reload rejected.*routes\.yaml:\d+/)
+    const r1 = await ask(client, 'r', 'reply: ok').catch((e: unknown) => e) // old config, openai still cooling
+    expect((r1 as InstanceType<typeof OpenAI.APIError>).status).toBe(429)
+
+    writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`))
+    await hr.config.reload()
+    const r2 = await ask(client, 'r')
+    expect(r2.target).toBe('anthropic/claude-haiku-4-5') // new route; openai kept its cooldown across the reload
+  })
+
+  it('picks up an edit by itself through the file watcher', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-watch-'))
+    const file = join(dir, 'routes.yaml')
+    writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`))
+    const hr = await startHeadroom({ configPath: file, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url })
+    servers.push(hr)
+    writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [google/gemini-2.5-flash]\n`))
+    const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0 })
+    for (let i = 0; i < 50 && hr.config.current().routes.get('r')!.members[0]!.target.provider !== 'google'; i++) await sleep(50)
+    expect((await ask(client, 'r')).target).toBe('google/gemini-2.5-flash')
+  })
+})
