@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { cpuMicros, freePort, measureLatency, measureThroughput, startChild, type Target } from './lib.ts'
+import { planBench } from './plan.ts'
 
 const { values } = parseArgs({
   options: {
@@ -126,3 +127,8 @@ console.log('1 connection: p50 latency in ms (streams: time to first byte; other
 console.log('| provider | mode | conns | direct p50 ms | through p50 ms | added p50 | notes | req/s direct / through (ratio) |')
 console.log('|---|---|---:|---:|---:|---:|---|---:|')
 for (const r of rows) console.log(r)
+
+console.log('\nPlanning a route of 10 targets (request profile + plan), µs per request, in-process:\n')
+console.log('| strategy | profile µs | plan µs | total µs |')
+console.log('|---|---:|---:|---:|')
+for (const r of planBench()) console.log(`| ${r.strategy} | ${r.profileUs.toFixed(1)} | ${r.planUs.toFixed(1)} | **${r.totalUs.toFixed(1)}** |`)

@@ -2,7 +2,9 @@
  * headroom start | check | simulate
  */
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfigFile } from './routing/config-load.ts'
+import { readFile } from 'node:fs/promises'
+import { compileConfig } from './routing/compile.ts'
+import { ConfigError, parseConfig } from './routing/config-load.ts'
 import { defaultConfigPath, startHeadroom } from './start.ts'
 
 const USAGE = `usage:
@@ -38,15 +40,28 @@ async function start(argv: string[]): Promise<void> {
 
 async function check(argv: string[]): Promise<void> {
   const file = argv[0] ?? defaultConfigPath(process.env)
-  const cfg = await loadConfigFile(file)
-  process.stdout.write(`${file}: OK\n`)
-  for (const [name, p] of Object.entries(cfg.providers)) {
-    const key = p.api_key ? 'key set' : p.simulate === false ? 'NO KEY' : 'no key → simulated'
-    process.stdout.write(`provider ${name}: ${p.type}${p.base_url ? ` at ${p.base_url}` : ''} (${key})\n`)
+  const text = await readFile(file, 'utf8').catch((err: Error) => {
+    throw new ConfigError(`${file}: cannot read: ${err.message}`)
+  })
+  const cfg = parseConfig(text, file)
+  // Compiled as the server would (a placeholder URL stands in for the simulator): catalog entries, keys, tiers.
+  const compiled = compileConfig(cfg, { simulatorUrl: 'http://simulator' })
+  const out: string[] = [`${file}: OK`]
+  for (const p of compiled.providers.values()) {
+    const keys = p.simulated ? 'no key → simulated' : `${p.keys.length} key${p.keys.length === 1 ? '' : 's'}`
+    const limits = Object.entries(p.config.limits).map(([k, v]) => `${k} ${v}`).join(', ')
+    out.push(`provider ${p.name}: ${p.type} at ${p.simulated ? '(simulator)' : p.baseUrl} (${keys})${limits ? `; limits ${limits}` : ''}`)
   }
-  for (const [name, r] of Object.entries(cfg.routes)) {
-    process.stdout.write(`route ${name}${cfg.default_route === name ? ' (default)' : ''}: ${r.strategy} → ${r.targets.join(', ')}\n`)
+  for (const r of compiled.routes.values()) {
+    out.push(`route ${r.name}${compiled.defaultRoute === r.name ? ' (default)' : ''}: ${r.strategy}, timeout ${r.timeoutMs} ms, ${r.retry.attemptsPerTarget} attempt(s) per target`)
+    for (const m of r.members) {
+      const price = m.model ? `$${m.model.price.input}/$${m.model.price.output} per 1M, context ${m.model.context}` : 'not in the catalog (unpriced)'
+      const tier = r.strategy === 'cascade' ? ` tier ${m.tier}` : ''
+      const weight = r.strategy === 'weighted' ? ` weight ${m.weight}` : ''
+      out.push(`  ${m.position + 1}.${tier}${weight} ${m.target.stateId} — ${price}`)
+    }
   }
+  process.stdout.write(out.join('\n') + '\n')
 }
 
 async function main(): Promise<void> {
@@ -73,8 +88,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`headroom: configuration error\n${err.message}\n`)
+  if (err instanceof ConfigError || (err as Error | undefined)?.name === "CatalogError") {
+    process.stderr.write(`headroom: configuration error\n${(err as Error).message}\n`)
   } else {
     process.stderr.write(`headroom: ${(err as Error)?.stack ?? String(err)}\n`)
   }

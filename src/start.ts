@@ -124,6 +124,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   }
 
   const states = new TargetStates()
+  states.retain(new Set(compiled.targets.keys())) // pins the configured targets
   const store = new ConfigStore(compiled, rawText ?? '', {
     file: configPath ?? '',
     env,

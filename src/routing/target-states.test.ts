@@ -105,3 +105,15 @@ describe('TargetStates', () => {
     await expect(a.health.run(async () => 1)).rejects.toMatchObject({ reason: 'shutdown' })
   })
 })
+
+describe('TargetStates: bounded for unconfigured targets', () => {
+  it('evicts the oldest idle unpinned state past the cap, never a pinned one', () => {
+    const states = new TargetStates({ maxUnpinned: 3 })
+    const t = (model: string) => ({ keyAlias: 'openai#1', model })
+    states.get(t('pinned'), {}, 0)
+    states.retain(new Set(['openai#1/pinned']))
+    for (const m of ['a', 'b', 'c', 'd', 'e']) states.get(t(m), {}, 0)
+    expect(states.ids().sort()).toEqual(['openai#1/c', 'openai#1/d', 'openai#1/e', 'openai#1/pinned'])
+    states.close()
+  })
+})

@@ -66,10 +66,16 @@ function sameConfig(a: TargetStateConfig, b: TargetStateConfig): boolean {
   )
 }
 
+/** Most states kept for targets no route names (`provider/model` requests: names come from clients). */
+const DEFAULT_MAX_UNPINNED = 2_000
+
 export class TargetStates {
   private readonly slots = new Map<string, Slot>()
+  /** The configured targets' ids (set by retain): never evicted. */
+  private pinned: ReadonlySet<string> = new Set()
+  private unpinned = 0
 
-  constructor(private readonly options: TargetStatesOptions = {}) {}
+  constructor(private readonly options: TargetStatesOptions & { maxUnpinned?: number } = {}) {}
 
   /**
    * The state of a target, created with `config` on first use. A config that differs from the one the
@@ -79,6 +85,10 @@ export class TargetStates {
     const id = targetStateId(target)
     const slot = this.slots.get(id)
     if (!slot) {
+      if (!this.pinned.has(id)) {
+        this.unpinned++
+        if (this.unpinned > (this.options.maxUnpinned ?? DEFAULT_MAX_UNPINNED)) this.evictOne()
+      }
       const health = new TargetHealth({ breaker: config.breaker, alpha: this.options.alpha, name: id })
       const limits = new HeadroomTracker(config.limits, { graceMs: this.options.graceMs })
       const created: Slot = { id, health, limits, config }
@@ -112,6 +122,19 @@ export class TargetStates {
       if (ids.has(id)) continue
       slot.health.shutdown()
       this.slots.delete(id)
+    }
+    this.pinned = ids
+    this.unpinned = 0
+  }
+
+  /** Drops the oldest idle state of an unconfigured target, so a flood of model names can't grow memory. */
+  private evictOne(): void {
+    for (const [id, slot] of this.slots) {
+      if (this.pinned.has(id) || slot.limits.inFlight > 0) continue
+      slot.health.shutdown()
+      this.slots.delete(id)
+      this.unpinned--
+      return
     }
   }
 
