@@ -18,6 +18,10 @@ import { ConfigError, parseConfig } from './routing/config-load.ts'
 import { ConfigStore } from './routing/config-store.ts'
 import type { Runtime } from './routing/execute.ts'
 import { TargetStates } from './routing/target-states.ts'
+import { BudgetTracker, dayStart, monthStart } from './spend/budgets.ts'
+import { openSpendDb, type SpendDb } from './spend/db.ts'
+import { costSince } from './spend/queries.ts'
+import { SpendWriter } from './spend/writer.ts'
 import type { Config } from './routing/config-schema.ts'
 import { createApp } from './server/app.ts'
 import { startSimulator, type Simulator } from './simulator/index.ts'
@@ -35,6 +39,21 @@ export interface StartOptions {
   simulatorUrl?: string
   /** Watch the config file and reload it on change (default true when started from a file). */
   watch?: boolean
+  /** The spend database (default HEADROOM_DB, else ./headroom.db; `:memory:` for tests). */
+  dbPath?: string
+}
+
+/** Budgets start from what SQLite says was spent this UTC day and month, per key and route not yet tracked. */
+function seedBudgets(budgets: BudgetTracker, db: SpendDb, cfg: CompiledConfig, now: number): void {
+  const names: Array<['key' | 'route', string]> = [
+    ...[...cfg.auth.byHash.values()].map((k): ['key', string] => ['key', k.name]),
+    ...[...cfg.routes.keys()].map((r): ['route', string] => ['route', r]),
+  ]
+  for (const [scope, name] of names) {
+    if (budgets.has(scope, name)) continue
+    const filter = scope === 'key' ? { virtualKey: name } : { route: name }
+    budgets.seed(scope, name, now, costSince(db, filter, dayStart(now)), costSince(db, filter, monthStart(now)))
+  }
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -53,6 +72,8 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 export interface Running {
   url: string
   port: number
+  db: SpendDb
+  spend: SpendWriter
   /** The config in force (reloaded live when started from a file). */
   config: ConfigStore
   states: TargetStates
@@ -125,13 +146,24 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
 
   const states = new TargetStates()
   states.retain(new Set(compiled.targets.keys())) // pins the configured targets
+
+  const db = openSpendDb(opts.dbPath ?? env['HEADROOM_DB'] ?? 'headroom.db')
+  const budgets = new BudgetTracker()
+  seedBudgets(budgets, db, compiled, Date.now())
+  const writer = new SpendWriter(db, { logger: log, onRow: (row) => budgets.add(row) })
+  if (!compiled.auth.enabled) {
+    process.stderr.write(`headroom: OPEN — routes.yaml declares no client keys, so anyone who can reach this port can use it (and spend on its provider keys).\n`)
+  }
   const store = new ConfigStore(compiled, rawText ?? '', {
     file: configPath ?? '',
     env,
     log,
     simulatorUrl: simulatorFor,
     // Unchanged targets keep their health, cooldowns, latency and reservations; removed ones stop.
-    onSwap: (next) => states.retain(new Set(next.targets.keys())),
+    onSwap: (next) => {
+      states.retain(new Set(next.targets.keys()))
+      seedBudgets(budgets, db, next, Date.now())
+    },
   })
   if (configPath && opts.watch !== false) store.watch()
   const adapters = createAdapterRegistry()
@@ -142,8 +174,10 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     random: Math.random,
     log,
     sleep: abortableSleep,
+    spend: writer,
+    budgets,
   }
-  const app = createApp({ config: store, runtime, log })
+  const app = createApp({ config: store, runtime, log, db, flushSpend: () => writer.flush() })
 
   const host = opts.host ?? env['HOST'] ?? '127.0.0.1'
   const port = opts.port ?? Number(env['PORT'] ?? 8080)
@@ -160,6 +194,8 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     port: addr.port,
     config: store,
     states,
+    db,
+    spend: writer,
     get simulator() {
       return simulator
     },
@@ -174,6 +210,8 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
       states.close()
       await adapters.close()
       closeIdleConnections()
+      writer.close() // the final flush: rows of requests that completed are not lost
+      db.close()
       await simulator?.close()
     },
   }

@@ -42,7 +42,7 @@ afterEach(async () => {
 })
 
 async function headroom(configText: string) {
-  const hr = await startHeadroom({ configText, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url })
+  const hr = await startHeadroom({ dbPath: ':memory:', configText, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url })
   servers.push(hr)
   return { hr, client: new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0, timeout: 15_000 }) }
 }
@@ -236,7 +236,7 @@ describe('live reload', () => {
     writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`))
     const lines: string[] = []
     const log = { info: () => {}, warn: () => {}, error: (m: string, f?: Record<string, unknown>) => lines.push(`${m} ${JSON.stringify(f)}`) }
-    const hr = await startHeadroom({ configPath: file, port: 0, env: {}, log, simulatorUrl: sim.url })
+    const hr = await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log, simulatorUrl: sim.url })
     servers.push(hr)
     const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0 })
     expect((await ask(client, 'r')).target).toBe('openai/gpt-4.1-mini')
@@ -258,7 +258,7 @@ describe('live reload', () => {
     const dir = mkdtempSync(join(tmpdir(), 'headroom-watch-'))
     const file = join(dir, 'routes.yaml')
     writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`))
-    const hr = await startHeadroom({ configPath: file, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url })
+    const hr = await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url })
     servers.push(hr)
     writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [google/gemini-2.5-flash]\n`))
     const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0 })

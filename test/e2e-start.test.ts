@@ -16,7 +16,7 @@ beforeAll(async () => {
     return true
   }) as typeof process.stderr.write
   try {
-    hr = await startHeadroom({ env: {}, port: 0, log: silentLogger })
+    hr = await startHeadroom({ dbPath: ':memory:', env: {}, port: 0, log: silentLogger })
   } finally {
     process.stderr.write = write
   }

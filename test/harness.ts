@@ -34,6 +34,7 @@ ${extra}`
 export async function startStack(opts: { sim?: SimulatorOptions; config?: (simUrl: string) => string } = {}): Promise<Stack> {
   const sim = await startSimulator({ validKeys: [SIM_KEY], ...opts.sim })
   const hr = await startHeadroom({
+    dbPath: ':memory:',
     configText: (opts.config ?? ((u) => testConfig(u)))(sim.url),
     port: 0,
     host: '127.0.0.1',

@@ -6,6 +6,7 @@
 import type { ProviderType, Target } from '../providers/types.ts'
 import { createCatalog, type CatalogOverride } from '../spend/catalog.ts'
 import type { Config, ProviderConfig, RouteConfig, RouteTarget } from './config-schema.ts'
+import { budgetLimits, compileAuth, type BudgetLimits, type CompiledAuth } from './auth-config.ts'
 import type { TargetStateConfig } from './target-states.ts'
 import type { Catalog, ModelInfo, Needs, StrategyName, StrategyParams } from './types.ts'
 
@@ -51,6 +52,8 @@ export interface CompiledRoute {
   readonly expectedOutputTokens: number
   readonly timeoutMs: number
   readonly retry: RetryPolicy
+  /** The route's own spending cap (all keys together), or null. */
+  readonly budget: BudgetLimits | null
 }
 
 export interface CompiledConfig {
@@ -63,6 +66,8 @@ export interface CompiledConfig {
   readonly catalog: Catalog
   /** Every secret in the config, to scrub from messages. */
   readonly secrets: readonly string[]
+  /** Client keys and the admin key. */
+  readonly auth: CompiledAuth
   /** A one-provider route for `provider/model` (cached, bounded: model names come from clients). */
   direct(provider: CompiledProvider, model: string): CompiledRoute
 }
@@ -188,6 +193,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
     expectedOutputTokens: r.expected_output_tokens,
     timeoutMs: r.timeout_ms,
     retry: { attemptsPerTarget: r.retry.attempts_per_target, baseMs: r.retry.base_ms, capMs: r.retry.cap_ms, maxRetryAfterMs: r.retry.max_retry_after_ms },
+    budget: budgetLimits(r.budget),
   })
 
   const routes = new Map<string, CompiledRoute>()
@@ -199,7 +205,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
   }
 
   const directRoutes = new Map<string, CompiledRoute>()
-  const secrets = [...providers.values()].flatMap((p) => (p.simulated ? [] : [...p.keys]))
+  const secrets = [...providers.values()].flatMap((p) => (p.simulated ? [] : [...p.keys])).concat(cfg.keys.flatMap((k) => (k.key ? [k.key] : [])), cfg.admin_key ? [cfg.admin_key] : [])
   return {
     providers,
     routes,
@@ -208,6 +214,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
     maxBodyBytes: cfg.server.max_body_bytes,
     catalog,
     secrets,
+    auth: compileAuth(cfg),
     direct(provider, model) {
       const id = `${provider.name}/${model}`
       const known = directRoutes.get(id)

@@ -12,6 +12,29 @@ const positive = z.number().positive()
 const count = z.number().int().positive()
 const price = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a decimal number, e.g. "0.40"')])
 
+/** Spending caps in USD, per UTC day and per UTC calendar month. */
+export const BudgetSchema = z.strictObject({
+  daily_usd: positive.optional(),
+  monthly_usd: positive.optional(),
+})
+
+const SHA256_HEX = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256 digest (64 characters)')
+
+/** A client ("virtual") API key: who may call Headroom, which routes, and how much they may spend. */
+export const VirtualKeySchema = z
+  .strictObject({
+    /** Stable name: what the spend table and logs record (never the secret). */
+    name: z.string().regex(/^[A-Za-z0-9_.@-]+$/, 'key names may use letters, digits, _ . @ -'),
+    /** The secret itself, usually `${ENV_VAR}`. */
+    key: z.string().min(8, 'at least 8 characters').nullish(),
+    /** Or its SHA-256 (hex), so that routes.yaml holds no secret: `printf %s "$KEY" | sha256sum`. */
+    key_sha256: SHA256_HEX.optional(),
+    /** Routes (or `provider/model` ids) this key may use; `*` and trailing-`*` patterns (`openai/*`) allowed. Default: all. */
+    routes: z.array(z.string().min(1)).optional(),
+    budget: BudgetSchema.optional(),
+  })
+  .refine((k) => !!k.key !== !!k.key_sha256, { message: 'give exactly one of key or key_sha256 (is the environment variable set?)' })
+
 /** Limits declared for each key of a provider; the provider's own rate-limit headers refine them. */
 export const LimitsSchema = z.strictObject({
   /** Requests per minute. */
@@ -117,6 +140,8 @@ export const RouteConfigSchema = z.strictObject({
   /** Overall deadline for a request, all attempts included. */
   timeout_ms: count.max(3_600_000).default(120_000),
   retry: RetrySchema.default(RetrySchema.parse({})),
+  /** Spending cap for the whole route (all keys). */
+  budget: BudgetSchema.optional(),
 })
 
 export const ModelOverrideSchema = z.strictObject({
@@ -151,6 +176,11 @@ export const ConfigSchema = z
     routes: z.record(z.string().min(1), RouteConfigSchema).default({}),
     /** The route used when a request's `model` is not a route, `provider/model` or a known model id. Unset → such requests get 404. */
     default_route: z.string().nullish(),
+    /** Client API keys. With none (and no admin key) Headroom is open to anyone who can reach it. */
+    keys: z.array(VirtualKeySchema).default([]),
+    /** The admin key: every route, no budget, and the admin endpoints (GET /v1/spend, /v1/routing/state). */
+    admin_key: z.string().min(8, 'at least 8 characters').nullish(),
+    admin_key_sha256: SHA256_HEX.optional(),
     server: ServerConfigSchema.default({ max_body_bytes: 10 * 1024 * 1024 }),
   })
   .superRefine((cfg, ctx) => {
@@ -180,6 +210,11 @@ export const ConfigSchema = z
         }
       }
     }
+    const names = new Set<string>()
+    cfg.keys.forEach((k, i) => {
+      if (names.has(k.name)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'name'], message: `duplicate key name "${k.name}"` })
+      names.add(k.name)
+    })
     if (cfg.default_route && !cfg.routes[cfg.default_route]) {
       ctx.addIssue({ code: 'custom', path: ['default_route'], message: `no route named "${cfg.default_route}"` })
     }

@@ -29,6 +29,9 @@ import { plan, type PlannedCandidate } from './plan.ts'
 import { primeStream } from './prime-stream.ts'
 import type { TargetStates } from './target-states.ts'
 import type { RequestProfile } from './types.ts'
+import { attemptRow, usageRow } from '../spend/attempt-row.ts'
+import type { SpendSink } from '../spend/types.ts'
+import type { BudgetTracker } from '../spend/budgets.ts'
 
 /** What execution needs from the process: state, adapters, clock, randomness. Tests inject their own. */
 export interface Runtime {
@@ -38,6 +41,10 @@ export interface Runtime {
   readonly random: () => number
   readonly log: Logger
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>
+  /** Where each attempt's spend row goes (non-blocking). */
+  readonly spend: SpendSink
+  /** Spend so far per key and route, for admission. */
+  readonly budgets: BudgetTracker
 }
 
 /** Filled in as execution goes, so that the answer — or the error — can say what happened. */
@@ -45,6 +52,15 @@ export interface Report {
   attempts: number
   target: Target | null
   decision: string
+}
+
+/** Who asked, for the spend rows. */
+export interface RequestContext {
+  readonly requestId: string
+  readonly virtualKey: string | null
+  readonly endUser: string | null
+  readonly modelRequested: string
+  readonly queuedMs: number
 }
 
 export interface Execution<T> {
@@ -93,6 +109,9 @@ interface Attempted<T> {
   candidate: PlannedCandidate
   upstream: Upstream<T>
   attempts: number
+  /** When the successful attempt started (epoch ms and a monotonic mark). */
+  startedAt: number
+  t0: number
   release: (usage: { promptTokens: number; completionTokens: number } | null) => void
 }
 
@@ -102,6 +121,7 @@ async function attemptLoop<T>(
   rt: Runtime,
   controller: AbortController,
   report: Report,
+  ctx: RequestContext,
   call: (c: PlannedCandidate, signal: AbortSignal) => Promise<Upstream<T>>,
 ): Promise<Attempted<T>> {
   const start = rt.now()
@@ -116,6 +136,12 @@ async function attemptLoop<T>(
   const signal = controller.signal
   const failed: string[] = []
   let lastError: ProviderError | null = null
+  // A failed attempt's row is written once we know whether the request moved on (failed_over) or not.
+  let pendingRow: ((outcome: FailedOutcome) => void) | null = null
+  const settlePending = (outcome: FailedOutcome) => {
+    pendingRow?.(outcome)
+    pendingRow = null
+  }
   try {
     for (let i = 0; i < p.ranked.length; i++) {
       const cand = p.ranked[i]!
@@ -126,6 +152,8 @@ async function attemptLoop<T>(
         if ((i > 0 || tryNo > 0) && !stillUsable(cand, now)) break
         const reservation = cand.state.limits.reserve(cand.need, now)
         report.attempts++
+        const attemptNo = report.attempts
+        settlePending('failed_over')
         const t0 = performance.now()
         try {
           const upstream = await cand.state.health.run(() => call(cand, signal))
@@ -141,6 +169,8 @@ async function attemptLoop<T>(
             candidate: cand,
             upstream,
             attempts: report.attempts,
+            startedAt: now,
+            t0,
             release: (usage) => cand.state.limits.release(reservation, usage, rt.now()),
           }
         } catch (err) {
@@ -151,12 +181,17 @@ async function attemptLoop<T>(
             break
           }
           const pe = signal.aborted ? abortError(cand.target, signal) : asProviderError(cand.target, err)
+          const latencyMs = performance.now() - t0
+          pendingRow = (outcome) => rt.spend.write(attemptRow({ ctx, route, profile, target: cand.target, attempt: attemptNo, ts: now, latencyMs, outcome, error: pe }))
           if (pe.limits) cand.state.limits.observe(pe.limits, now2, reservation)
           failed.push(`${label(cand.target)} ${pe.upstreamStatus ?? pe.status} ${pe.code ?? pe.kind}`)
           lastError = pe
           report.decision = decisionHeader({ strategy, chosen: 'none', skipped: p.skipped, failed, now: start })
           const next = await afterFailure(pe, cand, tryNo, last, deadline, route, rt, signal)
-          if (next === 'throw') throw pe
+          if (next === 'throw') {
+            settlePending(pe.kind === 'cancelled' ? 'cancelled' : 'error')
+            throw pe
+          }
           if (next === 'next') break
         }
       }
@@ -164,8 +199,11 @@ async function attemptLoop<T>(
   } finally {
     clearTimeout(timer)
   }
+  settlePending(lastError?.kind === 'cancelled' ? 'cancelled' : 'error')
   throw lastError ?? noTargetError(route.name, p.skipped, rt.now())
 }
+
+type FailedOutcome = 'failed_over' | 'error' | 'cancelled'
 
 function why(c: PlannedCandidate): string {
   const parts: string[] = []
@@ -233,11 +271,24 @@ export async function executeComplete(
   rt: Runtime,
   controller: AbortController,
   report: Report,
+  ctx: RequestContext,
 ): Promise<Execution<ChatCompletion>> {
-  const r = await attemptLoop(route, profile, rt, controller, report, (c, signal) => rt.adapters(c.target.type).complete(req, c.target, signal))
-  const u = r.upstream.meta.usage
-  r.release(u ? { promptTokens: u.promptTokens, completionTokens: u.completionTokens } : null)
+  const r = await attemptLoop(route, profile, rt, controller, report, ctx, (c, signal) => rt.adapters(c.target.type).complete(req, c.target, signal))
+  const { usage, source } = usageRow(r.upstream.meta.usage, profile, () => completionText(r.upstream.body))
+  r.release({ promptTokens: usage.promptTokens, completionTokens: usage.completionTokens })
+  rt.spend.write(
+    attemptRow({ ctx, route, profile, target: r.candidate.target, model: r.candidate.model, attempt: r.attempts, ts: r.startedAt, latencyMs: performance.now() - r.t0, outcome: 'ok', usage, usageSource: source, modelServed: r.upstream.meta.model }),
+  )
   return { target: r.candidate.target, upstream: r.upstream, attempts: r.attempts }
+}
+
+function completionText(c: ChatCompletion): string {
+  let text = ''
+  for (const ch of c.choices) {
+    text += ch.message.content ?? ''
+    for (const t of ch.message.tool_calls ?? []) text += t.function.name + t.function.arguments
+  }
+  return text
 }
 
 export async function executeStream(
@@ -247,30 +298,59 @@ export async function executeStream(
   rt: Runtime,
   controller: AbortController,
   report: Report,
+  ctx: RequestContext,
 ): Promise<Execution<AsyncIterable<ChatChunk>>> {
-  const r = await attemptLoop(route, profile, rt, controller, report, async (c, signal) => {
+  const r = await attemptLoop(route, profile, rt, controller, report, ctx, async (c, signal) => {
     const up = await rt.adapters(c.target.type).stream(req, c.target, signal)
     return { ...up, body: await primeStream(up.body) }
   })
-  const { candidate, upstream } = r
-  const body = settleStream(upstream, candidate, r.release)
-  return { target: candidate.target, upstream: { ...upstream, body }, attempts: r.attempts }
+  const body = settleStream(r, route, profile, rt, ctx, controller.signal)
+  return { target: r.candidate.target, upstream: { ...r.upstream, body }, attempts: r.attempts }
 }
 
-/** After the first token: a fault still feeds the breaker, and the reservation is settled with real usage. */
+/**
+ * After the first token: a fault still feeds the breaker, the reservation is settled with real usage,
+ * and the attempt's row is written when the stream ends — completed, broken, or cut short by the client
+ * (then with the tokens so far: the provider's count if it gave one, else an estimate, marked so).
+ */
 async function* settleStream(
-  upstream: Upstream<AsyncIterable<ChatChunk>>,
-  candidate: PlannedCandidate,
-  release: Attempted<unknown>['release'],
+  r: Attempted<AsyncIterable<ChatChunk>>,
+  route: CompiledRoute,
+  profile: RequestProfile,
+  rt: Runtime,
+  ctx: RequestContext,
+  signal: AbortSignal,
 ): AsyncGenerator<ChatChunk> {
+  const { upstream, candidate } = r
+  let text = ''
+  let outcome: 'ok' | 'error' | 'cancelled' = 'cancelled'
+  let error: ProviderError | undefined
   try {
-    yield* upstream.body
+    for await (const c of upstream.body) {
+      for (const ch of c.choices) {
+        const d = ch.delta
+        if (typeof d.content === 'string') text += d.content
+        if (d.tool_calls) for (const t of d.tool_calls) text += (t.function?.name ?? '') + (t.function?.arguments ?? '')
+      }
+      yield c
+    }
+    outcome = 'ok'
   } catch (err) {
-    const pe = asProviderError(candidate.target, err)
-    if (pe.kind !== 'cancelled') candidate.state.health.recordFault(pe)
+    const pe = signal.aborted ? abortError(candidate.target, signal) : asProviderError(candidate.target, err)
+    if (pe.kind !== 'cancelled') {
+      candidate.state.health.recordFault(pe)
+      outcome = 'error'
+      error = pe
+    }
     throw pe
   } finally {
-    const u = upstream.meta.usage
-    release(u ? { promptTokens: u.promptTokens, completionTokens: u.completionTokens } : null)
+    const { usage, source } = usageRow(upstream.meta.usage, profile, () => text)
+    r.release({ promptTokens: usage.promptTokens, completionTokens: usage.completionTokens })
+    rt.spend.write(
+      attemptRow({
+        ctx, route, profile, target: candidate.target, model: candidate.model, attempt: r.attempts, ts: r.startedAt,
+        latencyMs: performance.now() - r.t0, ttftMs: upstream.latency.ttftMs ?? null, outcome, error, usage, usageSource: source, modelServed: upstream.meta.model,
+      }),
+    )
   }
 }

@@ -12,6 +12,9 @@ import { ApiError, toErrorResponse } from './errors.ts'
 import { listModels } from './models.ts'
 import { requestId } from './request-id.ts'
 import { routingState } from './routing-state.ts'
+import { authenticate, requireAdmin } from './auth.ts'
+import { spendReport } from './spend-endpoint.ts'
+import type { SpendDb } from '../spend/db.ts'
 
 export interface ConfigSource {
   /** The config in force now; swapped atomically on reload. */
@@ -22,6 +25,10 @@ export interface AppDeps {
   config: ConfigSource
   runtime: Runtime
   log: Logger
+  /** The spend database (GET /v1/spend reads it). */
+  db: SpendDb
+  /** Writes queued spend rows now (so that a report includes them). */
+  flushSpend: () => void
 }
 
 export interface AppVars {
@@ -47,8 +54,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   })
 
   app.post('/v1/chat/completions', (c) => handleChatCompletions(c, deps))
-  app.get('/v1/models', (c) => c.json(listModels(deps.config.current())))
-  app.get('/v1/routing/state', (c) => c.json(routingState(deps.config.current(), deps.runtime.states, deps.runtime.now())))
+  app.get('/v1/models', (c) => {
+    const cfg = deps.config.current()
+    authenticate(c, cfg.auth)
+    return c.json(listModels(cfg))
+  })
+  app.get('/v1/spend', (c) => {
+    requireAdmin(c, deps.config.current().auth)
+    return spendReport(c, deps.db, deps.runtime.now(), deps.flushSpend)
+  })
+  app.get('/v1/routing/state', (c) => {
+    const cfg = deps.config.current()
+    requireAdmin(c, cfg.auth)
+    return c.json(routingState(cfg, deps.runtime.states, deps.runtime.now()))
+  })
   app.get('/health', (c) => {
     const cfg = deps.config.current()
     const providers: Record<string, { type: string; simulated: boolean }> = {}

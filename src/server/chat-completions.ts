@@ -5,7 +5,11 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context } from 'hono'
 import type { ChatRequest } from '../providers/openai-schema.ts'
-import { executeComplete, executeStream, type Execution, type Report } from '../routing/execute.ts'
+import type { CompiledKey } from '../routing/auth-config.ts'
+import type { CompiledRoute } from '../routing/compile.ts'
+import { executeComplete, executeStream, type Execution, type Report, type RequestContext } from '../routing/execute.ts'
+import { usd } from '../spend/budgets.ts'
+import { authenticate } from './auth.ts'
 import { buildProfile } from '../routing/profile.ts'
 import { resolveModel } from '../routing/resolve.ts'
 import type { AppDeps, AppEnv } from './app.ts'
@@ -43,6 +47,24 @@ function responseHeaders(c: Context<AppEnv>, route: string, ex: Execution<unknow
   return headers
 }
 
+/** 429 `budget_exceeded` once the key's or the route's spend reached its cap, until the period resets. */
+function checkBudget(deps: AppDeps, key: CompiledKey | null, route: CompiledRoute): void {
+  const now = deps.runtime.now()
+  const v = deps.runtime.budgets.check(key, route, now)
+  if (v.ok) return
+  const who = v.scope === 'key' ? `key "${v.name}"` : `route "${v.name}"`
+  const resets = new Date(v.resetsAt).toISOString()
+  throw new ApiError(
+    429,
+    `Budget exceeded: the ${v.period} budget of ${usd(v.limit)} for ${who} is spent (${usd(v.spent)} so far). It resets at ${resets}.`,
+    'budget_exceeded',
+    null,
+    'insufficient_quota',
+    // Waiting seconds won't help: tell OpenAI SDKs not to retry (they honour x-should-retry).
+    { 'retry-after': String(Math.max(1, Math.ceil((v.resetsAt - now) / 1000))), 'x-should-retry': 'false' },
+  )
+}
+
 async function readRequest(c: Context<AppEnv>, limit: number): Promise<ChatRequest> {
   const incoming = c.env?.incoming
   const raw = incoming ? await readRawBody(incoming, limit) : Buffer.from(await c.req.arrayBuffer())
@@ -52,13 +74,20 @@ async function readRequest(c: Context<AppEnv>, limit: number): Promise<ChatReque
 
 export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): Promise<Response> {
   const cfg = deps.config.current()
+  const principal = authenticate(c, cfg.auth)
   const req = await readRequest(c, cfg.maxBodyBytes)
   const route = resolveModel(cfg, req.model)
   if (!route) {
     throw new ApiError(404, `The model '${req.model}' does not exist: it is not a route, a provider/model id, or a model Headroom knows. GET /v1/models lists them.`, 'model_not_found', 'model')
   }
   c.set('route', route.name)
+  const key = principal.kind === 'key' ? principal.key : null
+  if (key && !key.allows(route.name)) {
+    throw new ApiError(403, `The key "${key.name}" may not use "${route.name}" (its allowed routes are set in routes.yaml).`, 'route_not_allowed', 'model', 'permission_error')
+  }
+  checkBudget(deps, key, route)
   const profile = buildProfile(req, { defaultExpectedOutput: route.expectedOutputTokens })
+  const ctx: RequestContext = { requestId: c.get('requestId'), virtualKey: key?.name ?? null, endUser: req.user ?? null, modelRequested: req.model, queuedMs: 0 }
 
   // One controller for the request: a client that goes away, or the route's deadline, aborts the upstream call.
   const ac = new AbortController()
@@ -71,14 +100,14 @@ export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): 
   c.set('report', report)
 
   if (!req.stream) {
-    const ex = await executeComplete(req, route, profile, deps.runtime, ac, report)
+    const ex = await executeComplete(req, route, profile, deps.runtime, ac, report, ctx)
     const headers = responseHeaders(c, route.name, ex, report, { 'content-type': 'application/json' })
     // A plain Response with a plain header record: node-server writes it without building web objects.
     return new Response(JSON.stringify(ex.upstream.body), { status: 200, headers })
   }
 
   if (!outgoing) throw new ApiError(500, 'streaming needs the Node HTTP server', 'internal_error')
-  const ex = await executeStream(req, route, profile, deps.runtime, ac, report)
+  const ex = await executeStream(req, route, profile, deps.runtime, ac, report, ctx)
   outgoing.writeHead(200, responseHeaders(c, route.name, ex, report, SSE_HEADERS))
   const secrets = cfg.secrets
   const end = await writeChunks(outgoing, ex.upstream.body, { includeUsage: req.stream_options?.include_usage === true }, (err) => {

@@ -1,0 +1,45 @@
+/**
+ * Who is calling. With client keys (or an admin key) in routes.yaml, every /v1 request must present one —
+ * `Authorization: Bearer <key>` as the OpenAI SDKs send it, or `x-api-key` / `api-key` — else 401 in
+ * OpenAI's shape. With none configured the router is open (and says so at start-up). The presented key is
+ * hashed and looked up; it is never logged or echoed.
+ */
+import type { Context } from 'hono'
+import { sha256Hex, type CompiledAuth, type CompiledKey } from '../routing/auth-config.ts'
+import type { AppEnv } from './app.ts'
+import { ApiError } from './errors.ts'
+
+export type Principal = { kind: 'open' } | { kind: 'admin' } | { kind: 'key'; key: CompiledKey }
+
+const OPEN: Principal = { kind: 'open' }
+const ADMIN: Principal = { kind: 'admin' }
+
+function presented(c: Context<AppEnv>): string | null {
+  const h = c.env?.incoming?.headers
+  const auth = h ? h['authorization'] : c.req.header('authorization')
+  if (typeof auth === 'string') {
+    const m = /^\s*bearer\s+(\S+)\s*$/i.exec(auth)
+    if (m) return m[1]!
+  }
+  const k = h ? (h['x-api-key'] ?? h['api-key']) : (c.req.header('x-api-key') ?? c.req.header('api-key'))
+  return typeof k === 'string' && k.length > 0 ? k : null
+}
+
+export function authenticate(c: Context<AppEnv>, auth: CompiledAuth): Principal {
+  if (!auth.enabled) return OPEN
+  const secret = presented(c)
+  if (secret === null) {
+    throw new ApiError(401, "You didn't provide an API key. Send one in the Authorization header (Authorization: Bearer YOUR_KEY), as issued by this Headroom's operator.", 'missing_api_key', null, 'invalid_request_error')
+  }
+  const hash = sha256Hex(secret)
+  if (hash === auth.adminHash) return ADMIN
+  const key = auth.byHash.get(hash)
+  if (!key) throw new ApiError(401, 'Incorrect API key provided. Check the key this Headroom issued you.', 'invalid_api_key', null, 'invalid_request_error')
+  return { kind: 'key', key }
+}
+
+/** Admin endpoints: open when the router is open, else only for the admin key. */
+export function requireAdmin(c: Context<AppEnv>, auth: CompiledAuth): void {
+  const p = authenticate(c, auth)
+  if (p.kind === 'key') throw new ApiError(403, 'This endpoint needs the admin key (admin_key in routes.yaml).', 'admin_only', null, 'permission_error')
+}

@@ -1,0 +1,69 @@
+/**
+ * One upstream attempt → its spend row: tokens as the provider reported them (or, when it never did,
+ * as estimated — and marked so), priced exactly from the catalog.
+ */
+import type { CompiledRoute } from '../routing/compile.ts'
+import type { RequestContext } from '../routing/execute.ts'
+import { estimateTextTokens } from '../routing/tokens.ts'
+import type { ModelInfo, RequestProfile } from '../routing/types.ts'
+import type { ProviderError, ProviderUsage, Target } from '../providers/types.ts'
+import { priceUsage } from './pricing.ts'
+import type { SpendOutcome, SpendRow, UsageSource } from './types.ts'
+
+const NO_USAGE: ProviderUsage = { promptTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 0, reasoningTokens: 0 }
+
+/** The usage to record: the provider's, or an estimate from the prompt and the text produced so far. */
+export function usageRow(reported: ProviderUsage | null, profile: RequestProfile, producedText: () => string): { usage: ProviderUsage; source: UsageSource } {
+  if (reported) return { usage: reported, source: 'provider' }
+  return {
+    usage: { promptTokens: profile.promptTokens, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: estimateTextTokens(producedText()), reasoningTokens: 0 },
+    source: 'estimated',
+  }
+}
+
+export function attemptRow(a: {
+  ctx: RequestContext
+  route: CompiledRoute
+  profile: RequestProfile
+  target: Target
+  model?: ModelInfo | null
+  attempt: number
+  ts: number
+  latencyMs: number
+  ttftMs?: number | null
+  outcome: SpendOutcome
+  error?: ProviderError | undefined
+  usage?: ProviderUsage
+  usageSource?: UsageSource
+  modelServed?: string | null
+}): SpendRow {
+  const usage = a.usage ?? NO_USAGE
+  const { costMicrocents, priceEntry } = a.usage ? priceUsage(usage, a.model ?? null) : { costMicrocents: 0, priceEntry: null }
+  return {
+    ts: a.ts,
+    requestId: a.ctx.requestId,
+    virtualKey: a.ctx.virtualKey,
+    endUser: a.ctx.endUser,
+    route: a.route.name,
+    provider: a.target.provider,
+    keyAlias: a.target.keyAlias,
+    modelRequested: a.ctx.modelRequested,
+    modelServed: a.modelServed ?? a.target.model,
+    stream: a.profile.stream,
+    outcome: a.outcome,
+    httpStatus: a.error ? (a.error.upstreamStatus ?? a.error.status) : 200,
+    errorCode: a.error ? (a.error.code ?? a.error.kind) : null,
+    attempt: a.attempt,
+    promptTokens: usage.promptTokens,
+    cachedTokens: usage.cachedTokens,
+    cacheWriteTokens: usage.cacheWriteTokens,
+    completionTokens: usage.completionTokens,
+    reasoningTokens: usage.reasoningTokens,
+    costMicrocents,
+    latencyMs: Math.round(a.latencyMs),
+    ttftMs: a.ttftMs === undefined || a.ttftMs === null ? null : Math.round(a.ttftMs),
+    usageSource: a.usage ? (a.usageSource ?? 'provider') : 'none',
+    priceEntry,
+    queuedMs: a.ctx.queuedMs,
+  }
+}

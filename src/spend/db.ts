@@ -1,0 +1,104 @@
+/**
+ * Opens the spend database: SQLite through better-sqlite3, with drizzle on top for queries and
+ * migrations. One connection per process does all the writing (see writer.ts).
+ */
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import * as schema from './schema.ts'
+
+/**
+ * src/spend/db.ts (tsx, vitest) and dist/spend/db.js (compiled) are both two levels under the
+ * package root, where migrations/ lives.
+ */
+export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations')
+
+/**
+ * better-sqlite3 waits for a lock synchronously, on the event-loop thread, so a long busy timeout would
+ * stall every request in flight. The writer keeps its rows and retries with backoff instead, so a short
+ * wait is enough to ride out a WAL checkpoint or a reader's brief write.
+ */
+const RUNTIME_BUSY_TIMEOUT_MS = 50
+/** At start-up nothing is in flight yet: wait longer for another process's lock before migrating. */
+const OPEN_BUSY_TIMEOUT_MS = 5_000
+
+export interface SpendDbOptions {
+  /** Open an existing database for reading only: no file is created, no migration runs. */
+  readonly?: boolean
+  /** Overrides the runtime busy timeout (ms). */
+  busyTimeoutMs?: number
+}
+
+export interface SpendDb {
+  /** The file path, or `:memory:`. */
+  readonly path: string
+  /** The raw connection: the writer's prepared statements and ad-hoc SQL. */
+  readonly sqlite: Database.Database
+  /** drizzle over the same connection, for typed queries. */
+  readonly orm: BetterSQLite3Database<typeof schema>
+  close(): void
+}
+
+/** Raised when a read-only open finds no spend table: the file is not (yet) a Headroom database. */
+export class NotASpendDbError extends Error {
+  override readonly name = 'NotASpendDbError'
+}
+
+export function openSpendDb(path: string, options: SpendDbOptions = {}): SpendDb {
+  const memory = path === ':memory:' || path === ''
+  if (options.readonly) return openReadonly(path)
+  const runtimeBusyTimeoutMs = busyTimeout(options)
+  if (!memory) mkdirSync(dirname(path), { recursive: true })
+
+  const sqlite = new Database(path)
+  try {
+    // WAL: readers (the CLI, GET /v1/spend) never block the writer and the writer never blocks them.
+    // NORMAL is durable across process crashes in WAL mode; only an OS crash or power loss can lose
+    // the last transactions, which is the trade the toolchain measurements argue for.
+    sqlite.pragma('journal_mode = WAL')
+    sqlite.pragma('synchronous = NORMAL')
+    sqlite.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`)
+    const orm = drizzle(sqlite, { schema })
+    // Applies only the migrations the database has not recorded, so reopening is a no-op.
+    migrate(orm, { migrationsFolder: MIGRATIONS_DIR })
+    sqlite.pragma(`busy_timeout = ${runtimeBusyTimeoutMs}`)
+    return wrap(path, sqlite, orm)
+  } catch (err) {
+    sqlite.close()
+    throw err
+  }
+}
+
+function openReadonly(path: string): SpendDb {
+  if (!existsSync(path)) throw new NotASpendDbError(`${path}: no such database file`)
+  const sqlite = new Database(path, { readonly: true, fileMustExist: true })
+  try {
+    sqlite.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`)
+    const table = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'spend'").get()
+    if (table === undefined) throw new NotASpendDbError(`${path}: not a Headroom spend database (it has no "spend" table)`)
+    return wrap(path, sqlite, drizzle(sqlite, { schema }))
+  } catch (err) {
+    sqlite.close()
+    throw err
+  }
+}
+
+function busyTimeout(options: SpendDbOptions): number {
+  const ms = options.busyTimeoutMs ?? RUNTIME_BUSY_TIMEOUT_MS
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError(`busyTimeoutMs must be an integer ≥ 0, got ${ms}`)
+  return ms
+}
+
+function wrap(path: string, sqlite: Database.Database, orm: BetterSQLite3Database<typeof schema>): SpendDb {
+  return {
+    path,
+    sqlite,
+    orm,
+    close() {
+      if (sqlite.open) sqlite.close()
+    },
+  }
+}

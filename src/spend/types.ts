@@ -1,0 +1,65 @@
+/**
+ * The spend ledger's seam: one row per upstream attempt, handed to a sink that must never block or fail
+ * the request that produced it.
+ */
+
+/** How an attempt ended. */
+export type SpendOutcome =
+  | 'ok' // answered (for streams: the stream completed)
+  | 'error' // failed, and the error went back to the client
+  | 'failed_over' // failed, and the request moved on to another attempt
+  | 'cancelled' // the client went away (or the route's deadline passed) while it ran
+
+/** Where a row's token counts came from. */
+export type UsageSource =
+  | 'provider' // the provider reported usage
+  | 'estimated' // the provider never reported it (e.g. a stream cut short): Headroom estimated it
+  | 'none' // nothing was produced (a failed attempt): zero tokens
+
+export interface SpendRow {
+  /** When the attempt started, epoch ms. */
+  ts: number
+  requestId: string
+  /** The client's virtual key name (routes.yaml `keys[].name`), or null when the router is open. */
+  virtualKey: string | null
+  /** The request's `user` field. */
+  endUser: string | null
+  /** The route (or `provider/model` for a direct request). */
+  route: string
+  /** The provider instance name from routes.yaml. */
+  provider: string
+  /** The key alias (`openai#2`) — never the secret. */
+  keyAlias: string
+  /** `model` as the client sent it. */
+  modelRequested: string
+  /** The model the provider says served it (else the target's model). */
+  modelServed: string
+  stream: boolean
+  outcome: SpendOutcome
+  /** HTTP status of this attempt: 200 when it answered, the upstream's (or Headroom's) error status otherwise. */
+  httpStatus: number
+  errorCode: string | null
+  /** 1 for the first attempt of a request, 2 for the next, … */
+  attempt: number
+  promptTokens: number
+  cachedTokens: number
+  cacheWriteTokens: number
+  completionTokens: number
+  reasoningTokens: number
+  /** Cost in integer micro-cents (1e-8 USD), computed exactly from the catalog's decimal prices. */
+  costMicrocents: number
+  /** Attempt duration, ms. */
+  latencyMs: number
+  /** Streams: time to first content, ms. */
+  ttftMs: number | null
+  usageSource: UsageSource
+  /** The catalog entry that priced the row (`gpt-4.1-mini`, or `openai/gpt-4.1-mini` for an override); null when unpriced. */
+  priceEntry: string | null
+  /** Time the request waited for admission before its first attempt, ms. */
+  queuedMs: number
+}
+
+/** Where rows go. `write` returns at once; persistence happens off the request path. */
+export interface SpendSink {
+  write(row: SpendRow): void
+}

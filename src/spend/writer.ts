@@ -1,0 +1,359 @@
+/**
+ * The batched spend writer: the one place where spend rows meet the disk. `write` only queues (the
+ * request path pays for an array push); a flush every 100 ms, or as soon as 500 rows wait, inserts
+ * the queue with one prepared statement inside one transaction — two orders of magnitude faster than
+ * a transaction per row (see /work/shared/reference/toolchain.md).
+ *
+ * A database that is locked, full or failing never fails a request: rows stay queued, the writer
+ * retries with exponential backoff, and the queue is bounded — past the bound the oldest rows are
+ * dropped, counted, and reported in error logs (at most one line per kind every 5 s).
+ */
+import type { Logger } from '../logger.ts'
+import { silentLogger } from '../logger.ts'
+import type { SpendDb } from './db.ts'
+import type { SpendRow, SpendSink } from './types.ts'
+
+export interface SpendWriterOptions {
+  logger?: Logger
+  /**
+   * Called synchronously inside `write` with every row (the budget tracker counts spend here). It runs
+   * on the request path: keep it cheap. A throw is caught and logged.
+   */
+  onRow?: (row: SpendRow) => void
+  /** Timer flush period, ms (default 100). */
+  flushIntervalMs?: number
+  /** Queue length that triggers a flush on the next turn of the event loop (default 500). */
+  flushAtRows?: number
+  /**
+   * Least time between two commits that the row-count trigger may start, ms (default 20). Each commit
+   * rewrites every index page its rows touched (with many distinct users, one page per row), so under
+   * load fewer, larger transactions write several times more rows per second; idle, it adds nothing.
+   */
+  minCommitGapMs?: number
+  /**
+   * Most rows one background flush inserts in one transaction (default 5,000: tens of ms with every index). A
+   * backlog left by an outage then drains in slices between other work instead of one long stall.
+   */
+  maxBatchRows?: number
+  /** Most rows held in memory; beyond it the oldest are dropped (default 200,000). */
+  maxQueueRows?: number
+  /** First retry delay after a failed flush, ms; doubles per failure (default 100). */
+  retryBaseMs?: number
+  /** Longest retry delay, ms (default 5,000). */
+  retryMaxMs?: number
+  /** Least time between two error lines of one kind, ms (default 5,000). */
+  logEveryMs?: number
+  now?: () => number
+}
+
+export interface SpendWriterStats {
+  /** Rows committed to the database. */
+  written: number
+  /** Rows lost: dropped from a full queue, written after close, or left when the final flush failed. */
+  dropped: number
+  /** Rows the database refused as invalid (a CHECK or NOT NULL constraint, an unbindable value). */
+  rejected: number
+  /** Rows queued, not yet written. */
+  pending: number
+  /** Committed flush transactions. */
+  transactions: number
+  failedFlushes: number
+  /** The last database error, `CODE: message`. */
+  lastError: string | null
+}
+
+const COLUMNS = [
+  'ts', 'request_id', 'virtual_key', 'end_user', 'route', 'provider', 'key_alias', 'model_requested',
+  'model_served', 'stream', 'outcome', 'http_status', 'error_code', 'attempt', 'prompt_tokens',
+  'cached_tokens', 'cache_write_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_microcents',
+  'latency_ms', 'ttft_ms', 'usage_source', 'price_entry', 'queued_ms',
+] as const
+const INSERT_SQL = `INSERT INTO spend (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`
+
+/**
+ * Errors that belong to one row, not to the database: that row is rejected and the rest of the batch
+ * goes in. Anything else (BUSY, LOCKED, FULL, IOERR, READONLY, CORRUPT, a missing table…) keeps every
+ * row queued for a retry, since losing spend silently is worse than holding it.
+ */
+function isRowError(err: unknown): boolean {
+  if (err instanceof TypeError || err instanceof RangeError) return true // better-sqlite3 refusing a value
+  const code = (err as { code?: unknown }).code
+  return typeof code === 'string' && (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG')
+}
+
+function describe(err: unknown): string {
+  const code = (err as { code?: unknown }).code
+  const message = err instanceof Error ? err.message : String(err)
+  return typeof code === 'string' ? `${code}: ${message}` : message
+}
+
+/** Limits one kind of log line to one per `everyMs`, counting what it held back. */
+class LogGate {
+  private last = Number.NEGATIVE_INFINITY
+  constructor(private readonly everyMs: number) {}
+  open(now: number): boolean {
+    if (now - this.last < this.everyMs) return false
+    this.last = now
+    return true
+  }
+}
+
+export class SpendWriter implements SpendSink {
+  private readonly db: SpendDb
+  private readonly log: Logger
+  private readonly onRow: ((row: SpendRow) => void) | undefined
+  private readonly now: () => number
+  private readonly flushAtRows: number
+  private readonly minCommitGapMs: number
+  private readonly maxBatchRows: number
+  private readonly maxQueueRows: number
+  private readonly retryBaseMs: number
+  private readonly retryMaxMs: number
+
+  // A queue with a moving head: pushes are O(1); written or dropped rows advance `head` and the
+  // array is compacted once its dead prefix outgrows the live part.
+  private queue: Array<SpendRow | undefined> = []
+  private head = 0
+  private readonly timer: NodeJS.Timeout
+  /** Cancels the pending row-count-triggered flush, if one is scheduled. */
+  private cancelSoon: (() => void) | null = null
+  private soonIsTimer = false
+  private lastCommitAt = Number.NEGATIVE_INFINITY
+  private closed = false
+  private insertBatch: ((from: number, to: number) => number) | null = null
+
+  private written = 0
+  private dropped = 0
+  private rejected = 0
+  private transactions = 0
+  private failedFlushes = 0
+  private consecutiveFailures = 0
+  private retryAt = 0
+  private lastError: string | null = null
+  private droppedUnreported = 0
+  private readonly failLog: LogGate
+  private readonly dropLog: LogGate
+  private readonly rejectLog: LogGate
+  private readonly hookLog: LogGate
+
+  constructor(db: SpendDb, options: SpendWriterOptions = {}) {
+    this.db = db
+    this.log = options.logger ?? silentLogger
+    this.onRow = options.onRow
+    this.now = options.now ?? Date.now
+    this.flushAtRows = positive('flushAtRows', options.flushAtRows ?? 500)
+    this.minCommitGapMs = options.minCommitGapMs ?? 20
+    if (!(this.minCommitGapMs >= 0)) throw new RangeError(`SpendWriter: minCommitGapMs must be ≥ 0, got ${this.minCommitGapMs}`)
+    this.maxBatchRows = positive('maxBatchRows', options.maxBatchRows ?? 5_000)
+    this.maxQueueRows = positive('maxQueueRows', options.maxQueueRows ?? 200_000)
+    this.retryBaseMs = positive('retryBaseMs', options.retryBaseMs ?? 100)
+    this.retryMaxMs = positive('retryMaxMs', options.retryMaxMs ?? 5_000)
+    const logEveryMs = options.logEveryMs ?? 5_000
+    this.failLog = new LogGate(logEveryMs)
+    this.dropLog = new LogGate(logEveryMs)
+    this.rejectLog = new LogGate(logEveryMs)
+    this.hookLog = new LogGate(logEveryMs)
+    // unref: a pending spend flush must not keep a finished process alive; close() does the last one.
+    this.timer = setInterval(() => this.background(), positive('flushIntervalMs', options.flushIntervalMs ?? 100))
+    this.timer.unref()
+  }
+
+  /** Queues the row and returns; never throws, never touches the disk. The writer owns `row` from here on. */
+  write(row: SpendRow): void {
+    if (this.closed) {
+      this.dropped++
+      this.droppedUnreported++
+      this.reportDrops('spend row written after the writer was closed')
+      return
+    }
+    if (this.queue.length - this.head >= this.maxQueueRows) this.dropOldest()
+    this.queue.push(row)
+    if (this.onRow !== undefined) {
+      try {
+        this.onRow(row)
+      } catch (err) {
+        if (this.hookLog.open(this.now())) this.log.error('spend onRow listener threw', { error: describe(err) })
+      }
+    }
+    // Not inline: the caller is on the request path, and a flush is disk I/O.
+    const pending = this.queue.length - this.head
+    if (pending >= this.flushAtRows && (this.cancelSoon === null || (this.soonIsTimer && pending >= this.maxBatchRows))) this.scheduleSoon()
+  }
+
+  /** Writes every queued row now, in one transaction, ignoring any retry backoff. Returns the rows written. */
+  flush(): number {
+    return this.flushUpTo(Number.POSITIVE_INFINITY)
+  }
+
+  /** Stops the timers and writes what is queued. Rows that still cannot be written are counted as dropped. The database stays open. */
+  close(): void {
+    if (this.closed) return
+    clearInterval(this.timer)
+    this.cancelSoon?.()
+    this.cancelSoon = null
+    this.flush()
+    this.closed = true
+    const lost = this.queue.length - this.head
+    if (lost > 0) {
+      this.dropped += lost
+      this.queue = []
+      this.head = 0
+      this.log.error('spend writer closed with rows it could not write: they are lost', { lost, lastError: this.lastError })
+    }
+  }
+
+  stats(): SpendWriterStats {
+    return {
+      written: this.written,
+      dropped: this.dropped,
+      rejected: this.rejected,
+      pending: this.queue.length - this.head,
+      transactions: this.transactions,
+      failedFlushes: this.failedFlushes,
+      lastError: this.lastError,
+    }
+  }
+
+  private background(): void {
+    const now = this.now()
+    this.reportDrops('spend queue full: oldest rows dropped', now)
+    if (this.closed || this.queue.length === this.head || now < this.retryAt) return
+    this.flushUpTo(this.maxBatchRows)
+    if (this.consecutiveFailures === 0 && this.queue.length - this.head >= this.flushAtRows && this.cancelSoon === null) this.scheduleSoon()
+  }
+
+  /**
+   * A flush on the next turn, or once `minCommitGapMs` has passed since the last commit — unless a full
+   * batch already waits: then waiting only lets the queue outgrow what the writer can drain.
+   */
+  private scheduleSoon(): void {
+    const run = () => {
+      this.cancelSoon = null
+      this.background()
+    }
+    this.cancelSoon?.()
+    const full = this.queue.length - this.head >= this.maxBatchRows
+    const wait = full ? 0 : this.lastCommitAt + this.minCommitGapMs - this.now()
+    this.soonIsTimer = wait > 0
+    if (wait <= 0) {
+      const handle = setImmediate(run)
+      this.cancelSoon = () => clearImmediate(handle)
+    } else {
+      const handle = setTimeout(run, wait)
+      handle.unref()
+      this.cancelSoon = () => clearTimeout(handle)
+    }
+  }
+
+  private flushUpTo(limit: number): number {
+    const from = this.head
+    const to = from + Math.min(this.queue.length - from, limit)
+    if (to === from) return 0
+    let rejected: number
+    try {
+      rejected = this.batch()(from, to)
+    } catch (err) {
+      this.failed(err, to - from)
+      return 0
+    }
+    const written = to - from - rejected
+    this.transactions++
+    this.lastCommitAt = this.now()
+    this.written += written
+    this.rejected += rejected
+    if (this.consecutiveFailures > 0) {
+      this.log.warn('spend writer recovered: queued rows are being written again', { written, failedFlushes: this.consecutiveFailures })
+    }
+    this.consecutiveFailures = 0
+    this.retryAt = 0
+    // Release the written rows now; a full drain resets the array in compact() anyway.
+    if (to < this.queue.length) for (let i = from; i < to; i++) this.queue[i] = undefined
+    this.head = to
+    this.compact()
+    return written
+  }
+
+  /** The prepared insert and its transaction, made on first use so a database that fails at start-up fails a flush, not the constructor. */
+  private batch(): (from: number, to: number) => number {
+    if (this.insertBatch) return this.insertBatch
+    const stmt = this.db.sqlite.prepare(INSERT_SQL)
+    const tx = this.db.sqlite.transaction((from: number, to: number): number => {
+      let rejected = 0
+      for (let i = from; i < to; i++) {
+        const r = this.queue[i]!
+        try {
+          stmt.run(
+            r.ts, r.requestId, r.virtualKey, r.endUser, r.route, r.provider, r.keyAlias, r.modelRequested,
+            r.modelServed, r.stream ? 1 : 0, r.outcome, r.httpStatus, r.errorCode, r.attempt, r.promptTokens,
+            r.cachedTokens, r.cacheWriteTokens, r.completionTokens, r.reasoningTokens, r.costMicrocents,
+            r.latencyMs, r.ttftMs, r.usageSource, r.priceEntry, r.queuedMs,
+          )
+        } catch (err) {
+          if (!isRowError(err)) throw err // rolls the whole batch back; it stays queued
+          rejected++
+          if (this.rejectLog.open(this.now())) {
+            this.log.error('spend row rejected by the database and not recorded', { error: describe(err), requestId: r.requestId })
+          }
+        }
+      }
+      return rejected
+    })
+    // IMMEDIATE takes the write lock up front, so a busy database fails the BEGIN, before any work.
+    this.insertBatch = (from, to) => tx.immediate(from, to)
+    return this.insertBatch
+  }
+
+  private failed(err: unknown, rows: number): void {
+    this.failedFlushes++
+    this.consecutiveFailures++
+    this.lastError = describe(err)
+    const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(this.consecutiveFailures - 1, 30))
+    const now = this.now()
+    this.retryAt = now + delay
+    if (this.failLog.open(now)) {
+      this.log.error('spend flush failed: rows stay queued and will be retried', {
+        error: this.lastError,
+        rows,
+        pending: this.queue.length - this.head,
+        failedFlushes: this.failedFlushes,
+        retryInMs: delay,
+      })
+    }
+  }
+
+  private dropOldest(): void {
+    this.queue[this.head] = undefined
+    this.head++
+    this.dropped++
+    this.droppedUnreported++
+    this.compact()
+    this.reportDrops('spend queue full: oldest rows dropped')
+  }
+
+  private reportDrops(msg: string, now: number = this.now()): void {
+    if (this.droppedUnreported === 0 || !this.dropLog.open(now)) return
+    this.log.error(msg, {
+      dropped: this.droppedUnreported,
+      droppedTotal: this.dropped,
+      pending: this.queue.length - this.head,
+      maxQueueRows: this.maxQueueRows,
+      lastError: this.lastError,
+    })
+    this.droppedUnreported = 0
+  }
+
+  private compact(): void {
+    if (this.head === this.queue.length) {
+      this.queue = []
+      this.head = 0
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head)
+      this.head = 0
+    }
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`SpendWriter: ${name} must be a positive number, got ${value}`)
+  return value
+}
