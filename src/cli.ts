@@ -10,6 +10,9 @@ import { defaultConfigPath, startHeadroom } from './start.ts'
 const USAGE = `usage:
   headroom start [--config routes.yaml] [--port 8080] [--host 127.0.0.1]
   headroom check [routes.yaml]          validate a config file and print its routes
+  headroom spend [--db headroom.db] [--group-by model|provider|route|key|provider_key|user|day]
+                 [--since 7d] [--until 2026-11-30] [--format table|csv|json]
+                                        totals from the spend table
   headroom simulate [--port N] [--host H] [--seed N] [--config sim.yaml]
                                         run the provider simulator on its own
 environment: PORT, HOST, HEADROOM_CONFIG, HEADROOM_DB, provider keys named in routes.yaml`
@@ -72,6 +75,18 @@ async function main(): Promise<void> {
       return start(rest)
     case 'check':
       return check(rest)
+    case 'spend': {
+      const { spendCommand, SpendUsageError } = await import('./spend/cli.ts')
+      try {
+        return await spendCommand(rest)
+      } catch (err) {
+        if (err instanceof SpendUsageError) {
+          process.stderr.write(`${err.message}\n`)
+          process.exit(2)
+        }
+        throw err
+      }
+    }
     case 'simulate': {
       const { simulateCommand } = await import('./simulator/cli.ts')
       return simulateCommand(rest)

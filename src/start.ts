@@ -41,6 +41,8 @@ export interface StartOptions {
   watch?: boolean
   /** The spend database (default HEADROOM_DB, else ./headroom.db; `:memory:` for tests). */
   dbPath?: string
+  /** The clock (tests move it across budget periods). */
+  now?: () => number
 }
 
 /** Budgets start from what SQLite says was spent this UTC day and month, per key and route not yet tracked. */
@@ -149,7 +151,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
 
   const db = openSpendDb(opts.dbPath ?? env['HEADROOM_DB'] ?? 'headroom.db')
   const budgets = new BudgetTracker()
-  seedBudgets(budgets, db, compiled, Date.now())
+  seedBudgets(budgets, db, compiled, (opts.now ?? Date.now)())
   const writer = new SpendWriter(db, { logger: log, onRow: (row) => budgets.add(row) })
   if (!compiled.auth.enabled) {
     process.stderr.write(`headroom: OPEN — routes.yaml declares no client keys, so anyone who can reach this port can use it (and spend on its provider keys).\n`)
@@ -162,7 +164,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     // Unchanged targets keep their health, cooldowns, latency and reservations; removed ones stop.
     onSwap: (next) => {
       states.retain(new Set(next.targets.keys()))
-      seedBudgets(budgets, db, next, Date.now())
+      seedBudgets(budgets, db, next, (opts.now ?? Date.now)())
     },
   })
   if (configPath && opts.watch !== false) store.watch()
@@ -170,7 +172,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const runtime: Runtime = {
     states,
     adapters,
-    now: Date.now,
+    now: opts.now ?? Date.now,
     random: Math.random,
     log,
     sleep: abortableSleep,

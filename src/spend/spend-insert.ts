@@ -1,0 +1,65 @@
+/**
+ * The writer's INSERT: one prepared raw better-sqlite3 statement run over a batch inside one
+ * IMMEDIATE transaction. Raw rather than drizzle's query builder, which costs 5–8× more per row
+ * (see /work/shared/reference/toolchain.md). The column list must follow schema.ts.
+ */
+import type Database from 'better-sqlite3'
+import type { SpendRow } from './types.ts'
+
+const COLUMNS = [
+  'ts', 'request_id', 'virtual_key', 'end_user', 'route', 'provider', 'key_alias', 'model_requested',
+  'model_served', 'stream', 'outcome', 'http_status', 'error_code', 'attempt', 'prompt_tokens',
+  'cached_tokens', 'cache_write_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_microcents',
+  'latency_ms', 'ttft_ms', 'usage_source', 'price_entry', 'queued_ms',
+] as const
+const INSERT_SQL = `INSERT INTO spend (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`
+
+/**
+ * Inserts rows `at(0) … at(count - 1)` in one transaction and returns how many the database rejected.
+ * A row error (see isRowError) skips that row and calls `onReject`; any other error rolls the whole
+ * batch back and is thrown, so the caller keeps every row for a retry.
+ */
+export type BatchInsert = (at: (i: number) => SpendRow, count: number) => number
+
+export function prepareBatchInsert(sqlite: Database.Database, onReject: (row: SpendRow, err: unknown) => void): BatchInsert {
+  const stmt = sqlite.prepare(INSERT_SQL)
+  const tx = sqlite.transaction((at: (i: number) => SpendRow, count: number): number => {
+    let rejected = 0
+    for (let i = 0; i < count; i++) {
+      const r = at(i)
+      try {
+        stmt.run(
+          r.ts, r.requestId, r.virtualKey, r.endUser, r.route, r.provider, r.keyAlias, r.modelRequested,
+          r.modelServed, r.stream ? 1 : 0, r.outcome, r.httpStatus, r.errorCode, r.attempt, r.promptTokens,
+          r.cachedTokens, r.cacheWriteTokens, r.completionTokens, r.reasoningTokens, r.costMicrocents,
+          r.latencyMs, r.ttftMs, r.usageSource, r.priceEntry, r.queuedMs,
+        )
+      } catch (err) {
+        if (!isRowError(err)) throw err
+        rejected++
+        onReject(r, err)
+      }
+    }
+    return rejected
+  })
+  // IMMEDIATE takes the write lock at BEGIN, so a locked database fails before any work is done.
+  return (at, count) => tx.immediate(at, count)
+}
+
+/**
+ * Errors that belong to one row, not to the database: that row is rejected and the rest of the batch
+ * goes in. Anything else (BUSY, LOCKED, FULL, IOERR, READONLY, CORRUPT, a missing table…) keeps every
+ * row queued for a retry, since losing spend silently is worse than holding it.
+ */
+export function isRowError(err: unknown): boolean {
+  if (err instanceof TypeError || err instanceof RangeError) return true // better-sqlite3 refusing to bind a value
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG')
+}
+
+/** `SQLITE_BUSY: database is locked`, for stats and logs. */
+export function describeError(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code
+  const message = err instanceof Error ? err.message : String(err)
+  return typeof code === 'string' ? `${code}: ${message}` : message
+}

@@ -1,0 +1,287 @@
+/**
+ * The spend ledger end to end: real server, real simulator, the `openai` SDK. Every upstream attempt is a
+ * row whose tokens are what the provider reported and whose cost is tokens × catalog price, exactly.
+ */
+import OpenAI from 'openai'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { silentLogger } from '../src/logger.ts'
+import { startSimulator } from '../src/simulator/index.ts'
+import type { Simulator } from '../src/simulator/types.ts'
+import { startHeadroom, type Running } from '../src/start.ts'
+import { SIM_KEY } from './harness.ts'
+
+interface Row {
+  request_id: string
+  virtual_key: string | null
+  end_user: string | null
+  route: string
+  provider: string
+  key_alias: string
+  model_requested: string
+  model_served: string
+  stream: number
+  outcome: string
+  http_status: number
+  error_code: string | null
+  attempt: number
+  prompt_tokens: number
+  cached_tokens: number
+  cache_write_tokens: number
+  completion_tokens: number
+  reasoning_tokens: number
+  cost_microcents: number
+  usage_source: string
+  price_entry: string | null
+  ttft_ms: number | null
+}
+
+let sim: Simulator
+beforeAll(async () => {
+  sim = await startSimulator({ validKeys: [SIM_KEY, 'team-a-secret-123', 'admin-secret-123'] })
+})
+afterAll(async () => {
+  await sim?.close()
+})
+const servers: Running[] = []
+afterEach(async () => {
+  while (servers.length) await servers.pop()!.close()
+  sim.reset()
+})
+
+function config(extra = ''): string {
+  return `providers:
+  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY} }
+  anthropic: { type: anthropic, base_url: "${sim.url}", api_key: ${SIM_KEY} }
+  google: { type: gemini, base_url: "${sim.url}", api_key: ${SIM_KEY} }
+${extra}`
+}
+
+async function start(extra = '', opts: { now?: () => number } = {}) {
+  const hr = await startHeadroom({ dbPath: ':memory:', configText: config(extra), port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url, ...opts })
+  servers.push(hr)
+  return hr
+}
+
+function client(hr: Running, apiKey = 'k') {
+  return new OpenAI({ baseURL: `${hr.url}/v1`, apiKey, maxRetries: 0, timeout: 15_000 })
+}
+
+function rows(hr: Running, requestId?: string): Row[] {
+  hr.spend.flush()
+  const sql = requestId ? 'SELECT * FROM spend WHERE request_id = ? ORDER BY attempt' : 'SELECT * FROM spend ORDER BY id'
+  return hr.db.sqlite.prepare(sql).all(...(requestId ? [requestId] : [])) as Row[]
+}
+
+/** Independent reference: decimal USD-per-1M strings → exact micro-cents, rounded half up once. */
+function expectedCost(hr: Running, provider: string, model: string, r: Row): number {
+  const type = hr.config.current().providers.get(provider)!.type
+  const info = hr.config.current().catalog.lookup({ provider, type, model })!
+  const src = info.priceSource!
+  const scaled = (dec: string | undefined) => {
+    const [w, f = ''] = dec!.split('.')
+    return BigInt(w!) * 100_000_000n + BigInt(f.padEnd(8, '0'))
+  }
+  const input = scaled(src.input)
+  const parts =
+    BigInt(r.prompt_tokens - r.cached_tokens - r.cache_write_tokens) * input +
+    BigInt(r.cached_tokens) * (src.cachedInput ? scaled(src.cachedInput) : input) +
+    BigInt(r.cache_write_tokens) * (src.cacheWrite ? scaled(src.cacheWrite) : input) +
+    BigInt(r.completion_tokens) * scaled(src.output)
+  return Number((parts + 500_000n) / 1_000_000n)
+}
+
+const LONG = 'The quick brown fox jumps over the lazy dog while the band plays on. '.repeat(120)
+
+describe.each([
+  { provider: 'openai', model: 'gpt-4.1-mini' },
+  { provider: 'anthropic', model: 'claude-haiku-4-5' },
+  { provider: 'google', model: 'gemini-2.5-flash' },
+])('spend rows: $provider', ({ provider, model }) => {
+  const id = `${provider}/${model}`
+
+  it('non-streamed: tokens are the provider’s, cost is tokens × price to the micro-cent, cached tokens included', async () => {
+    const hr = await start()
+    const c = client(hr)
+    for (let i = 0; i < 2; i++) {
+      // The second call repeats a long prefix: every simulated provider reports it as cached.
+      const { data, response } = await c.chat.completions.create({ model: id, user: 'alice', messages: [{ role: 'system', content: LONG }, { role: 'user', content: 'reply: one two three' }] }).withResponse()
+      const [row] = rows(hr, response.headers.get('x-request-id')!)
+      expect(row).toMatchObject({ outcome: 'ok', attempt: 1, http_status: 200, usage_source: 'provider', end_user: 'alice', provider, key_alias: `${provider}#1`, stream: 0 })
+      expect(row!.prompt_tokens).toBe(data.usage!.prompt_tokens)
+      expect(row!.completion_tokens).toBe(data.usage!.completion_tokens)
+      expect(row!.cached_tokens).toBe(data.usage!.prompt_tokens_details?.cached_tokens ?? 0)
+      expect(row!.reasoning_tokens).toBe(data.usage!.completion_tokens_details?.reasoning_tokens ?? 0)
+      if (i === 1 && provider !== 'anthropic') expect(row!.cached_tokens).toBeGreaterThan(0)
+      expect(row!.cost_microcents).toBe(expectedCost(hr, provider, model, row!))
+      expect(row!.cost_microcents).toBeGreaterThan(0)
+      expect(row!.price_entry).toBe(model)
+    }
+  })
+
+  it('streamed: the row has the provider’s usage even when the client did not ask for it', async () => {
+    const hr = await start()
+    const c = client(hr)
+    const { data: stream, response } = await c.chat.completions.create({ model: id, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'reply: a b c d e' }] }).withResponse()
+    let usage: OpenAI.CompletionUsage | null | undefined
+    for await (const ch of stream) if (ch.usage) usage = ch.usage
+    const [row] = rows(hr, response.headers.get('x-request-id')!)
+    expect(row).toMatchObject({ outcome: 'ok', stream: 1, usage_source: 'provider', prompt_tokens: usage!.prompt_tokens, completion_tokens: usage!.completion_tokens })
+    expect(row!.ttft_ms).not.toBeNull()
+    expect(row!.cost_microcents).toBe(expectedCost(hr, provider, model, row!))
+
+    const { data: quiet, response: r2 } = await c.chat.completions.create({ model: id, stream: true, messages: [{ role: 'user', content: 'reply: a b c d e' }] }).withResponse()
+    for await (const _ of quiet) void _
+    const [row2] = rows(hr, r2.headers.get('x-request-id')!)
+    expect(row2).toMatchObject({ usage_source: 'provider', prompt_tokens: usage!.prompt_tokens, completion_tokens: usage!.completion_tokens })
+  })
+})
+
+describe('spend rows: the hard cases', () => {
+  it('Anthropic cache writes and reads are priced at their own rates', async () => {
+    const hr = await start()
+    const c = client(hr)
+    const ask = () =>
+      c.chat.completions
+        .create({
+          model: 'anthropic/claude-haiku-4-5',
+          // cache_control on a content part: the LiteLLM-style extension the Anthropic adapter passes through.
+          messages: [
+            // Haiku 4.5 caches prefixes of 4,096 tokens or more.
+            { role: 'system', content: [{ type: 'text', text: LONG.repeat(3), cache_control: { type: 'ephemeral' } } as OpenAI.Chat.Completions.ChatCompletionContentPartText] },
+            { role: 'user', content: 'reply: ok' },
+          ],
+        })
+        .withResponse()
+    const first = rows(hr, (await ask()).response.headers.get('x-request-id')!)[0]!
+    expect(first.cache_write_tokens).toBeGreaterThan(0)
+    expect(first.cached_tokens).toBe(0)
+    const second = rows(hr, (await ask()).response.headers.get('x-request-id')!)[0]!
+    expect(second.cached_tokens).toBe(first.cache_write_tokens)
+    expect(second.cache_write_tokens).toBe(0)
+    for (const r of [first, second]) expect(r.cost_microcents).toBe(expectedCost(hr, 'anthropic', 'claude-haiku-4-5', r))
+    expect(first.cost_microcents).toBeGreaterThan(second.cost_microcents) // writing costs more than reading
+  })
+
+  it('a failover writes one row per attempt', async () => {
+    const hr = await start(`routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n    retry: { attempts_per_target: 1 }\n`)
+    sim.script('openai', 'gpt-4.1-mini', [{ kind: 'overloaded' }])
+    const { response } = await client(hr).chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'reply: hi' }] }).withResponse()
+    const r = rows(hr, response.headers.get('x-request-id')!)
+    expect(r.map((x) => [x.attempt, x.provider, x.outcome, x.http_status, x.cost_microcents > 0])).toEqual([
+      [1, 'openai', 'failed_over', 503, false],
+      [2, 'anthropic', 'ok', 200, true],
+    ])
+    expect(r[0]).toMatchObject({ usage_source: 'none', prompt_tokens: 0, completion_tokens: 0, route: 'r', model_requested: 'r' })
+  })
+
+  it('a failed request still writes its rows, at no cost', async () => {
+    const hr = await start()
+    sim.script('openai', 'gpt-4.1-mini', [{ kind: 'server_error' }, { kind: 'server_error' }])
+    const err = (await client(hr).chat.completions.create({ model: 'openai/gpt-4.1-mini', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>
+    const r = rows(hr, err.headers!.get('x-request-id')!)
+    expect(r.map((x) => x.outcome)).toEqual(['failed_over', 'error'])
+    expect(r.every((x) => x.cost_microcents === 0 && x.http_status === 500)).toBe(true)
+  })
+
+  it('a cancelled stream writes a cancelled row with the tokens so far, estimated and marked so', async () => {
+    const hr = await start()
+    sim.configure('openai', 'gpt-4.1-mini', { tokenDelayMs: 30 })
+    const ac = new AbortController()
+    const { data: stream, response } = await client(hr)
+      .chat.completions.create({ model: 'openai/gpt-4.1-mini', stream: true, messages: [{ role: 'user', content: `reply: ${'word '.repeat(60)}` }] }, { signal: ac.signal })
+      .withResponse()
+    let n = 0
+    try {
+      for await (const ch of stream) {
+        if (ch.choices[0]?.delta.content) n++
+        if (n === 5) ac.abort()
+      }
+    } catch {
+      // aborted
+    }
+    await new Promise((r) => setTimeout(r, 150))
+    sim.configure('openai', 'gpt-4.1-mini', { tokenDelayMs: 0 })
+    const [row] = rows(hr, response.headers.get('x-request-id')!)
+    expect(row).toMatchObject({ outcome: 'cancelled', usage_source: 'estimated', stream: 1 })
+    expect(row!.completion_tokens).toBeGreaterThanOrEqual(4)
+    expect(row!.completion_tokens).toBeLessThan(30)
+    expect(row!.cost_microcents).toBe(expectedCost(hr, 'openai', 'gpt-4.1-mini', row!))
+  })
+})
+
+describe('client keys and budgets', () => {
+  const KEYS = `keys:
+  - { name: team-a, key: team-a-secret-123, routes: [r, "openai/*"], budget: { daily_usd: 0.0001 } }
+admin_key: admin-secret-123
+routes:
+  r:
+    targets: [openai/gpt-4.1-mini]
+  other:
+    targets: [anthropic/claude-haiku-4-5]
+`
+
+  it('401 without a key or with a wrong one, 403 for a route the key may not use; admin endpoints need the admin key', async () => {
+    const hr = await start(KEYS)
+    const ask = (key: string, model = 'r') => client(hr, key).chat.completions.create({ model, messages: [{ role: 'user', content: 'reply: hi' }] })
+    const none = await fetch(`${hr.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'r', messages: [{ role: 'user', content: 'hi' }] }) })
+    expect(none.status).toBe(401)
+    expect(((await none.json()) as { error: { code: string } }).error.code).toBe('missing_api_key')
+    const wrong = (await ask('nope-nope-nope').catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>
+    expect(wrong.status).toBe(401)
+    expect(JSON.stringify(wrong.error)).not.toContain('nope-nope-nope')
+    expect((await ask('team-a-secret-123').catch((e: unknown) => e) as InstanceType<typeof OpenAI.APIError>).status ?? 200).toBe(200)
+    expect(((await ask('team-a-secret-123', 'other').catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>).status).toBe(403)
+    const spendAs = (key: string) => fetch(`${hr.url}/v1/spend`, { headers: { authorization: `Bearer ${key}` } })
+    expect((await spendAs('team-a-secret-123')).status).toBe(403)
+    expect((await spendAs('admin-secret-123')).status).toBe(200)
+    const [row] = rows(hr).filter((r) => r.outcome === 'ok')
+    expect(row!.virtual_key).toBe('team-a')
+  })
+
+  it('a budget stops traffic at the request after it is spent, with 429 budget_exceeded, and resets on time', async () => {
+    let now = Date.parse('2026-11-28T23:59:00Z')
+    const hr = await start(KEYS, { now: () => now })
+    const c = client(hr, 'team-a-secret-123')
+    let served = 0
+    let refusal: InstanceType<typeof OpenAI.APIError> | null = null
+    for (let i = 0; i < 50 && !refusal; i++) {
+      try {
+        await c.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: `reply: ${'token '.repeat(20)}` }] })
+        served++
+      } catch (err) {
+        refusal = err as InstanceType<typeof OpenAI.APIError>
+      }
+    }
+    expect(refusal?.status).toBe(429)
+    expect(refusal?.code).toBe('budget_exceeded')
+    expect(refusal?.message).toMatch(/daily budget of \$0\.0001.*key "team-a".*resets at 2026-11-29T00:00:00\.000Z/)
+    expect(refusal?.headers?.get('retry-after')).toBe('60')
+    // Exactly the request after the spend crossed the cap was refused.
+    const spent = rows(hr).reduce((s, r) => s + r.cost_microcents, 0)
+    expect(spent).toBeGreaterThanOrEqual(10_000) // $0.0001 = 10,000 micro-cents
+    expect(spent - rows(hr).at(-1)!.cost_microcents).toBeLessThan(10_000)
+    expect(served).toBe(rows(hr).length)
+
+    now = Date.parse('2026-11-29T00:00:01Z') // a new UTC day
+    await expect(c.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'reply: hi' }] })).resolves.toBeTruthy()
+  })
+})
+
+describe('reports', () => {
+  it('GET /v1/spend and a raw SQL sum agree', async () => {
+    const hr = await start(`routes:\n  r:\n    targets: [openai/gpt-4.1-mini, google/gemini-2.5-flash]\n    strategy: weighted\n`)
+    const c = client(hr)
+    for (let i = 0; i < 12; i++) await c.chat.completions.create({ model: i % 3 === 0 ? 'anthropic/claude-haiku-4-5' : 'r', user: `u${i % 2}`, messages: [{ role: 'user', content: `reply: ${'x '.repeat(i + 1)}` }] })
+    const raw = hr.db.sqlite.prepare('SELECT model_served AS g, SUM(cost_microcents) AS c, COUNT(*) AS n FROM spend GROUP BY model_served').all() as Array<{ g: string; c: number; n: number }>
+    hr.spend.flush()
+    const res = await fetch(`${hr.url}/v1/spend?group_by=model&since=1h`)
+    const body = (await res.json()) as { data: Array<{ group: string; costMicrocents: number; attempts: number; costUsd: string }> }
+    const rawTotal = (hr.db.sqlite.prepare('SELECT SUM(cost_microcents) AS c FROM spend').get() as { c: number }).c
+    expect(body.data.reduce((s, r) => s + r.costMicrocents, 0)).toBe(rawTotal)
+    for (const r of raw) expect(body.data.find((d) => d.group === r.g)).toMatchObject({ costMicrocents: r.c, attempts: r.n })
+    const byUser = (await (await fetch(`${hr.url}/v1/spend?group_by=user`)).json()) as { data: Array<{ group: string; requests: number }> }
+    expect(byUser.data.reduce((s, r) => s + r.requests, 0)).toBe(12)
+    const csv = await (await fetch(`${hr.url}/v1/spend?group_by=day&format=csv`)).text()
+    expect(csv.split('\n')[0]).toMatch(/^group,/)
+  })
+})
