@@ -77,12 +77,17 @@ routes: {}
 `,
 )
 
+const offPort = await freePort()
+const hrOff = `http://127.0.0.1:${offPort}`
 const simProc = await startChild(['simulate', '--port', String(simPort)], {}, `${sim}/_sim/stats`)
 const hrProc = await startChild(['start', '--config', config, '--port', String(hrPort)], { HEADROOM_DB: join(dir, 'bench.db') }, `${hr}/health`)
+// The same, with the spend ledger off: what writing a row per request costs.
+const offProc = await startChild(['start', '--config', config, '--port', String(offPort)], { HEADROOM_DB: join(dir, 'off.db'), HEADROOM_SPEND: 'off' }, `${hrOff}/health`)
 
 const f = (n: number, d = 2) => n.toFixed(d)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const rows: string[] = []
+let ledger = ''
 // The machines here are shared and noisy: direct and through are measured alternately, in several
 // short rounds, and each figure is the median over the rounds.
 try {
@@ -117,7 +122,20 @@ try {
       process.stderr.write(`${p} ${mode} done\n`)
     }
   }
+  // Ledger on vs off, same requests, alternating.
+  const on: number[] = []
+  const off: number[] = []
+  const onRps: number[] = []
+  const offRps: number[] = []
+  for (let r = 0; r < rounds; r++) {
+    on.push((await measureLatency(through(hr, 'openai', false), seconds * 1000)).totalP50)
+    off.push((await measureLatency(through(hrOff, 'openai', false), seconds * 1000)).totalP50)
+    onRps.push((await measureThroughput(through(hr, 'openai', false), 16, seconds)).rps)
+    offRps.push((await measureThroughput(through(hrOff, 'openai', false), 16, seconds)).rps)
+  }
+  ledger = `| ledger on | ${f(median(on))} ms | ${f(median(onRps), 0)} req/s |\n| ledger off | ${f(median(off))} ms | ${f(median(offRps), 0)} req/s |`
 } finally {
+  await offProc.stop()
   await hrProc.stop()
   await simProc.stop()
 }
@@ -127,6 +145,11 @@ console.log('1 connection: p50 latency in ms (streams: time to first byte; other
 console.log('| provider | mode | conns | direct p50 ms | through p50 ms | added p50 | notes | req/s direct / through (ratio) |')
 console.log('|---|---|---:|---:|---:|---:|---|---:|')
 for (const r of rows) console.log(r)
+
+console.log('\nThe spend ledger on vs off (openai, non-streaming; p50 latency at 1 connection, throughput at 16):\n')
+console.log('| | p50 | throughput |')
+console.log('|---|---:|---:|')
+console.log(ledger)
 
 console.log('\nPlanning a route of 10 targets (request profile + plan), µs per request, in-process:\n')
 console.log('| strategy | profile µs | plan µs | total µs |')

@@ -22,6 +22,7 @@ import { BudgetTracker, dayStart, monthStart } from './spend/budgets.ts'
 import { openSpendDb, type SpendDb } from './spend/db.ts'
 import { costSince } from './spend/queries.ts'
 import { SpendWriter } from './spend/writer.ts'
+import type { SpendSink } from './spend/types.ts'
 import type { Config } from './routing/config-schema.ts'
 import { createApp } from './server/app.ts'
 import { startSimulator, type Simulator } from './simulator/index.ts'
@@ -153,6 +154,8 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const budgets = new BudgetTracker()
   seedBudgets(budgets, db, compiled, (opts.now ?? Date.now)())
   const writer = new SpendWriter(db, { logger: log, onRow: (row) => budgets.add(row) })
+  // HEADROOM_SPEND=off (benchmarks only: measuring what the ledger costs) keeps rows out of SQLite.
+  const sink: SpendSink = env['HEADROOM_SPEND'] === 'off' ? { write: (row) => budgets.add(row) } : writer
   if (!compiled.auth.enabled) {
     process.stderr.write(`headroom: OPEN — routes.yaml declares no client keys, so anyone who can reach this port can use it (and spend on its provider keys).\n`)
   }
@@ -176,7 +179,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     random: Math.random,
     log,
     sleep: abortableSleep,
-    spend: writer,
+    spend: sink,
     budgets,
   }
   const app = createApp({ config: store, runtime, log, db, flushSpend: () => writer.flush() })
