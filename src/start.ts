@@ -18,6 +18,8 @@ import { ConfigError, parseConfig } from './routing/config-load.ts'
 import { ConfigStore } from './routing/config-store.ts'
 import type { Runtime } from './routing/execute.ts'
 import { TargetStates } from './routing/target-states.ts'
+import { Admission } from './routing/admission.ts'
+import { InboundLimits } from './routing/inbound.ts'
 import { BudgetTracker, dayStart, monthStart } from './spend/budgets.ts'
 import { openSpendDb, type SpendDb } from './spend/db.ts'
 import { costSince } from './spend/queries.ts'
@@ -181,6 +183,8 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     sleep: abortableSleep,
     spend: sink,
     budgets,
+    admission: new Admission({ now: opts.now ?? Date.now }),
+    inbound: new InboundLimits(),
   }
   const app = createApp({ config: store, runtime, log, db, flushSpend: () => writer.flush() })
 
@@ -212,6 +216,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
         ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
       })
       store.close()
+      runtime.admission.close()
       states.close()
       await adapters.close()
       closeIdleConnections()

@@ -3,7 +3,9 @@
  * hold digests instead of secrets and a lookup is one hash and one Map get.
  */
 import { createHash } from 'node:crypto'
+import type { Priority } from './admission.ts'
 import type { Config } from './config-schema.ts'
+import type { DeclaredLimits } from './limits.ts'
 
 /** A spending cap in integer micro-cents (1e-8 USD), per UTC day and month. */
 export interface BudgetLimits {
@@ -14,6 +16,9 @@ export interface BudgetLimits {
 export interface CompiledKey {
   readonly name: string
   readonly budget: BudgetLimits | null
+  /** Inbound limits (rpm, tpm, concurrency), or null. */
+  readonly limits: DeclaredLimits | null
+  readonly priority: Priority
   /** Whether this key may use a route (or `provider/model` id). */
   allows(route: string): boolean
 }
@@ -47,7 +52,8 @@ export function compileAuth(cfg: Config): CompiledAuth {
   const byHash = new Map<string, CompiledKey>()
   for (const k of cfg.keys) {
     const hash = k.key_sha256 ?? sha256Hex(k.key!)
-    byHash.set(hash, { name: k.name, budget: budgetLimits(k.budget), allows: matcher(k.routes) })
+    const limits = k.limits && (k.limits.rpm || k.limits.tpm || k.limits.concurrency) ? k.limits : null
+    byHash.set(hash, { name: k.name, budget: budgetLimits(k.budget), limits, priority: k.priority, allows: matcher(k.routes) })
   }
   const adminHash = cfg.admin_key_sha256 ?? (cfg.admin_key ? sha256Hex(cfg.admin_key) : null)
   return { enabled: byHash.size > 0 || adminHash !== null, byHash, adminHash }

@@ -54,6 +54,8 @@ export interface CompiledRoute {
   readonly retry: RetryPolicy
   /** The route's own spending cap (all keys together), or null. */
   readonly budget: BudgetLimits | null
+  /** The admission queue's limits. */
+  readonly queue: { readonly maxLength: number; readonly maxWaitMs: number }
 }
 
 export interface CompiledConfig {
@@ -129,6 +131,7 @@ const DEFAULT_ROUTE: RouteConfig = {
   expected_output_tokens: 256,
   timeout_ms: 120_000,
   retry: { attempts_per_target: 2, base_ms: 100, cap_ms: 2000, max_retry_after_ms: 5000 },
+  queue: { max_length: 1000, max_wait_ms: 10_000 },
 }
 
 export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {}): CompiledConfig {
@@ -194,6 +197,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
     timeoutMs: r.timeout_ms,
     retry: { attemptsPerTarget: r.retry.attempts_per_target, baseMs: r.retry.base_ms, capMs: r.retry.cap_ms, maxRetryAfterMs: r.retry.max_retry_after_ms },
     budget: budgetLimits(r.budget),
+    queue: { maxLength: r.queue.max_length, maxWaitMs: r.queue.max_wait_ms },
   })
 
   const routes = new Map<string, CompiledRoute>()

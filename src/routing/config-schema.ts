@@ -32,6 +32,10 @@ export const VirtualKeySchema = z
     /** Routes (or `provider/model` ids) this key may use; `*` and trailing-`*` patterns (`openai/*`) allowed. Default: all. */
     routes: z.array(z.string().min(1)).optional(),
     budget: BudgetSchema.optional(),
+    /** Inbound limits for this key (requests and tokens per minute, requests at once), enforced before routing. */
+    limits: z.lazy(() => LimitsSchema).optional(),
+    /** Default admission priority of this key's requests (the x-headroom-priority header overrides it). */
+    priority: z.enum(['high', 'normal', 'low']).default('normal'),
   })
   .refine((k) => !!k.key !== !!k.key_sha256, { message: 'give exactly one of key or key_sha256 (is the environment variable set?)' })
 
@@ -142,6 +146,15 @@ export const RouteConfigSchema = z.strictObject({
   retry: RetrySchema.default(RetrySchema.parse({})),
   /** Spending cap for the whole route (all keys). */
   budget: BudgetSchema.optional(),
+  /** When no target has headroom, requests wait here (in priority order) instead of failing. */
+  queue: z
+    .strictObject({
+      /** Most requests waiting; one more gets 429 with Retry-After. */
+      max_length: z.number().int().min(0).default(1000),
+      /** Longest a request waits for headroom; a request that would wait longer gets 429 at once. 0: never wait. */
+      max_wait_ms: z.number().int().min(0).default(10_000),
+    })
+    .default({ max_length: 1000, max_wait_ms: 10_000 }),
 })
 
 export const ModelOverrideSchema = z.strictObject({

@@ -60,8 +60,13 @@ const UNSUITABLE: ReadonlySet<SkipReason['kind']> = new Set(['context', 'capabil
  * No target can serve: 400 when none ever could (capabilities, context), 429 with Retry-After when all
  * that could are only rate-limited (the soonest recovery), else 503 (breakers open).
  */
+/** `openai#1/gpt-4.1-mini: rate-limited for 12s; …` — each skipped target and why. */
+export function skipList(skipped: readonly Skipped[], now: number): string {
+  return skipped.map((s) => `${s.target.keyAlias}/${s.target.model}: ${describeSkip(s.reason, now)}`).join('; ')
+}
+
 export function noTargetError(route: string, skipped: readonly Skipped[], now: number): ProviderError {
-  const list = skipped.map((s) => `${s.target.keyAlias}/${s.target.model}: ${describeSkip(s.reason, now)}`).join('; ')
+  const list = skipList(skipped, now)
   const usable = skipped.filter((s) => !UNSUITABLE.has(s.reason.kind))
   if (skipped.length > 0 && usable.length === 0) {
     return new ProviderError({ provider: 'headroom', status: 400, kind: 'bad_request', message: `No target of route "${route}" can serve this request: ${list}.`, code: 'no_capable_target' })

@@ -23,12 +23,15 @@ import type { AdapterRegistry } from '../providers/registry.ts'
 import { ProviderError, type RateLimitSnapshot, type Target, type Upstream } from '../providers/types.ts'
 import { retryDelayMs } from './backoff.ts'
 import type { CompiledRoute } from './compile.ts'
-import { decisionHeader, noTargetError } from './decision.ts'
+import { decisionHeader, noTargetError, skipList } from './decision.ts'
 import { BreakerOpenError } from './health.ts'
-import { plan, type PlannedCandidate } from './plan.ts'
+import { Admission, QueueFullError, type Priority } from './admission.ts'
+import type { InboundLimits } from './inbound.ts'
+import type { Skipped } from './decision.ts'
+import { plan, type Plan, type PlannedCandidate } from './plan.ts'
 import { primeStream } from './prime-stream.ts'
 import type { TargetStates } from './target-states.ts'
-import type { RequestProfile } from './types.ts'
+import type { RequestProfile, SkipReason } from './types.ts'
 import { attemptRow, usageRow } from '../spend/attempt-row.ts'
 import type { SpendSink } from '../spend/types.ts'
 import type { BudgetTracker } from '../spend/budgets.ts'
@@ -45,6 +48,10 @@ export interface Runtime {
   readonly spend: SpendSink
   /** Spend so far per key and route, for admission. */
   readonly budgets: BudgetTracker
+  /** Requests waiting for headroom, per route. */
+  readonly admission: Admission
+  /** Each client key's own limits. */
+  readonly inbound: InboundLimits
 }
 
 /** Filled in as execution goes, so that the answer — or the error — can say what happened. */
@@ -54,13 +61,15 @@ export interface Report {
   decision: string
 }
 
-/** Who asked, for the spend rows. */
+/** Who asked, for admission and the spend rows. */
 export interface RequestContext {
   readonly requestId: string
   readonly virtualKey: string | null
   readonly endUser: string | null
   readonly modelRequested: string
-  readonly queuedMs: number
+  readonly priority: Priority
+  /** Time spent waiting for headroom before the first attempt (set by admission). */
+  queuedMs: number
 }
 
 export interface Execution<T> {
@@ -125,15 +134,17 @@ async function attemptLoop<T>(
   call: (c: PlannedCandidate, signal: AbortSignal) => Promise<Upstream<T>>,
 ): Promise<Attempted<T>> {
   const start = rt.now()
-  const p = plan(route, profile, rt.states, start, rt.random)
-  const strategy = route.strategy + (p.hardBecause ? (p.hardBecause.length > 0 ? ` hard(${p.hardBecause.join(',')})` : ' easy') : '')
-  if (p.ranked.length === 0) {
-    report.decision = decisionHeader({ strategy, chosen: 'none', skipped: p.skipped, failed: [], now: start })
-    throw noTargetError(route.name, p.skipped, start)
-  }
   const deadline = start + route.timeoutMs
   const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`the route's timeout_ms (${route.timeoutMs} ms) passed`)), route.timeoutMs)
   const signal = controller.signal
+  let p: Plan
+  try {
+    p = await admit(route, profile, rt, ctx, report, signal, start, deadline)
+  } catch (err) {
+    clearTimeout(timer)
+    throw err
+  }
+  const strategy = strategyLabel(p)
   const failed: string[] = []
   let lastError: ProviderError | null = null
   // A failed attempt's row is written once we know whether the request moved on (failed_over) or not.
@@ -151,6 +162,8 @@ async function attemptLoop<T>(
         if (signal.aborted) throw abortError(cand.target, signal)
         if ((i > 0 || tryNo > 0) && !stillUsable(cand, now)) break
         const reservation = cand.state.limits.reserve(cand.need, now)
+        // Whoever waits next may find room left over.
+        if (i === 0 && tryNo === 0) rt.admission.pump(route.name)
         report.attempts++
         const attemptNo = report.attempts
         settlePending('failed_over')
@@ -171,11 +184,15 @@ async function attemptLoop<T>(
             attempts: report.attempts,
             startedAt: now,
             t0,
-            release: (usage) => cand.state.limits.release(reservation, usage, rt.now()),
+            release: (usage) => {
+              cand.state.limits.release(reservation, usage, rt.now())
+              rt.admission.pump()
+            },
           }
         } catch (err) {
           const now2 = rt.now()
           cand.state.limits.release(reservation, null, now2)
+          rt.admission.pump()
           if (err instanceof BreakerOpenError) {
             report.attempts-- // rejected before any call was made
             break
@@ -204,6 +221,77 @@ async function attemptLoop<T>(
 }
 
 type FailedOutcome = 'failed_over' | 'error' | 'cancelled'
+
+function strategyLabel(p: Plan): string {
+  return p.route.strategy + (p.hardBecause ? (p.hardBecause.length > 0 ? ` hard(${p.hardBecause.join(',')})` : ' easy') : '')
+}
+
+const WAITABLE: ReadonlySet<SkipReason['kind']> = new Set(['cooling', 'no_headroom', 'concurrency', 'probing', 'breaker_open'])
+
+/** When any skipped target may have headroom again: the soonest known time, else null (wait for a release). */
+function soonestRecovery(skipped: readonly Skipped[]): number | null {
+  let at: number | null = null
+  for (const s of skipped) {
+    const r = s.reason
+    const t = r.kind === 'cooling' ? r.untilMs : r.kind === 'no_headroom' || r.kind === 'breaker_open' ? r.untilMs : null
+    if (t !== null && (at === null || t < at)) at = t
+  }
+  return at
+}
+
+/**
+ * Admission: a plan with somewhere to send the request. When no target has headroom (and some will),
+ * the request waits in the route's queue, in priority order, until headroom may be back; a request that
+ * arrives while others wait takes its place behind them. Sets ctx.queuedMs.
+ */
+async function admit(route: CompiledRoute, profile: RequestProfile, rt: Runtime, ctx: RequestContext, report: Report, signal: AbortSignal, start: number, deadline: number): Promise<Plan> {
+  let since: number | undefined
+  for (;;) {
+    const now = rt.now()
+    const p = plan(route, profile, rt.states, now, rt.random)
+    const behindOthers = since === undefined && rt.admission.size(route.name) > 0
+    if (p.ranked.length > 0 && !behindOthers) {
+      if (since !== undefined) ctx.queuedMs = now - since
+      return p
+    }
+    const waitable = p.ranked.length > 0 || p.skipped.some((s) => WAITABLE.has(s.reason.kind))
+    if (!waitable || route.queue.maxWaitMs === 0) {
+      report.decision = decisionHeader({ strategy: strategyLabel(p), chosen: 'none', skipped: p.skipped, failed: [], now })
+      throw noTargetError(route.name, p.skipped, now)
+    }
+    const wakeAt = p.ranked.length > 0 ? now : soonestRecovery(p.skipped)
+    try {
+      await rt.admission.wait(route.name, ctx.priority, {
+        maxLength: route.queue.maxLength,
+        giveUpAt: Math.min(start + route.queue.maxWaitMs, deadline),
+        wakeAt,
+        signal,
+        since,
+      })
+    } catch (err) {
+      if (signal.aborted) throw abortError(route.members[0]!.target, signal)
+      if (err instanceof QueueFullError) {
+        report.decision = decisionHeader({ strategy: strategyLabel(p), chosen: 'none (queue)', skipped: p.skipped, failed: [], now: rt.now() })
+        throw queueFullError(route.name, err, p.skipped, rt.now())
+      }
+      throw err
+    }
+    since ??= start
+  }
+}
+
+function queueFullError(route: string, err: QueueFullError, skipped: readonly Skipped[], now: number): ProviderError {
+  const at = soonestRecovery(skipped)
+  return new ProviderError({
+    provider: 'headroom',
+    status: 429,
+    kind: 'rate_limit',
+    type: 'rate_limit_error',
+    code: err.reason === 'length' ? 'queue_full' : 'rate_limit_exceeded',
+    message: `No target of route "${route}" has rate-limit headroom now, and ${err.message}: ${skipList(skipped, now) || 'every target is busy'}. Retry after the time in the retry-after header.`,
+    retryAfterMs: Math.max(1000, (at ?? now + 1000) - now),
+  })
+}
 
 function why(c: PlannedCandidate): string {
   const parts: string[] = []

@@ -35,6 +35,8 @@ export interface AppVars {
   requestId: string
   route?: string
   report?: Report
+  /** The caller's key's x-ratelimit-* headers, for error answers too. */
+  rateLimitHeaders?: Record<string, string>
 }
 
 export type AppEnv = { Bindings: HttpBindings; Variables: AppVars }
@@ -85,7 +87,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (r.status >= 500 && !(err instanceof ApiError)) {
       deps.log.error('request failed', { requestId: c.get('requestId'), status: r.status, route: c.get('route'), decision: report?.decision, error: r.body.error.message, stack: r.status === 500 ? (err as Error).stack : undefined })
     }
-    const headers: Record<string, string> = { ...r.headers, 'x-request-id': c.get('requestId') ?? requestId(undefined) }
+    const headers: Record<string, string> = { ...c.get('rateLimitHeaders'), ...r.headers, 'x-request-id': c.get('requestId') ?? requestId(undefined) }
     const route = c.get('route')
     if (route) headers['x-headroom-route'] = route
     if (report?.target) headers['x-headroom-target'] = report.target.id

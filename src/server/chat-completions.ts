@@ -10,6 +10,8 @@ import type { CompiledRoute } from '../routing/compile.ts'
 import { executeComplete, executeStream, type Execution, type Report, type RequestContext } from '../routing/execute.ts'
 import { usd } from '../spend/budgets.ts'
 import { authenticate } from './auth.ts'
+import { PRIORITIES, type Priority } from '../routing/admission.ts'
+import type { ProviderUsage } from '../providers/types.ts'
 import { buildProfile } from '../routing/profile.ts'
 import { resolveModel } from '../routing/resolve.ts'
 import type { AppDeps, AppEnv } from './app.ts'
@@ -72,23 +74,50 @@ async function readRequest(c: Context<AppEnv>, limit: number): Promise<ChatReque
   return validateChatRequest(parseJsonBody(raw))
 }
 
+function priorityOf(c: Context<AppEnv>, key: CompiledKey | null): Priority {
+  const h = c.env?.incoming ? c.env.incoming.headers['x-headroom-priority'] : c.req.header('x-headroom-priority')
+  if (h === undefined) return key?.priority ?? 'normal'
+  const v = String(h).trim().toLowerCase()
+  if ((PRIORITIES as readonly string[]).includes(v)) return v as Priority
+  throw new ApiError(400, `Invalid x-headroom-priority "${String(h)}": use high, normal or low.`, 'invalid_value', 'x-headroom-priority')
+}
+
 export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): Promise<Response> {
   const cfg = deps.config.current()
+  const rt = deps.runtime
   const principal = authenticate(c, cfg.auth)
+  const key = principal.kind === 'key' ? principal.key : null
+  const priority = priorityOf(c, key)
   const req = await readRequest(c, cfg.maxBodyBytes)
   const route = resolveModel(cfg, req.model)
   if (!route) {
     throw new ApiError(404, `The model '${req.model}' does not exist: it is not a route, a provider/model id, or a model Headroom knows. GET /v1/models lists them.`, 'model_not_found', 'model')
   }
   c.set('route', route.name)
-  const key = principal.kind === 'key' ? principal.key : null
   if (key && !key.allows(route.name)) {
     throw new ApiError(403, `The key "${key.name}" may not use "${route.name}" (its allowed routes are set in routes.yaml).`, 'route_not_allowed', 'model', 'permission_error')
   }
   checkBudget(deps, key, route)
   const profile = buildProfile(req, { defaultExpectedOutput: route.expectedOutputTokens })
-  const ctx: RequestContext = { requestId: c.get('requestId'), virtualKey: key?.name ?? null, endUser: req.user ?? null, modelRequested: req.model, queuedMs: 0 }
 
+  // The key's own limits, before routing; their x-ratelimit-* headers go on every answer, errors included.
+  const need = { tokens: profile.promptTokens + profile.expectedOutputTokens, inputTokens: profile.promptTokens, outputTokens: profile.expectedOutputTokens }
+  const inbound = rt.inbound.admit(key, need, rt.now())
+  c.set('rateLimitHeaders', inbound.headers)
+  if (!inbound.ok) {
+    throw new ApiError(429, `Rate limit reached for key "${key!.name}": ${inbound.what}. Retry after the time in the retry-after header.`, 'rate_limit_exceeded', null, 'rate_limit_error', {
+      'retry-after': String(Math.ceil(inbound.retryAfterMs / 1000)),
+      'retry-after-ms': String(Math.ceil(inbound.retryAfterMs)),
+    })
+  }
+  let released = false
+  const releaseInbound = (usage: ProviderUsage | null) => {
+    if (released) return
+    released = true
+    rt.inbound.release(key, inbound.reservation, usage ? { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens } : null, rt.now())
+  }
+
+  const ctx: RequestContext = { requestId: c.get('requestId'), virtualKey: key?.name ?? null, endUser: req.user ?? null, modelRequested: req.model, priority, queuedMs: 0 }
   // One controller for the request: a client that goes away, or the route's deadline, aborts the upstream call.
   const ac = new AbortController()
   const outgoing = c.env?.outgoing
@@ -99,22 +128,28 @@ export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): 
   const report: Report = { attempts: 0, target: null, decision: '' }
   c.set('report', report)
 
-  if (!req.stream) {
-    const ex = await executeComplete(req, route, profile, deps.runtime, ac, report, ctx)
-    const headers = responseHeaders(c, route.name, ex, report, { 'content-type': 'application/json' })
-    // A plain Response with a plain header record: node-server writes it without building web objects.
-    return new Response(JSON.stringify(ex.upstream.body), { status: 200, headers })
-  }
+  try {
+    if (!req.stream) {
+      const ex = await executeComplete(req, route, profile, rt, ac, report, ctx)
+      releaseInbound(ex.upstream.meta.usage)
+      const headers = responseHeaders(c, route.name, ex, report, { 'content-type': 'application/json', ...inbound.headers })
+      // A plain Response with a plain header record: node-server writes it without building web objects.
+      return new Response(JSON.stringify(ex.upstream.body), { status: 200, headers })
+    }
 
-  if (!outgoing) throw new ApiError(500, 'streaming needs the Node HTTP server', 'internal_error')
-  const ex = await executeStream(req, route, profile, deps.runtime, ac, report, ctx)
-  outgoing.writeHead(200, responseHeaders(c, route.name, ex, report, SSE_HEADERS))
-  const secrets = cfg.secrets
-  const end = await writeChunks(outgoing, ex.upstream.body, { includeUsage: req.stream_options?.include_usage === true }, (err) => {
-    const r = toErrorResponse(err, secrets)
-    deps.log.warn('stream failed after it began', { requestId: c.get('requestId'), target: ex.target.stateId, error: r.body.error.message })
-    return r.body
-  })
-  if (end === 'closed') ac.abort()
-  return RESPONSE_ALREADY_SENT
+    if (!outgoing) throw new ApiError(500, 'streaming needs the Node HTTP server', 'internal_error')
+    const ex = await executeStream(req, route, profile, rt, ac, report, ctx)
+    outgoing.writeHead(200, responseHeaders(c, route.name, ex, report, { ...SSE_HEADERS, ...inbound.headers }))
+    const secrets = cfg.secrets
+    const end = await writeChunks(outgoing, ex.upstream.body, { includeUsage: req.stream_options?.include_usage === true }, (err) => {
+      const r = toErrorResponse(err, secrets)
+      deps.log.warn('stream failed after it began', { requestId: c.get('requestId'), target: ex.target.stateId, error: r.body.error.message })
+      return r.body
+    })
+    if (end === 'closed') ac.abort()
+    releaseInbound(ex.upstream.meta.usage)
+    return RESPONSE_ALREADY_SENT
+  } finally {
+    releaseInbound(null)
+  }
 }

@@ -16,6 +16,7 @@ const FaultKindSchema = z.enum(FAULT_KINDS as [FaultKind, ...FaultKind[]])
 
 export const ModelConfigSchema = z.strictObject({
   rpm: z.number().positive().optional(),
+  windowMs: z.number().positive().optional(),
   tpm: z.number().positive().optional(),
   itpm: z.number().positive().optional(),
   otpm: z.number().positive().optional(),

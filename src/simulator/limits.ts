@@ -29,6 +29,8 @@ export interface Caps {
   tpm?: number | undefined
   itpm?: number | undefined
   otpm?: number | undefined
+  /** The refill window (default 60 s, as every provider counts). Tests shorten it to run in seconds. */
+  windowMs?: number | undefined
 }
 
 export type Admission =
@@ -68,12 +70,12 @@ export class RateLimiter {
     for (const w of NAMES) {
       const cap = capOf(caps, w)
       if (cap === undefined) continue
-      const b = refill(set, w, cap, now)
+      const b = refill(set, w, cap, now, caps.windowMs ?? MINUTE)
       const need = charge[w]
       if (b.level >= need) continue
       // A charge larger than the bucket never fits; hint the time until full (OpenAI answers these
       // with a 429 "Request too large" as well).
-      const retryMs = Math.ceil(((Math.min(need, cap) - b.level) * MINUTE) / cap)
+      const retryMs = Math.ceil(((Math.min(need, cap) - b.level) * (caps.windowMs ?? MINUTE)) / cap)
       if (refusal === null || retryMs > refusal.retryMs) {
         refusal = { ok: false, state: {}, window: w, retryMs, limit: cap, used: Math.ceil(cap - b.level), requested: need }
       }
@@ -88,7 +90,7 @@ export class RateLimiter {
     for (const w of NAMES) {
       const b = set[w]
       if (!b || capOf(caps, w) === undefined) continue
-      state[w] = { limit: b.cap, remaining: Math.max(0, Math.floor(b.level)), resetMs: ((b.cap - b.level) * MINUTE) / b.cap }
+      state[w] = { limit: b.cap, remaining: Math.max(0, Math.floor(b.level)), resetMs: ((b.cap - b.level) * (caps.windowMs ?? MINUTE)) / b.cap }
     }
     if (refusal) {
       refusal.state = state
@@ -98,7 +100,7 @@ export class RateLimiter {
   }
 }
 
-function refill(set: Partial<Record<WindowName, Bucket>>, w: WindowName, cap: number, now: number): Bucket {
+function refill(set: Partial<Record<WindowName, Bucket>>, w: WindowName, cap: number, now: number, windowMs: number): Bucket {
   let b = set[w]
   if (!b) {
     b = { cap, level: cap, at: now }
@@ -109,7 +111,7 @@ function refill(set: Partial<Record<WindowName, Bucket>>, w: WindowName, cap: nu
     b.level = Math.min(b.level, cap)
     b.cap = cap
   }
-  b.level = Math.min(cap, b.level + ((now - b.at) * cap) / MINUTE)
+  b.level = Math.min(cap, b.level + ((now - b.at) * cap) / windowMs)
   b.at = now
   return b
 }

@@ -49,6 +49,8 @@ export interface SimModelConfig {
   itpm?: number
   /** Anthropic output tokens per minute (charged max_tokens at admission). */
   otpm?: number
+  /** The rate-limit window, ms (default 60,000: "per minute"). Tests shorten it; headers and retry hints follow. */
+  windowMs?: number
   /** Time to first token, ms. */
   ttftMs: number
   /** Time per output token after the first, ms. */

@@ -1,0 +1,239 @@
+/**
+ * The admission queue: when no target of a route has headroom for a request, the request waits here
+ * instead of failing, and is let through the moment headroom may be back — event-driven, no polling:
+ *  - a reservation is released (a request ended, freeing a concurrency slot or correcting tokens),
+ *  - the soonest recovery time the planner saw passes (a rate-limit reset, a cooldown's end, a breaker's
+ *    half-open), via one timer per route set for the earliest such time among its waiters.
+ * A woken request plans again; if it got a target it lets the next waiter try too, else it waits again in
+ * its place. So waiters are admitted one at a time in priority order, never more than the headroom allows.
+ *
+ * Priority: levels high (2), normal (1), low (0). The next waiter is the one with the highest
+ * `level + waited / agingMs` (FIFO within a level): higher levels go first, and a waiter gains a level for
+ * every `agingMs` (default 5 s) it has waited, so low-priority requests are delayed, never starved — a low
+ * request that has waited 10 s ranks with a high one that just arrived.
+ */
+
+export type Priority = 'high' | 'normal' | 'low'
+export const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low']
+const LEVEL: Record<Priority, number> = { high: 2, normal: 1, low: 0 }
+
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError'
+  constructor(
+    readonly reason: 'length' | 'wait',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+interface Waiter {
+  readonly priority: Priority
+  readonly enqueuedAt: number
+  wakeAt: number | null
+  resolve: () => void
+  reject: (err: unknown) => void
+  done: boolean
+  timer: NodeJS.Timeout | null
+  signal: AbortSignal
+  onAbort: () => void
+}
+
+/** A FIFO with O(1) removal at the front and lazy removal elsewhere (done waiters are skipped). */
+class Level {
+  private items: Array<Waiter | undefined> = []
+  private head = 0
+
+  push(w: Waiter): void {
+    this.items.push(w)
+  }
+
+  /** Back to the front (a waiter that keeps its turn). */
+  unshift(w: Waiter): void {
+    if (this.head > 0) this.items[--this.head] = w
+    else this.items.unshift(w)
+  }
+
+  /** The first waiter still waiting. */
+  peek(): Waiter | undefined {
+    while (this.head < this.items.length) {
+      const w = this.items[this.head]
+      if (w && !w.done) return w
+      this.items[this.head++] = undefined
+    }
+    this.items = []
+    this.head = 0
+    return undefined
+  }
+
+  *live(): IterableIterator<Waiter> {
+    for (let i = this.head; i < this.items.length; i++) {
+      const w = this.items[i]
+      if (w && !w.done) yield w
+    }
+  }
+}
+
+class RouteQueue {
+  readonly levels: Record<Priority, Level> = { high: new Level(), normal: new Level(), low: new Level() }
+  length = 0
+  timer: NodeJS.Timeout | null = null
+  timerAt = Infinity
+}
+
+export interface WaitOptions {
+  /** Most waiters this route holds; one more is refused (429). */
+  maxLength: number
+  /** Give up at this time (epoch ms): the request's max wait or its deadline, whichever is sooner. */
+  giveUpAt: number
+  /** When headroom is expected back (null: unknown — wait for a release). */
+  wakeAt: number | null
+  signal: AbortSignal
+  /** Re-queued after a wake that found nothing: keeps its place (its original enqueue time). */
+  since?: number
+}
+
+export interface AdmissionOptions {
+  now?: () => number
+  /** A waiter gains one priority level per this many ms waited (default 5,000). */
+  agingMs?: number
+}
+
+export class Admission {
+  private readonly queues = new Map<string, RouteQueue>()
+  private readonly now: () => number
+  private readonly agingMs: number
+
+  constructor(opts: AdmissionOptions = {}) {
+    this.now = opts.now ?? Date.now
+    this.agingMs = opts.agingMs ?? 5_000
+  }
+
+  /** Requests waiting on a route (all routes when none is named). */
+  size(route?: string): number {
+    if (route !== undefined) return this.queues.get(route)?.length ?? 0
+    let n = 0
+    for (const q of this.queues.values()) n += q.length
+    return n
+  }
+
+  /**
+   * Waits until this request may plan again. Rejects with QueueFullError when the queue is full, when
+   * headroom is not expected back before `giveUpAt`, or when `giveUpAt` passes; with the signal's reason
+   * when the client goes away (the waiter leaves the queue at once).
+   */
+  wait(route: string, priority: Priority, opts: WaitOptions): Promise<void> {
+    const now = this.now()
+    let q = this.queues.get(route)
+    if (!q) this.queues.set(route, (q = new RouteQueue()))
+    if (q.length >= opts.maxLength && opts.since === undefined) {
+      return Promise.reject(new QueueFullError('length', `the admission queue of route "${route}" is full (${opts.maxLength} waiting)`))
+    }
+    if (opts.wakeAt !== null && opts.wakeAt > opts.giveUpAt) {
+      return Promise.reject(new QueueFullError('wait', `headroom for route "${route}" is not expected back within the queue's max wait`))
+    }
+    if (opts.signal.aborted) return Promise.reject(opts.signal.reason ?? new Error('aborted'))
+    const queue = q
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = {
+        priority,
+        enqueuedAt: opts.since ?? now,
+        wakeAt: opts.wakeAt,
+        resolve,
+        reject,
+        done: false,
+        timer: null,
+        signal: opts.signal,
+        onAbort: () => leave(opts.signal.reason ?? new Error('aborted')),
+      }
+      const leave = (err: unknown) => {
+        if (w.done) return
+        this.remove(queue, w)
+        reject(err)
+      }
+      // Its own give-up timer; the route's wake timer is shared.
+      w.timer = setTimeout(() => leave(new QueueFullError('wait', `waited the queue's max wait on route "${route}" without headroom coming back`)), Math.max(0, opts.giveUpAt - now))
+      opts.signal.addEventListener('abort', w.onAbort, { once: true })
+      const level = queue.levels[priority]
+      // A re-queued waiter goes back to the front of its level: it keeps its turn.
+      if (opts.since !== undefined) level.unshift(w)
+      else level.push(w)
+      queue.length++
+      this.armTimer(queue, w.wakeAt)
+    })
+  }
+
+  /** Headroom may be back: wake the best waiter of every route that has some. */
+  pump(route?: string): void {
+    if (route !== undefined) {
+      const q = this.queues.get(route)
+      if (q) this.wakeBest(q)
+      return
+    }
+    for (const q of this.queues.values()) this.wakeBest(q)
+  }
+
+  private wakeBest(q: RouteQueue): void {
+    if (q.length === 0) return
+    const now = this.now()
+    let best: Waiter | undefined
+    let bestScore = -Infinity
+    for (const p of PRIORITIES) {
+      const head = q.levels[p].peek()
+      if (!head) continue
+      const score = LEVEL[p] + (now - head.enqueuedAt) / this.agingMs
+      if (score > bestScore) {
+        best = head
+        bestScore = score
+      }
+    }
+    if (!best) return
+    this.remove(q, best)
+    best.resolve()
+  }
+
+  /** Marks a waiter gone (its level skips it lazily) and releases its timer and listener. */
+  private remove(q: RouteQueue, w: Waiter): void {
+    if (w.done) return
+    w.done = true
+    q.length--
+    if (w.timer) clearTimeout(w.timer)
+    w.signal.removeEventListener('abort', w.onAbort)
+    if (q.length === 0 && q.timer) {
+      clearTimeout(q.timer)
+      q.timer = null
+      q.timerAt = Infinity
+    }
+  }
+
+  /** One timer per route, at the earliest time a waiter expects headroom back. */
+  private armTimer(q: RouteQueue, at: number | null): void {
+    if (at === null || at >= q.timerAt) return
+    if (q.timer) clearTimeout(q.timer)
+    q.timerAt = at
+    q.timer = setTimeout(
+      () => {
+        q.timer = null
+        q.timerAt = Infinity
+        this.wakeBest(q)
+        // Others expecting a later time re-arm when they are woken and wait again.
+        let next = Infinity
+        for (const p of PRIORITIES) for (const w of q.levels[p].live()) if (w.wakeAt !== null && w.wakeAt < next) next = w.wakeAt
+        if (next !== Infinity) this.armTimer(q, Math.max(next, this.now() + 1))
+      },
+      Math.max(0, at - this.now()),
+    )
+  }
+
+  close(): void {
+    for (const q of this.queues.values()) {
+      if (q.timer) clearTimeout(q.timer)
+      for (const p of PRIORITIES) {
+        for (const w of [...q.levels[p].live()]) {
+          this.remove(q, w)
+          w.reject(new Error('Headroom is shutting down'))
+        }
+      }
+    }
+  }
+}
