@@ -171,9 +171,9 @@ async function attemptLoop<T>(
         try {
           const upstream = await cand.state.health.run(() => call(cand, signal))
           const done = rt.now()
+          // A window at zero needs no cooldown of its own: the headroom model keeps the target out of
+          // plans until enough of it has refilled.
           cand.state.limits.observe(upstream.limits, done, reservation)
-          const exhausted = exhaustedUntil(upstream.limits)
-          if (exhausted !== null) cand.state.health.coolUntil(exhausted)
           const ttft = upstream.latency.ttftMs
           cand.state.health.observeLatency(profile.stream ? 'ttft' : 'total', profile.stream && ttft !== undefined ? ttft : performance.now() - t0, done)
           report.target = cand.target
@@ -200,7 +200,8 @@ async function attemptLoop<T>(
           const pe = signal.aborted ? abortError(cand.target, signal) : asProviderError(cand.target, err)
           const latencyMs = performance.now() - t0
           pendingRow = (outcome) => rt.spend.write(attemptRow({ ctx, route, profile, target: cand.target, attempt: attemptNo, ts: now, latencyMs, outcome, error: pe }))
-          if (pe.limits) cand.state.limits.observe(pe.limits, now2, reservation)
+          // An error answer is an answer too (it lifts the cold-start limit); a cancel tells nothing.
+          if (pe.kind !== 'cancelled') cand.state.limits.observe(pe.limits, now2, reservation)
           failed.push(`${label(cand.target)} ${pe.upstreamStatus ?? pe.status} ${pe.code ?? pe.kind}`)
           lastError = pe
           report.decision = decisionHeader({ strategy, chosen: 'none', skipped: p.skipped, failed, now: start })

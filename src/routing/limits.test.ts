@@ -63,19 +63,19 @@ describe('HeadroomTracker: provider snapshots', () => {
     expect(t.fits(req, when - 100)).toBe(false)
   })
 
-  it('a window reported at zero blocks until its reset, without decaying before it', () => {
+  it("a window reported at zero refills continuously, as providers' buckets do", () => {
     const t = new HeadroomTracker()
     t.observe(openaiSnap(T0, [100, 0, 20_000], [10_000, 5_000, 1_000]), T0)
     expect(t.fits(small, T0)).toBe(false)
-    expect(t.fits(small, T0 + 19_999)).toBe(false)
-    expect(t.fraction(small, T0 + 10_000)).toBe(0)
-    expect(t.recoveryAt(small, T0)).toBe(T0 + 20_000)
-    expect(t.fits(small, T0 + 20_000)).toBe(true)
+    expect(t.recoveryAt(small, T0)).toBe(T0 + 200) // one request of 100 refills in 20 s / 100
+    expect(t.fits(small, T0 + 199)).toBe(false)
+    expect(t.fits(small, T0 + 200)).toBe(true)
+    expect(t.fraction(small, T0 + 10_000)).toBeGreaterThan(0.4)
   })
 
-  it('a zero token window blocks requests that need tokens until the reset', () => {
+  it('a zero window that came with a refusal (429) stays at zero until the wait it asked for', () => {
     const t = new HeadroomTracker()
-    t.observe({ at: T0, tokens: { limit: 1_000, remaining: 0, resetAt: T0 + 5_000 } }, T0)
+    t.observe({ at: T0, retryAfterMs: 5_000, tokens: { limit: 1_000, remaining: 0, resetAt: T0 + 5_000 } }, T0)
     expect(t.fits(need(1, 1), T0 + 4_000)).toBe(false)
     expect(t.recoveryAt(need(1, 1), T0)).toBe(T0 + 5_000)
   })

@@ -6,8 +6,10 @@
  * 1. The provider's numbers (`observe`). Per window (requests, tokens, input, output tokens): the limit,
  *    what remained at `at`, and `resetAt`, when the bucket is full again (OpenAI's "time until full" and
  *    Anthropic's RFC 3339 reset, made absolute by the adapters). Between snapshots the remaining count
- *    climbs linearly from `remaining` at `at` to `limit` at `resetAt`; full after it. A window reported
- *    at 0 stays at 0 until its reset (the caller also cools the target). No `resetAt`: assumed full one
+ *    climbs linearly from `remaining` at `at` to `limit` at `resetAt`; full after it — from 0 too: OpenAI
+ *    and Anthropic refill their buckets continuously (Anthropic documents a token bucket), so a key at 0
+ *    takes its next request as soon as one slot has refilled, not after the whole window; holding it
+ *    at 0 until full measured ~20% below the providers' sustainable rate. No `resetAt`: assumed full one
  *    minute later; no `limit`: forgotten at its reset; no `remaining` (Gemini's QuotaFailure): only the
  *    limit is learnt. A snapshot with windows replaces the previous view; one without (a bare
  *    Retry-After) changes nothing here.
@@ -22,7 +24,9 @@
  *   that carried the snapshot was reserved (`observe(snap, now, source)`: providers count a request when
  *   they admit it, so its headers reflect every request sent before it), else `snap.at − graceMs`; or
  * - a whole window (60 s) has passed since it was made (the provider has refilled it by then).
- * A snapshot whose knowledge time is older than the one held is ignored (answers out of order).
+ * A snapshot whose knowledge time is older than the one held is ignored (answers out of order). With the
+ * request that carried it known, "before it" is by reservation order, not by millisecond time: a burst
+ * makes dozens of reservations in one millisecond.
  * `release` corrects a still-unseen charge, and the tpm bucket, to the real usage; `null` usage (a failed
  * call, usage unknown) keeps the estimate.
  */
@@ -128,17 +132,26 @@ function rebucket(old: Bucket | null, capacity: number | undefined, now: number)
   return { capacity, level: capacity - used, at: now }
 }
 
-function toWindow(w: RateLimitWindow, at: number): ProviderWindow | null {
+function toWindow(w: RateLimitWindow, at: number, refusal: boolean): ProviderWindow | null {
   const limit = w.limit !== undefined && w.limit > 0 ? w.limit : null
   const raw = w.remaining ?? limit
   if (raw === null) return null
   const remaining = Math.max(0, limit === null ? raw : Math.min(limit, raw))
   const resetAt = Math.max(at, w.resetAt ?? at + WINDOW_MS)
-  return { limit, remaining, at, resetAt, held: remaining <= 0 }
+  // Held at 0 when the refill rate is unknown (no limit to climb to), or when the numbers come with a
+  // refusal (a 429's Retry-After / Gemini RetryInfo): then "reset" is the wait the provider asked for.
+  return { limit, remaining, at, resetAt, held: remaining <= 0 && (limit === null || refusal) }
 }
+
+/**
+ * Order of reservations. Times have millisecond resolution and a burst reserves dozens in one
+ * millisecond, so "reserved before the request whose answer this is" is decided by sequence, not time.
+ */
+let sequence = 0
 
 class Entry implements Reservation {
   readonly charge: Charges
+  readonly seq = ++sequence
   unseen = true
   released = false
   constructor(
@@ -158,10 +171,13 @@ export class HeadroomTracker implements LimitStore {
   private queue: Entry[] = []
   private head = 0
   private knownAt = Number.NEGATIVE_INFINITY
+  private knownSeq = 0
   private rpm: Bucket | null = null
   private tpm: Bucket | null = null
   private cap: number | null = null
   private count = 0
+  /** Whether the target has answered (with or without rate-limit headers) since this tracker began. */
+  private answered = false
   private readonly graceMs: number
 
   constructor(limits: DeclaredLimits = {}, options: { graceMs?: number } = {}) {
@@ -184,12 +200,13 @@ export class HeadroomTracker implements LimitStore {
   }
 
   observe(snap: RateLimitSnapshot | null, now: number, source?: Reservation): void {
+    this.answered = true
     this.prune(now)
     const next: Partial<Record<Dimension, ProviderWindow>> = {}
     let any = false
     for (const d of DIMENSIONS) {
       const w = snap?.[d]
-      const pw = w && snap ? toWindow(w, snap.at) : null
+      const pw = w && snap ? toWindow(w, snap.at, snap.retryAfterMs !== undefined) : null
       if (!pw) continue
       next[d] = pw
       any = true
@@ -198,10 +215,13 @@ export class HeadroomTracker implements LimitStore {
     if (!snap || !any) return
     const own = source instanceof Entry && source.owner === this ? source : null
     const knownAt = own ? own.at : snap.at - this.graceMs
-    if (knownAt < this.knownAt) return
+    if (knownAt < this.knownAt || (own !== null && own.seq < this.knownSeq)) return
     this.knownAt = knownAt
+    if (own) this.knownSeq = own.seq
     this.windows = next
-    this.retire(knownAt)
+    // With its own request known, exactly the reservations made up to it are counted by the provider.
+    if (own) this.retireSeq(own.seq)
+    else this.retire(knownAt)
   }
 
   reserve(need: Need, now: number): Reservation {
@@ -233,9 +253,19 @@ export class HeadroomTracker implements LimitStore {
     this.prune(now)
   }
 
+  /**
+   * Until a target has answered once, its limits are unknown: it gets one request at a time (unless limits
+   * are declared), because a cold-start burst is how 429 storms begin. The first answer — with its
+   * rate-limit headers, or without any (Gemini, many self-hosted servers) — lifts this.
+   */
+  private coldStartBusy(): boolean {
+    return !this.answered && this.count >= 1 && !this.rpm && !this.tpm && this.cap === null
+  }
+
   fits(need: Need, now: number): boolean {
     this.prune(now)
     if (this.cap !== null && this.count >= this.cap) return false
+    if (this.coldStartBusy()) return false
     if (this.rpm && bucketLevel(this.rpm, now) < 1) return false
     if (this.tpm && bucketLevel(this.tpm, now) < need.tokens) return false
     const charge = chargesOf(need)
@@ -267,6 +297,7 @@ export class HeadroomTracker implements LimitStore {
   recoveryAt(need: Need, now: number): number | null {
     this.prune(now)
     if (this.cap !== null && this.count >= this.cap) return null
+    if (this.coldStartBusy()) return null
     let t = now
     for (const [b, charge] of [[this.rpm, 1], [this.tpm, need.tokens]] as const) {
       if (!b) continue
@@ -328,9 +359,18 @@ export class HeadroomTracker implements LimitStore {
 
   /** Drop the front of the queue up to reservations made at `until`, and any already seen. */
   private retire(until: number): void {
+    this.retireWhile((e) => e.at <= until)
+  }
+
+  /** Drop the front of the queue up to the reservation numbered `seq` (the queue is in sequence order). */
+  private retireSeq(seq: number): void {
+    this.retireWhile((e) => e.seq <= seq)
+  }
+
+  private retireWhile(counted: (e: Entry) => boolean): void {
     while (this.head < this.queue.length) {
       const e = this.queue[this.head]!
-      if (e.unseen && e.at > until) break
+      if (e.unseen && !counted(e)) break
       if (e.unseen) this.see(e)
       this.head++
     }

@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { Admission, QueueFullError, type Priority } from './admission.ts'
+
+const live: Admission[] = []
+afterEach(() => {
+  while (live.length) live.pop()!.close()
+})
+
+function admission(now: () => number = Date.now, agingMs = 5_000) {
+  const a = new Admission({ now, agingMs })
+  live.push(a)
+  return a
+}
+
+const opts = (over: Partial<Parameters<Admission['wait']>[2]> = {}) => ({ maxLength: 100, giveUpAt: Date.now() + 5_000, wakeAt: null, signal: new AbortController().signal, ...over })
+
+describe('Admission', () => {
+  it('wakes waiters one per pump, higher priority first, FIFO within a level', async () => {
+    const a = admission()
+    const order: string[] = []
+    const join = (name: string, p: Priority) => a.wait('r', p, opts()).then(() => order.push(name))
+    const all = [join('low1', 'low'), join('normal1', 'normal'), join('high1', 'high'), join('normal2', 'normal'), join('high2', 'high')]
+    expect(a.size('r')).toBe(5)
+    for (let i = 0; i < 5; i++) {
+      a.pump('r')
+      await Promise.resolve()
+    }
+    await Promise.all(all)
+    expect(order).toEqual(['high1', 'high2', 'normal1', 'normal2', 'low1'])
+    expect(a.size()).toBe(0)
+  })
+
+  it('ages waiters so that low priority is never starved', async () => {
+    let now = 0
+    const a = admission(() => now, 1_000)
+    const order: string[] = []
+    const low = a.wait('r', 'low', opts({ giveUpAt: 1e9 })).then(() => order.push('low'))
+    now = 2_500 // low has gained 2.5 levels: it outranks a fresh high (2)
+    const high = a.wait('r', 'high', opts({ giveUpAt: 1e9 })).then(() => order.push('high'))
+    a.pump('r')
+    await low
+    a.pump('r')
+    await high
+    expect(order).toEqual(['low', 'high'])
+  })
+
+  it('refuses a waiter beyond max_length, and one whose headroom comes back after its give-up time', async () => {
+    const a = admission()
+    void a.wait('r', 'normal', opts({ maxLength: 1 })).catch(() => {})
+    await expect(a.wait('r', 'normal', opts({ maxLength: 1 }))).rejects.toMatchObject({ reason: 'length' })
+    await expect(a.wait('r2', 'normal', opts({ wakeAt: Date.now() + 10_000, giveUpAt: Date.now() + 1_000 }))).rejects.toBeInstanceOf(QueueFullError)
+  })
+
+  it('gives up at its give-up time', async () => {
+    const a = admission()
+    const t = Date.now()
+    await expect(a.wait('r', 'normal', opts({ giveUpAt: t + 50 }))).rejects.toMatchObject({ reason: 'wait' })
+    expect(Date.now() - t).toBeGreaterThanOrEqual(45)
+    expect(a.size('r')).toBe(0)
+  })
+
+  it('wakes by itself when the expected recovery time passes', async () => {
+    const a = admission()
+    const t = Date.now()
+    await a.wait('r', 'normal', opts({ wakeAt: t + 60 }))
+    expect(Date.now() - t).toBeGreaterThanOrEqual(55)
+  })
+
+  it('a client that goes away leaves the queue at once', async () => {
+    const a = admission()
+    const ac = new AbortController()
+    const p = a.wait('r', 'normal', opts({ signal: ac.signal }))
+    expect(a.size('r')).toBe(1)
+    ac.abort(new Error('gone'))
+    await expect(p).rejects.toThrow('gone')
+    expect(a.size('r')).toBe(0)
+  })
+
+  it('a re-queued waiter keeps its turn at the front of its level', async () => {
+    const a = admission()
+    const order: string[] = []
+    const first = a.wait('r', 'normal', opts()).then(() => order.push('first'))
+    const second = a.wait('r', 'normal', opts()).then(() => order.push('second'))
+    a.pump('r')
+    await first
+    // `first` found no headroom after all: it waits again, with its original place.
+    const again = a.wait('r', 'normal', opts({ since: Date.now() - 1000 })).then(() => order.push('first again'))
+    a.pump('r')
+    await again
+    a.pump('r')
+    await second
+    expect(order).toEqual(['first', 'first again', 'second'])
+  })
+})

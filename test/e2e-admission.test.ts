@@ -1,0 +1,167 @@
+/**
+ * Admission end to end: bursts beyond every target's rate limit wait in the route's queue instead of
+ * failing, in priority order, and are let through as fast as the providers' limits allow — without a
+ * single upstream 429. The simulator's limits run on short windows here (windowMs) so that minutes of
+ * provider behaviour fit in seconds.
+ */
+import OpenAI from 'openai'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { silentLogger } from '../src/logger.ts'
+import { startSimulator } from '../src/simulator/index.ts'
+import type { Simulator } from '../src/simulator/types.ts'
+import { startHeadroom, type Running } from '../src/start.ts'
+import { SIM_KEY } from './harness.ts'
+
+let sim: Simulator
+beforeAll(async () => {
+  sim = await startSimulator({ validKeys: [SIM_KEY, 'key-a', 'key-b', 'team-secret-123'] })
+})
+afterAll(async () => {
+  await sim?.close()
+})
+const servers: Running[] = []
+afterEach(async () => {
+  while (servers.length) await servers.pop()!.close()
+  sim.reset()
+  for (const [api, model] of [['openai', 'gpt-4.1-mini'], ['anthropic', 'claude-haiku-4-5']] as const) {
+    sim.configure(api, model, { rpm: undefined, windowMs: undefined, ttftMs: 0 })
+  }
+})
+
+async function start(extra: string) {
+  const hr = await startHeadroom({
+    dbPath: ':memory:',
+    configText: `providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY} }\n  anthropic: { type: anthropic, base_url: "${sim.url}", api_key: ${SIM_KEY} }\n${extra}`,
+    port: 0,
+    env: {},
+    log: silentLogger,
+    simulatorUrl: sim.url,
+  })
+  servers.push(hr)
+  return hr
+}
+
+function post(hr: Running, body: object, headers: Record<string, string> = {}) {
+  return fetch(`${hr.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!
+
+describe('admission queue', () => {
+  it('a burst of 5× the route’s capacity completes with zero upstream 429s, at the providers’ rate', async () => {
+    // Each target: 20 requests per 2 s window (10/s); the route: 40 per window, 20/s sustained.
+    for (const [api, model] of [['openai', 'gpt-4.1-mini'], ['anthropic', 'claude-haiku-4-5']] as const) sim.configure(api, model, { rpm: 20, windowMs: 2000 })
+    const hr = await start(`routes:\n  r:\n    strategy: headroom\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n    queue: { max_length: 1000, max_wait_ms: 30000 }\n    timeout_ms: 60000\n`)
+    const t0 = Date.now()
+    const done: number[] = []
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        const res = await post(hr, { model: 'r', messages: [{ role: 'user', content: 'reply: ok' }] })
+        await res.text()
+        done.push(Date.now() - t0)
+        return res.status
+      }),
+    )
+    expect(statuses.filter((s) => s !== 200)).toEqual([])
+    expect(sim.stats({ status: 429 })).toBe(0)
+    // After the first window's 40, the rest drain at the providers' sustained 20/s.
+    done.sort((a, b) => a - b)
+    const rate = (160 / (done[199]! - done[39]!)) * 1000
+    expect(rate).toBeGreaterThan(20 * 0.9)
+    expect(rate).toBeLessThan(20 * 1.1)
+    const queued = (hr.db.sqlite.prepare('SELECT MAX(queued_ms) AS q FROM spend').get() as { q: number }).q
+    hr.spend.flush()
+    expect((hr.db.sqlite.prepare('SELECT MAX(queued_ms) AS q FROM spend').get() as { q: number }).q).toBeGreaterThan(queued === null ? 1000 : 1000)
+  }, 40_000)
+
+  it('under contention, high priority waits less than low, and low still completes', async () => {
+    sim.configure('openai', 'gpt-4.1-mini', { rpm: 10, windowMs: 1000 })
+    const hr = await start(`routes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n    queue: { max_length: 1000, max_wait_ms: 30000 }\n`)
+    const levels = ['high', 'normal', 'low'] as const
+    const statuses = await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        const level = levels[i % 3]!
+        const res = await post(hr, { model: 'r', messages: [{ role: 'user', content: 'reply: ok' }] }, { 'x-headroom-priority': level, 'x-request-id': `${level}-${i}` })
+        await res.text()
+        return res.status
+      }),
+    )
+    expect(statuses.every((s) => s === 200)).toBe(true)
+    hr.spend.flush()
+    const wait: Record<string, number[]> = { high: [], normal: [], low: [] }
+    for (const r of hr.db.sqlite.prepare('SELECT request_id, queued_ms FROM spend').all() as Array<{ request_id: string; queued_ms: number }>) {
+      wait[r.request_id.split('-')[0]!]!.push(r.queued_ms)
+    }
+    const summary = Object.fromEntries(levels.map((l) => [l, { p50: pct(wait[l]!, 50), p95: pct(wait[l]!, 95) }]))
+    console.log('queue wait per priority (ms):', JSON.stringify(summary))
+    expect(summary['high']!.p50).toBeLessThan(summary['normal']!.p50)
+    expect(summary['normal']!.p50).toBeLessThan(summary['low']!.p50)
+    expect(wait['low']).toHaveLength(20)
+    expect(sim.stats({ status: 429 })).toBe(0)
+  }, 30_000)
+
+  it('a queue overflow gets 429 with a correct Retry-After, and retrying after it succeeds', async () => {
+    sim.configure('openai', 'gpt-4.1-mini', { rpm: 2, windowMs: 2000 }) // one request a second
+    const hr = await start(`routes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n    queue: { max_length: 1, max_wait_ms: 5000 }\n`)
+    const ask = () => post(hr, { model: 'r', messages: [{ role: 'user', content: 'reply: ok' }] })
+    await (await ask()).text() // learns the limits
+    await (await ask()).text()
+    const [a, b] = await Promise.all([ask(), new Promise((r) => setTimeout(r, 50)).then(ask)])
+    expect(a.status).toBe(200) // waited in the queue
+    expect(b.status).toBe(429) // the queue was full
+    const body = (await b.json()) as { error: { code: string } }
+    expect(body.error.code).toBe('queue_full')
+    const retryAfter = Number(b.headers.get('retry-after'))
+    expect(retryAfter).toBeGreaterThanOrEqual(1)
+    expect(retryAfter).toBeLessThanOrEqual(2)
+    await new Promise((r) => setTimeout(r, retryAfter * 1000))
+    expect((await ask()).status).toBe(200)
+    expect(sim.stats({ status: 429 })).toBe(0)
+  }, 20_000)
+
+  it('a target’s concurrency cap holds: requests beyond it wait, then complete', async () => {
+    sim.configure('openai', 'gpt-4.1-mini', { ttftMs: 150 })
+    const hr = await start(`  capped: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY}, limits: { concurrency: 2 } }\nroutes:\n  r:\n    targets: [capped/gpt-4.1-mini]\n`)
+    let peak = 0
+    const sampler = setInterval(() => (peak = Math.max(peak, hr.states.peek('capped#1/gpt-4.1-mini')?.limits.inFlight ?? 0)), 5)
+    const t0 = Date.now()
+    const statuses = await Promise.all(Array.from({ length: 6 }, () => post(hr, { model: 'r', messages: [{ role: 'user', content: 'hi' }] }).then((r) => r.status)))
+    clearInterval(sampler)
+    expect(statuses).toEqual(Array(6).fill(200))
+    expect(peak).toBe(2)
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3 * 150 - 20)
+  })
+
+  it('spreads a burst over several keys so that none hits its limit while another has room', async () => {
+    sim.configure('openai', 'gpt-4.1-mini', { rpm: 10, windowMs: 2000 })
+    const hr = await start(`  multi: { type: openai, base_url: "${sim.url}/v1", keys: [key-a, key-b] }\nroutes:\n  r:\n    targets: [multi/gpt-4.1-mini]\n    queue: { max_wait_ms: 20000 }\n`)
+    const statuses = await Promise.all(Array.from({ length: 40 }, () => post(hr, { model: 'r', messages: [{ role: 'user', content: 'hi' }] }).then((r) => r.status)))
+    expect(statuses.every((s) => s === 200)).toBe(true)
+    expect(sim.stats({ status: 429 })).toBe(0)
+    hr.spend.flush()
+    const perKey = hr.db.sqlite.prepare('SELECT key_alias, COUNT(*) AS n FROM spend GROUP BY key_alias').all() as Array<{ key_alias: string; n: number }>
+    expect(perKey.map((k) => k.n).sort()).toEqual([20, 20])
+  }, 20_000)
+})
+
+describe('inbound limits per key', () => {
+  it('sends OpenAI-style x-ratelimit headers that the openai SDK’s own retry honours', async () => {
+    const hr = await start(`keys:\n  - { name: team, key: team-secret-123, limits: { rpm: 60, tpm: 100000 } }\nroutes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`)
+    const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'team-secret-123', maxRetries: 3 })
+    const first = await client.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'reply: ok' }] }).withResponse()
+    expect(first.response.headers.get('x-ratelimit-limit-requests')).toBe('60')
+    expect(first.response.headers.get('x-ratelimit-remaining-requests')).toBe('59')
+    expect(first.response.headers.get('x-ratelimit-reset-requests')).toMatch(/^\d+(\.\d+)?(ms|s)$/)
+    expect(first.response.headers.get('x-ratelimit-limit-tokens')).toBe('100000')
+    for (let i = 0; i < 59; i++) await client.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'reply: ok' }] })
+    // The 61st is over the key's limit: Headroom answers 429 with retry-after(-ms); the SDK waits and retries.
+    const t = Date.now()
+    const r = await client.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'reply: ok' }] }).withResponse()
+    expect(r.data.choices[0]!.message.content).toBe('ok')
+    expect(Date.now() - t).toBeGreaterThanOrEqual(700)
+    const raw = await post(hr, { model: 'r', messages: [{ role: 'user', content: 'hi' }] }, { authorization: 'Bearer team-secret-123' })
+    expect(raw.status).toBe(429)
+    expect(raw.headers.get('x-ratelimit-remaining-requests')).toBe('0')
+    expect(Number(raw.headers.get('retry-after-ms'))).toBeGreaterThan(0)
+  }, 20_000)
+})
