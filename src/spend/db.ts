@@ -60,6 +60,10 @@ export function openSpendDb(path: string, options: SpendDbOptions = {}): SpendDb
     // the last transactions, which is the trade the toolchain measurements argue for.
     sqlite.pragma('journal_mode = WAL')
     sqlite.pragma('synchronous = NORMAL')
+    // 64 MB of page cache: every insert touches 8 b-trees (the table and 7 indexes); keeping their hot
+    // pages in memory instead of SQLite's default 2 MB took bench/spend-writer.ts from ~49k to ~53k rows/s.
+    sqlite.pragma('cache_size = -65536')
+    sqlite.pragma('temp_store = MEMORY')
     sqlite.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`)
     const orm = drizzle(sqlite, { schema })
     // Applies only the migrations the database has not recorded, so reopening is a no-op.

@@ -28,7 +28,7 @@ export interface SpendWriterOptions {
   /** Queue length that triggers a flush on the next turn of the event loop (default 500). */
   flushAtRows?: number
   /**
-   * Least time between two commits that the row-count trigger may start, ms (default 20). Each commit
+   * Least time between two commits that the row-count trigger may start, ms (default 50). Each commit
    * rewrites every index page its rows touched (with many distinct users, one page per row), so under
    * load fewer, larger transactions write several times more rows per second; idle, it adds nothing.
    */
@@ -117,7 +117,7 @@ export class SpendWriter implements SpendSink {
     this.onRow = options.onRow
     this.now = options.now ?? Date.now
     this.flushAtRows = positive('flushAtRows', options.flushAtRows ?? 500)
-    this.minCommitGapMs = options.minCommitGapMs ?? 20
+    this.minCommitGapMs = options.minCommitGapMs ?? 50
     if (!(this.minCommitGapMs >= 0)) throw new RangeError(`SpendWriter: minCommitGapMs must be ≥ 0, got ${this.minCommitGapMs}`)
     this.maxBatchRows = positive('maxBatchRows', options.maxBatchRows ?? 5_000)
     this.queue = new RowQueue(positive('maxQueueRows', options.maxQueueRows ?? 200_000))
