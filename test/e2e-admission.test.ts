@@ -5,23 +5,19 @@
  * provider behaviour fit in seconds.
  */
 import OpenAI from 'openai'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/logger.ts'
-import { startSimulator } from '../src/simulator/index.ts'
 import type { Simulator } from '../src/simulator/types.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
-import { SIM_KEY } from './harness.ts'
+import { SIM_KEY, useServers, useSimulator } from './harness.ts'
 
+const simulator = useSimulator({ validKeys: [SIM_KEY, 'key-a', 'key-b', 'team-secret-123'] })
 let sim: Simulator
-beforeAll(async () => {
-  sim = await startSimulator({ validKeys: [SIM_KEY, 'key-a', 'key-b', 'team-secret-123'] })
+beforeAll(() => {
+  sim = simulator()
 })
-afterAll(async () => {
-  await sim?.close()
-})
-const servers: Running[] = []
-afterEach(async () => {
-  while (servers.length) await servers.pop()!.close()
+const track = useServers()
+afterEach(() => {
   sim.reset()
   for (const [api, model] of [['openai', 'gpt-4.1-mini'], ['anthropic', 'claude-haiku-4-5']] as const) {
     sim.configure(api, model, { rpm: undefined, windowMs: undefined, ttftMs: 0 })
@@ -37,8 +33,7 @@ async function start(extra: string) {
     log: silentLogger,
     simulatorUrl: sim.url,
   })
-  servers.push(hr)
-  return hr
+  return track(hr)
 }
 
 function post(hr: Running, body: object, headers: Record<string, string> = {}) {

@@ -6,7 +6,7 @@
 import OpenAI from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Api } from '../src/simulator/types.ts'
-import { PIXEL_PNG, startStack, TIME_TOOL, WEATHER_TOOL, type Stack } from './harness.ts'
+import { drainText, PIXEL_PNG, startStack, TIME_TOOL, WEATHER_TOOL, type Stack } from './harness.ts'
 
 interface Case {
   api: Api
@@ -280,16 +280,8 @@ describe.each(CASES)('$api through Headroom', ({ api, provider, model }) => {
     it('ends a stream cut mid-answer with an error frame the SDK raises', async () => {
       stack.sim.script(api, model, [{ kind: 'cut', afterChunks: 6 }])
       const stream = await stack.client.chat.completions.create({ model: id, stream: true, messages: [{ role: 'user', content: `reply: ${LONG}` }] })
-      let text = ''
-      const err = await (async () => {
-        try {
-          for await (const c of stream) text += c.choices[0]?.delta.content ?? ''
-        } catch (e) {
-          return e
-        }
-        return null
-      })()
-      expect(err).toBeInstanceOf(OpenAI.APIError)
+      const { text, error } = await drainText(stream)
+      expect(error).toBeInstanceOf(OpenAI.APIError)
       expect(text.length).toBeGreaterThan(0)
       expect(text).not.toBe(LONG)
     })

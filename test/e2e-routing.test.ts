@@ -6,12 +6,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import OpenAI from 'openai'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/logger.ts'
-import { startSimulator } from '../src/simulator/index.ts'
 import type { Simulator } from '../src/simulator/types.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
-import { SIM_KEY } from './harness.ts'
+import { drainText, SIM_KEY, useServers, useSimulator } from './harness.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -23,17 +22,13 @@ function providers(sim: string, extra = ''): string {
 ${extra}`
 }
 
+const simulator = useSimulator({ validKeys: [SIM_KEY, 'key-a', 'key-b', 'key-c'] })
 let sim: Simulator
-beforeAll(async () => {
-  sim = await startSimulator({ validKeys: [SIM_KEY, 'key-a', 'key-b', 'key-c'] })
+beforeAll(() => {
+  sim = simulator()
 })
-afterAll(async () => {
-  await sim?.close()
-})
-
-const servers: Running[] = []
-afterEach(async () => {
-  while (servers.length) await servers.pop()!.close()
+const track = useServers()
+afterEach(() => {
   sim.reset()
   // configure() settings outlive reset(); put back the ones tests change (most specific layer wins).
   for (const [api, model] of [['openai', 'gpt-4.1-mini'], ['anthropic', 'claude-haiku-4-5']] as const) {
@@ -42,8 +37,7 @@ afterEach(async () => {
 })
 
 async function headroom(configText: string) {
-  const hr = await startHeadroom({ dbPath: ':memory:', configText, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url })
-  servers.push(hr)
+  const hr = track(await startHeadroom({ dbPath: ':memory:', configText, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url }))
   return { hr, client: new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0, timeout: 15_000 }) }
 }
 
@@ -150,16 +144,8 @@ describe('faults', () => {
     const { client } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`))
     sim.script('openai', 'gpt-4.1-mini', [{ kind: 'cut', afterChunks: 4 }])
     const stream = await client.chat.completions.create({ model: 'r', stream: true, messages: [{ role: 'user', content: `reply: ${'word '.repeat(30)}` }] })
-    let text = ''
-    const err = await (async () => {
-      try {
-        for await (const c of stream) text += c.choices[0]?.delta.content ?? ''
-      } catch (e) {
-        return e
-      }
-      return null
-    })()
-    expect(err).toBeInstanceOf(OpenAI.APIError)
+    const { text, error } = await drainText(stream)
+    expect(error).toBeInstanceOf(OpenAI.APIError)
     expect(text.length).toBeGreaterThan(0)
     expect(sim.stats({ api: 'anthropic' })).toBe(0)
   })
@@ -236,8 +222,7 @@ describe('live reload', () => {
     writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`))
     const lines: string[] = []
     const log = { info: () => {}, warn: () => {}, error: (m: string, f?: Record<string, unknown>) => lines.push(`${m} ${JSON.stringify(f)}`) }
-    const hr = await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log, simulatorUrl: sim.url })
-    servers.push(hr)
+    const hr = track(await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log, simulatorUrl: sim.url }))
     const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0 })
     expect((await ask(client, 'r')).target).toBe('openai/gpt-4.1-mini')
     hr.states.peek('openai#1/gpt-4.1-mini')!.health.coolUntil(Date.now() + 60_000)
@@ -258,8 +243,7 @@ describe('live reload', () => {
     const dir = mkdtempSync(join(tmpdir(), 'headroom-watch-'))
     const file = join(dir, 'routes.yaml')
     writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`))
-    const hr = await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url })
-    servers.push(hr)
+    const hr = track(await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url }))
     writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [google/gemini-2.5-flash]\n`))
     const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0 })
     for (let i = 0; i < 50 && hr.config.current().routes.get('r')!.members[0]!.target.provider !== 'google'; i++) await sleep(50)

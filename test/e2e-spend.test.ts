@@ -3,12 +3,11 @@
  * row whose tokens are what the provider reported and whose cost is tokens × catalog price, exactly.
  */
 import OpenAI from 'openai'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/logger.ts'
-import { startSimulator } from '../src/simulator/index.ts'
 import type { Simulator } from '../src/simulator/types.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
-import { SIM_KEY } from './harness.ts'
+import { SIM_KEY, useServers, useSimulator } from './harness.ts'
 
 interface Row {
   request_id: string
@@ -35,16 +34,13 @@ interface Row {
   ttft_ms: number | null
 }
 
+const simulator = useSimulator({ validKeys: [SIM_KEY, 'team-a-secret-123', 'admin-secret-123'] })
 let sim: Simulator
-beforeAll(async () => {
-  sim = await startSimulator({ validKeys: [SIM_KEY, 'team-a-secret-123', 'admin-secret-123'] })
+beforeAll(() => {
+  sim = simulator()
 })
-afterAll(async () => {
-  await sim?.close()
-})
-const servers: Running[] = []
-afterEach(async () => {
-  while (servers.length) await servers.pop()!.close()
+const track = useServers()
+afterEach(() => {
   sim.reset()
 })
 
@@ -58,8 +54,7 @@ ${extra}`
 
 async function start(extra = '', opts: { now?: () => number } = {}) {
   const hr = await startHeadroom({ dbPath: ':memory:', configText: config(extra), port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url, ...opts })
-  servers.push(hr)
-  return hr
+  return track(hr)
 }
 
 function client(hr: Running, apiKey = 'k') {

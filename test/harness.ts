@@ -3,6 +3,7 @@
  * `openai` SDK as the client. Nothing of ours is mocked.
  */
 import OpenAI from 'openai'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { silentLogger } from '../src/logger.ts'
 import { startSimulator } from '../src/simulator/index.ts'
 import type { Simulator, SimulatorOptions } from '../src/simulator/types.ts'
@@ -86,4 +87,39 @@ export async function rawPost(url: string, body: string | Uint8Array, headers: R
     json = undefined
   }
   return { status: res.status, headers: res.headers, text, json: json as { error?: { message: string; type: string; param: string | null; code: string | null } } }
+}
+
+/** One simulator for a test file (started before, closed after its tests). */
+export function useSimulator(opts: SimulatorOptions = {}): () => Simulator {
+  let sim: Simulator | undefined
+  beforeAll(async () => {
+    sim = await startSimulator(opts)
+  })
+  afterAll(async () => {
+    await sim?.close()
+  })
+  return () => sim!
+}
+
+/** Headroom servers started by a test, closed after it. */
+export function useServers(): (hr: Running) => Running {
+  const servers: Running[] = []
+  afterEach(async () => {
+    while (servers.length) await servers.pop()!.close()
+  })
+  return (hr) => {
+    servers.push(hr)
+    return hr
+  }
+}
+
+/** Reads a stream to its end or its error: the text received, and the error (null when it ended well). */
+export async function drainText(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>): Promise<{ text: string; error: unknown }> {
+  let text = ''
+  try {
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? ''
+  } catch (error) {
+    return { text, error }
+  }
+  return { text, error: null }
 }

@@ -16,82 +16,27 @@
  * Streams are held until their first content: a failure before it fails over invisibly, after it the
  * client gets an error frame (see primeStream).
  */
-import type { Logger } from '../logger.ts'
-import type { ChatChunk, ChatCompletion, ChatRequest } from '../providers/openai-schema.ts'
-import { cancelled, timedOut } from '../providers/provider-errors.ts'
-import type { AdapterRegistry } from '../providers/registry.ts'
+import type { ChatChunk, ChatCompletion } from '../providers/openai-schema.ts'
 import { ProviderError, type RateLimitSnapshot, type Target, type Upstream } from '../providers/types.ts'
+import { attemptRow, usageRow } from '../spend/attempt-row.ts'
+import type { SpendOutcome } from '../spend/types.ts'
+import { admit, strategyLabel } from './admit.ts'
+import { abortError, asProviderError, DeadlineExceeded } from './attempt-errors.ts'
 import { retryDelayMs } from './backoff.ts'
 import type { CompiledRoute } from './compile.ts'
-import { decisionHeader, noTargetError, skipList } from './decision.ts'
+import { decisionHeader, noTargetError } from './decision.ts'
 import { BreakerOpenError } from './health.ts'
-import { Admission, QueueFullError, type Priority } from './admission.ts'
-import type { InboundLimits } from './inbound.ts'
-import type { Skipped } from './decision.ts'
-import { plan, type Plan, type PlannedCandidate } from './plan.ts'
+import type { PlannedCandidate } from './plan.ts'
 import { primeStream } from './prime-stream.ts'
-import type { TargetStates } from './target-states.ts'
-import type { RequestProfile, SkipReason } from './types.ts'
-import { attemptRow, usageRow } from '../spend/attempt-row.ts'
-import type { SpendSink } from '../spend/types.ts'
-import type { BudgetTracker } from '../spend/budgets.ts'
+import type { Execution, Job, Runtime } from './runtime.ts'
 
-/** What execution needs from the process: state, adapters, clock, randomness. Tests inject their own. */
-export interface Runtime {
-  readonly states: TargetStates
-  readonly adapters: AdapterRegistry
-  readonly now: () => number
-  readonly random: () => number
-  readonly log: Logger
-  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>
-  /** Where each attempt's spend row goes (non-blocking). */
-  readonly spend: SpendSink
-  /** Spend so far per key and route, for admission. */
-  readonly budgets: BudgetTracker
-  /** Requests waiting for headroom, per route. */
-  readonly admission: Admission
-  /** Each client key's own limits. */
-  readonly inbound: InboundLimits
-}
-
-/** Filled in as execution goes, so that the answer — or the error — can say what happened. */
-export interface Report {
-  attempts: number
-  target: Target | null
-  decision: string
-}
-
-/** Who asked, for admission and the spend rows. */
-export interface RequestContext {
-  readonly requestId: string
-  readonly virtualKey: string | null
-  readonly endUser: string | null
-  readonly modelRequested: string
-  readonly priority: Priority
-  /** Time spent waiting for headroom before the first attempt (set by admission). */
-  queuedMs: number
-}
-
-export interface Execution<T> {
-  readonly target: Target
-  readonly upstream: Upstream<T>
-  readonly attempts: number
-}
+export type { Execution, Job, Report, RequestContext, Runtime } from './runtime.ts'
 
 /** Cooldowns for errors that waiting a few seconds won't fix. */
 const AUTH_COOLDOWN_MS = 60_000
 const QUOTA_COOLDOWN_MS = 300_000
 /** A 429 that says nothing about when: cool this long. */
 const DEFAULT_RATE_LIMIT_COOLDOWN_MS = 1_000
-
-class DeadlineExceeded extends Error {
-  override readonly name = 'DeadlineExceeded'
-}
-
-function asProviderError(target: Target, err: unknown): ProviderError {
-  if (err instanceof ProviderError) return err
-  return new ProviderError({ provider: target.provider, status: 502, kind: 'server', message: `the ${target.provider} adapter failed: ${(err as Error)?.message ?? String(err)}`, code: 'adapter_error', raw: err })
-}
 
 /** The latest reset among the windows a snapshot reports as exhausted. */
 function exhaustedUntil(snap: RateLimitSnapshot | null): number | null {
@@ -124,22 +69,15 @@ interface Attempted<T> {
   release: (usage: { promptTokens: number; completionTokens: number } | null) => void
 }
 
-async function attemptLoop<T>(
-  route: CompiledRoute,
-  profile: RequestProfile,
-  rt: Runtime,
-  controller: AbortController,
-  report: Report,
-  ctx: RequestContext,
-  call: (c: PlannedCandidate, signal: AbortSignal) => Promise<Upstream<T>>,
-): Promise<Attempted<T>> {
+async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate, signal: AbortSignal) => Promise<Upstream<T>>): Promise<Attempted<T>> {
+  const { route, profile, ctx, report, controller } = job
   const start = rt.now()
   const deadline = start + route.timeoutMs
   const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`the route's timeout_ms (${route.timeoutMs} ms) passed`)), route.timeoutMs)
   const signal = controller.signal
-  let p: Plan
+  let p: Awaited<ReturnType<typeof admit>>
   try {
-    p = await admit(route, profile, rt, ctx, report, signal, start, deadline)
+    p = await admit(job, rt, start, deadline)
   } catch (err) {
     clearTimeout(timer)
     throw err
@@ -223,89 +161,12 @@ async function attemptLoop<T>(
 
 type FailedOutcome = 'failed_over' | 'error' | 'cancelled'
 
-function strategyLabel(p: Plan): string {
-  return p.route.strategy + (p.hardBecause ? (p.hardBecause.length > 0 ? ` hard(${p.hardBecause.join(',')})` : ' easy') : '')
-}
-
-const WAITABLE: ReadonlySet<SkipReason['kind']> = new Set(['cooling', 'no_headroom', 'concurrency', 'probing', 'breaker_open'])
-
-/** When any skipped target may have headroom again: the soonest known time, else null (wait for a release). */
-function soonestRecovery(skipped: readonly Skipped[]): number | null {
-  let at: number | null = null
-  for (const s of skipped) {
-    const r = s.reason
-    const t = r.kind === 'cooling' ? r.untilMs : r.kind === 'no_headroom' || r.kind === 'breaker_open' ? r.untilMs : null
-    if (t !== null && (at === null || t < at)) at = t
-  }
-  return at
-}
-
-/**
- * Admission: a plan with somewhere to send the request. When no target has headroom (and some will),
- * the request waits in the route's queue, in priority order, until headroom may be back; a request that
- * arrives while others wait takes its place behind them. Sets ctx.queuedMs.
- */
-async function admit(route: CompiledRoute, profile: RequestProfile, rt: Runtime, ctx: RequestContext, report: Report, signal: AbortSignal, start: number, deadline: number): Promise<Plan> {
-  let since: number | undefined
-  for (;;) {
-    const now = rt.now()
-    const p = plan(route, profile, rt.states, now, rt.random)
-    const behindOthers = since === undefined && rt.admission.size(route.name) > 0
-    if (p.ranked.length > 0 && !behindOthers) {
-      if (since !== undefined) ctx.queuedMs = now - since
-      return p
-    }
-    const waitable = p.ranked.length > 0 || p.skipped.some((s) => WAITABLE.has(s.reason.kind))
-    if (!waitable || route.queue.maxWaitMs === 0) {
-      report.decision = decisionHeader({ strategy: strategyLabel(p), chosen: 'none', skipped: p.skipped, failed: [], now })
-      throw noTargetError(route.name, p.skipped, now)
-    }
-    const wakeAt = p.ranked.length > 0 ? now : soonestRecovery(p.skipped)
-    try {
-      await rt.admission.wait(route.name, ctx.priority, {
-        maxLength: route.queue.maxLength,
-        giveUpAt: Math.min(start + route.queue.maxWaitMs, deadline),
-        wakeAt,
-        signal,
-        since,
-      })
-    } catch (err) {
-      if (signal.aborted) throw abortError(route.members[0]!.target, signal)
-      if (err instanceof QueueFullError) {
-        report.decision = decisionHeader({ strategy: strategyLabel(p), chosen: 'none (queue)', skipped: p.skipped, failed: [], now: rt.now() })
-        throw queueFullError(route.name, err, p.skipped, rt.now())
-      }
-      throw err
-    }
-    since ??= start
-  }
-}
-
-function queueFullError(route: string, err: QueueFullError, skipped: readonly Skipped[], now: number): ProviderError {
-  const at = soonestRecovery(skipped)
-  return new ProviderError({
-    provider: 'headroom',
-    status: 429,
-    kind: 'rate_limit',
-    type: 'rate_limit_error',
-    code: err.reason === 'length' ? 'queue_full' : 'rate_limit_exceeded',
-    message: `No target of route "${route}" has rate-limit headroom now, and ${err.message}: ${skipList(skipped, now) || 'every target is busy'}. Retry after the time in the retry-after header.`,
-    retryAfterMs: Math.max(1000, (at ?? now + 1000) - now),
-  })
-}
-
 function why(c: PlannedCandidate): string {
   const parts: string[] = []
   if (c.estimatedCost !== null) parts.push(`est $${c.estimatedCost.toPrecision(2)}`)
   if (c.latencyMs !== null) parts.push(`${Math.round(c.latencyMs)}ms`)
   parts.push(`headroom ${Math.round(c.headroom * 100)}%`)
   return parts.join(', ')
-}
-
-function abortError(target: Target, signal: AbortSignal): ProviderError {
-  const reason: unknown = signal.reason
-  if (reason instanceof DeadlineExceeded) return timedOut('headroom', `gave up on route after its deadline: ${reason.message}`)
-  return cancelled(target.provider)
 }
 
 /** What to do after a failed attempt: retry the same target, try the next, or give up. */
@@ -353,21 +214,21 @@ async function afterFailure(
   }
 }
 
-export async function executeComplete(
-  req: ChatRequest,
-  route: CompiledRoute,
-  profile: RequestProfile,
-  rt: Runtime,
-  controller: AbortController,
-  report: Report,
-  ctx: RequestContext,
-): Promise<Execution<ChatCompletion>> {
-  const r = await attemptLoop(route, profile, rt, controller, report, ctx, (c, signal) => rt.adapters(c.target.type).complete(req, c.target, signal))
-  const { usage, source } = usageRow(r.upstream.meta.usage, profile, () => completionText(r.upstream.body))
+/** The successful attempt's spend row, with the usage the provider reported or, failing that, an estimate. */
+function settle<T>(job: Job, rt: Runtime, r: Attempted<T>, o: { meta: Upstream<T>['meta']; outcome: SpendOutcome; text: () => string; ttftMs?: number | null; error?: ProviderError }): void {
+  const { usage, source } = usageRow(o.meta.usage, job.profile, o.text)
   r.release({ promptTokens: usage.promptTokens, completionTokens: usage.completionTokens })
   rt.spend.write(
-    attemptRow({ ctx, route, profile, target: r.candidate.target, model: r.candidate.model, attempt: r.attempts, ts: r.startedAt, latencyMs: performance.now() - r.t0, outcome: 'ok', usage, usageSource: source, modelServed: r.upstream.meta.model }),
+    attemptRow({
+      ctx: job.ctx, route: job.route, profile: job.profile, target: r.candidate.target, model: r.candidate.model, attempt: r.attempts, ts: r.startedAt,
+      latencyMs: performance.now() - r.t0, ttftMs: o.ttftMs ?? null, outcome: o.outcome, error: o.error, usage, usageSource: source, modelServed: o.meta.model,
+    }),
   )
+}
+
+export async function executeComplete(job: Job, rt: Runtime): Promise<Execution<ChatCompletion>> {
+  const r = await attemptLoop(job, rt, (c, signal) => rt.adapters(c.target.type).complete(job.req, c.target, signal))
+  settle(job, rt, r, { meta: r.upstream.meta, outcome: 'ok', text: () => completionText(r.upstream.body) })
   return { target: r.candidate.target, upstream: r.upstream, attempts: r.attempts }
 }
 
@@ -380,39 +241,24 @@ function completionText(c: ChatCompletion): string {
   return text
 }
 
-export async function executeStream(
-  req: ChatRequest,
-  route: CompiledRoute,
-  profile: RequestProfile,
-  rt: Runtime,
-  controller: AbortController,
-  report: Report,
-  ctx: RequestContext,
-): Promise<Execution<AsyncIterable<ChatChunk>>> {
-  const r = await attemptLoop(route, profile, rt, controller, report, ctx, async (c, signal) => {
-    const up = await rt.adapters(c.target.type).stream(req, c.target, signal)
+export async function executeStream(job: Job, rt: Runtime): Promise<Execution<AsyncIterable<ChatChunk>>> {
+  const r = await attemptLoop(job, rt, async (c, signal) => {
+    const up = await rt.adapters(c.target.type).stream(job.req, c.target, signal)
     return { ...up, body: await primeStream(up.body) }
   })
-  const body = settleStream(r, route, profile, rt, ctx, controller.signal)
-  return { target: r.candidate.target, upstream: { ...r.upstream, body }, attempts: r.attempts }
+  return { target: r.candidate.target, upstream: { ...r.upstream, body: settleStream(job, rt, r) }, attempts: r.attempts }
 }
 
 /**
- * After the first token: a fault still feeds the breaker, the reservation is settled with real usage,
- * and the attempt's row is written when the stream ends — completed, broken, or cut short by the client
- * (then with the tokens so far: the provider's count if it gave one, else an estimate, marked so).
+ * After the first token: a fault still feeds the breaker, and the attempt's row is written when the
+ * stream ends — completed, broken, or cut short by the client (then with the tokens so far: the
+ * provider's count if it gave one, else an estimate, marked so).
  */
-async function* settleStream(
-  r: Attempted<AsyncIterable<ChatChunk>>,
-  route: CompiledRoute,
-  profile: RequestProfile,
-  rt: Runtime,
-  ctx: RequestContext,
-  signal: AbortSignal,
-): AsyncGenerator<ChatChunk> {
+async function* settleStream(job: Job, rt: Runtime, r: Attempted<AsyncIterable<ChatChunk>>): AsyncGenerator<ChatChunk> {
   const { upstream, candidate } = r
+  const signal = job.controller.signal
   let text = ''
-  let outcome: 'ok' | 'error' | 'cancelled' = 'cancelled'
+  let outcome: SpendOutcome = 'cancelled'
   let error: ProviderError | undefined
   try {
     for await (const c of upstream.body) {
@@ -433,13 +279,6 @@ async function* settleStream(
     }
     throw pe
   } finally {
-    const { usage, source } = usageRow(upstream.meta.usage, profile, () => text)
-    r.release({ promptTokens: usage.promptTokens, completionTokens: usage.completionTokens })
-    rt.spend.write(
-      attemptRow({
-        ctx, route, profile, target: candidate.target, model: candidate.model, attempt: r.attempts, ts: r.startedAt,
-        latencyMs: performance.now() - r.t0, ttftMs: upstream.latency.ttftMs ?? null, outcome, error, usage, usageSource: source, modelServed: upstream.meta.model,
-      }),
-    )
+    settle(job, rt, r, { meta: upstream.meta, outcome, text: () => text, ttftMs: upstream.latency.ttftMs ?? null, error })
   }
 }

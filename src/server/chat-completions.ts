@@ -128,9 +128,10 @@ export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): 
   const report: Report = { attempts: 0, target: null, decision: '' }
   c.set('report', report)
 
+  const job = { req, route, profile, ctx, report, controller: ac }
   try {
     if (!req.stream) {
-      const ex = await executeComplete(req, route, profile, rt, ac, report, ctx)
+      const ex = await executeComplete(job, rt)
       releaseInbound(ex.upstream.meta.usage)
       const headers = responseHeaders(c, route.name, ex, report, { 'content-type': 'application/json', ...inbound.headers })
       // A plain Response with a plain header record: node-server writes it without building web objects.
@@ -138,7 +139,7 @@ export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): 
     }
 
     if (!outgoing) throw new ApiError(500, 'streaming needs the Node HTTP server', 'internal_error')
-    const ex = await executeStream(req, route, profile, rt, ac, report, ctx)
+    const ex = await executeStream(job, rt)
     outgoing.writeHead(200, responseHeaders(c, route.name, ex, report, { ...SSE_HEADERS, ...inbound.headers }))
     const secrets = cfg.secrets
     const end = await writeChunks(outgoing, ex.upstream.body, { includeUsage: req.stream_options?.include_usage === true }, (err) => {

@@ -50,16 +50,7 @@ export function tempDir(): TempDir {
 }
 
 /** mulberry32: deterministic, good enough to spread test data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { seededRandom } from '../../routing/random.ts'
 
 export interface LogLine {
   level: 'info' | 'warn' | 'error'

@@ -1,0 +1,68 @@
+/**
+ * What executing a request needs and produces: the process's runtime (state, adapters, clock,
+ * randomness, spend sink — tests inject their own), the request's context and job, and the report
+ * filled in as execution goes.
+ */
+import type { Logger } from '../logger.ts'
+import type { ChatRequest } from '../providers/openai-schema.ts'
+import type { AdapterRegistry } from '../providers/registry.ts'
+import type { Target, Upstream } from '../providers/types.ts'
+import type { BudgetTracker } from '../spend/budgets.ts'
+import type { SpendSink } from '../spend/types.ts'
+import type { Admission, Priority } from './admission.ts'
+import type { CompiledRoute } from './compile.ts'
+import type { InboundLimits } from './inbound.ts'
+import type { TargetStates } from './target-states.ts'
+import type { RequestProfile } from './types.ts'
+
+/** What execution needs from the process. */
+export interface Runtime {
+  readonly states: TargetStates
+  readonly adapters: AdapterRegistry
+  readonly now: () => number
+  readonly random: () => number
+  readonly log: Logger
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>
+  /** Where each attempt's spend row goes (non-blocking). */
+  readonly spend: SpendSink
+  /** Spend so far per key and route, for admission. */
+  readonly budgets: BudgetTracker
+  /** Requests waiting for headroom, per route. */
+  readonly admission: Admission
+  /** Each client key's own limits. */
+  readonly inbound: InboundLimits
+}
+
+/** Filled in as execution goes, so that the answer — or the error — can say what happened. */
+export interface Report {
+  attempts: number
+  target: Target | null
+  decision: string
+}
+
+/** Who asked, for admission and the spend rows. */
+export interface RequestContext {
+  readonly requestId: string
+  readonly virtualKey: string | null
+  readonly endUser: string | null
+  readonly modelRequested: string
+  readonly priority: Priority
+  /** Time spent waiting for headroom before the first attempt (set by admission). */
+  queuedMs: number
+}
+
+export interface Execution<T> {
+  readonly target: Target
+  readonly upstream: Upstream<T>
+  readonly attempts: number
+}
+
+/** One request to execute: what was asked, where, by whom, and its controller (client gone or deadline). */
+export interface Job {
+  readonly req: ChatRequest
+  readonly route: CompiledRoute
+  readonly profile: RequestProfile
+  readonly ctx: RequestContext
+  readonly report: Report
+  readonly controller: AbortController
+}
