@@ -78,6 +78,22 @@ describe('bad input', () => {
     expect(res.status).toBe(413)
   })
 
+  it('a model id that would reach a header (CR/LF, non-ASCII, 20 kB) → 400, never a broken answer', async () => {
+    for (const model of ['openai/gpt\r\nX-Injected: 1', 'openai/模型', `openai/${'x'.repeat(20_000)}`]) {
+      const r = await rawPost(url, JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }))
+      const e = expectOpenAIError(r, 400)
+      expect(e.param).toBe('model')
+      expect(r.headers.get('x-injected')).toBeNull()
+    }
+  })
+
+  it('deeply nested JSON and 20,000 messages are answered, not crashed on', async () => {
+    const deep = '{"model":"fast","messages":[{"role":"user","content":"hi"}],"metadata":' + '['.repeat(5000) + ']'.repeat(5000) + '}'
+    expectOpenAIError(await rawPost(url, deep), 400)
+    const many = await rawPost(url, JSON.stringify({ model: 'fast', messages: Array.from({ length: 20_000 }, () => ({ role: 'user', content: 'x' })) }))
+    expect(many.status).toBe(200)
+  })
+
   it('unknown URL → 404 in OpenAI shape', async () => {
     expectOpenAIError(await rawPost(`${stack.hr.url}/v1/nope`, '{}'), 404)
   })

@@ -8,7 +8,7 @@ import type { Logger } from '../logger.ts'
 import type { CompiledConfig } from '../routing/compile.ts'
 import type { Report, Runtime } from '../routing/execute.ts'
 import { handleChatCompletions } from './chat-completions.ts'
-import { ApiError, toErrorResponse } from './errors.ts'
+import { ApiError, headerValue, toErrorResponse } from './errors.ts'
 import { listModels } from './models.ts'
 import { requestId } from './request-id.ts'
 import { routingState } from './routing-state.ts'
@@ -89,8 +89,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }
     const headers: Record<string, string> = { ...c.get('rateLimitHeaders'), ...r.headers, 'x-request-id': c.get('requestId') ?? requestId(undefined) }
     const route = c.get('route')
-    if (route) headers['x-headroom-route'] = route
-    if (report?.target) headers['x-headroom-target'] = report.target.id
+    if (route) headers['x-headroom-route'] = headerValue(route)
+    if (report?.target) headers['x-headroom-target'] = headerValue(report.target.id)
     if (report && report.attempts > 0) headers['x-headroom-attempts'] = String(report.attempts)
     if (report?.decision) headers['x-headroom-decision'] = report.decision
     return c.json(r.body, r.status as 400, headers)

@@ -15,16 +15,16 @@ import type { ProviderUsage } from '../providers/types.ts'
 import { buildProfile } from '../routing/profile.ts'
 import { resolveModel } from '../routing/resolve.ts'
 import type { AppDeps, AppEnv } from './app.ts'
-import { ApiError, toErrorResponse } from './errors.ts'
+import { ApiError, headerValue, toErrorResponse } from './errors.ts'
+
+const PRINTABLE = /^[\x21-\x7e]+$/
 import { parseJsonBody, readRawBody } from './body.ts'
 import { writeChunks } from './sse-writer.ts'
 import { validateChatRequest } from './validate.ts'
 
-const NON_ASCII = /[^\x20-\x7e]/g
-
 function warningHeader(warnings: readonly string[]): string | undefined {
   if (warnings.length === 0) return undefined
-  return warnings.join('; ').replace(NON_ASCII, '?').slice(0, 1000)
+  return headerValue(warnings.join('; '), 1000)
 }
 
 const SSE_HEADERS = {
@@ -39,8 +39,8 @@ function responseHeaders(c: Context<AppEnv>, route: string, ex: Execution<unknow
   const headers: Record<string, string> = {
     ...base,
     'x-request-id': c.get('requestId'),
-    'x-headroom-route': route,
-    'x-headroom-target': ex.target.id,
+    'x-headroom-route': headerValue(route),
+    'x-headroom-target': headerValue(ex.target.id),
     'x-headroom-attempts': String(ex.attempts),
     'x-headroom-decision': report.decision,
   }
@@ -89,6 +89,10 @@ export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): 
   const key = principal.kind === 'key' ? principal.key : null
   const priority = priorityOf(c, key)
   const req = await readRequest(c, cfg.maxBodyBytes)
+  // Model ids reach headers, logs and upstream URLs: printable ASCII, of a sane length.
+  if (req.model.length > 256 || !PRINTABLE.test(req.model)) {
+    throw new ApiError(400, 'Invalid model id: use at most 256 printable ASCII characters (a route name, provider/model, or a model id).', 'invalid_value', 'model')
+  }
   const route = resolveModel(cfg, req.model)
   if (!route) {
     throw new ApiError(404, `The model '${req.model}' does not exist: it is not a route, a provider/model id, or a model Headroom knows. GET /v1/models lists them.`, 'model_not_found', 'model')

@@ -20,6 +20,13 @@ export class ApiError extends Error {
   }
 }
 
+const HEADER_UNSAFE = /[^\x20-\x7e]/g
+
+/** A value safe to put in a header: printable ASCII (no CR/LF injection), bounded in length. */
+export function headerValue(value: string, max = 256): string {
+  return value.replace(HEADER_UNSAFE, '?').slice(0, max)
+}
+
 export interface ErrorResponse {
   status: number
   body: OpenAIErrorBody
