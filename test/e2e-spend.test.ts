@@ -7,6 +7,10 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/logger.ts'
 import type { Simulator } from '../src/simulator/types.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { spendCommand } from '../src/spend/cli.ts'
 import { SIM_KEY, useServers, useSimulator } from './harness.ts'
 
 interface Row {
@@ -52,7 +56,7 @@ function config(extra = ''): string {
 ${extra}`
 }
 
-async function start(extra = '', opts: { now?: () => number } = {}) {
+async function start(extra = '', opts: { now?: () => number; dbPath?: string } = {}) {
   const hr = await startHeadroom({ dbPath: ':memory:', configText: config(extra), port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url, ...opts })
   return track(hr)
 }
@@ -263,8 +267,9 @@ routes:
 })
 
 describe('reports', () => {
-  it('GET /v1/spend and a raw SQL sum agree', async () => {
-    const hr = await start(`routes:\n  r:\n    targets: [openai/gpt-4.1-mini, google/gemini-2.5-flash]\n    strategy: weighted\n`)
+  it('GET /v1/spend, the headroom spend CLI and a raw SQL sum agree', async () => {
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'headroom-spend-report-')), 'spend.db')
+    const hr = await start(`routes:\n  r:\n    targets: [openai/gpt-4.1-mini, google/gemini-2.5-flash]\n    strategy: weighted\n`, { dbPath })
     const c = client(hr)
     for (let i = 0; i < 12; i++) await c.chat.completions.create({ model: i % 3 === 0 ? 'anthropic/claude-haiku-4-5' : 'r', user: `u${i % 2}`, messages: [{ role: 'user', content: `reply: ${'x '.repeat(i + 1)}` }] })
     const raw = hr.db.sqlite.prepare('SELECT model_served AS g, SUM(cost_microcents) AS c, COUNT(*) AS n FROM spend GROUP BY model_served').all() as Array<{ g: string; c: number; n: number }>
@@ -278,5 +283,10 @@ describe('reports', () => {
     expect(byUser.data.reduce((s, r) => s + r.requests, 0)).toBe(12)
     const csv = await (await fetch(`${hr.url}/v1/spend?group_by=day&format=csv`)).text()
     expect(csv.split('\n')[0]).toMatch(/^group,/)
+    let printed = ''
+    await spendCommand(['--db', dbPath, '--group-by', 'model', '--since', '1h', '--format', 'json'], { out: (t) => (printed += t) })
+    const cli = JSON.parse(printed) as Array<{ group: string; costMicrocents: number; attempts: number }>
+    expect(cli.reduce((s, r) => s + r.costMicrocents, 0)).toBe(rawTotal)
+    for (const r of raw) expect(cli.find((d) => d.group === r.g)).toMatchObject({ costMicrocents: r.c, attempts: r.n })
   })
 })

@@ -129,6 +129,13 @@ export type ToolDef = z.infer<typeof Tool>
 // ---------------------------------------------------------------------------------------------
 // What adapters produce. Plain interfaces: these are built by our code, never parsed from outside.
 
+/**
+ * An adapter whose upstream already speaks OpenAI (completions and chunks) may attach the exact JSON
+ * text it parsed the object from. The server then writes those bytes instead of serialising the object
+ * again — valid only while the object is unchanged, so an adapter attaches it only when it changed nothing.
+ */
+export const RAW_JSON: unique symbol = Symbol('headroom.rawJson')
+
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call'
 
 export interface Usage {
@@ -148,6 +155,8 @@ export interface ChatCompletionMessage {
 }
 
 export interface ChatCompletion {
+  /** See RAW_JSON: the upstream's exact bytes, when the object was not changed. */
+  [RAW_JSON]?: string
   id: string
   object: 'chat.completion'
   created: number
@@ -178,12 +187,6 @@ export interface ChunkDelta {
   [k: string]: unknown
 }
 
-/**
- * An adapter whose upstream already speaks OpenAI chunks may attach the exact JSON text it parsed a
- * chunk from. The server then writes those bytes instead of serialising the object again — valid only
- * while the object is unchanged, so an adapter attaches it only when it changed nothing.
- */
-export const RAW_JSON: unique symbol = Symbol('headroom.rawJson')
 
 export interface ChatChunk {
   [RAW_JSON]?: string

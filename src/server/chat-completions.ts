@@ -4,7 +4,7 @@
  */
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context } from 'hono'
-import type { ChatRequest } from '../providers/openai-schema.ts'
+import { RAW_JSON, type ChatRequest } from '../providers/openai-schema.ts'
 import type { CompiledKey } from '../routing/auth-config.ts'
 import type { CompiledRoute } from '../routing/compile.ts'
 import { executeComplete, executeStream, type Execution, type Report, type RequestContext } from '../routing/execute.ts'
@@ -139,7 +139,7 @@ export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): 
       releaseInbound(ex.upstream.meta.usage)
       const headers = responseHeaders(c, route.name, ex, report, { 'content-type': 'application/json', ...inbound.headers })
       // A plain Response with a plain header record: node-server writes it without building web objects.
-      return new Response(JSON.stringify(ex.upstream.body), { status: 200, headers })
+      return new Response(ex.upstream.body[RAW_JSON] ?? JSON.stringify(ex.upstream.body), { status: 200, headers })
     }
 
     if (!outgoing) throw new ApiError(500, 'streaming needs the Node HTTP server', 'internal_error')

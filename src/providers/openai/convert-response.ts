@@ -3,7 +3,7 @@
  * compatible servers may leave out keys OpenAI marks required (`object`, `created`, `logprobs`,
  * `message.refusal`) or use their own finish reasons, so those are filled in / mapped.
  */
-import type { ChatCompletion } from '../openai-schema.ts'
+import { RAW_JSON, type ChatCompletion } from '../openai-schema.ts'
 import { nowSeconds } from '../shapes.ts'
 import { badResponse } from './errors.ts'
 import { mapFinishReason } from './map-finish-reason.ts'
@@ -19,17 +19,26 @@ export function toChatCompletion(provider: string, text: string): ChatCompletion
     throw badResponse(provider, 'no `choices` array in the completion')
   }
   const c = body as ChatCompletion
-  c.object = 'chat.completion'
-  if (typeof c.created !== 'number') c.created = nowSeconds()
-  if (typeof c.id !== 'string') c.id = 'chatcmpl-upstream'
-  for (const choice of c.choices) {
-    choice.finish_reason = mapFinishReason(choice.finish_reason)
-    if (choice.logprobs === undefined) choice.logprobs = null
-    const m = choice.message
-    if (m) {
-      if (m.content === undefined) m.content = null
-      if (m.refusal === undefined) m.refusal = null
+  let changed = false
+  const set = <K extends string>(o: Record<K, unknown>, k: K, v: unknown) => {
+    if (o[k] !== v) {
+      o[k] = v
+      changed = true
     }
   }
+  set(c, 'object', 'chat.completion')
+  if (typeof c.created !== 'number') set(c, 'created', nowSeconds())
+  if (typeof c.id !== 'string') set(c, 'id', 'chatcmpl-upstream')
+  for (const choice of c.choices) {
+    set(choice, 'finish_reason', mapFinishReason(choice.finish_reason))
+    if (choice.logprobs === undefined) set(choice, 'logprobs', null)
+    const m = choice.message
+    if (m) {
+      if (m.content === undefined) set(m, 'content', null)
+      if (m.refusal === undefined) set(m, 'refusal', null)
+    }
+  }
+  // OpenAI's own answers need nothing: the server then sends the upstream bytes as they came.
+  if (!changed) c[RAW_JSON] = text
   return c
 }
