@@ -123,6 +123,12 @@ describe('endpoints', () => {
     expect(list.data.every((m) => m.object === 'model')).toBe(true)
   })
 
+  it('answers without the /v1 prefix too (clients whose base URL lacks it)', async () => {
+    const r = await rawPost(`${stack.hr.url}/chat/completions`, JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'reply: hi' }] }))
+    expect(r.status).toBe(200)
+    expect((await fetch(`${stack.hr.url}/models`)).status).toBe(200)
+  })
+
   it('GET /health says ok', async () => {
     const res = await fetch(`${stack.hr.url}/health`)
     expect(res.status).toBe(200)

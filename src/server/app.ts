@@ -3,7 +3,7 @@
  * their own config and simulator.
  */
 import type { HttpBindings } from '@hono/node-server'
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { Logger } from '../logger.ts'
 import type { CompiledConfig } from '../routing/compile.ts'
 import type { Report, Runtime } from '../routing/execute.ts'
@@ -56,11 +56,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   })
 
   app.post('/v1/chat/completions', (c) => handleChatCompletions(c, deps))
-  app.get('/v1/models', (c) => {
+  const models = (c: Context<AppEnv>) => {
     const cfg = deps.config.current()
     authenticate(c, cfg.auth)
     return c.json(listModels(cfg))
-  })
+  }
+  app.get('/v1/models', models)
+  // Clients configured with a base URL without `/v1` (some tools drop it) reach the same endpoints.
+  app.post('/chat/completions', (c) => handleChatCompletions(c, deps))
+  app.get('/models', models)
   app.get('/v1/spend', (c) => {
     requireAdmin(c, deps.config.current().auth)
     return spendReport(c, deps.db, deps.runtime.now(), deps.flushSpend)
