@@ -129,6 +129,7 @@ describe('HeadroomTracker: reservations against provider numbers', () => {
 
   it('without a source, a snapshot supersedes reservations made graceMs before it', () => {
     const t = new HeadroomTracker({}, { graceMs: 1_000 })
+    t.observe(openaiSnap(T0 - 1, [100, 53, 60_000], [100_000, 100_000, 60_000]), T0 - 1) // the provider's numbers are known
     t.reserve(small, T0)
     t.reserve(small, T0 + 500)
     t.reserve(small, T0 + 1_500)
@@ -252,6 +253,15 @@ describe('HeadroomTracker: declared limits', () => {
     expect(t.inFlight).toBe(1)
     t.configure({}, T0)
     expect(t.snapshot(T0).declared).toEqual({})
+  })
+
+  it('keeps no reservation queue for a target that reports no numbers of its own (Gemini)', () => {
+    const t = new HeadroomTracker({ rpm: 1_000_000 })
+    t.observe(null, T0)
+    for (let i = 0; i < 1_000; i++) t.release(t.reserve(small, T0 + i), null, T0 + i)
+    expect(t.snapshot(T0 + 1_000).provider).toEqual({})
+    expect(t.inFlight).toBe(0)
+    expect((t as unknown as { queue: unknown[] }).queue.length).toBe(0)
   })
 
   it('snapshot is plain JSON', () => {

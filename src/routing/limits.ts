@@ -227,8 +227,14 @@ export class HeadroomTracker implements LimitStore {
   reserve(need: Need, now: number): Reservation {
     this.prune(now)
     const e = new Entry(this, now, { ...need })
-    this.queue.push(e)
-    for (const d of DIMENSIONS) this.unseen[d] += e.charge[d]
+    // Unseen charges only matter against the provider's own numbers. A target that reports none (Gemini,
+    // most self-hosted servers) would otherwise hold a minute of reservations in memory for nothing.
+    if (this.hasWindows()) {
+      this.queue.push(e)
+      for (const d of DIMENSIONS) this.unseen[d] += e.charge[d]
+    } else {
+      e.unseen = false
+    }
     this.count++
     if (this.rpm) this.rpm = spend(this.rpm, 1, now)
     if (this.tpm) this.tpm = spend(this.tpm, need.tokens, now)
@@ -258,6 +264,11 @@ export class HeadroomTracker implements LimitStore {
    * are declared), because a cold-start burst is how 429 storms begin. The first answer — with its
    * rate-limit headers, or without any (Gemini, many self-hosted servers) — lifts this.
    */
+  private hasWindows(): boolean {
+    for (const d of DIMENSIONS) if (this.windows[d]) return true
+    return false
+  }
+
   private coldStartBusy(): boolean {
     return !this.answered && this.count >= 1 && !this.rpm && !this.tpm && this.cap === null
   }
