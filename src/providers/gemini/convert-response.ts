@@ -44,13 +44,38 @@ export type PartKind =
   | { kind: 'call'; name: string; args: Record<string, unknown> }
   | { kind: 'other' }
 
-/** What a part is, for the two readers of parts (this file and stream-transform.ts). */
+/** What a part is. */
 export function classifyPart(p: GeminiResponsePart): PartKind {
   if (p.thought === true) return { kind: 'thought' }
   if (p.functionCall) return { kind: 'call', name: p.functionCall.name, args: p.functionCall.args ?? {} }
   if (typeof p.text === 'string') return { kind: 'text', text: p.text }
   // executableCode, codeExecutionResult, inlineData…: tools Headroom never enables.
   return { kind: 'other' }
+}
+
+/** A candidate's parts, read once: its visible text and its function calls, in order (thoughts left out). */
+export function readParts(parts: readonly GeminiResponsePart[] | undefined): { text: string; calls: Array<{ name: string; args: Record<string, unknown> }> } {
+  let text = ''
+  const calls: Array<{ name: string; args: Record<string, unknown> }> = []
+  for (const part of parts ?? []) {
+    const p = classifyPart(part)
+    switch (p.kind) {
+      case 'text':
+        text += p.text
+        break
+      case 'call':
+        calls.push({ name: p.name, args: p.args })
+        break
+      case 'thought':
+      case 'other':
+        break
+      default: {
+        const _exhaustive: never = p
+        return _exhaustive
+      }
+    }
+  }
+  return { text, calls }
 }
 
 export function toToolCall(name: string, args: Record<string, unknown>, id: string): ToolCallT {
@@ -66,26 +91,9 @@ export function toChatCompletion(res: GeminiResponse, ctx: ResponseContext): Cha
   const newId = ctx.newToolCallId ?? toolCallId
   const candidates = res.candidates ?? []
   const choices: ChatCompletion['choices'] = byIndex(candidates).map(({ index, candidate }) => {
-    let text = ''
-    const calls: ToolCallT[] = []
-    for (const part of candidate.content?.parts ?? []) {
-      const p = classifyPart(part)
-      switch (p.kind) {
-        case 'text':
-          text += p.text
-          break
-        case 'call':
-          calls.push(toToolCall(p.name, p.args, newId()))
-          break
-        case 'thought':
-        case 'other':
-          break
-        default: {
-          const _exhaustive: never = p
-          return _exhaustive
-        }
-      }
-    }
+    const parts = readParts(candidate.content?.parts)
+    const text = parts.text
+    const calls: ToolCallT[] = parts.calls.map((c) => toToolCall(c.name, c.args, newId()))
     const message: ChatCompletion['choices'][number]['message'] = {
       role: 'assistant',
       // OpenAI sends null content next to tool calls with no text.

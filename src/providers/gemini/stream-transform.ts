@@ -16,7 +16,7 @@
 import type { ChatChunk, ChunkDelta, ChunkToolCallDelta, FinishReason } from '../openai-schema.ts'
 import { chunk, toolCallId, usageChunk, type ChunkHead } from '../shapes.ts'
 import type { ProviderUsage } from '../types.ts'
-import { byIndex, classifyPart, toProviderUsage } from './convert-response.ts'
+import { byIndex, readParts, toProviderUsage } from './convert-response.ts'
 import { streamBroken, streamErrorEvent } from './errors.ts'
 import { GeminiResponseSchema, type GeminiCandidate, type GeminiErrorBody, type GeminiResponse } from './gemini-types.ts'
 import { mapFinishReason } from './map-finish-reason.ts'
@@ -122,26 +122,8 @@ export class GeminiStreamTransform {
   private candidate(index: number, c: GeminiCandidate, out: ChatChunk[]): void {
     const isNew = !this.choices.has(index)
     const st = this.state(index)
-    let text = ''
-    const calls: ChunkToolCallDelta[] = []
-    for (const part of c.content?.parts ?? []) {
-      const p = classifyPart(part)
-      switch (p.kind) {
-        case 'text':
-          text += p.text
-          break
-        case 'call':
-          calls.push({ index: st.calls++, id: this.newId(), type: 'function', function: { name: p.name, arguments: JSON.stringify(p.args) } })
-          break
-        case 'thought':
-        case 'other':
-          break
-        default: {
-          const _exhaustive: never = p
-          return _exhaustive
-        }
-      }
-    }
+    const { text, calls: found } = readParts(c.content?.parts)
+    const calls: ChunkToolCallDelta[] = found.map((p) => ({ index: st.calls++, id: this.newId(), type: 'function', function: { name: p.name, arguments: JSON.stringify(p.args) } }))
     const delta: ChunkDelta = {}
     if (isNew) delta.role = 'assistant'
     if (text.length > 0 || (isNew && calls.length === 0)) delta.content = text
