@@ -17,6 +17,8 @@ const USAGE = `usage:
                                         run the provider simulator on its own
 environment: PORT, HOST, HEADROOM_CONFIG, HEADROOM_DB, provider keys named in routes.yaml`
 
+const DRAIN_MS = Number(process.env['HEADROOM_DRAIN_MS'] ?? 10_000)
+
 async function start(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -33,9 +35,10 @@ async function start(argv: string[]): Promise<void> {
     if (stopping) return
     stopping = true
     process.stderr.write(`headroom: ${signal}, shutting down\n`)
-    const force = setTimeout(() => process.exit(1), 10_000)
+    // In-flight requests get DRAIN_MS to finish (a deploy should not cut streams), then the spend flush.
+    const force = setTimeout(() => process.exit(1), DRAIN_MS + 5_000)
     force.unref()
-    void running.close().then(() => process.exit(0))
+    void running.close(DRAIN_MS).then(() => process.exit(0))
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Server as HttpServer } from 'node:http'
 import { serve } from '@hono/node-server'
 import { parseDocument } from 'yaml'
 import { createLogger, type Logger } from './logger.ts'
@@ -83,7 +84,8 @@ export interface Running {
   config: ConfigStore
   states: TargetStates
   readonly simulator: Simulator | null
-  close(): Promise<void>
+  /** Stops: no new requests; those in flight get up to `drainMs` (default 0) to finish; then a final spend flush. */
+  close(drainMs?: number): Promise<void>
 }
 
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -190,8 +192,9 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
 
   const host = opts.host ?? env['HOST'] ?? '127.0.0.1'
   const port = opts.port ?? Number(env['PORT'] ?? 8080)
-  const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
-    const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolveServer(s))
+  // serve() makes a plain node:http server (no TLS / HTTP/2 options are given).
+  const server = await new Promise<HttpServer>((resolveServer, reject) => {
+    const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolveServer(s as HttpServer))
     s.once('error', reject)
   })
   const addr = server.address() as AddressInfo
@@ -208,12 +211,21 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     get simulator() {
       return simulator
     },
-    async close() {
+    async close(drainMs = 0) {
       if (closed) return
       closed = true
+      // Stop accepting; requests in flight (streams included) may finish for up to drainMs, then
+      // whatever is left is cut. Their spend rows are written either way.
       await new Promise<void>((r) => {
-        server.close(() => r())
-        ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+        const force = setTimeout(() => server.closeAllConnections(), drainMs)
+        // Keep-alive connections whose request just finished go idle: close them as they do.
+        const idle = setInterval(() => server.closeIdleConnections(), 50)
+        server.close(() => {
+          clearTimeout(force)
+          clearInterval(idle)
+          r()
+        })
+        server.closeIdleConnections()
       })
       store.close()
       runtime.admission.close()
