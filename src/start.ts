@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Server as HttpServer } from 'node:http'
-import { serve } from '@hono/node-server'
+import { createServer } from 'node:http'
+import { getRequestListener } from '@hono/node-server'
 import { parseDocument } from 'yaml'
 import { createLogger, type Logger } from './logger.ts'
 import { closeIdleConnections } from './providers/http.ts'
@@ -27,7 +27,7 @@ import { costSince } from './spend/queries.ts'
 import { SpendWriter } from './spend/writer.ts'
 import type { SpendSink } from './spend/types.ts'
 import type { Config } from './routing/config-schema.ts'
-import { createApp } from './server/app.ts'
+import { chatListener, createApp, isChatRequest } from './server/app.ts'
 import { startSimulator, type Simulator } from './simulator/index.ts'
 
 export interface StartOptions {
@@ -188,14 +188,18 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     admission: new Admission({ now: opts.now ?? Date.now }),
     inbound: new InboundLimits(),
   }
-  const app = createApp({ config: store, runtime, log, db, flushSpend: () => writer.flush() })
+  const deps = { config: store, runtime, log, db, flushSpend: () => writer.flush() }
+  const app = createApp(deps)
 
   const host = opts.host ?? env['HOST'] ?? '127.0.0.1'
   const port = opts.port ?? Number(env['PORT'] ?? 8080)
-  // serve() makes a plain node:http server (no TLS / HTTP/2 options are given).
-  const server = await new Promise<HttpServer>((resolveServer, reject) => {
-    const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolveServer(s as HttpServer))
-    s.once('error', reject)
+  // Chat completions go straight to their handler; everything else through Hono.
+  const chat = chatListener(deps)
+  const hono = getRequestListener(app.fetch)
+  const server = createServer((req, res) => (isChatRequest(req) ? chat(req, res) : void hono(req, res)))
+  await new Promise<void>((resolveServer, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => resolveServer())
   })
   const addr = server.address() as AddressInfo
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`

@@ -4,9 +4,8 @@
  * OpenAI's shape. With none configured the router is open (and says so at start-up). The presented key is
  * hashed and looked up; it is never logged or echoed.
  */
-import type { Context } from 'hono'
+import type { IncomingHttpHeaders } from 'node:http'
 import { sha256Hex, type CompiledAuth, type CompiledKey } from '../routing/auth-config.ts'
-import type { AppEnv } from './app.ts'
 import { ApiError } from './errors.ts'
 
 export type Principal = { kind: 'open' } | { kind: 'admin' } | { kind: 'key'; key: CompiledKey }
@@ -14,20 +13,20 @@ export type Principal = { kind: 'open' } | { kind: 'admin' } | { kind: 'key'; ke
 const OPEN: Principal = { kind: 'open' }
 const ADMIN: Principal = { kind: 'admin' }
 
-function presented(c: Context<AppEnv>): string | null {
-  const h = c.env?.incoming?.headers
-  const auth = h ? h['authorization'] : c.req.header('authorization')
+function presented(h: IncomingHttpHeaders): string | null {
+  const auth = h['authorization']
   if (typeof auth === 'string') {
     const m = /^\s*bearer\s+(\S+)\s*$/i.exec(auth)
     if (m) return m[1]!
   }
-  const k = h ? (h['x-api-key'] ?? h['api-key']) : (c.req.header('x-api-key') ?? c.req.header('api-key'))
+  const k = h['x-api-key'] ?? h['api-key']
   return typeof k === 'string' && k.length > 0 ? k : null
 }
 
-export function authenticate(c: Context<AppEnv>, auth: CompiledAuth): Principal {
+/** `headers`: Node's header record (lower-case names). */
+export function authenticate(headers: IncomingHttpHeaders, auth: CompiledAuth): Principal {
   if (!auth.enabled) return OPEN
-  const secret = presented(c)
+  const secret = presented(headers)
   if (secret === null) {
     throw new ApiError(401, "You didn't provide an API key. Send one in the Authorization header (Authorization: Bearer YOUR_KEY), as issued by this Headroom's operator.", 'missing_api_key', null, 'invalid_request_error')
   }
@@ -39,7 +38,7 @@ export function authenticate(c: Context<AppEnv>, auth: CompiledAuth): Principal 
 }
 
 /** Admin endpoints: open when the router is open, else only for the admin key. */
-export function requireAdmin(c: Context<AppEnv>, auth: CompiledAuth): void {
-  const p = authenticate(c, auth)
+export function requireAdmin(headers: IncomingHttpHeaders, auth: CompiledAuth): void {
+  const p = authenticate(headers, auth)
   if (p.kind === 'key') throw new ApiError(403, 'This endpoint needs the admin key (admin_key in routes.yaml).', 'admin_only', null, 'permission_error')
 }

@@ -1,9 +1,10 @@
 /**
  * `POST /v1/chat/completions`: parse and validate, resolve the model to a route, execute, answer as
- * JSON or as an SSE stream. Errors thrown here reach the app's one onError.
+ * JSON or as an SSE stream. It works on Node's request and response directly, so that start.ts can serve
+ * this one hot path ahead of Hono (Hono serves every other endpoint, and this one too for app.request()).
+ * Errors are thrown; the caller turns them into the one OpenAI-shaped error answer (see answerError).
  */
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
-import type { Context } from 'hono'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { RAW_JSON, type ChatRequest } from '../providers/openai-schema.ts'
 import type { CompiledKey } from '../routing/auth-config.ts'
 import type { CompiledRoute } from '../routing/compile.ts'
@@ -14,13 +15,22 @@ import { PRIORITIES, type Priority } from '../routing/admission.ts'
 import type { ProviderUsage } from '../providers/types.ts'
 import { buildProfile } from '../routing/profile.ts'
 import { resolveModel } from '../routing/resolve.ts'
-import type { AppDeps, AppEnv } from './app.ts'
+import type { AppDeps, AppVars } from './app.ts'
 import { ApiError, headerValue, toErrorResponse } from './errors.ts'
 
-const PRINTABLE = /^[\x21-\x7e]+$/
 import { parseJsonBody, readRawBody } from './body.ts'
 import { writeChunks } from './sse-writer.ts'
 import { validateChatRequest } from './validate.ts'
+
+const PRINTABLE = /^[\x21-\x7e]+$/
+
+/** One chat request: Node's request and response, its id, and what the error answer will need to say. */
+export interface ChatExchange {
+  readonly incoming: IncomingMessage
+  readonly outgoing: ServerResponse
+  readonly requestId: string
+  readonly vars: Partial<AppVars>
+}
 
 function warningHeader(warnings: readonly string[]): string | undefined {
   if (warnings.length === 0) return undefined
@@ -35,10 +45,10 @@ const SSE_HEADERS = {
 }
 
 /** The headers of a successful answer: what served it and how, as a plain record (cheapest to write). */
-function responseHeaders(c: Context<AppEnv>, route: string, ex: Execution<unknown>, report: Report, base: Record<string, string>): Record<string, string> {
+function responseHeaders(x: ChatExchange, route: string, ex: Execution<unknown>, report: Report, base: Record<string, string>): Record<string, string> {
   const headers: Record<string, string> = {
     ...base,
-    'x-request-id': c.get('requestId'),
+    'x-request-id': x.requestId,
     'x-headroom-route': headerValue(route),
     'x-headroom-target': headerValue(ex.target.id),
     'x-headroom-attempts': String(ex.attempts),
@@ -67,28 +77,25 @@ function checkBudget(deps: AppDeps, key: CompiledKey | null, route: CompiledRout
   )
 }
 
-async function readRequest(c: Context<AppEnv>, limit: number): Promise<ChatRequest> {
-  const incoming = c.env?.incoming
-  const raw = incoming ? await readRawBody(incoming, limit) : Buffer.from(await c.req.arrayBuffer())
-  if (!incoming && raw.length > limit) throw new ApiError(413, `Request body too large: the limit is ${limit} bytes.`, 'request_too_large')
-  return validateChatRequest(parseJsonBody(raw))
+async function readRequest(x: ChatExchange, limit: number): Promise<ChatRequest> {
+  return validateChatRequest(parseJsonBody(await readRawBody(x.incoming, limit)))
 }
 
-function priorityOf(c: Context<AppEnv>, key: CompiledKey | null): Priority {
-  const h = c.env?.incoming ? c.env.incoming.headers['x-headroom-priority'] : c.req.header('x-headroom-priority')
+function priorityOf(x: ChatExchange, key: CompiledKey | null): Priority {
+  const h = x.incoming.headers['x-headroom-priority']
   if (h === undefined) return key?.priority ?? 'normal'
   const v = String(h).trim().toLowerCase()
   if ((PRIORITIES as readonly string[]).includes(v)) return v as Priority
   throw new ApiError(400, `Invalid x-headroom-priority "${String(h)}": use high, normal or low.`, 'invalid_value', 'x-headroom-priority')
 }
 
-export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): Promise<Response> {
+export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
   const cfg = deps.config.current()
   const rt = deps.runtime
-  const principal = authenticate(c, cfg.auth)
+  const principal = authenticate(x.incoming.headers, cfg.auth)
   const key = principal.kind === 'key' ? principal.key : null
-  const priority = priorityOf(c, key)
-  const req = await readRequest(c, cfg.maxBodyBytes)
+  const priority = priorityOf(x, key)
+  const req = await readRequest(x, cfg.maxBodyBytes)
   // Model ids reach headers, logs and upstream URLs: printable ASCII, of a sane length.
   if (req.model.length > 256 || !PRINTABLE.test(req.model)) {
     throw new ApiError(400, 'Invalid model id: use at most 256 printable ASCII characters (a route name, provider/model, or a model id).', 'invalid_value', 'model')
@@ -97,7 +104,7 @@ export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): 
   if (!route) {
     throw new ApiError(404, `The model '${req.model}' does not exist: it is not a route, a provider/model id, or a model Headroom knows. GET /v1/models lists them.`, 'model_not_found', 'model')
   }
-  c.set('route', route.name)
+  x.vars.route = route.name
   if (key && !key.allows(route.name)) {
     throw new ApiError(403, `The key "${key.name}" may not use "${route.name}" (its allowed routes are set in routes.yaml).`, 'route_not_allowed', 'model', 'permission_error')
   }
@@ -107,7 +114,7 @@ export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): 
   // The key's own limits, before routing; their x-ratelimit-* headers go on every answer, errors included.
   const need = { tokens: profile.promptTokens + profile.expectedOutputTokens, inputTokens: profile.promptTokens, outputTokens: profile.expectedOutputTokens }
   const inbound = rt.inbound.admit(key, need, rt.now())
-  c.set('rateLimitHeaders', inbound.headers)
+  x.vars.rateLimitHeaders = inbound.headers
   if (!inbound.ok) {
     throw new ApiError(429, `Rate limit reached for key "${key!.name}": ${inbound.what}. Retry after the time in the retry-after header.`, 'rate_limit_exceeded', null, 'rate_limit_error', {
       'retry-after': String(Math.ceil(inbound.retryAfterMs / 1000)),
@@ -121,39 +128,38 @@ export async function handleChatCompletions(c: Context<AppEnv>, deps: AppDeps): 
     rt.inbound.release(key, inbound.reservation, usage ? { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens } : null, rt.now())
   }
 
-  const ctx: RequestContext = { requestId: c.get('requestId'), virtualKey: key?.name ?? null, endUser: req.user ?? null, modelRequested: req.model, priority, queuedMs: 0 }
+  const ctx: RequestContext = { requestId: x.requestId, virtualKey: key?.name ?? null, endUser: req.user ?? null, modelRequested: req.model, priority, queuedMs: 0 }
   // One controller for the request: a client that goes away, or the route's deadline, aborts the upstream call.
   const ac = new AbortController()
-  const outgoing = c.env?.outgoing
-  outgoing?.once('close', () => {
+  const outgoing = x.outgoing
+  outgoing.once('close', () => {
     if (!outgoing.writableFinished) ac.abort()
   })
   // The error path reads attempts and the decision from here too.
   const report: Report = { attempts: 0, target: null, decision: '' }
-  c.set('report', report)
+  x.vars.report = report
 
   const job = { req, route, profile, ctx, report, controller: ac }
   try {
     if (!req.stream) {
       const ex = await executeComplete(job, rt)
       releaseInbound(ex.upstream.meta.usage)
-      const headers = responseHeaders(c, route.name, ex, report, { 'content-type': 'application/json', ...inbound.headers })
-      // A plain Response with a plain header record: node-server writes it without building web objects.
-      return new Response(ex.upstream.body[RAW_JSON] ?? JSON.stringify(ex.upstream.body), { status: 200, headers })
+      const headers = responseHeaders(x, route.name, ex, report, { 'content-type': 'application/json', ...inbound.headers })
+      outgoing.writeHead(200, headers)
+      outgoing.end(ex.upstream.body[RAW_JSON] ?? JSON.stringify(ex.upstream.body))
+      return
     }
 
-    if (!outgoing) throw new ApiError(500, 'streaming needs the Node HTTP server', 'internal_error')
     const ex = await executeStream(job, rt)
-    outgoing.writeHead(200, responseHeaders(c, route.name, ex, report, { ...SSE_HEADERS, ...inbound.headers }))
+    outgoing.writeHead(200, responseHeaders(x, route.name, ex, report, { ...SSE_HEADERS, ...inbound.headers }))
     const secrets = cfg.secrets
     const end = await writeChunks(outgoing, ex.upstream.body, { includeUsage: req.stream_options?.include_usage === true }, (err) => {
       const r = toErrorResponse(err, secrets)
-      deps.log.warn('stream failed after it began', { requestId: c.get('requestId'), target: ex.target.stateId, error: r.body.error.message })
+      deps.log.warn('stream failed after it began', { requestId: x.requestId, target: ex.target.stateId, error: r.body.error.message })
       return r.body
     })
     if (end === 'closed') ac.abort()
     releaseInbound(ex.upstream.meta.usage)
-    return RESPONSE_ALREADY_SENT
   } finally {
     releaseInbound(null)
   }
