@@ -123,6 +123,9 @@ export function simulatorBanner(cfg: CompiledConfig, simUrl: string, rawText?: s
 export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const env = opts.env ?? process.env
   const log = opts.log ?? createLogger()
+  // Start-up banners are for the person at the terminal; an embedding program (or a test) that brings its
+  // own logger gets them as log lines instead.
+  const banner = opts.log ? (text: string) => opts.log!.warn(text.trim()) : (text: string) => void process.stderr.write(text)
   let config: Config
   let rawText = opts.configText
   let configPath: string | null = null
@@ -148,7 +151,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   }
   const compiled = compileConfig(config, { simulatorUrl: await simulatorFor(config) })
   if (simulatorUrl && [...compiled.providers.values()].some((p) => p.simulated)) {
-    process.stderr.write(simulatorBanner(compiled, simulatorUrl, rawText))
+    banner(simulatorBanner(compiled, simulatorUrl, rawText))
   }
 
   const states = new TargetStates()
@@ -161,7 +164,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   // HEADROOM_SPEND=off (benchmarks only: measuring what the ledger costs) keeps rows out of SQLite.
   const sink: SpendSink = env['HEADROOM_SPEND'] === 'off' ? { write: (row) => budgets.add(row) } : writer
   if (!compiled.auth.enabled) {
-    process.stderr.write(`headroom: OPEN — routes.yaml declares no client keys, so anyone who can reach this port can use it (and spend on its provider keys).\n`)
+    banner(`headroom: OPEN — routes.yaml declares no client keys, so anyone who can reach this port can use it (and spend on its provider keys).\n`)
   }
   const store = new ConfigStore(compiled, rawText ?? '', {
     file: configPath ?? '',

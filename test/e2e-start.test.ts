@@ -9,17 +9,9 @@ import { startHeadroom, type Running } from '../src/start.ts'
 
 let hr: Running
 let banner = ''
-const write = process.stderr.write.bind(process.stderr)
 beforeAll(async () => {
-  process.stderr.write = ((s: string | Uint8Array) => {
-    banner += String(s)
-    return true
-  }) as typeof process.stderr.write
-  try {
-    hr = await startHeadroom({ dbPath: ':memory:', env: {}, port: 0, log: silentLogger })
-  } finally {
-    process.stderr.write = write
-  }
+  // With a logger of its own, Headroom gives the start-up banners to it.
+  hr = await startHeadroom({ dbPath: ':memory:', env: {}, port: 0, log: { ...silentLogger, warn: (m) => (banner += m + '\n') } })
 })
 afterAll(async () => {
   await hr?.close()
