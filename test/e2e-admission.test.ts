@@ -5,24 +5,13 @@
  * provider behaviour fit in seconds.
  */
 import OpenAI from 'openai'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/logger.ts'
-import type { Simulator } from '../src/simulator/types.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
 import { SIM_KEY, useServers, useSimulator } from './harness.ts'
 
-const simulator = useSimulator({ validKeys: [SIM_KEY, 'key-a', 'key-b', 'team-secret-123'] })
-let sim: Simulator
-beforeAll(() => {
-  sim = simulator()
-})
+const sim = useSimulator({ validKeys: [SIM_KEY, 'key-a', 'key-b', 'team-secret-123'] })
 const track = useServers()
-afterEach(() => {
-  sim.reset()
-  for (const [api, model] of [['openai', 'gpt-4.1-mini'], ['anthropic', 'claude-haiku-4-5']] as const) {
-    sim.configure(api, model, { rpm: undefined, windowMs: undefined, ttftMs: 0 })
-  }
-})
 
 async function start(extra: string) {
   const hr = await startHeadroom({

@@ -6,10 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import OpenAI from 'openai'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/logger.ts'
-import type { Simulator } from '../src/simulator/types.ts'
-import { startHeadroom, type Running } from '../src/start.ts'
+import { startHeadroom } from '../src/start.ts'
 import { drainText, SIM_KEY, useServers, useSimulator } from './harness.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -22,19 +21,8 @@ function providers(sim: string, extra = ''): string {
 ${extra}`
 }
 
-const simulator = useSimulator({ validKeys: [SIM_KEY, 'key-a', 'key-b', 'key-c'] })
-let sim: Simulator
-beforeAll(() => {
-  sim = simulator()
-})
+const sim = useSimulator({ validKeys: [SIM_KEY, 'key-a', 'key-b', 'key-c'] })
 const track = useServers()
-afterEach(() => {
-  sim.reset()
-  // configure() settings outlive reset(); put back the ones tests change (most specific layer wins).
-  for (const [api, model] of [['openai', 'gpt-4.1-mini'], ['anthropic', 'claude-haiku-4-5']] as const) {
-    sim.configure(api, model, { rpm: undefined, tpm: undefined, ttftMs: 0, faultRates: {} })
-  }
-})
 
 async function headroom(configText: string) {
   const hr = track(await startHeadroom({ dbPath: ':memory:', configText, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url }))

@@ -8,10 +8,9 @@ import { silentLogger } from '../src/logger.ts'
 import { startHeadroom } from '../src/start.ts'
 import { drainText, SIM_KEY, useSimulator } from './harness.ts'
 
-const simulator = useSimulator()
+const sim = useSimulator()
 
 it('close(drainMs) lets a stream in flight finish and refuses new requests', async () => {
-  const sim = simulator()
   sim.configure('openai', 'gpt-4.1-mini', { tokenDelayMs: 20 })
   const hr = await startHeadroom({
     dbPath: ':memory:',

@@ -3,9 +3,8 @@
  * row whose tokens are what the provider reported and whose cost is tokens × catalog price, exactly.
  */
 import OpenAI from 'openai'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/logger.ts'
-import type { Simulator } from '../src/simulator/types.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -38,15 +37,8 @@ interface Row {
   ttft_ms: number | null
 }
 
-const simulator = useSimulator({ validKeys: [SIM_KEY, 'team-a-secret-123', 'admin-secret-123'] })
-let sim: Simulator
-beforeAll(() => {
-  sim = simulator()
-})
+const sim = useSimulator({ validKeys: [SIM_KEY, 'team-a-secret-123', 'admin-secret-123'] })
 const track = useServers()
-afterEach(() => {
-  sim.reset()
-})
 
 function config(extra = ''): string {
   return `providers:

@@ -89,16 +89,36 @@ export async function rawPost(url: string, body: string | Uint8Array, headers: R
   return { status: res.status, headers: res.headers, text, json: json as { error?: { message: string; type: string; param: string | null; code: string | null } } }
 }
 
-/** One simulator for a test file (started before, closed after its tests). */
-export function useSimulator(opts: SimulatorOptions = {}): () => Simulator {
+/** Models whose simulator settings tests change; put back after each test. */
+const TUNED: ReadonlyArray<readonly ['openai' | 'anthropic' | 'gemini', string]> = [
+  ['openai', 'gpt-4.1-mini'],
+  ['anthropic', 'claude-haiku-4-5'],
+  ['gemini', 'gemini-2.5-flash'],
+]
+
+/**
+ * One simulator for a test file: started before its tests, closed after, and after each test reset
+ * (scripts, counters, limits) with the settings tests change put back (configure() outlives reset()).
+ * Returns a stand-in that forwards to the running simulator, usable at the top of a file.
+ */
+export function useSimulator(opts: SimulatorOptions = {}): Simulator {
   let sim: Simulator | undefined
   beforeAll(async () => {
     sim = await startSimulator(opts)
   })
+  afterEach(() => {
+    sim?.reset()
+    for (const [api, model] of TUNED) sim?.configure(api, model, { rpm: undefined, tpm: undefined, windowMs: undefined, ttftMs: 0, tokenDelayMs: 0, faultRates: {} })
+  })
   afterAll(async () => {
     await sim?.close()
   })
-  return () => sim!
+  return new Proxy({} as Simulator, {
+    get: (_t, prop) => {
+      const v = (sim as unknown as Record<PropertyKey, unknown>)[prop]
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(sim) : v
+    },
+  })
 }
 
 /** Headroom servers started by a test, closed after it. */
