@@ -25,7 +25,8 @@ const FLUSH_BYTES = 64 * 1024
 class FrameBatcher {
   private pending = ''
   private scheduled = false
-  private blocked = false
+  /** The client is not reading: wait for 'drain' before pulling more from upstream. */
+  blocked = false
   private first = true
 
   constructor(private readonly res: ServerResponse) {}
@@ -106,7 +107,7 @@ export async function writeChunks(
       const json = serialise(c, opts)
       if (json === null) continue
       out.add(`data: ${json}\n\n`)
-      await out.drained()
+      if (out.blocked) await out.drained() // no await (no microtask) per frame while the client keeps up
     }
     if (res.destroyed) return 'closed'
     out.end('data: [DONE]\n\n')
