@@ -129,6 +129,12 @@ describe('endpoints', () => {
     expect((await fetch(`${stack.hr.url}/models`)).status).toBe(200)
   })
 
+  it('GET /v1/models/{id} retrieves a listed or resolvable model, 404 otherwise', async () => {
+    expect((await stack.client.models.retrieve('fast')).id).toBe('fast')
+    expect((await stack.client.models.retrieve('anthropic/claude-sonnet-4-5')).owned_by).toBe('anthropic')
+    await expect(stack.client.models.retrieve('no-such-model')).rejects.toBeInstanceOf(OpenAI.NotFoundError)
+  })
+
   it('GET /health says ok', async () => {
     const res = await fetch(`${stack.hr.url}/health`)
     expect(res.status).toBe(200)
