@@ -9,7 +9,7 @@
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk'
 import { clientStatusFor, kindForStatus, ProviderError, type HeaderSource, type ProviderErrorKind } from '../types.ts'
-import { cancelled, redactSecret, streamBroken, timedOut, unreachable, type ErrorContext } from '../provider-errors.ts'
+import { badResponse, cancelled, redactSecret, streamBroken, timedOut, unreachable, type ErrorContext } from '../provider-errors.ts'
 import { parseAnthropicRateLimits } from './rate-limits.ts'
 
 export { badResponse, cancelled, streamBroken, type ErrorContext } from '../provider-errors.ts'
@@ -145,6 +145,8 @@ export function toProviderError(err: unknown, ctx: ErrorContext): ProviderError 
   }
   if (isAbort(err)) return cancelled(provider)
   if (ctx.during === 'stream') return streamBroken(provider, causeDetail(err))
+  // A 2xx whose body would not parse: the provider answered, with garbage (a proxy's cut or HTML page).
+  if (err instanceof SyntaxError) return badResponse(provider, `the body is not valid JSON (${err.message})`)
   return unreachable(provider, causeDetail(err))
 }
 
