@@ -14,6 +14,8 @@ export { formatSummary, type SummaryFormat } from './summary-format.ts'
 export { parseTimeArg } from './time-arg.ts'
 export { microcentsToUsd } from './money.ts'
 
+import type { TokenCounts } from './types.ts'
+
 export const SPEND_GROUP_BYS = ['model', 'provider', 'route', 'key', 'provider_key', 'user', 'day'] as const
 export type SpendGroupBy = (typeof SPEND_GROUP_BYS)[number]
 
@@ -30,17 +32,12 @@ export interface SpendSummaryQuery extends SpendFilter {
   groupBy: SpendGroupBy
 }
 
-export interface SpendSummaryRow {
+export interface SpendSummaryRow extends TokenCounts {
   /** The model served, provider, route, virtual key, `provider#n` key alias, end user, or UTC day (`YYYY-MM-DD`); null for rows without one (no virtual key, no user). */
   group: string | null
   /** Distinct requests (a request with a failover has several attempts). */
   requests: number
   attempts: number
-  promptTokens: number
-  cachedTokens: number
-  cacheWriteTokens: number
-  completionTokens: number
-  reasoningTokens: number
   costMicrocents: number
   /** The exact cost in USD, 8 decimals: 123456789 micro-cents → `"1.23456789"`. */
   costUsd: string

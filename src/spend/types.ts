@@ -16,7 +16,16 @@ export type UsageSource =
   | 'estimated' // the provider never reported it (e.g. a stream cut short): Headroom estimated it
   | 'none' // nothing was produced (a failed attempt): zero tokens
 
-export interface SpendRow {
+/** Token counts as the spend table keeps them (see ProviderUsage for their definitions). */
+export interface TokenCounts {
+  promptTokens: number
+  cachedTokens: number
+  cacheWriteTokens: number
+  completionTokens: number
+  reasoningTokens: number
+}
+
+export interface SpendRow extends TokenCounts {
   /** When the attempt started, epoch ms. */
   ts: number
   requestId: string
@@ -41,11 +50,6 @@ export interface SpendRow {
   errorCode: string | null
   /** 1 for the first attempt of a request, 2 for the next, … */
   attempt: number
-  promptTokens: number
-  cachedTokens: number
-  cacheWriteTokens: number
-  completionTokens: number
-  reasoningTokens: number
   /** Cost in integer micro-cents (1e-8 USD), computed exactly from the catalog's decimal prices. */
   costMicrocents: number
   /** Attempt duration, ms. */

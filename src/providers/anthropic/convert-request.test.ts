@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { ChatRequestSchema } from '../openai-schema.ts'
 import { ProviderError, type Target } from '../types.ts'
 import { DEFAULT_MAX_TOKENS, JSON_TOOL_NAME, toAnthropicRequest } from './convert-request.ts'
+import { testTarget } from './__fixtures__/upstream.ts'
 
-const target: Target = {
-  id: 'anthropic/claude-haiku-4-5',
-  provider: 'anthropic',
-  type: 'anthropic',
-  model: 'claude-haiku-4-5',
-  keyAlias: 'anthropic#1',
-  stateId: 'anthropic#1/claude-haiku-4-5',
-  apiKey: 'sk-ant-test',
-  baseUrl: 'http://127.0.0.1:9',
-  timeoutMs: 5000,
-}
+const target = testTarget()
 
 /** Requests go through the real boundary schema first, as they do in the server. */
 function convert(body: Record<string, unknown>, t: Target = target) {

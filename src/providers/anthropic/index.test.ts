@@ -10,6 +10,7 @@ import { ChatRequestSchema, type ChatChunk } from '../openai-schema.ts'
 import { ProviderError, type Target } from '../types.ts'
 import { createAnthropicAdapter } from './index.ts'
 import { expectedChunks, fixture, json, MESSAGE, RATE_HEADERS, RecordedUpstream, sse } from './__fixtures__/upstream.ts'
+import { testTarget } from './__fixtures__/upstream.ts'
 
 const sdk = vi.hoisted(() => ({ clients: 0 }))
 vi.mock('@anthropic-ai/sdk', async (importOriginal) => {
@@ -40,18 +41,7 @@ beforeEach(() => {
 })
 
 const KEY = 'sk-ant-api03-test-key-123'
-const target = (over: Partial<Target> = {}): Target => ({
-  id: 'anthropic/claude-haiku-4-5',
-  provider: 'anthropic',
-  type: 'anthropic',
-  model: 'claude-haiku-4-5',
-  keyAlias: 'anthropic#1',
-  stateId: 'anthropic#1/claude-haiku-4-5',
-  apiKey: KEY,
-  baseUrl: base,
-  timeoutMs: 2000,
-  ...over,
-})
+const target = (over: Partial<Target> = {}): Target => testTarget({ apiKey: KEY, baseUrl: base, timeoutMs: 2000, ...over })
 const request = (over: Record<string, unknown> = {}) =>
   ChatRequestSchema.parse({ model: 'anthropic/claude-haiku-4-5', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Weather?' }], ...over })
 

@@ -2,6 +2,7 @@
  * A small Anthropic-shaped server on 127.0.0.1 for the adapter's end-to-end tests: each test sets the
  * handler, which answers with a recorded body, error or stream from this folder.
  */
+import type { Target } from '../../types.ts'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -85,5 +86,21 @@ export function sse(bytes: Buffer | string, end: boolean | 'destroy' = true): Ha
       else if (end) res.end()
     }
     step()
+  }
+}
+
+/** The target the tests send to (override what a test varies). */
+export function testTarget(over: Partial<Target> = {}): Target {
+  return {
+    id: 'anthropic/claude-haiku-4-5',
+    provider: 'anthropic',
+    type: 'anthropic',
+    model: 'claude-haiku-4-5',
+    keyAlias: 'anthropic#1',
+    stateId: 'anthropic#1/claude-haiku-4-5',
+    apiKey: 'sk-ant-test',
+    baseUrl: 'http://127.0.0.1:9',
+    timeoutMs: 5000,
+    ...over,
   }
 }
