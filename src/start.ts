@@ -11,7 +11,6 @@ import { createServer } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import { parseDocument } from 'yaml'
 import { createLogger, type Logger } from './logger.ts'
-import { closeIdleConnections } from './providers/http.ts'
 import { createAdapterRegistry } from './providers/registry.ts'
 import { compileConfig, needsSimulator, type CompiledConfig } from './routing/compile.ts'
 import { readFile } from 'node:fs/promises'
@@ -238,7 +237,6 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
       runtime.admission.close()
       states.close()
       await adapters.close()
-      closeIdleConnections()
       writer.close() // the final flush: rows of requests that completed are not lost
       db.close()
       await simulator?.close()

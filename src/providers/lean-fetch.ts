@@ -1,12 +1,13 @@
 /**
- * `leanFetch`: a `fetch` for SDKs that accept one (`@anthropic-ai/sdk`), on our keep-alive node:http
- * client, answering with a small Response-shaped object instead of a web `Response`. Building undici's
+ * `createLeanFetch`: a `fetch` for SDKs that accept one (`@anthropic-ai/sdk`), on our keep-alive client
+ * (http.ts), answering with a small Response-shaped object instead of a web `Response`. Building undici's
  * Response, Headers and body streams was ~15% of the CPU of an Anthropic call (bench/); the SDK only
  * reads `status`, `ok`, `url`, `headers.get/entries`, `json()`, `text()` and, for streams, `body`.
  * Adapters that stream can take the Node stream directly (`nodeBody`) and skip web streams entirely.
  */
-import type { IncomingMessage } from 'node:http'
-import { httpRequest, readBody } from './http.ts'
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Readable } from 'node:stream'
+import { httpRequest, readBody, type UpstreamResponse } from './http.ts'
 
 function headersToRecord(h: RequestInit['headers'] | undefined): Record<string, string> {
   const out: Record<string, string> = {}
@@ -26,7 +27,7 @@ function headersToRecord(h: RequestInit['headers'] | undefined): Record<string, 
 
 /** The read side of `Headers`, over Node's already-parsed header record. */
 export class LeanHeaders {
-  constructor(private readonly rec: IncomingMessage['headers']) {}
+  constructor(private readonly rec: IncomingHttpHeaders) {}
 
   get(name: string): string | null {
     const v = this.rec[name.toLowerCase()]
@@ -70,19 +71,19 @@ export class LeanResponse {
   bodyUsed = false
 
   constructor(
-    private readonly res: IncomingMessage,
+    private readonly res: UpstreamResponse,
     readonly url: string,
   ) {
-    this.status = res.statusCode ?? 502
-    this.statusText = res.statusMessage ?? ''
+    this.status = res.statusCode
+    this.statusText = ''
     this.ok = this.status >= 200 && this.status < 300
     this.headers = new LeanHeaders(res.headers)
   }
 
   /** The body as the Node stream it is (for adapters that read it themselves). */
-  get nodeBody(): IncomingMessage {
+  get nodeBody(): Readable {
     this.bodyUsed = true
-    return this.res
+    return this.res.body
   }
 
   /**
@@ -91,7 +92,7 @@ export class LeanResponse {
    * there (Readable.toWeb) cost ~3% of a call's CPU and started a second reader on the body.
    */
   get body(): ReadableStream<Uint8Array> {
-    return this.res as unknown as ReadableStream<Uint8Array>
+    return this.res.body as unknown as ReadableStream<Uint8Array>
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
@@ -109,11 +110,15 @@ export class LeanResponse {
 
   private bytes(): Promise<Buffer> {
     this.bodyUsed = true
-    return readBody(this.res)
+    return readBody(this.res.body)
   }
 }
 
-export const leanFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+/**
+ * A `fetch` whose response bodies fail with an idle-timeout error (see `isIdleTimeout`) after `idleMs`
+ * without data (0: never).
+ */
+export const createLeanFetch = (idleMs = 0) => async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
   if (typeof input === 'object' && !(input instanceof URL)) throw new TypeError('leanFetch takes a URL, not a Request')
   let body: string | Uint8Array | undefined
   const b = init?.body
@@ -126,6 +131,7 @@ export const leanFetch = async (input: string | URL | Request, init?: RequestIni
     headers: headersToRecord(init?.headers),
     body,
     signal: init?.signal ?? undefined,
+    idleTimeoutMs: idleMs,
   })
   // Duck-typed: the SDKs read only the members LeanResponse has (see the file comment).
   return new LeanResponse(res, url) as unknown as Response

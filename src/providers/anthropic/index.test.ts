@@ -5,7 +5,6 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { closeIdleConnections } from '../http.ts'
 import { ChatRequestSchema, type ChatChunk } from '../openai-schema.ts'
 import { ProviderError, type Target } from '../types.ts'
 import { createAnthropicAdapter } from './index.ts'
@@ -33,7 +32,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await upstream.stop()
-  closeIdleConnections()
 })
 
 beforeEach(() => {

@@ -2,7 +2,7 @@
  * The Anthropic adapter: OpenAI chat requests served by the Messages API through `@anthropic-ai/sdk`.
  *
  * - One SDK client per (base URL, key, timeout, headers), built on first use and kept: its keep-alive
- *   `leanFetch` and its header setup are paid once, not per request. `maxRetries: 0`: routing owns retries.
+ *   lean `fetch` and its header setup are paid once, not per request. `maxRetries: 0`: routing owns retries.
  * - `target.baseUrl` is the API origin without `/v1` (e.g. `https://api.anthropic.com`): the SDK adds
  *   `/v1/messages`.
  * - Auth goes as `x-api-key`, the header Anthropic documents for API keys
@@ -14,10 +14,11 @@
  *   parser skips events without an `event:` line and ends silently when aborted, which would make a
  *   cancel or a proxy's `data:`-only stream look like a clean (or cut) end.
  */
-import type { IncomingMessage } from 'node:http'
+import type { Readable } from 'node:stream'
 import Anthropic from '@anthropic-ai/sdk'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai-schema.ts'
-import { leanFetch, type LeanResponse } from '../lean-fetch.ts'
+import { isIdleTimeout } from '../http.ts'
+import { createLeanFetch, type LeanResponse } from '../lean-fetch.ts'
 import { completionId, nowSeconds } from '../shapes.ts'
 import { SseDecoder } from '../sse.ts'
 import type { ProviderAdapter, Target, Upstream, UpstreamMeta } from '../types.ts'
@@ -49,7 +50,8 @@ export function createAnthropicAdapter(): ProviderAdapter {
         baseURL: target.baseUrl,
         timeout: target.timeoutMs,
         maxRetries: 0,
-        fetch: leanFetch,
+        // Bodies silent for the target's timeout fail (streams: a cut stream, see chunks()).
+        fetch: createLeanFetch(target.timeoutMs),
         defaultHeaders: { 'x-api-key': target.apiKey, authorization: null, ...target.headers },
       })
       byKey.set(key, client)
@@ -87,7 +89,7 @@ export function createAnthropicAdapter(): ProviderAdapter {
     const headers = response.headers
     const limits = parseAnthropicRateLimits(headers, Date.now())
     const ctype = headers.get('content-type') ?? ''
-    // leanFetch answers with a LeanResponse: its Node stream is read directly, without web streams.
+    // The lean fetch answers with a LeanResponse: its Node stream is read directly, without web streams.
     const nodeBody = (response as unknown as LeanResponse).nodeBody
     if (!ctype.includes('text/event-stream')) {
       nodeBody.destroy()
@@ -126,15 +128,9 @@ interface ChunkContext {
   latency: { ttftMs?: number }
 }
 
-async function* chunks(body: IncomingMessage, transform: AnthropicStreamTransform, ctx: ChunkContext): AsyncGenerator<ChatChunk> {
+async function* chunks(body: Readable, transform: AnthropicStreamTransform, ctx: ChunkContext): AsyncGenerator<ChatChunk> {
   const decoder = new SseDecoder()
-  let idle = false
   let ended = false
-  // Socket idle time: it runs only while nothing arrives, whatever the consumer does.
-  body.setTimeout(ctx.idleMs, () => {
-    idle = true
-    body.destroy()
-  })
   try {
     // After message_stop the body is read on to its end, so the keep-alive socket goes back to the pool.
     for await (const bytes of body) {
@@ -147,7 +143,8 @@ async function* chunks(body: IncomingMessage, transform: AnthropicStreamTransfor
     }
     ended = true
   } catch (err) {
-    if (idle) throw streamBroken(ctx.provider, `no data for ${ctx.idleMs} ms`)
+    // The client's idle timeout: nothing arrived for that long.
+    if (isIdleTimeout(err)) throw streamBroken(ctx.provider, `no data for ${ctx.idleMs} ms`)
     throw toProviderError(err, { ...ctx, during: 'stream', now: Date.now() })
   } finally {
     if (!ended) body.destroy()
@@ -156,7 +153,7 @@ async function* chunks(body: IncomingMessage, transform: AnthropicStreamTransfor
   }
   if (transform.done) return
   if (ctx.signal.aborted) throw cancelled(ctx.provider)
-  throw streamBroken(ctx.provider, idle ? `no data for ${ctx.idleMs} ms` : 'the body ended before message_stop')
+  throw streamBroken(ctx.provider, 'the body ended before message_stop')
 }
 
 function parseEvent(name: string | undefined, data: string, provider: string): AnthropicStreamEvent {

@@ -4,7 +4,7 @@
  * `{"error":"text"}`, `{"message":…}` or plain text, so the parse is tolerant.
  * https://platform.openai.com/docs/guides/error-codes
  */
-import { HttpTimeoutError } from '../http.ts'
+import { HttpTimeoutError, isIdleTimeout } from '../http.ts'
 import { cancelled, streamBroken, timedOut, unreachable } from '../provider-errors.ts'
 import { clientStatusFor, kindForStatus, ProviderError, type HeaderSource, type ProviderErrorKind } from '../types.ts'
 import { parseOpenAIRateLimits } from './rate-limits.ts'
@@ -69,13 +69,16 @@ export function httpError(provider: string, status: number, headers: HeaderSourc
   })
 }
 
-/** A failure below HTTP (refused, reset, timed out, aborted) → ProviderError. */
-export function transportError(provider: string, err: unknown, during: 'request' | 'stream' = 'request'): ProviderError {
+/**
+ * A failure below HTTP (refused, reset, timed out, aborted) → ProviderError. `idleMs`: the body idle
+ * timeout the call was made with, named when that is what fired.
+ */
+export function transportError(provider: string, err: unknown, during: 'request' | 'stream' = 'request', idleMs = 0): ProviderError {
   if (err instanceof ProviderError) return err
   const e = err as { name?: string; code?: string; message?: string }
   if (e?.name === 'AbortError') return cancelled(provider)
   if (err instanceof HttpTimeoutError) return timedOut(provider, `timed out: ${err.message}`)
-  const detail = e?.code ? `${e.code}` : (e?.message ?? 'unknown error')
+  const detail = isIdleTimeout(err) ? `no data for ${idleMs} ms` : e?.code ? `${e.code}` : (e?.message ?? 'unknown error')
   return during === 'stream' ? streamBroken(provider, detail) : unreachable(provider, detail)
 }
 

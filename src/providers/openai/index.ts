@@ -2,14 +2,14 @@
  * The OpenAI adapter, for `type: openai` and `type: openai-compatible` (vLLM, Ollama, Groq, Azure-style
  * proxies: any server with `POST {base_url}/chat/completions`).
  *
- * It speaks the wire directly over a keep-alive node:http client instead of going through the `openai`
+ * It speaks the wire directly over the keep-alive client of ../http.ts instead of going through the `openai`
  * SDK: the upstream already speaks the client's format, so the SDK's request/response machinery would
  * only add cost — measured at ~200 µs of CPU per call on top of the transport (see bench/ and
  * ../shared/reference/toolchain.md), which alone would halve Headroom's throughput.
  */
-import type { IncomingMessage } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai-schema.ts'
-import { endpoint, httpRequest, readBody, type Endpoint } from '../http.ts'
+import { endpoint, httpRequest, readBody, type Endpoint, type UpstreamResponse } from '../http.ts'
 import { fromOpenAIUsage } from '../shapes.ts'
 import { SseDecoder } from '../sse.ts'
 import { headerSource, ProviderError, type ProviderAdapter, type ProviderType, type Target, type Upstream, type UpstreamMeta } from '../types.ts'
@@ -36,30 +36,30 @@ function prepared(target: Target) {
   return p
 }
 
-async function send(target: Target, body: string, stream: boolean, signal: AbortSignal): Promise<IncomingMessage> {
+async function send(target: Target, body: string, stream: boolean, signal: AbortSignal): Promise<UpstreamResponse> {
   const p = prepared(target)
-  let res: IncomingMessage
+  let res: UpstreamResponse
   try {
-    res = await httpRequest(p.url, { method: 'POST', headers: stream ? p.sse : p.json, body, signal, timeoutMs: target.timeoutMs })
+    // A silent upstream after the headers must not hang the request forever: the idle timeout.
+    const headers = stream ? p.sse : p.json
+    res = await httpRequest(p.url, { method: 'POST', headers, body, signal, timeoutMs: target.timeoutMs, idleTimeoutMs: target.timeoutMs })
   } catch (err) {
     throw transportError(target.provider, err)
   }
-  const status = res.statusCode ?? 502
+  const status = res.statusCode
   if (status < 200 || status > 299) {
     let text = ''
     try {
-      text = (await readBody(res, 1 << 20)).toString('utf8')
+      text = (await readBody(res.body, 1 << 20)).toString('utf8')
     } catch {
       // the error body is a nicety; the status says enough
     }
     throw httpError(target.provider, status, headerSource(res.headers), text, Date.now())
   }
-  // A silent upstream after the headers must not hang the request forever.
-  res.setTimeout(target.timeoutMs, () => res.destroy(new Error(`no data for ${target.timeoutMs} ms`)))
   return res
 }
 
-function newMeta(res: IncomingMessage): UpstreamMeta {
+function newMeta(res: UpstreamResponse): UpstreamMeta {
   const rid = res.headers['x-request-id']
   return { usage: null, model: null, requestId: typeof rid === 'string' ? rid : null, warnings: [] }
 }
@@ -71,9 +71,9 @@ async function complete(req: ChatRequest, target: Target, signal: AbortSignal): 
   const ctype = res.headers['content-type'] ?? ''
   let text: string
   try {
-    text = (await readBody(res)).toString('utf8')
+    text = (await readBody(res.body)).toString('utf8')
   } catch (err) {
-    throw transportError(target.provider, err)
+    throw transportError(target.provider, err, 'request', target.timeoutMs)
   }
   if (!ctype.includes('json')) throw badResponse(target.provider, `content-type "${ctype}" instead of JSON`)
   const body = toChatCompletion(target.provider, text)
@@ -89,25 +89,27 @@ async function stream(req: ChatRequest, target: Target, signal: AbortSignal): Pr
   const meta = newMeta(res)
   const ctype = res.headers['content-type'] ?? ''
   if (!ctype.includes('text/event-stream')) {
-    res.destroy()
+    res.body.destroy()
     throw badResponse(target.provider, `content-type "${ctype}" instead of an event stream`)
   }
   const latency: { ttftMs?: number } = {}
-  return { body: chunks(res, target.provider, meta, latency, started), limits, latency, meta }
+  return { body: chunks(res.body, target, meta, latency, started), limits, latency, meta }
 }
 
 async function* chunks(
-  res: IncomingMessage,
-  provider: string,
+  body: Readable,
+  target: Target,
   meta: UpstreamMeta,
   latency: { ttftMs?: number },
   started: number,
 ): AsyncGenerator<ChatChunk> {
+  const provider = target.provider
   const decoder = new SseDecoder()
   let done = false
+  let ended = false
   try {
     // Read to the end even after [DONE], so the keep-alive socket is returned to the pool intact.
-    for await (const bytes of res) {
+    for await (const bytes of body) {
       if (done) continue
       for (const ev of decoder.push(bytes as Buffer)) {
         const item = transformOpenAIEvent(provider, ev.data)
@@ -123,10 +125,11 @@ async function* chunks(
         yield c
       }
     }
+    ended = true
   } catch (err) {
-    throw err instanceof ProviderError ? err : transportError(provider, err, 'stream')
+    throw transportError(provider, err, 'stream', target.timeoutMs)
   } finally {
-    if (!res.complete) res.destroy()
+    if (!ended) body.destroy()
   }
   if (!done) {
     throw new ProviderError({ provider, status: 502, kind: 'stream', message: `${provider} stream ended before [DONE]`, code: 'stream_error' })

@@ -4,42 +4,11 @@
  */
 import type { Target } from '../../types.ts'
 import { readFileSync } from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { ChatChunk } from '../../openai-schema.ts'
 
-export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void
-
-export interface SeenRequest {
-  method: string
-  url: string
-  headers: http.IncomingHttpHeaders
-  body: Record<string, unknown>
-}
-
-export class RecordedUpstream {
-  handler: Handler = (_req, res) => res.end()
-  seen: SeenRequest[] = []
-  private readonly server = http.createServer((req, res) => {
-    let text = ''
-    req.on('data', (c: Buffer) => (text += c.toString('utf8')))
-    req.on('end', () => {
-      this.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} })
-      this.handler(req, res)
-    })
-  })
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections()
-    await new Promise((resolve) => this.server.close(resolve))
-  }
-}
+export { RecordedUpstream, type Handler, type SeenRequest } from '../../__fixtures__/recorded-upstream.ts'
+import type { Handler } from '../../__fixtures__/recorded-upstream.ts'
 
 export const RATE_HEADERS = {
   'request-id': 'req_011CSHoEeqs5C35K2UUqR7Fy',
