@@ -74,12 +74,17 @@ export async function httpRequest(url: string | URL | Endpoint, init: HttpReques
       headersTimeout: timeout,
       bodyTimeout: init.idleTimeoutMs && init.idleTimeoutMs > 0 ? init.idleTimeoutMs : 0,
     })
+    // undici's body emits 'error' (UND_ERR_ABORTED) when destroyed before its end, even without a
+    // reason: a body dropped on an error path must not crash the process as an unhandled 'error'.
+    res.body.on('error', noop)
     return { statusCode: res.statusCode, headers: res.headers as IncomingHttpHeaders, body: res.body }
   } catch (err) {
     if (err instanceof errors.HeadersTimeoutError) throw new HttpTimeoutError(`no response within ${timeout} ms`)
     throw err
   }
 }
+
+function noop(): void {}
 
 /** Reads a whole body, refusing more than `limit` bytes. Event-based: cheaper than `for await`. */
 export function readBody(res: Readable, limit = 64 * 1024 * 1024): Promise<Buffer> {

@@ -147,6 +147,15 @@ describe('openai adapter transport', () => {
     expect(error?.kind).toBe('cancelled')
   })
 
+  it('a stream answered with HTML → a bad-response error, and the unread body is dropped quietly', async () => {
+    upstream.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' })
+      res.write('<html>'.repeat(10_000))
+    }
+    const err = await failure(adapter.stream(request(), target(), new AbortController().signal))
+    expect([err.status, err.message]).toEqual([502, expect.stringContaining('content-type "text/html"')])
+  })
+
   it('a refused connection → kind connection (502)', async () => {
     const err = await failure(adapter.complete(request(), target({ baseUrl: 'http://127.0.0.1:9/v1' }), new AbortController().signal))
     expect([err.kind, err.status]).toEqual(['connection', 502])
