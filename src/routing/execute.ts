@@ -254,31 +254,53 @@ export async function executeStream(job: Job, rt: Runtime): Promise<Execution<As
  * stream ends — completed, broken, or cut short by the client (then with the tokens so far: the
  * provider's count if it gave one, else an estimate, marked so).
  */
-async function* settleStream(job: Job, rt: Runtime, r: Attempted<AsyncIterable<ChatChunk>>): AsyncGenerator<ChatChunk> {
+function settleStream(job: Job, rt: Runtime, r: Attempted<AsyncIterable<ChatChunk>>): AsyncIterable<ChatChunk> {
+  // A forwarding iterator rather than an async generator: one call per chunk instead of a generator hop.
   const { upstream, candidate } = r
-  const signal = job.controller.signal
+  const it = upstream.body[Symbol.asyncIterator]()
   let text = ''
-  let outcome: SpendOutcome = 'cancelled'
-  let error: ProviderError | undefined
-  try {
-    for await (const c of upstream.body) {
-      for (const ch of c.choices) {
-        const d = ch.delta
-        if (typeof d.content === 'string') text += d.content
-        if (d.tool_calls) for (const t of d.tool_calls) text += (t.function?.name ?? '') + (t.function?.arguments ?? '')
-      }
-      yield c
-    }
-    outcome = 'ok'
-  } catch (err) {
-    const pe = signal.aborted ? abortError(candidate.target, signal) : asProviderError(candidate.target, err)
-    if (pe.kind !== 'cancelled') {
-      candidate.state.health.recordFault(pe)
-      outcome = 'error'
-      error = pe
-    }
-    throw pe
-  } finally {
+  let settled = false
+  const finish = (outcome: SpendOutcome, error?: ProviderError) => {
+    if (settled) return
+    settled = true
     settle(job, rt, r, { meta: upstream.meta, outcome, text: () => text, ttftMs: upstream.latency.ttftMs ?? null, error })
   }
+  const onResult = (res: IteratorResult<ChatChunk>): IteratorResult<ChatChunk> => {
+    if (res.done) {
+      finish('ok')
+      return res
+    }
+    for (const ch of res.value.choices) {
+      const d = ch.delta
+      if (typeof d.content === 'string') text += d.content
+      if (d.tool_calls) for (const t of d.tool_calls) text += (t.function?.name ?? '') + (t.function?.arguments ?? '')
+    }
+    return res
+  }
+  const onError = (err: unknown): never => {
+    const signal = job.controller.signal
+    const pe = signal.aborted ? abortError(candidate.target, signal) : asProviderError(candidate.target, err)
+    if (pe.kind === 'cancelled') finish('cancelled')
+    else {
+      candidate.state.health.recordFault(pe)
+      finish('error', pe)
+    }
+    throw pe
+  }
+  const iterator: AsyncIterator<ChatChunk> = {
+    next: () => (settled ? Promise.resolve({ done: true, value: undefined }) : it.next().then(onResult, onError)),
+    // The client went away mid-stream: release the upstream first (its usage so far lands in meta), then
+    // write the row with the tokens so far.
+    return: async () => {
+      if (!settled) {
+        try {
+          await it.return?.()
+        } finally {
+          finish('cancelled')
+        }
+      }
+      return { done: true, value: undefined }
+    },
+  }
+  return { [Symbol.asyncIterator]: () => iterator }
 }
