@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { event, googleError, json, sse, startFakeGemini, type FakeGemini } from './__fixtures__/fake-gemini.ts'
-import { GeminiClientPool, googleMessage, sdkBaseUrl } from './client.ts'
+import { apiBaseUrl, GeminiClientPool, httpFailure } from './client.ts'
 import { GeminiCallError, type GeminiFailure, type GeminiRequest } from './gemini-types.ts'
 
 const KEY = 'AIzaSy-client-test-key-000000000'
@@ -51,7 +51,7 @@ async function failureOf(p: Promise<unknown>): Promise<GeminiFailure> {
 }
 
 describe('GeminiClient', () => {
-  it('sends the body it is given (plus the SDK\'s fixed defaults) and returns plain data without SDK helpers', async () => {
+  it('sends the body it is given, the key in x-goog-api-key, and returns the plain response data', async () => {
     const pool = new GeminiClientPool()
     const before = fake.received.length
     const res = await pool.get({ baseUrl: `${fake.baseUrl}/`, apiKey: KEY, timeoutMs: 2000 }).generate(body, 'echo', { signal: signal() })
@@ -59,10 +59,9 @@ describe('GeminiClient', () => {
     const sent = fake.received[before]!
     expect(sent.url).toBe('/v1beta/models/echo:generateContent')
     expect(sent.headers['x-goog-api-key']).toBe(KEY)
-    expect(sent.headers['x-goog-api-client']).toBe('genai-js/0.24.1')
-    // The SDK always adds `safetySettings: []` and a `role` on the system instruction; nothing else changes.
-    expect(sent.body).toEqual({ ...body, safetySettings: [], systemInstruction: { role: 'system', parts: [{ text: 'Be brief.' }] } })
-    expect(body.systemInstruction).toEqual({ parts: [{ text: 'Be brief.' }] })
+    expect(sent.headers['content-type']).toBe('application/json')
+    expect(sent.body).toEqual(body)
+    expect(sent.url).not.toContain(KEY)
   })
 
   it('passes model names with a slash through as the path (tuned models)', async () => {
@@ -116,17 +115,17 @@ describe('GeminiClientPool', () => {
 })
 
 describe('helpers', () => {
-  it('googleMessage strips the SDK prefix, URL and details JSON', () => {
+  it('httpFailure takes Google\'s message and details, and copes with a body that is not JSON', () => {
     const details = [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '15s' }]
-    const sdk = `[GoogleGenerativeAI Error]: Error fetching from https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent: [429 Too Many Requests] You exceeded your quota. ${JSON.stringify(details)}`
-    expect(googleMessage(sdk, 429, 'Too Many Requests', details)).toBe('You exceeded your quota.')
-    expect(googleMessage('[GoogleGenerativeAI Error]: Error fetching from x: [500 ] ', 500, '', undefined)).toBe('')
-    expect(googleMessage('something else', 500, '', undefined)).toBe('')
+    const body = JSON.stringify({ error: { code: 429, message: 'You exceeded your quota.', status: 'RESOURCE_EXHAUSTED', details } })
+    expect(httpFailure(429, body)).toEqual({ type: 'http', status: 429, statusText: 'Too Many Requests', message: 'You exceeded your quota.', details })
+    expect(httpFailure(502, '<html>bad gateway</html>')).toEqual({ type: 'http', status: 502, statusText: 'Bad Gateway', message: '', details: [] })
+    expect(httpFailure(500, 'null')).toEqual({ type: 'http', status: 500, statusText: 'Internal Server Error', message: '', details: [] })
   })
 
-  it('sdkBaseUrl drops trailing slashes and a version the SDK adds itself', () => {
-    expect(sdkBaseUrl('https://generativelanguage.googleapis.com/')).toBe('https://generativelanguage.googleapis.com')
-    expect(sdkBaseUrl('https://proxy.example/gemini/v1beta/')).toBe('https://proxy.example/gemini')
-    expect(sdkBaseUrl('http://127.0.0.1:9000')).toBe('http://127.0.0.1:9000')
+  it('apiBaseUrl drops trailing slashes and a version the client adds itself', () => {
+    expect(apiBaseUrl('https://generativelanguage.googleapis.com/')).toBe('https://generativelanguage.googleapis.com')
+    expect(apiBaseUrl('https://proxy.example/gemini/v1beta/')).toBe('https://proxy.example/gemini')
+    expect(apiBaseUrl('http://127.0.0.1:9000')).toBe('http://127.0.0.1:9000')
   })
 })

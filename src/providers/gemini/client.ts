@@ -1,30 +1,19 @@
 /**
- * The only file that imports `@google/generative-ai` (0.24.1, the last release; the package is
- * deprecated upstream). It sends a REST-shaped `GeminiRequest` as is and hands back plain response
- * objects, and it turns the SDK's errors into `GeminiCallError`s. Moving to `@google/genai` means
- * rewriting this file only.
+ * Gemini's REST API (https://ai.google.dev/api/generate-content), spoken directly over the keep-alive
+ * client of ../http.ts. This is the one file that knows the transport: it sends a REST-shaped
+ * `GeminiRequest` as is, hands back plain response objects, and turns every failure into a
+ * `GeminiCallError`.
  *
- * SDK behaviour this file works around (read from the package's dist/index.mjs):
- * - `getGenerativeModel(params)` binds the model name into the URL (`models/` is prepended unless the
- *   name contains `/`); every other field is sent in the per-call body, which the SDK spreads over its
- *   defaults (`generationConfig: {}`, `safetySettings: []`) and mutates (`systemInstruction` gains
- *   `role: "system"`), so each call gets a shallow copy.
- * - `RequestOptions.timeout` arms a `setTimeout` that is never cleared (it keeps each finished call's
- *   fetch alive for the whole timeout) and cannot be told apart from a caller's abort. So the timeout
- *   is ours: a cleared timer that aborts the call's own AbortController.
- * - `generateContentStream` tees the body into an aggregate `response` promise that rejects whenever
- *   the stream breaks; it is caught here, or Node would report an unhandled rejection.
+ * Why not `@google/generative-ai`: it can only use Node's global `fetch` (no `fetch` option), which costs
+ * ~360 µs of CPU more per call than a keep-alive client (../shared/reference/toolchain.md); for streams
+ * it also tees the body into an aggregate response and parses it twice, and its SSE parser throws on an
+ * `event:` line or a comment. Measured with `npm run bench`: Gemini calls cost 5.5–6.3× the simulator's
+ * CPU through the SDK. The request and response bodies are the SDK's REST shapes either way
+ * (gemini-types.ts), so nothing above this file changed when the transport did.
  */
-import {
-  GoogleGenerativeAI,
-  GoogleGenerativeAIAbortError,
-  GoogleGenerativeAIError,
-  GoogleGenerativeAIFetchError,
-  GoogleGenerativeAIRequestInputError,
-  type GenerateContentRequest,
-  type GenerativeModel,
-  type RequestOptions,
-} from '@google/generative-ai'
+import { STATUS_CODES } from 'node:http'
+import { endpoint, httpRequest, readBody, type Endpoint, type UpstreamResponse } from '../http.ts'
+import { SseDecoder } from '../sse.ts'
 import { GeminiCallError, type GeminiFailure, type GeminiRequest } from './gemini-types.ts'
 
 export interface GeminiClientConfig {
@@ -40,26 +29,36 @@ export interface GeminiCallOptions {
   signal: AbortSignal
 }
 
-/** One API key at one base URL; holds the SDK objects so that calls build none. */
+/** One API key at one base URL; headers and URLs are built once per model, not per call. */
 export class GeminiClient {
-  private readonly sdk: GoogleGenerativeAI
-  private readonly requestOptions: RequestOptions
-  private readonly models = new Map<string, GenerativeModel>()
+  private readonly base: string
+  private readonly headers: Record<string, string>
+  private readonly urls = new Map<string, { json: Endpoint; sse: Endpoint }>()
   private readonly timeoutMs: number
 
   constructor(config: GeminiClientConfig) {
-    this.sdk = new GoogleGenerativeAI(config.apiKey)
+    this.base = apiBaseUrl(config.baseUrl)
     this.timeoutMs = config.timeoutMs
-    this.requestOptions = { baseUrl: sdkBaseUrl(config.baseUrl), apiVersion: 'v1beta' }
-    if (config.headers && Object.keys(config.headers).length > 0) this.requestOptions.customHeaders = { ...config.headers }
+    // The key goes in a header, never in the URL (URLs reach logs and error messages).
+    this.headers = { ...config.headers, 'content-type': 'application/json', 'x-goog-api-key': config.apiKey }
   }
 
-  /** `POST …/models/{model}:generateContent`; resolves with the response body as plain JSON data. */
+  /** `POST …/v1beta/models/{model}:generateContent`; resolves with the response body as plain JSON data. */
   async generate(body: GeminiRequest, model: string, opts: GeminiCallOptions): Promise<unknown> {
     const call = CallControl.start(opts.signal, this.timeoutMs)
     try {
-      const result = await this.model(model).generateContent(sdkRequest(body), { signal: call.signal })
-      return plain(result.response)
+      const res = await this.send(this.url(model).json, body, call)
+      let text: string
+      try {
+        text = (await readBody(res.body)).toString('utf8')
+      } catch (err) {
+        throw new GeminiCallError({ type: 'broken', message: messageOf(err) }, { cause: err })
+      }
+      try {
+        return JSON.parse(text) as unknown
+      } catch (err) {
+        throw new GeminiCallError({ type: 'malformed', message: 'the response body is not JSON' }, { cause: err })
+      }
     } catch (err) {
       throw call.failure(err)
     } finally {
@@ -68,54 +67,106 @@ export class GeminiClient {
   }
 
   /**
-   * `POST …/models/{model}:streamGenerateContent?alt=sse`. Resolves once Gemini answered 2xx (HTTP
-   * errors reject here); the iterable yields each SSE event's JSON. Ending the iteration early aborts
-   * the upstream call.
+   * `POST …/v1beta/models/{model}:streamGenerateContent?alt=sse`. Resolves once Gemini answered 2xx
+   * (HTTP errors reject here); the iterable yields each SSE event's JSON. Ending the iteration early
+   * aborts the upstream call.
    */
   async generateStream(body: GeminiRequest, model: string, opts: GeminiCallOptions): Promise<AsyncIterable<unknown>> {
     const call = CallControl.start(opts.signal, this.timeoutMs)
-    let result: Awaited<ReturnType<GenerativeModel['generateContentStream']>>
+    let res: UpstreamResponse
     try {
-      result = await this.model(model).generateContentStream(sdkRequest(body), { signal: call.signal })
+      res = await this.send(this.url(model).sse, body, call)
     } catch (err) {
       call.release()
       throw call.failure(err)
     }
-    result.response.catch(() => undefined)
     call.arm()
-    return events(result.stream, call)
+    return events(res, call)
   }
 
-  private model(name: string): GenerativeModel {
-    let m = this.models.get(name)
-    if (!m) {
-      m = this.sdk.getGenerativeModel({ model: name }, this.requestOptions)
-      this.models.set(name, m)
+  private async send(url: Endpoint, body: GeminiRequest, call: CallControl): Promise<UpstreamResponse> {
+    // A failure here (refused, reset, aborted) is classified by call.failure().
+    const res = await httpRequest(url, { method: 'POST', headers: this.headers, body: JSON.stringify(body), signal: call.signal })
+    if (res.statusCode >= 200 && res.statusCode < 300) return res
+    let text = ''
+    try {
+      text = (await readBody(res.body, 1 << 20)).toString('utf8')
+    } catch {
+      // the status says enough
     }
-    return m
+    throw new GeminiCallError(httpFailure(res.statusCode, text))
   }
+
+  private url(model: string): { json: Endpoint; sse: Endpoint } {
+    let u = this.urls.get(model)
+    if (!u) {
+      // `models/` is prepended unless the name has a `/` already (tunedModels/…, models/…).
+      const path = `${this.base}/v1beta/${model.includes('/') ? model : `models/${model}`}`
+      u = { json: endpoint(`${path}:generateContent`), sse: endpoint(`${path}:streamGenerateContent?alt=sse`) }
+      this.urls.set(model, u)
+    }
+    return u
+  }
+}
+
+/** A non-2xx answer → Google's `error.message` and `error.details` (`{"error":{code,message,status,details}}`). */
+export function httpFailure(status: number, text: string): GeminiFailure {
+  let message = ''
+  let details: unknown[] = []
+  try {
+    const e = (JSON.parse(text) as { error?: { message?: unknown; details?: unknown } } | null)?.error
+    if (typeof e?.message === 'string') message = e.message
+    if (Array.isArray(e?.details)) details = e.details as unknown[]
+  } catch {
+    // not JSON: an HTML page from a proxy, say
+  }
+  return { type: 'http', status, statusText: STATUS_CODES[status] ?? '', message, details }
+}
+
+function messageOf(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown } | null
+  if (typeof e?.code === 'string') return e.code
+  return typeof e?.message === 'string' && e.message ? e.message : 'unknown error'
 }
 
 /**
  * The timer runs only while waiting for Gemini's next event, not while the consumer holds one: a
  * slow client must not look like a silent upstream.
  */
-async function* events(stream: AsyncIterable<object>, call: CallControl): AsyncGenerator<unknown> {
-  const it = stream[Symbol.asyncIterator]()
+async function* events(res: UpstreamResponse, call: CallControl): AsyncGenerator<unknown> {
+  const decoder = new SseDecoder()
+  const it = res.body[Symbol.asyncIterator]()
   let ended = false
   try {
     for (;;) {
       call.arm()
-      const next = await it.next()
+      let next: IteratorResult<Buffer>
+      try {
+        next = (await it.next()) as IteratorResult<Buffer>
+      } catch (err) {
+        throw new GeminiCallError({ type: 'broken', message: `the connection broke while reading the stream (${messageOf(err)})` }, { cause: err })
+      }
       call.disarm()
+      const evs = next.done ? decoder.end() : decoder.push(next.value)
+      for (const ev of evs) {
+        let data: unknown
+        try {
+          data = JSON.parse(ev.data)
+        } catch (err) {
+          throw new GeminiCallError({ type: 'malformed', message: 'an event whose data is not JSON' }, { cause: err })
+        }
+        yield data
+      }
       if (next.done) break
-      yield plain(next.value)
     }
     ended = true
   } catch (err) {
     throw call.failure(err, true)
   } finally {
-    if (!ended) call.stop('done')
+    if (!ended) {
+      call.stop('done')
+      res.body.destroy()
+    }
     call.release()
   }
 }
@@ -138,26 +189,15 @@ export class GeminiClientPool {
     return this.clients.size
   }
 
-  /** The SDK keeps no sockets of its own (it uses the global fetch), so dropping the objects is all. */
+  /** Clients hold no sockets of their own (the keep-alive pool is http.ts's), so dropping them is all. */
   clear(): void {
     this.clients.clear()
   }
 }
 
-/** The SDK builds `${baseUrl}/${apiVersion}/…`: drop a trailing slash or version an operator may have written. */
-export function sdkBaseUrl(baseUrl: string): string {
+/** URLs are `${baseUrl}/v1beta/…`: drop a trailing slash or a version an operator may have written. */
+export function apiBaseUrl(baseUrl: string): string {
   return baseUrl.replace(/\/+$/, '').replace(/\/v1beta$/, '')
-}
-
-/** A shallow copy, typed as the SDK wants it: the REST body is what the SDK serialises. */
-function sdkRequest(body: GeminiRequest): GenerateContentRequest {
-  return { ...body } as unknown as GenerateContentRequest
-}
-
-/** The SDK adds `text()`/`functionCall()`/`functionCalls()` helpers to every response; keep the data only. */
-function plain(response: object): Record<string, unknown> {
-  const { text: _t, functionCall: _f, functionCalls: _fs, ...data } = response as Record<string, unknown>
-  return data
 }
 
 /** One call's abort: the caller's signal, our timeout, or the consumer leaving a stream early. */
@@ -174,7 +214,7 @@ class CallControl {
     this.arm()
   }
 
-  /** The SDK listens for 'abort' only, which an already-aborted signal never fires again: refuse up front. */
+  /** An already-aborted signal never fires 'abort' again: refuse up front. */
   static start(caller: AbortSignal, timeoutMs: number): CallControl {
     if (caller.aborted) throw new GeminiCallError({ type: 'cancelled' })
     return new CallControl(caller, timeoutMs)
@@ -206,59 +246,12 @@ class CallControl {
   }
 
   failure(err: unknown, streaming = false): GeminiCallError {
-    if (err instanceof GeminiCallError) return err
+    // Our own abort first: a read cut short by it fails like any broken read.
     if (this.reason === 'cancelled' || this.caller.aborted) return new GeminiCallError({ type: 'cancelled' }, { cause: err })
     if (this.reason === 'timeout') return new GeminiCallError({ type: 'timeout', timeoutMs: this.timeoutMs }, { cause: err })
-    return new GeminiCallError(sdkFailure(err, streaming), { cause: err })
+    if (err instanceof GeminiCallError) return err
+    return new GeminiCallError({ type: streaming ? 'broken' : 'connection', message: messageOf(err) }, { cause: err })
   }
 
   private readonly onAbort = (): void => this.stop('cancelled')
-}
-
-/**
- * An error thrown by the SDK (or by fetch under it) → a failure errors.ts understands. Exported for tests.
- * @param streaming the error came while reading a stream body, so a read failure is a broken stream.
- */
-export function sdkFailure(err: unknown, streaming = false): GeminiFailure {
-  if (err instanceof GoogleGenerativeAIFetchError) {
-    const status = err.status ?? 0
-    const statusText = err.statusText ?? ''
-    const details = Array.isArray(err.errorDetails) ? (err.errorDetails as unknown[]) : undefined
-    return { type: 'http', status, statusText, message: googleMessage(err.message, status, statusText, details), details: details ?? [] }
-  }
-  if (err instanceof GoogleGenerativeAIAbortError) return { type: 'cancelled' }
-  if (err instanceof GoogleGenerativeAIRequestInputError) return { type: 'client', message: stripPrefix(err.message) }
-  if (err instanceof GoogleGenerativeAIError) {
-    const m = stripPrefix(err.message)
-    // "Error fetching from <url>: <fetch's message>": fetch itself failed (refused, reset, DNS).
-    if (m.startsWith('Error fetching from ')) return { type: 'connection', message: m.slice(m.indexOf(': ') + 2) || 'fetch failed' }
-    if (m.startsWith('Error parsing JSON response')) return { type: 'malformed', message: 'an event whose data is not JSON' }
-    if (m.startsWith('Failed to parse stream')) return { type: 'malformed', message: 'an event the SSE parser cannot read (it takes only `data: <JSON>` lines)' }
-    if (m.startsWith('Error reading from the stream')) return { type: 'broken', message: 'the connection broke while reading the stream' }
-    return { type: streaming ? 'broken' : 'client', message: m }
-  }
-  // Below the SDK: `response.json()` on a non-JSON 2xx, or a body cut while being read.
-  if (err instanceof SyntaxError) return { type: 'malformed', message: 'the response body is not JSON' }
-  const message = err instanceof Error ? err.message : String(err)
-  return { type: 'broken', message }
-}
-
-function stripPrefix(message: string): string {
-  return message.replace(/^\[GoogleGenerativeAI Error\]: /, '')
-}
-
-/**
- * Google's `error.message` out of the SDK's message, which is
- * `[GoogleGenerativeAI Error]: Error fetching from <url>: [<status> <statusText>] <message> <details JSON>`.
- * The URL goes (it names the model and host; the key is sent in a header, never in the URL).
- */
-export function googleMessage(sdkMessage: string, status: number, statusText: string, details: unknown[] | undefined): string {
-  const marker = `[${status} ${statusText}] `
-  const at = sdkMessage.indexOf(marker)
-  let message = at >= 0 ? sdkMessage.slice(at + marker.length) : ''
-  if (details !== undefined) {
-    const suffix = ` ${JSON.stringify(details)}`
-    if (message.endsWith(suffix)) message = message.slice(0, -suffix.length)
-  }
-  return message.trim()
 }

