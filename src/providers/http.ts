@@ -2,8 +2,7 @@
  * The upstream HTTP client: undici's `request()` over one keep-alive Agent. Measured here (16 concurrent
  * calls against the simulator, client CPU per call): node:http with a keep-alive agent 180–188 µs, undici
  * `request()` 123–124 µs; Node 20's global `fetch` costs ~360 µs more than node:http (see
- * ../shared/reference/toolchain.md). The adapters speak the wire through this where they can, and
- * lean-fetch.ts builds a `fetch` on it for the SDKs that accept one.
+ * ../shared/reference/toolchain.md). All three adapters speak their provider's wire through this.
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
@@ -85,6 +84,15 @@ export async function httpRequest(url: string | URL | Endpoint, init: HttpReques
 }
 
 function noop(): void {}
+
+/** An error answer's body as text (at most 1 MB), or '' when it can't be read: the status says enough. */
+export async function errorText(res: UpstreamResponse): Promise<string> {
+  try {
+    return (await readBody(res.body, 1 << 20)).toString('utf8')
+  } catch {
+    return ''
+  }
+}
 
 /** Reads a whole body, refusing more than `limit` bytes. Event-based: cheaper than `for await`. */
 export function readBody(res: Readable, limit = 64 * 1024 * 1024): Promise<Buffer> {

@@ -1,7 +1,7 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk'
 import { describe, expect, it } from 'vitest'
-import { ProviderError } from '../types.ts'
-import { httpError, parseErrorBody, toProviderError } from './errors.ts'
+import { HttpTimeoutError } from '../http.ts'
+import { headerSource, ProviderError } from '../types.ts'
+import { httpError, parseErrorBody, streamErrorEvent, toProviderError } from './errors.ts'
 
 const NOW = Date.parse('2025-08-21T12:40:00Z')
 const ctx = { provider: 'anthropic', now: NOW, during: 'request' as const, secret: 'sk-ant-api03-secret-key' }
@@ -10,11 +10,13 @@ function body(type: string, message: string, extra: Record<string, unknown> = {}
   return { type: 'error', error: { type, message, ...extra }, request_id: 'req_011' }
 }
 
-function sdkError(status: number, b: unknown, headers: Record<string, string> = {}) {
-  return APIError.generate(status, b as object, undefined, new Headers({ 'request-id': 'req_011', ...headers }))
+/** An HTTP error answer as the adapter reads it: status, headers, and the body's text. */
+function answer(status: number, b: unknown, headers: Record<string, string> = {}) {
+  const text = b === undefined ? '' : JSON.stringify(b)
+  return httpError('anthropic', status, headerSource({ 'request-id': 'req_011', ...headers }), text, NOW, ctx.secret)
 }
 
-describe('toProviderError: HTTP errors from the SDK', () => {
+describe('httpError: HTTP error answers', () => {
   it.each([
     [400, 'invalid_request_error', 400, 'bad_request', 'invalid_request_error', false],
     [401, 'authentication_error', 401, 'auth', 'authentication_error', false],
@@ -26,7 +28,7 @@ describe('toProviderError: HTTP errors from the SDK', () => {
     [529, 'overloaded_error', 503, 'overloaded', 'overloaded', true],
     [402, 'billing_error', 402, 'quota', 'billing_error', false],
   ])('%i %s → status %i, kind %s, code %s', (status, type, clientStatus, kind, code, retryable) => {
-    const e = toProviderError(sdkError(status, body(type, `the ${type} message`)), ctx)
+    const e = answer(status, body(type, `the ${type} message`))
     expect(e).toBeInstanceOf(ProviderError)
     expect({ status: e.status, upstream: e.upstreamStatus, kind: e.kind, code: e.code, retryable: e.retryable, message: e.message }).toEqual({
       status: clientStatus,
@@ -39,13 +41,12 @@ describe('toProviderError: HTTP errors from the SDK', () => {
   })
 
   it('429: retry-after and the rate-limit headers that came with the error', () => {
-    const e = toProviderError(
-      sdkError(429, body('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'), {
+    const e = answer(
+      429, body('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'), {
         'retry-after': '12',
         'anthropic-ratelimit-tokens-remaining': '0',
         'anthropic-ratelimit-tokens-reset': '2025-08-21T12:40:12Z',
-      }),
-      ctx,
+      },
     )
     expect(e.retryAfterMs).toBe(12_000)
     expect(e.limits).toEqual({ at: NOW, tokens: { remaining: 0, resetAt: NOW + 12_000 }, retryAfterMs: 12_000 })
@@ -53,30 +54,30 @@ describe('toProviderError: HTTP errors from the SDK', () => {
   })
 
   it('prefers retry-after-ms over retry-after', () => {
-    const e = toProviderError(sdkError(429, body('rate_limit_error', 'slow down'), { 'retry-after-ms': '1500', 'retry-after': '9' }), ctx)
+    const e = answer(429, body('rate_limit_error', 'slow down'), { 'retry-after-ms': '1500', 'retry-after': '9' })
     expect(e.retryAfterMs).toBe(1500)
   })
 
   it('a spend-limit 429 is quota (waiting will not help), keeping the error code', () => {
-    const e = toProviderError(sdkError(429, body('rate_limit_error', 'Spend limit reached', { details: { error_code: 'enforced_spend_limit_reached' } })), ctx)
+    const e = answer(429, body('rate_limit_error', 'Spend limit reached', { details: { error_code: 'enforced_spend_limit_reached' } }))
     expect([e.kind, e.code, e.retryable]).toEqual(['quota', 'enforced_spend_limit_reached', false])
   })
 
   it('never lets the key through in a message', () => {
-    const e = toProviderError(sdkError(401, body('authentication_error', 'invalid x-api-key sk-ant-api03-secret-key')), ctx)
+    const e = answer(401, body('authentication_error', 'invalid x-api-key sk-ant-api03-secret-key'))
     expect(e.message).toBe('invalid x-api-key [redacted]')
   })
 
   it('a body that is not Anthropic-shaped still gives a useful message', () => {
-    expect(toProviderError(sdkError(502, undefined), ctx).message).toBe('anthropic answered HTTP 502 with no error message')
+    expect(answer(502, undefined).message).toBe('anthropic answered HTTP 502 with no error message')
     expect(httpError('anthropic', 503, null, '<html>upstream down</html>', NOW).message).toBe('<html>upstream down</html>')
-    expect(toProviderError(sdkError(502, undefined), ctx).status).toBe(502)
+    expect(answer(502, undefined).status).toBe(502)
   })
 })
 
 describe('toProviderError: below HTTP', () => {
   it('user abort → cancelled (499), not retryable', () => {
-    const e = toProviderError(new APIUserAbortError(), ctx)
+    const e = toProviderError(new DOMException('This operation was aborted', 'AbortError'), ctx)
     expect([e.kind, e.status, e.retryable]).toEqual(['cancelled', 499, false])
   })
 
@@ -93,13 +94,13 @@ describe('toProviderError: below HTTP', () => {
   })
 
   it('timeout → timeout (504), retryable', () => {
-    const e = toProviderError(new APIConnectionTimeoutError(), ctx)
-    expect([e.kind, e.status, e.retryable]).toEqual(['timeout', 504, true])
+    const e = toProviderError(new HttpTimeoutError('no response within 200 ms'), ctx)
+    expect([e.kind, e.status, e.retryable, e.message]).toEqual(['timeout', 504, true, 'anthropic did not answer: no response within 200 ms'])
   })
 
   it('connection error → connection, naming the socket error', () => {
     const cause = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })
-    const e = toProviderError(new APIConnectionError({ cause }), ctx)
+    const e = toProviderError(cause, ctx)
     expect([e.kind, e.status, e.retryable]).toEqual(['connection', 502, true])
     expect(e.message).toBe('could not reach anthropic: ECONNREFUSED')
   })
@@ -109,9 +110,8 @@ describe('toProviderError: below HTTP', () => {
     expect([e.kind, e.status, e.message]).toEqual(['stream', 502, 'anthropic stream broke: ECONNRESET'])
   })
 
-  it("the SDK's own stream error (APIError without status) → stream", () => {
-    const err = new APIError(undefined, body('overloaded_error', 'Overloaded'), undefined, undefined)
-    const e = toProviderError(err, ctx)
+  it('an `event: error` mid-stream → stream, with the status its type implies', () => {
+    const e = streamErrorEvent('anthropic', body('overloaded_error', 'Overloaded'))
     expect([e.kind, e.status, e.code, e.message]).toEqual(['stream', 503, 'overloaded', 'Overloaded'])
   })
 

@@ -1,13 +1,12 @@
 /**
  * Anthropic failures → ProviderError. Three sources:
- * - the SDK's errors: `APIError` subclasses for HTTP errors (status, headers and the
- *   `{"type":"error","error":{"type","message","details"?},"request_id"}` body), `APIConnectionError`,
- *   `APIConnectionTimeoutError`, `APIUserAbortError`;
+ * - HTTP error answers: status, headers and the
+ *   `{"type":"error","error":{"type","message","details"?},"request_id"}` body;
  * - an `event: error` inside a 200 stream (`{"type":"error","error":{…}}`);
- * - transport errors while reading a stream body (reset, cut, abort).
+ * - transport errors (refused, reset, timed out, aborted), before the answer or while reading a body.
  * https://docs.claude.com/en/api/errors
  */
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk'
+import { HttpTimeoutError, isIdleTimeout } from '../http.ts'
 import { clientStatusFor, kindForStatus, ProviderError, type HeaderSource, type ProviderErrorKind } from '../types.ts'
 import { badResponse, cancelled, redactSecret, streamBroken, timedOut, unreachable, type ErrorContext } from '../provider-errors.ts'
 import { parseAnthropicRateLimits } from './rate-limits.ts'
@@ -113,7 +112,7 @@ export function streamErrorEvent(provider: string, body: unknown, secret?: strin
 
 function causeDetail(err: unknown): string {
   let e: unknown = err
-  // The SDK wraps the fetch failure; the socket error code (ECONNREFUSED, ECONNRESET) is deeper.
+  // The socket error code (ECONNREFUSED, ECONNRESET) may be on a wrapped cause.
   for (let depth = 0; depth < 4 && typeof e === 'object' && e !== null; depth++) {
     const code = (e as { code?: unknown }).code
     if (typeof code === 'string') return code
@@ -127,23 +126,19 @@ function isAbort(err: unknown): boolean {
 }
 
 
-/** Anything thrown by the SDK or while reading its response → ProviderError. */
-export function toProviderError(err: unknown, ctx: ErrorContext): ProviderError {
+/**
+ * A failure below HTTP, while sending or reading a body → ProviderError. `idleMs`: the idle timeout
+ * the call was made with, named when that is what fired.
+ */
+export function toProviderError(err: unknown, ctx: ErrorContext & { idleMs?: number }): ProviderError {
   const { provider } = ctx
   if (err instanceof ProviderError) return err
-  if (ctx.signal?.aborted || err instanceof APIUserAbortError) return cancelled(provider)
-  if (err instanceof APIConnectionTimeoutError) {
-    return timedOut(provider, 'did not answer in time')
+  if (ctx.signal?.aborted || isAbort(err)) return cancelled(provider)
+  if (err instanceof HttpTimeoutError) return timedOut(provider, `did not answer: ${err.message}`)
+  if (isIdleTimeout(err)) {
+    const detail = `no data for ${ctx.idleMs ?? 0} ms`
+    return ctx.during === 'stream' ? streamBroken(provider, detail) : timedOut(provider, `went silent: ${detail}`)
   }
-  if (err instanceof APIConnectionError) {
-    return unreachable(provider, causeDetail(err))
-  }
-  if (err instanceof APIError) {
-    if (typeof err.status === 'number') return httpError(provider, err.status, err.headers ?? null, err.error, ctx.now, ctx.secret)
-    // No status: the SDK's own stream parser saw an `event: error`.
-    return streamErrorEvent(provider, err.error, ctx.secret)
-  }
-  if (isAbort(err)) return cancelled(provider)
   if (ctx.during === 'stream') return streamBroken(provider, causeDetail(err))
   // A 2xx whose body would not parse: the provider answered, with garbage (a proxy's cut or HTML page).
   if (err instanceof SyntaxError) return badResponse(provider, `the body is not valid JSON (${err.message})`)

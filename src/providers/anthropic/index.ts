@@ -1,101 +1,113 @@
 /**
- * The Anthropic adapter: OpenAI chat requests served by the Messages API through `@anthropic-ai/sdk`.
+ * The Anthropic adapter: OpenAI chat requests served by the Messages API
+ * (https://docs.claude.com/en/api/messages), spoken directly over the keep-alive client of ../http.ts.
  *
- * - One SDK client per (base URL, key, timeout, headers), built on first use and kept: its keep-alive
- *   lean `fetch` and its header setup are paid once, not per request. `maxRetries: 0`: routing owns retries.
- * - `target.baseUrl` is the API origin without `/v1` (e.g. `https://api.anthropic.com`): the SDK adds
- *   `/v1/messages`.
- * - Auth goes as `x-api-key`, the header Anthropic documents for API keys
- *   (https://docs.claude.com/en/api/overview#authentication). SDK 1.x would send the key as
- *   `Authorization: Bearer`, which servers written to the docs (and proxies) do not accept, so that
- *   header is removed unless the target's own headers set one.
- * - Streams: the SDK sends the request, checks the status and turns HTTP errors into APIError; the
- *   body is decoded here with our SseDecoder, dispatching on each event's JSON `type`. The SDK's own
- *   parser skips events without an `event:` line and ends silently when aborted, which would make a
- *   cancel or a proxy's `data:`-only stream look like a clean (or cut) end.
+ * - Why not `@anthropic-ai/sdk` on the request path: even given a lean `fetch`, its per-call machinery
+ *   (header merging into web `Headers`, URL building, a timeout AbortController, response wrapping) was
+ *   ~18% of the CPU of a call here (bench/tmp profiles; ../shared/reference/toolchain.md measured ~200 µs
+ *   for the `openai` SDK's equivalent). The SDK remains the reference the simulator is tested against.
+ * - Headers per target, built once: `x-api-key` (the header Anthropic documents for API keys,
+ *   https://docs.claude.com/en/api/overview#authentication), `anthropic-version: 2023-06-01`, then the
+ *   target's own headers (which may add `anthropic-beta`, an `Authorization` for a proxy, or another version).
+ * - `target.baseUrl` is the API origin without `/v1` (e.g. `https://api.anthropic.com`).
+ * - `target.timeoutMs` bounds the wait for the headers and every silence inside a body.
+ * - Streams are decoded here with our SseDecoder, dispatching on each event's JSON `type` (a proxy's
+ *   `data:`-only stream works too).
  */
 import type { Readable } from 'node:stream'
-import Anthropic from '@anthropic-ai/sdk'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai-schema.ts'
-import { isIdleTimeout } from '../http.ts'
-import { createLeanFetch, type LeanResponse } from '../lean-fetch.ts'
+import { endpoint, errorText, httpRequest, readBody, type Endpoint, type UpstreamResponse } from '../http.ts'
 import { completionId, nowSeconds } from '../shapes.ts'
 import { SseDecoder } from '../sse.ts'
-import type { ProviderAdapter, Target, Upstream, UpstreamMeta } from '../types.ts'
+import { headerSource, type ProviderAdapter, type Target, type Upstream, type UpstreamMeta } from '../types.ts'
 import { toAnthropicRequest } from './convert-request.ts'
 import { toChatCompletion } from './convert-response.ts'
-import { badResponse, cancelled, streamBroken, toProviderError } from './errors.ts'
+import { badResponse, cancelled, httpError, streamBroken, toProviderError } from './errors.ts'
 import { parseAnthropicRateLimits } from './rate-limits.ts'
 import { AnthropicStreamTransform, type AnthropicStreamEvent } from './stream-transform.ts'
 
-/**
- * The SDK's generic `post` rather than `messages.create`: the latter `console.warn`s on every call to a
- * model its table lists as deprecated (claude-sonnet-4-5 in 1.14) — a synchronous stderr write per
- * request on the hot path, and noise an operator can't turn off. The request and errors are the same.
- */
-const MESSAGES_PATH = '/v1/messages'
+/** The API version Anthropic's docs and SDKs before 1.x send; a target's `headers` may override it. */
+export const ANTHROPIC_VERSION = '2023-06-01'
+
+interface Prepared {
+  url: Endpoint
+  json: Record<string, string>
+  sse: Record<string, string>
+}
+
+/** Headers and URL per target, built once: no per-request setup on the hot path. */
+const preparedByTarget = new WeakMap<Target, Prepared>()
+
+function prepared(target: Target): Prepared {
+  let p = preparedByTarget.get(target)
+  if (!p) {
+    const own: Record<string, string> = {}
+    for (const [k, v] of Object.entries(target.headers ?? {})) own[k.toLowerCase()] = v
+    const base = { 'anthropic-version': ANTHROPIC_VERSION, 'x-api-key': target.apiKey, ...own, 'content-type': 'application/json' }
+    p = {
+      url: endpoint(`${target.baseUrl.replace(/\/+$/, '')}/v1/messages`),
+      json: { ...base, accept: 'application/json' },
+      sse: { ...base, accept: 'text/event-stream' },
+    }
+    preparedByTarget.set(target, p)
+  }
+  return p
+}
+
+/** Sends the request; resolves with a 2xx response (body unread), throws ProviderError otherwise. */
+async function send(target: Target, body: unknown, stream: boolean, signal: AbortSignal): Promise<UpstreamResponse> {
+  const p = prepared(target)
+  const ctx = { provider: target.provider, during: 'request' as const, signal, secret: target.apiKey }
+  let res: UpstreamResponse
+  try {
+    res = await httpRequest(p.url, {
+      method: 'POST',
+      headers: stream ? p.sse : p.json,
+      body: JSON.stringify(body),
+      signal,
+      timeoutMs: target.timeoutMs,
+      idleTimeoutMs: target.timeoutMs,
+    })
+  } catch (err) {
+    throw toProviderError(err, { ...ctx, now: Date.now() })
+  }
+  if (res.statusCode >= 200 && res.statusCode < 300) return res
+  throw httpError(target.provider, res.statusCode, headerSource(res.headers), await errorText(res), Date.now(), target.apiKey)
+}
+
+function header(res: UpstreamResponse, name: string): string | null {
+  const v = res.headers[name]
+  return typeof v === 'string' ? v : null
+}
 
 export function createAnthropicAdapter(): ProviderAdapter {
-  let byTarget = new WeakMap<Target, Anthropic>()
-  const byKey = new Map<string, Anthropic>()
-
-  function clientFor(target: Target): Anthropic {
-    let client = byTarget.get(target)
-    if (client) return client
-    const key = JSON.stringify([target.baseUrl, target.apiKey, target.timeoutMs, target.headers ?? {}])
-    client = byKey.get(key)
-    if (!client) {
-      client = new Anthropic({
-        apiKey: target.apiKey,
-        baseURL: target.baseUrl,
-        timeout: target.timeoutMs,
-        maxRetries: 0,
-        // Bodies silent for the target's timeout fail (streams: a cut stream, see chunks()).
-        fetch: createLeanFetch(target.timeoutMs),
-        defaultHeaders: { 'x-api-key': target.apiKey, authorization: null, ...target.headers },
-      })
-      byKey.set(key, client)
-    }
-    byTarget.set(target, client)
-    return client
-  }
-
   async function complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<ChatCompletion>> {
     const { params, warnings, jsonToolName } = toAnthropicRequest(req, target)
-    const answer = await clientFor(target)
-      .post<Anthropic.Message>(MESSAGES_PATH, { body: params, signal })
-      .withResponse()
-      .catch((err: unknown) => {
-        throw toProviderError(err, { provider: target.provider, during: 'request', now: Date.now(), signal, secret: target.apiKey })
-      })
-    const headers = answer.response.headers
-    const limits = parseAnthropicRateLimits(headers, Date.now())
-    const { completion, usage } = toChatCompletion(answer.data, { provider: target.provider, created: nowSeconds(), jsonToolName })
-    const meta: UpstreamMeta = { usage, model: completion.model || null, requestId: headers.get('request-id'), warnings }
+    const res = await send(target, params, false, signal)
+    const limits = parseAnthropicRateLimits(headerSource(res.headers), Date.now())
+    let data: unknown
+    try {
+      data = JSON.parse((await readBody(res.body)).toString('utf8'))
+    } catch (err) {
+      // A 2xx body that won't parse is the SyntaxError case (a proxy's cut or HTML page).
+      throw toProviderError(err, { provider: target.provider, during: 'request', now: Date.now(), signal, secret: target.apiKey, idleMs: target.timeoutMs })
+    }
+    const { completion, usage } = toChatCompletion(data as Parameters<typeof toChatCompletion>[0], { provider: target.provider, created: nowSeconds(), jsonToolName })
+    const meta: UpstreamMeta = { usage, model: completion.model || null, requestId: header(res, 'request-id'), warnings }
     return { body: completion, limits, latency: {}, meta }
   }
 
   async function stream(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<AsyncIterable<ChatChunk>>> {
     const started = performance.now()
     const { params, warnings, jsonToolName } = toAnthropicRequest(req, target)
-    const ctx = { provider: target.provider, signal, secret: target.apiKey }
-    let response: Response
-    try {
-      // asResponse(), not withResponse(): the headers, with the body left unread for our decoder.
-      response = await clientFor(target).post(MESSAGES_PATH, { body: { ...params, stream: true }, stream: true, signal }).asResponse()
-    } catch (err) {
-      throw toProviderError(err, { ...ctx, during: 'request', now: Date.now() })
-    }
-    const headers = response.headers
-    const limits = parseAnthropicRateLimits(headers, Date.now())
-    const ctype = headers.get('content-type') ?? ''
-    // The lean fetch answers with a LeanResponse: its Node stream is read directly, without web streams.
-    const nodeBody = (response as unknown as LeanResponse).nodeBody
+    const res = await send(target, { ...params, stream: true }, true, signal)
+    const limits = parseAnthropicRateLimits(headerSource(res.headers), Date.now())
+    const ctype = header(res, 'content-type') ?? ''
     if (!ctype.includes('text/event-stream')) {
-      nodeBody.destroy()
+      res.body.destroy()
       throw badResponse(target.provider, `content-type "${ctype}" instead of an event stream`)
     }
-    const meta: UpstreamMeta = { usage: null, model: null, requestId: headers.get('request-id'), warnings }
+    const meta: UpstreamMeta = { usage: null, model: null, requestId: header(res, 'request-id'), warnings }
     const latency: { ttftMs?: number } = {}
     const transform = new AnthropicStreamTransform({
       provider: target.provider,
@@ -105,16 +117,12 @@ export function createAnthropicAdapter(): ProviderAdapter {
       jsonToolName,
       secret: target.apiKey,
     })
-    const body = chunks(nodeBody, transform, { ...ctx, idleMs: target.timeoutMs, started, meta, latency })
+    const ctx = { provider: target.provider, signal, secret: target.apiKey }
+    const body = chunks(res.body, transform, { ...ctx, idleMs: target.timeoutMs, started, meta, latency })
     return { body, limits, latency, meta }
   }
 
-  async function close(): Promise<void> {
-    byTarget = new WeakMap()
-    byKey.clear()
-  }
-
-  return { type: 'anthropic', complete, stream, close }
+  return { type: 'anthropic', complete, stream }
 }
 
 interface ChunkContext {
@@ -143,8 +151,6 @@ async function* chunks(body: Readable, transform: AnthropicStreamTransform, ctx:
     }
     ended = true
   } catch (err) {
-    // The client's idle timeout: nothing arrived for that long.
-    if (isIdleTimeout(err)) throw streamBroken(ctx.provider, `no data for ${ctx.idleMs} ms`)
     throw toProviderError(err, { ...ctx, during: 'stream', now: Date.now() })
   } finally {
     if (!ended) body.destroy()

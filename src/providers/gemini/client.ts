@@ -12,7 +12,7 @@
  * (gemini-types.ts), so nothing above this file changed when the transport did.
  */
 import { STATUS_CODES } from 'node:http'
-import { endpoint, httpRequest, readBody, type Endpoint, type UpstreamResponse } from '../http.ts'
+import { endpoint, errorText, httpRequest, readBody, type Endpoint, type UpstreamResponse } from '../http.ts'
 import { SseDecoder } from '../sse.ts'
 import { GeminiCallError, type GeminiFailure, type GeminiRequest } from './gemini-types.ts'
 
@@ -88,13 +88,7 @@ export class GeminiClient {
     // A failure here (refused, reset, aborted) is classified by call.failure().
     const res = await httpRequest(url, { method: 'POST', headers: this.headers, body: JSON.stringify(body), signal: call.signal })
     if (res.statusCode >= 200 && res.statusCode < 300) return res
-    let text = ''
-    try {
-      text = (await readBody(res.body, 1 << 20)).toString('utf8')
-    } catch {
-      // the status says enough
-    }
-    throw new GeminiCallError(httpFailure(res.statusCode, text))
+    throw new GeminiCallError(httpFailure(res.statusCode, await errorText(res)))
   }
 
   private url(model: string): { json: Endpoint; sse: Endpoint } {

@@ -9,7 +9,7 @@
  */
 import type { Readable } from 'node:stream'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai-schema.ts'
-import { endpoint, httpRequest, readBody, type Endpoint, type UpstreamResponse } from '../http.ts'
+import { endpoint, errorText, httpRequest, readBody, type Endpoint, type UpstreamResponse } from '../http.ts'
 import { fromOpenAIUsage } from '../shapes.ts'
 import { SseDecoder } from '../sse.ts'
 import { headerSource, ProviderError, type ProviderAdapter, type ProviderType, type Target, type Upstream, type UpstreamMeta } from '../types.ts'
@@ -48,13 +48,7 @@ async function send(target: Target, body: string, stream: boolean, signal: Abort
   }
   const status = res.statusCode
   if (status < 200 || status > 299) {
-    let text = ''
-    try {
-      text = (await readBody(res.body, 1 << 20)).toString('utf8')
-    } catch {
-      // the error body is a nicety; the status says enough
-    }
-    throw httpError(target.provider, status, headerSource(res.headers), text, Date.now())
+    throw httpError(target.provider, status, headerSource(res.headers), await errorText(res), Date.now())
   }
   return res
 }
