@@ -11,7 +11,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { cpuMicros, freePort, measureLatency, measureThroughput, startChild, type Target } from './lib.ts'
+import { spawn } from 'node:child_process'
+import { cpuMicros, freePort, measureLatency, measureThroughput, ROOT, startChild, type Target } from './lib.ts'
 import { planBench } from './plan.ts'
 
 const { values } = parseArgs({
@@ -84,6 +85,20 @@ const hrProc = await startChild(['start', '--config', config, '--port', String(h
 // The same, with the spend ledger off: what writing a row per request costs.
 const offProc = await startChild(['start', '--config', config, '--port', String(offPort)], { HEADROOM_DB: join(dir, 'off.db'), HEADROOM_SPEND: 'off' }, `${hrOff}/health`)
 
+// The floor: a bare node:http + undici proxy in front of the same simulator (bench/bare-proxy.ts).
+const barePort = await freePort()
+const bare = `http://127.0.0.1:${barePort}`
+const bareProc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'bare-proxy.ts'), '--port', String(barePort), '--upstream', sim], { stdio: 'ignore', cwd: ROOT })
+for (let i = 0; i < 100; i++) {
+  try {
+    await fetch(bare, { method: 'POST' })
+    break
+  } catch {
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+const viaBare = (t: Target): Target => ({ ...t, url: t.url.replace(sim, bare) })
+
 const f = (n: number, d = 2) => n.toFixed(d)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const rows: string[] = []
@@ -94,13 +109,15 @@ try {
   for (const p of providers) {
     for (const stream of [false, true]) {
       const mode = stream ? 'stream' : 'json'
-      const lat = { d: [] as number[], h: [] as number[], dTail: [] as number[], hTail: [] as number[] }
-      const thr = { d: [] as number[], h: [] as number[], ratio: [] as number[], cpu: [] as number[], simCpu: [] as number[], errors: 0 }
+      const lat = { d: [] as number[], h: [] as number[], b: [] as number[], dTail: [] as number[], hTail: [] as number[] }
+      const thr = { d: [] as number[], h: [] as number[], ratio: [] as number[], bareRatio: [] as number[], cpu: [] as number[], simCpu: [] as number[], errors: 0 }
       for (let r = 0; r < rounds; r++) {
         const d1 = await measureLatency(direct(sim, p, stream), seconds * 1000)
         const h1 = await measureLatency(through(hr, p, stream), seconds * 1000)
+        const b1 = await measureLatency(viaBare(direct(sim, p, stream)), seconds * 1000)
         lat.d.push(stream ? d1.ttfbP50 : d1.totalP50)
         lat.h.push(stream ? h1.ttfbP50 : h1.totalP50)
+        lat.b.push((stream ? b1.ttfbP50 : b1.totalP50) - (stream ? d1.ttfbP50 : d1.totalP50))
         lat.dTail.push(stream ? d1.ttfbP99 : d1.totalP99)
         lat.hTail.push(stream ? h1.ttfbP99 : h1.totalP99)
         const d16 = await measureThroughput(direct(sim, p, stream), 16, seconds)
@@ -115,14 +132,16 @@ try {
         thr.d.push(d16.rps)
         thr.h.push(h16.rps)
         thr.ratio.push(h16.rps / d16.rps)
-        thr.errors += d16.errors + h16.errors
+        const b16 = await measureThroughput(viaBare(direct(sim, p, stream)), 16, seconds)
+        thr.bareRatio.push(b16.rps / d16.rps)
+        thr.errors += d16.errors + h16.errors + b16.errors
       }
       const added = lat.h.map((h, i) => h - lat.d[i]!)
       rows.push(
-        `| ${p} | ${mode} | 1 | ${f(median(lat.d))} | ${f(median(lat.h))} | **${f(median(added) * 1000, 0)} µs** | p99 ${f(median(lat.dTail))} / ${f(median(lat.hTail))} ms | |`,
+        `| ${p} | ${mode} | 1 | ${f(median(lat.d))} | ${f(median(lat.h))} | **${f(median(added) * 1000, 0)} µs** | p99 ${f(median(lat.dTail))} / ${f(median(lat.hTail))} ms; a bare proxy adds ${f(median(lat.b) * 1000, 0)} µs | |`,
       )
       rows.push(
-        `| ${p} | ${mode} | 16 | | | | CPU/req: Headroom ${f(median(thr.cpu), 0)} µs, simulator ${f(median(thr.simCpu), 0)} µs (×${f(median(thr.cpu) / median(thr.simCpu), 1)})${thr.errors ? `; errors ${thr.errors}` : ''} | ${f(median(thr.d), 0)} / ${f(median(thr.h), 0)} (**${f(median(thr.ratio))}**) |`,
+        `| ${p} | ${mode} | 16 | | | | CPU/req: Headroom ${f(median(thr.cpu), 0)} µs, simulator ${f(median(thr.simCpu), 0)} µs (×${f(median(thr.cpu) / median(thr.simCpu), 1)}); a bare proxy reaches ${f(median(thr.bareRatio))}${thr.errors ? `; errors ${thr.errors}` : ''} | ${f(median(thr.d), 0)} / ${f(median(thr.h), 0)} (**${f(median(thr.ratio))}**) |`,
       )
       process.stderr.write(`${p} ${mode} done\n`)
     }
@@ -140,6 +159,7 @@ try {
   }
   ledger = `| ledger on | ${f(median(on))} ms | ${f(median(onRps), 0)} req/s |\n| ledger off | ${f(median(off))} ms | ${f(median(offRps), 0)} req/s |`
 } finally {
+  bareProc.kill()
   await offProc.stop()
   await hrProc.stop()
   await simProc.stop()
