@@ -47,6 +47,13 @@ describe('parseConfig', () => {
     expect(msg).toMatch(/^routes\.yaml:3: providers\.openai\.type: /)
   })
 
+  it('keeps provider header names lower-cased, and refuses names or values HTTP cannot carry', () => {
+    const cfg = parseConfig(BASE.replace('type: openai\n', 'type: openai\n    headers: { OpenAI-Organization: org-1 }\n'), 'routes.yaml', {})
+    expect(cfg.providers['openai']!.headers).toEqual({ 'openai-organization': 'org-1' })
+    expect(errorOf(BASE.replace('type: openai\n', 'type: openai\n    headers: { "bad name": x }\n'))).toMatch(/^routes\.yaml:4: providers\.openai\.headers\.bad name: /)
+    expect(errorOf(BASE.replace('type: openai\n', 'type: openai\n    headers: { x-a: "one\\r\\nInjected: two" }\n'))).toMatch(/^routes\.yaml:4: providers\.openai\.headers\.x-a: a header value may not contain line breaks/)
+  })
+
   it('names an unknown field', () => {
     expect(errorOf(BASE.replace('default_route: fast', 'default_rout: fast'))).toMatch(/routes\.yaml:\d+: \(top level\): unknown field\(s\) "default_rout"/)
   })

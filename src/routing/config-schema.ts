@@ -74,8 +74,17 @@ export const ProviderConfigSchema = z.strictObject({
   simulate: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   /** Per-call timeout in ms, for the time to the response headers and for any silence inside a stream. */
   timeout_ms: count.max(3_600_000).default(120_000),
-  /** Extra headers sent on every upstream call (e.g. `OpenAI-Organization`). */
-  headers: z.record(z.string(), z.string()).default({}),
+  /**
+   * Extra headers sent on every upstream call (e.g. `OpenAI-Organization`), winning over the adapter's own.
+   * Names are case-insensitive (kept lower-cased); values may not hold line breaks.
+   */
+  headers: z
+    .record(
+      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name: letters, digits and !#$%&\'*+.^_`|~-'),
+      z.string().regex(/^[^\r\n\0]*$/, 'a header value may not contain line breaks or NUL'),
+    )
+    .transform((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v])))
+    .default({}),
   /** Anthropic only: `max_tokens` to send when the client sets none (Anthropic requires it). */
   default_max_tokens: count.default(4096),
   /** Per-key limits, for providers that send no rate-limit headers (Gemini) or to stay under a budget. */

@@ -40,7 +40,8 @@ export class GeminiClient {
     this.base = apiBaseUrl(config.baseUrl)
     this.timeoutMs = config.timeoutMs
     // The key goes in a header, never in the URL (URLs reach logs and error messages).
-    this.headers = { ...config.headers, 'content-type': 'application/json', 'x-goog-api-key': config.apiKey }
+    // The target's own headers (lower-cased by the config loader) may replace the key header.
+    this.headers = { 'x-goog-api-key': config.apiKey, ...config.headers, 'content-type': 'application/json' }
   }
 
   /** `POST …/v1beta/models/{model}:generateContent`; resolves with the response body as plain JSON data. */

@@ -82,6 +82,16 @@ describe('openai adapter transport', () => {
     expect(up.limits?.requests?.remaining).toBe(99)
   })
 
+  it("the target's headers are sent once each, and may replace the Authorization", async () => {
+    upstream.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(COMPLETION))
+    }
+    await adapter.complete(request(), target({ headers: { 'openai-organization': 'org-1', authorization: 'Bearer proxy-token' } }), new AbortController().signal)
+    expect(upstream.seen[0]?.headers['openai-organization']).toBe('org-1')
+    expect(upstream.seen[0]?.headers.authorization).toBe('Bearer proxy-token')
+  })
+
   it('no response headers within timeoutMs → kind timeout (504)', async () => {
     upstream.handler = () => {} // never answers
     const err = await failure(adapter.complete(request(), target({ timeoutMs: 200 }), new AbortController().signal))

@@ -25,7 +25,8 @@ const headerCache = new WeakMap<Target, { json: Record<string, string>; sse: Rec
 function prepared(target: Target) {
   let p = headerCache.get(target)
   if (!p) {
-    const base = { ...target.headers, authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' }
+    // The target's own headers (lower-cased by the config loader) may replace the Authorization.
+    const base = { authorization: `Bearer ${target.apiKey}`, ...target.headers, 'content-type': 'application/json' }
     p = {
       json: { ...base, accept: 'application/json' },
       sse: { ...base, accept: 'text/event-stream' },
