@@ -53,9 +53,8 @@ describe('admission queue', () => {
     const rate = (160 / (done[199]! - done[39]!)) * 1000
     expect(rate).toBeGreaterThan(20 * 0.9)
     expect(rate).toBeLessThan(20 * 1.1)
-    const queued = (hr.db.sqlite.prepare('SELECT MAX(queued_ms) AS q FROM spend').get() as { q: number }).q
     hr.spend.flush()
-    expect((hr.db.sqlite.prepare('SELECT MAX(queued_ms) AS q FROM spend').get() as { q: number }).q).toBeGreaterThan(queued === null ? 1000 : 1000)
+    expect((hr.db.sqlite.prepare('SELECT MAX(queued_ms) AS q FROM spend').get() as { q: number }).q).toBeGreaterThan(1000)
   }, 40_000)
 
   it('under contention, high priority waits less than low, and low still completes', async () => {

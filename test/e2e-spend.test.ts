@@ -264,8 +264,8 @@ describe('reports', () => {
     const hr = await start(`routes:\n  r:\n    targets: [openai/gpt-4.1-mini, google/gemini-2.5-flash]\n    strategy: weighted\n`, { dbPath })
     const c = client(hr)
     for (let i = 0; i < 12; i++) await c.chat.completions.create({ model: i % 3 === 0 ? 'anthropic/claude-haiku-4-5' : 'r', user: `u${i % 2}`, messages: [{ role: 'user', content: `reply: ${'x '.repeat(i + 1)}` }] })
+    hr.spend.flush() // every row on disk before the raw SQL reads them
     const raw = hr.db.sqlite.prepare('SELECT model_served AS g, SUM(cost_microcents) AS c, COUNT(*) AS n FROM spend GROUP BY model_served').all() as Array<{ g: string; c: number; n: number }>
-    hr.spend.flush()
     const res = await fetch(`${hr.url}/v1/spend?group_by=model&since=1h`)
     const body = (await res.json()) as { data: Array<{ group: string; costMicrocents: number; attempts: number; costUsd: string }> }
     const rawTotal = (hr.db.sqlite.prepare('SELECT SUM(cost_microcents) AS c FROM spend').get() as { c: number }).c
