@@ -12,7 +12,7 @@
  * (gemini-types.ts), so nothing above this file changed when the transport did.
  */
 import { STATUS_CODES } from 'node:http'
-import { endpoint, errorText, httpRequest, readBody, type Endpoint, type UpstreamResponse } from '../http.ts'
+import { endpoint, errorText, HttpTimeoutError, httpRequest, isIdleTimeout, readBody, type Endpoint, type UpstreamResponse } from '../http.ts'
 import { SseDecoder } from '../sse.ts'
 import { GeminiCallError, type GeminiFailure, type GeminiRequest } from './gemini-types.ts'
 
@@ -46,24 +46,17 @@ export class GeminiClient {
 
   /** `POST …/v1beta/models/{model}:generateContent`; resolves with the response body as plain JSON data. */
   async generate(body: GeminiRequest, model: string, opts: GeminiCallOptions): Promise<unknown> {
-    const call = CallControl.start(opts.signal, this.timeoutMs)
+    const res = await this.send(this.url(model).json, body, opts.signal)
+    let text: string
     try {
-      const res = await this.send(this.url(model).json, body, call)
-      let text: string
-      try {
-        text = (await readBody(res.body)).toString('utf8')
-      } catch (err) {
-        throw new GeminiCallError({ type: 'broken', message: messageOf(err) }, { cause: err })
-      }
-      try {
-        return JSON.parse(text) as unknown
-      } catch (err) {
-        throw new GeminiCallError({ type: 'malformed', message: 'the response body is not JSON' }, { cause: err })
-      }
+      text = (await readBody(res.body)).toString('utf8')
     } catch (err) {
-      throw call.failure(err)
-    } finally {
-      call.release()
+      throw this.failure(err, opts.signal, 'body')
+    }
+    try {
+      return JSON.parse(text) as unknown
+    } catch (err) {
+      throw new GeminiCallError({ type: 'malformed', message: 'the response body is not JSON' }, { cause: err })
     }
   }
 
@@ -73,23 +66,51 @@ export class GeminiClient {
    * aborts the upstream call.
    */
   async generateStream(body: GeminiRequest, model: string, opts: GeminiCallOptions): Promise<AsyncIterable<unknown>> {
-    const call = CallControl.start(opts.signal, this.timeoutMs)
-    let res: UpstreamResponse
-    try {
-      res = await this.send(this.url(model).sse, body, call)
-    } catch (err) {
-      call.release()
-      throw call.failure(err)
-    }
-    call.arm()
-    return events(res, call)
+    const res = await this.send(this.url(model).sse, body, opts.signal)
+    return this.events(res, opts.signal)
   }
 
-  private async send(url: Endpoint, body: GeminiRequest, call: CallControl): Promise<UpstreamResponse> {
-    // A failure here (refused, reset, aborted) is classified by call.failure().
-    const res = await httpRequest(url, { method: 'POST', headers: this.headers, body: JSON.stringify(body), signal: call.signal })
+  /**
+   * The timeout covers the wait for the headers, then every silence inside the body — only while the
+   * body is being read: a slow consumer pauses the socket and the clock (undici), so it is not
+   * mistaken for a silent upstream.
+   */
+  private async send(url: Endpoint, body: GeminiRequest, signal: AbortSignal): Promise<UpstreamResponse> {
+    let res: UpstreamResponse
+    try {
+      res = await httpRequest(url, { method: 'POST', headers: this.headers, body: JSON.stringify(body), signal, timeoutMs: this.timeoutMs, idleTimeoutMs: this.timeoutMs })
+    } catch (err) {
+      throw this.failure(err, signal, 'request')
+    }
     if (res.statusCode >= 200 && res.statusCode < 300) return res
     throw new GeminiCallError(httpFailure(res.statusCode, await errorText(res)))
+  }
+
+  private async *events(res: UpstreamResponse, signal: AbortSignal): AsyncGenerator<unknown> {
+    const decoder = new SseDecoder()
+    let ended = false
+    try {
+      for await (const bytes of res.body) {
+        for (const ev of decoder.push(bytes as Buffer)) yield parseEvent(ev.data)
+      }
+      for (const ev of decoder.end()) yield parseEvent(ev.data)
+      ended = true
+    } catch (err) {
+      throw this.failure(err, signal, 'stream')
+    } finally {
+      // The consumer left early: drop the connection, which ends the upstream call.
+      if (!ended) res.body.destroy()
+    }
+  }
+
+  /** A failure below HTTP → GeminiCallError: cancelled, timed out, unreachable, or a body cut short. */
+  private failure(err: unknown, signal: AbortSignal, during: 'request' | 'body' | 'stream'): GeminiCallError {
+    if (err instanceof GeminiCallError) return err
+    if (signal.aborted || (err as { name?: unknown } | null)?.name === 'AbortError') return new GeminiCallError({ type: 'cancelled' }, { cause: err })
+    if (err instanceof HttpTimeoutError || isIdleTimeout(err)) return new GeminiCallError({ type: 'timeout', timeoutMs: this.timeoutMs }, { cause: err })
+    if (during === 'request') return new GeminiCallError({ type: 'connection', message: messageOf(err) }, { cause: err })
+    const what = during === 'stream' ? 'the stream' : 'the body'
+    return new GeminiCallError({ type: 'broken', message: `the connection broke while reading ${what} (${messageOf(err)})` }, { cause: err })
   }
 
   private url(model: string): { json: Endpoint; sse: Endpoint } {
@@ -124,45 +145,11 @@ function messageOf(err: unknown): string {
   return typeof e?.message === 'string' && e.message ? e.message : 'unknown error'
 }
 
-/**
- * The timer runs only while waiting for Gemini's next event, not while the consumer holds one: a
- * slow client must not look like a silent upstream.
- */
-async function* events(res: UpstreamResponse, call: CallControl): AsyncGenerator<unknown> {
-  const decoder = new SseDecoder()
-  const it = res.body[Symbol.asyncIterator]()
-  let ended = false
+function parseEvent(data: string): unknown {
   try {
-    for (;;) {
-      call.arm()
-      let next: IteratorResult<Buffer>
-      try {
-        next = (await it.next()) as IteratorResult<Buffer>
-      } catch (err) {
-        throw new GeminiCallError({ type: 'broken', message: `the connection broke while reading the stream (${messageOf(err)})` }, { cause: err })
-      }
-      call.disarm()
-      const evs = next.done ? decoder.end() : decoder.push(next.value)
-      for (const ev of evs) {
-        let data: unknown
-        try {
-          data = JSON.parse(ev.data)
-        } catch (err) {
-          throw new GeminiCallError({ type: 'malformed', message: 'an event whose data is not JSON' }, { cause: err })
-        }
-        yield data
-      }
-      if (next.done) break
-    }
-    ended = true
+    return JSON.parse(data) as unknown
   } catch (err) {
-    throw call.failure(err, true)
-  } finally {
-    if (!ended) {
-      call.stop('done')
-      res.body.destroy()
-    }
-    call.release()
+    throw new GeminiCallError({ type: 'malformed', message: 'an event whose data is not JSON' }, { cause: err })
   }
 }
 
@@ -193,60 +180,4 @@ export class GeminiClientPool {
 /** URLs are `${baseUrl}/v1beta/…`: drop a trailing slash or a version an operator may have written. */
 export function apiBaseUrl(baseUrl: string): string {
   return baseUrl.replace(/\/+$/, '').replace(/\/v1beta$/, '')
-}
-
-/** One call's abort: the caller's signal, our timeout, or the consumer leaving a stream early. */
-class CallControl {
-  private readonly controller = new AbortController()
-  private reason: 'cancelled' | 'timeout' | 'done' | null = null
-  private timer: NodeJS.Timeout | undefined
-
-  private constructor(
-    private readonly caller: AbortSignal,
-    private readonly timeoutMs: number,
-  ) {
-    caller.addEventListener('abort', this.onAbort, { once: true })
-    this.arm()
-  }
-
-  /** An already-aborted signal never fires 'abort' again: refuse up front. */
-  static start(caller: AbortSignal, timeoutMs: number): CallControl {
-    if (caller.aborted) throw new GeminiCallError({ type: 'cancelled' })
-    return new CallControl(caller, timeoutMs)
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal
-  }
-
-  /** (Re)starts the timeout: until the answer, then for each wait on the next stream event. */
-  arm(): void {
-    this.disarm()
-    if (this.timeoutMs > 0 && this.reason === null) this.timer = setTimeout(() => this.stop('timeout'), this.timeoutMs)
-  }
-
-  disarm(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
-  }
-
-  stop(reason: 'cancelled' | 'timeout' | 'done'): void {
-    this.reason ??= reason
-    this.controller.abort()
-  }
-
-  release(): void {
-    this.disarm()
-    this.caller.removeEventListener('abort', this.onAbort)
-  }
-
-  failure(err: unknown, streaming = false): GeminiCallError {
-    // Our own abort first: a read cut short by it fails like any broken read.
-    if (this.reason === 'cancelled' || this.caller.aborted) return new GeminiCallError({ type: 'cancelled' }, { cause: err })
-    if (this.reason === 'timeout') return new GeminiCallError({ type: 'timeout', timeoutMs: this.timeoutMs }, { cause: err })
-    if (err instanceof GeminiCallError) return err
-    return new GeminiCallError({ type: streaming ? 'broken' : 'connection', message: messageOf(err) }, { cause: err })
-  }
-
-  private readonly onAbort = (): void => this.stop('cancelled')
 }
