@@ -24,9 +24,9 @@ export interface Target {
   readonly apiKey: string
   /** Origin (+ optional path prefix) of the API, without a trailing slash, e.g. `https://api.openai.com/v1`. */
   readonly baseUrl: string
-  /** Per-call timeout in ms (the SDKs' own timeouts are set from this). */
+  /** Per-call timeout in ms: for the response headers, and for any silence inside a body. */
   readonly timeoutMs: number
-  /** Extra headers sent upstream on every call (e.g. `OpenAI-Organization`). */
+  /** Extra headers sent upstream on every call (e.g. `OpenAI-Organization`); lower-case names, winning over the adapter's. */
   readonly headers?: Readonly<Record<string, string>>
   /** Anthropic requires `max_tokens`; used when the client sent none. */
   readonly defaultMaxTokens?: number

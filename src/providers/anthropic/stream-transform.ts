@@ -113,7 +113,7 @@ export class AnthropicStreamTransform {
       case 'error':
         throw streamErrorEvent(this.opts.provider, ev, this.opts.secret)
       default: {
-        // Event types newer than this code (the SDK passes unknown names through): nothing to show.
+        // Event types newer than this code (Anthropic may add some): nothing to show.
         const _exhaustive: never = ev
         return []
       }

@@ -142,7 +142,7 @@ export const GeminiResponseSchema = z.looseObject({
 export type GeminiResponse = z.infer<typeof GeminiResponseSchema>
 
 // ---------------------------------------------------------------------------------------------
-// Failures, as client.ts reports them (SDK-free, so errors.ts need not know the SDK)
+// Failures, as client.ts reports them (so errors.ts need not know the transport)
 
 export type GeminiFailure =
   /** Gemini answered non-2xx. `message` is Google's `error.message`, `details` its `error.details`. */
