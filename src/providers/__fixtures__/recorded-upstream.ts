@@ -4,6 +4,7 @@
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, beforeEach } from 'vitest'
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void
 
@@ -35,4 +36,23 @@ export class RecordedUpstream {
     this.server.closeAllConnections()
     await new Promise((resolve) => this.server.close(resolve))
   }
+}
+
+/**
+ * A RecordedUpstream for one test file: started before its tests, stopped after them, its record of
+ * requests cleared before each. `base()` is its URL once started.
+ */
+export function useRecordedUpstream(): { upstream: RecordedUpstream; base: () => string } {
+  const upstream = new RecordedUpstream()
+  let url = ''
+  beforeAll(async () => {
+    url = await upstream.start()
+  })
+  afterAll(async () => {
+    await upstream.stop()
+  })
+  beforeEach(() => {
+    upstream.seen = []
+  })
+  return { upstream, base: () => url }
 }

@@ -4,30 +4,18 @@
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ChatRequestSchema, type ChatChunk } from '../openai-schema.ts'
 import { ProviderError, type Target } from '../types.ts'
 import { createAnthropicAdapter } from './index.ts'
-import { expectedChunks, fixture, json, MESSAGE, RATE_HEADERS, RecordedUpstream, sse } from './__fixtures__/upstream.ts'
+import { expectedChunks, fixture, json, MESSAGE, RATE_HEADERS, sse } from './__fixtures__/upstream.ts'
+import { useRecordedUpstream } from '../__fixtures__/recorded-upstream.ts'
 import { testTarget } from './__fixtures__/upstream.ts'
 
-const upstream = new RecordedUpstream()
-let base = ''
-
-beforeAll(async () => {
-  base = await upstream.start()
-})
-
-afterAll(async () => {
-  await upstream.stop()
-})
-
-beforeEach(() => {
-  upstream.seen = []
-})
+const { upstream, base } = useRecordedUpstream()
 
 const KEY = 'sk-ant-api03-test-key-123'
-const target = (over: Partial<Target> = {}): Target => testTarget({ apiKey: KEY, baseUrl: base, timeoutMs: 2000, ...over })
+const target = (over: Partial<Target> = {}): Target => testTarget({ apiKey: KEY, baseUrl: base(), timeoutMs: 2000, ...over })
 const request = (over: Record<string, unknown> = {}) =>
   ChatRequestSchema.parse({ model: 'anthropic/claude-haiku-4-5', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Weather?' }], ...over })
 

@@ -2,14 +2,13 @@
  * The OpenAI adapter over real HTTP against a recorded upstream: what the transport does with silence,
  * cuts, aborts and repeated headers. (Conversion is covered from fixtures; the e2e suites cover the rest.)
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { RecordedUpstream } from '../__fixtures__/recorded-upstream.ts'
+import { describe, expect, it } from 'vitest'
+import { useRecordedUpstream } from '../__fixtures__/recorded-upstream.ts'
 import type { ChatChunk, ChatRequest } from '../openai-schema.ts'
 import { ProviderError, type Target } from '../types.ts'
 import { createOpenAIAdapter } from './index.ts'
 
-const upstream = new RecordedUpstream()
-let base = ''
+const { upstream, base } = useRecordedUpstream()
 const adapter = createOpenAIAdapter()
 const request = (): ChatRequest => ({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'hi' }] }) as ChatRequest
 
@@ -22,7 +21,7 @@ function target(over: Partial<Target> = {}): Target {
     keyAlias: 'openai#1',
     stateId: 'openai#1/gpt-4.1-mini',
     apiKey: 'sk-test-secret',
-    baseUrl: `${base}/v1`,
+    baseUrl: `${base()}/v1`,
     timeoutMs: 5000,
     ...over,
   }
@@ -56,18 +55,6 @@ async function failure(p: Promise<unknown>): Promise<ProviderError> {
   }
   throw new Error('expected a failure')
 }
-
-beforeAll(async () => {
-  base = await upstream.start()
-})
-
-afterAll(async () => {
-  await upstream.stop()
-})
-
-beforeEach(() => {
-  upstream.seen = []
-})
 
 describe('openai adapter transport', () => {
   it('sends the key as a bearer token and reads the rate-limit headers', async () => {

@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ChatChunk } from '../../openai-schema.ts'
 
-export { RecordedUpstream, type Handler, type SeenRequest } from '../../__fixtures__/recorded-upstream.ts'
 import type { Handler } from '../../__fixtures__/recorded-upstream.ts'
 
 export const RATE_HEADERS = {
