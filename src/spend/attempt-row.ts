@@ -42,6 +42,7 @@ export function attemptRow(a: {
   return {
     ts: a.ts,
     requestId: a.ctx.requestId,
+    clientRequestId: a.ctx.clientRequestId,
     virtualKey: a.ctx.virtualKey,
     endUser: a.ctx.endUser,
     route: a.route.name,
