@@ -11,6 +11,8 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { serveChat, type ChatExchange } from './chat-completions.ts'
 import { ApiError, headerValue, toErrorResponse, type ErrorResponse } from './errors.ts'
+import { redactKeys } from '../providers/redact.ts'
+import { ProviderError } from '../providers/types.ts'
 import { listModels } from './models.ts'
 import { resolveModel } from '../routing/resolve.ts'
 import { clientRequestId, requestId } from './request-id.ts'
@@ -69,7 +71,10 @@ export function answerError(err: unknown, vars: Partial<AppVars>, ids: RequestId
   const r = toErrorResponse(err, deps.config.current().secrets)
   const report = vars.report
   if (r.status >= 500 && !(err instanceof ApiError)) {
-    deps.log.error('request failed', { requestId: ids.requestId, clientRequestId: ids.clientRequestId ?? undefined, status: r.status, route: vars.route, decision: report?.decision, error: r.body.error.message, stack: r.status === 500 ? (err as Error).stack : undefined })
+    // A stack only for Headroom's own failures: a ProviderError's is noise, and its first line is the
+    // upstream's message as it came, before the scrub.
+    const stack = r.status === 500 && !(err instanceof ProviderError) ? redactKeys(String((err as Error)?.stack ?? err), deps.config.current().secrets) : undefined
+    deps.log.error('request failed', { requestId: ids.requestId, clientRequestId: ids.clientRequestId ?? undefined, status: r.status, route: vars.route, decision: report?.decision, error: r.body.error.message, stack })
   }
   const headers: Record<string, string> = { ...vars.rateLimitHeaders, ...r.headers, ...idHeaders(ids) }
   if (vars.route) headers['x-headroom-route'] = headerValue(vars.route)
