@@ -72,8 +72,8 @@ describe('admission queue', () => {
     expect(statuses.every((s) => s === 200)).toBe(true)
     hr.spend.flush()
     const wait: Record<string, number[]> = { high: [], normal: [], low: [] }
-    for (const r of hr.db.sqlite.prepare('SELECT request_id, queued_ms FROM spend').all() as Array<{ request_id: string; queued_ms: number }>) {
-      wait[r.request_id.split('-')[0]!]!.push(r.queued_ms)
+    for (const r of hr.db.sqlite.prepare('SELECT client_request_id, queued_ms FROM spend').all() as Array<{ client_request_id: string; queued_ms: number }>) {
+      wait[r.client_request_id.split('-')[0]!]!.push(r.queued_ms)
     }
     const summary = Object.fromEntries(levels.map((l) => [l, { p50: pct(wait[l]!, 50), p95: pct(wait[l]!, 95) }]))
     console.log('queue wait per priority (ms):', JSON.stringify(summary))

@@ -103,9 +103,10 @@ describe('bad input', () => {
     expect(err).toBeInstanceOf(OpenAI.NotFoundError)
   })
 
-  it('keeps an incoming x-request-id', async () => {
+  it('answers with its own x-request-id, and echoes a sane incoming one as x-client-request-id', async () => {
     const r = await rawPost(url, '{', { 'content-type': 'application/json', 'x-request-id': 'my-trace-123' })
-    expect(r.headers.get('x-request-id')).toBe('my-trace-123')
+    expect(r.headers.get('x-request-id')).toMatch(/^req_/)
+    expect(r.headers.get('x-client-request-id')).toBe('my-trace-123')
   })
 
   it('accepts a body without a JSON content-type (curl -d)', async () => {

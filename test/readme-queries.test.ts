@@ -15,7 +15,7 @@ const queries = [...section.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!
 function row(i: number): SpendRow {
   const model = ['gpt-4.1-mini', 'claude-haiku-4-5', 'gemini-2.5-flash'][i % 3]!
   return {
-    ts: Date.now() - i * 3_600_000, requestId: `req_${Math.floor(i / 2)}`, virtualKey: 'team-a', endUser: `u${i % 4}`, route: 'r', provider: 'p',
+    ts: Date.now() - i * 3_600_000, requestId: `req_${Math.floor(i / 2)}`, clientRequestId: i % 3 ? `trace-${i % 4}` : null, virtualKey: 'team-a', endUser: `u${i % 4}`, route: 'r', provider: 'p',
     keyAlias: `p#${(i % 2) + 1}`, modelRequested: 'r', modelServed: model, stream: false, outcome: i % 2 ? 'ok' : 'failed_over', httpStatus: 200,
     errorCode: null, attempt: (i % 2) + 1, promptTokens: 1000, cachedTokens: 300, cacheWriteTokens: 0, completionTokens: 50, reasoningTokens: 0,
     costMicrocents: 12345 + i, latencyMs: 100 + i, ttftMs: null, usageSource: 'provider', priceEntry: model, queuedMs: 0,
@@ -23,7 +23,7 @@ function row(i: number): SpendRow {
 }
 
 describe('README ready queries', () => {
-  it('finds five of them', () => expect(queries).toHaveLength(5))
+  it('finds six of them', () => expect(queries).toHaveLength(6))
 
   it.each(queries.map((q, i) => [i + 1, q] as const))('query %i runs and returns rows', (_i, q) => {
     const db = openSpendDb(':memory:')

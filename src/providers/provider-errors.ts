@@ -5,7 +5,7 @@
  */
 import { ProviderError } from './types.ts'
 
-/** Where a failure happened, and what to scrub from its message. */
+/** Where a failure happened. (Keys are scrubbed from what the error says in one place, ../redact.ts.) */
 export interface ErrorContext {
   provider: string
   now: number
@@ -13,13 +13,6 @@ export interface ErrorContext {
   during: 'request' | 'stream'
   /** When this signal is aborted, any failure is reported as a cancellation. */
   signal?: AbortSignal
-  /** The API key, so that it can be scrubbed from messages. */
-  secret?: string
-}
-
-/** Keys never leave in a message, even if an upstream or proxy echoes one. */
-export function redactSecret(message: string, secret: string | undefined): string {
-  return secret && secret.length >= 8 ? message.split(secret).join('[redacted]') : message
 }
 
 export function cancelled(provider: string): ProviderError {

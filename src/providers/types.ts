@@ -135,7 +135,7 @@ export class ProviderError extends Error {
   readonly retryAfterMs: number | null
   /** Rate-limit headers that came with the error, if any. */
   readonly limits: RateLimitSnapshot | null
-  /** The upstream error body, for logs; never sent to clients as is. */
+  /** The upstream error body as it came, unscrubbed (keys and all): for debugging only, never sent or logged. */
   readonly raw: unknown
 
   constructor(init: {

@@ -3,6 +3,7 @@
  * requests do no setup of their own: targets (one per provider key × model) with their keys and URLs
  * resolved, catalog entries looked up, routes as arrays with their strategy parameters.
  */
+import { credentialHeaderValues } from '../providers/redact.ts'
 import type { ProviderType, Target } from '../providers/types.ts'
 import { createCatalog, type CatalogOverride } from '../spend/catalog.ts'
 import type { Config, ProviderConfig, RouteConfig, RouteTarget } from './config-schema.ts'
@@ -209,7 +210,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
   }
 
   const directRoutes = new Map<string, CompiledRoute>()
-  const secrets = [...providers.values()].flatMap((p) => (p.simulated ? [] : [...p.keys])).concat(cfg.keys.flatMap((k) => (k.key ? [k.key] : [])), cfg.admin_key ? [cfg.admin_key] : [])
+  const secrets = [...providers.values()].flatMap((p) => (p.simulated ? [] : [...p.keys, ...credentialHeaderValues(p.config.headers)])).concat(cfg.keys.flatMap((k) => (k.key ? [k.key] : [])), cfg.admin_key ? [cfg.admin_key] : [])
   return {
     providers,
     routes,

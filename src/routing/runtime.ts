@@ -42,7 +42,10 @@ export interface Report {
 
 /** Who asked, for admission and the spend rows. */
 export interface RequestContext {
+  /** Headroom's own id for the request (never the client's: see clientRequestId). */
   readonly requestId: string
+  /** The client's own id for it (`x-client-request-id` / `x-request-id`), when it sent a sane one. */
+  readonly clientRequestId: string | null
   readonly virtualKey: string | null
   readonly endUser: string | null
   readonly modelRequested: string

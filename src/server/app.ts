@@ -11,9 +11,11 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { serveChat, type ChatExchange } from './chat-completions.ts'
 import { ApiError, headerValue, toErrorResponse, type ErrorResponse } from './errors.ts'
+import { redactKeys } from '../providers/redact.ts'
+import { ProviderError } from '../providers/types.ts'
 import { listModels } from './models.ts'
 import { resolveModel } from '../routing/resolve.ts'
-import { requestId } from './request-id.ts'
+import { clientRequestId, requestId } from './request-id.ts'
 import { routingState } from './routing-state.ts'
 import { authenticate, requireAdmin } from './auth.ts'
 import { spendReport } from './spend-endpoint.ts'
@@ -36,6 +38,8 @@ export interface AppDeps {
 
 export interface AppVars {
   requestId: string
+  /** The client's own id for the request (`x-client-request-id` / `x-request-id`), when sane. */
+  clientRequestId: string | null
   route?: string
   report?: Report
   /** The caller's key's x-ratelimit-* headers, for error answers too. */
@@ -43,6 +47,16 @@ export interface AppVars {
 }
 
 export type AppEnv = { Bindings: HttpBindings; Variables: AppVars }
+
+export interface RequestIds {
+  readonly requestId: string
+  readonly clientRequestId: string | null
+}
+
+/** The response headers naming the request: our id, and the client's own id echoed back when it sent a sane one. */
+export function idHeaders(ids: RequestIds): Record<string, string> {
+  return ids.clientRequestId === null ? { 'x-request-id': ids.requestId } : { 'x-request-id': ids.requestId, 'x-client-request-id': ids.clientRequestId }
+}
 
 /** Node's header record for a request, also when Hono runs without Node bindings (app.request() in tests). */
 function headersOf(c: Context<AppEnv>): IncomingHttpHeaders {
@@ -53,13 +67,16 @@ function headersOf(c: Context<AppEnv>): IncomingHttpHeaders {
  * The one error answer: anything thrown while handling a request → OpenAI's error body, with the
  * request id, the caller's x-ratelimit-* headers and what is known of the routing.
  */
-export function answerError(err: unknown, vars: Partial<AppVars>, requestIdValue: string, deps: AppDeps): ErrorResponse {
+export function answerError(err: unknown, vars: Partial<AppVars>, ids: RequestIds, deps: AppDeps): ErrorResponse {
   const r = toErrorResponse(err, deps.config.current().secrets)
   const report = vars.report
   if (r.status >= 500 && !(err instanceof ApiError)) {
-    deps.log.error('request failed', { requestId: requestIdValue, status: r.status, route: vars.route, decision: report?.decision, error: r.body.error.message, stack: r.status === 500 ? (err as Error).stack : undefined })
+    // A stack only for Headroom's own failures: a ProviderError's is noise, and its first line is the
+    // upstream's message as it came, before the scrub.
+    const stack = r.status === 500 && !(err instanceof ProviderError) ? redactKeys(String((err as Error)?.stack ?? err), deps.config.current().secrets) : undefined
+    deps.log.error('request failed', { requestId: ids.requestId, clientRequestId: ids.clientRequestId ?? undefined, status: r.status, route: vars.route, decision: report?.decision, error: r.body.error.message, stack })
   }
-  const headers: Record<string, string> = { ...vars.rateLimitHeaders, ...r.headers, 'x-request-id': requestIdValue }
+  const headers: Record<string, string> = { ...vars.rateLimitHeaders, ...r.headers, ...idHeaders(ids) }
   if (vars.route) headers['x-headroom-route'] = headerValue(vars.route)
   if (report?.target) headers['x-headroom-target'] = headerValue(report.target.id)
   if (report && report.attempts > 0) headers['x-headroom-attempts'] = String(report.attempts)
@@ -82,13 +99,13 @@ export function isChatRequest(req: IncomingMessage): boolean {
  */
 export function chatListener(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const x: ChatExchange = { incoming: req, outgoing: res, requestId: requestId(req.headers['x-request-id']), vars: {} }
+    const x: ChatExchange = { incoming: req, outgoing: res, requestId: requestId(), clientRequestId: clientRequestId(req.headers), vars: {} }
     serveChat(x, deps).catch((err: unknown) => {
       if (res.headersSent) {
         res.destroy()
         return
       }
-      const a = answerError(err, x.vars, x.requestId, deps)
+      const a = answerError(err, x.vars, x, deps)
       const body = JSON.stringify(a.body)
       res.writeHead(a.status, { ...a.headers, 'content-type': 'application/json' })
       res.end(body)
@@ -103,12 +120,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.use(async (c, next) => {
     // Straight from Node's header record: going through c.req.header() would build a Headers object.
-    const id = requestId(c.env?.incoming ? c.env.incoming.headers['x-request-id'] : c.req.header('x-request-id'))
-    c.set('requestId', id)
+    const ids: RequestIds = { requestId: requestId(), clientRequestId: clientRequestId(headersOf(c)) }
+    c.set('requestId', ids.requestId)
+    c.set('clientRequestId', ids.clientRequestId)
     // Set before the response exists. Touching c.res.headers afterwards would turn node-server's
     // lightweight response into a full web Response (measured: ~10% of the CPU per request).
-    // Chat completions build their own header record, x-request-id included.
-    c.header('x-request-id', id)
+    // Chat completions build their own header record, the ids included.
+    for (const [name, value] of Object.entries(idHeaders(ids))) c.header(name, value)
     await next()
   })
 
@@ -116,7 +134,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // the app is used on its own.
   const chat = async (c: Context<AppEnv>) => {
     if (!c.env?.incoming) throw new ApiError(500, 'chat completions need the Node HTTP server', 'internal_error')
-    const x: ChatExchange = { incoming: c.env.incoming, outgoing: c.env.outgoing, requestId: c.get('requestId'), vars: {} }
+    const x: ChatExchange = { incoming: c.env.incoming, outgoing: c.env.outgoing, requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), vars: {} }
     try {
       await serveChat(x, deps)
     } catch (err) {
@@ -172,7 +190,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.onError((err, c) => {
     const vars: Partial<AppVars> = { route: c.get('route'), report: c.get('report'), rateLimitHeaders: c.get('rateLimitHeaders') }
-    const a = answerError(err, vars, c.get('requestId') ?? requestId(undefined), deps)
+    const a = answerError(err, vars, { requestId: c.get('requestId') ?? requestId(), clientRequestId: c.get('clientRequestId') ?? null }, deps)
     return c.json(a.body, a.status as 400, a.headers)
   })
 

@@ -15,7 +15,7 @@ import { PRIORITIES, type Priority } from '../routing/admission.ts'
 import type { ProviderUsage } from '../providers/types.ts'
 import { buildProfile } from '../routing/profile.ts'
 import { resolveModel } from '../routing/resolve.ts'
-import type { AppDeps, AppVars } from './app.ts'
+import { idHeaders, type AppDeps, type AppVars, type RequestIds } from './app.ts'
 import { ApiError, headerValue, toErrorResponse } from './errors.ts'
 
 import { parseJsonBody, readRawBody } from './body.ts'
@@ -24,11 +24,10 @@ import { validateChatRequest } from './validate.ts'
 
 const PRINTABLE = /^[\x21-\x7e]+$/
 
-/** One chat request: Node's request and response, its id, and what the error answer will need to say. */
-export interface ChatExchange {
+/** One chat request: Node's request and response, its ids, and what the error answer will need to say. */
+export interface ChatExchange extends RequestIds {
   readonly incoming: IncomingMessage
   readonly outgoing: ServerResponse
-  readonly requestId: string
   readonly vars: Partial<AppVars>
 }
 
@@ -48,7 +47,7 @@ const SSE_HEADERS = {
 function responseHeaders(x: ChatExchange, route: string, ex: Execution<unknown>, report: Report, base: Record<string, string>): Record<string, string> {
   const headers: Record<string, string> = {
     ...base,
-    'x-request-id': x.requestId,
+    ...idHeaders(x),
     'x-headroom-route': headerValue(route),
     'x-headroom-target': headerValue(ex.target.id),
     'x-headroom-attempts': String(ex.attempts),
@@ -128,7 +127,7 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
     rt.inbound.release(key, inbound.reservation, usage ? { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens } : null, rt.now())
   }
 
-  const ctx: RequestContext = { requestId: x.requestId, virtualKey: key?.name ?? null, endUser: req.user ?? null, modelRequested: req.model, priority, queuedMs: 0 }
+  const ctx: RequestContext = { requestId: x.requestId, clientRequestId: x.clientRequestId, virtualKey: key?.name ?? null, endUser: req.user ?? null, modelRequested: req.model, priority, queuedMs: 0 }
   // One controller for the request: a client that goes away, or the route's deadline, aborts the upstream call.
   const ac = new AbortController()
   const outgoing = x.outgoing
@@ -155,7 +154,7 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
     const secrets = cfg.secrets
     const end = await writeChunks(outgoing, ex.upstream.body, { includeUsage: req.stream_options?.include_usage === true }, (err) => {
       const r = toErrorResponse(err, secrets)
-      deps.log.warn('stream failed after it began', { requestId: x.requestId, target: ex.target.stateId, error: r.body.error.message })
+      deps.log.warn('stream failed after it began', { requestId: x.requestId, clientRequestId: x.clientRequestId ?? undefined, target: ex.target.stateId, error: r.body.error.message })
       return r.body
     })
     if (end === 'closed') ac.abort()

@@ -1,7 +1,8 @@
 /**
  * The one error path: anything thrown while handling a request becomes an OpenAI-shaped error body
- * `{"error":{"message","type","param","code"}}` with the right status. Messages never contain a key.
+ * `{"error":{"message","type","param","code"}}` with the right status. No field of it ever holds a key.
  */
+import { scrubError } from '../providers/redact.ts'
 import { ProviderError, defaultErrorType } from '../providers/types.ts'
 import type { OpenAIErrorBody } from '../providers/openai-schema.ts'
 
@@ -33,16 +34,6 @@ export interface ErrorResponse {
   headers: Record<string, string>
 }
 
-// Key-shaped tokens: OpenAI (sk-…, sk-proj-…), Anthropic (sk-ant-…), Google (AIza…). Providers echo
-// masked keys in 401 messages ("Incorrect API key provided: sk-abc…xyz"); no part of a key is passed on.
-const KEY_PATTERN = /\b(sk-[A-Za-z0-9_*.-]{4,}|AIza[A-Za-z0-9_-]{10,})/g
-
-export function redactKeys(message: string, secrets: readonly string[] = []): string {
-  let out = message
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]')
-  return out.replace(KEY_PATTERN, '[redacted]')
-}
-
 export function toErrorResponse(err: unknown, secrets: readonly string[] = []): ErrorResponse {
   if (err instanceof ApiError) {
     return {
@@ -54,9 +45,11 @@ export function toErrorResponse(err: unknown, secrets: readonly string[] = []): 
   if (err instanceof ProviderError) {
     const headers: Record<string, string> = {}
     if (err.retryAfterMs !== null) headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)))
+    // Scrubbed at the attempt already (with the target's key); again here with every configured secret.
+    const e = scrubError(err, secrets)
     return {
-      status: err.status,
-      body: { error: { message: redactKeys(err.message, secrets), type: err.type, param: err.param, code: err.code } },
+      status: e.status,
+      body: { error: { message: e.message, type: e.type, param: e.param, code: e.code } },
       headers,
     }
   }

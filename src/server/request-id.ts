@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { IncomingHttpHeaders } from 'node:http'
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -7,9 +8,21 @@ const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/
 const PREFIX = 'req_' + randomBytes(6).toString('hex')
 let counter = 0
 
-/** The caller's `x-request-id` when it is a sane token, else a new `req_…` id. */
-export function requestId(incoming: string | string[] | undefined): string {
-  if (typeof incoming === 'string' && SAFE_ID.test(incoming)) return incoming
+/**
+ * A new `req_…` id. Always ours: a client's id is no key — twenty requests sent with one would
+ * collapse into one in the spend table.
+ */
+export function requestId(): string {
   counter = (counter + 1) % Number.MAX_SAFE_INTEGER
   return PREFIX + counter.toString(36).padStart(6, '0')
+}
+
+/**
+ * The client's own id for its request, when it is a sane token (it reaches headers, logs and the
+ * spend table): `x-client-request-id` (the header OpenAI's API takes for this,
+ * https://platform.openai.com/docs/api-reference/supplying-your-own-request-id-with-x-client-request-id), else `x-request-id`.
+ */
+export function clientRequestId(headers: IncomingHttpHeaders): string | null {
+  const id = headers['x-client-request-id'] ?? headers['x-request-id']
+  return typeof id === 'string' && SAFE_ID.test(id) ? id : null
 }

@@ -13,6 +13,7 @@ const INDEXES = [
   'spend_provider_key_alias_ts_idx',
   'spend_end_user_ts_idx',
   'spend_request_id_idx',
+  'spend_client_request_id_idx',
 ]
 
 let dir: TempDir

@@ -60,8 +60,9 @@ export function openSpendDb(path: string, options: SpendDbOptions = {}): SpendDb
     // the last transactions, which is the trade the toolchain measurements argue for.
     sqlite.pragma('journal_mode = WAL')
     sqlite.pragma('synchronous = NORMAL')
-    // 64 MB of page cache: every insert touches 8 b-trees (the table and 7 indexes); keeping their hot
-    // pages in memory instead of SQLite's default 2 MB took bench/spend-writer.ts from ~49k to ~53k rows/s.
+    // 64 MB of page cache: every insert touches 8 b-trees (the table and 7 indexes; 9 with a client's own
+    // request id, whose index is partial); keeping their hot pages in memory instead of SQLite's default
+    // 2 MB took bench/spend-writer.ts from ~49k to ~53k rows/s.
     sqlite.pragma('cache_size = -65536')
     sqlite.pragma('temp_store = MEMORY')
     sqlite.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`)

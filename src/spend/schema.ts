@@ -17,6 +17,8 @@ export const spend = sqliteTable(
     /** Attempt start, epoch ms. */
     ts: integer('ts').notNull(),
     requestId: text('request_id').notNull(),
+    /** The client's own id for the request, when it sent a sane one (never a key: clients pick it). */
+    clientRequestId: text('client_request_id'),
     virtualKey: text('virtual_key'),
     endUser: text('end_user'),
     route: text('route').notNull(),
@@ -51,6 +53,8 @@ export const spend = sqliteTable(
     index('spend_provider_key_alias_ts_idx').on(t.provider, t.keyAlias, t.ts),
     index('spend_end_user_ts_idx').on(t.endUser, t.ts),
     index('spend_request_id_idx').on(t.requestId),
+    // Partial: finding a request by the client's id is quick, and rows without one cost no index write.
+    index('spend_client_request_id_idx').on(t.clientRequestId).where(sql`${t.clientRequestId} IS NOT NULL`),
     // SQLite has no enums, and drizzle's `enum` is only a TypeScript type: these keep hand-written
     // SQL (or a future writer) from storing values the queries and reports don't know. The cost
     // check holds the ledger to integers even when the value arrives as a REAL.

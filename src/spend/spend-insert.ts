@@ -10,7 +10,7 @@ const COLUMNS = [
   'ts', 'request_id', 'virtual_key', 'end_user', 'route', 'provider', 'key_alias', 'model_requested',
   'model_served', 'stream', 'outcome', 'http_status', 'error_code', 'attempt', 'prompt_tokens',
   'cached_tokens', 'cache_write_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_microcents',
-  'latency_ms', 'ttft_ms', 'usage_source', 'price_entry', 'queued_ms',
+  'latency_ms', 'ttft_ms', 'usage_source', 'price_entry', 'queued_ms', 'client_request_id',
 ] as const
 const INSERT_SQL = `INSERT INTO spend (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`
 
@@ -32,7 +32,7 @@ export function prepareBatchInsert(sqlite: Database.Database, onReject: (row: Sp
           r.ts, r.requestId, r.virtualKey, r.endUser, r.route, r.provider, r.keyAlias, r.modelRequested,
           r.modelServed, r.stream ? 1 : 0, r.outcome, r.httpStatus, r.errorCode, r.attempt, r.promptTokens,
           r.cachedTokens, r.cacheWriteTokens, r.completionTokens, r.reasoningTokens, r.costMicrocents,
-          r.latencyMs, r.ttftMs, r.usageSource, r.priceEntry, r.queuedMs,
+          r.latencyMs, r.ttftMs, r.usageSource, r.priceEntry, r.queuedMs, r.clientRequestId,
         )
       } catch (err) {
         if (!isRowError(err)) throw err

@@ -28,7 +28,10 @@ export interface TokenCounts {
 export interface SpendRow extends TokenCounts {
   /** When the attempt started, epoch ms. */
   ts: number
+  /** Headroom's id for the request (its `x-request-id`): attempts of one request share it. */
   requestId: string
+  /** The client's own id for the request (`x-client-request-id` / `x-request-id`), when it sent a sane one. */
+  clientRequestId: string | null
   /** The client's virtual key name (routes.yaml `keys[].name`), or null when the router is open. */
   virtualKey: string | null
   /** The request's `user` field. */

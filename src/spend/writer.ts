@@ -230,7 +230,7 @@ export class SpendWriter implements SpendSink {
       // Prepared on first use, so that a database failing from the start fails a flush, not the constructor.
       this.insert ??= prepareBatchInsert(this.db.sqlite, (row, err) => {
         if (this.rejectLog.open(this.now())) {
-          this.log.error('spend row rejected by the database and not recorded', { error: describeError(err), requestId: row.requestId })
+          this.log.error('spend row rejected by the database and not recorded', { error: describeError(err), requestId: row.requestId, clientRequestId: row.clientRequestId ?? undefined })
         }
       })
       rejected = this.insert(this.at, count)

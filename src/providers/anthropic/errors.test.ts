@@ -4,7 +4,7 @@ import { headerSource, ProviderError } from '../types.ts'
 import { httpError, parseErrorBody, streamErrorEvent, toProviderError } from './errors.ts'
 
 const NOW = Date.parse('2025-08-21T12:40:00Z')
-const ctx = { provider: 'anthropic', now: NOW, during: 'request' as const, secret: 'sk-ant-api03-secret-key' }
+const ctx = { provider: 'anthropic', now: NOW, during: 'request' as const }
 
 function body(type: string, message: string, extra: Record<string, unknown> = {}) {
   return { type: 'error', error: { type, message, ...extra }, request_id: 'req_011' }
@@ -13,7 +13,7 @@ function body(type: string, message: string, extra: Record<string, unknown> = {}
 /** An HTTP error answer as the adapter reads it: status, headers, and the body's text. */
 function answer(status: number, b: unknown, headers: Record<string, string> = {}) {
   const text = b === undefined ? '' : JSON.stringify(b)
-  return httpError('anthropic', status, headerSource({ 'request-id': 'req_011', ...headers }), text, NOW, ctx.secret)
+  return httpError('anthropic', status, headerSource({ 'request-id': 'req_011', ...headers }), text, NOW)
 }
 
 describe('httpError: HTTP error answers', () => {
@@ -63,9 +63,9 @@ describe('httpError: HTTP error answers', () => {
     expect([e.kind, e.code, e.retryable]).toEqual(['quota', 'enforced_spend_limit_reached', false])
   })
 
-  it('never lets the key through in a message', () => {
-    const e = answer(401, body('authentication_error', 'invalid x-api-key sk-ant-api03-secret-key'))
-    expect(e.message).toBe('invalid x-api-key [redacted]')
+  it('passes the message on (keys in it are scrubbed where adapters’ errors enter the core: ../redact.ts)', () => {
+    const e = answer(401, body('authentication_error', 'invalid x-api-key'))
+    expect([e.status, e.kind, e.message]).toEqual([401, 'auth', 'invalid x-api-key'])
   })
 
   it('a body that is not Anthropic-shaped still gives a useful message', () => {

@@ -8,7 +8,7 @@
  */
 import { HttpTimeoutError, isIdleTimeout } from '../http.ts'
 import { clientStatusFor, kindForStatus, ProviderError, type HeaderSource, type ProviderErrorKind } from '../types.ts'
-import { badResponse, cancelled, redactSecret, streamBroken, timedOut, unreachable, type ErrorContext } from '../provider-errors.ts'
+import { badResponse, cancelled, streamBroken, timedOut, unreachable, type ErrorContext } from '../provider-errors.ts'
 import { parseAnthropicRateLimits } from './rate-limits.ts'
 
 export { badResponse, cancelled, streamBroken, type ErrorContext } from '../provider-errors.ts'
@@ -78,7 +78,7 @@ function kindFor(status: number, parsed: ErrorBody): ProviderErrorKind {
 }
 
 /** An HTTP error answer (status + headers + body) → ProviderError. */
-export function httpError(provider: string, status: number, headers: HeaderSource | null, body: unknown, now: number, secret?: string): ProviderError {
+export function httpError(provider: string, status: number, headers: HeaderSource | null, body: unknown, now: number): ProviderError {
   const parsed = parseErrorBody(body)
   const limits = headers ? parseAnthropicRateLimits(headers, now) : null
   return new ProviderError({
@@ -86,7 +86,7 @@ export function httpError(provider: string, status: number, headers: HeaderSourc
     status: clientStatusFor(status),
     upstreamStatus: status,
     kind: kindFor(status, parsed),
-    message: redactSecret(parsed.message ?? `${provider} answered HTTP ${status} with no error message`, secret),
+    message: parsed.message ?? `${provider} answered HTTP ${status} with no error message`,
     code: codeFor(status, parsed),
     retryAfterMs: limits?.retryAfterMs ?? null,
     limits,
@@ -95,7 +95,7 @@ export function httpError(provider: string, status: number, headers: HeaderSourc
 }
 
 /** An `error` event after the stream began (HTTP 200 already sent): always kind `stream`. */
-export function streamErrorEvent(provider: string, body: unknown, secret?: string): ProviderError {
+export function streamErrorEvent(provider: string, body: unknown): ProviderError {
   const parsed = parseErrorBody(body)
   const upstream = (parsed.type && STATUS_FOR_TYPE[parsed.type]) || 500
   return new ProviderError({
@@ -103,7 +103,7 @@ export function streamErrorEvent(provider: string, body: unknown, secret?: strin
     status: clientStatusFor(upstream),
     upstreamStatus: null,
     kind: 'stream',
-    message: redactSecret(parsed.message ?? `${provider} reported an error mid-stream`, secret),
+    message: parsed.message ?? `${provider} reported an error mid-stream`,
     code: codeFor(upstream, parsed),
     raw: body,
   })

@@ -57,7 +57,7 @@ function prepared(target: Target): Prepared {
 /** Sends the request; resolves with a 2xx response (body unread), throws ProviderError otherwise. */
 async function send(target: Target, body: unknown, stream: boolean, signal: AbortSignal): Promise<UpstreamResponse> {
   const p = prepared(target)
-  const ctx = { provider: target.provider, during: 'request' as const, signal, secret: target.apiKey }
+  const ctx = { provider: target.provider, during: 'request' as const, signal }
   let res: UpstreamResponse
   try {
     res = await httpRequest(p.url, {
@@ -72,7 +72,7 @@ async function send(target: Target, body: unknown, stream: boolean, signal: Abor
     throw toProviderError(err, { ...ctx, now: Date.now() })
   }
   if (res.statusCode >= 200 && res.statusCode < 300) return res
-  throw httpError(target.provider, res.statusCode, headerSource(res.headers), await errorText(res), Date.now(), target.apiKey)
+  throw httpError(target.provider, res.statusCode, headerSource(res.headers), await errorText(res), Date.now())
 }
 
 function header(res: UpstreamResponse, name: string): string | null {
@@ -90,7 +90,7 @@ export function createAnthropicAdapter(): ProviderAdapter {
       data = JSON.parse((await readBody(res.body)).toString('utf8'))
     } catch (err) {
       // A 2xx body that won't parse is the SyntaxError case (a proxy's cut or HTML page).
-      throw toProviderError(err, { provider: target.provider, during: 'request', now: Date.now(), signal, secret: target.apiKey, idleMs: target.timeoutMs })
+      throw toProviderError(err, { provider: target.provider, during: 'request', now: Date.now(), signal, idleMs: target.timeoutMs })
     }
     const { completion, usage } = toChatCompletion(data as Parameters<typeof toChatCompletion>[0], { provider: target.provider, created: nowSeconds(), jsonToolName })
     const meta: UpstreamMeta = { usage, model: completion.model || null, requestId: header(res, 'request-id'), warnings }
@@ -115,9 +115,8 @@ export function createAnthropicAdapter(): ProviderAdapter {
       fallbackId: completionId(),
       fallbackModel: target.model,
       jsonToolName,
-      secret: target.apiKey,
     })
-    const ctx = { provider: target.provider, signal, secret: target.apiKey }
+    const ctx = { provider: target.provider, signal }
     const body = chunks(res.body, transform, { ...ctx, idleMs: target.timeoutMs, started, meta, latency })
     return { body, limits, latency, meta }
   }
@@ -128,7 +127,6 @@ export function createAnthropicAdapter(): ProviderAdapter {
 interface ChunkContext {
   provider: string
   signal: AbortSignal
-  secret: string
   /** A stream silent this long after its headers is treated as cut. */
   idleMs: number
   started: number

@@ -26,7 +26,6 @@ function transform(jsonToolName: string | null = null) {
     fallbackId: 'chatcmpl-fallback',
     fallbackModel: 'claude-fallback',
     jsonToolName,
-    secret: 'sk-ant-test-secret',
   })
 }
 
@@ -115,19 +114,19 @@ describe('AnthropicStreamTransform', () => {
     expect(t.push({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'late' } })).toEqual([])
   })
 
-  it('maps an error event to a stream ProviderError with the upstream message, never the key', () => {
+  it('maps an error event to a stream ProviderError with the upstream message', () => {
     const t = transform()
     t.push(start)
     let err: unknown
     try {
-      t.push({ type: 'error', error: { type: 'api_error', message: 'Internal error for key sk-ant-test-secret' } })
+      t.push({ type: 'error', error: { type: 'api_error', message: 'Internal error' } })
     } catch (e) {
       err = e
     }
     expect(err).toBeInstanceOf(ProviderError)
     const pe = err as ProviderError
     expect([pe.kind, pe.status, pe.code, pe.retryable]).toEqual(['stream', 500, 'api_error', true])
-    expect(pe.message).toBe('Internal error for key [redacted]')
+    expect(pe.message).toBe('Internal error')
   })
 
   it('uses the fallback id and model until message_start names them', () => {

@@ -29,8 +29,6 @@ export interface StreamOptions {
   fallbackModel: string
   /** The forced tool that carries a `response_format` answer: its input is streamed as content. */
   jsonToolName: string | null
-  /** The API key, scrubbed from error messages. */
-  secret?: string
 }
 
 type Block = { kind: 'tool'; index: number; hasArgs: boolean } | { kind: 'json'; hasArgs: boolean }
@@ -111,7 +109,7 @@ export class AnthropicStreamTransform {
       case 'ping':
         return []
       case 'error':
-        throw streamErrorEvent(this.opts.provider, ev, this.opts.secret)
+        throw streamErrorEvent(this.opts.provider, ev)
       default: {
         // Event types newer than this code (Anthropic may add some): nothing to show.
         const _exhaustive: never = ev

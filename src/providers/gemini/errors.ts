@@ -10,7 +10,7 @@
 import { clientStatusFor, kindForStatus, ProviderError } from '../types.ts'
 import { GeminiCallError, type GeminiErrorBody, type GeminiFailure } from './gemini-types.ts'
 import { findDetail, parseGeminiRateLimits } from './rate-limits.ts'
-import { badResponse, cancelled, redactSecret, streamBroken, timedOut, unreachable, type ErrorContext } from '../provider-errors.ts'
+import { badResponse, cancelled, streamBroken, timedOut, unreachable, type ErrorContext } from '../provider-errors.ts'
 
 export { badResponse, cancelled, streamBroken, type ErrorContext } from '../provider-errors.ts'
 
@@ -35,9 +35,8 @@ export function httpError(
   message: string,
   details: readonly unknown[],
   now: number,
-  secret?: string,
 ): ProviderError {
-  const text = redactSecret(message || `${provider} answered HTTP ${status} with no error message`, secret)
+  const text = message || `${provider} answered HTTP ${status} with no error message`
   const raw = { status, message: text, details }
   // Gemini answers a bad key with 400 INVALID_ARGUMENT; to a client and to routing it is a 401.
   if (status === 400 && errorReason(details) === 'API_KEY_INVALID') {
@@ -58,7 +57,7 @@ export function httpError(
 }
 
 /** A `{"error":{…}}` event after the stream began (HTTP 200 already sent): always kind `stream`. */
-export function streamErrorEvent(provider: string, body: GeminiErrorBody, now: number, secret?: string): ProviderError {
+export function streamErrorEvent(provider: string, body: GeminiErrorBody, now: number): ProviderError {
   const details = body.details ?? []
   const limits = parseGeminiRateLimits(details, now)
   const upstream = body.code !== undefined && body.code >= 400 && body.code <= 599 ? body.code : 500
@@ -67,7 +66,7 @@ export function streamErrorEvent(provider: string, body: GeminiErrorBody, now: n
     status: clientStatusFor(upstream),
     upstreamStatus: null,
     kind: 'stream',
-    message: redactSecret(body.message || `${provider} reported an error mid-stream`, secret),
+    message: body.message || `${provider} reported an error mid-stream`,
     code: 'stream_error',
     retryAfterMs: limits?.retryAfterMs ?? null,
     limits,
@@ -85,10 +84,10 @@ export function invalidRequest(provider: string, message: string, param: string)
 function fromFailure(f: GeminiFailure, ctx: ErrorContext): ProviderError {
   const { provider } = ctx
   const stream = ctx.during === 'stream'
-  const detail = 'message' in f ? redactSecret(f.message, ctx.secret) : ''
+  const detail = 'message' in f ? f.message : ''
   switch (f.type) {
     case 'http':
-      return httpError(provider, f.status, f.message, f.details, ctx.now, ctx.secret)
+      return httpError(provider, f.status, f.message, f.details, ctx.now)
     case 'cancelled':
       return cancelled(provider)
     case 'timeout':
@@ -113,7 +112,7 @@ export function toProviderError(err: unknown, ctx: ErrorContext): ProviderError 
   if (err instanceof ProviderError) return err
   if (ctx.signal?.aborted) return cancelled(ctx.provider)
   if (err instanceof GeminiCallError) return fromFailure(err.failure, ctx)
-  const detail = redactSecret(err instanceof Error ? err.message : String(err), ctx.secret)
+  const detail = err instanceof Error ? err.message : String(err)
   if (ctx.during === 'stream') return streamBroken(ctx.provider, detail)
   return unreachable(ctx.provider, detail)
 }

@@ -38,7 +38,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
   }
 
   function errorContext(target: Target, during: ErrorContext['during'], signal: AbortSignal): ErrorContext {
-    return { provider: target.provider, now: now(), during, signal, secret: target.apiKey }
+    return { provider: target.provider, now: now(), during, signal }
   }
 
   async function complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<ChatCompletion>> {
@@ -80,7 +80,6 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       created: Math.floor(now() / 1000),
       model: target.model,
       now,
-      secret: target.apiKey,
     })
 
     async function* chunks(): AsyncGenerator<ChatChunk> {

@@ -28,8 +28,6 @@ export interface StreamContext {
   /** Used until (and unless) Gemini names the `modelVersion`. */
   model: string
   now?: () => number
-  /** The API key, scrubbed from error messages. */
-  secret?: string
   newToolCallId?: () => string
 }
 
@@ -91,7 +89,7 @@ export class GeminiStreamTransform {
     const out: ChatChunk[] = []
     switch (ev.type) {
       case 'error':
-        throw streamErrorEvent(this.ctx.provider, ev.error, this.ctx.now?.() ?? Date.now(), this.ctx.secret)
+        throw streamErrorEvent(this.ctx.provider, ev.error, this.ctx.now?.() ?? Date.now())
       case 'blocked': {
         const isNew = !this.choices.has(0)
         const st = this.state(0)

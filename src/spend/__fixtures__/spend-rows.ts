@@ -11,6 +11,7 @@ export function makeRow(overrides: Partial<SpendRow> = {}): SpendRow {
   return {
     ts: Date.UTC(2026, 10, 1, 12),
     requestId: 'req-1',
+    clientRequestId: null,
     virtualKey: 'team-a',
     endUser: null,
     route: 'fast',
