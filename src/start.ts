@@ -9,12 +9,12 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
-import { parseDocument } from 'yaml'
 import { createLogger, type Logger } from './logger.ts'
 import { createAdapterRegistry } from './providers/registry.ts'
 import { compileConfig, needsSimulator, type CompiledConfig } from './routing/compile.ts'
 import { readFile } from 'node:fs/promises'
-import { ConfigError, parseConfig } from './routing/config-load.ts'
+import { ConfigError, loadConfigText, type LoadedConfig } from './routing/config-load.ts'
+import { configNotices, type ConfigVersion } from './routing/config-notices.ts'
 import { ConfigStore } from './routing/config-store.ts'
 import type { Runtime } from './routing/execute.ts'
 import { TargetStates } from './routing/target-states.ts'
@@ -95,47 +95,23 @@ export function defaultConfigPath(env: Record<string, string | undefined>): stri
   return existsSync(local) ? local : join(PACKAGE_ROOT, 'routes.yaml')
 }
 
-/** The `${VAR}` names providers read their keys from, for the banner. */
-function keyVariables(text: string | undefined, provider: string): string | null {
-  if (!text) return null
-  const raw = parseDocument(text).getIn(['providers', provider, 'api_key'])
-  const m = typeof raw === 'string' ? /\$\{([A-Za-z_][A-Za-z0-9_]*)/.exec(raw) : null
-  return m ? m[1]! : null
-}
-
-export function simulatorBanner(cfg: CompiledConfig, simUrl: string, rawText?: string): string {
-  const sim = [...cfg.providers.values()].filter((p) => p.simulated)
-  const bar = '='.repeat(78)
-  const lines = [
-    bar,
-    '  SIMULATED PROVIDERS: these answers are NOT from real models.',
-    `  The built-in simulator (${simUrl}) is serving:`,
-    ...sim.map((p) => {
-      const v = keyVariables(rawText, p.name)
-      return `    - ${p.name} (${p.type})${v ? `: set ${v} to use the real API` : ': no api_key set'}`
-    }),
-    bar,
-  ]
-  return lines.join('\n') + '\n'
-}
-
 export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const env = opts.env ?? process.env
   const log = opts.log ?? createLogger()
   // Start-up banners are for the person at the terminal; an embedding program (or a test) that brings its
   // own logger gets them as log lines instead.
   const banner = opts.log ? (text: string) => opts.log!.warn(text.trim()) : (text: string) => void process.stderr.write(text)
-  let config: Config
+  let loaded: LoadedConfig
   let rawText = opts.configText
   let configPath: string | null = null
   if (opts.configText !== undefined) {
-    config = parseConfig(opts.configText, '<config>', env)
+    loaded = loadConfigText(opts.configText, '<config>', env)
   } else {
     configPath = opts.configPath ?? defaultConfigPath(env)
     rawText = await readFile(configPath, 'utf8').catch((err: Error) => {
       throw new ConfigError(`${configPath}: cannot read: ${err.message}`)
     })
-    config = parseConfig(rawText, configPath, env)
+    loaded = loadConfigText(rawText, configPath, env)
   }
 
   let simulator: Simulator | null = null
@@ -148,10 +124,8 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     }
     return simulatorUrl
   }
-  const compiled = compileConfig(config, { simulatorUrl: await simulatorFor(config) })
-  if (simulatorUrl && [...compiled.providers.values()].some((p) => p.simulated)) {
-    banner(simulatorBanner(compiled, simulatorUrl, rawText))
-  }
+  const compiled = compileConfig(loaded.config, { simulatorUrl: await simulatorFor(loaded.config) })
+  const initial: ConfigVersion = { ...loaded, compiled }
 
   const states = new TargetStates()
   states.retain(new Set(compiled.targets.keys())) // pins the configured targets
@@ -162,10 +136,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const writer = new SpendWriter(db, { logger: log, onRow: (row) => budgets.add(row) })
   // HEADROOM_SPEND=off (benchmarks only: measuring what the ledger costs) keeps rows out of SQLite.
   const sink: SpendSink = env['HEADROOM_SPEND'] === 'off' ? { write: (row) => budgets.add(row) } : writer
-  if (!compiled.auth.enabled) {
-    banner(`headroom: OPEN — routes.yaml declares no client keys, so anyone who can reach this port can use it (and spend on its provider keys).\n`)
-  }
-  const store = new ConfigStore(compiled, rawText ?? '', {
+  const store = new ConfigStore(initial, rawText ?? '', {
     file: configPath ?? '',
     env,
     log,
@@ -203,6 +174,8 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     server.once('error', reject)
     server.listen(port, host, () => resolveServer())
   })
+  // After listening: a start-up that fails (a port in use) prints its one error line, not the banners first.
+  for (const notice of configNotices(initial, simulatorUrl)) banner(notice)
   const addr = server.address() as AddressInfo
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`
 

@@ -89,7 +89,8 @@ function providerKeys(p: ProviderConfig): string[] {
   return [...new Set(keys)]
 }
 
-function isSimulated(p: ProviderConfig): boolean {
+/** Served by the built-in simulator: `simulate: true`, or `auto` with no key. */
+export function isSimulated(p: ProviderConfig): boolean {
   return p.simulate === true || (p.simulate === 'auto' && providerKeys(p).length === 0)
 }
 

@@ -203,6 +203,11 @@ export const ConfigSchema = z
     /** The admin key: every route, no budget, and the admin endpoints (GET /v1/spend, /v1/routing/state). */
     admin_key: z.string().min(8, 'at least 8 characters').nullish(),
     admin_key_sha256: SHA256_HEX.optional(),
+    /**
+     * `open`: no client keys, on purpose. Starting open needs no such line, but a reload that would open a
+     * router that had keys is refused without it. With keys or an admin key declared, it is an error.
+     */
+    auth: z.literal('open').optional(),
     server: ServerConfigSchema.default({ max_body_bytes: 10 * 1024 * 1024 }),
   })
   .superRefine((cfg, ctx) => {
@@ -237,6 +242,9 @@ export const ConfigSchema = z
       if (names.has(k.name)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'name'], message: `duplicate key name "${k.name}"` })
       names.add(k.name)
     })
+    if (cfg.auth === 'open' && (cfg.keys.length > 0 || cfg.admin_key || cfg.admin_key_sha256)) {
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'auth: open, but client keys or an admin key are declared: remove one or the other' })
+    }
     if (cfg.default_route && !cfg.routes[cfg.default_route]) {
       ctx.addIssue({ code: 'custom', path: ['default_route'], message: `no route named "${cfg.default_route}"` })
     }
