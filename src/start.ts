@@ -24,6 +24,7 @@ import { BudgetTracker, dayStart, monthStart } from './spend/budgets.ts'
 import { openSpendDb, type SpendDb } from './spend/db.ts'
 import { costSince } from './spend/queries.ts'
 import { SpendWriter } from './spend/writer.ts'
+import { UserError } from './user-error.ts'
 import type { SpendSink } from './spend/types.ts'
 import type { Config } from './routing/config-schema.ts'
 import { chatListener, createApp, isChatRequest } from './server/app.ts'
@@ -34,7 +35,8 @@ export interface StartOptions {
   configPath?: string
   /** routes.yaml content, instead of a file (tests). */
   configText?: string
-  port?: number
+  /** A number, or text as given on the command line (checked; PORT when unset). */
+  port?: number | string
   host?: string
   env?: Record<string, string | undefined>
   log?: Logger
@@ -95,6 +97,29 @@ export function defaultConfigPath(env: Record<string, string | undefined>): stri
   return existsSync(local) ? local : join(PACKAGE_ROOT, 'routes.yaml')
 }
 
+/** PORT / --port as a number, or a UserError saying what is wrong with it. */
+function listenPort(raw: number | string): number {
+  const port = typeof raw === 'number' ? raw : /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`port "${raw}" is not a port number (0 to 65535): set PORT or --port`)
+  return port
+}
+
+/** What the user can do about a failed listen; other errors as they are. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new UserError(`port ${port} is in use: set PORT or --port`, { cause: err })
+    case 'EACCES':
+      return new UserError(`port ${port} needs privileges this user does not have (ports below 1024 usually do): set PORT or --port`, { cause: err })
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new UserError(`host ${host} is not an address of this machine: set HOST or --host`, { cause: err })
+    default:
+      return err
+  }
+}
+
 export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const env = opts.env ?? process.env
   const log = opts.log ?? createLogger()
@@ -114,6 +139,10 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     loaded = loadConfigText(rawText, configPath, env)
   }
 
+  const host = opts.host ?? env['HOST'] ?? '127.0.0.1'
+  const port = listenPort(opts.port ?? env['PORT'] ?? 8080)
+  const db = openSpendDb(opts.dbPath ?? env['HEADROOM_DB'] ?? 'headroom.db')
+
   let simulator: Simulator | null = null
   let simulatorUrl = opts.simulatorUrl
   /** The simulator's URL, starting it the first time a config needs it (at start-up or on reload). */
@@ -130,7 +159,6 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const states = new TargetStates()
   states.retain(new Set(compiled.targets.keys())) // pins the configured targets
 
-  const db = openSpendDb(opts.dbPath ?? env['HEADROOM_DB'] ?? 'headroom.db')
   const budgets = new BudgetTracker()
   seedBudgets(budgets, db, compiled, (opts.now ?? Date.now)())
   const writer = new SpendWriter(db, { logger: log, onRow: (row) => budgets.add(row) })
@@ -164,16 +192,30 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const deps = { config: store, runtime, log, db, flushSpend: () => writer.flush() }
   const app = createApp(deps)
 
-  const host = opts.host ?? env['HOST'] ?? '127.0.0.1'
-  const port = opts.port ?? Number(env['PORT'] ?? 8080)
+  /** Everything start-up opened, in the order it is let go (the server is closed before this). */
+  const release = async () => {
+    store.close()
+    runtime.admission.close()
+    states.close()
+    await adapters.close()
+    writer.close() // the final flush: rows of requests that completed are not lost
+    db.close()
+    await simulator?.close()
+  }
+
   // Chat completions go straight to their handler; everything else through Hono.
   const chat = chatListener(deps)
   const hono = getRequestListener(app.fetch)
   const server = createServer((req, res) => (isChatRequest(req) ? chat(req, res) : void hono(req, res)))
-  await new Promise<void>((resolveServer, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => resolveServer())
-  })
+  try {
+    await new Promise<void>((resolveServer, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => resolveServer())
+    })
+  } catch (err) {
+    await release()
+    throw listenError(err, host, port)
+  }
   // After listening: a start-up that fails (a port in use) prints its one error line, not the banners first.
   for (const notice of configNotices(initial, simulatorUrl)) banner(notice)
   const addr = server.address() as AddressInfo
@@ -206,13 +248,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
         })
         server.closeIdleConnections()
       })
-      store.close()
-      runtime.admission.close()
-      states.close()
-      await adapters.close()
-      writer.close() // the final flush: rows of requests that completed are not lost
-      db.close()
-      await simulator?.close()
+      await release()
     },
   }
 }
