@@ -189,7 +189,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     admission: new Admission({ now: opts.now ?? Date.now }),
     inbound: new InboundLimits(),
   }
-  const deps = { config: store, runtime, log, db, flushSpend: () => writer.flush() }
+  const deps = { config: store, runtime, log, db, flushSpend: () => writer.flush(), spendHealth: () => writer.health() }
   const app = createApp(deps)
 
   /** Everything start-up opened, in the order it is let go (the server is closed before this). */

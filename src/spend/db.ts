@@ -35,7 +35,7 @@ export interface SpendDbOptions {
 }
 
 export interface SpendDb {
-  /** The file path, or `:memory:`. */
+  /** The file's absolute path, or `:memory:`. */
   readonly path: string
   /** The raw connection: the writer's prepared statements and ad-hoc SQL. */
   readonly sqlite: Database.Database
@@ -65,7 +65,8 @@ function openError(path: string, err: unknown): unknown {
         ? (diagnoseCantOpen(path) ?? fileTrouble(err))
         : fileTrouble(err)
   if (!known) return err
-  return new SpendDbOpenError(`cannot open the spend database ${resolve(path)}: ${known.cause} (${code}). ${known.atOpen}`, { cause: err })
+  const file = resolve(path)
+  return new SpendDbOpenError(`cannot open the spend database ${file}: ${known.cause} (${code}). ${known.atOpen.replace('FILE', file)}`, { cause: err })
 }
 
 export function openSpendDb(path: string, options: SpendDbOptions = {}): SpendDb {
@@ -102,7 +103,7 @@ export function openSpendDb(path: string, options: SpendDbOptions = {}): SpendDb
     // write here: a write that changes nothing finds out now, not at the first spend flush.
     sqlite.pragma(`user_version = ${Number(sqlite.pragma('user_version', { simple: true }))}`)
     sqlite.pragma(`busy_timeout = ${runtimeBusyTimeoutMs}`)
-    return wrap(path, sqlite, orm)
+    return wrap(memory ? path : resolve(path), sqlite, orm)
   } catch (err) {
     sqlite.close()
     throw openError(path, err)
