@@ -7,11 +7,11 @@ import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createServer } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import { createLogger, type Logger } from './logger.ts'
 import { createAdapterRegistry } from './providers/registry.ts'
-import { compileConfig, needsSimulator, type CompiledConfig } from './routing/compile.ts'
+import { compileConfig, needsSimulator, type CompiledConfig, type ServerLimits } from './routing/compile.ts'
 import { readFile } from 'node:fs/promises'
 import { ConfigError, loadConfigText, type LoadedConfig } from './routing/config-load.ts'
 import { configNotices, type ConfigVersion } from './routing/config-notices.ts'
@@ -97,6 +97,27 @@ export function defaultConfigPath(env: Record<string, string | undefined>): stri
   return existsSync(local) ? local : join(PACKAGE_ROOT, 'routes.yaml')
 }
 
+/**
+ * routes.yaml `server` onto the live server. Node reads these at each check, connection and response, so
+ * a reload applies them too (a keep-alive connection already idle keeps the timer it was given).
+ */
+function applyServerLimits(server: Server, limits: ServerLimits): void {
+  server.headersTimeout = limits.headersTimeoutMs
+  server.requestTimeout = limits.requestTimeoutMs
+  server.maxConnections = limits.maxConnections
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs
+}
+
+/**
+ * How often Node looks for requests past their header or request timeout (fixed when the server is
+ * created; Node's default, 30 s, would let a 30 s limit run to 60 s): a tenth of the shorter limit,
+ * between 50 ms and 1 s.
+ */
+function checkEvery(limits: ServerLimits): number {
+  const shortest = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs || Number.POSITIVE_INFINITY)
+  return Math.max(50, Math.min(1_000, Math.floor(shortest / 10)))
+}
+
 /** PORT / --port as a number, or a UserError saying what is wrong with it. */
 function listenPort(raw: number | string): number {
   const port = typeof raw === 'number' ? raw : /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN
@@ -171,6 +192,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     simulatorUrl: simulatorFor,
     // Unchanged targets keep their health, cooldowns, latency and reservations; removed ones stop.
     onSwap: (next) => {
+      applyServerLimits(server, next.server)
       states.retain(new Set(next.targets.keys()))
       seedBudgets(budgets, db, next, (opts.now ?? Date.now)())
     },
@@ -206,7 +228,8 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   // Chat completions go straight to their handler; everything else through Hono.
   const chat = chatListener(deps)
   const hono = getRequestListener(app.fetch)
-  const server = createServer((req, res) => (isChatRequest(req) ? chat(req, res) : void hono(req, res)))
+  const server = createServer({ connectionsCheckingInterval: checkEvery(compiled.server) }, (req, res) => (isChatRequest(req) ? chat(req, res) : void hono(req, res)))
+  applyServerLimits(server, compiled.server)
   try {
     await new Promise<void>((resolveServer, reject) => {
       server.once('error', reject)
