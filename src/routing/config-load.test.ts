@@ -36,7 +36,7 @@ describe('interpolateEnv', () => {
 })
 
 describe('loadConfigText', () => {
-  it('names the unset variables and the fields they left empty, block and flow style, never the values', () => {
+  it('names the unset variables without a default and their fields, block and flow style, never the values', () => {
     const text = `providers:
   openai:
     type: openai
@@ -49,7 +49,6 @@ admin_key: \${ADMIN}
     expect(config.providers['openai']!.keys).toEqual(['sk-secret-a', '']) // YAML drops an empty last flow entry
     expect(unsetVars).toEqual([
       { name: 'KEY_B', path: ['providers', 'openai', 'keys', 1] },
-      { name: 'KEY_C', path: ['providers', 'openai', 'keys', 2] },
       { name: 'ANTHROPIC_KEY_B', path: ['providers', 'anthropic', 'api_key'] },
       { name: 'ADMIN', path: ['admin_key'] },
     ])

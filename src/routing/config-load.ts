@@ -19,7 +19,7 @@ export class ConfigError extends Error {
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
 const PLAIN_SAFE = /^[A-Za-z0-9_.\-/+=~@%,]*$/
 
-/** A `${VAR}` that is unset (or empty, with no default), and the field it left empty. */
+/** A `${VAR}` that is unset (or empty) and has no `:-default`, and the field it is in. */
 export interface UnsetVar {
   readonly name: string
   /** The YAML path of the field, e.g. `['providers', 'anthropic', 'api_key']` or `['providers', 'openai', 'keys', 1]`. */
@@ -32,11 +32,14 @@ export interface LoadedConfig {
   readonly unsetVars: readonly UnsetVar[]
 }
 
-/** `unset(name)`: what to insert for a variable that is unset or empty and has no default (default: nothing). */
+/**
+ * `unset(name)`: what to insert for a variable that is unset or empty and has no default (default: nothing).
+ * `${VAR:-}` has one: the file says that empty is fine.
+ */
 export function interpolateEnv(text: string, env: Record<string, string | undefined>, unset?: (name: string) => string): string {
   return text.replace(PLACEHOLDER, (_m, name: string, dflt: string | undefined, offset: number) => {
     const v = env[name]
-    const value = v === undefined || v === '' ? (dflt || (unset?.(name) ?? '')) : v
+    const value = v === undefined || v === '' ? (dflt ?? unset?.(name) ?? '') : v
     const before = text[offset - 1]
     if (before === '"') return JSON.stringify(value).slice(1, -1)
     if (before === "'") return value.replace(/'/g, "''")

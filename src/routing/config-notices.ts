@@ -1,10 +1,11 @@
 /**
  * What each load of routes.yaml says out loud — at start-up and again on every reload that keeps it so:
- * providers the simulator answers for, keys skipped because their variable is unset, an open router.
+ * providers the simulator answers for, keys skipped and base URLs defaulted because their variable is
+ * unset, an open router.
  */
 import type { CompiledConfig } from './compile.ts'
 import { pathLabel, type LoadedConfig } from './config-load.ts'
-import { notSet, unsetKeyVars } from './reload-guard.ts'
+import { notSet, unsetBaseUrlVars, unsetKeyVars } from './reload-guard.ts'
 
 /** One loaded version of routes.yaml, compiled. */
 export interface ConfigVersion extends LoadedConfig {
@@ -36,6 +37,8 @@ export function configNotices(v: ConfigVersion, simulatorUrl: string | undefined
     for (const u of unsetKeyVars(v, p.name)) {
       out.push(`headroom: ${pathLabel(u.path)}: ${notSet([u.name])}; that key is skipped (provider ${p.name} has ${p.keys.length} key${p.keys.length === 1 ? '' : 's'})\n`)
     }
+    const urlVars = unsetBaseUrlVars(v, p.name).map((u) => u.name)
+    if (urlVars.length > 0 && !p.config.base_url) out.push(`headroom: providers.${p.name}.base_url: ${notSet(urlVars)}; calls go to ${p.baseUrl}\n`)
   }
   if (!v.compiled.auth.enabled) out.push(OPEN_BANNER + '\n')
   return out

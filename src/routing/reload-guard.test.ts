@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { loadConfigText } from './config-load.ts'
 import { notSet, reloadRefusals } from './reload-guard.ts'
 
-const ENV = { OPENAI_API_KEY: 'sk-real-1', KEY_A: 'sk-a', KEY_B: 'sk-b', ADMIN: 'admin-secret-1', TEAM: 'team-secret-1' }
+const ENV = { PROXY: 'http://proxy.internal/v1', OPENAI_API_KEY: 'sk-real-1', KEY_A: 'sk-a', KEY_B: 'sk-b', ADMIN: 'admin-secret-1', TEAM: 'team-secret-1' }
 const load = (text: string) => loadConfigText(text, 'routes.yaml', ENV)
 const refusals = (before: string, after: string) => reloadRefusals(load(before), load(after))
 
@@ -32,6 +32,18 @@ describe('reloadRefusals', () => {
     ])
     expect(refusals(openai('keys: ["${KEY_A}", "${KEY_C}"]'), openai('keys: ["${KEY_A}", "${KEY_C}"], timeout_ms: 5000'))).toEqual([])
     expect(refusals(openai('keys: ["${KEY_A}", "${KEY_B}"]'), openai('keys: ["${KEY_A}"]'))).toEqual([])
+  })
+
+  it("refuses a base_url emptied by a newly unset variable: the provider's calls would go to its public API", () => {
+    expect(refusals(openai('api_key: x, base_url: ${PROXY}'), openai('api_key: x, base_url: ${PROXY_URL}'))).toEqual([
+      "providers.openai.base_url: PROXY_URL is not set; a reload may not send a provider's calls to its default URL instead (set the variable, or remove base_url to mean it)",
+    ])
+    expect(refusals(openai('api_key: x, base_url: ${PROXY}'), openai('api_key: x'))).toEqual([])
+    expect(refusals(openai('api_key: x, base_url: ${PROXY_URL}'), openai('api_key: x, base_url: ${PROXY_URL}, timeout_ms: 5000'))).toEqual([])
+  })
+
+  it('does not count a variable with a default, even an empty one, as unset', () => {
+    expect(refusals(openai('keys: ["${KEY_A}", "${KEY_B}"]'), openai('keys: ["${KEY_A}", "${KEY_C:-}"]'))).toEqual([])
   })
 
   it('refuses opening the router unless the file says auth: open; refuses losing the admin key to an unset variable', () => {

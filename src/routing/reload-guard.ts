@@ -1,8 +1,8 @@
 /**
  * What a live reload may not do by accident. A running process's environment does not change, so a
  * `${VAR}` that is unset on reload is a new name in the file — a typo, most often — and its damage is
- * silent: a real provider answered by the simulator, one of a provider's keys gone, a router open to
- * anyone. Such a reload is refused, naming the variables, unless the file says that it means it
+ * silent: a real provider answered by the simulator, one of a provider's keys gone, its calls sent to
+ * the public API instead of the configured gateway, a router open to anyone. Such a reload is refused, naming the variables, unless the file says that it means it
  * (`simulate: true`, `auth: open`, the entry removed). Start-up is not guarded: its banners say it all.
  */
 import { compileAuth } from './auth-config.ts'
@@ -19,6 +19,11 @@ export function notSet(names: readonly string[]): string {
 /** Unset variables in a provider's key fields (`api_key`, `keys[i]`). */
 export function unsetKeyVars(v: LoadedConfig, provider: string): UnsetVar[] {
   return v.unsetVars.filter((u) => u.path[0] === 'providers' && u.path[1] === provider && (u.path[2] === 'api_key' || u.path[2] === 'keys'))
+}
+
+/** Unset variables in a provider's `base_url`. */
+export function unsetBaseUrlVars(v: LoadedConfig, provider: string): UnsetVar[] {
+  return v.unsetVars.filter((u) => u.path[0] === 'providers' && u.path[1] === provider && u.path[2] === 'base_url')
 }
 
 const isAdminKeyVar = (u: UnsetVar) => u.path[0] === 'admin_key'
@@ -42,6 +47,12 @@ export function reloadRefusals(prev: LoadedConfig, next: LoadedConfig): string[]
     for (const u of unset) {
       if (known.has(u.name)) continue
       out.push(`${pathLabel(u.path)}: ${notSet([u.name])}; a reload may not drop one of a provider's keys (set the variable, or remove the entry to mean it)`)
+    }
+    // An empty base_url means the provider's public API: the key would go to a different host.
+    const urlBefore = new Set(unsetBaseUrlVars(prev, name).map((u) => u.name))
+    const urlAfter = unsetBaseUrlVars(next, name).filter((u) => !urlBefore.has(u.name))
+    if (urlAfter.length > 0) {
+      out.push(`providers.${name}.base_url: ${notSet(urlAfter.map((u) => u.name))}; a reload may not send a provider's calls to its default URL instead (set the variable, or remove base_url to mean it)`)
     }
   }
 
