@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { compileConfig } from './routing/compile.ts'
 import { ConfigError, parseConfig } from './routing/config-load.ts'
 import { defaultConfigPath, startHeadroom } from './start.ts'
+import { UserError } from './user-error.ts'
 
 const USAGE = `usage:
   headroom start [--config routes.yaml] [--port 8080] [--host 127.0.0.1]
@@ -24,11 +25,7 @@ async function start(argv: string[]): Promise<void> {
     args: argv,
     options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
   })
-  const running = await startHeadroom({
-    configPath: values.config,
-    port: values.port !== undefined ? Number(values.port) : undefined,
-    host: values.host,
-  })
+  const running = await startHeadroom({ configPath: values.config, port: values.port, host: values.host })
   process.stderr.write(`headroom listening on ${running.url} (POST ${running.url}/v1/chat/completions)\n`)
   let stopping = false
   const stop = (signal: string) => {
@@ -105,9 +102,17 @@ async function main(): Promise<void> {
   }
 }
 
+/** node:util parseArgs refusing the command line (an unknown option, a missing value). */
+const isArgError = (err: unknown) => String((err as { code?: unknown } | null)?.code).startsWith('ERR_PARSE_ARGS')
+
 main().catch((err: unknown) => {
   if (err instanceof ConfigError || (err as Error | undefined)?.name === "CatalogError") {
     process.stderr.write(`headroom: configuration error\n${(err as Error).message}\n`)
+  } else if (err instanceof UserError) {
+    process.stderr.write(`headroom: ${err.message}\n`)
+  } else if (isArgError(err)) {
+    process.stderr.write(`headroom: ${(err as Error).message} (see headroom help)\n`)
+    process.exit(2)
   } else {
     process.stderr.write(`headroom: ${(err as Error)?.stack ?? String(err)}\n`)
   }

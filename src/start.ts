@@ -7,14 +7,14 @@ import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createServer } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
-import { parseDocument } from 'yaml'
 import { createLogger, type Logger } from './logger.ts'
 import { createAdapterRegistry } from './providers/registry.ts'
-import { compileConfig, needsSimulator, type CompiledConfig } from './routing/compile.ts'
+import { compileConfig, needsSimulator, type CompiledConfig, type ServerLimits } from './routing/compile.ts'
 import { readFile } from 'node:fs/promises'
-import { ConfigError, parseConfig } from './routing/config-load.ts'
+import { ConfigError, loadConfigText, type LoadedConfig } from './routing/config-load.ts'
+import { configNotices, type ConfigVersion } from './routing/config-notices.ts'
 import { ConfigStore } from './routing/config-store.ts'
 import type { Runtime } from './routing/execute.ts'
 import { TargetStates } from './routing/target-states.ts'
@@ -24,6 +24,7 @@ import { BudgetTracker, dayStart, monthStart } from './spend/budgets.ts'
 import { openSpendDb, type SpendDb } from './spend/db.ts'
 import { costSince } from './spend/queries.ts'
 import { SpendWriter } from './spend/writer.ts'
+import { UserError } from './user-error.ts'
 import type { SpendSink } from './spend/types.ts'
 import type { Config } from './routing/config-schema.ts'
 import { chatListener, createApp, isChatRequest } from './server/app.ts'
@@ -34,7 +35,8 @@ export interface StartOptions {
   configPath?: string
   /** routes.yaml content, instead of a file (tests). */
   configText?: string
-  port?: number
+  /** A number, or text as given on the command line (checked; PORT when unset). */
+  port?: number | string
   host?: string
   env?: Record<string, string | undefined>
   log?: Logger
@@ -95,28 +97,48 @@ export function defaultConfigPath(env: Record<string, string | undefined>): stri
   return existsSync(local) ? local : join(PACKAGE_ROOT, 'routes.yaml')
 }
 
-/** The `${VAR}` names providers read their keys from, for the banner. */
-function keyVariables(text: string | undefined, provider: string): string | null {
-  if (!text) return null
-  const raw = parseDocument(text).getIn(['providers', provider, 'api_key'])
-  const m = typeof raw === 'string' ? /\$\{([A-Za-z_][A-Za-z0-9_]*)/.exec(raw) : null
-  return m ? m[1]! : null
+/**
+ * routes.yaml `server` onto the live server. Node reads these at each check, connection and response, so
+ * a reload applies them too (a keep-alive connection already idle keeps the timer it was given).
+ */
+function applyServerLimits(server: Server, limits: ServerLimits): void {
+  server.headersTimeout = limits.headersTimeoutMs
+  server.requestTimeout = limits.requestTimeoutMs
+  server.maxConnections = limits.maxConnections
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs
 }
 
-export function simulatorBanner(cfg: CompiledConfig, simUrl: string, rawText?: string): string {
-  const sim = [...cfg.providers.values()].filter((p) => p.simulated)
-  const bar = '='.repeat(78)
-  const lines = [
-    bar,
-    '  SIMULATED PROVIDERS: these answers are NOT from real models.',
-    `  The built-in simulator (${simUrl}) is serving:`,
-    ...sim.map((p) => {
-      const v = keyVariables(rawText, p.name)
-      return `    - ${p.name} (${p.type})${v ? `: set ${v} to use the real API` : ': no api_key set'}`
-    }),
-    bar,
-  ]
-  return lines.join('\n') + '\n'
+/**
+ * How often Node looks for requests past their header or request timeout (fixed when the server is
+ * created; Node's default, 30 s, would let a 30 s limit run to 60 s): a tenth of the shorter limit,
+ * between 50 ms and 1 s.
+ */
+function checkEvery(limits: ServerLimits): number {
+  const shortest = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs || Number.POSITIVE_INFINITY)
+  return Math.max(50, Math.min(1_000, Math.floor(shortest / 10)))
+}
+
+/** PORT / --port as a number, or a UserError saying what is wrong with it. */
+function listenPort(raw: number | string): number {
+  const port = typeof raw === 'number' ? raw : /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`port "${raw}" is not a port number (0 to 65535): set PORT or --port`)
+  return port
+}
+
+/** What the user can do about a failed listen; other errors as they are. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new UserError(`port ${port} is in use: set PORT or --port`, { cause: err })
+    case 'EACCES':
+      return new UserError(`port ${port} needs privileges this user does not have (ports below 1024 usually do): set PORT or --port`, { cause: err })
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new UserError(`host ${host} is not an address of this machine: set HOST or --host`, { cause: err })
+    default:
+      return err
+  }
 }
 
 export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
@@ -125,18 +147,22 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   // Start-up banners are for the person at the terminal; an embedding program (or a test) that brings its
   // own logger gets them as log lines instead.
   const banner = opts.log ? (text: string) => opts.log!.warn(text.trim()) : (text: string) => void process.stderr.write(text)
-  let config: Config
+  let loaded: LoadedConfig
   let rawText = opts.configText
   let configPath: string | null = null
   if (opts.configText !== undefined) {
-    config = parseConfig(opts.configText, '<config>', env)
+    loaded = loadConfigText(opts.configText, '<config>', env)
   } else {
     configPath = opts.configPath ?? defaultConfigPath(env)
     rawText = await readFile(configPath, 'utf8').catch((err: Error) => {
       throw new ConfigError(`${configPath}: cannot read: ${err.message}`)
     })
-    config = parseConfig(rawText, configPath, env)
+    loaded = loadConfigText(rawText, configPath, env)
   }
+
+  const host = opts.host ?? env['HOST'] ?? '127.0.0.1'
+  const port = listenPort(opts.port ?? env['PORT'] ?? 8080)
+  const db = openSpendDb(opts.dbPath ?? env['HEADROOM_DB'] ?? 'headroom.db')
 
   let simulator: Simulator | null = null
   let simulatorUrl = opts.simulatorUrl
@@ -148,30 +174,25 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     }
     return simulatorUrl
   }
-  const compiled = compileConfig(config, { simulatorUrl: await simulatorFor(config) })
-  if (simulatorUrl && [...compiled.providers.values()].some((p) => p.simulated)) {
-    banner(simulatorBanner(compiled, simulatorUrl, rawText))
-  }
+  const compiled = compileConfig(loaded.config, { simulatorUrl: await simulatorFor(loaded.config) })
+  const initial: ConfigVersion = { ...loaded, compiled }
 
   const states = new TargetStates()
   states.retain(new Set(compiled.targets.keys())) // pins the configured targets
 
-  const db = openSpendDb(opts.dbPath ?? env['HEADROOM_DB'] ?? 'headroom.db')
   const budgets = new BudgetTracker()
   seedBudgets(budgets, db, compiled, (opts.now ?? Date.now)())
   const writer = new SpendWriter(db, { logger: log, onRow: (row) => budgets.add(row) })
   // HEADROOM_SPEND=off (benchmarks only: measuring what the ledger costs) keeps rows out of SQLite.
   const sink: SpendSink = env['HEADROOM_SPEND'] === 'off' ? { write: (row) => budgets.add(row) } : writer
-  if (!compiled.auth.enabled) {
-    banner(`headroom: OPEN — routes.yaml declares no client keys, so anyone who can reach this port can use it (and spend on its provider keys).\n`)
-  }
-  const store = new ConfigStore(compiled, rawText ?? '', {
+  const store = new ConfigStore(initial, rawText ?? '', {
     file: configPath ?? '',
     env,
     log,
     simulatorUrl: simulatorFor,
     // Unchanged targets keep their health, cooldowns, latency and reservations; removed ones stop.
     onSwap: (next) => {
+      applyServerLimits(server, next.server)
       states.retain(new Set(next.targets.keys()))
       seedBudgets(budgets, db, next, (opts.now ?? Date.now)())
     },
@@ -190,19 +211,36 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     admission: new Admission({ now: opts.now ?? Date.now }),
     inbound: new InboundLimits(),
   }
-  const deps = { config: store, runtime, log, db, flushSpend: () => writer.flush() }
+  const deps = { config: store, runtime, log, db, flushSpend: () => writer.flush(), spendHealth: () => writer.health() }
   const app = createApp(deps)
 
-  const host = opts.host ?? env['HOST'] ?? '127.0.0.1'
-  const port = opts.port ?? Number(env['PORT'] ?? 8080)
+  /** Everything start-up opened, in the order it is let go (the server is closed before this). */
+  const release = async () => {
+    store.close()
+    runtime.admission.close()
+    states.close()
+    await adapters.close()
+    writer.close() // the final flush: rows of requests that completed are not lost
+    db.close()
+    await simulator?.close()
+  }
+
   // Chat completions go straight to their handler; everything else through Hono.
   const chat = chatListener(deps)
   const hono = getRequestListener(app.fetch)
-  const server = createServer((req, res) => (isChatRequest(req) ? chat(req, res) : void hono(req, res)))
-  await new Promise<void>((resolveServer, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => resolveServer())
-  })
+  const server = createServer({ connectionsCheckingInterval: checkEvery(compiled.server) }, (req, res) => (isChatRequest(req) ? chat(req, res) : void hono(req, res)))
+  applyServerLimits(server, compiled.server)
+  try {
+    await new Promise<void>((resolveServer, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => resolveServer())
+    })
+  } catch (err) {
+    await release()
+    throw listenError(err, host, port)
+  }
+  // After listening: a start-up that fails (a port in use) prints its one error line, not the banners first.
+  for (const notice of configNotices(initial, simulatorUrl)) banner(notice)
   const addr = server.address() as AddressInfo
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`
 
@@ -233,13 +271,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
         })
         server.closeIdleConnections()
       })
-      store.close()
-      runtime.admission.close()
-      states.close()
-      await adapters.close()
-      writer.close() // the final flush: rows of requests that completed are not lost
-      db.close()
-      await simulator?.close()
+      await release()
     },
   }
 }

@@ -2,12 +2,18 @@
  * Shutting down during a deploy: no new requests are taken, the ones in flight — streams included —
  * finish, and their spend rows are written.
  */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import OpenAI from 'openai'
-import { expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { silentLogger } from '../src/logger.ts'
 import { startHeadroom } from '../src/start.ts'
 import { drainText, SIM_KEY, useSimulator } from './harness.ts'
 
+const ROOT = join(import.meta.dirname, '..')
 const sim = useSimulator()
 
 it('close(drainMs) lets a stream in flight finish and refuses new requests', async () => {
@@ -34,4 +40,54 @@ it('close(drainMs) lets a stream in flight finish and refuses new requests', asy
   await closing
   expect(Date.now() - t).toBeLessThan(1_000) // done once the stream is, not at the 5 s limit
   sim.configure('openai', 'gpt-4.1-mini', { tokenDelayMs: 0 })
+})
+
+/**
+ * `headroom start` as users run it (the bin launcher, its own process): SIGTERM must reach the server's
+ * own handler, so that requests drain, spend is flushed and nothing is left listening.
+ */
+describe('the headroom launcher', () => {
+  it('on SIGTERM: drains, flushes spend, exits 0 and leaves nothing listening', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-launcher-'))
+    const config = join(dir, 'routes.yaml')
+    writeFileSync(config, `providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY} }\n`)
+    const db = join(dir, 'spend.db')
+    // Its own process group, so that the cleanup below also reaches a server the launcher orphaned.
+    const proc = spawn(process.execPath, [join(ROOT, 'bin', 'headroom.js'), 'start', '--config', config, '--port', '0'], {
+      env: { ...process.env, HEADROOM_DB: db, HEADROOM_DRAIN_MS: '5000' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    })
+    let stderr = ''
+    proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()))
+    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })))
+    try {
+      await vi.waitFor(() => expect(stderr).toMatch(/listening on http/), { timeout: 20_000, interval: 50 })
+      const url = /listening on (http:\/\/\S+)/.exec(stderr)![1]!
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'launcher-req-1' },
+        body: JSON.stringify({ model: 'openai/gpt-4.1-mini', messages: [{ role: 'user', content: 'reply: ok' }] }),
+      })
+      expect(res.status).toBe(200)
+      await res.text()
+      proc.kill('SIGTERM')
+      const exit = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 15_000))])
+      expect(exit).toEqual({ code: 0, signal: null })
+      expect(stderr).toContain('SIGTERM, shutting down')
+      await expect(fetch(`${url}/health`)).rejects.toThrow() // no server left answering
+      const d = new Database(db, { readonly: true })
+      try {
+        expect(d.prepare("SELECT COUNT(*) AS n FROM spend WHERE outcome = 'ok'").get()).toEqual({ n: 1 })
+      } finally {
+        d.close()
+      }
+    } finally {
+      try {
+        process.kill(-proc.pid!, 'SIGKILL')
+      } catch {
+        // the group is gone: nothing was left behind
+      }
+    }
+  }, 40_000)
 })

@@ -3,12 +3,13 @@
  * row whose tokens are what the provider reported and whose cost is tokens × catalog price, exactly.
  */
 import OpenAI from 'openai'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { silentLogger } from '../src/logger.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { corruptSpendTable } from '../src/spend/__fixtures__/spend-rows.ts'
 import { spendCommand } from '../src/spend/cli.ts'
 import { SIM_KEY, useServers, useSimulator } from './harness.ts'
 
@@ -280,5 +281,34 @@ describe('reports', () => {
     const cli = JSON.parse(printed) as Array<{ group: string; costMicrocents: number; attempts: number }>
     expect(cli.reduce((s, r) => s + r.costMicrocents, 0)).toBe(rawTotal)
     for (const r of raw) expect(cli.find((d) => d.group === r.g)).toMatchObject({ costMicrocents: r.c, attempts: r.n })
+  })
+})
+
+describe('a spend database that breaks while running', () => {
+  it('is logged at error naming the file and what to do; /health says degraded (still 200); requests are still served', async () => {
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'headroom-spend-corrupt-')), 'spend.db')
+    const errors: string[] = []
+    const log = { ...silentLogger, error: (m: string) => void errors.push(m) }
+    const hr = track(await startHeadroom({ dbPath, configText: config(), port: 0, env: {}, log, simulatorUrl: sim.url }))
+    const c = client(hr)
+    const health = async () => {
+      const res = await fetch(`${hr.url}/health`)
+      expect(res.status).toBe(200)
+      return (await res.json()) as { status: string; providers: object; routes: string[]; spend: { ok: boolean; pending: number; dropped: number; lastError: string | null } }
+    }
+    await c.chat.completions.create({ model: 'openai/gpt-4.1-mini', messages: [{ role: 'user', content: 'reply: ok' }] })
+    hr.spend.flush()
+    expect(await health()).toMatchObject({ status: 'ok', spend: { ok: true, pending: 0, dropped: 0, lastError: null } })
+
+    corruptSpendTable(hr.db)
+    const r = await c.chat.completions.create({ model: 'openai/gpt-4.1-mini', messages: [{ role: 'user', content: 'reply: still served' }] })
+    expect(r.choices[0]!.message.content).toBe('still served')
+    await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0), { timeout: 5_000, interval: 20 })
+    expect(errors[0]).toBe(
+      `spend database ${dbPath} cannot be written: the database file is corrupt. Spend cannot be recorded into it again: stop Headroom, move the file aside (\`sqlite3 ${dbPath} .recover\` salvages its rows) and start again; rows queued in memory until then are lost at the stop.`,
+    )
+    const h = await health()
+    expect(h).toMatchObject({ status: 'degraded', spend: { ok: false, pending: 1, dropped: 0, lastError: expect.stringMatching(/^SQLITE_CORRUPT/) } })
+    expect(Object.keys(h.providers)).toContain('openai') // the existing fields stay
   })
 })

@@ -66,6 +66,8 @@ export interface CompiledConfig {
   readonly targets: ReadonlyMap<string, Target>
   readonly defaultRoute: string | null
   readonly maxBodyBytes: number
+  /** Connection limits for the HTTP server (routes.yaml `server`). */
+  readonly server: ServerLimits
   readonly catalog: Catalog
   /** Every secret in the config, to scrub from messages. */
   readonly secrets: readonly string[]
@@ -73,6 +75,14 @@ export interface CompiledConfig {
   readonly auth: CompiledAuth
   /** A one-provider route for `provider/model` (cached, bounded: model names come from clients). */
   direct(provider: CompiledProvider, model: string): CompiledRoute
+}
+
+export interface ServerLimits {
+  readonly headersTimeoutMs: number
+  /** 0: no limit. */
+  readonly requestTimeoutMs: number
+  readonly maxConnections: number
+  readonly keepAliveTimeoutMs: number
 }
 
 export const DEFAULT_BASE_URLS: Record<ProviderType, string | null> = {
@@ -90,7 +100,8 @@ function providerKeys(p: ProviderConfig): string[] {
   return [...new Set(keys)]
 }
 
-function isSimulated(p: ProviderConfig): boolean {
+/** Served by the built-in simulator: `simulate: true`, or `auto` with no key. */
+export function isSimulated(p: ProviderConfig): boolean {
   return p.simulate === true || (p.simulate === 'auto' && providerKeys(p).length === 0)
 }
 
@@ -217,6 +228,12 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
     targets,
     defaultRoute: cfg.default_route ?? null,
     maxBodyBytes: cfg.server.max_body_bytes,
+    server: {
+      headersTimeoutMs: cfg.server.headers_timeout_ms,
+      requestTimeoutMs: cfg.server.request_timeout_ms,
+      maxConnections: cfg.server.max_connections,
+      keepAliveTimeoutMs: cfg.server.keep_alive_timeout_ms,
+    },
     catalog,
     secrets,
     auth: compileAuth(cfg),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { compileConfig } from './compile.ts'
-import { ConfigError, interpolateEnv, parseConfig } from './config-load.ts'
+import { ConfigError, interpolateEnv, loadConfigText, parseConfig } from './config-load.ts'
 import { resolveModel } from './resolve.ts'
 
 const BASE = `providers:
@@ -32,6 +32,28 @@ describe('interpolateEnv', () => {
     expect(interpolateEnv('k: "${C}"', env)).toBe('k: "say \\"hi\\""')
     expect(interpolateEnv('k: ${MISSING:-fallback}', env)).toBe('k: fallback')
     expect(interpolateEnv('k: ${MISSING}', env)).toBe('k: ')
+  })
+})
+
+describe('loadConfigText', () => {
+  it('names the unset variables without a default and their fields, block and flow style, never the values', () => {
+    const text = `providers:
+  openai:
+    type: openai
+    keys: ["\${KEY_A}", "\${KEY_B}", \${KEY_C:-}]
+  anthropic: { type: anthropic, api_key: \${ANTHROPIC_KEY_B} }
+  google: { type: gemini, api_key: "\${GEMINI_KEY:-fallback-key}" }
+admin_key: \${ADMIN}
+`
+    const { config, unsetVars } = loadConfigText(text, 'routes.yaml', { KEY_A: 'sk-secret-a', ADMIN: '' })
+    expect(config.providers['openai']!.keys).toEqual(['sk-secret-a', '']) // YAML drops an empty last flow entry
+    expect(unsetVars).toEqual([
+      { name: 'KEY_B', path: ['providers', 'openai', 'keys', 1] },
+      { name: 'ANTHROPIC_KEY_B', path: ['providers', 'anthropic', 'api_key'] },
+      { name: 'ADMIN', path: ['admin_key'] },
+    ])
+    expect(JSON.stringify(unsetVars)).not.toContain('sk-secret-a')
+    expect(loadConfigText(text, 'routes.yaml', { KEY_A: 'a', KEY_B: 'b', KEY_C: 'c', ANTHROPIC_KEY_B: 'd', ADMIN: 'admin-key-1' }).unsetVars).toEqual([])
   })
 })
 

@@ -4,10 +4,11 @@
  * `${VAR}` (and `${VAR:-default}`) are replaced in the raw text before the YAML is parsed, so they work
  * anywhere, flow mappings included. A value that YAML would misread (spaces, `#`, `: `, quotes, braces…)
  * is inserted as a double-quoted string when the placeholder stands unquoted; inside "…" it is escaped.
- * An unset variable becomes an empty value (null for a whole scalar).
+ * An unset variable becomes an empty value (null for a whole scalar). Which fields an unset variable
+ * left empty is reported by name (never with values), so that a reload can refuse to lose a key to a typo.
  */
 import { readFile } from 'node:fs/promises'
-import { LineCounter, parseDocument, isNode } from 'yaml'
+import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq } from 'yaml'
 import type { z } from 'zod'
 import { ConfigSchema, type Config } from './config-schema.ts'
 
@@ -18,10 +19,27 @@ export class ConfigError extends Error {
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
 const PLAIN_SAFE = /^[A-Za-z0-9_.\-/+=~@%,]*$/
 
-export function interpolateEnv(text: string, env: Record<string, string | undefined>): string {
+/** A `${VAR}` that is unset (or empty) and has no `:-default`, and the field it is in. */
+export interface UnsetVar {
+  readonly name: string
+  /** The YAML path of the field, e.g. `['providers', 'anthropic', 'api_key']` or `['providers', 'openai', 'keys', 1]`. */
+  readonly path: ReadonlyArray<string | number>
+}
+
+/** The config, and what its `${VAR}`s left unset. */
+export interface LoadedConfig {
+  readonly config: Config
+  readonly unsetVars: readonly UnsetVar[]
+}
+
+/**
+ * `unset(name)`: what to insert for a variable that is unset or empty and has no default (default: nothing).
+ * `${VAR:-}` has one: the file says that empty is fine.
+ */
+export function interpolateEnv(text: string, env: Record<string, string | undefined>, unset?: (name: string) => string): string {
   return text.replace(PLACEHOLDER, (_m, name: string, dflt: string | undefined, offset: number) => {
     const v = env[name]
-    const value = v === undefined || v === '' ? (dflt ?? '') : v
+    const value = v === undefined || v === '' ? (dflt ?? unset?.(name) ?? '') : v
     const before = text[offset - 1]
     if (before === '"') return JSON.stringify(value).slice(1, -1)
     if (before === "'") return value.replace(/'/g, "''")
@@ -29,7 +47,27 @@ export function interpolateEnv(text: string, env: Record<string, string | undefi
   })
 }
 
-function pathLabel(path: ReadonlyArray<PropertyKey>): string {
+/**
+ * Which field each unset variable left empty: the text is parsed once more with a marker in place of each
+ * unset variable, and the markers are found in the scalars. Only runs when some variable is unset.
+ */
+function findUnsetVars(text: string, env: Record<string, string | undefined>): UnsetVar[] {
+  const names: string[] = []
+  const marked = interpolateEnv(text, env, (name) => `__headroom_unset_${names.push(name) - 1}__`)
+  if (names.length === 0) return []
+  const out: UnsetVar[] = []
+  const visit = (node: unknown, path: Array<string | number>): void => {
+    if (isMap(node)) for (const pair of node.items) visit(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : '?'])
+    else if (isSeq(node)) node.items.forEach((item, i) => visit(item, [...path, i]))
+    else if (isScalar(node) && typeof node.value === 'string') {
+      for (const m of node.value.matchAll(/__headroom_unset_(\d+)__/g)) out.push({ name: names[Number(m[1])]!, path })
+    }
+  }
+  visit(parseDocument(marked).contents, [])
+  return out
+}
+
+export function pathLabel(path: ReadonlyArray<PropertyKey>): string {
   let out = ''
   for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p)
   return out || '(top level)'
@@ -37,6 +75,11 @@ function pathLabel(path: ReadonlyArray<PropertyKey>): string {
 
 /** Parses and validates routes.yaml text. Throws ConfigError naming file, line and field. */
 export function parseConfig(text: string, file: string, env: Record<string, string | undefined> = process.env): Config {
+  return loadConfigText(text, file, env).config
+}
+
+/** parseConfig, with the fields that unset variables left empty. */
+export function loadConfigText(text: string, file: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
   const lc = new LineCounter()
   const doc = parseDocument(interpolateEnv(text, env), { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
   if (doc.errors.length > 0) {
@@ -47,7 +90,7 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
   const raw: unknown = doc.toJS() ?? {}
   const parsed = ConfigSchema.safeParse(raw)
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues, doc, lc, file))
-  return parsed.data
+  return { config: parsed.data, unsetVars: findUnsetVars(text, env) }
 }
 
 function describeIssues(issues: z.core.$ZodIssue[], doc: ReturnType<typeof parseDocument>, lc: LineCounter, file: string): string {

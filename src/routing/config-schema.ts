@@ -178,10 +178,26 @@ export const ModelOverrideSchema = z.strictObject({
   json_schema: z.boolean().optional(),
 })
 
-export const ServerConfigSchema = z.strictObject({
-  /** Largest request body accepted, in bytes (larger → 413). */
-  max_body_bytes: count.default(10 * 1024 * 1024),
-})
+export const ServerConfigSchema = z
+  .strictObject({
+    /** Largest request body accepted, in bytes (larger → 413). */
+    max_body_bytes: count.default(10 * 1024 * 1024),
+    /** Longest a client may take to send a request's headers, ms (Node's `server.headersTimeout`); then 408 and the connection is closed. */
+    headers_timeout_ms: count.default(30_000),
+    /**
+     * Longest a client may take to send a whole request, headers and body, ms (Node's `server.requestTimeout`);
+     * then 408. The response is not limited by it: a stream runs for as long as its route allows. 0: no limit.
+     */
+    request_timeout_ms: z.number().int().min(0).default(120_000),
+    /** Most client connections open at once; one more is closed as it arrives (Node's `server.maxConnections`). */
+    max_connections: count.default(10_000),
+    /** How long an idle keep-alive connection is kept open, ms (Node's `server.keepAliveTimeout`). Keep it above a load balancer's idle timeout. */
+    keep_alive_timeout_ms: count.default(5_000),
+  })
+  .refine((s) => s.request_timeout_ms === 0 || s.headers_timeout_ms <= s.request_timeout_ms, {
+    path: ['headers_timeout_ms'],
+    message: 'must not exceed request_timeout_ms (the headers are part of the request)',
+  })
 
 function targetIds(r: z.infer<typeof RouteConfigSchema>): Array<{ id: string; path: Array<string | number> }> {
   const out: Array<{ id: string; path: Array<string | number> }> = []
@@ -203,7 +219,12 @@ export const ConfigSchema = z
     /** The admin key: every route, no budget, and the admin endpoints (GET /v1/spend, /v1/routing/state). */
     admin_key: z.string().min(8, 'at least 8 characters').nullish(),
     admin_key_sha256: SHA256_HEX.optional(),
-    server: ServerConfigSchema.default({ max_body_bytes: 10 * 1024 * 1024 }),
+    /**
+     * `open`: no client keys, on purpose. Starting open needs no such line, but a reload that would open a
+     * router that had keys is refused without it. With keys or an admin key declared, it is an error.
+     */
+    auth: z.literal('open').optional(),
+    server: ServerConfigSchema.default(ServerConfigSchema.parse({})),
   })
   .superRefine((cfg, ctx) => {
     for (const [name, p] of Object.entries(cfg.providers)) {
@@ -237,6 +258,9 @@ export const ConfigSchema = z
       if (names.has(k.name)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'name'], message: `duplicate key name "${k.name}"` })
       names.add(k.name)
     })
+    if (cfg.auth === 'open' && (cfg.keys.length > 0 || cfg.admin_key || cfg.admin_key_sha256)) {
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'auth: open, but client keys or an admin key are declared: remove one or the other' })
+    }
     if (cfg.default_route && !cfg.routes[cfg.default_route]) {
       ctx.addIssue({ code: 'custom', path: ['default_route'], message: `no route named "${cfg.default_route}"` })
     }

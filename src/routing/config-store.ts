@@ -2,14 +2,18 @@
  * The config in force, and live reload. `routes.yaml` is watched; a valid edit is compiled and swapped
  * in atomically — requests already running keep the CompiledConfig they started with, new ones get the
  * new one — and an invalid edit is rejected with a precise log line while the old config keeps serving.
+ * So is an edit that would lose something by accident (see reload-guard.ts). The warnings of start-up
+ * (simulated providers, an open router) are repeated on every reload that keeps them true.
  */
 import { watch, type FSWatcher } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import type { Logger } from '../logger.ts'
 import { compileConfig, type CompiledConfig } from './compile.ts'
-import { ConfigError, parseConfig } from './config-load.ts'
+import { ConfigError, loadConfigText } from './config-load.ts'
+import { configNotices, type ConfigVersion } from './config-notices.ts'
 import type { Config } from './config-schema.ts'
+import { reloadRefusals } from './reload-guard.ts'
 
 export interface ConfigStoreOptions {
   file: string
@@ -24,23 +28,25 @@ export interface ConfigStoreOptions {
 }
 
 export class ConfigStore {
-  private config: CompiledConfig
+  private version: ConfigVersion
   private watcher: FSWatcher | null = null
   private timer: NodeJS.Timeout | null = null
   private reloading: Promise<boolean> | null = null
   private lastText: string
+  /** The file on disk differs from the config in force (the last reload was rejected or could not read it). */
+  private diverged = false
 
   constructor(
-    initial: CompiledConfig,
+    initial: ConfigVersion,
     initialText: string,
     private readonly opts: ConfigStoreOptions,
   ) {
-    this.config = initial
+    this.version = initial
     this.lastText = initialText
   }
 
   current(): CompiledConfig {
-    return this.config
+    return this.version.compiled
   }
 
   /** Watches the file's directory (editors replace files by rename, which a file watch would lose). */
@@ -68,23 +74,35 @@ export class ConfigStore {
       text = await readFile(file, 'utf8')
     } catch (err) {
       log.error('config reload: cannot read the file; keeping the current config', { file, error: (err as Error).message })
+      this.diverged = true
       return false
     }
-    if (text === this.lastText) return false
-    let next: CompiledConfig
+    if (text === this.lastText) {
+      // An edit reverted after a rejection: say so, or the last word in the log stays "rejected".
+      if (this.diverged) log.info('config file matches the configuration in force again', { file })
+      this.diverged = false
+      return false
+    }
+    let next: ConfigVersion
+    let simulatorUrl: string | undefined
     try {
-      const parsed = parseConfig(text, file, this.opts.env)
-      next = compileConfig(parsed, { simulatorUrl: await this.opts.simulatorUrl(parsed) })
+      const loaded = loadConfigText(text, file, this.opts.env)
+      const refusals = reloadRefusals(this.version, loaded)
+      if (refusals.length > 0) throw new ConfigError(refusals.join('\n'))
+      simulatorUrl = await this.opts.simulatorUrl(loaded.config)
+      next = { ...loaded, compiled: compileConfig(loaded.config, { simulatorUrl }) }
     } catch (err) {
-      const msg = err instanceof ConfigError ? err.message : (err as Error).message
-      log.error('config reload rejected; the previous config keeps serving', { file, error: msg })
+      log.error('config reload rejected; the previous config keeps serving', { file, error: (err as Error).message })
+      this.diverged = true
       return false
     }
-    const prev = this.config
-    this.config = next
+    const prev = this.version.compiled
+    this.version = next
     this.lastText = text
-    this.opts.onSwap?.(next, prev)
-    log.info('config reloaded', { file, routes: [...next.routes.keys()], providers: [...next.providers.keys()] })
+    this.diverged = false
+    this.opts.onSwap?.(next.compiled, prev)
+    log.info('config reloaded', { file, routes: [...next.compiled.routes.keys()], providers: [...next.compiled.providers.keys()] })
+    for (const notice of configNotices(next, simulatorUrl)) log.warn(notice.trim())
     return true
   }
 

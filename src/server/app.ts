@@ -20,6 +20,7 @@ import { routingState } from './routing-state.ts'
 import { authenticate, requireAdmin } from './auth.ts'
 import { spendReport } from './spend-endpoint.ts'
 import type { SpendDb } from '../spend/db.ts'
+import type { SpendHealth } from '../spend/writer.ts'
 
 export interface ConfigSource {
   /** The config in force now; swapped atomically on reload. */
@@ -34,6 +35,8 @@ export interface AppDeps {
   db: SpendDb
   /** Writes queued spend rows now (so that a report includes them). */
   flushSpend: () => void
+  /** Whether spend rows are being written (GET /health). */
+  spendHealth: () => SpendHealth
 }
 
 export interface AppVars {
@@ -181,7 +184,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const cfg = deps.config.current()
     const providers: Record<string, { type: string; simulated: boolean }> = {}
     for (const p of cfg.providers.values()) providers[p.name] = { type: p.type, simulated: p.simulated }
-    return c.json({ status: 'ok', providers, routes: [...cfg.routes.keys()] })
+    // Still 200 when degraded: requests are served; what is failing is the record of their spend.
+    const spend = deps.spendHealth()
+    return c.json({ status: spend.ok ? 'ok' : 'degraded', providers, routes: [...cfg.routes.keys()], spend })
   })
 
   app.notFound((c) => {

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { MIGRATIONS_DIR, NotASpendDbError, openSpendDb } from './db.ts'
+import { MIGRATIONS_DIR, NotASpendDbError, openSpendDb, SpendDbOpenError } from './db.ts'
 import { tempDir, type TempDir } from './__fixtures__/spend-rows.ts'
 
 const INDEXES = [
@@ -67,6 +67,33 @@ describe('openSpendDb', () => {
     expect(() => insert('ok', 10.5)).toThrow(/spend_cost_integer_check/)
     expect(() => insert('maybe', 10)).toThrow(/spend_outcome_check/)
     db.close()
+  })
+
+  describe('a file it cannot use: one error naming the file, the cause and what to do', () => {
+    const failure = (path: string): SpendDbOpenError => {
+      try {
+        openSpendDb(path).close()
+      } catch (err) {
+        expect(err).toBeInstanceOf(SpendDbOpenError)
+        return err as SpendDbOpenError
+      }
+      throw new Error('expected the open to fail')
+    }
+
+    it('a file that is not a SQLite database (or a corrupt one)', () => {
+      const path = dir.file('junk.db')
+      writeFileSync(path, 'this is not a database, but it is long enough to have a header: '.repeat(4))
+      expect(failure(path).message).toBe(`cannot open the spend database ${path}: the file is not a SQLite database (SQLITE_NOTADB). Move it aside or set HEADROOM_DB to another path.`)
+    })
+
+    it('a path that is a directory, or under a file', () => {
+      const path = dir.file('a-dir.db')
+      mkdirSync(path)
+      expect(failure(path).message).toBe(`cannot open the spend database ${path}: the path is a directory (SQLITE_CANTOPEN). Set HEADROOM_DB to a file path.`)
+      const file = dir.file('plain')
+      writeFileSync(file, '')
+      expect(failure(join(file, 'h.db')).message).toBe(`cannot open the spend database ${file}/h.db: its directory ${file} cannot be created (EEXIST). Set HEADROOM_DB to another path.`)
+    })
   })
 
   describe('read-only', () => {

@@ -3,11 +3,13 @@
  * migrations. One connection per process does all the writing (see writer.ts).
  */
 import { existsSync, mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import { UserError } from '../user-error.ts'
+import { diagnoseCantOpen, fileTrouble, sqliteCode } from './db-errors.ts'
 import * as schema from './schema.ts'
 
 /**
@@ -33,7 +35,7 @@ export interface SpendDbOptions {
 }
 
 export interface SpendDb {
-  /** The file path, or `:memory:`. */
+  /** The file's absolute path, or `:memory:`. */
   readonly path: string
   /** The raw connection: the writer's prepared statements and ad-hoc SQL. */
   readonly sqlite: Database.Database
@@ -47,13 +49,42 @@ export class NotASpendDbError extends Error {
   override readonly name = 'NotASpendDbError'
 }
 
+/** The database cannot be opened for writing: the message names the file, the cause and what to do. */
+export class SpendDbOpenError extends UserError {
+  override readonly name = 'SpendDbOpenError'
+}
+
+/** A SpendDbOpenError for what the user can fix (the file, its directory, its disk); anything else as it was. */
+function openError(path: string, err: unknown): unknown {
+  const code = sqliteCode(err) ?? (err as { code?: unknown } | null)?.code
+  if (typeof code !== 'string') return err
+  const known =
+    code === 'SQLITE_BUSY'
+      ? { cause: 'another process held a lock on it for 5 s', atOpen: 'Stop the other process using it, or set HEADROOM_DB to another path.' }
+      : code === 'SQLITE_CANTOPEN'
+        ? (diagnoseCantOpen(path) ?? fileTrouble(err))
+        : fileTrouble(err)
+  if (!known) return err
+  const file = resolve(path)
+  return new SpendDbOpenError(`cannot open the spend database ${file}: ${known.cause} (${code}). ${known.atOpen.replace('FILE', file)}`, { cause: err })
+}
+
 export function openSpendDb(path: string, options: SpendDbOptions = {}): SpendDb {
   const memory = path === ':memory:' || path === ''
   if (options.readonly) return openReadonly(path)
   const runtimeBusyTimeoutMs = busyTimeout(options)
-  if (!memory) mkdirSync(dirname(path), { recursive: true })
-
-  const sqlite = new Database(path)
+  try {
+    if (!memory) mkdirSync(dirname(path), { recursive: true })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error'
+    throw new SpendDbOpenError(`cannot open the spend database ${resolve(path)}: its directory ${dirname(resolve(path))} cannot be created (${code}). Set HEADROOM_DB to another path.`, { cause: err })
+  }
+  let sqlite: Database.Database
+  try {
+    sqlite = new Database(path)
+  } catch (err) {
+    throw openError(path, err)
+  }
   try {
     // WAL: readers (the CLI, GET /v1/spend) never block the writer and the writer never blocks them.
     // NORMAL is durable across process crashes in WAL mode; only an OS crash or power loss can lose
@@ -69,11 +100,14 @@ export function openSpendDb(path: string, options: SpendDbOptions = {}): SpendDb
     const orm = drizzle(sqlite, { schema })
     // Applies only the migrations the database has not recorded, so reopening is a no-op.
     migrate(orm, { migrationsFolder: MIGRATIONS_DIR })
+    // SQLite opens a file it may not write read-only without a word, and a migrated database needs no
+    // write here: a write that changes nothing finds out now, not at the first spend flush.
+    sqlite.pragma(`user_version = ${Number(sqlite.pragma('user_version', { simple: true }))}`)
     sqlite.pragma(`busy_timeout = ${runtimeBusyTimeoutMs}`)
-    return wrap(path, sqlite, orm)
+    return wrap(memory ? path : resolve(path), sqlite, orm)
   } catch (err) {
     sqlite.close()
-    throw err
+    throw openError(path, err)
   }
 }
 

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { openSpendDb, type SpendDb } from './db.ts'
 import type { SpendRow } from './types.ts'
 import { SpendWriter, type SpendWriterOptions } from './writer.ts'
-import { makeRow, recordingLogger, tempDir, type TempDir } from './__fixtures__/spend-rows.ts'
+import { corruptSpendTable, makeRow, recordingLogger, tempDir, type TempDir } from './__fixtures__/spend-rows.ts'
 
 let dir: TempDir
 let db: SpendDb
@@ -109,6 +109,7 @@ describe('SpendWriter', () => {
       await vi.waitFor(() => expect(w.stats().failedFlushes).toBeGreaterThanOrEqual(3), { timeout: 5_000, interval: 5 })
       expect(w.stats()).toMatchObject({ written: 0, pending: 600, dropped: 0 })
       expect(w.stats().lastError).toMatch(/^SQLITE_BUSY/)
+      expect(w.health()).toMatchObject({ ok: false, pending: 600 })
       const failures = log.lines.filter((l) => l.level === 'error' && /spend flush failed/.test(l.msg))
       expect(failures).toHaveLength(1) // loud, but once per 5 s, not once per retry
       expect(failures[0]!.fields).toMatchObject({ pending: 600 })
@@ -120,6 +121,48 @@ describe('SpendWriter', () => {
     expect(rowsInDb()).toBe(600)
     expect(requestIds()).toEqual(rows(600).map((r) => r.requestId)) // in order, none twice
     expect(log.lines.some((l) => l.level === 'warn' && /recovered/.test(l.msg))).toBe(true)
+    expect(w.health()).toMatchObject({ ok: true, pending: 0 })
+    expect(log.lines.some((l) => /cannot be written/.test(l.msg))).toBe(false) // a lock is not a broken file
+  })
+
+  it('tells a corrupt file from a lock: one loud line naming the file and what to do, rows kept, health not ok', () => {
+    let now = 0
+    const log = recordingLogger()
+    const w = writer({ flushIntervalMs: 60_000, logger: log, now: () => now })
+    w.write(makeRow({ requestId: 'before' }))
+    expect(w.flush()).toBe(1)
+    expect(w.health()).toEqual({ ok: true, pending: 0, dropped: 0, lastError: null })
+    corruptSpendTable(db)
+    for (const r of rows(3)) w.write(r)
+    expect(w.flush()).toBe(0)
+    expect(w.health()).toEqual({ ok: false, pending: 3, dropped: 0, lastError: expect.stringMatching(/^SQLITE_CORRUPT/) })
+    const errors = () => log.lines.filter((l) => l.level === 'error')
+    expect(errors()).toHaveLength(1)
+    expect(errors()[0]!.msg).toBe(
+      `spend database ${db.path} cannot be written: the database file is corrupt. Spend cannot be recorded into it again: stop Headroom, move the file aside (\`sqlite3 ${db.path} .recover\` salvages its rows) and start again; rows queued in memory until then are lost at the stop.`,
+    )
+    expect(errors()[0]!.fields).toMatchObject({ pending: 3, maxQueueRows: 200_000 })
+    expect(w.flush()).toBe(0)
+    expect(errors()).toHaveLength(1) // once per 5 s
+    now += 5_000
+    expect(w.flush()).toBe(0)
+    expect(errors()).toHaveLength(2)
+    expect(w.stats().pending).toBe(3)
+  })
+
+  it('a database that turns read-only: says what to do, and writes the queued rows once it is writable again', () => {
+    const log = recordingLogger()
+    const w = writer({ flushIntervalMs: 60_000, logger: log })
+    db.sqlite.pragma('query_only = ON')
+    for (const r of rows(2)) w.write(r)
+    expect(w.flush()).toBe(0)
+    expect(log.lines.at(-1)!.msg).toBe(
+      `spend database ${db.path} cannot be written: the database is read-only. Make the file and its directory writable again; queued rows are written as soon as they are.`,
+    )
+    expect(w.health()).toMatchObject({ ok: false, pending: 2, lastError: expect.stringMatching(/^SQLITE_READONLY/) })
+    db.sqlite.pragma('query_only = OFF')
+    expect(w.flush()).toBe(2)
+    expect(w.health()).toMatchObject({ ok: true, pending: 0 })
   })
 
   it('backs off exponentially between retries', async () => {

@@ -7,11 +7,14 @@
  *
  * A database that is locked, full or failing never fails a request: rows stay queued, the writer
  * retries with exponential backoff, and the queue is bounded — past the bound the oldest rows are
- * dropped, counted, and reported in error logs (at most one line per kind every 5 s).
+ * dropped, counted, and reported in error logs (at most one line per kind every 5 s). A failure that is
+ * about the file itself (corrupt, read-only, a failing or full disk) is told apart from a lock that
+ * passes: its log line names the file and what to do, and `health()` reports it (GET /health).
  */
 import type { Logger } from '../logger.ts'
 import { silentLogger } from '../logger.ts'
 import type { SpendDb } from './db.ts'
+import { fileTrouble } from './db-errors.ts'
 import { RowQueue } from './row-queue.ts'
 import { describeError, prepareBatchInsert, type BatchInsert } from './spend-insert.ts'
 import type { SpendRow, SpendSink } from './types.ts'
@@ -65,6 +68,16 @@ export interface SpendWriterStats {
   lastError: string | null
 }
 
+/** Whether spend is being recorded: GET /health's `spend`. */
+export interface SpendHealth {
+  /** False while flushes fail: rows wait in memory. */
+  ok: boolean
+  pending: number
+  dropped: number
+  /** The last database error, `CODE: message` (kept after a recovery). */
+  lastError: string | null
+}
+
 /** Limits one kind of log line to one per `everyMs`, counting what it held back. */
 class LogGate {
   private last = Number.NEGATIVE_INFINITY
@@ -107,6 +120,7 @@ export class SpendWriter implements SpendSink {
   private lastError: string | null = null
   private droppedUnreported = 0
   private readonly failLog: LogGate
+  private readonly fileLog: LogGate
   private readonly dropLog: LogGate
   private readonly rejectLog: LogGate
   private readonly hookLog: LogGate
@@ -125,6 +139,7 @@ export class SpendWriter implements SpendSink {
     this.retryMaxMs = positive('retryMaxMs', options.retryMaxMs ?? 5_000)
     const logEveryMs = options.logEveryMs ?? 5_000
     this.failLog = new LogGate(logEveryMs)
+    this.fileLog = new LogGate(logEveryMs)
     this.dropLog = new LogGate(logEveryMs)
     this.rejectLog = new LogGate(logEveryMs)
     this.hookLog = new LogGate(logEveryMs)
@@ -189,6 +204,10 @@ export class SpendWriter implements SpendSink {
       failedFlushes: this.failedFlushes,
       lastError: this.lastError,
     }
+  }
+
+  health(): SpendHealth {
+    return { ok: this.consecutiveFailures === 0, pending: this.queue.size, dropped: this.dropped, lastError: this.lastError }
   }
 
   private background(): void {
@@ -259,7 +278,17 @@ export class SpendWriter implements SpendSink {
     const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(this.consecutiveFailures - 1, 30))
     const now = this.now()
     this.retryAt = now + delay
-    if (this.failLog.open(now)) {
+    const trouble = fileTrouble(err)
+    if (trouble) {
+      if (this.fileLog.open(now)) {
+        this.log.error(`spend database ${this.db.path} cannot be written: ${trouble.cause}. ${trouble.whileRunning.replace('FILE', this.db.path)}`, {
+          error: this.lastError,
+          pending: this.queue.size,
+          maxQueueRows: this.queue.capacity,
+          failedFlushes: this.failedFlushes,
+        })
+      }
+    } else if (this.failLog.open(now)) {
       this.log.error('spend flush failed: rows stay queued and will be retried', {
         error: this.lastError,
         rows,
