@@ -35,6 +35,11 @@ export interface ModelInfo {
   /** Max output tokens. */
   maxOutput: number
   capabilities: ModelCapabilities
+  /**
+   * OpenAI's reasoning-model parameter rules apply: `max_completion_tokens` only, sampling parameters at
+   * their defaults only (o-series, gpt-5 family but its chat models). False for models routes.yaml adds.
+   */
+  reasoning: boolean
   /** The decimal strings the prices came from, for exact cost arithmetic (see spend). */
   priceSource?: Record<keyof ModelPrice, string | undefined>
 }
