@@ -87,6 +87,8 @@ export interface RequestProfile {
   needs: Needs
   stream: boolean
   complexity: ComplexitySignals
+  /** A budget applies (the client key's or the route's): a target without a price could not be metered, so it is skipped. */
+  requirePrice: boolean
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -173,3 +175,4 @@ export type SkipReason =
   | { kind: 'context'; need: number; limit: number }
   | { kind: 'capability'; missing: keyof Needs }
   | { kind: 'constraint'; what: 'cost' | 'latency' }
+  | { kind: 'unpriced' }
