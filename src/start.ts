@@ -20,6 +20,7 @@ import type { Runtime } from './routing/execute.ts'
 import { TargetStates } from './routing/target-states.ts'
 import { Admission } from './routing/admission.ts'
 import { InboundLimits } from './routing/inbound.ts'
+import { warnUnpricedTargets } from './routing/unpriced-targets.ts'
 import { BudgetTracker, dayStart, monthStart } from './spend/budgets.ts'
 import { openSpendDb, type SpendDb } from './spend/db.ts'
 import { costSince } from './spend/queries.ts'
@@ -165,6 +166,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   if (!compiled.auth.enabled) {
     banner(`headroom: OPEN — routes.yaml declares no client keys, so anyone who can reach this port can use it (and spend on its provider keys).\n`)
   }
+  warnUnpricedTargets(compiled, log)
   const store = new ConfigStore(compiled, rawText ?? '', {
     file: configPath ?? '',
     env,
@@ -174,6 +176,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     onSwap: (next) => {
       states.retain(new Set(next.targets.keys()))
       seedBudgets(budgets, db, next, (opts.now ?? Date.now)())
+      warnUnpricedTargets(next, log)
     },
   })
   if (configPath && opts.watch !== false) store.watch()
