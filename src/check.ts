@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises'
 import { compileConfig } from './routing/compile.ts'
 import { ConfigError, parseConfig } from './routing/config-load.ts'
-import { unpricedTargets } from './routing/unpriced-targets.ts'
+import { pricesToAdd, unpricedTargets } from './routing/unpriced-targets.ts'
 import { defaultConfigPath } from './start.ts'
 
 export interface CheckIo {
@@ -45,7 +45,7 @@ export async function checkCommand(argv: readonly string[], io: CheckIo = {}): P
   if (unpriced.length > 0) {
     out.push(
       `${unpriced.length} unpriced target${unpriced.length === 1 ? '' : 's'}: ${unpriced.join(', ')}. Their calls cost $0 in the spend table and are refused when a budget applies.`,
-      `Give them prices (USD per 1M tokens) in routes.yaml: models: { ${unpriced.map((t) => `${t}: { input: …, output: … }`).join(', ')} }${strict ? '' : ' (--strict makes this an error)'}`,
+      `Give them prices (USD per 1M tokens) in routes.yaml: ${pricesToAdd(unpriced)}${strict ? '' : ' (--strict makes this an error)'}`,
     )
   }
   write(out.join('\n') + '\n')

@@ -13,9 +13,14 @@ export function unpricedTargets(cfg: CompiledConfig): string[] {
   return [...ids]
 }
 
+/** What routes.yaml needs for them: `models: { openai/o1-mini: { input: …, output: … } }`. */
+export function pricesToAdd(targets: readonly string[]): string {
+  return `models: { ${targets.map((t) => `${t}: { input: …, output: … }`).join(', ')} }`
+}
+
 /** One warn line naming them all; nothing when every target is priced. */
 export function warnUnpricedTargets(cfg: CompiledConfig, log: Logger): void {
   const targets = unpricedTargets(cfg)
   if (targets.length === 0) return
-  log.warn(`unpriced route targets (${targets.join(', ')}): their calls cost $0 in the spend table and are refused when a budget applies; give them input and output prices under models: in routes.yaml`, { targets })
+  log.warn(`unpriced route targets (${targets.join(', ')}): their calls cost $0 in the spend table and are refused when a budget applies; give them prices (USD per 1M tokens) in routes.yaml: ${pricesToAdd(targets)}`, { targets })
 }

@@ -15,6 +15,7 @@ import { PRIORITIES, type Priority } from '../routing/admission.ts'
 import type { ProviderUsage } from '../providers/types.ts'
 import { buildProfile } from '../routing/profile.ts'
 import { resolveModel } from '../routing/resolve.ts'
+import { pricesToAdd } from '../routing/unpriced-targets.ts'
 import type { AppDeps, AppVars } from './app.ts'
 import { ApiError, headerValue, toErrorResponse } from './errors.ts'
 
@@ -88,10 +89,9 @@ const MAX_NAMED_TARGETS = 5
 function refuseUnpriced(model: string, route: CompiledRoute, budget: AppliedBudget): never {
   const targets = [...new Set(route.members.map((m) => m.target.id))].slice(0, MAX_NAMED_TARGETS)
   const which = targets.length === 1 && targets[0] === model ? `"${model}"` : `"${model}" (${targets.join(', ')})`
-  const example = targets.map((t) => `${t}: { input: …, output: … }`).join(', ')
   throw new ApiError(
     403,
-    `The model ${which} has no price, so ${describeBudget(budget)} cannot count its cost. Give it a price in routes.yaml (USD per 1M tokens): models: { ${example} }.`,
+    `The model ${which} has no price, so ${describeBudget(budget)} cannot count its cost. Give it a price in routes.yaml (USD per 1M tokens): ${pricesToAdd(targets)}.`,
     'unpriced_model',
     'model',
     'permission_error',
