@@ -328,6 +328,14 @@ routes:
     const free = await ask(hr, 'admin-secret-123', 'mixed')
     expect(free.response.headers.get('x-headroom-target')).toBe(`openai/${UNPRICED}`)
     expect(rows(hr, free.response.headers.get('x-request-id')!)[0]).toMatchObject({ price_entry: null, cost_microcents: 0 })
+    // The reports count it apart.
+    const report = (format: string) => fetch(`${hr.url}/v1/spend?group_by=model&format=${format}`, { headers: { authorization: 'Bearer admin-secret-123' } })
+    const json = (await (await report('json')).json()) as { unpriced_calls: number; data: Array<{ group: string; unpricedCalls: number }> }
+    expect(json.unpriced_calls).toBe(1)
+    expect(json.data.find((d) => d.group === UNPRICED)?.unpricedCalls).toBe(1)
+    expect(json.data.find((d) => d.group === 'gpt-4.1-mini-2025-04-14')?.unpricedCalls).toBe(0)
+    expect(await (await report('table')).text()).toMatch(/\n1 call unpriced: /)
+    expect((await (await report('csv')).text()).split('\n')[0]).toMatch(/,unpriced_calls$/)
   })
 })
 
