@@ -9,8 +9,8 @@
  *   per-token costs × 10^6; context = `max_input_tokens`, max output = `max_output_tokens`. OpenAI rows
  *   are its un-prefixed keys with `litellm_provider: openai`, Anthropic rows its un-prefixed `claude-…`
  *   keys, Gemini rows its `gemini/…` keys (Google AI Studio prices; the un-prefixed ones are Vertex).
- *   "Cache write" is `cache_creation_input_token_cost`: Anthropic's 5-minute TTL price (the 1-hour
- *   price, 1.6× it, is not held).
+ *   "Cache write" is `cache_creation_input_token_cost`: Anthropic's 5-minute TTL price (the 1-hour TTL
+ *   price is not held).
  * - Anthropic's pricing page, https://docs.anthropic.com/en/docs/about-claude/pricing, for the two
  *   Claude 3.5 models the cost map no longer carries; their limits from the cost map's Bedrock rows.
  *
@@ -25,8 +25,8 @@
  * refuses them under a budget (add their prices under `models:` in routes.yaml). Snapshots whose
  * retirement date had passed when the table was written (`gpt-4-0314`, `gpt-4-0125-preview`,
  * `gpt-4-1106-preview`, `gemini-3-pro-preview`) are left out too, except the older models operators
- * still route to by name (`gpt-4-0613`, which `gpt-4` serves; Claude 3 Opus, Claude 3.7 Sonnet, Claude
- * 4; Gemini 2.0 Flash).
+ * still route to by name (`gpt-4-0613`, which `gpt-4` serves; Claude 3 Opus, 3.5 and 3.7 Sonnet, 3.5
+ * Haiku and Claude 4; Gemini 2.0 Flash and Flash-Lite), so that their calls stay priced.
  *
  * Dated snapshots priced like their alias have no row of their own: the alias rule (catalog.ts) maps
  * `gpt-4o-2024-11-20` to `gpt-4o`. A snapshot priced unlike its alias, and every id the rule does not
