@@ -59,8 +59,9 @@ const WAITABLE: ReadonlySet<SkipReason['kind']> = new Set(['cooling', 'no_headro
 const UNSUITABLE: ReadonlySet<SkipReason['kind']> = new Set(['context', 'capability', 'constraint', 'unpriced'])
 
 /**
- * No target can serve: 400 when none ever could (capabilities, context, no price under a budget), 429 with Retry-After when all
- * that could are only rate-limited (the soonest recovery), else 503 (breakers open).
+ * No target can serve: 400 when none ever could (capabilities, context, no price under a budget), 429
+ * with Retry-After when all that could are only rate-limited (the soonest recovery), else 503 (breakers
+ * open).
  */
 /** `openai#1/gpt-4.1-mini: rate-limited for 12s; …` — each skipped target and why. */
 export function skipList(skipped: readonly Skipped[], now: number): string {
