@@ -2,15 +2,15 @@
  * headroom start | check | simulate
  */
 import { parseArgs } from 'node:util'
-import { readFile } from 'node:fs/promises'
-import { compileConfig } from './routing/compile.ts'
-import { ConfigError, parseConfig } from './routing/config-load.ts'
-import { defaultConfigPath, startHeadroom } from './start.ts'
+import { ConfigError } from './routing/config-load.ts'
+import { startHeadroom } from './start.ts'
 import { UserError } from './user-error.ts'
 
 const USAGE = `usage:
   headroom start [--config routes.yaml] [--port 8080] [--host 127.0.0.1]
-  headroom check [routes.yaml]          validate a config file and print its routes
+  headroom check [routes.yaml] [--strict]
+                                        validate a config file and print its routes; --strict:
+                                        exit 1 when a route target has no price
   headroom spend [--db headroom.db] [--group-by model|provider|route|key|provider_key|user|day]
                  [--since 7d] [--until 2026-11-30] [--format table|csv|json]
                                         totals from the spend table
@@ -41,40 +41,17 @@ async function start(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
-async function check(argv: string[]): Promise<void> {
-  const file = argv[0] ?? defaultConfigPath(process.env)
-  const text = await readFile(file, 'utf8').catch((err: Error) => {
-    throw new ConfigError(`${file}: cannot read: ${err.message}`)
-  })
-  const cfg = parseConfig(text, file)
-  // Compiled as the server would (a placeholder URL stands in for the simulator): catalog entries, keys, tiers.
-  const compiled = compileConfig(cfg, { simulatorUrl: 'http://simulator' })
-  const out: string[] = [`${file}: OK`]
-  for (const p of compiled.providers.values()) {
-    const keys = p.simulated ? 'no key → simulated' : `${p.keys.length} key${p.keys.length === 1 ? '' : 's'}`
-    const limits = Object.entries(p.config.limits).map(([k, v]) => `${k} ${v}`).join(', ')
-    out.push(`provider ${p.name}: ${p.type} at ${p.simulated ? '(simulator)' : p.baseUrl} (${keys})${limits ? `; limits ${limits}` : ''}`)
-  }
-  for (const r of compiled.routes.values()) {
-    out.push(`route ${r.name}${compiled.defaultRoute === r.name ? ' (default)' : ''}: ${r.strategy}, timeout ${r.timeoutMs} ms, ${r.retry.attemptsPerTarget} attempt(s) per target`)
-    for (const m of r.members) {
-      const price = m.model ? `$${m.model.price.input}/$${m.model.price.output} per 1M, context ${m.model.context}` : 'not in the catalog (unpriced)'
-      const tier = r.strategy === 'cascade' ? ` tier ${m.tier}` : ''
-      const weight = r.strategy === 'weighted' ? ` weight ${m.weight}` : ''
-      out.push(`  ${m.position + 1}.${tier}${weight} ${m.target.stateId} — ${price}`)
-    }
-  }
-  process.stdout.write(out.join('\n') + '\n')
-}
-
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2)
   switch (cmd) {
     case 'start':
     case undefined:
       return start(rest)
-    case 'check':
-      return check(rest)
+    case 'check': {
+      const { checkCommand } = await import('./check.ts')
+      process.exitCode = await checkCommand(rest)
+      return
+    }
     case 'spend': {
       const { spendCommand, SpendUsageError } = await import('./spend/cli.ts')
       try {

@@ -20,6 +20,7 @@ import type { Runtime } from './routing/execute.ts'
 import { TargetStates } from './routing/target-states.ts'
 import { Admission } from './routing/admission.ts'
 import { InboundLimits } from './routing/inbound.ts'
+import { warnUnpricedTargets } from './routing/unpriced-targets.ts'
 import { BudgetTracker, dayStart, monthStart } from './spend/budgets.ts'
 import { openSpendDb, type SpendDb } from './spend/db.ts'
 import { costSince } from './spend/queries.ts'
@@ -185,6 +186,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const writer = new SpendWriter(db, { logger: log, onRow: (row) => budgets.add(row) })
   // HEADROOM_SPEND=off (benchmarks only: measuring what the ledger costs) keeps rows out of SQLite.
   const sink: SpendSink = env['HEADROOM_SPEND'] === 'off' ? { write: (row) => budgets.add(row) } : writer
+  warnUnpricedTargets(compiled, log)
   const store = new ConfigStore(initial, rawText ?? '', {
     file: configPath ?? '',
     env,
@@ -195,6 +197,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
       applyServerLimits(server, next.server)
       states.retain(new Set(next.targets.keys()))
       seedBudgets(budgets, db, next, (opts.now ?? Date.now)())
+      warnUnpricedTargets(next, log)
     },
   })
   if (configPath && opts.watch !== false) store.watch()

@@ -227,6 +227,24 @@ describe('live reload', () => {
     expect(r2.target).toBe('anthropic/claude-haiku-4-5') // new route; openai kept its cooldown across the reload
   })
 
+  it('names the unpriced route targets in one warn line at start-up and again at each reload', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-unpriced-'))
+    const file = join(dir, 'routes.yaml')
+    writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, openai/o1-mini, anthropic/claude-next]\n`))
+    const warned: unknown[] = []
+    const log = { info: () => {}, error: () => {}, warn: (m: string, f?: Record<string, unknown>) => void (m.startsWith('unpriced route targets') && warned.push(f?.['targets'])) }
+    const hr = track(await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log, simulatorUrl: sim.url, watch: false }))
+    expect(warned).toEqual([['openai/o1-mini', 'anthropic/claude-next']])
+
+    writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, google/gemini-2.5-pro-preview]\n`))
+    expect(await hr.config.reload()).toBe(true)
+    expect(warned).toEqual([['openai/o1-mini', 'anthropic/claude-next'], ['google/gemini-2.5-pro-preview']])
+
+    writeFileSync(file, providers(sim.url, `models:\n  google/gemini-2.5-pro-preview: { input: 1.25, output: 10 }\nroutes:\n  r:\n    targets: [openai/gpt-4.1-mini, google/gemini-2.5-pro-preview]\n`))
+    expect(await hr.config.reload()).toBe(true)
+    expect(warned).toHaveLength(2) // all priced now: nothing to say
+  })
+
   it('picks up an edit by itself through the file watcher', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'headroom-watch-'))
     const file = join(dir, 'routes.yaml')

@@ -38,7 +38,9 @@ interface Row {
   ttft_ms: number | null
 }
 
-const sim = useSimulator({ validKeys: [SIM_KEY, 'team-a-secret-123', 'admin-secret-123'] })
+// gpt-4o-search-preview: a real OpenAI model the catalog leaves unpriced (it bills per search too).
+const UNPRICED = 'gpt-4o-search-preview'
+const sim = useSimulator({ validKeys: [SIM_KEY, 'team-a-secret-123', 'admin-secret-123'], models: { openai: { [UNPRICED]: {} } } })
 const track = useServers()
 
 function config(extra = ''): string {
@@ -256,6 +258,85 @@ routes:
 
     now = Date.parse('2026-11-29T00:00:01Z') // a new UTC day
     await expect(c.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'reply: hi' }] })).resolves.toBeTruthy()
+  })
+})
+
+describe('unpriced models under a budget', () => {
+  const KEYS = `keys:
+  - { name: tiny, key: team-a-secret-123, routes: ["openai/*", mixed], budget: { daily_usd: 0.0002 } }
+admin_key: admin-secret-123
+routes:
+  mixed:
+    targets: [openai/${UNPRICED}, openai/gpt-4.1-mini]
+  capped:
+    targets: [openai/${UNPRICED}]
+    budget: { daily_usd: 5 }
+`
+  type ApiError = InstanceType<typeof OpenAI.APIError>
+  const ask = (hr: Running, key: string, model: string) => client(hr, key).chat.completions.create({ model, messages: [{ role: 'user', content: 'reply: hello there' }] }).withResponse()
+
+  it('refuses an unpriced model with 403 unpriced_model, naming the model, the budget and what to add to routes.yaml; nothing reaches the provider', async () => {
+    const hr = await start(KEYS)
+    const err = (await ask(hr, 'team-a-secret-123', `openai/${UNPRICED}`).catch((e: unknown) => e)) as ApiError
+    expect(err.status).toBe(403)
+    expect(err.code).toBe('unpriced_model')
+    expect(err.type).toBe('permission_error')
+    expect(err.message).toContain(`"openai/${UNPRICED}" has no price`)
+    expect(err.message).toContain('the budget of $0.000200 a day for key "tiny"')
+    expect(err.message).toContain(`models: { openai/${UNPRICED}: { input: …, output: … } }`)
+    // The route's own budget applies too, to any caller.
+    const routeErr = (await ask(hr, 'admin-secret-123', 'capped').catch((e: unknown) => e)) as ApiError
+    expect([routeErr.status, routeErr.code]).toEqual([403, 'unpriced_model'])
+    expect(routeErr.message).toContain(`"capped" (openai/${UNPRICED})`)
+    expect(routeErr.message).toContain('route "capped"')
+    expect(sim.stats({ model: UNPRICED })).toBe(0)
+    expect(rows(hr)).toEqual([])
+  })
+
+  it('serves a priced model (o1-pro, the reproduction) and counts its cost until the budget stops it', async () => {
+    const hr = await start(KEYS)
+    let served = 0
+    let refusal: ApiError | null = null
+    for (let i = 0; i < 50 && !refusal; i++) {
+      try {
+        await ask(hr, 'team-a-secret-123', 'openai/o1-pro')
+        served++
+      } catch (err) {
+        refusal = err as ApiError
+      }
+    }
+    expect(refusal?.code).toBe('budget_exceeded')
+    expect(served).toBeGreaterThan(0)
+    expect(served).toBeLessThan(50)
+    const ok = rows(hr).filter((r) => r.outcome === 'ok')
+    expect(ok).toHaveLength(served)
+    for (const r of ok) {
+      expect(r.price_entry).toBe('o1-pro')
+      expect(r.cost_microcents).toBe(expectedCost(hr, 'openai', 'o1-pro', r))
+      expect(r.cost_microcents).toBeGreaterThan(0)
+    }
+    expect(ok.reduce((s, r) => s + r.cost_microcents, 0)).toBeGreaterThanOrEqual(20_000) // $0.0002
+  })
+
+  it('serves a route that mixes priced and unpriced targets from the priced one, and says why in x-headroom-decision', async () => {
+    const hr = await start(KEYS)
+    const { data, response } = await ask(hr, 'team-a-secret-123', 'mixed')
+    expect(data.choices[0]!.message.content).toBe('hello there')
+    expect(response.headers.get('x-headroom-target')).toBe('openai/gpt-4.1-mini')
+    expect(response.headers.get('x-headroom-decision')).toContain(`skipped: openai#1/${UNPRICED} (no price for its model, and a budget applies)`)
+    expect(sim.stats({ model: UNPRICED })).toBe(0)
+    // Without a budget the route is served as before, by its first target.
+    const free = await ask(hr, 'admin-secret-123', 'mixed')
+    expect(free.response.headers.get('x-headroom-target')).toBe(`openai/${UNPRICED}`)
+    expect(rows(hr, free.response.headers.get('x-request-id')!)[0]).toMatchObject({ price_entry: null, cost_microcents: 0 })
+    // The reports count it apart.
+    const report = (format: string) => fetch(`${hr.url}/v1/spend?group_by=model&format=${format}`, { headers: { authorization: 'Bearer admin-secret-123' } })
+    const json = (await (await report('json')).json()) as { unpriced_calls: number; data: Array<{ group: string; unpricedCalls: number }> }
+    expect(json.unpriced_calls).toBe(1)
+    expect(json.data.find((d) => d.group === UNPRICED)?.unpricedCalls).toBe(1)
+    expect(json.data.find((d) => d.group === 'gpt-4.1-mini-2025-04-14')?.unpricedCalls).toBe(0)
+    expect(await (await report('table')).text()).toMatch(/\n1 call unpriced: /)
+    expect((await (await report('csv')).text()).split('\n')[0]).toMatch(/,unpriced_calls$/)
   })
 })
 

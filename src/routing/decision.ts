@@ -33,6 +33,8 @@ export function describeSkip(reason: SkipReason, now: number): string {
       return `model lacks ${reason.missing === 'jsonSchema' ? 'json_schema' : reason.missing} support`
     case 'constraint':
       return reason.what === 'cost' ? 'over max_cost_per_request' : 'over max_latency_ms'
+    case 'unpriced':
+      return 'no price for its model, and a budget applies'
     default: {
       const _exhaustive: never = reason
       return _exhaustive
@@ -54,11 +56,12 @@ function recoveryAt(reason: SkipReason): number | null {
 }
 
 const WAITABLE: ReadonlySet<SkipReason['kind']> = new Set(['cooling', 'no_headroom', 'concurrency', 'probing'])
-const UNSUITABLE: ReadonlySet<SkipReason['kind']> = new Set(['context', 'capability', 'constraint'])
+const UNSUITABLE: ReadonlySet<SkipReason['kind']> = new Set(['context', 'capability', 'constraint', 'unpriced'])
 
 /**
- * No target can serve: 400 when none ever could (capabilities, context), 429 with Retry-After when all
- * that could are only rate-limited (the soonest recovery), else 503 (breakers open).
+ * No target can serve: 400 when none ever could (capabilities, context, no price under a budget), 429
+ * with Retry-After when all that could are only rate-limited (the soonest recovery), else 503 (breakers
+ * open).
  */
 /** `openai#1/gpt-4.1-mini: rate-limited for 12s; …` — each skipped target and why. */
 export function skipList(skipped: readonly Skipped[], now: number): string {

@@ -4,7 +4,8 @@
  * Every strategy sees only targets that can serve: the planner first drops those whose breaker is open
  * (or half-open with its one probe in flight), that are cooling down after a rate limit, that have no
  * rate-limit headroom for this request's estimated tokens (or are at their concurrency cap), whose
- * context window the prompt exceeds, or whose model lacks a capability the request uses. Pure but for
+ * context window the prompt exceeds, whose model lacks a capability the request uses, or — when a budget
+ * applies — whose model has no price, since its cost could not be counted against it. Pure but for
  * reading the live target states; time and randomness come in.
  */
 import type { Target } from '../providers/types.ts'
@@ -53,6 +54,7 @@ function missingCapability(model: ModelInfo | null, needs: Needs, require: Reado
 
 /** Why this target can't take this request now, or null when it can. `wallNow` is for opossum's clock. */
 function skipReason(member: RouteMember, state: TargetState, need: Need, profile: RequestProfile, route: CompiledRoute, now: number, wallNow: number): SkipReason | null {
+  if (profile.requirePrice && !member.model) return { kind: 'unpriced' }
   const missing = missingCapability(member.model, profile.needs, route.require)
   if (missing) return { kind: 'capability', missing }
   if (member.model && profile.promptTokens > member.model.context) return { kind: 'context', need: profile.promptTokens, limit: member.model.context }

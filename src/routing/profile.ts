@@ -39,6 +39,8 @@ import type { ComplexitySignals, Needs, RequestProfile } from './types.ts'
 export interface ProfileOptions {
   /** Output tokens to expect when the request sets no cap (a route setting). */
   defaultExpectedOutput: number
+  /** A budget applies to the request, so only priced targets may serve it. */
+  requirePrice?: boolean
 }
 
 /** Characters of the last user message the complexity heuristics read. */
@@ -89,6 +91,7 @@ export function buildProfile(req: ChatRequest, opts: ProfileOptions): RequestPro
     needs,
     stream: req.stream === true,
     complexity,
+    requirePrice: opts.requirePrice ?? false,
   }
 }
 

@@ -35,6 +35,11 @@ export interface ModelInfo {
   /** Max output tokens. */
   maxOutput: number
   capabilities: ModelCapabilities
+  /**
+   * OpenAI's reasoning-model parameter rules apply: `max_completion_tokens` only, sampling parameters at
+   * their defaults only (o-series, gpt-5 family but its chat models). False for models routes.yaml adds.
+   */
+  reasoning: boolean
   /** The decimal strings the prices came from, for exact cost arithmetic (see spend). */
   priceSource?: Record<keyof ModelPrice, string | undefined>
 }
@@ -82,6 +87,8 @@ export interface RequestProfile {
   needs: Needs
   stream: boolean
   complexity: ComplexitySignals
+  /** A budget applies (the client key's or the route's): a target without a price could not be metered, so it is skipped. */
+  requirePrice: boolean
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,3 +175,4 @@ export type SkipReason =
   | { kind: 'context'; need: number; limit: number }
   | { kind: 'capability'; missing: keyof Needs }
   | { kind: 'constraint'; what: 'cost' | 'latency' }
+  | { kind: 'unpriced' }

@@ -9,12 +9,13 @@ import { RAW_JSON, type ChatRequest } from '../providers/openai-schema.ts'
 import type { CompiledKey } from '../routing/auth-config.ts'
 import type { CompiledRoute } from '../routing/compile.ts'
 import { executeComplete, executeStream, type Execution, type Report, type RequestContext } from '../routing/execute.ts'
-import { usd } from '../spend/budgets.ts'
+import { budgetThatApplies, describeBudget, usd, type AppliedBudget } from '../spend/budgets.ts'
 import { authenticate } from './auth.ts'
 import { PRIORITIES, type Priority } from '../routing/admission.ts'
 import type { ProviderUsage } from '../providers/types.ts'
 import { buildProfile } from '../routing/profile.ts'
 import { resolveModel } from '../routing/resolve.ts'
+import { pricesToAdd } from '../routing/unpriced-targets.ts'
 import { idHeaders, type AppDeps, type AppVars, type RequestIds } from './app.ts'
 import { ApiError, headerValue, toErrorResponse } from './errors.ts'
 
@@ -76,6 +77,26 @@ function checkBudget(deps: AppDeps, key: CompiledKey | null, route: CompiledRout
   )
 }
 
+/** Targets named in the 403 and its `models:` example; routes are short, but the message is bounded. */
+const MAX_NAMED_TARGETS = 5
+
+/**
+ * 403 `unpriced_model`: a budget applies and no target of the route has a price, so whatever it served
+ * would cost $0 against the budget. Routes that mix priced and unpriced targets are served by the
+ * priced ones (the planner skips the rest, see plan.ts).
+ */
+function refuseUnpriced(model: string, route: CompiledRoute, budget: AppliedBudget): never {
+  const targets = [...new Set(route.members.map((m) => m.target.id))].slice(0, MAX_NAMED_TARGETS)
+  const which = targets.length === 1 && targets[0] === model ? `"${model}"` : `"${model}" (${targets.join(', ')})`
+  throw new ApiError(
+    403,
+    `The model ${which} has no price, so ${describeBudget(budget)} cannot count its cost. Give it a price in routes.yaml (USD per 1M tokens): ${pricesToAdd(targets)}.`,
+    'unpriced_model',
+    'model',
+    'permission_error',
+  )
+}
+
 async function readRequest(x: ChatExchange, limit: number): Promise<ChatRequest> {
   return validateChatRequest(parseJsonBody(await readRawBody(x.incoming, limit)))
 }
@@ -108,7 +129,9 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
     throw new ApiError(403, `The key "${key.name}" may not use "${route.name}" (its allowed routes are set in routes.yaml).`, 'route_not_allowed', 'model', 'permission_error')
   }
   checkBudget(deps, key, route)
-  const profile = buildProfile(req, { defaultExpectedOutput: route.expectedOutputTokens })
+  const budget = budgetThatApplies(key, route)
+  if (budget && !route.members.some((m) => m.model)) refuseUnpriced(req.model, route, budget)
+  const profile = buildProfile(req, { defaultExpectedOutput: route.expectedOutputTokens, requirePrice: budget !== null })
 
   // The key's own limits, before routing; their x-ratelimit-* headers go on every answer, errors included.
   const need = { tokens: profile.promptTokens + profile.expectedOutputTokens, inputTokens: profile.promptTokens, outputTokens: profile.expectedOutputTokens }

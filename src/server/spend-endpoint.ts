@@ -4,6 +4,7 @@
  */
 import type { Context } from 'hono'
 import { formatSummary, parseTimeArg, spendSummary, SPEND_GROUP_BYS, type SpendGroupBy } from '../spend/queries.ts'
+import { unpricedCalls } from '../spend/summary-format.ts'
 import type { SpendDb } from '../spend/db.ts'
 import type { AppEnv } from './app.ts'
 import { ApiError } from './errors.ts'
@@ -38,6 +39,8 @@ export function spendReport(c: Context<AppEnv>, db: SpendDb, now: number, flush:
       group_by: groupBy,
       since: since === undefined ? null : new Date(since).toISOString(),
       until: until === undefined ? null : new Date(until).toISOString(),
+      // Calls whose model had no price: their cost is counted as $0 in `data`.
+      unpriced_calls: unpricedCalls(rows),
       data: rows,
     })
   }

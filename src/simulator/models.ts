@@ -22,14 +22,18 @@ export interface ModelInfo {
   cacheMinTokens: number
   /** Gemini 2.5 Pro cannot turn thinking off (thinkingBudget 0 is a 400). */
   thinkingRequired?: boolean
-  /** Claude 4.5 / Opus 4.1 reject temperature and top_p together. */
+  /** Claude Opus 4.1 and later reject temperature and top_p together. */
   exclusiveSampling?: boolean
 }
 
-type Row = [id: string, dated: string | null, display: string, created: number, context: number, maxOut: number, reasoning: boolean, cacheMin: number]
+/** `dated`: the snapshot ids this alias also answers to, the first one reported as the response's model. */
+type Row = [id: string, dated: string | readonly string[] | null, display: string, created: number, context: number, maxOut: number, reasoning: boolean, cacheMin: number]
 
+// The models the providers list, with their dated snapshots (Headroom's catalog prices each of these ids;
+// test/catalog-coverage.test.ts holds the two lists together). `reasoning` on OpenAI: the reasoning-model
+// parameter rules (o-series, gpt-5 family but its chat models).
 const OPENAI: Row[] = [
-  ['gpt-4o', 'gpt-4o-2024-08-06', 'GPT-4o', 1715367049, 128_000, 16_384, false, 1024],
+  ['gpt-4o', ['gpt-4o-2024-08-06', 'gpt-4o-2024-11-20'], 'GPT-4o', 1715367049, 128_000, 16_384, false, 1024],
   ['gpt-4o-mini', 'gpt-4o-mini-2024-07-18', 'GPT-4o mini', 1721172741, 128_000, 16_384, false, 1024],
   ['gpt-4.1', 'gpt-4.1-2025-04-14', 'GPT-4.1', 1744316542, 1_047_576, 32_768, false, 1024],
   ['gpt-4.1-mini', 'gpt-4.1-mini-2025-04-14', 'GPT-4.1 mini', 1744318173, 1_047_576, 32_768, false, 1024],
@@ -39,30 +43,97 @@ const OPENAI: Row[] = [
   ['gpt-5', 'gpt-5-2025-08-07', 'GPT-5', 1754425777, 272_000, 128_000, true, 1024],
   ['gpt-5-mini', 'gpt-5-mini-2025-08-07', 'GPT-5 mini', 1754425867, 272_000, 128_000, true, 1024],
   ['gpt-5-nano', 'gpt-5-nano-2025-08-07', 'GPT-5 nano', 1754426384, 272_000, 128_000, true, 1024],
+  ['gpt-3.5-turbo', 'gpt-3.5-turbo-0125', 'GPT-3.5 Turbo', 1706140800, 16_385, 4_096, false, 1024],
+  ['gpt-3.5-turbo-1106', null, 'GPT-3.5 Turbo 1106', 1699228800, 16_385, 4_096, false, 1024],
+  ['gpt-4', 'gpt-4-0613', 'GPT-4', 1686614400, 8_192, 4_096, false, 1024],
+  ['gpt-4-turbo', 'gpt-4-turbo-2024-04-09', 'GPT-4 Turbo', 1712620800, 128_000, 4_096, false, 1024],
+  ['gpt-4-turbo-preview', null, 'GPT-4 Turbo preview', 1706140800, 128_000, 4_096, false, 1024],
+  ['gpt-4o-2024-05-13', null, 'GPT-4o (2024-05-13)', 1715558400, 128_000, 4_096, false, 1024],
+  ['chatgpt-4o-latest', null, 'ChatGPT-4o', 1723507200, 128_000, 4_096, false, 1024],
+  ['o1', 'o1-2024-12-17', 'o1', 1734393600, 200_000, 100_000, true, 1024],
+  ['o1-pro', 'o1-pro-2025-03-19', 'o1-pro', 1742342400, 200_000, 100_000, true, 1024],
+  ['o3-mini', 'o3-mini-2025-01-31', 'o3-mini', 1738281600, 200_000, 100_000, true, 1024],
+  ['o3-pro', 'o3-pro-2025-06-10', 'o3-pro', 1749513600, 200_000, 100_000, true, 1024],
+  ['codex-mini-latest', null, 'codex-mini', 1747353600, 200_000, 100_000, true, 1024],
+  ['gpt-5-pro', 'gpt-5-pro-2025-10-06', 'GPT-5 pro', 1759708800, 400_000, 128_000, true, 1024],
+  ['gpt-5-codex', null, 'GPT-5-Codex', 1757894400, 272_000, 128_000, true, 1024],
+  ['gpt-5-chat-latest', null, 'GPT-5 Chat', 1754524800, 128_000, 16_384, false, 1024],
+  ['gpt-5.1', 'gpt-5.1-2025-11-13', 'GPT-5.1', 1762992000, 272_000, 128_000, true, 1024],
+  ['gpt-5.1-codex', null, 'GPT-5.1-Codex', 1762992000, 272_000, 128_000, true, 1024],
+  ['gpt-5.1-codex-max', null, 'GPT-5.1-Codex-Max', 1763510400, 272_000, 128_000, true, 1024],
+  ['gpt-5.1-codex-mini', null, 'GPT-5.1-Codex-Mini', 1762992000, 272_000, 128_000, true, 1024],
+  ['gpt-5.1-chat-latest', null, 'GPT-5.1 Chat', 1762992000, 128_000, 16_384, false, 1024],
+  ['gpt-5.2', 'gpt-5.2-2025-12-11', 'GPT-5.2', 1765411200, 272_000, 128_000, true, 1024],
+  ['gpt-5.2-pro', 'gpt-5.2-pro-2025-12-11', 'GPT-5.2 pro', 1765411200, 272_000, 128_000, true, 1024],
+  ['gpt-5.2-codex', null, 'GPT-5.2-Codex', 1768348800, 272_000, 128_000, true, 1024],
+  ['gpt-5.2-chat-latest', null, 'GPT-5.2 Chat', 1765411200, 128_000, 16_384, false, 1024],
+  ['gpt-5.3-codex', null, 'GPT-5.3-Codex', 1770249600, 272_000, 128_000, true, 1024],
+  ['gpt-5.3-chat-latest', null, 'GPT-5.3 Chat', 1772496000, 128_000, 16_384, false, 1024],
+  ['gpt-5.4', 'gpt-5.4-2026-03-05', 'GPT-5.4', 1772668800, 1_050_000, 128_000, true, 1024],
+  ['gpt-5.4-mini', 'gpt-5.4-mini-2026-03-17', 'GPT-5.4 mini', 1773705600, 1_050_000, 128_000, true, 1024],
+  ['gpt-5.4-nano', 'gpt-5.4-nano-2026-03-17', 'GPT-5.4 nano', 1773705600, 1_050_000, 128_000, true, 1024],
+  ['gpt-5.4-pro', 'gpt-5.4-pro-2026-03-05', 'GPT-5.4 pro', 1772668800, 1_050_000, 128_000, true, 1024],
+  ['gpt-5.5', 'gpt-5.5-2026-04-23', 'GPT-5.5', 1776902400, 1_050_000, 128_000, true, 1024],
+  ['gpt-5.5-pro', 'gpt-5.5-pro-2026-04-23', 'GPT-5.5 pro', 1776902400, 1_050_000, 128_000, true, 1024],
+  ['gpt-5.6', null, 'GPT-5.6', 1783555200, 1_050_000, 128_000, true, 1024],
+  ['gpt-5.6-sol', null, 'GPT-5.6 Sol', 1783555200, 1_050_000, 128_000, true, 1024],
+  ['gpt-5.6-terra', null, 'GPT-5.6 Terra', 1783555200, 1_050_000, 128_000, true, 1024],
+  ['gpt-5.6-luna', null, 'GPT-5.6 Luna', 1783555200, 1_050_000, 128_000, true, 1024],
 ]
 
-// Minimum cacheable prompt: 1024 tokens, 4096 for Haiku 4.5 (docs.claude.com prompt caching).
+// Newest first, as Anthropic lists them. Minimum cacheable prompt (docs.claude.com prompt caching, and
+// LiteLLM's prompt_cache_min_tokens for the 2026 models): 1024 tokens; 2048 for the Claude 3 Haikus and
+// Opus 4.7; 4096 for Haiku 4.5, Opus 4.5 and 4.6; 512 for Fable 5.
 const ANTHROPIC: Row[] = [
+  ['claude-fable-5', null, 'Claude Fable 5', 1780272000, 1_000_000, 128_000, false, 512],
+  ['claude-sonnet-5', null, 'Claude Sonnet 5', 1780272000, 1_000_000, 128_000, false, 1024],
+  ['claude-opus-4-8', null, 'Claude Opus 4.8', 1780272000, 1_000_000, 128_000, false, 1024],
+  ['claude-opus-4-7', 'claude-opus-4-7-20260416', 'Claude Opus 4.7', 1776297600, 1_000_000, 128_000, false, 2048],
+  ['claude-sonnet-4-6', null, 'Claude Sonnet 4.6', 1771286400, 1_000_000, 64_000, false, 1024],
+  ['claude-opus-4-6', 'claude-opus-4-6-20260205', 'Claude Opus 4.6', 1770249600, 1_000_000, 128_000, false, 4096],
+  ['claude-opus-4-5', 'claude-opus-4-5-20251101', 'Claude Opus 4.5', 1761955200, 200_000, 64_000, false, 4096],
   ['claude-haiku-4-5', 'claude-haiku-4-5-20251001', 'Claude Haiku 4.5', 1759276800, 200_000, 64_000, false, 4096],
   ['claude-sonnet-4-5', 'claude-sonnet-4-5-20250929', 'Claude Sonnet 4.5', 1759104000, 200_000, 64_000, false, 1024],
   ['claude-opus-4-1', 'claude-opus-4-1-20250805', 'Claude Opus 4.1', 1754352000, 200_000, 32_000, false, 1024],
+  ['claude-opus-4-20250514', null, 'Claude Opus 4', 1747180800, 200_000, 32_000, false, 1024],
+  ['claude-sonnet-4-20250514', null, 'Claude Sonnet 4', 1747180800, 200_000, 64_000, false, 1024],
+  ['claude-3-7-sonnet-latest', 'claude-3-7-sonnet-20250219', 'Claude Sonnet 3.7', 1739923200, 200_000, 64_000, false, 1024],
+  ['claude-3-5-sonnet-latest', 'claude-3-5-sonnet-20241022', 'Claude Sonnet 3.5', 1729555200, 200_000, 8_192, false, 1024],
+  ['claude-3-5-haiku-latest', 'claude-3-5-haiku-20241022', 'Claude Haiku 3.5', 1729555200, 200_000, 8_192, false, 2048],
+  ['claude-3-5-sonnet-20240620', null, 'Claude Sonnet 3.5 (June 2024)', 1718841600, 200_000, 8_192, false, 1024],
+  ['claude-3-haiku-20240307', null, 'Claude Haiku 3', 1709769600, 200_000, 4_096, false, 2048],
+  ['claude-3-opus-latest', 'claude-3-opus-20240229', 'Claude Opus 3', 1709164800, 200_000, 4_096, false, 1024],
 ]
 
-// Implicit caching exists for the 2.5 models only; 2.0 Flash reports none.
+// Implicit caching exists for the 2.5 models and later only; 2.0 Flash reports none.
 const GEMINI: Row[] = [
   ['gemini-2.5-flash', null, 'Gemini 2.5 Flash', 1750118400, 1_048_576, 65_536, true, 1024],
   ['gemini-2.5-flash-lite', null, 'Gemini 2.5 Flash-Lite', 1750118400, 1_048_576, 65_536, false, 1024],
   ['gemini-2.5-pro', null, 'Gemini 2.5 Pro', 1750118400, 1_048_576, 65_536, true, 1024],
   ['gemini-2.0-flash', null, 'Gemini 2.0 Flash', 1738713600, 1_048_576, 8_192, false, 0],
+  ['gemini-2.0-flash-lite', null, 'Gemini 2.0 Flash-Lite', 1740441600, 1_048_576, 8_192, false, 0],
+  ['gemini-2.5-flash-preview-09-2025', null, 'Gemini 2.5 Flash Preview Sep 2025', 1758758400, 1_048_576, 65_536, true, 1024],
+  ['gemini-2.5-flash-lite-preview-09-2025', null, 'Gemini 2.5 Flash-Lite Preview Sep 2025', 1758758400, 1_048_576, 65_536, false, 1024],
+  ['gemini-flash-latest', null, 'Gemini Flash Latest', 1758758400, 1_048_576, 65_536, true, 1024],
+  ['gemini-flash-lite-latest', null, 'Gemini Flash-Lite Latest', 1758758400, 1_048_576, 65_536, false, 1024],
+  ['gemini-3-flash-preview', null, 'Gemini 3 Flash Preview', 1765929600, 1_048_576, 65_536, true, 1024],
+  ['gemini-3.1-pro-preview', null, 'Gemini 3.1 Pro Preview', 1771459200, 1_048_576, 65_536, true, 1024],
+  ['gemini-3.1-flash-lite', null, 'Gemini 3.1 Flash-Lite', 1772496000, 1_048_576, 65_536, true, 1024],
+  ['gemini-3.1-flash-lite-preview', null, 'Gemini 3.1 Flash-Lite Preview', 1772496000, 1_048_576, 65_536, true, 1024],
+  ['gemini-3.5-flash', null, 'Gemini 3.5 Flash', 1779148800, 1_048_576, 65_536, true, 1024],
 ]
+
+/** Claude 3.x and 4 take temperature and top_p together; later models refuse the pair. */
+const SAMPLING_TOGETHER = /^claude-(?:3-|sonnet-4-2|opus-4-2)/
 
 function info(api: Api, r: Row): ModelInfo {
   const [id, dated, displayName, created, contextTokens, maxOutputTokens, reasoning, cacheMinTokens] = r
+  const snapshots = dated === null ? [] : typeof dated === 'string' ? [dated] : dated
   const m: ModelInfo = {
     api,
     id,
-    ids: dated ? [id, dated] : [id],
-    responseModel: dated ?? id,
+    ids: [id, ...snapshots],
+    responseModel: snapshots[0] ?? id,
     displayName,
     created,
     contextTokens,
@@ -71,7 +142,7 @@ function info(api: Api, r: Row): ModelInfo {
     cacheMinTokens,
   }
   if (id === 'gemini-2.5-pro') m.thinkingRequired = true
-  if (api === 'anthropic') m.exclusiveSampling = true
+  if (api === 'anthropic' && !SAMPLING_TOGETHER.test(id)) m.exclusiveSampling = true
   return m
 }
 

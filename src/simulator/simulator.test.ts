@@ -146,9 +146,12 @@ describe('control API, log and stats', () => {
     for await (const m of oa.models.list()) ids.push(m.id)
     expect(ids).toContain('gpt-5-mini')
     const an = new Anthropic({ apiKey: 'k', baseURL: sim.url, maxRetries: 0 })
-    const claude = []
-    for await (const m of an.models.list()) claude.push(m.id)
-    expect(claude).toEqual(['claude-haiku-4-5-20251001', 'claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805'])
+    const claude: Array<{ id: string; created_at: string }> = []
+    for await (const m of an.models.list()) claude.push(m)
+    expect(claude.map((m) => m.id)).toEqual(expect.arrayContaining(['claude-haiku-4-5-20251001', 'claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-3-opus-20240229']))
+    // Newest first, as Anthropic lists them.
+    const created = claude.map((m) => m.created_at)
+    expect(created).toEqual([...created].sort().reverse())
     const gm = JSON.parse((await (await fetch(`${sim.url}/v1beta/models?key=k`)).text())) as { models: Array<{ name: string }> }
     expect(gm.models.map((m) => m.name)).toContain('models/gemini-2.5-pro')
     const count = await new GoogleGenerativeAI('k').getGenerativeModel({ model: 'gemini-2.0-flash' }, { baseUrl: sim.url }).countTokens('abcdefgh')

@@ -116,6 +116,25 @@ export class BudgetTracker {
   }
 }
 
+/** The budget a request is metered against: the client key's, else the route's; null when neither has one. */
+export interface AppliedBudget {
+  scope: BudgetScope
+  name: string
+  limits: BudgetLimits
+}
+
+export function budgetThatApplies(key: { name: string; budget: BudgetLimits | null } | null, route: { name: string; budget: BudgetLimits | null }): AppliedBudget | null {
+  if (key?.budget) return { scope: 'key', name: key.name, limits: key.budget }
+  if (route.budget) return { scope: 'route', name: route.name, limits: route.budget }
+  return null
+}
+
+/** `the budget of $20.00 a day and $400.00 a month for key "team-a"`. */
+export function describeBudget(b: AppliedBudget): string {
+  const caps = [b.limits.daily === null ? null : `${usd(b.limits.daily)} a day`, b.limits.monthly === null ? null : `${usd(b.limits.monthly)} a month`]
+  return `the budget of ${caps.filter((c) => c !== null).join(' and ')} for ${b.scope} "${b.name}"`
+}
+
 /** Micro-cents → a USD string with the precision budgets are written in. */
 export function usd(microcents: number): string {
   return `$${(microcents / 1e8).toFixed(microcents % 1e6 === 0 ? 2 : 6)}`

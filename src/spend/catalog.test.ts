@@ -8,12 +8,17 @@ const at = (provider: string, type: ProviderType, model: string) => ({ provider,
 describe('built-in entries', () => {
   const catalog = createCatalog()
 
-  it('has every model the reference table lists, with the §5 figures', () => {
+  it('has every chat model the providers list, old ones still served included, with the published figures', () => {
     const ids = catalog.entries().map((e) => e.id)
     for (const id of [
-      'gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'o3', 'o4-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5-nano',
-      'claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-1', 'claude-3-7-sonnet', 'claude-sonnet-4', 'claude-opus-4', 'claude-3-5-haiku',
-      'gemini-2.0-flash', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-2.5-pro',
+      'gpt-3.5-turbo', 'gpt-4', 'gpt-4-turbo', 'gpt-4o', 'gpt-4o-2024-05-13', 'gpt-4o-mini', 'chatgpt-4o-latest', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano',
+      'o1', 'o1-pro', 'o3', 'o3-mini', 'o3-pro', 'o4-mini', 'codex-mini-latest',
+      'gpt-5', 'gpt-5-mini', 'gpt-5-nano', 'gpt-5-pro', 'gpt-5-codex', 'gpt-5-chat-latest', 'gpt-5.1', 'gpt-5.1-codex-max', 'gpt-5.2', 'gpt-5.2-pro',
+      'gpt-5.3-codex', 'gpt-5.4', 'gpt-5.4-mini', 'gpt-5.4-pro', 'gpt-5.5', 'gpt-5.5-pro', 'gpt-5.6', 'gpt-5.6-luna',
+      'claude-3-haiku', 'claude-3-opus', 'claude-3-5-sonnet', 'claude-3-5-haiku', 'claude-3-7-sonnet', 'claude-sonnet-4', 'claude-opus-4',
+      'claude-opus-4-1', 'claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-5', 'claude-sonnet-4-6', 'claude-opus-4-6', 'claude-opus-4-7', 'claude-opus-4-8',
+      'gemini-2.0-flash', 'gemini-2.0-flash-lite', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-2.5-pro', 'gemini-3-flash-preview',
+      'gemini-3.1-pro-preview', 'gemini-3.1-flash-lite', 'gemini-3.5-flash',
     ]) {
       expect(ids).toContain(id)
     }
@@ -26,10 +31,31 @@ describe('built-in entries', () => {
     expect(sonnet.price).toEqual({ input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 })
     expect(sonnet.family).toBe('anthropic')
 
+    // The models whose calls went unmetered: priced now.
+    expect(catalog.lookup(at('openai', 'openai', 'o1-pro'))!.priceSource).toEqual({ input: '150.00', output: '600.00', cachedInput: undefined, cacheWrite: undefined })
+    expect(catalog.lookup(at('openai', 'openai', 'gpt-4'))!.price).toEqual({ input: 30, output: 60 })
+    expect(catalog.lookup(at('anthropic', 'anthropic', 'claude-3-opus-20240229'))!.price).toEqual({ input: 15, output: 75, cachedInput: 1.5, cacheWrite: 18.75 })
+
     // Long-context beta is not assumed: the standard window.
     expect(catalog.lookup(at('anthropic', 'anthropic', 'claude-sonnet-4'))!.context).toBe(200_000)
     const pro = catalog.lookup(at('google', 'gemini', 'gemini-2.5-pro'))!
     expect([pro.price.input, pro.price.output, pro.context, pro.maxOutput]).toEqual([1.25, 10, 1_048_576, 65_535])
+  })
+
+  it('lists each id once per family', () => {
+    for (const family of ['openai', 'anthropic', 'gemini'] as const) {
+      const ids = BUILTIN_MODELS.filter((m) => m.family === family).map((m) => m.id)
+      expect(new Set(ids).size).toBe(ids.length)
+    }
+  })
+
+  it('holds no row the alias rule would give it anyway (same prices and limits as its alias)', () => {
+    const byId = new Map(BUILTIN_MODELS.map((m) => [`${m.family}|${m.id}`, m]))
+    for (const m of BUILTIN_MODELS) {
+      const canonical = canonicalModelId(m.id)
+      const alias = canonical === null ? undefined : byId.get(`${m.family}|${canonical}`)
+      if (alias) expect({ ...m, id: alias.id }, m.id).not.toEqual(alias)
+    }
   })
 
   it('parses each decimal string into the number routing uses', () => {
@@ -41,8 +67,27 @@ describe('built-in entries', () => {
     }
   })
 
-  it('gives every current chat model tools, vision and json_schema', () => {
-    for (const e of catalog.entries()) expect(e.capabilities).toEqual({ tools: true, vision: true, jsonSchema: true })
+  it('gives each model the capabilities its source lists', () => {
+    const caps = (type: ProviderType, model: string) => catalog.lookup(at(type, type, model))!.capabilities
+    for (const m of ['gpt-4o', 'gpt-4.1-mini', 'o3', 'gpt-5', 'claude-sonnet-4-5', 'gemini-2.5-flash']) {
+      expect(caps(m.startsWith('claude') ? 'anthropic' : m.startsWith('gemini') ? 'gemini' : 'openai', m)).toEqual({ tools: true, vision: true, jsonSchema: true })
+    }
+    expect(caps('openai', 'gpt-4')).toEqual({ tools: true, vision: false, jsonSchema: false })
+    expect(caps('openai', 'o3-mini')).toEqual({ tools: true, vision: false, jsonSchema: true })
+    expect(caps('openai', 'gpt-5-chat-latest')).toEqual({ tools: false, vision: true, jsonSchema: true })
+    // json_schema through a forced tool call, which the Anthropic adapter does.
+    for (const e of catalog.entries()) if (e.family === 'anthropic') expect(e.capabilities).toEqual({ tools: true, vision: true, jsonSchema: true })
+  })
+
+  it("marks OpenAI's reasoning models (o-series, codex-mini, gpt-5 family but its chat models) and nothing else", () => {
+    for (const m of BUILTIN_MODELS) {
+      const expected = m.family === 'openai' && /^(o\d|gpt-5|codex-)/.test(m.id) && !m.id.endsWith('-chat-latest')
+      expect(m.reasoning, m.id).toBe(expected)
+      expect(catalog.lookup(at('p', m.family === 'openai' ? 'openai' : m.family, m.id))!.reasoning, m.id).toBe(expected)
+    }
+    expect(catalog.lookup(at('openai', 'openai', 'o1-pro-2025-03-19'))!.reasoning).toBe(true)
+    expect(catalog.lookup(at('openai', 'openai', 'gpt-5.2-chat-latest'))!.reasoning).toBe(false)
+    expect(createCatalog([{ key: 'local/llama', input: 0, output: 0 }]).lookup(at('local', 'openai-compatible', 'llama'))!.reasoning).toBe(false)
   })
 
   it('returns frozen entries, so one request cannot change what the next one sees', () => {
@@ -87,10 +132,18 @@ describe('aliases', () => {
     ['openai', 'gpt-4o-2024-08-06', 'gpt-4o'],
     ['openai', 'gpt-4.1-mini-2025-04-14', 'gpt-4.1-mini'],
     ['openai', 'o4-mini-2025-04-16', 'o4-mini'],
-    ['gemini', 'gemini-2.5-flash-preview-05-20', 'gemini-2.5-flash'],
-    ['gemini', 'gemini-2.5-flash-lite-preview-06-17', 'gemini-2.5-flash-lite'],
-    ['gemini', 'gemini-2.5-pro-preview', 'gemini-2.5-pro'],
     ['gemini', 'gemini-2.0-flash-001', 'gemini-2.0-flash'],
+    ['gemini', 'gemini-2.0-flash-lite-001', 'gemini-2.0-flash-lite'],
+    ['openai', 'gpt-4o-2024-11-20', 'gpt-4o'],
+    ['openai', 'o1-pro-2025-03-19', 'o1-pro'],
+    ['openai', 'gpt-5.4-2026-03-05', 'gpt-5.4'],
+    ['anthropic', 'claude-3-opus-20240229', 'claude-3-opus'],
+    ['anthropic', 'claude-3-5-sonnet-20241022', 'claude-3-5-sonnet'],
+    ['anthropic', 'claude-3-5-sonnet-latest', 'claude-3-5-sonnet'],
+    // Ids the rule leaves alone have their own rows.
+    ['openai', 'gpt-3.5-turbo-0125', 'gpt-3.5-turbo-0125'],
+    ['gemini', 'gemini-2.5-flash-preview-09-2025', 'gemini-2.5-flash-preview-09-2025'],
+    ['gemini', 'gemini-flash-latest', 'gemini-flash-latest'],
   ] as const)('%s %s → %s', (type, model, id) => {
     expect(catalog.lookup(at(type, type, model))?.id).toBe(id)
   })
@@ -108,8 +161,19 @@ describe('aliases', () => {
     expect(canonicalModelId('gpt-4o-2024-13')).toBeNull()
     expect(canonicalModelId('-latest')).toBeNull()
     expect(canonicalModelId('gpt-4o-previewer')).toBeNull()
+    expect(canonicalModelId('gpt-3.5-turbo-0125')).toBeNull()
     expect(canonicalModelId('x'.repeat(500) + '-latest')).toBeNull()
     expect(catalog.lookup(at('openai', 'openai', 'gpt-4o-mini-tts'))).toBeNull()
+  })
+
+  it('does not let a -preview borrow the GA price: it is unpriced unless it has a row of its own', () => {
+    for (const id of ['gemini-2.5-flash-preview-05-20', 'gemini-2.5-pro-preview', 'gemini-2.5-flash-lite-preview-06-17', 'gpt-4o-search-preview', 'gemini-2.5-pro-preview-05-06']) {
+      expect(canonicalModelId(id), id).toBeNull()
+      expect(catalog.lookup(at('gemini', id.startsWith('gpt') ? 'openai' : 'gemini', id)), id).toBeNull()
+    }
+    // A preview priced unlike its GA model keeps its own price.
+    expect(catalog.lookup(at('google', 'gemini', 'gemini-2.5-flash-preview-09-2025'))!.price.cachedInput).toBe(0.075)
+    expect(catalog.lookup(at('google', 'gemini', 'gemini-2.5-flash'))!.price.cachedInput).toBe(0.03)
   })
 })
 

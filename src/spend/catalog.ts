@@ -8,18 +8,21 @@
  * entries, `anthropic` → Anthropic, `gemini` → Gemini.
  *
  * Alias rule (`canonicalModelId`), applied to built-ins and to override keys alike: the exact id
- * wins; otherwise one trailing version suffix is stripped and the rest looked up —
- *   `-YYYYMMDD`            claude-sonnet-4-5-20250929 → claude-sonnet-4-5
- *   `-YYYY-MM-DD`          gpt-4o-2024-08-06 → gpt-4o, gpt-4.1-mini-2025-04-14 → gpt-4.1-mini
- *   `-NNN`                 gemini-2.0-flash-001 → gemini-2.0-flash (Gemini's stable versions)
- *   `-latest`              claude-3-5-haiku-latest → claude-3-5-haiku
- *   `-preview`, `-preview-…`  gemini-2.5-flash-preview-05-20 → gemini-2.5-flash
+ * wins; otherwise one trailing date or version suffix is stripped and the rest looked up —
+ *   `-YYYYMMDD`      claude-sonnet-4-5-20250929 → claude-sonnet-4-5
+ *   `-YYYY-MM-DD`    gpt-4o-2024-08-06 → gpt-4o, gpt-4.1-mini-2025-04-14 → gpt-4.1-mini
+ *   `-NNN`           gemini-2.0-flash-001 → gemini-2.0-flash (Gemini's stable versions)
+ *   `-latest`        claude-3-5-haiku-latest → claude-3-5-haiku
+ * Nothing else is stripped. A `-preview` is a model of its own, often priced unlike the GA model: it
+ * has its own row when its price is published (gemini-2.5-flash-preview-09-2025), else it is unpriced
+ * (gemini-2.5-pro-preview). The same holds for `-exp` and for 4-digit suffixes (gpt-3.5-turbo-0125 has
+ * its own row). An unpriced model costs $0 in the spend table, is named in the start-up warning and by
+ * `headroom check`, and is refused under a budget until `models:` gives it a price.
  * Only one suffix is stripped. A dated snapshot priced unlike its alias gets its own exact row
  * (`gpt-4o-2024-05-13`), and then neither the alias entry nor overrides of the alias apply to it.
  * Override keys resolve the same way: an override of `claude-sonnet-4-5` (or of
  * `anthropic/claude-sonnet-4-5`) also prices `claude-sonnet-4-5-20250929`, unless the dated id has an
- * override of its own. Old Gemini previews were priced differently from the GA model; they are
- * retired, so they resolve to the GA price.
+ * override of its own.
  *
  * A model that is not built in (a local `my-vllm/llama-3.1-8b`) needs `input` and `output` prices in
  * its override. What it does not say is unknown: context and max output are +Infinity (the planner
@@ -80,8 +83,6 @@ export function familyOf(type: ProviderType): ModelFamily {
 /** `id` without its version suffix (see the alias rule above), or null when it has none. */
 export function canonicalModelId(id: string): string | null {
   if (id.length > MAX_ALIAS_ID_LENGTH) return null
-  const preview = id.indexOf('-preview')
-  if (preview > 0 && (id.length === preview + 8 || id.charCodeAt(preview + 8) === 45 /* - */)) return id.slice(0, preview)
   const m = VERSION_SUFFIX.exec(id)
   return m && m.index > 0 ? id.slice(0, m.index) : null
 }
@@ -97,6 +98,8 @@ interface Layer {
   tools?: boolean
   vision?: boolean
   jsonSchema?: boolean
+  /** Built-ins only: routes.yaml does not set it. */
+  reasoning?: boolean
 }
 
 export function createCatalog(overrides: readonly CatalogOverride[] = []): Catalog {
@@ -199,8 +202,8 @@ function requirePrices(key: string, layer: Layer, builtins: Map<ModelFamily, Map
 }
 
 function fromBuiltin(m: BuiltinModel): Layer {
-  const { input, output, cachedInput, cacheWrite, context, maxOutput, tools, vision, jsonSchema } = m
-  return { input, output, cachedInput, cacheWrite, context, maxOutput, tools, vision, jsonSchema }
+  const { input, output, cachedInput, cacheWrite, context, maxOutput, tools, vision, jsonSchema, reasoning } = m
+  return { input, output, cachedInput, cacheWrite, context, maxOutput, tools, vision, jsonSchema, reasoning }
 }
 
 /** Merges layers (later wins, field by field) into a frozen ModelInfo; null when no layer prices it. */
@@ -222,6 +225,7 @@ function build(id: string, family: ModelFamily, layers: ReadonlyArray<Layer | un
     tools: pick('tools'),
     vision: pick('vision'),
     jsonSchema: pick('jsonSchema'),
+    reasoning: pick('reasoning'),
   }
   // Possible only for a `provider/model` override of a model built in under another family.
   if (f.input === undefined || f.output === undefined) return null
@@ -243,6 +247,7 @@ function build(id: string, family: ModelFamily, layers: ReadonlyArray<Layer | un
     context: f.context ?? Number.POSITIVE_INFINITY,
     maxOutput: f.maxOutput ?? Number.POSITIVE_INFINITY,
     capabilities: Object.freeze(capabilities),
+    reasoning: f.reasoning ?? false,
     priceSource: Object.freeze(priceSource),
   })
 }

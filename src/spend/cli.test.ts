@@ -48,7 +48,7 @@ describe('headroom spend', () => {
 
   it('groups, windows and formats as asked', async () => {
     const csv = await run(['--db', path, '--group-by', 'key', '--since', '24h', '--format', 'csv'])
-    expect(csv.split('\n').slice(1, -1)).toEqual(['team-a,1,1,100,0,0,20,0,300000000,3.00000000', 'team-b,1,2,200,0,0,40,0,12345,0.00012345'])
+    expect(csv.split('\n').slice(1, -1)).toEqual(['team-a,1,1,100,0,0,20,0,300000000,3.00000000,0', 'team-b,1,2,200,0,0,40,0,12345,0.00012345,0'])
 
     const json = JSON.parse(await run(['--db', path, '--group-by', 'day', '--format', 'json'])) as Array<{ group: string; costMicrocents: number }>
     expect(json.map((r) => [r.group, r.costMicrocents])).toEqual([['2026-11-25', 999], ['2026-11-28', 300_012_345]])
@@ -58,6 +58,24 @@ describe('headroom spend', () => {
 
     const filtered = JSON.parse(await run(['--db', path, '--key', 'team-b', '--route', 'fast', '--format', 'json'])) as Array<{ group: string }>
     expect(filtered.map((r) => r.group)).toEqual(['gpt-4.1-mini', 'claude-haiku-4-5'])
+  })
+
+  it('counts calls on a model without a price apart: "N calls unpriced" under the total, a column in CSV', async () => {
+    const file = dir.file('unpriced.db')
+    const db = openSpendDb(file)
+    const w = new SpendWriter(db)
+    w.write(makeRow({ ts: NOW - HOUR, requestId: 'p', costMicrocents: 5_000 }))
+    for (const id of ['u1', 'u2']) w.write(makeRow({ ts: NOW - HOUR, requestId: id, modelServed: 'o1-mini', priceEntry: null, costMicrocents: 0 }))
+    // A failed attempt has no price_entry either, but used no tokens: not an unpriced call.
+    w.write(makeRow({ ts: NOW - HOUR, requestId: 'f', outcome: 'error', httpStatus: 500, priceEntry: null, costMicrocents: 0, usageSource: 'none', promptTokens: 0, completionTokens: 0 }))
+    w.close()
+    db.close()
+    const table = (await run(['--db', file])).trimEnd().split('\n')
+    expect(table.at(-2)).toMatch(/^total\s.*0\.00005000$/)
+    expect(table.at(-1)).toMatch(/^2 calls unpriced: /)
+    const csv = (await run(['--db', file, '--format', 'csv'])).split('\n')
+    expect(csv[0]).toMatch(/,unpriced_calls$/)
+    expect(csv.find((l) => l.startsWith('o1-mini,'))).toMatch(/,2$/)
   })
 
   it('finds the database through HEADROOM_DB', async () => {

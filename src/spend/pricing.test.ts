@@ -22,6 +22,7 @@ function model(priceSource: ModelInfo['priceSource'], id = 'custom'): ModelInfo 
     context: 1_000_000,
     maxOutput: 100_000,
     capabilities: { tools: true, vision: true, jsonSchema: true },
+    reasoning: false,
     priceSource,
   }
 }

@@ -26,7 +26,11 @@ beforeAll(() => {
     const common = { ts, requestId: `req-${r}`, virtualKey: pick(['team-a', 'team-b', null]), endUser: pick(['alice', 'bob', null]), route: pick(['fast', 'smart']) }
     const attempts = 1 + Math.floor(random() * 3) // failovers: several attempts, possibly on several models
     for (let a = 1; a <= attempts; a++) {
+      // Some attempts used tokens on a model without a price; failed ones used none (both have no price_entry).
+      const priced = random() < 0.85
+      const failed = a < attempts && random() < 0.5
       w.write(makeRow({ ...common, ...pick(targets), ts: ts + a, attempt: a, outcome: a < attempts ? 'failed_over' : 'ok',
+        priceEntry: priced && !failed ? 'gpt-4.1-mini' : null, usageSource: failed ? 'none' : 'provider',
         promptTokens: Math.floor(random() * 5_000), cachedTokens: Math.floor(random() * 100), cacheWriteTokens: Math.floor(random() * 50),
         completionTokens: Math.floor(random() * 900), reasoningTokens: Math.floor(random() * 300), costMicrocents: Math.floor(random() * 5_000_000) }))
     }
@@ -54,9 +58,10 @@ function raw(groupBy: SpendGroupBy, f: SpendFilter) {
   if (f.virtualKey !== undefined) cond.push('virtual_key = ?') && args.push(f.virtualKey)
   if (f.route !== undefined) cond.push('route = ?') && args.push(f.route)
   const sql = `SELECT ${GROUP_SQL[groupBy]} AS g, SUM(cost_microcents) AS cost, COUNT(*) AS attempts, COUNT(DISTINCT request_id) AS requests,
-    SUM(prompt_tokens) AS prompt, SUM(completion_tokens) AS completion, SUM(reasoning_tokens) AS reasoning
+    SUM(prompt_tokens) AS prompt, SUM(completion_tokens) AS completion, SUM(reasoning_tokens) AS reasoning,
+    SUM(price_entry IS NULL AND usage_source = 'provider') AS unpriced
     FROM spend ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''} GROUP BY g`
-  return db.sqlite.prepare(sql).all(...args) as Array<{ g: string | null; cost: number; attempts: number; requests: number; prompt: number; completion: number; reasoning: number }>
+  return db.sqlite.prepare(sql).all(...args) as Array<{ g: string | null; cost: number; attempts: number; requests: number; prompt: number; completion: number; reasoning: number; unpriced: number }>
 }
 
 const WINDOWS: Array<[string, SpendFilter]> = [
@@ -81,7 +86,7 @@ describe('spendSummary', () => {
           const key = groupBy === 'provider_key' && r.group !== null ? (r.group.includes('/') ? r.group.replace('/', '|') : `${r.group.split('#')[0]}|${r.group}`) : r.group
           const e = byGroup.get(key)
           expect(e, `group ${r.group}`).toBeDefined()
-          expect([r.costMicrocents, r.attempts, r.requests, r.promptTokens, r.completionTokens, r.reasoningTokens]).toEqual([e!.cost, e!.attempts, e!.requests, e!.prompt, e!.completion, e!.reasoning])
+          expect([r.costMicrocents, r.attempts, r.requests, r.promptTokens, r.completionTokens, r.reasoningTokens, r.unpricedCalls]).toEqual([e!.cost, e!.attempts, e!.requests, e!.prompt, e!.completion, e!.reasoning, e!.unpriced])
           expect(r.costUsd).toBe(microcentsToUsd(e!.cost))
         }
         const total = rows.reduce((n, r) => n + r.costMicrocents, 0)
@@ -96,6 +101,13 @@ describe('spendSummary', () => {
   it('labels provider keys by alias, adding the provider when the alias does not name it', () => {
     const groups = spendSummary(db, { groupBy: 'provider_key' }).map((r) => r.group)
     expect(groups).toEqual(expect.arrayContaining(['openai#1', 'openai#2', 'anthropic#1', 'google#1', 'eu/shared']))
+  })
+
+  it('counts unpriced calls apart: tokens used but no price_entry; a failed attempt (no tokens) is not one', () => {
+    const total = spendSummary(db, { groupBy: 'route' }).reduce((n, r) => n + r.unpricedCalls, 0)
+    expect(total).toBeGreaterThan(0)
+    expect(total).toBe((db.sqlite.prepare("SELECT COUNT(*) AS n FROM spend WHERE price_entry IS NULL AND usage_source <> 'none'").get() as { n: number }).n)
+    expect(total).toBeLessThan((db.sqlite.prepare('SELECT COUNT(*) AS n FROM spend WHERE price_entry IS NULL').get() as { n: number }).n)
   })
 
   it('keeps null groups (no virtual key, no user) as null', () => {

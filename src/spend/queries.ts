@@ -38,6 +38,8 @@ export interface SpendSummaryRow extends TokenCounts {
   /** Distinct requests (a request with a failover has several attempts). */
   requests: number
   attempts: number
+  /** Attempts that used tokens but whose model had no price (`price_entry` null): counted at $0 in the cost. */
+  unpricedCalls: number
   costMicrocents: number
   /** The exact cost in USD, 8 decimals: 123456789 micro-cents → `"1.23456789"`. */
   costUsd: string
@@ -83,6 +85,8 @@ function where(filter: SpendFilter): SQL | undefined {
 
 const total = (col: SQLWrapper) => sql<number>`SUM(${col})`.mapWith(Number)
 const COST_SUM = sql`SUM(${spend.costMicrocents})`
+// A failed attempt (usage_source 'none') has no price_entry either, but used no tokens: it cost nothing.
+const UNPRICED = sql<number>`SUM(CASE WHEN ${spend.priceEntry} IS NULL AND ${spend.usageSource} <> 'none' THEN 1 ELSE 0 END)`.mapWith(Number)
 
 export function spendSummary(db: SpendDb, query: SpendSummaryQuery): SpendSummaryRow[] {
   const [g1, g2] = groupColumns(query.groupBy)
@@ -92,6 +96,7 @@ export function spendSummary(db: SpendDb, query: SpendSummaryQuery): SpendSummar
       g2,
       requests: countDistinct(spend.requestId),
       attempts: count(),
+      unpricedCalls: UNPRICED,
       promptTokens: total(spend.promptTokens),
       cachedTokens: total(spend.cachedTokens),
       cacheWriteTokens: total(spend.cacheWriteTokens),
@@ -111,6 +116,7 @@ export function spendSummary(db: SpendDb, query: SpendSummaryQuery): SpendSummar
       group: query.groupBy === 'provider_key' ? providerKeyLabel(r.g1, r.g2) : r.g1,
       requests: r.requests,
       attempts: r.attempts,
+      unpricedCalls: r.unpricedCalls,
       promptTokens: r.promptTokens,
       cachedTokens: r.cachedTokens,
       cacheWriteTokens: r.cacheWriteTokens,

@@ -25,10 +25,10 @@ export function formatSummary(rows: readonly SpendSummaryRow[], format: SummaryF
 }
 
 function formatCsv(rows: readonly SpendSummaryRow[]): string {
-  const header = ['group', 'requests', 'attempts', 'prompt_tokens', 'cached_tokens', 'cache_write_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_microcents', 'cost_usd']
+  const header = ['group', 'requests', 'attempts', 'prompt_tokens', 'cached_tokens', 'cache_write_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_microcents', 'cost_usd', 'unpriced_calls']
   const lines = [header.join(',')]
   for (const r of rows) {
-    lines.push([csvField(r.group ?? ''), r.requests, r.attempts, ...TOKEN_FIELDS.map((f) => r[f]), r.costMicrocents, r.costUsd].join(','))
+    lines.push([csvField(r.group ?? ''), r.requests, r.attempts, ...TOKEN_FIELDS.map((f) => r[f]), r.costMicrocents, r.costUsd, r.unpricedCalls].join(','))
   }
   return lines.join('\n') + '\n'
 }
@@ -63,7 +63,15 @@ function formatTable(rows: readonly SpendSummaryRow[]): string {
   const widths = header.map((_, i) => Math.max(...all.map((cells) => cells[i]!.length)))
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()
   const rule = widths.map((w) => '-'.repeat(w)).join('  ')
-  return [line(header), rule, ...body.map(line), rule, line(totalRow)].join('\n') + '\n'
+  const table = [line(header), rule, ...body.map(line), rule, line(totalRow)]
+  const unpriced = unpricedCalls(rows)
+  if (unpriced > 0) table.push(`${count(unpriced)} call${unpriced === 1 ? '' : 's'} unpriced: no price for the model, so counted at $0 above (headroom check names the route targets)`)
+  return table.join('\n') + '\n'
+}
+
+/** Unpriced calls over all groups (each attempt is in exactly one group, so the sum counts each once). */
+export function unpricedCalls(rows: readonly SpendSummaryRow[]): number {
+  return rows.reduce((n, r) => n + r.unpricedCalls, 0)
 }
 
 const count = (n: number) => n.toLocaleString('en-US')

@@ -90,6 +90,7 @@ export function context(init: ContextInit = {}): RoutingContext {
     needs: { tools: complexity.tools, vision: false, jsonSchema: false },
     stream: false,
     complexity,
+    requirePrice: false,
   }
   return {
     now: init.now ?? Date.parse('2026-01-01T00:00:00Z'),
