@@ -153,6 +153,56 @@ describe('faults', () => {
   })
 })
 
+describe('stalled upstreams', () => {
+  /** openai stalls (or is slow to its first content); anthropic is healthy. The breaker opens after 2 faults. */
+  function stalled(openaiExtra: string, routeExtra = '') {
+    return `providers:
+  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY}, ${openaiExtra}breaker: { volume_threshold: 2, reset_timeout_ms: 30000 } }
+  anthropic: { type: anthropic, base_url: "${sim.url}", api_key: ${SIM_KEY} }
+routes:
+  r:
+    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]
+${routeExtra}`
+  }
+
+  it('a stall costs one first-byte timeout and fails over; once the breaker opens it is skipped without a call', async () => {
+    const { client } = await headroom(stalled('first_byte_timeout_ms: 500, '))
+    sim.configure('openai', 'gpt-4.1-mini', { faultRates: { stall: 1 } }) // no response headers, ever
+    for (let i = 0; i < 2; i++) {
+      const r = await ask(client, 'r', 'reply: served')
+      expect([r.target, r.attempts, r.data.choices[0]!.message.content]).toEqual(['anthropic/claude-haiku-4-5', 2, 'served'])
+      expect(r.decision).toMatch(/failed: openai#1\/gpt-4.1-mini 504 timeout/)
+    }
+    expect(sim.stats({ api: 'openai' })).toBe(2)
+    const skipped = await ask(client, 'r')
+    expect([skipped.target, skipped.attempts]).toEqual(['anthropic/claude-haiku-4-5', 1])
+    expect(skipped.decision).toMatch(/skipped: openai#1\/gpt-4.1-mini \(breaker open/)
+    expect(sim.stats({ api: 'openai' })).toBe(2) // no more calls to the stalled target
+  })
+
+  it('a stream whose headers come but whose first content never does fails over (route-level first_byte_timeout_ms)', async () => {
+    const { client } = await headroom(stalled('', '    first_byte_timeout_ms: 500\n'))
+    sim.configure('openai', 'gpt-4.1-mini', { ttftMs: 60_000 })
+    const { data: stream, response } = await client.chat.completions.create({ model: 'r', stream: true, messages: [{ role: 'user', content: 'reply: still whole' }] }).withResponse()
+    expect((await drainText(stream)).text).toBe('still whole')
+    expect(response.headers.get('x-headroom-target')).toBe('anthropic/claude-haiku-4-5')
+    expect(response.headers.get('x-headroom-attempts')).toBe('2')
+    expect(response.headers.get('x-headroom-decision')).toMatch(/failed: openai#1\/gpt-4.1-mini 504 timeout/)
+    expect(sim.stats({ api: 'openai', status: 200 })).toBe(1) // its headers did come
+  })
+
+  it("the route's deadline aborting a stalled call is not the target's fault: the breaker stays closed", async () => {
+    const { client, hr } = await headroom(stalled('', '    timeout_ms: 300\n'))
+    sim.configure('openai', 'gpt-4.1-mini', { faultRates: { stall: 1 } })
+    for (let i = 0; i < 3; i++) {
+      const err = (await ask(client, 'r').catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>
+      expect([err.status, err.code]).toEqual([504, 'timeout'])
+    }
+    expect(sim.stats({ api: 'openai' })).toBe(3)
+    expect(hr.states.peek('openai#1/gpt-4.1-mini')!.health.breakerState()).toBe('closed')
+  })
+})
+
 describe('strategies', () => {
   it('cost picks the cheaper model for this request: cheap input wins a long prompt, cheap output a long answer', async () => {
     const { client } = await headroom(

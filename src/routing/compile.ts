@@ -32,6 +32,8 @@ export interface RouteMember {
   readonly weight: number
   readonly tier: number
   readonly model: ModelInfo | null
+  /** Per attempt, ms: to a stream's first content, and to a JSON answer (null: only the provider's timeout_ms). */
+  readonly firstByteTimeoutMs: { readonly stream: number; readonly complete: number | null }
 }
 
 export interface RetryPolicy {
@@ -102,6 +104,12 @@ function simulatorBase(type: ProviderType, simulatorUrl: string): string {
 }
 
 const DIRECT_ROUTE_LIMIT = 1000
+
+/**
+ * A stream's first content normally comes within seconds, whatever the answer's length. A JSON answer
+ * comes whole, its headers only once it is written, so no default applies to it: a long answer is not a stall.
+ */
+const DEFAULT_STREAM_FIRST_BYTE_MS = 30_000
 
 function strategyParams(r: RouteConfig): StrategyParams {
   const t = r.thresholds
@@ -175,14 +183,16 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
     return t
   }
 
-  const membersOf = (entries: Array<{ id: string; weight: number; tier: number }>, register: boolean): RouteMember[] => {
+  const membersOf = (r: RouteConfig, entries: Array<{ id: string; weight: number; tier: number }>, register: boolean): RouteMember[] => {
     const out: RouteMember[] = []
     entries.forEach((e, position) => {
       const slash = e.id.indexOf('/')
       const provider = providers.get(e.id.slice(0, slash))!
       const model = e.id.slice(slash + 1)
       const info = catalog.lookup({ provider: provider.name, type: provider.type, model })
-      provider.keys.forEach((_k, i) => out.push({ target: targetFor(provider, i, model, register), provider, position, weight: e.weight, tier: e.tier, model: info }))
+      const firstByte = r.first_byte_timeout_ms ?? provider.config.first_byte_timeout_ms ?? null
+      const firstByteTimeoutMs = { stream: firstByte ?? DEFAULT_STREAM_FIRST_BYTE_MS, complete: firstByte }
+      provider.keys.forEach((_k, i) => out.push({ target: targetFor(provider, i, model, register), provider, position, weight: e.weight, tier: e.tier, model: info, firstByteTimeoutMs }))
     })
     return out
   }
@@ -190,7 +200,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
   const compileRoute = (name: string, r: RouteConfig, entries: Array<{ id: string; weight: number; tier: number }>, register = true): CompiledRoute => ({
     name,
     strategy: r.strategy,
-    members: membersOf(entries, register),
+    members: membersOf(r, entries, register),
     params: strategyParams(r),
     require: { tools: r.require.includes('tools'), vision: r.require.includes('vision'), jsonSchema: r.require.includes('json_schema') },
     expectedOutputTokens: r.expected_output_tokens,

@@ -88,3 +88,17 @@ describe('resolveModel', () => {
     expect(t[1]!.keyAlias).toBe('anthropic#1')
   })
 })
+
+describe('compiled timeouts', () => {
+  const compiled = (text: string) => compileConfig(parseConfig(text, 'routes.yaml', { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-ant-x' }))
+
+  it('first_byte_timeout_ms: streams 30 s by default, JSON answers unbounded by it unless set; a route overrides its providers', () => {
+    const plain = compiled(BASE)
+    expect(plain.routes.get('fast')!.members.map((m) => m.firstByteTimeoutMs)).toEqual([{ stream: 30_000, complete: null }, { stream: 30_000, complete: null }])
+    const set = compiled(BASE.replace('    type: openai\n', '    type: openai\n    first_byte_timeout_ms: 5000\n'))
+    expect(set.routes.get('fast')!.members.map((m) => m.firstByteTimeoutMs)).toEqual([{ stream: 5000, complete: 5000 }, { stream: 30_000, complete: null }])
+    expect(set.direct(set.providers.get('openai')!, 'gpt-4.1').members[0]!.firstByteTimeoutMs).toEqual({ stream: 5000, complete: 5000 })
+    const route = compiled(BASE.replace('  fast:\n', '  fast:\n    first_byte_timeout_ms: 90000\n').replace('    type: openai\n', '    type: openai\n    first_byte_timeout_ms: 5000\n'))
+    expect(route.routes.get('fast')!.members.map((m) => m.firstByteTimeoutMs)).toEqual([{ stream: 90_000, complete: 90_000 }, { stream: 90_000, complete: 90_000 }])
+  })
+})

@@ -75,6 +75,11 @@ export const ProviderConfigSchema = z.strictObject({
   /** Per-call timeout in ms, for the time to the response headers and for any silence inside a stream. */
   timeout_ms: count.max(3_600_000).default(120_000),
   /**
+   * Per attempt: time to a stream's first content (default 30 s) — and, only when set, to a JSON answer,
+   * which comes whole — after which the attempt counts as a timeout fault and fails over.
+   */
+  first_byte_timeout_ms: count.max(3_600_000).optional(),
+  /**
    * Extra headers sent on every upstream call (e.g. `OpenAI-Organization`), winning over the adapter's own.
    * Names are case-insensitive (kept lower-cased); values may not hold line breaks.
    */
@@ -152,6 +157,8 @@ export const RouteConfigSchema = z.strictObject({
   expected_output_tokens: count.default(256),
   /** Overall deadline for a request, all attempts included. */
   timeout_ms: count.max(3_600_000).default(120_000),
+  /** Overrides the providers' `first_byte_timeout_ms` for this route's targets (e.g. slow-thinking models). */
+  first_byte_timeout_ms: count.max(3_600_000).optional(),
   retry: RetrySchema.default(RetrySchema.parse({})),
   /** Spending cap for the whole route (all keys). */
   budget: BudgetSchema.optional(),

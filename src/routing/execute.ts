@@ -11,7 +11,9 @@
  *  - a fault (5xx, overloaded, timeout, connection, broken stream) feeds the breaker; connection
  *    failures and plain 5xx are retried once on the same target (exponential backoff, full jitter),
  *    the rest fail over at once — unless no other target is left, when the same one is retried.
- * All under the route's deadline (`timeout_ms`), which also aborts an attempt in flight.
+ * All under the route's deadline (`timeout_ms`), which also aborts an attempt in flight (a cancel, not
+ * the target's fault); each attempt has its own, shorter time to first content (first_byte_timeout_ms),
+ * so that a stalled target fails over as a timeout while there is time left (see first-byte.ts).
  *
  * Streams are held until their first content: a failure before it fails over invisibly, after it the
  * client gets an error frame (see primeStream).
@@ -25,6 +27,7 @@ import { abortError, asProviderError, DeadlineExceeded } from './attempt-errors.
 import { retryDelayMs } from './backoff.ts'
 import type { CompiledRoute } from './compile.ts'
 import { decisionHeader, noTargetError } from './decision.ts'
+import { withFirstByteTimeout } from './first-byte.ts'
 import { BreakerOpenError } from './health.ts'
 import type { PlannedCandidate } from './plan.ts'
 import { primeStream } from './prime-stream.ts'
@@ -107,7 +110,8 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
         settlePending('failed_over')
         const t0 = performance.now()
         try {
-          const upstream = await cand.state.health.run(() => call(cand, signal))
+          const firstByte = cand.member.firstByteTimeoutMs
+          const upstream = await cand.state.health.run(() => withFirstByteTimeout(signal, profile.stream ? firstByte.stream : firstByte.complete, cand.target, (s) => call(cand, s)))
           const done = rt.now()
           // A window at zero needs no cooldown of its own: the headroom model keeps the target out of
           // plans until enough of it has refilled.
