@@ -3,6 +3,7 @@
  * the client saw and which targets served (x-headroom-target, the simulator's own counters).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import OpenAI from 'openai'
@@ -200,6 +201,38 @@ ${routeExtra}`
     }
     expect(sim.stats({ api: 'openai' })).toBe(3)
     expect(hr.states.peek('openai#1/gpt-4.1-mini')!.health.breakerState()).toBe('closed')
+  })
+})
+
+describe('clients that stop reading', () => {
+  it('a stream the client stops reading ends after stream_idle_timeout_ms: the slot comes back, the row says cancelled', async () => {
+    const { client, hr } = await headroom(`providers:
+  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY}, limits: { concurrency: 1 } }
+routes:
+  r: { targets: [openai/gpt-4.1-mini] }
+server: { stream_idle_timeout_ms: 500 }
+`)
+    // Megabytes of answer, read by no one: the socket buffers fill and Headroom's writes block.
+    const body = JSON.stringify({ model: 'r', stream: true, messages: [{ role: 'user', content: 'tokens: 20000' }] })
+    const socket = connect(hr.port, '127.0.0.1').pause()
+    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+    const inFlight = () => hr.states.peek('openai#1/gpt-4.1-mini')?.limits.inFlight
+    for (let i = 0; i < 200 && inFlight() !== 1; i++) await sleep(25)
+    expect(inFlight()).toBe(1)
+
+    const next = await ask(client, 'r', 'reply: my turn') // waits for the only slot
+    expect(next.data.choices[0]!.message.content).toBe('my turn')
+    // What the stuck client had been sent ends without [DONE]: its stream was cut, not finished.
+    let received = ''
+    socket.setEncoding('utf8').on('data', (t: string) => (received += t))
+    await new Promise((resolve) => socket.on('close', resolve).resume())
+    expect(received).toMatch(/^HTTP\/1.1 200/)
+    expect(received).not.toMatch(/\[DONE\]/)
+    hr.spend.flush()
+    const row = hr.db.sqlite.prepare('SELECT outcome, completion_tokens, usage_source FROM spend WHERE stream = 1').get() as { outcome: string; completion_tokens: number; usage_source: string }
+    expect([row.outcome, row.usage_source]).toEqual(['cancelled', 'estimated'])
+    expect(row.completion_tokens).toBeGreaterThan(0) // the tokens so far
+    expect(inFlight()).toBe(0)
   })
 })
 

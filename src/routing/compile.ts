@@ -67,6 +67,8 @@ export interface CompiledConfig {
   readonly targets: ReadonlyMap<string, Target>
   readonly defaultRoute: string | null
   readonly maxBodyBytes: number
+  /** A stream write the client doesn't take for this long ends the stream (server.stream_idle_timeout_ms). */
+  readonly streamIdleTimeoutMs: number
   readonly catalog: Catalog
   /** Every secret in the config, to scrub from messages. */
   readonly secrets: readonly string[]
@@ -226,6 +228,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
     targets,
     defaultRoute: cfg.default_route ?? null,
     maxBodyBytes: cfg.server.max_body_bytes,
+    streamIdleTimeoutMs: cfg.server.stream_idle_timeout_ms,
     catalog,
     secrets,
     auth: compileAuth(cfg),

@@ -188,6 +188,8 @@ export const ModelOverrideSchema = z.strictObject({
 export const ServerConfigSchema = z.strictObject({
   /** Largest request body accepted, in bytes (larger → 413). */
   max_body_bytes: count.default(10 * 1024 * 1024),
+  /** A stream write the client has not taken for this long ends the stream, cancels the upstream call and frees its capacity. */
+  stream_idle_timeout_ms: count.max(3_600_000).default(30_000),
 })
 
 function targetIds(r: z.infer<typeof RouteConfigSchema>): Array<{ id: string; path: Array<string | number> }> {
@@ -210,7 +212,7 @@ export const ConfigSchema = z
     /** The admin key: every route, no budget, and the admin endpoints (GET /v1/spend, /v1/routing/state). */
     admin_key: z.string().min(8, 'at least 8 characters').nullish(),
     admin_key_sha256: SHA256_HEX.optional(),
-    server: ServerConfigSchema.default({ max_body_bytes: 10 * 1024 * 1024 }),
+    server: ServerConfigSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     for (const [name, p] of Object.entries(cfg.providers)) {

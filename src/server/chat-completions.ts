@@ -153,7 +153,7 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
     const ex = await executeStream(job, rt)
     outgoing.writeHead(200, responseHeaders(x, route.name, ex, report, { ...SSE_HEADERS, ...inbound.headers }))
     const secrets = cfg.secrets
-    const end = await writeChunks(outgoing, ex.upstream.body, { includeUsage: req.stream_options?.include_usage === true }, (err) => {
+    const end = await writeChunks(outgoing, ex.upstream.body, { includeUsage: req.stream_options?.include_usage === true, idleTimeoutMs: cfg.streamIdleTimeoutMs }, (err) => {
       const r = toErrorResponse(err, secrets)
       deps.log.warn('stream failed after it began', { requestId: x.requestId, target: ex.target.stateId, error: r.body.error.message })
       return r.body

@@ -9,6 +9,10 @@
  * After the first frame (sent at once), frames produced in one turn of the event loop (all the events of
  * one upstream read) are joined and written once, on the next turn: one `res.write` — one chunked-encoding
  * frame, one syscall — instead of one per frame, which was the largest per-chunk cost measured in bench/.
+ *
+ * A client that stops reading: writes block (backpressure) and the upstream is not read meanwhile. A
+ * block that lasts `idleTimeoutMs` destroys the connection — the stream ends as if the client had left,
+ * which cancels the upstream call and frees its capacity. The timer runs only while a write is blocked.
  */
 import type { ServerResponse } from 'node:http'
 import { RAW_JSON, type ChatChunk, type OpenAIErrorBody } from '../providers/openai-schema.ts'
@@ -17,6 +21,8 @@ export interface SseWriteOptions {
   includeUsage: boolean
   /** Rewrites every chunk's id so that one stream has one id, whatever served it. */
   id?: string
+  /** A write the client has not taken within this many ms ends the stream (routes.yaml `server.stream_idle_timeout_ms`). */
+  idleTimeoutMs: number
 }
 
 /** Flush what is pending without waiting for the next turn once it is this large. */
@@ -29,7 +35,10 @@ class FrameBatcher {
   blocked = false
   private first = true
 
-  constructor(private readonly res: ServerResponse) {}
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly idleTimeoutMs: number,
+  ) {}
 
   add(frame: string): void {
     this.pending += frame
@@ -52,18 +61,13 @@ class FrameBatcher {
     if (!this.res.write(out)) this.blocked = true
   }
 
-  /** Waits while the client is not reading (backpressure), so a slow client cannot grow memory. */
+  /**
+   * Waits while the client is not reading (backpressure), so a slow client cannot grow memory — for at
+   * most idleTimeoutMs, then the connection is destroyed and the wait ends with it.
+   */
   async drained(): Promise<void> {
     if (!this.blocked) return
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        this.res.off('drain', done)
-        this.res.off('close', done)
-        resolve()
-      }
-      this.res.on('drain', done)
-      this.res.on('close', done)
-    })
+    await this.untilWritten('drain')
     this.blocked = false
   }
 
@@ -71,6 +75,23 @@ class FrameBatcher {
     const out = this.pending + last
     this.pending = ''
     this.res.end(out)
+    // Ended but not taken: the rest would sit in memory, and the socket stay open, for as long as the client likes.
+    if (this.res.writableLength > this.res.writableHighWaterMark) void this.untilWritten('finish')
+  }
+
+  private untilWritten(event: 'drain' | 'finish'): Promise<void> {
+    const res = this.res
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => res.destroy(), this.idleTimeoutMs)
+      const done = () => {
+        clearTimeout(timer)
+        res.off(event, done)
+        res.off('close', done)
+        resolve()
+      }
+      res.on(event, done)
+      res.on('close', done)
+    })
   }
 }
 
@@ -100,7 +121,7 @@ export async function writeChunks(
   opts: SseWriteOptions,
   toError: (err: unknown) => OpenAIErrorBody,
 ): Promise<'done' | 'error' | 'closed'> {
-  const out = new FrameBatcher(res)
+  const out = new FrameBatcher(res, opts.idleTimeoutMs)
   try {
     for await (const c of chunks) {
       if (res.destroyed) return 'closed'
