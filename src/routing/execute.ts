@@ -26,12 +26,13 @@ import { admit, strategyLabel } from './admit.ts'
 import { abortError, asProviderError, DeadlineExceeded } from './attempt-errors.ts'
 import { retryDelayMs } from './backoff.ts'
 import type { CompiledRoute } from './compile.ts'
-import { decisionHeader, noTargetError } from './decision.ts'
+import { decisionHeader, noTargetError, type Skipped } from './decision.ts'
 import { withFirstByteTimeout } from './first-byte.ts'
 import { BreakerOpenError } from './health.ts'
-import type { PlannedCandidate } from './plan.ts'
+import { skipReason, type PlannedCandidate } from './plan.ts'
 import { primeStream } from './prime-stream.ts'
 import type { Execution, Job, Runtime } from './runtime.ts'
+import type { SkipReason } from './types.ts'
 
 export type { Execution, Job, Report, RequestContext, Runtime } from './runtime.ts'
 
@@ -55,11 +56,10 @@ function label(t: Target): string {
   return `${t.keyAlias}/${t.model}`
 }
 
-/** Whether a candidate planned earlier is still worth an attempt (earlier attempts may have changed things). */
-function stillUsable(c: PlannedCandidate, now: number): boolean {
-  const h = c.state.health
-  const b = h.breakerState()
-  return b !== 'open' && b !== 'probing' && !h.isCooling(now) && c.state.limits.fits(c.need, now)
+/** Why a target the loop passed over without calling it was left out, for the answer when none was called. */
+function breakerSkip(err: BreakerOpenError, now: number): SkipReason {
+  if (err.reason === 'probing') return { kind: 'probing' }
+  return { kind: 'breaker_open', untilMs: err.halfOpenAt === null ? null : now + Math.max(0, err.halfOpenAt - Date.now()) }
 }
 
 interface Attempted<T> {
@@ -87,6 +87,8 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
   }
   const strategy = strategyLabel(p)
   const failed: string[] = []
+  // Planned targets that earlier attempts made unusable (a breaker opened, a cooldown began) join the skipped.
+  const skipped: Skipped[] = [...p.skipped]
   let lastError: ProviderError | null = null
   // A failed attempt's row is written once we know whether the request moved on (failed_over) or not.
   let pendingRow: ((outcome: FailedOutcome) => void) | null = null
@@ -101,7 +103,12 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
       for (let tryNo = 0; ; tryNo++) {
         const now = rt.now()
         if (signal.aborted) throw abortError(cand.target, signal)
-        if ((i > 0 || tryNo > 0) && !stillUsable(cand, now)) break
+        // A candidate planned earlier may be unusable now (earlier attempts changed things).
+        const unusable = i > 0 || tryNo > 0 ? skipReason(cand.member, cand.state, cand.need, profile, route, now, Date.now()) : null
+        if (unusable) {
+          if (tryNo === 0) skipped.push({ target: cand.target, reason: unusable })
+          break
+        }
         const reservation = cand.state.limits.reserve(cand.need, now)
         // Whoever waits next may find room left over.
         if (i === 0 && tryNo === 0) rt.admission.pump(route.name)
@@ -119,7 +126,7 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
           const ttft = upstream.latency.ttftMs
           cand.state.health.observeLatency(profile.stream ? 'ttft' : 'total', profile.stream && ttft !== undefined ? ttft : performance.now() - t0, done)
           report.target = cand.target
-          report.decision = decisionHeader({ strategy, chosen: label(cand.target), why: why(cand), skipped: p.skipped, failed, now: start })
+          report.decision = decisionHeader({ strategy, chosen: label(cand.target), why: why(cand), skipped, failed, now: start })
           return {
             candidate: cand,
             upstream,
@@ -137,6 +144,7 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
           rt.admission.pump()
           if (err instanceof BreakerOpenError) {
             report.attempts-- // rejected before any call was made
+            skipped.push({ target: cand.target, reason: breakerSkip(err, now2) })
             break
           }
           const pe = signal.aborted ? abortError(cand.target, signal) : asProviderError(cand.target, err)
@@ -146,7 +154,7 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
           if (pe.kind !== 'cancelled') cand.state.limits.observe(pe.limits, now2, reservation)
           failed.push(`${label(cand.target)} ${pe.upstreamStatus ?? pe.status} ${pe.code ?? pe.kind}`)
           lastError = pe
-          report.decision = decisionHeader({ strategy, chosen: 'none', skipped: p.skipped, failed, now: start })
+          report.decision = decisionHeader({ strategy, chosen: 'none', skipped, failed, now: start })
           const next = await afterFailure(pe, cand, tryNo, last, deadline, route, rt, signal)
           if (next === 'throw') {
             settlePending(pe.kind === 'cancelled' ? 'cancelled' : 'error')
@@ -160,7 +168,10 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
     clearTimeout(timer)
   }
   settlePending(lastError?.kind === 'cancelled' ? 'cancelled' : 'error')
-  throw lastError ?? noTargetError(route.name, p.skipped, rt.now())
+  if (lastError) throw lastError
+  const now = rt.now()
+  report.decision = decisionHeader({ strategy, chosen: 'none', skipped, failed, now: start })
+  throw noTargetError(route.name, skipped, now)
 }
 
 type FailedOutcome = 'failed_over' | 'error' | 'cancelled'
