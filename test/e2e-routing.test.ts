@@ -51,6 +51,33 @@ describe('rate limits', () => {
     expect(sim.stats({ api: 'openai', status: 429 })).toBe(1)
   })
 
+  // The hour as each API says it: OpenAI retry-after: 3600 and x-ratelimit-reset-requests: 1h0m0s at 0 left;
+  // Anthropic retry-after and an anthropic-ratelimit-requests-reset an hour away; Gemini RetryInfo "3600s".
+  it.each([
+    ['openai', 'openai/gpt-4.1-mini'],
+    ['anthropic', 'anthropic/claude-haiku-4-5'],
+    ['gemini', 'google/gemini-2.5-flash'],
+  ] as const)('%s: an hour-long 429 cools %s for max_cooldown_ms only, then it is re-probed', async (api, target) => {
+    const provider = target.split('/')[0]!
+    const fallback = provider === 'openai' ? 'anthropic/claude-haiku-4-5' : 'openai/gpt-4.1-mini'
+    const { client } = await headroom(
+      providers(sim.url, `routes:\n  r: { targets: [${target}, ${fallback}] }\n`).replace(`  ${provider}: { type: `, `  ${provider}: { max_cooldown_ms: 500, type: `),
+    )
+    sim.script(api, target.split('/')[1]!, [{ kind: 'rate_limit', retryAfterMs: 3_600_000 }, { kind: 'rate_limit', retryAfterMs: 3_600_000 }])
+    const served = async () => {
+      const r = await ask(client, 'r')
+      return [r.target, r.attempts]
+    }
+    expect(await served()).toEqual([fallback, 2]) // the 429, then failover
+    expect(await served()).toEqual([fallback, 1]) // cooling: skipped
+    await sleep(600)
+    expect(await served()).toEqual([fallback, 2]) // re-probed: a new 429
+    expect(await served()).toEqual([fallback, 1])
+    await sleep(600)
+    expect(await served()).toEqual([target, 1]) // re-probed: back
+    expect(sim.stats({ api, status: 429 })).toBe(2)
+  })
+
   it('stops sending before the provider says 429 when its headroom headers reach zero', async () => {
     sim.configure('openai', 'gpt-4.1-mini', { rpm: 10 })
     const { client } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`))

@@ -154,7 +154,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
     const b = p.breaker
     const stateConfig: TargetStateConfig = {
       breaker: { errorThresholdPercentage: b.error_threshold_percentage, volumeThreshold: b.volume_threshold, resetTimeout: b.reset_timeout_ms, rollingCountTimeout: b.rolling_window_ms },
-      limits: p.limits,
+      limits: { ...p.limits, maxCooldownMs: p.max_cooldown_ms },
     }
     providers.set(name, { name, type: p.type, simulated, baseUrl: baseUrl.replace(/\/+$/, ''), keys, config: p, stateConfig })
   }

@@ -79,6 +79,8 @@ export const ProviderConfigSchema = z.strictObject({
    * which comes whole — after which the attempt counts as a timeout fault and fails over.
    */
   first_byte_timeout_ms: count.max(3_600_000).optional(),
+  /** Longest cooldown a response can impose (Retry-After, reset headers, Gemini RetryInfo); then the target is tried again. */
+  max_cooldown_ms: count.max(86_400_000).default(60_000),
   /**
    * Extra headers sent on every upstream call (e.g. `OpenAI-Organization`), winning over the adapter's own.
    * Names are case-insensitive (kept lower-cased); values may not hold line breaks.

@@ -5,8 +5,9 @@
  * its circuit breaker, then record what was learned (rate-limit snapshot, latency, usage) in the one
  * state the planner reads. On failure:
  *  - the request's own fault (400, 404, 413) or a cancel goes straight back to the client;
- *  - a 429 cools the target until its Retry-After / reset, and the next target is tried; the last
- *    target's Retry-After is waited out if it is short (retry.max_retry_after_ms) and time allows;
+ *  - a 429 cools the target until its Retry-After / reset (at most max_cooldown_ms, see cooldown.ts), and
+ *    the next target is tried; the last target's Retry-After is waited out if it is short
+ *    (retry.max_retry_after_ms) and time allows;
  *  - a rejected key (401/403) or an exhausted quota cools the target for minutes and fails over;
  *  - a fault (5xx, overloaded, timeout, connection, broken stream) feeds the breaker; connection
  *    failures and plain 5xx are retried once on the same target (exponential backoff, full jitter),
@@ -19,13 +20,14 @@
  * client gets an error frame (see primeStream).
  */
 import type { ChatChunk, ChatCompletion } from '../providers/openai-schema.ts'
-import { ProviderError, type RateLimitSnapshot, type Target, type Upstream } from '../providers/types.ts'
+import { ProviderError, type Target, type Upstream } from '../providers/types.ts'
 import { attemptRow, usageRow } from '../spend/attempt-row.ts'
 import type { SpendOutcome } from '../spend/types.ts'
 import { admit, strategyLabel } from './admit.ts'
 import { abortError, asProviderError, DeadlineExceeded } from './attempt-errors.ts'
 import { retryDelayMs } from './backoff.ts'
 import type { CompiledRoute } from './compile.ts'
+import { cooldownUntil, rateLimitWaitMs } from './cooldown.ts'
 import { decisionHeader, noTargetError, type Skipped } from './decision.ts'
 import { withFirstByteTimeout } from './first-byte.ts'
 import { BreakerOpenError } from './health.ts'
@@ -35,22 +37,6 @@ import type { Execution, Job, Runtime } from './runtime.ts'
 import type { SkipReason } from './types.ts'
 
 export type { Execution, Job, Report, RequestContext, Runtime } from './runtime.ts'
-
-/** Cooldowns for errors that waiting a few seconds won't fix. */
-const AUTH_COOLDOWN_MS = 60_000
-const QUOTA_COOLDOWN_MS = 300_000
-/** A 429 that says nothing about when: cool this long. */
-const DEFAULT_RATE_LIMIT_COOLDOWN_MS = 1_000
-
-/** The latest reset among the windows a snapshot reports as exhausted. */
-function exhaustedUntil(snap: RateLimitSnapshot | null): number | null {
-  if (!snap) return null
-  let until: number | null = null
-  for (const w of [snap.requests, snap.tokens, snap.inputTokens, snap.outputTokens]) {
-    if (w && w.remaining !== undefined && w.remaining <= 0 && w.resetAt !== undefined) until = Math.max(until ?? 0, w.resetAt)
-  }
-  return until
-}
 
 function label(t: Target): string {
   return `${t.keyAlias}/${t.model}`
@@ -196,23 +182,20 @@ async function afterFailure(
   signal: AbortSignal,
 ): Promise<'retry' | 'next' | 'throw'> {
   const now = rt.now()
-  const health = cand.state.health
+  const cooling = cooldownUntil(pe, now, cand.member.provider.config.max_cooldown_ms)
+  if (cooling !== null) cand.state.health.coolUntil(cooling)
   switch (pe.kind) {
     case 'cancelled':
     case 'bad_request':
     case 'not_found':
       return 'throw'
     case 'auth':
-      health.coolUntil(now + AUTH_COOLDOWN_MS)
-      return 'next'
     case 'quota':
-      health.coolUntil(now + QUOTA_COOLDOWN_MS)
       return 'next'
     case 'rate_limit': {
-      const until = now + (pe.retryAfterMs ?? (exhaustedUntil(pe.limits) ?? now + DEFAULT_RATE_LIMIT_COOLDOWN_MS) - now)
-      health.coolUntil(until)
       if (!last) return 'next'
-      const wait = retryDelayMs({ attempt: tryNo, baseMs: route.retry.baseMs, capMs: route.retry.capMs, random: rt.random, retryAfterMs: Math.max(0, until - now), maxRetryAfterMs: route.retry.maxRetryAfterMs })
+      // Whether to wait on the last target goes by what the provider asked (max_retry_after_ms), not the capped cooldown.
+      const wait = retryDelayMs({ attempt: tryNo, baseMs: route.retry.baseMs, capMs: route.retry.capMs, random: rt.random, retryAfterMs: rateLimitWaitMs(pe, now), maxRetryAfterMs: route.retry.maxRetryAfterMs })
       if (wait === null || tryNo + 1 >= route.retry.attemptsPerTarget || now + wait >= deadline) return 'next'
       await rt.sleep(wait, signal) // the wait is the Retry-After itself: the cooldown is over after it
       return 'retry'
