@@ -232,6 +232,14 @@ ${routeExtra}`
 })
 
 describe('clients that stop reading', () => {
+  /** A raw HTTP/1.1 client that sends one request and reads nothing (until resumed). */
+  function nonReader(port: number, body: object) {
+    const text = JSON.stringify(body)
+    const socket = connect(port, '127.0.0.1').pause()
+    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`)
+    return socket
+  }
+
   it('a stream the client stops reading ends after stream_idle_timeout_ms: the slot comes back, the row says cancelled', async () => {
     const { client, hr } = await headroom(`providers:
   openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY}, limits: { concurrency: 1 } }
@@ -240,9 +248,7 @@ routes:
 server: { stream_idle_timeout_ms: 500 }
 `)
     // Megabytes of answer, read by no one: the socket buffers fill and Headroom's writes block.
-    const body = JSON.stringify({ model: 'r', stream: true, messages: [{ role: 'user', content: 'tokens: 20000' }] })
-    const socket = connect(hr.port, '127.0.0.1').pause()
-    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+    const socket = nonReader(hr.port, { model: 'r', stream: true, messages: [{ role: 'user', content: 'tokens: 20000' }] })
     const inFlight = () => hr.states.peek('openai#1/gpt-4.1-mini')?.limits.inFlight
     for (let i = 0; i < 200 && inFlight() !== 1; i++) await sleep(25)
     expect(inFlight()).toBe(1)
@@ -260,6 +266,21 @@ server: { stream_idle_timeout_ms: 500 }
     expect([row.outcome, row.usage_source]).toEqual(['cancelled', 'estimated'])
     expect(row.completion_tokens).toBeGreaterThan(0) // the tokens so far
     expect(inFlight()).toBe(0)
+  })
+
+  it('a JSON answer the client does not take within stream_idle_timeout_ms is dropped with its connection', async () => {
+    const { hr } = await headroom(`providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY} }\nserver: { stream_idle_timeout_ms: 500 }\n`)
+    const socket = nonReader(hr.port, { model: 'openai/gpt-4.1-mini', messages: [{ role: 'user', content: 'tokens: 2000000' }] }) // ~13 MB of JSON
+    const rows = () => (hr.spend.flush(), (hr.db.sqlite.prepare('SELECT COUNT(*) AS n FROM spend').get() as { n: number }).n)
+    for (let i = 0; i < 200 && rows() === 0; i++) await sleep(25) // answered (the row is written just before the answer)
+    await sleep(1500)
+    const parts: Buffer[] = []
+    socket.on('data', (b: Buffer) => parts.push(b))
+    await new Promise((resolve) => socket.on('close', resolve).resume())
+    const received = Buffer.concat(parts).toString('latin1')
+    expect(received).toMatch(/^HTTP\/1.1 200.*\r\ntransfer-encoding: chunked\r\n/is)
+    expect(received.length).toBeGreaterThan(0)
+    expect(received.endsWith('\r\n0\r\n\r\n')).toBe(false) // cut: the rest was dropped with the connection
   })
 })
 

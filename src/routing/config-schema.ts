@@ -190,7 +190,7 @@ export const ModelOverrideSchema = z.strictObject({
 export const ServerConfigSchema = z.strictObject({
   /** Largest request body accepted, in bytes (larger → 413). */
   max_body_bytes: count.default(10 * 1024 * 1024),
-  /** A stream write the client has not taken for this long ends the stream, cancels the upstream call and frees its capacity. */
+  /** A stream write the client has not taken for this long ends the stream, cancels the upstream call and frees its capacity; an unread answer's end is dropped. */
   stream_idle_timeout_ms: count.max(3_600_000).default(30_000),
 })
 

@@ -19,7 +19,7 @@ import type { AppDeps, AppVars } from './app.ts'
 import { ApiError, headerValue, toErrorResponse } from './errors.ts'
 
 import { parseJsonBody, readRawBody } from './body.ts'
-import { writeChunks } from './sse-writer.ts'
+import { endResponse, writeChunks } from './sse-writer.ts'
 import { validateChatRequest } from './validate.ts'
 
 const PRINTABLE = /^[\x21-\x7e]+$/
@@ -146,7 +146,7 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
       releaseInbound(ex.upstream.meta.usage)
       const headers = responseHeaders(x, route.name, ex, report, { 'content-type': 'application/json', ...inbound.headers })
       outgoing.writeHead(200, headers)
-      outgoing.end(ex.upstream.body[RAW_JSON] ?? JSON.stringify(ex.upstream.body))
+      endResponse(outgoing, ex.upstream.body[RAW_JSON] ?? JSON.stringify(ex.upstream.body), cfg.streamIdleTimeoutMs)
       return
     }
 

@@ -13,6 +13,7 @@
  * A client that stops reading: writes block (backpressure) and the upstream is not read meanwhile. A
  * block that lasts `idleTimeoutMs` destroys the connection — the stream ends as if the client had left,
  * which cancels the upstream call and frees its capacity. The timer runs only while a write is blocked.
+ * An end (of a stream, or of a JSON answer: endResponse) the client does not take is dropped the same way.
  */
 import type { ServerResponse } from 'node:http'
 import { RAW_JSON, type ChatChunk, type OpenAIErrorBody } from '../providers/openai-schema.ts'
@@ -61,38 +62,46 @@ class FrameBatcher {
     if (!this.res.write(out)) this.blocked = true
   }
 
-  /**
-   * Waits while the client is not reading (backpressure), so a slow client cannot grow memory — for at
-   * most idleTimeoutMs, then the connection is destroyed and the wait ends with it.
-   */
+  /** Waits while the client is not reading (backpressure), so a slow client cannot grow memory. */
   async drained(): Promise<void> {
     if (!this.blocked) return
-    await this.untilWritten('drain')
+    await untilTaken(this.res, 'drain', this.idleTimeoutMs)
     this.blocked = false
   }
 
   end(last: string): void {
     const out = this.pending + last
     this.pending = ''
-    this.res.end(out)
-    // Ended but not taken: the rest would sit in memory, and the socket stay open, for as long as the client likes.
-    if (this.res.writableLength > this.res.writableHighWaterMark) void this.untilWritten('finish')
+    endResponse(this.res, out, this.idleTimeoutMs)
   }
+}
 
-  private untilWritten(event: 'drain' | 'finish'): Promise<void> {
-    const res = this.res
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => res.destroy(), this.idleTimeoutMs)
-      const done = () => {
-        clearTimeout(timer)
-        res.off(event, done)
-        res.off('close', done)
-        resolve()
-      }
-      res.on(event, done)
-      res.on('close', done)
-    })
-  }
+/**
+ * Waits until the client has taken what is buffered for it (`drain`; `finish` once ended) — for at most
+ * idleTimeoutMs, then destroys the connection, which ends the wait too.
+ */
+function untilTaken(res: ServerResponse, event: 'drain' | 'finish', idleTimeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => res.destroy(), idleTimeoutMs)
+    const done = () => {
+      clearTimeout(timer)
+      res.off(event, done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on(event, done)
+    res.on('close', done)
+  })
+}
+
+/**
+ * Ends a response (an SSE stream, or a JSON answer). A rest the client does not take within
+ * idleTimeoutMs is dropped with its connection: it would otherwise sit in memory, and the socket stay
+ * open, for as long as the client likes.
+ */
+export function endResponse(res: ServerResponse, body: string, idleTimeoutMs: number): void {
+  res.end(body)
+  if (res.writableLength > res.writableHighWaterMark) void untilTaken(res, 'finish', idleTimeoutMs)
 }
 
 const USAGE_NULL_TAIL = ',"usage":null}'
