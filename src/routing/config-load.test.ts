@@ -101,4 +101,15 @@ describe('compiled timeouts', () => {
     const route = compiled(BASE.replace('  fast:\n', '  fast:\n    first_byte_timeout_ms: 90000\n').replace('    type: openai\n', '    type: openai\n    first_byte_timeout_ms: 5000\n'))
     expect(route.routes.get('fast')!.members.map((m) => m.firstByteTimeoutMs)).toEqual([{ stream: 90_000, complete: 90_000 }, { stream: 90_000, complete: 90_000 }])
   })
+
+  it('server.stream_idle_timeout_ms: 30 s by default, with or without a server section', () => {
+    expect(compiled(BASE).streamIdleTimeoutMs).toBe(30_000)
+    expect(compiled(`${BASE}server: { max_body_bytes: 1000 }\n`).streamIdleTimeoutMs).toBe(30_000)
+    expect(compiled(`${BASE}server: { stream_idle_timeout_ms: 500 }\n`)).toMatchObject({ streamIdleTimeoutMs: 500, maxBodyBytes: 10 * 1024 * 1024 })
+  })
+
+  it('max_cooldown_ms: 60 s by default, handed to the targets\' limits', () => {
+    expect(compiled(BASE).providers.get('openai')!.stateConfig.limits).toMatchObject({ maxCooldownMs: 60_000 })
+    expect(compiled(BASE.replace('    type: openai\n', '    type: openai\n    max_cooldown_ms: 5000\n')).providers.get('openai')!.stateConfig.limits).toMatchObject({ maxCooldownMs: 5000 })
+  })
 })
