@@ -11,8 +11,8 @@
  */
 import type { ProviderError, RateLimitSnapshot } from '../providers/types.ts'
 
-export const AUTH_COOLDOWN_MS = 60_000
-export const QUOTA_COOLDOWN_MS = 300_000
+const AUTH_COOLDOWN_MS = 60_000
+const QUOTA_COOLDOWN_MS = 300_000
 /** A 429 that says nothing about when. */
 const DEFAULT_RATE_LIMIT_COOLDOWN_MS = 1_000
 
