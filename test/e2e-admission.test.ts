@@ -127,6 +127,58 @@ describe('admission queue', () => {
   }, 20_000)
 })
 
+describe('broken targets are not waited for', () => {
+  const breaker = 'breaker: { volume_threshold: 2, reset_timeout_ms: 60000 }'
+  const ask = (hr: Running) => post(hr, { model: 'r', messages: [{ role: 'user', content: 'reply: ok' }] })
+
+  it('every target broken: 503 no_available_target at once, Retry-After at the soonest half-open, no call made', async () => {
+    for (const [api, model] of [['openai', 'gpt-4.1-mini'], ['anthropic', 'claude-haiku-4-5']] as const) sim.configure(api, model, { faultRates: { server_error: 1 } })
+    const hr = await start(
+      `  ob: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY}, ${breaker} }\n  ab: { type: anthropic, base_url: "${sim.url}", api_key: ${SIM_KEY}, ${breaker} }\n` +
+        `routes:\n  r:\n    targets: [ob/gpt-4.1-mini, ab/claude-haiku-4-5]\n    retry: { attempts_per_target: 1 }\n    queue: { max_wait_ms: 120000 }\n    timeout_ms: 120000\n`,
+    )
+    for (let i = 0; i < 2; i++) expect((await ask(hr)).status).toBe(500) // both fail, twice: both breakers open
+    const calls = sim.stats()
+    // The half-opens are a minute away, within the queue's wait: the request must not wait for them.
+    const res = await ask(hr)
+    expect(res.status).toBe(503)
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('no_available_target')
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(50)
+    expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(60)
+    expect(res.headers.get('x-headroom-decision')).toMatch(/skipped: ob#1\/gpt-4.1-mini \(breaker open, probe in \d.*ab#1\/claude-haiku-4-5 \(breaker open/)
+    expect(sim.stats()).toBe(calls)
+  })
+
+  it('while the half-open probe is in flight, other requests get 503 at once instead of waiting on it', async () => {
+    sim.configure('openai', 'gpt-4.1-mini', { faultRates: { server_error: 1 } })
+    const hr = await start(`  ob: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY}, breaker: { volume_threshold: 2, reset_timeout_ms: 300 } }\nroutes:\n  r:\n    targets: [ob/gpt-4.1-mini]\n    retry: { attempts_per_target: 1 }\n`)
+    for (let i = 0; i < 2; i++) expect((await ask(hr)).status).toBe(500)
+    sim.configure('openai', 'gpt-4.1-mini', { faultRates: {}, ttftMs: 1500 }) // recovered, but slow: the probe stays in flight
+    const health = hr.states.peek('ob#1/gpt-4.1-mini')!.health
+    for (let i = 0; i < 100 && health.breakerState() !== 'half-open'; i++) await new Promise((r) => setTimeout(r, 20))
+    const probe = ask(hr)
+    for (let i = 0; i < 100 && health.breakerState() !== 'probing'; i++) await new Promise((r) => setTimeout(r, 10))
+    const other = await ask(hr)
+    expect(other.status).toBe(503)
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe('no_available_target')
+    expect(Number(other.headers.get('retry-after'))).toBe(1)
+    expect(health.breakerState()).toBe('probing') // answered before the probe settled
+    expect((await probe).status).toBe(200)
+  })
+
+  it('a mix waits for the rate-limited target that comes back within the wait, not for the broken one', async () => {
+    sim.configure('openai', 'gpt-4.1-mini', { faultRates: { server_error: 1 } })
+    const hr = await start(`  ob: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY}, ${breaker} }\nroutes:\n  r:\n    targets: [ob/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n    retry: { attempts_per_target: 1 }\n`)
+    for (let i = 0; i < 2; i++) expect((await ask(hr)).status).toBe(200) // served by anthropic; ob's breaker opens
+    sim.configure('anthropic', 'claude-haiku-4-5', { rpm: 1, windowMs: 1000 })
+    expect((await ask(hr)).status).toBe(200) // anthropic's headers now say 0 left until the window refills
+    const res = await ask(hr)
+    expect([res.status, res.headers.get('x-headroom-target')]).toEqual([200, 'anthropic/claude-haiku-4-5'])
+    hr.spend.flush()
+    expect((hr.db.sqlite.prepare('SELECT MAX(queued_ms) AS q FROM spend').get() as { q: number }).q).toBeGreaterThan(0)
+  })
+})
+
 describe('inbound limits per key', () => {
   it('sends OpenAI-style x-ratelimit headers that the openai SDK’s own retry honours', async () => {
     const hr = await start(`keys:\n  - { name: team, key: team-secret-123, limits: { rpm: 60, tpm: 100000 } }\nroutes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`)

@@ -3,6 +3,7 @@
  * the client saw and which targets served (x-headroom-target, the simulator's own counters).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import OpenAI from 'openai'
@@ -48,6 +49,33 @@ describe('rate limits', () => {
     await sleep(1100)
     expect((await ask(client, 'r')).target).toBe('openai/gpt-4.1-mini')
     expect(sim.stats({ api: 'openai', status: 429 })).toBe(1)
+  })
+
+  // The hour as each API says it: OpenAI retry-after: 3600 and x-ratelimit-reset-requests: 1h0m0s at 0 left;
+  // Anthropic retry-after and an anthropic-ratelimit-requests-reset an hour away; Gemini RetryInfo "3600s".
+  it.each([
+    ['openai', 'openai/gpt-4.1-mini'],
+    ['anthropic', 'anthropic/claude-haiku-4-5'],
+    ['gemini', 'google/gemini-2.5-flash'],
+  ] as const)('%s: an hour-long 429 cools %s for max_cooldown_ms only, then it is re-probed', async (api, target) => {
+    const provider = target.split('/')[0]!
+    const fallback = provider === 'openai' ? 'anthropic/claude-haiku-4-5' : 'openai/gpt-4.1-mini'
+    const { client } = await headroom(
+      providers(sim.url, `routes:\n  r: { targets: [${target}, ${fallback}] }\n`).replace(`  ${provider}: { type: `, `  ${provider}: { max_cooldown_ms: 500, type: `),
+    )
+    sim.script(api, target.split('/')[1]!, [{ kind: 'rate_limit', retryAfterMs: 3_600_000 }, { kind: 'rate_limit', retryAfterMs: 3_600_000 }])
+    const served = async () => {
+      const r = await ask(client, 'r')
+      return [r.target, r.attempts]
+    }
+    expect(await served()).toEqual([fallback, 2]) // the 429, then failover
+    expect(await served()).toEqual([fallback, 1]) // cooling: skipped
+    await sleep(600)
+    expect(await served()).toEqual([fallback, 2]) // re-probed: a new 429
+    expect(await served()).toEqual([fallback, 1])
+    await sleep(600)
+    expect(await served()).toEqual([target, 1]) // re-probed: back
+    expect(sim.stats({ api, status: 429 })).toBe(2)
   })
 
   it('stops sending before the provider says 429 when its headroom headers reach zero', async () => {
@@ -150,6 +178,109 @@ describe('faults', () => {
     await p
     await sleep(100)
     expect(inFlight()).toBe(0)
+  })
+})
+
+describe('stalled upstreams', () => {
+  /** openai stalls (or is slow to its first content); anthropic is healthy. The breaker opens after 2 faults. */
+  function stalled(openaiExtra: string, routeExtra = '') {
+    return `providers:
+  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY}, ${openaiExtra}breaker: { volume_threshold: 2, reset_timeout_ms: 30000 } }
+  anthropic: { type: anthropic, base_url: "${sim.url}", api_key: ${SIM_KEY} }
+routes:
+  r:
+    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]
+${routeExtra}`
+  }
+
+  it('a stall costs one first-byte timeout and fails over; once the breaker opens it is skipped without a call', async () => {
+    const { client } = await headroom(stalled('first_byte_timeout_ms: 500, '))
+    sim.configure('openai', 'gpt-4.1-mini', { faultRates: { stall: 1 } }) // no response headers, ever
+    for (let i = 0; i < 2; i++) {
+      const r = await ask(client, 'r', 'reply: served')
+      expect([r.target, r.attempts, r.data.choices[0]!.message.content]).toEqual(['anthropic/claude-haiku-4-5', 2, 'served'])
+      expect(r.decision).toMatch(/failed: openai#1\/gpt-4.1-mini 504 timeout/)
+    }
+    expect(sim.stats({ api: 'openai' })).toBe(2)
+    const skipped = await ask(client, 'r')
+    expect([skipped.target, skipped.attempts]).toEqual(['anthropic/claude-haiku-4-5', 1])
+    expect(skipped.decision).toMatch(/skipped: openai#1\/gpt-4.1-mini \(breaker open/)
+    expect(sim.stats({ api: 'openai' })).toBe(2) // no more calls to the stalled target
+  })
+
+  it('a stream whose headers come but whose first content never does fails over (route-level first_byte_timeout_ms)', async () => {
+    const { client } = await headroom(stalled('', '    first_byte_timeout_ms: 500\n'))
+    sim.configure('openai', 'gpt-4.1-mini', { ttftMs: 60_000 })
+    const { data: stream, response } = await client.chat.completions.create({ model: 'r', stream: true, messages: [{ role: 'user', content: 'reply: still whole' }] }).withResponse()
+    expect((await drainText(stream)).text).toBe('still whole')
+    expect(response.headers.get('x-headroom-target')).toBe('anthropic/claude-haiku-4-5')
+    expect(response.headers.get('x-headroom-attempts')).toBe('2')
+    expect(response.headers.get('x-headroom-decision')).toMatch(/failed: openai#1\/gpt-4.1-mini 504 timeout/)
+    expect(sim.stats({ api: 'openai', status: 200 })).toBe(1) // its headers did come
+  })
+
+  it("the route's deadline aborting a stalled call is not the target's fault: the breaker stays closed", async () => {
+    const { client, hr } = await headroom(stalled('', '    timeout_ms: 300\n'))
+    sim.configure('openai', 'gpt-4.1-mini', { faultRates: { stall: 1 } })
+    for (let i = 0; i < 3; i++) {
+      const err = (await ask(client, 'r').catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>
+      expect([err.status, err.code]).toEqual([504, 'timeout'])
+    }
+    expect(sim.stats({ api: 'openai' })).toBe(3)
+    expect(hr.states.peek('openai#1/gpt-4.1-mini')!.health.breakerState()).toBe('closed')
+  })
+})
+
+describe('clients that stop reading', () => {
+  /** A raw HTTP/1.1 client that sends one request and reads nothing (until resumed). */
+  function nonReader(port: number, body: object) {
+    const text = JSON.stringify(body)
+    const socket = connect(port, '127.0.0.1').pause()
+    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`)
+    return socket
+  }
+
+  it('a stream the client stops reading ends after stream_idle_timeout_ms: the slot comes back, the row says cancelled', async () => {
+    const { client, hr } = await headroom(`providers:
+  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY}, limits: { concurrency: 1 } }
+routes:
+  r: { targets: [openai/gpt-4.1-mini] }
+server: { stream_idle_timeout_ms: 500 }
+`)
+    // Megabytes of answer, read by no one: the socket buffers fill and Headroom's writes block.
+    const socket = nonReader(hr.port, { model: 'r', stream: true, messages: [{ role: 'user', content: 'tokens: 20000' }] })
+    const inFlight = () => hr.states.peek('openai#1/gpt-4.1-mini')?.limits.inFlight
+    for (let i = 0; i < 200 && inFlight() !== 1; i++) await sleep(25)
+    expect(inFlight()).toBe(1)
+
+    const next = await ask(client, 'r', 'reply: my turn') // waits for the only slot
+    expect(next.data.choices[0]!.message.content).toBe('my turn')
+    // What the stuck client had been sent ends without [DONE]: its stream was cut, not finished.
+    let received = ''
+    socket.setEncoding('utf8').on('data', (t: string) => (received += t))
+    await new Promise((resolve) => socket.on('close', resolve).resume())
+    expect(received).toMatch(/^HTTP\/1.1 200/)
+    expect(received).not.toMatch(/\[DONE\]/)
+    hr.spend.flush()
+    const row = hr.db.sqlite.prepare('SELECT outcome, completion_tokens, usage_source FROM spend WHERE stream = 1').get() as { outcome: string; completion_tokens: number; usage_source: string }
+    expect([row.outcome, row.usage_source]).toEqual(['cancelled', 'estimated'])
+    expect(row.completion_tokens).toBeGreaterThan(0) // the tokens so far
+    expect(inFlight()).toBe(0)
+  })
+
+  it('a JSON answer the client does not take within stream_idle_timeout_ms is dropped with its connection', async () => {
+    const { hr } = await headroom(`providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY} }\nserver: { stream_idle_timeout_ms: 500 }\n`)
+    const socket = nonReader(hr.port, { model: 'openai/gpt-4.1-mini', messages: [{ role: 'user', content: 'tokens: 2000000' }] }) // ~13 MB of JSON
+    const rows = () => (hr.spend.flush(), (hr.db.sqlite.prepare('SELECT COUNT(*) AS n FROM spend').get() as { n: number }).n)
+    for (let i = 0; i < 200 && rows() === 0; i++) await sleep(25) // answered (the row is written just before the answer)
+    await sleep(1500)
+    const parts: Buffer[] = []
+    socket.on('data', (b: Buffer) => parts.push(b))
+    await new Promise((resolve) => socket.on('close', resolve).resume())
+    const received = Buffer.concat(parts).toString('latin1')
+    expect(received).toMatch(/^HTTP\/1.1 200.*\r\ntransfer-encoding: chunked\r\n/is)
+    expect(received.length).toBeGreaterThan(0)
+    expect(received.endsWith('\r\n0\r\n\r\n')).toBe(false) // cut: the rest was dropped with the connection
   })
 })
 

@@ -1,31 +1,19 @@
 /**
- * Admission: a plan with somewhere to send the request. When no target has headroom (and some will),
- * the request waits in the route's queue, in priority order, until headroom may be back; a request that
- * arrives while others wait takes its place behind them.
+ * Admission: a plan with somewhere to send the request. When no target has headroom and one will within
+ * the request's wait, the request waits in the route's queue, in priority order, until headroom may be
+ * back; a request that arrives while others wait takes its place behind them. Broken targets (breaker
+ * open, probe in flight) are not waited for: with nothing else coming back in time the answer is at once
+ * (see noTargetError).
  */
 import { ProviderError } from '../providers/types.ts'
 import { QueueFullError } from './admission.ts'
 import { abortError } from './attempt-errors.ts'
-import { decisionHeader, noTargetError, skipList, type Skipped } from './decision.ts'
+import { decisionHeader, noTargetError, skipList, soonestRecovery, waitFor, type Skipped } from './decision.ts'
 import { plan, type Plan } from './plan.ts'
 import type { Job, Runtime } from './runtime.ts'
-import type { SkipReason } from './types.ts'
 
 export function strategyLabel(p: Plan): string {
   return p.route.strategy + (p.hardBecause ? (p.hardBecause.length > 0 ? ` hard(${p.hardBecause.join(',')})` : ' easy') : '')
-}
-
-const WAITABLE: ReadonlySet<SkipReason['kind']> = new Set(['cooling', 'no_headroom', 'concurrency', 'probing', 'breaker_open'])
-
-/** When any skipped target may have headroom again: the soonest known time, else null (wait for a release). */
-function soonestRecovery(skipped: readonly Skipped[]): number | null {
-  let at: number | null = null
-  for (const s of skipped) {
-    const r = s.reason
-    const t = r.kind === 'cooling' ? r.untilMs : r.kind === 'no_headroom' || r.kind === 'breaker_open' ? r.untilMs : null
-    if (t !== null && (at === null || t < at)) at = t
-  }
-  return at
 }
 
 /** Plans the route, waiting in its queue while it must. Sets ctx.queuedMs. */
@@ -41,16 +29,16 @@ export async function admit(job: Job, rt: Runtime, start: number, deadline: numb
       if (since !== undefined) ctx.queuedMs = now - since
       return p
     }
-    const waitable = p.ranked.length > 0 || p.skipped.some((s) => WAITABLE.has(s.reason.kind))
-    if (!waitable || route.queue.maxWaitMs === 0) {
+    const giveUpAt = Math.min(start + route.queue.maxWaitMs, deadline)
+    const wakeAt = p.ranked.length > 0 ? now : waitFor(p.skipped, giveUpAt)
+    if (wakeAt === undefined || route.queue.maxWaitMs === 0) {
       report.decision = decisionHeader({ strategy: strategyLabel(p), chosen: 'none', skipped: p.skipped, failed: [], now })
       throw noTargetError(route.name, p.skipped, now)
     }
-    const wakeAt = p.ranked.length > 0 ? now : soonestRecovery(p.skipped)
     try {
       await rt.admission.wait(route.name, ctx.priority, {
         maxLength: route.queue.maxLength,
-        giveUpAt: Math.min(start + route.queue.maxWaitMs, deadline),
+        giveUpAt,
         wakeAt,
         signal,
         since,
@@ -68,7 +56,7 @@ export async function admit(job: Job, rt: Runtime, start: number, deadline: numb
 }
 
 function queueFullError(route: string, err: QueueFullError, skipped: readonly Skipped[], now: number): ProviderError {
-  const at = soonestRecovery(skipped)
+  const at = soonestRecovery(skipped, 'rate_limit', now)
   return new ProviderError({
     provider: 'headroom',
     status: 429,

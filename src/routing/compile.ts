@@ -33,6 +33,8 @@ export interface RouteMember {
   readonly weight: number
   readonly tier: number
   readonly model: ModelInfo | null
+  /** Per attempt, ms: to a stream's first content, or to a JSON answer (routes.yaml `first_byte_timeout_ms`). */
+  readonly firstByteTimeoutMs: number
 }
 
 export interface RetryPolicy {
@@ -68,6 +70,8 @@ export interface CompiledConfig {
   readonly maxBodyBytes: number
   /** Connection limits for the HTTP server (routes.yaml `server`). */
   readonly server: ServerLimits
+  /** A stream write the client doesn't take for this long ends the stream (server.stream_idle_timeout_ms). */
+  readonly streamIdleTimeoutMs: number
   readonly catalog: Catalog
   /** Every secret in the config, to scrub from messages. */
   readonly secrets: readonly string[]
@@ -115,6 +119,15 @@ function simulatorBase(type: ProviderType, simulatorUrl: string): string {
 
 const DIRECT_ROUTE_LIMIT = 1000
 
+/**
+ * Time to first byte when routes.yaml sets none: a stream's first content, or a JSON answer's headers
+ * (which come once the whole answer is written). 30 s lets a stalled target fail over well inside the
+ * route's 120 s deadline; models the catalog marks as reasoning think before they write a word, so they
+ * get longer. A longer answer than that, not streamed, needs `first_byte_timeout_ms` set (README says so).
+ */
+const DEFAULT_FIRST_BYTE_MS = 30_000
+const DEFAULT_REASONING_FIRST_BYTE_MS = 90_000
+
 function strategyParams(r: RouteConfig): StrategyParams {
   const t = r.thresholds
   return {
@@ -156,7 +169,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
     const b = p.breaker
     const stateConfig: TargetStateConfig = {
       breaker: { errorThresholdPercentage: b.error_threshold_percentage, volumeThreshold: b.volume_threshold, resetTimeout: b.reset_timeout_ms, rollingCountTimeout: b.rolling_window_ms },
-      limits: p.limits,
+      limits: { ...p.limits, maxCooldownMs: p.max_cooldown_ms },
     }
     providers.set(name, { name, type: p.type, simulated, baseUrl: baseUrl.replace(/\/+$/, ''), keys, config: p, stateConfig })
   }
@@ -187,14 +200,15 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
     return t
   }
 
-  const membersOf = (entries: Array<{ id: string; weight: number; tier: number }>, register: boolean): RouteMember[] => {
+  const membersOf = (r: RouteConfig, entries: Array<{ id: string; weight: number; tier: number }>, register: boolean): RouteMember[] => {
     const out: RouteMember[] = []
     entries.forEach((e, position) => {
       const slash = e.id.indexOf('/')
       const provider = providers.get(e.id.slice(0, slash))!
       const model = e.id.slice(slash + 1)
       const info = catalog.lookup({ provider: provider.name, type: provider.type, model })
-      provider.keys.forEach((_k, i) => out.push({ target: targetFor(provider, i, model, register), provider, position, weight: e.weight, tier: e.tier, model: info }))
+      const firstByteTimeoutMs = r.first_byte_timeout_ms ?? provider.config.first_byte_timeout_ms ?? (info?.reasoning ? DEFAULT_REASONING_FIRST_BYTE_MS : DEFAULT_FIRST_BYTE_MS)
+      provider.keys.forEach((_k, i) => out.push({ target: targetFor(provider, i, model, register), provider, position, weight: e.weight, tier: e.tier, model: info, firstByteTimeoutMs }))
     })
     return out
   }
@@ -202,7 +216,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
   const compileRoute = (name: string, r: RouteConfig, entries: Array<{ id: string; weight: number; tier: number }>, register = true): CompiledRoute => ({
     name,
     strategy: r.strategy,
-    members: membersOf(entries, register),
+    members: membersOf(r, entries, register),
     params: strategyParams(r),
     require: { tools: r.require.includes('tools'), vision: r.require.includes('vision'), jsonSchema: r.require.includes('json_schema') },
     expectedOutputTokens: r.expected_output_tokens,
@@ -234,6 +248,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
       maxConnections: cfg.server.max_connections,
       keepAliveTimeoutMs: cfg.server.keep_alive_timeout_ms,
     },
+    streamIdleTimeoutMs: cfg.server.stream_idle_timeout_ms,
     catalog,
     secrets,
     auth: compileAuth(cfg),

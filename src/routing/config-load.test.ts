@@ -110,3 +110,30 @@ describe('resolveModel', () => {
     expect(t[1]!.keyAlias).toBe('anthropic#1')
   })
 })
+
+describe('compiled timeouts', () => {
+  const compiled = (text: string) => compileConfig(parseConfig(text, 'routes.yaml', { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-ant-x' }))
+
+  it('first_byte_timeout_ms: 30 s by default (90 s for reasoning models), for streams and JSON alike; a route overrides its providers', () => {
+    const plain = compiled(BASE)
+    expect(plain.routes.get('fast')!.members.map((m) => m.firstByteTimeoutMs)).toEqual([30_000, 30_000])
+    expect(plain.direct(plain.providers.get('openai')!, 'o3').members[0]!.firstByteTimeoutMs).toBe(90_000)
+    const set = compiled(BASE.replace('    type: openai\n', '    type: openai\n    first_byte_timeout_ms: 5000\n'))
+    expect(set.routes.get('fast')!.members.map((m) => m.firstByteTimeoutMs)).toEqual([5000, 30_000])
+    expect(set.direct(set.providers.get('openai')!, 'gpt-4.1').members[0]!.firstByteTimeoutMs).toBe(5000)
+    expect(set.direct(set.providers.get('openai')!, 'o3').members[0]!.firstByteTimeoutMs).toBe(5000)
+    const route = compiled(BASE.replace('  fast:\n', '  fast:\n    first_byte_timeout_ms: 90000\n').replace('    type: openai\n', '    type: openai\n    first_byte_timeout_ms: 5000\n'))
+    expect(route.routes.get('fast')!.members.map((m) => m.firstByteTimeoutMs)).toEqual([90_000, 90_000])
+  })
+
+  it('server.stream_idle_timeout_ms: 30 s by default, with or without a server section', () => {
+    expect(compiled(BASE).streamIdleTimeoutMs).toBe(30_000)
+    expect(compiled(`${BASE}server: { max_body_bytes: 1000 }\n`).streamIdleTimeoutMs).toBe(30_000)
+    expect(compiled(`${BASE}server: { stream_idle_timeout_ms: 500 }\n`)).toMatchObject({ streamIdleTimeoutMs: 500, maxBodyBytes: 10 * 1024 * 1024 })
+  })
+
+  it('max_cooldown_ms: 60 s by default, handed to the targets\' limits', () => {
+    expect(compiled(BASE).providers.get('openai')!.stateConfig.limits).toMatchObject({ maxCooldownMs: 60_000 })
+    expect(compiled(BASE.replace('    type: openai\n', '    type: openai\n    max_cooldown_ms: 5000\n')).providers.get('openai')!.stateConfig.limits).toMatchObject({ maxCooldownMs: 5000 })
+  })
+})

@@ -75,6 +75,13 @@ export const ProviderConfigSchema = z.strictObject({
   /** Per-call timeout in ms, for the time to the response headers and for any silence inside a stream. */
   timeout_ms: count.max(3_600_000).default(120_000),
   /**
+   * Per attempt: time to a stream's first content or to a JSON answer (which comes whole) — default 30 s,
+   * 90 s for reasoning models — after which the attempt counts as a timeout fault and fails over.
+   */
+  first_byte_timeout_ms: count.max(3_600_000).optional(),
+  /** Longest cooldown a response can impose (Retry-After, reset headers, Gemini RetryInfo); then the target is tried again. */
+  max_cooldown_ms: count.max(86_400_000).default(60_000),
+  /**
    * Extra headers sent on every upstream call (e.g. `OpenAI-Organization`), winning over the adapter's own.
    * Names are case-insensitive (kept lower-cased); values may not hold line breaks.
    */
@@ -152,6 +159,8 @@ export const RouteConfigSchema = z.strictObject({
   expected_output_tokens: count.default(256),
   /** Overall deadline for a request, all attempts included. */
   timeout_ms: count.max(3_600_000).default(120_000),
+  /** Overrides the providers' `first_byte_timeout_ms` for this route's targets (e.g. slow-thinking models). */
+  first_byte_timeout_ms: count.max(3_600_000).optional(),
   retry: RetrySchema.default(RetrySchema.parse({})),
   /** Spending cap for the whole route (all keys). */
   budget: BudgetSchema.optional(),
@@ -182,6 +191,8 @@ export const ServerConfigSchema = z
   .strictObject({
     /** Largest request body accepted, in bytes (larger → 413). */
     max_body_bytes: count.default(10 * 1024 * 1024),
+    /** A stream write the client has not taken for this long ends the stream, cancels the upstream call and frees its capacity; an unread answer's end is dropped. */
+    stream_idle_timeout_ms: count.max(3_600_000).default(30_000),
     /** Longest a client may take to send a request's headers, ms (Node's `server.headersTimeout`); then 408 and the connection is closed. */
     headers_timeout_ms: count.default(30_000),
     /**
@@ -224,7 +235,7 @@ export const ConfigSchema = z
      * router that had keys is refused without it. With keys or an admin key declared, it is an error.
      */
     auth: z.literal('open').optional(),
-    server: ServerConfigSchema.default(ServerConfigSchema.parse({})),
+    server: ServerConfigSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     for (const [name, p] of Object.entries(cfg.providers)) {

@@ -42,11 +42,28 @@ export function describeSkip(reason: SkipReason, now: number): string {
   }
 }
 
-/** When a skipped target may become usable again (null: not by waiting). */
+/**
+ * What keeps a skipped target from serving: a rate limit (cooling after a 429, no headroom, its
+ * concurrency cap) comes back by itself, often within seconds; a broken target (breaker open, or its one
+ * half-open probe in flight) comes back only if a probe succeeds; an unsuitable one never serves this request.
+ */
+type Obstacle = 'rate_limit' | 'broken' | 'unsuitable'
+const OBSTACLE: Record<SkipReason['kind'], Obstacle> = {
+  cooling: 'rate_limit',
+  no_headroom: 'rate_limit',
+  concurrency: 'rate_limit',
+  breaker_open: 'broken',
+  probing: 'broken',
+  context: 'unsuitable',
+  capability: 'unsuitable',
+  constraint: 'unsuitable',
+  unpriced: 'unsuitable',
+}
+
+/** When a skipped target may serve again; null: unknown (a rate limit: when a request in flight ends). */
 function recoveryAt(reason: SkipReason): number | null {
   switch (reason.kind) {
     case 'cooling':
-      return reason.untilMs
     case 'no_headroom':
     case 'breaker_open':
       return reason.untilMs
@@ -55,45 +72,74 @@ function recoveryAt(reason: SkipReason): number | null {
   }
 }
 
-const WAITABLE: ReadonlySet<SkipReason['kind']> = new Set(['cooling', 'no_headroom', 'concurrency', 'probing'])
-const UNSUITABLE: ReadonlySet<SkipReason['kind']> = new Set(['context', 'capability', 'constraint', 'unpriced'])
+/** An unknown recovery time, as a Retry-After: a probe or a request in flight usually settles within it. */
+const UNKNOWN_RECOVERY_MS = 1000
 
 /**
- * No target can serve: 400 when none ever could (capabilities, context, no price under a budget), 429
- * with Retry-After when all that could are only rate-limited (the soonest recovery), else 503 (breakers
- * open).
+ * Whether a request that found no target should wait for one, and until when. Only rate limits are waited
+ * for, and only when one comes back before `giveUpAt` (a known time, or — null — the next request in
+ * flight to end); broken targets are not: a probe is one request's gamble, not capacity coming back.
+ * Returns the time to wake (null: on a release), or undefined: don't wait.
  */
+export function waitFor(skipped: readonly Skipped[], giveUpAt: number): number | null | undefined {
+  let soonest = Infinity
+  let onRelease = false
+  for (const s of skipped) {
+    if (OBSTACLE[s.reason.kind] !== 'rate_limit') continue
+    const at = recoveryAt(s.reason)
+    if (at === null) onRelease = true
+    else if (at <= giveUpAt) soonest = Math.min(soonest, at)
+  }
+  return soonest !== Infinity ? soonest : onRelease ? null : undefined
+}
+
+/** The soonest a target blocked by `obstacle` may serve again, unknown ones counted as UNKNOWN_RECOVERY_MS away; null: none is. */
+export function soonestRecovery(skipped: readonly Skipped[], obstacle: Obstacle, now: number): number | null {
+  let at: number | null = null
+  for (const s of skipped) {
+    if (OBSTACLE[s.reason.kind] !== obstacle) continue
+    const t = recoveryAt(s.reason) ?? now + UNKNOWN_RECOVERY_MS
+    if (at === null || t < at) at = t
+  }
+  return at
+}
+
 /** `openai#1/gpt-4.1-mini: rate-limited for 12s; …` — each skipped target and why. */
 export function skipList(skipped: readonly Skipped[], now: number): string {
   return skipped.map((s) => `${s.target.keyAlias}/${s.target.model}: ${describeSkip(s.reason, now)}`).join('; ')
 }
 
+/**
+ * No target can serve: 400 when none ever could (capabilities, context); else the status of the obstacle
+ * that clears first, with Retry-After at that time — 429 `rate_limit_exceeded` when it is a rate limit,
+ * 503 `no_available_target` when it is a breaker's half-open (every target broken, or broken ones first).
+ */
 export function noTargetError(route: string, skipped: readonly Skipped[], now: number): ProviderError {
   const list = skipList(skipped, now)
-  const usable = skipped.filter((s) => !UNSUITABLE.has(s.reason.kind))
-  if (skipped.length > 0 && usable.length === 0) {
+  const limited = soonestRecovery(skipped, 'rate_limit', now)
+  const broken = soonestRecovery(skipped, 'broken', now)
+  if (skipped.length > 0 && limited === null && broken === null) {
     return new ProviderError({ provider: 'headroom', status: 400, kind: 'bad_request', message: `No target of route "${route}" can serve this request: ${list}.`, code: 'no_capable_target' })
   }
-  if (usable.length > 0 && usable.every((s) => WAITABLE.has(s.reason.kind))) {
-    const times = usable.map((s) => recoveryAt(s.reason)).filter((t): t is number => t !== null)
-    const soonest = times.length > 0 ? Math.min(...times) : now + 1000
+  if (limited !== null && (broken === null || limited <= broken)) {
     return new ProviderError({
       provider: 'headroom',
       status: 429,
       kind: 'rate_limit',
-      message: `Every target of route "${route}" is at its rate limit: ${list}. Retry after the time in the retry-after header.`,
+      message: `Every target of route "${route}" is at its rate limit${broken !== null ? ' or broken' : ''}: ${list}. Retry after the time in the retry-after header.`,
       code: 'rate_limit_exceeded',
       type: 'rate_limit_error',
-      retryAfterMs: Math.max(1, soonest - now),
+      retryAfterMs: Math.max(1, limited - now),
     })
   }
   return new ProviderError({
     provider: 'headroom',
     status: 503,
     kind: 'overloaded',
-    message: `No target of route "${route}" is available: ${list}.`,
+    message: `No target of route "${route}" is available: ${list}.${broken !== null ? ' Retry after the time in the retry-after header.' : ''}`,
     code: 'no_available_target',
     type: 'server_error',
+    retryAfterMs: broken === null ? null : Math.max(1, broken - now),
   })
 }
 

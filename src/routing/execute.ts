@@ -5,58 +5,47 @@
  * its circuit breaker, then record what was learned (rate-limit snapshot, latency, usage) in the one
  * state the planner reads. On failure:
  *  - the request's own fault (400, 404, 413) or a cancel goes straight back to the client;
- *  - a 429 cools the target until its Retry-After / reset, and the next target is tried; the last
- *    target's Retry-After is waited out if it is short (retry.max_retry_after_ms) and time allows;
+ *  - a 429 cools the target until its Retry-After / reset (at most max_cooldown_ms, see cooldown.ts), and
+ *    the next target is tried; the last target's Retry-After is waited out if it is short
+ *    (retry.max_retry_after_ms) and time allows;
  *  - a rejected key (401/403) or an exhausted quota cools the target for minutes and fails over;
  *  - a fault (5xx, overloaded, timeout, connection, broken stream) feeds the breaker; connection
  *    failures and plain 5xx are retried once on the same target (exponential backoff, full jitter),
  *    the rest fail over at once — unless no other target is left, when the same one is retried.
- * All under the route's deadline (`timeout_ms`), which also aborts an attempt in flight.
+ * All under the route's deadline (`timeout_ms`), which also aborts an attempt in flight (a cancel, not
+ * the target's fault); each attempt has its own, shorter time to first content (first_byte_timeout_ms),
+ * so that a stalled target fails over as a timeout while there is time left (see first-byte.ts).
  *
  * Streams are held until their first content: a failure before it fails over invisibly, after it the
  * client gets an error frame (see primeStream).
  */
 import type { ChatChunk, ChatCompletion } from '../providers/openai-schema.ts'
-import { ProviderError, type RateLimitSnapshot, type Target, type Upstream } from '../providers/types.ts'
+import { ProviderError, type Target, type Upstream } from '../providers/types.ts'
 import { attemptRow, usageRow } from '../spend/attempt-row.ts'
 import type { SpendOutcome } from '../spend/types.ts'
 import { admit, strategyLabel } from './admit.ts'
 import { abortError, asProviderError, DeadlineExceeded } from './attempt-errors.ts'
 import { retryDelayMs } from './backoff.ts'
 import type { CompiledRoute } from './compile.ts'
-import { decisionHeader, noTargetError } from './decision.ts'
+import { cooldownUntil, rateLimitWaitMs } from './cooldown.ts'
+import { decisionHeader, noTargetError, type Skipped } from './decision.ts'
+import { withFirstByteTimeout } from './first-byte.ts'
 import { BreakerOpenError } from './health.ts'
-import type { PlannedCandidate } from './plan.ts'
+import { skipReason, type PlannedCandidate } from './plan.ts'
 import { primeStream } from './prime-stream.ts'
 import type { Execution, Job, Runtime } from './runtime.ts'
+import type { SkipReason } from './types.ts'
 
 export type { Execution, Job, Report, RequestContext, Runtime } from './runtime.ts'
-
-/** Cooldowns for errors that waiting a few seconds won't fix. */
-const AUTH_COOLDOWN_MS = 60_000
-const QUOTA_COOLDOWN_MS = 300_000
-/** A 429 that says nothing about when: cool this long. */
-const DEFAULT_RATE_LIMIT_COOLDOWN_MS = 1_000
-
-/** The latest reset among the windows a snapshot reports as exhausted. */
-function exhaustedUntil(snap: RateLimitSnapshot | null): number | null {
-  if (!snap) return null
-  let until: number | null = null
-  for (const w of [snap.requests, snap.tokens, snap.inputTokens, snap.outputTokens]) {
-    if (w && w.remaining !== undefined && w.remaining <= 0 && w.resetAt !== undefined) until = Math.max(until ?? 0, w.resetAt)
-  }
-  return until
-}
 
 function label(t: Target): string {
   return `${t.keyAlias}/${t.model}`
 }
 
-/** Whether a candidate planned earlier is still worth an attempt (earlier attempts may have changed things). */
-function stillUsable(c: PlannedCandidate, now: number): boolean {
-  const h = c.state.health
-  const b = h.breakerState()
-  return b !== 'open' && b !== 'probing' && !h.isCooling(now) && c.state.limits.fits(c.need, now)
+/** Why a target the loop passed over without calling it was left out, for the answer when none was called. */
+function breakerSkip(err: BreakerOpenError, now: number): SkipReason {
+  if (err.reason === 'probing') return { kind: 'probing' }
+  return { kind: 'breaker_open', untilMs: err.halfOpenAt === null ? null : now + Math.max(0, err.halfOpenAt - Date.now()) }
 }
 
 interface Attempted<T> {
@@ -84,6 +73,8 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
   }
   const strategy = strategyLabel(p)
   const failed: string[] = []
+  // Planned targets that earlier attempts made unusable (a breaker opened, a cooldown began) join the skipped.
+  const skipped: Skipped[] = [...p.skipped]
   let lastError: ProviderError | null = null
   // A failed attempt's row is written once we know whether the request moved on (failed_over) or not.
   let pendingRow: ((outcome: FailedOutcome) => void) | null = null
@@ -98,7 +89,12 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
       for (let tryNo = 0; ; tryNo++) {
         const now = rt.now()
         if (signal.aborted) throw abortError(cand.target, signal)
-        if ((i > 0 || tryNo > 0) && !stillUsable(cand, now)) break
+        // A candidate planned earlier may be unusable now (earlier attempts changed things).
+        const unusable = i > 0 || tryNo > 0 ? skipReason(cand.member, cand.state, cand.need, profile, route, now, Date.now()) : null
+        if (unusable) {
+          if (tryNo === 0) skipped.push({ target: cand.target, reason: unusable })
+          break
+        }
         const reservation = cand.state.limits.reserve(cand.need, now)
         // Whoever waits next may find room left over.
         if (i === 0 && tryNo === 0) rt.admission.pump(route.name)
@@ -107,7 +103,8 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
         settlePending('failed_over')
         const t0 = performance.now()
         try {
-          const upstream = await cand.state.health.run(() => call(cand, signal))
+          const firstByte = cand.member.firstByteTimeoutMs
+          const upstream = await cand.state.health.run(() => withFirstByteTimeout(signal, firstByte, cand.target, (s) => call(cand, s)))
           const done = rt.now()
           // A window at zero needs no cooldown of its own: the headroom model keeps the target out of
           // plans until enough of it has refilled.
@@ -115,7 +112,7 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
           const ttft = upstream.latency.ttftMs
           cand.state.health.observeLatency(profile.stream ? 'ttft' : 'total', profile.stream && ttft !== undefined ? ttft : performance.now() - t0, done)
           report.target = cand.target
-          report.decision = decisionHeader({ strategy, chosen: label(cand.target), why: why(cand), skipped: p.skipped, failed, now: start })
+          report.decision = decisionHeader({ strategy, chosen: label(cand.target), why: why(cand), skipped, failed, now: start })
           return {
             candidate: cand,
             upstream,
@@ -133,6 +130,7 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
           rt.admission.pump()
           if (err instanceof BreakerOpenError) {
             report.attempts-- // rejected before any call was made
+            skipped.push({ target: cand.target, reason: breakerSkip(err, now2) })
             break
           }
           const pe = signal.aborted ? abortError(cand.target, signal) : asProviderError(cand.target, err)
@@ -142,7 +140,7 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
           if (pe.kind !== 'cancelled') cand.state.limits.observe(pe.limits, now2, reservation)
           failed.push(`${label(cand.target)} ${pe.upstreamStatus ?? pe.status} ${pe.code ?? pe.kind}`)
           lastError = pe
-          report.decision = decisionHeader({ strategy, chosen: 'none', skipped: p.skipped, failed, now: start })
+          report.decision = decisionHeader({ strategy, chosen: 'none', skipped, failed, now: start })
           const next = await afterFailure(pe, cand, tryNo, last, deadline, route, rt, signal)
           if (next === 'throw') {
             settlePending(pe.kind === 'cancelled' ? 'cancelled' : 'error')
@@ -156,7 +154,10 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
     clearTimeout(timer)
   }
   settlePending(lastError?.kind === 'cancelled' ? 'cancelled' : 'error')
-  throw lastError ?? noTargetError(route.name, p.skipped, rt.now())
+  if (lastError) throw lastError
+  const now = rt.now()
+  report.decision = decisionHeader({ strategy, chosen: 'none', skipped, failed, now: start })
+  throw noTargetError(route.name, skipped, now)
 }
 
 type FailedOutcome = 'failed_over' | 'error' | 'cancelled'
@@ -181,23 +182,20 @@ async function afterFailure(
   signal: AbortSignal,
 ): Promise<'retry' | 'next' | 'throw'> {
   const now = rt.now()
-  const health = cand.state.health
+  const cooling = cooldownUntil(pe, now, cand.member.provider.config.max_cooldown_ms)
+  if (cooling !== null) cand.state.health.coolUntil(cooling)
   switch (pe.kind) {
     case 'cancelled':
     case 'bad_request':
     case 'not_found':
       return 'throw'
     case 'auth':
-      health.coolUntil(now + AUTH_COOLDOWN_MS)
-      return 'next'
     case 'quota':
-      health.coolUntil(now + QUOTA_COOLDOWN_MS)
       return 'next'
     case 'rate_limit': {
-      const until = now + (pe.retryAfterMs ?? (exhaustedUntil(pe.limits) ?? now + DEFAULT_RATE_LIMIT_COOLDOWN_MS) - now)
-      health.coolUntil(until)
       if (!last) return 'next'
-      const wait = retryDelayMs({ attempt: tryNo, baseMs: route.retry.baseMs, capMs: route.retry.capMs, random: rt.random, retryAfterMs: Math.max(0, until - now), maxRetryAfterMs: route.retry.maxRetryAfterMs })
+      // Whether to wait on the last target goes by what the provider asked (max_retry_after_ms), not the capped cooldown.
+      const wait = retryDelayMs({ attempt: tryNo, baseMs: route.retry.baseMs, capMs: route.retry.capMs, random: rt.random, retryAfterMs: rateLimitWaitMs(pe, now), maxRetryAfterMs: route.retry.maxRetryAfterMs })
       if (wait === null || tryNo + 1 >= route.retry.attemptsPerTarget || now + wait >= deadline) return 'next'
       await rt.sleep(wait, signal) // the wait is the Retry-After itself: the cooldown is over after it
       return 'retry'

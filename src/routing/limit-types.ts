@@ -17,8 +17,11 @@ export interface Need {
 /** Real usage, as the provider reported it. */
 export interface ActualUsage { promptTokens: number; completionTokens: number }
 
-/** Limits declared in routes.yaml for one key. */
-export interface DeclaredLimits { rpm?: number; tpm?: number; concurrency?: number }
+/**
+ * Limits declared in routes.yaml for one key, and `maxCooldownMs` (the provider's max_cooldown_ms): the
+ * longest a window reported exhausted holds the target at zero before it is tried again.
+ */
+export interface DeclaredLimits { rpm?: number; tpm?: number; concurrency?: number; maxCooldownMs?: number }
 
 /** A handle on a reservation; give it back to the same store's `release` (once; later calls do nothing). */
 export interface Reservation { readonly at: number; readonly need: Readonly<Need> }

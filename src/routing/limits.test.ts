@@ -26,6 +26,21 @@ describe('HeadroomTracker: nothing known', () => {
 })
 
 describe('HeadroomTracker: provider snapshots', () => {
+  it('a window reported exhausted with a refusal is held for at most maxCooldownMs, then the target is tried again', () => {
+    const refusal: RateLimitSnapshot = { at: T0, retryAfterMs: 3_600_000, requests: { limit: 10, remaining: 0, resetAt: T0 + 3_600_000 } }
+    const capped = new HeadroomTracker({ maxCooldownMs: 60_000 })
+    capped.observe(refusal, T0)
+    expect(capped.fits(small, T0 + 59_000)).toBe(false)
+    expect(capped.recoveryAt(small, T0)).toBe(T0 + 60_000)
+    expect(capped.fits(small, T0 + 60_000)).toBe(true)
+    const uncapped = new HeadroomTracker()
+    uncapped.observe(refusal, T0)
+    expect(uncapped.fits(small, T0 + 60_000)).toBe(false)
+    // A window that refills at a known rate is a rate, not a cooldown: left as the provider said.
+    capped.observe({ at: T0, requests: { limit: 10, remaining: 0, resetAt: T0 + 3_600_000 } }, T0)
+    expect(capped.snapshot(T0).provider.requests?.resetAt).toBe(T0 + 3_600_000)
+  })
+
   it('decays an OpenAI-shaped window linearly toward its limit, full after the reset', () => {
     const t = new HeadroomTracker()
     t.observe(openaiSnap(T0, [100, 40, 30_000], [10_000, 10_000, 0]), T0)

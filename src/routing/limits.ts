@@ -68,15 +68,17 @@ function rebucket(old: Bucket | null, capacity: number | undefined, now: number)
   return { capacity, level: capacity - used, at: now }
 }
 
-function toWindow(w: RateLimitWindow, at: number, refusal: boolean): ProviderWindow | null {
+function toWindow(w: RateLimitWindow, at: number, refusal: boolean, maxHoldMs: number): ProviderWindow | null {
   const limit = w.limit !== undefined && w.limit > 0 ? w.limit : null
   const raw = w.remaining ?? limit
   if (raw === null) return null
   const remaining = Math.max(0, limit === null ? raw : Math.min(limit, raw))
-  const resetAt = Math.max(at, w.resetAt ?? at + WINDOW_MS)
   // Held at 0 when the refill rate is unknown (no limit to climb to), or when the numbers come with a
-  // refusal (a 429's Retry-After / Gemini RetryInfo): then "reset" is the wait the provider asked for.
-  return { limit, remaining, at, resetAt, held: remaining <= 0 && (limit === null || refusal) }
+  // refusal (a 429's Retry-After / Gemini RetryInfo): then "reset" is the wait the provider asked for —
+  // at most maxHoldMs, after which the next request finds out (an hour-long reset is a cooldown too).
+  const held = remaining <= 0 && (limit === null || refusal)
+  const reset = Math.max(at, w.resetAt ?? at + WINDOW_MS)
+  return { limit, remaining, at, resetAt: held ? Math.min(reset, at + maxHoldMs) : reset, held }
 }
 
 /**
@@ -111,6 +113,7 @@ export class HeadroomTracker implements LimitStore {
   private rpm: Bucket | null = null
   private tpm: Bucket | null = null
   private cap: number | null = null
+  private maxHoldMs = Infinity
   private count = 0
   /** Whether the target has answered (with or without rate-limit headers) since this tracker began. */
   private answered = false
@@ -131,6 +134,7 @@ export class HeadroomTracker implements LimitStore {
 
   configure(limits: DeclaredLimits, now: number): void {
     this.cap = limits.concurrency && limits.concurrency > 0 ? limits.concurrency : null
+    this.maxHoldMs = limits.maxCooldownMs ?? Infinity
     this.rpm = rebucket(this.rpm, limits.rpm, now)
     this.tpm = rebucket(this.tpm, limits.tpm, now)
   }
@@ -142,7 +146,7 @@ export class HeadroomTracker implements LimitStore {
     let any = false
     for (const d of DIMENSIONS) {
       const w = snap?.[d]
-      const pw = w && snap ? toWindow(w, snap.at, snap.retryAfterMs !== undefined) : null
+      const pw = w && snap ? toWindow(w, snap.at, snap.retryAfterMs !== undefined, this.maxHoldMs) : null
       if (!pw) continue
       next[d] = pw
       any = true

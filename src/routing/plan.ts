@@ -53,7 +53,7 @@ function missingCapability(model: ModelInfo | null, needs: Needs, require: Reado
 }
 
 /** Why this target can't take this request now, or null when it can. `wallNow` is for opossum's clock. */
-function skipReason(member: RouteMember, state: TargetState, need: Need, profile: RequestProfile, route: CompiledRoute, now: number, wallNow: number): SkipReason | null {
+export function skipReason(member: RouteMember, state: TargetState, need: Need, profile: RequestProfile, route: CompiledRoute, now: number, wallNow: number): SkipReason | null {
   if (profile.requirePrice && !member.model) return { kind: 'unpriced' }
   const missing = missingCapability(member.model, profile.needs, route.require)
   if (missing) return { kind: 'capability', missing }

@@ -62,7 +62,8 @@ function sameConfig(a: TargetStateConfig, b: TargetStateConfig): boolean {
     ab.rollingCountTimeout === bb.rollingCountTimeout &&
     al.rpm === bl.rpm &&
     al.tpm === bl.tpm &&
-    al.concurrency === bl.concurrency
+    al.concurrency === bl.concurrency &&
+    al.maxCooldownMs === bl.maxCooldownMs
   )
 }
 

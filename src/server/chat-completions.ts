@@ -20,7 +20,7 @@ import { idHeaders, type AppDeps, type AppVars, type RequestIds } from './app.ts
 import { ApiError, headerValue, toErrorResponse } from './errors.ts'
 
 import { parseJsonBody, readRawBody } from './body.ts'
-import { writeChunks } from './sse-writer.ts'
+import { endResponse, writeChunks } from './sse-writer.ts'
 import { validateChatRequest } from './validate.ts'
 
 const PRINTABLE = /^[\x21-\x7e]+$/
@@ -168,14 +168,14 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
       releaseInbound(ex.upstream.meta.usage)
       const headers = responseHeaders(x, route.name, ex, report, { 'content-type': 'application/json', ...inbound.headers })
       outgoing.writeHead(200, headers)
-      outgoing.end(ex.upstream.body[RAW_JSON] ?? JSON.stringify(ex.upstream.body))
+      endResponse(outgoing, ex.upstream.body[RAW_JSON] ?? JSON.stringify(ex.upstream.body), cfg.streamIdleTimeoutMs)
       return
     }
 
     const ex = await executeStream(job, rt)
     outgoing.writeHead(200, responseHeaders(x, route.name, ex, report, { ...SSE_HEADERS, ...inbound.headers }))
     const secrets = cfg.secrets
-    const end = await writeChunks(outgoing, ex.upstream.body, { includeUsage: req.stream_options?.include_usage === true }, (err) => {
+    const end = await writeChunks(outgoing, ex.upstream.body, { includeUsage: req.stream_options?.include_usage === true, idleTimeoutMs: cfg.streamIdleTimeoutMs }, (err) => {
       const r = toErrorResponse(err, secrets)
       deps.log.warn('stream failed after it began', { requestId: x.requestId, clientRequestId: x.clientRequestId ?? undefined, target: ex.target.stateId, error: r.body.error.message })
       return r.body

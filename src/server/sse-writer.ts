@@ -9,6 +9,11 @@
  * After the first frame (sent at once), frames produced in one turn of the event loop (all the events of
  * one upstream read) are joined and written once, on the next turn: one `res.write` — one chunked-encoding
  * frame, one syscall — instead of one per frame, which was the largest per-chunk cost measured in bench/.
+ *
+ * A client that stops reading: writes block (backpressure) and the upstream is not read meanwhile. A
+ * block that lasts `idleTimeoutMs` destroys the connection — the stream ends as if the client had left,
+ * which cancels the upstream call and frees its capacity. The timer runs only while a write is blocked.
+ * An end (of a stream, or of a JSON answer: endResponse) the client does not take is dropped the same way.
  */
 import type { ServerResponse } from 'node:http'
 import { RAW_JSON, type ChatChunk, type OpenAIErrorBody } from '../providers/openai-schema.ts'
@@ -17,6 +22,8 @@ export interface SseWriteOptions {
   includeUsage: boolean
   /** Rewrites every chunk's id so that one stream has one id, whatever served it. */
   id?: string
+  /** A write the client has not taken within this many ms ends the stream (routes.yaml `server.stream_idle_timeout_ms`). */
+  idleTimeoutMs: number
 }
 
 /** Flush what is pending without waiting for the next turn once it is this large. */
@@ -29,7 +36,10 @@ class FrameBatcher {
   blocked = false
   private first = true
 
-  constructor(private readonly res: ServerResponse) {}
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly idleTimeoutMs: number,
+  ) {}
 
   add(frame: string): void {
     this.pending += frame
@@ -55,23 +65,43 @@ class FrameBatcher {
   /** Waits while the client is not reading (backpressure), so a slow client cannot grow memory. */
   async drained(): Promise<void> {
     if (!this.blocked) return
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        this.res.off('drain', done)
-        this.res.off('close', done)
-        resolve()
-      }
-      this.res.on('drain', done)
-      this.res.on('close', done)
-    })
+    await untilTaken(this.res, 'drain', this.idleTimeoutMs)
     this.blocked = false
   }
 
   end(last: string): void {
     const out = this.pending + last
     this.pending = ''
-    this.res.end(out)
+    endResponse(this.res, out, this.idleTimeoutMs)
   }
+}
+
+/**
+ * Waits until the client has taken what is buffered for it (`drain`; `finish` once ended) — for at most
+ * idleTimeoutMs, then destroys the connection, which ends the wait too.
+ */
+function untilTaken(res: ServerResponse, event: 'drain' | 'finish', idleTimeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => res.destroy(), idleTimeoutMs)
+    const done = () => {
+      clearTimeout(timer)
+      res.off(event, done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on(event, done)
+    res.on('close', done)
+  })
+}
+
+/**
+ * Ends a response (an SSE stream, or a JSON answer). A rest the client does not take within
+ * idleTimeoutMs is dropped with its connection: it would otherwise sit in memory, and the socket stay
+ * open, for as long as the client likes.
+ */
+export function endResponse(res: ServerResponse, body: string, idleTimeoutMs: number): void {
+  res.end(body)
+  if (res.writableLength > res.writableHighWaterMark) void untilTaken(res, 'finish', idleTimeoutMs)
 }
 
 const USAGE_NULL_TAIL = ',"usage":null}'
@@ -100,7 +130,7 @@ export async function writeChunks(
   opts: SseWriteOptions,
   toError: (err: unknown) => OpenAIErrorBody,
 ): Promise<'done' | 'error' | 'closed'> {
-  const out = new FrameBatcher(res)
+  const out = new FrameBatcher(res, opts.idleTimeoutMs)
   try {
     for await (const c of chunks) {
       if (res.destroyed) return 'closed'

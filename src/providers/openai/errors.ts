@@ -71,12 +71,13 @@ export function httpError(provider: string, status: number, headers: HeaderSourc
 
 /**
  * A failure below HTTP (refused, reset, timed out, aborted) → ProviderError. `idleMs`: the body idle
- * timeout the call was made with, named when that is what fired.
+ * timeout the call was made with, named when that is what fired. An aborted `signal` is a cancellation
+ * whatever its reason: undici rejects with the reason itself (e.g. the route's deadline), not an AbortError.
  */
-export function transportError(provider: string, err: unknown, during: 'request' | 'stream' = 'request', idleMs = 0): ProviderError {
+export function transportError(provider: string, err: unknown, during: 'request' | 'stream', signal: AbortSignal, idleMs = 0): ProviderError {
   if (err instanceof ProviderError) return err
   const e = err as { name?: string; code?: string; message?: string }
-  if (e?.name === 'AbortError') return cancelled(provider)
+  if (signal.aborted || e?.name === 'AbortError') return cancelled(provider)
   if (err instanceof HttpTimeoutError) return timedOut(provider, `timed out: ${err.message}`)
   const detail = isIdleTimeout(err) ? `no data for ${idleMs} ms` : e?.code ? `${e.code}` : (e?.message ?? 'unknown error')
   return during === 'stream' ? streamBroken(provider, detail) : unreachable(provider, detail)

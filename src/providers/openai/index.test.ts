@@ -144,6 +144,22 @@ describe('openai adapter transport', () => {
     expect(error?.kind).toBe('cancelled')
   })
 
+  it('an abort with a reason (the route deadline) is a cancel too, never a fault for the breaker', async () => {
+    upstream.handler = () => {}
+    const ac = new AbortController()
+    setTimeout(() => ac.abort(new Error('the route deadline passed')), 50)
+    expect((await failure(adapter.complete(request(), target(), ac.signal))).kind).toBe('cancelled')
+
+    upstream.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      res.write(CHUNK('Hel'))
+    }
+    const ac2 = new AbortController()
+    const up = await adapter.stream(request(), target(), ac2.signal)
+    setTimeout(() => ac2.abort(new Error('the route deadline passed')), 50)
+    expect((await drain(up.body)).error?.kind).toBe('cancelled')
+  })
+
   it('a stream answered with HTML → a bad-response error, and the unread body is dropped quietly', async () => {
     upstream.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' })

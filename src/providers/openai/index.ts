@@ -45,7 +45,7 @@ async function send(target: Target, body: string, stream: boolean, signal: Abort
     const headers = stream ? p.sse : p.json
     res = await httpRequest(p.url, { method: 'POST', headers, body, signal, timeoutMs: target.timeoutMs, idleTimeoutMs: target.timeoutMs })
   } catch (err) {
-    throw transportError(target.provider, err)
+    throw transportError(target.provider, err, 'request', signal)
   }
   const status = res.statusCode
   if (status < 200 || status > 299) {
@@ -68,7 +68,7 @@ async function complete(req: ChatRequest, target: Target, signal: AbortSignal): 
   try {
     text = (await readBody(res.body)).toString('utf8')
   } catch (err) {
-    throw transportError(target.provider, err, 'request', target.timeoutMs)
+    throw transportError(target.provider, err, 'request', signal, target.timeoutMs)
   }
   if (!ctype.includes('json')) throw badResponse(target.provider, `content-type "${ctype}" instead of JSON`)
   const body = toChatCompletion(target.provider, text)
@@ -88,12 +88,13 @@ async function stream(req: ChatRequest, target: Target, signal: AbortSignal): Pr
     throw badResponse(target.provider, `content-type "${ctype}" instead of an event stream`)
   }
   const latency: { ttftMs?: number } = {}
-  return { body: chunks(res.body, target, meta, latency, started), limits, latency, meta }
+  return { body: chunks(res.body, target, signal, meta, latency, started), limits, latency, meta }
 }
 
 async function* chunks(
   body: Readable,
   target: Target,
+  signal: AbortSignal,
   meta: UpstreamMeta,
   latency: { ttftMs?: number },
   started: number,
@@ -122,7 +123,7 @@ async function* chunks(
     }
     ended = true
   } catch (err) {
-    throw transportError(provider, err, 'stream', target.timeoutMs)
+    throw transportError(provider, err, 'stream', signal, target.timeoutMs)
   } finally {
     if (!ended) body.destroy()
   }
