@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { compileConfig } from './compile.ts'
 import { ConfigError, interpolateEnv, parseConfig } from './config-load.ts'
@@ -60,6 +61,26 @@ describe('parseConfig', () => {
 
   it('names a route target whose provider does not exist, at its line', () => {
     expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', 'mistral/large'))).toMatch(/^routes\.yaml:8: routes\.fast\.targets\[1\]: unknown provider "mistral"/)
+  })
+
+  it('holds route names, providers, targets and models: keys to the model id grammar, naming line and field', () => {
+    expect(errorOf(BASE.replace('  fast:\n', '  "team/fast":\n').replace('default_route: fast', ''))).toMatch(/^routes\.yaml:7: routes\.team\/fast: invalid name "team\/fast": route names use letters, digits/)
+    expect(errorOf(BASE.replace('  fast:\n', '  ..:\n').replace('default_route: fast', ''))).toMatch(/^routes\.yaml:7: routes\...: invalid name "..": route names .* not starting with "\."/)
+    expect(errorOf(BASE.replace('  anthropic:', '  "my provider":'))).toMatch(/^routes\.yaml:5: providers\.my provider: invalid name "my provider": provider names use/)
+    expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', 'anthropic/../claude'))).toMatch(/^routes\.yaml:8: routes\.fast\.targets\[1\]: expected "provider\/model": at most 256 characters/)
+    expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', '{ target: "anthropic/x?y", weight: 2 }'))).toMatch(/^routes\.yaml:8: routes\.fast\.targets\[1\]\.target: expected "provider\/model"/)
+    expect(errorOf(`${BASE}models:\n  "openai/x#y": { input: 1, output: 1 }\n`)).toMatch(/^routes\.yaml:11: models\.openai\/x#y: invalid name "openai\/x#y": a model id/)
+    const gemini = BASE.replace('  anthropic:', '  google: { type: gemini }\n  anthropic:')
+    expect(errorOf(gemini.replace('anthropic/claude-haiku-4-5', 'google/gemini-2.5-flash:countTokens'))).toMatch(/^routes\.yaml:9: routes\.fast\.targets\[1\]: a Gemini model id may not contain ":"/)
+    expect(errorOf(gemini.replace('anthropic/claude-haiku-4-5', 'google/cachedContents/x'))).toMatch(/^routes\.yaml:9: routes\.fast\.targets\[1\]: a Gemini model id is one path segment/)
+    expect(() => parseConfig(gemini.replace('anthropic/claude-haiku-4-5', 'google/tunedModels/my-model-1'), 'routes.yaml', {})).not.toThrow()
+    // Several segments after the provider stay legal (OpenAI-compatible servers' ids).
+    expect(() => parseConfig(BASE.replace('anthropic/claude-haiku-4-5', 'anthropic/org/model:v1'), 'routes.yaml', {})).not.toThrow()
+  })
+
+  it('loads the shipped routes.yaml', async () => {
+    const text = await readFile(new URL('../../routes.yaml', import.meta.url), 'utf8')
+    expect(Object.keys(parseConfig(text, 'routes.yaml', {}).routes)).toEqual(['fast', 'smart', 'balanced', 'auto'])
   })
 
   it('reports YAML syntax errors with line and column', () => {
