@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import { compileConfig } from './compile.ts'
+import { compileConfig, DIRECT_ROUTE_LIMIT, type CompiledRoute } from './compile.ts'
 import { ConfigError, interpolateEnv, parseConfig } from './config-load.ts'
 import { resolveModel } from './resolve.ts'
 
@@ -109,3 +109,24 @@ describe('resolveModel', () => {
     expect(t[1]!.keyAlias).toBe('anthropic#1')
   })
 })
+
+describe('direct routes (provider/model from clients)', () => {
+  it('are cached least recently used out: a popular one stays compiled through 5,000 one-off ids, and at most DIRECT_ROUTE_LIMIT are kept', () => {
+    const cfg = compileConfig(parseConfig(BASE, 'routes.yaml', { OPENAI_API_KEY: 'sk-test' }), { simulatorUrl: 'http://127.0.0.1:9' })
+    const openai = cfg.providers.get('openai')!
+    const hot = cfg.direct(openai, 'gpt-4o')
+    const first: CompiledRoute[] = []
+    for (let i = 0; i < 5_000; i++) {
+      first.push(cfg.direct(openai, `gpt-4o-u${i}`))
+      expect(cfg.direct(openai, 'gpt-4o')).toBe(hot)
+    }
+    // Newest first (a miss would evict): the last DIRECT_ROUTE_LIMIT - 1 one-off ids and the hot one are kept.
+    let kept = 0
+    while (kept < first.length && cfg.direct(openai, `gpt-4o-u${first.length - 1 - kept}`) === first[first.length - 1 - kept]) kept++
+    expect(kept).toBe(DIRECT_ROUTE_LIMIT - 1)
+    // An id first asked for after the flood is cached too (a full cache does not mean compiling per request).
+    const late = cfg.direct(openai, 'gpt-4.1')
+    expect(cfg.direct(openai, 'gpt-4.1')).toBe(late)
+  })
+})
+
