@@ -15,7 +15,9 @@
  * a quarter of the run each), within 10%. Everything talks to
  * 127.0.0.1 only, and the run stops by itself.
  *
- * Usage: npm run bench:soak-ids [-- <rounds> <requests per round>]   (default 40 × 5,000)
+ * Usage: npm run bench:soak-ids [-- <rounds> <requests per round> <requests per id>]   (default 40 × 5,000 × 1)
+ * With 2 requests per id, the second of each pair usually finds its new target busy (one call at a time
+ * until a target first answers) and waits in that id's own admission queue: the queue path too.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -26,6 +28,7 @@ import { cpuMicros, freePort, ROOT, startChild, type Child } from './lib.ts'
 
 const ROUNDS = Number(process.argv[2] ?? 40)
 const PER_ROUND = Number(process.argv[3] ?? 5_000)
+const PER_ID = Number(process.argv[4] ?? 1)
 const WARMUP_ROUNDS = 2
 /** First and last rounds compared (after the warm-up): a quarter of the run each, by their median. */
 const COMPARED_ROUNDS = Math.max(1, Math.floor((ROUNDS - WARMUP_ROUNDS) / 4))
@@ -90,7 +93,7 @@ async function round(url: string, amount: number, model: string | null): Promise
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: body(model ?? ''),
-        ...(model === null ? { setupRequest: (req: Request) => ({ ...req, body: body(`gemini-2.5-flash-u${next++}`) }) } : {}),
+        ...(model === null ? { setupRequest: (req: Request) => ({ ...req, body: body(`gemini-2.5-flash-u${Math.floor(next++ / PER_ID)}`) }) } : {}),
       },
     ],
   })
@@ -153,7 +156,7 @@ try {
       side.mem.push(await side.memory())
     }
     const line = sides.map((s) => `${s.name}: ${s.rps.at(-1)!.toFixed(0)} req/s, ${s.cpu.at(-1)!.toFixed(0)} µs CPU/req, RSS ${mb(s.mem.at(-1)!.rss)} MB, heap ${mb(s.mem.at(-1)!.heapUsed)} MB`).join(' | ')
-    process.stderr.write(`round ${String(i + 1).padStart(2)} (${next} unique ids) ${line}\n`)
+    process.stderr.write(`round ${String(i + 1).padStart(2)} (${Math.ceil(next / PER_ID)} unique ids) ${line}\n`)
   }
 
   const w = WARMUP_ROUNDS - 1
@@ -167,7 +170,7 @@ try {
   const cpuRatio = median(lastRounds(unique.cpu)) / median(firstRounds(unique.cpu))
   const bad = unique.bad + fixed.bad
   const span = `rounds ${WARMUP_ROUNDS + 1}–${WARMUP_ROUNDS + COMPARED_ROUNDS} vs the last ${COMPARED_ROUNDS} (medians)`
-  console.log(`\n${next} requests with unique model ids and as many with one fixed id, in ${ROUNDS} alternating rounds of ${PER_ROUND} at ${CONNECTIONS} connections (${bad} not 2xx)`)
+  console.log(`\n${next} requests with ${Math.ceil(next / PER_ID)} unique model ids (${PER_ID} request${PER_ID === 1 ? '' : 's'} each) and as many with one fixed id, in ${ROUNDS} alternating rounds of ${PER_ROUND} at ${CONNECTIONS} connections (${bad} not 2xx)`)
   for (const s of sides) {
     const m = s.mem
     console.log(
