@@ -106,8 +106,9 @@ export class BudgetTracker {
   }
 
   private checkOne(scope: BudgetScope, name: string, limits: BudgetLimits | null, now: number): BudgetVerdict {
-    // Scopes with a budget are seeded (start-up, reload) before any request can name them.
-    if (!limits || !this.has(scope, name)) return { ok: true }
+    if (!limits) return { ok: true }
+    // Scopes with a budget are seeded at start-up and on reload; should one not be, it is tracked from now
+    // on (only scopes with a budget get here: routes.yaml bounds them).
     const t = this.slot(scope, name, now)
     if (limits.daily !== null && t.dayTotal >= limits.daily) {
       return { ok: false, scope, name, period: 'daily', limit: limits.daily, spent: t.dayTotal, resetsAt: t.day + DAY_MS }
