@@ -1,5 +1,15 @@
 // The parts of autocannon's API the benchmarks use (it ships no types; @types/autocannon is not needed for this).
 declare module 'autocannon' {
+  export interface Request {
+    method?: string
+    path?: string
+    headers?: Record<string, string>
+    body?: string
+  }
+  interface RequestSpec extends Request {
+    /** Called before each request is sent; returns the request to send. */
+    setupRequest?: (req: Request) => Request
+  }
   interface Options {
     url: string
     method?: string
@@ -7,7 +17,10 @@ declare module 'autocannon' {
     body?: string
     connections?: number
     duration?: number
+    /** Stop after this many requests (instead of after `duration`). */
+    amount?: number
     pipelining?: number
+    requests?: RequestSpec[]
   }
   interface Histogram {
     average: number
@@ -21,6 +34,10 @@ declare module 'autocannon' {
     errors: number
     non2xx: number
   }
-  function autocannon(opts: Options): Promise<Result>
+  /** The run: a promise of its result, and an emitter of its events ('response' per response). */
+  interface Instance extends PromiseLike<Result> {
+    on(event: 'response', listener: () => void): this
+  }
+  function autocannon(opts: Options): Instance
   export default autocannon
 }

@@ -51,11 +51,15 @@ export interface StartOptions {
   now?: () => number
 }
 
-/** Budgets start from what SQLite says was spent this UTC day and month, per key and route not yet tracked. */
+/**
+ * Budgets start from what SQLite says was spent this UTC day and month, per key and route with a budget
+ * not yet tracked. Only those are tracked (BudgetTracker.add): names without a budget — direct
+ * `provider/model` routes among them — cost nothing to serve.
+ */
 function seedBudgets(budgets: BudgetTracker, db: SpendDb, cfg: CompiledConfig, now: number): void {
   const names: Array<['key' | 'route', string]> = [
-    ...[...cfg.auth.byHash.values()].map((k): ['key', string] => ['key', k.name]),
-    ...[...cfg.routes.keys()].map((r): ['route', string] => ['route', r]),
+    ...[...cfg.auth.byHash.values()].filter((k) => k.budget !== null).map((k): ['key', string] => ['key', k.name]),
+    ...[...cfg.routes.values()].filter((r) => r.budget !== null).map((r): ['route', string] => ['route', r.name]),
   ]
   for (const [scope, name] of names) {
     if (budgets.has(scope, name)) continue
@@ -196,6 +200,8 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     onSwap: (next) => {
       applyServerLimits(server, next.server)
       states.retain(new Set(next.targets.keys()))
+      // A budget new with this config starts from SQLite: rows still queued must be there first.
+      writer.flush()
       seedBudgets(budgets, db, next, (opts.now ?? Date.now)())
       warnUnpricedTargets(next, log)
     },

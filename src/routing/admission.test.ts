@@ -91,4 +91,43 @@ describe('Admission', () => {
     await second
     expect(order).toEqual(['first', 'first again', 'second'])
   })
+
+  it('keeps a queue only while someone waits in it: 5,000 one-off routes leave none behind', async () => {
+    let now = 0
+    const a = admission(() => now)
+    const settled: Array<Promise<unknown>> = []
+    const aborts: AbortController[] = []
+    for (let i = 0; i < 5_000; i++) {
+      const route = `google/gemini-2.5-flash-u${i}`
+      const ac = new AbortController()
+      // Woken by a pump, gone with its client, or timed out on its wake timer, in turn.
+      const p = a.wait(route, 'normal', opts({ signal: ac.signal, wakeAt: i % 3 === 2 ? 1 : null, giveUpAt: 1e9 }))
+      settled.push(p.catch(() => undefined))
+      aborts.push(ac)
+      // Refused at once: full, or headroom not back in time. Neither leaves a queue.
+      settled.push(a.wait(`refused-${i}`, 'normal', opts({ maxLength: 0 })).catch(() => undefined))
+      settled.push(a.wait(`late-${i}`, 'normal', opts({ wakeAt: 2, giveUpAt: 1 })).catch(() => undefined))
+    }
+    expect(a.waitingRoutes).toBe(5_000)
+    now = 1
+    aborts.forEach((ac, i) => {
+      if (i % 3 === 0) a.pump(`google/gemini-2.5-flash-u${i}`)
+      if (i % 3 === 1) ac.abort(new Error('gone'))
+    })
+    await Promise.all(settled)
+    expect(a.size()).toBe(0)
+    expect(a.waitingRoutes).toBe(0)
+  })
+
+  it('a pump without a route wakes each waiting route, and only those have a queue', async () => {
+    const a = admission()
+    const woken: string[] = []
+    const ps = ['a', 'b'].map((r) => a.wait(r, 'normal', opts()).then(() => woken.push(r)))
+    void a.wait('c', 'normal', opts({ maxLength: 0 })).catch(() => undefined)
+    expect(a.waitingRoutes).toBe(2)
+    a.pump()
+    await Promise.all(ps)
+    expect(woken.sort()).toEqual(['a', 'b'])
+    expect(a.waitingRoutes).toBe(0)
+  })
 })

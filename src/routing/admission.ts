@@ -79,6 +79,7 @@ class RouteQueue {
   length = 0
   timer: NodeJS.Timeout | null = null
   timerAt = Infinity
+  constructor(readonly route: string) {}
 }
 
 export interface WaitOptions {
@@ -100,6 +101,11 @@ export interface AdmissionOptions {
 }
 
 export class Admission {
+  /**
+   * Only routes with waiters: a queue is created by its first waiter and deleted with its last (its timer
+   * goes with it), so route names from clients (`provider/model`) leave nothing behind, and `pump()`
+   * walks only queues someone is waiting in.
+   */
   private readonly queues = new Map<string, RouteQueue>()
   private readonly now: () => number
   private readonly agingMs: number
@@ -124,16 +130,17 @@ export class Admission {
    */
   wait(route: string, priority: Priority, opts: WaitOptions): Promise<void> {
     const now = this.now()
-    let q = this.queues.get(route)
-    if (!q) this.queues.set(route, (q = new RouteQueue()))
-    if (q.length >= opts.maxLength && opts.since === undefined) {
+    const waiting = this.queues.get(route)?.length ?? 0
+    if (waiting >= opts.maxLength && opts.since === undefined) {
       return Promise.reject(new QueueFullError('length', `the admission queue of route "${route}" is full (${opts.maxLength} waiting)`))
     }
     if (opts.wakeAt !== null && opts.wakeAt > opts.giveUpAt) {
       return Promise.reject(new QueueFullError('wait', `headroom for route "${route}" is not expected back within the queue's max wait`))
     }
     if (opts.signal.aborted) return Promise.reject(opts.signal.reason ?? new Error('aborted'))
-    const queue = q
+    let queue = this.queues.get(route)
+    if (!queue) this.queues.set(route, (queue = new RouteQueue(route)))
+    const q = queue
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = {
         priority,
@@ -148,22 +155,27 @@ export class Admission {
       }
       const leave = (err: unknown) => {
         if (w.done) return
-        this.remove(queue, w)
+        this.remove(q, w)
         reject(err)
       }
       // Its own give-up timer; the route's wake timer is shared.
       w.timer = setTimeout(() => leave(new QueueFullError('wait', `waited the queue's max wait on route "${route}" without headroom coming back`)), Math.max(0, opts.giveUpAt - now))
       opts.signal.addEventListener('abort', w.onAbort, { once: true })
-      const level = queue.levels[priority]
+      const level = q.levels[priority]
       // A re-queued waiter goes back to the front of its level: it keeps its turn.
       if (opts.since !== undefined) level.unshift(w)
       else level.push(w)
-      queue.length++
-      this.armTimer(queue, w.wakeAt)
+      q.length++
+      this.armTimer(q, w.wakeAt)
     })
   }
 
-  /** Headroom may be back: wake the best waiter of every route that has some. */
+  /** Routes with a queue, i.e. with someone waiting. */
+  get waitingRoutes(): number {
+    return this.queues.size
+  }
+
+  /** Headroom may be back: wake the best waiter of every route that has some (only those have a queue). */
   pump(route?: string): void {
     if (route !== undefined) {
       const q = this.queues.get(route)
@@ -192,18 +204,23 @@ export class Admission {
     best.resolve()
   }
 
-  /** Marks a waiter gone (its level skips it lazily) and releases its timer and listener. */
+  /**
+   * Marks a waiter gone (its level skips it lazily) and releases its timer and listener. The last
+   * waiter takes the queue with it, timer included.
+   */
   private remove(q: RouteQueue, w: Waiter): void {
     if (w.done) return
     w.done = true
     q.length--
     if (w.timer) clearTimeout(w.timer)
     w.signal.removeEventListener('abort', w.onAbort)
-    if (q.length === 0 && q.timer) {
+    if (q.length > 0) return
+    if (q.timer) {
       clearTimeout(q.timer)
       q.timer = null
       q.timerAt = Infinity
     }
+    if (this.queues.get(q.route) === q) this.queues.delete(q.route)
   }
 
   /** One timer per route, at the earliest time a waiter expects headroom back. */

@@ -8,6 +8,7 @@ import type { ProviderType, Target } from '../providers/types.ts'
 import { createCatalog, type CatalogOverride } from '../spend/catalog.ts'
 import type { Config, ProviderConfig, RouteConfig, RouteTarget } from './config-schema.ts'
 import { budgetLimits, compileAuth, type BudgetLimits, type CompiledAuth } from './auth-config.ts'
+import { Lru } from './lru.ts'
 import type { TargetStateConfig } from './target-states.ts'
 import type { Catalog, ModelInfo, Needs, StrategyName, StrategyParams } from './types.ts'
 
@@ -117,7 +118,8 @@ function simulatorBase(type: ProviderType, simulatorUrl: string): string {
   return type === 'openai' || type === 'openai-compatible' ? `${simulatorUrl}/v1` : simulatorUrl
 }
 
-const DIRECT_ROUTE_LIMIT = 1000
+/** Direct `provider/model` routes kept compiled (their model ids come from clients). */
+export const DIRECT_ROUTE_LIMIT = 1000
 
 /**
  * Time to first byte when routes.yaml sets none: a stream's first content, or a JSON answer's headers
@@ -234,7 +236,9 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
     routes.set(name, compileRoute(name, r, entries))
   }
 
-  const directRoutes = new Map<string, CompiledRoute>()
+  // An LRU, not a map that stops caching when full: once 1,000 one-off ids had come by, every request
+  // for a popular direct model would compile its route again.
+  const directRoutes = new Lru<string, CompiledRoute>(DIRECT_ROUTE_LIMIT)
   const secrets = [...providers.values()].flatMap((p) => (p.simulated ? [] : [...p.keys, ...credentialHeaderValues(p.config.headers)])).concat(cfg.keys.flatMap((k) => (k.key ? [k.key] : [])), cfg.admin_key ? [cfg.admin_key] : [])
   return {
     providers,
@@ -257,7 +261,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
       const known = directRoutes.get(id)
       if (known) return known
       const route = compileRoute(id, DEFAULT_ROUTE, [{ id, weight: 1, tier: 0 }], false)
-      if (directRoutes.size < DIRECT_ROUTE_LIMIT) directRoutes.set(id, route)
+      directRoutes.set(id, route)
       return route
     },
   }

@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import { compileConfig } from './compile.ts'
+import { compileConfig, DIRECT_ROUTE_LIMIT, type CompiledRoute } from './compile.ts'
 import { ConfigError, interpolateEnv, loadConfigText, parseConfig } from './config-load.ts'
 import { resolveModel } from './resolve.ts'
 
@@ -84,6 +85,26 @@ describe('parseConfig', () => {
     expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', 'mistral/large'))).toMatch(/^routes\.yaml:8: routes\.fast\.targets\[1\]: unknown provider "mistral"/)
   })
 
+  it('holds route names, providers, targets and models: keys to the model id grammar, naming line and field', () => {
+    expect(errorOf(BASE.replace('  fast:\n', '  "team/fast":\n').replace('default_route: fast', ''))).toMatch(/^routes\.yaml:7: routes\.team\/fast: invalid name "team\/fast": route names use letters, digits/)
+    expect(errorOf(BASE.replace('  fast:\n', '  ..:\n').replace('default_route: fast', ''))).toMatch(/^routes\.yaml:7: routes\...: invalid name "..": route names .* not starting with "\."/)
+    expect(errorOf(BASE.replace('  anthropic:', '  "my provider":'))).toMatch(/^routes\.yaml:5: providers\.my provider: invalid name "my provider": provider names use/)
+    expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', 'anthropic/../claude'))).toMatch(/^routes\.yaml:8: routes\.fast\.targets\[1\]: expected "provider\/model": at most 256 characters/)
+    expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', '{ target: "anthropic/x?y", weight: 2 }'))).toMatch(/^routes\.yaml:8: routes\.fast\.targets\[1\]\.target: expected "provider\/model"/)
+    expect(errorOf(`${BASE}models:\n  "openai/x#y": { input: 1, output: 1 }\n`)).toMatch(/^routes\.yaml:11: models\.openai\/x#y: invalid name "openai\/x#y": a model id/)
+    const gemini = BASE.replace('  anthropic:', '  google: { type: gemini }\n  anthropic:')
+    expect(errorOf(gemini.replace('anthropic/claude-haiku-4-5', 'google/gemini-2.5-flash:countTokens'))).toMatch(/^routes\.yaml:9: routes\.fast\.targets\[1\]: a Gemini model id may not contain ":"/)
+    expect(errorOf(gemini.replace('anthropic/claude-haiku-4-5', 'google/cachedContents/x'))).toMatch(/^routes\.yaml:9: routes\.fast\.targets\[1\]: a Gemini model id is one path segment/)
+    expect(() => parseConfig(gemini.replace('anthropic/claude-haiku-4-5', 'google/tunedModels/my-model-1'), 'routes.yaml', {})).not.toThrow()
+    // Several segments after the provider stay legal (OpenAI-compatible servers' ids).
+    expect(() => parseConfig(BASE.replace('anthropic/claude-haiku-4-5', 'anthropic/org/model:v1'), 'routes.yaml', {})).not.toThrow()
+  })
+
+  it('loads the shipped routes.yaml', async () => {
+    const text = await readFile(new URL('../../routes.yaml', import.meta.url), 'utf8')
+    expect(Object.keys(parseConfig(text, 'routes.yaml', {}).routes)).toEqual(['fast', 'smart', 'balanced', 'auto'])
+  })
+
   it('reports YAML syntax errors with line and column', () => {
     expect(errorOf('providers:\n  openai: [\n')).toMatch(/^routes\.yaml:\d+:\d+: invalid YAML/)
   })
@@ -137,3 +158,24 @@ describe('compiled timeouts', () => {
     expect(compiled(BASE.replace('    type: openai\n', '    type: openai\n    max_cooldown_ms: 5000\n')).providers.get('openai')!.stateConfig.limits).toMatchObject({ maxCooldownMs: 5000 })
   })
 })
+
+describe('direct routes (provider/model from clients)', () => {
+  it('are cached least recently used out: a popular one stays compiled through 5,000 one-off ids, and at most DIRECT_ROUTE_LIMIT are kept', () => {
+    const cfg = compileConfig(parseConfig(BASE, 'routes.yaml', { OPENAI_API_KEY: 'sk-test' }), { simulatorUrl: 'http://127.0.0.1:9' })
+    const openai = cfg.providers.get('openai')!
+    const hot = cfg.direct(openai, 'gpt-4o')
+    const first: CompiledRoute[] = []
+    for (let i = 0; i < 5_000; i++) {
+      first.push(cfg.direct(openai, `gpt-4o-u${i}`))
+      expect(cfg.direct(openai, 'gpt-4o')).toBe(hot)
+    }
+    // Newest first (a miss would evict): the last DIRECT_ROUTE_LIMIT - 1 one-off ids and the hot one are kept.
+    let kept = 0
+    while (kept < first.length && cfg.direct(openai, `gpt-4o-u${first.length - 1 - kept}`) === first[first.length - 1 - kept]) kept++
+    expect(kept).toBe(DIRECT_ROUTE_LIMIT - 1)
+    // An id first asked for after the flood is cached too (a full cache does not mean compiling per request).
+    const late = cfg.direct(openai, 'gpt-4.1')
+    expect(cfg.direct(openai, 'gpt-4.1')).toBe(late)
+  })
+})
+

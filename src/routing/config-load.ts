@@ -104,10 +104,23 @@ function describeIssues(issues: z.core.$ZodIssue[], doc: ReturnType<typeof parse
     const field = pathLabel(issue.path)
     let msg = issue.message
     if (issue.code === 'unrecognized_keys') msg = `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+    if (issue.code === 'invalid_key') {
+      // A name that breaks its rule: say the rule, and point at the name rather than at its value.
+      msg = `invalid name ${JSON.stringify(issue.path[issue.path.length - 1])}: ${issue.issues[0]?.message ?? msg}`
+      line = keyLine(doc, lc, issue.path) ?? line
+    }
     return `${file}:${line ?? 1}: ${field}: ${msg}`
   })
   const more = issues.length > 5 ? `\n(and ${issues.length - 5} more)` : ''
   return lines.join('\n') + more
+}
+
+/** The line of a mapping key (the last element of `path`), if the document has it. */
+function keyLine(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: ReadonlyArray<PropertyKey>): number | undefined {
+  const parent = doc.getIn(path.slice(0, -1) as Array<string | number>, true)
+  if (!isMap(parent)) return undefined
+  const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1])
+  return isNode(pair?.key) && pair.key.range ? lc.linePos(pair.key.range[0]).line : undefined
 }
 
 export async function loadConfigFile(file: string, env: Record<string, string | undefined> = process.env): Promise<Config> {

@@ -3,6 +3,8 @@
  * configuration reference follows it field by field.
  */
 import { z } from 'zod'
+import { modelResource } from '../providers/gemini/model-resource.ts'
+import { isIdSegment, isModelId, MODEL_ID_RULE } from './model-id.ts'
 
 const PROVIDER_TYPES = ['openai', 'openai-compatible', 'anthropic', 'gemini'] as const
 export const STRATEGY_NAMES = ['ordered', 'cost', 'latency', 'headroom', 'weighted', 'score', 'cascade'] as const
@@ -99,11 +101,17 @@ export const ProviderConfigSchema = z.strictObject({
   breaker: BreakerSchema.default(BreakerSchema.parse({})),
 })
 
+/** `provider/model`, both parts following the model id grammar, so that every target is addressable. */
+const TargetId = z.string().refine((s) => s.indexOf('/') > 0 && isModelId(s), `expected "provider/model": ${MODEL_ID_RULE}`)
+
+/** A route name or a provider name: one segment of a model id (routing/model-id.ts). */
+const Name = (what: string) => z.string().refine(isIdSegment, `${what} use letters, digits, ".", "_", "-" and ":", not starting with "." and without "/" (at most 256 characters)`)
+
 /** A route entry: `provider/model`, or an object with a weight. */
 export const RouteTargetSchema = z.union([
-  z.string().regex(/^[^/\s]+\/\S+$/, 'expected "provider/model"'),
+  TargetId,
   z.strictObject({
-    target: z.string().regex(/^[^/\s]+\/\S+$/, 'expected "provider/model"'),
+    target: TargetId,
     /** `weighted` strategy: relative share of traffic. */
     weight: z.number().nonnegative().default(1),
   }),
@@ -219,10 +227,10 @@ function targetIds(r: z.infer<typeof RouteConfigSchema>): Array<{ id: string; pa
 
 export const ConfigSchema = z
   .strictObject({
-    providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names may use letters, digits, _ . -'), ProviderConfigSchema),
+    providers: z.record(Name('provider names'), ProviderConfigSchema),
     /** Prices and capabilities per model (`provider/model` or a bare model id), over the built-in catalog. */
-    models: z.record(z.string().min(1), ModelOverrideSchema).default({}),
-    routes: z.record(z.string().min(1), RouteConfigSchema).default({}),
+    models: z.record(z.string().refine(isModelId, `a model id: ${MODEL_ID_RULE}`), ModelOverrideSchema).default({}),
+    routes: z.record(Name('route names'), RouteConfigSchema).default({}),
     /** The route used when a request's `model` is not a route, `provider/model` or a known model id. Unset → such requests get 404. */
     default_route: z.string().nullish(),
     /** Client API keys. With none (and no admin key) Headroom is open to anyone who can reach it. */
@@ -248,9 +256,6 @@ export const ConfigSchema = z
       }
     }
     for (const [name, r] of Object.entries(cfg.routes)) {
-      if (name.includes('/') && cfg.providers[name.split('/')[0]!]) {
-        ctx.addIssue({ code: 'custom', path: ['routes', name], message: 'a route name must not look like "provider/model"' })
-      }
       if (r.strategy === 'cascade' && !r.tiers) {
         ctx.addIssue({ code: 'custom', path: ['routes', name, 'tiers'], message: 'strategy cascade needs tiers: [[cheap targets…], [strong targets…]]' })
       }
@@ -259,9 +264,14 @@ export const ConfigSchema = z
       }
       for (const { id, path } of targetIds(r)) {
         const provider = id.slice(0, id.indexOf('/'))
-        if (!cfg.providers[provider]) {
+        const p = cfg.providers[provider]
+        if (!p) {
           ctx.addIssue({ code: 'custom', path: ['routes', name, ...path], message: `unknown provider "${provider}" (known: ${Object.keys(cfg.providers).join(', ') || 'none'})` })
+          continue
         }
+        // Every request to it would be refused: say so now.
+        const gemini = p.type === 'gemini' ? modelResource(id.slice(provider.length + 1)) : null
+        if (gemini && !gemini.ok) ctx.addIssue({ code: 'custom', path: ['routes', name, ...path], message: gemini.problem })
       }
     }
     const names = new Set<string>()

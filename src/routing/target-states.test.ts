@@ -116,4 +116,22 @@ describe('TargetStates: bounded for unconfigured targets', () => {
     expect(states.ids().sort()).toEqual(['openai#1/c', 'openai#1/d', 'openai#1/e', 'openai#1/pinned'])
     states.close()
   })
+
+  it('keeps a hot unpinned state (least recently used out) and stays at its cap through 5,000 one-off ids', () => {
+    const states = new TargetStates({ maxUnpinned: 100 })
+    const t = (model: string) => ({ keyAlias: 'google#1', model })
+    states.retain(new Set(['google#1/pinned']))
+    const pinned = states.get(t('pinned'), {}, 0)
+    const hot = states.get(t('gemini-2.5-flash'), {}, 0)
+    const busy = states.get(t('busy'), {}, 0)
+    busy.limits.reserve({ tokens: 1, inputTokens: 1, outputTokens: 0 }, 0) // a call in flight: not evictable
+    for (let i = 0; i < 5_000; i++) {
+      states.get(t(`gemini-2.5-flash-u${i}`), {}, 0)
+      expect(states.get(t('gemini-2.5-flash'), {}, 0)).toBe(hot)
+    }
+    expect(states.ids().length).toBe(101) // 100 unpinned + the pinned one
+    expect(states.peek('google#1/pinned')).toBe(pinned)
+    expect(states.peek('google#1/busy')).toBe(busy)
+    states.close()
+  })
 })

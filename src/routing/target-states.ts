@@ -47,6 +47,8 @@ export function targetStateId(target: Pick<Target, 'keyAlias' | 'model'>): strin
 
 interface Slot extends TargetState {
   config: TargetStateConfig
+  /** A configured target's (see retain): never evicted. */
+  pinned: boolean
 }
 
 function sameConfig(a: TargetStateConfig, b: TargetStateConfig): boolean {
@@ -70,6 +72,12 @@ function sameConfig(a: TargetStateConfig, b: TargetStateConfig): boolean {
 /** Most states kept for targets no route names (`provider/model` requests: names come from clients). */
 const DEFAULT_MAX_UNPINNED = 2_000
 
+/**
+ * States in least-recently-used order for unpinned ones: a target clients keep using keeps its breaker
+ * and latency however many one-off model names come by, and eviction takes the front of the map. A
+ * state eviction must skip (pinned, or with calls in flight) moves to the back, so no walk passes it
+ * twice: evicting is O(1) amortised, not O(states).
+ */
 export class TargetStates {
   private readonly slots = new Map<string, Slot>()
   /** The configured targets' ids (set by retain): never evicted. */
@@ -86,15 +94,20 @@ export class TargetStates {
     const id = targetStateId(target)
     const slot = this.slots.get(id)
     if (!slot) {
-      if (!this.pinned.has(id)) {
+      const pinned = this.pinned.has(id)
+      if (!pinned) {
         this.unpinned++
         if (this.unpinned > (this.options.maxUnpinned ?? DEFAULT_MAX_UNPINNED)) this.evictOne()
       }
       const health = new TargetHealth({ breaker: config.breaker, alpha: this.options.alpha, name: id })
       const limits = new HeadroomTracker(config.limits, { graceMs: this.options.graceMs })
-      const created: Slot = { id, health, limits, config }
+      const created: Slot = { id, health, limits, config, pinned }
       this.slots.set(id, created)
       return created
+    }
+    if (!slot.pinned) {
+      this.slots.delete(id)
+      this.slots.set(id, slot)
     }
     if (!sameConfig(slot.config, config)) {
       slot.health.reconfigure(config.breaker)
@@ -120,7 +133,10 @@ export class TargetStates {
    */
   retain(ids: ReadonlySet<string>): void {
     for (const [id, slot] of this.slots) {
-      if (ids.has(id)) continue
+      if (ids.has(id)) {
+        slot.pinned = true
+        continue
+      }
       slot.health.shutdown()
       this.slots.delete(id)
     }
@@ -128,10 +144,17 @@ export class TargetStates {
     this.unpinned = 0
   }
 
-  /** Drops the oldest idle state of an unconfigured target, so a flood of model names can't grow memory. */
+  /** Drops the least recently used idle state of an unconfigured target, so a flood of model names can't grow memory. */
   private evictOne(): void {
+    // At most one pass: what is skipped goes to the back (a state with calls in flight is in use).
+    let left = this.slots.size
     for (const [id, slot] of this.slots) {
-      if (this.pinned.has(id) || slot.limits.inFlight > 0) continue
+      if (left-- === 0) return
+      if (slot.pinned || slot.limits.inFlight > 0) {
+        this.slots.delete(id)
+        this.slots.set(id, slot)
+        continue
+      }
       slot.health.shutdown()
       this.slots.delete(id)
       this.unpinned--

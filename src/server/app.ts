@@ -14,6 +14,7 @@ import { ApiError, headerValue, toErrorResponse, type ErrorResponse } from './er
 import { redactKeys } from '../providers/redact.ts'
 import { ProviderError } from '../providers/types.ts'
 import { listModels } from './models.ts'
+import { checkModelId } from './validate.ts'
 import { resolveModel } from '../routing/resolve.ts'
 import { clientRequestId, requestId } from './request-id.ts'
 import { routingState } from './routing-state.ts'
@@ -160,11 +161,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const cfg = deps.config.current()
     authenticate(headersOf(c), cfg.auth)
     const id = c.req.param('id')
+    checkModelId(id)
     const listed = listModels(cfg).data.find((m) => m.id === id)
     if (listed) return c.json(listed)
-    const route = id.length <= 256 ? resolveModel(cfg, id) : null
+    const route = resolveModel(cfg, id)
     if (!route || (cfg.defaultRoute !== null && route.name === cfg.defaultRoute && id !== cfg.defaultRoute)) {
-      throw new ApiError(404, `The model '${id.slice(0, 256)}' does not exist: it is not a route, a provider/model id, or a model Headroom knows.`, 'model_not_found', 'model')
+      throw new ApiError(404, `The model '${id}' does not exist: it is not a route, a provider/model id, or a model Headroom knows.`, 'model_not_found', 'model')
     }
     return c.json({ id, object: 'model', created: 1_700_000_000, owned_by: route.members[0]?.target.provider ?? 'headroom' })
   })

@@ -21,9 +21,7 @@ import { ApiError, headerValue, toErrorResponse } from './errors.ts'
 
 import { parseJsonBody, readRawBody } from './body.ts'
 import { endResponse, writeChunks } from './sse-writer.ts'
-import { validateChatRequest } from './validate.ts'
-
-const PRINTABLE = /^[\x21-\x7e]+$/
+import { checkModelId, validateChatRequest } from './validate.ts'
 
 /** One chat request: Node's request and response, its ids, and what the error answer will need to say. */
 export interface ChatExchange extends RequestIds {
@@ -116,10 +114,7 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
   const key = principal.kind === 'key' ? principal.key : null
   const priority = priorityOf(x, key)
   const req = await readRequest(x, cfg.maxBodyBytes)
-  // Model ids reach headers, logs and upstream URLs: printable ASCII, of a sane length.
-  if (req.model.length > 256 || !PRINTABLE.test(req.model)) {
-    throw new ApiError(400, 'Invalid model id: use at most 256 printable ASCII characters (a route name, provider/model, or a model id).', 'invalid_value', 'model')
-  }
+  checkModelId(req.model)
   const route = resolveModel(cfg, req.model)
   if (!route) {
     throw new ApiError(404, `The model '${req.model}' does not exist: it is not a route, a provider/model id, or a model Headroom knows. GET /v1/models lists them.`, 'model_not_found', 'model')

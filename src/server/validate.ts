@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod'
 import { ChatRequestSchema, type ChatRequest } from '../providers/openai-schema.ts'
+import { MODEL_ID_RULE, modelIdProblem } from '../routing/model-id.ts'
 import { ApiError } from './errors.ts'
 
 function paramName(path: ReadonlyArray<PropertyKey>): string {
@@ -76,4 +77,14 @@ export function validateChatRequest(body: unknown): ChatRequest {
   const r = ChatRequestSchema.safeParse(body, { reportInput: true })
   if (r.success) return r.data
   throw describeIssue(r.error.issues[0]!)
+}
+
+/**
+ * 400 unless `id` follows the model id grammar (routing/model-id.ts). Checked before the id is resolved,
+ * so nothing else ever sees an id that could change an upstream URL or a header.
+ */
+export function checkModelId(id: string): void {
+  const problem = modelIdProblem(id)
+  if (problem === null) return
+  throw new ApiError(400, `Invalid 'model': ${problem}. A model id (a route name, provider/model, or a model id) is ${MODEL_ID_RULE}.`, 'invalid_value', 'model')
 }

@@ -13,6 +13,7 @@
 import { fnv1a } from './rng.ts'
 import { REQUEST_OVERHEAD } from './tokens.ts'
 import type { PromptUsage, Segment } from './types.ts'
+import { Lru } from '../routing/lru.ts'
 
 const MAX_ENTRIES = 20_000
 const LOOKBACK_BLOCKS = 20
@@ -43,8 +44,11 @@ export function prefixes(segments: readonly Segment[]): Prefixes {
   return { hashes, tokens, total: sum, hash: h }
 }
 
+/** Scopes (api, model) with a cache at once: model ids may be anyone's with a `'*'` wildcard. */
+const MAX_SCOPES = 1_000
+
 export class PromptCache {
-  private readonly maps = new Map<string, Map<number, number>>()
+  private readonly maps = new Lru<string, Map<number, number>>(MAX_SCOPES)
 
   clear(): void {
     this.maps.clear()

@@ -5,6 +5,7 @@
  * prompt against itpm; max output against otpm. Nothing is refunded when the answer is shorter.
  * A refused request is not charged; its retry hint is the time until the bucket holds the charge.
  */
+import { Lru } from '../routing/lru.ts'
 
 export type WindowName = 'requests' | 'tokens' | 'input' | 'output'
 
@@ -55,8 +56,11 @@ export function hasLimits(c: Caps): boolean {
   return capOf(c, 'requests') !== undefined || capOf(c, 'tokens') !== undefined || capOf(c, 'input') !== undefined || capOf(c, 'output') !== undefined
 }
 
+/** Bucket sets kept at once. A scope is (api, key, model), all from clients: least recently used out (a dropped one comes back full). */
+const MAX_SCOPES = 10_000
+
 export class RateLimiter {
-  private readonly buckets = new Map<string, Partial<Record<WindowName, Bucket>>>()
+  private readonly buckets = new Lru<string, Partial<Record<WindowName, Bucket>>>(MAX_SCOPES)
 
   clear(): void {
     this.buckets.clear()

@@ -3,6 +3,7 @@
  * layered: built-in defaults ← options.defaults ← options.models ← configure() calls, from the least
  * to the most specific (`*|*`, `api|*`, `*|model`, `api|model`).
  */
+import { Lru } from '../routing/lru.ts'
 import type { Api, SimModelConfig, SimulatorOptions } from './types.ts'
 
 export interface ModelInfo {
@@ -164,13 +165,17 @@ function adHoc(api: Api, id: string): ModelInfo {
 }
 
 const BASE: SimModelConfig = { ttftMs: 0, tokenDelayMs: 0, outputTokens: 16 }
+/** Wildcard models (and resolved configs) kept at once. */
+const MAX_AD_HOC = 10_000
 
 export class ModelRegistry {
   private readonly byId = new Map<string, ModelInfo>()
   private readonly listed: Record<Api, ModelInfo[]> = { openai: [], anthropic: [], gemini: [] }
   private readonly wildcard = new Set<Api>()
   private readonly layers = new Map<string, Partial<SimModelConfig>>()
-  private readonly resolved = new Map<string, SimModelConfig>()
+  /** Models a `'*'` wildcard accepted: ids from clients, so kept least recently used out. */
+  private readonly adHocs = new Lru<string, ModelInfo>(MAX_AD_HOC)
+  private readonly resolved = new Lru<string, SimModelConfig>(MAX_AD_HOC)
   private readonly defaults: Partial<SimModelConfig>
 
   constructor(opts: SimulatorOptions) {
@@ -197,8 +202,10 @@ export class ModelRegistry {
     const m = this.byId.get(`${api}|${id}`)
     if (m) return m
     if (!this.wildcard.has(api) || id === '') return null
-    const made = adHoc(api, id)
-    this.byId.set(`${api}|${id}`, made) // not listed: wildcard models are accepted, not advertised
+    // Not listed: wildcard models are accepted, not advertised.
+    const key = `${api}|${id}`
+    let made = this.adHocs.get(key)
+    if (!made) this.adHocs.set(key, (made = adHoc(api, id)))
     return made
   }
 
@@ -212,7 +219,7 @@ export class ModelRegistry {
     if (model === '*') {
       // a layer for every model of `api` (or of all APIs)
     } else if (api !== '*') {
-      const known = this.byId.get(`${api}|${model}`)
+      const known = this.byId.get(`${api}|${model}`) ?? this.adHocs.get(`${api}|${model}`)
       if (known) id = known.id
       else this.add(adHoc(api, model))
     } else {

@@ -11,6 +11,7 @@ import { charPieces, toolCallTokens } from './tokens.ts'
 import type { Answer, FinishKind, ToolCallOut } from './types.ts'
 import { str } from './values.ts'
 import type { ApiWire, ErrorOut, Frame, RenderCtx } from './wire.ts'
+import { Lru } from '../routing/lru.ts'
 
 const JSON_HEADERS = ['content-type', 'application/json', 'openai-version', '2020-10-01', 'openai-organization', 'org-simulator']
 const SSE_HEADERS = ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'openai-version', '2020-10-01', 'openai-organization', 'org-simulator']
@@ -19,7 +20,8 @@ function finishReason(f: FinishKind): string {
   return f === 'stop_sequence' ? 'stop' : f
 }
 
-const fingerprints = new Map<string, string>()
+/** Model ids may be anyone's (a `'*'` wildcard accepts them all): kept least recently used out. */
+const fingerprints = new Lru<string, string>(10_000)
 function fingerprint(model: string): string {
   let fp = fingerprints.get(model)
   if (fp === undefined) fingerprints.set(model, (fp = 'fp_' + hexChars(fnv1a(model), 10)))

@@ -9,6 +9,8 @@ import { ModelRegistry } from './models.ts'
 import type { Api, SimRequestLog, SimulatorOptions, StatsFilter } from './types.ts'
 
 const LOG_SIZE = 200
+/** Distinct (api, model, status) counters kept; further model ids are counted by api and status only. */
+export const MAX_COUNTERS = 10_000
 
 export class SimState {
   readonly seed: number
@@ -35,8 +37,14 @@ export class SimState {
       this.ring[this.ringStart] = entry
       this.ringStart = (this.ringStart + 1) % LOG_SIZE
     }
-    const k = `${entry.api}\u0000${entry.model}\u0000${entry.status}`
-    const c = this.counts.get(k)
+    let k = `${entry.api}\u0000${entry.model}\u0000${entry.status}`
+    let c = this.counts.get(k)
+    if (!c && this.counts.size >= MAX_COUNTERS) {
+      // Model ids come from clients: past the cap, one counter per api and status (model '*').
+      k = `${entry.api}\u0000*\u0000${entry.status}`
+      c = this.counts.get(k)
+      if (!c) this.counts.set(k, (c = { api: entry.api, model: '*', status: entry.status, n: 0 }))
+    }
     if (c) c.n++
     else this.counts.set(k, { api: entry.api, model: entry.model, status: entry.status, n: 1 })
   }

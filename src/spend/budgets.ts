@@ -65,19 +65,29 @@ export class BudgetTracker {
   }
 
   private addTo(scope: BudgetScope, name: string, ts: number, microcents: number): void {
+    if (!this.totals.has(`${scope}:${name}`)) return
     const t = this.slot(scope, name, ts)
     if (dayStart(ts) === t.day) t.dayTotal += microcents
     if (monthStart(ts) === t.month) t.monthTotal += microcents
   }
 
-  /** Counts a spend row (the writer's onRow hook). */
+  /**
+   * Counts a spend row (the writer's onRow hook) for the scopes being tracked — those seeded, i.e. with a
+   * budget. Not the others: a direct route's name is `provider/model` as a client wrote it, and a slot
+   * per name would grow with every new id.
+   */
   add(row: SpendRow): void {
     if (row.costMicrocents <= 0) return
     if (row.virtualKey !== null) this.addTo('key', row.virtualKey, row.ts, row.costMicrocents)
     this.addTo('route', row.route, row.ts, row.costMicrocents)
   }
 
-  /** Start-up: what SQLite says was spent so far today and this month (today included). */
+  /** How many scopes are tracked. */
+  get size(): number {
+    return this.totals.size
+  }
+
+  /** Start-up (and a reload that adds a budget): what SQLite says was spent so far today and this month. */
   seed(scope: BudgetScope, name: string, now: number, today: number, thisMonth: number): void {
     const t = this.slot(scope, name, now)
     t.dayTotal = today
@@ -90,12 +100,15 @@ export class BudgetTracker {
   }
 
   spent(scope: BudgetScope, name: string, period: BudgetPeriod, now: number): number {
+    if (!this.has(scope, name)) return 0
     const t = this.slot(scope, name, now)
     return period === 'daily' ? t.dayTotal : t.monthTotal
   }
 
   private checkOne(scope: BudgetScope, name: string, limits: BudgetLimits | null, now: number): BudgetVerdict {
     if (!limits) return { ok: true }
+    // Scopes with a budget are seeded at start-up and on reload; should one not be, it is tracked from now
+    // on (only scopes with a budget get here: routes.yaml bounds them).
     const t = this.slot(scope, name, now)
     if (limits.daily !== null && t.dayTotal >= limits.daily) {
       return { ok: false, scope, name, period: 'daily', limit: limits.daily, spent: t.dayTotal, resetsAt: t.day + DAY_MS }

@@ -276,3 +276,15 @@ describe('lookup cache', () => {
     expect(catalog.lookup(at('b', 'openai', 'gpt-4o'))!.price.input).toBe(2.5)
   })
 })
+
+describe('lookup cache', () => {
+  it('keeps a model in use (least recently used out) however many one-off ids are looked up', () => {
+    const catalog = createCatalog()
+    const flash = catalog.lookup(at('google', 'gemini', 'gemini-2.5-flash'))
+    for (let i = 0; i < 5_000; i++) {
+      expect(catalog.lookup(at('google', 'gemini', `gemini-2.5-flash-u${i}-x`))).toBeDefined()
+      // Same object: served from the cache, not resolved again.
+      expect(catalog.lookup(at('google', 'gemini', 'gemini-2.5-flash'))).toBe(flash)
+    }
+  })
+})

@@ -31,6 +31,7 @@
  * override says e.g. `vision: false` — then requests with images skip it, visibly.
  */
 import type { ProviderType } from '../providers/types.ts'
+import { Lru } from '../routing/lru.ts'
 import type { Catalog, ModelCapabilities, ModelInfo, ModelPrice } from '../routing/types.ts'
 import { BUILTIN_MODELS, type BuiltinModel, type ModelFamily } from './catalog-data.ts'
 import { priceToDecimal } from './catalog-price.ts'
@@ -58,8 +59,8 @@ export class CatalogError extends Error {
   override readonly name = 'CatalogError'
 }
 
-/** Resolved lookups kept; ids come from clients (bare model names), so the cache must not grow unbounded. */
-const LOOKUP_CACHE_SIZE = 1024
+/** Resolved lookups kept (least recently used out): ids come from clients, so the cache is bounded. */
+export const LOOKUP_CACHE_SIZE = 1024
 /** Longer ids are not aliased (no real model id comes close); bounds the suffix match. */
 const MAX_ALIAS_ID_LENGTH = 200
 const VERSION_SUFFIX = /-(?:\d{8}|\d{4}-\d{2}-\d{2}|\d{3}|latest)$/
@@ -134,7 +135,7 @@ export function createCatalog(overrides: readonly CatalogOverride[] = []): Catal
     return build(base?.id ?? model, family, [base && fromBuiltin(base), bare, pinned])
   }
 
-  const cache = new Map<string, ModelInfo | null>()
+  const cache = new Lru<string, ModelInfo | null>(LOOKUP_CACHE_SIZE)
   const entries = listEntries(builtins, byKey)
 
   return {
@@ -144,7 +145,6 @@ export function createCatalog(overrides: readonly CatalogOverride[] = []): Catal
       const hit = cache.get(cacheKey)
       if (hit !== undefined) return hit
       const info = resolve(family, provider, model)
-      if (cache.size >= LOOKUP_CACHE_SIZE) cache.delete(cache.keys().next().value!)
       cache.set(cacheKey, info)
       return info
     },

@@ -54,7 +54,8 @@ describe('GeminiClient', () => {
   it('sends the body it is given, the key in x-goog-api-key, and returns the plain response data', async () => {
     const pool = new GeminiClientPool()
     const before = fake.received.length
-    const res = await pool.get({ baseUrl: `${fake.baseUrl}/`, apiKey: KEY, timeoutMs: 2000 }).generate(body, 'echo', { signal: signal() })
+    const c = pool.get({ baseUrl: `${fake.baseUrl}/`, apiKey: KEY, timeoutMs: 2000 })
+    const res = await c.generate(body, c.endpoints('echo'), { signal: signal() })
     expect(res).toEqual({ candidates: [{ content: { parts: [{ text: 'ok' }] }, finishReason: 'STOP' }] })
     const sent = fake.received[before]!
     expect(sent.url).toBe('/v1beta/models/echo:generateContent')
@@ -64,33 +65,62 @@ describe('GeminiClient', () => {
     expect(sent.url).not.toContain(KEY)
   })
 
-  it('passes model names with a slash through as the path (tuned models)', async () => {
-    const before = fake.received.length
-    await new GeminiClientPool().get({ baseUrl: fake.baseUrl, apiKey: KEY, timeoutMs: 2000 }).generate(body, 'models/tuned/one', { signal: signal() }).catch(() => undefined)
-    expect(fake.received[before]!.url).toBe('/v1beta/models/tuned/one:generateContent')
+  it('builds each URL from the model id as one encoded path segment, in models/ or tunedModels/', () => {
+    const c = new GeminiClientPool().get({ baseUrl: 'https://g.example/prefix', apiKey: KEY, timeoutMs: 2000 })
+    expect(c.endpoints('gemini-2.5-flash')).toEqual({
+      json: { origin: 'https://g.example', path: '/prefix/v1beta/models/gemini-2.5-flash:generateContent' },
+      sse: { origin: 'https://g.example', path: '/prefix/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse' },
+    })
+    expect(c.endpoints('models/gemini-2.5-flash').json.path).toBe('/prefix/v1beta/models/gemini-2.5-flash:generateContent')
+    expect(c.endpoints('tunedModels/my-model-7').json.path).toBe('/prefix/v1beta/tunedModels/my-model-7:generateContent')
+    // Characters the model id grammar refuses upstream of here are still encoded, never interpreted.
+    expect(c.endpoints('a%2e?b#c').json.path).toBe('/prefix/v1beta/models/a%252e%3Fb%23c:generateContent')
+    expect(c.endpoints('gemini-..').json.path).toBe('/prefix/v1beta/models/gemini-..:generateContent')
+  })
+
+  it.each([
+    ['models/tuned/one', '"/" may only follow'],
+    ['../../v1beta/cachedContents', '"/" may only follow'],
+    ['tunedModels/a/b', '"/" may only follow'],
+    ['cachedContents/x', '"/" may only follow'],
+    ['x:streamGenerateContent', 'may not contain ":"'],
+    ['..', 'names a model'],
+    ['models/..', 'names a model'],
+    ['tunedModels/.', 'names a model'],
+    ['', 'names a model'],
+  ])('refuses %j before sending anything', async (model, problem) => {
+    const c = new GeminiClientPool().get({ baseUrl: fake.baseUrl, apiKey: KEY, timeoutMs: 2000 })
+    let failure: GeminiFailure | undefined
+    try {
+      c.endpoints(model)
+    } catch (err) {
+      if (err instanceof GeminiCallError) failure = err.failure
+    }
+    expect(failure).toMatchObject({ type: 'invalid_model' })
+    expect((failure as { message: string }).message).toContain(problem)
   })
 
   it('reports HTTP errors with Google\'s message and details, without the URL', async () => {
     const c = new GeminiClientPool().get({ baseUrl: fake.baseUrl, apiKey: KEY, timeoutMs: 2000 })
-    expect(await failureOf(c.generate(body, 'quota', { signal: signal() }))).toEqual({
+    expect(await failureOf(c.generate(body, c.endpoints('quota'), { signal: signal() }))).toEqual({
       type: 'http',
       status: 429,
       statusText: 'Too Many Requests',
       message: 'Quota exceeded.',
       details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2s' }],
     })
-    expect(await failureOf(c.generate(body, 'empty-details', { signal: signal() }))).toMatchObject({ status: 400, message: 'Bad thing.', details: [] })
-    expect(await failureOf(c.generateStream(body, 'no-json', { signal: signal() }))).toEqual({ type: 'http', status: 502, statusText: 'Bad Gateway', message: '', details: [] })
+    expect(await failureOf(c.generate(body, c.endpoints('empty-details'), { signal: signal() }))).toMatchObject({ status: 400, message: 'Bad thing.', details: [] })
+    expect(await failureOf(c.generateStream(body, c.endpoints('no-json'), { signal: signal() }))).toEqual({ type: 'http', status: 502, statusText: 'Bad Gateway', message: '', details: [] })
   })
 
   it('reports a 2xx body cut while being read as broken', async () => {
     const c = new GeminiClientPool().get({ baseUrl: fake.baseUrl, apiKey: KEY, timeoutMs: 2000 })
-    expect(await failureOf(c.generate(body, 'cut-json', { signal: signal() }))).toMatchObject({ type: 'broken' })
+    expect(await failureOf(c.generate(body, c.endpoints('cut-json'), { signal: signal() }))).toMatchObject({ type: 'broken' })
   })
 
   it('aborts the upstream call when the consumer leaves a stream early', async () => {
     const c = new GeminiClientPool().get({ baseUrl: fake.baseUrl, apiKey: KEY, timeoutMs: 10_000 })
-    const events = await c.generateStream(body, 'endless', { signal: signal() })
+    const events = await c.generateStream(body, c.endpoints('endless'), { signal: signal() })
     for await (const e of events) {
       expect(e).toEqual({ candidates: [{ content: { parts: [{ text: 'a' }] } }] })
       break

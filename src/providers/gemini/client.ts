@@ -15,6 +15,7 @@ import { STATUS_CODES } from 'node:http'
 import { endpoint, errorText, HttpTimeoutError, httpRequest, isIdleTimeout, readBody, type Endpoint, type UpstreamResponse } from '../http.ts'
 import { SseDecoder } from '../sse.ts'
 import { GeminiCallError, type GeminiFailure, type GeminiRequest } from './gemini-types.ts'
+import { modelResource } from './model-resource.ts'
 
 export interface GeminiClientConfig {
   /** Origin (+ optional path prefix) without the API version, e.g. `https://generativelanguage.googleapis.com`. */
@@ -29,11 +30,20 @@ export interface GeminiCallOptions {
   signal: AbortSignal
 }
 
-/** One API key at one base URL; headers and URLs are built once per model, not per call. */
+/** The two URLs of one model: `:generateContent` and `:streamGenerateContent?alt=sse`. */
+export interface GeminiEndpoints {
+  readonly json: Endpoint
+  readonly sse: Endpoint
+}
+
+/**
+ * One API key at one base URL; headers are built once. URLs are built by `endpoints(model)`, which the
+ * caller keeps with whatever outlives the call (the adapter: per target), so that the client holds no
+ * map keyed by model ids — those come from clients.
+ */
 export class GeminiClient {
   private readonly base: string
   private readonly headers: Record<string, string>
-  private readonly urls = new Map<string, { json: Endpoint; sse: Endpoint }>()
   private readonly timeoutMs: number
 
   constructor(config: GeminiClientConfig) {
@@ -44,9 +54,20 @@ export class GeminiClient {
     this.headers = { 'x-goog-api-key': config.apiKey, ...config.headers, 'content-type': 'application/json' }
   }
 
+  /**
+   * A model's URLs, its id one encoded path segment (model-resource.ts). Throws a GeminiCallError of type
+   * `invalid_model` for an id that cannot be one — nothing is sent.
+   */
+  endpoints(model: string): GeminiEndpoints {
+    const r = modelResource(model)
+    if (!r.ok) throw new GeminiCallError({ type: 'invalid_model', message: r.problem })
+    const path = `${this.base}/v1beta/${r.path}`
+    return { json: endpoint(`${path}:generateContent`), sse: endpoint(`${path}:streamGenerateContent?alt=sse`) }
+  }
+
   /** `POST …/v1beta/models/{model}:generateContent`; resolves with the response body as plain JSON data. */
-  async generate(body: GeminiRequest, model: string, opts: GeminiCallOptions): Promise<unknown> {
-    const res = await this.send(this.url(model).json, body, opts.signal)
+  async generate(body: GeminiRequest, urls: GeminiEndpoints, opts: GeminiCallOptions): Promise<unknown> {
+    const res = await this.send(urls.json, body, opts.signal)
     let text: string
     try {
       text = (await readBody(res.body)).toString('utf8')
@@ -65,8 +86,8 @@ export class GeminiClient {
    * (HTTP errors reject here); the iterable yields each SSE event's JSON. Ending the iteration early
    * aborts the upstream call.
    */
-  async generateStream(body: GeminiRequest, model: string, opts: GeminiCallOptions): Promise<AsyncIterable<unknown>> {
-    const res = await this.send(this.url(model).sse, body, opts.signal)
+  async generateStream(body: GeminiRequest, urls: GeminiEndpoints, opts: GeminiCallOptions): Promise<AsyncIterable<unknown>> {
+    const res = await this.send(urls.sse, body, opts.signal)
     return this.events(res, opts.signal)
   }
 
@@ -111,17 +132,6 @@ export class GeminiClient {
     if (during === 'request') return new GeminiCallError({ type: 'connection', message: messageOf(err) }, { cause: err })
     const what = during === 'stream' ? 'the stream' : 'the body'
     return new GeminiCallError({ type: 'broken', message: `the connection broke while reading ${what} (${messageOf(err)})` }, { cause: err })
-  }
-
-  private url(model: string): { json: Endpoint; sse: Endpoint } {
-    let u = this.urls.get(model)
-    if (!u) {
-      // `models/` is prepended unless the name has a `/` already (tunedModels/…, models/…).
-      const path = `${this.base}/v1beta/${model.includes('/') ? model : `models/${model}`}`
-      u = { json: endpoint(`${path}:generateContent`), sse: endpoint(`${path}:streamGenerateContent?alt=sse`) }
-      this.urls.set(model, u)
-    }
-    return u
   }
 }
 

@@ -100,6 +100,8 @@ function fromFailure(f: GeminiFailure, ctx: ErrorContext): ProviderError {
     case 'broken':
       if (stream) return streamBroken(provider, detail)
       return new ProviderError({ provider, status: 502, kind: 'connection', message: `${provider} connection broke: ${detail}`, code: 'connection_error' })
+    case 'invalid_model':
+      return new ProviderError({ provider, status: 400, kind: 'bad_request', message: `Invalid 'model' for ${provider}: ${detail}.`, param: 'model', code: 'invalid_value' })
     default: {
       const _exhaustive: never = f
       return _exhaustive

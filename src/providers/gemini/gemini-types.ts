@@ -157,6 +157,8 @@ export type GeminiFailure =
   | { type: 'malformed'; message: string }
   /** The body broke while being read (connection cut or reset after the headers). */
   | { type: 'broken'; message: string }
+  /** The model id cannot be one segment of Gemini's URL (model-resource.ts): nothing was sent. */
+  | { type: 'invalid_model'; message: string }
 
 export class GeminiCallError extends Error {
   override readonly name = 'GeminiCallError'

@@ -88,6 +88,18 @@ async function drain(it: AsyncIterable<ChatChunk>): Promise<{ chunks: ChatChunk[
 }
 
 describe('Gemini adapter against a fake Gemini', () => {
+  it('a model id that cannot be one URL segment is a 400 on model, with nothing sent (JSON and streams)', async () => {
+    const before = fake.received.length
+    for (const model of ['x:streamGenerateContent', 'a/b', 'models/..', '../../v1beta/files']) {
+      for (const call of [adapter.complete, adapter.stream]) {
+        const e = await failure(call(request(), target(model), new AbortController().signal))
+        expect(e).toMatchObject({ status: 400, kind: 'bad_request', param: 'model', code: 'invalid_value' })
+        expect(e.message).toContain("Invalid 'model' for google")
+      }
+    }
+    expect(fake.received.length).toBe(before)
+  })
+
   it('complete(): sends the converted body to :generateContent with the key in a header', async () => {
     const before = fake.received.length
     const up = await adapter.complete(request({ user: 'u1', temperature: 0.5 }), target('ok', { headers: { 'x-team': 'search' } }), new AbortController().signal)

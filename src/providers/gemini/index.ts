@@ -9,7 +9,7 @@
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai-schema.ts'
 import { completionId } from '../shapes.ts'
 import type { ProviderAdapter, Target, Upstream, UpstreamMeta } from '../types.ts'
-import { GeminiClientPool, type GeminiClient } from './client.ts'
+import { GeminiClientPool, type GeminiClient, type GeminiEndpoints } from './client.ts'
 import { toGeminiRequest } from './convert-request.ts'
 import { toChatCompletion, toProviderUsage } from './convert-response.ts'
 import { badResponse, streamBroken, toProviderError, type ErrorContext } from './errors.ts'
@@ -21,20 +21,31 @@ export interface GeminiAdapterOptions {
   now?: () => number
 }
 
+interface Prepared {
+  readonly client: GeminiClient
+  readonly urls: GeminiEndpoints
+}
+
 /** One adapter serves every Gemini target; clients are cached per (base URL, key, timeout, headers). */
 export function createGeminiAdapter(options: GeminiAdapterOptions = {}): ProviderAdapter {
   const now = options.now ?? Date.now
   const pool = new GeminiClientPool()
-  /** Fast path: targets are long-lived objects, so most calls skip building the pool key. */
-  let byTarget = new WeakMap<Target, GeminiClient>()
+  /**
+   * Client and URLs per target, built once: targets are long-lived objects (a direct `provider/model`
+   * target lives as long as routing caches its route), and a WeakMap goes with them — nothing here grows
+   * with the model ids clients send.
+   */
+  let byTarget = new WeakMap<Target, Prepared>()
 
-  function client(target: Target): GeminiClient {
-    let c = byTarget.get(target)
-    if (!c) {
-      c = pool.get({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs, headers: target.headers })
-      byTarget.set(target, c)
+  /** Throws (a GeminiCallError) for a model id that cannot go in Gemini's URL; nothing is cached then. */
+  function prepared(target: Target): Prepared {
+    let p = byTarget.get(target)
+    if (!p) {
+      const client = pool.get({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs, headers: target.headers })
+      p = { client, urls: client.endpoints(target.model) }
+      byTarget.set(target, p)
     }
-    return c
+    return p
   }
 
   function errorContext(target: Target, during: ErrorContext['during'], signal: AbortSignal): ErrorContext {
@@ -45,7 +56,8 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     const { body, warnings } = toGeminiRequest(req, target)
     let raw: unknown
     try {
-      raw = await client(target).generate(body, target.model, { signal })
+      const p = prepared(target)
+      raw = await p.client.generate(body, p.urls, { signal })
     } catch (err) {
       throw toProviderError(err, errorContext(target, 'request', signal))
     }
@@ -68,7 +80,8 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     const { body, warnings } = toGeminiRequest(req, target)
     let events: AsyncIterable<unknown>
     try {
-      events = await client(target).generateStream(body, target.model, { signal })
+      const p = prepared(target)
+      events = await p.client.generateStream(body, p.urls, { signal })
     } catch (err) {
       throw toProviderError(err, errorContext(target, 'request', signal))
     }
