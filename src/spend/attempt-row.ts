@@ -1,6 +1,6 @@
 /**
- * One upstream attempt → its spend row: tokens as the provider reported them (or, when it never did,
- * as estimated — and marked so), priced exactly from the catalog.
+ * One upstream attempt → its spend row: tokens as the provider counted them (or, without its closing
+ * count, as estimated — and marked so), priced exactly from the catalog.
  */
 import type { CompiledRoute } from '../routing/compile.ts'
 import type { RequestContext } from '../routing/execute.ts'
