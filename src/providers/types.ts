@@ -68,6 +68,13 @@ export interface ProviderUsage {
 /** Facts about the call that are complete only when the answer is (for streams: when it ends). */
 export interface UpstreamMeta {
   usage: ProviderUsage | null
+  /**
+   * Whether `usage` is the provider's closing count (a complete answer's usage; in a stream, Anthropic's
+   * `message_delta` followed by `message_stop`, OpenAI's usage chunk, Gemini's `usageMetadata` once every
+   * candidate has its `finishReason`). A stream that ends before it has at most a partial count
+   * (Anthropic's `message_start`, Gemini's running `usageMetadata`): the spend row then estimates.
+   */
+  usageFinal: boolean
   /** The model the provider says served the call, when it says. */
   model: string | null
   /** The upstream request id (`x-request-id`, `request-id`, Gemini `responseId`). */

@@ -20,7 +20,7 @@
  * client gets an error frame (see primeStream).
  */
 import type { ChatChunk, ChatCompletion } from '../providers/openai-schema.ts'
-import { ProviderError, type Target, type Upstream } from '../providers/types.ts'
+import { ProviderError, type ProviderUsage, type Target, type Upstream } from '../providers/types.ts'
 import { attemptRow, usageRow } from '../spend/attempt-row.ts'
 import type { SpendOutcome } from '../spend/types.ts'
 import { admit, strategyLabel } from './admit.ts'
@@ -212,9 +212,12 @@ async function afterFailure(
   }
 }
 
-/** The successful attempt's spend row, with the usage the provider reported or, failing that, an estimate. */
-function settle<T>(job: Job, rt: Runtime, r: Attempted<T>, o: { meta: Upstream<T>['meta']; outcome: SpendOutcome; text: () => string; ttftMs?: number | null; error?: ProviderError }): void {
-  const { usage, source } = usageRow(o.meta.usage, job.profile, o.text)
+/**
+ * The successful attempt's spend row, with the usage the provider reported or, failing that, an estimate;
+ * the target's limits are corrected with the same numbers, which are returned for the client key's.
+ */
+function settle<T>(job: Job, rt: Runtime, r: Attempted<T>, o: { meta: Upstream<T>['meta']; outcome: SpendOutcome; text: () => string; ttftMs?: number | null; error?: ProviderError }): ProviderUsage {
+  const { usage, source } = usageRow(o.meta, job.profile, o.text)
   r.release({ promptTokens: usage.promptTokens, completionTokens: usage.completionTokens })
   rt.spend.write(
     attemptRow({
@@ -222,12 +225,13 @@ function settle<T>(job: Job, rt: Runtime, r: Attempted<T>, o: { meta: Upstream<T
       latencyMs: performance.now() - r.t0, ttftMs: o.ttftMs ?? null, outcome: o.outcome, error: o.error, usage, usageSource: source, modelServed: o.meta.model,
     }),
   )
+  return usage
 }
 
 export async function executeComplete(job: Job, rt: Runtime): Promise<Execution<ChatCompletion>> {
   const r = await attemptLoop(job, rt, (c, signal) => rt.adapters(c.target.type).complete(job.req, c.target, signal))
-  settle(job, rt, r, { meta: r.upstream.meta, outcome: 'ok', text: () => completionText(r.upstream.body) })
-  return { target: r.candidate.target, upstream: r.upstream, attempts: r.attempts }
+  const usage = settle(job, rt, r, { meta: r.upstream.meta, outcome: 'ok', text: () => completionText(r.upstream.body) })
+  return { target: r.candidate.target, upstream: r.upstream, attempts: r.attempts, usage: () => usage }
 }
 
 function completionText(c: ChatCompletion): string {
@@ -244,24 +248,26 @@ export async function executeStream(job: Job, rt: Runtime): Promise<Execution<As
     const up = await rt.adapters(c.target.type).stream(job.req, c.target, signal)
     return { ...up, body: await primeStream(up.body) }
   })
-  return { target: r.candidate.target, upstream: { ...r.upstream, body: settleStream(job, rt, r) }, attempts: r.attempts }
+  const settled = settleStream(job, rt, r)
+  return { target: r.candidate.target, upstream: { ...r.upstream, body: settled.body }, attempts: r.attempts, usage: settled.usage }
 }
 
 /**
  * After the first token: a fault still feeds the breaker, and the attempt's row is written when the
- * stream ends — completed, broken, or cut short by the client (then with the tokens so far: the
- * provider's count if it gave one, else an estimate, marked so).
+ * stream ends — completed, broken, or cut short by the client (then with the tokens so far: without the
+ * provider's closing count, an estimate from the text sent, marked so). `usage` is what the row recorded.
  */
-function settleStream(job: Job, rt: Runtime, r: Attempted<AsyncIterable<ChatChunk>>): AsyncIterable<ChatChunk> {
+function settleStream(job: Job, rt: Runtime, r: Attempted<AsyncIterable<ChatChunk>>): { body: AsyncIterable<ChatChunk>; usage: () => ProviderUsage | null } {
   // A forwarding iterator rather than an async generator: one call per chunk instead of a generator hop.
   const { upstream, candidate } = r
   const it = upstream.body[Symbol.asyncIterator]()
   let text = ''
   let settled = false
+  let recorded: ProviderUsage | null = null
   const finish = (outcome: SpendOutcome, error?: ProviderError) => {
     if (settled) return
     settled = true
-    settle(job, rt, r, { meta: upstream.meta, outcome, text: () => text, ttftMs: upstream.latency.ttftMs ?? null, error })
+    recorded = settle(job, rt, r, { meta: upstream.meta, outcome, text: () => text, ttftMs: upstream.latency.ttftMs ?? null, error })
   }
   const onResult = (res: IteratorResult<ChatChunk>): IteratorResult<ChatChunk> => {
     if (res.done) {
@@ -300,5 +306,5 @@ function settleStream(job: Job, rt: Runtime, r: Attempted<AsyncIterable<ChatChun
       return { done: true, value: undefined }
     },
   }
-  return { [Symbol.asyncIterator]: () => iterator }
+  return { body: { [Symbol.asyncIterator]: () => iterator }, usage: () => recorded }
 }

@@ -6,7 +6,7 @@
 import type { Logger } from '../logger.ts'
 import type { ChatRequest } from '../providers/openai-schema.ts'
 import type { AdapterRegistry } from '../providers/registry.ts'
-import type { Target, Upstream } from '../providers/types.ts'
+import type { ProviderUsage, Target, Upstream } from '../providers/types.ts'
 import type { BudgetTracker } from '../spend/budgets.ts'
 import type { SpendSink } from '../spend/types.ts'
 import type { Admission, Priority } from './admission.ts'
@@ -58,6 +58,11 @@ export interface Execution<T> {
   readonly target: Target
   readonly upstream: Upstream<T>
   readonly attempts: number
+  /**
+   * The usage the spend row recorded — the provider's closing count, else the estimate — once it is
+   * written (a stream's when it ends); null before. What the client key's token limit is charged.
+   */
+  readonly usage: () => ProviderUsage | null
 }
 
 /** One request to execute: what was asked, where, by whom, and its controller (client gone or deadline). */

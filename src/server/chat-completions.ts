@@ -160,7 +160,7 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
   try {
     if (!req.stream) {
       const ex = await executeComplete(job, rt)
-      releaseInbound(ex.upstream.meta.usage)
+      releaseInbound(ex.usage())
       const headers = responseHeaders(x, route.name, ex, report, { 'content-type': 'application/json', ...inbound.headers })
       outgoing.writeHead(200, headers)
       endResponse(outgoing, ex.upstream.body[RAW_JSON] ?? JSON.stringify(ex.upstream.body), cfg.streamIdleTimeoutMs)
@@ -176,7 +176,7 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
       return r.body
     })
     if (end === 'closed') ac.abort()
-    releaseInbound(ex.upstream.meta.usage)
+    releaseInbound(ex.usage())
   } finally {
     releaseInbound(null)
   }

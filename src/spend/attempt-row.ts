@@ -1,23 +1,36 @@
 /**
- * One upstream attempt → its spend row: tokens as the provider reported them (or, when it never did,
- * as estimated — and marked so), priced exactly from the catalog.
+ * One upstream attempt → its spend row: tokens as the provider counted them (or, without its closing
+ * count, as estimated — and marked so), priced exactly from the catalog.
  */
 import type { CompiledRoute } from '../routing/compile.ts'
 import type { RequestContext } from '../routing/execute.ts'
 import { estimateTextTokens } from '../routing/tokens.ts'
 import type { ModelInfo, RequestProfile } from '../routing/types.ts'
 import { targetSecrets, upstreamToken } from '../providers/redact.ts'
-import type { ProviderError, ProviderUsage, Target } from '../providers/types.ts'
+import type { ProviderError, ProviderUsage, Target, UpstreamMeta } from '../providers/types.ts'
 import { priceUsage } from './pricing.ts'
 import type { SpendOutcome, SpendRow, UsageSource } from './types.ts'
 
 const NO_USAGE: ProviderUsage = { promptTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 0, reasoningTokens: 0 }
 
-/** The usage to record: the provider's, or an estimate from the prompt and the text produced so far. */
-export function usageRow(reported: ProviderUsage | null, profile: RequestProfile, producedText: () => string): { usage: ProviderUsage; source: UsageSource } {
-  if (reported) return { usage: reported, source: 'provider' }
+/**
+ * The usage to record: the provider's closing count; else (no count, or a partial one from a stream that
+ * did not complete) an estimate, never below what the provider had counted. The prompt is the provider's
+ * when it counted one (Anthropic's `message_start` counts it exactly), else the request's estimate; the
+ * completion is the larger of the provider's partial count and the estimate of the text produced.
+ */
+export function usageRow(reported: Pick<UpstreamMeta, 'usage' | 'usageFinal'>, profile: RequestProfile, producedText: () => string): { usage: ProviderUsage; source: UsageSource } {
+  const partial = reported.usage
+  if (partial && reported.usageFinal) return { usage: partial, source: 'provider' }
+  const prompt = partial && partial.promptTokens > 0 ? partial : { promptTokens: profile.promptTokens, cachedTokens: 0, cacheWriteTokens: 0 }
   return {
-    usage: { promptTokens: profile.promptTokens, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: estimateTextTokens(producedText()), reasoningTokens: 0 },
+    usage: {
+      promptTokens: prompt.promptTokens,
+      cachedTokens: prompt.cachedTokens,
+      cacheWriteTokens: prompt.cacheWriteTokens,
+      completionTokens: Math.max(partial?.completionTokens ?? 0, estimateTextTokens(producedText())),
+      reasoningTokens: partial?.reasoningTokens ?? 0,
+    },
     source: 'estimated',
   }
 }

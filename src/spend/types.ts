@@ -12,8 +12,8 @@ export type SpendOutcome =
 
 /** Where a row's token counts came from. */
 export type UsageSource =
-  | 'provider' // the provider reported usage
-  | 'estimated' // the provider never reported it (e.g. a stream cut short): Headroom estimated it
+  | 'provider' // the provider's closing count
+  | 'estimated' // no closing count (a stream that did not complete, an answer without usage): estimated, never below the provider's partial count
   | 'none' // nothing was produced (a failed attempt): zero tokens
 
 /** Token counts as the spend table keeps them (see ProviderUsage for their definitions). */

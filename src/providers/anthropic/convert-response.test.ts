@@ -62,6 +62,14 @@ describe('toChatCompletion', () => {
     expect(m.tool_calls).toHaveLength(1)
   })
 
+  it('a message without usage (a proxy that strips it) → no usage, not zeros, so the spend row estimates', () => {
+    const msg = { ...message([{ type: 'text', text: 'Hi.' }], 'end_turn'), usage: undefined } as unknown as Message
+    const { completion, usage } = toChatCompletion(msg, opts)
+    expect(usage).toBeNull()
+    expect('usage' in completion).toBe(false)
+    expect(completion.choices[0]!.message.content).toBe('Hi.')
+  })
+
   it('no blocks at all → empty string content, finish mapped', () => {
     const c = toChatCompletion(message([], 'max_tokens'), opts).completion.choices[0]!
     expect([c.message.content, c.finish_reason, 'tool_calls' in c.message]).toEqual(['', 'length', false])

@@ -48,7 +48,8 @@ export interface ResponseOptions {
 
 export interface ConvertedResponse {
   completion: ChatCompletion
-  usage: ProviderUsage
+  /** Null when the message carries no `usage` (a proxy that strips it): the spend row then estimates. */
+  usage: ProviderUsage | null
 }
 
 export function toChatCompletion(msg: Message, opts: ResponseOptions): ConvertedResponse {
@@ -68,7 +69,7 @@ export function toChatCompletion(msg: Message, opts: ResponseOptions): Converted
   let finish = mapFinishReason(msg.stop_reason) ?? 'stop'
   // The forced JSON tool is how the answer was delivered, not a call for the client to run.
   if (finish === 'tool_calls' && toolCalls.length === 0) finish = 'stop'
-  const usage = toProviderUsage(msg.usage ?? {})
+  const usage = msg.usage ? toProviderUsage(msg.usage) : null
   const completion: ChatCompletion = {
     id: msg.id,
     object: 'chat.completion',
@@ -87,7 +88,7 @@ export function toChatCompletion(msg: Message, opts: ResponseOptions): Converted
         finish_reason: finish,
       },
     ],
-    usage: toOpenAIUsage(usage),
   }
+  if (usage) completion.usage = toOpenAIUsage(usage)
   return { completion, usage }
 }

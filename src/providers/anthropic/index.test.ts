@@ -66,6 +66,7 @@ describe('complete()', () => {
     expect(up.limits).toMatchObject({ requests: { limit: 50, remaining: 49, resetAt: Date.parse('2030-01-01T00:00:01Z') }, tokens: { remaining: 39000 } })
     expect(up.meta).toEqual({
       usage: { promptTokens: 120, cachedTokens: 100, cacheWriteTokens: 0, completionTokens: 7, reasoningTokens: 0 },
+      usageFinal: true,
       model: 'claude-haiku-4-5-20251001',
       requestId: 'req_011CSHoEeqs5C35K2UUqR7Fy',
       warnings: ['seed is not supported by Anthropic and was ignored'],
@@ -146,6 +147,7 @@ describe('stream()', () => {
     expect(withoutCreated(chunks)).toEqual(withoutCreated(expectedChunks('tool-use')))
     expect(chunks.at(-1)!.choices).toEqual([])
     expect(up.meta.usage).toEqual({ promptTokens: 377, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 41, reasoningTokens: 0 })
+    expect(up.meta.usageFinal).toBe(true)
     expect(up.meta.model).toBe('claude-haiku-4-5-20251001')
     expect(up.latency.ttftMs).toBeGreaterThanOrEqual(0)
   })
@@ -170,7 +172,9 @@ describe('stream()', () => {
     const { chunks, error } = await drain(up.body)
     expect(chunks.map((c) => c.choices[0]?.delta.content)).toEqual(['', 'Once upon'])
     expect([error?.kind, error?.message, error?.code]).toEqual(['stream', 'Overloaded', 'overloaded'])
-    expect(up.meta.usage?.promptTokens).toBe(25) // what is known of a broken stream still reaches the spend table
+    // What is known of a broken stream still reaches the spend table, as message_start's partial count.
+    expect(up.meta.usage?.promptTokens).toBe(25)
+    expect(up.meta.usageFinal).toBe(false)
   })
 
   it('an `event: error` whose data has no type still fails the stream', async () => {

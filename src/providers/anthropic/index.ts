@@ -93,7 +93,7 @@ export function createAnthropicAdapter(): ProviderAdapter {
       throw toProviderError(err, { provider: target.provider, during: 'request', now: Date.now(), signal, idleMs: target.timeoutMs })
     }
     const { completion, usage } = toChatCompletion(data as Parameters<typeof toChatCompletion>[0], { provider: target.provider, created: nowSeconds(), jsonToolName })
-    const meta: UpstreamMeta = { usage, model: completion.model || null, requestId: header(res, 'request-id'), warnings }
+    const meta: UpstreamMeta = { usage, usageFinal: usage !== null, model: completion.model || null, requestId: header(res, 'request-id'), warnings }
     return { body: completion, limits, latency: {}, meta }
   }
 
@@ -107,7 +107,7 @@ export function createAnthropicAdapter(): ProviderAdapter {
       res.body.destroy()
       throw badResponse(target.provider, `content-type "${ctype}" instead of an event stream`)
     }
-    const meta: UpstreamMeta = { usage: null, model: null, requestId: header(res, 'request-id'), warnings }
+    const meta: UpstreamMeta = { usage: null, usageFinal: false, model: null, requestId: header(res, 'request-id'), warnings }
     const latency: { ttftMs?: number } = {}
     const transform = new AnthropicStreamTransform({
       provider: target.provider,
@@ -153,6 +153,7 @@ async function* chunks(body: Readable, transform: AnthropicStreamTransform, ctx:
   } finally {
     if (!ended) body.destroy()
     ctx.meta.usage = transform.usage
+    ctx.meta.usageFinal = transform.usageFinal
     ctx.meta.model = transform.model
   }
   if (transform.done) return

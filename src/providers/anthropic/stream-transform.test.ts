@@ -16,6 +16,8 @@ interface Expected {
   chunks: ChatChunk[]
   done: boolean
   usage: unknown
+  /** message_delta's count with message_stop after it; anything less is partial (message_start's). */
+  usageFinal: boolean
   error?: { kind: string; status: number; code: string; message: string }
 }
 
@@ -44,7 +46,7 @@ function replay(parts: Uint8Array[], jsonToolName: string | null) {
     if (!(err instanceof ProviderError)) throw err
     error = { kind: err.kind, status: err.status, code: err.code ?? '', message: err.message }
   }
-  const out: Expected = { chunks, done: t.done, usage: t.usage }
+  const out: Expected = { chunks, done: t.done, usage: t.usage, usageFinal: t.usageFinal }
   if (error) out.error = error
   return out
 }
@@ -52,7 +54,7 @@ function replay(parts: Uint8Array[], jsonToolName: string | null) {
 describe('Anthropic stream fixtures', () => {
   it('has the fixtures the brief lists', () => {
     expect(names).toEqual(
-      expect.arrayContaining(['text', 'tool-use', 'parallel-tools', 'error-mid-stream', 'max-tokens', 'cache-usage', 'truncated']),
+      expect.arrayContaining(['text', 'tool-use', 'parallel-tools', 'error-mid-stream', 'max-tokens', 'cache-usage', 'truncated', 'cut-before-stop']),
     )
   })
 

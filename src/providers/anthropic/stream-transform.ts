@@ -39,6 +39,8 @@ export class AnthropicStreamTransform {
   private readonly blocks = new Map<number, Block>()
   private toolCalls = 0
   private stopped = false
+  /** `message_delta` carried usage: the closing count, once `message_stop` confirms nothing follows. */
+  private closingUsage = false
 
   constructor(private readonly opts: StreamOptions) {
     this.head = { id: opts.fallbackId, created: opts.created, model: opts.fallbackModel }
@@ -53,9 +55,17 @@ export class AnthropicStreamTransform {
     return this.head.model
   }
 
-  /** Usage so far (final once `done`). */
+  /** Usage so far: `message_start`'s until `message_delta` brings the closing count. */
   get usage(): ProviderUsage | null {
     return this.usageSoFar ? toProviderUsage(this.usageSoFar) : null
+  }
+
+  /**
+   * Whether `usage` is the closing count: `message_delta`'s, with `message_stop` after it. Before that it
+   * is `message_start`'s, whose `output_tokens` is a placeholder (1) — only its input counts are exact.
+   */
+  get usageFinal(): boolean {
+    return this.stopped && this.closingUsage
   }
 
   /** One event in, zero or more chunks out. Throws ProviderError (kind `stream`) on an `error` event. */
@@ -96,7 +106,10 @@ export class AnthropicStreamTransform {
         return b && !b.hasArgs ? this.args(ev.index, '{}', b) : []
       }
       case 'message_delta': {
-        if (ev.usage) this.mergeUsage(ev.usage)
+        if (ev.usage) {
+          this.mergeUsage(ev.usage)
+          this.closingUsage = true
+        }
         let finish = mapFinishReason(ev.delta?.stop_reason) ?? 'stop'
         if (finish === 'tool_calls' && this.toolCalls === 0) finish = 'stop' // only the JSON tool answered
         return [chunk(this.head, {}, finish)]

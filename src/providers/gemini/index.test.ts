@@ -125,6 +125,7 @@ describe('Gemini adapter against a fake Gemini', () => {
     expect(up.limits).toBeNull()
     expect(up.meta).toEqual({
       usage: { promptTokens: 11, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 4, reasoningTokens: 0 },
+      usageFinal: true,
       model: MODEL_VERSION,
       requestId: 'resp-1',
       warnings: ['user is not supported by Gemini and was not sent'],
@@ -147,7 +148,7 @@ describe('Gemini adapter against a fake Gemini', () => {
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 } })
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1)
     expect(chunks.every((c) => c.model === MODEL_VERSION)).toBe(true)
-    expect(up.meta).toMatchObject({ model: MODEL_VERSION, requestId: 'resp-1', usage: { promptTokens: 11, completionTokens: 4 } })
+    expect(up.meta).toMatchObject({ model: MODEL_VERSION, requestId: 'resp-1', usage: { promptTokens: 11, completionTokens: 4 }, usageFinal: true })
     expect(up.latency.ttftMs).toBeGreaterThanOrEqual(0)
     expect(up.limits).toBeNull()
   })
@@ -180,11 +181,11 @@ describe('Gemini adapter against a fake Gemini', () => {
   })
 
   it.each([
-    ['cut', /connection broke/],
-    ['done', /not JSON/],
-    ['no-finish', /ended before a finishReason/],
-    ['error-event', /^Internal error encountered\.$/],
-  ])('a stream that breaks (%s) throws kind stream after the chunks it had', async (model, message) => {
+    ['cut', /connection broke/, false],
+    ['done', /not JSON/, true],
+    ['no-finish', /ended before a finishReason/, false],
+    ['error-event', /^Internal error encountered\.$/, false],
+  ])('a stream that breaks (%s) throws kind stream after the chunks it had', async (model, message, usageFinal) => {
     const up = await adapter.stream(request(), target(model), new AbortController().signal)
     const { chunks, error } = await drain(up.body)
     expect(chunks[0]?.choices[0]?.delta).toEqual({ role: 'assistant', content: 'Hel' })
@@ -192,7 +193,8 @@ describe('Gemini adapter against a fake Gemini', () => {
     expect(error).toMatchObject({ kind: 'stream', retryable: true })
     expect(error!.message).toMatch(message)
     expect(error!.message).not.toContain(fake.baseUrl)
-    expect(up.meta.usage).toMatchObject({ promptTokens: 11 })
+    // A running count is not the closing one (the spend row estimates); after the finishReason it is.
+    expect(up.meta).toMatchObject({ usage: { promptTokens: 11 }, usageFinal })
   })
 
   it('a caller abort → cancelled 499, before the answer and mid-stream', async () => {

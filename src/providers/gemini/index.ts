@@ -66,8 +66,10 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     const res = parsed.data
     if (res.error) throw badResponse(target.provider, `an error inside a 2xx answer: ${res.error.message ?? 'no message'}`)
     const completion = toChatCompletion(res, { id: completionId(), created: Math.floor(now() / 1000), model: target.model })
+    const usage = toProviderUsage(res.usageMetadata)
     const meta: UpstreamMeta = {
-      usage: toProviderUsage(res.usageMetadata),
+      usage,
+      usageFinal: usage !== null,
       model: res.modelVersion ?? null,
       requestId: res.responseId ?? null,
       warnings,
@@ -85,7 +87,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     } catch (err) {
       throw toProviderError(err, errorContext(target, 'request', signal))
     }
-    const meta: UpstreamMeta = { usage: null, model: null, requestId: null, warnings }
+    const meta: UpstreamMeta = { usage: null, usageFinal: false, model: null, requestId: null, warnings }
     const latency: { ttftMs?: number } = {}
     const transform = new GeminiStreamTransform({
       provider: target.provider,
@@ -101,6 +103,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
           const out = transform.push(raw)
           // Kept current after every event, so that a stream that breaks still bills what it used.
           meta.usage = transform.usage
+          meta.usageFinal = transform.usageFinal
           meta.model = transform.model
           meta.requestId = transform.responseId
           for (const c of out) {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { ChatChunk } from '../openai-schema.ts'
 import { SseDecoder } from '../sse.ts'
-import { ProviderError } from '../types.ts'
+import { ProviderError, type ProviderUsage } from '../types.ts'
 import { GeminiStreamTransform } from './stream-transform.ts'
 
 const dir = fileURLToPath(new URL('./__fixtures__/', import.meta.url))
@@ -15,6 +15,9 @@ interface Expected {
   finished: boolean
   requestId: string
   model: string
+  /** The last usageMetadata, and whether it is the closing count (a cut stream's is a running one). */
+  usage: ProviderUsage | null
+  usageFinal: boolean
   chunks: ChatChunk[]
   error?: { kind: string; status: number; message: string }
 }
@@ -56,7 +59,19 @@ function run(pieces: Uint8Array[]): Run {
 describe('Gemini stream fixtures', () => {
   it('has the fixtures the adapter is specified against', () => {
     expect(names.sort()).toEqual(
-      ['error-event', 'function-call', 'max-tokens', 'no-finish', 'prompt-blocked', 'text-crlf', 'thinking', 'two-candidates', 'two-function-calls'].sort(),
+      [
+        'error-event',
+        'function-call',
+        'max-tokens',
+        'no-finish',
+        'prompt-blocked',
+        'running-usage-cut',
+        'text-crlf',
+        'thinking',
+        'two-candidates',
+        'two-candidates-cut',
+        'two-function-calls',
+      ].sort(),
     )
   })
 
@@ -70,6 +85,7 @@ describe('Gemini stream fixtures', () => {
       expect(r.transform.finished).toBe(expected.finished)
       expect(r.transform.responseId).toBe(expected.requestId)
       expect(r.transform.model).toBe(expected.model)
+      expect({ usage: r.transform.usage, usageFinal: r.transform.usageFinal }).toEqual({ usage: expected.usage, usageFinal: expected.usageFinal })
       if (expected.error) {
         expect(r.error).toBeInstanceOf(ProviderError)
         expect({ kind: r.error!.kind, status: r.error!.status, message: r.error!.message }).toEqual(expected.error)
@@ -83,6 +99,7 @@ describe('Gemini stream fixtures', () => {
       for (let i = 1; i < bytes.length; i++) {
         const r = run([bytes.subarray(0, i), bytes.subarray(i)])
         if (JSON.stringify(r.chunks) !== want) expect.fail(`split at byte ${i} gave different chunks`)
+        if (r.transform.usageFinal !== expected.usageFinal || JSON.stringify(r.transform.usage) !== JSON.stringify(expected.usage)) expect.fail(`split at byte ${i} gave different usage`)
         expect(r.error?.message ?? null).toBe(expected.error?.message ?? null)
       }
     })

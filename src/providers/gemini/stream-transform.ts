@@ -7,7 +7,8 @@
  * - a `functionCall` arrives whole, so it becomes one complete tool-call delta with a synthesised id
  *   and its own `index` (0, 1, … per choice);
  * - `finishReason` → the finish chunk, `tool_calls` when the choice made any call (Gemini says STOP);
- * - `usageMetadata` is on every event but final only on the last: the last one wins;
+ * - `usageMetadata` is on every event but final only on the last: the last one wins, and it is the
+ *   closing count only once every candidate has its `finishReason` (a cut stream's is a running count);
  * - `{"error":{…}}` → ProviderError kind `stream`.
  * The caller asks `finished` at the end: Gemini has no end-of-stream event, so a body that ends
  * before every choice got its `finishReason` was cut.
@@ -57,6 +58,8 @@ export class GeminiStreamTransform {
   private emitted = false
   /** Last `usageMetadata` seen, normalised. */
   usage: ProviderUsage | null = null
+  /** Whether `usage` came with (or after) the last `finishReason`: the closing count. */
+  usageFinal = false
   model: string | null = null
   responseId: string | null = null
 
@@ -83,7 +86,10 @@ export class GeminiStreamTransform {
       if (!this.emitted) this.head.model = res.modelVersion
     }
     if (res.responseId !== undefined) this.responseId ??= res.responseId
-    if (res.usageMetadata) this.usage = toProviderUsage(res.usageMetadata)
+    if (res.usageMetadata) {
+      this.usage = toProviderUsage(res.usageMetadata)
+      this.usageFinal = false // until this event's candidates are read: it may finish the last of them
+    }
 
     const ev = classify(res)
     const out: ChatChunk[] = []
@@ -109,6 +115,7 @@ export class GeminiStreamTransform {
       }
     }
     if (out.length > 0) this.emitted = true
+    if (res.usageMetadata) this.usageFinal = this.finished
     return out
   }
 

@@ -17,7 +17,7 @@ import { toOpenAIBody } from './convert-request.ts'
 import { toChatCompletion } from './convert-response.ts'
 import { badResponse, httpError, transportError } from './errors.ts'
 import { parseOpenAIRateLimits } from './rate-limits.ts'
-import { transformOpenAIEvent } from './stream-transform.ts'
+import { OpenAIStreamTransform } from './stream-transform.ts'
 
 /** Headers per target, built once: no per-request setup on the hot path. */
 const headerCache = new WeakMap<Target, { json: Record<string, string>; sse: Record<string, string>; url: Endpoint }>()
@@ -56,7 +56,7 @@ async function send(target: Target, body: string, stream: boolean, signal: Abort
 
 function newMeta(res: UpstreamResponse): UpstreamMeta {
   const rid = res.headers['x-request-id']
-  return { usage: null, model: null, requestId: typeof rid === 'string' ? rid : null, warnings: [] }
+  return { usage: null, usageFinal: false, model: null, requestId: typeof rid === 'string' ? rid : null, warnings: [] }
 }
 
 async function complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<ChatCompletion>> {
@@ -73,6 +73,8 @@ async function complete(req: ChatRequest, target: Target, signal: AbortSignal): 
   if (!ctype.includes('json')) throw badResponse(target.provider, `content-type "${ctype}" instead of JSON`)
   const body = toChatCompletion(target.provider, text)
   meta.usage = fromOpenAIUsage(body.usage)
+  // A compatible server's `usage` without `completion_tokens` counts only the prompt: the row estimates the rest.
+  meta.usageFinal = meta.usage !== null && typeof body.usage?.completion_tokens === 'number'
   meta.model = typeof body.model === 'string' ? body.model : null
   return { body, limits, latency: {}, meta }
 }
@@ -101,22 +103,20 @@ async function* chunks(
 ): AsyncGenerator<ChatChunk> {
   const provider = target.provider
   const decoder = new SseDecoder()
-  let done = false
+  const transform = new OpenAIStreamTransform(provider)
   let ended = false
   try {
     // Read to the end even after [DONE], so the keep-alive socket is returned to the pool intact.
     for await (const bytes of body) {
-      if (done) continue
+      if (transform.done) continue
       for (const ev of decoder.push(bytes as Buffer)) {
-        const item = transformOpenAIEvent(provider, ev.data)
-        if (item.kind === 'done') {
-          done = true
-          break
-        }
+        const item = transform.push(ev.data)
+        meta.usage = transform.usage
+        meta.usageFinal = transform.usageFinal
+        meta.model = transform.model
+        if (item.kind === 'done') break
         if (item.kind === 'skip') continue
         const c = item.chunk
-        if (c.usage) meta.usage = fromOpenAIUsage(c.usage)
-        if (meta.model === null && typeof c.model === 'string') meta.model = c.model
         if (latency.ttftMs === undefined && hasContent(c)) latency.ttftMs = performance.now() - started
         yield c
       }
@@ -127,7 +127,7 @@ async function* chunks(
   } finally {
     if (!ended) body.destroy()
   }
-  if (!done) {
+  if (!transform.done) {
     throw new ProviderError({ provider, status: 502, kind: 'stream', message: `${provider} stream ended before [DONE]`, code: 'stream_error' })
   }
 }

@@ -3,27 +3,30 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { ChatChunk } from '../openai-schema.ts'
 import { SseDecoder } from '../sse.ts'
-import { ProviderError } from '../types.ts'
-import { transformOpenAIEvent } from './stream-transform.ts'
+import { ProviderError, type ProviderUsage } from '../types.ts'
+import { OpenAIStreamTransform, transformOpenAIEvent } from './stream-transform.ts'
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '__fixtures__', name))
 
-type Outcome = { chunks: ChatChunk[]; done: boolean; error?: ProviderError }
+type Outcome = { chunks: ChatChunk[]; done: boolean; usage: ProviderUsage | null; usageFinal: boolean; error?: ProviderError }
 
 function run(bytes: Uint8Array, split: number): Outcome {
   const d = new SseDecoder()
-  const out: Outcome = { chunks: [], done: false }
+  const t = new OpenAIStreamTransform('openai')
+  const chunks: ChatChunk[] = []
+  let error: ProviderError | undefined
   try {
     for (const part of [bytes.subarray(0, split), bytes.subarray(split)]) {
       for (const ev of d.push(part)) {
-        const item = transformOpenAIEvent('openai', ev.data)
-        if (item.kind === 'done') out.done = true
-        else if (item.kind === 'chunk') out.chunks.push(item.chunk)
+        const item = t.push(ev.data)
+        if (item.kind === 'chunk') chunks.push(item.chunk)
       }
     }
   } catch (err) {
-    out.error = err as ProviderError
+    error = err as ProviderError
   }
+  const out: Outcome = { chunks, done: t.done, usage: t.usage, usageFinal: t.usageFinal }
+  if (error) out.error = error
   return out
 }
 
@@ -44,6 +47,8 @@ describe('OpenAI stream transform', () => {
     expect(JSON.parse(args)).toEqual({ city: 'Paris' })
     expect(r.chunks[4]!.choices[0]!.finish_reason).toBe('tool_calls')
     expect(r.chunks[5]!.usage?.total_tokens).toBe(97)
+    expect(r.usage).toMatchObject({ promptTokens: 80, completionTokens: 17 })
+    expect(r.usageFinal).toBe(true)
   })
 
   it('turns an in-band error object into a ProviderError of kind stream', () => {
@@ -51,12 +56,30 @@ describe('OpenAI stream transform', () => {
     expect(r.chunks.map((c) => c.choices[0]?.delta.content)).toEqual(['', 'Bonjour é'])
     expect(r.error).toBeInstanceOf(ProviderError)
     expect(r.error).toMatchObject({ kind: 'stream', type: 'server_error', message: 'The server had an error while processing your request.' })
+    expect([r.usage, r.usageFinal]).toEqual([null, false])
   })
 
   it("maps a compatible server's own finish reason (eos → stop)", () => {
     const r = everySplit('compatible-eos.chunks.txt')
     expect(r.chunks[1]!.choices[0]!.finish_reason).toBe('stop')
     expect(r.done).toBe(true)
+    // Usage on the finish chunk itself, as some compatible servers send it: the closing count.
+    expect([r.usage?.completionTokens, r.usageFinal]).toEqual([1, true])
+  })
+
+  it('a running count on every chunk (vLLM continuous_usage_stats) is final only once every choice has finished', () => {
+    const whole = everySplit('continuous-usage.chunks.txt')
+    expect([whole.done, whole.usage?.completionTokens, whole.usageFinal]).toEqual([true, 4, true])
+    const cut = everySplit('continuous-usage-cut.chunks.txt')
+    expect(cut.chunks.map((c) => c.choices[0]?.delta.content)).toEqual(['', 'The tide', ' turns at'])
+    expect([cut.done, cut.usage, cut.usageFinal]).toEqual([false, { promptTokens: 14, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 4, reasoningTokens: 0 }, false])
+  })
+
+  it('usage without completion_tokens counts only the prompt: not the closing count', () => {
+    const t = new OpenAIStreamTransform('compat')
+    t.push('{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}]}')
+    t.push('{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":9,"total_tokens":9}}')
+    expect([t.usage?.promptTokens, t.usageFinal]).toEqual([9, false])
   })
 
   it('rejects a malformed event', () => {

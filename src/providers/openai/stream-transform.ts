@@ -1,11 +1,13 @@
 /**
  * OpenAI SSE events → ChatChunk. The upstream already speaks chunks; this checks each event, maps
  * non-OpenAI finish reasons, recognises `[DONE]`, and turns an in-band `{"error":…}` (how OpenAI reports
- * a failure after HTTP 200) into a ProviderError.
+ * a failure after HTTP 200) into a ProviderError. OpenAIStreamTransform adds what the stream tells about
+ * the call as a whole: the model, the usage, and whether that usage is the closing count.
  * https://platform.openai.com/docs/api-reference/chat-streaming
  */
 import { RAW_JSON, type ChatChunk } from '../openai-schema.ts'
-import { ProviderError } from '../types.ts'
+import { fromOpenAIUsage } from '../shapes.ts'
+import { ProviderError, type ProviderUsage } from '../types.ts'
 import { parseErrorBody } from './errors.ts'
 import { mapFinishReason } from './map-finish-reason.ts'
 
@@ -49,3 +51,38 @@ export function transformOpenAIEvent(provider: string, data: string): OpenAIStre
   return { kind: 'chunk', chunk }
 }
 
+/** One stream's events, in order (stateful: one instance per stream). */
+export class OpenAIStreamTransform {
+  usage: ProviderUsage | null = null
+  /** Whether `usage` is the closing count (see `push`). */
+  usageFinal = false
+  model: string | null = null
+  /** True once `[DONE]` arrived. */
+  done = false
+  /** Choices seen, and those that have their finish_reason. */
+  private readonly seen = new Set<number>()
+  private readonly finished = new Set<number>()
+
+  constructor(private readonly provider: string) {}
+
+  push(data: string): OpenAIStreamItem {
+    const item = transformOpenAIEvent(this.provider, data)
+    if (item.kind === 'done') this.done = true
+    if (item.kind !== 'chunk') return item
+    const c = item.chunk
+    for (const ch of c.choices) {
+      this.seen.add(ch.index)
+      if (ch.finish_reason != null) this.finished.add(ch.index)
+    }
+    if (this.model === null && typeof c.model === 'string') this.model = c.model
+    const usage = c.usage ? fromOpenAIUsage(c.usage) : null
+    if (usage) {
+      this.usage = usage
+      // The closing count is the `choices: []` chunk after the last finish (include_usage), or, from some
+      // compatible servers, usage on the finish chunk itself. vLLM's `continuous_usage_stats` puts a
+      // running count on every chunk: partial until every choice has finished.
+      this.usageFinal = this.seen.size > 0 && this.finished.size === this.seen.size && typeof c.usage?.completion_tokens === 'number'
+    }
+    return item
+  }
+}
