@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { modelResource } from '../providers/gemini/model-resource.ts'
+import { DEFAULT_MAX_TOKENS } from '../providers/types.ts'
 import { isIdSegment, isModelId, MODEL_ID_RULE } from './model-id.ts'
 
 const PROVIDER_TYPES = ['openai', 'openai-compatible', 'anthropic', 'gemini'] as const
@@ -94,8 +95,12 @@ export const ProviderConfigSchema = z.strictObject({
     )
     .transform((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v])))
     .default({}),
-  /** Anthropic only: `max_tokens` to send when the client sets none (Anthropic requires it). */
-  default_max_tokens: count.default(4096),
+  /**
+   * The output cap when a request sets none (capped by the model's max output): sent to Anthropic as
+   * `max_tokens` (it requires one), and reserved against every provider's rate limits — OpenAI and Gemini
+   * are sent no cap, so for them it is the estimate, corrected by the real usage.
+   */
+  default_max_tokens: count.default(DEFAULT_MAX_TOKENS),
   /** Per-key limits, for providers that send no rate-limit headers (Gemini) or to stay under a budget. */
   limits: LimitsSchema.default({}),
   breaker: BreakerSchema.default(BreakerSchema.parse({})),

@@ -133,6 +133,12 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
   const inbound = rt.inbound.admit(key, need, rt.now())
   x.vars.rateLimitHeaders = inbound.headers
   if (!inbound.ok) {
+    if (inbound.retryAfterMs === null) {
+      // OpenAI's answer to a request larger than a TPM limit ("Request too large"), and no retry: none would fit.
+      throw new ApiError(429, `Request too large for key "${key!.name}": it ${inbound.what}. Lower max_tokens or shorten the prompt.`, 'rate_limit_exceeded', null, 'rate_limit_error', {
+        'x-should-retry': 'false',
+      })
+    }
     throw new ApiError(429, `Rate limit reached for key "${key!.name}": ${inbound.what}. Retry after the time in the retry-after header.`, 'rate_limit_exceeded', null, 'rate_limit_error', {
       'retry-after': String(Math.ceil(inbound.retryAfterMs / 1000)),
       'retry-after-ms': String(Math.ceil(inbound.retryAfterMs)),
