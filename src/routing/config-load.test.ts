@@ -118,14 +118,14 @@ describe('resolveModel', () => {
   const cfg = compileConfig(parseConfig(BASE, 'routes.yaml', { OPENAI_API_KEY: 'sk-test' }), { simulatorUrl: 'http://127.0.0.1:9' })
 
   it('resolves a route, a provider/model pair, a bare model id, and falls back to the default route', () => {
-    expect(resolveModel(cfg, 'fast')!.members.map((m) => m.target.id)).toEqual(['openai/gpt-4.1-nano', 'anthropic/claude-haiku-4-5'])
-    expect(resolveModel(cfg, 'anthropic/claude-sonnet-4-5')!.members[0]!.target.model).toBe('claude-sonnet-4-5')
-    expect(resolveModel(cfg, 'claude-opus-4-1')!.members[0]!.target.id).toBe('anthropic/claude-opus-4-1')
-    expect(resolveModel(cfg, 'something-else')!.name).toBe('fast')
+    expect(resolveModel(cfg, 'fast').route!.members.map((m) => m.target.id)).toEqual(['openai/gpt-4.1-nano', 'anthropic/claude-haiku-4-5'])
+    expect(resolveModel(cfg, 'anthropic/claude-sonnet-4-5').route!.members[0]!.target.model).toBe('claude-sonnet-4-5')
+    expect(resolveModel(cfg, 'claude-opus-4-1').route!.members[0]!.target.id).toBe('anthropic/claude-opus-4-1')
+    expect(resolveModel(cfg, 'something-else')).toMatchObject({ route: { name: 'fast' }, fallback: true })
   })
 
   it('serves providers without a key from the simulator, others from their real URL', () => {
-    const t = resolveModel(cfg, 'fast')!.members.map((m) => m.target)
+    const t = resolveModel(cfg, 'fast').route!.members.map((m) => m.target)
     expect(t[0]!.baseUrl).toBe('https://api.openai.com/v1')
     expect(t[1]!.baseUrl).toBe('http://127.0.0.1:9')
     expect(t[1]!.keyAlias).toBe('anthropic#1')

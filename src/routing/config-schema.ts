@@ -236,7 +236,11 @@ export const ConfigSchema = z
     /** Prices and capabilities per model (`provider/model` or a bare model id), over the built-in catalog. */
     models: z.record(z.string().refine(isModelId, `a model id: ${MODEL_ID_RULE}`), ModelOverrideSchema).default({}),
     routes: z.record(Name('route names'), RouteConfigSchema).default({}),
-    /** The route used when a request's `model` is not a route, `provider/model` or a known model id. Unset → such requests get 404. */
+    /**
+     * The route for a one-segment `model` that is not a route or a known model id (a likely typo: served with
+     * an `x-headroom-warning` and a log line). Unset → such requests get 404. A `provider/model` with an unknown
+     * provider is a 404 either way.
+     */
     default_route: z.string().nullish(),
     /** Client API keys. With none (and no admin key) Headroom is open to anyone who can reach it. */
     keys: z.array(VirtualKeySchema).default([]),
