@@ -85,6 +85,14 @@ describe('parseConfig', () => {
     expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', 'mistral/large'))).toMatch(/^routes\.yaml:8: routes\.fast\.targets\[1\]: unknown provider "mistral"/)
   })
 
+  it('names a key’s allowed route that could never match: no such route, or no such provider', () => {
+    const keyed = (routes: string) => `${BASE}keys:\n  - { name: team, key: team-secret-123, routes: ${routes} }\n`
+    expect(errorOf(keyed('[fast, fsat]'))).toMatch(/^routes\.yaml:11: keys\[0\]\.routes\[1\]: "fsat": no route named "fsat" \(routes: fast; a model is allowed as "provider\/model"\)/)
+    expect(errorOf(keyed('["mistral/*"]'))).toMatch(/keys\[0\]\.routes\[0\]: "mistral\/\*": no provider named "mistral" \(providers: openai, anthropic\)/)
+    expect(errorOf(keyed('["gpt-4.1-mini"]'))).toMatch(/no route named "gpt-4\.1-mini"/)
+    expect(() => parseConfig(keyed('["*", "fa*", fast, "openai/*", anthropic/claude-haiku-4-5]'), 'routes.yaml', {})).not.toThrow()
+  })
+
   it('holds route names, providers, targets and models: keys to the model id grammar, naming line and field', () => {
     expect(errorOf(BASE.replace('  fast:\n', '  "team/fast":\n').replace('default_route: fast', ''))).toMatch(/^routes\.yaml:7: routes\.team\/fast: invalid name "team\/fast": route names use letters, digits/)
     expect(errorOf(BASE.replace('  fast:\n', '  ..:\n').replace('default_route: fast', ''))).toMatch(/^routes\.yaml:7: routes\...: invalid name "..": route names .* not starting with "\."/)

@@ -287,6 +287,10 @@ export const ConfigSchema = z
     cfg.keys.forEach((k, i) => {
       if (names.has(k.name)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'name'], message: `duplicate key name "${k.name}"` })
       names.add(k.name)
+      k.routes?.forEach((pattern, j) => {
+        const problem = allowedRouteProblem(pattern, cfg)
+        if (problem) ctx.addIssue({ code: 'custom', path: ['keys', i, 'routes', j], message: problem })
+      })
     })
     if (cfg.auth === 'open' && (cfg.keys.length > 0 || cfg.admin_key || cfg.admin_key_sha256)) {
       ctx.addIssue({ code: 'custom', path: ['auth'], message: 'auth: open, but client keys or an admin key are declared: remove one or the other' })
@@ -295,6 +299,23 @@ export const ConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['default_route'], message: `no route named "${cfg.default_route}"` })
     }
   })
+
+/**
+ * Why a key's allowed-route entry could never match a request (a typo would otherwise lock the key out of
+ * what it was meant to use, silently), or null. An entry matches the route a request resolves to: a route
+ * name, or `provider/model` for a direct request; a trailing `*` matches by prefix.
+ */
+function allowedRouteProblem(pattern: string, cfg: { providers: Record<string, unknown>; routes: Record<string, unknown> }): string | null {
+  const prefix = pattern.endsWith('*')
+  const body = prefix ? pattern.slice(0, -1) : pattern
+  const slash = body.indexOf('/')
+  if (slash >= 0) {
+    const provider = body.slice(0, slash)
+    return Object.hasOwn(cfg.providers, provider) ? null : `"${pattern}": no provider named "${provider}" (providers: ${Object.keys(cfg.providers).join(', ') || 'none'})`
+  }
+  if (prefix || Object.hasOwn(cfg.routes, body)) return null
+  return `"${pattern}": no route named "${body}" (routes: ${Object.keys(cfg.routes).join(', ') || 'none'}; a model is allowed as "provider/model")`
+}
 
 export type ConfigInput = z.input<typeof ConfigSchema>
 export type Config = z.infer<typeof ConfigSchema>
