@@ -132,8 +132,9 @@ export function skipList(skipped: readonly Skipped[], now: number): string {
 }
 
 /**
- * No target can serve: 400 when none ever could (capabilities, context, a request larger than a limit); else the status of the obstacle
- * that clears first, with Retry-After at that time — 429 `rate_limit_exceeded` when it is a rate limit,
+ * No target can serve: 400 when none ever could (capabilities, context, a request larger than a limit);
+ * else the status of the obstacle that clears first, with Retry-After at that time — 429
+ * `rate_limit_exceeded` when it is a rate limit,
  * 503 `no_available_target` when it is a breaker's half-open (every target broken, or broken ones first).
  */
 export function noTargetError(route: string, skipped: readonly Skipped[], now: number): ProviderError {

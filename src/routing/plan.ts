@@ -4,8 +4,9 @@
  * Every strategy sees only targets that can serve: the planner first drops those whose breaker is open
  * (or half-open with its one probe in flight), that are cooling down after a rate limit, that have no
  * rate-limit headroom for this request's estimated tokens (or are at their concurrency cap), whose
- * limits are smaller than the request (no wait would help), whose context window the prompt exceeds, whose model lacks a capability the request uses, or — when a budget
- * applies — whose model has no price, since its cost could not be counted against it. Pure but for
+ * limits are smaller than the request (no wait would help), whose context window the prompt exceeds,
+ * whose model lacks a capability the request uses, or — when a budget applies — whose model has no
+ * price, since its cost could not be counted against it. Pure but for
  * reading the live target states; time and randomness come in.
  */
 import { DEFAULT_MAX_TOKENS, type Target } from '../providers/types.ts'
