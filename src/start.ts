@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { createServer, type Server } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import { createLogger, type Logger } from './logger.ts'
+import { LogThrottle } from './log-throttle.ts'
 import { createAdapterRegistry } from './providers/registry.ts'
 import { compileConfig, needsSimulator, type CompiledConfig, type ServerLimits } from './routing/compile.ts'
 import { readFile } from 'node:fs/promises'
@@ -220,7 +221,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     admission: new Admission({ now: opts.now ?? Date.now }),
     inbound: new InboundLimits(),
   }
-  const deps = { config: store, runtime, log, db, flushSpend: () => writer.flush(), spendHealth: () => writer.health() }
+  const deps = { config: store, runtime, log, db, flushSpend: () => writer.flush(), spendHealth: () => writer.health(), clientWarnings: new LogThrottle(log, { now: opts.now ?? Date.now }) }
   const app = createApp(deps)
 
   /** Everything start-up opened, in the order it is let go (the server is closed before this). */

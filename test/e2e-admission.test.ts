@@ -179,17 +179,21 @@ describe('broken targets are not waited for', () => {
   })
 })
 
+/** The openai SDK (3 retries) with its fetch wrapped to see each answer it gets, its retries included. */
+function sdkSeen(hr: Running, apiKey: string): { client: OpenAI; statuses: number[] } {
+  const statuses: number[] = []
+  const fetchSeen: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init)
+    statuses.push(res.status)
+    return res
+  }
+  return { client: new OpenAI({ baseURL: `${hr.url}/v1`, apiKey, maxRetries: 3, fetch: fetchSeen }), statuses }
+}
+
 describe('inbound limits per key', () => {
   it('sends OpenAI-style x-ratelimit headers that the openai SDK’s own retry honours', async () => {
     const hr = await start(`keys:\n  - { name: team, key: team-secret-123, limits: { rpm: 60, tpm: 100000 } }\nroutes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`)
-    // The SDK's fetch, wrapped to see each answer it gets (its retries included).
-    const statuses: number[] = []
-    const fetchSeen: typeof fetch = async (input, init) => {
-      const res = await fetch(input, init)
-      statuses.push(res.status)
-      return res
-    }
-    const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'team-secret-123', maxRetries: 3, fetch: fetchSeen })
+    const { client, statuses } = sdkSeen(hr, 'team-secret-123')
     const t0 = Date.now()
     const first = await client.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'reply: ok' }] }).withResponse()
     expect(first.response.headers.get('x-ratelimit-limit-requests')).toBe('60')
@@ -210,4 +214,21 @@ describe('inbound limits per key', () => {
     expect(raw.headers.get('x-ratelimit-remaining-requests')).toBe('0')
     expect(Number(raw.headers.get('retry-after-ms'))).toBeGreaterThan(0)
   }, 20_000)
+
+  it('a request larger than the key’s tpm is refused at once as too large, and the SDK does not retry it', async () => {
+    const hr = await start(`keys:\n  - { name: team, key: team-secret-123, limits: { tpm: 10000 } }\nroutes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`)
+    const { client, statuses } = sdkSeen(hr, 'team-secret-123')
+    const err = await client.chat.completions.create({ model: 'r', max_tokens: 20_000, messages: [{ role: 'user', content: 'reply: ok' }] }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError)
+    expect(statuses).toEqual([429])
+    const e = err as InstanceType<typeof OpenAI.RateLimitError>
+    expect(e.message).toMatch(/Request too large for key "team": it needs ~200\d\d tokens, more than its limit of 10000 per minute/)
+    expect(e.headers.get('x-should-retry')).toBe('false')
+    expect(e.headers.get('retry-after')).toBeNull()
+    expect(e.headers.get('x-ratelimit-limit-tokens')).toBe('10000')
+    expect(sim.stats()).toBe(0)
+    // One that fits is served.
+    const ok = await client.chat.completions.create({ model: 'r', max_tokens: 5000, messages: [{ role: 'user', content: 'reply: ok' }] })
+    expect(ok.choices[0]!.message.content).toBe('ok')
+  })
 })

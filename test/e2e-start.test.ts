@@ -11,7 +11,7 @@ let hr: Running
 let banner = ''
 beforeAll(async () => {
   // With a logger of its own, Headroom gives the start-up banners to it.
-  hr = await startHeadroom({ dbPath: ':memory:', env: {}, port: 0, log: { ...silentLogger, warn: (m) => (banner += m + '\n') } })
+  hr = await startHeadroom({ dbPath: ':memory:', env: {}, port: 0, log: { ...silentLogger, warn: (m, f) => (banner += m + (f ? ` ${JSON.stringify(f)}` : '') + '\n') } })
 })
 afterAll(async () => {
   await hr?.close()
@@ -39,13 +39,22 @@ describe('npm start with no keys', () => {
     expect(served.size).toBeGreaterThan(1)
   })
 
-  it('falls back to the default route for an unknown model name', async () => {
-    const res = await fetch(`${hr.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'whatever', messages: [{ role: 'user', content: 'hi' }] }),
-    })
+  const post = (model: string) =>
+    fetch(`${hr.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) })
+
+  it('serves a typo from the default route, but says so: a warning header and a log line', async () => {
+    const res = await post('fsat')
     expect(res.status).toBe(200)
     expect(res.headers.get('x-headroom-route')).toBe('balanced')
+    expect(res.headers.get('x-headroom-warning')).toContain('model "fsat" matched no route or model; served by default_route "balanced"')
+    expect(banner).toMatch(/matched no route or model.*"model":"fsat"/)
+  })
+
+  it('answers provider/model with a provider it does not have with 404, naming the ones it has', async () => {
+    const res = await post('mistral/large')
+    expect(res.status).toBe(404)
+    const { error } = (await res.json()) as { error: { code: string; message: string } }
+    expect(error.code).toBe('model_not_found')
+    expect(error.message).toContain('"mistral" is not a configured provider; the providers are: openai, anthropic, google')
   })
 })

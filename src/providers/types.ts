@@ -28,9 +28,19 @@ export interface Target {
   readonly timeoutMs: number
   /** Extra headers sent upstream on every call (e.g. `OpenAI-Organization`); lower-case names, winning over the adapter's. */
   readonly headers?: Readonly<Record<string, string>>
-  /** Anthropic requires `max_tokens`; used when the client sent none. */
+  /**
+   * The output cap when the client sets none: what the Anthropic adapter sends as `max_tokens` (Anthropic
+   * requires one), and what the planner reserves against every provider's limits (routes.yaml
+   * `default_max_tokens`, capped by the model's max output). Absent: DEFAULT_MAX_TOKENS.
+   */
   readonly defaultMaxTokens?: number
 }
+
+/**
+ * The output cap when neither the client nor routes.yaml gives one: 4096, LiteLLM's
+ * `DEFAULT_ANTHROPIC_CHAT_MAX_TOKENS`, which every Claude model accepts and clients moving from LiteLLM expect.
+ */
+export const DEFAULT_MAX_TOKENS = 4096
 
 /** One rate-limit window as reported by a provider. `resetAt` is absolute (epoch ms). */
 export interface RateLimitWindow {

@@ -179,7 +179,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
 
   const targets = new Map<string, Target>()
   /** Configured targets are registered (and shared between routes); direct ones are not. */
-  const targetFor = (provider: CompiledProvider, keyIndex: number, model: string, register: boolean): Target => {
+  const targetFor = (provider: CompiledProvider, keyIndex: number, model: string, info: ModelInfo | null, register: boolean): Target => {
     const keyAlias = `${provider.name}#${keyIndex + 1}`
     const stateId = `${keyAlias}/${model}`
     let t = targets.get(stateId)
@@ -195,7 +195,8 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
         baseUrl: provider.baseUrl,
         timeoutMs: provider.config.timeout_ms,
         headers: provider.config.headers,
-        defaultMaxTokens: provider.config.default_max_tokens,
+        // A default the model would refuse helps no one: a Claude 3 model writes at most 4096 tokens.
+        defaultMaxTokens: Math.min(provider.config.default_max_tokens, info?.maxOutput ?? Infinity),
       }
       if (register) targets.set(stateId, t)
     }
@@ -210,7 +211,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
       const model = e.id.slice(slash + 1)
       const info = catalog.lookup({ provider: provider.name, type: provider.type, model })
       const firstByteTimeoutMs = r.first_byte_timeout_ms ?? provider.config.first_byte_timeout_ms ?? (info?.reasoning ? DEFAULT_REASONING_FIRST_BYTE_MS : DEFAULT_FIRST_BYTE_MS)
-      provider.keys.forEach((_k, i) => out.push({ target: targetFor(provider, i, model, register), provider, position, weight: e.weight, tier: e.tier, model: info, firstByteTimeoutMs }))
+      provider.keys.forEach((_k, i) => out.push({ target: targetFor(provider, i, model, info, register), provider, position, weight: e.weight, tier: e.tier, model: info, firstByteTimeoutMs }))
     })
     return out
   }

@@ -85,6 +85,14 @@ describe('parseConfig', () => {
     expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', 'mistral/large'))).toMatch(/^routes\.yaml:8: routes\.fast\.targets\[1\]: unknown provider "mistral"/)
   })
 
+  it('names a key’s allowed route that could never match: no such route, or no such provider', () => {
+    const keyed = (routes: string) => `${BASE}keys:\n  - { name: team, key: team-secret-123, routes: ${routes} }\n`
+    expect(errorOf(keyed('[fast, fsat]'))).toMatch(/^routes\.yaml:11: keys\[0\]\.routes\[1\]: "fsat": no route named "fsat" \(routes: fast; a model is allowed as "provider\/model"\)/)
+    expect(errorOf(keyed('["mistral/*"]'))).toMatch(/keys\[0\]\.routes\[0\]: "mistral\/\*": no provider named "mistral" \(providers: openai, anthropic\)/)
+    expect(errorOf(keyed('["gpt-4.1-mini"]'))).toMatch(/no route named "gpt-4\.1-mini"/)
+    expect(() => parseConfig(keyed('["*", "fa*", fast, "openai/*", anthropic/claude-haiku-4-5]'), 'routes.yaml', {})).not.toThrow()
+  })
+
   it('holds route names, providers, targets and models: keys to the model id grammar, naming line and field', () => {
     expect(errorOf(BASE.replace('  fast:\n', '  "team/fast":\n').replace('default_route: fast', ''))).toMatch(/^routes\.yaml:7: routes\.team\/fast: invalid name "team\/fast": route names use letters, digits/)
     expect(errorOf(BASE.replace('  fast:\n', '  ..:\n').replace('default_route: fast', ''))).toMatch(/^routes\.yaml:7: routes\...: invalid name "..": route names .* not starting with "\."/)
@@ -118,14 +126,14 @@ describe('resolveModel', () => {
   const cfg = compileConfig(parseConfig(BASE, 'routes.yaml', { OPENAI_API_KEY: 'sk-test' }), { simulatorUrl: 'http://127.0.0.1:9' })
 
   it('resolves a route, a provider/model pair, a bare model id, and falls back to the default route', () => {
-    expect(resolveModel(cfg, 'fast')!.members.map((m) => m.target.id)).toEqual(['openai/gpt-4.1-nano', 'anthropic/claude-haiku-4-5'])
-    expect(resolveModel(cfg, 'anthropic/claude-sonnet-4-5')!.members[0]!.target.model).toBe('claude-sonnet-4-5')
-    expect(resolveModel(cfg, 'claude-opus-4-1')!.members[0]!.target.id).toBe('anthropic/claude-opus-4-1')
-    expect(resolveModel(cfg, 'something-else')!.name).toBe('fast')
+    expect(resolveModel(cfg, 'fast').route!.members.map((m) => m.target.id)).toEqual(['openai/gpt-4.1-nano', 'anthropic/claude-haiku-4-5'])
+    expect(resolveModel(cfg, 'anthropic/claude-sonnet-4-5').route!.members[0]!.target.model).toBe('claude-sonnet-4-5')
+    expect(resolveModel(cfg, 'claude-opus-4-1').route!.members[0]!.target.id).toBe('anthropic/claude-opus-4-1')
+    expect(resolveModel(cfg, 'something-else')).toMatchObject({ route: { name: 'fast' }, fallback: true })
   })
 
   it('serves providers without a key from the simulator, others from their real URL', () => {
-    const t = resolveModel(cfg, 'fast')!.members.map((m) => m.target)
+    const t = resolveModel(cfg, 'fast').route!.members.map((m) => m.target)
     expect(t[0]!.baseUrl).toBe('https://api.openai.com/v1')
     expect(t[1]!.baseUrl).toBe('http://127.0.0.1:9')
     expect(t[1]!.keyAlias).toBe('anthropic#1')

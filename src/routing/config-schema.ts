@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { modelResource } from '../providers/gemini/model-resource.ts'
+import { DEFAULT_MAX_TOKENS } from '../providers/types.ts'
 import { isIdSegment, isModelId, MODEL_ID_RULE } from './model-id.ts'
 
 const PROVIDER_TYPES = ['openai', 'openai-compatible', 'anthropic', 'gemini'] as const
@@ -94,8 +95,12 @@ export const ProviderConfigSchema = z.strictObject({
     )
     .transform((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v])))
     .default({}),
-  /** Anthropic only: `max_tokens` to send when the client sets none (Anthropic requires it). */
-  default_max_tokens: count.default(4096),
+  /**
+   * The output cap when a request sets none (capped by the model's max output): sent to Anthropic as
+   * `max_tokens` (it requires one), and reserved against every provider's rate limits — OpenAI and Gemini
+   * are sent no cap, so for them it is the estimate, corrected by the real usage.
+   */
+  default_max_tokens: count.default(DEFAULT_MAX_TOKENS),
   /** Per-key limits, for providers that send no rate-limit headers (Gemini) or to stay under a budget. */
   limits: LimitsSchema.default({}),
   breaker: BreakerSchema.default(BreakerSchema.parse({})),
@@ -231,7 +236,11 @@ export const ConfigSchema = z
     /** Prices and capabilities per model (`provider/model` or a bare model id), over the built-in catalog. */
     models: z.record(z.string().refine(isModelId, `a model id: ${MODEL_ID_RULE}`), ModelOverrideSchema).default({}),
     routes: z.record(Name('route names'), RouteConfigSchema).default({}),
-    /** The route used when a request's `model` is not a route, `provider/model` or a known model id. Unset → such requests get 404. */
+    /**
+     * The route for a one-segment `model` that is not a route or a known model id (a likely typo: served with
+     * an `x-headroom-warning` and a log line). Unset → such requests get 404. A `provider/model` with an unknown
+     * provider is a 404 either way.
+     */
     default_route: z.string().nullish(),
     /** Client API keys. With none (and no admin key) Headroom is open to anyone who can reach it. */
     keys: z.array(VirtualKeySchema).default([]),
@@ -278,6 +287,10 @@ export const ConfigSchema = z
     cfg.keys.forEach((k, i) => {
       if (names.has(k.name)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'name'], message: `duplicate key name "${k.name}"` })
       names.add(k.name)
+      k.routes?.forEach((pattern, j) => {
+        const problem = allowedRouteProblem(pattern, cfg)
+        if (problem) ctx.addIssue({ code: 'custom', path: ['keys', i, 'routes', j], message: problem })
+      })
     })
     if (cfg.auth === 'open' && (cfg.keys.length > 0 || cfg.admin_key || cfg.admin_key_sha256)) {
       ctx.addIssue({ code: 'custom', path: ['auth'], message: 'auth: open, but client keys or an admin key are declared: remove one or the other' })
@@ -286,6 +299,23 @@ export const ConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['default_route'], message: `no route named "${cfg.default_route}"` })
     }
   })
+
+/**
+ * Why a key's allowed-route entry could never match a request (a typo would otherwise lock the key out of
+ * what it was meant to use, silently), or null. An entry matches the route a request resolves to: a route
+ * name, or `provider/model` for a direct request; a trailing `*` matches by prefix.
+ */
+function allowedRouteProblem(pattern: string, cfg: { providers: Record<string, unknown>; routes: Record<string, unknown> }): string | null {
+  const prefix = pattern.endsWith('*')
+  const body = prefix ? pattern.slice(0, -1) : pattern
+  const slash = body.indexOf('/')
+  if (slash >= 0) {
+    const provider = body.slice(0, slash)
+    return Object.hasOwn(cfg.providers, provider) ? null : `"${pattern}": no provider named "${provider}" (providers: ${Object.keys(cfg.providers).join(', ') || 'none'})`
+  }
+  if (prefix || Object.hasOwn(cfg.routes, body)) return null
+  return `"${pattern}": no route named "${body}" (routes: ${Object.keys(cfg.routes).join(', ') || 'none'}; a model is allowed as "provider/model")`
+}
 
 export type ConfigInput = z.input<typeof ConfigSchema>
 export type Config = z.infer<typeof ConfigSchema>

@@ -27,6 +27,8 @@ export function describeSkip(reason: SkipReason, now: number): string {
       return reason.untilMs !== null ? `no rate-limit headroom for this request for ${seconds(reason.untilMs - now)}` : 'no rate-limit headroom for this request'
     case 'concurrency':
       return 'at its concurrency limit'
+    case 'too_large':
+      return `needs ${tooLargeNeed(reason)}, more than its limit of ${reason.limit} per minute`
     case 'context':
       return `prompt of ~${reason.need} tokens exceeds its context window of ${reason.limit}`
     case 'capability':
@@ -42,10 +44,29 @@ export function describeSkip(reason: SkipReason, now: number): string {
   }
 }
 
+/** `~52000 tokens`, `10000 output tokens`: the prompt part of a need is an estimate, hence the `~`. */
+function tooLargeNeed(r: Extract<SkipReason, { kind: 'too_large' }>): string {
+  switch (r.dimension) {
+    case 'requests':
+      return `${r.need} request${r.need === 1 ? '' : 's'}`
+    case 'tokens':
+      return `~${r.need} tokens`
+    case 'inputTokens':
+      return `~${r.need} input tokens`
+    case 'outputTokens':
+      return `${r.need} output tokens`
+    default: {
+      const _exhaustive: never = r.dimension
+      return _exhaustive
+    }
+  }
+}
+
 /**
  * What keeps a skipped target from serving: a rate limit (cooling after a 429, no headroom, its
  * concurrency cap) comes back by itself, often within seconds; a broken target (breaker open, or its one
- * half-open probe in flight) comes back only if a probe succeeds; an unsuitable one never serves this request.
+ * half-open probe in flight) comes back only if a probe succeeds; an unsuitable one never serves this request
+ * — nor does one whose limit is smaller than the request: waiting would not make it fit.
  */
 type Obstacle = 'rate_limit' | 'broken' | 'unsuitable'
 const OBSTACLE: Record<SkipReason['kind'], Obstacle> = {
@@ -58,6 +79,7 @@ const OBSTACLE: Record<SkipReason['kind'], Obstacle> = {
   capability: 'unsuitable',
   constraint: 'unsuitable',
   unpriced: 'unsuitable',
+  too_large: 'unsuitable',
 }
 
 /** When a skipped target may serve again; null: unknown (a rate limit: when a request in flight ends). */
@@ -110,8 +132,9 @@ export function skipList(skipped: readonly Skipped[], now: number): string {
 }
 
 /**
- * No target can serve: 400 when none ever could (capabilities, context); else the status of the obstacle
- * that clears first, with Retry-After at that time — 429 `rate_limit_exceeded` when it is a rate limit,
+ * No target can serve: 400 when none ever could (capabilities, context, a request larger than a limit);
+ * else the status of the obstacle that clears first, with Retry-After at that time — 429
+ * `rate_limit_exceeded` when it is a rate limit,
  * 503 `no_available_target` when it is a breaker's half-open (every target broken, or broken ones first).
  */
 export function noTargetError(route: string, skipped: readonly Skipped[], now: number): ProviderError {

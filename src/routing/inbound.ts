@@ -10,11 +10,13 @@
  */
 import { formatGoDuration } from '../providers/retry-after.ts'
 import type { CompiledKey } from './auth-config.ts'
+import { describeSkip } from './decision.ts'
 import { HeadroomTracker, type ActualUsage, type Need, type Reservation } from './limits.ts'
 
+/** Refused: `retryAfterMs` null when no wait would help (the request is larger than the limit itself). */
 export type InboundVerdict =
   | { ok: true; reservation: Reservation | null; headers: Record<string, string> }
-  | { ok: false; retryAfterMs: number; headers: Record<string, string>; what: string }
+  | { ok: false; retryAfterMs: number | null; headers: Record<string, string>; what: string }
 
 const MINUTE = 60_000
 
@@ -33,6 +35,8 @@ export class InboundLimits {
   admit(key: CompiledKey | null, need: Need, now: number): InboundVerdict {
     const t = key ? this.tracker(key, now) : null
     if (!t) return { ok: true, reservation: null, headers: {} }
+    const over = t.tooLarge(need)
+    if (over) return { ok: false, retryAfterMs: null, headers: this.headersOf(t, now), what: describeSkip({ kind: 'too_large', ...over }, now) }
     if (!t.fits(need, now)) {
       const at = t.recoveryAt(need, now)
       const snapshot = t.snapshot(now)

@@ -29,6 +29,18 @@ export interface Reservation { readonly at: number; readonly need: Readonly<Need
 export const DIMENSIONS = ['requests', 'tokens', 'inputTokens', 'outputTokens'] as const
 export type Dimension = (typeof DIMENSIONS)[number]
 
+/**
+ * A limit a request can never fit in, however long it waits: its charge on `dimension` is more than the
+ * limit's whole capacity per minute (a provider's reported limit, or a declared rpm / tpm).
+ */
+export interface Overflow {
+  dimension: Dimension
+  /** What the request would charge. */
+  need: number
+  /** The limit's capacity per minute. */
+  limit: number
+}
+
 /** One provider window as the state endpoint shows it. */
 export interface WindowState {
   limit: number | null
@@ -64,6 +76,8 @@ export interface LimitStore {
   reserve(need: Need, now: number): Reservation
   /** The request ended: free its slot and correct the charges with real usage (null: keep the estimate). */
   release(r: Reservation, actual: ActualUsage | null, now: number): void
+  /** A limit this need is larger than, whole (so no wait would make it fit); null when none is. */
+  tooLarge(need: Need): Overflow | null
   /** Whether the request fits now (every known window, bucket and the concurrency cap). */
   fits(need: Need, now: number): boolean
   /** Capacity left after this need, 0..1: the minimum over known dimensions; 1 when nothing is known. */

@@ -232,10 +232,23 @@ describe('HeadroomTracker: declared limits', () => {
     expect(t.recoveryAt(need(200, 200), T0)).toBe(T0 + 12_000) // 200 more at 1,000/min
   })
 
-  it('a request larger than tpm never fits', () => {
+  it('a request larger than tpm never fits, and says which limit it outgrows', () => {
     const t = new HeadroomTracker({ tpm: 1_000 })
     expect(t.fits(need(900, 200), T0)).toBe(false)
     expect(t.recoveryAt(need(900, 200), T0)).toBeNull()
+    expect(t.tooLarge(need(900, 200))).toEqual({ dimension: 'tokens', need: 1_100, limit: 1_000 })
+    expect(t.tooLarge(need(900, 100))).toBeNull() // as large as the limit: it fits a full bucket
+  })
+
+  it('too large against the provider’s reported limits: per dimension, whatever remains now', () => {
+    const t = new HeadroomTracker({ rpm: 100, concurrency: 1 })
+    expect(t.tooLarge(need(1_000_000, 1_000_000))).toBeNull() // nothing known: no limit to outgrow
+    t.observe({ at: T0, requests: { limit: 50, remaining: 0, resetAt: T0 + 60_000 }, inputTokens: { limit: 40_000, remaining: 40_000 }, outputTokens: { limit: 8_000, remaining: 10 } }, T0)
+    expect(t.tooLarge(need(30_000, 8_000))).toBeNull() // each within its own limit, though not now
+    expect(t.tooLarge(need(30_000, 8_001))).toEqual({ dimension: 'outputTokens', need: 8_001, limit: 8_000 })
+    expect(t.tooLarge(need(40_001, 10))).toEqual({ dimension: 'inputTokens', need: 40_001, limit: 40_000 })
+    t.reserve(small, T0)
+    expect(t.tooLarge(small)).toBeNull() // at its concurrency cap: a wait, not too large
   })
 
   it('caps in-flight requests at the declared concurrency', () => {

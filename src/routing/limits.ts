@@ -32,11 +32,11 @@
  */
 import type { RateLimitSnapshot, RateLimitWindow } from '../providers/types.ts'
 
-import type { ActualUsage, DeclaredLimits, Dimension, LimitsSnapshot, LimitStore, Need, Reservation, WindowState } from './limit-types.ts'
+import type { ActualUsage, DeclaredLimits, Dimension, LimitsSnapshot, LimitStore, Need, Overflow, Reservation, WindowState } from './limit-types.ts'
 import { DIMENSIONS } from './limit-types.ts'
 
 export { DIMENSIONS } from './limit-types.ts'
-export type { ActualUsage, BucketState, DeclaredLimits, Dimension, LimitsSnapshot, LimitStore, Need, Reservation, WindowState } from './limit-types.ts'
+export type { ActualUsage, BucketState, DeclaredLimits, Dimension, LimitsSnapshot, LimitStore, Need, Overflow, Reservation, WindowState } from './limit-types.ts'
 
 const WINDOW_MS = 60_000
 const DEFAULT_GRACE_MS = 1_000
@@ -211,6 +211,17 @@ export class HeadroomTracker implements LimitStore {
 
   private coldStartBusy(): boolean {
     return !this.answered && this.count >= 1 && !this.rpm && !this.tpm && this.cap === null
+  }
+
+  tooLarge(need: Need): Overflow | null {
+    const charge = chargesOf(need)
+    for (const d of DIMENSIONS) {
+      const limit = this.windows[d]?.limit ?? null
+      if (limit !== null && charge[d] > limit) return { dimension: d, need: charge[d], limit }
+    }
+    if (this.rpm && charge.requests > this.rpm.capacity) return { dimension: 'requests', need: charge.requests, limit: this.rpm.capacity }
+    if (this.tpm && charge.tokens > this.tpm.capacity) return { dimension: 'tokens', need: charge.tokens, limit: this.tpm.capacity }
+    return null
   }
 
   fits(need: Need, now: number): boolean {

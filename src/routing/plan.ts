@@ -4,11 +4,12 @@
  * Every strategy sees only targets that can serve: the planner first drops those whose breaker is open
  * (or half-open with its one probe in flight), that are cooling down after a rate limit, that have no
  * rate-limit headroom for this request's estimated tokens (or are at their concurrency cap), whose
- * context window the prompt exceeds, whose model lacks a capability the request uses, or — when a budget
- * applies — whose model has no price, since its cost could not be counted against it. Pure but for
+ * limits are smaller than the request (no wait would help), whose context window the prompt exceeds,
+ * whose model lacks a capability the request uses, or — when a budget applies — whose model has no
+ * price, since its cost could not be counted against it. Pure but for
  * reading the live target states; time and randomness come in.
  */
-import type { Target } from '../providers/types.ts'
+import { DEFAULT_MAX_TOKENS, type Target } from '../providers/types.ts'
 import type { CompiledRoute, RouteMember } from './compile.ts'
 import type { Skipped } from './decision.ts'
 import type { Need } from './limits.ts'
@@ -36,10 +37,16 @@ export function estimateCost(model: ModelInfo | null, profile: RequestProfile): 
   return (profile.promptTokens * model.price.input + profile.expectedOutputTokens * model.price.output) / 1_000_000
 }
 
-/** The tokens a request reserves against a target's limits: its prompt plus the most it may write. */
+/**
+ * The tokens a request reserves against a target's limits: its prompt plus the most it may write — the
+ * client's `max_completion_tokens` / `max_tokens`, else the target's default (routes.yaml
+ * `default_max_tokens`, 4096: what Anthropic is sent, and the estimate for providers sent no cap), never
+ * more than the model's max output. Providers count the same: Anthropic estimates output from `max_tokens`,
+ * OpenAI counts a given max against TPM. Always finite, whatever the catalog knows of the model.
+ */
 export function needOf(profile: RequestProfile, member: RouteMember): Need {
-  const cap = profile.maxOutputTokens ?? member.model?.maxOutput ?? member.target.defaultMaxTokens ?? 4096
-  const output = Math.min(cap, member.model?.maxOutput ?? cap)
+  const asked = profile.maxOutputTokens ?? member.target.defaultMaxTokens ?? DEFAULT_MAX_TOKENS
+  const output = Math.min(asked, member.model?.maxOutput ?? asked)
   return { tokens: profile.promptTokens + output, inputTokens: profile.promptTokens, outputTokens: output }
 }
 
@@ -58,6 +65,8 @@ export function skipReason(member: RouteMember, state: TargetState, need: Need, 
   const missing = missingCapability(member.model, profile.needs, route.require)
   if (missing) return { kind: 'capability', missing }
   if (member.model && profile.promptTokens > member.model.context) return { kind: 'context', need: profile.promptTokens, limit: member.model.context }
+  const over = state.limits.tooLarge(need)
+  if (over) return { kind: 'too_large', ...over }
   const breaker = state.health.breakerState()
   if (breaker === 'open') {
     const at = state.health.halfOpenAt()

@@ -3,6 +3,7 @@
  * each target (Candidate), and the shape of a strategy. Strategies are pure functions of these.
  */
 import type { ProviderType, Target } from '../providers/types.ts'
+import type { Overflow } from './limit-types.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Model catalog
@@ -171,6 +172,8 @@ export type SkipReason =
   | { kind: 'probing' }
   | { kind: 'cooling'; untilMs: number }
   | { kind: 'no_headroom'; untilMs: number | null }
+  /** More than a limit's whole capacity: no wait would make it fit. */
+  | ({ kind: 'too_large' } & Overflow)
   | { kind: 'concurrency' }
   | { kind: 'context'; need: number; limit: number }
   | { kind: 'capability'; missing: keyof Needs }

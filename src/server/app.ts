@@ -5,17 +5,17 @@
 import type { HttpBindings } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
 import type { Logger } from '../logger.ts'
+import type { LogThrottle } from '../log-throttle.ts'
 import type { CompiledConfig } from '../routing/compile.ts'
 import type { Report, Runtime } from '../routing/execute.ts'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { serveChat, type ChatExchange } from './chat-completions.ts'
-import { ApiError, headerValue, toErrorResponse, type ErrorResponse } from './errors.ts'
+import { ApiError, headerValue, toErrorResponse, warningHeader, type ErrorResponse } from './errors.ts'
 import { redactKeys } from '../providers/redact.ts'
 import { ProviderError } from '../providers/types.ts'
-import { listModels } from './models.ts'
+import { listModels, retrieveModel } from './models.ts'
 import { checkModelId } from './validate.ts'
-import { resolveModel } from '../routing/resolve.ts'
 import { clientRequestId, requestId } from './request-id.ts'
 import { routingState } from './routing-state.ts'
 import { authenticate, requireAdmin } from './auth.ts'
@@ -38,6 +38,8 @@ export interface AppDeps {
   flushSpend: () => void
   /** Whether spend rows are being written (GET /health). */
   spendHealth: () => SpendHealth
+  /** Warnings about what clients send (a model id that matched nothing), throttled so a flood can't fill the log. */
+  clientWarnings: LogThrottle
 }
 
 export interface AppVars {
@@ -48,6 +50,8 @@ export interface AppVars {
   report?: Report
   /** The caller's key's x-ratelimit-* headers, for error answers too. */
   rateLimitHeaders?: Record<string, string>
+  /** Headroom's own x-headroom-warning items about the request (a model served by the default_route), for error answers too. */
+  warnings?: readonly string[]
 }
 
 export type AppEnv = { Bindings: HttpBindings; Variables: AppVars }
@@ -85,6 +89,8 @@ export function answerError(err: unknown, vars: Partial<AppVars>, ids: RequestId
   if (report?.target) headers['x-headroom-target'] = headerValue(report.target.id)
   if (report && report.attempts > 0) headers['x-headroom-attempts'] = String(report.attempts)
   if (report?.decision) headers['x-headroom-decision'] = report.decision
+  const warn = warningHeader(vars.warnings ?? [])
+  if (warn) headers['x-headroom-warning'] = warn
   return { status: r.status, body: r.body, headers }
 }
 
@@ -145,6 +151,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       c.set('route', x.vars.route)
       c.set('report', x.vars.report)
       c.set('rateLimitHeaders', x.vars.rateLimitHeaders)
+      c.set('warnings', x.vars.warnings)
       throw err
     }
     return RESPONSE_ALREADY_SENT
@@ -156,19 +163,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json(listModels(cfg))
   }
   app.get('/v1/models', models)
-  // `openai.models.retrieve(id)`: a listed id, or any model id Headroom can resolve (provider/model, a bare id).
   app.get('/v1/models/:id{.+}', (c) => {
     const cfg = deps.config.current()
     authenticate(headersOf(c), cfg.auth)
     const id = c.req.param('id')
     checkModelId(id)
-    const listed = listModels(cfg).data.find((m) => m.id === id)
-    if (listed) return c.json(listed)
-    const route = resolveModel(cfg, id)
-    if (!route || (cfg.defaultRoute !== null && route.name === cfg.defaultRoute && id !== cfg.defaultRoute)) {
-      throw new ApiError(404, `The model '${id}' does not exist: it is not a route, a provider/model id, or a model Headroom knows.`, 'model_not_found', 'model')
-    }
-    return c.json({ id, object: 'model', created: 1_700_000_000, owned_by: route.members[0]?.target.provider ?? 'headroom' })
+    return c.json(retrieveModel(cfg, id))
   })
   // Clients configured with a base URL without `/v1` (some tools drop it) reach the same endpoints.
   app.post('/chat/completions', chat)
@@ -192,11 +192,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   })
 
   app.notFound((c) => {
-    throw new ApiError(404, `Invalid URL (${c.req.method} ${c.req.path})`, 'not_found')
+    // OpenAI's answer to a path it doesn't serve is an invalid_request_error too.
+    throw new ApiError(404, `Invalid URL (${c.req.method} ${c.req.path})`, 'not_found', null, 'invalid_request_error')
   })
 
   app.onError((err, c) => {
-    const vars: Partial<AppVars> = { route: c.get('route'), report: c.get('report'), rateLimitHeaders: c.get('rateLimitHeaders') }
+    const vars: Partial<AppVars> = { route: c.get('route'), report: c.get('report'), rateLimitHeaders: c.get('rateLimitHeaders'), warnings: c.get('warnings') }
     const a = answerError(err, vars, { requestId: c.get('requestId') ?? requestId(), clientRequestId: c.get('clientRequestId') ?? null }, deps)
     return c.json(a.body, a.status as 400, a.headers)
   })

@@ -14,25 +14,21 @@ import { authenticate } from './auth.ts'
 import { PRIORITIES, type Priority } from '../routing/admission.ts'
 import type { ProviderUsage } from '../providers/types.ts'
 import { buildProfile } from '../routing/profile.ts'
-import { resolveModel } from '../routing/resolve.ts'
+import { fallbackWarning, resolveModel } from '../routing/resolve.ts'
 import { pricesToAdd } from '../routing/unpriced-targets.ts'
 import { idHeaders, type AppDeps, type AppVars, type RequestIds } from './app.ts'
-import { ApiError, headerValue, toErrorResponse } from './errors.ts'
+import { ApiError, headerValue, toErrorResponse, warningHeader } from './errors.ts'
 
 import { parseJsonBody, readRawBody } from './body.ts'
 import { endResponse, writeChunks } from './sse-writer.ts'
 import { checkModelId, validateChatRequest } from './validate.ts'
+import { modelNotFound } from './models.ts'
 
 /** One chat request: Node's request and response, its ids, and what the error answer will need to say. */
 export interface ChatExchange extends RequestIds {
   readonly incoming: IncomingMessage
   readonly outgoing: ServerResponse
   readonly vars: Partial<AppVars>
-}
-
-function warningHeader(warnings: readonly string[]): string | undefined {
-  if (warnings.length === 0) return undefined
-  return headerValue(warnings.join('; '), 1000)
 }
 
 const SSE_HEADERS = {
@@ -52,7 +48,7 @@ function responseHeaders(x: ChatExchange, route: string, ex: Execution<unknown>,
     'x-headroom-attempts': String(ex.attempts),
     'x-headroom-decision': report.decision,
   }
-  const warn = warningHeader(ex.upstream.meta.warnings)
+  const warn = warningHeader(x.vars.warnings ? [...x.vars.warnings, ...ex.upstream.meta.warnings] : ex.upstream.meta.warnings)
   if (warn) headers['x-headroom-warning'] = warn
   return headers
 }
@@ -115,11 +111,15 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
   const priority = priorityOf(x, key)
   const req = await readRequest(x, cfg.maxBodyBytes)
   checkModelId(req.model)
-  const route = resolveModel(cfg, req.model)
-  if (!route) {
-    throw new ApiError(404, `The model '${req.model}' does not exist: it is not a route, a provider/model id, or a model Headroom knows. GET /v1/models lists them.`, 'model_not_found', 'model')
-  }
+  const resolved = resolveModel(cfg, req.model)
+  if (resolved.route === null) throw modelNotFound(cfg, req.model, resolved)
+  const route = resolved.route
   x.vars.route = route.name
+  if (resolved.fallback) {
+    // Most likely a typo: served, but said so — to the client on every answer, in the log once per id.
+    x.vars.warnings = [fallbackWarning(req.model, route.name)]
+    deps.clientWarnings.warn(req.model, 'a model matched no route or model and was served by default_route', { model: req.model, route: route.name })
+  }
   if (key && !key.allows(route.name)) {
     throw new ApiError(403, `The key "${key.name}" may not use "${route.name}" (its allowed routes are set in routes.yaml).`, 'route_not_allowed', 'model', 'permission_error')
   }
@@ -133,6 +133,12 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
   const inbound = rt.inbound.admit(key, need, rt.now())
   x.vars.rateLimitHeaders = inbound.headers
   if (!inbound.ok) {
+    if (inbound.retryAfterMs === null) {
+      // OpenAI's answer to a request larger than a TPM limit ("Request too large"), and no retry: none would fit.
+      throw new ApiError(429, `Request too large for key "${key!.name}": it ${inbound.what}. Lower max_tokens or shorten the prompt.`, 'rate_limit_exceeded', null, 'rate_limit_error', {
+        'x-should-retry': 'false',
+      })
+    }
     throw new ApiError(429, `Rate limit reached for key "${key!.name}": ${inbound.what}. Retry after the time in the retry-after header.`, 'rate_limit_exceeded', null, 'rate_limit_error', {
       'retry-after': String(Math.ceil(inbound.retryAfterMs / 1000)),
       'retry-after-ms': String(Math.ceil(inbound.retryAfterMs)),

@@ -28,6 +28,12 @@ export function headerValue(value: string, max = 256): string {
   return value.replace(HEADER_UNSAFE, '?').slice(0, max)
 }
 
+/** The `x-headroom-warning` value: each thing Headroom or the provider could not do as asked, `; `-separated. */
+export function warningHeader(warnings: readonly string[]): string | undefined {
+  if (warnings.length === 0) return undefined
+  return headerValue(warnings.join('; '), 1000)
+}
+
 export interface ErrorResponse {
   status: number
   body: OpenAIErrorBody

@@ -1,7 +1,10 @@
 /**
- * `GET /v1/models` in OpenAI's list shape: every route, and every `provider/model` target the routes name.
+ * `GET /v1/models` in OpenAI's list shape: every route, and every `provider/model` target the routes name;
+ * `GET /v1/models/{id}`: any id chat completions would serve as that model (see routing/resolve.ts).
  */
 import type { CompiledConfig } from '../routing/compile.ts'
+import { notFoundReason, resolveModel, type Resolution } from '../routing/resolve.ts'
+import { ApiError } from './errors.ts'
 
 export interface ModelList {
   object: 'list'
@@ -16,4 +19,24 @@ export function listModels(cfg: CompiledConfig): ModelList {
   for (const r of cfg.routes.values()) data.push({ id: r.name, object: 'model', created: CREATED, owned_by: 'headroom' })
   for (const t of cfg.targets.values()) data.push({ id: t.id, object: 'model', created: CREATED, owned_by: t.provider })
   return { object: 'list', data }
+}
+
+/**
+ * 404 `model_not_found` for an id that names no model, saying why (chat completions and the models endpoint
+ * alike). Type `invalid_request_error`, as OpenAI sends it.
+ */
+export function modelNotFound(cfg: CompiledConfig, id: string, r: Resolution): ApiError {
+  const message = `The model '${id}' does not exist: ${notFoundReason(cfg, id, r)}. GET /v1/models lists the routes and models.`
+  return new ApiError(404, message, 'model_not_found', 'model', 'invalid_request_error')
+}
+
+/**
+ * One model, as `openai.models.retrieve(id)` wants it: a route, a `provider/model`, a bare id Headroom
+ * routes. An id the default_route would serve only because it matched nothing is not that model: 404.
+ */
+export function retrieveModel(cfg: CompiledConfig, id: string): ModelList['data'][number] {
+  const r = resolveModel(cfg, id)
+  if (r.route === null || r.fallback) throw modelNotFound(cfg, id, r)
+  const owner = cfg.routes.has(id) ? 'headroom' : (r.route.members[0]?.target.provider ?? 'headroom')
+  return { id, object: 'model', created: CREATED, owned_by: owner }
 }

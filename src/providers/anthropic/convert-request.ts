@@ -15,15 +15,12 @@ import type {
   ToolChoice,
 } from '@anthropic-ai/sdk/resources/messages'
 import { maxOutputTokens, stopSequences, type ChatMessage, type ChatRequest, type UserContent } from '../openai-schema.ts'
-import type { Target } from '../types.ts'
+import { DEFAULT_MAX_TOKENS, type Target } from '../types.ts'
 import { invalidRequest } from './errors.ts'
 
-/**
- * Anthropic requires `max_tokens` and has no server default. Without one from the client or the target
- * we send 4096, LiteLLM's `DEFAULT_ANTHROPIC_CHAT_MAX_TOKENS`: every Claude model accepts it, and it is
- * what clients moving from LiteLLM expect.
- */
-export const DEFAULT_MAX_TOKENS = 4096
+// Anthropic requires `max_tokens` and has no server default: without one from the client, the target's
+// (routes.yaml `default_max_tokens`), else DEFAULT_MAX_TOKENS. https://docs.claude.com/en/api/messages
+export { DEFAULT_MAX_TOKENS }
 
 /** The forced tool that carries a `response_format` answer (the name LiteLLM uses). */
 export const JSON_TOOL_NAME = 'json_tool_call'

@@ -5,13 +5,14 @@ import { parseAnthropicRateLimits } from './rate-limits.ts'
 const NOW = Date.parse('2025-08-21T12:40:00Z')
 
 describe('parseAnthropicRateLimits', () => {
-  it('reads all four families, with RFC 3339 resets as epoch ms', () => {
+  it('reads the families, with RFC 3339 resets as epoch ms; tokens only when it is all there is', () => {
     const h = new Headers({
       'anthropic-ratelimit-requests-limit': '1000',
       'anthropic-ratelimit-requests-remaining': '999',
       'anthropic-ratelimit-requests-reset': '2025-08-21T12:40:01Z',
-      'anthropic-ratelimit-tokens-limit': '96000',
-      'anthropic-ratelimit-tokens-remaining': '95000',
+      // The most restrictive of the two below (the output limit, here).
+      'anthropic-ratelimit-tokens-limit': '16000',
+      'anthropic-ratelimit-tokens-remaining': '15500',
       'anthropic-ratelimit-tokens-reset': '2025-08-21T12:40:59Z',
       'anthropic-ratelimit-input-tokens-limit': '80000',
       'anthropic-ratelimit-input-tokens-remaining': '79500',
@@ -23,7 +24,6 @@ describe('parseAnthropicRateLimits', () => {
     expect(parseAnthropicRateLimits(h, NOW)).toEqual({
       at: NOW,
       requests: { limit: 1000, remaining: 999, resetAt: NOW + 1_000 },
-      tokens: { limit: 96000, remaining: 95000, resetAt: NOW + 59_000 },
       inputTokens: { limit: 80000, remaining: 79500, resetAt: NOW + 30_500 },
       outputTokens: { limit: 16000, remaining: 15500, resetAt: NOW + 59_000 },
     })

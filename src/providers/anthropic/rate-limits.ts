@@ -4,6 +4,10 @@
  * `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-*`; `tokens` is the most
  * restrictive token limit currently in effect. A 429 adds `retry-after` in seconds.
  * https://docs.claude.com/en/api/rate-limits#response-headers
+ *
+ * `tokens` is kept only when neither input-tokens nor output-tokens came: it repeats one of them (which
+ * one changes from answer to answer), and read as a limit on prompt + output it would turn away a
+ * request that each of Anthropic's own limits, input (ITPM) and output (OTPM), admits.
  */
 import { parseRetryAfterMs } from '../retry-after.ts'
 import type { HeaderSource, RateLimitSnapshot, RateLimitWindow } from '../types.ts'
@@ -50,6 +54,7 @@ export function parseAnthropicRateLimits(h: HeaderSource, now: number): RateLimi
       found = true
     }
   }
+  if (snap.inputTokens || snap.outputTokens) delete snap.tokens
   const retryAfterMs = parseRetryAfterMs(h, now)
   if (retryAfterMs !== undefined) {
     snap.retryAfterMs = retryAfterMs
