@@ -5,7 +5,7 @@
 import type { Command } from 'commander'
 import { headroomCommand, runCommand, UsageError, type Write } from '../cli-command.ts'
 import { NotASpendDbError, openSpendDb, type SpendDb } from './db.ts'
-import { SPEND_GROUP_BYS, formatSummary, parseTimeArg, spendSummary, type SpendGroupBy, type SpendSummaryQuery } from './queries.ts'
+import { SPEND_GROUP_BYS, formatSummary, parseGroupBy, parseTimeArg, spendSummary, type SpendSummaryQuery } from './queries.ts'
 import { SUMMARY_FORMATS, type SummaryFormat } from './summary-format.ts'
 
 export interface SpendCommandIo {
@@ -26,12 +26,13 @@ interface SpendFlags {
 
 export function spendCli(io: SpendCommandIo = {}): Command {
   return headroomCommand('spend', 'Spend totals from the spend table, grouped and filtered (safe beside a running router).', [
-    'npx headroom spend --since 7d',
-    'npx headroom spend --group-by day --since 2026-11-01 --format csv',
+    'npx headroom spend --since today',
+    'npx headroom spend --by day,model --since this-month',
+    'npx headroom spend --by key --since last-month --until this-month --format csv',
   ], io.out)
     .option('--db <path>', 'the spend database (default: $HEADROOM_DB, else ./headroom.db)')
-    .option('--group-by <key>', `one of ${SPEND_GROUP_BYS.join(', ')}`, 'model')
-    .option('--since <time>', 'from this time, inclusive: 2026-11-01, 2026-11-01T09:30Z (UTC unless an offset is given), or 30m, 24h, 7d, 2w back from now (default: the first row)')
+    .option('--by, --group-by <keys>', `a row per value of each, comma-separated: ${SPEND_GROUP_BYS.join(', ')}`, 'model')
+    .option('--since <time>', 'from this time, inclusive: 2026-11-01, 2026-11-01T09:30Z (UTC unless an offset is given), 30m, 24h, 7d, 2w back from now, or the start (UTC) of today, yesterday, this-month, last-month (default: the first row)')
     .option('--until <time>', 'to this time, exclusive, in the same forms (default: now)')
     .option('--key <name>', 'only this client key (default: all)')
     .option('--route <name>', 'only this route (default: all)')
@@ -49,11 +50,11 @@ function spend(flags: SpendFlags, io: SpendCommandIo): void {
   const out = io.out ?? ((text: string) => void process.stdout.write(text))
   const now = (io.now ?? Date.now)()
 
-  const groupBy = oneOf<SpendGroupBy>('--group-by', flags.groupBy, SPEND_GROUP_BYS)
+  const groupBy = parsed('--group-by', () => parseGroupBy(flags.groupBy))
   const format = oneOf<SummaryFormat>('--format', flags.format, SUMMARY_FORMATS)
   const query: SpendSummaryQuery = { groupBy }
-  if (flags.since !== undefined) query.since = time('--since', flags.since, now)
-  if (flags.until !== undefined) query.until = time('--until', flags.until, now)
+  if (flags.since !== undefined) query.since = parsed('--since', () => parseTimeArg(flags.since!, now))
+  if (flags.until !== undefined) query.until = parsed('--until', () => parseTimeArg(flags.until!, now))
   if (query.since !== undefined && query.until !== undefined && query.since >= query.until) {
     throw new UsageError(`--since (${new Date(query.since).toISOString()}) must be before --until (${new Date(query.until).toISOString()})`)
   }
@@ -81,9 +82,10 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
   throw new UsageError(`${flag} must be one of ${allowed.join(', ')}; got "${value}"`)
 }
 
-function time(flag: string, value: string, now: number): number {
+/** `parse()`, its RangeError a usage error naming the flag. */
+function parsed<T>(flag: string, parse: () => T): T {
   try {
-    return parseTimeArg(value, now)
+    return parse()
   } catch (err) {
     throw new UsageError(`${flag}: ${(err as Error).message}`)
   }
