@@ -3,26 +3,46 @@
  * prints providers, routes and each target's price. Targets without a price are marked and summed up at
  * the end; `--strict` makes them an error (exit 1), for CI.
  */
-import { readFile } from 'node:fs/promises'
+import type { Command } from 'commander'
+import { headroomCommand, runCommand, type Write } from './cli-command.ts'
 import { compileConfig } from './routing/compile.ts'
-import { ConfigError, parseConfig } from './routing/config-load.ts'
+import { parseConfig, readConfigFile } from './routing/config-load.ts'
 import { pricesToAdd, unpricedTargets } from './routing/unpriced-targets.ts'
 import { defaultConfigPath } from './start.ts'
 
 export interface CheckIo {
   env?: Record<string, string | undefined>
-  out?: (text: string) => void
+  out?: Write
+  /** Receives a non-zero exit code (default: sets process.exitCode). */
+  exit?: (code: number) => void
+}
+
+export function checkCli(io: CheckIo = {}): Command {
+  return headroomCommand('check', 'Validate a routes.yaml as the server would compile it and print its providers, routes and prices.', [
+    'npx headroom check',
+    'npx headroom check ./prod.yaml --strict    # in CI: exit 1 when a target has no price',
+  ], io.out)
+    .argument('[file]', 'the config file (default: $HEADROOM_CONFIG, else ./routes.yaml, else the one shipped with Headroom)')
+    .option('--strict', 'exit 1 when a route target has no price (default: off)')
+    .action(async (file: string | undefined, flags: { strict?: boolean }) => {
+      const code = await check(file, flags.strict === true, io)
+      if (code !== 0) (io.exit ?? ((c) => void (process.exitCode = c)))(code)
+    })
+}
+
+/** `headroom check …argv`, resolving to its exit code. */
+export async function checkCommand(argv: readonly string[], io: CheckIo = {}): Promise<number> {
+  let code = 0
+  await runCommand(checkCli({ ...io, exit: (c) => void (code = c) }), argv)
+  return code
 }
 
 /** Prints the report; resolves to the exit code (1 under `--strict` when a target is unpriced). Config errors throw ConfigError. */
-export async function checkCommand(argv: readonly string[], io: CheckIo = {}): Promise<number> {
+async function check(path: string | undefined, strict: boolean, io: CheckIo): Promise<number> {
   const env = io.env ?? process.env
   const write = io.out ?? ((text: string) => void process.stdout.write(text))
-  const strict = argv.includes('--strict')
-  const file = argv.find((a) => a !== '--strict') ?? defaultConfigPath(env)
-  const text = await readFile(file, 'utf8').catch((err: Error) => {
-    throw new ConfigError(`${file}: cannot read: ${err.message}`)
-  })
+  const file = path ?? defaultConfigPath(env)
+  const text = await readConfigFile(file)
   const cfg = parseConfig(text, file, env)
   // Compiled as the server would (a placeholder URL stands in for the simulator): catalog entries, keys, tiers.
   const compiled = compileConfig(cfg, { simulatorUrl: 'http://simulator' })

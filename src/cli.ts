@@ -1,31 +1,38 @@
 /**
- * headroom start | check | simulate
+ * `headroom start | check | spend | simulate` (and `help`, `--version`). Each command defines its options
+ * beside its code; this file puts them together, runs `start`, and prints what goes wrong as one line.
  */
-import { parseArgs } from 'node:util'
+import type { Command } from 'commander'
+import { checkCli } from './check.ts'
+import { headroomCommand, headroomProgram, runCli, UsageError } from './cli-command.ts'
 import { ConfigError } from './routing/config-load.ts'
-import { startHeadroom } from './start.ts'
+import { simulateCli } from './simulator/cli.ts'
+import { spendCli } from './spend/cli.ts'
 import { UserError } from './user-error.ts'
-
-const USAGE = `usage:
-  headroom start [--config routes.yaml] [--port 8080] [--host 127.0.0.1]
-  headroom check [routes.yaml] [--strict]
-                                        validate a config file and print its routes; --strict:
-                                        exit 1 when a route target has no price
-  headroom spend [--db headroom.db] [--group-by model|provider|route|key|provider_key|user|day]
-                 [--since 7d] [--until 2026-11-30] [--format table|csv|json]
-                                        totals from the spend table
-  headroom simulate [--port N] [--host H] [--seed N] [--config sim.yaml]
-                                        run the provider simulator on its own
-environment: PORT, HOST, HEADROOM_CONFIG, HEADROOM_DB, provider keys named in routes.yaml`
 
 const DRAIN_MS = Number(process.env['HEADROOM_DRAIN_MS'] ?? 10_000)
 
-async function start(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
-  })
-  const running = await startHeadroom({ configPath: values.config, port: values.port, host: values.host })
+interface StartFlags {
+  config?: string
+  port?: string
+  host?: string
+}
+
+function startCli(): Command {
+  return headroomCommand('start', 'Run the router until SIGINT/SIGTERM (then drain for $HEADROOM_DRAIN_MS, 10000 ms, and flush the spend table).', [
+    'npx headroom start',
+    'PORT=9000 npx headroom start --config ./prod.yaml --host 0.0.0.0',
+  ])
+    .option('--config <file>', 'routes.yaml to serve (default: $HEADROOM_CONFIG, else ./routes.yaml, else the one shipped with Headroom)')
+    .option('--port <port>', 'port to listen on, 0 for any free one (default: $PORT, else 8080)')
+    .option('--host <host>', 'address to listen on (default: $HOST, else 127.0.0.1)')
+    .action((flags: StartFlags) => start(flags))
+}
+
+async function start(flags: StartFlags): Promise<void> {
+  // Loaded only to serve: help, check and spend need none of the server.
+  const { startHeadroom } = await import('./start.ts')
+  const running = await startHeadroom({ configPath: flags.config, port: flags.port, host: flags.host })
   process.stderr.write(`headroom listening on ${running.url} (POST ${running.url}/v1/chat/completions)\n`)
   let stopping = false
   const stop = (signal: string) => {
@@ -41,55 +48,23 @@ async function start(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
-async function main(): Promise<void> {
-  const [cmd, ...rest] = process.argv.slice(2)
-  switch (cmd) {
-    case 'start':
-    case undefined:
-      return start(rest)
-    case 'check': {
-      const { checkCommand } = await import('./check.ts')
-      process.exitCode = await checkCommand(rest)
-      return
-    }
-    case 'spend': {
-      const { spendCommand, SpendUsageError } = await import('./spend/cli.ts')
-      try {
-        return await spendCommand(rest)
-      } catch (err) {
-        if (err instanceof SpendUsageError) {
-          process.stderr.write(`${err.message}\n`)
-          process.exit(2)
-        }
-        throw err
-      }
-    }
-    case 'simulate': {
-      const { simulateCommand } = await import('./simulator/cli.ts')
-      return simulateCommand(rest)
-    }
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE + '\n')
-      return
-    default:
-      process.stderr.write(`headroom: unknown command "${cmd}"\n${USAGE}\n`)
-      process.exit(2)
-  }
-}
+// `headroom spend | head` closes the pipe early: that is the reader being done, not an error to print.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0)
+  throw err
+})
 
-/** node:util parseArgs refusing the command line (an unknown option, a missing value). */
-const isArgError = (err: unknown) => String((err as { code?: unknown } | null)?.code).startsWith('ERR_PARSE_ARGS')
+const program = headroomProgram([startCli(), checkCli(), spendCli(), simulateCli()])
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError || (err as Error | undefined)?.name === "CatalogError") {
-    process.stderr.write(`headroom: configuration error\n${(err as Error).message}\n`)
+runCli(program, process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`headroom: ${err.message}\n`)
+    process.exit(err.exitCode)
+  } else if (err instanceof ConfigError || (err as Error | undefined)?.name === 'CatalogError') {
+    const { message } = err as Error
+    process.stderr.write(`headroom: configuration error${message.includes('\n') ? '\n' : ': '}${message}\n`)
   } else if (err instanceof UserError) {
     process.stderr.write(`headroom: ${err.message}\n`)
-  } else if (isArgError(err)) {
-    process.stderr.write(`headroom: ${(err as Error).message} (see headroom help)\n`)
-    process.exit(2)
   } else {
     process.stderr.write(`headroom: ${(err as Error)?.stack ?? String(err)}\n`)
   }

@@ -13,8 +13,7 @@ import { createLogger, type Logger } from './logger.ts'
 import { LogThrottle } from './log-throttle.ts'
 import { createAdapterRegistry } from './providers/registry.ts'
 import { compileConfig, needsSimulator, type CompiledConfig, type ServerLimits } from './routing/compile.ts'
-import { readFile } from 'node:fs/promises'
-import { ConfigError, loadConfigText, type LoadedConfig } from './routing/config-load.ts'
+import { loadConfigText, readConfigFile, type LoadedConfig } from './routing/config-load.ts'
 import { configNotices, type ConfigVersion } from './routing/config-notices.ts'
 import { ConfigStore } from './routing/config-store.ts'
 import type { Runtime } from './routing/execute.ts'
@@ -160,9 +159,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     loaded = loadConfigText(opts.configText, '<config>', env)
   } else {
     configPath = opts.configPath ?? defaultConfigPath(env)
-    rawText = await readFile(configPath, 'utf8').catch((err: Error) => {
-      throw new ConfigError(`${configPath}: cannot read: ${err.message}`)
-    })
+    rawText = await readConfigFile(configPath)
     loaded = loadConfigText(rawText, configPath, env)
   }
 

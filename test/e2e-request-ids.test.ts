@@ -60,8 +60,8 @@ describe('request ids', () => {
     expect(new Set(rows.map((r) => r.request_id))).toEqual(ours)
     expect(rows.every((r) => r.client_request_id === 'trace-abc-123')).toBe(true)
 
-    const report = (await (await fetch(`${hr.url}/v1/spend?group_by=route`)).json()) as { data: Array<{ group: string; requests: number }> }
-    expect(report.data).toEqual([expect.objectContaining({ group: 'r', requests: 20 })])
+    const report = (await (await fetch(`${hr.url}/v1/spend?group_by=route`)).json()) as { data: Array<{ route: string; requests: number }> }
+    expect(report.data).toEqual([expect.objectContaining({ route: 'r', requests: 20 })])
   })
 
   it('takes OpenAI’s x-client-request-id too (it wins over x-request-id)', async () => {

@@ -331,10 +331,10 @@ routes:
     expect(rows(hr, free.response.headers.get('x-request-id')!)[0]).toMatchObject({ price_entry: null, cost_microcents: 0 })
     // The reports count it apart.
     const report = (format: string) => fetch(`${hr.url}/v1/spend?group_by=model&format=${format}`, { headers: { authorization: 'Bearer admin-secret-123' } })
-    const json = (await (await report('json')).json()) as { unpriced_calls: number; data: Array<{ group: string; unpricedCalls: number }> }
+    const json = (await (await report('json')).json()) as { unpriced_calls: number; data: Array<{ model: string; unpriced_calls: number }> }
     expect(json.unpriced_calls).toBe(1)
-    expect(json.data.find((d) => d.group === UNPRICED)?.unpricedCalls).toBe(1)
-    expect(json.data.find((d) => d.group === 'gpt-4.1-mini-2025-04-14')?.unpricedCalls).toBe(0)
+    expect(json.data.find((d) => d.model === UNPRICED)?.unpriced_calls).toBe(1)
+    expect(json.data.find((d) => d.model === 'gpt-4.1-mini-2025-04-14')?.unpriced_calls).toBe(0)
     expect(await (await report('table')).text()).toMatch(/\n1 call unpriced: /)
     expect((await (await report('csv')).text()).split('\n')[0]).toMatch(/,unpriced_calls$/)
   })
@@ -349,19 +349,55 @@ describe('reports', () => {
     hr.spend.flush() // every row on disk before the raw SQL reads them
     const raw = hr.db.sqlite.prepare('SELECT model_served AS g, SUM(cost_microcents) AS c, COUNT(*) AS n FROM spend GROUP BY model_served').all() as Array<{ g: string; c: number; n: number }>
     const res = await fetch(`${hr.url}/v1/spend?group_by=model&since=1h`)
-    const body = (await res.json()) as { data: Array<{ group: string; costMicrocents: number; attempts: number; costUsd: string }> }
+    const body = (await res.json()) as { data: Array<{ model: string; cost_microcents: number; attempts: number }>; total: { cost_microcents: number; requests: number } }
     const rawTotal = (hr.db.sqlite.prepare('SELECT SUM(cost_microcents) AS c FROM spend').get() as { c: number }).c
-    expect(body.data.reduce((s, r) => s + r.costMicrocents, 0)).toBe(rawTotal)
-    for (const r of raw) expect(body.data.find((d) => d.group === r.g)).toMatchObject({ costMicrocents: r.c, attempts: r.n })
-    const byUser = (await (await fetch(`${hr.url}/v1/spend?group_by=user`)).json()) as { data: Array<{ group: string; requests: number }> }
+    expect(body.data.reduce((s, r) => s + r.cost_microcents, 0)).toBe(rawTotal)
+    expect(body.total).toMatchObject({ cost_microcents: rawTotal, requests: 12 })
+    for (const r of raw) expect(body.data.find((d) => d.model === r.g)).toMatchObject({ cost_microcents: r.c, attempts: r.n })
+    const byUser = (await (await fetch(`${hr.url}/v1/spend?group_by=user`)).json()) as { data: Array<{ user: string; requests: number }> }
     expect(byUser.data.reduce((s, r) => s + r.requests, 0)).toBe(12)
     const csv = await (await fetch(`${hr.url}/v1/spend?group_by=day&format=csv`)).text()
-    expect(csv.split('\n')[0]).toMatch(/^group,/)
+    expect(csv.split('\n')[0]).toMatch(/^day,requests,/)
     let printed = ''
     await spendCommand(['--db', dbPath, '--group-by', 'model', '--since', '1h', '--format', 'json'], { out: (t) => (printed += t) })
-    const cli = JSON.parse(printed) as Array<{ group: string; costMicrocents: number; attempts: number }>
-    expect(cli.reduce((s, r) => s + r.costMicrocents, 0)).toBe(rawTotal)
-    for (const r of raw) expect(cli.find((d) => d.group === r.g)).toMatchObject({ costMicrocents: r.c, attempts: r.n })
+    // The CLI prints the endpoint's document, but for since/until, which the CLI's clock reads a moment later.
+    const cli = JSON.parse(printed) as typeof body & { since: string }
+    expect({ ...cli, since: null }).toEqual({ ...(body as object), since: null })
+  })
+
+  it('GET /v1/spend?since=today&group_by=day,model: a row per day and model, snake_case throughout, a total of every column', async () => {
+    const noon = Date.UTC(2026, 10, 28, 12)
+    const hr = await start(`routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n    retry: { attempts_per_target: 1 }\n`, { now: () => noon })
+    const c = client(hr)
+    sim.script('openai', 'gpt-4.1-mini', [{ kind: 'overloaded' }]) // the first request fails over: it is in both models' rows
+    for (let i = 0; i < 3; i++) await c.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'reply: hi' }] })
+    const report = async (query: string) => {
+      const res = await fetch(`${hr.url}/v1/spend?${query}`)
+      expect(res.status).toBe(200)
+      return (await res.json()) as { group_by: string[]; since: string | null; until: string | null; data: Array<Record<string, unknown>>; total: Record<string, unknown> }
+    }
+    const today = await report('since=today&group_by=day,model')
+    expect(today.group_by).toEqual(['day', 'model'])
+    expect(today.since).toBe('2026-11-28T00:00:00.000Z')
+    // The failed attempt names the model asked for; the others the model that answered.
+    expect(today.data.map((r) => [r['day'], r['model'], r['requests']])).toEqual([
+      ['2026-11-28', 'claude-haiku-4-5-20251001', 1],
+      ['2026-11-28', 'gpt-4.1-mini-2025-04-14', 2],
+      ['2026-11-28', 'gpt-4.1-mini', 1],
+    ])
+    const keys = ['requests', 'attempts', 'prompt_tokens', 'cached_tokens', 'cache_write_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_microcents', 'cost_usd', 'unpriced_calls']
+    expect(Object.keys(today.data[0]!)).toEqual(['day', 'model', ...keys])
+    expect(Object.keys(today.total)).toEqual(keys)
+    expect(today.total).toMatchObject({ requests: 3, attempts: 4 }) // the rows' requests add up to 4
+    expect((await report('since=yesterday&until=today')).data).toEqual([])
+    expect((await report('since=this-month')).data).toHaveLength(3)
+    const table = await (await fetch(`${hr.url}/v1/spend?since=today&group_by=day,model&format=table`)).text()
+    expect(table.trimEnd().split('\n').at(-1)).toMatch(/^total\s+3\s+4\s/)
+    for (const [query, param] of [['since=last+week', 'since'], ['group_by=day,colour', 'group_by'], ['since=today&until=yesterday', 'until']]) {
+      const res = await fetch(`${hr.url}/v1/spend?${query}`)
+      expect(res.status).toBe(400)
+      expect(((await res.json()) as { error: { code: string; param: string } }).error).toMatchObject({ code: 'invalid_value', param })
+    }
   })
 })
 

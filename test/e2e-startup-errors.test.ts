@@ -110,6 +110,6 @@ describe('other start-up errors', () => {
     const dir = workDir()
     const env = { HEADROOM_DB: join(dir, 'h.db') }
     expectOneLine(await run(['start', '--config', join(dir, 'routes.yaml'), '--port', 'eighty'], env), 'headroom: port "eighty" is not a port number (0 to 65535): set PORT or --port')
-    expectOneLine(await run(['start', '--config', join(dir, 'routes.yaml'), '--prot', '80'], env), /^headroom: Unknown option '--prot'.* \(see headroom help\)$/)
+    expectOneLine(await run(['start', '--config', join(dir, 'routes.yaml'), '--prot', '80'], env), "headroom: unknown option '--prot' (did you mean --port?); see headroom start --help")
   })
 })

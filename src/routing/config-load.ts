@@ -123,12 +123,11 @@ function keyLine(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: R
   return isNode(pair?.key) && pair.key.range ? lc.linePos(pair.key.range[0]).line : undefined
 }
 
-export async function loadConfigFile(file: string, env: Record<string, string | undefined> = process.env): Promise<Config> {
-  let text: string
+/** A config file's text, or a ConfigError saying why it cannot be read and how to name another. */
+export async function readConfigFile(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8')
+    return await readFile(file, 'utf8')
   } catch (err) {
-    throw new ConfigError(`${file}: cannot read: ${(err as Error).message}`)
+    throw new ConfigError(`${file}: cannot read: ${(err as Error).message} (name the file on the command line, or in HEADROOM_CONFIG)`)
   }
-  return parseConfig(text, file, env)
 }

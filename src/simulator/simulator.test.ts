@@ -177,7 +177,7 @@ describe('CLI', () => {
     const file = join(dir, 'sim.yaml')
     await writeFile(file, 'seed: 9\nvalidKeys: [a]\nmodels:\n  openai:\n    gpt-4o: { rpm: 5 }\n')
     expect(await parseSimulateArgs(['--config', file, '--port=0'])).toEqual({ seed: 9, validKeys: ['a'], models: { openai: { 'gpt-4o': { rpm: 5 } } }, port: 0 })
-    await expect(parseSimulateArgs(['--verbose'])).rejects.toThrow(/unknown argument '--verbose'/)
+    await expect(parseSimulateArgs(['--verbose'])).rejects.toThrow("unknown option '--verbose'; see headroom simulate --help")
     await expect(parseSimulateArgs(['--port', 'x'])).rejects.toThrow(/--port must be an integer/)
     await writeFile(file, 'seed: nine\n')
     await expect(parseSimulateArgs(['--config', file])).rejects.toThrow(/invalid --config/)

@@ -1,22 +1,63 @@
 /**
- * Spend summaries as text: an aligned table for people, CSV for spreadsheets, JSON for programs.
+ * Spend summaries as text: an aligned table for people, CSV for spreadsheets, JSON for programs. All three
+ * name things alike, in snake_case like the spend table's columns: a column per group key (`day`, `model`,
+ * …), then the measures below.
  */
-import { microcentsToUsd, usdToMicrocents } from './money.ts'
-import type { SpendSummaryRow } from './queries.ts'
+import type { SpendSummary, SpendSummaryRow, SpendTotals } from './queries.ts'
 
 export type SummaryFormat = 'table' | 'csv' | 'json'
 export const SUMMARY_FORMATS: readonly SummaryFormat[] = ['table', 'csv', 'json']
 
-const TOKEN_FIELDS = ['promptTokens', 'cachedTokens', 'cacheWriteTokens', 'completionTokens', 'reasoningTokens'] as const
+/** The measures, in output order, with the table's shorter heading for the token counts. */
+const MEASURES: ReadonlyArray<{ name: string; heading?: string; of: (t: SpendTotals) => number | string }> = [
+  { name: 'requests', of: (t) => t.requests },
+  { name: 'attempts', of: (t) => t.attempts },
+  { name: 'prompt_tokens', heading: 'prompt', of: (t) => t.promptTokens },
+  { name: 'cached_tokens', heading: 'cached', of: (t) => t.cachedTokens },
+  { name: 'cache_write_tokens', heading: 'cache_write', of: (t) => t.cacheWriteTokens },
+  { name: 'completion_tokens', heading: 'completion', of: (t) => t.completionTokens },
+  { name: 'reasoning_tokens', heading: 'reasoning', of: (t) => t.reasoningTokens },
+  { name: 'cost_microcents', of: (t) => t.costMicrocents },
+  { name: 'cost_usd', of: (t) => t.costUsd },
+  { name: 'unpriced_calls', of: (t) => t.unpricedCalls },
+]
 
-export function formatSummary(rows: readonly SpendSummaryRow[], format: SummaryFormat): string {
+/** The JSON of `headroom spend --format json` and `GET /v1/spend`. */
+export interface SpendDocument {
+  object: 'list'
+  group_by: string[]
+  since: string | null
+  until: string | null
+  /** Calls whose model had no price: their cost is counted as $0. */
+  unpriced_calls: number
+  data: Array<Record<string, string | number | null>>
+  total: Record<string, string | number>
+}
+
+export function spendDocument(s: SpendSummary): SpendDocument {
+  return {
+    object: 'list',
+    group_by: s.groupBy,
+    since: s.since === undefined ? null : new Date(s.since).toISOString(),
+    until: s.until === undefined ? null : new Date(s.until).toISOString(),
+    unpriced_calls: s.total.unpricedCalls,
+    data: s.rows.map((r) => ({ ...Object.fromEntries(s.groupBy.map((k, i) => [k, r.group[i] ?? null])), ...measures(r) })),
+    total: measures(s.total),
+  }
+}
+
+function measures(t: SpendTotals): Record<string, string | number> {
+  return Object.fromEntries(MEASURES.map((m) => [m.name, m.of(t)]))
+}
+
+export function formatSummary(s: SpendSummary, format: SummaryFormat): string {
   switch (format) {
     case 'json':
-      return JSON.stringify(rows, null, 2) + '\n'
+      return JSON.stringify(spendDocument(s), null, 2) + '\n'
     case 'csv':
-      return formatCsv(rows)
+      return formatCsv(s)
     case 'table':
-      return formatTable(rows)
+      return formatTable(s)
     default: {
       const exhaustive: never = format
       throw new RangeError(`unknown format "${String(exhaustive)}"`)
@@ -24,12 +65,9 @@ export function formatSummary(rows: readonly SpendSummaryRow[], format: SummaryF
   }
 }
 
-function formatCsv(rows: readonly SpendSummaryRow[]): string {
-  const header = ['group', 'requests', 'attempts', 'prompt_tokens', 'cached_tokens', 'cache_write_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_microcents', 'cost_usd', 'unpriced_calls']
-  const lines = [header.join(',')]
-  for (const r of rows) {
-    lines.push([csvField(r.group ?? ''), r.requests, r.attempts, ...TOKEN_FIELDS.map((f) => r[f]), r.costMicrocents, r.costUsd, r.unpricedCalls].join(','))
-  }
+function formatCsv(s: SpendSummary): string {
+  const lines = [[...s.groupBy, ...MEASURES.map((m) => m.name)].join(',')]
+  for (const r of s.rows) lines.push([...r.group.map((g) => csvField(g ?? '')), ...MEASURES.map((m) => m.of(r))].join(','))
   return lines.join('\n') + '\n'
 }
 
@@ -38,43 +76,28 @@ function csvField(s: string): string {
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-function formatTable(rows: readonly SpendSummaryRow[]): string {
-  if (rows.length === 0) return 'no spend recorded for this selection\n'
-  const header = ['group', 'requests', 'attempts', 'prompt', 'cached', 'cache write', 'completion', 'reasoning', 'cost (USD)']
-  const body = rows.map((r) => [
-    r.group === null ? '(none)' : printable(r.group),
-    count(r.requests),
-    count(r.attempts),
-    ...TOKEN_FIELDS.map((f) => count(r[f])),
-    r.costUsd,
-  ])
-  // Requests are left out of the total: one request that failed over between two models or
-  // providers counts in both groups, so their sum would overstate it.
-  let cost = 0n
-  for (const r of rows) cost += usdToMicrocents(r.costUsd)
-  const totalRow = [
-    'total',
-    '',
-    count(rows.reduce((n, r) => n + r.attempts, 0)),
-    ...TOKEN_FIELDS.map((f) => count(rows.reduce((n, r) => n + r[f], 0))),
-    microcentsToUsd(cost),
-  ]
+/** The table leaves out cost_microcents (cost_usd says it) and unpriced_calls (a line under the total says it). */
+const TABLE_MEASURES = MEASURES.filter((m) => m.name !== 'cost_microcents' && m.name !== 'unpriced_calls')
+
+function formatTable(s: SpendSummary): string {
+  if (s.rows.length === 0) return 'no spend recorded for this selection\n'
+  const header = [...s.groupBy, ...TABLE_MEASURES.map((m) => m.heading ?? m.name)]
+  const cells = (t: SpendTotals) => TABLE_MEASURES.map((m) => cell(m.of(t)))
+  const body = s.rows.map((r: SpendSummaryRow) => [...r.group.map((g) => (g === null ? '(none)' : printable(g))), ...cells(r)])
+  const totalRow = ['total', ...s.groupBy.slice(1).map(() => ''), ...cells(s.total)]
   const all = [header, ...body, totalRow]
-  const widths = header.map((_, i) => Math.max(...all.map((cells) => cells[i]!.length)))
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()
+  const groups = s.groupBy.length
+  const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)))
+  const line = (row: string[]) => row.map((c, i) => (i < groups ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()
   const rule = widths.map((w) => '-'.repeat(w)).join('  ')
   const table = [line(header), rule, ...body.map(line), rule, line(totalRow)]
-  const unpriced = unpricedCalls(rows)
-  if (unpriced > 0) table.push(`${count(unpriced)} call${unpriced === 1 ? '' : 's'} unpriced: no price for the model, so counted at $0 above (headroom check names the route targets)`)
+  const unpriced = s.total.unpricedCalls
+  if (unpriced > 0) table.push(`${cell(unpriced)} call${unpriced === 1 ? '' : 's'} unpriced: no price for the model, so counted at $0 above (headroom check names the route targets)`)
   return table.join('\n') + '\n'
 }
 
-/** Unpriced calls over all groups (each attempt is in exactly one group, so the sum counts each once). */
-export function unpricedCalls(rows: readonly SpendSummaryRow[]): number {
-  return rows.reduce((n, r) => n + r.unpricedCalls, 0)
-}
-
-const count = (n: number) => n.toLocaleString('en-US')
+/** Counts with thousands separators; the exact USD decimal as it is. */
+const cell = (v: number | string) => (typeof v === 'number' ? v.toLocaleString('en-US') : v)
 
 /** Group names come from clients (`user`): control characters would reach the terminal, so they are shown escaped. */
 function printable(s: string): string {

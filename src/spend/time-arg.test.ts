@@ -21,9 +21,19 @@ describe('parseTimeArg', () => {
     expect(parseTimeArg('2026-11-01T09:30-0130', NOW)).toBe(Date.UTC(2026, 10, 1, 11, 0))
   })
 
+  it('reads today, yesterday, this-month and last-month as the start of that UTC day or month (as budgets count them)', () => {
+    const late = Date.UTC(2026, 2, 1, 23, 59, 59, 999) // 1 March: yesterday and last month are in February
+    expect(parseTimeArg('today', late)).toBe(Date.UTC(2026, 2, 1))
+    expect(parseTimeArg('yesterday', late)).toBe(Date.UTC(2026, 1, 28))
+    expect(parseTimeArg('this-month', late)).toBe(Date.UTC(2026, 2, 1))
+    expect(parseTimeArg('last-month', late)).toBe(Date.UTC(2026, 1, 1))
+    expect(parseTimeArg(' Today ', NOW)).toBe(Date.UTC(2026, 10, 28))
+    expect(parseTimeArg('last-month', Date.UTC(2026, 0, 15))).toBe(Date.UTC(2025, 11, 1))
+  })
+
   it('rejects what is not a time, naming the accepted forms', () => {
-    for (const bad of ['', 'yesterday', '7', '7y', '-7d', '2026-02-30', '2026-13-01', '2026-11-01T25:00', '2026-11-01T10:00+25:00', '1e3d']) {
-      expect(() => parseTimeArg(bad, NOW), bad).toThrow(/ISO date .* span back from now/)
+    for (const bad of ['', 'tomorrow', 'constructor', 'this month', 'last-week', '7', '7y', '-7d', '2026-02-30', '2026-13-01', '2026-11-01T25:00', '2026-11-01T10:00+25:00', '1e3d']) {
+      expect(() => parseTimeArg(bad, NOW), bad).toThrow(/ISO date .* span back from now .* today, yesterday, this-month or last-month/)
     }
   })
 })

@@ -1,6 +1,17 @@
 /**
- * `--since` / `--until` values: an ISO date or date-time, or a span back from now (`7d`, `24h`, `30m`).
+ * `--since` / `--until` values: an ISO date or date-time, a span back from now (`7d`, `24h`, `30m`), or
+ * the start of a UTC day or month by name (`today`, `yesterday`, `this-month`, `last-month`).
  */
+import { dayStart, monthStart } from './budgets.ts'
+
+const DAY_MS = 86_400_000
+/** Each names the instant its period starts, in UTC as budgets count days and months: `--since yesterday --until today` is yesterday. */
+const NAMED = new Map<string, (now: number) => number>([
+  ['today', dayStart],
+  ['yesterday', (now) => dayStart(now) - DAY_MS],
+  ['this-month', monthStart],
+  ['last-month', (now) => monthStart(monthStart(now) - 1)],
+])
 
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
 const RELATIVE = /^(\d{1,9})([smhdw])$/
@@ -13,6 +24,8 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1
  */
 export function parseTimeArg(s: string, now: number): number {
   const text = s.trim()
+  const named = NAMED.get(text.toLowerCase())
+  if (named) return named(now)
   const rel = RELATIVE.exec(text)
   if (rel) return now - Number(rel[1]) * UNIT_MS[rel[2]!]!
   const m = ISO.exec(text)
@@ -26,7 +39,7 @@ export function parseTimeArg(s: string, now: number): number {
     const offset = zoneOffsetMs(zone)
     if (offset !== null && fields.every((v, i) => v === same[i])) return utc - offset
   }
-  throw new RangeError(`"${s}" is not a time: use an ISO date or date-time (2026-11-01, 2026-11-01T09:30Z; UTC unless an offset is given) or a span back from now (30m, 24h, 7d, 2w)`)
+  throw new RangeError(`"${s}" is not a time: use an ISO date or date-time (2026-11-01, 2026-11-01T09:30Z; UTC unless an offset is given), a span back from now (30m, 24h, 7d, 2w), or today, yesterday, this-month or last-month (UTC)`)
 }
 
 /** The offset east of UTC in ms, or null when it is out of range (`+25:00`, `+01:75`). */

@@ -1,0 +1,109 @@
+/**
+ * README's snippets work as written: each TypeScript block and each shell command that talks to Headroom
+ * runs, in its own process, against Headroom started from the shipped routes.yaml with no keys (the
+ * simulator answering), as a new user would run them; each YAML block compiles as a configuration.
+ * Only the address is changed (the test's port for 8080), and `npx headroom` runs bin/headroom.js.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { silentLogger } from '../src/logger.ts'
+import { compileConfig } from '../src/routing/compile.ts'
+import { parseConfig } from '../src/routing/config-load.ts'
+import { startHeadroom, type Running } from '../src/start.ts'
+
+const ROOT = join(import.meta.dirname, '..')
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8')
+const blocks = (lang: string) => [...README.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!)
+const TALKS_TO_HEADROOM = /127\.0\.0\.1:8080|npx headroom spend/
+
+const tsSnippets = [...blocks('ts'), ...blocks('js')].filter((b) => TALKS_TO_HEADROOM.test(b))
+/** Shell commands, a `\`-continued line joined to the next. */
+const shellCommands = blocks('sh')
+  .filter((b) => TALKS_TO_HEADROOM.test(b))
+  .flatMap((b) => b.replace(/\\\n\s*/g, ' ').split('\n'))
+  .filter((line) => line.trim() !== '' && !line.trim().startsWith('#'))
+
+let hr: Running
+const dir = mkdtempSync(join(tmpdir(), 'headroom-readme-'))
+const db = join(dir, 'headroom.db')
+// Snippets run as in a user's ES module project, importing the SDKs from the node_modules beside them.
+writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
+symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
+
+beforeAll(async () => {
+  hr = await startHeadroom({ configPath: join(ROOT, 'routes.yaml'), env: {}, port: 0, dbPath: db, log: silentLogger, watch: false })
+})
+afterAll(async () => {
+  await hr?.close()
+})
+
+/** Provider keys and the SDKs' own settings left out, as on a machine that has none. */
+function userEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) if (!/^(OPENAI|ANTHROPIC|GEMINI|GOOGLE|HEADROOM)_/.test(k)) env[k] = v
+  return { ...env, HEADROOM_DB: db, NO_COLOR: '1' }
+}
+
+function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, args, { cwd: dir, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    proc.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+    proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    proc.once('error', reject)
+    const t = setTimeout(() => proc.kill('SIGKILL'), 60_000)
+    proc.once('exit', (code) => {
+      clearTimeout(t)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+const here = (text: string) => text.replaceAll('http://127.0.0.1:8080', hr.url)
+
+/** Answers Headroom gave: rows of the spend table that ended in an answer. */
+function answered(): number {
+  hr.spend.flush()
+  return (hr.db.sqlite.prepare("SELECT COUNT(*) AS n FROM spend WHERE outcome = 'ok'").get() as { n: number }).n
+}
+
+describe('README snippets', () => {
+  it('finds them: the openai SDK, LangChain and the Vercel AI SDK; curl and headroom spend', () => {
+    expect(tsSnippets.map((s) => /from '(openai|@langchain\/openai|@ai-sdk\/openai-compatible)'/.exec(s)?.[1])).toEqual(['openai', '@langchain/openai', '@ai-sdk/openai-compatible'])
+    expect(shellCommands.filter((c) => c.startsWith('curl ')).length).toBeGreaterThanOrEqual(2)
+    expect(shellCommands.filter((c) => c.startsWith('npx headroom spend')).length).toBeGreaterThanOrEqual(2)
+  })
+
+  it.each(tsSnippets.map((s, i) => [i + 1, s] as const))('TypeScript snippet %i runs and gets an answer from Headroom', async (i, snippet) => {
+    const file = join(dir, `snippet-${i}.ts`)
+    writeFileSync(file, here(snippet))
+    const before = answered()
+    const r = await run(process.execPath, ['--import', 'tsx', file])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout.trim()).not.toBe('') // each prints the answer
+    expect(answered()).toBe(before + 1)
+  }, 90_000)
+
+  // After the TypeScript snippets, so that the spend reports have rows to show.
+  it.each(shellCommands.map((c, i) => [i + 1, c] as const))('shell command %i runs: %s', async (_i, command) => {
+    const cmd = here(command).replace(/^npx headroom /, `${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin', 'headroom.js'))} `)
+    hr.spend.flush()
+    const r = await run('sh', ['-c', cmd])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).not.toMatch(/"error"|no spend recorded/)
+    expect(r.stdout.trim()).not.toBe('')
+  }, 90_000)
+
+  it.each(blocks('yaml').map((y, i) => [i + 1, y] as const))('YAML block %i compiles as routes.yaml (with the shipped providers when it names none)', (_i, yaml) => {
+    const shipped = readFileSync(join(ROOT, 'routes.yaml'), 'utf8')
+    const text = /^providers:/m.test(yaml) ? yaml : `${shipped.slice(0, shipped.search(/^routes:/m))}${yaml}`
+    const env = { OPENAI_KEY_A: 'sk-readme-a-123456', OPENAI_KEY_B: 'sk-readme-b-123456', ANTHROPIC_API_KEY: 'sk-ant-readme-123456', GEMINI_API_KEY: 'AIzaReadme123456', TEAM_A_KEY: 'team-a-secret-123', HEADROOM_ADMIN_KEY: 'admin-secret-123' }
+    expect(() => compileConfig(parseConfig(text, 'README.md', env), { simulatorUrl: 'http://simulator' })).not.toThrow()
+  })
+})
