@@ -88,7 +88,7 @@ describe('complete()', () => {
   it.each([
     [400, 'invalid_request_error', 'max_tokens: Field required', {}, 400, 'bad_request'],
     [401, 'authentication_error', 'invalid x-api-key', {}, 401, 'auth'],
-    [404, 'not_found_error', 'model: claude-nope', {}, 404, 'not_found'],
+    [404, 'not_found_error', 'model: claude-nope', {}, 404, 'unsupported'],
     [429, 'rate_limit_error', 'Number of requests has exceeded your per-minute rate limit', { 'retry-after': '3' }, 429, 'rate_limit'],
     [500, 'api_error', 'Internal server error', {}, 500, 'server'],
     [529, 'overloaded_error', 'Overloaded', {}, 503, 'overloaded'],

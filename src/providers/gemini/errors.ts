@@ -21,6 +21,14 @@ function errorReason(details: readonly unknown[]): string | undefined {
   return typeof reason === 'string' ? reason : undefined
 }
 
+/** 400s about the model rather than the request, by their message (Gemini gives them only INVALID_ARGUMENT). */
+const TARGET_MESSAGES: readonly RegExp[] = [
+  // https://ai.google.dev/gemini-api/docs/long-context ("The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).")
+  /exceeds the maximum number of tokens allowed/,
+  // https://ai.google.dev/gemini-api/docs/thinking (2.5 Pro: "Budget 0 is invalid. This model only works in thinking mode.")
+  /only works in thinking mode/,
+]
+
 function codeFor(status: number): string | null {
   if (status === 404) return 'model_not_found'
   if (status === 429) return 'rate_limit_exceeded'
@@ -43,11 +51,12 @@ export function httpError(
     return new ProviderError({ provider, status: 401, upstreamStatus: status, kind: 'auth', message: text, code: 'invalid_api_key', raw })
   }
   const limits = status === 429 ? parseGeminiRateLimits(details, now) : null
+  const aboutTarget = status === 400 && TARGET_MESSAGES.some((re) => re.test(text))
   return new ProviderError({
     provider,
     status: clientStatusFor(status),
     upstreamStatus: status,
-    kind: kindForStatus(status),
+    kind: aboutTarget ? 'unsupported' : kindForStatus(status),
     message: text,
     code: codeFor(status),
     retryAfterMs: limits?.retryAfterMs ?? null,
