@@ -79,9 +79,9 @@ describe('complete()', () => {
     expect(up.body.choices[0]).toMatchObject({ message: { content: '{"temp_c":21}' }, finish_reason: 'stop' })
   })
 
-  it('a request Anthropic cannot serve is a 400 before anything is sent', async () => {
+  it('a request Anthropic cannot serve is a 400 before anything is sent (another target may serve it)', async () => {
     const e = await rejection(createAnthropicAdapter().complete(request({ temperature: 1.5 }), target(), new AbortController().signal))
-    expect([e.status, e.kind, e.param]).toEqual([400, 'bad_request', 'temperature'])
+    expect([e.status, e.kind, e.param]).toEqual([400, 'unsupported', 'temperature'])
     expect(upstream.seen).toHaveLength(0)
   })
 

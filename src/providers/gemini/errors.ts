@@ -10,7 +10,7 @@
 import { clientStatusFor, kindForStatus, ProviderError } from '../types.ts'
 import { GeminiCallError, type GeminiErrorBody, type GeminiFailure } from './gemini-types.ts'
 import { findDetail, parseGeminiRateLimits } from './rate-limits.ts'
-import { badResponse, cancelled, streamBroken, timedOut, unreachable, type ErrorContext } from '../provider-errors.ts'
+import { badResponse, cancelled, streamBroken, timedOut, unreachable, unsupportedHere, type ErrorContext } from '../provider-errors.ts'
 
 export { badResponse, cancelled, streamBroken, type ErrorContext } from '../provider-errors.ts'
 
@@ -84,9 +84,14 @@ export function streamErrorEvent(provider: string, body: GeminiErrorBody, now: n
 }
 
 
-/** The client's request cannot be sent to Gemini as it is (a 400 that names the parameter). */
+/** The client's request is wrong whatever the target (a 400 that names the parameter). */
 export function invalidRequest(provider: string, message: string, param: string): ProviderError {
   return new ProviderError({ provider, status: 400, kind: 'bad_request', message: `${message} (provider ${provider})`, param, code: 'unsupported_parameter' })
+}
+
+/** A valid OpenAI request Gemini cannot take as it is: another target of the route may (kind `unsupported`). */
+export function notForGemini(provider: string, message: string, param: string): ProviderError {
+  return unsupportedHere(provider, `${message} (provider ${provider})`, param)
 }
 
 
