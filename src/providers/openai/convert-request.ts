@@ -39,8 +39,8 @@ const REFUSED: ReadonlyArray<readonly [param: string, isDefault: (v: unknown) =>
   ['logit_bias', (v) => typeof v === 'object' && v !== null && Object.keys(v).length === 0],
 ]
 
-/** The o-series refuses `parallel_tool_calls` even when false; true is its behaviour anyway. */
-const PARALLEL_TOOL_CALLS: readonly [string, (v: unknown) => boolean] = ['parallel_tool_calls', (v) => v === true]
+/** The o-series refuses `parallel_tool_calls` too, even when false (true is its behaviour anyway). */
+const REFUSED_BY_O_SERIES: typeof REFUSED = [...REFUSED, ['parallel_tool_calls', (v) => v === true]]
 
 function applyReasoningRules(body: Record<string, unknown>, model: string, rules: ReasoningRules, warnings: string[]): void {
   const maxTokens = body['max_tokens']
@@ -55,7 +55,7 @@ function applyReasoningRules(body: Record<string, unknown>, model: string, rules
       }
     }
   }
-  for (const [param, isDefault] of rules.refusesParallelToolCalls ? [...REFUSED, PARALLEL_TOOL_CALLS] : REFUSED) {
+  for (const [param, isDefault] of rules.refusesParallelToolCalls ? REFUSED_BY_O_SERIES : REFUSED) {
     const v = body[param]
     if (v === undefined) continue
     delete body[param]
