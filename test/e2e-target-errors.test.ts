@@ -57,7 +57,7 @@ describe('shipped smart route, Anthropic overloaded: gpt-5 takes the request as 
   })
 
   it('a stream with top_p and penalties is served by gpt-5 too', async () => {
-    const { hr, client } = await headroom(SHIPPED)
+    const { client } = await headroom(SHIPPED)
     sim.configure('anthropic', 'claude-sonnet-4-5', { faultRates: { overloaded: 1 } })
     const { data, response } = await client.chat.completions
       .create({ model: 'smart', messages: [{ role: 'user', content: 'reply: hello there' }], stream: true, top_p: 0.5, presence_penalty: 0.3, frequency_penalty: 0.2, max_tokens: 50 })
@@ -66,7 +66,6 @@ describe('shipped smart route, Anthropic overloaded: gpt-5 takes the request as 
     expect(response.headers.get('x-headroom-target')).toBe('openai/gpt-5')
     const warning = response.headers.get('x-headroom-warning') ?? ''
     for (const p of ['top_p', 'presence_penalty', 'frequency_penalty', 'max_tokens']) expect(warning).toContain(p)
-    void hr
   })
 })
 
@@ -167,18 +166,22 @@ routes:
     ['openai', 'openai/gpt-nonexistent', 'model_not_found'],
     ['anthropic', 'anthropic/claude-nonexistent', 'not_found_error'],
     ['gemini', 'google/gemini-nonexistent', 'model_not_found'],
-  ] as const)('%s: a model the provider does not have (404) fails over; alone, its 404 comes back', async (api, first, code) => {
+  ] as const)('%s: a model the provider does not have (404) fails over, breaker closed; alone, its 404 comes back', async (api, first, code) => {
     const second = api === 'openai' ? 'anthropic/claude-haiku-4-5' : 'openai/gpt-4.1-mini'
     const { hr } = await headroom(`providers:
-  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY} }
-  anthropic: { type: anthropic, base_url: "${sim.url}", api_key: ${SIM_KEY} }
-  google: { type: gemini, base_url: "${sim.url}", api_key: ${SIM_KEY} }
+  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY}, breaker: { volume_threshold: 2 } }
+  anthropic: { type: anthropic, base_url: "${sim.url}", api_key: ${SIM_KEY}, breaker: { volume_threshold: 2 } }
+  google: { type: gemini, base_url: "${sim.url}", api_key: ${SIM_KEY}, breaker: { volume_threshold: 2 } }
 routes:
   r: { strategy: ordered, targets: [${first}, ${second}] }
 `)
-    const r = await post(hr.url, 'r', ask())
-    expect(r.status, r.text).toBe(200)
-    expect(r.target).toBe(second)
+    for (let i = 0; i < 3; i++) {
+      const r = await post(hr.url, 'r', ask())
+      expect(r.status, r.text).toBe(200)
+      expect(r.target).toBe(second)
+      expect(r.attempts).toBe(2)
+    }
+    expect(await breakerOf(hr.url, `${first.split('/')[0]}#1/${first.split('/')[1]}`)).toMatchObject({ breaker: 'closed', coolingUntil: null })
     const direct = await post(hr.url, first, ask())
     expect(direct.status).toBe(404)
     expect(direct.json.error?.code).toBe(code)
