@@ -4,6 +4,7 @@
  * cost $0 in the spend table and, under a budget, be refused: this suite fails first.
  */
 import { describe, expect, it } from 'vitest'
+import { reasoningRules } from '../src/providers/openai/reasoning-models.ts'
 import type { ProviderType } from '../src/providers/types.ts'
 import { ModelRegistry } from '../src/simulator/models.ts'
 import type { Api } from '../src/simulator/types.ts'
@@ -33,5 +34,15 @@ describe('catalog coverage of the simulated providers', () => {
       .flatMap((m) => m.ids.map((id) => ({ id, reasoning: m.reasoning })))
       .filter(({ id, reasoning }) => catalog.lookup({ provider: 'openai', type: 'openai', model: id })?.reasoning !== reasoning)
     expect(wrong.map((w) => w.id)).toEqual([])
+  })
+
+  // The id rule decides for models the catalog doesn't know: on every model it does know, it must not
+  // contradict it (codex-mini-latest, named unlike the rest, is the catalog's alone to mark).
+  it('the id rule for reasoning models agrees with the catalog on every OpenAI model it lists', () => {
+    const wrong = createCatalog()
+      .entries()
+      .filter((m) => m.family === 'openai' && m.id !== 'codex-mini-latest')
+      .filter((m) => (reasoningRules(m.id, false) !== undefined) !== m.reasoning)
+    expect(wrong.map((m) => m.id)).toEqual([])
   })
 })

@@ -36,3 +36,12 @@ export function timedOut(provider: string, detail: string): ProviderError {
 export function unreachable(provider: string, detail: string): ProviderError {
   return new ProviderError({ provider, status: 502, kind: 'connection', message: `could not reach ${provider}: ${detail}`, code: 'connection_error' })
 }
+
+/**
+ * A valid OpenAI request this provider cannot take as it is (`n > 1` on Anthropic, an audio part, a
+ * schema Gemini cannot express): a 400 that names the parameter, of kind `unsupported`, so that the
+ * route passes the request on to a target that may take it; from the last target it is the answer.
+ */
+export function unsupportedHere(provider: string, message: string, param: string, code = 'unsupported_parameter'): ProviderError {
+  return new ProviderError({ provider, status: 400, kind: 'unsupported', message, param, code })
+}

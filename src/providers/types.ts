@@ -34,6 +34,18 @@ export interface Target {
    * `default_max_tokens`, capped by the model's max output). Absent: DEFAULT_MAX_TOKENS.
    */
   readonly defaultMaxTokens?: number
+  /**
+   * Set when the model follows OpenAI's reasoning-model parameter rules (o-series, gpt-5 family): the
+   * OpenAI adapter then renames and drops what such a model refuses. Decided once per target by the
+   * router, from its catalog and the model id.
+   */
+  readonly reasoning?: ReasoningRules
+}
+
+/** What an OpenAI reasoning model refuses beyond the rules all of them share. */
+export interface ReasoningRules {
+  /** o-series: `parallel_tool_calls` is refused, even `false` (gpt-5 takes it). */
+  readonly refusesParallelToolCalls: boolean
 }
 
 /**
@@ -123,8 +135,8 @@ export interface ProviderAdapter {
 /** What went wrong, in routing terms. Decides retries, cooldowns and breakers. */
 export type ProviderErrorKind =
   | 'bad_request' // 400, 413, 422: the request's fault; never retried elsewhere with the same body
+  | 'unsupported' // a 4xx about the target, not the request: a model it lacks (404), a parameter or value it refuses, a prompt over its context; another target may serve
   | 'auth' // 401, 403: this key is bad
-  | 'not_found' // 404: model unknown to this provider
   | 'rate_limit' // 429
   | 'quota' // 429 insufficient_quota / billing: don't retry this key
   | 'overloaded' // Anthropic 529, Gemini/OpenAI 503
@@ -206,7 +218,8 @@ export function defaultErrorType(status: number): string {
 /** The routing kind for an upstream HTTP status. */
 export function kindForStatus(status: number): ProviderErrorKind {
   if (status === 401 || status === 403) return 'auth'
-  if (status === 404) return 'not_found'
+  // On a chat completions call only the model (or the endpoint) can be missing: the target's fault.
+  if (status === 404) return 'unsupported'
   if (status === 408) return 'timeout'
   if (status === 429) return 'rate_limit'
   if (status === 503 || status === 529) return 'overloaded'

@@ -3,8 +3,9 @@
  * requests do no setup of their own: targets (one per provider key × model) with their keys and URLs
  * resolved, catalog entries looked up, routes as arrays with their strategy parameters.
  */
+import { reasoningRules } from '../providers/openai/reasoning-models.ts'
 import { credentialHeaderValues } from '../providers/redact.ts'
-import type { ProviderType, Target } from '../providers/types.ts'
+import type { ProviderType, ReasoningRules, Target } from '../providers/types.ts'
 import { createCatalog, type CatalogOverride } from '../spend/catalog.ts'
 import type { Config, ProviderConfig, RouteConfig, RouteTarget } from './config-schema.ts'
 import { budgetLimits, compileAuth, type BudgetLimits, type CompiledAuth } from './auth-config.ts'
@@ -114,8 +115,12 @@ export function needsSimulator(cfg: Config): boolean {
   return Object.values(cfg.providers).some(isSimulated)
 }
 
+function isOpenAIType(type: ProviderType): boolean {
+  return type === 'openai' || type === 'openai-compatible'
+}
+
 function simulatorBase(type: ProviderType, simulatorUrl: string): string {
-  return type === 'openai' || type === 'openai-compatible' ? `${simulatorUrl}/v1` : simulatorUrl
+  return isOpenAIType(type) ? `${simulatorUrl}/v1` : simulatorUrl
 }
 
 /** Direct `provider/model` routes kept compiled (their model ids come from clients). */
@@ -124,7 +129,7 @@ export const DIRECT_ROUTE_LIMIT = 1000
 /**
  * Time to first byte when routes.yaml sets none: a stream's first content, or a JSON answer's headers
  * (which come once the whole answer is written). 30 s lets a stalled target fail over well inside the
- * route's 120 s deadline; models the catalog marks as reasoning think before they write a word, so they
+ * route's 120 s deadline; OpenAI reasoning models (by the catalog, else by id) think before they write a word, so they
  * get longer. A longer answer than that, not streamed, needs `first_byte_timeout_ms` set (README says so).
  */
 const DEFAULT_FIRST_BYTE_MS = 30_000
@@ -179,7 +184,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
 
   const targets = new Map<string, Target>()
   /** Configured targets are registered (and shared between routes); direct ones are not. */
-  const targetFor = (provider: CompiledProvider, keyIndex: number, model: string, info: ModelInfo | null, register: boolean): Target => {
+  const targetFor = (provider: CompiledProvider, keyIndex: number, model: string, info: ModelInfo | null, reasoning: ReasoningRules | undefined, register: boolean): Target => {
     const keyAlias = `${provider.name}#${keyIndex + 1}`
     const stateId = `${keyAlias}/${model}`
     let t = targets.get(stateId)
@@ -197,6 +202,7 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
         headers: provider.config.headers,
         // A default the model would refuse helps no one: a Claude 3 model writes at most 4096 tokens.
         defaultMaxTokens: Math.min(provider.config.default_max_tokens, info?.maxOutput ?? Infinity),
+        reasoning,
       }
       if (register) targets.set(stateId, t)
     }
@@ -210,8 +216,10 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
       const provider = providers.get(e.id.slice(0, slash))!
       const model = e.id.slice(slash + 1)
       const info = catalog.lookup({ provider: provider.name, type: provider.type, model })
-      const firstByteTimeoutMs = r.first_byte_timeout_ms ?? provider.config.first_byte_timeout_ms ?? (info?.reasoning ? DEFAULT_REASONING_FIRST_BYTE_MS : DEFAULT_FIRST_BYTE_MS)
-      provider.keys.forEach((_k, i) => out.push({ target: targetFor(provider, i, model, info, register), provider, position, weight: e.weight, tier: e.tier, model: info, firstByteTimeoutMs }))
+      // The catalog's word, else the model id (a new snapshot, a fine-tune, a model routes.yaml adds).
+      const reasoning = isOpenAIType(provider.type) ? reasoningRules(model, info?.reasoning ?? false) : undefined
+      const firstByteTimeoutMs = r.first_byte_timeout_ms ?? provider.config.first_byte_timeout_ms ?? (reasoning ? DEFAULT_REASONING_FIRST_BYTE_MS : DEFAULT_FIRST_BYTE_MS)
+      provider.keys.forEach((_k, i) => out.push({ target: targetFor(provider, i, model, info, reasoning, register), provider, position, weight: e.weight, tier: e.tier, model: info, firstByteTimeoutMs }))
     })
     return out
   }

@@ -4,7 +4,11 @@
  * Per attempt: reserve the request's estimated tokens against the target's headroom, call it through
  * its circuit breaker, then record what was learned (rate-limit snapshot, latency, usage) in the one
  * state the planner reads. On failure:
- *  - the request's own fault (400, 404, 413) or a cancel goes straight back to the client;
+ *  - the request's own fault (400, 413) or a cancel goes straight back to the client;
+ *  - a 4xx about the target rather than the request (a model it lacks, a parameter or value it refuses, a
+ *    prompt over its context: kind `unsupported`) moves on to the next target with no cooldown and nothing
+ *    for the breaker: the next request may well fit this target. The last target's answer is the client's,
+ *    as the provider gave it;
  *  - a 429 cools the target until its Retry-After / reset (at most max_cooldown_ms, see cooldown.ts), and
  *    the next target is tried; the last target's Retry-After is waited out if it is short
  *    (retry.max_retry_after_ms) and time allows;
@@ -187,10 +191,10 @@ async function afterFailure(
   switch (pe.kind) {
     case 'cancelled':
     case 'bad_request':
-    case 'not_found':
       return 'throw'
     case 'auth':
     case 'quota':
+    case 'unsupported':
       return 'next'
     case 'rate_limit': {
       if (!last) return 'next'

@@ -6,7 +6,7 @@ const T0 = 1_700_000_000_000
 const STATUS: Record<ProviderErrorKind, number> = {
   bad_request: 400,
   auth: 401,
-  not_found: 404,
+  unsupported: 404,
   rate_limit: 429,
   quota: 429,
   overloaded: 503,
@@ -64,7 +64,7 @@ describe('cooldown', () => {
 describe('breaker', () => {
   it('classifies faults', () => {
     expect(['server', 'overloaded', 'timeout', 'connection', 'stream'].every((k) => isFault(err(k as ProviderErrorKind)))).toBe(true)
-    expect(['bad_request', 'auth', 'not_found', 'rate_limit', 'quota', 'cancelled'].some((k) => isFault(err(k as ProviderErrorKind)))).toBe(false)
+    expect(['bad_request', 'auth', 'unsupported', 'rate_limit', 'quota', 'cancelled'].some((k) => isFault(err(k as ProviderErrorKind)))).toBe(false)
     expect(isFault(new Error('bug'))).toBe(false)
   })
 
@@ -93,7 +93,7 @@ describe('breaker', () => {
 
   it('does not trip on 400, 401, 404, 429, quota, cancelled or non-provider errors', async () => {
     const h = health()
-    for (const kind of ['bad_request', 'auth', 'not_found', 'rate_limit', 'quota', 'cancelled'] as const) await fail(h, kind, 3)
+    for (const kind of ['bad_request', 'auth', 'unsupported', 'rate_limit', 'quota', 'cancelled'] as const) await fail(h, kind, 3)
     await expect(h.run(() => Promise.reject(new TypeError('bug')))).rejects.toBeInstanceOf(TypeError)
     expect(h.breakerState()).toBe('closed')
     expect(h.errorRate()).toBe(0)

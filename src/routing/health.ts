@@ -8,8 +8,9 @@
  *
  * Breaker (`closed → open → half-open`): opossum, one per target, over a generic action `(fn) => fn()`.
  * Only faults count: ProviderError kinds server, overloaded, timeout, connection, stream. Everything
- * else — the request's fault (400, 404, 413), auth, quota, 429, a cancelled call, an error that is not a
- * ProviderError — goes through `errorFilter`, which opossum counts as a success. opossum's own timeout is
+ * else — the request's fault (400, 413), a 4xx about the target (`unsupported`: a model it lacks, a
+ * parameter it refuses), auth, quota, 429, a cancelled call, an error that is not a ProviderError — goes
+ * through `errorFilter`, which opossum counts as a success. opossum's own timeout is
  * off (the adapters time out). Half-open lets exactly one call through: opossum clears `pendingClose`
  * when the probe starts and rejects every other call with EOPENBREAKER until the probe settles; the
  * probe's success closes the breaker, its fault reopens it for another `resetTimeout`. A probe the client

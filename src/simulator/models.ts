@@ -149,7 +149,8 @@ function info(api: Api, r: Row): ModelInfo {
 
 /** A model only known through options, configure() or a `'*'` wildcard. */
 function adHoc(api: Api, id: string): ModelInfo {
-  const reasoning = api === 'openai' ? /^(o\d|gpt-5)/.test(id) : api === 'gemini' && /^gemini-(2\.5|[3-9])/.test(id)
+  // OpenAI's chat models of the gpt-5 family (gpt-5-chat-latest, gpt-5.1-chat-latest) take sampling parameters.
+  const reasoning = api === 'openai' ? /^(o\d|gpt-5(?![^-]*-chat))/.test(id) : api === 'gemini' && /^gemini-(2\.5|[3-9])/.test(id)
   return {
     api,
     id,

@@ -234,21 +234,38 @@ export function parseOpenAI(b: Obj, model: ModelInfo): OpenAIParsed | ErrorOut {
   return { model, req, stream, includeUsage: stream && isObj(so) && so['include_usage'] === true }
 }
 
+const unsupported = (p: string) => invalid(`Unsupported parameter: '${p}' is not supported with this model.`, p, 'unsupported_parameter')
+const isSet = (v: unknown) => v !== undefined && v !== null
+
+/**
+ * What a reasoning model refuses, worded as OpenAI words it (https://platform.openai.com/docs/guides/reasoning;
+ * the wordings come from reports: openai-python#2046, OpenHands#4131, chatbox#1830, fast-agent#279, smolagents#1893).
+ */
+function reasoningRefusal(b: Obj, id: string): ErrorOut | null {
+  const oSeries = /^o\d/.test(id)
+  if (isSet(b['max_tokens'])) {
+    return invalid("Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", 'max_tokens', 'unsupported_parameter')
+  }
+  const t = b['temperature']
+  if (isSet(t) && t !== 1) {
+    // o3-mini refuses the parameter outright; the others name the value.
+    if (id === 'o3-mini') return unsupported('temperature')
+    return invalid(`Unsupported value: 'temperature' does not support ${String(t)} with this model. Only the default (1) value is supported.`, 'temperature', 'unsupported_value')
+  }
+  if (isSet(b['top_p']) && b['top_p'] !== 1) return unsupported('top_p')
+  for (const p of ['presence_penalty', 'frequency_penalty', 'logprobs', 'top_logprobs', 'logit_bias'] as const) if (isSet(b[p])) return unsupported(p)
+  // The o-series refuses parallel_tool_calls even when false; gpt-5 takes it.
+  if (oSeries && isSet(b['parallel_tool_calls'])) return unsupported('parallel_tool_calls')
+  // Every reasoning model but o3-mini refuses stop sequences.
+  if (id !== 'o3-mini' && isSet(b['stop'])) return unsupported('stop')
+  return null
+}
+
 /** Scalar parameters: ranges, and what reasoning models (o-series, gpt-5*) refuse. */
 function checkParams(b: Obj, model: ModelInfo): ErrorOut | null {
   if (model.reasoning) {
-    if (b['max_tokens'] !== undefined && b['max_tokens'] !== null) {
-      return invalid("Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", 'max_tokens', 'unsupported_parameter')
-    }
-    for (const p of ['temperature', 'top_p'] as const) {
-      const v = b[p]
-      if (v !== undefined && v !== null && v !== 1) {
-        return invalid(`Unsupported value: '${p}' does not support ${String(v)} with this model. Only the default (1) value is supported.`, p, 'unsupported_value')
-      }
-    }
-    for (const p of ['presence_penalty', 'frequency_penalty', 'logprobs', 'top_logprobs', 'logit_bias'] as const) {
-      if (b[p] !== undefined && b[p] !== null) return invalid(`Unsupported parameter: '${p}' is not supported with this model.`, p, 'unsupported_parameter')
-    }
+    const refused = reasoningRefusal(b, model.id)
+    if (refused) return refused
   }
   const ranges: Array<[string, number, number, boolean]> = [
     ['temperature', 0, 2, false],

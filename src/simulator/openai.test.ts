@@ -173,6 +173,36 @@ describe('OpenAI chat completions via the openai SDK', () => {
     expect(e.param).toBe('max_tokens')
   })
 
+  // Each as OpenAI words it for reasoning models: https://platform.openai.com/docs/guides/reasoning and the
+  // issues quoted in the reference (openai-python#2046, fast-agent#279, chatbox#1830, smolagents#1893).
+  it.each([
+    ['gpt-5', { max_tokens: 10 }, 'max_tokens', 'unsupported_parameter', "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."],
+    ['gpt-5', { temperature: 0.2 }, 'temperature', 'unsupported_value', "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported."],
+    ['o3-mini', { temperature: 0.2 }, 'temperature', 'unsupported_parameter', "Unsupported parameter: 'temperature' is not supported with this model."],
+    ['o4-mini', { top_p: 0.5 }, 'top_p', 'unsupported_parameter', "Unsupported parameter: 'top_p' is not supported with this model."],
+    ['gpt-5', { presence_penalty: 0 }, 'presence_penalty', 'unsupported_parameter', "Unsupported parameter: 'presence_penalty' is not supported with this model."],
+    ['gpt-5', { logprobs: true }, 'logprobs', 'unsupported_parameter', "Unsupported parameter: 'logprobs' is not supported with this model."],
+    ['o4-mini', { tools: [weather], parallel_tool_calls: false }, 'parallel_tool_calls', 'unsupported_parameter', "Unsupported parameter: 'parallel_tool_calls' is not supported with this model."],
+    ['o3', { stop: ['\n'] }, 'stop', 'unsupported_parameter', "Unsupported parameter: 'stop' is not supported with this model."],
+    ['gpt-5-mini', { stop: 'END' }, 'stop', 'unsupported_parameter', "Unsupported parameter: 'stop' is not supported with this model."],
+  ] as const)('%s refuses %j as OpenAI does', async (model, extra, param, code, message) => {
+    const res = await rawPost(`${sim.url}/v1/chat/completions`, { model, messages: [{ role: 'user', content: 'x' }], ...extra }, { authorization: 'Bearer sk-test-key-123456' })
+    expect(res.status).toBe(400)
+    expect(JSON.parse(res.text)).toEqual({ error: { message, type: 'invalid_request_error', param, code } })
+  })
+
+  it('takes what reasoning models do accept: parallel_tool_calls on gpt-5, stop on o3-mini, defaults, gpt-5 chat models', async () => {
+    for (const [model, extra] of [
+      ['gpt-5', { tools: [weather], parallel_tool_calls: false }],
+      ['o3-mini', { stop: ['\n'] }],
+      ['o4-mini', { temperature: 1, top_p: 1, max_completion_tokens: 50 }],
+      ['gpt-5-chat-latest', { temperature: 0.2, max_tokens: 20, stop: 'END', logprobs: true }],
+    ] as const) {
+      const res = await rawPost(`${sim.url}/v1/chat/completions`, { model, messages: [{ role: 'user', content: 'x' }], ...extra }, { authorization: 'Bearer sk-test-key-123456' })
+      expect(res.status, `${model} ${res.text}`).toBe(200)
+    }
+  })
+
   it('reports cached prompt tokens in 128-token steps on a repeated long prefix', async () => {
     const system = { role: 'system' as const, content: LONG_TEXT }
     const first = await client.chat.completions.create({ model: 'gpt-4.1-mini', messages: [system, { role: 'user', content: 'first' }] })

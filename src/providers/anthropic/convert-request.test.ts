@@ -11,13 +11,14 @@ function convert(body: Record<string, unknown>, t: Target = target) {
   return toAnthropicRequest(ChatRequestSchema.parse({ model: 'x', messages: [{ role: 'user', content: 'hi' }], ...body }), t)
 }
 
-function rejects(body: Record<string, unknown>): ProviderError {
+/** A 400 before anything is sent: the request's fault (`bad_request`), or a valid request Anthropic can't take (`unsupported`: the route tries its next target). */
+function rejects(body: Record<string, unknown>, kind: 'bad_request' | 'unsupported' = 'bad_request'): ProviderError {
   try {
     convert(body)
   } catch (err) {
     expect(err).toBeInstanceOf(ProviderError)
     const pe = err as ProviderError
-    expect([pe.status, pe.kind]).toEqual([400, 'bad_request'])
+    expect([pe.status, pe.kind]).toEqual([400, kind])
     return pe
   }
   throw new Error('expected a 400')
@@ -101,7 +102,7 @@ describe('messages', () => {
     [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }, 'input_audio'],
     [{ type: 'file', file: { file_id: 'file-1' } }, 'file'],
   ])('rejects %j parts, naming the part type', (part, type) => {
-    const e = rejects({ messages: [{ role: 'user', content: [part] }] })
+    const e = rejects({ messages: [{ role: 'user', content: [part] }] }, 'unsupported')
     expect(e.message).toBe(`messages[0].content[0]: ${type} parts are not supported by Anthropic`)
   })
 
@@ -161,13 +162,16 @@ describe('messages', () => {
   })
 
   it('rejects unparsable tool-call arguments, naming the message index', () => {
-    const e = rejects({
-      messages: [
-        { role: 'user', content: 'hi' },
-        { role: 'assistant', tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{"city": Par' } }] },
-      ],
-    })
-    expect(e.message).toBe('messages[1].tool_calls: function.arguments is not valid JSON')
+    const e = rejects(
+      {
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{"city": Par' } }] },
+        ],
+      },
+      'unsupported',
+    )
+    expect(e.message).toBe('messages[1].tool_calls: function.arguments is not valid JSON, which Anthropic needs')
     expect(e.param).toBe('messages[1].tool_calls')
   })
 })
@@ -189,14 +193,14 @@ describe('parameters', () => {
     expect(convert({ temperature: 1 }).params.temperature).toBe(1)
   })
 
-  it('rejects a temperature above 1 instead of clamping it', () => {
-    const e = rejects({ temperature: 1.5 })
+  it('rejects a temperature above 1 instead of clamping it (another target may take it)', () => {
+    const e = rejects({ temperature: 1.5 }, 'unsupported')
     expect(e.param).toBe('temperature')
     expect(e.message).toContain('between 0 and 1 for Anthropic (got 1.5)')
   })
 
-  it('rejects n > 1', () => {
-    const e = rejects({ n: 2 })
+  it('rejects n > 1 (another target may take it)', () => {
+    const e = rejects({ n: 2 }, 'unsupported')
     expect([e.message, e.param]).toEqual(['n > 1 is not supported by Anthropic', 'n'])
   })
 

@@ -16,7 +16,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages'
 import { maxOutputTokens, stopSequences, type ChatMessage, type ChatRequest, type UserContent } from '../openai-schema.ts'
 import { DEFAULT_MAX_TOKENS, type Target } from '../types.ts'
-import { invalidRequest } from './errors.ts'
+import { invalidRequest, unsupportedHere } from './errors.ts'
 
 // Anthropic requires `max_tokens` and has no server default: without one from the client, the target's
 // (routes.yaml `default_max_tokens`), else DEFAULT_MAX_TOKENS. https://docs.claude.com/en/api/messages
@@ -68,9 +68,9 @@ export function toAnthropicRequest(req: ChatRequest, target: Target): ConvertedR
   const provider = target.provider
   const warnings: string[] = []
 
-  if (req.n != null && req.n > 1) throw invalidRequest(provider, 'n > 1 is not supported by Anthropic', 'n', 'unsupported_parameter')
+  if (req.n != null && req.n > 1) throw unsupportedHere(provider, 'n > 1 is not supported by Anthropic', 'n')
   if (req.temperature != null && req.temperature > 1) {
-    throw invalidRequest(provider, `temperature must be between 0 and 1 for Anthropic (got ${req.temperature}); OpenAI's 0–2 range is not rescaled`, 'temperature')
+    throw unsupportedHere(provider, `temperature must be between 0 and 1 for Anthropic (got ${req.temperature}); OpenAI's 0–2 range is not rescaled`, 'temperature', 'unsupported_value')
   }
   for (const [key, value] of Object.entries(req)) {
     if (!HANDLED.has(key) && !isDefault(key, value)) warnings.push(`${key} is not supported by Anthropic and was ignored`)
@@ -154,7 +154,7 @@ function applyTools(req: ChatRequest, params: AnthropicParams, provider: string)
     // every Claude model and every Anthropic-compatible server supports tools, while output_config
     // exists only on newer models and API versions. The tool's input comes back as message content.
     if (tools.some((t) => t.name === JSON_TOOL_NAME)) {
-      throw invalidRequest(provider, `a tool may not be named ${JSON_TOOL_NAME} together with response_format on Anthropic`, 'tools')
+      throw unsupportedHere(provider, `a tool may not be named ${JSON_TOOL_NAME} together with response_format on Anthropic`, 'tools', 'unsupported_value')
     }
     const schema = fmt.type === 'json_schema' ? fmt.json_schema.schema : null
     if (schema && schema['type'] !== undefined && schema['type'] !== 'object') {
@@ -226,7 +226,7 @@ function userPart(p: UserContent, provider: string, i: number, j: number): Conte
       return [{ ...image(p.image_url.url, provider, i, j), ...cacheControl(p, provider, i) }]
     case 'input_audio':
     case 'file':
-      throw invalidRequest(provider, `messages[${i}].content[${j}]: ${p.type} parts are not supported by Anthropic`, `messages[${i}].content[${j}]`, 'unsupported_parameter')
+      throw unsupportedHere(provider, `messages[${i}].content[${j}]: ${p.type} parts are not supported by Anthropic`, `messages[${i}].content[${j}]`)
   }
 }
 
@@ -251,10 +251,10 @@ function toolInput(args: string, provider: string, i: number): Record<string, un
   try {
     v = JSON.parse(args)
   } catch {
-    throw invalidRequest(provider, `messages[${i}].tool_calls: function.arguments is not valid JSON`, `messages[${i}].tool_calls`)
+    throw unsupportedHere(provider, `messages[${i}].tool_calls: function.arguments is not valid JSON, which Anthropic needs`, `messages[${i}].tool_calls`, 'unsupported_value')
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw invalidRequest(provider, `messages[${i}].tool_calls: function.arguments must be a JSON object for Anthropic`, `messages[${i}].tool_calls`)
+    throw unsupportedHere(provider, `messages[${i}].tool_calls: function.arguments must be a JSON object for Anthropic`, `messages[${i}].tool_calls`, 'unsupported_value')
   }
   return v as Record<string, unknown>
 }

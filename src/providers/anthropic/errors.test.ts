@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { HttpTimeoutError } from '../http.ts'
 import { headerSource, ProviderError } from '../types.ts'
@@ -16,12 +18,31 @@ function answer(status: number, b: unknown, headers: Record<string, string> = {}
   return httpError('anthropic', status, headerSource({ 'request-id': 'req_011', ...headers }), text, NOW)
 }
 
+interface Recorded {
+  name: string
+  status: number
+  body: unknown
+}
+const recorded = JSON.parse(readFileSync(join(import.meta.dirname, '__fixtures__', 'error-answers.json'), 'utf8')) as { target: Recorded[]; request: Recorded[] }
+
+describe('httpError: a 4xx about the target or about the request', () => {
+  it.each(recorded.target.map((a) => [a.name, a] as const))('%s → unsupported (fails over), with Anthropic\'s status and message', (_name, a) => {
+    const e = answer(a.status, a.body)
+    expect(e.kind).toBe('unsupported')
+    expect({ status: e.status, message: e.message }).toEqual({ status: a.status, message: (a.body as { error: { message: string } }).error.message })
+  })
+
+  it.each(recorded.request.map((a) => [a.name, a] as const))('%s → bad_request (straight back to the client)', (_name, a) => {
+    expect(answer(a.status, a.body).kind).toBe('bad_request')
+  })
+})
+
 describe('httpError: HTTP error answers', () => {
   it.each([
     [400, 'invalid_request_error', 400, 'bad_request', 'invalid_request_error', false],
     [401, 'authentication_error', 401, 'auth', 'authentication_error', false],
     [403, 'permission_error', 403, 'auth', 'permission_error', false],
-    [404, 'not_found_error', 404, 'not_found', 'not_found_error', false],
+    [404, 'not_found_error', 404, 'unsupported', 'not_found_error', false],
     [413, 'request_too_large', 413, 'bad_request', 'request_too_large', false],
     [429, 'rate_limit_error', 429, 'rate_limit', 'rate_limit_exceeded', true],
     [500, 'api_error', 500, 'server', 'api_error', true],

@@ -11,7 +11,7 @@ import { clientStatusFor, kindForStatus, ProviderError, type HeaderSource, type 
 import { badResponse, cancelled, streamBroken, timedOut, unreachable, type ErrorContext } from '../provider-errors.ts'
 import { parseAnthropicRateLimits } from './rate-limits.ts'
 
-export { badResponse, cancelled, streamBroken, type ErrorContext } from '../provider-errors.ts'
+export { badResponse, cancelled, streamBroken, unsupportedHere, type ErrorContext } from '../provider-errors.ts'
 
 /** The HTTP status Anthropic uses for each `error.type`, for errors that arrive without one (mid-stream). */
 const STATUS_FOR_TYPE: Readonly<Record<string, number>> = {
@@ -72,8 +72,24 @@ function codeFor(status: number, parsed: ErrorBody): string | null {
   return parsed.type ?? null
 }
 
+/**
+ * 400s about the model rather than the request, by their message (Anthropic gives them no code of their
+ * own): the prompt or its output cap over this model's limits, a sampling pair this model refuses.
+ */
+const TARGET_MESSAGES: readonly RegExp[] = [
+  // https://docs.claude.com/en/docs/build-with-claude/context-windows ("prompt is too long: 208310 tokens > 200000 maximum")
+  /^prompt is too long/,
+  // https://docs.claude.com/en/docs/build-with-claude/context-windows ("input length and `max_tokens` exceed context limit: …")
+  /exceed context limit/,
+  // https://docs.claude.com/en/docs/about-claude/models/overview ("max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for …")
+  /maximum allowed number of output tokens/,
+  // https://docs.claude.com/en/docs/about-claude/models/migrating-to-claude-4 (Sonnet 4.5, Haiku 4.5: "`temperature` and `top_p` cannot both be specified for this model")
+  /cannot both be specified for this model/,
+]
+
 function kindFor(status: number, parsed: ErrorBody): ProviderErrorKind {
   if (status === 402 || parsed.type === 'billing_error' || (parsed.code && QUOTA_CODES.has(parsed.code))) return 'quota'
+  if (status === 400 && parsed.message !== undefined && TARGET_MESSAGES.some((re) => re.test(parsed.message!))) return 'unsupported'
   return kindForStatus(status)
 }
 

@@ -80,16 +80,16 @@ describe('complete()', () => {
     expect(up.body.choices[0]).toMatchObject({ message: { content: '{"temp_c":21}' }, finish_reason: 'stop' })
   })
 
-  it('a request Anthropic cannot serve is a 400 before anything is sent', async () => {
+  it('a request Anthropic cannot serve is a 400 before anything is sent (another target may serve it)', async () => {
     const e = await rejection(createAnthropicAdapter().complete(request({ temperature: 1.5 }), target(), new AbortController().signal))
-    expect([e.status, e.kind, e.param]).toEqual([400, 'bad_request', 'temperature'])
+    expect([e.status, e.kind, e.param]).toEqual([400, 'unsupported', 'temperature'])
     expect(upstream.seen).toHaveLength(0)
   })
 
   it.each([
     [400, 'invalid_request_error', 'max_tokens: Field required', {}, 400, 'bad_request'],
     [401, 'authentication_error', 'invalid x-api-key', {}, 401, 'auth'],
-    [404, 'not_found_error', 'model: claude-nope', {}, 404, 'not_found'],
+    [404, 'not_found_error', 'model: claude-nope', {}, 404, 'unsupported'],
     [429, 'rate_limit_error', 'Number of requests has exceeded your per-minute rate limit', { 'retry-after': '3' }, 429, 'rate_limit'],
     [500, 'api_error', 'Internal server error', {}, 500, 'server'],
     [529, 'overloaded_error', 'Overloaded', {}, 503, 'overloaded'],

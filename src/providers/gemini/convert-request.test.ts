@@ -70,13 +70,14 @@ describe('toGeminiRequest: messages', () => {
     expect(convert({ messages: [user([img, img])] }).warnings).toEqual(['image_url.detail is not supported by Gemini and was not sent'])
   })
 
+  // bad_request: OpenAI refuses it too; unsupported: valid for OpenAI, so the route tries its next target.
   it.each([
-    [user([{ type: 'image_url', image_url: { url: 'ftp://x/a.png' } }]), 'messages[0].content[0].image_url.url'],
-    [user([{ type: 'image_url', image_url: { url: 'data:image/png,rawbytes' } }]), 'messages[0].content[0].image_url.url'],
-    [user([{ type: 'input_audio', input_audio: { data: 'x', format: 'pcm16' } }]), 'messages[0].content[0].input_audio.format'],
-    [user([{ type: 'file', file: { file_id: 'file-abc' } }]), 'messages[0].content[0].file'],
-  ])('rejects unsendable content with a 400 naming it (%#)', (message, param) => {
-    expect(rejects({ messages: [message] })).toMatchObject({ status: 400, kind: 'bad_request', param })
+    [user([{ type: 'image_url', image_url: { url: 'ftp://x/a.png' } }]), 'messages[0].content[0].image_url.url', 'bad_request'],
+    [user([{ type: 'image_url', image_url: { url: 'data:image/png,rawbytes' } }]), 'messages[0].content[0].image_url.url', 'bad_request'],
+    [user([{ type: 'input_audio', input_audio: { data: 'x', format: 'pcm16' } }]), 'messages[0].content[0].input_audio.format', 'unsupported'],
+    [user([{ type: 'file', file: { file_id: 'file-abc' } }]), 'messages[0].content[0].file', 'unsupported'],
+  ])('rejects unsendable content with a 400 naming it (%#)', (message, param, kind) => {
+    expect(rejects({ messages: [message] })).toMatchObject({ status: 400, kind, param })
   })
 
   it('turns tool calls into functionCall parts and tool results into functionResponse parts in one user turn', () => {
@@ -129,7 +130,7 @@ describe('toGeminiRequest: messages', () => {
 
   it('rejects a tool result whose id matches no earlier call, naming it', () => {
     const e = rejects({ messages: [user('q'), { role: 'tool', tool_call_id: 'call_zzz', content: 'x' }] })
-    expect(e).toMatchObject({ status: 400, param: 'messages[1].tool_call_id' })
+    expect(e).toMatchObject({ status: 400, kind: 'bad_request', param: 'messages[1].tool_call_id' })
     expect(e.message).toContain('"call_zzz"')
   })
 
@@ -139,11 +140,11 @@ describe('toGeminiRequest: messages', () => {
   ])('rejects tool call arguments %j', (args, message) => {
     const e = rejects({ messages: [user('q'), { role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: args } }] }] })
     expect(e.message).toMatch(message)
-    expect(e.param).toBe('messages[1].tool_calls[0].function.arguments')
+    expect([e.kind, e.param]).toEqual(['unsupported', 'messages[1].tool_calls[0].function.arguments'])
   })
 
   it('rejects a conversation of system messages only', () => {
-    expect(rejects({ messages: [{ role: 'system', content: 'x' }] })).toMatchObject({ status: 400, param: 'messages' })
+    expect(rejects({ messages: [{ role: 'system', content: 'x' }] })).toMatchObject({ status: 400, kind: 'unsupported', param: 'messages' })
   })
 
   it('warns about message names it cannot send', () => {
@@ -190,7 +191,7 @@ describe('toGeminiRequest: tools', () => {
     const loose = { type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { n: { type: 'number', multipleOf: 2 } } } } }
     expect(convert({ messages: [user('q')], tools: [loose] }).warnings).toEqual(['tools[0].function.parameters: Gemini cannot express multipleOf at #/properties/n; not sent'])
     const recursive = { type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { me: { $ref: '#' } } } } }
-    expect(rejects({ messages: [user('q')], tools: [weather, recursive] })).toMatchObject({ status: 400, param: 'tools[1].function.parameters' })
+    expect(rejects({ messages: [user('q')], tools: [weather, recursive] })).toMatchObject({ status: 400, kind: 'unsupported', param: 'tools[1].function.parameters' })
   })
 
   it.each([
@@ -204,12 +205,12 @@ describe('toGeminiRequest: tools', () => {
 
   it('handles tool_choice without tools or naming an unknown function', () => {
     expect(convert({ messages: [user('q')], tool_choice: 'none' }).body).not.toHaveProperty('toolConfig')
-    expect(rejects({ messages: [user('q')], tool_choice: 'required' })).toMatchObject({ param: 'tool_choice' })
-    expect(rejects({ messages: [user('q')], tools: [weather], tool_choice: { type: 'function', function: { name: 'nope' } } })).toMatchObject({ param: 'tool_choice' })
+    expect(rejects({ messages: [user('q')], tool_choice: 'required' })).toMatchObject({ kind: 'bad_request', param: 'tool_choice' })
+    expect(rejects({ messages: [user('q')], tools: [weather], tool_choice: { type: 'function', function: { name: 'nope' } } })).toMatchObject({ kind: 'bad_request', param: 'tool_choice' })
   })
 
   it('rejects the deprecated functions parameter instead of ignoring it', () => {
-    expect(rejects({ messages: [user('q')], functions: [{ name: 'f' }] })).toMatchObject({ status: 400, param: 'functions' })
+    expect(rejects({ messages: [user('q')], functions: [{ name: 'f' }] })).toMatchObject({ status: 400, kind: 'unsupported', param: 'functions' })
   })
 })
 
@@ -272,7 +273,7 @@ describe('toGeminiRequest: generation parameters', () => {
 
   it('rejects a response schema it cannot send', () => {
     const e = rejects({ messages: [user('q')], response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { $ref: 'other.json' } } } })
-    expect(e).toMatchObject({ status: 400, param: 'response_format.json_schema.schema' })
+    expect(e).toMatchObject({ status: 400, kind: 'unsupported', param: 'response_format.json_schema.schema' })
   })
 
   it('drops parameters without a Gemini counterpart with a warning each', () => {

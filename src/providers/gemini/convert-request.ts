@@ -15,7 +15,7 @@ import {
 } from '../openai-schema.ts'
 import type { Target } from '../types.ts'
 import { SchemaError, toGeminiSchema } from './convert-schema.ts'
-import { invalidRequest } from './errors.ts'
+import { invalidRequest, notForGemini } from './errors.ts'
 import type { GeminiContent, GeminiFunctionDeclaration, GeminiGenerationConfig, GeminiPart, GeminiRequest, GeminiToolConfig } from './gemini-types.ts'
 
 export interface GeminiRequestPlan {
@@ -77,7 +77,7 @@ export function toGeminiRequest(req: ChatRequest, target: Pick<Target, 'provider
     if (isSet(extra[param])) warnings.push(`${param} is not supported by Gemini and was not sent`)
   }
   if (extra['functions'] != null || extra['function_call'] != null) {
-    throw invalidRequest(provider, 'functions/function_call (deprecated) are not translated for Gemini; send tools/tool_choice', 'functions')
+    throw notForGemini(provider, 'functions/function_call (deprecated) are not translated for Gemini; send tools/tool_choice', 'functions')
   }
 
   const body: GeminiRequest = { contents: toContents(req.messages, provider, warnings) }
@@ -138,7 +138,7 @@ function toContents(messages: readonly ChatMessage[], provider: string, warnings
     }
   })
   if (named) warnings.push('messages[].name is not supported by Gemini and was not sent')
-  if (contents.length === 0) throw invalidRequest(provider, 'Gemini needs at least one user or assistant message besides system messages', 'messages')
+  if (contents.length === 0) throw notForGemini(provider, 'Gemini needs at least one user or assistant message besides system messages', 'messages')
   return contents
 }
 
@@ -162,14 +162,14 @@ function userPart(p: UserContent, param: string, provider: string, warnings: str
     case 'input_audio': {
       const mimeType = AUDIO_MIME[p.input_audio.format.toLowerCase()]
       if (!mimeType) {
-        throw invalidRequest(provider, `${param}.input_audio.format "${p.input_audio.format}" is not an audio format Gemini reads (${Object.keys(AUDIO_MIME).join(', ')})`, `${param}.input_audio.format`)
+        throw notForGemini(provider, `${param}.input_audio.format "${p.input_audio.format}" is not an audio format Gemini reads (${Object.keys(AUDIO_MIME).join(', ')})`, `${param}.input_audio.format`)
       }
       return [{ inlineData: { mimeType, data: p.input_audio.data } }]
     }
     case 'file': {
       const inline = p.file.file_data ? dataUrl(p.file.file_data) : undefined
       if (inline) return [{ inlineData: inline }]
-      throw invalidRequest(provider, `${param}.file must carry file_data as a base64 data: URL for Gemini (file_id refers to OpenAI's file store)`, `${param}.file`)
+      throw notForGemini(provider, `${param}.file must carry file_data as a base64 data: URL for Gemini (file_id refers to OpenAI's file store)`, `${param}.file`)
     }
     default: {
       const _exhaustive: never = p
@@ -204,9 +204,9 @@ function parseArgs(args: string, param: string, provider: string): Record<string
   try {
     v = JSON.parse(args)
   } catch {
-    throw invalidRequest(provider, `${param} is not valid JSON`, param)
+    throw notForGemini(provider, `${param} is not valid JSON, which Gemini needs`, param)
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidRequest(provider, `${param} must be a JSON object for Gemini`, param)
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw notForGemini(provider, `${param} must be a JSON object for Gemini`, param)
   return v as Record<string, unknown>
 }
 
@@ -246,7 +246,7 @@ function convertSchema(schema: Record<string, unknown>, param: string, provider:
   try {
     return toGeminiSchema(schema)
   } catch (err) {
-    if (err instanceof SchemaError) throw invalidRequest(provider, `${param}: ${err.message}`, param)
+    if (err instanceof SchemaError) throw notForGemini(provider, `${param}: ${err.message}`, param)
     throw err
   }
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ProviderError } from '../types.ts'
 import { httpError, invalidRequest, streamErrorEvent, toProviderError, type ErrorContext } from './errors.ts'
@@ -7,6 +9,24 @@ const now = 1_760_000_000_000
 const ctx = (over: Partial<ErrorContext> = {}): ErrorContext => ({ provider: 'google', now, during: 'request', ...over })
 const fail = (f: GeminiFailure, over: Partial<ErrorContext> = {}) => toProviderError(new GeminiCallError(f), ctx(over))
 const http = (status: number, message: string, details: unknown[] = []) => fail({ type: 'http', status, statusText: '', message, details })
+
+interface Recorded {
+  name: string
+  status: number
+  body: { error: { message: string } }
+}
+const recorded = JSON.parse(readFileSync(join(import.meta.dirname, '__fixtures__', 'error-answers.json'), 'utf8')) as { target: Recorded[]; request: Recorded[] }
+
+describe('httpError: a 4xx about the target or about the request', () => {
+  it.each(recorded.target.map((a) => [a.name, a] as const))('%s → unsupported (fails over), with Google\'s status and message', (_name, a) => {
+    const e = http(a.status, a.body.error.message)
+    expect(e).toMatchObject({ kind: 'unsupported', status: a.status, message: a.body.error.message })
+  })
+
+  it.each(recorded.request.map((a) => [a.name, a] as const))('%s → bad_request (straight back to the client)', (_name, a) => {
+    expect(http(a.status, a.body.error.message).kind).toBe('bad_request')
+  })
+})
 
 describe('httpError', () => {
   it('turns 400 API_KEY_INVALID into 401 invalid_api_key (auth)', () => {
@@ -36,7 +56,7 @@ describe('httpError', () => {
   })
 
   it.each([
-    [404, 404, 'not_found', 'model_not_found'],
+    [404, 404, 'unsupported', 'model_not_found'],
     [500, 500, 'server', null],
     [503, 503, 'overloaded', 'overloaded'],
     [504, 504, 'server', null],

@@ -10,7 +10,7 @@
 import { clientStatusFor, kindForStatus, ProviderError } from '../types.ts'
 import { GeminiCallError, type GeminiErrorBody, type GeminiFailure } from './gemini-types.ts'
 import { findDetail, parseGeminiRateLimits } from './rate-limits.ts'
-import { badResponse, cancelled, streamBroken, timedOut, unreachable, type ErrorContext } from '../provider-errors.ts'
+import { badResponse, cancelled, streamBroken, timedOut, unreachable, unsupportedHere, type ErrorContext } from '../provider-errors.ts'
 
 export { badResponse, cancelled, streamBroken, type ErrorContext } from '../provider-errors.ts'
 
@@ -20,6 +20,14 @@ function errorReason(details: readonly unknown[]): string | undefined {
   const reason = findDetail(details, 'ErrorInfo')?.['reason']
   return typeof reason === 'string' ? reason : undefined
 }
+
+/** 400s about the model rather than the request, by their message (Gemini gives them only INVALID_ARGUMENT). */
+const TARGET_MESSAGES: readonly RegExp[] = [
+  // https://ai.google.dev/gemini-api/docs/long-context ("The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).")
+  /exceeds the maximum number of tokens allowed/,
+  // https://ai.google.dev/gemini-api/docs/thinking (2.5 Pro: "Budget 0 is invalid. This model only works in thinking mode.")
+  /only works in thinking mode/,
+]
 
 function codeFor(status: number): string | null {
   if (status === 404) return 'model_not_found'
@@ -43,11 +51,12 @@ export function httpError(
     return new ProviderError({ provider, status: 401, upstreamStatus: status, kind: 'auth', message: text, code: 'invalid_api_key', raw })
   }
   const limits = status === 429 ? parseGeminiRateLimits(details, now) : null
+  const aboutTarget = status === 400 && TARGET_MESSAGES.some((re) => re.test(text))
   return new ProviderError({
     provider,
     status: clientStatusFor(status),
     upstreamStatus: status,
-    kind: kindForStatus(status),
+    kind: aboutTarget ? 'unsupported' : kindForStatus(status),
     message: text,
     code: codeFor(status),
     retryAfterMs: limits?.retryAfterMs ?? null,
@@ -75,9 +84,14 @@ export function streamErrorEvent(provider: string, body: GeminiErrorBody, now: n
 }
 
 
-/** The client's request cannot be sent to Gemini as it is (a 400 that names the parameter). */
+/** The client's request is wrong whatever the target (a 400 that names the parameter). */
 export function invalidRequest(provider: string, message: string, param: string): ProviderError {
   return new ProviderError({ provider, status: 400, kind: 'bad_request', message: `${message} (provider ${provider})`, param, code: 'unsupported_parameter' })
+}
+
+/** A valid OpenAI request Gemini cannot take as it is: another target of the route may (kind `unsupported`). */
+export function notForGemini(provider: string, message: string, param: string): ProviderError {
+  return unsupportedHere(provider, `${message} (provider ${provider})`, param)
 }
 
 

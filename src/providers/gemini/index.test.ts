@@ -160,9 +160,9 @@ describe('Gemini adapter against a fake Gemini', () => {
     }
   })
 
-  it('404 → not_found model_not_found', async () => {
+  it('404 → unsupported model_not_found (fails over)', async () => {
     const e = await failure(adapter.stream(request(), target('no-such-model'), new AbortController().signal))
-    expect(e).toMatchObject({ status: 404, kind: 'not_found', code: 'model_not_found', message: 'models/no-such-model is not found for API version v1beta' })
+    expect(e).toMatchObject({ status: 404, kind: 'unsupported', code: 'model_not_found', message: 'models/no-such-model is not found for API version v1beta' })
   })
 
   it('429 → rate_limit with RetryInfo as retryAfterMs and limits', async () => {

@@ -3,11 +3,16 @@
  * format, so it is forwarded as is (unknown fields included, so new OpenAI parameters keep working), with
  * the target's model, and — for streams — `stream_options.include_usage` always on, because the spend
  * table needs the usage (the server strips the usage chunk again when the client did not ask for it).
+ *
+ * A reasoning model (the target says so, see ./reasoning-models.ts) refuses some parameters every chat
+ * model takes: they are renamed or dropped here, each named in `warnings`, so that a request that fails
+ * over to such a model is served rather than answered 400. https://platform.openai.com/docs/guides/reasoning
  */
 import type { ChatRequest } from '../openai-schema.ts'
+import type { ReasoningRules, Target } from '../types.ts'
 
-export function toOpenAIBody(req: ChatRequest, model: string, stream: boolean): string {
-  const body: Record<string, unknown> = { ...req, model }
+export function toOpenAIBody(req: ChatRequest, target: Target, stream: boolean, warnings: string[]): string {
+  const body: Record<string, unknown> = { ...req, model: target.model }
   if (stream) {
     body['stream'] = true
     body['stream_options'] = { ...req.stream_options, include_usage: true }
@@ -16,5 +21,44 @@ export function toOpenAIBody(req: ChatRequest, model: string, stream: boolean): 
     delete body['stream']
     delete body['stream_options']
   }
+  if (target.reasoning) applyReasoningRules(body, target.model, target.reasoning, warnings)
   return JSON.stringify(body)
+}
+
+/**
+ * Parameters a reasoning model refuses (400 `unsupported_parameter` / `unsupported_value`), with the value
+ * at which dropping one changes nothing, so that only a real change is reported.
+ */
+const REFUSED: ReadonlyArray<readonly [param: string, isDefault: (v: unknown) => boolean]> = [
+  ['temperature', (v) => v === 1],
+  ['top_p', (v) => v === 1],
+  ['presence_penalty', (v) => v === 0],
+  ['frequency_penalty', (v) => v === 0],
+  ['logprobs', (v) => v === false],
+  ['top_logprobs', (v) => v === 0],
+  ['logit_bias', (v) => typeof v === 'object' && v !== null && Object.keys(v).length === 0],
+]
+
+/** The o-series refuses `parallel_tool_calls` too, even when false (true is its behaviour anyway). */
+const REFUSED_BY_O_SERIES: typeof REFUSED = [...REFUSED, ['parallel_tool_calls', (v) => v === true]]
+
+function applyReasoningRules(body: Record<string, unknown>, model: string, rules: ReasoningRules, warnings: string[]): void {
+  const maxTokens = body['max_tokens']
+  if (maxTokens !== undefined) {
+    delete body['max_tokens']
+    if (maxTokens !== null) {
+      if (body['max_completion_tokens'] == null) {
+        body['max_completion_tokens'] = maxTokens
+        warnings.push(`max_tokens was sent as max_completion_tokens (${model} is a reasoning model)`)
+      } else {
+        warnings.push(`max_tokens was not sent: max_completion_tokens is set, and ${model} takes only that`)
+      }
+    }
+  }
+  for (const [param, isDefault] of rules.refusesParallelToolCalls ? REFUSED_BY_O_SERIES : REFUSED) {
+    const v = body[param]
+    if (v === undefined) continue
+    delete body[param]
+    if (v !== null && !isDefault(v)) warnings.push(`${param} is not supported by ${model} (a reasoning model) and was not sent`)
+  }
 }

@@ -46,13 +46,30 @@ export function parseErrorBody(text: string): ParsedError | null {
   return out
 }
 
+/**
+ * 400 codes that are about the model, not the request: a parameter or value it refuses (reasoning models,
+ * https://platform.openai.com/docs/guides/reasoning), a prompt over its context window.
+ */
+const TARGET_CODES: ReadonlySet<string> = new Set(['unsupported_parameter', 'unsupported_value', 'context_length_exceeded'])
+
+function kindFor(status: number, parsed: ParsedError | null): ProviderErrorKind {
+  // insufficient_quota is a 429 that waiting won't fix: https://platform.openai.com/docs/guides/error-codes
+  if (status === 429 && (parsed?.code === 'insufficient_quota' || parsed?.type === 'insufficient_quota')) return 'quota'
+  if (status === 400 && parsed) {
+    if (parsed.code !== undefined && TARGET_CODES.has(parsed.code)) return 'unsupported'
+    // vLLM says it without the code: https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html
+    if (/maximum context length is \d+ tokens/.test(parsed.message)) return 'unsupported'
+    // "max_tokens is too large: 32000. This model supports at most 16384 completion tokens" (code null): this model's cap.
+    if ((parsed.param === 'max_tokens' || parsed.param === 'max_completion_tokens') && /supports at most/.test(parsed.message)) return 'unsupported'
+  }
+  return kindForStatus(status)
+}
+
 /** An upstream HTTP error response → ProviderError. */
 export function httpError(provider: string, status: number, headers: HeaderSource, bodyText: string, now: number): ProviderError {
   const parsed = parseErrorBody(bodyText)
   const limits = parseOpenAIRateLimits(headers, now)
-  let kind: ProviderErrorKind = kindForStatus(status)
-  // insufficient_quota is a 429 that waiting won't fix: https://platform.openai.com/docs/guides/error-codes
-  if (status === 429 && (parsed?.code === 'insufficient_quota' || parsed?.type === 'insufficient_quota')) kind = 'quota'
+  const kind = kindFor(status, parsed)
   const message = parsed?.message ?? `${provider} answered HTTP ${status} with no error message`
   return new ProviderError({
     provider,

@@ -54,15 +54,16 @@ async function send(target: Target, body: string, stream: boolean, signal: Abort
   return res
 }
 
-function newMeta(res: UpstreamResponse): UpstreamMeta {
+function newMeta(res: UpstreamResponse, warnings: string[]): UpstreamMeta {
   const rid = res.headers['x-request-id']
-  return { usage: null, usageFinal: false, model: null, requestId: typeof rid === 'string' ? rid : null, warnings: [] }
+  return { usage: null, usageFinal: false, model: null, requestId: typeof rid === 'string' ? rid : null, warnings }
 }
 
 async function complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<ChatCompletion>> {
-  const res = await send(target, toOpenAIBody(req, target.model, false), false, signal)
+  const warnings: string[] = []
+  const res = await send(target, toOpenAIBody(req, target, false, warnings), false, signal)
   const limits = parseOpenAIRateLimits(headerSource(res.headers), Date.now())
-  const meta = newMeta(res)
+  const meta = newMeta(res, warnings)
   const ctype = res.headers['content-type'] ?? ''
   let text: string
   try {
@@ -81,9 +82,10 @@ async function complete(req: ChatRequest, target: Target, signal: AbortSignal): 
 
 async function stream(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<AsyncIterable<ChatChunk>>> {
   const started = performance.now()
-  const res = await send(target, toOpenAIBody(req, target.model, true), true, signal)
+  const warnings: string[] = []
+  const res = await send(target, toOpenAIBody(req, target, true, warnings), true, signal)
   const limits = parseOpenAIRateLimits(headerSource(res.headers), Date.now())
-  const meta = newMeta(res)
+  const meta = newMeta(res, warnings)
   const ctype = res.headers['content-type'] ?? ''
   if (!ctype.includes('text/event-stream')) {
     res.body.destroy()
