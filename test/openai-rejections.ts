@@ -173,6 +173,13 @@ export const REJECTIONS: Rejection[] = [
     message: "Invalid type for 'messages[0].content': expected one of a string or array of objects, but got an integer instead.",
   },
   {
+    name: 'content over 1,048,576 characters',
+    body: { messages: [{ role: 'user', content: 'x'.repeat(1_048_577) }] },
+    param: 'messages[0].content',
+    code: 'string_above_max_length',
+    message: "Invalid 'messages[0].content': string too long. Expected a string with maximum length 1048576, but got a string with length 1048577 instead.",
+  },
+  {
     name: 'an image in a system message',
     body: { messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }, { role: 'user', content: 'hi' }] },
     param: 'messages[0].content[0].type',

@@ -31,6 +31,13 @@ const integer = (min: number, max?: number) => {
 const NAME_PATTERN = /^[a-zA-Z0-9_-]+$/
 const name64 = () => z.string().min(1).max(64).regex(NAME_PATTERN)
 
+/**
+ * A message's content as one string: OpenAI takes at most 1,048,576 characters (its 400 says "string too
+ * long. Expected a string with maximum length 1048576"); Gemini would take more.
+ */
+const MAX_CONTENT_STRING = 1_048_576
+const contentString = z.string().max(MAX_CONTENT_STRING)
+
 export const TextPart = z.looseObject({ type: z.literal('text'), text: z.string() })
 export const ImagePart = z.looseObject({
   type: z.literal('image_url'),
@@ -66,24 +73,24 @@ export const ToolCall = z.looseObject({
 
 const SystemMessage = z.looseObject({
   role: z.enum(['system', 'developer']),
-  content: z.union([z.string(), arrayOf(TextOnlyPart, 'objects')]),
+  content: z.union([contentString, arrayOf(TextOnlyPart, 'objects')]),
   name: nullish(z.string()),
 })
 const UserMessage = z.looseObject({
   role: z.literal('user'),
-  content: z.union([z.string(), arrayOf(UserContentPart, 'objects')]),
+  content: z.union([contentString, arrayOf(UserContentPart, 'objects')]),
   name: nullish(z.string()),
 })
 const AssistantMessage = z.looseObject({
   role: z.literal('assistant'),
-  content: nullish(z.union([z.string(), arrayOf(AssistantContentPart, 'objects')])),
+  content: nullish(z.union([contentString, arrayOf(AssistantContentPart, 'objects')])),
   refusal: nullish(z.string()),
   name: nullish(z.string()),
   tool_calls: nullish(arrayOf(ToolCall, 'objects')),
 })
 const ToolMessage = z.looseObject({
   role: z.literal('tool'),
-  content: z.union([z.string(), arrayOf(TextOnlyPart, 'objects')]),
+  content: z.union([contentString, arrayOf(TextOnlyPart, 'objects')]),
   tool_call_id: z.string(),
 })
 

@@ -33,6 +33,7 @@ const PART_TYPES: Readonly<Record<string, readonly string[]>> = {
 /** Function and json_schema names: letters, digits, `_` and `-`, at most 64 of them. */
 const NAME = /^[a-zA-Z0-9_-]+$/
 const NAME_MAX = 64
+const MAX_CONTENT_STRING = 1_048_576
 const EFFORT: Record<string, number> = { none: 0, minimal: 0, low: 1, medium: 2, high: 4, xhigh: 6 }
 
 export function invalid(message: string, param: string | null = null, code: string | null = null, status = 400): ErrorOut {
@@ -58,6 +59,9 @@ function badName(name: string, p: string): ErrorOut | null {
 function content(v: unknown, path: string, out: { text: string; images: number; keys: string }, types: readonly string[] = PART_TYPES['user']!): ErrorOut | null {
   if (v === null || v === undefined) return null
   if (typeof v === 'string') {
+    if (v.length > MAX_CONTENT_STRING) {
+      return invalid(`Invalid '${path}': string too long. Expected a string with maximum length ${MAX_CONTENT_STRING}, but got a string with length ${v.length} instead.`, path, 'string_above_max_length')
+    }
     out.text += v
     return null
   }
