@@ -16,8 +16,10 @@ function paramName(path: ReadonlyArray<PropertyKey>): string {
   return out
 }
 
+const at = (param: string) => (param ? `'${param}'` : 'the request body')
+
 /** What a JSON value is, as OpenAI says it in "but got … instead". */
-export function received(input: unknown): string {
+function received(input: unknown): string {
   if (input === null) return 'null'
   if (Array.isArray(input)) return 'an array'
   if (typeof input === 'number') return Number.isInteger(input) ? 'an integer' : 'a decimal number'
@@ -26,13 +28,13 @@ export function received(input: unknown): string {
 }
 
 /** A client's value quoted in a message: bounded, since it may be anything up to the body limit. */
-export function quoted(value: unknown): string {
+function quoted(value: unknown): string {
   const s = String(value)
   return `'${s.length > 256 ? `${s.slice(0, 253)}...` : s}'`
 }
 
 /** `'a', 'b', and 'c'` — OpenAI's list of supported values. */
-export function supportedValues(values: readonly unknown[]): string {
+function supportedValues(values: readonly unknown[]): string {
   const q = values.map((v) => `'${String(v)}'`)
   if (q.length <= 2) return q.join(' and ')
   return `${q.slice(0, -1).join(', ')}, and ${q[q.length - 1]}`
@@ -76,7 +78,6 @@ function fromUnion(issue: Issue & { code: 'invalid_union' }): Issue | ApiError {
   return { ...inner, path: [...issue.path, ...inner.path], input: 'input' in inner ? inner.input : undefined } as Issue
 }
 
-const at = (param: string) => (param ? `'${param}'` : 'the request body')
 
 function outOfRange(issue: Issue & { code: 'too_small' | 'too_big' }, param: string): ApiError {
   const p = param || null
