@@ -15,6 +15,8 @@ const MAX_STOP = 4
 const MAX_METADATA_PAIRS = 16
 const MAX_METADATA_KEY = 64
 const TOKEN_ID = /^\d+$/
+// "json" in any case; spelled out rather than with the `i` flag, which scans long prompts half as fast.
+const JSON_WORD = /[jJ][sS][oO][nN]/
 
 const invalid = (message: string, param: string | null, code: string | null = null) => new ApiError(400, message, code, param)
 
@@ -53,7 +55,7 @@ function checkMessages(req: ChatRequest): ApiError | null {
       if (pending !== null && pending.size > 0) return unanswered(pending, pendingAt)
       calls = pending = null
     }
-    if (needsJsonWord && !jsonWord) jsonWord = /json/i.test(contentText(m.content))
+    if (needsJsonWord && !jsonWord) jsonWord = JSON_WORD.test(contentText(m.content))
     if (m.role === 'assistant' && m.tool_calls && m.tool_calls.length > 0) {
       calls = new Set(m.tool_calls.map((c) => c.id))
       pending = new Set(calls)
