@@ -3,14 +3,40 @@
  * server boundary) and the response / chunk shapes every adapter produces.
  *
  * Unknown fields are tolerated everywhere (clients send new parameters before we know them, and the
- * OpenAI adapter forwards them); fields we know are checked for type, so that a wrong type is a 400
- * that names the field instead of a confusing upstream error. `null` is accepted wherever OpenAI
- * accepts it for an optional field (several clients send `"stop": null`, `"temperature": null`).
+ * OpenAI adapter forwards them); fields we know are checked for type and for OpenAI's documented limits
+ * on each (ranges, lengths, name patterns, the part types each role takes), so that a body OpenAI would
+ * refuse is a 400 naming the field, whatever the target. How fields go together is checked after
+ * (server/openai-rules.ts). `null` is accepted wherever OpenAI accepts it for an optional field (several
+ * clients send `"stop": null`, `"temperature": null`).
  * Reference: https://platform.openai.com/docs/api-reference/chat/create
  */
 import { z } from 'zod'
 
 const nullish = <T extends z.ZodType>(t: T) => t.nullish()
+
+/**
+ * An array, named the way OpenAI's type errors name it ("expected an array of objects"): the name rides
+ * on the issue's message, which the server's validation reads (server/validate.ts).
+ */
+const arrayOf = <T extends z.ZodType>(item: T, of: string) => z.array(item, { error: (i) => (i.code === 'invalid_type' ? `array of ${of}` : undefined) })
+
+/** Marks a range issue as an integer's: OpenAI says "integer above maximum value" there, "decimal" elsewhere. */
+export const INTEGER_RANGE = 'integer'
+const integer = (min: number, max?: number) => {
+  const s = z.int().min(min, { error: INTEGER_RANGE })
+  return max === undefined ? s : s.max(max, { error: INTEGER_RANGE })
+}
+
+/** Function and json_schema names: "a-z, A-Z, 0-9, or contain underscores and dashes, with a maximum length of 64". */
+const NAME_PATTERN = /^[a-zA-Z0-9_-]+$/
+const name64 = () => z.string().min(1).max(64).regex(NAME_PATTERN)
+
+/**
+ * A message's content as one string: OpenAI takes at most 1,048,576 characters (its 400 says "string too
+ * long. Expected a string with maximum length 1048576"); Gemini would take more.
+ */
+const MAX_CONTENT_STRING = 1_048_576
+const contentString = z.string().max(MAX_CONTENT_STRING)
 
 export const TextPart = z.looseObject({ type: z.literal('text'), text: z.string() })
 export const ImagePart = z.looseObject({
@@ -34,6 +60,8 @@ export const FilePart = z.looseObject({
 })
 export const RefusalPart = z.looseObject({ type: z.literal('refusal'), refusal: z.string() })
 
+// The part types each role takes; any other is a 400 naming the types that are (OpenAI's "Supported values are: …").
+const TextOnlyPart = z.discriminatedUnion('type', [TextPart])
 export const UserContentPart = z.discriminatedUnion('type', [TextPart, ImagePart, AudioPart, FilePart])
 export const AssistantContentPart = z.discriminatedUnion('type', [TextPart, RefusalPart])
 
@@ -45,31 +73,31 @@ export const ToolCall = z.looseObject({
 
 const SystemMessage = z.looseObject({
   role: z.enum(['system', 'developer']),
-  content: z.union([z.string(), z.array(TextPart)]),
+  content: z.union([contentString, arrayOf(TextOnlyPart, 'objects')]),
   name: nullish(z.string()),
 })
 const UserMessage = z.looseObject({
   role: z.literal('user'),
-  content: z.union([z.string(), z.array(UserContentPart)]),
+  content: z.union([contentString, arrayOf(UserContentPart, 'objects')]),
   name: nullish(z.string()),
 })
 const AssistantMessage = z.looseObject({
   role: z.literal('assistant'),
-  content: nullish(z.union([z.string(), z.array(AssistantContentPart)])),
+  content: nullish(z.union([contentString, arrayOf(AssistantContentPart, 'objects')])),
   refusal: nullish(z.string()),
   name: nullish(z.string()),
-  tool_calls: nullish(z.array(ToolCall)),
+  tool_calls: nullish(arrayOf(ToolCall, 'objects')),
 })
 const ToolMessage = z.looseObject({
   role: z.literal('tool'),
-  content: z.union([z.string(), z.array(TextPart)]),
+  content: z.union([contentString, arrayOf(TextOnlyPart, 'objects')]),
   tool_call_id: z.string(),
 })
 
 export const Message = z.discriminatedUnion('role', [SystemMessage, UserMessage, AssistantMessage, ToolMessage])
 
 export const FunctionDefinition = z.looseObject({
-  name: z.string().min(1).max(64),
+  name: name64(),
   description: nullish(z.string()),
   parameters: nullish(z.record(z.string(), z.unknown())),
   strict: nullish(z.boolean()),
@@ -81,42 +109,47 @@ export const ToolChoice = z.union([
   z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
 ])
 
+// In the order OpenAI lists them in its error for an unknown type.
 export const ResponseFormat = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('text') }),
   z.looseObject({ type: z.literal('json_object') }),
   z.looseObject({
     type: z.literal('json_schema'),
     json_schema: z.looseObject({
-      name: z.string().min(1),
+      name: name64(),
       description: nullish(z.string()),
       schema: nullish(z.record(z.string(), z.unknown())),
       strict: nullish(z.boolean()),
     }),
   }),
+  z.looseObject({ type: z.literal('text') }),
 ])
 
 export const ChatRequestSchema = z.looseObject({
   model: z.string().min(1),
-  messages: z.array(Message).min(1),
+  messages: arrayOf(Message, 'objects').min(1),
   stream: nullish(z.boolean()),
   stream_options: nullish(z.looseObject({ include_usage: nullish(z.boolean()) })),
   temperature: nullish(z.number().min(0).max(2)),
   top_p: nullish(z.number().min(0).max(1)),
-  max_tokens: nullish(z.number().int().min(1)),
-  max_completion_tokens: nullish(z.number().int().min(1)),
-  stop: nullish(z.union([z.string(), z.array(z.string()).max(16)])),
-  n: nullish(z.number().int().min(1).max(128)),
-  seed: nullish(z.number().int()),
+  max_tokens: nullish(integer(1)),
+  max_completion_tokens: nullish(integer(1)),
+  // At most 4 sequences: a count, checked with OpenAI's other counts (server/openai-rules.ts).
+  stop: nullish(z.union([z.string(), arrayOf(z.string(), 'strings')])),
+  n: nullish(integer(1, 128)),
+  seed: nullish(z.int()),
   user: nullish(z.string()),
-  tools: nullish(z.array(Tool)),
+  tools: nullish(arrayOf(Tool, 'objects').min(1)),
   tool_choice: nullish(ToolChoice),
   parallel_tool_calls: nullish(z.boolean()),
   response_format: nullish(ResponseFormat),
   frequency_penalty: nullish(z.number().min(-2).max(2)),
   presence_penalty: nullish(z.number().min(-2).max(2)),
   logprobs: nullish(z.boolean()),
-  top_logprobs: nullish(z.number().int().min(0).max(20)),
-  metadata: nullish(z.record(z.string(), z.string())),
+  top_logprobs: nullish(integer(0, 20)),
+  // Keys are token ids, checked with the rules (OpenAI's own wording for a bad key).
+  logit_bias: nullish(z.record(z.string(), z.number().min(-100).max(100))),
+  // At most 16 pairs, keys up to 64 characters: checked with the rules.
+  metadata: nullish(z.record(z.string(), z.string().max(512))),
   reasoning_effort: nullish(z.string()),
 })
 

@@ -6,7 +6,9 @@
  *
  * The counting is the same as a target's declared limits (HeadroomTracker): token buckets refilling
  * continuously over 60 s, charged at admission (tokens: the prompt estimate plus the most the request may
- * write) and corrected with the real usage when the request ends.
+ * write) and corrected with the real usage when the request ends. Only admitted requests count: one
+ * refused before admission (a 400, 403, 404, 413, a budget's 429, this limit's own 429) costs the key
+ * nothing, and its answer carries the headers as they stand (`current`).
  */
 import { formatGoDuration } from '../providers/retry-after.ts'
 import type { CompiledKey } from './auth-config.ts'
@@ -15,10 +17,11 @@ import { HeadroomTracker, type ActualUsage, type Need, type Reservation } from '
 
 /** Refused: `retryAfterMs` null when no wait would help (the request is larger than the limit itself). */
 export type InboundVerdict =
-  | { ok: true; reservation: Reservation | null; headers: Record<string, string> }
-  | { ok: false; retryAfterMs: number | null; headers: Record<string, string>; what: string }
+  | { ok: true; reservation: Reservation | null; headers: Readonly<Record<string, string>> }
+  | { ok: false; retryAfterMs: number | null; headers: Readonly<Record<string, string>>; what: string }
 
 const MINUTE = 60_000
+const NONE: Readonly<Record<string, string>> = Object.freeze({})
 
 export class InboundLimits {
   private readonly trackers = new Map<string, HeadroomTracker>()
@@ -31,10 +34,16 @@ export class InboundLimits {
     return t
   }
 
+  /** The key's x-ratelimit-* headers as they stand, charging nothing; none for a key without limits. */
+  current(key: CompiledKey | null, now: number): Readonly<Record<string, string>> {
+    const t = key ? this.tracker(key, now) : null
+    return t ? this.headersOf(t, now) : NONE
+  }
+
   /** Admits (and charges) a request of this key, or says how long to wait. */
   admit(key: CompiledKey | null, need: Need, now: number): InboundVerdict {
     const t = key ? this.tracker(key, now) : null
-    if (!t) return { ok: true, reservation: null, headers: {} }
+    if (!t) return { ok: true, reservation: null, headers: NONE }
     const over = t.tooLarge(need)
     if (over) return { ok: false, retryAfterMs: null, headers: this.headersOf(t, now), what: describeSkip({ kind: 'too_large', ...over }, now) }
     if (!t.fits(need, now)) {

@@ -18,7 +18,7 @@ import { listModels, retrieveModel } from './models.ts'
 import { checkModelId } from './validate.ts'
 import { clientRequestId, requestId } from './request-id.ts'
 import { routingState } from './routing-state.ts'
-import { authenticate, requireAdmin } from './auth.ts'
+import { authenticate, identifyKey, requireAdmin } from './auth.ts'
 import { spendReport } from './spend-endpoint.ts'
 import type { SpendDb } from '../spend/db.ts'
 import type { SpendHealth } from '../spend/writer.ts'
@@ -137,6 +137,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // lightweight response into a full web Response (measured: ~10% of the CPU per request).
     // Chat completions build their own header record, the ids included.
     for (const [name, value] of Object.entries(idHeaders(ids))) c.header(name, value)
+    // Every answer to a client key with limits carries its x-ratelimit-* headers, whatever the endpoint
+    // and status, as OpenAI's do. (Chat completions set their own, see serveChat.)
+    const key = identifyKey(headersOf(c), deps.config.current().auth)
+    if (key) {
+      const limits = deps.runtime.inbound.current(key, deps.runtime.now())
+      c.set('rateLimitHeaders', limits)
+      for (const name in limits) c.header(name, limits[name])
+    }
     await next()
   })
 

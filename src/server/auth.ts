@@ -23,6 +23,14 @@ function presented(h: IncomingHttpHeaders): string | null {
   return typeof k === 'string' && k.length > 0 ? k : null
 }
 
+/** Who presented `secret`: the admin, a client key, or nobody known (null). */
+function lookup(secret: string, auth: CompiledAuth): Principal | null {
+  const hash = sha256Hex(secret)
+  if (hash === auth.adminHash) return ADMIN
+  const key = auth.byHash.get(hash)
+  return key ? { kind: 'key', key } : null
+}
+
 /** `headers`: Node's header record (lower-case names). */
 export function authenticate(headers: IncomingHttpHeaders, auth: CompiledAuth): Principal {
   if (!auth.enabled) return OPEN
@@ -30,11 +38,17 @@ export function authenticate(headers: IncomingHttpHeaders, auth: CompiledAuth): 
   if (secret === null) {
     throw new ApiError(401, "You didn't provide an API key. Send one in the Authorization header (Authorization: Bearer YOUR_KEY), as issued by this Headroom's operator.", 'missing_api_key', null, 'invalid_request_error')
   }
-  const hash = sha256Hex(secret)
-  if (hash === auth.adminHash) return ADMIN
-  const key = auth.byHash.get(hash)
-  if (!key) throw new ApiError(401, 'Incorrect API key provided. Check the key this Headroom issued you.', 'invalid_api_key', null, 'invalid_request_error')
-  return { kind: 'key', key }
+  const p = lookup(secret, auth)
+  if (!p) throw new ApiError(401, 'Incorrect API key provided. Check the key this Headroom issued you.', 'invalid_api_key', null, 'invalid_request_error')
+  return p
+}
+
+/** The client key a request presents, if it is one (never throws): whose rate-limit headers its answer carries. */
+export function identifyKey(headers: IncomingHttpHeaders, auth: CompiledAuth): CompiledKey | null {
+  if (!auth.enabled) return null
+  const secret = presented(headers)
+  const p = secret === null ? null : lookup(secret, auth)
+  return p?.kind === 'key' ? p.key : null
 }
 
 /** Admin endpoints: open when the router is open, else only for the admin key. */

@@ -108,6 +108,8 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
   const rt = deps.runtime
   const principal = authenticate(x.incoming.headers, cfg.auth)
   const key = principal.kind === 'key' ? principal.key : null
+  // From here every answer, a refusal before admission included, carries the key's x-ratelimit-* headers.
+  if (key) x.vars.rateLimitHeaders = rt.inbound.current(key, rt.now())
   const priority = priorityOf(x, key)
   const req = await readRequest(x, cfg.maxBodyBytes)
   checkModelId(req.model)
@@ -128,7 +130,7 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
   if (budget && !route.members.some((m) => m.model)) refuseUnpriced(req.model, route, budget)
   const profile = buildProfile(req, { defaultExpectedOutput: route.expectedOutputTokens, requirePrice: budget !== null })
 
-  // The key's own limits, before routing; their x-ratelimit-* headers go on every answer, errors included.
+  // The key's own limits, before routing: admitted, the request is charged and the headers say so.
   const need = { tokens: profile.promptTokens + profile.expectedOutputTokens, inputTokens: profile.promptTokens, outputTokens: profile.expectedOutputTokens }
   const inbound = rt.inbound.admit(key, need, rt.now())
   x.vars.rateLimitHeaders = inbound.headers

@@ -1,11 +1,14 @@
 /**
- * The request body → ChatRequest, or a 400 that names the field and says what was wrong, in the
- * words OpenAI uses ("Missing required parameter: 'messages'.", "Invalid type for 'temperature': …").
+ * The request body → ChatRequest, or a 400 that names the field and says what was wrong, in the words,
+ * `param` and `code` OpenAI uses ("Missing required parameter: 'messages'.", "Invalid 'temperature':
+ * decimal above maximum value. Expected a value <= 2, but got 3 instead."). The same body gets the same
+ * answer whichever provider would serve it: OpenAI's rules are checked here, once (openai-rules.ts).
  */
 import type { z } from 'zod'
-import { ChatRequestSchema, type ChatRequest } from '../providers/openai-schema.ts'
+import { ChatRequestSchema, INTEGER_RANGE, type ChatRequest } from '../providers/openai-schema.ts'
 import { MODEL_ID_RULE, modelIdProblem } from '../routing/model-id.ts'
 import { ApiError } from './errors.ts'
+import { checkOpenAIRules } from './openai-rules.ts'
 
 function paramName(path: ReadonlyArray<PropertyKey>): string {
   let out = ''
@@ -13,60 +16,137 @@ function paramName(path: ReadonlyArray<PropertyKey>): string {
   return out
 }
 
+const at = (param: string) => (param ? `'${param}'` : 'the request body')
+
+/** What a JSON value is, as OpenAI says it in "but got … instead". */
 function received(input: unknown): string {
   if (input === null) return 'null'
   if (Array.isArray(input)) return 'an array'
+  if (typeof input === 'number') return Number.isInteger(input) ? 'an integer' : 'a decimal number'
+  if (typeof input === 'boolean') return 'a boolean'
   return typeof input === 'object' ? 'an object' : `a ${typeof input}`
+}
+
+/** A client's value quoted in a message: bounded, since it may be anything up to the body limit. */
+function quoted(value: unknown): string {
+  const s = String(value)
+  return `'${s.length > 256 ? `${s.slice(0, 253)}...` : s}'`
+}
+
+/** `'a', 'b', and 'c'` — OpenAI's list of supported values. */
+function supportedValues(values: readonly unknown[]): string {
+  const q = values.map((v) => `'${String(v)}'`)
+  if (q.length <= 2) return q.join(' and ')
+  return `${q.slice(0, -1).join(', ')}, and ${q[q.length - 1]}`
 }
 
 type Issue = z.core.$ZodIssue
 
+const TYPE_NAMES: Readonly<Record<string, string>> = { number: 'decimal', int: 'integer', string: 'string', boolean: 'boolean', object: 'object', record: 'object', array: 'array' }
+
+/** The type an issue expected, without an article: `integer`, `array of objects` (see arrayOf in the schema). */
+function expectedType(issue: Issue): string | null {
+  if (issue.code === 'invalid_type') {
+    if (issue.expected === 'array' && issue.message.startsWith('array of ')) return issue.message
+    return TYPE_NAMES[issue.expected] ?? issue.expected
+  }
+  // A string literal or enum fails on a value of another type as a type error, as OpenAI reports it.
+  if (issue.code === 'invalid_value' && typeof issue.input !== 'string' && issue.values.every((v) => typeof v === 'string')) return 'string'
+  if (issue.code === 'invalid_union' && 'discriminator' in issue) return 'object'
+  return null
+}
+
+const withArticle = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`)
+
 /**
- * The issue to report from a union failure: the branch that got furthest (deepest path) explains
- * best what the client meant; when every branch failed at the top, their expected types are listed.
+ * The issue to report from a union failure: when every branch failed on the value's type itself, one
+ * type error listing the types accepted ("expected one of a string or array of objects"); else the
+ * branch that got furthest (deepest path), which explains best what the client meant.
  */
-function unionIssue(issue: Issue & { code: 'invalid_union' }): Issue {
+function fromUnion(issue: Issue & { code: 'invalid_union' }): Issue | ApiError {
   const branches = issue.errors.filter((b) => b.length > 0)
   if (branches.length === 0) return issue
   const depth = (b: Issue[]) => Math.max(...b.map((i) => i.path.length))
-  const best = branches.reduce((a, b) => (depth(b) > depth(a) ? b : a))
-  if (depth(best) === 0 && branches.every((b) => b[0]!.code === 'invalid_type')) {
-    const expected = branches.map((b) => (b[0] as { expected: string }).expected)
-    return { ...branches[0]![0]!, path: issue.path, expected: expected.join(' or ') } as Issue
+  const types = branches.map((b) => (depth(b) === 0 ? expectedType(b[0]!) : null))
+  if (types.every((t) => t !== null)) {
+    const param = paramName(issue.path)
+    const expected = `one of ${types.map((t, k) => (k === 0 || !t!.startsWith('array') ? withArticle(t!) : t)).join(' or ')}`
+    return new ApiError(400, `Invalid type for ${at(param)}: expected ${expected}, but got ${received(issue.input)} instead.`, 'invalid_type', param || null)
   }
+  const best = branches.reduce((a, b) => (depth(b) > depth(a) ? b : a))
   const inner = best[0]!
-  return { ...inner, path: [...issue.path, ...inner.path] } as Issue
+  return { ...inner, path: [...issue.path, ...inner.path], input: 'input' in inner ? inner.input : undefined } as Issue
+}
+
+
+function outOfRange(issue: Issue & { code: 'too_small' | 'too_big' }, param: string): ApiError {
+  const p = param || null
+  const low = issue.code === 'too_small'
+  const limit = low ? issue.minimum : issue.maximum
+  const input = issue.input
+  if (issue.origin === 'array' || issue.origin === 'string') {
+    const what = issue.origin
+    const length = (input as { length: number } | undefined)?.length ?? 0
+    if (low && length === 0) {
+      return new ApiError(400, `Invalid '${param}': empty ${what}. Expected ${withArticle(what)} with minimum length ${String(limit)}, but got an empty ${what} instead.`, `empty_${what}`, p)
+    }
+    return new ApiError(
+      400,
+      `Invalid '${param}': ${what} too ${low ? 'short' : 'long'}. Expected ${withArticle(what)} with ${low ? 'minimum' : 'maximum'} length ${String(limit)}, but got ${withArticle(what)} with length ${length} instead.`,
+      `${what}_${low ? 'below_min' : 'above_max'}_length`,
+      p,
+    )
+  }
+  const kind = issue.message === INTEGER_RANGE ? 'integer' : 'decimal'
+  return new ApiError(
+    400,
+    `Invalid '${param}': ${kind} ${low ? 'below minimum' : 'above maximum'} value. Expected a value ${low ? '>=' : '<='} ${String(limit)}, but got ${String(input)} instead.`,
+    `${kind}_${low ? 'below_min' : 'above_max'}_value`,
+    p,
+  )
 }
 
 export function describeIssue(raw: Issue): ApiError {
   let issue = raw
-  while (issue.code === 'invalid_union' && issue.errors.length > 0) {
-    const next = unionIssue(issue)
+  while (issue.code === 'invalid_union' && !('discriminator' in issue)) {
+    const next = fromUnion(issue)
+    if (next instanceof ApiError) return next
     if (next === issue) break
     issue = next
   }
   const param = paramName(issue.path)
-  const at = param ? `'${param}'` : 'the request body'
   const p = param || null
   switch (issue.code) {
-    case 'invalid_type':
+    case 'invalid_type': {
       // With reportInput on, a missing field is the only invalid_type issue without an `input`.
-      if (!('input' in issue) || issue.input === undefined) return new ApiError(400, `Missing required parameter: ${at}.`, 'missing_required_parameter', p)
-      return new ApiError(400, `Invalid type for ${at}: expected ${issue.expected === 'int' ? 'an integer' : issue.expected}, but got ${received(issue.input)} instead.`, 'invalid_type', p)
+      if (!('input' in issue) || issue.input === undefined) return new ApiError(400, `Missing required parameter: ${at(param)}.`, 'missing_required_parameter', p)
+      return new ApiError(400, `Invalid type for ${at(param)}: expected ${withArticle(expectedType(issue)!)}, but got ${received(issue.input)} instead.`, 'invalid_type', p)
+    }
+    case 'invalid_value': {
+      if (typeof issue.input !== 'string' && issue.values.every((v) => typeof v === 'string')) {
+        return new ApiError(400, `Invalid type for ${at(param)}: expected a string, but got ${received(issue.input)} instead.`, 'invalid_type', p)
+      }
+      return new ApiError(400, `Invalid value: ${quoted(issue.input)}. Supported values are: ${supportedValues(issue.values)}.`, 'invalid_value', p)
+    }
     case 'invalid_union': {
-      const opts = (issue as { options?: unknown[] }).options
-      if (opts) return new ApiError(400, `Invalid value for ${at}: expected one of ${opts.map((o) => `'${String(o)}'`).join(', ')}.`, 'invalid_value', p)
-      return new ApiError(400, `Invalid value for ${at}: it matches none of the accepted shapes.`, 'invalid_value', p)
+      // A discriminated union (messages by role, content parts by type) whose discriminator matched no branch.
+      const d = issue as Issue & { discriminator?: string; options?: unknown[] }
+      const value = (issue.input as Record<string, unknown> | undefined)?.[d.discriminator ?? '']
+      if (value === undefined) return new ApiError(400, `Missing required parameter: ${at(param)}.`, 'missing_required_parameter', p)
+      if (typeof value !== 'string') return new ApiError(400, `Invalid type for ${at(param)}: expected a string, but got ${received(value)} instead.`, 'invalid_type', p)
+      return new ApiError(400, `Invalid value: ${quoted(value)}. Supported values are: ${supportedValues(d.options ?? [])}.`, 'invalid_value', p)
     }
     case 'too_small':
-      if (issue.origin === 'array') return new ApiError(400, `Invalid ${at}: expected an array with at least ${String(issue.minimum)} item(s).`, 'invalid_value', p)
-      if (issue.origin === 'string') return new ApiError(400, `Invalid ${at}: must not be empty.`, 'invalid_value', p)
-      return new ApiError(400, `Invalid value for ${at}: must be at least ${String(issue.minimum)}.`, 'invalid_value', p)
     case 'too_big':
-      if (issue.origin === 'array') return new ApiError(400, `Invalid ${at}: expected an array with at most ${String(issue.maximum)} item(s).`, 'invalid_value', p)
-      return new ApiError(400, `Invalid value for ${at}: must be at most ${String(issue.maximum)}.`, 'invalid_value', p)
+      return outOfRange(issue, param)
+    case 'invalid_format':
+      if (issue.format === 'regex') {
+        const pattern = (issue as { pattern?: string }).pattern?.replace(/^\/|\/[a-z]*$/g, '')
+        return new ApiError(400, `Invalid '${param}': string does not match pattern. Expected a string that matches the pattern '${pattern}'.`, 'invalid_value', p)
+      }
+      return new ApiError(400, `Invalid value for ${at(param)}: ${issue.message}.`, 'invalid_value', p)
     default:
-      return new ApiError(400, `Invalid value for ${at}: ${issue.message}.`, 'invalid_value', p)
+      return new ApiError(400, `Invalid value for ${at(param)}: ${issue.message}.`, 'invalid_value', p)
   }
 }
 
@@ -75,8 +155,10 @@ export function validateChatRequest(body: unknown): ChatRequest {
     throw new ApiError(400, `The request body must be a JSON object, but got ${received(body)}.`, 'invalid_type')
   }
   const r = ChatRequestSchema.safeParse(body, { reportInput: true })
-  if (r.success) return r.data
-  throw describeIssue(r.error.issues[0]!)
+  if (!r.success) throw describeIssue(r.error.issues[0]!)
+  const broken = checkOpenAIRules(r.data)
+  if (broken) throw broken
+  return r.data
 }
 
 /**

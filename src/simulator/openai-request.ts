@@ -21,8 +21,19 @@ const KNOWN = new Set(
     'web_search_options functions function_call safety_identifier prompt_cache_key prompt_cache_retention').split(' '),
 )
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function'])
-const PART_TYPES = new Set(['text', 'image_url', 'input_audio', 'file', 'refusal'])
-const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/
+/** The content part types each role takes. */
+const PART_TYPES: Readonly<Record<string, readonly string[]>> = {
+  system: ['text'],
+  developer: ['text'],
+  user: ['text', 'image_url', 'input_audio', 'file'],
+  assistant: ['text', 'refusal'],
+  tool: ['text'],
+  function: ['text'],
+}
+/** Function and json_schema names: letters, digits, `_` and `-`, at most 64 of them. */
+const NAME = /^[a-zA-Z0-9_-]+$/
+const NAME_MAX = 64
+const MAX_CONTENT_STRING = 1_048_576
 const EFFORT: Record<string, number> = { none: 0, minimal: 0, low: 1, medium: 2, high: 4, xhigh: 6 }
 
 export function invalid(message: string, param: string | null = null, code: string | null = null, status = 400): ErrorOut {
@@ -31,22 +42,37 @@ export function invalid(message: string, param: string | null = null, code: stri
 
 const missing = (p: string) => invalid(`Missing required parameter: '${p}'.`, p, 'missing_required_parameter')
 
+/** `'a', 'b', and 'c'`: the real API's list of supported values. */
+function supported(values: readonly string[]): string {
+  const q = values.map((v) => `'${v}'`)
+  return q.length <= 2 ? q.join(' and ') : `${q.slice(0, -1).join(', ')}, and ${q[q.length - 1]}`
+}
+
+/** A function or json_schema name: the real API's length and pattern errors. */
+function badName(name: string, p: string): ErrorOut | null {
+  if (name.length > NAME_MAX) return invalid(`Invalid '${p}': string too long. Expected a string with maximum length ${NAME_MAX}, but got a string with length ${name.length} instead.`, p, 'string_above_max_length')
+  if (!NAME.test(name)) return invalid(`Invalid '${p}': string does not match pattern. Expected a string that matches the pattern '${NAME.source}'.`, p, 'invalid_value')
+  return null
+}
+
 /** Text of a content value (string or parts), images counted; null when it is malformed. */
-function content(v: unknown, path: string, out: { text: string; images: number; keys: string }): ErrorOut | null {
+function content(v: unknown, path: string, out: { text: string; images: number; keys: string }, types: readonly string[] = PART_TYPES['user']!): ErrorOut | null {
   if (v === null || v === undefined) return null
   if (typeof v === 'string') {
+    if (v.length > MAX_CONTENT_STRING) {
+      return invalid(`Invalid '${path}': string too long. Expected a string with maximum length ${MAX_CONTENT_STRING}, but got a string with length ${v.length} instead.`, path, 'string_above_max_length')
+    }
     out.text += v
     return null
   }
-  if (!Array.isArray(v)) return invalid(`Invalid type for '${path}': expected one of a string or an array of objects, but got ${typeName(v)} instead.`, path, 'invalid_type')
+  if (!Array.isArray(v)) return invalid(`Invalid type for '${path}': expected one of a string or array of objects, but got ${typeName(v)} instead.`, path, 'invalid_type')
   for (let j = 0; j < v.length; j++) {
     const part: unknown = v[j]
     const pp = `${path}[${j}]`
     if (!isObj(part)) return invalid(`Invalid type for '${pp}': expected an object, but got ${typeName(part)} instead.`, pp, 'invalid_type')
     const type = str(part['type'])
-    if (type === undefined || !PART_TYPES.has(type)) {
-      return invalid(`Invalid value: '${String(part['type'])}'. Supported values are: 'text', 'image_url', 'input_audio', 'refusal', 'audio', and 'file'.`, `${pp}.type`, 'invalid_value')
-    }
+    if (type === undefined) return missing(`${pp}.type`)
+    if (!types.includes(type)) return invalid(`Invalid value: '${type}'. Supported values are: ${supported(types)}.`, `${pp}.type`, 'invalid_value')
     if (type === 'text') {
       const t = str(part['text'])
       if (t === undefined) return missing(`${pp}.text`)
@@ -89,6 +115,7 @@ export function parseOpenAI(b: Obj, model: ModelInfo): OpenAIParsed | ErrorOut {
   const rawTools = b['tools']
   if (rawTools !== undefined && rawTools !== null) {
     if (!Array.isArray(rawTools)) return invalid(`Invalid type for 'tools': expected an array of objects, but got ${typeName(rawTools)} instead.`, 'tools', 'invalid_type')
+    if (rawTools.length === 0) return invalid("Invalid 'tools': empty array. Expected an array with minimum length 1, but got an empty array instead.", 'tools', 'empty_array')
     for (let i = 0; i < rawTools.length; i++) {
       const t: unknown = rawTools[i]
       if (!isObj(t)) return invalid(`Invalid type for 'tools[${i}]': expected an object, but got ${typeName(t)} instead.`, `tools[${i}]`, 'invalid_type')
@@ -97,7 +124,8 @@ export function parseOpenAI(b: Obj, model: ModelInfo): OpenAIParsed | ErrorOut {
       if (!isObj(fn)) return missing(`tools[${i}].function`)
       const name = str(fn['name'])
       if (name === undefined) return missing(`tools[${i}].function.name`)
-      if (!TOOL_NAME.test(name)) return invalid(`Invalid 'tools[${i}].function.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`, `tools[${i}].function.name`, 'invalid_value')
+      const bad = badName(name, `tools[${i}].function.name`)
+      if (bad) return bad
       tools.push({ name, schema: fn['parameters'] ?? { type: 'object', properties: {} } })
       const key = JSON.stringify(fn)
       segments.push({ key, tokens: textTokens(key) })
@@ -129,7 +157,7 @@ export function parseOpenAI(b: Obj, model: ModelInfo): OpenAIParsed | ErrorOut {
     } else pending = null
     if ((role === 'user' || role === 'system' || role === 'developer') && m['content'] === undefined) return missing(`messages[${i}].content`)
     const c = { text: '', images: 0, keys: '' }
-    const e = content(m['content'], `messages[${i}].content`, c)
+    const e = content(m['content'], `messages[${i}].content`, c, PART_TYPES[role])
     if (e) return e
     if (wantsJsonWord && !jsonWord && /json/i.test(c.text)) jsonWord = true
     let extra = role === 'tool' ? 3 : 0
@@ -172,8 +200,12 @@ export function parseOpenAI(b: Obj, model: ModelInfo): OpenAIParsed | ErrorOut {
   let toolChoice: ToolChoiceMode = tools.length > 0 ? 'auto' : 'none'
   let forcedTool: string | null = null
   const tc = b['tool_choice']
+  if (rawTools === undefined || rawTools === null) {
+    for (const p of ['tool_choice', 'parallel_tool_calls'] as const) {
+      if (b[p] !== undefined && b[p] !== null) return invalid(`Invalid value for '${p}': '${p}' is only allowed when 'tools' are specified.`, p)
+    }
+  }
   if (tc !== undefined && tc !== null) {
-    if (rawTools === undefined || rawTools === null) return invalid("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", 'tool_choice')
     if (typeof tc === 'string') {
       if (tc !== 'none' && tc !== 'auto' && tc !== 'required') return invalid(`Invalid value: '${tc}'. Supported values are: 'none', 'auto', and 'required'.`, 'tool_choice', 'invalid_value')
       toolChoice = tc
@@ -194,7 +226,10 @@ export function parseOpenAI(b: Obj, model: ModelInfo): OpenAIParsed | ErrorOut {
     } else if (rf['type'] === 'json_schema') {
       const js = rf['json_schema']
       if (!isObj(js)) return missing('response_format.json_schema')
-      if (str(js['name']) === undefined) return missing('response_format.json_schema.name')
+      const name = str(js['name'])
+      if (name === undefined) return missing('response_format.json_schema.name')
+      const bad = badName(name, 'response_format.json_schema.name')
+      if (bad) return bad
       json = { schema: js['schema'] ?? null }
     } else if (rf['type'] !== 'text') {
       return invalid(`Invalid value: '${String(rf['type'])}'. Supported values are: 'json_object', 'json_schema', and 'text'.`, 'response_format.type', 'invalid_value')
@@ -275,12 +310,14 @@ function checkParams(b: Obj, model: ModelInfo): ErrorOut | null {
     ['n', 1, 128, true],
     ['max_tokens', 1, Infinity, true],
     ['max_completion_tokens', 1, Infinity, true],
+    ['top_logprobs', 0, 20, true],
+    ['seed', -Infinity, Infinity, true],
   ]
   for (const [p, lo, hi, int] of ranges) {
     const v = b[p]
     if (v === undefined || v === null) continue
     const kind = int ? 'integer' : 'decimal'
-    if (typeof v !== 'number' || (int && !Number.isInteger(v))) return invalid(`Invalid type for '${p}': expected ${int ? 'an integer' : 'a number'}, but got ${typeName(v)} instead.`, p, 'invalid_type')
+    if (typeof v !== 'number' || (int && !Number.isInteger(v))) return invalid(`Invalid type for '${p}': expected ${int ? 'an integer' : 'a decimal'}, but got ${typeName(v)} instead.`, p, 'invalid_type')
     if (v < lo) return invalid(`Invalid '${p}': ${kind} below minimum value. Expected a value >= ${lo}, but got ${v} instead.`, p, `${kind}_below_min_value`)
     if (v > hi) return invalid(`Invalid '${p}': ${kind} above maximum value. Expected a value <= ${hi}, but got ${v} instead.`, p, `${kind}_above_max_value`)
   }
@@ -290,8 +327,45 @@ function checkParams(b: Obj, model: ModelInfo): ErrorOut | null {
       return invalid(`${p} is too large: ${v}. This model supports at most ${model.maxOutputTokens} completion tokens, whereas you provided ${v}.`, p, 'invalid_value')
     }
   }
+  if (b['top_logprobs'] !== undefined && b['top_logprobs'] !== null && b['logprobs'] !== true) {
+    return invalid("The 'top_logprobs' parameter is only allowed when 'logprobs' is enabled.", 'top_logprobs')
+  }
+  const err = checkMaps(b)
+  if (err) return err
   const stop = b['stop']
   if (Array.isArray(stop) && stop.length > 4) return invalid(`Invalid 'stop': array too long. Expected an array with maximum length 4, but got an array with length ${stop.length} instead.`, 'stop', 'array_above_max_length')
-  if (stop !== undefined && stop !== null && typeof stop !== 'string' && !Array.isArray(stop)) return invalid(`Invalid type for 'stop': expected one of a string or an array of strings, but got ${typeName(stop)} instead.`, 'stop', 'invalid_type')
+  if (stop !== undefined && stop !== null && typeof stop !== 'string' && !Array.isArray(stop)) return invalid(`Invalid type for 'stop': expected one of a string or array of strings, but got ${typeName(stop)} instead.`, 'stop', 'invalid_type')
+  return null
+}
+
+/** `logit_bias` (token ids to -100…100) and `metadata` (16 pairs, keys up to 64, values up to 512 characters). */
+function checkMaps(b: Obj): ErrorOut | null {
+  const bias = b['logit_bias']
+  if (bias !== undefined && bias !== null) {
+    if (!isObj(bias)) return invalid(`Invalid type for 'logit_bias': expected an object, but got ${typeName(bias)} instead.`, 'logit_bias', 'invalid_type')
+    for (const [k, v] of Object.entries(bias)) {
+      if (!/^\d+$/.test(k)) return invalid(`Invalid key in 'logit_bias': ${k}. You should only be submitting non-negative integers.`, 'logit_bias')
+      const p = `logit_bias.${k}`
+      if (typeof v !== 'number') return invalid(`Invalid type for '${p}': expected a decimal, but got ${typeName(v)} instead.`, p, 'invalid_type')
+      if (v < -100) return invalid(`Invalid '${p}': decimal below minimum value. Expected a value >= -100, but got ${v} instead.`, p, 'decimal_below_min_value')
+      if (v > 100) return invalid(`Invalid '${p}': decimal above maximum value. Expected a value <= 100, but got ${v} instead.`, p, 'decimal_above_max_value')
+    }
+  }
+  const meta = b['metadata']
+  if (meta === undefined || meta === null) return null
+  if (!isObj(meta)) return invalid(`Invalid type for 'metadata': expected an object, but got ${typeName(meta)} instead.`, 'metadata', 'invalid_type')
+  const pairs = Object.entries(meta)
+  if (pairs.length > 16) {
+    return invalid(`Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got an object with ${pairs.length} properties instead.`, 'metadata', 'object_above_max_properties')
+  }
+  for (const [k, v] of pairs) {
+    const p = `metadata.${k}`
+    if (typeof v !== 'string') return invalid(`Invalid type for '${p}': expected a string, but got ${typeName(v)} instead.`, p, 'invalid_type')
+    if (v.length > 512) return invalid(`Invalid '${p}': string too long. Expected a string with maximum length 512, but got a string with length ${v.length} instead.`, p, 'string_above_max_length')
+    if (k.length > 64) {
+      const shown = `${k.slice(0, 3)}...${k.slice(-3)}`
+      return invalid(`Invalid property name in 'metadata': '${shown}' is too long. Expected a string with maximum length 64, but got a string with length ${k.length} instead.`, p, 'property_name_above_max_length')
+    }
+  }
   return null
 }

@@ -20,7 +20,7 @@ export function typeName(v: unknown): string {
   if (Array.isArray(v)) return 'an array'
   if (typeof v === 'object') return 'an object'
   if (typeof v === 'string') return 'a string'
-  if (typeof v === 'number') return Number.isInteger(v) ? 'an integer' : 'a decimal'
+  if (typeof v === 'number') return Number.isInteger(v) ? 'an integer' : 'a decimal number'
   if (typeof v === 'boolean') return 'a boolean'
   return typeof v
 }
