@@ -1,16 +1,19 @@
 /**
- * The ready SQL queries in README run, as written, against a spend table with rows in it.
+ * The ready SQL queries (docs/spend.md, "Ready queries") run, as written, against a spend table with rows
+ * in it — and so does any other SQL block in README or docs/.
  */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openSpendDb } from '../src/spend/db.ts'
 import { SpendWriter } from '../src/spend/writer.ts'
 import type { SpendRow } from '../src/spend/types.ts'
+import { fences, pages } from './docs-pages.ts'
 
-const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8')
-const section = readme.slice(readme.indexOf('**Ready queries**'), readme.indexOf('## ', readme.indexOf('**Ready queries**')))
-const queries = [...section.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!)
+const spendPage = pages.find((p) => p.path === 'docs/spend.md')!.text
+const start = spendPage.indexOf('\n## Ready queries\n')
+const end = spendPage.indexOf('\n## ', start + 1)
+const section = spendPage.slice(start, end === -1 ? undefined : end)
+const readyQueries = [...section.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!)
+const queries = fences.filter((f) => f.lang === 'sql')
 
 function row(i: number): SpendRow {
   const model = ['gpt-4.1-mini', 'claude-haiku-4-5', 'gemini-2.5-flash'][i % 3]!
@@ -22,10 +25,14 @@ function row(i: number): SpendRow {
   }
 }
 
-describe('README ready queries', () => {
-  it('finds six of them', () => expect(queries).toHaveLength(6))
+describe('ready SQL queries', () => {
+  it('finds six of them in docs/spend.md, "Ready queries", and no SQL block elsewhere left out', () => {
+    expect(start).toBeGreaterThan(-1)
+    expect(readyQueries).toHaveLength(6)
+    expect(queries.map((q) => q.body)).toEqual(expect.arrayContaining(readyQueries))
+  })
 
-  it.each(queries.map((q, i) => [i + 1, q] as const))('query %i runs and returns rows', (_i, q) => {
+  it.each(queries.map((q, i) => [i + 1, q.page, q.body] as const))('query %i (%s) runs and returns rows', (_i, _page, q) => {
     const db = openSpendDb(':memory:')
     const w = new SpendWriter(db)
     for (let i = 0; i < 40; i++) w.write(row(i))

@@ -1,8 +1,9 @@
 /**
- * README's snippets work as written: each TypeScript block and each shell command that talks to Headroom
- * runs, in its own process, against Headroom started from the shipped routes.yaml with no keys (the
- * simulator answering), as a new user would run them; each YAML block compiles as a configuration.
+ * The snippets of README and docs/ work as written: each TypeScript block and each shell command that talks
+ * to Headroom runs, in its own process, against Headroom started from the shipped routes.yaml with no keys
+ * (the simulator answering), as a new user would run them; each YAML block compiles as a configuration.
  * Only the address is changed (the test's port for 8080), and `npx headroom` runs bin/headroom.js.
+ * SQL blocks are run by readme-queries.test.ts; plain blocks are output and synopses, not commands.
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -13,10 +14,11 @@ import { silentLogger } from '../src/logger.ts'
 import { compileConfig } from '../src/routing/compile.ts'
 import { parseConfig } from '../src/routing/config-load.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
+import { fences, ROOT } from './docs-pages.ts'
 
-const ROOT = join(import.meta.dirname, '..')
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8')
-const blocks = (lang: string) => [...README.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!)
+/** The kinds of block there are: a block of any other kind would be neither run nor compiled. */
+const KNOWN = new Set(['ts', 'js', 'sh', 'yaml', 'sql', ''])
+const blocks = (lang: string) => fences.filter((f) => f.lang === lang).map((f) => f.body)
 const TALKS_TO_HEADROOM = /127\.0\.0\.1:8080|npx headroom spend/
 
 const tsSnippets = [...blocks('ts'), ...blocks('js')].filter((b) => TALKS_TO_HEADROOM.test(b))
@@ -71,11 +73,16 @@ function answered(): number {
   return (hr.db.sqlite.prepare("SELECT COUNT(*) AS n FROM spend WHERE outcome = 'ok'").get() as { n: number }).n
 }
 
-describe('README snippets', () => {
-  it('finds them: the openai SDK, LangChain and the Vercel AI SDK; curl and headroom spend', () => {
+describe('README and docs/ snippets', () => {
+  it('finds them: the openai SDK, LangChain and the Vercel AI SDK; curl and headroom spend; the YAML', () => {
     expect(tsSnippets.map((s) => /from '(openai|@langchain\/openai|@ai-sdk\/openai-compatible)'/.exec(s)?.[1])).toEqual(['openai', '@langchain/openai', '@ai-sdk/openai-compatible'])
     expect(shellCommands.filter((c) => c.startsWith('curl ')).length).toBeGreaterThanOrEqual(2)
     expect(shellCommands.filter((c) => c.startsWith('npx headroom spend')).length).toBeGreaterThanOrEqual(2)
+    expect(blocks('yaml').length).toBeGreaterThanOrEqual(6)
+  })
+
+  it('knows every kind of block there is (a `bash` or `typescript` block would go unchecked)', () => {
+    expect(fences.filter((f) => !KNOWN.has(f.lang)).map((f) => `${f.page}: \`\`\`${f.lang}`)).toEqual([])
   })
 
   it.each(tsSnippets.map((s, i) => [i + 1, s] as const))('TypeScript snippet %i runs and gets an answer from Headroom', async (i, snippet) => {
@@ -100,10 +107,11 @@ describe('README snippets', () => {
     expect(r.stdout.trim()).not.toBe('')
   }, 90_000)
 
-  it.each(blocks('yaml').map((y, i) => [i + 1, y] as const))('YAML block %i compiles as routes.yaml (with the shipped providers when it names none)', (_i, yaml) => {
+  const yamls = fences.filter((f) => f.lang === 'yaml')
+  it.each(yamls.map((y, i) => [i + 1, y.page, y.body] as const))('YAML block %i (%s) compiles as routes.yaml (with the shipped providers when it names none)', (_i, page, yaml) => {
     const shipped = readFileSync(join(ROOT, 'routes.yaml'), 'utf8')
     const text = /^providers:/m.test(yaml) ? yaml : `${shipped.slice(0, shipped.search(/^routes:/m))}${yaml}`
     const env = { OPENAI_KEY_A: 'sk-readme-a-123456', OPENAI_KEY_B: 'sk-readme-b-123456', ANTHROPIC_API_KEY: 'sk-ant-readme-123456', GEMINI_API_KEY: 'AIzaReadme123456', TEAM_A_KEY: 'team-a-secret-123', HEADROOM_ADMIN_KEY: 'admin-secret-123' }
-    expect(() => compileConfig(parseConfig(text, 'README.md', env), { simulatorUrl: 'http://simulator' })).not.toThrow()
+    expect(() => compileConfig(parseConfig(text, page, env), { simulatorUrl: 'http://simulator' })).not.toThrow()
   })
 })
