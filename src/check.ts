@@ -4,7 +4,7 @@
  * the end; `--strict` makes them an error (exit 1), for CI.
  */
 import type { Command } from 'commander'
-import { headroomCommand, runCommand, type Write } from './cli-command.ts'
+import { headroomCommand, runCommand, type Write } from './lib/cli-command.ts'
 import { compileConfig } from './routing/compile.ts'
 import { parseConfig, readConfigFile } from './routing/config-load.ts'
 import { pricesToAdd, unpricedTargets } from './routing/unpriced-targets.ts'

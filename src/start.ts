@@ -9,8 +9,8 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer, type Server } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
-import { createLogger, type Logger } from './logger.ts'
-import { LogThrottle } from './log-throttle.ts'
+import { createLogger, type Logger } from './lib/logger.ts'
+import { LogThrottle } from './lib/log-throttle.ts'
 import { createAdapterRegistry } from './providers/registry.ts'
 import { compileConfig, needsSimulator, type CompiledConfig, type ServerLimits } from './routing/compile.ts'
 import { loadConfigText, readConfigFile, type LoadedConfig } from './routing/config-load.ts'
@@ -25,7 +25,8 @@ import { BudgetTracker, dayStart, monthStart } from './spend/budgets.ts'
 import { openSpendDb, type SpendDb } from './spend/db.ts'
 import { costSince } from './spend/queries.ts'
 import { SpendWriter } from './spend/writer.ts'
-import { UserError } from './user-error.ts'
+import { abortableSleep } from './lib/sleep.ts'
+import { UserError } from './lib/user-error.ts'
 import type { SpendSink } from './spend/types.ts'
 import type { Config } from './routing/config-schema.ts'
 import { chatListener, createApp, isChatRequest } from './server/app.ts'
@@ -66,19 +67,6 @@ function seedBudgets(budgets: BudgetTracker, db: SpendDb, cfg: CompiledConfig, n
     const filter = scope === 'key' ? { virtualKey: name } : { route: name }
     budgets.seed(scope, name, now, costSince(db, filter, dayStart(now)), costSince(db, filter, monthStart(now)))
   }
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const done = () => {
-      clearTimeout(t)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const t = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
 }
 
 export interface Running {

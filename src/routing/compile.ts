@@ -9,7 +9,7 @@ import type { ProviderType, ReasoningRules, Target } from '../providers/types.ts
 import { createCatalog, type CatalogOverride } from '../spend/catalog.ts'
 import type { Config, ProviderConfig, RouteConfig, RouteTarget } from './config-schema.ts'
 import { budgetLimits, compileAuth, type BudgetLimits, type CompiledAuth } from './auth-config.ts'
-import { Lru } from './lru.ts'
+import { Lru } from '../lib/lru.ts'
 import type { TargetStateConfig } from './target-states.ts'
 import type { Catalog, ModelInfo, Needs, StrategyName, StrategyParams } from './types.ts'
 

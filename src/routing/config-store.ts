@@ -8,7 +8,7 @@
 import { watch, type FSWatcher } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
-import type { Logger } from '../logger.ts'
+import type { Logger } from '../lib/logger.ts'
 import { compileConfig, type CompiledConfig } from './compile.ts'
 import { ConfigError, loadConfigText } from './config-load.ts'
 import { configNotices, type ConfigVersion } from './config-notices.ts'

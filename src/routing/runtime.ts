@@ -3,7 +3,7 @@
  * randomness, spend sink — tests inject their own), the request's context and job, and the report
  * filled in as execution goes.
  */
-import type { Logger } from '../logger.ts'
+import type { Logger } from '../lib/logger.ts'
 import type { ChatRequest } from '../providers/openai-schema.ts'
 import type { AdapterRegistry } from '../providers/registry.ts'
 import type { ProviderUsage, Target, Upstream } from '../providers/types.ts'

@@ -3,7 +3,7 @@
  * Their calls cost $0 in the spend table and are refused when a budget applies, so Headroom names them
  * at start-up and on every reload, and `headroom check` marks them.
  */
-import type { Logger } from '../logger.ts'
+import type { Logger } from '../lib/logger.ts'
 import type { CompiledConfig } from './compile.ts'
 
 /** `provider/model` of every unpriced target the routes name, each once, in route order. */

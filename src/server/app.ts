@@ -4,8 +4,8 @@
  */
 import type { HttpBindings } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
-import type { Logger } from '../logger.ts'
-import type { LogThrottle } from '../log-throttle.ts'
+import type { Logger } from '../lib/logger.ts'
+import type { LogThrottle } from '../lib/log-throttle.ts'
 import type { CompiledConfig } from '../routing/compile.ts'
 import type { Report, Runtime } from '../routing/execute.ts'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'

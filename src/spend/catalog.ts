@@ -31,7 +31,7 @@
  * override says e.g. `vision: false` — then requests with images skip it, visibly.
  */
 import type { ProviderType } from '../providers/types.ts'
-import { Lru } from '../routing/lru.ts'
+import { Lru } from '../lib/lru.ts'
 import type { Catalog, ModelCapabilities, ModelInfo, ModelPrice } from '../routing/types.ts'
 import { BUILTIN_MODELS, type BuiltinModel, type ModelFamily } from './catalog-data.ts'
 import { priceToDecimal } from './catalog-price.ts'

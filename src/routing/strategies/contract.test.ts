@@ -4,7 +4,7 @@
  * constraint.
  */
 import { describe, expect, it } from 'vitest'
-import { seededRandom } from '../random.ts'
+import { seededRandom } from '../../lib/random.ts'
 import type { Candidate, StrategyName, StrategyParams } from '../types.ts'
 import { STRATEGIES, strategyFor, violatedConstraint } from './index.ts'
 import { candidate, context } from './test-candidates.ts'

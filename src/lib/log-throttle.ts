@@ -5,7 +5,7 @@
  * bounded: the keys last logged are kept in an LRU.
  */
 import type { LogFields, Logger } from './logger.ts'
-import { Lru } from './routing/lru.ts'
+import { Lru } from './lru.ts'
 
 export interface LogThrottleOptions {
   /** A key is logged again after this long at the earliest. Default 10 minutes. */
