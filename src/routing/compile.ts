@@ -6,12 +6,13 @@
 import { reasoningRules } from '../providers/openai/reasoning-models.ts'
 import { credentialHeaderValues } from '../providers/redact.ts'
 import type { ProviderType, ReasoningRules, Target } from '../providers/types.ts'
-import { createCatalog, type CatalogOverride } from '../spend/catalog.ts'
+import { createCatalog, type CatalogOverride } from '../catalog/catalog.ts'
+import type { Catalog, ModelInfo } from '../catalog/types.ts'
 import type { Config, ProviderConfig, RouteConfig, RouteTarget } from './config-schema.ts'
 import { budgetLimits, compileAuth, type BudgetLimits, type CompiledAuth } from './auth-config.ts'
 import { Lru } from '../lib/lru.ts'
 import type { TargetStateConfig } from './target-states.ts'
-import type { Catalog, ModelInfo, Needs, StrategyName, StrategyParams } from './types.ts'
+import type { Needs, StrategyName, StrategyParams } from './types.ts'
 
 export interface CompiledProvider {
   readonly name: string

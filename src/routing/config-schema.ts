@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { modelResource } from '../providers/gemini/model-resource.ts'
 import { DEFAULT_MAX_TOKENS } from '../providers/types.ts'
-import { isIdSegment, isModelId, MODEL_ID_RULE } from './model-id.ts'
+import { isIdSegment, isModelId, MODEL_ID_RULE } from '../catalog/model-id.ts'
 
 const PROVIDER_TYPES = ['openai', 'openai-compatible', 'anthropic', 'gemini'] as const
 export const STRATEGY_NAMES = ['ordered', 'cost', 'latency', 'headroom', 'weighted', 'score', 'cascade'] as const
@@ -109,7 +109,7 @@ export const ProviderConfigSchema = z.strictObject({
 /** `provider/model`, both parts following the model id grammar, so that every target is addressable. */
 const TargetId = z.string().refine((s) => s.indexOf('/') > 0 && isModelId(s), `expected "provider/model": ${MODEL_ID_RULE}`)
 
-/** A route name or a provider name: one segment of a model id (routing/model-id.ts). */
+/** A route name or a provider name: one segment of a model id (catalog/model-id.ts). */
 const Name = (what: string) => z.string().refine(isIdSegment, `${what} use letters, digits, ".", "_", "-" and ":", not starting with "." and without "/" (at most 256 characters)`)
 
 /** A route entry: `provider/model`, or an object with a weight. */

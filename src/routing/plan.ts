@@ -15,7 +15,8 @@ import type { Skipped } from './decision.ts'
 import type { Need } from './limits.ts'
 import { classifyComplexity, strategyFor } from './strategies/index.ts'
 import type { TargetState, TargetStates } from './target-states.ts'
-import type { Candidate, ModelInfo, Needs, RequestProfile, RoutingContext, SkipReason } from './types.ts'
+import type { ModelInfo } from '../catalog/types.ts'
+import type { Candidate, Needs, RequestProfile, RoutingContext, SkipReason } from './types.ts'
 
 export interface PlannedCandidate extends Candidate {
   readonly member: RouteMember

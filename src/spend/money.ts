@@ -2,7 +2,7 @@
  * Integer micro-cents (1e-8 USD) as exact decimal text, and back. The ledger never turns money into a
  * float; these are the only conversions to and from what people read.
  */
-import { MICROCENTS_PER_USD } from './catalog-price.ts'
+import { MICROCENTS_PER_USD } from '../catalog/price.ts'
 
 const FRACTION_DIGITS = 8
 

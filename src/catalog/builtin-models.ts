@@ -41,9 +41,7 @@
  * family except its `-chat-latest` models; false for every Claude and Gemini model, whether or not it
  * thinks, since their APIs take those parameters.
  */
-import type { ModelInfo } from '../routing/types.ts'
-
-export type ModelFamily = ModelInfo['family']
+import type { ModelFamily } from './family.ts'
 
 export interface BuiltinModel {
   readonly id: string

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { BUILTIN_MODELS } from './catalog-data.ts'
-import { microcentsPerMillion, priceToDecimal } from './catalog-price.ts'
+import { BUILTIN_MODELS } from './builtin-models.ts'
+import { microcentsPerMillion, priceToDecimal } from './price.ts'
 
 describe('microcentsPerMillion', () => {
   it('converts USD per 1M tokens to integer 1e-8 USD exactly', () => {

@@ -1,6 +1,6 @@
 /**
  * The model catalog: price, context window and capabilities per model, from the built-in table
- * (catalog-data.ts) and the `models:` overrides in routes.yaml.
+ * (builtin-models.ts) and the `models:` overrides in routes.yaml.
  *
  * Lookup (see `Catalog.lookup`): the entry is built in layers, each overriding the one below field
  * by field — the built-in entry of the provider type's family, then a bare-model-id override, then a
@@ -30,14 +30,11 @@
  * (as for a model the catalog doesn't know at all: the upstream says no if it can't), until the
  * override says e.g. `vision: false` — then requests with images skip it, visibly.
  */
-import type { ProviderType } from '../providers/types.ts'
 import { Lru } from '../lib/lru.ts'
-import type { Catalog, ModelCapabilities, ModelInfo, ModelPrice } from '../routing/types.ts'
-import { BUILTIN_MODELS, type BuiltinModel, type ModelFamily } from './catalog-data.ts'
-import { priceToDecimal } from './catalog-price.ts'
-
-export { microcentsPerMillion, priceToDecimal, MICROCENTS_PER_USD } from './catalog-price.ts'
-export type { ModelFamily } from './catalog-data.ts'
+import { BUILTIN_MODELS, type BuiltinModel } from './builtin-models.ts'
+import { familyOf, type ModelFamily } from './family.ts'
+import { priceToDecimal } from './price.ts'
+import type { Catalog, ModelCapabilities, ModelInfo, ModelPrice } from './types.ts'
 
 /** One entry of routes.yaml `models:`. Prices are USD per 1M tokens. */
 export interface CatalogOverride {
@@ -64,22 +61,6 @@ export const LOOKUP_CACHE_SIZE = 1024
 /** Longer ids are not aliased (no real model id comes close); bounds the suffix match. */
 const MAX_ALIAS_ID_LENGTH = 200
 const VERSION_SUFFIX = /-(?:\d{8}|\d{4}-\d{2}-\d{2}|\d{3}|latest)$/
-
-export function familyOf(type: ProviderType): ModelFamily {
-  switch (type) {
-    case 'openai':
-    case 'openai-compatible':
-      return 'openai'
-    case 'anthropic':
-      return 'anthropic'
-    case 'gemini':
-      return 'gemini'
-    default: {
-      const exhaustive: never = type
-      return exhaustive
-    }
-  }
-}
 
 /** `id` without its version suffix (see the alias rule above), or null when it has none. */
 export function canonicalModelId(id: string): string | null {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import type { ProviderType } from '../providers/types.ts'
-import { BUILTIN_MODELS } from './catalog-data.ts'
-import { CatalogError, canonicalModelId, createCatalog, familyOf, microcentsPerMillion } from './catalog.ts'
+import { BUILTIN_MODELS } from './builtin-models.ts'
+import { CatalogError, canonicalModelId, createCatalog } from './catalog.ts'
+import { familyOf, type CatalogProviderType } from './family.ts'
+import { microcentsPerMillion } from './price.ts'
 
-const at = (provider: string, type: ProviderType, model: string) => ({ provider, type, model })
+const at = (provider: string, type: CatalogProviderType, model: string) => ({ provider, type, model })
 
 describe('built-in entries', () => {
   const catalog = createCatalog()
@@ -68,7 +69,7 @@ describe('built-in entries', () => {
   })
 
   it('gives each model the capabilities its source lists', () => {
-    const caps = (type: ProviderType, model: string) => catalog.lookup(at(type, type, model))!.capabilities
+    const caps = (type: CatalogProviderType, model: string) => catalog.lookup(at(type, type, model))!.capabilities
     for (const m of ['gpt-4o', 'gpt-4.1-mini', 'o3', 'gpt-5', 'claude-sonnet-4-5', 'gemini-2.5-flash']) {
       expect(caps(m.startsWith('claude') ? 'anthropic' : m.startsWith('gemini') ? 'gemini' : 'openai', m)).toEqual({ tools: true, vision: true, jsonSchema: true })
     }
