@@ -6,8 +6,8 @@
  *     and promise — as heap growth after a forced GC (`npm run bench:admission` runs with --expose-gc).
  */
 import { Admission } from '../src/routing/admission.ts'
-import type { CompiledKey } from '../src/routing/auth-config.ts'
 import { InboundLimits } from '../src/routing/inbound.ts'
+import type { CompiledKey } from '../src/config/types.ts'
 
 const gc = (globalThis as { gc?: () => void }).gc
 

@@ -3,24 +3,21 @@
  * banner that says so), compile the config, build the app and listen. Used by `headroom start` and by
  * the end-to-end tests, which start the real server on 127.0.0.1.
  */
-import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createServer, type Server } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import { createLogger, type Logger } from './lib/logger.ts'
 import { LogThrottle } from './lib/log-throttle.ts'
 import { createAdapterRegistry } from './providers/registry.ts'
-import { compileConfig, needsSimulator, type CompiledConfig, type ServerLimits } from './routing/compile.ts'
-import { loadConfigText, readConfigFile, type LoadedConfig } from './routing/config-load.ts'
-import { configNotices, type ConfigVersion } from './routing/config-notices.ts'
-import { ConfigStore } from './routing/config-store.ts'
+import { compileConfig, needsSimulator } from './config/compile.ts'
+import { defaultConfigPath, loadConfigFile, loadConfigText, type LoadedConfig } from './config/load.ts'
+import { configNotices, type ConfigVersion } from './config/notices.ts'
+import { ConfigStore } from './config/store.ts'
 import type { Runtime } from './routing/execute.ts'
 import { TargetStates } from './routing/target-states.ts'
 import { Admission } from './routing/admission.ts'
 import { InboundLimits } from './routing/inbound.ts'
-import { warnUnpricedTargets } from './routing/unpriced-targets.ts'
+import { warnUnpricedTargets } from './config/unpriced-targets.ts'
 import { BudgetTracker, dayStart, monthStart } from './spend/budgets.ts'
 import { openSpendDb, type SpendDb } from './spend/db.ts'
 import { costSince } from './spend/queries.ts'
@@ -28,9 +25,10 @@ import { SpendWriter } from './spend/writer.ts'
 import { abortableSleep } from './lib/sleep.ts'
 import { UserError } from './lib/user-error.ts'
 import type { SpendSink } from './spend/types.ts'
-import type { Config } from './routing/config-schema.ts'
+import type { Config } from './config/schema.ts'
 import { chatListener, createApp, isChatRequest } from './server/app.ts'
 import { startSimulator, type Simulator } from './simulator/index.ts'
+import type { CompiledConfig, ServerLimits } from './config/types.ts'
 
 export interface StartOptions {
   /** routes.yaml path. Default: HEADROOM_CONFIG, else ./routes.yaml, else the routes.yaml shipped with Headroom. */
@@ -80,14 +78,6 @@ export interface Running {
   readonly simulator: Simulator | null
   /** Stops: no new requests; those in flight get up to `drainMs` (default 0) to finish; then a final spend flush. */
   close(drainMs?: number): Promise<void>
-}
-
-const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
-
-export function defaultConfigPath(env: Record<string, string | undefined>): string {
-  if (env['HEADROOM_CONFIG']) return resolve(env['HEADROOM_CONFIG'])
-  const local = resolve('routes.yaml')
-  return existsSync(local) ? local : join(PACKAGE_ROOT, 'routes.yaml')
 }
 
 /**
@@ -147,8 +137,9 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     loaded = loadConfigText(opts.configText, '<config>', env)
   } else {
     configPath = opts.configPath ?? defaultConfigPath(env)
-    rawText = await readConfigFile(configPath)
-    loaded = loadConfigText(rawText, configPath, env)
+    const { text, ...file } = await loadConfigFile(configPath, env)
+    rawText = text
+    loaded = file
   }
 
   const host = opts.host ?? env['HOST'] ?? '127.0.0.1'

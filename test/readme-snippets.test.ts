@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/lib/logger.ts'
-import { compileConfig } from '../src/routing/compile.ts'
-import { parseConfig } from '../src/routing/config-load.ts'
+import { compileConfig } from '../src/config/compile.ts'
+import { parseConfig } from '../src/config/load.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
 
 const ROOT = join(import.meta.dirname, '..')

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { Admission, QueueFullError, type Priority } from './admission.ts'
+import { Admission, QueueFullError } from './admission.ts'
+import type { Priority } from '../config/schema.ts'
 
 const live: Admission[] = []
 afterEach(() => {

@@ -12,9 +12,8 @@
  * every `agingMs` (default 5 s) it has waited, so low-priority requests are delayed, never starved — a low
  * request that has waited 10 s ranks with a high one that just arrived.
  */
+import { PRIORITIES, type Priority } from '../config/schema.ts'
 
-export type Priority = 'high' | 'normal' | 'low'
-export const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low']
 const LEVEL: Record<Priority, number> = { high: 2, normal: 1, low: 0 }
 
 export class QueueFullError extends Error {

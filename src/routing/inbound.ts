@@ -11,9 +11,9 @@
  * nothing, and its answer carries the headers as they stand (`current`).
  */
 import { formatGoDuration } from '../providers/retry-after.ts'
-import type { CompiledKey } from './auth-config.ts'
 import { describeSkip } from './decision.ts'
 import { HeadroomTracker, type ActualUsage, type Need, type Reservation } from './limits.ts'
+import type { CompiledKey } from '../config/types.ts'
 
 /** Refused: `retryAfterMs` null when no wait would help (the request is larger than the limit itself). */
 export type InboundVerdict =

@@ -2,6 +2,7 @@
  * The headroom seam: what a request needs, what a target's limits look like, and the LimitStore
  * interface a shared (e.g. Redis) implementation would provide. The in-memory one is limits.ts.
  */
+import type { DeclaredLimits } from '../config/types.ts'
 import type { RateLimitSnapshot } from '../providers/types.ts'
 
 /** What one request asks of a target's limits. */
@@ -16,12 +17,6 @@ export interface Need {
 
 /** Real usage, as the provider reported it. */
 export interface ActualUsage { promptTokens: number; completionTokens: number }
-
-/**
- * Limits declared in routes.yaml for one key, and `maxCooldownMs` (the provider's max_cooldown_ms): the
- * longest a window reported exhausted holds the target at zero before it is tried again.
- */
-export interface DeclaredLimits { rpm?: number; tpm?: number; concurrency?: number; maxCooldownMs?: number }
 
 /** A handle on a reservation; give it back to the same store's `release` (once; later calls do nothing). */
 export interface Reservation { readonly at: number; readonly need: Readonly<Need> }

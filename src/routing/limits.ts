@@ -32,11 +32,12 @@
  */
 import type { RateLimitSnapshot, RateLimitWindow } from '../providers/types.ts'
 
-import type { ActualUsage, DeclaredLimits, Dimension, LimitsSnapshot, LimitStore, Need, Overflow, Reservation, WindowState } from './limit-types.ts'
+import type { ActualUsage, Dimension, LimitsSnapshot, LimitStore, Need, Overflow, Reservation, WindowState } from './limit-types.ts'
 import { DIMENSIONS } from './limit-types.ts'
+import type { DeclaredLimits } from '../config/types.ts'
 
 export { DIMENSIONS } from './limit-types.ts'
-export type { ActualUsage, BucketState, DeclaredLimits, Dimension, LimitsSnapshot, LimitStore, Need, Overflow, Reservation, WindowState } from './limit-types.ts'
+export type { ActualUsage, BucketState, Dimension, LimitsSnapshot, LimitStore, Need, Overflow, Reservation, WindowState } from './limit-types.ts'
 
 const WINDOW_MS = 60_000
 const DEFAULT_GRACE_MS = 1_000

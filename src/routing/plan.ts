@@ -10,13 +10,13 @@
  * reading the live target states; time and randomness come in.
  */
 import { DEFAULT_MAX_TOKENS, type Target } from '../providers/types.ts'
-import type { CompiledRoute, RouteMember } from './compile.ts'
 import type { Skipped } from './decision.ts'
 import type { Need } from './limits.ts'
 import { classifyComplexity, strategyFor } from './strategies/index.ts'
 import type { TargetState, TargetStates } from './target-states.ts'
 import type { ModelInfo } from '../catalog/types.ts'
 import type { Candidate, Needs, RequestProfile, RoutingContext, SkipReason } from './types.ts'
+import type { CompiledRoute, RouteMember } from '../config/types.ts'
 
 export interface PlannedCandidate extends Candidate {
   readonly member: RouteMember

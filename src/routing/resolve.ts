@@ -14,7 +14,7 @@
  */
 import { familyOfModelId } from '../catalog/family.ts'
 import type { ProviderType } from '../providers/types.ts'
-import type { CompiledConfig, CompiledProvider, CompiledRoute } from './compile.ts'
+import type { CompiledConfig, CompiledProvider, CompiledRoute } from '../config/types.ts'
 
 export type Resolution =
   /** `fallback`: the id matched nothing, and the default_route serves it. */

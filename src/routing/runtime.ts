@@ -9,11 +9,12 @@ import type { AdapterRegistry } from '../providers/registry.ts'
 import type { ProviderUsage, Target, Upstream } from '../providers/types.ts'
 import type { BudgetTracker } from '../spend/budgets.ts'
 import type { SpendSink } from '../spend/types.ts'
-import type { Admission, Priority } from './admission.ts'
-import type { CompiledRoute } from './compile.ts'
+import type { Admission } from './admission.ts'
 import type { InboundLimits } from './inbound.ts'
 import type { TargetStates } from './target-states.ts'
 import type { RequestProfile } from './types.ts'
+import type { CompiledRoute } from '../config/types.ts'
+import type { Priority } from '../config/schema.ts'
 
 /** What execution needs from the process. */
 export interface Runtime {

@@ -3,6 +3,7 @@
  * each target (Candidate), and the shape of a strategy. Strategies are pure functions of these.
  */
 import type { ModelInfo } from '../catalog/types.ts'
+import type { StrategyParams } from '../config/types.ts'
 import type { Target } from '../providers/types.ts'
 import type { Overflow } from './limit-types.ts'
 
@@ -69,41 +70,6 @@ export interface Candidate {
   readonly errorRate: number
 }
 
-export interface ScoreWeights {
-  cost: number
-  latency: number
-  headroom: number
-}
-
-/** Per-route parameters strategies read. */
-export interface StrategyParams {
-  weights: ScoreWeights
-  /** Hard limits (score and any strategy that honours them): candidates over them are dropped. */
-  maxCostPerRequest: number | null
-  maxLatencyMs: number | null
-  /** latency: probability of trying a target other than the fastest, to keep measurements fresh. */
-  explore: number
-  /** latency: a measurement older than this counts as stale and is re-measured first. */
-  staleAfterMs: number
-  /** cascade: thresholds that make a request "hard" (see strategies/cascade.ts). */
-  cascade: CascadeThresholds
-}
-
-export interface CascadeThresholds {
-  /** Estimated prompt tokens at or above which a request is hard. */
-  promptTokens: number
-  /** Requested max output tokens at or above which a request is hard. */
-  maxOutputTokens: number
-  /** Hard when the request offers tools. */
-  tools: boolean
-  /** Hard when the prompt contains code. */
-  code: boolean
-  /** Hard when the prompt asks for several steps. */
-  multiStep: boolean
-  /** Conversation length (messages) at or above which a request is hard. */
-  messages: number
-}
-
 export interface RoutingContext {
   readonly now: number
   /** Uniform in [0, 1); injected so that strategies are deterministic under test. */
@@ -114,8 +80,6 @@ export interface RoutingContext {
 
 /** Ranks the targets that can serve; returns a subset (never new candidates), best first. */
 export type Strategy = (candidates: readonly Candidate[], ctx: RoutingContext) => readonly Candidate[]
-
-export type StrategyName = 'ordered' | 'cost' | 'latency' | 'headroom' | 'weighted' | 'score' | 'cascade'
 
 /** Why a target was left out of a plan; shown in x-headroom-decision and in 429/503 messages. */
 export type SkipReason =

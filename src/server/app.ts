@@ -6,7 +6,6 @@ import type { HttpBindings } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
 import type { Logger } from '../lib/logger.ts'
 import type { LogThrottle } from '../lib/log-throttle.ts'
-import type { CompiledConfig } from '../routing/compile.ts'
 import type { Report, Runtime } from '../routing/execute.ts'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
@@ -22,6 +21,7 @@ import { authenticate, identifyKey, requireAdmin } from './auth.ts'
 import { spendReport } from './spend-endpoint.ts'
 import type { SpendDb } from '../spend/db.ts'
 import type { SpendHealth } from '../spend/writer.ts'
+import type { CompiledConfig } from '../config/types.ts'
 
 export interface ConfigSource {
   /** The config in force now; swapped atomically on reload. */

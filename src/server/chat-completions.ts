@@ -6,16 +6,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { RAW_JSON, type ChatRequest } from '../providers/openai-schema.ts'
-import type { CompiledKey } from '../routing/auth-config.ts'
-import type { CompiledRoute } from '../routing/compile.ts'
 import { executeComplete, executeStream, type Execution, type Report, type RequestContext } from '../routing/execute.ts'
 import { budgetThatApplies, describeBudget, usd, type AppliedBudget } from '../spend/budgets.ts'
 import { authenticate } from './auth.ts'
-import { PRIORITIES, type Priority } from '../routing/admission.ts'
 import type { ProviderUsage } from '../providers/types.ts'
 import { buildProfile } from '../routing/profile.ts'
 import { fallbackWarning, resolveModel } from '../routing/resolve.ts'
-import { pricesToAdd } from '../routing/unpriced-targets.ts'
+import { pricesToAdd } from '../config/unpriced-targets.ts'
 import { idHeaders, type AppDeps, type AppVars, type RequestIds } from './app.ts'
 import { ApiError, headerValue, toErrorResponse, warningHeader } from './errors.ts'
 
@@ -23,6 +20,8 @@ import { parseJsonBody, readRawBody } from './body.ts'
 import { endResponse, writeChunks } from './sse-writer.ts'
 import { checkModelId, validateChatRequest } from './validate.ts'
 import { modelNotFound } from './models.ts'
+import type { CompiledKey, CompiledRoute } from '../config/types.ts'
+import { PRIORITIES, type Priority } from '../config/schema.ts'
 
 /** One chat request: Node's request and response, its ids, and what the error answer will need to say. */
 export interface ChatExchange extends RequestIds {

@@ -2,7 +2,6 @@
  * One upstream attempt → its spend row: tokens as the provider counted them (or, without its closing
  * count, as estimated — and marked so), priced exactly from the catalog.
  */
-import type { CompiledRoute } from '../routing/compile.ts'
 import type { RequestContext } from '../routing/execute.ts'
 import { estimateTextTokens } from '../routing/tokens.ts'
 import type { ModelInfo } from '../catalog/types.ts'
@@ -11,6 +10,7 @@ import { targetSecrets, upstreamToken } from '../providers/redact.ts'
 import type { ProviderError, ProviderUsage, Target, UpstreamMeta } from '../providers/types.ts'
 import { priceUsage } from './pricing.ts'
 import type { SpendOutcome, SpendRow, UsageSource } from './types.ts'
+import type { CompiledRoute } from '../config/types.ts'
 
 const NO_USAGE: ProviderUsage = { promptTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 0, reasoningTokens: 0 }
 

@@ -7,8 +7,8 @@
  * attempt ends, so the request that crosses the cap completes; the next one is refused with 429
  * `budget_exceeded`, naming the budget and when it resets (the next UTC midnight / first of the month).
  */
-import type { BudgetLimits } from '../routing/auth-config.ts'
 import type { SpendRow } from './types.ts'
+import type { BudgetLimits } from '../config/types.ts'
 
 export type BudgetScope = 'key' | 'route'
 export type BudgetPeriod = 'daily' | 'monthly'

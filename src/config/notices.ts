@@ -3,9 +3,9 @@
  * providers the simulator answers for, keys skipped and base URLs defaulted because their variable is
  * unset, an open router.
  */
-import type { CompiledConfig } from './compile.ts'
-import { pathLabel, type LoadedConfig } from './config-load.ts'
+import { pathLabel, type LoadedConfig } from './load.ts'
 import { notSet, unsetBaseUrlVars, unsetKeyVars } from './reload-guard.ts'
+import type { CompiledConfig } from './types.ts'
 
 /** One loaded version of routes.yaml, compiled. */
 export interface ConfigVersion extends LoadedConfig {

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import { compileConfig, DIRECT_ROUTE_LIMIT, type CompiledRoute } from './compile.ts'
-import { ConfigError, interpolateEnv, loadConfigText, parseConfig } from './config-load.ts'
-import { resolveModel } from './resolve.ts'
+import { compileConfig, DIRECT_ROUTE_LIMIT } from './compile.ts'
+import { ConfigError, interpolateEnv, loadConfigText, parseConfig } from './load.ts'
+import { resolveModel } from '../routing/resolve.ts'
+import type { CompiledRoute } from './types.ts'
 
 const BASE = `providers:
   openai:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadConfigText } from './config-load.ts'
+import { loadConfigText } from './load.ts'
 import { notSet, reloadRefusals } from './reload-guard.ts'
 
 const ENV = { PROXY: 'http://proxy.internal/v1', OPENAI_API_KEY: 'sk-real-1', KEY_A: 'sk-a', KEY_B: 'sk-b', ADMIN: 'admin-secret-1', TEAM: 'team-secret-1' }

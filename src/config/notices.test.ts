@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { compileConfig } from './compile.ts'
-import { loadConfigText } from './config-load.ts'
-import { configNotices } from './config-notices.ts'
+import { loadConfigText } from './load.ts'
+import { configNotices } from './notices.ts'
 
 const ENV = { KEY_A: 'sk-secret-a', ADMIN: 'admin-secret-1' }
 function notices(text: string): string[] {

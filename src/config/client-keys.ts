@@ -3,32 +3,8 @@
  * hold digests instead of secrets and a lookup is one hash and one Map get.
  */
 import { createHash } from 'node:crypto'
-import type { Priority } from './admission.ts'
-import type { Config } from './config-schema.ts'
-import type { DeclaredLimits } from './limits.ts'
-
-/** A spending cap in integer micro-cents (1e-8 USD), per UTC day and month. */
-export interface BudgetLimits {
-  daily: number | null
-  monthly: number | null
-}
-
-export interface CompiledKey {
-  readonly name: string
-  readonly budget: BudgetLimits | null
-  /** Inbound limits (rpm, tpm, concurrency), or null. */
-  readonly limits: DeclaredLimits | null
-  readonly priority: Priority
-  /** Whether this key may use a route (or `provider/model` id). */
-  allows(route: string): boolean
-}
-
-export interface CompiledAuth {
-  /** False when routes.yaml declares no keys and no admin key: the router is open. */
-  readonly enabled: boolean
-  readonly byHash: ReadonlyMap<string, CompiledKey>
-  readonly adminHash: string | null
-}
+import type { Config } from './schema.ts'
+import type { BudgetLimits, CompiledAuth, CompiledKey } from './types.ts'
 
 export function sha256Hex(secret: string): string {
   return createHash('sha256').update(secret).digest('hex')

@@ -7,14 +7,20 @@
  * An unset variable becomes an empty value (null for a whole scalar). Which fields an unset variable
  * left empty is reported by name (never with values), so that a reload can refuse to lose a key to a typo.
  */
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq } from 'yaml'
 import type { z } from 'zod'
-import { ConfigSchema, type Config } from './config-schema.ts'
+import { ConfigSchema, type Config } from './schema.ts'
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
 }
+
+/** The package root: two levels above src/config/ and dist/config/ alike. */
+const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
 const PLAIN_SAFE = /^[A-Za-z0-9_.\-/+=~@%,]*$/
@@ -123,11 +129,28 @@ function keyLine(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: R
   return isNode(pair?.key) && pair.key.range ? lc.linePos(pair.key.range[0]).line : undefined
 }
 
-/** A config file's text, or a ConfigError saying why it cannot be read and how to name another. */
+/**
+ * A config file's text: the one place routes.yaml is read (start-up, `headroom check`, every reload). A
+ * file that cannot be read is a ConfigError saying why and how to name another; its cause is the
+ * system's own error.
+ */
 export async function readConfigFile(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8')
   } catch (err) {
-    throw new ConfigError(`${file}: cannot read: ${(err as Error).message} (name the file on the command line, or in HEADROOM_CONFIG)`)
+    throw new ConfigError(`${file}: cannot read: ${(err as Error).message} (name the file on the command line, or in HEADROOM_CONFIG)`, { cause: err })
   }
+}
+
+/** A config file read, `${VAR}`s replaced, parsed and validated; with its text as read (a reload compares it). */
+export async function loadConfigFile(file: string, env: Record<string, string | undefined> = process.env): Promise<LoadedConfig & { readonly text: string }> {
+  const text = await readConfigFile(file)
+  return { ...loadConfigText(text, file, env), text }
+}
+
+/** Where routes.yaml is when no path is given: HEADROOM_CONFIG, else ./routes.yaml, else the one shipped with Headroom. */
+export function defaultConfigPath(env: Record<string, string | undefined>): string {
+  if (env['HEADROOM_CONFIG']) return resolve(env['HEADROOM_CONFIG'])
+  const local = resolve('routes.yaml')
+  return existsSync(local) ? local : join(PACKAGE_ROOT, 'routes.yaml')
 }

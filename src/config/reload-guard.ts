@@ -5,9 +5,9 @@
  * the public API instead of the configured gateway, a router open to anyone. Such a reload is refused, naming the variables, unless the file says that it means it
  * (`simulate: true`, `auth: open`, the entry removed). Start-up is not guarded: its banners say it all.
  */
-import { compileAuth } from './auth-config.ts'
+import { compileAuth } from './client-keys.ts'
 import { isSimulated } from './compile.ts'
-import { pathLabel, type LoadedConfig, type UnsetVar } from './config-load.ts'
+import { pathLabel, type LoadedConfig, type UnsetVar } from './load.ts'
 
 /** `A is not set`, `A and B are not set`. */
 export function notSet(names: readonly string[]): string {

@@ -4,7 +4,7 @@
  * at start-up and on every reload, and `headroom check` marks them.
  */
 import type { Logger } from '../lib/logger.ts'
-import type { CompiledConfig } from './compile.ts'
+import type { CompiledConfig } from './types.ts'
 
 /** `provider/model` of every unpriced target the routes name, each once, in route order. */
 export function unpricedTargets(cfg: CompiledConfig): string[] {

@@ -6,14 +6,14 @@
  * (simulated providers, an open router) are repeated on every reload that keeps them true.
  */
 import { watch, type FSWatcher } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import type { Logger } from '../lib/logger.ts'
-import { compileConfig, type CompiledConfig } from './compile.ts'
-import { ConfigError, loadConfigText } from './config-load.ts'
-import { configNotices, type ConfigVersion } from './config-notices.ts'
-import type { Config } from './config-schema.ts'
+import { compileConfig } from './compile.ts'
+import { ConfigError, loadConfigText, readConfigFile } from './load.ts'
+import { configNotices, type ConfigVersion } from './notices.ts'
+import type { Config } from './schema.ts'
 import { reloadRefusals } from './reload-guard.ts'
+import type { CompiledConfig } from './types.ts'
 
 export interface ConfigStoreOptions {
   file: string
@@ -71,9 +71,10 @@ export class ConfigStore {
     const { file, log } = this.opts
     let text: string
     try {
-      text = await readFile(file, 'utf8')
+      text = await readConfigFile(file)
     } catch (err) {
-      log.error('config reload: cannot read the file; keeping the current config', { file, error: (err as Error).message })
+      const why = (err as Error).cause ?? err
+      log.error('config reload: cannot read the file; keeping the current config', { file, error: (why as Error).message })
       this.diverged = true
       return false
     }

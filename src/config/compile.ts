@@ -1,96 +1,17 @@
 /**
- * Config → CompiledConfig: everything the request path needs, built once per (re)load so that
+ * Config → CompiledConfig (types.ts): everything the request path needs, built once per (re)load so that
  * requests do no setup of their own: targets (one per provider key × model) with their keys and URLs
  * resolved, catalog entries looked up, routes as arrays with their strategy parameters.
  */
+import { createCatalog, type CatalogOverride } from '../catalog/catalog.ts'
+import type { ModelInfo } from '../catalog/types.ts'
+import { Lru } from '../lib/lru.ts'
 import { reasoningRules } from '../providers/openai/reasoning-models.ts'
 import { credentialHeaderValues } from '../providers/redact.ts'
 import type { ProviderType, ReasoningRules, Target } from '../providers/types.ts'
-import { createCatalog, type CatalogOverride } from '../catalog/catalog.ts'
-import type { Catalog, ModelInfo } from '../catalog/types.ts'
-import type { Config, ProviderConfig, RouteConfig, RouteTarget } from './config-schema.ts'
-import { budgetLimits, compileAuth, type BudgetLimits, type CompiledAuth } from './auth-config.ts'
-import { Lru } from '../lib/lru.ts'
-import type { TargetStateConfig } from './target-states.ts'
-import type { Needs, StrategyName, StrategyParams } from './types.ts'
-
-export interface CompiledProvider {
-  readonly name: string
-  readonly type: ProviderType
-  /** Served by the built-in simulator (no key, or `simulate: true`). */
-  readonly simulated: boolean
-  readonly baseUrl: string
-  /** The keys, in order; `${name}#${i + 1}` is key i's alias. */
-  readonly keys: readonly string[]
-  readonly config: ProviderConfig
-  /** Breaker options and declared limits for each of this provider's targets (one object, reused). */
-  readonly stateConfig: TargetStateConfig
-}
-
-/** One target of a route, with what the planner needs about it precomputed. */
-export interface RouteMember {
-  readonly target: Target
-  readonly provider: CompiledProvider
-  /** Position of the route entry (keys of one entry share it). */
-  readonly position: number
-  readonly weight: number
-  readonly tier: number
-  readonly model: ModelInfo | null
-  /** Per attempt, ms: to a stream's first content, or to a JSON answer (routes.yaml `first_byte_timeout_ms`). */
-  readonly firstByteTimeoutMs: number
-}
-
-export interface RetryPolicy {
-  attemptsPerTarget: number
-  baseMs: number
-  capMs: number
-  maxRetryAfterMs: number
-}
-
-export interface CompiledRoute {
-  /** The route name, or `provider/model` for a direct request. */
-  readonly name: string
-  readonly strategy: StrategyName
-  readonly members: readonly RouteMember[]
-  readonly params: StrategyParams
-  /** Capabilities every target must have (routes.yaml `require`). */
-  readonly require: Readonly<Needs>
-  readonly expectedOutputTokens: number
-  readonly timeoutMs: number
-  readonly retry: RetryPolicy
-  /** The route's own spending cap (all keys together), or null. */
-  readonly budget: BudgetLimits | null
-  /** The admission queue's limits. */
-  readonly queue: { readonly maxLength: number; readonly maxWaitMs: number }
-}
-
-export interface CompiledConfig {
-  readonly providers: ReadonlyMap<string, CompiledProvider>
-  readonly routes: ReadonlyMap<string, CompiledRoute>
-  /** Every target a route names, by state id (`openai#1/gpt-4.1-mini`). */
-  readonly targets: ReadonlyMap<string, Target>
-  readonly defaultRoute: string | null
-  readonly maxBodyBytes: number
-  /** Connection limits for the HTTP server (routes.yaml `server`). */
-  readonly server: ServerLimits
-  /** A stream write the client doesn't take for this long ends the stream (server.stream_idle_timeout_ms). */
-  readonly streamIdleTimeoutMs: number
-  readonly catalog: Catalog
-  /** Every secret in the config, to scrub from messages. */
-  readonly secrets: readonly string[]
-  /** Client keys and the admin key. */
-  readonly auth: CompiledAuth
-  /** A one-provider route for `provider/model` (cached, bounded: model names come from clients). */
-  direct(provider: CompiledProvider, model: string): CompiledRoute
-}
-
-export interface ServerLimits {
-  readonly headersTimeoutMs: number
-  /** 0: no limit. */
-  readonly requestTimeoutMs: number
-  readonly maxConnections: number
-  readonly keepAliveTimeoutMs: number
-}
+import { budgetLimits, compileAuth } from './client-keys.ts'
+import type { Config, ProviderConfig, RouteConfig, RouteTarget } from './schema.ts'
+import type { CompiledConfig, CompiledProvider, CompiledRoute, RouteMember, StrategyParams, TargetStateConfig } from './types.ts'
 
 export const DEFAULT_BASE_URLS: Record<ProviderType, string | null> = {
   openai: 'https://api.openai.com/v1',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { compileConfig } from './compile.ts'
-import { parseConfig } from './config-load.ts'
+import { parseConfig } from './load.ts'
 import { unpricedTargets, warnUnpricedTargets } from './unpriced-targets.ts'
 
 function compiled(routes: string, models = ''): ReturnType<typeof compileConfig> {

@@ -9,6 +9,10 @@ import { isIdSegment, isModelId, MODEL_ID_RULE } from '../catalog/model-id.ts'
 
 const PROVIDER_TYPES = ['openai', 'openai-compatible', 'anthropic', 'gemini'] as const
 export const STRATEGY_NAMES = ['ordered', 'cost', 'latency', 'headroom', 'weighted', 'score', 'cascade'] as const
+export type StrategyName = (typeof STRATEGY_NAMES)[number]
+/** Admission priorities, highest first (a key's default, or the request's x-headroom-priority header). */
+export const PRIORITIES = ['high', 'normal', 'low'] as const
+export type Priority = (typeof PRIORITIES)[number]
 const CAPABILITIES = ['tools', 'vision', 'json_schema'] as const
 
 const positive = z.number().positive()
@@ -38,7 +42,7 @@ export const VirtualKeySchema = z
     /** Inbound limits for this key (requests and tokens per minute, requests at once), enforced before routing. */
     limits: z.lazy(() => LimitsSchema).optional(),
     /** Default admission priority of this key's requests (the x-headroom-priority header overrides it). */
-    priority: z.enum(['high', 'normal', 'low']).default('normal'),
+    priority: z.enum(PRIORITIES).default('normal'),
   })
   .refine((k) => !!k.key !== !!k.key_sha256, { message: 'give exactly one of key or key_sha256 (is the environment variable set?)' })
 
@@ -317,9 +321,7 @@ function allowedRouteProblem(pattern: string, cfg: { providers: Record<string, u
   return `"${pattern}": no route named "${body}" (routes: ${Object.keys(cfg.routes).join(', ') || 'none'}; a model is allowed as "provider/model")`
 }
 
-export type ConfigInput = z.input<typeof ConfigSchema>
 export type Config = z.infer<typeof ConfigSchema>
 export type ProviderConfig = z.infer<typeof ProviderConfigSchema>
 export type RouteConfig = z.infer<typeof RouteConfigSchema>
 export type RouteTarget = z.infer<typeof RouteTargetSchema>
-export type ProviderTypeName = (typeof PROVIDER_TYPES)[number]
