@@ -15,10 +15,11 @@ import { configNotices, type ConfigVersion } from './config/notices.ts'
 import { ConfigStore } from './config/store.ts'
 import type { Runtime } from './routing/execute.ts'
 import { TargetStates } from './routing/target-states.ts'
-import { Admission } from './routing/admission.ts'
-import { InboundLimits } from './routing/inbound.ts'
+import { AdmissionQueue } from './admission/queue.ts'
+import { InboundLimits } from './admission/inbound.ts'
 import { warnUnpricedTargets } from './config/unpriced-targets.ts'
-import { BudgetTracker, dayStart, monthStart } from './spend/budgets.ts'
+import { BudgetTracker } from './admission/budgets.ts'
+import { dayStart, monthStart } from './lib/utc-period.ts'
 import { openSpendDb, type SpendDb } from './spend/db.ts'
 import { costSince } from './spend/queries.ts'
 import { SpendWriter } from './spend/writer.ts'
@@ -185,6 +186,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   })
   if (configPath && opts.watch !== false) store.watch()
   const adapters = createAdapterRegistry()
+  const queue = new AdmissionQueue({ now: opts.now ?? Date.now })
   const runtime: Runtime = {
     states,
     adapters,
@@ -193,17 +195,15 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     log,
     sleep: abortableSleep,
     spend: sink,
-    budgets,
-    admission: new Admission({ now: opts.now ?? Date.now }),
-    inbound: new InboundLimits(),
+    queue,
   }
-  const deps = { config: store, runtime, log, db, flushSpend: () => writer.flush(), spendHealth: () => writer.health(), clientWarnings: new LogThrottle(log, { now: opts.now ?? Date.now }) }
+  const deps = { config: store, runtime, budgets, inbound: new InboundLimits(), log, db, flushSpend: () => writer.flush(), spendHealth: () => writer.health(), clientWarnings: new LogThrottle(log, { now: opts.now ?? Date.now }) }
   const app = createApp(deps)
 
   /** Everything start-up opened, in the order it is let go (the server is closed before this). */
   const release = async () => {
     store.close()
-    runtime.admission.close()
+    queue.close()
     states.close()
     await adapters.close()
     writer.close() // the final flush: rows of requests that completed are not lost

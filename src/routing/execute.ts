@@ -27,7 +27,7 @@ import type { ChatChunk, ChatCompletion } from '../providers/openai-schema.ts'
 import { ProviderError, type ProviderUsage, type Target, type Upstream } from '../providers/types.ts'
 import { attemptRow, usageRow } from '../spend/attempt-row.ts'
 import type { SpendOutcome } from '../spend/types.ts'
-import { admit, strategyLabel } from './admit.ts'
+import { planOrWait, strategyLabel } from './plan-or-wait.ts'
 import { abortError, asProviderError, DeadlineExceeded } from './attempt-errors.ts'
 import { retryDelayMs } from './backoff.ts'
 import { cooldownUntil, rateLimitWaitMs } from './cooldown.ts'
@@ -68,9 +68,9 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
   const deadline = start + route.timeoutMs
   const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`the route's timeout_ms (${route.timeoutMs} ms) passed`)), route.timeoutMs)
   const signal = controller.signal
-  let p: Awaited<ReturnType<typeof admit>>
+  let p: Awaited<ReturnType<typeof planOrWait>>
   try {
-    p = await admit(job, rt, start, deadline)
+    p = await planOrWait(job, rt, start, deadline)
   } catch (err) {
     clearTimeout(timer)
     throw err
@@ -101,7 +101,7 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
         }
         const reservation = cand.state.limits.reserve(cand.need, now)
         // Whoever waits next may find room left over.
-        if (i === 0 && tryNo === 0) rt.admission.pump(route.name)
+        if (i === 0 && tryNo === 0) rt.queue.pump(route.name)
         report.attempts++
         const attemptNo = report.attempts
         settlePending('failed_over')
@@ -125,13 +125,13 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
             t0,
             release: (usage) => {
               cand.state.limits.release(reservation, usage, rt.now())
-              rt.admission.pump()
+              rt.queue.pump()
             },
           }
         } catch (err) {
           const now2 = rt.now()
           cand.state.limits.release(reservation, null, now2)
-          rt.admission.pump()
+          rt.queue.pump()
           if (err instanceof BreakerOpenError) {
             report.attempts-- // rejected before any call was made
             skipped.push({ target: cand.target, reason: breakerSkip(err, now2) })

@@ -7,10 +7,7 @@ import type { Logger } from '../lib/logger.ts'
 import type { ChatRequest } from '../providers/openai-schema.ts'
 import type { AdapterRegistry } from '../providers/registry.ts'
 import type { ProviderUsage, Target, Upstream } from '../providers/types.ts'
-import type { BudgetTracker } from '../spend/budgets.ts'
 import type { SpendSink } from '../spend/types.ts'
-import type { Admission } from './admission.ts'
-import type { InboundLimits } from './inbound.ts'
 import type { TargetStates } from './target-states.ts'
 import type { RequestProfile } from './types.ts'
 import type { CompiledRoute } from '../config/types.ts'
@@ -26,13 +23,51 @@ export interface Runtime {
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>
   /** Where each attempt's spend row goes (non-blocking). */
   readonly spend: SpendSink
-  /** Spend so far per key and route, for admission. */
-  readonly budgets: BudgetTracker
   /** Requests waiting for headroom, per route. */
-  readonly admission: Admission
-  /** Each client key's own limits. */
-  readonly inbound: InboundLimits
+  readonly queue: HeadroomQueue
 }
+
+/**
+ * The admission queue as execution uses it (admission/queue.ts implements it): a request that no target
+ * has headroom for waits here, in priority order, until headroom may be back.
+ */
+export interface HeadroomQueue {
+  /** Requests waiting on a route. */
+  size(route: string): number
+  /**
+   * Waits until this request may plan again. Rejects with QueueFullError when the queue is full, when
+   * headroom is not expected back before `giveUpAt`, or when `giveUpAt` passes; with the signal's reason
+   * when the client goes away.
+   */
+  wait(route: string, priority: Priority, opts: WaitOptions): Promise<void>
+  /** Headroom may be back (a reservation was released): wake the best waiter of a route, or of every route. */
+  pump(route?: string): void
+}
+
+/** The admission queue's refusal: it is full (`length`), or headroom is not back in time (`wait`). */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError'
+  constructor(
+    readonly reason: 'length' | 'wait',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+
+export interface WaitOptions {
+  /** Most waiters this route holds; one more is refused (429). */
+  maxLength: number
+  /** Give up at this time (epoch ms): the request's max wait or its deadline, whichever is sooner. */
+  giveUpAt: number
+  /** When headroom is expected back (null: unknown — wait for a release). */
+  wakeAt: number | null
+  signal: AbortSignal
+  /** Re-queued after a wake that found nothing: keeps its place (its original enqueue time). */
+  since?: number
+}
+
 
 /** Filled in as execution goes, so that the answer — or the error — can say what happened. */
 export interface Report {

@@ -10,7 +10,7 @@ import type { Report, Runtime } from '../routing/execute.ts'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { serveChat, type ChatExchange } from './chat-completions.ts'
-import { ApiError, headerValue, toErrorResponse, warningHeader, type ErrorResponse } from './errors.ts'
+import { headerValue, toErrorResponse, warningHeader, type ErrorResponse } from './errors.ts'
 import { redactKeys } from '../providers/redact.ts'
 import { ProviderError } from '../providers/types.ts'
 import { listModels, retrieveModel } from './models.ts'
@@ -21,7 +21,10 @@ import { authenticate, identifyKey, requireAdmin } from './auth.ts'
 import { spendReport } from './spend-endpoint.ts'
 import type { SpendDb } from '../spend/db.ts'
 import type { SpendHealth } from '../spend/writer.ts'
+import type { BudgetTracker } from '../admission/budgets.ts'
+import type { InboundLimits } from '../admission/inbound.ts'
 import type { CompiledConfig } from '../config/types.ts'
+import { ApiError } from '../lib/api-error.ts'
 
 export interface ConfigSource {
   /** The config in force now; swapped atomically on reload. */
@@ -38,6 +41,10 @@ export interface AppDeps {
   flushSpend: () => void
   /** Whether spend rows are being written (GET /health). */
   spendHealth: () => SpendHealth
+  /** Spend so far per key and route, against their budgets. */
+  budgets: BudgetTracker
+  /** Each client key's own limits. */
+  inbound: InboundLimits
   /** Warnings about what clients send (a model id that matched nothing), throttled so a flood can't fill the log. */
   clientWarnings: LogThrottle
 }
@@ -141,7 +148,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // and status, as OpenAI's do. (Chat completions set their own, see serveChat.)
     const key = identifyKey(headersOf(c), deps.config.current().auth)
     if (key) {
-      const limits = deps.runtime.inbound.current(key, deps.runtime.now())
+      const limits = deps.inbound.current(key, deps.runtime.now())
       c.set('rateLimitHeaders', limits)
       for (const name in limits) c.header(name, limits[name])
     }

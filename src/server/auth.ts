@@ -6,8 +6,8 @@
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import { sha256Hex } from '../config/client-keys.ts'
-import { ApiError } from './errors.ts'
 import type { CompiledAuth, CompiledKey } from '../config/types.ts'
+import { ApiError } from '../lib/api-error.ts'
 
 export type Principal = { kind: 'open' } | { kind: 'admin' } | { kind: 'key'; key: CompiledKey }
 

@@ -7,7 +7,7 @@ import { formatSummary, parseGroupBy, parseTimeArg, spendSummary, type SpendGrou
 import { spendDocument, SUMMARY_FORMATS, type SummaryFormat } from '../spend/summary-format.ts'
 import type { SpendDb } from '../spend/db.ts'
 import type { AppEnv } from './app.ts'
-import { ApiError } from './errors.ts'
+import { ApiError } from '../lib/api-error.ts'
 
 function time(c: Context<AppEnv>, name: string, now: number): number | undefined {
   const v = c.req.query(name)

@@ -7,8 +7,8 @@
 import type { z } from 'zod'
 import { ChatRequestSchema, INTEGER_RANGE, type ChatRequest } from '../providers/openai-schema.ts'
 import { MODEL_ID_RULE, modelIdProblem } from '../catalog/model-id.ts'
-import { ApiError } from './errors.ts'
 import { checkOpenAIRules } from './openai-rules.ts'
+import { ApiError } from '../lib/api-error.ts'
 
 function paramName(path: ReadonlyArray<PropertyKey>): string {
   let out = ''

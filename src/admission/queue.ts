@@ -13,18 +13,9 @@
  * request that has waited 10 s ranks with a high one that just arrived.
  */
 import { PRIORITIES, type Priority } from '../config/schema.ts'
+import { QueueFullError, type HeadroomQueue, type WaitOptions } from '../routing/runtime.ts'
 
 const LEVEL: Record<Priority, number> = { high: 2, normal: 1, low: 0 }
-
-export class QueueFullError extends Error {
-  override readonly name = 'QueueFullError'
-  constructor(
-    readonly reason: 'length' | 'wait',
-    message: string,
-  ) {
-    super(message)
-  }
-}
 
 interface Waiter {
   readonly priority: Priority
@@ -81,25 +72,13 @@ class RouteQueue {
   constructor(readonly route: string) {}
 }
 
-export interface WaitOptions {
-  /** Most waiters this route holds; one more is refused (429). */
-  maxLength: number
-  /** Give up at this time (epoch ms): the request's max wait or its deadline, whichever is sooner. */
-  giveUpAt: number
-  /** When headroom is expected back (null: unknown — wait for a release). */
-  wakeAt: number | null
-  signal: AbortSignal
-  /** Re-queued after a wake that found nothing: keeps its place (its original enqueue time). */
-  since?: number
-}
-
-export interface AdmissionOptions {
+export interface AdmissionQueueOptions {
   now?: () => number
   /** A waiter gains one priority level per this many ms waited (default 5,000). */
   agingMs?: number
 }
 
-export class Admission {
+export class AdmissionQueue implements HeadroomQueue {
   /**
    * Only routes with waiters: a queue is created by its first waiter and deleted with its last (its timer
    * goes with it), so route names from clients (`provider/model`) leave nothing behind, and `pump()`
@@ -109,7 +88,7 @@ export class Admission {
   private readonly now: () => number
   private readonly agingMs: number
 
-  constructor(opts: AdmissionOptions = {}) {
+  constructor(opts: AdmissionQueueOptions = {}) {
     this.now = opts.now ?? Date.now
     this.agingMs = opts.agingMs ?? 5_000
   }

@@ -7,8 +7,8 @@
  * attempt ends, so the request that crosses the cap completes; the next one is refused with 429
  * `budget_exceeded`, naming the budget and when it resets (the next UTC midnight / first of the month).
  */
-import type { SpendRow } from './types.ts'
 import type { BudgetLimits } from '../config/types.ts'
+import { DAY_MS, dayStart, monthStart, nextMonthStart } from '../lib/utc-period.ts'
 
 export type BudgetScope = 'key' | 'route'
 export type BudgetPeriod = 'daily' | 'monthly'
@@ -17,20 +17,13 @@ export type BudgetVerdict =
   | { ok: true }
   | { ok: false; scope: BudgetScope; name: string; period: BudgetPeriod; limit: number; spent: number; resetsAt: number }
 
-const DAY_MS = 86_400_000
-
-export function dayStart(ts: number): number {
-  return Math.floor(ts / DAY_MS) * DAY_MS
-}
-
-export function monthStart(ts: number): number {
-  const d = new Date(ts)
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)
-}
-
-export function nextMonthStart(ts: number): number {
-  const d = new Date(ts)
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)
+/** What a budget counts of a spend row (start.ts hands the writer's rows over). */
+export interface Cost {
+  /** When the attempt started, epoch ms. */
+  readonly ts: number
+  readonly virtualKey: string | null
+  readonly route: string
+  readonly costMicrocents: number
 }
 
 interface Totals {
@@ -76,7 +69,7 @@ export class BudgetTracker {
    * budget. Not the others: a direct route's name is `provider/model` as a client wrote it, and a slot
    * per name would grow with every new id.
    */
-  add(row: SpendRow): void {
+  add(row: Cost): void {
     if (row.costMicrocents <= 0) return
     if (row.virtualKey !== null) this.addTo('key', row.virtualKey, row.ts, row.costMicrocents)
     this.addTo('route', row.route, row.ts, row.costMicrocents)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { makeRow } from './__fixtures__/spend-rows.ts'
-import { BudgetTracker, dayStart } from './budgets.ts'
+import { makeRow } from '../spend/__fixtures__/spend-rows.ts'
+import { dayStart } from '../lib/utc-period.ts'
+import { BudgetTracker } from './budgets.ts'
 
 const NOW = Date.UTC(2026, 10, 1, 12)
 const limits = { daily: 10_000, monthly: null }

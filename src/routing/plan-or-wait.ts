@@ -1,30 +1,29 @@
 /**
- * Admission: a plan with somewhere to send the request. When no target has headroom and one will within
- * the request's wait, the request waits in the route's queue, in priority order, until headroom may be
- * back; a request that arrives while others wait takes its place behind them. Broken targets (breaker
+ * A plan with somewhere to send the request. When no target has headroom and one will within the
+ * request's wait, the request waits in the route's admission queue (admission/queue.ts), in priority
+ * order, until headroom may be back; a request that arrives while others wait takes its place behind them. Broken targets (breaker
  * open, probe in flight) are not waited for: with nothing else coming back in time the answer is at once
  * (see noTargetError).
  */
 import { ProviderError } from '../providers/types.ts'
-import { QueueFullError } from './admission.ts'
 import { abortError } from './attempt-errors.ts'
 import { decisionHeader, noTargetError, skipList, soonestRecovery, waitFor, type Skipped } from './decision.ts'
 import { plan, type Plan } from './plan.ts'
-import type { Job, Runtime } from './runtime.ts'
+import { QueueFullError, type Job, type Runtime } from './runtime.ts'
 
 export function strategyLabel(p: Plan): string {
   return p.route.strategy + (p.hardBecause ? (p.hardBecause.length > 0 ? ` hard(${p.hardBecause.join(',')})` : ' easy') : '')
 }
 
 /** Plans the route, waiting in its queue while it must. Sets ctx.queuedMs. */
-export async function admit(job: Job, rt: Runtime, start: number, deadline: number): Promise<Plan> {
+export async function planOrWait(job: Job, rt: Runtime, start: number, deadline: number): Promise<Plan> {
   const { route, profile, ctx, report } = job
   const signal = job.controller.signal
   let since: number | undefined
   for (;;) {
     const now = rt.now()
     const p = plan(route, profile, rt.states, now, rt.random)
-    const behindOthers = since === undefined && rt.admission.size(route.name) > 0
+    const behindOthers = since === undefined && rt.queue.size(route.name) > 0
     if (p.ranked.length > 0 && !behindOthers) {
       if (since !== undefined) ctx.queuedMs = now - since
       return p
@@ -36,7 +35,7 @@ export async function admit(job: Job, rt: Runtime, start: number, deadline: numb
       throw noTargetError(route.name, p.skipped, now)
     }
     try {
-      await rt.admission.wait(route.name, ctx.priority, {
+      await rt.queue.wait(route.name, ctx.priority, {
         maxLength: route.queue.maxLength,
         giveUpAt,
         wakeAt,

@@ -1,21 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { Admission, QueueFullError } from './admission.ts'
+import { QueueFullError } from '../routing/runtime.ts'
+import { AdmissionQueue } from './queue.ts'
 import type { Priority } from '../config/schema.ts'
 
-const live: Admission[] = []
+const live: AdmissionQueue[] = []
 afterEach(() => {
   while (live.length) live.pop()!.close()
 })
 
 function admission(now: () => number = Date.now, agingMs = 5_000) {
-  const a = new Admission({ now, agingMs })
+  const a = new AdmissionQueue({ now, agingMs })
   live.push(a)
   return a
 }
 
-const opts = (over: Partial<Parameters<Admission['wait']>[2]> = {}) => ({ maxLength: 100, giveUpAt: Date.now() + 5_000, wakeAt: null, signal: new AbortController().signal, ...over })
+const opts = (over: Partial<Parameters<AdmissionQueue['wait']>[2]> = {}) => ({ maxLength: 100, giveUpAt: Date.now() + 5_000, wakeAt: null, signal: new AbortController().signal, ...over })
 
-describe('Admission', () => {
+describe('AdmissionQueue', () => {
   it('wakes waiters one per pump, higher priority first, FIFO within a level', async () => {
     const a = admission()
     const order: string[] = []

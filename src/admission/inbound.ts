@@ -11,8 +11,8 @@
  * nothing, and its answer carries the headers as they stand (`current`).
  */
 import { formatGoDuration } from '../providers/retry-after.ts'
-import { describeSkip } from './decision.ts'
-import { HeadroomTracker, type ActualUsage, type Need, type Reservation } from './limits.ts'
+import { describeSkip } from '../routing/decision.ts'
+import { HeadroomTracker, type ActualUsage, type Need, type Reservation } from '../routing/limits.ts'
 import type { CompiledKey } from '../config/types.ts'
 
 /** Refused: `retryAfterMs` null when no wait would help (the request is larger than the limit itself). */
