@@ -13,7 +13,6 @@ import { compileConfig, needsSimulator } from './config/compile.ts'
 import { defaultConfigPath, loadConfigFile, loadConfigText, type LoadedConfig } from './config/load.ts'
 import { configNotices, type ConfigVersion } from './config/notices.ts'
 import { ConfigStore } from './config/store.ts'
-import type { Runtime } from './routing/execute.ts'
 import { TargetStates } from './routing/target-states.ts'
 import { AdmissionQueue } from './admission/queue.ts'
 import { InboundLimits } from './admission/inbound.ts'
@@ -22,6 +21,7 @@ import { BudgetTracker } from './admission/budgets.ts'
 import { dayStart, monthStart } from './lib/utc-period.ts'
 import { openSpendDb, type SpendDb } from './spend/db.ts'
 import { costSince } from './spend/queries.ts'
+import { spendListener } from './spend/attempt-row.ts'
 import { SpendWriter } from './spend/writer.ts'
 import { abortableSleep } from './lib/sleep.ts'
 import { UserError } from './lib/user-error.ts'
@@ -30,6 +30,7 @@ import type { Config } from './config/schema.ts'
 import { chatListener, createApp, isChatRequest } from './server/app.ts'
 import { startSimulator, type Simulator } from './simulator/index.ts'
 import type { CompiledConfig, ServerLimits } from './config/types.ts'
+import type { Runtime } from './routing/runtime.ts'
 
 export interface StartOptions {
   /** routes.yaml path. Default: HEADROOM_CONFIG, else ./routes.yaml, else the routes.yaml shipped with Headroom. */
@@ -194,7 +195,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     random: Math.random,
     log,
     sleep: abortableSleep,
-    spend: sink,
+    listeners: [spendListener(sink)],
     queue,
   }
   const deps = { config: store, runtime, budgets, inbound: new InboundLimits(), log, db, flushSpend: () => writer.flush(), spendHealth: () => writer.health(), clientWarnings: new LogThrottle(log, { now: opts.now ?? Date.now }) }

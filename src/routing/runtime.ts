@@ -1,17 +1,17 @@
 /**
  * What executing a request needs and produces: the process's runtime (state, adapters, clock,
- * randomness, spend sink — tests inject their own), the request's context and job, and the report
+ * randomness, attempt listeners — tests inject their own), the request's context and job, and the report
  * filled in as execution goes.
  */
+import type { Priority } from '../config/schema.ts'
+import type { CompiledRoute } from '../config/types.ts'
 import type { Logger } from '../lib/logger.ts'
 import type { ChatRequest } from '../providers/openai-schema.ts'
 import type { AdapterRegistry } from '../providers/registry.ts'
 import type { ProviderUsage, Target, Upstream } from '../providers/types.ts'
-import type { SpendSink } from '../spend/types.ts'
+import type { AttemptListener, RequestContext } from './events.ts'
 import type { TargetStates } from './target-states.ts'
 import type { RequestProfile } from './types.ts'
-import type { CompiledRoute } from '../config/types.ts'
-import type { Priority } from '../config/schema.ts'
 
 /** What execution needs from the process. */
 export interface Runtime {
@@ -21,8 +21,8 @@ export interface Runtime {
   readonly random: () => number
   readonly log: Logger
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>
-  /** Where each attempt's spend row goes (non-blocking). */
-  readonly spend: SpendSink
+  /** Who hears of each attempt (the spend ledger, …): called on the request path, they return at once. */
+  readonly listeners: readonly AttemptListener[]
   /** Requests waiting for headroom, per route. */
   readonly queue: HeadroomQueue
 }
@@ -76,27 +76,13 @@ export interface Report {
   decision: string
 }
 
-/** Who asked, for admission and the spend rows. */
-export interface RequestContext {
-  /** Headroom's own id for the request (never the client's: see clientRequestId). */
-  readonly requestId: string
-  /** The client's own id for it (`x-client-request-id` / `x-request-id`), when it sent a sane one. */
-  readonly clientRequestId: string | null
-  readonly virtualKey: string | null
-  readonly endUser: string | null
-  readonly modelRequested: string
-  readonly priority: Priority
-  /** Time spent waiting for headroom before the first attempt (set by admission). */
-  queuedMs: number
-}
-
 export interface Execution<T> {
   readonly target: Target
   readonly upstream: Upstream<T>
   readonly attempts: number
   /**
-   * The usage the spend row recorded — the provider's closing count, else the estimate — once it is
-   * written (a stream's when it ends); null before. What the client key's token limit is charged.
+   * The usage the attempt event carried — the provider's closing count, else the estimate — once it is
+   * emitted (a stream's when it ends); null before. What the client key's token limit is charged.
    */
   readonly usage: () => ProviderUsage | null
 }

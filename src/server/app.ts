@@ -6,7 +6,6 @@ import type { HttpBindings } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
 import type { Logger } from '../lib/logger.ts'
 import type { LogThrottle } from '../lib/log-throttle.ts'
-import type { Report, Runtime } from '../routing/execute.ts'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { serveChat, type ChatExchange } from './chat-completions.ts'
@@ -25,6 +24,7 @@ import type { BudgetTracker } from '../admission/budgets.ts'
 import type { InboundLimits } from '../admission/inbound.ts'
 import type { CompiledConfig } from '../config/types.ts'
 import { ApiError } from '../lib/api-error.ts'
+import type { Report, Runtime } from '../routing/runtime.ts'
 
 export interface ConfigSource {
   /** The config in force now; swapped atomically on reload. */

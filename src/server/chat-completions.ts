@@ -9,7 +9,7 @@ import { admitInbound, checkBudget, inboundRefusal, requestPriority } from '../a
 import { ApiError } from '../lib/api-error.ts'
 import { RAW_JSON, type ChatRequest } from '../providers/openai-schema.ts'
 import type { ProviderUsage } from '../providers/types.ts'
-import { executeComplete, executeStream, type Execution, type Report, type RequestContext } from '../routing/execute.ts'
+import { executeComplete, executeStream } from '../routing/execute.ts'
 import { buildProfile } from '../routing/profile.ts'
 import { fallbackWarning, resolveModel } from '../routing/resolve.ts'
 import { idHeaders, type AppDeps, type AppVars, type RequestIds } from './app.ts'
@@ -19,6 +19,8 @@ import { headerValue, toErrorResponse, warningHeader } from './errors.ts'
 import { modelNotFound } from './models.ts'
 import { endResponse, writeChunks } from './sse-writer.ts'
 import { checkModelId, validateChatRequest } from './validate.ts'
+import type { Execution, Report } from '../routing/runtime.ts'
+import type { RequestContext } from '../routing/events.ts'
 
 /** One chat request: Node's request and response, its ids, and what the error answer will need to say. */
 export interface ChatExchange extends RequestIds {
