@@ -9,18 +9,19 @@ import { admitInbound, checkBudget, inboundRefusal, requestPriority } from '../a
 import { ApiError } from '../lib/api-error.ts'
 import { RAW_JSON, type ChatRequest } from '../providers/openai-schema.ts'
 import type { ProviderUsage } from '../providers/types.ts'
+import type { RequestContext } from '../routing/events.ts'
 import { executeComplete, executeStream } from '../routing/execute.ts'
 import { buildProfile } from '../routing/profile.ts'
 import { fallbackWarning, resolveModel } from '../routing/resolve.ts'
-import { idHeaders, type AppDeps, type AppVars, type RequestIds } from './app.ts'
+import type { Execution, Report } from '../routing/runtime.ts'
 import { authenticate } from './auth.ts'
 import { parseJsonBody, readRawBody } from './body.ts'
 import { headerValue, toErrorResponse, warningHeader } from './errors.ts'
 import { modelNotFound } from './models.ts'
+import { idHeaders } from './request-id.ts'
 import { endResponse, writeChunks } from './sse-writer.ts'
+import type { AppDeps, AppVars, RequestIds } from './types.ts'
 import { checkModelId, validateChatRequest } from './validate.ts'
-import type { Execution, Report } from '../routing/runtime.ts'
-import type { RequestContext } from '../routing/events.ts'
 
 /** One chat request: Node's request and response, its ids, and what the error answer will need to say. */
 export interface ChatExchange extends RequestIds {

@@ -9,11 +9,6 @@ import { and, count, countDistinct, eq, gte, lt, sql, type SQL, type SQLWrapper 
 import type { SpendDb } from './db.ts'
 import { microcentsToUsd } from './money.ts'
 import { spend } from './schema.ts'
-
-export { formatSummary, type SummaryFormat } from './summary-format.ts'
-export { parseTimeArg } from './time-arg.ts'
-export { microcentsToUsd } from './money.ts'
-
 import type { TokenCounts } from './types.ts'
 
 export const SPEND_GROUP_BYS = ['model', 'provider', 'route', 'key', 'provider_key', 'user', 'day'] as const
