@@ -12,8 +12,9 @@
  */
 import { formatGoDuration } from '../providers/retry-after.ts'
 import { describeSkip } from '../routing/decision.ts'
-import { HeadroomTracker, type ActualUsage, type Need, type Reservation } from '../routing/limits.ts'
+import { HeadroomTracker } from '../routing/limits.ts'
 import type { CompiledKey } from '../config/types.ts'
+import type { ActualUsage, Need, Reservation } from '../routing/limit-store.ts'
 
 /** Refused: `retryAfterMs` null when no wait would help (the request is larger than the limit itself). */
 export type InboundVerdict =

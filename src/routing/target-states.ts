@@ -13,8 +13,9 @@
  */
 import type { Target } from '../providers/types.ts'
 import { TargetHealth, type HealthSnapshot } from './health.ts'
-import { HeadroomTracker, type LimitsSnapshot } from './limits.ts'
+import { HeadroomTracker } from './limits.ts'
 import type { TargetStateConfig } from '../config/types.ts'
+import type { LimitsSnapshot } from './limit-store.ts'
 
 export interface TargetState {
   readonly id: string

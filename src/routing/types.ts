@@ -5,7 +5,7 @@
 import type { ModelInfo } from '../catalog/types.ts'
 import type { StrategyParams } from '../config/types.ts'
 import type { Target } from '../providers/types.ts'
-import type { Overflow } from './limit-types.ts'
+import type { Overflow } from './limit-store.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Requests
