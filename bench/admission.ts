@@ -5,9 +5,9 @@
  *  2. Memory: 10,000 requests waiting in one route's queue — each with its abort signal, give-up timer
  *     and promise — as heap growth after a forced GC (`npm run bench:admission` runs with --expose-gc).
  */
-import { Admission } from '../src/routing/admission.ts'
-import type { CompiledKey } from '../src/routing/auth-config.ts'
-import { InboundLimits } from '../src/routing/inbound.ts'
+import { AdmissionQueue } from '../src/admission/queue.ts'
+import { InboundLimits } from '../src/admission/inbound.ts'
+import type { CompiledKey } from '../src/config/types.ts'
 
 const gc = (globalThis as { gc?: () => void }).gc
 
@@ -27,7 +27,7 @@ function emptyQueueCost(iterations = 200_000): { inboundUs: number; queueUs: num
     if (v.ok) inbound.release(key, v.reservation, { promptTokens: 44, completionTokens: 20 }, now)
   }
   const inboundUs = ((performance.now() - t) * 1000) / iterations
-  const admission = new Admission()
+  const admission = new AdmissionQueue()
   t = performance.now()
   let n = 0
   for (let i = 0; i < iterations; i++) {
@@ -42,7 +42,7 @@ function emptyQueueCost(iterations = 200_000): { inboundUs: number; queueUs: num
 async function queuedMemory(count = 10_000): Promise<{ heapMb: number }> {
   gc?.()
   const heap0 = process.memoryUsage().heapUsed
-  const admission = new Admission()
+  const admission = new AdmissionQueue()
   const waits: Array<Promise<void>> = []
   for (let i = 0; i < count; i++) {
     const ac = new AbortController()

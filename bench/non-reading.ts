@@ -6,7 +6,7 @@
  * without, the server's default applies.
  */
 import { connect, type Socket } from 'node:net'
-import { silentLogger } from '../src/logger.ts'
+import { silentLogger } from '../src/lib/logger.ts'
 import { startSimulator } from '../src/simulator/index.ts'
 import { startHeadroom } from '../src/start.ts'
 

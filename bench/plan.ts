@@ -3,11 +3,11 @@
  * complexity) plus the plan (filters over live state, then the strategy) — for a route of 10 targets,
  * per strategy. In-process, no I/O; the baseline is an empty loop measured in the same run.
  */
-import { compileConfig } from '../src/routing/compile.ts'
-import { parseConfig } from '../src/routing/config-load.ts'
+import { compileConfig } from '../src/config/compile.ts'
+import { parseConfig } from '../src/config/load.ts'
 import { plan } from '../src/routing/plan.ts'
 import { buildProfile } from '../src/routing/profile.ts'
-import { STRATEGY_NAMES } from '../src/routing/config-schema.ts'
+import { STRATEGY_NAMES } from '../src/config/schema.ts'
 import { TargetStates } from '../src/routing/target-states.ts'
 import type { ChatRequest } from '../src/providers/openai-schema.ts'
 

@@ -3,7 +3,7 @@
  * from the config file in argv[2] on 127.0.0.1, it answers the parent over IPC — `gc` → a full GC and its
  * memory after it, `stop` → a clean shutdown.
  */
-import { silentLogger } from '../src/logger.ts'
+import { silentLogger } from '../src/lib/logger.ts'
 import { startHeadroom } from '../src/start.ts'
 
 const gc = (globalThis as { gc?: () => void }).gc

@@ -4,7 +4,7 @@
  * after each round a forced GC; the heap must plateau, not climb with the request count.
  */
 import { startHeadroom } from '../src/start.ts'
-import { silentLogger } from '../src/logger.ts'
+import { silentLogger } from '../src/lib/logger.ts'
 import { freePort, measureThroughput, startChild } from './lib.ts'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'

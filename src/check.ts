@@ -4,11 +4,10 @@
  * the end; `--strict` makes them an error (exit 1), for CI.
  */
 import type { Command } from 'commander'
-import { headroomCommand, runCommand, type Write } from './cli-command.ts'
-import { compileConfig } from './routing/compile.ts'
-import { parseConfig, readConfigFile } from './routing/config-load.ts'
-import { pricesToAdd, unpricedTargets } from './routing/unpriced-targets.ts'
-import { defaultConfigPath } from './start.ts'
+import { headroomCommand, runCommand, type Write } from './lib/cli-command.ts'
+import { compileConfig } from './config/compile.ts'
+import { defaultConfigPath, loadConfigFile } from './config/load.ts'
+import { pricesToAdd, unpricedTargets } from './config/unpriced-targets.ts'
 
 export interface CheckIo {
   env?: Record<string, string | undefined>
@@ -42,8 +41,7 @@ async function check(path: string | undefined, strict: boolean, io: CheckIo): Pr
   const env = io.env ?? process.env
   const write = io.out ?? ((text: string) => void process.stdout.write(text))
   const file = path ?? defaultConfigPath(env)
-  const text = await readConfigFile(file)
-  const cfg = parseConfig(text, file, env)
+  const { config: cfg } = await loadConfigFile(file, env)
   // Compiled as the server would (a placeholder URL stands in for the simulator): catalog entries, keys, tiers.
   const compiled = compileConfig(cfg, { simulatorUrl: 'http://simulator' })
   const out: string[] = [`${file}: OK`]

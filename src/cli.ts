@@ -4,11 +4,11 @@
  */
 import type { Command } from 'commander'
 import { checkCli } from './check.ts'
-import { headroomCommand, headroomProgram, runCli, UsageError } from './cli-command.ts'
-import { ConfigError } from './routing/config-load.ts'
+import { headroomCommand, headroomProgram, runCli, UsageError } from './lib/cli-command.ts'
+import { ConfigError } from './config/load.ts'
 import { simulateCli } from './simulator/cli.ts'
 import { spendCli } from './spend/cli.ts'
-import { UserError } from './user-error.ts'
+import { UserError } from './lib/user-error.ts'
 
 const DRAIN_MS = Number(process.env['HEADROOM_DRAIN_MS'] ?? 10_000)
 

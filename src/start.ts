@@ -3,33 +3,34 @@
  * banner that says so), compile the config, build the app and listen. Used by `headroom start` and by
  * the end-to-end tests, which start the real server on 127.0.0.1.
  */
-import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createServer, type Server } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
-import { createLogger, type Logger } from './logger.ts'
-import { LogThrottle } from './log-throttle.ts'
+import { createLogger, type Logger } from './lib/logger.ts'
+import { LogThrottle } from './lib/log-throttle.ts'
 import { createAdapterRegistry } from './providers/registry.ts'
-import { compileConfig, needsSimulator, type CompiledConfig, type ServerLimits } from './routing/compile.ts'
-import { loadConfigText, readConfigFile, type LoadedConfig } from './routing/config-load.ts'
-import { configNotices, type ConfigVersion } from './routing/config-notices.ts'
-import { ConfigStore } from './routing/config-store.ts'
-import type { Runtime } from './routing/execute.ts'
+import { compileConfig, needsSimulator } from './config/compile.ts'
+import { defaultConfigPath, loadConfigFile, loadConfigText, type LoadedConfig } from './config/load.ts'
+import { configNotices, type ConfigVersion } from './config/notices.ts'
+import { ConfigStore } from './config/store.ts'
 import { TargetStates } from './routing/target-states.ts'
-import { Admission } from './routing/admission.ts'
-import { InboundLimits } from './routing/inbound.ts'
-import { warnUnpricedTargets } from './routing/unpriced-targets.ts'
-import { BudgetTracker, dayStart, monthStart } from './spend/budgets.ts'
+import { AdmissionQueue } from './admission/queue.ts'
+import { InboundLimits } from './admission/inbound.ts'
+import { warnUnpricedTargets } from './config/unpriced-targets.ts'
+import { BudgetTracker } from './admission/budgets.ts'
+import { dayStart, monthStart } from './lib/utc-period.ts'
 import { openSpendDb, type SpendDb } from './spend/db.ts'
 import { costSince } from './spend/queries.ts'
+import { spendListener } from './spend/attempt-row.ts'
 import { SpendWriter } from './spend/writer.ts'
-import { UserError } from './user-error.ts'
+import { abortableSleep } from './lib/sleep.ts'
+import { UserError } from './lib/user-error.ts'
 import type { SpendSink } from './spend/types.ts'
-import type { Config } from './routing/config-schema.ts'
+import type { Config } from './config/schema.ts'
 import { chatListener, createApp, isChatRequest } from './server/app.ts'
 import { startSimulator, type Simulator } from './simulator/index.ts'
+import type { CompiledConfig, ServerLimits } from './config/types.ts'
+import type { Runtime } from './routing/runtime.ts'
 
 export interface StartOptions {
   /** routes.yaml path. Default: HEADROOM_CONFIG, else ./routes.yaml, else the routes.yaml shipped with Headroom. */
@@ -68,19 +69,6 @@ function seedBudgets(budgets: BudgetTracker, db: SpendDb, cfg: CompiledConfig, n
   }
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const done = () => {
-      clearTimeout(t)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const t = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
-}
-
 export interface Running {
   url: string
   port: number
@@ -92,14 +80,6 @@ export interface Running {
   readonly simulator: Simulator | null
   /** Stops: no new requests; those in flight get up to `drainMs` (default 0) to finish; then a final spend flush. */
   close(drainMs?: number): Promise<void>
-}
-
-const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
-
-export function defaultConfigPath(env: Record<string, string | undefined>): string {
-  if (env['HEADROOM_CONFIG']) return resolve(env['HEADROOM_CONFIG'])
-  const local = resolve('routes.yaml')
-  return existsSync(local) ? local : join(PACKAGE_ROOT, 'routes.yaml')
 }
 
 /**
@@ -159,8 +139,9 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     loaded = loadConfigText(opts.configText, '<config>', env)
   } else {
     configPath = opts.configPath ?? defaultConfigPath(env)
-    rawText = await readConfigFile(configPath)
-    loaded = loadConfigText(rawText, configPath, env)
+    const { text, ...file } = await loadConfigFile(configPath, env)
+    rawText = text
+    loaded = file
   }
 
   const host = opts.host ?? env['HOST'] ?? '127.0.0.1'
@@ -206,6 +187,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   })
   if (configPath && opts.watch !== false) store.watch()
   const adapters = createAdapterRegistry()
+  const queue = new AdmissionQueue({ now: opts.now ?? Date.now })
   const runtime: Runtime = {
     states,
     adapters,
@@ -213,18 +195,16 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     random: Math.random,
     log,
     sleep: abortableSleep,
-    spend: sink,
-    budgets,
-    admission: new Admission({ now: opts.now ?? Date.now }),
-    inbound: new InboundLimits(),
+    listeners: [spendListener(sink)],
+    queue,
   }
-  const deps = { config: store, runtime, log, db, flushSpend: () => writer.flush(), spendHealth: () => writer.health(), clientWarnings: new LogThrottle(log, { now: opts.now ?? Date.now }) }
+  const deps = { config: store, runtime, budgets, inbound: new InboundLimits(), log, db, flushSpend: () => writer.flush(), spendHealth: () => writer.health(), clientWarnings: new LogThrottle(log, { now: opts.now ?? Date.now }) }
   const app = createApp(deps)
 
   /** Everything start-up opened, in the order it is let go (the server is closed before this). */
   const release = async () => {
     store.close()
-    runtime.admission.close()
+    queue.close()
     states.close()
     await adapters.close()
     writer.close() // the final flush: rows of requests that completed are not lost

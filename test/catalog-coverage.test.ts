@@ -8,7 +8,7 @@ import { reasoningRules } from '../src/providers/openai/reasoning-models.ts'
 import type { ProviderType } from '../src/providers/types.ts'
 import { ModelRegistry } from '../src/simulator/models.ts'
 import type { Api } from '../src/simulator/types.ts'
-import { createCatalog } from '../src/spend/catalog.ts'
+import { createCatalog } from '../src/catalog/catalog.ts'
 
 const TYPE: Record<Api, ProviderType> = { openai: 'openai', anthropic: 'anthropic', gemini: 'gemini' }
 

@@ -7,7 +7,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useRecordedUpstream } from '../src/providers/__fixtures__/recorded-upstream.ts'
-import { silentLogger } from '../src/logger.ts'
+import { silentLogger } from '../src/lib/logger.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
 import { rawPost } from './harness.ts'
 

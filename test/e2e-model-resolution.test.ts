@@ -6,7 +6,7 @@
  */
 import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
-import type { LogFields, Logger } from '../src/logger.ts'
+import type { LogFields, Logger } from '../src/lib/logger.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
 import { rawPost, SIM_KEY, useServers, useSimulator } from './harness.ts'
 

@@ -5,7 +5,7 @@
  * the buckets as they stand.
  */
 import { describe, expect, it } from 'vitest'
-import { silentLogger } from '../src/logger.ts'
+import { silentLogger } from '../src/lib/logger.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
 import { SIM_KEY, useServers, useSimulator } from './harness.ts'
 

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { Logger } from '../src/logger.ts'
+import type { Logger } from '../src/lib/logger.ts'
 import { startHeadroom } from '../src/start.ts'
 import { SIM_KEY, useServers, useSimulator } from './harness.ts'
 

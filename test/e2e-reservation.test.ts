@@ -6,7 +6,7 @@
  */
 import OpenAI from 'openai'
 import { afterEach, describe, expect, it } from 'vitest'
-import { silentLogger } from '../src/logger.ts'
+import { silentLogger } from '../src/lib/logger.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
 import { rawPost, SIM_KEY, useServers, useSimulator } from './harness.ts'
 

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import OpenAI from 'openai'
 import { describe, expect, it, vi } from 'vitest'
-import { silentLogger } from '../src/logger.ts'
+import { silentLogger } from '../src/lib/logger.ts'
 import { startHeadroom } from '../src/start.ts'
 import { drainText, SIM_KEY, useSimulator } from './harness.ts'
 

@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai'
 import { describe, expect, it, vi } from 'vitest'
-import { silentLogger } from '../src/logger.ts'
+import { silentLogger } from '../src/lib/logger.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'

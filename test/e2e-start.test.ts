@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { silentLogger } from '../src/logger.ts'
+import { silentLogger } from '../src/lib/logger.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
 
 let hr: Running

@@ -6,7 +6,7 @@
  */
 import OpenAI from 'openai'
 import { describe, expect, it, vi } from 'vitest'
-import { silentLogger } from '../src/logger.ts'
+import { silentLogger } from '../src/lib/logger.ts'
 import { estimateTextTokens } from '../src/routing/tokens.ts'
 import type { Fault } from '../src/simulator/types.ts'
 import { startHeadroom, type Running } from '../src/start.ts'

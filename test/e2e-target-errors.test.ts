@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import OpenAI from 'openai'
 import { afterEach, describe, expect, it } from 'vitest'
-import { silentLogger } from '../src/logger.ts'
+import { silentLogger } from '../src/lib/logger.ts'
 import { startHeadroom } from '../src/start.ts'
 import type { Fault } from '../src/simulator/types.ts'
 import { drainText, rawPost, SIM_KEY, useServers, useSimulator, WEATHER_TOOL } from './harness.ts'

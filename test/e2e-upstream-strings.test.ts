@@ -5,7 +5,7 @@
  * The simulator's `custom` fault plays an upstream (or a proxy before it) that echoes keys.
  */
 import { describe, expect, it } from 'vitest'
-import type { Logger } from '../src/logger.ts'
+import type { Logger } from '../src/lib/logger.ts'
 import type { Api } from '../src/simulator/types.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
 import { useRecordedUpstream } from '../src/providers/__fixtures__/recorded-upstream.ts'

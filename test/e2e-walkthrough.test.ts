@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
-import { silentLogger } from '../src/logger.ts'
+import { silentLogger } from '../src/lib/logger.ts'
 import { startHeadroom } from '../src/start.ts'
 import { PIXEL_PNG, useServers, useSimulator, WEATHER_TOOL } from './harness.ts'
 

@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai'
 import { afterAll, afterEach, beforeAll } from 'vitest'
-import { silentLogger } from '../src/logger.ts'
+import { silentLogger } from '../src/lib/logger.ts'
 import { startSimulator } from '../src/simulator/index.ts'
 import type { Simulator, SimulatorOptions } from '../src/simulator/types.ts'
 import { startHeadroom, type Running } from '../src/start.ts'

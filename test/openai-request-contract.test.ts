@@ -5,11 +5,11 @@
  * them gets wrong shows up here as a disagreement instead of passing both.
  */
 import { describe, expect, it } from 'vitest'
-import { ApiError } from '../src/server/errors.ts'
 import { validateChatRequest } from '../src/server/validate.ts'
 import { ModelRegistry } from '../src/simulator/models.ts'
 import { parseOpenAI } from '../src/simulator/openai-request.ts'
 import { ACCEPTED, BASE, REJECTIONS } from './openai-rejections.ts'
+import { ApiError } from '../src/lib/api-error.ts'
 
 const model = new ModelRegistry({}).lookup('openai', BASE.model)!
 

@@ -3,6 +3,7 @@
  * request into one upstream call and the upstream answer back into OpenAI shapes; it throws only
  * `ProviderError`. Adapters import nothing from server, routing or spend.
  */
+import { defaultErrorType } from '../lib/api-error.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from './openai-schema.ts'
 
 export type ProviderType = 'openai' | 'openai-compatible' | 'anthropic' | 'gemini'
@@ -204,16 +205,6 @@ const RETRYABLE_KINDS: ReadonlySet<ProviderErrorKind> = new Set([
   'connection',
   'stream',
 ])
-
-/** OpenAI's error `type` for a status. */
-export function defaultErrorType(status: number): string {
-  if (status === 401) return 'authentication_error'
-  if (status === 403) return 'permission_error'
-  if (status === 404) return 'not_found_error'
-  if (status === 429) return 'rate_limit_error'
-  if (status >= 500) return 'server_error'
-  return 'invalid_request_error'
-}
 
 /** The routing kind for an upstream HTTP status. */
 export function kindForStatus(status: number): ProviderErrorKind {

@@ -25,22 +25,20 @@
  */
 import type { ChatChunk, ChatCompletion } from '../providers/openai-schema.ts'
 import { ProviderError, type ProviderUsage, type Target, type Upstream } from '../providers/types.ts'
-import { attemptRow, usageRow } from '../spend/attempt-row.ts'
-import type { SpendOutcome } from '../spend/types.ts'
-import { admit, strategyLabel } from './admit.ts'
+import { planOrWait, strategyLabel } from './plan-or-wait.ts'
 import { abortError, asProviderError, DeadlineExceeded } from './attempt-errors.ts'
+import { attemptUsage } from './attempt-usage.ts'
 import { retryDelayMs } from './backoff.ts'
-import type { CompiledRoute } from './compile.ts'
 import { cooldownUntil, rateLimitWaitMs } from './cooldown.ts'
 import { decisionHeader, noTargetError, type Skipped } from './decision.ts'
+import type { AttemptEvent, AttemptOutcome } from './events.ts'
 import { withFirstByteTimeout } from './first-byte.ts'
 import { BreakerOpenError } from './health.ts'
 import { skipReason, type PlannedCandidate } from './plan.ts'
 import { primeStream } from './prime-stream.ts'
 import type { Execution, Job, Runtime } from './runtime.ts'
 import type { SkipReason } from './types.ts'
-
-export type { Execution, Job, Report, RequestContext, Runtime } from './runtime.ts'
+import type { CompiledRoute } from '../config/types.ts'
 
 function label(t: Target): string {
   return `${t.keyAlias}/${t.model}`
@@ -68,9 +66,9 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
   const deadline = start + route.timeoutMs
   const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`the route's timeout_ms (${route.timeoutMs} ms) passed`)), route.timeoutMs)
   const signal = controller.signal
-  let p: Awaited<ReturnType<typeof admit>>
+  let p: Awaited<ReturnType<typeof planOrWait>>
   try {
-    p = await admit(job, rt, start, deadline)
+    p = await planOrWait(job, rt, start, deadline)
   } catch (err) {
     clearTimeout(timer)
     throw err
@@ -80,11 +78,11 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
   // Planned targets that earlier attempts made unusable (a breaker opened, a cooldown began) join the skipped.
   const skipped: Skipped[] = [...p.skipped]
   let lastError: ProviderError | null = null
-  // A failed attempt's row is written once we know whether the request moved on (failed_over) or not.
-  let pendingRow: ((outcome: FailedOutcome) => void) | null = null
+  // A failed attempt's event goes out once we know whether the request moved on (failed_over) or not.
+  let pendingEvent: ((outcome: FailedOutcome) => void) | null = null
   const settlePending = (outcome: FailedOutcome) => {
-    pendingRow?.(outcome)
-    pendingRow = null
+    pendingEvent?.(outcome)
+    pendingEvent = null
   }
   try {
     for (let i = 0; i < p.ranked.length; i++) {
@@ -101,7 +99,7 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
         }
         const reservation = cand.state.limits.reserve(cand.need, now)
         // Whoever waits next may find room left over.
-        if (i === 0 && tryNo === 0) rt.admission.pump(route.name)
+        if (i === 0 && tryNo === 0) rt.queue.pump(route.name)
         report.attempts++
         const attemptNo = report.attempts
         settlePending('failed_over')
@@ -125,13 +123,13 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
             t0,
             release: (usage) => {
               cand.state.limits.release(reservation, usage, rt.now())
-              rt.admission.pump()
+              rt.queue.pump()
             },
           }
         } catch (err) {
           const now2 = rt.now()
           cand.state.limits.release(reservation, null, now2)
-          rt.admission.pump()
+          rt.queue.pump()
           if (err instanceof BreakerOpenError) {
             report.attempts-- // rejected before any call was made
             skipped.push({ target: cand.target, reason: breakerSkip(err, now2) })
@@ -139,7 +137,11 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
           }
           const pe = signal.aborted ? abortError(cand.target, signal) : asProviderError(cand.target, err)
           const latencyMs = performance.now() - t0
-          pendingRow = (outcome) => rt.spend.write(attemptRow({ ctx, route, profile, target: cand.target, attempt: attemptNo, ts: now, latencyMs, outcome, error: pe }))
+          pendingEvent = (outcome) =>
+            emit(rt, {
+              ctx, route: route.name, stream: profile.stream, target: cand.target, model: cand.model, attempt: attemptNo, outcome, status: pe.upstreamStatus ?? pe.status,
+              errorCode: pe.code ?? pe.kind, usage: null, usageSource: 'none', startedAt: now, latencyMs, ttftMs: null, modelServed: null,
+            })
           // An error answer is an answer too (it lifts the cold-start limit); a cancel tells nothing.
           if (pe.kind !== 'cancelled') cand.state.limits.observe(pe.limits, now2, reservation)
           failed.push(`${label(cand.target)} ${pe.upstreamStatus ?? pe.status} ${pe.code ?? pe.kind}`)
@@ -216,19 +218,24 @@ async function afterFailure(
   }
 }
 
+/** Tells the listeners of an attempt (they return at once: see AttemptListener). */
+function emit(rt: Runtime, e: AttemptEvent): void {
+  for (const l of rt.listeners) l.onAttempt(e)
+}
+
 /**
- * The successful attempt's spend row, with the usage the provider reported or, failing that, an estimate;
+ * The successful attempt's event, with the usage the provider reported or, failing that, an estimate;
  * the target's limits are corrected with the same numbers, which are returned for the client key's.
  */
-function settle<T>(job: Job, rt: Runtime, r: Attempted<T>, o: { meta: Upstream<T>['meta']; outcome: SpendOutcome; text: () => string; ttftMs?: number | null; error?: ProviderError }): ProviderUsage {
-  const { usage, source } = usageRow(o.meta, job.profile, o.text)
+function settle<T>(job: Job, rt: Runtime, r: Attempted<T>, o: { meta: Upstream<T>['meta']; outcome: AttemptOutcome; text: () => string; ttftMs?: number | null; error?: ProviderError }): ProviderUsage {
+  const { usage, source } = attemptUsage(o.meta, job.profile, o.text)
   r.release({ promptTokens: usage.promptTokens, completionTokens: usage.completionTokens })
-  rt.spend.write(
-    attemptRow({
-      ctx: job.ctx, route: job.route, profile: job.profile, target: r.candidate.target, model: r.candidate.model, attempt: r.attempts, ts: r.startedAt,
-      latencyMs: performance.now() - r.t0, ttftMs: o.ttftMs ?? null, outcome: o.outcome, error: o.error, usage, usageSource: source, modelServed: o.meta.model,
-    }),
-  )
+  const e = o.error
+  emit(rt, {
+    ctx: job.ctx, route: job.route.name, stream: job.profile.stream, target: r.candidate.target, model: r.candidate.model, attempt: r.attempts, outcome: o.outcome,
+    status: e ? (e.upstreamStatus ?? e.status) : 200, errorCode: e ? (e.code ?? e.kind) : null, usage, usageSource: source, startedAt: r.startedAt,
+    latencyMs: performance.now() - r.t0, ttftMs: o.ttftMs ?? null, modelServed: o.meta.model,
+  })
   return usage
 }
 
@@ -257,9 +264,9 @@ export async function executeStream(job: Job, rt: Runtime): Promise<Execution<As
 }
 
 /**
- * After the first token: a fault still feeds the breaker, and the attempt's row is written when the
+ * After the first token: a fault still feeds the breaker, and the attempt's event goes out when the
  * stream ends — completed, broken, or cut short by the client (then with the tokens so far: without the
- * provider's closing count, an estimate from the text sent, marked so). `usage` is what the row recorded.
+ * provider's closing count, an estimate from the text sent, marked so). `usage` is what the event carried.
  */
 function settleStream(job: Job, rt: Runtime, r: Attempted<AsyncIterable<ChatChunk>>): { body: AsyncIterable<ChatChunk>; usage: () => ProviderUsage | null } {
   // A forwarding iterator rather than an async generator: one call per chunk instead of a generator hop.
@@ -268,7 +275,7 @@ function settleStream(job: Job, rt: Runtime, r: Attempted<AsyncIterable<ChatChun
   let text = ''
   let settled = false
   let recorded: ProviderUsage | null = null
-  const finish = (outcome: SpendOutcome, error?: ProviderError) => {
+  const finish = (outcome: AttemptOutcome, error?: ProviderError) => {
     if (settled) return
     settled = true
     recorded = settle(job, rt, r, { meta: upstream.meta, outcome, text: () => text, ttftMs: upstream.latency.ttftMs ?? null, error })
@@ -298,7 +305,7 @@ function settleStream(job: Job, rt: Runtime, r: Attempted<AsyncIterable<ChatChun
   const iterator: AsyncIterator<ChatChunk> = {
     next: () => (settled ? Promise.resolve({ done: true, value: undefined }) : it.next().then(onResult, onError)),
     // The client went away mid-stream: release the upstream first (its usage so far lands in meta), then
-    // write the row with the tokens so far.
+    // emit the attempt with the tokens so far.
     return: async () => {
       if (!settled) {
         try {

@@ -19,19 +19,8 @@
  * opossum runs on the wall clock (Date.now and real timers), so `halfOpenAt` is wall-clock epoch ms.
  */
 import CircuitBreaker from 'opossum'
+import type { BreakerOptions } from '../config/types.ts'
 import { ProviderError, type ProviderErrorKind } from '../providers/types.ts'
-
-/** Breaker thresholds per provider (routes.yaml `breaker`). */
-export interface BreakerOptions {
-  /** Faults in the rolling window, in percent of calls, above which the breaker opens. */
-  errorThresholdPercentage: number
-  /** Calls in the rolling window before the percentage is judged. */
-  volumeThreshold: number
-  /** How long an open breaker waits before letting one probe through, ms. */
-  resetTimeout: number
-  /** The rolling statistics window, ms. */
-  rollingCountTimeout: number
-}
 
 export const DEFAULT_BREAKER_OPTIONS: Readonly<BreakerOptions> = Object.freeze({
   errorThresholdPercentage: 50,

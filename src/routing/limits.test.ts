@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { RateLimitSnapshot } from '../providers/types.ts'
-import { HeadroomTracker, type Need } from './limits.ts'
+import { HeadroomTracker } from './limits.ts'
+import type { Need } from './limit-store.ts'
 
 const T0 = 1_700_000_000_000
 const need = (inputTokens: number, outputTokens: number): Need => ({ tokens: inputTokens + outputTokens, inputTokens, outputTokens })

@@ -30,13 +30,9 @@
  * `release` corrects a still-unseen charge, and the tpm bucket, to the real usage; `null` usage (a failed
  * call, usage unknown) keeps the estimate.
  */
+import type { DeclaredLimits } from '../config/types.ts'
 import type { RateLimitSnapshot, RateLimitWindow } from '../providers/types.ts'
-
-import type { ActualUsage, DeclaredLimits, Dimension, LimitsSnapshot, LimitStore, Need, Overflow, Reservation, WindowState } from './limit-types.ts'
-import { DIMENSIONS } from './limit-types.ts'
-
-export { DIMENSIONS } from './limit-types.ts'
-export type { ActualUsage, BucketState, DeclaredLimits, Dimension, LimitsSnapshot, LimitStore, Need, Overflow, Reservation, WindowState } from './limit-types.ts'
+import { DIMENSIONS, type ActualUsage, type Dimension, type LimitsSnapshot, type LimitStore, type Need, type Overflow, type Reservation, type WindowState } from './limit-store.ts'
 
 const WINDOW_MS = 60_000
 const DEFAULT_GRACE_MS = 1_000

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import type { ChatRequest } from '../providers/openai-schema.ts'
-import { compileConfig, type RouteMember } from './compile.ts'
-import { parseConfig } from './config-load.ts'
+import { compileConfig } from '../config/compile.ts'
+import { parseConfig } from '../config/load.ts'
 import { describeSkip, noTargetError } from './decision.ts'
 import { needOf, plan } from './plan.ts'
 import { buildProfile } from './profile.ts'
 import { TargetStates } from './target-states.ts'
+import type { RouteMember } from '../config/types.ts'
 
 const NOW = 1_700_000_000_000
 

@@ -9,13 +9,14 @@
  * price, since its cost could not be counted against it. Pure but for
  * reading the live target states; time and randomness come in.
  */
-import { DEFAULT_MAX_TOKENS, type Target } from '../providers/types.ts'
-import type { CompiledRoute, RouteMember } from './compile.ts'
+import type { ModelInfo } from '../catalog/types.ts'
+import type { CompiledRoute, RouteMember } from '../config/types.ts'
+import { DEFAULT_MAX_TOKENS } from '../providers/types.ts'
 import type { Skipped } from './decision.ts'
-import type { Need } from './limits.ts'
+import type { Need } from './limit-store.ts'
 import { classifyComplexity, strategyFor } from './strategies/index.ts'
 import type { TargetState, TargetStates } from './target-states.ts'
-import type { Candidate, ModelInfo, Needs, RequestProfile, RoutingContext, SkipReason } from './types.ts'
+import type { Candidate, Needs, RequestProfile, RoutingContext, SkipReason } from './types.ts'
 
 export interface PlannedCandidate extends Candidate {
   readonly member: RouteMember
@@ -126,7 +127,3 @@ export function plan(route: CompiledRoute, profile: RequestProfile, states: Targ
   return { route, ranked, skipped, hardBecause }
 }
 
-/** For tests and the state endpoint: the targets a plan would try, in order. */
-export function planOrder(p: Plan): Target[] {
-  return p.ranked.map((c) => c.target)
-}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { compileConfig } from './compile.ts'
-import { parseConfig } from './config-load.ts'
+import { compileConfig } from '../config/compile.ts'
+import { parseConfig } from '../config/load.ts'
 import { fallbackWarning, notFoundReason, resolveModel } from './resolve.ts'
 
 const CONFIG = `providers:

@@ -12,20 +12,15 @@
  * the `default_route` when one is set — a fallback the caller reports, since it is likely a typo.
  * Chat completions and `GET /v1/models/{id}` both decide by this function.
  */
+import { familyOfModelId } from '../catalog/family.ts'
 import type { ProviderType } from '../providers/types.ts'
-import type { CompiledConfig, CompiledProvider, CompiledRoute } from './compile.ts'
+import type { CompiledConfig, CompiledProvider, CompiledRoute } from '../config/types.ts'
 
 export type Resolution =
   /** `fallback`: the id matched nothing, and the default_route serves it. */
   | { readonly route: CompiledRoute; readonly fallback: boolean }
   /** `unknownProvider`: the first segment of a `provider/model` id, which names no provider. */
   | { readonly route: null; readonly unknownProvider: string | null }
-
-const FAMILIES: ReadonlyArray<[RegExp, ProviderType]> = [
-  [/^(gpt-|chatgpt-|o\d(?:-|$)|text-|davinci|babbage)/, 'openai'],
-  [/^claude-/, 'anthropic'],
-  [/^(gemini-|gemma-|learnlm-)/, 'gemini'],
-]
 
 export function resolveModel(cfg: CompiledConfig, model: string): Resolution {
   const route = cfg.routes.get(model)
@@ -43,8 +38,9 @@ export function resolveModel(cfg: CompiledConfig, model: string): Resolution {
   }
   if (slash > 0) return { route: null, unknownProvider: model.slice(0, slash) }
 
-  const family = FAMILIES.find(([re]) => re.test(model))?.[1]
+  const family = familyOfModelId(model)
   if (family) {
+    // The provider type named like the family: a bare `gpt-…` goes to `openai`, never to `openai-compatible`.
     const provider = firstOfType(cfg, family)
     if (provider) return { route: cfg.direct(provider, model), fallback: false }
   }

@@ -1,17 +1,15 @@
 /**
  * What executing a request needs and produces: the process's runtime (state, adapters, clock,
- * randomness, spend sink — tests inject their own), the request's context and job, and the report
+ * randomness, attempt listeners — tests inject their own), the request's context and job, and the report
  * filled in as execution goes.
  */
-import type { Logger } from '../logger.ts'
+import type { Priority } from '../config/schema.ts'
+import type { CompiledRoute } from '../config/types.ts'
+import type { Logger } from '../lib/logger.ts'
 import type { ChatRequest } from '../providers/openai-schema.ts'
 import type { AdapterRegistry } from '../providers/registry.ts'
 import type { ProviderUsage, Target, Upstream } from '../providers/types.ts'
-import type { BudgetTracker } from '../spend/budgets.ts'
-import type { SpendSink } from '../spend/types.ts'
-import type { Admission, Priority } from './admission.ts'
-import type { CompiledRoute } from './compile.ts'
-import type { InboundLimits } from './inbound.ts'
+import type { AttemptListener, RequestContext } from './events.ts'
 import type { TargetStates } from './target-states.ts'
 import type { RequestProfile } from './types.ts'
 
@@ -23,15 +21,53 @@ export interface Runtime {
   readonly random: () => number
   readonly log: Logger
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>
-  /** Where each attempt's spend row goes (non-blocking). */
-  readonly spend: SpendSink
-  /** Spend so far per key and route, for admission. */
-  readonly budgets: BudgetTracker
+  /** Who hears of each attempt (the spend ledger, …): called on the request path, they return at once. */
+  readonly listeners: readonly AttemptListener[]
   /** Requests waiting for headroom, per route. */
-  readonly admission: Admission
-  /** Each client key's own limits. */
-  readonly inbound: InboundLimits
+  readonly queue: HeadroomQueue
 }
+
+/**
+ * The admission queue as execution uses it (admission/queue.ts implements it): a request that no target
+ * has headroom for waits here, in priority order, until headroom may be back.
+ */
+export interface HeadroomQueue {
+  /** Requests waiting on a route. */
+  size(route: string): number
+  /**
+   * Waits until this request may plan again. Rejects with QueueFullError when the queue is full, when
+   * headroom is not expected back before `giveUpAt`, or when `giveUpAt` passes; with the signal's reason
+   * when the client goes away.
+   */
+  wait(route: string, priority: Priority, opts: WaitOptions): Promise<void>
+  /** Headroom may be back (a reservation was released): wake the best waiter of a route, or of every route. */
+  pump(route?: string): void
+}
+
+/** The admission queue's refusal: it is full (`length`), or headroom is not back in time (`wait`). */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError'
+  constructor(
+    readonly reason: 'length' | 'wait',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+
+export interface WaitOptions {
+  /** Most waiters this route holds; one more is refused (429). */
+  maxLength: number
+  /** Give up at this time (epoch ms): the request's max wait or its deadline, whichever is sooner. */
+  giveUpAt: number
+  /** When headroom is expected back (null: unknown — wait for a release). */
+  wakeAt: number | null
+  signal: AbortSignal
+  /** Re-queued after a wake that found nothing: keeps its place (its original enqueue time). */
+  since?: number
+}
+
 
 /** Filled in as execution goes, so that the answer — or the error — can say what happened. */
 export interface Report {
@@ -40,27 +76,13 @@ export interface Report {
   decision: string
 }
 
-/** Who asked, for admission and the spend rows. */
-export interface RequestContext {
-  /** Headroom's own id for the request (never the client's: see clientRequestId). */
-  readonly requestId: string
-  /** The client's own id for it (`x-client-request-id` / `x-request-id`), when it sent a sane one. */
-  readonly clientRequestId: string | null
-  readonly virtualKey: string | null
-  readonly endUser: string | null
-  readonly modelRequested: string
-  readonly priority: Priority
-  /** Time spent waiting for headroom before the first attempt (set by admission). */
-  queuedMs: number
-}
-
 export interface Execution<T> {
   readonly target: Target
   readonly upstream: Upstream<T>
   readonly attempts: number
   /**
-   * The usage the spend row recorded — the provider's closing count, else the estimate — once it is
-   * written (a stream's when it ends); null before. What the client key's token limit is charged.
+   * The usage the attempt event carried — the provider's closing count, else the estimate — once it is
+   * emitted (a stream's when it ends); null before. What the client key's token limit is charged.
    */
   readonly usage: () => ProviderUsage | null
 }

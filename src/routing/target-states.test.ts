@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ProviderError } from '../providers/types.ts'
-import { TargetStates, targetStateId, type TargetStateConfig } from './target-states.ts'
+import { TargetStates, targetStateId } from './target-states.ts'
+import type { TargetStateConfig } from '../config/types.ts'
 
 const T0 = 1_700_000_000_000
 const keyA = { keyAlias: 'openai#1', model: 'gpt-4.1-mini' }

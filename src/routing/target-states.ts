@@ -12,14 +12,10 @@
  *   error rate and cooldown are kept.
  */
 import type { Target } from '../providers/types.ts'
-import { TargetHealth, type BreakerOptions, type HealthSnapshot } from './health.ts'
-import { HeadroomTracker, type DeclaredLimits, type LimitsSnapshot } from './limits.ts'
-
-/** The per-target config the state depends on (from the target's provider in routes.yaml). */
-export interface TargetStateConfig {
-  breaker?: Partial<BreakerOptions>
-  limits?: DeclaredLimits
-}
+import { TargetHealth, type HealthSnapshot } from './health.ts'
+import { HeadroomTracker } from './limits.ts'
+import type { TargetStateConfig } from '../config/types.ts'
+import type { LimitsSnapshot } from './limit-store.ts'
 
 export interface TargetState {
   readonly id: string

@@ -2,58 +2,10 @@
  * The routing engine's shared types: what the planner knows about a request (RequestProfile), about
  * each target (Candidate), and the shape of a strategy. Strategies are pure functions of these.
  */
-import type { ProviderType, Target } from '../providers/types.ts'
-import type { Overflow } from './limit-types.ts'
-
-// ---------------------------------------------------------------------------------------------
-// Model catalog
-
-/** Prices in USD per 1M tokens. */
-export interface ModelPrice {
-  input: number
-  output: number
-  /** Prompt tokens read from a cache; defaults to `input` when the provider has no discount. */
-  cachedInput?: number
-  /** Anthropic cache writes (5-minute TTL price). */
-  cacheWrite?: number
-}
-
-export interface ModelCapabilities {
-  tools: boolean
-  vision: boolean
-  /** Structured output with a JSON schema (`response_format: json_schema`). */
-  jsonSchema: boolean
-}
-
-export interface ModelInfo {
-  /** The catalog key, e.g. `gpt-4.1-mini`, `claude-sonnet-4-5`, `gemini-2.5-flash`. */
-  id: string
-  /** The API family the model belongs to. */
-  family: 'openai' | 'anthropic' | 'gemini'
-  price: ModelPrice
-  /** Max input tokens. */
-  context: number
-  /** Max output tokens. */
-  maxOutput: number
-  capabilities: ModelCapabilities
-  /**
-   * OpenAI's reasoning-model parameter rules apply: `max_completion_tokens` only, sampling parameters at
-   * their defaults only (o-series, gpt-5 family but its chat models). False for models routes.yaml adds.
-   */
-  reasoning: boolean
-  /** The decimal strings the prices came from, for exact cost arithmetic (see spend). */
-  priceSource?: Record<keyof ModelPrice, string | undefined>
-}
-
-export interface Catalog {
-  /**
-   * The entry for a model as a provider serves it: a routes.yaml override for `provider/model` first,
-   * then one for the bare model id, then the built-in entry for the provider type's family (dated ids
-   * and aliases resolve, e.g. `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`). Null when unknown.
-   */
-  lookup(target: { provider: string; type: ProviderType; model: string }): ModelInfo | null
-  entries(): readonly ModelInfo[]
-}
+import type { ModelInfo } from '../catalog/types.ts'
+import type { StrategyParams } from '../config/types.ts'
+import type { Target } from '../providers/types.ts'
+import type { Overflow } from './limit-store.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Requests
@@ -118,41 +70,6 @@ export interface Candidate {
   readonly errorRate: number
 }
 
-export interface ScoreWeights {
-  cost: number
-  latency: number
-  headroom: number
-}
-
-/** Per-route parameters strategies read. */
-export interface StrategyParams {
-  weights: ScoreWeights
-  /** Hard limits (score and any strategy that honours them): candidates over them are dropped. */
-  maxCostPerRequest: number | null
-  maxLatencyMs: number | null
-  /** latency: probability of trying a target other than the fastest, to keep measurements fresh. */
-  explore: number
-  /** latency: a measurement older than this counts as stale and is re-measured first. */
-  staleAfterMs: number
-  /** cascade: thresholds that make a request "hard" (see strategies/cascade.ts). */
-  cascade: CascadeThresholds
-}
-
-export interface CascadeThresholds {
-  /** Estimated prompt tokens at or above which a request is hard. */
-  promptTokens: number
-  /** Requested max output tokens at or above which a request is hard. */
-  maxOutputTokens: number
-  /** Hard when the request offers tools. */
-  tools: boolean
-  /** Hard when the prompt contains code. */
-  code: boolean
-  /** Hard when the prompt asks for several steps. */
-  multiStep: boolean
-  /** Conversation length (messages) at or above which a request is hard. */
-  messages: number
-}
-
 export interface RoutingContext {
   readonly now: number
   /** Uniform in [0, 1); injected so that strategies are deterministic under test. */
@@ -163,8 +80,6 @@ export interface RoutingContext {
 
 /** Ranks the targets that can serve; returns a subset (never new candidates), best first. */
 export type Strategy = (candidates: readonly Candidate[], ctx: RoutingContext) => readonly Candidate[]
-
-export type StrategyName = 'ordered' | 'cost' | 'latency' | 'headroom' | 'weighted' | 'score' | 'cascade'
 
 /** Why a target was left out of a plan; shown in x-headroom-decision and in 429/503 messages. */
 export type SkipReason =

@@ -2,69 +2,21 @@
  * The HTTP server, built from its dependencies: no module-level state, so tests build an app with
  * their own config and simulator.
  */
-import type { HttpBindings } from '@hono/node-server'
-import { Hono, type Context } from 'hono'
-import type { Logger } from '../logger.ts'
-import type { LogThrottle } from '../log-throttle.ts'
-import type { CompiledConfig } from '../routing/compile.ts'
-import type { Report, Runtime } from '../routing/execute.ts'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
-import { serveChat, type ChatExchange } from './chat-completions.ts'
-import { ApiError, headerValue, toErrorResponse, warningHeader, type ErrorResponse } from './errors.ts'
+import { type Context, Hono } from 'hono'
+import { ApiError } from '../lib/api-error.ts'
 import { redactKeys } from '../providers/redact.ts'
 import { ProviderError } from '../providers/types.ts'
-import { listModels, retrieveModel } from './models.ts'
-import { checkModelId } from './validate.ts'
-import { clientRequestId, requestId } from './request-id.ts'
-import { routingState } from './routing-state.ts'
 import { authenticate, identifyKey, requireAdmin } from './auth.ts'
+import { type ChatExchange, serveChat } from './chat-completions.ts'
+import { type ErrorResponse, headerValue, toErrorResponse, warningHeader } from './errors.ts'
+import { listModels, retrieveModel } from './models.ts'
+import { clientRequestId, idHeaders, requestId } from './request-id.ts'
+import { routingState } from './routing-state.ts'
 import { spendReport } from './spend-endpoint.ts'
-import type { SpendDb } from '../spend/db.ts'
-import type { SpendHealth } from '../spend/writer.ts'
-
-export interface ConfigSource {
-  /** The config in force now; swapped atomically on reload. */
-  current(): CompiledConfig
-}
-
-export interface AppDeps {
-  config: ConfigSource
-  runtime: Runtime
-  log: Logger
-  /** The spend database (GET /v1/spend reads it). */
-  db: SpendDb
-  /** Writes queued spend rows now (so that a report includes them). */
-  flushSpend: () => void
-  /** Whether spend rows are being written (GET /health). */
-  spendHealth: () => SpendHealth
-  /** Warnings about what clients send (a model id that matched nothing), throttled so a flood can't fill the log. */
-  clientWarnings: LogThrottle
-}
-
-export interface AppVars {
-  requestId: string
-  /** The client's own id for the request (`x-client-request-id` / `x-request-id`), when sane. */
-  clientRequestId: string | null
-  route?: string
-  report?: Report
-  /** The caller's key's x-ratelimit-* headers, for error answers too. */
-  rateLimitHeaders?: Record<string, string>
-  /** Headroom's own x-headroom-warning items about the request (a model served by the default_route), for error answers too. */
-  warnings?: readonly string[]
-}
-
-export type AppEnv = { Bindings: HttpBindings; Variables: AppVars }
-
-export interface RequestIds {
-  readonly requestId: string
-  readonly clientRequestId: string | null
-}
-
-/** The response headers naming the request: our id, and the client's own id echoed back when it sent a sane one. */
-export function idHeaders(ids: RequestIds): Record<string, string> {
-  return ids.clientRequestId === null ? { 'x-request-id': ids.requestId } : { 'x-request-id': ids.requestId, 'x-client-request-id': ids.clientRequestId }
-}
+import type { AppDeps, AppEnv, AppVars, RequestIds } from './types.ts'
+import { checkModelId } from './validate.ts'
 
 /** Node's header record for a request, also when Hono runs without Node bindings (app.request() in tests). */
 function headersOf(c: Context<AppEnv>): IncomingHttpHeaders {
@@ -141,7 +93,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // and status, as OpenAI's do. (Chat completions set their own, see serveChat.)
     const key = identifyKey(headersOf(c), deps.config.current().auth)
     if (key) {
-      const limits = deps.runtime.inbound.current(key, deps.runtime.now())
+      const limits = deps.inbound.current(key, deps.runtime.now())
       c.set('rateLimitHeaders', limits)
       for (const name in limits) c.header(name, limits[name])
     }

@@ -5,8 +5,9 @@
  * hashed and looked up; it is never logged or echoed.
  */
 import type { IncomingHttpHeaders } from 'node:http'
-import { sha256Hex, type CompiledAuth, type CompiledKey } from '../routing/auth-config.ts'
-import { ApiError } from './errors.ts'
+import { sha256Hex } from '../config/client-keys.ts'
+import type { CompiledAuth, CompiledKey } from '../config/types.ts'
+import { ApiError } from '../lib/api-error.ts'
 
 export type Principal = { kind: 'open' } | { kind: 'admin' } | { kind: 'key'; key: CompiledKey }
 

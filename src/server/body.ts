@@ -4,7 +4,7 @@
  * client announces their size.
  */
 import type { IncomingMessage } from 'node:http'
-import { ApiError } from './errors.ts'
+import { ApiError } from '../lib/api-error.ts'
 
 function tooLarge(limit: number): ApiError {
   return new ApiError(413, `Request body too large: the limit is ${limit} bytes (server.max_body_bytes in routes.yaml).`, 'request_too_large')

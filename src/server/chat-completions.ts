@@ -5,24 +5,23 @@
  * Errors are thrown; the caller turns them into the one OpenAI-shaped error answer (see answerError).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { admitInbound, checkBudget, inboundRefusal, requestPriority } from '../admission/policy.ts'
+import { ApiError } from '../lib/api-error.ts'
 import { RAW_JSON, type ChatRequest } from '../providers/openai-schema.ts'
-import type { CompiledKey } from '../routing/auth-config.ts'
-import type { CompiledRoute } from '../routing/compile.ts'
-import { executeComplete, executeStream, type Execution, type Report, type RequestContext } from '../routing/execute.ts'
-import { budgetThatApplies, describeBudget, usd, type AppliedBudget } from '../spend/budgets.ts'
-import { authenticate } from './auth.ts'
-import { PRIORITIES, type Priority } from '../routing/admission.ts'
 import type { ProviderUsage } from '../providers/types.ts'
+import type { RequestContext } from '../routing/events.ts'
+import { executeComplete, executeStream } from '../routing/execute.ts'
 import { buildProfile } from '../routing/profile.ts'
 import { fallbackWarning, resolveModel } from '../routing/resolve.ts'
-import { pricesToAdd } from '../routing/unpriced-targets.ts'
-import { idHeaders, type AppDeps, type AppVars, type RequestIds } from './app.ts'
-import { ApiError, headerValue, toErrorResponse, warningHeader } from './errors.ts'
-
+import type { Execution, Report } from '../routing/runtime.ts'
+import { authenticate } from './auth.ts'
 import { parseJsonBody, readRawBody } from './body.ts'
-import { endResponse, writeChunks } from './sse-writer.ts'
-import { checkModelId, validateChatRequest } from './validate.ts'
+import { headerValue, toErrorResponse, warningHeader } from './errors.ts'
 import { modelNotFound } from './models.ts'
+import { idHeaders } from './request-id.ts'
+import { endResponse, writeChunks } from './sse-writer.ts'
+import type { AppDeps, AppVars, RequestIds } from './types.ts'
+import { checkModelId, validateChatRequest } from './validate.ts'
 
 /** One chat request: Node's request and response, its ids, and what the error answer will need to say. */
 export interface ChatExchange extends RequestIds {
@@ -53,54 +52,8 @@ function responseHeaders(x: ChatExchange, route: string, ex: Execution<unknown>,
   return headers
 }
 
-/** 429 `budget_exceeded` once the key's or the route's spend reached its cap, until the period resets. */
-function checkBudget(deps: AppDeps, key: CompiledKey | null, route: CompiledRoute): void {
-  const now = deps.runtime.now()
-  const v = deps.runtime.budgets.check(key, route, now)
-  if (v.ok) return
-  const who = v.scope === 'key' ? `key "${v.name}"` : `route "${v.name}"`
-  const resets = new Date(v.resetsAt).toISOString()
-  throw new ApiError(
-    429,
-    `Budget exceeded: the ${v.period} budget of ${usd(v.limit)} for ${who} is spent (${usd(v.spent)} so far). It resets at ${resets}.`,
-    'budget_exceeded',
-    null,
-    'insufficient_quota',
-    // Waiting seconds won't help: tell OpenAI SDKs not to retry (they honour x-should-retry).
-    { 'retry-after': String(Math.max(1, Math.ceil((v.resetsAt - now) / 1000))), 'x-should-retry': 'false' },
-  )
-}
-
-/** Targets named in the 403 and its `models:` example; routes are short, but the message is bounded. */
-const MAX_NAMED_TARGETS = 5
-
-/**
- * 403 `unpriced_model`: a budget applies and no target of the route has a price, so whatever it served
- * would cost $0 against the budget. Routes that mix priced and unpriced targets are served by the
- * priced ones (the planner skips the rest, see plan.ts).
- */
-function refuseUnpriced(model: string, route: CompiledRoute, budget: AppliedBudget): never {
-  const targets = [...new Set(route.members.map((m) => m.target.id))].slice(0, MAX_NAMED_TARGETS)
-  const which = targets.length === 1 && targets[0] === model ? `"${model}"` : `"${model}" (${targets.join(', ')})`
-  throw new ApiError(
-    403,
-    `The model ${which} has no price, so ${describeBudget(budget)} cannot count its cost. Give it a price in routes.yaml (USD per 1M tokens): ${pricesToAdd(targets)}.`,
-    'unpriced_model',
-    'model',
-    'permission_error',
-  )
-}
-
 async function readRequest(x: ChatExchange, limit: number): Promise<ChatRequest> {
   return validateChatRequest(parseJsonBody(await readRawBody(x.incoming, limit)))
-}
-
-function priorityOf(x: ChatExchange, key: CompiledKey | null): Priority {
-  const h = x.incoming.headers['x-headroom-priority']
-  if (h === undefined) return key?.priority ?? 'normal'
-  const v = String(h).trim().toLowerCase()
-  if ((PRIORITIES as readonly string[]).includes(v)) return v as Priority
-  throw new ApiError(400, `Invalid x-headroom-priority "${String(h)}": use high, normal or low.`, 'invalid_value', 'x-headroom-priority')
 }
 
 export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
@@ -109,8 +62,8 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
   const principal = authenticate(x.incoming.headers, cfg.auth)
   const key = principal.kind === 'key' ? principal.key : null
   // From here every answer, a refusal before admission included, carries the key's x-ratelimit-* headers.
-  if (key) x.vars.rateLimitHeaders = rt.inbound.current(key, rt.now())
-  const priority = priorityOf(x, key)
+  if (key) x.vars.rateLimitHeaders = deps.inbound.current(key, rt.now())
+  const priority = requestPriority(x.incoming.headers['x-headroom-priority'], key)
   const req = await readRequest(x, cfg.maxBodyBytes)
   checkModelId(req.model)
   const resolved = resolveModel(cfg, req.model)
@@ -125,32 +78,18 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
   if (key && !key.allows(route.name)) {
     throw new ApiError(403, `The key "${key.name}" may not use "${route.name}" (its allowed routes are set in routes.yaml).`, 'route_not_allowed', 'model', 'permission_error')
   }
-  checkBudget(deps, key, route)
-  const budget = budgetThatApplies(key, route)
-  if (budget && !route.members.some((m) => m.model)) refuseUnpriced(req.model, route, budget)
+  const budget = checkBudget(deps.budgets, key, route, req.model, rt.now())
   const profile = buildProfile(req, { defaultExpectedOutput: route.expectedOutputTokens, requirePrice: budget !== null })
 
   // The key's own limits, before routing: admitted, the request is charged and the headers say so.
-  const need = { tokens: profile.promptTokens + profile.expectedOutputTokens, inputTokens: profile.promptTokens, outputTokens: profile.expectedOutputTokens }
-  const inbound = rt.inbound.admit(key, need, rt.now())
+  const inbound = admitInbound(deps.inbound, key, profile, rt.now())
   x.vars.rateLimitHeaders = inbound.headers
-  if (!inbound.ok) {
-    if (inbound.retryAfterMs === null) {
-      // OpenAI's answer to a request larger than a TPM limit ("Request too large"), and no retry: none would fit.
-      throw new ApiError(429, `Request too large for key "${key!.name}": it ${inbound.what}. Lower max_tokens or shorten the prompt.`, 'rate_limit_exceeded', null, 'rate_limit_error', {
-        'x-should-retry': 'false',
-      })
-    }
-    throw new ApiError(429, `Rate limit reached for key "${key!.name}": ${inbound.what}. Retry after the time in the retry-after header.`, 'rate_limit_exceeded', null, 'rate_limit_error', {
-      'retry-after': String(Math.ceil(inbound.retryAfterMs / 1000)),
-      'retry-after-ms': String(Math.ceil(inbound.retryAfterMs)),
-    })
-  }
+  if (!inbound.ok) throw inboundRefusal(key!.name, inbound)
   let released = false
   const releaseInbound = (usage: ProviderUsage | null) => {
     if (released) return
     released = true
-    rt.inbound.release(key, inbound.reservation, usage ? { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens } : null, rt.now())
+    deps.inbound.release(key, inbound.reservation, usage ? { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens } : null, rt.now())
   }
 
   const ctx: RequestContext = { requestId: x.requestId, clientRequestId: x.clientRequestId, virtualKey: key?.name ?? null, endUser: req.user ?? null, modelRequested: req.model, priority, queuedMs: 0 }

@@ -3,23 +3,9 @@
  * `{"error":{"message","type","param","code"}}` with the right status. No field of it ever holds a key.
  */
 import { scrubError } from '../providers/redact.ts'
-import { ProviderError, defaultErrorType } from '../providers/types.ts'
+import { ApiError } from '../lib/api-error.ts'
+import { ProviderError } from '../providers/types.ts'
 import type { OpenAIErrorBody } from '../providers/openai-schema.ts'
-
-/** An error Headroom itself raises about a request (bad input, unknown model, too large). */
-export class ApiError extends Error {
-  override readonly name = 'ApiError'
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code: string | null = null,
-    readonly param: string | null = null,
-    readonly type: string = defaultErrorType(status),
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message)
-  }
-}
 
 const HEADER_UNSAFE = /[^\x20-\x7e]/g
 

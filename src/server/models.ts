@@ -2,9 +2,9 @@
  * `GET /v1/models` in OpenAI's list shape: every route, and every `provider/model` target the routes name;
  * `GET /v1/models/{id}`: any id chat completions would serve as that model (see routing/resolve.ts).
  */
-import type { CompiledConfig } from '../routing/compile.ts'
 import { notFoundReason, resolveModel, type Resolution } from '../routing/resolve.ts'
-import { ApiError } from './errors.ts'
+import type { CompiledConfig } from '../config/types.ts'
+import { ApiError } from '../lib/api-error.ts'
 
 export interface ModelList {
   object: 'list'

@@ -9,7 +9,7 @@
  * Cheap: a few field checks and one pass over the messages.
  */
 import { contentText, type ChatRequest } from '../providers/openai-schema.ts'
-import { ApiError } from './errors.ts'
+import { ApiError } from '../lib/api-error.ts'
 
 const MAX_STOP = 4
 const MAX_METADATA_PAIRS = 16

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
+import type { RequestIds } from './types.ts'
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -25,4 +26,9 @@ export function requestId(): string {
 export function clientRequestId(headers: IncomingHttpHeaders): string | null {
   const id = headers['x-client-request-id'] ?? headers['x-request-id']
   return typeof id === 'string' && SAFE_ID.test(id) ? id : null
+}
+
+/** The response headers naming the request: our id, and the client's own id echoed back when it sent a sane one. */
+export function idHeaders(ids: RequestIds): Record<string, string> {
+  return ids.clientRequestId === null ? { 'x-request-id': ids.requestId } : { 'x-request-id': ids.requestId, 'x-client-request-id': ids.clientRequestId }
 }

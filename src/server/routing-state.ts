@@ -3,8 +3,8 @@
  * headroom and in-flight requests — and each route's targets and strategy. For operators at 3 a.m.
  * (It becomes admin-only once client keys exist.)
  */
-import type { CompiledConfig } from '../routing/compile.ts'
 import type { TargetStates } from '../routing/target-states.ts'
+import type { CompiledConfig } from '../config/types.ts'
 
 export function routingState(cfg: CompiledConfig, states: TargetStates, now: number) {
   const routes: Record<string, { strategy: string; targets: string[] }> = {}

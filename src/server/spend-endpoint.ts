@@ -3,11 +3,12 @@
  * the spend table summed, with the same options and the same output as the `headroom spend` CLI (admin key).
  */
 import type { Context } from 'hono'
-import { formatSummary, parseGroupBy, parseTimeArg, spendSummary, type SpendGroupBy } from '../spend/queries.ts'
-import { spendDocument, SUMMARY_FORMATS, type SummaryFormat } from '../spend/summary-format.ts'
+import { parseGroupBy, spendSummary, type SpendGroupBy } from '../spend/queries.ts'
+import { formatSummary, spendDocument, SUMMARY_FORMATS, type SummaryFormat } from '../spend/summary-format.ts'
 import type { SpendDb } from '../spend/db.ts'
-import type { AppEnv } from './app.ts'
-import { ApiError } from './errors.ts'
+import type { AppEnv } from './types.ts'
+import { ApiError } from '../lib/api-error.ts'
+import { parseTimeArg } from '../spend/time-arg.ts'
 
 function time(c: Context<AppEnv>, name: string, now: number): number | undefined {
   const v = c.req.query(name)

@@ -6,9 +6,9 @@
  */
 import type { z } from 'zod'
 import { ChatRequestSchema, INTEGER_RANGE, type ChatRequest } from '../providers/openai-schema.ts'
-import { MODEL_ID_RULE, modelIdProblem } from '../routing/model-id.ts'
-import { ApiError } from './errors.ts'
+import { MODEL_ID_RULE, modelIdProblem } from '../catalog/model-id.ts'
 import { checkOpenAIRules } from './openai-rules.ts'
+import { ApiError } from '../lib/api-error.ts'
 
 function paramName(path: ReadonlyArray<PropertyKey>): string {
   let out = ''
@@ -162,7 +162,7 @@ export function validateChatRequest(body: unknown): ChatRequest {
 }
 
 /**
- * 400 unless `id` follows the model id grammar (routing/model-id.ts). Checked before the id is resolved,
+ * 400 unless `id` follows the model id grammar (catalog/model-id.ts). Checked before the id is resolved,
  * so nothing else ever sees an id that could change an upstream URL or a header.
  */
 export function checkModelId(id: string): void {

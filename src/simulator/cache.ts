@@ -13,7 +13,7 @@
 import { fnv1a } from './rng.ts'
 import { REQUEST_OVERHEAD } from './tokens.ts'
 import type { PromptUsage, Segment } from './types.ts'
-import { Lru } from '../routing/lru.ts'
+import { Lru } from '../lib/lru.ts'
 
 const MAX_ENTRIES = 20_000
 const LOOKBACK_BLOCKS = 20

@@ -5,7 +5,7 @@
  * prompt against itpm; max output against otpm. Nothing is refunded when the answer is shorter.
  * A refused request is not charged; its retry hint is the time until the bucket holds the charge.
  */
-import { Lru } from '../routing/lru.ts'
+import { Lru } from '../lib/lru.ts'
 
 export type WindowName = 'requests' | 'tokens' | 'input' | 'output'
 

@@ -3,7 +3,7 @@
  * layered: built-in defaults ← options.defaults ← options.models ← configure() calls, from the least
  * to the most specific (`*|*`, `api|*`, `*|model`, `api|model`).
  */
-import { Lru } from '../routing/lru.ts'
+import { Lru } from '../lib/lru.ts'
 import type { Api, SimModelConfig, SimulatorOptions } from './types.ts'
 
 export interface ModelInfo {

@@ -11,7 +11,7 @@ import { charPieces, toolCallTokens } from './tokens.ts'
 import type { Answer, FinishKind, ToolCallOut } from './types.ts'
 import { str } from './values.ts'
 import type { ApiWire, ErrorOut, Frame, RenderCtx } from './wire.ts'
-import { Lru } from '../routing/lru.ts'
+import { Lru } from '../lib/lru.ts'
 
 const JSON_HEADERS = ['content-type', 'application/json', 'openai-version', '2020-10-01', 'openai-organization', 'org-simulator']
 const SSE_HEADERS = ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'openai-version', '2020-10-01', 'openai-organization', 'org-simulator']

@@ -25,7 +25,7 @@ export function mix(...xs: number[]): number {
 }
 
 /** mulberry32: a small, fast PRNG with a 32-bit state; returns floats in [0, 1). */
-import { seededRandom as prng } from '../routing/random.ts'
+import { seededRandom as prng } from '../lib/random.ts'
 
 export { prng }
 

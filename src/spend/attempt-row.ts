@@ -1,39 +1,15 @@
 /**
- * One upstream attempt → its spend row: tokens as the provider counted them (or, without its closing
- * count, as estimated — and marked so), priced exactly from the catalog.
+ * Spend as an attempt listener: each attempt event becomes its spend row — tokens as the event carries
+ * them, priced exactly from the event's catalog entry, the served model's name scrubbed and bounded like
+ * every upstream string kept — handed to the sink (the batched writer).
  */
-import type { CompiledRoute } from '../routing/compile.ts'
-import type { RequestContext } from '../routing/execute.ts'
-import { estimateTextTokens } from '../routing/tokens.ts'
-import type { ModelInfo, RequestProfile } from '../routing/types.ts'
 import { targetSecrets, upstreamToken } from '../providers/redact.ts'
-import type { ProviderError, ProviderUsage, Target, UpstreamMeta } from '../providers/types.ts'
+import type { ProviderUsage, Target } from '../providers/types.ts'
+import type { AttemptEvent, AttemptListener } from '../routing/events.ts'
 import { priceUsage } from './pricing.ts'
-import type { SpendOutcome, SpendRow, UsageSource } from './types.ts'
+import type { SpendRow, SpendSink } from './types.ts'
 
 const NO_USAGE: ProviderUsage = { promptTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 0, reasoningTokens: 0 }
-
-/**
- * The usage to record: the provider's closing count; else (no count, or a partial one from a stream that
- * did not complete) an estimate, never below what the provider had counted. The prompt is the provider's
- * when it counted one (Anthropic's `message_start` counts it exactly), else the request's estimate; the
- * completion is the larger of the provider's partial count and the estimate of the text produced.
- */
-export function usageRow(reported: Pick<UpstreamMeta, 'usage' | 'usageFinal'>, profile: RequestProfile, producedText: () => string): { usage: ProviderUsage; source: UsageSource } {
-  const partial = reported.usage
-  if (partial && reported.usageFinal) return { usage: partial, source: 'provider' }
-  const prompt = partial && partial.promptTokens > 0 ? partial : { promptTokens: profile.promptTokens, cachedTokens: 0, cacheWriteTokens: 0 }
-  return {
-    usage: {
-      promptTokens: prompt.promptTokens,
-      cachedTokens: prompt.cachedTokens,
-      cacheWriteTokens: prompt.cacheWriteTokens,
-      completionTokens: Math.max(partial?.completionTokens ?? 0, estimateTextTokens(producedText())),
-      reasoningTokens: partial?.reasoningTokens ?? 0,
-    },
-    source: 'estimated',
-  }
-}
 
 // The last model each target reported, scrubbed: a target reports the same one call after call, and
 // the scrub (~0.4 µs) would otherwise run on every row.
@@ -48,50 +24,40 @@ function modelServed(reported: string, target: Target): string {
   return kept
 }
 
-export function attemptRow(a: {
-  ctx: RequestContext
-  route: CompiledRoute
-  profile: RequestProfile
-  target: Target
-  model?: ModelInfo | null
-  attempt: number
-  ts: number
-  latencyMs: number
-  ttftMs?: number | null
-  outcome: SpendOutcome
-  error?: ProviderError | undefined
-  usage?: ProviderUsage
-  usageSource?: UsageSource
-  modelServed?: string | null
-}): SpendRow {
-  const usage = a.usage ?? NO_USAGE
-  const { costMicrocents, priceEntry } = a.usage ? priceUsage(usage, a.model ?? null) : { costMicrocents: 0, priceEntry: null }
+export function attemptRow(e: AttemptEvent): SpendRow {
+  const usage = e.usage ?? NO_USAGE
+  const { costMicrocents, priceEntry } = e.usage ? priceUsage(usage, e.model) : { costMicrocents: 0, priceEntry: null }
   return {
-    ts: a.ts,
-    requestId: a.ctx.requestId,
-    clientRequestId: a.ctx.clientRequestId,
-    virtualKey: a.ctx.virtualKey,
-    endUser: a.ctx.endUser,
-    route: a.route.name,
-    provider: a.target.provider,
-    keyAlias: a.target.keyAlias,
-    modelRequested: a.ctx.modelRequested,
-    modelServed: a.modelServed ? modelServed(a.modelServed, a.target) : a.target.model,
-    stream: a.profile.stream,
-    outcome: a.outcome,
-    httpStatus: a.error ? (a.error.upstreamStatus ?? a.error.status) : 200,
-    errorCode: a.error ? (a.error.code ?? a.error.kind) : null,
-    attempt: a.attempt,
+    ts: e.startedAt,
+    requestId: e.ctx.requestId,
+    clientRequestId: e.ctx.clientRequestId,
+    virtualKey: e.ctx.virtualKey,
+    endUser: e.ctx.endUser,
+    route: e.route,
+    provider: e.target.provider,
+    keyAlias: e.target.keyAlias,
+    modelRequested: e.ctx.modelRequested,
+    modelServed: e.modelServed ? modelServed(e.modelServed, e.target) : e.target.model,
+    stream: e.stream,
+    outcome: e.outcome,
+    httpStatus: e.status,
+    errorCode: e.errorCode,
+    attempt: e.attempt,
     promptTokens: usage.promptTokens,
     cachedTokens: usage.cachedTokens,
     cacheWriteTokens: usage.cacheWriteTokens,
     completionTokens: usage.completionTokens,
     reasoningTokens: usage.reasoningTokens,
     costMicrocents,
-    latencyMs: Math.round(a.latencyMs),
-    ttftMs: a.ttftMs === undefined || a.ttftMs === null ? null : Math.round(a.ttftMs),
-    usageSource: a.usage ? (a.usageSource ?? 'provider') : 'none',
+    latencyMs: Math.round(e.latencyMs),
+    ttftMs: e.ttftMs === null ? null : Math.round(e.ttftMs),
+    usageSource: e.usageSource,
     priceEntry,
-    queuedMs: a.ctx.queuedMs,
+    queuedMs: e.ctx.queuedMs,
   }
+}
+
+/** The spend ledger's listener: every attempt's row goes to the sink. */
+export function spendListener(sink: SpendSink): AttemptListener {
+  return { onAttempt: (e) => sink.write(attemptRow(e)) }
 }

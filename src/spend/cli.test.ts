@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { UsageError } from '../cli-command.ts'
+import { UsageError } from '../lib/cli-command.ts'
 import { spendCommand } from './cli.ts'
 import { openSpendDb } from './db.ts'
 import { SpendWriter } from './writer.ts'

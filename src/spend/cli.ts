@@ -3,10 +3,11 @@
  * Reads the database read-only, so it is safe beside a running router (WAL lets both proceed).
  */
 import type { Command } from 'commander'
-import { headroomCommand, runCommand, UsageError, type Write } from '../cli-command.ts'
+import { headroomCommand, runCommand, UsageError, type Write } from '../lib/cli-command.ts'
 import { NotASpendDbError, openSpendDb, type SpendDb } from './db.ts'
-import { SPEND_GROUP_BYS, formatSummary, parseGroupBy, parseTimeArg, spendSummary, type SpendSummaryQuery } from './queries.ts'
-import { SUMMARY_FORMATS, type SummaryFormat } from './summary-format.ts'
+import { SPEND_GROUP_BYS, parseGroupBy, spendSummary, type SpendSummaryQuery } from './queries.ts'
+import { formatSummary, SUMMARY_FORMATS, type SummaryFormat } from './summary-format.ts'
+import { parseTimeArg } from './time-arg.ts'
 
 export interface SpendCommandIo {
   env?: NodeJS.ProcessEnv

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
-import { UserError } from '../user-error.ts'
+import { UserError } from '../lib/user-error.ts'
 import { diagnoseCantOpen, fileTrouble, sqliteCode } from './db-errors.ts'
 import * as schema from './schema.ts'
 

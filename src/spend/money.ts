@@ -1,8 +1,8 @@
 /**
- * Integer micro-cents (1e-8 USD) as exact decimal text, and back. The ledger never turns money into a
- * float; these are the only conversions to and from what people read.
+ * Integer micro-cents (1e-8 USD) as exact decimal text. The ledger never turns money into a float; this
+ * is the one conversion to what people read.
  */
-import { MICROCENTS_PER_USD } from './catalog-price.ts'
+import { MICROCENTS_PER_USD } from '../catalog/price.ts'
 
 const FRACTION_DIGITS = 8
 
@@ -12,10 +12,4 @@ export function microcentsToUsd(microcents: bigint | number): string {
   const abs = m < 0n ? -m : m
   const fraction = (abs % MICROCENTS_PER_USD).toString().padStart(FRACTION_DIGITS, '0')
   return `${m < 0n ? '-' : ''}${abs / MICROCENTS_PER_USD}.${fraction}`
-}
-
-/** The inverse of microcentsToUsd for its own output (exactly 8 decimals). */
-export function usdToMicrocents(usd: string): bigint {
-  if (!/^-?\d+\.\d{8}$/.test(usd)) throw new RangeError(`"${usd}" is not a USD amount with 8 decimals`)
-  return BigInt(usd.replace('.', ''))
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ProviderUsage } from '../providers/types.ts'
-import type { ModelInfo } from '../routing/types.ts'
-import { createCatalog } from './catalog.ts'
+import type { ModelInfo } from '../catalog/types.ts'
+import { createCatalog } from '../catalog/catalog.ts'
 import { priceUsage } from './pricing.ts'
 import { seededRandom } from './__fixtures__/spend-rows.ts'
 
@@ -98,7 +98,7 @@ describe('priceUsage', () => {
       const whole = String(int(80))
       return places === 0 ? whole : `${whole}.${String(int(10 ** places - 1)).padStart(places, '0')}`
     }
-    // USD value of a decimal string as a fraction num / 10^places: no code shared with catalog-price.
+    // USD value of a decimal string as a fraction num / 10^places: no code shared with catalog/price.ts.
     const fraction = (s: string) => {
       const [w, f = ''] = s.split('.')
       return { num: BigInt(w! + f), den: 10n ** BigInt(f.length) }

@@ -6,8 +6,8 @@
  * four of them, and float arithmetic would drift with every row summed.
  */
 import type { ProviderUsage } from '../providers/types.ts'
-import type { ModelInfo } from '../routing/types.ts'
-import { microcentsPerMillion, priceToDecimal } from './catalog-price.ts'
+import type { ModelInfo } from '../catalog/types.ts'
+import { microcentsPerMillion, priceToDecimal } from '../catalog/price.ts'
 
 export interface PricedUsage {
   /** Integer micro-cents (1e-8 USD). */

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openSpendDb, type SpendDb } from './db.ts'
-import { SPEND_GROUP_BYS, costSince, microcentsToUsd, parseGroupBy, spendSummary, type SpendFilter, type SpendGroupBy } from './queries.ts'
+import { SPEND_GROUP_BYS, costSince, parseGroupBy, spendSummary, type SpendFilter, type SpendGroupBy } from './queries.ts'
 import { SpendWriter } from './writer.ts'
 import { makeRow, seededRandom } from './__fixtures__/spend-rows.ts'
+import { microcentsToUsd } from './money.ts'
 
 const DAY_MS = 86_400_000
 const START = Date.UTC(2026, 10, 1) // 2026-11-01T00:00Z

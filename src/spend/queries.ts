@@ -9,11 +9,6 @@ import { and, count, countDistinct, eq, gte, lt, sql, type SQL, type SQLWrapper 
 import type { SpendDb } from './db.ts'
 import { microcentsToUsd } from './money.ts'
 import { spend } from './schema.ts'
-
-export { formatSummary, type SummaryFormat } from './summary-format.ts'
-export { parseTimeArg } from './time-arg.ts'
-export { microcentsToUsd } from './money.ts'
-
 import type { TokenCounts } from './types.ts'
 
 export const SPEND_GROUP_BYS = ['model', 'provider', 'route', 'key', 'provider_key', 'user', 'day'] as const
@@ -71,7 +66,7 @@ export interface SpendSummary extends SpendFilter {
 
 // UTC, like every timestamp Headroom prints; ts is integer ms, so `/ 1000` is SQLite's integer division.
 const DAY = sql<string>`strftime('%Y-%m-%d', ${spend.ts} / 1000, 'unixepoch')`
-// Aliases are `provider#n` (routing/compile.ts), so the alias alone names the key; any other gets its provider in front.
+// Aliases are `provider#n` (config/compile.ts), so the alias alone names the key; any other gets its provider in front.
 const PROVIDER_KEY = sql<string>`CASE WHEN substr(${spend.keyAlias}, 1, length(${spend.provider}) + 1) = ${spend.provider} || '#' THEN ${spend.keyAlias} ELSE ${spend.provider} || '/' || ${spend.keyAlias} END`
 
 const GROUP_COLUMN: Record<SpendGroupBy, SQL> = {

@@ -64,5 +64,3 @@ export const spend = sqliteTable(
     check('spend_cost_integer_check', sql`typeof(${t.costMicrocents}) = 'integer'`),
   ],
 )
-
-export type SpendRecord = typeof spend.$inferSelect

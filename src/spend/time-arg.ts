@@ -2,9 +2,8 @@
  * `--since` / `--until` values: an ISO date or date-time, a span back from now (`7d`, `24h`, `30m`), or
  * the start of a UTC day or month by name (`today`, `yesterday`, `this-month`, `last-month`).
  */
-import { dayStart, monthStart } from './budgets.ts'
+import { DAY_MS, dayStart, monthStart } from '../lib/utc-period.ts'
 
-const DAY_MS = 86_400_000
 /** Each names the instant its period starts, in UTC as budgets count days and months: `--since yesterday --until today` is yesterday. */
 const NAMED = new Map<string, (now: number) => number>([
   ['today', dayStart],

@@ -2,19 +2,7 @@
  * The spend ledger's seam: one row per upstream attempt, handed to a sink that must never block or fail
  * the request that produced it.
  */
-
-/** How an attempt ended. */
-export type SpendOutcome =
-  | 'ok' // answered (for streams: the stream completed)
-  | 'error' // failed, and the error went back to the client
-  | 'failed_over' // failed, and the request moved on to another attempt
-  | 'cancelled' // the client went away (or the route's deadline passed) while it ran
-
-/** Where a row's token counts came from. */
-export type UsageSource =
-  | 'provider' // the provider's closing count
-  | 'estimated' // no closing count (a stream that did not complete, an answer without usage): estimated, never below the provider's partial count
-  | 'none' // nothing was produced (a failed attempt): zero tokens
+import type { AttemptOutcome, UsageSource } from '../routing/events.ts'
 
 /** Token counts as the spend table keeps them (see ProviderUsage for their definitions). */
 export interface TokenCounts {
@@ -47,7 +35,7 @@ export interface SpendRow extends TokenCounts {
   /** The model the provider says served it (else the target's model). */
   modelServed: string
   stream: boolean
-  outcome: SpendOutcome
+  outcome: AttemptOutcome
   /** HTTP status of this attempt: 200 when it answered, the upstream's (or Headroom's) error status otherwise. */
   httpStatus: number
   errorCode: string | null

@@ -11,8 +11,8 @@
  * about the file itself (corrupt, read-only, a failing or full disk) is told apart from a lock that
  * passes: its log line names the file and what to do, and `health()` reports it (GET /health).
  */
-import type { Logger } from '../logger.ts'
-import { silentLogger } from '../logger.ts'
+import type { Logger } from '../lib/logger.ts'
+import { silentLogger } from '../lib/logger.ts'
 import type { SpendDb } from './db.ts'
 import { fileTrouble } from './db-errors.ts'
 import { RowQueue } from './row-queue.ts'

@@ -4,10 +4,12 @@
  * constraint.
  */
 import { describe, expect, it } from 'vitest'
-import { seededRandom } from '../random.ts'
-import type { Candidate, StrategyName, StrategyParams } from '../types.ts'
+import { seededRandom } from '../../lib/random.ts'
+import type { Candidate } from '../types.ts'
 import { STRATEGIES, strategyFor, violatedConstraint } from './index.ts'
 import { candidate, context } from './test-candidates.ts'
+import type { StrategyParams } from '../../config/types.ts'
+import type { StrategyName } from '../../config/schema.ts'
 
 /** Strategies documented to drop candidates that break `maxCostPerRequest` / `maxLatencyMs`. */
 const DROPS_ON_CONSTRAINTS: ReadonlySet<StrategyName> = new Set(['score'])

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { seededRandom } from '../random.ts'
+import { seededRandom } from '../../lib/random.ts'
 import { isStale, latency } from './latency.ts'
 import { candidate, context, ids, scriptedRandom } from './test-candidates.ts'
 

@@ -1,5 +1,6 @@
-import type { Candidate, RoutingContext, ScoreWeights, Strategy, StrategyParams } from '../types.ts'
+import type { Candidate, RoutingContext, Strategy } from '../types.ts'
 import { rankByKey } from './tie-break.ts'
+import type { ScoreWeights, StrategyParams } from '../../config/types.ts'
 
 /**
  * Which hard limit a candidate breaks, if any: `cost` when `estimatedCost > maxCostPerRequest`,

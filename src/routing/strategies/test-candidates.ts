@@ -3,8 +3,9 @@
  * Only tests import this file.
  */
 import type { Target } from '../../providers/types.ts'
-import { seededRandom } from '../random.ts'
-import type { Candidate, ComplexitySignals, RequestProfile, RoutingContext, StrategyParams } from '../types.ts'
+import { seededRandom } from '../../lib/random.ts'
+import type { Candidate, ComplexitySignals, RequestProfile, RoutingContext } from '../types.ts'
+import type { StrategyParams } from '../../config/types.ts'
 
 export function fakeTarget(id: string, keyAlias = `${id.split('/')[0] ?? id}#1`): Target {
   const slash = id.indexOf('/')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { seededRandom } from '../random.ts'
+import { seededRandom } from '../../lib/random.ts'
 import { cost } from './cost.ts'
 import { ordered } from './ordered.ts'
 import { candidate, context, ids, scriptedRandom } from './test-candidates.ts'

@@ -5,7 +5,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import type { LogFields, Logger } from '../../logger.ts'
+import type { LogFields, Logger } from '../../lib/logger.ts'
 import type { SpendDb } from '../db.ts'
 import type { SpendRow } from '../types.ts'
 
@@ -72,7 +72,7 @@ export function corruptSpendTable(db: SpendDb): void {
 }
 
 /** mulberry32: deterministic, good enough to spread test data. */
-export { seededRandom } from '../../routing/random.ts'
+export { seededRandom } from '../../lib/random.ts'
 
 export interface LogLine {
   level: 'info' | 'warn' | 'error'

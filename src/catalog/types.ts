@@ -1,0 +1,52 @@
+/**
+ * What the model catalog says about a model: price, context window, output cap, capabilities. Every
+ * layer reads these; the catalog itself is catalog.ts.
+ */
+import type { CatalogProviderType, ModelFamily } from './family.ts'
+
+/** Prices in USD per 1M tokens. */
+export interface ModelPrice {
+  input: number
+  output: number
+  /** Prompt tokens read from a cache; defaults to `input` when the provider has no discount. */
+  cachedInput?: number
+  /** Anthropic cache writes (5-minute TTL price). */
+  cacheWrite?: number
+}
+
+export interface ModelCapabilities {
+  tools: boolean
+  vision: boolean
+  /** Structured output with a JSON schema (`response_format: json_schema`). */
+  jsonSchema: boolean
+}
+
+export interface ModelInfo {
+  /** The catalog key, e.g. `gpt-4.1-mini`, `claude-sonnet-4-5`, `gemini-2.5-flash`. */
+  id: string
+  /** The API family the model belongs to. */
+  family: ModelFamily
+  price: ModelPrice
+  /** Max input tokens. */
+  context: number
+  /** Max output tokens. */
+  maxOutput: number
+  capabilities: ModelCapabilities
+  /**
+   * OpenAI's reasoning-model parameter rules apply: `max_completion_tokens` only, sampling parameters at
+   * their defaults only (o-series, gpt-5 family but its chat models). False for models routes.yaml adds.
+   */
+  reasoning: boolean
+  /** The decimal strings the prices came from, for exact cost arithmetic (see spend). */
+  priceSource?: Record<keyof ModelPrice, string | undefined>
+}
+
+export interface Catalog {
+  /**
+   * The entry for a model as a provider serves it: a routes.yaml override for `provider/model` first,
+   * then one for the bare model id, then the built-in entry for the provider type's family (dated ids
+   * and aliases resolve, e.g. `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`). Null when unknown.
+   */
+  lookup(target: { provider: string; type: CatalogProviderType; model: string }): ModelInfo | null
+  entries(): readonly ModelInfo[]
+}

@@ -1,0 +1,199 @@
+/**
+ * Config → CompiledConfig (types.ts): everything the request path needs, built once per (re)load so that
+ * requests do no setup of their own: targets (one per provider key × model) with their keys and URLs
+ * resolved, catalog entries looked up, routes as arrays with their strategy parameters.
+ */
+import { createCatalog, type CatalogOverride } from '../catalog/catalog.ts'
+import type { ModelInfo } from '../catalog/types.ts'
+import { Lru } from '../lib/lru.ts'
+import { reasoningRules } from '../providers/openai/reasoning-models.ts'
+import { credentialHeaderValues } from '../providers/redact.ts'
+import type { ProviderType, ReasoningRules, Target } from '../providers/types.ts'
+import { budgetLimits, compileAuth } from './client-keys.ts'
+import type { Config, ProviderConfig, RouteConfig, RouteTarget } from './schema.ts'
+import type { CompiledConfig, CompiledProvider, CompiledRoute, RouteMember, StrategyParams, TargetStateConfig } from './types.ts'
+
+export const DEFAULT_BASE_URLS: Record<ProviderType, string | null> = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+  gemini: 'https://generativelanguage.googleapis.com',
+  'openai-compatible': null,
+}
+
+/** The key sent to the simulator; it accepts any non-empty key. */
+export const SIMULATOR_KEY = 'sim-key'
+
+function providerKeys(p: ProviderConfig): string[] {
+  const keys = [p.api_key, ...(p.keys ?? [])].filter((k): k is string => typeof k === 'string' && k.length > 0)
+  return [...new Set(keys)]
+}
+
+/** Served by the built-in simulator: `simulate: true`, or `auto` with no key. */
+export function isSimulated(p: ProviderConfig): boolean {
+  return p.simulate === true || (p.simulate === 'auto' && providerKeys(p).length === 0)
+}
+
+export function needsSimulator(cfg: Config): boolean {
+  return Object.values(cfg.providers).some(isSimulated)
+}
+
+function isOpenAIType(type: ProviderType): boolean {
+  return type === 'openai' || type === 'openai-compatible'
+}
+
+function simulatorBase(type: ProviderType, simulatorUrl: string): string {
+  return isOpenAIType(type) ? `${simulatorUrl}/v1` : simulatorUrl
+}
+
+/** Direct `provider/model` routes kept compiled (their model ids come from clients). */
+export const DIRECT_ROUTE_LIMIT = 1000
+
+/**
+ * Time to first byte when routes.yaml sets none: a stream's first content, or a JSON answer's headers
+ * (which come once the whole answer is written). 30 s lets a stalled target fail over well inside the
+ * route's 120 s deadline; OpenAI reasoning models (by the catalog, else by id) think before they write a word, so they
+ * get longer. A longer answer than that, not streamed, needs `first_byte_timeout_ms` set (README says so).
+ */
+const DEFAULT_FIRST_BYTE_MS = 30_000
+const DEFAULT_REASONING_FIRST_BYTE_MS = 90_000
+
+function strategyParams(r: RouteConfig): StrategyParams {
+  const t = r.thresholds
+  return {
+    weights: r.weights,
+    maxCostPerRequest: r.max_cost_per_request ?? null,
+    maxLatencyMs: r.max_latency_ms ?? null,
+    explore: r.explore,
+    staleAfterMs: r.stale_after_ms,
+    cascade: { promptTokens: t.prompt_tokens, maxOutputTokens: t.max_output_tokens, tools: t.tools, code: t.code, multiStep: t.multi_step, messages: t.messages },
+  }
+}
+
+function entryOf(t: RouteTarget): { id: string; weight: number } {
+  return typeof t === 'string' ? { id: t, weight: 1 } : { id: t.target, weight: t.weight }
+}
+
+/** Route defaults, for direct `provider/model` requests. */
+const DEFAULT_ROUTE: RouteConfig = {
+  strategy: 'ordered',
+  targets: [],
+  thresholds: { prompt_tokens: 2000, max_output_tokens: 2000, tools: true, code: true, multi_step: true, messages: 12 },
+  weights: { cost: 0.5, latency: 0.3, headroom: 0.2 },
+  require: [],
+  explore: 0.05,
+  stale_after_ms: 60_000,
+  expected_output_tokens: 256,
+  timeout_ms: 120_000,
+  retry: { attempts_per_target: 2, base_ms: 100, cap_ms: 2000, max_retry_after_ms: 5000 },
+  queue: { max_length: 1000, max_wait_ms: 10_000 },
+}
+
+export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {}): CompiledConfig {
+  const providers = new Map<string, CompiledProvider>()
+  for (const [name, p] of Object.entries(cfg.providers)) {
+    const simulated = isSimulated(p)
+    if (simulated && !opts.simulatorUrl) throw new Error(`provider "${name}" needs the simulator, but none is running`)
+    const baseUrl = simulated ? simulatorBase(p.type, opts.simulatorUrl!) : (p.base_url ?? DEFAULT_BASE_URLS[p.type]!)
+    const keys = simulated ? [SIMULATOR_KEY] : providerKeys(p)
+    const b = p.breaker
+    const stateConfig: TargetStateConfig = {
+      breaker: { errorThresholdPercentage: b.error_threshold_percentage, volumeThreshold: b.volume_threshold, resetTimeout: b.reset_timeout_ms, rollingCountTimeout: b.rolling_window_ms },
+      limits: { ...p.limits, maxCooldownMs: p.max_cooldown_ms },
+    }
+    providers.set(name, { name, type: p.type, simulated, baseUrl: baseUrl.replace(/\/+$/, ''), keys, config: p, stateConfig })
+  }
+  const catalog = createCatalog(Object.entries(cfg.models).map(([key, m]): CatalogOverride => ({ key, ...m })))
+
+  const targets = new Map<string, Target>()
+  /** Configured targets are registered (and shared between routes); direct ones are not. */
+  const targetFor = (provider: CompiledProvider, keyIndex: number, model: string, info: ModelInfo | null, reasoning: ReasoningRules | undefined, register: boolean): Target => {
+    const keyAlias = `${provider.name}#${keyIndex + 1}`
+    const stateId = `${keyAlias}/${model}`
+    let t = targets.get(stateId)
+    if (!t) {
+      t = {
+        id: `${provider.name}/${model}`,
+        provider: provider.name,
+        type: provider.type,
+        model,
+        keyAlias,
+        stateId,
+        apiKey: provider.keys[keyIndex]!,
+        baseUrl: provider.baseUrl,
+        timeoutMs: provider.config.timeout_ms,
+        headers: provider.config.headers,
+        // A default the model would refuse helps no one: a Claude 3 model writes at most 4096 tokens.
+        defaultMaxTokens: Math.min(provider.config.default_max_tokens, info?.maxOutput ?? Infinity),
+        reasoning,
+      }
+      if (register) targets.set(stateId, t)
+    }
+    return t
+  }
+
+  const membersOf = (r: RouteConfig, entries: Array<{ id: string; weight: number; tier: number }>, register: boolean): RouteMember[] => {
+    const out: RouteMember[] = []
+    entries.forEach((e, position) => {
+      const slash = e.id.indexOf('/')
+      const provider = providers.get(e.id.slice(0, slash))!
+      const model = e.id.slice(slash + 1)
+      const info = catalog.lookup({ provider: provider.name, type: provider.type, model })
+      // The catalog's word, else the model id (a new snapshot, a fine-tune, a model routes.yaml adds).
+      const reasoning = isOpenAIType(provider.type) ? reasoningRules(model, info?.reasoning ?? false) : undefined
+      const firstByteTimeoutMs = r.first_byte_timeout_ms ?? provider.config.first_byte_timeout_ms ?? (reasoning ? DEFAULT_REASONING_FIRST_BYTE_MS : DEFAULT_FIRST_BYTE_MS)
+      provider.keys.forEach((_k, i) => out.push({ target: targetFor(provider, i, model, info, reasoning, register), provider, position, weight: e.weight, tier: e.tier, model: info, firstByteTimeoutMs }))
+    })
+    return out
+  }
+
+  const compileRoute = (name: string, r: RouteConfig, entries: Array<{ id: string; weight: number; tier: number }>, register = true): CompiledRoute => ({
+    name,
+    strategy: r.strategy,
+    members: membersOf(r, entries, register),
+    params: strategyParams(r),
+    require: { tools: r.require.includes('tools'), vision: r.require.includes('vision'), jsonSchema: r.require.includes('json_schema') },
+    expectedOutputTokens: r.expected_output_tokens,
+    timeoutMs: r.timeout_ms,
+    retry: { attemptsPerTarget: r.retry.attempts_per_target, baseMs: r.retry.base_ms, capMs: r.retry.cap_ms, maxRetryAfterMs: r.retry.max_retry_after_ms },
+    budget: budgetLimits(r.budget),
+    queue: { maxLength: r.queue.max_length, maxWaitMs: r.queue.max_wait_ms },
+  })
+
+  const routes = new Map<string, CompiledRoute>()
+  for (const [name, r] of Object.entries(cfg.routes)) {
+    const entries = r.tiers
+      ? r.tiers.flatMap((tier, ti) => tier.map((t) => ({ ...entryOf(t), tier: ti })))
+      : r.targets.map((t) => ({ ...entryOf(t), tier: 0 }))
+    routes.set(name, compileRoute(name, r, entries))
+  }
+
+  // An LRU, not a map that stops caching when full: once 1,000 one-off ids had come by, every request
+  // for a popular direct model would compile its route again.
+  const directRoutes = new Lru<string, CompiledRoute>(DIRECT_ROUTE_LIMIT)
+  const secrets = [...providers.values()].flatMap((p) => (p.simulated ? [] : [...p.keys, ...credentialHeaderValues(p.config.headers)])).concat(cfg.keys.flatMap((k) => (k.key ? [k.key] : [])), cfg.admin_key ? [cfg.admin_key] : [])
+  return {
+    providers,
+    routes,
+    targets,
+    defaultRoute: cfg.default_route ?? null,
+    maxBodyBytes: cfg.server.max_body_bytes,
+    server: {
+      headersTimeoutMs: cfg.server.headers_timeout_ms,
+      requestTimeoutMs: cfg.server.request_timeout_ms,
+      maxConnections: cfg.server.max_connections,
+      keepAliveTimeoutMs: cfg.server.keep_alive_timeout_ms,
+    },
+    streamIdleTimeoutMs: cfg.server.stream_idle_timeout_ms,
+    catalog,
+    secrets,
+    auth: compileAuth(cfg),
+    direct(provider, model) {
+      const id = `${provider.name}/${model}`
+      const known = directRoutes.get(id)
+      if (known) return known
+      const route = compileRoute(id, DEFAULT_ROUTE, [{ id, weight: 1, tier: 0 }], false)
+      directRoutes.set(id, route)
+      return route
+    },
+  }
+}

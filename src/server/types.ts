@@ -1,0 +1,56 @@
+/**
+ * The server's own types: what createApp is built from (AppDeps) and what a request carries through its
+ * handlers to the one error answer (AppVars). Here, apart from app.ts, so that handlers import them
+ * without importing the app that imports the handlers.
+ */
+import type { HttpBindings } from '@hono/node-server'
+import type { BudgetTracker } from '../admission/budgets.ts'
+import type { InboundLimits } from '../admission/inbound.ts'
+import type { CompiledConfig } from '../config/types.ts'
+import type { Logger } from '../lib/logger.ts'
+import type { LogThrottle } from '../lib/log-throttle.ts'
+import type { Report, Runtime } from '../routing/runtime.ts'
+import type { SpendDb } from '../spend/db.ts'
+import type { SpendHealth } from '../spend/writer.ts'
+
+export interface ConfigSource {
+  /** The config in force now; swapped atomically on reload. */
+  current(): CompiledConfig
+}
+
+export interface AppDeps {
+  config: ConfigSource
+  runtime: Runtime
+  /** Spend so far per key and route, against their budgets. */
+  budgets: BudgetTracker
+  /** Each client key's own limits. */
+  inbound: InboundLimits
+  log: Logger
+  /** The spend database (GET /v1/spend reads it). */
+  db: SpendDb
+  /** Writes queued spend rows now (so that a report includes them). */
+  flushSpend: () => void
+  /** Whether spend rows are being written (GET /health). */
+  spendHealth: () => SpendHealth
+  /** Warnings about what clients send (a model id that matched nothing), throttled so a flood can't fill the log. */
+  clientWarnings: LogThrottle
+}
+
+export interface AppVars {
+  requestId: string
+  /** The client's own id for the request (`x-client-request-id` / `x-request-id`), when sane. */
+  clientRequestId: string | null
+  route?: string
+  report?: Report
+  /** The caller's key's x-ratelimit-* headers, for error answers too. */
+  rateLimitHeaders?: Record<string, string>
+  /** Headroom's own x-headroom-warning items about the request (a model served by the default_route), for error answers too. */
+  warnings?: readonly string[]
+}
+
+export type AppEnv = { Bindings: HttpBindings; Variables: AppVars }
+
+export interface RequestIds {
+  readonly requestId: string
+  readonly clientRequestId: string | null
+}
