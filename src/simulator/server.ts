@@ -5,6 +5,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import { anthropicWire } from './anthropic.ts'
 import { handleControl } from './control.ts'
+import { embeddingsWire } from './embeddings.ts'
 import { geminiWire } from './gemini.ts'
 import { anthropicCountTokens, geminiCountTokens, listGeminiModels, listModels } from './meta.ts'
 import { openaiWire } from './openai.ts'
@@ -27,6 +28,7 @@ async function route(st: SimState, req: IncomingMessage, res: ServerResponse): P
 
   if (method === 'POST') {
     if (path.endsWith('/v1/chat/completions')) return handleGeneration(st, openaiWire, { api: 'openai', path }, req, res, url)
+    if (path.endsWith('/v1/embeddings')) return handleGeneration(st, embeddingsWire, { api: 'openai', path }, req, res, url)
     if (path.endsWith('/v1/messages')) return handleGeneration(st, anthropicWire, { api: 'anthropic', path }, req, res, url)
     const g = GEMINI.exec(path)
     if (g) {
