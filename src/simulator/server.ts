@@ -7,6 +7,7 @@ import { anthropicWire } from './anthropic.ts'
 import { handleControl } from './control.ts'
 import { embeddingsWire } from './embeddings.ts'
 import { geminiWire } from './gemini.ts'
+import { geminiBatchEmbedWire, geminiEmbedWire } from './gemini-embeddings.ts'
 import { anthropicCountTokens, geminiCountTokens, listGeminiModels, listModels } from './meta.ts'
 import { openaiWire } from './openai.ts'
 import { invalid } from './openai-request.ts'
@@ -14,7 +15,8 @@ import { handleGeneration } from './pipeline.ts'
 import type { SimState } from './state.ts'
 import { send } from './wire.ts'
 
-const GEMINI = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/
+const GEMINI_METHODS = 'generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents'
+const GEMINI = new RegExp(`^/(v1beta|v1|v1alpha)/models/([^/:]+):(${GEMINI_METHODS})$`)
 const GEMINI_MODELS = /^\/(v1beta|v1alpha)\/models(?:\/([^/:]+))?$/
 const OPENAI_MODELS = /\/v1\/models(?:\/([^/]+))?$/
 
@@ -28,12 +30,18 @@ async function route(st: SimState, req: IncomingMessage, res: ServerResponse): P
 
   if (method === 'POST') {
     if (path.endsWith('/v1/chat/completions')) return handleGeneration(st, openaiWire, { api: 'openai', path }, req, res, url)
-    if (path.endsWith('/v1/embeddings')) return handleGeneration(st, embeddingsWire, { api: 'openai', path }, req, res, url)
+    if (path.endsWith('/v1/embeddings')) {
+      return handleGeneration(st, embeddingsWire, { api: 'openai', path }, req, res, url)
+    }
     if (path.endsWith('/v1/messages')) return handleGeneration(st, anthropicWire, { api: 'anthropic', path }, req, res, url)
     const g = GEMINI.exec(path)
     if (g) {
       const model = decodeURIComponent(g[2] as string)
       if (g[3] === 'countTokens') return geminiCountTokens(st, req, res, url, model)
+      if (g[3] === 'embedContent' || g[3] === 'batchEmbedContents') {
+        const wire = g[3] === 'embedContent' ? geminiEmbedWire : geminiBatchEmbedWire
+        return handleGeneration(st, wire, { api: 'gemini', path, model }, req, res, url)
+      }
       const stream = g[3] === 'streamGenerateContent' ? (url.searchParams.get('alt') === 'sse' ? 'sse' : 'array') : undefined
       return handleGeneration(st, geminiWire, { api: 'gemini', path, model, ...(stream ? { stream } : {}) }, req, res, url)
     }
