@@ -7,6 +7,7 @@
 import type { ModelInfo } from './models.ts'
 import { badType, badValue, intParam } from './openai-errors.ts'
 import { invalid, missing } from './openai-request.ts'
+import { blankRequest } from './sim-request.ts'
 import { textTokens } from './tokens.ts'
 import type { Segment, SimRequest } from './types.ts'
 import type { Obj } from './values.ts'
@@ -40,25 +41,7 @@ export const notEmbeddingModel = () => invalid('This model does not support embe
  * no choices, no output. What the embedding wires hand the shared pipeline.
  */
 export function inputOnly(segments: Segment[]): SimRequest {
-  return {
-    segments,
-    lastUserText: '',
-    images: 0,
-    endsWithUser: false,
-    toolResults: null,
-    tools: [],
-    toolChoice: 'none',
-    forcedTool: null,
-    parallelTools: false,
-    json: null,
-    maxTokens: 0,
-    stop: [],
-    choices: 0,
-    userSeed: null,
-    reasoningFactor: 0,
-    reasoningBudget: null,
-    thinkingBlock: false,
-  }
+  return { ...blankRequest(segments), choices: 0, maxTokens: 0 }
 }
 
 const isTokenId = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0

@@ -30,6 +30,13 @@ export function outOfRange(p: string, v: number, lo: number, hi: number, int = t
   return null
 }
 
+/** An image data URL whose bytes are no image (the real API's words, typo included). */
+export function unsupportedImage(): ErrorOut {
+  const formats = "['png', 'jpeg', 'gif', 'webp']"
+  const m = `You uploaded an unsupported image. Please make sure your image has of one the following formats: ${formats}.`
+  return invalid(m, null, 'invalid_image_format')
+}
+
 /** An optional integer parameter in [lo, hi]: its value, undefined when absent (or null), or the error. */
 export function intParam(b: Record<string, unknown>, p: string, lo: number, hi: number): number | undefined | ErrorOut {
   const v = b[p]

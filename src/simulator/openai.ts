@@ -14,7 +14,8 @@ import type { ApiWire, ErrorOut, Frame, RenderCtx } from './wire.ts'
 import { Lru } from '../lib/lru.ts'
 
 const JSON_HEADERS = ['content-type', 'application/json', 'openai-version', '2020-10-01', 'openai-organization', 'org-simulator']
-const SSE_HEADERS = ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'openai-version', '2020-10-01', 'openai-organization', 'org-simulator']
+/** Also the Responses stream's. */
+export const SSE_HEADERS = ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'openai-version', '2020-10-01', 'openai-organization', 'org-simulator']
 
 /** An embedding model on chat completions (the real API's words for any model it does not chat with). */
 const NOT_CHAT =
