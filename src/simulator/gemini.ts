@@ -173,10 +173,11 @@ export const geminiWire: ApiWire<GeminiParsed> = {
 
 /** `GET /v1beta/models` entries. */
 export function geminiModel(m: ModelInfo) {
-  const head = { name: `models/${m.id}`, version: '001', displayName: m.displayName, description: `${m.displayName} (simulated)` }
+  const description = `${m.displayName} (simulated)`
+  const head = { name: `models/${m.id}`, version: '001', displayName: m.displayName, description }
   if (m.embedding) {
-    const methods = ['embedContent', 'countTextTokens', 'countTokens', 'asyncBatchEmbedContent']
-    return { ...head, inputTokenLimit: m.embedding.maxInputTokens, outputTokenLimit: 1, supportedGenerationMethods: methods }
+    const supportedGenerationMethods = ['embedContent', 'countTextTokens', 'countTokens', 'asyncBatchEmbedContent']
+    return { ...head, inputTokenLimit: m.embedding.maxInputTokens, outputTokenLimit: 1, supportedGenerationMethods }
   }
   return {
     ...head,

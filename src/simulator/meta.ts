@@ -65,7 +65,10 @@ export function listModels(st: SimState, req: IncomingMessage, res: ServerRespon
 export function listGeminiModels(st: SimState, req: IncomingMessage, res: ServerResponse, url: URL, id: string | null): void {
   const e = authorize(st, geminiWire, req, url)
   if (e) return reply(res, geminiWire, e)
-  if (id === null) return reply(res, geminiWire, { status: 200, json: JSON.stringify({ models: st.models.list('gemini', 'all').map(geminiModel) }) })
+  if (id === null) {
+    const models = st.models.list('gemini', 'all').map(geminiModel)
+    return reply(res, geminiWire, { status: 200, json: JSON.stringify({ models }) })
+  }
   const m = st.models.lookup('gemini', id)
   if (!m) return reply(res, geminiWire, geminiWire.notFound(id))
   return reply(res, geminiWire, { status: 200, json: JSON.stringify(geminiModel(m)) })

@@ -137,7 +137,14 @@ const GEMINI: Row[] = [
   ['gemini-3.5-flash', null, 'Gemini 3.5 Flash', 1779148800, 1_048_576, 65_536, true, 1024],
 ]
 
-type EmbeddingRow = [id: string, display: string, created: number, dimensions: number, maxInput: number, shortenable: boolean]
+type EmbeddingRow = [
+  id: string,
+  display: string,
+  created: number,
+  dimensions: number,
+  maxInput: number,
+  shortenable: boolean,
+]
 
 // https://platform.openai.com/docs/guides/embeddings (the -3 models take `dimensions`, ada-002 does not)
 const OPENAI_EMBEDDING: EmbeddingRow[] = [
@@ -195,7 +202,8 @@ function adHoc(api: Api, id: string): ModelInfo {
   if (api !== 'anthropic' && EMBEDDING_ID.test(id)) {
     const dimensions = api === 'openai' ? 1536 : 768
     const maxInputTokens = api === 'openai' ? 8192 : 2048
-    return { ...chatLess(api, id, id, 1735689600, maxInputTokens), embedding: { dimensions, maxInputTokens, shortenable: true } }
+    const embedding = { dimensions, maxInputTokens, shortenable: true }
+    return { ...chatLess(api, id, id, 1735689600, maxInputTokens), embedding }
   }
   // OpenAI's chat models of the gpt-5 family (gpt-5-chat-latest, gpt-5.1-chat-latest) take sampling parameters.
   const reasoning = api === 'openai' ? /^(o\d|gpt-5(?![^-]*-chat))/.test(id) : api === 'gemini' && /^gemini-(2\.5|[3-9])/.test(id)

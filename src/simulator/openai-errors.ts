@@ -32,8 +32,8 @@ export function outOfRange(p: string, v: number, lo: number, hi: number, int = t
 
 /** An image data URL whose bytes are no image (the real API's words, typo included). */
 export function unsupportedImage(): ErrorOut {
-  const formats = "['png', 'jpeg', 'gif', 'webp']"
-  const m = `You uploaded an unsupported image. Please make sure your image has of one the following formats: ${formats}.`
+  const formats = "of one the following formats: ['png', 'jpeg', 'gif', 'webp']"
+  const m = `You uploaded an unsupported image. Please make sure your image has ${formats}.`
   return invalid(m, null, 'invalid_image_format')
 }
 

@@ -15,11 +15,15 @@ import { Lru } from '../lib/lru.ts'
 
 const JSON_HEADERS = ['content-type', 'application/json', 'openai-version', '2020-10-01', 'openai-organization', 'org-simulator']
 /** Also the Responses stream's. */
-export const SSE_HEADERS = ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'openai-version', '2020-10-01', 'openai-organization', 'org-simulator']
+export const SSE_HEADERS = [
+  'content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache',
+  'openai-version', '2020-10-01', 'openai-organization', 'org-simulator',
+]
 
 /** An embedding model on chat completions (the real API's words for any model it does not chat with). */
 const NOT_CHAT =
-  'This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?'
+  'This is not a chat model and thus not supported in the v1/chat/completions endpoint. ' +
+  'Did you mean to use v1/completions?'
 
 function finishReason(f: FinishKind): string {
   return f === 'stop_sequence' ? 'stop' : f

@@ -110,7 +110,8 @@ export async function handleGeneration<P extends Parsed>(st: SimState, wire: Api
     usage = { promptTokens: pre.total, cachedTokens: cached, cacheWrite5m: 0, cacheWrite1h: 0 }
   }
   const answers = generateAnswers(p.req, cfg, mix(st.seed, p.req.userSeed ?? 0, pre.hash), wire.api)
-  const ctx: RenderCtx = { id: wire.responseId(mix(st.seed, seq, 7)), created: Math.floor(start / 1000), usage, seed: st.seed }
+  const id = wire.responseId(mix(st.seed, seq, 7))
+  const ctx: RenderCtx = { id, created: Math.floor(start / 1000), usage, seed: st.seed }
   if (p.stream) return answerStream(c, p, answers, ctx, cfg, limits, fault)
 
   const json = wire.render(p, answers, ctx)

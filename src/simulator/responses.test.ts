@@ -112,7 +112,8 @@ describe('OpenAI Responses via the openai SDK', () => {
   })
 
   it('reads images (85 tokens each, bytes checked) and reports cached input on a repeated long prefix', async () => {
-    const image = { type: 'input_image' as const, detail: 'auto' as const, image_url: `data:image/png;base64,${PNG_1X1}` }
+    const image_url = `data:image/png;base64,${PNG_1X1}`
+    const image = { type: 'input_image' as const, detail: 'auto' as const, image_url }
     const input = [{ role: 'user' as const, content: [image, { type: 'input_text' as const, text: 'what?' }] }]
     const seen = await create({ input })
     expect(seen.output_text).toMatch(/^I see 1 image\./)
