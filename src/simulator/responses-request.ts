@@ -239,8 +239,10 @@ export function parseResponses(b: Obj, model: ModelInfo, store: ResponseStore): 
   const err = checkParams(b, model)
   if (err) return err
   const previousId = str(b['previous_response_id']) ?? null
-  if (b['input'] === undefined && previousId === null) return missing('input')
-  const turn = b['input'] === undefined ? [] : readInput(b['input'])
+  // Here as everywhere but `model`, null means absent.
+  const input = b['input']
+  if (!isSet(input) && previousId === null) return missing('input')
+  const turn = isSet(input) ? readInput(input) : []
   if (!Array.isArray(turn)) return turn
   const segments: Segment[] = []
   const tools = toolsOf(b, segments)

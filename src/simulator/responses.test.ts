@@ -260,6 +260,7 @@ describe('OpenAI Responses errors', () => {
     const cases: Array<[Record<string, unknown>, string | null, string | null, string]> = [
       [{ model: undefined }, 'model', MISSING, "Missing required parameter: 'model'."],
       [{ input: undefined }, 'input', MISSING, "Missing required parameter: 'input'."],
+      [{ input: null }, 'input', MISSING, "Missing required parameter: 'input'."],
       [{ model: 'gpt-9' }, 'model', 'model_not_found', "The requested model 'gpt-9' does not exist."],
       [{ model: '' }, 'model', 'model_not_found', "The requested model '' does not exist."],
       [{ model: 'text-embedding-3-small' }, 'model', null, 'is not supported with the Responses API.'],
