@@ -18,6 +18,10 @@ const KNOWN = new Set(
     'thinking service_tier output_config container inference_geo cache_control mcp_servers context_management output_format ' +
     'diagnostics speed user_profile_id workspace_id').split(' '),
 )
+const COUNT_KNOWN = new Set(
+  ('model messages system tools tool_choice thinking output_config output_format cache_control speed mcp_servers ' +
+    'context_management user_profile_id workspace_id').split(' '),
+)
 const BLOCKS = ['text', 'image', 'document', 'search_result', 'thinking', 'redacted_thinking', 'tool_use', 'tool_result', 'server_tool_use', 'web_search_tool_result']
 const BLOCK_SET = new Set(BLOCKS)
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/
@@ -99,9 +103,13 @@ function blockSegment(b: Obj, overhead: number): Segment {
   return t ? { key, tokens, cacheTtl: t } : { key, tokens }
 }
 
-/** `countOnly`: the count_tokens endpoint, where max_tokens is not required. */
+/**
+ * `countOnly`: the count_tokens endpoint, which takes only the fields that shape the prompt — no
+ * max_tokens, sampling, stop sequences or stream (https://docs.claude.com/en/api/messages-count-tokens).
+ */
 export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): AnthropicParsed | ErrorOut {
-  for (const k in b) if (!KNOWN.has(k)) return invalid(`${k}: Extra inputs are not permitted`)
+  const known = countOnly ? COUNT_KNOWN : KNOWN
+  for (const k in b) if (!known.has(k)) return invalid(`${k}: Extra inputs are not permitted`)
   const msgs = b['messages']
   if (msgs === undefined) return invalid('messages: Field required')
   if (!Array.isArray(msgs)) return invalid('messages: Input should be a valid list')

@@ -40,6 +40,7 @@ function event(type: string, body: string, tokens = 0): Frame {
 
 export const anthropicWire: ApiWire<AnthropicParsed> = {
   api: 'anthropic',
+  serves: 'chat',
   cache: { kind: 'explicit' },
   jsonHeaders: JSON_HEADERS,
   streamHeaders: () => SSE_HEADERS,

@@ -40,13 +40,13 @@ function snake(camel: string): string {
 }
 
 /** Reads a field under its camelCase or snake_case name. */
-function get(o: Obj, camel: string): unknown {
+export function get(o: Obj, camel: string): unknown {
   const v = o[camel]
   return v !== undefined ? v : o[snake(camel)]
 }
 
 /** Proto-JSON refuses unknown names; `at` is the snake_case path the API reports. */
-function unknownField(o: Obj, known: readonly string[], at: string | null): ErrorOut | null {
+export function unknownField(o: Obj, known: readonly string[], at: string | null): ErrorOut | null {
   for (const k in o) {
     const camel = k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())
     if (known.includes(camel)) continue

@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http'
 import { badRequest, googleError, parseGemini, type GeminiParsed } from './gemini-request.ts'
 import { protoDuration } from './limits.ts'
 import { idChars } from './rng.ts'
+import type { ModelInfo } from './models.ts'
 import type { Answer } from './types.ts'
 import type { ApiWire, ErrorOut, Frame, RenderCtx } from './wire.ts'
 
@@ -66,6 +67,7 @@ function oneLine(s: string): string {
 
 export const geminiWire: ApiWire<GeminiParsed> = {
   api: 'gemini',
+  serves: 'chat',
   cache: { kind: 'implicit', step: 1 },
   jsonHeaders: JSON_HEADERS,
   streamHeaders: (p) => (p.sse ? SSE_HEADERS : JSON_HEADERS),
@@ -170,12 +172,15 @@ export const geminiWire: ApiWire<GeminiParsed> = {
 }
 
 /** `GET /v1beta/models` entries. */
-export function geminiModel(m: { id: string; displayName: string; contextTokens: number; maxOutputTokens: number; reasoning: boolean }) {
+export function geminiModel(m: ModelInfo) {
+  const description = `${m.displayName} (simulated)`
+  const head = { name: `models/${m.id}`, version: '001', displayName: m.displayName, description }
+  if (m.embedding) {
+    const supportedGenerationMethods = ['embedContent', 'countTextTokens', 'countTokens', 'asyncBatchEmbedContent']
+    return { ...head, inputTokenLimit: m.embedding.maxInputTokens, outputTokenLimit: 1, supportedGenerationMethods }
+  }
   return {
-    name: `models/${m.id}`,
-    version: '001',
-    displayName: m.displayName,
-    description: `${m.displayName} (simulated)`,
+    ...head,
     inputTokenLimit: m.contextTokens,
     outputTokenLimit: m.maxOutputTokens,
     supportedGenerationMethods: ['generateContent', 'countTokens', 'createCachedContent', 'batchGenerateContent'],

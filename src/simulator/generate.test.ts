@@ -1,30 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { generateAnswers, parseDirectives } from './generate.ts'
+import { blankRequest } from './sim-request.ts'
 import type { SimModelConfig, SimRequest } from './types.ts'
 
 const cfg: SimModelConfig = { ttftMs: 0, tokenDelayMs: 0, outputTokens: 8 }
 
 function req(over: Partial<SimRequest> = {}): SimRequest {
-  return {
-    segments: [],
-    lastUserText: '',
-    images: 0,
-    endsWithUser: true,
-    toolResults: null,
-    tools: [],
-    toolChoice: 'none',
-    forcedTool: null,
-    parallelTools: true,
-    json: null,
-    maxTokens: null,
-    stop: [],
-    choices: 1,
-    userSeed: null,
-    reasoningFactor: 0,
-    reasoningBudget: null,
-    thinkingBlock: false,
-    ...over,
-  }
+  return { ...blankRequest([]), endsWithUser: true, ...over }
 }
 
 const one = (r: SimRequest, seed = 1, c: SimModelConfig = cfg) => generateAnswers(r, c, seed, 'openai')[0]

@@ -1,7 +1,8 @@
 /**
- * The provider simulator: one in-process HTTP server that speaks the OpenAI Chat Completions,
- * Anthropic Messages and Gemini generateContent wire formats faithfully enough for the official SDKs,
- * with seeded deterministic answers, rate limits, latency and faults. See README.md beside this file.
+ * The provider simulator: one in-process HTTP server that speaks the OpenAI Chat Completions and
+ * Responses, Anthropic Messages and Gemini generateContent wire formats (and both embeddings APIs)
+ * faithfully enough for the official SDKs, with seeded deterministic answers, rate limits, latency and
+ * faults. See README.md beside this file.
  *
  * Base URLs for clients: OpenAI `${url}/v1`, Anthropic `${url}`, Gemini `${url}` (requestOptions.baseUrl).
  */

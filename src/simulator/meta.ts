@@ -53,7 +53,7 @@ export function listModels(st: SimState, req: IncomingMessage, res: ServerRespon
   }
   const e = authorize(st, openaiWire, req, url)
   if (e) return reply(res, openaiWire, e)
-  const all = st.models.list('openai')
+  const all = st.models.list('openai', 'all')
   if (id === null) return reply(res, openaiWire, { status: 200, json: openaiModelList(all) })
   const m = st.models.lookup('openai', id)
   if (!m) return reply(res, openaiWire, invalid(`The model '${id}' does not exist`, 'model', 'model_not_found', 404))
@@ -65,7 +65,10 @@ export function listModels(st: SimState, req: IncomingMessage, res: ServerRespon
 export function listGeminiModels(st: SimState, req: IncomingMessage, res: ServerResponse, url: URL, id: string | null): void {
   const e = authorize(st, geminiWire, req, url)
   if (e) return reply(res, geminiWire, e)
-  if (id === null) return reply(res, geminiWire, { status: 200, json: JSON.stringify({ models: st.models.list('gemini').map(geminiModel) }) })
+  if (id === null) {
+    const models = st.models.list('gemini', 'all').map(geminiModel)
+    return reply(res, geminiWire, { status: 200, json: JSON.stringify({ models }) })
+  }
   const m = st.models.lookup('gemini', id)
   if (!m) return reply(res, geminiWire, geminiWire.notFound(id))
   return reply(res, geminiWire, { status: 200, json: JSON.stringify(geminiModel(m)) })
@@ -77,7 +80,8 @@ export async function anthropicCountTokens(st: SimState, req: IncomingMessage, r
   if (e) return reply(res, anthropicWire, e)
   const body = await jsonBody(req)
   if (!body) return reply(res, anthropicWire, anthropicWire.badJson('invalid JSON'))
-  const id = typeof body['model'] === 'string' ? body['model'] : ''
+  const id = anthropicWire.modelOf(body, { api: 'anthropic', path: '/v1/messages/count_tokens' })
+  if (typeof id !== 'string') return reply(res, anthropicWire, id)
   const m = st.models.lookup('anthropic', id)
   if (!m) return reply(res, anthropicWire, anthropicWire.notFound(id))
   const p = parseAnthropic(body, m, true)

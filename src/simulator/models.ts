@@ -25,6 +25,19 @@ export interface ModelInfo {
   thinkingRequired?: boolean
   /** Claude Opus 4.1 and later reject temperature and top_p together. */
   exclusiveSampling?: boolean
+  /** Set on embedding models (which only the embeddings endpoints serve); absent on chat models. */
+  embedding?: EmbeddingSpec
+}
+
+export type ModelKind = 'chat' | 'embedding'
+
+export interface EmbeddingSpec {
+  /** Length of the vectors by default. */
+  dimensions: number
+  /** Longest input, in tokens. */
+  maxInputTokens: number
+  /** Takes a smaller `dimensions` / `outputDimensionality` (truncated and renormalised). */
+  shortenable: boolean
 }
 
 /** `dated`: the snapshot ids this alias also answers to, the first one reported as the response's model. */
@@ -124,6 +137,28 @@ const GEMINI: Row[] = [
   ['gemini-3.5-flash', null, 'Gemini 3.5 Flash', 1779148800, 1_048_576, 65_536, true, 1024],
 ]
 
+type EmbeddingRow = [
+  id: string,
+  display: string,
+  created: number,
+  dimensions: number,
+  maxInput: number,
+  shortenable: boolean,
+]
+
+// https://platform.openai.com/docs/guides/embeddings (the -3 models take `dimensions`, ada-002 does not)
+const OPENAI_EMBEDDING: EmbeddingRow[] = [
+  ['text-embedding-3-small', 'text-embedding-3-small', 1705948997, 1536, 8192, true],
+  ['text-embedding-3-large', 'text-embedding-3-large', 1705953180, 3072, 8192, true],
+  ['text-embedding-ada-002', 'text-embedding-ada-002', 1671217299, 1536, 8192, false],
+]
+
+// https://ai.google.dev/gemini-api/docs/embeddings (outputDimensionality truncates both)
+const GEMINI_EMBEDDING: EmbeddingRow[] = [
+  ['gemini-embedding-001', 'Gemini Embedding 001', 1752019200, 3072, 2048, true],
+  ['text-embedding-004', 'Text Embedding 004', 1712793600, 768, 2048, true],
+]
+
 /** Claude 3.x and 4 take temperature and top_p together; later models refuse the pair. */
 const SAMPLING_TOGETHER = /^claude-(?:3-|sonnet-4-2|opus-4-2)/
 
@@ -147,8 +182,29 @@ function info(api: Api, r: Row): ModelInfo {
   return m
 }
 
+function embeddingInfo(api: Api, r: EmbeddingRow): ModelInfo {
+  const [id, displayName, created, dimensions, maxInputTokens, shortenable] = r
+  const embedding = { dimensions, maxInputTokens, shortenable }
+  return { ...chatLess(api, id, displayName, created, maxInputTokens), embedding }
+}
+
+/** What an embedding model has in the chat models' fields: no output, no reasoning, no cache. */
+function chatLess(api: Api, id: string, displayName: string, created: number, context: number): ModelInfo {
+  const m = { api, id, ids: [id], responseModel: id, displayName, created, contextTokens: context }
+  return { ...m, maxOutputTokens: 0, reasoning: false, cacheMinTokens: 0 }
+}
+
+/** The id of a model only known by its id names an embedding model ("text-embedding-…", "…-embed-…"). */
+const EMBEDDING_ID = /embed/
+
 /** A model only known through options, configure() or a `'*'` wildcard. */
 function adHoc(api: Api, id: string): ModelInfo {
+  if (api !== 'anthropic' && EMBEDDING_ID.test(id)) {
+    const dimensions = api === 'openai' ? 1536 : 768
+    const maxInputTokens = api === 'openai' ? 8192 : 2048
+    const embedding = { dimensions, maxInputTokens, shortenable: true }
+    return { ...chatLess(api, id, id, 1735689600, maxInputTokens), embedding }
+  }
   // OpenAI's chat models of the gpt-5 family (gpt-5-chat-latest, gpt-5.1-chat-latest) take sampling parameters.
   const reasoning = api === 'openai' ? /^(o\d|gpt-5(?![^-]*-chat))/.test(id) : api === 'gemini' && /^gemini-(2\.5|[3-9])/.test(id)
   return {
@@ -184,6 +240,8 @@ export class ModelRegistry {
     for (const r of OPENAI) this.add(info('openai', r))
     for (const r of ANTHROPIC) this.add(info('anthropic', r))
     for (const r of GEMINI) this.add(info('gemini', r))
+    for (const r of OPENAI_EMBEDDING) this.add(embeddingInfo('openai', r))
+    for (const r of GEMINI_EMBEDDING) this.add(embeddingInfo('gemini', r))
     for (const api of ['openai', 'anthropic', 'gemini'] as const) {
       for (const [id, cfg] of Object.entries(opts.models?.[api] ?? {})) {
         // In the options, the id '*' also means "accept any model id on this API".
@@ -210,8 +268,11 @@ export class ModelRegistry {
     return made
   }
 
-  list(api: Api): readonly ModelInfo[] {
-    return this.listed[api]
+  /** The models an API lists: its chat models (the default), its embedding models, or both in that order. */
+  list(api: Api, kind: ModelKind | 'all' = 'chat'): readonly ModelInfo[] {
+    const all = this.listed[api]
+    if (kind === 'all') return all
+    return all.filter((m) => (m.embedding === undefined) === (kind === 'chat'))
   }
 
   /** Merges `cfg` into a layer; an unknown concrete model becomes known. */

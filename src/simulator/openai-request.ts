@@ -34,22 +34,22 @@ const PART_TYPES: Readonly<Record<string, readonly string[]>> = {
 const NAME = /^[a-zA-Z0-9_-]+$/
 const NAME_MAX = 64
 const MAX_CONTENT_STRING = 1_048_576
-const EFFORT: Record<string, number> = { none: 0, minimal: 0, low: 1, medium: 2, high: 4, xhigh: 6 }
+export const EFFORT: Record<string, number> = { none: 0, minimal: 0, low: 1, medium: 2, high: 4, xhigh: 6 }
 
 export function invalid(message: string, param: string | null = null, code: string | null = null, status = 400): ErrorOut {
   return { status, body: { error: { message, type: 'invalid_request_error', param, code } } }
 }
 
-const missing = (p: string) => invalid(`Missing required parameter: '${p}'.`, p, 'missing_required_parameter')
+export const missing = (p: string) => invalid(`Missing required parameter: '${p}'.`, p, 'missing_required_parameter')
 
 /** `'a', 'b', and 'c'`: the real API's list of supported values. */
-function supported(values: readonly string[]): string {
+export function supported(values: readonly string[]): string {
   const q = values.map((v) => `'${v}'`)
   return q.length <= 2 ? q.join(' and ') : `${q.slice(0, -1).join(', ')}, and ${q[q.length - 1]}`
 }
 
 /** A function or json_schema name: the real API's length and pattern errors. */
-function badName(name: string, p: string): ErrorOut | null {
+export function badName(name: string, p: string): ErrorOut | null {
   if (name.length > NAME_MAX) return invalid(`Invalid '${p}': string too long. Expected a string with maximum length ${NAME_MAX}, but got a string with length ${name.length} instead.`, p, 'string_above_max_length')
   if (!NAME.test(name)) return invalid(`Invalid '${p}': string does not match pattern. Expected a string that matches the pattern '${NAME.source}'.`, p, 'invalid_value')
   return null

@@ -14,7 +14,16 @@ import type { ApiWire, ErrorOut, Frame, RenderCtx } from './wire.ts'
 import { Lru } from '../lib/lru.ts'
 
 const JSON_HEADERS = ['content-type', 'application/json', 'openai-version', '2020-10-01', 'openai-organization', 'org-simulator']
-const SSE_HEADERS = ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'openai-version', '2020-10-01', 'openai-organization', 'org-simulator']
+/** Also the Responses stream's. */
+export const SSE_HEADERS = [
+  'content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache',
+  'openai-version', '2020-10-01', 'openai-organization', 'org-simulator',
+]
+
+/** An embedding model on chat completions (the real API's words for any model it does not chat with). */
+const NOT_CHAT =
+  'This is not a chat model and thus not supported in the v1/chat/completions endpoint. ' +
+  'Did you mean to use v1/completions?'
 
 function finishReason(f: FinishKind): string {
   return f === 'stop_sequence' ? 'stop' : f
@@ -55,6 +64,7 @@ function serverError(message = 'The server had an error while processing your re
 
 export const openaiWire: ApiWire<OpenAIParsed> = {
   api: 'openai',
+  serves: 'chat',
   cache: { kind: 'implicit', step: 128 },
   jsonHeaders: JSON_HEADERS,
   streamHeaders: () => SSE_HEADERS,
@@ -87,6 +97,7 @@ export const openaiWire: ApiWire<OpenAIParsed> = {
       "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)",
     ),
   notFound: (model) => invalid(`The model \`${model}\` does not exist or you do not have access to it.`, null, 'model_not_found', 404),
+  wrongKind: () => invalid(NOT_CHAT, 'model', null, 404),
   serverError: () => ({ status: 500, body: serverError() }),
   overloaded: () => ({ status: 503, body: serverError('The server is overloaded or not ready yet.') }),
   rateLimited(info) {

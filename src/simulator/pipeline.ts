@@ -78,6 +78,9 @@ export async function handleGeneration<P extends Parsed>(st: SimState, wire: Api
   c.modelId = named
   const model = st.models.lookup(wire.api, named)
   if (!model) return fail(c, wire.notFound(named))
+  if ((model.embedding === undefined) !== (wire.serves === 'chat')) {
+    return fail(c, wire.wrongKind ? wire.wrongKind(named) : wire.notFound(named))
+  }
   const p = wire.parse(body, model, route)
   if (isErrorOut(p)) return fail(c, p)
   c.stream = p.stream
@@ -107,7 +110,8 @@ export async function handleGeneration<P extends Parsed>(st: SimState, wire: Api
     usage = { promptTokens: pre.total, cachedTokens: cached, cacheWrite5m: 0, cacheWrite1h: 0 }
   }
   const answers = generateAnswers(p.req, cfg, mix(st.seed, p.req.userSeed ?? 0, pre.hash), wire.api)
-  const ctx: RenderCtx = { id: wire.responseId(mix(st.seed, seq, 7)), created: Math.floor(start / 1000), usage }
+  const id = wire.responseId(mix(st.seed, seq, 7))
+  const ctx: RenderCtx = { id, created: Math.floor(start / 1000), usage, seed: st.seed }
   if (p.stream) return answerStream(c, p, answers, ctx, cfg, limits, fault)
 
   const json = wire.render(p, answers, ctx)

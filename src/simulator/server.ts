@@ -5,19 +5,29 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import { anthropicWire } from './anthropic.ts'
 import { handleControl } from './control.ts'
+import { embeddingsWire } from './embeddings.ts'
 import { geminiWire } from './gemini.ts'
+import { geminiBatchEmbedWire, geminiEmbedWire } from './gemini-embeddings.ts'
 import { anthropicCountTokens, geminiCountTokens, listGeminiModels, listModels } from './meta.ts'
 import { openaiWire } from './openai.ts'
 import { invalid } from './openai-request.ts'
 import { handleGeneration } from './pipeline.ts'
+import { responsesWire } from './responses.ts'
+import type { ResponsesParsed } from './responses-request.ts'
 import type { SimState } from './state.ts'
-import { send } from './wire.ts'
+import { send, type ApiWire } from './wire.ts'
 
-const GEMINI = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/
+const GEMINI_METHODS = 'generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents'
+const GEMINI = new RegExp(`^/(v1beta|v1|v1alpha)/models/([^/:]+):(${GEMINI_METHODS})$`)
 const GEMINI_MODELS = /^\/(v1beta|v1alpha)\/models(?:\/([^/:]+))?$/
 const OPENAI_MODELS = /\/v1\/models(?:\/([^/]+))?$/
 
-async function route(st: SimState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The wires made per simulator (they hold its state). */
+interface Wires {
+  responses: ApiWire<ResponsesParsed>
+}
+
+async function route(st: SimState, wires: Wires, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const raw = req.url ?? '/'
   const q = raw.indexOf('?')
   const path = q === -1 ? raw : raw.slice(0, q)
@@ -27,11 +37,21 @@ async function route(st: SimState, req: IncomingMessage, res: ServerResponse): P
 
   if (method === 'POST') {
     if (path.endsWith('/v1/chat/completions')) return handleGeneration(st, openaiWire, { api: 'openai', path }, req, res, url)
+    if (path.endsWith('/v1/responses')) {
+      return handleGeneration(st, wires.responses, { api: 'openai', path }, req, res, url)
+    }
+    if (path.endsWith('/v1/embeddings')) {
+      return handleGeneration(st, embeddingsWire, { api: 'openai', path }, req, res, url)
+    }
     if (path.endsWith('/v1/messages')) return handleGeneration(st, anthropicWire, { api: 'anthropic', path }, req, res, url)
     const g = GEMINI.exec(path)
     if (g) {
       const model = decodeURIComponent(g[2] as string)
       if (g[3] === 'countTokens') return geminiCountTokens(st, req, res, url, model)
+      if (g[3] === 'embedContent' || g[3] === 'batchEmbedContents') {
+        const wire = g[3] === 'embedContent' ? geminiEmbedWire : geminiBatchEmbedWire
+        return handleGeneration(st, wire, { api: 'gemini', path, model }, req, res, url)
+      }
       const stream = g[3] === 'streamGenerateContent' ? (url.searchParams.get('alt') === 'sse' ? 'sse' : 'array') : undefined
       return handleGeneration(st, geminiWire, { api: 'gemini', path, model, ...(stream ? { stream } : {}) }, req, res, url)
     }
@@ -55,8 +75,9 @@ async function route(st: SimState, req: IncomingMessage, res: ServerResponse): P
 const BASE_URL = new URL('http://sim/')
 
 export function createSimServer(st: SimState): http.Server {
+  const wires: Wires = { responses: responsesWire(st.responses) }
   const server = http.createServer((req, res) => {
-    route(st, req, res).catch((err: unknown) => {
+    route(st, wires, req, res).catch((err: unknown) => {
       // A bug must not take the simulator down; answer 500 if we still can.
       if (!res.headersSent && !res.destroyed) {
         send(res, 500, ['content-type', 'application/json'], JSON.stringify({ error: { message: `simulator bug: ${err instanceof Error ? err.message : String(err)}`, type: 'server_error', param: null, code: null } }))

@@ -1,11 +1,12 @@
 /**
  * Everything one simulator instance remembers: models and their configuration, rate-limit buckets,
- * prompt caches, fault scripts, the request log and the per-status counters.
+ * prompt caches, stored responses, fault scripts, the request log and the per-status counters.
  */
 import { PromptCache } from './cache.ts'
 import { FaultPlanner } from './faults.ts'
 import { RateLimiter } from './limits.ts'
 import { ModelRegistry } from './models.ts'
+import { ResponseStore } from './responses-store.ts'
 import type { Api, SimRequestLog, SimulatorOptions, StatsFilter } from './types.ts'
 
 const LOG_SIZE = 200
@@ -17,6 +18,8 @@ export class SimState {
   readonly models: ModelRegistry
   readonly limiter = new RateLimiter()
   readonly cache = new PromptCache()
+  /** Stored Responses API responses, for `previous_response_id`. */
+  readonly responses = new ResponseStore()
   readonly faults: FaultPlanner
   readonly validKeys: ReadonlySet<string> | null
   /** Ring of the last LOG_SIZE requests, oldest first once read through `log`. */
@@ -70,6 +73,7 @@ export class SimState {
     this.counts.clear()
     this.limiter.clear()
     this.cache.clear()
+    this.responses.clear()
     this.faults.reset()
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { LimitState, WindowName } from './limits.ts'
-import type { ModelInfo } from './models.ts'
+import type { ModelInfo, ModelKind } from './models.ts'
 import type { Answer, Api, PromptUsage, SimRequest } from './types.ts'
 
 /** An error reply before serialisation: Anthropic adds its request id to the body. */
@@ -45,6 +45,8 @@ export interface RenderCtx {
   id: string
   created: number
   usage: PromptUsage
+  /** The simulator's seed (embeddings derive each vector from it and the input alone). */
+  seed: number
 }
 
 /** One stream event with the output tokens it carries (for pacing). */
@@ -57,6 +59,8 @@ export type CacheMode = { kind: 'implicit'; step: number } | { kind: 'explicit' 
 
 export interface ApiWire<P extends Parsed> {
   readonly api: Api
+  /** The kind of model the endpoint serves; a model of the other kind is refused (`wrongKind`). */
+  readonly serves: ModelKind
   readonly cache: CacheMode
   /** Static headers of JSON replies and of streams (flat name/value lists, built once). */
   readonly jsonHeaders: readonly string[]
@@ -72,6 +76,8 @@ export interface ApiWire<P extends Parsed> {
   authError(missing: boolean, key: string): ErrorOut
   badJson(detail: string): ErrorOut
   notFound(model: string): ErrorOut
+  /** The refusal of a model of the kind this endpoint does not serve (default: notFound). */
+  wrongKind?(model: string): ErrorOut
   serverError(): ErrorOut
   overloaded(): ErrorOut
   rateLimited(info: RateLimitInfo): ErrorOut

@@ -1,0 +1,46 @@
+/**
+ * The Gemini embedding wires, `POST /v1beta/models/{model}:embedContent` → `{"embedding":{"values"}}` and
+ * `:batchEmbedContents` → `{"embeddings":[{"values"}…]}` (https://ai.google.dev/api/embeddings): the
+ * generateContent wire's key, google.rpc errors, quotas (429 RESOURCE_EXHAUSTED) and faults. Never
+ * streamed, so the stream members are never called.
+ */
+import { geminiWire } from './gemini.ts'
+import { googleError } from './gemini-request.ts'
+import { parseGeminiEmbed, type GeminiEmbedParsed } from './gemini-embeddings-request.ts'
+import { jsonFloats, unitVector } from './vectors.ts'
+import type { ApiWire, RenderCtx } from './wire.ts'
+
+function values(p: GeminiEmbedParsed, ctx: RenderCtx, i: number): string {
+  const item = p.items[i] as GeminiEmbedParsed['items'][number]
+  return `{"values":${jsonFloats(unitVector(ctx.seed, p.model.id, item.key, item.dimensions))}}`
+}
+
+function embedWire(method: 'embedContent' | 'batchEmbedContents'): ApiWire<GeminiEmbedParsed> {
+  const batch = method === 'batchEmbedContents'
+  return {
+    ...geminiWire,
+    serves: 'embedding',
+    cache: { kind: 'none' },
+    notFound: (model) =>
+      googleError(
+        404,
+        'NOT_FOUND',
+        `models/${model} is not found for API version v1beta, or is not supported for ${method}. ` +
+          'Call ListModels to see the list of available models and their supported methods.',
+      ),
+    parse: (body, model) => parseGeminiEmbed(body, model, batch),
+    render(p, _answers, ctx) {
+      if (!p.batch) return `{"embedding":${values(p, ctx, 0)}}`
+      let out = ''
+      for (let i = 0; i < p.items.length; i++) out += (i === 0 ? '' : ',') + values(p, ctx, i)
+      return `{"embeddings":[${out}]}`
+    },
+    streamHeaders: () => geminiWire.jsonHeaders,
+    frames: () => [],
+    errorFrame: () => '',
+    malformedFrame: () => '',
+  }
+}
+
+export const geminiEmbedWire = embedWire('embedContent')
+export const geminiBatchEmbedWire = embedWire('batchEmbedContents')
