@@ -100,7 +100,8 @@ export class ResponsesStreamEncoder {
     const out: ResponsesSseEvent[] = []
     this.start(out, chunk.created)
     if (chunk.usage) this.usage = chunk.usage
-    const choice = chunk.choices[0]
+    // The Responses API has no `n`: one answer, choice 0.
+    const choice = chunk.choices.find((c) => c.index === 0)
     if (!choice) return out
     const d = choice.delta
     if (d.content) this.text(out, { type: 'output_text', text: d.content })
