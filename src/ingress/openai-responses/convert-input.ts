@@ -70,7 +70,12 @@ export function convertInput(
       const call: ToolCallT = { id: item.call_id, type: 'function', function: fn }
       const last = messages[messages.length - 1]
       if (last?.role === 'assistant') last.tool_calls = [...(last.tool_calls ?? []), call]
-      else messages.push({ role: 'assistant', content: null, tool_calls: [call] })
+      else {
+        // A new assistant turn: the last one's calls must all have been answered.
+        answered(turn)
+        turn = { calls: new Set(), pending: [] }
+        messages.push({ role: 'assistant', content: null, tool_calls: [call] })
+      }
       turn.calls.add(item.call_id)
       turn.pending.push(item.call_id)
       continue

@@ -21,6 +21,7 @@ const weather = {
   strict: false,
 }
 const PNG = 'https://example.com/a.png'
+const noArgs = { name: 'get_weather', arguments: '{}' }
 const chatWeather = {
   type: 'function' as const,
   function: { name: 'get_weather', description: 'Weather now', parameters: weather.parameters, strict: false },
@@ -151,6 +152,27 @@ const translations: Array<[string, Body, Partial<ChatRequest>, string[]?]> = [
         },
         { role: 'tool', tool_call_id: 'call_1', content: 'Sunny' },
         { role: 'tool', tool_call_id: 'call_2', content: [{ type: 'text', text: 'Rain' }] },
+      ],
+    },
+  ],
+  [
+    'a call answered, then another: two assistant turns',
+    {
+      model: 'fast',
+      tools: [weather],
+      input: [
+        { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'Sunny' },
+        { type: 'function_call', call_id: 'call_2', name: 'get_weather', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_2', output: 'Rain' },
+      ],
+    },
+    {
+      messages: [
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: noArgs }] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'Sunny' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_2', type: 'function', function: noArgs }] },
+        { role: 'tool', tool_call_id: 'call_2', content: 'Rain' },
       ],
     },
   ],
@@ -428,6 +450,21 @@ const refusals: Array<[string, unknown, string | null, string | null, string]> =
     'input',
     null,
     'No tool output found for function call call_1.',
+  ],
+  [
+    'a call left unanswered when the next turn calls again',
+    {
+      model: 'fast',
+      input: [
+        { type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{}' },
+        { type: 'function_call', call_id: 'call_2', name: 'f', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'x' },
+        { type: 'function_call', call_id: 'call_3', name: 'f', arguments: '{}' },
+      ],
+    },
+    'input',
+    null,
+    'No tool output found for function call call_2.',
   ],
   [
     'an output without its call',
