@@ -1,0 +1,179 @@
+/**
+ * The Responses API's `instructions` and `input` → chat-completions `messages`.
+ *
+ * `instructions` becomes the first, system, message; a string `input` one user message. Items:
+ * - message items (role user / assistant / system / developer) → a message of that role, parts translated;
+ * - `function_call` items → `tool_calls` of an assistant message: consecutive calls, and calls right after an
+ *   assistant message item, share one assistant message (the Responses API lists one chat turn as items);
+ * - `function_call_output` → a `tool` message; every call must be answered before the next turn, and every
+ *   output must answer a call, as OpenAI requires (its words: "No tool output found for function call …");
+ * - `reasoning` items are dropped, with a warning: chat completions carry no reasoning between turns;
+ * - anything else (`item_reference`, built-in tool calls) is a 400 naming the item.
+ * Reference: https://platform.openai.com/docs/api-reference/responses/create#responses-create-input
+ */
+import type { ChatMessage, ToolCallT, UserContent } from '../../providers/openai-schema.ts'
+import { ApiError } from '../../lib/api-error.ts'
+import { paramName } from '../openai-wording.ts'
+import { missing, parseAt, unsupported } from './describe-issue.ts'
+import {
+  FunctionCallItem,
+  FunctionCallOutputItem,
+  MessageItem,
+  type ContentPartT,
+  type MessageItemT,
+} from './request-schema.ts'
+
+type Path = ReadonlyArray<PropertyKey>
+type TextPart = { type: 'text'; text: string }
+type AssistantPart = TextPart | { type: 'refusal'; refusal: string }
+
+const ITEM_TYPES = 'message, function_call, function_call_output and reasoning items'
+const STATELESS = "Headroom's /v1/responses is stateless and stores no items; send the item itself"
+const ORIGINAL_DETAIL = "input_image detail 'original' was sent as 'high' (chat completions have no 'original')"
+
+/** The function calls of the current assistant turn, and those not answered yet. */
+interface ToolTurn {
+  calls: Set<string>
+  pending: string[]
+}
+
+export interface ConvertedInput {
+  messages: ChatMessage[]
+  warnings: string[]
+}
+
+/** Throws the 400 (ApiError) for an item Headroom cannot translate or OpenAI would refuse. */
+export function convertInput(
+  input: string | ReadonlyArray<{ type?: string | undefined }>,
+  instructions: string | null | undefined,
+): ConvertedInput {
+  const messages: ChatMessage[] = []
+  const warnings: string[] = []
+  if (instructions != null) messages.push({ role: 'system', content: instructions })
+  if (typeof input === 'string') {
+    messages.push({ role: 'user', content: input })
+    return { messages, warnings }
+  }
+  let turn: ToolTurn = { calls: new Set(), pending: [] }
+  let reasoning = 0
+  for (let i = 0; i < input.length; i++) {
+    const raw = input[i]!
+    const at = ['input', i]
+    const type = raw.type ?? 'message'
+    if (type === 'reasoning') {
+      reasoning++
+      continue
+    }
+    if (type === 'function_call') {
+      const item = parseAt(FunctionCallItem, raw, at)
+      const fn = { name: item.name, arguments: item.arguments }
+      const call: ToolCallT = { id: item.call_id, type: 'function', function: fn }
+      const last = messages[messages.length - 1]
+      if (last?.role === 'assistant') last.tool_calls = [...(last.tool_calls ?? []), call]
+      else {
+        // A new assistant turn: the last one's calls must all have been answered.
+        answered(turn)
+        turn = { calls: new Set(), pending: [] }
+        messages.push({ role: 'assistant', content: null, tool_calls: [call] })
+      }
+      turn.calls.add(item.call_id)
+      turn.pending.push(item.call_id)
+      continue
+    }
+    if (type === 'function_call_output') {
+      const item = parseAt(FunctionCallOutputItem, raw, at)
+      if (!turn.calls.has(item.call_id)) {
+        const message = `No tool call found for function call output with call_id ${item.call_id}.`
+        throw new ApiError(400, message, null, 'input')
+      }
+      turn.pending = turn.pending.filter((id) => id !== item.call_id)
+      messages.push({ role: 'tool', tool_call_id: item.call_id, content: toolOutput(item.output, [...at, 'output']) })
+      continue
+    }
+    if (type === 'item_reference') throw unsupported(paramName(at), `item_reference: ${STATELESS}`)
+    if (type !== 'message') {
+      const why = `items of type '${type}': Headroom translates ${ITEM_TYPES} to chat completions`
+      throw unsupported(paramName([...at, 'type']), why, 'unsupported_value')
+    }
+    answered(turn)
+    turn = { calls: new Set(), pending: [] }
+    messages.push(convertMessage(parseAt(MessageItem, raw, at), at, warnings))
+  }
+  answered(turn)
+  if (reasoning > 0) warnings.push(`input: ${reasoning} reasoning item(s) not sent (chat completions take none)`)
+  return { messages, warnings }
+}
+
+function answered(turn: ToolTurn): void {
+  const first = turn.pending[0]
+  if (first !== undefined) throw new ApiError(400, `No tool output found for function call ${first}.`, null, 'input')
+}
+
+function convertMessage(item: MessageItemT, at: Path, warnings: string[]): ChatMessage {
+  const { role, content } = item
+  const parts = typeof content === 'string' ? null : content
+  const partAt = (k: number) => [...at, 'content', k]
+  switch (role) {
+    case 'user':
+      return { role, content: parts?.map((p, k) => userPart(p, partAt(k), warnings)) ?? (content as string) }
+    case 'system':
+    case 'developer':
+      return { role, content: parts?.map((p, k) => textPart(p, partAt(k), `${role} message`)) ?? (content as string) }
+    case 'assistant':
+      return { role, content: parts?.map((p, k) => assistantPart(p, partAt(k))) ?? (content as string) }
+  }
+}
+
+/** A part that only text can be (system and developer messages, tool results). */
+function textPart(p: ContentPartT, at: Path, where: string): TextPart {
+  if (p.type === 'input_text' || p.type === 'output_text') return { type: 'text', text: p.text }
+  const why = `'${p.type}' in a ${where}: chat completions take text only there`
+  throw unsupported(paramName([...at, 'type']), why, 'unsupported_value')
+}
+
+function assistantPart(p: ContentPartT, at: Path): AssistantPart {
+  if (p.type === 'refusal') return { type: 'refusal', refusal: p.refusal }
+  return textPart(p, at, 'assistant message')
+}
+
+function userPart(p: ContentPartT, at: Path, warnings: string[]): UserContent {
+  switch (p.type) {
+    case 'input_text':
+    case 'output_text':
+      return { type: 'text', text: p.text }
+    case 'input_image': {
+      if (p.image_url == null) {
+        if (p.file_id == null) throw missing(paramName([...at, 'image_url']))
+        const why = 'chat completions take images by URL; send image_url (an https: or data: URL)'
+        throw unsupported(paramName([...at, 'file_id']), why)
+      }
+      let detail = p.detail ?? undefined
+      if (detail === 'original') {
+        detail = 'high'
+        if (!warnings.includes(ORIGINAL_DETAIL)) warnings.push(ORIGINAL_DETAIL)
+      }
+      const url = p.image_url
+      return { type: 'image_url', image_url: detail === undefined ? { url } : { url, detail } }
+    }
+    case 'input_file': {
+      if (p.file_url != null) {
+        const why = 'chat completions take files by file_id or file_data; send one of those'
+        throw unsupported(paramName([...at, 'file_url']), why)
+      }
+      const file: { file_id?: string; file_data?: string; filename?: string } = {}
+      if (p.file_id != null) file.file_id = p.file_id
+      if (p.file_data != null) file.file_data = p.file_data
+      if (p.filename != null) file.filename = p.filename
+      return { type: 'file', file }
+    }
+    case 'refusal':
+      const why = "'refusal' in a user message: only assistant messages hold one"
+      throw unsupported(paramName([...at, 'type']), why, 'unsupported_value')
+  }
+}
+
+/** A function call's output: a string, or text parts (chat tool messages take text only). */
+function toolOutput(output: string | ContentPartT[], at: Path): string | TextPart[] {
+  if (typeof output === 'string') return output
+  return output.map((p, k) => textPart(p, [...at, k], 'function_call_output'))
+}

@@ -1,0 +1,157 @@
+/**
+ * The Response object (`object: 'response'`) both the JSON answer and the stream's lifecycle events carry,
+ * typed with the `openai` SDK's own types so that the compiler holds every field to what clients read.
+ * `output_text` is left out: the SDKs compute it from `output`, and OpenAI's wire has no such field.
+ * Reference: https://platform.openai.com/docs/api-reference/responses/object
+ */
+import type {
+  FunctionTool,
+  Response,
+  ResponseFormatTextConfig,
+  ResponseFunctionToolCall,
+  ResponseOutputMessage,
+  ResponseOutputRefusal,
+  ResponseOutputText,
+  ResponseUsage,
+} from 'openai/resources/responses/responses'
+import type { ReasoningEffort } from 'openai/resources/shared'
+import type { FinishReason, Usage } from '../../providers/openai-schema.ts'
+import type { EncodeContext } from '../types.ts'
+import { ResponseCreateBody } from './request-schema.ts'
+
+export type ResponseObject = Omit<Response, 'output_text'>
+export type MessageOutput = ResponseOutputMessage
+export type FunctionCallOutput = ResponseFunctionToolCall & { id: string; status: ItemStatus }
+export type ItemStatus = 'in_progress' | 'completed' | 'incomplete'
+
+/** A message item's content part, before it is dressed as the wire's (annotations, logprobs). */
+export type MessagePart = { type: 'output_text'; text: string } | { type: 'refusal'; refusal: string }
+
+export function outputPart(p: MessagePart): ResponseOutputText | ResponseOutputRefusal {
+  return p.type === 'output_text' ? { type: 'output_text', text: p.text, annotations: [], logprobs: [] } : { ...p }
+}
+
+export function messageItem(id: string, parts: readonly MessagePart[], status: ItemStatus): MessageOutput {
+  return { id, type: 'message', status, role: 'assistant', content: parts.map(outputPart) }
+}
+
+export function functionCallItem(
+  id: string,
+  call: { call_id: string; name: string; arguments: string },
+  status: ItemStatus,
+): FunctionCallOutput {
+  return { id, type: 'function_call', status, call_id: call.call_id, name: call.name, arguments: call.arguments }
+}
+
+/** What encoding needs from the request: the body the client sent, for the fields a response echoes. */
+export interface ResponsesEncodeContext extends EncodeContext {
+  /** The request body as the client sent it; without it, the echo fields take OpenAI's defaults. */
+  body?: unknown
+}
+
+/**
+ * The answer's ids, made from the request's: `resp_<id>`, and per output item `msg_<id>_<n>` or
+ * `fc_<id>_<n>` (n its position in `output`). Same request, same ids: the stream and its final response agree.
+ */
+export function responseId(ctx: EncodeContext): string {
+  return `resp_${baseId(ctx)}`
+}
+
+export function itemId(ctx: EncodeContext, kind: 'msg' | 'fc', index: number): string {
+  return `${kind}_${baseId(ctx)}_${index}`
+}
+
+function baseId(ctx: EncodeContext): string {
+  return ctx.id.replace(/^(resp|req)_/, '')
+}
+
+/** Chat usage → Responses usage. Chat usage carries no cache writes: `cache_write_tokens` is 0. */
+export function responseUsage(u: Usage): ResponseUsage {
+  return {
+    input_tokens: u.prompt_tokens,
+    input_tokens_details: { cached_tokens: u.prompt_tokens_details?.cached_tokens ?? 0, cache_write_tokens: 0 },
+    output_tokens: u.completion_tokens,
+    output_tokens_details: { reasoning_tokens: u.completion_tokens_details?.reasoning_tokens ?? 0 },
+    total_tokens: u.total_tokens,
+  }
+}
+
+/** How a response ended, from the chat finish reason: cut at the token cap or by a filter is `incomplete`. */
+export function finishStatus(finish: FinishReason | null): Pick<ResponseObject, 'status' | 'incomplete_details'> {
+  if (finish === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } }
+  if (finish === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } }
+  return { status: 'completed', incomplete_details: null }
+}
+
+/** The fields a response echoes from its request, as OpenAI fills them for a field the client left out. */
+type Echo = Pick<
+  ResponseObject,
+  | 'instructions'
+  | 'tools'
+  | 'tool_choice'
+  | 'temperature'
+  | 'top_p'
+  | 'parallel_tool_calls'
+  | 'max_output_tokens'
+  | 'text'
+  | 'reasoning'
+  | 'metadata'
+  | 'truncation'
+  | 'previous_response_id'
+  | 'background'
+  | 'user'
+>
+
+function echo(body: unknown): Echo {
+  const parsed = ResponseCreateBody.safeParse(body)
+  const b = parsed.success ? parsed.data : null
+  const tools: FunctionTool[] = []
+  for (const t of b?.tools ?? []) {
+    if (t.type !== 'function') continue
+    const f = t as { name?: unknown; description?: unknown; parameters?: unknown; strict?: unknown }
+    tools.push({
+      type: 'function',
+      name: String(f.name),
+      description: typeof f.description === 'string' ? f.description : null,
+      parameters: typeof f.parameters === 'object' ? (f.parameters as Record<string, unknown> | null) : null,
+      strict: typeof f.strict === 'boolean' ? f.strict : null,
+    })
+  }
+  const choice = b?.tool_choice
+  const named = choice != null && typeof choice === 'object' && choice.type === 'function'
+  const out: Echo = {
+    instructions: b?.instructions ?? null,
+    tools,
+    tool_choice: typeof choice === 'string' ? choice : named ? { type: 'function', name: String(choice.name) } : 'auto',
+    temperature: b?.temperature ?? null,
+    top_p: b?.top_p ?? null,
+    parallel_tool_calls: b?.parallel_tool_calls ?? true,
+    max_output_tokens: b?.max_output_tokens ?? null,
+    text: { format: (b?.text?.format as ResponseFormatTextConfig | null | undefined) ?? { type: 'text' } },
+    reasoning: {
+      effort: (b?.reasoning?.effort as ReasoningEffort | undefined) ?? null,
+      summary: b?.reasoning?.summary ?? null,
+    },
+    metadata: b?.metadata ?? {},
+    truncation: b?.truncation ?? 'disabled',
+    previous_response_id: null,
+    background: false,
+  }
+  if (b?.user != null) out.user = b.user
+  return out
+}
+
+/** A response in progress: no output yet. Its `status`, `output` and `usage` are filled as the answer comes. */
+export function newResponse(ctx: ResponsesEncodeContext, createdAt: number): ResponseObject {
+  return {
+    id: responseId(ctx),
+    object: 'response',
+    created_at: createdAt,
+    status: 'in_progress',
+    error: null,
+    incomplete_details: null,
+    model: ctx.model,
+    output: [],
+    ...echo(ctx.body),
+  }
+}
