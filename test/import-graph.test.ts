@@ -26,7 +26,9 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   admission: ['lib', 'catalog', 'providers', 'config', 'routing'],
   // A listener: it knows the attempt loop only through the event it emits.
   spend: ['lib', 'catalog', 'providers', 'routing/events.ts'],
-  server: ['lib', 'catalog', 'providers', 'config', 'routing', 'admission', 'spend'],
+  // One folder per client API: decodes into the canonical request, encodes answers back.
+  ingress: ['lib', 'catalog', 'providers'],
+  server: ['lib', 'catalog', 'providers', 'config', 'routing', 'admission', 'spend', 'ingress'],
   simulator: ['lib', 'catalog'],
 }
 
