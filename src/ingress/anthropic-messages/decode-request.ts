@@ -106,7 +106,7 @@ function translate(req: MessagesRequest, warnings: string[]): ChatRequest {
  * the nearest of Gemini's documented effort budgets (low 1,024, medium 8,192, high 24,576 tokens:
  * https://ai.google.dev/gemini-api/docs/openai#thinking), cut at the powers of two between them.
  */
-export function reasoningEffort(
+function reasoningEffort(
   req: Pick<MessagesRequest, 'thinking' | 'output_config'>,
   warnings: string[],
 ): string | null {

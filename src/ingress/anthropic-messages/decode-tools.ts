@@ -16,7 +16,7 @@ import type { ChatRequest, ToolDef } from '../../providers/openai-schema.ts'
 import { onlyAnthropic, Refusal } from './refusal.ts'
 import type { CustomToolT, MessagesRequest, ToolT } from './request-schema.ts'
 
-export type DecodedTools = Pick<ChatRequest, 'tools' | 'tool_choice' | 'parallel_tool_calls'>
+type DecodedTools = Pick<ChatRequest, 'tools' | 'tool_choice' | 'parallel_tool_calls'>
 
 const isCustom = (t: ToolT): t is CustomToolT => t.type == null || t.type === 'custom'
 

@@ -31,7 +31,7 @@ const TYPES: Readonly<Record<number, string>> = {
 const OVERLOADED = 503
 
 /** A listed status's type, else `api_error` for a 5xx and `invalid_request_error` for a 4xx (as documented). */
-export function errorType(status: number): string {
+function errorType(status: number): string {
   if (status === OVERLOADED) return 'overloaded_error'
   return TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error')
 }

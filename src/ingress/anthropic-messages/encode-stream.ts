@@ -26,12 +26,12 @@ import {
   type StopReason,
 } from './message-shapes.ts'
 
-export type BlockDelta =
+type BlockDelta =
   | { type: 'text_delta'; text: string }
   | { type: 'thinking_delta'; thinking: string }
   | { type: 'input_json_delta'; partial_json: string }
 
-export type EventData =
+type EventData =
   | { type: 'message_start'; message: AnthropicMessage }
   | { type: 'content_block_start'; index: number; content_block: ContentBlock }
   | { type: 'content_block_delta'; index: number; delta: BlockDelta }
@@ -77,8 +77,8 @@ export function encodeStreamError(e: unknown): AnthropicStreamEvent {
 
 type Open = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool'; index: number; call: number }
 
-/** The state of one stream (pure; exported for tests that feed chunks one at a time). */
-export class StreamEncoder {
+/** The state of one stream (pure). */
+class StreamEncoder {
   private started = false
   private next = 0
   private open: Open | null = null

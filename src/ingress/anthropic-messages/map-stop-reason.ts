@@ -15,7 +15,7 @@ const TABLE: Readonly<Record<FinishReason, StopReason>> = {
   content_filter: 'refusal',
 }
 
-export interface StopFacts {
+interface StopFacts {
   /** The answer holds tool calls: some OpenAI-compatible servers finish those with `stop`. */
   toolCalls: boolean
   /** The stop sequence that ended it, when the upstream said (see matchedStop). */

@@ -38,9 +38,9 @@ export function isKnown<U extends { type: string }>(b: U, types: ReadonlySet<str
   return types.has(b.type)
 }
 
-export const CacheControl = z.looseObject({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).nullish() })
+const CacheControl = z.looseObject({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).nullish() })
 
-export const TextBlock = z.looseObject({
+const TextBlock = z.looseObject({
   type: z.literal('text'),
   text: z.string(),
   cache_control: CacheControl.nullish(),
@@ -55,7 +55,7 @@ const Base64ImageSource = z.looseObject({
 const UrlSource = z.looseObject({ type: z.literal('url'), url: z.string().min(1) })
 const FileSource = z.looseObject({ type: z.literal('file'), file_id: z.string() })
 
-export const ImageBlock = z.looseObject({
+const ImageBlock = z.looseObject({
   type: z.literal('image'),
   source: z.discriminatedUnion('type', [Base64ImageSource, UrlSource, FileSource]),
   cache_control: CacheControl.nullish(),
@@ -76,7 +76,7 @@ const ContentSource = z.looseObject({
   content: z.union([z.string(), z.array(openUnion([TextBlock, ImageBlock], BLOCK_TYPES))]),
 })
 
-export const DocumentBlock = z.looseObject({
+const DocumentBlock = z.looseObject({
   type: z.literal('document'),
   source: z.discriminatedUnion('type', [Base64PdfSource, PlainTextSource, ContentSource, UrlSource, FileSource]),
   title: z.string().nullish(),
@@ -85,7 +85,7 @@ export const DocumentBlock = z.looseObject({
   cache_control: CacheControl.nullish(),
 })
 
-export const ToolUseBlock = z.looseObject({
+const ToolUseBlock = z.looseObject({
   type: z.literal('tool_use'),
   id: z.string().min(1),
   name: z.string().min(1),
@@ -93,7 +93,7 @@ export const ToolUseBlock = z.looseObject({
   cache_control: CacheControl.nullish(),
 })
 
-export const ToolResultBlock = z.looseObject({
+const ToolResultBlock = z.looseObject({
   type: z.literal('tool_result'),
   tool_use_id: z.string().min(1),
   content: z.union([z.string(), z.array(openUnion([TextBlock, ImageBlock, DocumentBlock], BLOCK_TYPES))]).nullish(),
@@ -101,8 +101,8 @@ export const ToolResultBlock = z.looseObject({
   cache_control: CacheControl.nullish(),
 })
 
-export const ThinkingBlock = z.looseObject({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() })
-export const RedactedThinkingBlock = z.looseObject({ type: z.literal('redacted_thinking'), data: z.string() })
+const ThinkingBlock = z.looseObject({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() })
+const RedactedThinkingBlock = z.looseObject({ type: z.literal('redacted_thinking'), data: z.string() })
 
 export const ContentBlock = openUnion([
   TextBlock,
@@ -114,14 +114,14 @@ export const ContentBlock = openUnion([
   RedactedThinkingBlock,
 ], BLOCK_TYPES)
 
-export const MessageParam = z.looseObject({
+const MessageParam = z.looseObject({
   // `system` turns inside `messages` are newer than the reference page; the SDK (1.x) sends them.
   role: z.enum(['user', 'assistant', 'system']),
   content: z.union([z.string(), z.array(ContentBlock)]),
 })
 
 /** A tool the client runs, described by a JSON Schema (`type` absent or `custom`). */
-export const CustomTool = z.looseObject({
+const CustomTool = z.looseObject({
   type: z.literal('custom').nullish(),
   name: z.string().min(1),
   description: z.string().nullish(),
@@ -134,10 +134,10 @@ const TypedTool = z.looseObject({
   type: z.string().refine((t) => t !== 'custom', { error: 'not allowed here', abort: true }),
   name: z.string().nullish(),
 })
-export const Tool = z.union([CustomTool, TypedTool])
+const Tool = z.union([CustomTool, TypedTool])
 
 const disableParallel = { disable_parallel_tool_use: z.boolean().nullish() }
-export const ToolChoice = z.discriminatedUnion('type', [
+const ToolChoice = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('auto'), ...disableParallel }),
   z.looseObject({ type: z.literal('any'), ...disableParallel }),
   z.looseObject({ type: z.literal('tool'), name: z.string().min(1), ...disableParallel }),
@@ -152,7 +152,7 @@ export const ThinkingConfig = openUnion([
 ], THINKING_TYPES)
 
 /** Structured output: https://docs.anthropic.com/en/docs/build-with-claude/structured-outputs */
-export const OutputFormat = z.looseObject({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) })
+const OutputFormat = z.looseObject({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) })
 
 export const MessagesRequestSchema = z.looseObject({
   model: z.string().min(1),
@@ -177,11 +177,11 @@ export const MessagesRequestSchema = z.looseObject({
 
 export type MessagesRequest = z.infer<typeof MessagesRequestSchema>
 export type MessageParamT = z.infer<typeof MessageParam>
-export type ContentBlockT = z.infer<typeof ContentBlock>
-export type TextBlockT = z.infer<typeof TextBlock>
+type ContentBlockT = z.infer<typeof ContentBlock>
+type TextBlockT = z.infer<typeof TextBlock>
 export type ImageBlockT = z.infer<typeof ImageBlock>
 export type DocumentBlockT = z.infer<typeof DocumentBlock>
 export type ToolResultBlockT = z.infer<typeof ToolResultBlock>
 export type ToolT = z.infer<typeof Tool>
 export type CustomToolT = z.infer<typeof CustomTool>
-export type ToolChoiceT = z.infer<typeof ToolChoice>
+type ToolChoiceT = z.infer<typeof ToolChoice>

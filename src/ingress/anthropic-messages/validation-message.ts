@@ -8,7 +8,7 @@ import type { z } from 'zod'
 
 type Issue = z.core.$ZodIssue
 
-export interface Invalid {
+interface Invalid {
   /** The dotted path of the field (`messages.0.content`); null for the body itself. */
   param: string | null
   message: string
