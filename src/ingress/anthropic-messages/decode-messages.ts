@@ -1,0 +1,223 @@
+/**
+ * Anthropic `system` and `messages` → OpenAI chat messages (pure). Throws Refusal naming the block that
+ * cannot be translated; see docs/providers.md (Anthropic Messages ingress) for the table.
+ * https://docs.anthropic.com/en/api/messages, https://platform.openai.com/docs/api-reference/chat/create
+ */
+import type { z } from 'zod'
+import type { ChatMessage, TextPart, ToolCallT, UserContent } from '../../providers/openai-schema.ts'
+import { onlyAnthropic, Refusal } from './refusal.ts'
+import {
+  BLOCK_TYPES,
+  isKnown,
+  type DocumentBlockT,
+  type Known,
+  type ImageBlockT,
+  type MessageParamT,
+  type MessagesRequest,
+  type ToolResultBlockT,
+} from './request-schema.ts'
+
+type TextPartT = z.infer<typeof TextPart>
+type Content = MessageParamT['content']
+type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>
+
+const text = (t: string): TextPartT => ({ type: 'text', text: t })
+const dataUrl = (mediaType: string, base64: string) => `data:${mediaType};base64,${base64}`
+const article = (noun: string) => (/^[aeiou]/.test(noun) ? 'an' : 'a')
+
+/** `b` as one of the types this code translates; a block of another type is refused, by name. */
+function known<U extends { type: string }>(b: U, at: string, where = ''): Known<U> & U {
+  if (!isKnown(b, BLOCK_TYPES)) throw new Refusal(at, onlyAnthropic(`${article(b.type)} ${b.type} block${where}`))
+  return b
+}
+
+/** The top-level `system` → one system message first (none when empty). */
+export function decodeSystem(system: MessagesRequest['system']): ChatMessage[] {
+  if (system == null) return []
+  const content = typeof system === 'string' ? system : system.filter((b) => b.text !== '').map((b) => text(b.text))
+  return content.length > 0 ? [{ role: 'system', content }] : []
+}
+
+/** `messages` → chat messages, in order. `warnings` collects what was dropped without changing the answer. */
+export function decodeMessages(messages: readonly MessageParamT[], warnings: string[]): ChatMessage[] {
+  const out: ChatMessage[] = []
+  messages.forEach((m, i) => {
+    const path = `messages.${i}`
+    const last = i === messages.length - 1
+    if (m.content.length === 0 && !(last && m.role === 'assistant')) {
+      // Anthropic's own rule and wording.
+      const rule = 'all messages must have non-empty content except for the optional final assistant message'
+      throw new Refusal(path, rule)
+    }
+    switch (m.role) {
+      case 'system':
+        out.push({ role: 'system', content: systemContent(m.content, path) })
+        break
+      case 'user':
+        out.push(...userTurn(m.content, path, warnings))
+        break
+      case 'assistant': {
+        const turn = assistantTurn(m.content, path)
+        if (!turn) break
+        // Anthropic continues a final assistant text ("prefill"); OpenAI would answer it as a new turn.
+        if (last && turn.content) throw new Refusal(path, onlyAnthropic('a final assistant message (prefill)'))
+        out.push(turn)
+        break
+      }
+    }
+  })
+  return out
+}
+
+function systemContent(content: Content, path: string): string | TextPartT[] {
+  if (typeof content === 'string') return content
+  return content.map((b, j) => {
+    if (b.type !== 'text' || !isKnown(b, BLOCK_TYPES)) {
+      throw new Refusal(`${path}.content.${j}`, 'only text blocks are allowed in system messages')
+    }
+    return text(b.text)
+  })
+}
+
+/** A user turn: its tool results become `tool` messages first (OpenAI wants them right after the calls). */
+function userTurn(content: Content, path: string, warnings: string[]): ChatMessage[] {
+  if (typeof content === 'string') return [{ role: 'user', content }]
+  const results: ChatMessage[] = []
+  const parts: UserContent[] = []
+  content.forEach((b, j) => {
+    const at = `${path}.content.${j}`
+    const k = known(b, at)
+    switch (k.type) {
+      case 'text':
+        if (k.text !== '') parts.push(text(k.text))
+        break
+      case 'image':
+        parts.push(imagePart(k, at))
+        break
+      case 'document':
+        parts.push(...documentParts(k, at, warnings))
+        break
+      case 'tool_result':
+        results.push(toolMessage(k, at))
+        break
+      case 'tool_use':
+      case 'thinking':
+      case 'redacted_thinking':
+        throw new Refusal(at, `${k.type} blocks are only allowed in assistant messages`)
+      default: {
+        const _exhaustive: never = k
+        return _exhaustive
+      }
+    }
+  })
+  return parts.length > 0 ? [...results, { role: 'user', content: parts }] : results
+}
+
+/**
+ * An assistant turn: text, then tool calls (OpenAI has one place for each). Thinking blocks are left out:
+ * only Anthropic can read their signatures, and Anthropic itself ignores those of earlier turns.
+ * https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking
+ */
+function assistantTurn(content: Content, path: string): AssistantMessage | null {
+  if (typeof content === 'string') return content === '' ? null : { role: 'assistant', content }
+  const parts: TextPartT[] = []
+  const calls: ToolCallT[] = []
+  content.forEach((b, j) => {
+    const at = `${path}.content.${j}`
+    const k = known(b, at)
+    switch (k.type) {
+      case 'text':
+        if (k.text !== '') parts.push(text(k.text))
+        break
+      case 'tool_use':
+        calls.push({ id: k.id, type: 'function', function: { name: k.name, arguments: JSON.stringify(k.input) } })
+        break
+      case 'thinking':
+      case 'redacted_thinking':
+        break
+      case 'image':
+      case 'document':
+      case 'tool_result':
+        throw new Refusal(at, `${k.type} blocks are only allowed in user messages`)
+      default: {
+        const _exhaustive: never = k
+        return _exhaustive
+      }
+    }
+  })
+  if (parts.length === 0 && calls.length === 0) return null
+  const turn: AssistantMessage = { role: 'assistant', content: parts.length > 0 ? parts : null }
+  if (calls.length > 0) turn.tool_calls = calls
+  return turn
+}
+
+function imagePart(b: ImageBlockT, at: string): UserContent {
+  const s = b.source
+  switch (s.type) {
+    case 'base64':
+      return { type: 'image_url', image_url: { url: dataUrl(s.media_type, s.data) } }
+    case 'url':
+      return { type: 'image_url', image_url: { url: s.url } }
+    case 'file':
+      throw new Refusal(`${at}.source`, onlyAnthropic("an image from Anthropic's Files API (file_id)"))
+  }
+}
+
+/**
+ * A PDF becomes a file part (its title the file name); a plain-text or content document, its text and
+ * images. A title or context that has nowhere to go, and citations (which only Anthropic produces), are
+ * reported. https://docs.anthropic.com/en/docs/build-with-claude/pdf-support
+ */
+function documentParts(b: DocumentBlockT, at: string, warnings: string[]): UserContent[] {
+  const s = b.source
+  if (b.citations?.enabled) warnings.push(`${at}: citations were not requested (only Anthropic produces them)`)
+  const lost = (what: string) =>
+    warnings.push(`${at}: the document's ${what} was not sent (it has no place in a chat message)`)
+  if (b.context != null && b.context !== '') lost('context')
+  switch (s.type) {
+    case 'base64':
+      return [{ type: 'file', file: { filename: b.title || 'document.pdf', file_data: dataUrl(s.media_type, s.data) } }]
+    case 'text':
+      if (b.title) lost('title')
+      return s.data === '' ? [] : [text(s.data)]
+    case 'content': {
+      if (b.title) lost('title')
+      if (typeof s.content === 'string') return s.content === '' ? [] : [text(s.content)]
+      return s.content.flatMap((c, k): UserContent[] => {
+        const cat = `${at}.source.content.${k}`
+        const block = known(c, cat)
+        if (block.type === 'image') return [imagePart(block, cat)]
+        return block.text === '' ? [] : [text(block.text)]
+      })
+    }
+    case 'url':
+      throw new Refusal(`${at}.source`, onlyAnthropic('a document by URL'))
+    case 'file':
+      throw new Refusal(`${at}.source`, onlyAnthropic("a document from Anthropic's Files API (file_id)"))
+  }
+}
+
+/**
+ * A tool result → a `tool` message. OpenAI's take text only, so an image or document in a result is
+ * refused rather than moved. `is_error` has no field there: the content says so ("Error: …").
+ */
+function toolMessage(b: ToolResultBlockT, at: string): ChatMessage {
+  let content: string | TextPartT[] = ''
+  if (typeof b.content === 'string') content = b.content
+  else if (b.content) {
+    content = b.content.flatMap((c, k) => {
+      const cat = `${at}.content.${k}`
+      // OpenAI's tool messages take text only.
+      const t = known(c, cat, ' in a tool result')
+      if (t.type !== 'text') {
+        throw new Refusal(cat, onlyAnthropic(`${article(t.type)} ${t.type} block in a tool result`))
+      }
+      return t.text === '' ? [] : [text(t.text)]
+    })
+  }
+  if (b.is_error) {
+    const said = typeof content === 'string' ? content : content.map((p) => p.text).join('')
+    content = `Error: ${said}`.trimEnd()
+  }
+  return { role: 'tool', tool_call_id: b.tool_use_id, content }
+}
