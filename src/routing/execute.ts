@@ -148,14 +148,16 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
           lastError = pe
           report.decision = decisionHeader({ strategy, chosen: 'none', skipped, failed, now: start })
           const next = await afterFailure(pe, cand, tryNo, last, deadline, route, rt, signal)
-          if (next === 'throw') {
-            settlePending(pe.kind === 'cancelled' ? 'cancelled' : 'error')
-            throw pe
-          }
+          if (next === 'throw') throw pe
           if (next === 'next') break
         }
       }
     }
+  } catch (err) {
+    // The request ends here — with the attempt's error, or a cancel or the deadline found between two
+    // attempts — and the failed attempt still waiting for its outcome gets its event.
+    settlePending(err instanceof ProviderError && err.kind === 'cancelled' ? 'cancelled' : 'error')
+    throw err
   } finally {
     cancelDeadline()
   }
