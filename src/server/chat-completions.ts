@@ -5,23 +5,18 @@
  * Errors are thrown; the caller turns them into the one OpenAI-shaped error answer (see answerError).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { admitInbound, checkBudget, inboundRefusal, requestPriority } from '../admission/policy.ts'
-import { ApiError } from '../lib/api-error.ts'
-import { RAW_JSON, type ChatRequest } from '../providers/openai-schema.ts'
 import type { ProviderUsage } from '../providers/types.ts'
-import type { RequestContext } from '../routing/events.ts'
+import { admit } from '../admission/admit.ts'
+import { RAW_JSON, type ChatRequest } from '../providers/openai-schema.ts'
 import { executeComplete, executeStream } from '../routing/execute.ts'
-import { buildProfile } from '../routing/profile.ts'
-import { fallbackWarning, resolveModel } from '../routing/resolve.ts'
 import type { Execution, Report } from '../routing/runtime.ts'
 import { authenticate } from './auth.ts'
 import { parseJsonBody, readRawBody } from './body.ts'
 import { headerValue, toErrorResponse, warningHeader } from './errors.ts'
-import { modelNotFound } from './models.ts'
 import { idHeaders } from './request-id.ts'
 import { endResponse, writeChunks } from './sse-writer.ts'
 import type { AppDeps, AppVars, RequestIds } from './types.ts'
-import { checkModelId, validateChatRequest } from './validate.ts'
+import { checkModelId, priorityHeader, validateChatRequest } from './validate.ts'
 
 /** One chat request: Node's request and response, its ids, and what the error answer will need to say. */
 export interface ChatExchange extends RequestIds {
@@ -63,36 +58,27 @@ export async function serveChat(x: ChatExchange, deps: AppDeps): Promise<void> {
   const key = principal.kind === 'key' ? principal.key : null
   // From here every answer, a refusal before admission included, carries the key's x-ratelimit-* headers.
   if (key) x.vars.rateLimitHeaders = deps.inbound.current(key, rt.now())
-  const priority = requestPriority(x.incoming.headers['x-headroom-priority'], key)
+  const priority = priorityHeader(x.incoming.headers['x-headroom-priority'])
   const req = await readRequest(x, cfg.maxBodyBytes)
   checkModelId(req.model)
-  const resolved = resolveModel(cfg, req.model)
-  if (resolved.route === null) throw modelNotFound(cfg, req.model, resolved)
-  const route = resolved.route
+
+  // Route, the key's rights, budgets and the key's own limits: one call.
+  const admission = admit({ req, key, priority, requestId: x.requestId, clientRequestId: x.clientRequestId }, cfg, deps, rt.now())
+  if (!admission.ok) {
+    const r = admission.refusal
+    if (r.route !== null) x.vars.route = r.route
+    if (r.warnings.length > 0) x.vars.warnings = r.warnings
+    if (r.rateLimitHeaders) x.vars.rateLimitHeaders = r.rateLimitHeaders
+    throw r.error
+  }
+  const ticket = admission.ticket
+  const { route, profile, ctx } = ticket
   x.vars.route = route.name
-  if (resolved.fallback) {
-    // Most likely a typo: served, but said so — to the client on every answer, in the log once per id.
-    x.vars.warnings = [fallbackWarning(req.model, route.name)]
-    deps.clientWarnings.warn(req.model, 'a model matched no route or model and was served by default_route', { model: req.model, route: route.name })
-  }
-  if (key && !key.allows(route.name)) {
-    throw new ApiError(403, `The key "${key.name}" may not use "${route.name}" (its allowed routes are set in routes.yaml).`, 'route_not_allowed', 'model', 'permission_error')
-  }
-  const budget = checkBudget(deps.budgets, key, route, req.model, rt.now())
-  const profile = buildProfile(req, { defaultExpectedOutput: route.expectedOutputTokens, requirePrice: budget !== null })
-
-  // The key's own limits, before routing: admitted, the request is charged and the headers say so.
-  const inbound = admitInbound(deps.inbound, key, profile, rt.now())
+  if (ticket.warnings.length > 0) x.vars.warnings = ticket.warnings
+  const inbound = { headers: ticket.rateLimitHeaders }
   x.vars.rateLimitHeaders = inbound.headers
-  if (!inbound.ok) throw inboundRefusal(key!.name, inbound)
-  let released = false
-  const releaseInbound = (usage: ProviderUsage | null) => {
-    if (released) return
-    released = true
-    deps.inbound.release(key, inbound.reservation, usage ? { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens } : null, rt.now())
-  }
+  const releaseInbound = (usage: ProviderUsage | null) => ticket.settle(usage, rt.now())
 
-  const ctx: RequestContext = { requestId: x.requestId, clientRequestId: x.clientRequestId, virtualKey: key?.name ?? null, endUser: req.user ?? null, modelRequested: req.model, priority, queuedMs: 0 }
   // One controller for the request: a client that goes away, or the route's deadline, aborts the upstream call.
   const ac = new AbortController()
   const outgoing = x.outgoing
