@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { compileConfig } from '../config/compile.ts'
-import { parseConfig } from '../config/load.ts'
 import type { CompiledKey } from '../config/types.ts'
 import { LogThrottle } from '../lib/log-throttle.ts'
 import type { LogFields, Logger } from '../lib/logger.ts'
@@ -8,12 +6,9 @@ import type { ChatRequest } from '../providers/openai-schema.ts'
 import { admit, type Admission, type AdmissionDeps, type RequestFacts, type Ticket } from './admit.ts'
 import { BudgetTracker } from './budgets.ts'
 import { InboundLimits } from './inbound.ts'
+import { scriptedConfig } from '../routing/__fixtures__/scripted-adapter.ts'
 
-const cfg = compileConfig(
-  parseConfig(
-    `providers:
-  openai: { type: openai, api_key: sk-test-123456 }
-routes:
+const cfg = scriptedConfig(`routes:
   fast: { targets: [openai/gpt-4.1-mini] }
   capped: { targets: [openai/gpt-4.1-mini], budget: { daily_usd: 1 } }
 default_route: fast
@@ -21,11 +16,7 @@ keys:
   - { name: team-a, key: key-a-12345678, priority: low, routes: [fast, capped], limits: { rpm: 1 } }
   - { name: open-b, key: key-b-12345678 }
   - { name: one-at-a-time, key: key-c-12345678, limits: { concurrency: 1 } }
-`,
-    'routes.yaml',
-    {},
-  ),
-)
+`)
 const keys = new Map([...cfg.auth.byHash.values()].map((k) => [k.name, k]))
 const teamA = keys.get('team-a')!
 const NOW = Date.UTC(2026, 0, 15, 12)

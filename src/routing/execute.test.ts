@@ -1,28 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { compileConfig } from '../config/compile.ts'
-import { parseConfig } from '../config/load.ts'
 import type { ChatChunk, ChatRequest } from '../providers/openai-schema.ts'
 import { timedOut } from '../providers/provider-errors.ts'
 import { ProviderError, type ProviderErrorKind } from '../providers/types.ts'
-import { ScriptedAdapter, testRuntime, type TestRuntime } from './__fixtures__/scripted-adapter.ts'
+import { ScriptedAdapter, scriptedConfig, testRuntime, type TestRuntime } from './__fixtures__/scripted-adapter.ts'
 import { executeComplete, executeStream } from './execute.ts'
 import { buildProfile } from './profile.ts'
 import type { Job } from './runtime.ts'
 
-const cfg = compileConfig(
-  parseConfig(
-    `providers:
-  openai: { type: openai, api_key: sk-test-123456 }
-routes:
+const cfg = scriptedConfig(`routes:
   three: { strategy: ordered, targets: [openai/gpt-4.1-mini, openai/gpt-4.1-nano, openai/gpt-4o-mini] }
   one: { targets: [openai/gpt-4.1-mini] }
   stalls: { strategy: ordered, first_byte_timeout_ms: 1000, targets: [openai/gpt-4.1-mini, openai/gpt-4.1-nano] }
   short: { timeout_ms: 5000, targets: [openai/gpt-4.1-mini] }
-`,
-    'routes.yaml',
-    {},
-  ),
-)
+`)
 
 const MINI = 'openai/gpt-4.1-mini'
 const NANO = 'openai/gpt-4.1-nano'

@@ -3,12 +3,15 @@
  * ManualClock: for tests of the attempt loop and of the server in-process, with no sockets and no waits.
  * Each target (by id, `openai/gpt-4.1-mini`) has its list of steps, one per call, in order.
  */
+import { compileConfig } from '../../config/compile.ts'
+import { parseConfig } from '../../config/load.ts'
+import type { CompiledConfig } from '../../config/types.ts'
 import { ManualClock } from '../../lib/manual-clock.ts'
 import { silentLogger } from '../../lib/logger.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../../providers/openai-schema.ts'
 import { cancelled } from '../../providers/provider-errors.ts'
 import type { ProviderAdapter, ProviderError, ProviderUsage, Target, Upstream, UpstreamMeta } from '../../providers/types.ts'
-import type { AttemptEvent } from '../events.ts'
+import type { AttemptEvent, AttemptListener } from '../events.ts'
 import { QueueFullError, type HeadroomQueue, type Runtime } from '../runtime.ts'
 import { TargetStates } from '../target-states.ts'
 
@@ -124,6 +127,11 @@ export class ScriptedAdapter implements ProviderAdapter {
   }
 }
 
+/** A compiled routes.yaml with one provider, `openai` (the scripted adapter plays it), and `rest` after it: routes, keys… */
+export function scriptedConfig(rest: string): CompiledConfig {
+  return compileConfig(parseConfig(`providers:\n  openai: { type: openai, api_key: sk-test-123456 }\n${rest}`, 'routes.yaml', {}))
+}
+
 /** No queue: a request that finds no target with headroom is refused at once (as with max_wait_ms 0). */
 export const noQueue: HeadroomQueue = {
   size: () => 0,
@@ -139,8 +147,11 @@ export interface TestRuntime {
   readonly events: AttemptEvent[]
 }
 
-/** A Runtime on a ManualClock (starting at `start`), the scripted adapter for every provider type, random fixed at 0.5. */
-export function testRuntime(adapter = new ScriptedAdapter(), opts: { queue?: HeadroomQueue; start?: number } = {}): TestRuntime {
+/**
+ * A Runtime on a ManualClock (starting at `start`), the scripted adapter for every provider type, random
+ * fixed at 0.5; attempt events are recorded in `events`, then handed to `listeners`.
+ */
+export function testRuntime(adapter = new ScriptedAdapter(), opts: { queue?: HeadroomQueue; start?: number; listeners?: readonly AttemptListener[] } = {}): TestRuntime {
   const clock = new ManualClock(opts.start ?? Date.UTC(2026, 0, 15, 12))
   const events: AttemptEvent[] = []
   const rt: Runtime = {
@@ -151,7 +162,7 @@ export function testRuntime(adapter = new ScriptedAdapter(), opts: { queue?: Hea
     adapters: () => adapter,
     random: () => 0.5,
     log: silentLogger,
-    listeners: [{ onAttempt: (e) => events.push(e) }],
+    listeners: [{ onAttempt: (e) => events.push(e) }, ...(opts.listeners ?? [])],
     queue: opts.queue ?? noQueue,
   }
   return { rt, clock, adapter, events }
