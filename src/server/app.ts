@@ -34,7 +34,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // Chat completions build their own header record, the ids included.
     for (const [name, value] of Object.entries(idHeaders(ids))) c.header(name, value)
     // Every answer to a client key with limits carries its x-ratelimit-* headers, whatever the endpoint
-    // and status, as OpenAI's do. (Chat completions set their own, see serveChat.)
+    // and status, as OpenAI's do. (Chat completions set their own: chat-completions.ts.)
     const key = identifyKey(headersOf(c), deps.config.current().auth)
     if (key) {
       const limits = deps.inbound.current(key, deps.runtime.now())

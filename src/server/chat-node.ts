@@ -1,8 +1,8 @@
 /**
- * Chat completions straight on node:http, without Hono's request and context objects (~20 µs a request
- * on this hot path): the core (chat-completions.ts) reads Node's request, and its answer is written on
- * Node's response — JSON at once, a stream frame by frame (sse-writer.ts). Same core, same error answer
- * as through Hono (chat-web.ts).
+ * Chat completions straight on node:http, without Hono's request and context objects, which cost this hot
+ * path measurably (docs/benchmarks.md, "Figures quoted in the code's comments"): the core
+ * (chat-completions.ts) reads Node's request, and its answer is written on Node's response — JSON at once,
+ * a stream frame by frame (sse-writer.ts). Same core, same error answer as through Hono (chat-web.ts).
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { answerChat, type ChatCall } from './chat-completions.ts'
