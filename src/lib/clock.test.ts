@@ -46,8 +46,7 @@ describe('ManualClock', () => {
     clock.setTimer(() => fired.push(['b', clock.now()]), 200)
     clock.setTimer(() => fired.push(['a', clock.now()]), 100)
     clock.setTimer(() => fired.push(['c', clock.now()]), 301)
-    const cancel = clock.setTimer(() => fired.push(['cancelled', clock.now()]), 50)
-    cancel()
+    clock.clearTimer(clock.setTimer(() => fired.push(['cancelled', clock.now()]), 50))
     await clock.advance(300)
     expect(fired).toEqual([['a', 1_100], ['b', 1_200]])
     expect(clock.now()).toBe(1_300)
@@ -70,7 +69,7 @@ describe('systemClock', () => {
     vi.useFakeTimers()
     const fired: string[] = []
     systemClock.setTimer(() => fired.push('kept'), 100)
-    systemClock.setTimer(() => fired.push('cancelled'), 100)()
+    systemClock.clearTimer(systemClock.setTimer(() => fired.push('cancelled'), 100))
     await vi.advanceTimersByTimeAsync(100)
     expect(fired).toEqual(['kept'])
     expect(vi.getTimerCount()).toBe(0)

@@ -3,37 +3,39 @@
  * Runtime, the admission queue), so that tests move time by hand (manual-clock.ts) instead of waiting.
  */
 
-/** Cancels a timer set with `Clock.setTimer`; nothing when it has fired already. */
-export type CancelTimer = () => void
+/** A timer set with `Clock.setTimer`: Node's own for the system clock, a number for a manual one. */
+export type TimerId = ReturnType<typeof setTimeout> | number
 
 export interface Clock {
   /** Epoch ms. */
   readonly now: () => number
   /** Calls `fn` once, `ms` from now. */
-  readonly setTimer: (fn: () => void, ms: number) => CancelTimer
+  readonly setTimer: (fn: () => void, ms: number) => TimerId
+  /** Cancels a timer; nothing when it has fired already. */
+  readonly clearTimer: (timer: TimerId) => void
   /** Waits `ms`, or less: an abort ends the wait early (resolving, not rejecting: the caller checks the signal). */
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>
 }
 
-/** `Clock.sleep` on the timers of `setTimer`. */
-export function sleepOn(setTimer: Clock['setTimer']): Clock['sleep'] {
+/** `Clock.sleep` on a clock's timers. */
+export function sleepOn(timers: Pick<Clock, 'setTimer' | 'clearTimer'>): Clock['sleep'] {
   return (ms, signal) =>
     new Promise((resolve) => {
       if (signal.aborted) return resolve()
       const done = () => {
-        cancel()
+        timers.clearTimer(timer)
         signal.removeEventListener('abort', done)
         resolve()
       }
-      const cancel = setTimer(done, ms)
+      const timer = timers.setTimer(done, ms)
       signal.addEventListener('abort', done, { once: true })
     })
 }
 
-const setTimer = (fn: () => void, ms: number): CancelTimer => {
-  const t = setTimeout(fn, ms)
-  return () => clearTimeout(t)
+const timers: Pick<Clock, 'setTimer' | 'clearTimer'> = {
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (timer) => clearTimeout(timer),
 }
 
 /** The process's own clock: Date.now and Node's timers. */
-export const systemClock: Clock = { now: Date.now, setTimer, sleep: sleepOn(setTimer) }
+export const systemClock: Clock = { now: Date.now, ...timers, sleep: sleepOn(timers) }

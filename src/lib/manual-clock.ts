@@ -3,7 +3,7 @@
  * order, letting the promise callbacks they start run between them, so that code waiting on timers
  * (retry waits, deadlines, queue timers) is tested without waiting for real time.
  */
-import { sleepOn, type CancelTimer, type Clock } from './clock.ts'
+import { sleepOn, type Clock, type TimerId } from './clock.ts'
 
 interface Timer {
   readonly at: number
@@ -26,13 +26,17 @@ export class ManualClock implements Clock {
 
   readonly now = (): number => this.time
 
-  readonly setTimer = (fn: () => void, ms: number): CancelTimer => {
+  readonly setTimer = (fn: () => void, ms: number): TimerId => {
     const id = ++this.seq
     this.timers.set(id, { at: this.time + Math.max(0, ms), fn })
-    return () => void this.timers.delete(id)
+    return id
   }
 
-  readonly sleep = sleepOn(this.setTimer)
+  readonly clearTimer = (timer: TimerId): void => {
+    if (typeof timer === 'number') this.timers.delete(timer)
+  }
+
+  readonly sleep = sleepOn(this)
 
   /** Timers set and not yet fired or cancelled. */
   get pendingTimers(): number {

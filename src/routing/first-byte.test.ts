@@ -23,7 +23,7 @@ beforeEach(() => {
 describe('withFirstByteTimeout', () => {
   it('a call without a first byte in time is aborted and becomes a timeout (a fault)', async () => {
     const seen: AbortSignal[] = []
-    const p = withFirstByteTimeout(new AbortController().signal, 500, target, clock.setTimer, stalled(seen)).catch((e: unknown) => e)
+    const p = withFirstByteTimeout(new AbortController().signal, 500, target, clock, stalled(seen)).catch((e: unknown) => e)
     await clock.advance(499)
     expect(seen[0]!.aborted).toBe(false)
     await clock.advance(1)
@@ -36,7 +36,7 @@ describe('withFirstByteTimeout', () => {
     for (const limit of [500, null]) {
       const parent = new AbortController()
       const seen: AbortSignal[] = []
-      const p = withFirstByteTimeout(parent.signal, limit, target, clock.setTimer, stalled(seen)).catch((e: unknown) => e)
+      const p = withFirstByteTimeout(parent.signal, limit, target, clock, stalled(seen)).catch((e: unknown) => e)
       parent.abort(new Error('the route deadline passed'))
       expect(((await p) as ProviderError).kind).toBe('cancelled')
       expect(seen[0]!.aborted).toBe(true)
@@ -46,7 +46,7 @@ describe('withFirstByteTimeout', () => {
   it('once the call resolved the limit is off, and the signal still follows the request (a stream read later)', async () => {
     const parent = new AbortController()
     let signal: AbortSignal | undefined
-    const result = await withFirstByteTimeout(parent.signal, 500, target, clock.setTimer, async (s) => {
+    const result = await withFirstByteTimeout(parent.signal, 500, target, clock, async (s) => {
       signal = s
       return 'first content'
     })
@@ -59,7 +59,7 @@ describe('withFirstByteTimeout', () => {
 
   it('other failures pass through untouched', async () => {
     const err = unreachable('openai', 'ECONNRESET')
-    await expect(withFirstByteTimeout(new AbortController().signal, 500, target, clock.setTimer, () => Promise.reject(err))).rejects.toBe(err)
+    await expect(withFirstByteTimeout(new AbortController().signal, 500, target, clock, () => Promise.reject(err))).rejects.toBe(err)
     expect(clock.pendingTimers).toBe(0)
   })
 })

@@ -18,13 +18,13 @@ class FirstByteTimeout extends Error {
 /**
  * Calls `call` with the attempt's signal. After it resolves the signal keeps following the request's, so
  * a stream read later is still cancelled when the client goes away. `timeoutMs` null: no limit of its own;
- * `setTimer` is the Runtime's.
+ * `timers` are the Runtime's.
  */
 export function withFirstByteTimeout<T>(
   parent: AbortSignal,
   timeoutMs: number | null,
   target: Target,
-  setTimer: Clock['setTimer'],
+  timers: Pick<Clock, 'setTimer' | 'clearTimer'>,
   call: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const failed = (err: unknown): never => {
@@ -35,14 +35,14 @@ export function withFirstByteTimeout<T>(
   const ac = new AbortController()
   const follow = () => ac.abort(parent.reason)
   parent.addEventListener('abort', follow, { once: true })
-  const cancelTimer = setTimer(() => ac.abort(new FirstByteTimeout()), timeoutMs)
+  const timer = timers.setTimer(() => ac.abort(new FirstByteTimeout()), timeoutMs)
   return call(ac.signal).then(
     (result) => {
-      cancelTimer()
+      timers.clearTimer(timer)
       return result
     },
     (err: unknown) => {
-      cancelTimer()
+      timers.clearTimer(timer)
       parent.removeEventListener('abort', follow)
       if (!parent.aborted && ac.signal.reason instanceof FirstByteTimeout) {
         throw timedOut(target.provider, `sent no first content within first_byte_timeout_ms (${timeoutMs} ms)`)

@@ -157,6 +157,7 @@ export function testRuntime(adapter = new ScriptedAdapter(), opts: { queue?: Hea
   const rt: Runtime = {
     now: clock.now,
     setTimer: clock.setTimer,
+    clearTimer: clock.clearTimer,
     sleep: clock.sleep,
     states: new TargetStates(),
     adapters: () => adapter,
