@@ -23,8 +23,17 @@ const NOW = Date.UTC(2026, 0, 15, 12)
 
 function deps(): AdmissionDeps & { warned: string[] } {
   const warned: string[] = []
-  const log: Logger = { info() {}, error() {}, warn: (msg: string, fields?: LogFields) => void warned.push(`${msg} ${JSON.stringify(fields)}`) }
-  return { budgets: new BudgetTracker(), inbound: new InboundLimits(), clientWarnings: new LogThrottle(log, { now: () => NOW }), warned }
+  const log: Logger = {
+    info() {},
+    error() {},
+    warn: (msg: string, fields?: LogFields) => void warned.push(`${msg} ${JSON.stringify(fields)}`),
+  }
+  return {
+    budgets: new BudgetTracker(),
+    inbound: new InboundLimits(),
+    clientWarnings: new LogThrottle(log, { now: () => NOW }),
+    warned,
+  }
 }
 
 function facts(model: string, key: CompiledKey | null = null, over: Partial<RequestFacts> = {}): RequestFacts {
@@ -46,7 +55,14 @@ describe('admit', () => {
   it('admits a request to the route its model names, with its context', () => {
     const t = admitted(admit(facts('fast', null, { clientRequestId: 'mine' }), cfg, deps(), NOW))
     expect(t.route.name).toBe('fast')
-    expect(t.ctx).toMatchObject({ requestId: 'req_1', clientRequestId: 'mine', virtualKey: null, modelRequested: 'fast', priority: 'normal', queuedMs: 0 })
+    expect(t.ctx).toMatchObject({
+      requestId: 'req_1',
+      clientRequestId: 'mine',
+      virtualKey: null,
+      modelRequested: 'fast',
+      priority: 'normal',
+      queuedMs: 0,
+    })
     expect([t.warnings, t.rateLimitHeaders]).toEqual([[], {}])
   })
 
@@ -101,7 +117,10 @@ describe('admit', () => {
     const oneAtATime = keys.get('one-at-a-time')!
     const first = admitted(admit(facts('fast', oneAtATime), cfg, d, NOW))
     expect(refused(admit(facts('fast', oneAtATime), cfg, d, NOW)).error.message).toContain('1 requests at once')
-    first.settle({ promptTokens: 5, completionTokens: 5, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }, NOW)
+    first.settle(
+      { promptTokens: 5, completionTokens: 5, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+      NOW,
+    )
     first.settle(null, NOW)
     admitted(admit(facts('fast', oneAtATime), cfg, d, NOW))
     expect(refused(admit(facts('fast', oneAtATime), cfg, d, NOW)).error.code).toBe('rate_limit_exceeded')

@@ -70,27 +70,38 @@ export interface Refusal {
   readonly rateLimitHeaders?: Readonly<Record<string, string>>
 }
 
-export type Admission = { readonly ok: true; readonly ticket: Ticket } | { readonly ok: false; readonly refusal: Refusal }
+export type Admission =
+  { readonly ok: true; readonly ticket: Ticket } | { readonly ok: false; readonly refusal: Refusal }
 
 const NO_WARNINGS: readonly string[] = Object.freeze([])
 
 export function admit(facts: RequestFacts, cfg: CompiledConfig, deps: AdmissionDeps, now: number): Admission {
   const { req, key } = facts
   const resolved = resolveModel(cfg, req.model)
-  if (resolved.route === null) return { ok: false, refusal: { error: modelNotFound(cfg, req.model, resolved), route: null, warnings: NO_WARNINGS } }
+  if (resolved.route === null) {
+    const error = modelNotFound(cfg, req.model, resolved)
+    return { ok: false, refusal: { error, route: null, warnings: NO_WARNINGS } }
+  }
   const route = resolved.route
   let warnings = NO_WARNINGS
   if (resolved.fallback) {
     // Most likely a typo: served, but said so — to the client on every answer, in the log once per id.
     warnings = [fallbackWarning(req.model, route.name)]
-    deps.clientWarnings.warn(req.model, 'a model matched no route or model and was served by default_route', { model: req.model, route: route.name })
+    const what = 'a model matched no route or model and was served by default_route'
+    deps.clientWarnings.warn(req.model, what, { model: req.model, route: route.name })
   }
-  const refused = (error: ApiError, rateLimitHeaders?: Readonly<Record<string, string>>): Admission => ({ ok: false, refusal: { error, route: route.name, warnings, rateLimitHeaders } })
+  const refused = (error: ApiError, rateLimitHeaders?: Readonly<Record<string, string>>): Admission => ({
+    ok: false,
+    refusal: { error, route: route.name, warnings, rateLimitHeaders },
+  })
   if (key && !key.allows(route.name)) return refused(notAllowed(key.name, route.name))
   const budget = budgetThatApplies(key, route)
   const overBudget = budgetRefusal(deps.budgets, budget, key, route, req.model, now)
   if (overBudget) return refused(overBudget)
-  const profile = buildProfile(req, { defaultExpectedOutput: route.expectedOutputTokens, requirePrice: budget !== null })
+  const profile = buildProfile(req, {
+    defaultExpectedOutput: route.expectedOutputTokens,
+    requirePrice: budget !== null,
+  })
 
   const inbound = admitInbound(deps.inbound, key, profile, now)
   if (!inbound.ok) return refused(inboundRefusal(key!.name, inbound), inbound.headers)
@@ -109,11 +120,15 @@ export function admit(facts: RequestFacts, cfg: CompiledConfig, deps: AdmissionD
     warnings,
     rateLimitHeaders: inbound.headers,
     // The reservation is released once: later calls do nothing (HeadroomTracker.release).
-    settle: (usage, at) => deps.inbound.release(key, inbound.reservation, usage ? { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens } : null, at),
+    settle: (usage, at) => {
+      const actual = usage ? { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens } : null
+      deps.inbound.release(key, inbound.reservation, actual, at)
+    },
   }
   return { ok: true, ticket }
 }
 
 function notAllowed(keyName: string, route: string): ApiError {
-  return new ApiError(403, `The key "${keyName}" may not use "${route}" (its allowed routes are set in routes.yaml).`, 'route_not_allowed', 'model', 'permission_error')
+  const message = `The key "${keyName}" may not use "${route}" (its allowed routes are set in routes.yaml).`
+  return new ApiError(403, message, 'route_not_allowed', 'model', 'permission_error')
 }

@@ -27,7 +27,8 @@ const route = (name: string) => cfg.routes.get(name)!
 const NOW = Date.UTC(2026, 0, 15, 12)
 
 /** budgetRefusal for a route, with the budget that applies to it (no key). */
-const refusal = (budgets: BudgetTracker, name: string) => budgetRefusal(budgets, budgetThatApplies(null, route(name)), null, route(name), name, NOW)
+const refusal = (budgets: BudgetTracker, name: string) =>
+  budgetRefusal(budgets, budgetThatApplies(null, route(name)), null, route(name), name, NOW)
 
 describe('budgetRefusal', () => {
   it('none without a budget, nor with room left in one', () => {

@@ -16,7 +16,14 @@ import type { InboundLimits, InboundVerdict } from './inbound.ts'
  * served would cost $0 against the budget. Routes that mix priced and unpriced targets are served by the
  * priced ones (the planner skips the rest, see routing/plan.ts).
  */
-export function budgetRefusal(budgets: BudgetTracker, budget: AppliedBudget | null, key: CompiledKey | null, route: CompiledRoute, model: string, now: number): ApiError | null {
+export function budgetRefusal(
+  budgets: BudgetTracker,
+  budget: AppliedBudget | null,
+  key: CompiledKey | null,
+  route: CompiledRoute,
+  model: string,
+  now: number,
+): ApiError | null {
   const v = budgets.check(key, route, now)
   if (!v.ok) {
     const who = v.scope === 'key' ? `key "${v.name}"` : `route "${v.name}"`

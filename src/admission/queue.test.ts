@@ -16,7 +16,13 @@ function admission(clock = new ManualClock(), agingMs = 5_000) {
   return a
 }
 
-const opts = (over: Partial<Parameters<AdmissionQueue['wait']>[2]> = {}) => ({ maxLength: 100, giveUpAt: 5_000, wakeAt: null, signal: new AbortController().signal, ...over })
+const opts = (over: Partial<Parameters<AdmissionQueue['wait']>[2]> = {}) => ({
+  maxLength: 100,
+  giveUpAt: 5_000,
+  wakeAt: null,
+  signal: new AbortController().signal,
+  ...over,
+})
 
 /** Whether `p` has settled, checked after the clock moved. */
 function settledFlag(p: Promise<unknown>): () => boolean {

@@ -48,7 +48,10 @@ describe('ManualClock', () => {
     clock.setTimer(() => fired.push(['c', clock.now()]), 301)
     clock.clearTimer(clock.setTimer(() => fired.push(['cancelled', clock.now()]), 50))
     await clock.advance(300)
-    expect(fired).toEqual([['a', 1_100], ['b', 1_200]])
+    expect(fired).toEqual([
+      ['a', 1_100],
+      ['b', 1_200],
+    ])
     expect(clock.now()).toBe(1_300)
     expect(clock.pendingTimers).toBe(1)
   })

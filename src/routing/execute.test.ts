@@ -28,14 +28,29 @@ function job(route: string, stream = false): Job {
     req,
     route: r,
     profile: buildProfile(req, { defaultExpectedOutput: r.expectedOutputTokens }),
-    ctx: { requestId: 'req_test', clientRequestId: null, virtualKey: null, endUser: null, modelRequested: route, priority: 'normal', queuedMs: 0 },
+    ctx: {
+      requestId: 'req_test',
+      clientRequestId: null,
+      virtualKey: null,
+      endUser: null,
+      modelRequested: route,
+      priority: 'normal',
+      queuedMs: 0,
+    },
     report: { attempts: 0, target: null, decision: '' },
     controller: new AbortController(),
   }
 }
 
 function upstreamError(status: number, kind: ProviderErrorKind, retryAfterMs: number | null = null): ProviderError {
-  return new ProviderError({ provider: 'openai', status, upstreamStatus: status, kind, message: `upstream ${status}`, retryAfterMs })
+  return new ProviderError({
+    provider: 'openai',
+    status,
+    upstreamStatus: status,
+    kind,
+    message: `upstream ${status}`,
+    retryAfterMs,
+  })
 }
 
 /** Each attempt event as [attempt, target, outcome, status]. */
@@ -61,7 +76,13 @@ async function drain(chunks: AsyncIterable<ChatChunk>): Promise<string> {
 
 describe('failover', () => {
   it('tries the targets in the route’s order until one answers; one event per attempt', async () => {
-    t = testRuntime(new ScriptedAdapter({ [MINI]: [{ fail: upstreamError(503, 'overloaded') }], [NANO]: [{ fail: upstreamError(401, 'auth') }], [FOUR_O]: [{ answer: 'hello there' }] }))
+    t = testRuntime(
+      new ScriptedAdapter({
+        [MINI]: [{ fail: upstreamError(503, 'overloaded') }],
+        [NANO]: [{ fail: upstreamError(401, 'auth') }],
+        [FOUR_O]: [{ answer: 'hello there' }],
+      }),
+    )
     const j = job('three')
     const ex = await executeComplete(j, t.rt)
     expect(t.adapter.called).toEqual([MINI, NANO, FOUR_O])
@@ -87,7 +108,9 @@ describe('failover', () => {
 
 describe('retries', () => {
   it('waits out the last target’s Retry-After, to the millisecond, then tries it again', async () => {
-    t = testRuntime(new ScriptedAdapter({ [MINI]: [{ fail: upstreamError(429, 'rate_limit', 1_500) }, { answer: 'hi' }] }))
+    t = testRuntime(
+      new ScriptedAdapter({ [MINI]: [{ fail: upstreamError(429, 'rate_limit', 1_500) }, { answer: 'hi' }] }),
+    )
     const p = executeComplete(job('one'), t.rt)
     await t.clock.advance(1_499)
     expect(t.adapter.called).toEqual([MINI])
@@ -165,8 +188,10 @@ describe('a client that goes away', () => {
     expect(attempts()).toEqual([[1, MINI, 'cancelled', 499]])
   })
 
-  it('between attempts (during a retry wait): the failed attempt still has its one event, and no other is made', async () => {
-    t = testRuntime(new ScriptedAdapter({ [MINI]: [{ fail: upstreamError(429, 'rate_limit', 2_000) }, { answer: 'never' }] }))
+  it('between attempts (in a retry wait): the failed attempt still has its one event, no other is made', async () => {
+    t = testRuntime(
+      new ScriptedAdapter({ [MINI]: [{ fail: upstreamError(429, 'rate_limit', 2_000) }, { answer: 'never' }] }),
+    )
     const j = job('one')
     const p = failure(executeComplete(j, t.rt))
     await t.clock.advance(1_000)
@@ -181,7 +206,12 @@ describe('a client that goes away', () => {
 
 describe('streams', () => {
   it('fail over invisibly before the first content; the stream’s event goes out when it ends, once', async () => {
-    t = testRuntime(new ScriptedAdapter({ [MINI]: [{ words: [], breakWith: timedOut('openai', 'broke before content') }], [NANO]: [{ answer: 'one two three' }] }))
+    t = testRuntime(
+      new ScriptedAdapter({
+        [MINI]: [{ words: [], breakWith: timedOut('openai', 'broke before content') }],
+        [NANO]: [{ answer: 'one two three' }],
+      }),
+    )
     const ex = await executeStream(job('three', true), t.rt)
     expect(attempts()).toEqual([[1, MINI, 'failed_over', 504]])
     expect(await drain(ex.upstream.body)).toBe('one two three')
@@ -204,7 +234,9 @@ describe('streams', () => {
   })
 
   it('a stream that breaks after its first content: one error event, and the error from the iterator', async () => {
-    t = testRuntime(new ScriptedAdapter({ [MINI]: [{ words: ['partial', 'answer'], breakWith: upstreamError(502, 'stream') }] }))
+    t = testRuntime(
+      new ScriptedAdapter({ [MINI]: [{ words: ['partial', 'answer'], breakWith: upstreamError(502, 'stream') }] }),
+    )
     const ex = await executeStream(job('one', true), t.rt)
     const err = await failure(drain(ex.upstream.body))
     expect(err.kind).toBe('stream')

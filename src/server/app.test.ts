@@ -9,7 +9,13 @@ import { InboundLimits } from '../admission/inbound.ts'
 import { LogThrottle } from '../lib/log-throttle.ts'
 import { silentLogger } from '../lib/logger.ts'
 import { ProviderError } from '../providers/types.ts'
-import { ScriptedAdapter, scriptedCompletion, scriptedConfig, testRuntime, type TestRuntime } from '../routing/__fixtures__/scripted-adapter.ts'
+import {
+  ScriptedAdapter,
+  scriptedCompletion,
+  scriptedConfig,
+  testRuntime,
+  type TestRuntime,
+} from '../routing/__fixtures__/scripted-adapter.ts'
 import { spendListener } from '../spend/attempt-row.ts'
 import { openSpendDb, type SpendDb } from '../spend/db.ts'
 import { SpendWriter } from '../spend/writer.ts'
@@ -58,14 +64,25 @@ afterEach(() => {
   t.rt.states.close()
 })
 
-const chatBody = (over: Record<string, unknown> = {}) => JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'Say hello.' }], ...over })
+const chatBody = (over: Record<string, unknown> = {}) =>
+  JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'Say hello.' }], ...over })
 
 function chat(body: string, headers: Record<string, string> = KEY): Promise<Response> {
-  return Promise.resolve(app.request('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }))
+  return Promise.resolve(
+    app.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    }),
+  )
 }
 
-async function errorOf(res: Response): Promise<{ message: string; type: string; param: string | null; code: string | null }> {
-  const body = (await res.json()) as { error: { message: string; type: string; param: string | null; code: string | null } }
+async function errorOf(
+  res: Response,
+): Promise<{ message: string; type: string; param: string | null; code: string | null }> {
+  const body = (await res.json()) as {
+    error: { message: string; type: string; param: string | null; code: string | null }
+  }
   expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type'])
   return body.error
 }
@@ -87,7 +104,12 @@ describe('validation', () => {
   it('400 naming the parameter, in OpenAI’s words, with the key’s rate-limit headers', async () => {
     const res = await chat(JSON.stringify({ model: 'fast' }))
     expect(res.status).toBe(400)
-    expect(await errorOf(res)).toEqual({ message: "Missing required parameter: 'messages'.", type: 'invalid_request_error', param: 'messages', code: 'missing_required_parameter' })
+    expect(await errorOf(res)).toEqual({
+      message: "Missing required parameter: 'messages'.",
+      type: 'invalid_request_error',
+      param: 'messages',
+      code: 'missing_required_parameter',
+    })
     expect(res.headers.get('x-ratelimit-limit-requests')).toBe('100')
     expect(res.headers.get('x-headroom-route')).toBeNull()
   })
@@ -117,12 +139,16 @@ describe('chat completions', () => {
     expect(res.headers.get('x-headroom-attempts')).toBe('1')
     expect(res.headers.get('x-headroom-decision')).toMatch(/^\S+: openai#1\/gpt-4.1-mini/)
     expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('99')
-    expect(t.events.map((e) => [e.outcome, e.ctx.virtualKey, e.ctx.clientRequestId])).toEqual([['ok', 'team-a', 'trace-1']])
+    expect(t.events.map((e) => [e.outcome, e.ctx.virtualKey, e.ctx.clientRequestId])).toEqual([
+      ['ok', 'team-a', 'trace-1'],
+    ])
     const spend = await app.request('/v1/spend?group_by=route', { headers: ADMIN })
-    expect(await spend.json()).toMatchObject({ data: [{ route: 'fast', requests: 1, attempts: 1, prompt_tokens: 10, completion_tokens: 2 }] })
+    expect(await spend.json()).toMatchObject({
+      data: [{ route: 'fast', requests: 1, attempts: 1, prompt_tokens: 10, completion_tokens: 2 }],
+    })
   })
 
-  it('streams SSE frames, [DONE] at the end; the usage chunk only when asked for; the event when the stream ends', async () => {
+  it('streams SSE frames and [DONE]; the usage chunk only when asked for; the event when the stream ends', async () => {
     t.adapter.script(MINI, { answer: 'one two' }, { answer: 'one two' })
     const res = await chat(chatBody({ stream: true }))
     expect(res.status).toBe(200)
@@ -130,7 +156,12 @@ describe('chat completions', () => {
     expect(res.headers.get('x-headroom-target')).toBe(MINI)
     const frames = (await res.text()).split('\n\n').filter(Boolean)
     expect(frames.at(-1)).toBe('data: [DONE]')
-    const chunks = frames.slice(0, -1).map((f) => JSON.parse(f.slice('data: '.length)) as { choices: Array<{ delta: { content?: string } }>; usage?: unknown })
+    const chunks = frames
+      .slice(0, -1)
+      .map(
+        (f) =>
+          JSON.parse(f.slice('data: '.length)) as { choices: Array<{ delta: { content?: string } }>; usage?: unknown },
+      )
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('one two')
     expect(chunks.every((c) => !('usage' in c))).toBe(true)
     expect(t.events.map((e) => e.outcome)).toEqual(['ok'])
@@ -140,10 +171,20 @@ describe('chat completions', () => {
   })
 
   it('a stream that breaks after its first content ends with one error frame, no [DONE]', async () => {
-    t.adapter.script(MINI, { words: ['partial'], breakWith: new ProviderError({ provider: 'openai', status: 502, kind: 'stream', message: 'openai stream broke: cut' }) })
+    t.adapter.script(MINI, {
+      words: ['partial'],
+      breakWith: new ProviderError({
+        provider: 'openai',
+        status: 502,
+        kind: 'stream',
+        message: 'openai stream broke: cut',
+      }),
+    })
     const text = await (await chat(chatBody({ stream: true }))).text()
     const frames = text.split('\n\n').filter(Boolean)
-    expect(frames.at(-1)).toBe('data: {"error":{"message":"openai stream broke: cut","type":"server_error","param":null,"code":null}}')
+    expect(frames.at(-1)).toBe(
+      'data: {"error":{"message":"openai stream broke: cut","type":"server_error","param":null,"code":null}}',
+    )
     expect(text).not.toContain('[DONE]')
     expect(t.events.map((e) => e.outcome)).toEqual(['error'])
   })
@@ -152,13 +193,24 @@ describe('chat completions', () => {
     t.adapter.script(MINI, { answer: 'hi' })
     const res = await chat(chatBody({ model: 'fsat' }))
     expect(res.status).toBe(200)
-    expect(res.headers.get('x-headroom-warning')).toBe('model "fsat" matched no route or model; served by default_route "fast"')
+    expect(res.headers.get('x-headroom-warning')).toBe(
+      'model "fsat" matched no route or model; served by default_route "fast"',
+    )
   })
 })
 
 describe('error answers', () => {
-  it('an upstream’s 429 goes back with the request id, the routing headers, the key’s limits and Retry-After', async () => {
-    t.adapter.script(MINI, { fail: new ProviderError({ provider: 'openai', status: 429, upstreamStatus: 429, kind: 'rate_limit', message: 'Rate limit reached', retryAfterMs: 60_000 }) })
+  it('an upstream’s 429 goes back with the request id, routing headers, the key’s limits, Retry-After', async () => {
+    t.adapter.script(MINI, {
+      fail: new ProviderError({
+        provider: 'openai',
+        status: 429,
+        upstreamStatus: 429,
+        kind: 'rate_limit',
+        message: 'Rate limit reached',
+        retryAfterMs: 60_000,
+      }),
+    })
     const res = await chat(chatBody(), { ...KEY, 'x-client-request-id': 'trace-2' })
     expect(res.status).toBe(429)
     expect(await errorOf(res)).toMatchObject({ message: 'Rate limit reached', type: 'rate_limit_error' })
@@ -175,9 +227,17 @@ describe('error answers', () => {
   it('a refusal at admission names the route (404 has none), and calls nothing', async () => {
     deps.budgets.seed('route', 'capped', t.clock.now(), 100_000_000, 100_000_000)
     const budget = await chat(chatBody({ model: 'capped' }))
-    expect([budget.status, (await errorOf(budget)).code, budget.headers.get('x-headroom-route')]).toEqual([429, 'budget_exceeded', 'capped'])
+    expect([budget.status, (await errorOf(budget)).code, budget.headers.get('x-headroom-route')]).toEqual([
+      429,
+      'budget_exceeded',
+      'capped',
+    ])
     const missing = await chat(chatBody({ model: 'nowhere/model' }))
-    expect([missing.status, (await errorOf(missing)).code, missing.headers.get('x-headroom-route')]).toEqual([404, 'model_not_found', null])
+    expect([missing.status, (await errorOf(missing)).code, missing.headers.get('x-headroom-route')]).toEqual([
+      404,
+      'model_not_found',
+      null,
+    ])
     expect(t.adapter.calls).toEqual([])
   })
 
@@ -205,7 +265,10 @@ describe('models', () => {
   })
 
   it('retrieves a model chat completions would serve as that model, and 404s one it would not', async () => {
-    expect(await (await app.request(`/v1/models/${MINI}`, { headers: KEY })).json()).toMatchObject({ id: MINI, owned_by: 'openai' })
+    expect(await (await app.request(`/v1/models/${MINI}`, { headers: KEY })).json()).toMatchObject({
+      id: MINI,
+      owned_by: 'openai',
+    })
     const typo = await app.request('/v1/models/fsat', { headers: KEY })
     expect([typo.status, (await errorOf(typo)).code]).toEqual([404, 'model_not_found'])
   })

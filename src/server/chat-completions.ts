@@ -84,7 +84,8 @@ export async function answerChat(call: ChatCall, deps: AppDeps): Promise<ChatAns
   checkModelId(req.model)
 
   // Admit.
-  const admission = admit({ req, key, priority, requestId: call.requestId, clientRequestId: call.clientRequestId }, cfg, deps, rt.now())
+  const facts = { req, key, priority, requestId: call.requestId, clientRequestId: call.clientRequestId }
+  const admission = admit(facts, cfg, deps, rt.now())
   if (!admission.ok) {
     const r = admission.refusal
     if (r.route !== null) call.vars.route = r.route
@@ -97,7 +98,7 @@ export async function answerChat(call: ChatCall, deps: AppDeps): Promise<ChatAns
   if (ticket.warnings.length > 0) call.vars.warnings = ticket.warnings
   call.vars.rateLimitHeaders = ticket.rateLimitHeaders
 
-  // Execute: one controller for the request; a client that goes away, or the route's deadline, aborts the upstream call.
+  // Execute, under one controller: a client that goes away, or the route's deadline, aborts the upstream call.
   const report: Report = { attempts: 0, target: null, decision: '' }
   call.vars.report = report // the error answer reads attempts and the decision from here too
   const controller = new AbortController()
@@ -109,7 +110,8 @@ export async function answerChat(call: ChatCall, deps: AppDeps): Promise<ChatAns
       const ex = await executeComplete(job, rt)
       ticket.settle(ex.usage(), rt.now())
       const body = ex.upstream.body[RAW_JSON] ?? JSON.stringify(ex.upstream.body)
-      return { kind: 'json', headers: answerHeaders(call, ticket, ex, report, JSON_HEADERS), body, idleTimeoutMs: cfg.streamIdleTimeoutMs }
+      const headers = answerHeaders(call, ticket, ex, report, JSON_HEADERS)
+      return { kind: 'json', headers, body, idleTimeoutMs: cfg.streamIdleTimeoutMs }
     }
     const ex = await executeStream(job, rt)
     return {
@@ -131,7 +133,13 @@ export async function answerChat(call: ChatCall, deps: AppDeps): Promise<ChatAns
 }
 
 /** The headers of a successful answer: what served it and how, as a plain record (cheapest to write). */
-function answerHeaders(ids: RequestIds, ticket: Ticket, ex: Execution<unknown>, report: Report, base: Record<string, string>): Record<string, string> {
+function answerHeaders(
+  ids: RequestIds,
+  ticket: Ticket,
+  ex: Execution<unknown>,
+  report: Report,
+  base: Record<string, string>,
+): Record<string, string> {
   const headers: Record<string, string> = {
     ...base,
     ...ticket.rateLimitHeaders,
@@ -147,8 +155,13 @@ function answerHeaders(ids: RequestIds, ticket: Ticket, ex: Execution<unknown>, 
   return headers
 }
 
-function streamFailure(err: unknown, ids: RequestIds, ex: Execution<unknown>, cfg: CompiledConfig, deps: AppDeps): OpenAIErrorBody {
+function streamFailure(err: unknown, ids: RequestIds, ex: Execution<unknown>, cfg: CompiledConfig, deps: AppDeps) {
   const r = toErrorResponse(err, cfg.secrets)
-  deps.log.warn('stream failed after it began', { requestId: ids.requestId, clientRequestId: ids.clientRequestId ?? undefined, target: ex.target.stateId, error: r.body.error.message })
+  deps.log.warn('stream failed after it began', {
+    requestId: ids.requestId,
+    clientRequestId: ids.clientRequestId ?? undefined,
+    target: ex.target.stateId,
+    error: r.body.error.message,
+  })
   return r.body
 }

@@ -9,7 +9,12 @@ import { SSE_DONE, sseErrorFrame, sseFrame, type StreamEnd } from './sse-writer.
 import type { AppDeps, AppVars, RequestIds } from './types.ts'
 
 /** Answers a chat request; throws for the error answer, with what `vars` say filled in. */
-export async function chatResponse(request: Request, ids: RequestIds, vars: Partial<AppVars>, deps: AppDeps): Promise<Response> {
+export async function chatResponse(
+  request: Request,
+  ids: RequestIds,
+  vars: Partial<AppVars>,
+  deps: AppDeps,
+): Promise<Response> {
   const call: ChatCall = {
     requestId: ids.requestId,
     clientRequestId: ids.clientRequestId,

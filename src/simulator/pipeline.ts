@@ -117,8 +117,11 @@ export async function handleGeneration<P extends Parsed>(st: SimState, wire: Api
   res.on('close', () => clearTimeout(timer))
 }
 
-/** How long a JSON answer takes: as long as its longest choice would take to stream (ttft, then a delay per further token). */
-export function jsonDelayMs(cfg: Pick<SimModelConfig, 'ttftMs' | 'tokenDelayMs'>, answers: ReadonlyArray<Pick<Answer, 'outputTokens' | 'reasoningTokens'>>): number {
+/** How long a JSON answer takes: as long as streaming its longest choice (ttft, then a delay per further token). */
+export function jsonDelayMs(
+  cfg: Pick<SimModelConfig, 'ttftMs' | 'tokenDelayMs'>,
+  answers: ReadonlyArray<Pick<Answer, 'outputTokens' | 'reasoningTokens'>>,
+): number {
   let tokens = 0
   for (const a of answers) tokens = Math.max(tokens, a.outputTokens + a.reasoningTokens)
   return cfg.ttftMs + cfg.tokenDelayMs * Math.max(0, tokens - 1)

@@ -10,7 +10,14 @@ import { ManualClock } from '../../lib/manual-clock.ts'
 import { silentLogger } from '../../lib/logger.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../../providers/openai-schema.ts'
 import { cancelled } from '../../providers/provider-errors.ts'
-import type { ProviderAdapter, ProviderError, ProviderUsage, Target, Upstream, UpstreamMeta } from '../../providers/types.ts'
+import type {
+  ProviderAdapter,
+  ProviderError,
+  ProviderUsage,
+  Target,
+  Upstream,
+  UpstreamMeta,
+} from '../../providers/types.ts'
 import type { AttemptEvent, AttemptListener } from '../events.ts'
 import { QueueFullError, type HeadroomQueue, type Runtime } from '../runtime.ts'
 import { TargetStates } from '../target-states.ts'
@@ -36,7 +43,13 @@ const PROMPT_TOKENS = 10
 
 function usageOf(text: string): ProviderUsage {
   const words = text.split(' ').filter(Boolean).length
-  return { promptTokens: PROMPT_TOKENS, completionTokens: words, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }
+  return {
+    promptTokens: PROMPT_TOKENS,
+    completionTokens: words,
+    cachedTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+  }
 }
 
 function meta(target: Target, usage: ProviderUsage | null): UpstreamMeta {
@@ -51,17 +64,35 @@ export function scriptedCompletion(target: Target, text: string): ChatCompletion
     object: 'chat.completion',
     created: 1_700_000_000,
     model: target.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, finish_reason: 'stop', logprobs: null }],
-    usage: { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens },
+    choices: [
+      { index: 0, message: { role: 'assistant', content: text, refusal: null }, finish_reason: 'stop', logprobs: null },
+    ],
+    usage: {
+      prompt_tokens: u.promptTokens,
+      completion_tokens: u.completionTokens,
+      total_tokens: u.promptTokens + u.completionTokens,
+    },
   }
 }
 
 function chunk(target: Target, delta: ChatChunk['choices'][number]['delta'], finish: 'stop' | null = null): ChatChunk {
-  return { id: 'chatcmpl-scripted', object: 'chat.completion.chunk', created: 1_700_000_000, model: target.model, choices: [{ index: 0, delta, finish_reason: finish }] }
+  return {
+    id: 'chatcmpl-scripted',
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model: target.model,
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  }
 }
 
 /** The words as chunks; a complete stream ends with its finish chunk and a usage chunk, as adapters do. */
-async function* streamOf(target: Target, words: readonly string[], m: UpstreamMeta, end: ProviderError | null, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+async function* streamOf(
+  target: Target,
+  words: readonly string[],
+  m: UpstreamMeta,
+  end: ProviderError | null,
+  signal: AbortSignal,
+): AsyncGenerator<ChatChunk> {
   for (const [i, w] of words.entries()) {
     if (signal.aborted) throw cancelled(target.provider)
     yield chunk(target, i === 0 ? { role: 'assistant', content: w } : { content: ` ${w}` })
@@ -71,7 +102,15 @@ async function* streamOf(target: Target, words: readonly string[], m: UpstreamMe
   m.usage = u
   m.usageFinal = true
   yield chunk(target, {}, 'stop')
-  yield { ...chunk(target, {}), choices: [], usage: { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens } }
+  yield {
+    ...chunk(target, {}),
+    choices: [],
+    usage: {
+      prompt_tokens: u.promptTokens,
+      completion_tokens: u.completionTokens,
+      total_tokens: u.promptTokens + u.completionTokens,
+    },
+  }
 }
 
 function hang(target: Target, signal: AbortSignal): Promise<never> {
@@ -114,7 +153,12 @@ export class ScriptedAdapter implements ProviderAdapter {
     if ('fail' in step) throw step.fail
     if ('hang' in step) return hang(target, signal)
     if ('words' in step) throw new Error('a broken stream step in a call that is not a stream')
-    return { body: scriptedCompletion(target, step.answer), limits: null, latency: {}, meta: meta(target, usageOf(step.answer)) }
+    return {
+      body: scriptedCompletion(target, step.answer),
+      limits: null,
+      latency: {},
+      meta: meta(target, usageOf(step.answer)),
+    }
   }
 
   async stream(_req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<AsyncIterable<ChatChunk>>> {
@@ -127,9 +171,11 @@ export class ScriptedAdapter implements ProviderAdapter {
   }
 }
 
-/** A compiled routes.yaml with one provider, `openai` (the scripted adapter plays it), and `rest` after it: routes, keys… */
+/** A compiled routes.yaml with one provider, `openai` (the scripted adapter plays it), then `rest`: routes, keys… */
 export function scriptedConfig(rest: string): CompiledConfig {
-  return compileConfig(parseConfig(`providers:\n  openai: { type: openai, api_key: sk-test-123456 }\n${rest}`, 'routes.yaml', {}))
+  return compileConfig(
+    parseConfig(`providers:\n  openai: { type: openai, api_key: sk-test-123456 }\n${rest}`, 'routes.yaml', {}),
+  )
 }
 
 /** No queue: a request that finds no target with headroom is refused at once (as with max_wait_ms 0). */
@@ -151,7 +197,10 @@ export interface TestRuntime {
  * A Runtime on a ManualClock (starting at `start`), the scripted adapter for every provider type, random
  * fixed at 0.5; attempt events are recorded in `events`, then handed to `listeners`.
  */
-export function testRuntime(adapter = new ScriptedAdapter(), opts: { queue?: HeadroomQueue; start?: number; listeners?: readonly AttemptListener[] } = {}): TestRuntime {
+export function testRuntime(
+  adapter = new ScriptedAdapter(),
+  opts: { queue?: HeadroomQueue; start?: number; listeners?: readonly AttemptListener[] } = {},
+): TestRuntime {
   const clock = new ManualClock(opts.start ?? Date.UTC(2026, 0, 15, 12))
   const events: AttemptEvent[] = []
   const rt: Runtime = {
