@@ -23,11 +23,12 @@ import { openSpendDb, type SpendDb } from './spend/db.ts'
 import { costSince } from './spend/queries.ts'
 import { spendListener } from './spend/attempt-row.ts'
 import { SpendWriter } from './spend/writer.ts'
-import { abortableSleep } from './lib/sleep.ts'
+import { systemClock, type Clock } from './lib/clock.ts'
 import { UserError } from './lib/user-error.ts'
 import type { SpendSink } from './spend/types.ts'
 import type { Config } from './config/schema.ts'
-import { chatListener, createApp, isChatRequest } from './server/app.ts'
+import { createApp } from './server/app.ts'
+import { chatListener, isChatRequest } from './server/chat-node.ts'
 import { startSimulator, type Simulator } from './simulator/index.ts'
 import type { CompiledConfig, ServerLimits } from './config/types.ts'
 import type { Runtime } from './routing/runtime.ts'
@@ -187,14 +188,14 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   })
   if (configPath && opts.watch !== false) store.watch()
   const adapters = createAdapterRegistry()
-  const queue = new AdmissionQueue({ now: opts.now ?? Date.now })
+  const clock: Clock = opts.now ? { ...systemClock, now: opts.now } : systemClock
+  const queue = new AdmissionQueue({ clock })
   const runtime: Runtime = {
+    ...clock,
     states,
     adapters,
-    now: opts.now ?? Date.now,
     random: Math.random,
     log,
-    sleep: abortableSleep,
     listeners: [spendListener(sink)],
     queue,
   }

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { compileConfig } from '../config/compile.ts'
 import { parseConfig } from '../config/load.ts'
-import { ApiError } from '../lib/api-error.ts'
 import type { RequestProfile } from '../routing/types.ts'
-import { BudgetTracker } from './budgets.ts'
+import { budgetThatApplies, BudgetTracker } from './budgets.ts'
 import { InboundLimits } from './inbound.ts'
-import { admitInbound, checkBudget, inboundRefusal, requestPriority } from './policy.ts'
+import { admitInbound, budgetRefusal, inboundRefusal } from './policy.ts'
 
 const cfg = compileConfig(
   parseConfig(
@@ -27,49 +26,28 @@ const key = [...cfg.auth.byHash.values()][0]!
 const route = (name: string) => cfg.routes.get(name)!
 const NOW = Date.UTC(2026, 0, 15, 12)
 
-/** The ApiError `f` throws (fails the test when it throws none). */
-function refusal(f: () => unknown): ApiError {
-  try {
-    f()
-  } catch (err) {
-    if (err instanceof ApiError) return err
-    throw err
-  }
-  throw new Error('expected a refusal')
-}
+/** budgetRefusal for a route, with the budget that applies to it (no key). */
+const refusal = (budgets: BudgetTracker, name: string) =>
+  budgetRefusal(budgets, budgetThatApplies(null, route(name)), null, route(name), name, NOW)
 
-describe('requestPriority', () => {
-  it('the header, else the key’s default, else normal', () => {
-    expect(requestPriority(' HIGH ', key)).toBe('high')
-    expect(requestPriority(undefined, key)).toBe('low')
-    expect(requestPriority(undefined, null)).toBe('normal')
-  })
-
-  it('400 naming the header for anything else', () => {
-    const e = refusal(() => requestPriority('urgent', null))
-    expect([e.status, e.code, e.param]).toEqual([400, 'invalid_value', 'x-headroom-priority'])
-    expect(e.message).toContain('"urgent"')
-  })
-})
-
-describe('checkBudget', () => {
-  it('no budget: null; a budget with room left: the budget that applies', () => {
+describe('budgetRefusal', () => {
+  it('none without a budget, nor with room left in one', () => {
     const budgets = new BudgetTracker()
-    expect(checkBudget(budgets, null, route('open'), 'open', NOW)).toBeNull()
-    expect(checkBudget(budgets, null, route('capped'), 'capped', NOW)).toMatchObject({ scope: 'route', name: 'capped' })
+    expect(refusal(budgets, 'open')).toBeNull()
+    expect(refusal(budgets, 'capped')).toBeNull()
   })
 
   it('429 budget_exceeded once spent, saying when it resets, and that retrying now will not help', () => {
     const budgets = new BudgetTracker()
     budgets.seed('route', 'capped', NOW, 100_000_000, 100_000_000)
-    const e = refusal(() => checkBudget(budgets, null, route('capped'), 'capped', NOW))
+    const e = refusal(budgets, 'capped')!
     expect([e.status, e.code, e.type]).toEqual([429, 'budget_exceeded', 'insufficient_quota'])
     expect(e.message).toBe('Budget exceeded: the daily budget of $1.00 for route "capped" is spent ($1.00 so far). It resets at 2026-01-16T00:00:00.000Z.')
     expect(e.headers).toEqual({ 'retry-after': String(12 * 3600), 'x-should-retry': 'false' })
   })
 
   it('403 unpriced_model when a budget applies and no target has a price', () => {
-    const e = refusal(() => checkBudget(new BudgetTracker(), null, route('unpriced'), 'unpriced', NOW))
+    const e = refusal(new BudgetTracker(), 'unpriced')!
     expect([e.status, e.code, e.param]).toEqual([403, 'unpriced_model', 'model'])
     expect(e.message).toContain('"unpriced" (local/llama-3) has no price')
   })

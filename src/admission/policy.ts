@@ -1,37 +1,34 @@
 /**
- * Whether a request may start, before any target is planned: its priority, the budgets of its key and
- * route, and its key's own rate limits. Each refusal is an ApiError whose message names what was
- * exceeded and what to do; the chat handler calls these in order.
+ * Admission's refusals, each an ApiError whose message names what was exceeded and what to do: the
+ * budgets of a request's key and route, and its key's own rate limits (admit.ts asks them in order).
  */
 import type { CompiledKey, CompiledRoute } from '../config/types.ts'
-import { PRIORITIES, type Priority } from '../config/schema.ts'
 import { pricesToAdd } from '../config/unpriced-targets.ts'
 import { ApiError } from '../lib/api-error.ts'
 import type { RequestProfile } from '../routing/types.ts'
-import { budgetThatApplies, describeBudget, usd, type AppliedBudget, type BudgetTracker } from './budgets.ts'
+import { describeBudget, usd, type AppliedBudget, type BudgetTracker } from './budgets.ts'
 import type { InboundLimits, InboundVerdict } from './inbound.ts'
 
-/** The request's admission priority: its `x-headroom-priority` header, else its key's default, else normal. */
-export function requestPriority(header: string | string[] | undefined, key: CompiledKey | null): Priority {
-  if (header === undefined) return key?.priority ?? 'normal'
-  const v = String(header).trim().toLowerCase()
-  if ((PRIORITIES as readonly string[]).includes(v)) return v as Priority
-  throw new ApiError(400, `Invalid x-headroom-priority "${String(header)}": use high, normal or low.`, 'invalid_value', 'x-headroom-priority')
-}
-
 /**
- * The budget the request is metered against (null when none applies). Refused with 429
- * `budget_exceeded` once the key's or the route's spend reached its cap, until the period resets; with
+ * Why the budget that applies (`budget`, null for none) refuses the request, or null when it does not:
+ * 429 `budget_exceeded` once the key's or the route's spend reached its cap, until the period resets;
  * 403 `unpriced_model` when a budget applies and no target of the route has a price, since whatever it
  * served would cost $0 against the budget. Routes that mix priced and unpriced targets are served by the
  * priced ones (the planner skips the rest, see routing/plan.ts).
  */
-export function checkBudget(budgets: BudgetTracker, key: CompiledKey | null, route: CompiledRoute, model: string, now: number): AppliedBudget | null {
+export function budgetRefusal(
+  budgets: BudgetTracker,
+  budget: AppliedBudget | null,
+  key: CompiledKey | null,
+  route: CompiledRoute,
+  model: string,
+  now: number,
+): ApiError | null {
   const v = budgets.check(key, route, now)
   if (!v.ok) {
     const who = v.scope === 'key' ? `key "${v.name}"` : `route "${v.name}"`
     const resets = new Date(v.resetsAt).toISOString()
-    throw new ApiError(
+    return new ApiError(
       429,
       `Budget exceeded: the ${v.period} budget of ${usd(v.limit)} for ${who} is spent (${usd(v.spent)} so far). It resets at ${resets}.`,
       'budget_exceeded',
@@ -41,18 +38,17 @@ export function checkBudget(budgets: BudgetTracker, key: CompiledKey | null, rou
       { 'retry-after': String(Math.max(1, Math.ceil((v.resetsAt - now) / 1000))), 'x-should-retry': 'false' },
     )
   }
-  const budget = budgetThatApplies(key, route)
-  if (budget && !route.members.some((m) => m.model)) refuseUnpriced(model, route, budget)
-  return budget
+  if (budget && !route.members.some((m) => m.model)) return unpriced(model, route, budget)
+  return null
 }
 
 /** Targets named in the 403 and its `models:` example; routes are short, but the message is bounded. */
 const MAX_NAMED_TARGETS = 5
 
-function refuseUnpriced(model: string, route: CompiledRoute, budget: AppliedBudget): never {
+function unpriced(model: string, route: CompiledRoute, budget: AppliedBudget): ApiError {
   const targets = [...new Set(route.members.map((m) => m.target.id))].slice(0, MAX_NAMED_TARGETS)
   const which = targets.length === 1 && targets[0] === model ? `"${model}"` : `"${model}" (${targets.join(', ')})`
-  throw new ApiError(
+  return new ApiError(
     403,
     `The model ${which} has no price, so ${describeBudget(budget)} cannot count its cost. Give it a price in routes.yaml (USD per 1M tokens): ${pricesToAdd(targets)}.`,
     'unpriced_model',

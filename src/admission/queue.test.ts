@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { ManualClock } from '../lib/manual-clock.ts'
 import { QueueFullError } from '../routing/runtime.ts'
 import { AdmissionQueue } from './queue.ts'
 import type { Priority } from '../config/schema.ts'
@@ -8,13 +9,30 @@ afterEach(() => {
   while (live.length) live.pop()!.close()
 })
 
-function admission(now: () => number = Date.now, agingMs = 5_000) {
-  const a = new AdmissionQueue({ now, agingMs })
+/** A queue on a clock of its own, which starts at 0 and moves only when the test advances it. */
+function admission(clock = new ManualClock(), agingMs = 5_000) {
+  const a = new AdmissionQueue({ clock, agingMs })
   live.push(a)
   return a
 }
 
-const opts = (over: Partial<Parameters<AdmissionQueue['wait']>[2]> = {}) => ({ maxLength: 100, giveUpAt: Date.now() + 5_000, wakeAt: null, signal: new AbortController().signal, ...over })
+const opts = (over: Partial<Parameters<AdmissionQueue['wait']>[2]> = {}) => ({
+  maxLength: 100,
+  giveUpAt: 5_000,
+  wakeAt: null,
+  signal: new AbortController().signal,
+  ...over,
+})
+
+/** Whether `p` has settled, checked after the clock moved. */
+function settledFlag(p: Promise<unknown>): () => boolean {
+  let done = false
+  void p.then(
+    () => (done = true),
+    () => (done = true),
+  )
+  return () => done
+}
 
 describe('AdmissionQueue', () => {
   it('wakes waiters one per pump, higher priority first, FIFO within a level', async () => {
@@ -33,11 +51,11 @@ describe('AdmissionQueue', () => {
   })
 
   it('ages waiters so that low priority is never starved', async () => {
-    let now = 0
-    const a = admission(() => now, 1_000)
+    const clock = new ManualClock()
+    const a = admission(clock, 1_000)
     const order: string[] = []
     const low = a.wait('r', 'low', opts({ giveUpAt: 1e9 })).then(() => order.push('low'))
-    now = 2_500 // low has gained 2.5 levels: it outranks a fresh high (2)
+    await clock.advance(2_500) // low has gained 2.5 levels: it outranks a fresh high (2)
     const high = a.wait('r', 'high', opts({ giveUpAt: 1e9 })).then(() => order.push('high'))
     a.pump('r')
     await low
@@ -50,22 +68,31 @@ describe('AdmissionQueue', () => {
     const a = admission()
     void a.wait('r', 'normal', opts({ maxLength: 1 })).catch(() => {})
     await expect(a.wait('r', 'normal', opts({ maxLength: 1 }))).rejects.toMatchObject({ reason: 'length' })
-    await expect(a.wait('r2', 'normal', opts({ wakeAt: Date.now() + 10_000, giveUpAt: Date.now() + 1_000 }))).rejects.toBeInstanceOf(QueueFullError)
+    await expect(a.wait('r2', 'normal', opts({ wakeAt: 10_000, giveUpAt: 1_000 }))).rejects.toBeInstanceOf(QueueFullError)
   })
 
   it('gives up at its give-up time', async () => {
-    const a = admission()
-    const t = Date.now()
-    await expect(a.wait('r', 'normal', opts({ giveUpAt: t + 50 }))).rejects.toMatchObject({ reason: 'wait' })
-    expect(Date.now() - t).toBeGreaterThanOrEqual(45)
+    const clock = new ManualClock()
+    const a = admission(clock)
+    const p = a.wait('r', 'normal', opts({ giveUpAt: 50 }))
+    const settled = settledFlag(p)
+    await clock.advance(49)
+    expect(settled()).toBe(false)
+    await clock.advance(1)
+    await expect(p).rejects.toMatchObject({ reason: 'wait' })
     expect(a.size('r')).toBe(0)
   })
 
   it('wakes by itself when the expected recovery time passes', async () => {
-    const a = admission()
-    const t = Date.now()
-    await a.wait('r', 'normal', opts({ wakeAt: t + 60 }))
-    expect(Date.now() - t).toBeGreaterThanOrEqual(55)
+    const clock = new ManualClock()
+    const a = admission(clock)
+    const p = a.wait('r', 'normal', opts({ wakeAt: 60 }))
+    const settled = settledFlag(p)
+    await clock.advance(59)
+    expect(settled()).toBe(false)
+    await clock.advance(1)
+    await expect(p).resolves.toBeUndefined()
+    expect(clock.pendingTimers).toBe(0)
   })
 
   it('a client that goes away leaves the queue at once', async () => {
@@ -86,7 +113,7 @@ describe('AdmissionQueue', () => {
     a.pump('r')
     await first
     // `first` found no headroom after all: it waits again, with its original place.
-    const again = a.wait('r', 'normal', opts({ since: Date.now() - 1000 })).then(() => order.push('first again'))
+    const again = a.wait('r', 'normal', opts({ since: -1000 })).then(() => order.push('first again'))
     a.pump('r')
     await again
     a.pump('r')
@@ -95,8 +122,8 @@ describe('AdmissionQueue', () => {
   })
 
   it('keeps a queue only while someone waits in it: 5,000 one-off routes leave none behind', async () => {
-    let now = 0
-    const a = admission(() => now)
+    const clock = new ManualClock()
+    const a = admission(clock)
     const settled: Array<Promise<unknown>> = []
     const aborts: AbortController[] = []
     for (let i = 0; i < 5_000; i++) {
@@ -111,11 +138,11 @@ describe('AdmissionQueue', () => {
       settled.push(a.wait(`late-${i}`, 'normal', opts({ wakeAt: 2, giveUpAt: 1 })).catch(() => undefined))
     }
     expect(a.waitingRoutes).toBe(5_000)
-    now = 1
     aborts.forEach((ac, i) => {
       if (i % 3 === 0) a.pump(`google/gemini-2.5-flash-u${i}`)
       if (i % 3 === 1) ac.abort(new Error('gone'))
     })
+    await clock.advance(1)
     await Promise.all(settled)
     expect(a.size()).toBe(0)
     expect(a.waitingRoutes).toBe(0)

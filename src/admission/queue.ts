@@ -13,6 +13,7 @@
  * request that has waited 10 s ranks with a high one that just arrived.
  */
 import { PRIORITIES, type Priority } from '../config/schema.ts'
+import { systemClock, type Clock, type TimerId } from '../lib/clock.ts'
 import { QueueFullError, type HeadroomQueue, type WaitOptions } from '../routing/runtime.ts'
 
 const LEVEL: Record<Priority, number> = { high: 2, normal: 1, low: 0 }
@@ -24,7 +25,7 @@ interface Waiter {
   resolve: () => void
   reject: (err: unknown) => void
   done: boolean
-  timer: NodeJS.Timeout | null
+  timer: TimerId | null
   signal: AbortSignal
   onAbort: () => void
 }
@@ -67,13 +68,14 @@ class Level {
 class RouteQueue {
   readonly levels: Record<Priority, Level> = { high: new Level(), normal: new Level(), low: new Level() }
   length = 0
-  timer: NodeJS.Timeout | null = null
+  timer: TimerId | null = null
   timerAt = Infinity
   constructor(readonly route: string) {}
 }
 
 export interface AdmissionQueueOptions {
-  now?: () => number
+  /** The time and the timers the queue waits on (default: the system clock). */
+  clock?: Pick<Clock, 'now' | 'setTimer' | 'clearTimer'>
   /** A waiter gains one priority level per this many ms waited (default 5,000). */
   agingMs?: number
 }
@@ -86,10 +88,13 @@ export class AdmissionQueue implements HeadroomQueue {
    */
   private readonly queues = new Map<string, RouteQueue>()
   private readonly now: () => number
+  private readonly timers: Pick<Clock, 'setTimer' | 'clearTimer'>
   private readonly agingMs: number
 
   constructor(opts: AdmissionQueueOptions = {}) {
-    this.now = opts.now ?? Date.now
+    const clock = opts.clock ?? systemClock
+    this.now = clock.now
+    this.timers = clock
     this.agingMs = opts.agingMs ?? 5_000
   }
 
@@ -137,7 +142,7 @@ export class AdmissionQueue implements HeadroomQueue {
         reject(err)
       }
       // Its own give-up timer; the route's wake timer is shared.
-      w.timer = setTimeout(() => leave(new QueueFullError('wait', `waited the queue's max wait on route "${route}" without headroom coming back`)), Math.max(0, opts.giveUpAt - now))
+      w.timer = this.timers.setTimer(() => leave(new QueueFullError('wait', `waited the queue's max wait on route "${route}" without headroom coming back`)), Math.max(0, opts.giveUpAt - now))
       opts.signal.addEventListener('abort', w.onAbort, { once: true })
       const level = q.levels[priority]
       // A re-queued waiter goes back to the front of its level: it keeps its turn.
@@ -190,11 +195,11 @@ export class AdmissionQueue implements HeadroomQueue {
     if (w.done) return
     w.done = true
     q.length--
-    if (w.timer) clearTimeout(w.timer)
+    if (w.timer !== null) this.timers.clearTimer(w.timer)
     w.signal.removeEventListener('abort', w.onAbort)
     if (q.length > 0) return
-    if (q.timer) {
-      clearTimeout(q.timer)
+    if (q.timer !== null) {
+      this.timers.clearTimer(q.timer)
       q.timer = null
       q.timerAt = Infinity
     }
@@ -204,9 +209,9 @@ export class AdmissionQueue implements HeadroomQueue {
   /** One timer per route, at the earliest time a waiter expects headroom back. */
   private armTimer(q: RouteQueue, at: number | null): void {
     if (at === null || at >= q.timerAt) return
-    if (q.timer) clearTimeout(q.timer)
+    if (q.timer !== null) this.timers.clearTimer(q.timer)
     q.timerAt = at
-    q.timer = setTimeout(
+    q.timer = this.timers.setTimer(
       () => {
         q.timer = null
         q.timerAt = Infinity
@@ -222,7 +227,7 @@ export class AdmissionQueue implements HeadroomQueue {
 
   close(): void {
     for (const q of this.queues.values()) {
-      if (q.timer) clearTimeout(q.timer)
+      if (q.timer !== null) this.timers.clearTimer(q.timer)
       for (const p of PRIORITIES) {
         for (const w of [...q.levels[p].live()]) {
           this.remove(q, w)

@@ -1,6 +1,6 @@
 /**
- * The routes.yaml schema. This file is the authority on what routes.yaml may contain; README's
- * configuration reference follows it field by field.
+ * The routes.yaml schema. This file is the authority on what routes.yaml may contain; the configuration
+ * reference (docs/configuration.md) follows it field by field.
  */
 import { z } from 'zod'
 import { modelResource } from '../providers/gemini/model-resource.ts'

@@ -64,13 +64,13 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
   const { route, profile, ctx, report, controller } = job
   const start = rt.now()
   const deadline = start + route.timeoutMs
-  const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`the route's timeout_ms (${route.timeoutMs} ms) passed`)), route.timeoutMs)
+  const deadlineTimer = rt.setTimer(() => controller.abort(new DeadlineExceeded(`the route's timeout_ms (${route.timeoutMs} ms) passed`)), route.timeoutMs)
   const signal = controller.signal
   let p: Awaited<ReturnType<typeof planOrWait>>
   try {
     p = await planOrWait(job, rt, start, deadline)
   } catch (err) {
-    clearTimeout(timer)
+    rt.clearTimer(deadlineTimer)
     throw err
   }
   const strategy = strategyLabel(p)
@@ -106,7 +106,7 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
         const t0 = performance.now()
         try {
           const firstByte = cand.member.firstByteTimeoutMs
-          const upstream = await cand.state.health.run(() => withFirstByteTimeout(signal, firstByte, cand.target, (s) => call(cand, s)))
+          const upstream = await cand.state.health.run(() => withFirstByteTimeout(signal, firstByte, cand.target, rt, (s) => call(cand, s)))
           const done = rt.now()
           // A window at zero needs no cooldown of its own: the headroom model keeps the target out of
           // plans until enough of it has refilled.
@@ -148,16 +148,18 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
           lastError = pe
           report.decision = decisionHeader({ strategy, chosen: 'none', skipped, failed, now: start })
           const next = await afterFailure(pe, cand, tryNo, last, deadline, route, rt, signal)
-          if (next === 'throw') {
-            settlePending(pe.kind === 'cancelled' ? 'cancelled' : 'error')
-            throw pe
-          }
+          if (next === 'throw') throw pe
           if (next === 'next') break
         }
       }
     }
+  } catch (err) {
+    // The request ends here — with the attempt's error, or a cancel or the deadline found between two
+    // attempts — and the failed attempt still waiting for its outcome gets its event.
+    settlePending(err instanceof ProviderError && err.kind === 'cancelled' ? 'cancelled' : 'error')
+    throw err
   } finally {
-    clearTimeout(timer)
+    rt.clearTimer(deadlineTimer)
   }
   settlePending(lastError?.kind === 'cancelled' ? 'cancelled' : 'error')
   if (lastError) throw lastError

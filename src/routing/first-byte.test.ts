@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { ManualClock } from '../lib/manual-clock.ts'
 import { unreachable } from '../providers/provider-errors.ts'
 import type { ProviderError, Target } from '../providers/types.ts'
 import { withFirstByteTimeout } from './first-byte.ts'
@@ -14,20 +15,18 @@ function stalled(seen: AbortSignal[]) {
     })
 }
 
+let clock: ManualClock
 beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
+  clock = new ManualClock()
 })
 
 describe('withFirstByteTimeout', () => {
   it('a call without a first byte in time is aborted and becomes a timeout (a fault)', async () => {
     const seen: AbortSignal[] = []
-    const p = withFirstByteTimeout(new AbortController().signal, 500, target, stalled(seen)).catch((e: unknown) => e)
-    await vi.advanceTimersByTimeAsync(499)
+    const p = withFirstByteTimeout(new AbortController().signal, 500, target, clock, stalled(seen)).catch((e: unknown) => e)
+    await clock.advance(499)
     expect(seen[0]!.aborted).toBe(false)
-    await vi.advanceTimersByTimeAsync(1)
+    await clock.advance(1)
     const err = (await p) as ProviderError
     expect(seen[0]!.aborted).toBe(true)
     expect([err.kind, err.status, err.message]).toEqual(['timeout', 504, 'openai sent no first content within first_byte_timeout_ms (500 ms)'])
@@ -37,7 +36,7 @@ describe('withFirstByteTimeout', () => {
     for (const limit of [500, null]) {
       const parent = new AbortController()
       const seen: AbortSignal[] = []
-      const p = withFirstByteTimeout(parent.signal, limit, target, stalled(seen)).catch((e: unknown) => e)
+      const p = withFirstByteTimeout(parent.signal, limit, target, clock, stalled(seen)).catch((e: unknown) => e)
       parent.abort(new Error('the route deadline passed'))
       expect(((await p) as ProviderError).kind).toBe('cancelled')
       expect(seen[0]!.aborted).toBe(true)
@@ -47,12 +46,12 @@ describe('withFirstByteTimeout', () => {
   it('once the call resolved the limit is off, and the signal still follows the request (a stream read later)', async () => {
     const parent = new AbortController()
     let signal: AbortSignal | undefined
-    const result = await withFirstByteTimeout(parent.signal, 500, target, async (s) => {
+    const result = await withFirstByteTimeout(parent.signal, 500, target, clock, async (s) => {
       signal = s
       return 'first content'
     })
     expect(result).toBe('first content')
-    await vi.advanceTimersByTimeAsync(10_000)
+    await clock.advance(10_000)
     expect(signal!.aborted).toBe(false)
     parent.abort()
     expect(signal!.aborted).toBe(true)
@@ -60,7 +59,7 @@ describe('withFirstByteTimeout', () => {
 
   it('other failures pass through untouched', async () => {
     const err = unreachable('openai', 'ECONNRESET')
-    await expect(withFirstByteTimeout(new AbortController().signal, 500, target, () => Promise.reject(err))).rejects.toBe(err)
-    expect(vi.getTimerCount()).toBe(0)
+    await expect(withFirstByteTimeout(new AbortController().signal, 500, target, clock, () => Promise.reject(err))).rejects.toBe(err)
+    expect(clock.pendingTimers).toBe(0)
   })
 })

@@ -7,6 +7,7 @@
  * target's fault, and the attempt loop fails over while the route's deadline still has time. An abort
  * that came from the request is never the target's fault: it is a cancel, whatever the adapter made of it.
  */
+import type { Clock } from '../lib/clock.ts'
 import { cancelled, timedOut } from '../providers/provider-errors.ts'
 import type { Target } from '../providers/types.ts'
 
@@ -16,9 +17,16 @@ class FirstByteTimeout extends Error {
 
 /**
  * Calls `call` with the attempt's signal. After it resolves the signal keeps following the request's, so
- * a stream read later is still cancelled when the client goes away. `timeoutMs` null: no limit of its own.
+ * a stream read later is still cancelled when the client goes away. `timeoutMs` null: no limit of its own;
+ * `timers` are the Runtime's.
  */
-export function withFirstByteTimeout<T>(parent: AbortSignal, timeoutMs: number | null, target: Target, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export function withFirstByteTimeout<T>(
+  parent: AbortSignal,
+  timeoutMs: number | null,
+  target: Target,
+  timers: Pick<Clock, 'setTimer' | 'clearTimer'>,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const failed = (err: unknown): never => {
     if (parent.aborted) throw cancelled(target.provider)
     throw err
@@ -27,14 +35,14 @@ export function withFirstByteTimeout<T>(parent: AbortSignal, timeoutMs: number |
   const ac = new AbortController()
   const follow = () => ac.abort(parent.reason)
   parent.addEventListener('abort', follow, { once: true })
-  const timer = setTimeout(() => ac.abort(new FirstByteTimeout()), timeoutMs)
+  const timer = timers.setTimer(() => ac.abort(new FirstByteTimeout()), timeoutMs)
   return call(ac.signal).then(
     (result) => {
-      clearTimeout(timer)
+      timers.clearTimer(timer)
       return result
     },
     (err: unknown) => {
-      clearTimeout(timer)
+      timers.clearTimer(timer)
       parent.removeEventListener('abort', follow)
       if (!parent.aborted && ac.signal.reason instanceof FirstByteTimeout) {
         throw timedOut(target.provider, `sent no first content within first_byte_timeout_ms (${timeoutMs} ms)`)

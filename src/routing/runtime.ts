@@ -5,6 +5,7 @@
  */
 import type { Priority } from '../config/schema.ts'
 import type { CompiledRoute } from '../config/types.ts'
+import type { Clock } from '../lib/clock.ts'
 import type { Logger } from '../lib/logger.ts'
 import type { ChatRequest } from '../providers/openai-schema.ts'
 import type { AdapterRegistry } from '../providers/registry.ts'
@@ -13,14 +14,12 @@ import type { AttemptListener, RequestContext } from './events.ts'
 import type { TargetStates } from './target-states.ts'
 import type { RequestProfile } from './types.ts'
 
-/** What execution needs from the process. */
-export interface Runtime {
+/** What execution needs from the process; its clock (now, timers, sleeps) is the Runtime's own. */
+export interface Runtime extends Clock {
   readonly states: TargetStates
   readonly adapters: AdapterRegistry
-  readonly now: () => number
   readonly random: () => number
   readonly log: Logger
-  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>
   /** Who hears of each attempt (the spend ledger, …): called on the request path, they return at once. */
   readonly listeners: readonly AttemptListener[]
   /** Requests waiting for headroom, per route. */

@@ -1,16 +1,14 @@
 /**
  * The HTTP server, built from its dependencies: no module-level state, so tests build an app with
- * their own config and simulator.
+ * their own config and a scripted adapter, and drive it with `app.request()`. start.ts serves chat
+ * completions ahead of it, on node:http (chat-node.ts); every other endpoint goes through Hono.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
+import type { IncomingHttpHeaders } from 'node:http'
 import { type Context, Hono } from 'hono'
 import { ApiError } from '../lib/api-error.ts'
-import { redactKeys } from '../providers/redact.ts'
-import { ProviderError } from '../providers/types.ts'
 import { authenticate, identifyKey, requireAdmin } from './auth.ts'
-import { type ChatExchange, serveChat } from './chat-completions.ts'
-import { type ErrorResponse, headerValue, toErrorResponse, warningHeader } from './errors.ts'
+import { chatResponse } from './chat-web.ts'
+import { answerError } from './error-answer.ts'
 import { listModels, retrieveModel } from './models.ts'
 import { clientRequestId, idHeaders, requestId } from './request-id.ts'
 import { routingState } from './routing-state.ts'
@@ -21,60 +19,6 @@ import { checkModelId } from './validate.ts'
 /** Node's header record for a request, also when Hono runs without Node bindings (app.request() in tests). */
 function headersOf(c: Context<AppEnv>): IncomingHttpHeaders {
   return c.env?.incoming?.headers ?? Object.fromEntries(c.req.raw.headers)
-}
-
-/**
- * The one error answer: anything thrown while handling a request → OpenAI's error body, with the
- * request id, the caller's x-ratelimit-* headers and what is known of the routing.
- */
-export function answerError(err: unknown, vars: Partial<AppVars>, ids: RequestIds, deps: AppDeps): ErrorResponse {
-  const r = toErrorResponse(err, deps.config.current().secrets)
-  const report = vars.report
-  if (r.status >= 500 && !(err instanceof ApiError)) {
-    // A stack only for Headroom's own failures: a ProviderError's is noise, and its first line is the
-    // upstream's message as it came, before the scrub.
-    const stack = r.status === 500 && !(err instanceof ProviderError) ? redactKeys(String((err as Error)?.stack ?? err), deps.config.current().secrets) : undefined
-    deps.log.error('request failed', { requestId: ids.requestId, clientRequestId: ids.clientRequestId ?? undefined, status: r.status, route: vars.route, decision: report?.decision, error: r.body.error.message, stack })
-  }
-  const headers: Record<string, string> = { ...vars.rateLimitHeaders, ...r.headers, ...idHeaders(ids) }
-  if (vars.route) headers['x-headroom-route'] = headerValue(vars.route)
-  if (report?.target) headers['x-headroom-target'] = headerValue(report.target.id)
-  if (report && report.attempts > 0) headers['x-headroom-attempts'] = String(report.attempts)
-  if (report?.decision) headers['x-headroom-decision'] = report.decision
-  const warn = warningHeader(vars.warnings ?? [])
-  if (warn) headers['x-headroom-warning'] = warn
-  return { status: r.status, body: r.body, headers }
-}
-
-const CHAT_PATHS = new Set(['/v1/chat/completions', '/chat/completions'])
-
-/** Whether a Node request is a chat completion (the path served ahead of Hono). */
-export function isChatRequest(req: IncomingMessage): boolean {
-  if (req.method !== 'POST' || req.url === undefined) return false
-  const q = req.url.indexOf('?')
-  return CHAT_PATHS.has(q === -1 ? req.url : req.url.slice(0, q))
-}
-
-/**
- * Chat completions straight on node:http, without Hono's request and context objects (~20 µs a request
- * on this hot path). Same handler, same error answer as through Hono.
- */
-export function chatListener(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const x: ChatExchange = { incoming: req, outgoing: res, requestId: requestId(), clientRequestId: clientRequestId(req.headers), vars: {} }
-    serveChat(x, deps).catch((err: unknown) => {
-      if (res.headersSent) {
-        res.destroy()
-        return
-      }
-      const a = answerError(err, x.vars, x, deps)
-      const body = JSON.stringify(a.body)
-      res.writeHead(a.status, { ...a.headers, 'content-type': 'application/json' })
-      res.end(body)
-      // An unread request body (a 413 refused by its announced size) is dropped with the connection.
-      if (!req.complete) req.resume()
-    })
-  }
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -90,7 +34,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // Chat completions build their own header record, the ids included.
     for (const [name, value] of Object.entries(idHeaders(ids))) c.header(name, value)
     // Every answer to a client key with limits carries its x-ratelimit-* headers, whatever the endpoint
-    // and status, as OpenAI's do. (Chat completions set their own, see serveChat.)
+    // and status, as OpenAI's do. (Chat completions set their own: chat-completions.ts.)
     const key = identifyKey(headersOf(c), deps.config.current().auth)
     if (key) {
       const limits = deps.inbound.current(key, deps.runtime.now())
@@ -100,21 +44,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     await next()
   })
 
-  // Normally start.ts serves chat completions ahead of Hono (chatListener); these routes serve them when
-  // the app is used on its own.
+  // start.ts serves chat completions ahead of Hono (chat-node.ts); these routes serve them when the app is
+  // used on its own, and in tests.
   const chat = async (c: Context<AppEnv>) => {
-    if (!c.env?.incoming) throw new ApiError(500, 'chat completions need the Node HTTP server', 'internal_error')
-    const x: ChatExchange = { incoming: c.env.incoming, outgoing: c.env.outgoing, requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), vars: {} }
+    const vars: Partial<AppVars> = {}
     try {
-      await serveChat(x, deps)
+      return await chatResponse(c.req.raw, { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId') }, vars, deps)
     } catch (err) {
-      c.set('route', x.vars.route)
-      c.set('report', x.vars.report)
-      c.set('rateLimitHeaders', x.vars.rateLimitHeaders)
-      c.set('warnings', x.vars.warnings)
+      c.set('route', vars.route)
+      c.set('report', vars.report)
+      c.set('rateLimitHeaders', vars.rateLimitHeaders)
+      c.set('warnings', vars.warnings)
       throw err
     }
-    return RESPONSE_ALREADY_SENT
   }
   app.post('/v1/chat/completions', chat)
   const models = (c: Context<AppEnv>) => {

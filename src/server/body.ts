@@ -1,7 +1,7 @@
 /**
  * Reads and parses a JSON request body straight from Node's IncomingMessage (cheaper than going
- * through a web Request), refusing bodies over the limit with 413 before reading them when the
- * client announces their size.
+ * through a web Request; readWebBody reads one for the Hono route), refusing bodies over the limit with
+ * 413 before reading them when the client announces their size.
  */
 import type { IncomingMessage } from 'node:http'
 import { ApiError } from '../lib/api-error.ts'
@@ -38,6 +38,32 @@ export function readRawBody(incoming: IncomingMessage, limit: number): Promise<B
       if (!failed) reject(new ApiError(400, `Could not read the request body: ${err.message}`, 'invalid_body'))
     })
   })
+}
+
+/** readRawBody for a web Request (the Hono route): the same limit, the same refusals. */
+export async function readWebBody(request: Request, limit: number): Promise<Buffer> {
+  if (Number(request.headers.get('content-length')) > limit) {
+    await request.body?.cancel()
+    throw tooLarge(limit)
+  }
+  const parts: Uint8Array[] = []
+  let size = 0
+  if (request.body) {
+    const reader = request.body.getReader()
+    for (;;) {
+      const r = await reader.read().catch((err: unknown) => {
+        throw new ApiError(400, `Could not read the request body: ${(err as Error).message}`, 'invalid_body')
+      })
+      if (r.done) break
+      size += r.value.length
+      if (size > limit) {
+        await reader.cancel()
+        throw tooLarge(limit)
+      }
+      parts.push(r.value)
+    }
+  }
+  return Buffer.concat(parts, size)
 }
 
 export function parseJsonBody(raw: Buffer): unknown {

@@ -2,9 +2,9 @@
  * `GET /v1/models` in OpenAI's list shape: every route, and every `provider/model` target the routes name;
  * `GET /v1/models/{id}`: any id chat completions would serve as that model (see routing/resolve.ts).
  */
-import { notFoundReason, resolveModel, type Resolution } from '../routing/resolve.ts'
+import { modelNotFound } from '../routing/model-not-found.ts'
+import { resolveModel } from '../routing/resolve.ts'
 import type { CompiledConfig } from '../config/types.ts'
-import { ApiError } from '../lib/api-error.ts'
 
 export interface ModelList {
   object: 'list'
@@ -19,15 +19,6 @@ export function listModels(cfg: CompiledConfig): ModelList {
   for (const r of cfg.routes.values()) data.push({ id: r.name, object: 'model', created: CREATED, owned_by: 'headroom' })
   for (const t of cfg.targets.values()) data.push({ id: t.id, object: 'model', created: CREATED, owned_by: t.provider })
   return { object: 'list', data }
-}
-
-/**
- * 404 `model_not_found` for an id that names no model, saying why (chat completions and the models endpoint
- * alike). Type `invalid_request_error`, as OpenAI sends it.
- */
-export function modelNotFound(cfg: CompiledConfig, id: string, r: Resolution): ApiError {
-  const message = `The model '${id}' does not exist: ${notFoundReason(cfg, id, r)}. GET /v1/models lists the routes and models.`
-  return new ApiError(404, message, 'model_not_found', 'model', 'invalid_request_error')
 }
 
 /**

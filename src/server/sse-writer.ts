@@ -123,28 +123,45 @@ function serialise(c: ChatChunk, opts: SseWriteOptions): string | null {
   return JSON.stringify(c)
 }
 
+/** A chunk's frame, or null when the client should not get the chunk at all. */
+export function sseFrame(c: ChatChunk, opts: SseWriteOptions): string | null {
+  const json = serialise(c, opts)
+  return json === null ? null : `data: ${json}\n\n`
+}
+
+/** The last frame of a stream that completed. */
+export const SSE_DONE = 'data: [DONE]\n\n'
+
+/** The last frame of a stream that failed after it began. */
+export function sseErrorFrame(body: OpenAIErrorBody): string {
+  return `data: ${JSON.stringify(body)}\n\n`
+}
+
+/** How a stream ended: completed, failed (with an error frame), or the client went away. */
+export type StreamEnd = 'done' | 'error' | 'closed'
+
 /** Streams chunks; returns how the stream ended. Never throws for a failing source: that becomes an error frame. */
 export async function writeChunks(
   res: ServerResponse,
   chunks: AsyncIterable<ChatChunk>,
   opts: SseWriteOptions,
   toError: (err: unknown) => OpenAIErrorBody,
-): Promise<'done' | 'error' | 'closed'> {
+): Promise<StreamEnd> {
   const out = new FrameBatcher(res, opts.idleTimeoutMs)
   try {
     for await (const c of chunks) {
       if (res.destroyed) return 'closed'
-      const json = serialise(c, opts)
-      if (json === null) continue
-      out.add(`data: ${json}\n\n`)
+      const frame = sseFrame(c, opts)
+      if (frame === null) continue
+      out.add(frame)
       if (out.blocked) await out.drained() // no await (no microtask) per frame while the client keeps up
     }
     if (res.destroyed) return 'closed'
-    out.end('data: [DONE]\n\n')
+    out.end(SSE_DONE)
     return 'done'
   } catch (err) {
     if (res.destroyed) return 'closed'
-    out.end(`data: ${JSON.stringify(toError(err))}\n\n`)
+    out.end(sseErrorFrame(toError(err)))
     return 'error'
   }
 }

@@ -5,6 +5,7 @@
  * answer whichever provider would serve it: OpenAI's rules are checked here, once (openai-rules.ts).
  */
 import type { z } from 'zod'
+import { PRIORITIES, type Priority } from '../config/schema.ts'
 import { ChatRequestSchema, INTEGER_RANGE, type ChatRequest } from '../providers/openai-schema.ts'
 import { MODEL_ID_RULE, modelIdProblem } from '../catalog/model-id.ts'
 import { checkOpenAIRules } from './openai-rules.ts'
@@ -169,4 +170,12 @@ export function checkModelId(id: string): void {
   const problem = modelIdProblem(id)
   if (problem === null) return
   throw new ApiError(400, `Invalid 'model': ${problem}. A model id (a route name, provider/model, or a model id) is ${MODEL_ID_RULE}.`, 'invalid_value', 'model')
+}
+
+/** The `x-headroom-priority` header (`high`, `normal`, `low`; any case), undefined when not sent, else a 400. */
+export function priorityHeader(header: string | string[] | undefined): Priority | undefined {
+  if (header === undefined) return undefined
+  const v = String(header).trim().toLowerCase()
+  if ((PRIORITIES as readonly string[]).includes(v)) return v as Priority
+  throw new ApiError(400, `Invalid x-headroom-priority "${String(header)}": use high, normal or low.`, 'invalid_value', 'x-headroom-priority')
 }

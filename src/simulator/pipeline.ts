@@ -115,12 +115,20 @@ export async function handleGeneration<P extends Parsed>(st: SimState, wire: Api
   if (p.stream) return answerStream(c, p, answers, ctx, cfg, limits, fault)
 
   const json = wire.render(p, answers, ctx)
-  let tokens = 0
-  for (const a of answers) tokens = Math.max(tokens, a.outputTokens + a.reasoningTokens)
-  const wait = cfg.ttftMs + cfg.tokenDelayMs * Math.max(0, tokens - 1)
+  const wait = jsonDelayMs(cfg, answers)
   if (wait <= 0) return answerJson(c, json, limits, fault)
   const timer = setTimeout(answerJson, wait, c, json, limits, fault)
   res.on('close', () => clearTimeout(timer))
+}
+
+/** How long a JSON answer takes: as long as streaming its longest choice (ttft, then a delay per further token). */
+export function jsonDelayMs(
+  cfg: Pick<SimModelConfig, 'ttftMs' | 'tokenDelayMs'>,
+  answers: ReadonlyArray<Pick<Answer, 'outputTokens' | 'reasoningTokens'>>,
+): number {
+  let tokens = 0
+  for (const a of answers) tokens = Math.max(tokens, a.outputTokens + a.reasoningTokens)
+  return cfg.ttftMs + cfg.tokenDelayMs * Math.max(0, tokens - 1)
 }
 
 function answerJson<P extends Parsed>(c: Ctx<P>, json: string, limits: LimitState | null, fault: Fault | null): void {

@@ -23,13 +23,12 @@ beforeEach(() => sim.reset())
 describe('faults', () => {
   it('stall never sends headers and holds the socket until the client gives up', async () => {
     sim.script('openai', '*', [{ kind: 'stall' }])
-    const t0 = Date.now()
     const err = await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers: OA, body: JSON.stringify(chat('x')), signal: AbortSignal.timeout(300) }).then(
       () => null,
       (e: unknown) => e,
     )
+    // fetch resolves at the response head: a timeout means none came before the client gave up.
     expect((err as Error).name).toBe('TimeoutError')
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(280)
     expect(sim.log[0]).toMatchObject({ status: 0, fault: 'stall' })
   })
 
@@ -76,23 +75,8 @@ describe('faults', () => {
   })
 })
 
-describe('latency and disconnects', () => {
-  it('paces streams: first token after ttftMs, then tokenDelayMs per token', async () => {
-    sim.configure('openai', 'gpt-4o', { ttftMs: 120, tokenDelayMs: 30 })
-    const client = new OpenAI({ apiKey: 'k', baseURL: `${sim.url}/v1`, maxRetries: 0 })
-    const t0 = Date.now()
-    const stream = await client.chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'tokens: 5' }] })
-    const times: number[] = []
-    for await (const c of stream) if (c.choices[0]?.delta.content) times.push(Date.now() - t0)
-    expect(times).toHaveLength(5)
-    expect(times[0]).toBeGreaterThanOrEqual(110)
-    expect((times[4] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(100)
-    const t1 = Date.now()
-    await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'tokens: 5' }] })
-    expect(Date.now() - t1).toBeGreaterThanOrEqual(110 + 4 * 30 - 10)
-    sim.configure('openai', 'gpt-4o', { ttftMs: 0, tokenDelayMs: 0 })
-  })
-
+// Pacing (ttftMs, tokenDelayMs) is tested on a fake clock in wire.test.ts.
+describe('disconnects', () => {
   it('a client leaving mid-stream or mid-wait stops the work quietly and the server keeps serving', async () => {
     sim.configure('anthropic', 'claude-haiku-4-5', { ttftMs: 20, tokenDelayMs: 20 })
     const ctl = new AbortController()

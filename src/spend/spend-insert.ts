@@ -1,7 +1,9 @@
 /**
  * The writer's INSERT: one prepared raw better-sqlite3 statement run over a batch inside one
- * IMMEDIATE transaction. Raw rather than drizzle's query builder, which costs 5–8× more per row
- * (see /work/shared/reference/toolchain.md). The column list must follow schema.ts.
+ * IMMEDIATE transaction. Raw rather than drizzle's query builder, which builds the query again for every
+ * row; a prepared statement is compiled once
+ * (https://github.com/WiseLibs/better-sqlite3/blob/master/docs/api.md#preparestring---statement).
+ * The column list must follow schema.ts.
  */
 import type Database from 'better-sqlite3'
 import type { SpendRow } from './types.ts'

@@ -1,9 +1,10 @@
 /**
  * The batched spend writer: the one place where spend rows meet the disk. `write` only queues (the
  * request path pays for an array push); a flush every 100 ms, or as soon as 500 rows wait, inserts
- * the queue with one prepared statement inside one transaction — ~70× faster than a transaction per
- * row (see /work/shared/reference/toolchain.md). Flushes run on the event loop, so their size is
- * bounded (maxBatchRows) and, under load, commits are spaced (minCommitGapMs) to batch more per commit.
+ * the queue with one prepared statement inside one transaction: SQLite commits are what cost, not
+ * inserts (https://www.sqlite.org/faq.html#q19; bench/spend-writer.ts measures it). Flushes run on the
+ * event loop, so their size is bounded (maxBatchRows) and, under load, commits are spaced
+ * (minCommitGapMs) to batch more per commit.
  *
  * A database that is locked, full or failing never fails a request: rows stay queued, the writer
  * retries with exponential backoff, and the queue is bounded — past the bound the oldest rows are

@@ -107,7 +107,15 @@ describe('toProviderError', () => {
     expect(fail({ type: 'malformed', message: 'not JSON' }, { during: 'stream' })).toMatchObject({ kind: 'stream' })
   })
 
-  it('treats an SDK refusal as a non-retryable configuration fault', () => {
+  it('refuses a model id that cannot be one segment of Gemini\'s URL: a 400 naming the model, not retried', () => {
+    expect(fail({ type: 'invalid_model', message: 'it may not contain ":"' })).toMatchObject({
+      status: 400,
+      kind: 'bad_request',
+      param: 'model',
+      code: 'invalid_value',
+      retryable: false,
+      message: 'Invalid \'model\' for google: it may not contain ":".',
+    })
   })
 
   it('maps unknown errors by phase', () => {

@@ -1,0 +1,291 @@
+/**
+ * The server in-process: createApp driven by `app.request()`, no socket, a scripted adapter in place of
+ * the providers, a ManualClock. Chat completions go through the same core as on node:http (the e2e suites
+ * in test/ cover that writer over real HTTP).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { BudgetTracker } from '../admission/budgets.ts'
+import { InboundLimits } from '../admission/inbound.ts'
+import { LogThrottle } from '../lib/log-throttle.ts'
+import { silentLogger } from '../lib/logger.ts'
+import { ProviderError } from '../providers/types.ts'
+import {
+  ScriptedAdapter,
+  scriptedCompletion,
+  scriptedConfig,
+  testRuntime,
+  type TestRuntime,
+} from '../routing/__fixtures__/scripted-adapter.ts'
+import { spendListener } from '../spend/attempt-row.ts'
+import { openSpendDb, type SpendDb } from '../spend/db.ts'
+import { SpendWriter } from '../spend/writer.ts'
+import { createApp } from './app.ts'
+import type { AppDeps } from './types.ts'
+
+const cfg = scriptedConfig(`routes:
+  fast: { targets: [openai/gpt-4.1-mini] }
+  capped: { targets: [openai/gpt-4.1-mini], budget: { daily_usd: 1 } }
+default_route: fast
+admin_key: admin-key-12345678
+keys:
+  - { name: team-a, key: key-a-12345678, limits: { rpm: 100, tpm: 100000 } }
+server: { max_body_bytes: 2000 }
+`)
+const MINI = 'openai/gpt-4.1-mini'
+const KEY = { authorization: 'Bearer key-a-12345678' }
+const ADMIN = { authorization: 'Bearer admin-key-12345678' }
+
+let t: TestRuntime
+let db: SpendDb
+let writer: SpendWriter
+let deps: AppDeps
+let app: ReturnType<typeof createApp>
+
+beforeEach(() => {
+  db = openSpendDb(':memory:')
+  writer = new SpendWriter(db, { flushIntervalMs: 60_000 })
+  t = testRuntime(new ScriptedAdapter(), { listeners: [spendListener(writer)] })
+  deps = {
+    config: { current: () => cfg },
+    runtime: t.rt,
+    budgets: new BudgetTracker(),
+    inbound: new InboundLimits(),
+    log: silentLogger,
+    db,
+    flushSpend: () => writer.flush(),
+    spendHealth: () => writer.health(),
+    clientWarnings: new LogThrottle(silentLogger),
+  }
+  app = createApp(deps)
+})
+afterEach(() => {
+  writer.close()
+  db.close()
+  t.rt.states.close()
+})
+
+const chatBody = (over: Record<string, unknown> = {}) =>
+  JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'Say hello.' }], ...over })
+
+function chat(body: string, headers: Record<string, string> = KEY): Promise<Response> {
+  return Promise.resolve(
+    app.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    }),
+  )
+}
+
+async function errorOf(
+  res: Response,
+): Promise<{ message: string; type: string; param: string | null; code: string | null }> {
+  const body = (await res.json()) as {
+    error: { message: string; type: string; param: string | null; code: string | null }
+  }
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type'])
+  return body.error
+}
+
+describe('auth', () => {
+  it('401 in OpenAI’s shape without a key, or with one this Headroom did not issue; nothing is called', async () => {
+    const none = await chat(chatBody(), {})
+    expect(none.status).toBe(401)
+    expect(none.headers.get('x-request-id')).toMatch(/^req_/)
+    expect(await errorOf(none)).toMatchObject({ type: 'invalid_request_error', code: 'missing_api_key', param: null })
+    const wrong = await chat(chatBody(), { authorization: 'Bearer key-z-12345678' })
+    expect(wrong.status).toBe(401)
+    expect((await errorOf(wrong)).code).toBe('invalid_api_key')
+    expect(t.adapter.calls).toEqual([])
+  })
+})
+
+describe('validation', () => {
+  it('400 naming the parameter, in OpenAI’s words, with the key’s rate-limit headers', async () => {
+    const res = await chat(JSON.stringify({ model: 'fast' }))
+    expect(res.status).toBe(400)
+    expect(await errorOf(res)).toEqual({
+      message: "Missing required parameter: 'messages'.",
+      type: 'invalid_request_error',
+      param: 'messages',
+      code: 'missing_required_parameter',
+    })
+    expect(res.headers.get('x-ratelimit-limit-requests')).toBe('100')
+    expect(res.headers.get('x-headroom-route')).toBeNull()
+  })
+
+  it('400 invalid_json for a body that is not JSON; 400 for an unknown priority; 413 past max_body_bytes', async () => {
+    expect((await errorOf(await chat('{"model":'))).code).toBe('invalid_json')
+    const priority = await chat(chatBody(), { ...KEY, 'x-headroom-priority': 'urgent' })
+    expect([priority.status, (await errorOf(priority)).param]).toEqual([400, 'x-headroom-priority'])
+    const large = await chat(chatBody({ messages: [{ role: 'user', content: 'x'.repeat(3000) }] }))
+    expect([large.status, (await errorOf(large)).code]).toEqual([413, 'request_too_large'])
+    expect(t.adapter.calls).toEqual([])
+  })
+})
+
+describe('chat completions', () => {
+  it('answers with the upstream’s completion and says what served it; one attempt event, one spend row', async () => {
+    t.adapter.script(MINI, { answer: 'Hello there.' })
+    const res = await chat(chatBody(), { ...KEY, 'x-client-request-id': 'trace-1' })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('application/json')
+    const target = cfg.routes.get('fast')!.members[0]!.target
+    expect(await res.json()).toEqual(scriptedCompletion(target, 'Hello there.'))
+    expect(res.headers.get('x-request-id')).toMatch(/^req_/)
+    expect(res.headers.get('x-client-request-id')).toBe('trace-1')
+    expect(res.headers.get('x-headroom-route')).toBe('fast')
+    expect(res.headers.get('x-headroom-target')).toBe(MINI)
+    expect(res.headers.get('x-headroom-attempts')).toBe('1')
+    expect(res.headers.get('x-headroom-decision')).toMatch(/^\S+: openai#1\/gpt-4.1-mini/)
+    expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('99')
+    expect(t.events.map((e) => [e.outcome, e.ctx.virtualKey, e.ctx.clientRequestId])).toEqual([
+      ['ok', 'team-a', 'trace-1'],
+    ])
+    const spend = await app.request('/v1/spend?group_by=route', { headers: ADMIN })
+    expect(await spend.json()).toMatchObject({
+      data: [{ route: 'fast', requests: 1, attempts: 1, prompt_tokens: 10, completion_tokens: 2 }],
+    })
+  })
+
+  it('streams SSE frames and [DONE]; the usage chunk only when asked for; the event when the stream ends', async () => {
+    t.adapter.script(MINI, { answer: 'one two' }, { answer: 'one two' })
+    const res = await chat(chatBody({ stream: true }))
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    expect(res.headers.get('x-headroom-target')).toBe(MINI)
+    const frames = (await res.text()).split('\n\n').filter(Boolean)
+    expect(frames.at(-1)).toBe('data: [DONE]')
+    const chunks = frames
+      .slice(0, -1)
+      .map(
+        (f) =>
+          JSON.parse(f.slice('data: '.length)) as { choices: Array<{ delta: { content?: string } }>; usage?: unknown },
+      )
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('one two')
+    expect(chunks.every((c) => !('usage' in c))).toBe(true)
+    expect(t.events.map((e) => e.outcome)).toEqual(['ok'])
+
+    const withUsage = await (await chat(chatBody({ stream: true, stream_options: { include_usage: true } }))).text()
+    expect(withUsage).toContain('"usage":{"prompt_tokens":10,"completion_tokens":2,"total_tokens":12}')
+  })
+
+  it('a stream that breaks after its first content ends with one error frame, no [DONE]', async () => {
+    t.adapter.script(MINI, {
+      words: ['partial'],
+      breakWith: new ProviderError({
+        provider: 'openai',
+        status: 502,
+        kind: 'stream',
+        message: 'openai stream broke: cut',
+      }),
+    })
+    const text = await (await chat(chatBody({ stream: true }))).text()
+    const frames = text.split('\n\n').filter(Boolean)
+    expect(frames.at(-1)).toBe(
+      'data: {"error":{"message":"openai stream broke: cut","type":"server_error","param":null,"code":null}}',
+    )
+    expect(text).not.toContain('[DONE]')
+    expect(t.events.map((e) => e.outcome)).toEqual(['error'])
+  })
+
+  it('a model that matched nothing is served by the default_route, and the answer says so', async () => {
+    t.adapter.script(MINI, { answer: 'hi' })
+    const res = await chat(chatBody({ model: 'fsat' }))
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-headroom-warning')).toBe(
+      'model "fsat" matched no route or model; served by default_route "fast"',
+    )
+  })
+})
+
+describe('error answers', () => {
+  it('an upstream’s 429 goes back with the request id, routing headers, the key’s limits, Retry-After', async () => {
+    t.adapter.script(MINI, {
+      fail: new ProviderError({
+        provider: 'openai',
+        status: 429,
+        upstreamStatus: 429,
+        kind: 'rate_limit',
+        message: 'Rate limit reached',
+        retryAfterMs: 60_000,
+      }),
+    })
+    const res = await chat(chatBody(), { ...KEY, 'x-client-request-id': 'trace-2' })
+    expect(res.status).toBe(429)
+    expect(await errorOf(res)).toMatchObject({ message: 'Rate limit reached', type: 'rate_limit_error' })
+    expect(res.headers.get('x-request-id')).toMatch(/^req_/)
+    expect(res.headers.get('x-client-request-id')).toBe('trace-2')
+    expect(res.headers.get('x-headroom-route')).toBe('fast')
+    expect(res.headers.get('x-headroom-attempts')).toBe('1')
+    expect(res.headers.get('x-headroom-decision')).toMatch(/failed: openai#1\/gpt-4.1-mini 429/)
+    expect(res.headers.get('retry-after')).toBe('60')
+    expect(res.headers.get('x-ratelimit-limit-requests')).toBe('100')
+    expect(t.events.map((e) => [e.outcome, e.status])).toEqual([['error', 429]])
+  })
+
+  it('a refusal at admission names the route (404 has none), and calls nothing', async () => {
+    deps.budgets.seed('route', 'capped', t.clock.now(), 100_000_000, 100_000_000)
+    const budget = await chat(chatBody({ model: 'capped' }))
+    expect([budget.status, (await errorOf(budget)).code, budget.headers.get('x-headroom-route')]).toEqual([
+      429,
+      'budget_exceeded',
+      'capped',
+    ])
+    const missing = await chat(chatBody({ model: 'nowhere/model' }))
+    expect([missing.status, (await errorOf(missing)).code, missing.headers.get('x-headroom-route')]).toEqual([
+      404,
+      'model_not_found',
+      null,
+    ])
+    expect(t.adapter.calls).toEqual([])
+  })
+
+  it('a path Headroom does not serve: 404 invalid_request_error, with the request id', async () => {
+    const res = await app.request('/v1/nothing', { headers: KEY })
+    expect(res.status).toBe(404)
+    expect(await errorOf(res)).toMatchObject({ type: 'invalid_request_error', code: 'not_found' })
+    expect(res.headers.get('x-request-id')).toMatch(/^req_/)
+  })
+})
+
+describe('models', () => {
+  it('lists the routes and the targets they name, for a key; 401 without one', async () => {
+    const res = await app.request('/v1/models', { headers: KEY })
+    expect(res.status).toBe(200)
+    const list = (await res.json()) as { object: string; data: Array<{ id: string; owned_by: string }> }
+    expect(list.object).toBe('list')
+    expect(list.data.map((m) => [m.id, m.owned_by])).toEqual([
+      ['fast', 'headroom'],
+      ['capped', 'headroom'],
+      [MINI, 'openai'],
+    ])
+    expect(res.headers.get('x-ratelimit-limit-requests')).toBe('100')
+    expect((await app.request('/v1/models')).status).toBe(401)
+  })
+
+  it('retrieves a model chat completions would serve as that model, and 404s one it would not', async () => {
+    expect(await (await app.request(`/v1/models/${MINI}`, { headers: KEY })).json()).toMatchObject({
+      id: MINI,
+      owned_by: 'openai',
+    })
+    const typo = await app.request('/v1/models/fsat', { headers: KEY })
+    expect([typo.status, (await errorOf(typo)).code]).toEqual([404, 'model_not_found'])
+  })
+})
+
+describe('spend endpoint', () => {
+  it('admin only: 403 for a client key, 401 for none, the report for the admin key', async () => {
+    const asKey = await app.request('/v1/spend', { headers: KEY })
+    expect([asKey.status, (await errorOf(asKey)).code]).toEqual([403, 'admin_only'])
+    expect((await app.request('/v1/spend')).status).toBe(401)
+    const asAdmin = await app.request('/v1/spend', { headers: ADMIN })
+    expect(asAdmin.status).toBe(200)
+    expect(await asAdmin.json()).toMatchObject({ object: 'list', group_by: ['model'], data: [] })
+  })
+
+  it('400 for an option it cannot read', async () => {
+    const res = await app.request('/v1/spend?format=xml', { headers: ADMIN })
+    expect([res.status, (await errorOf(res)).param]).toEqual([400, 'format'])
+  })
+})

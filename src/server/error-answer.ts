@@ -1,0 +1,30 @@
+/**
+ * The one error answer: anything thrown while handling a request → OpenAI's error body (errors.ts), with
+ * the request id, the caller's x-ratelimit-* headers and what is known of the routing. Chat completions
+ * (on node:http or through Hono) and every Hono endpoint answer errors through it.
+ */
+import { ApiError } from '../lib/api-error.ts'
+import { redactKeys } from '../providers/redact.ts'
+import { ProviderError } from '../providers/types.ts'
+import { type ErrorResponse, headerValue, toErrorResponse, warningHeader } from './errors.ts'
+import { idHeaders } from './request-id.ts'
+import type { AppDeps, AppVars, RequestIds } from './types.ts'
+
+export function answerError(err: unknown, vars: Partial<AppVars>, ids: RequestIds, deps: AppDeps): ErrorResponse {
+  const r = toErrorResponse(err, deps.config.current().secrets)
+  const report = vars.report
+  if (r.status >= 500 && !(err instanceof ApiError)) {
+    // A stack only for Headroom's own failures: a ProviderError's is noise, and its first line is the
+    // upstream's message as it came, before the scrub.
+    const stack = r.status === 500 && !(err instanceof ProviderError) ? redactKeys(String((err as Error)?.stack ?? err), deps.config.current().secrets) : undefined
+    deps.log.error('request failed', { requestId: ids.requestId, clientRequestId: ids.clientRequestId ?? undefined, status: r.status, route: vars.route, decision: report?.decision, error: r.body.error.message, stack })
+  }
+  const headers: Record<string, string> = { ...vars.rateLimitHeaders, ...r.headers, ...idHeaders(ids) }
+  if (vars.route) headers['x-headroom-route'] = headerValue(vars.route)
+  if (report?.target) headers['x-headroom-target'] = headerValue(report.target.id)
+  if (report && report.attempts > 0) headers['x-headroom-attempts'] = String(report.attempts)
+  if (report?.decision) headers['x-headroom-decision'] = report.decision
+  const warn = warningHeader(vars.warnings ?? [])
+  if (warn) headers['x-headroom-warning'] = warn
+  return { status: r.status, body: r.body, headers }
+}
