@@ -16,6 +16,7 @@
  */
 import type { Readable } from 'node:stream'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai-schema.ts'
+import { carriesContent } from '../carries-content.ts'
 import { endpoint, errorText, httpRequest, readBody, type Endpoint, type UpstreamResponse } from '../http.ts'
 import { completionId, nowSeconds } from '../shapes.ts'
 import { SseDecoder } from '../sse.ts'
@@ -142,7 +143,7 @@ async function* chunks(body: Readable, transform: AnthropicStreamTransform, ctx:
     for await (const bytes of body) {
       for (const sse of decoder.push(bytes as Buffer)) {
         for (const c of transform.push(parseEvent(sse.event, sse.data, ctx.provider))) {
-          if (ctx.latency.ttftMs === undefined && hasContent(c)) ctx.latency.ttftMs = performance.now() - ctx.started
+          if (ctx.latency.ttftMs === undefined && carriesContent(c)) ctx.latency.ttftMs = performance.now() - ctx.started
           yield c
         }
       }
@@ -173,9 +174,4 @@ function parseEvent(name: string | undefined, data: string, provider: string): A
   // The `event:` name and the JSON `type` agree on Anthropic; an error event is honoured either way.
   if (name === 'error' && rec['type'] !== 'error') return { type: 'error', error: (rec['error'] ?? rec) as { type: string; message: string } }
   return obj as AnthropicStreamEvent
-}
-
-function hasContent(c: ChatChunk): boolean {
-  const d = c.choices[0]?.delta
-  return !!d && ((typeof d.content === 'string' && d.content.length > 0) || (d.tool_calls?.length ?? 0) > 0)
 }

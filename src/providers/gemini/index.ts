@@ -6,6 +6,7 @@
  * answer and, in a stream, each wait for the next event (client.ts).
  * https://ai.google.dev/api/generate-content
  */
+import { carriesContent } from '../carries-content.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai-schema.ts'
 import { completionId } from '../shapes.ts'
 import type { ProviderAdapter, Target, Upstream, UpstreamMeta } from '../types.ts'
@@ -107,7 +108,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
           meta.model = transform.model
           meta.requestId = transform.responseId
           for (const c of out) {
-            if (latency.ttftMs === undefined && hasContent(c)) latency.ttftMs = performance.now() - started
+            if (latency.ttftMs === undefined && carriesContent(c)) latency.ttftMs = performance.now() - started
             yield c
           }
         }
@@ -131,8 +132,4 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       byTarget = new WeakMap()
     },
   }
-}
-
-function hasContent(c: ChatChunk): boolean {
-  return c.choices.some(({ delta: d }) => (typeof d.content === 'string' && d.content.length > 0) || (d.tool_calls?.length ?? 0) > 0)
 }

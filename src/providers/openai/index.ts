@@ -9,6 +9,7 @@
  */
 import type { Readable } from 'node:stream'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai-schema.ts'
+import { carriesContent } from '../carries-content.ts'
 import { endpoint, errorText, httpRequest, readBody, type Endpoint, type UpstreamResponse } from '../http.ts'
 import { fromOpenAIUsage } from '../shapes.ts'
 import { SseDecoder } from '../sse.ts'
@@ -119,7 +120,7 @@ async function* chunks(
         if (item.kind === 'done') break
         if (item.kind === 'skip') continue
         const c = item.chunk
-        if (latency.ttftMs === undefined && hasContent(c)) latency.ttftMs = performance.now() - started
+        if (latency.ttftMs === undefined && carriesContent(c)) latency.ttftMs = performance.now() - started
         yield c
       }
     }
@@ -132,11 +133,6 @@ async function* chunks(
   if (!transform.done) {
     throw new ProviderError({ provider, status: 502, kind: 'stream', message: `${provider} stream ended before [DONE]`, code: 'stream_error' })
   }
-}
-
-function hasContent(c: ChatChunk): boolean {
-  const d = c.choices[0]?.delta
-  return !!d && ((typeof d.content === 'string' && d.content.length > 0) || (d.tool_calls?.length ?? 0) > 0 || typeof d.refusal === 'string')
 }
 
 export function createOpenAIAdapter(type: ProviderType = 'openai'): ProviderAdapter {
