@@ -3,9 +3,8 @@
  * (https://docs.claude.com/en/api/messages), spoken directly over the keep-alive client of ../http.ts.
  *
  * - Why not `@anthropic-ai/sdk` on the request path: even given a lean `fetch`, its per-call machinery
- *   (header merging into web `Headers`, URL building, a timeout AbortController, response wrapping) was
- *   ~18% of the CPU of a call here (bench/tmp profiles; ../shared/reference/toolchain.md measured ~200 µs
- *   for the `openai` SDK's equivalent). The SDK remains the reference the simulator is tested against.
+ *   (header merging into web `Headers`, URL building, a timeout AbortController, response wrapping) costs
+ *   CPU on every call (docs/benchmarks.md). The SDK remains the reference the simulator is tested against.
  * - Headers per target, built once: `x-api-key` (the header Anthropic documents for API keys,
  *   https://docs.claude.com/en/api/overview#authentication), `anthropic-version: 2023-06-01`, then the
  *   target's own headers (which may add `anthropic-beta`, an `Authorization` for a proxy, or another version).

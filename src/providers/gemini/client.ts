@@ -5,11 +5,9 @@
  * `GeminiCallError`.
  *
  * Why not `@google/generative-ai`: it can only use Node's global `fetch` (no `fetch` option), which costs
- * ~360 µs of CPU more per call than a keep-alive client (../shared/reference/toolchain.md); for streams
- * it also tees the body into an aggregate response and parses it twice, and its SSE parser throws on an
- * `event:` line or a comment. Measured with `npm run bench`: Gemini calls cost 5.5–6.3× the simulator's
- * CPU through the SDK, 3.0–3.4× this way. The request and response bodies are the SDK's REST shapes either way
- * (gemini-types.ts), so nothing above this file changed when the transport did.
+ * more CPU per call than a keep-alive client; for streams it also tees the body into an aggregate response
+ * and parses it twice, and its SSE parser throws on an `event:` line or a comment (docs/benchmarks.md has
+ * the figures). The request and response bodies are the SDK's REST shapes either way (gemini-types.ts).
  */
 import { STATUS_CODES } from 'node:http'
 import { endpoint, errorText, HttpTimeoutError, httpRequest, isIdleTimeout, readBody, type Endpoint, type UpstreamResponse } from '../http.ts'

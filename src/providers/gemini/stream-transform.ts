@@ -1,7 +1,7 @@
 /**
  * Gemini stream events (each a whole `GenerateContentResponse` carrying only the new parts) → OpenAI
- * chunks, per shared/reference/provider-wire-formats.md §4.5. Stateful but pure: no I/O, ids and
- * time passed in.
+ * chunks (https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent). Stateful but
+ * pure: no I/O, ids and time passed in.
  * - the first chunk of each choice carries `role: "assistant"`;
  * - text parts → `content` deltas; thought summaries are not content;
  * - a `functionCall` arrives whole, so it becomes one complete tool-call delta with a synthesised id

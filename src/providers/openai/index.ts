@@ -4,8 +4,8 @@
  *
  * It speaks the wire directly over the keep-alive client of ../http.ts instead of going through the `openai`
  * SDK: the upstream already speaks the client's format, so the SDK's request/response machinery would
- * only add cost — measured at ~200 µs of CPU per call on top of the transport (see bench/ and
- * ../shared/reference/toolchain.md), which alone would halve Headroom's throughput.
+ * only add CPU per call on top of the transport (docs/benchmarks.md has the figures).
+ * https://platform.openai.com/docs/api-reference/chat/create
  */
 import type { Readable } from 'node:stream'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai-schema.ts'
