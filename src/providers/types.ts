@@ -118,7 +118,8 @@ export interface Upstream<T> {
 }
 
 export interface ProviderAdapter {
-  readonly type: ProviderType
+  /** The provider type it serves (routes.yaml `type`). */
+  readonly type: string
   /** Non-streaming call. */
   complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<ChatCompletion>>
   /**
