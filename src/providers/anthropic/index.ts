@@ -11,6 +11,7 @@
  * - `target.baseUrl` is the API origin without `/v1` (e.g. `https://api.anthropic.com`).
  * - Streams dispatch on each event's JSON `type` (a proxy's `data:`-only stream works too).
  */
+import { defineProvider } from '../descriptor.ts'
 import { endpoint } from '../http.ts'
 import { defineHttpAdapter } from '../http-adapter.ts'
 import { completionId, nowSeconds } from '../shapes.ts'
@@ -74,3 +75,13 @@ export function createAnthropicAdapter(): ProviderAdapter {
       }),
   })
 }
+
+/** `type: anthropic`: https://docs.claude.com/en/api/messages */
+export const anthropic = defineProvider({
+  type: 'anthropic',
+  api: 'anthropic',
+  defaultBaseUrl: 'https://api.anthropic.com',
+  simulatorPath: '',
+  family: /^claude-/,
+  createAdapter: createAnthropicAdapter,
+})

@@ -9,6 +9,7 @@
  * and parses it twice, and its SSE parser throws on an `event:` line or a comment (docs/benchmarks.md has
  * the figures). The request and response bodies are the SDK's REST shapes either way (gemini-types.ts).
  */
+import { defineProvider } from '../descriptor.ts'
 import { endpoint } from '../http.ts'
 import { defineHttpAdapter, type PreparedTarget } from '../http-adapter.ts'
 import { completionId } from '../shapes.ts'
@@ -91,3 +92,18 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     },
   })
 }
+
+/** `type: gemini`: https://ai.google.dev/api/generate-content */
+export const gemini = defineProvider({
+  type: 'gemini',
+  api: 'gemini',
+  defaultBaseUrl: 'https://generativelanguage.googleapis.com',
+  simulatorPath: '',
+  family: /^(gemini-|gemma-|learnlm-)/,
+  // Every request to such a target would be refused: say so when routes.yaml is loaded.
+  modelProblem(model) {
+    const r = modelResource(model)
+    return r.ok ? null : r.problem
+  },
+  createAdapter: () => createGeminiAdapter(),
+})

@@ -7,14 +7,17 @@
  * only add CPU per call on top of the transport (docs/benchmarks.md has the figures).
  * https://platform.openai.com/docs/api-reference/chat/create
  */
+import { defineProvider } from '../descriptor.ts'
 import { endpoint } from '../http.ts'
 import { defineHttpAdapter } from '../http-adapter.ts'
 import { fromOpenAIUsage } from '../shapes.ts'
 import type { ProviderAdapter, Target } from '../types.ts'
-import { toOpenAIBody } from './convert-request.ts'
+import { toOpenAIBody, type TargetQuirks } from './convert-request.ts'
 import { toChatCompletion } from './convert-response.ts'
 import { httpError, transportError } from './errors.ts'
+import type { Quirks } from './param-rules.ts'
 import { parseOpenAIRateLimits } from './rate-limits.ts'
+import { reasoningRules } from './reasoning-models.ts'
 import { OpenAIStreamTransform } from './stream-transform.ts'
 
 function prepare(target: Target) {
@@ -27,13 +30,22 @@ function prepare(target: Target) {
   }
 }
 
-export function createOpenAIAdapter(type = 'openai'): ProviderAdapter {
+/** `quirks`: how a compatible server differs from OpenAI (../openai-compatible/); none for OpenAI itself. */
+export function createOpenAIAdapter(type = 'openai', quirks: Quirks | null = null): ProviderAdapter {
+  /** The quirks for each target's model, worked out once per target. */
+  const byTarget = new WeakMap<Target, TargetQuirks>()
+  const quirksOf = (target: Target): TargetQuirks | undefined => {
+    if (!quirks) return undefined
+    let q = byTarget.get(target)
+    if (!q) byTarget.set(target, (q = { quirks, rules: quirks.rules(target.model) }))
+    return q
+  }
   return defineHttpAdapter<null>({
     type,
     prepare,
     encode(req, target, stream) {
       const warnings: string[] = []
-      return { body: toOpenAIBody(req, target, stream, warnings), warnings, state: null }
+      return { body: toOpenAIBody(req, target, stream, warnings, quirksOf(target)), warnings, state: null }
     },
     limits: parseOpenAIRateLimits,
     requestIdHeader: 'x-request-id',
@@ -52,3 +64,14 @@ export function createOpenAIAdapter(type = 'openai'): ProviderAdapter {
     streamDecoder: (target) => new OpenAIStreamTransform(target.provider),
   })
 }
+
+/** `type: openai`: https://platform.openai.com/docs/api-reference/chat */
+export const openai = defineProvider({
+  type: 'openai',
+  api: 'openai',
+  defaultBaseUrl: 'https://api.openai.com/v1',
+  simulatorPath: '/v1',
+  family: /^(gpt-|chatgpt-|o\d(?:-|$)|text-|davinci|babbage)/,
+  reasoningRules,
+  createAdapter: () => createOpenAIAdapter('openai'),
+})
