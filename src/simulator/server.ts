@@ -11,11 +11,13 @@ import { openaiWire } from './openai.ts'
 import { invalid } from './openai-request.ts'
 import { handleGeneration } from './pipeline.ts'
 import type { SimState } from './state.ts'
-import { send } from './wire.ts'
+import { send, type Route } from './wire.ts'
 
 const GEMINI = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/
 const GEMINI_MODELS = /^\/(v1beta|v1alpha)\/models(?:\/([^/:]+))?$/
 const OPENAI_MODELS = /\/v1\/models(?:\/([^/]+))?$/
+/** OpenAI's wire as an OpenAI-compatible server speaks it (Route.compatible). */
+const COMPATIBLE = '/compatible/'
 
 async function route(st: SimState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const raw = req.url ?? '/'
@@ -26,7 +28,11 @@ async function route(st: SimState, req: IncomingMessage, res: ServerResponse): P
   const method = req.method ?? 'GET'
 
   if (method === 'POST') {
-    if (path.endsWith('/v1/chat/completions')) return handleGeneration(st, openaiWire, { api: 'openai', path }, req, res, url)
+    if (path.endsWith('/v1/chat/completions')) {
+      const compatible = path.startsWith(COMPATIBLE)
+      const route: Route = compatible ? { api: 'openai', path, compatible } : { api: 'openai', path }
+      return handleGeneration(st, openaiWire, route, req, res, url)
+    }
     if (path.endsWith('/v1/messages')) return handleGeneration(st, anthropicWire, { api: 'anthropic', path }, req, res, url)
     const g = GEMINI.exec(path)
     if (g) {
