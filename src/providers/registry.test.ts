@@ -30,6 +30,8 @@ describe('the provider registry', () => {
     expect(BUILTIN_PROVIDERS.typeOfModelId('o3')).toBe('openai')
     expect(BUILTIN_PROVIDERS.typeOfModelId('claude-sonnet-4-5')).toBe('anthropic')
     expect(BUILTIN_PROVIDERS.typeOfModelId('gemini-2.5-flash')).toBe('gemini')
+    expect(BUILTIN_PROVIDERS.typeOfModelId('mistral-large-latest')).toBe('mistral')
+    expect(BUILTIN_PROVIDERS.typeOfModelId('deepseek-reasoner')).toBe('deepseek')
     expect(BUILTIN_PROVIDERS.typeOfModelId('llama-3.1-8b')).toBeNull()
   })
 

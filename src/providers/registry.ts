@@ -8,12 +8,17 @@ import type { BuiltinModel } from '../catalog/builtin-models.ts'
 import type { ModelFamily } from '../catalog/types.ts'
 import type { ProviderDescriptor } from './descriptor.ts'
 import { gemini } from './gemini/index.ts'
+import { deepseek } from './openai-compatible/deepseek.ts'
+import { groq } from './openai-compatible/groq.ts'
 import { openaiCompatible } from './openai-compatible/index.ts'
+import { mistral } from './openai-compatible/mistral.ts'
+import { ollama } from './openai-compatible/ollama.ts'
+import { vllm } from './openai-compatible/vllm.ts'
 import { openai } from './openai/index.ts'
 import type { ProviderAdapter } from './types.ts'
 
 /** In order: a bare model id goes to the first whose `family` matches. */
-export const PROVIDERS = [openai, openaiCompatible, anthropic, gemini] as const
+export const PROVIDERS = [openai, openaiCompatible, anthropic, gemini, groq, mistral, deepseek, ollama, vllm] as const
 
 /** routes.yaml's provider types. */
 export type ProviderType = (typeof PROVIDERS)[number]['type']
@@ -54,7 +59,9 @@ export function providerRegistry(descriptors: readonly ProviderDescriptor[]): Pr
     types: Object.freeze([first, ...rest]) as readonly [string, ...string[]],
     get,
     has: (type: string) => byType.has(type),
-    catalogRows: Object.freeze(descriptors.flatMap((d) => (d.catalog ?? []).map((m) => ({ ...m, family: catalogFamily(d.type) })))),
+    catalogRows: Object.freeze(
+      descriptors.flatMap((d) => (d.catalog ?? []).map((m) => ({ ...m, family: catalogFamily(d.type) }))),
+    ),
     catalogFamily,
     typeOfModelId: (model: string) => withFamily.find((d) => d.family!.test(model))?.type ?? null,
   })
@@ -66,7 +73,9 @@ export const BUILTIN_PROVIDERS: ProviderRegistry = providerRegistry(PROVIDERS)
 /** Provider type → its adapter (one per process, serving every target of the type). */
 export type AdapterRegistry = (type: string) => ProviderAdapter
 
-export function createAdapterRegistry(providers: ProviderRegistry = BUILTIN_PROVIDERS): AdapterRegistry & { close(): Promise<void> } {
+export function createAdapterRegistry(
+  providers: ProviderRegistry = BUILTIN_PROVIDERS,
+): AdapterRegistry & { close(): Promise<void> } {
   const adapters = new Map(providers.descriptors.map((d) => [d.type, d.createAdapter()]))
   const registry = (type: string): ProviderAdapter => {
     const a = adapters.get(type)

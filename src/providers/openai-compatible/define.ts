@@ -1,7 +1,8 @@
 /**
  * A provider that speaks OpenAI's chat completions wire, in a few lines: its type, default base URL and
- * quirks (../openai/param-rules.ts). The OpenAI adapter serves it; the simulator serves it in OpenAI mode
- * when it has no key.
+ * quirks (../openai/param-rules.ts). The OpenAI adapter serves it. Without a key the simulator serves it
+ * in OpenAI mode, as an OpenAI-compatible server (`/compatible/v1`: any model id, the server's own
+ * request fields taken).
  */
 import type { BuiltinModel } from '../../catalog/builtin-models.ts'
 import { defineProvider, type ProviderDescriptor } from '../descriptor.ts'
@@ -26,9 +27,13 @@ export interface OpenAICompatibleOptions<Type extends string> {
   readonly catalogFamily?: string
   readonly catalog?: readonly BuiltinModel[]
   readonly reasoningRules?: (model: string, catalogReasoning: boolean) => ReasoningRules | undefined
+  /** Default `/compatible/v1`, the simulator's OpenAI-compatible server. */
+  readonly simulatorPath?: string
 }
 
-export function defineOpenAICompatible<const Type extends string>(o: OpenAICompatibleOptions<Type>): ProviderDescriptor<Type> {
+export function defineOpenAICompatible<const Type extends string>(
+  o: OpenAICompatibleOptions<Type>,
+): ProviderDescriptor<Type> {
   const params = o.params ?? {}
   const quirks: Quirks | null =
     o.params || o.models || o.messageFields || o.streamUsage === false
@@ -47,7 +52,7 @@ export function defineOpenAICompatible<const Type extends string>(o: OpenAICompa
     type,
     api: 'openai',
     defaultBaseUrl: o.baseUrl,
-    simulatorPath: '/v1',
+    simulatorPath: o.simulatorPath ?? '/compatible/v1',
     ...(family ? { family } : {}),
     ...(catalogFamily ? { catalogFamily } : {}),
     ...(catalog ? { catalog } : {}),

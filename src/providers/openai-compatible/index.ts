@@ -13,4 +13,6 @@ export const openaiCompatible = defineOpenAICompatible({
   baseUrl: null,
   catalogFamily: 'openai',
   reasoningRules,
+  // Simulated, it is OpenAI itself: OpenAI's models and fields (a proxy in front of OpenAI, as above).
+  simulatorPath: '/v1',
 })

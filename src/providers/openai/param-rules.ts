@@ -18,7 +18,8 @@ export type ParamRule =
 /** Request parameter → its rule. Parameters not listed are sent as they are. */
 export type ParamRules = Readonly<Record<string, ParamRule>>
 
-export const drop = (neutral?: (v: unknown) => boolean): ParamRule => (neutral ? { kind: 'drop', neutral } : { kind: 'drop' })
+export const drop = (neutral?: (v: unknown) => boolean): ParamRule =>
+  neutral ? { kind: 'drop', neutral } : { kind: 'drop' }
 export const rename = (to: string): ParamRule => ({ kind: 'rename', to })
 export const refuse = (allowed: (v: unknown) => boolean, why: string): ParamRule => ({ kind: 'refuse', allowed, why })
 
@@ -40,7 +41,13 @@ export interface Quirks {
  * Applies `rules` to a body being built (a shallow copy of the client's request: its messages are the
  * client's, never changed in place, since a failover sends them again elsewhere).
  */
-export function applyQuirks(body: Record<string, unknown>, q: Quirks, rules: ParamRules, provider: string, warnings: string[]): void {
+export function applyQuirks(
+  body: Record<string, unknown>,
+  q: Quirks,
+  rules: ParamRules,
+  provider: string,
+  warnings: string[],
+): void {
   for (const param in rules) {
     const v = body[param]
     if (v === undefined) continue
@@ -56,7 +63,8 @@ export function applyQuirks(body: Record<string, unknown>, q: Quirks, rules: Par
         break
       case 'refuse':
         if (v !== null && !rule.allowed(v)) {
-          throw unsupportedHere(provider, `${param} = ${JSON.stringify(v)} is not supported by ${q.type} (${rule.why})`, param)
+          const message = `${param} = ${JSON.stringify(v)} is not supported by ${q.type} (${rule.why})`
+          throw unsupportedHere(provider, message, param)
         }
         break
       default: {
