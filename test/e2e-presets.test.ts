@@ -6,14 +6,14 @@
  */
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/lib/logger.ts'
-import { BUILTIN_PROVIDERS } from '../src/providers/registry.ts'
+import { BUILTIN_PROVIDERS, type ProviderType } from '../src/providers/registry.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
 import { rawPost, SIM_KEY, useServers, useSimulator } from './harness.ts'
 
 const sim = useSimulator({ validKeys: [SIM_KEY] })
 const track = useServers()
 
-const PRESETS = ['groq', 'mistral', 'deepseek', 'ollama', 'vllm'] as const
+const PRESETS = ['groq', 'mistral', 'deepseek', 'ollama', 'vllm'] as const satisfies readonly ProviderType[]
 
 async function start(): Promise<Running> {
   const lines = PRESETS.map((t) => `  ${t}: { type: ${t}, base_url: "${sim.url}/compatible/v1", api_key: ${SIM_KEY} }`)
