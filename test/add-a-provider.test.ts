@@ -131,6 +131,15 @@ describe('a provider added by its descriptor alone', () => {
     expect(rows.every((r) => Number(r['cost_microcents']) > 0)).toBe(true)
   })
 
+  it('a type the simulator cannot speak needs a key', () => {
+    const solo = defineProvider({ ...acmeProvider('http://127.0.0.1:9/v1'), type: 'solo', simulatorPath: null })
+    const registry = providerRegistry([...PROVIDERS, solo])
+    const parse = (text: string) => parseConfig(text, 'routes.yaml', {}, registry)
+    expect(() => parse('providers:\n  s: { type: solo }\n')).toThrow(/providers\.s\.api_key: the simulator does not speak type solo/)
+    expect(() => parse('providers:\n  s: { type: solo, api_key: k, simulate: true }\n')).toThrow(/providers\.s\.simulate/)
+    expect(parse('providers:\n  s: { type: solo, api_key: k }\n').providers['s']?.type).toBe('solo')
+  })
+
   it('without a key, the simulator serves it at its simulator path', async () => {
     const { registry } = registryWithAcme()
     const configText = 'providers:\n  acme: { type: acme }\n'

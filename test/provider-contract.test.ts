@@ -33,7 +33,7 @@ const PROVIDERS_DIR = join(import.meta.dirname, '..', 'src', 'providers')
 /** The provider's own fixtures, else its wire API's. */
 function fixtureDir(d: ProviderDescriptor): string {
   const own = join(PROVIDERS_DIR, d.type, '__fixtures__')
-  return existsSync(join(own, 'text.chunks.txt')) ? own : join(PROVIDERS_DIR, d.api, '__fixtures__')
+  return existsSync(join(own, 'text.chunks.txt')) || !d.api ? own : join(PROVIDERS_DIR, d.api, '__fixtures__')
 }
 
 interface Outcome {

@@ -86,9 +86,9 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
     const descriptor = registry.get(p.type)
     const simulated = isSimulated(p)
     if (simulated && !opts.simulatorUrl) throw new Error(`provider "${name}" needs the simulator, but none is running`)
-    // The schema requires base_url where the type has no default.
+    // The schema requires base_url where the type has no default, and a key where it cannot be simulated.
     const baseUrl = simulated
-      ? `${opts.simulatorUrl!}${descriptor.simulatorPath}`
+      ? `${opts.simulatorUrl!}${descriptor.simulatorPath!}`
       : (p.base_url ?? descriptor.defaultBaseUrl!)
     const keys = simulated ? [SIMULATOR_KEY] : providerKeys(p)
     const b = p.breaker

@@ -261,10 +261,17 @@ function buildConfigSchema(providers: ProviderRegistry) {
     })
     .superRefine((cfg, ctx) => {
       for (const [name, p] of Object.entries(cfg.providers)) {
+        if (!providers.has(p.type)) continue // reported by the type's own check
         if (providers.get(p.type).defaultBaseUrl === null && !p.base_url) {
           ctx.addIssue({ code: 'custom', path: ['providers', name, 'base_url'], message: `required for type ${p.type}` })
         }
         const hasKey = !!p.api_key || (p.keys ?? []).some((k) => !!k)
+        const simulated = p.simulate === true || (p.simulate === 'auto' && !hasKey)
+        if (simulated && providers.get(p.type).simulatorPath === null) {
+          const message = `the simulator does not speak type ${p.type}'s API: give a key (is the variable set?)`
+          const field = p.simulate === true ? 'simulate' : 'api_key'
+          ctx.addIssue({ code: 'custom', path: ['providers', name, field], message })
+        }
         if (p.simulate === false && !hasKey) {
           ctx.addIssue({ code: 'custom', path: ['providers', name, 'api_key'], message: 'no key set and simulate is false (is the environment variable set?)' })
         }
@@ -284,7 +291,8 @@ function buildConfigSchema(providers: ProviderRegistry) {
             continue
           }
           // Every request to it would be refused: say so now.
-          const problem = providers.get(p.type).modelProblem?.(id.slice(provider.length + 1)) ?? null
+          const model = id.slice(provider.length + 1)
+          const problem = providers.has(p.type) ? (providers.get(p.type).modelProblem?.(model) ?? null) : null
           if (problem !== null) ctx.addIssue({ code: 'custom', path: ['routes', name, ...path], message: problem })
         }
       }

@@ -8,17 +8,21 @@ import type { BuiltinModel } from '../catalog/builtin-models.ts'
 import type { ModelFamily } from '../catalog/types.ts'
 import type { ProviderAdapter, ReasoningRules } from './types.ts'
 
-/** The wire API a provider speaks: which of the simulator's APIs serves it, whose fixtures test its adapter. */
+/** The simulator's APIs: a provider that speaks one is served by it without a key, and tested on its fixtures. */
 export type ProviderApi = 'openai' | 'anthropic' | 'gemini'
 
 export interface ProviderDescriptor<Type extends string = string> {
   /** routes.yaml `type`. */
   readonly type: Type
-  readonly api: ProviderApi
+  /** The wire it speaks, when it is one of the simulator's APIs; absent for an API of its own. */
+  readonly api?: ProviderApi
   /** `base_url` when routes.yaml gives none; null when routes.yaml must give one. */
   readonly defaultBaseUrl: string | null
-  /** Appended to the simulator's URL when the simulator serves this type (no key, or `simulate: true`). */
-  readonly simulatorPath: string
+  /**
+   * Appended to the simulator's URL when the simulator serves this type (no key, or `simulate: true`);
+   * null when the simulator does not speak its API: a provider of this type then needs a key.
+   */
+  readonly simulatorPath: string | null
   /**
    * Bare model ids this provider serves natively: a request for `claude-…` alone goes to the first provider
    * of type `anthropic`. None for providers that serve others' models (Groq, vLLM, Ollama).
