@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import { createLogger, type Logger } from './lib/logger.ts'
 import { LogThrottle } from './lib/log-throttle.ts'
-import { createAdapterRegistry } from './providers/registry.ts'
+import { BUILTIN_PROVIDERS, createAdapterRegistry, type ProviderRegistry } from './providers/registry.ts'
 import { compileConfig, needsSimulator } from './config/compile.ts'
 import { defaultConfigPath, loadConfigFile, loadConfigText, type LoadedConfig } from './config/load.ts'
 import { configNotices, type ConfigVersion } from './config/notices.ts'
@@ -51,6 +51,8 @@ export interface StartOptions {
   dbPath?: string
   /** The clock (tests move it across budget periods). */
   now?: () => number
+  /** The provider types routes.yaml may use (default: the built-in ones, providers/registry.ts). */
+  providers?: ProviderRegistry
 }
 
 /**
@@ -137,10 +139,10 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   let rawText = opts.configText
   let configPath: string | null = null
   if (opts.configText !== undefined) {
-    loaded = loadConfigText(opts.configText, '<config>', env)
+    loaded = loadConfigText(opts.configText, '<config>', env, opts.providers)
   } else {
     configPath = opts.configPath ?? defaultConfigPath(env)
-    const { text, ...file } = await loadConfigFile(configPath, env)
+    const { text, ...file } = await loadConfigFile(configPath, env, opts.providers)
     rawText = text
     loaded = file
   }
@@ -159,7 +161,8 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     }
     return simulatorUrl
   }
-  const compiled = compileConfig(loaded.config, { simulatorUrl: await simulatorFor(loaded.config) })
+  const providers = opts.providers ?? BUILTIN_PROVIDERS
+  const compiled = compileConfig(loaded.config, { simulatorUrl: await simulatorFor(loaded.config), providers })
   const initial: ConfigVersion = { ...loaded, compiled }
 
   const states = new TargetStates()
@@ -175,6 +178,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     file: configPath ?? '',
     env,
     log,
+    providers,
     simulatorUrl: simulatorFor,
     // Unchanged targets keep their health, cooldowns, latency and reservations; removed ones stop.
     onSwap: (next) => {
@@ -187,7 +191,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     },
   })
   if (configPath && opts.watch !== false) store.watch()
-  const adapters = createAdapterRegistry()
+  const adapters = createAdapterRegistry(providers)
   const clock: Clock = opts.now ? { ...systemClock, now: opts.now } : systemClock
   const queue = new AdmissionQueue({ clock })
   const runtime: Runtime = {

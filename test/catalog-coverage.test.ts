@@ -5,12 +5,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { reasoningRules } from '../src/providers/openai/reasoning-models.ts'
-import type { ProviderType } from '../src/providers/types.ts'
+import { BUILTIN_PROVIDERS } from '../src/providers/registry.ts'
 import { ModelRegistry } from '../src/simulator/models.ts'
-import type { Api } from '../src/simulator/types.ts'
 import { createCatalog } from '../src/catalog/catalog.ts'
-
-const TYPE: Record<Api, ProviderType> = { openai: 'openai', anthropic: 'anthropic', gemini: 'gemini' }
 
 describe('catalog coverage of the simulated providers', () => {
   const registry = new ModelRegistry({})
@@ -21,7 +18,7 @@ describe('catalog coverage of the simulated providers', () => {
       const listed = registry.list(api).flatMap((m) => m.ids)
       expect(listed.length).toBeGreaterThan(10)
       const unpriced = listed.filter((model) => {
-        const info = catalog.lookup({ provider: api, type: TYPE[api], model })
+        const info = catalog.lookup({ provider: api, family: BUILTIN_PROVIDERS.catalogFamily(api), model })
         return info === null || info.family !== api || !(info.price.input > 0 && info.price.output > 0)
       })
       expect(unpriced, `no catalog price for ${api}: ${unpriced.join(', ')}`).toEqual([])
@@ -32,7 +29,7 @@ describe('catalog coverage of the simulated providers', () => {
     const wrong = registry
       .list('openai')
       .flatMap((m) => m.ids.map((id) => ({ id, reasoning: m.reasoning })))
-      .filter(({ id, reasoning }) => catalog.lookup({ provider: 'openai', type: 'openai', model: id })?.reasoning !== reasoning)
+      .filter(({ id, reasoning }) => catalog.lookup({ provider: 'openai', family: 'openai', model: id })?.reasoning !== reasoning)
     expect(wrong.map((w) => w.id)).toEqual([])
   })
 

@@ -5,6 +5,7 @@
 import OpenAI from 'openai'
 import { describe, expect, it, vi } from 'vitest'
 import { silentLogger } from '../src/lib/logger.ts'
+import { BUILTIN_PROVIDERS } from '../src/providers/registry.ts'
 import { startHeadroom, type Running } from '../src/start.ts'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -68,8 +69,8 @@ function rows(hr: Running, requestId?: string): Row[] {
 
 /** Independent reference: decimal USD-per-1M strings → exact micro-cents, rounded half up once. */
 function expectedCost(hr: Running, provider: string, model: string, r: Row): number {
-  const type = hr.config.current().providers.get(provider)!.type
-  const info = hr.config.current().catalog.lookup({ provider, type, model })!
+  const family = BUILTIN_PROVIDERS.catalogFamily(hr.config.current().providers.get(provider)!.type)
+  const info = hr.config.current().catalog.lookup({ provider, family, model })!
   const src = info.priceSource!
   const scaled = (dec: string | undefined) => {
     const [w, f = ''] = dec!.split('.')

@@ -41,7 +41,7 @@
  * family except its `-chat-latest` models; false for every Claude and Gemini model, whether or not it
  * thinks, since their APIs take those parameters.
  */
-import type { ModelFamily } from './family.ts'
+import type { ModelFamily } from './types.ts'
 
 export interface BuiltinModel {
   readonly id: string

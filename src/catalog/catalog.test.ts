@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { BUILTIN_MODELS } from './builtin-models.ts'
 import { CatalogError, canonicalModelId, createCatalog } from './catalog.ts'
-import { familyOf, type CatalogProviderType } from './family.ts'
 import { microcentsPerMillion } from './price.ts'
 
-const at = (provider: string, type: CatalogProviderType, model: string) => ({ provider, type, model })
+/** A lookup by provider instance, the family its type reads (`openai-compatible` reads `openai`), and model. */
+const at = (provider: string, family: string, model: string) => ({ provider, family, model })
 
 describe('built-in entries', () => {
   const catalog = createCatalog()
@@ -69,7 +69,7 @@ describe('built-in entries', () => {
   })
 
   it('gives each model the capabilities its source lists', () => {
-    const caps = (type: CatalogProviderType, model: string) => catalog.lookup(at(type, type, model))!.capabilities
+    const caps = (family: string, model: string) => catalog.lookup(at(family, family, model))!.capabilities
     for (const m of ['gpt-4o', 'gpt-4.1-mini', 'o3', 'gpt-5', 'claude-sonnet-4-5', 'gemini-2.5-flash']) {
       expect(caps(m.startsWith('claude') ? 'anthropic' : m.startsWith('gemini') ? 'gemini' : 'openai', m)).toEqual({ tools: true, vision: true, jsonSchema: true })
     }
@@ -88,7 +88,7 @@ describe('built-in entries', () => {
     }
     expect(catalog.lookup(at('openai', 'openai', 'o1-pro-2025-03-19'))!.reasoning).toBe(true)
     expect(catalog.lookup(at('openai', 'openai', 'gpt-5.2-chat-latest'))!.reasoning).toBe(false)
-    expect(createCatalog([{ key: 'local/llama', input: 0, output: 0 }]).lookup(at('local', 'openai-compatible', 'llama'))!.reasoning).toBe(false)
+    expect(createCatalog([{ key: 'local/llama', input: 0, output: 0 }]).lookup(at('local', 'openai', 'llama'))!.reasoning).toBe(false)
   })
 
   it('returns frozen entries, so one request cannot change what the next one sees', () => {
@@ -100,15 +100,8 @@ describe('built-in entries', () => {
 describe('families', () => {
   const catalog = createCatalog()
 
-  it('maps provider types to families', () => {
-    expect(familyOf('openai')).toBe('openai')
-    expect(familyOf('openai-compatible')).toBe('openai')
-    expect(familyOf('anthropic')).toBe('anthropic')
-    expect(familyOf('gemini')).toBe('gemini')
-  })
-
   it('finds OpenAI entries for an openai-compatible provider', () => {
-    expect(catalog.lookup(at('proxy', 'openai-compatible', 'gpt-4.1-mini'))?.id).toBe('gpt-4.1-mini')
+    expect(catalog.lookup(at('proxy', 'openai', 'gpt-4.1-mini'))?.id).toBe('gpt-4.1-mini')
   })
 
   it('does not price a model under a provider type of another family', () => {
@@ -181,12 +174,12 @@ describe('aliases', () => {
 describe('overrides', () => {
   it('adds a new model, priced, with unknown limits and capabilities assumed until said otherwise', () => {
     const catalog = createCatalog([{ key: 'local/llama-3.1-8b', input: 0, output: 0 }])
-    const info = catalog.lookup(at('local', 'openai-compatible', 'llama-3.1-8b'))!
+    const info = catalog.lookup(at('local', 'openai', 'llama-3.1-8b'))!
     expect(info).toMatchObject({ id: 'llama-3.1-8b', family: 'openai', price: { input: 0, output: 0 } })
     expect(info.context).toBe(Number.POSITIVE_INFINITY)
     expect(info.capabilities).toEqual({ tools: true, vision: true, jsonSchema: true })
     // Pinned to its provider: another provider serving the same name is unknown.
-    expect(catalog.lookup(at('other', 'openai-compatible', 'llama-3.1-8b'))).toBeNull()
+    expect(catalog.lookup(at('other', 'openai', 'llama-3.1-8b'))).toBeNull()
   })
 
   it('overrides a built-in field by field', () => {
@@ -202,7 +195,7 @@ describe('overrides', () => {
       { key: 'gpt-4.1-mini', input: '0.35', output: 1.5 },
       { key: 'azure/gpt-4.1-mini', input: '0.44' },
     ])
-    const azure = catalog.lookup(at('azure', 'openai-compatible', 'gpt-4.1-mini'))!
+    const azure = catalog.lookup(at('azure', 'openai', 'gpt-4.1-mini'))!
     expect(azure.priceSource).toEqual({ input: '0.44', output: '1.5', cachedInput: '0.10', cacheWrite: undefined })
     expect(catalog.lookup(at('openai', 'openai', 'gpt-4.1-mini'))!.priceSource!.input).toBe('0.35')
   })
@@ -237,7 +230,7 @@ describe('overrides', () => {
       { key: 'llama-3.1-8b', input: '0.05', output: '0.08' },
       { key: 'groq/llama-3.1-8b', context: 131_072 },
     ])
-    expect(catalog.lookup(at('groq', 'openai-compatible', 'llama-3.1-8b'))).toMatchObject({ context: 131_072, price: { input: 0.05 } })
+    expect(catalog.lookup(at('groq', 'openai', 'llama-3.1-8b'))).toMatchObject({ context: 131_072, price: { input: 0.05 } })
   })
 
   it.each([

@@ -3,9 +3,9 @@
  * (builtin-models.ts) and the `models:` overrides in routes.yaml.
  *
  * Lookup (see `Catalog.lookup`): the entry is built in layers, each overriding the one below field
- * by field — the built-in entry of the provider type's family, then a bare-model-id override, then a
- * `provider/model` override. Family by provider type: `openai` and `openai-compatible` → the OpenAI
- * entries, `anthropic` → Anthropic, `gemini` → Gemini.
+ * by field — the built-in entry of the provider's family, then a bare-model-id override, then a
+ * `provider/model` override. The family is the provider type's (its descriptor says which: `openai` and
+ * `openai-compatible` read the OpenAI rows); rows come from the built-in table and from descriptors.
  *
  * Alias rule (`canonicalModelId`), applied to built-ins and to override keys alike: the exact id
  * wins; otherwise one trailing date or version suffix is stripped and the rest looked up —
@@ -32,9 +32,8 @@
  */
 import { Lru } from '../lib/lru.ts'
 import { BUILTIN_MODELS, type BuiltinModel } from './builtin-models.ts'
-import { familyOf, type ModelFamily } from './family.ts'
 import { priceToDecimal } from './price.ts'
-import type { Catalog, ModelCapabilities, ModelInfo, ModelPrice } from './types.ts'
+import type { Catalog, ModelCapabilities, ModelFamily, ModelInfo, ModelPrice } from './types.ts'
 
 /** One entry of routes.yaml `models:`. Prices are USD per 1M tokens. */
 export interface CatalogOverride {
@@ -84,9 +83,23 @@ interface Layer {
   reasoning?: boolean
 }
 
-export function createCatalog(overrides: readonly CatalogOverride[] = []): Catalog {
-  const builtins = new Map<ModelFamily, Map<string, BuiltinModel>>([['openai', new Map()], ['anthropic', new Map()], ['gemini', new Map()]])
-  for (const m of BUILTIN_MODELS) builtins.get(m.family)!.set(m.id, m)
+/** What the providers add to the catalog (the config passes them down: the catalog imports no provider). */
+export interface CatalogOptions {
+  /** Rows beyond the built-in table: those that providers' descriptors bring. */
+  rows?: readonly BuiltinModel[]
+  /** The family a bare model id belongs to, by the providers' model-id patterns; null when none does. */
+  familyOfModelId?: (model: string) => ModelFamily | null
+}
+
+const NO_ROWS: ReadonlyMap<string, BuiltinModel> = new Map()
+
+export function createCatalog(overrides: readonly CatalogOverride[] = [], options: CatalogOptions = {}): Catalog {
+  const builtins = new Map<ModelFamily, Map<string, BuiltinModel>>()
+  for (const m of [...BUILTIN_MODELS, ...(options.rows ?? [])]) {
+    let table = builtins.get(m.family)
+    if (!table) builtins.set(m.family, (table = new Map()))
+    table.set(m.id, m)
+  }
 
   const byKey = new Map<string, Layer>()
   for (const o of overrides) {
@@ -96,7 +109,7 @@ export function createCatalog(overrides: readonly CatalogOverride[] = []): Catal
   for (const [key, layer] of byKey) requirePrices(key, layer, builtins, byKey)
 
   const resolve = (family: ModelFamily, provider: string, model: string): ModelInfo | null => {
-    const table = builtins.get(family)!
+    const table = builtins.get(family) ?? NO_ROWS
     // An exact built-in row is the model's identity; only ids without one are aliased, so an
     // override of `gpt-4o` does not reprice the separately listed `gpt-4o-2024-05-13`.
     const exact = table.get(model)
@@ -117,11 +130,10 @@ export function createCatalog(overrides: readonly CatalogOverride[] = []): Catal
   }
 
   const cache = new Lru<string, ModelInfo | null>(LOOKUP_CACHE_SIZE)
-  const entries = listEntries(builtins, byKey)
+  const entries = listEntries(builtins, byKey, options.familyOfModelId ?? (() => null))
 
   return {
-    lookup({ provider, type, model }) {
-      const family = familyOf(type)
+    lookup({ provider, family, model }) {
       const cacheKey = `${family}\u0000${provider}\u0000${model}`
       const hit = cache.get(cacheKey)
       if (hit !== undefined) return hit
@@ -235,10 +247,14 @@ function build(id: string, family: ModelFamily, layers: ReadonlyArray<Layer | un
 
 /**
  * Built-ins with their bare-id overrides applied, then models added by bare-id overrides (family
- * guessed from the id's prefix, for listing only: a lookup takes it from the provider's type).
- * `provider/model` overrides belong to one provider and show only through `lookup`.
+ * guessed from the id by the providers' patterns, else OpenAI's shape, for listing only: a lookup takes
+ * it from the provider). `provider/model` overrides belong to one provider and show only through `lookup`.
  */
-function listEntries(builtins: Map<ModelFamily, Map<string, BuiltinModel>>, byKey: Map<string, Layer>): readonly ModelInfo[] {
+function listEntries(
+  builtins: Map<ModelFamily, Map<string, BuiltinModel>>,
+  byKey: Map<string, Layer>,
+  familyOfModelId: (model: string) => ModelFamily | null,
+): readonly ModelInfo[] {
   const out: ModelInfo[] = []
   const covered = new Set<string>()
   for (const table of builtins.values()) {
@@ -250,7 +266,7 @@ function listEntries(builtins: Map<ModelFamily, Map<string, BuiltinModel>>, byKe
   }
   for (const [key, layer] of byKey) {
     if (key.includes('/') || covered.has(key) || covered.has(canonicalModelId(key) ?? '')) continue
-    const family: ModelFamily = key.startsWith('claude-') ? 'anthropic' : key.startsWith('gemini-') ? 'gemini' : 'openai'
+    const family = familyOfModelId(key) ?? 'openai'
     const info = build(key, family, [layer])
     if (info) out.push(info)
   }

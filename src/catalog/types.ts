@@ -2,7 +2,12 @@
  * What the model catalog says about a model: price, context window, output cap, capabilities. Every
  * layer reads these; the catalog itself is catalog.ts.
  */
-import type { CatalogProviderType, ModelFamily } from './family.ts'
+
+/**
+ * Which rows of the catalog price a model: the family of the provider type that serves it (each
+ * provider's descriptor names its family; `openai-compatible` servers read OpenAI's rows).
+ */
+export type ModelFamily = string
 
 /** Prices in USD per 1M tokens. */
 export interface ModelPrice {
@@ -44,9 +49,9 @@ export interface ModelInfo {
 export interface Catalog {
   /**
    * The entry for a model as a provider serves it: a routes.yaml override for `provider/model` first,
-   * then one for the bare model id, then the built-in entry for the provider type's family (dated ids
+   * then one for the bare model id, then the built-in entry of the provider's family (dated ids
    * and aliases resolve, e.g. `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`). Null when unknown.
    */
-  lookup(target: { provider: string; type: CatalogProviderType; model: string }): ModelInfo | null
+  lookup(target: { provider: string; family: ModelFamily; model: string }): ModelInfo | null
   entries(): readonly ModelInfo[]
 }

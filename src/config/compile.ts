@@ -6,19 +6,12 @@
 import { createCatalog, type CatalogOverride } from '../catalog/catalog.ts'
 import type { ModelInfo } from '../catalog/types.ts'
 import { Lru } from '../lib/lru.ts'
-import { reasoningRules } from '../providers/openai/reasoning-models.ts'
 import { credentialHeaderValues } from '../providers/redact.ts'
-import type { ProviderType, ReasoningRules, Target } from '../providers/types.ts'
+import { BUILTIN_PROVIDERS, type ProviderRegistry } from '../providers/registry.ts'
+import type { ReasoningRules, Target } from '../providers/types.ts'
 import { budgetLimits, compileAuth } from './client-keys.ts'
 import type { Config, ProviderConfig, RouteConfig, RouteTarget } from './schema.ts'
 import type { CompiledConfig, CompiledProvider, CompiledRoute, RouteMember, StrategyParams, TargetStateConfig } from './types.ts'
-
-export const DEFAULT_BASE_URLS: Record<ProviderType, string | null> = {
-  openai: 'https://api.openai.com/v1',
-  anthropic: 'https://api.anthropic.com',
-  gemini: 'https://generativelanguage.googleapis.com',
-  'openai-compatible': null,
-}
 
 /** The key sent to the simulator; it accepts any non-empty key. */
 export const SIMULATOR_KEY = 'sim-key'
@@ -35,14 +28,6 @@ export function isSimulated(p: ProviderConfig): boolean {
 
 export function needsSimulator(cfg: Config): boolean {
   return Object.values(cfg.providers).some(isSimulated)
-}
-
-function isOpenAIType(type: ProviderType): boolean {
-  return type === 'openai' || type === 'openai-compatible'
-}
-
-function simulatorBase(type: ProviderType, simulatorUrl: string): string {
-  return isOpenAIType(type) ? `${simulatorUrl}/v1` : simulatorUrl
 }
 
 /** Direct `provider/model` routes kept compiled (their model ids come from clients). */
@@ -88,21 +73,43 @@ const DEFAULT_ROUTE: RouteConfig = {
   queue: { max_length: 1000, max_wait_ms: 10_000 },
 }
 
-export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {}): CompiledConfig {
+export interface CompileOptions {
+  simulatorUrl?: string
+  /** The provider types the config was validated against (default: the built-in ones). */
+  providers?: ProviderRegistry
+}
+
+export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledConfig {
+  const registry = opts.providers ?? BUILTIN_PROVIDERS
   const providers = new Map<string, CompiledProvider>()
   for (const [name, p] of Object.entries(cfg.providers)) {
+    const descriptor = registry.get(p.type)
     const simulated = isSimulated(p)
     if (simulated && !opts.simulatorUrl) throw new Error(`provider "${name}" needs the simulator, but none is running`)
-    const baseUrl = simulated ? simulatorBase(p.type, opts.simulatorUrl!) : (p.base_url ?? DEFAULT_BASE_URLS[p.type]!)
+    // The schema requires base_url where the type has no default, and a key where it cannot be simulated.
+    const baseUrl = simulated
+      ? `${opts.simulatorUrl!}${descriptor.simulatorPath!}`
+      : (p.base_url ?? descriptor.defaultBaseUrl!)
     const keys = simulated ? [SIMULATOR_KEY] : providerKeys(p)
     const b = p.breaker
     const stateConfig: TargetStateConfig = {
       breaker: { errorThresholdPercentage: b.error_threshold_percentage, volumeThreshold: b.volume_threshold, resetTimeout: b.reset_timeout_ms, rollingCountTimeout: b.rolling_window_ms },
       limits: { ...p.limits, maxCooldownMs: p.max_cooldown_ms },
     }
-    providers.set(name, { name, type: p.type, simulated, baseUrl: baseUrl.replace(/\/+$/, ''), keys, config: p, stateConfig })
+    const url = baseUrl.replace(/\/+$/, '')
+    providers.set(name, { name, type: p.type, descriptor, simulated, baseUrl: url, keys, config: p, stateConfig })
   }
-  const catalog = createCatalog(Object.entries(cfg.models).map(([key, m]): CatalogOverride => ({ key, ...m })))
+  const overrides = Object.entries(cfg.models).map(([key, m]): CatalogOverride => ({ key, ...m }))
+  const catalog = createCatalog(overrides, {
+    rows: registry.catalogRows,
+    familyOfModelId: (model) => {
+      const type = registry.typeOfModelId(model)
+      return type === null ? null : registry.catalogFamily(type)
+    },
+  })
+  // A bare model id's provider: the first of the type whose family matches it first.
+  const firstOfType = new Map<string, CompiledProvider>()
+  for (const p of providers.values()) if (!firstOfType.has(p.type)) firstOfType.set(p.type, p)
 
   const targets = new Map<string, Target>()
   /** Configured targets are registered (and shared between routes); direct ones are not. */
@@ -137,9 +144,9 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
       const slash = e.id.indexOf('/')
       const provider = providers.get(e.id.slice(0, slash))!
       const model = e.id.slice(slash + 1)
-      const info = catalog.lookup({ provider: provider.name, type: provider.type, model })
+      const info = catalog.lookup({ provider: provider.name, family: registry.catalogFamily(provider.type), model })
       // The catalog's word, else the model id (a new snapshot, a fine-tune, a model routes.yaml adds).
-      const reasoning = isOpenAIType(provider.type) ? reasoningRules(model, info?.reasoning ?? false) : undefined
+      const reasoning = provider.descriptor.reasoningRules?.(model, info?.reasoning ?? false)
       const firstByteTimeoutMs = r.first_byte_timeout_ms ?? provider.config.first_byte_timeout_ms ?? (reasoning ? DEFAULT_REASONING_FIRST_BYTE_MS : DEFAULT_FIRST_BYTE_MS)
       provider.keys.forEach((_k, i) => out.push({ target: targetFor(provider, i, model, info, reasoning, register), provider, position, weight: e.weight, tier: e.tier, model: info, firstByteTimeoutMs }))
     })
@@ -194,6 +201,10 @@ export function compileConfig(cfg: Config, opts: { simulatorUrl?: string } = {})
       const route = compileRoute(id, DEFAULT_ROUTE, [{ id, weight: 1, tier: 0 }], false)
       directRoutes.set(id, route)
       return route
+    },
+    nativeProvider(model) {
+      const type = registry.typeOfModelId(model)
+      return type === null ? undefined : firstOfType.get(type)
     },
   }
 }

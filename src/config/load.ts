@@ -13,7 +13,8 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq } from 'yaml'
 import type { z } from 'zod'
-import { ConfigSchema, type Config } from './schema.ts'
+import type { ProviderRegistry } from '../providers/registry.ts'
+import { configSchema, type Config } from './schema.ts'
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
@@ -79,13 +80,23 @@ export function pathLabel(path: ReadonlyArray<PropertyKey>): string {
   return out || '(top level)'
 }
 
-/** Parses and validates routes.yaml text. Throws ConfigError naming file, line and field. */
-export function parseConfig(text: string, file: string, env: Record<string, string | undefined> = process.env): Config {
-  return loadConfigText(text, file, env).config
+type Env = Record<string, string | undefined>
+
+/**
+ * Parses and validates routes.yaml text. Throws ConfigError naming file, line and field. `providers`: the
+ * provider types it may use (default: the built-in ones).
+ */
+export function parseConfig(text: string, file: string, env: Env = process.env, providers?: ProviderRegistry): Config {
+  return loadConfigText(text, file, env, providers).config
 }
 
 /** parseConfig, with the fields that unset variables left empty. */
-export function loadConfigText(text: string, file: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
+export function loadConfigText(
+  text: string,
+  file: string,
+  env: Env = process.env,
+  providers?: ProviderRegistry,
+): LoadedConfig {
   const lc = new LineCounter()
   const doc = parseDocument(interpolateEnv(text, env), { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
   if (doc.errors.length > 0) {
@@ -94,7 +105,7 @@ export function loadConfigText(text: string, file: string, env: Record<string, s
     throw new ConfigError(`${file}:${pos.line}:${pos.col}: invalid YAML: ${e.message.split('\n')[0]}`)
   }
   const raw: unknown = doc.toJS() ?? {}
-  const parsed = ConfigSchema.safeParse(raw)
+  const parsed = configSchema(providers).safeParse(raw)
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues, doc, lc, file))
   return { config: parsed.data, unsetVars: findUnsetVars(text, env) }
 }
@@ -143,9 +154,13 @@ export async function readConfigFile(file: string): Promise<string> {
 }
 
 /** A config file read, `${VAR}`s replaced, parsed and validated; with its text as read (a reload compares it). */
-export async function loadConfigFile(file: string, env: Record<string, string | undefined> = process.env): Promise<LoadedConfig & { readonly text: string }> {
+export async function loadConfigFile(
+  file: string,
+  env: Env = process.env,
+  providers?: ProviderRegistry,
+): Promise<LoadedConfig & { readonly text: string }> {
   const text = await readConfigFile(file)
-  return { ...loadConfigText(text, file, env), text }
+  return { ...loadConfigText(text, file, env, providers), text }
 }
 
 /** Where routes.yaml is when no path is given: HEADROOM_CONFIG, else ./routes.yaml, else the one shipped with Headroom. */

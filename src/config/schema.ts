@@ -3,11 +3,10 @@
  * reference (docs/configuration.md) follows it field by field.
  */
 import { z } from 'zod'
-import { modelResource } from '../providers/gemini/model-resource.ts'
+import { BUILTIN_PROVIDERS, type ProviderRegistry } from '../providers/registry.ts'
 import { DEFAULT_MAX_TOKENS } from '../providers/types.ts'
 import { isIdSegment, isModelId, MODEL_ID_RULE } from '../catalog/model-id.ts'
 
-const PROVIDER_TYPES = ['openai', 'openai-compatible', 'anthropic', 'gemini'] as const
 export const STRATEGY_NAMES = ['ordered', 'cost', 'latency', 'headroom', 'weighted', 'score', 'cascade'] as const
 export type StrategyName = (typeof STRATEGY_NAMES)[number]
 /** Admission priorities, highest first (a key's default, or the request's x-headroom-priority header). */
@@ -68,14 +67,15 @@ export const BreakerSchema = z.strictObject({
   rolling_window_ms: count.default(10_000),
 })
 
-export const ProviderConfigSchema = z.strictObject({
-  /** Which API the provider speaks. */
-  type: z.enum(PROVIDER_TYPES),
+/** A provider's entry; `types` are the provider registry's (providers/registry.ts). */
+const providerConfigSchema = (types: readonly [string, ...string[]]) => z.strictObject({
+  /** Which API the provider speaks: one of the registry's types (`openai`, `anthropic`, `gemini`, `groq`, …). */
+  type: z.enum(types),
   /** The API key. `${VAR}` reads it from the environment. Empty / unset → simulated when `simulate: auto`. */
   api_key: z.string().nullish(),
   /** Several keys: each is its own target (own headroom, breaker, cooldown), and load spreads across them. */
   keys: z.array(z.string().nullish()).optional(),
-  /** Where the API lives. Defaults: OpenAI https://api.openai.com/v1, Anthropic https://api.anthropic.com, Gemini https://generativelanguage.googleapis.com. Required for `openai-compatible`. */
+  /** Where the API lives. Default: the type's (its descriptor's `defaultBaseUrl`); required for `openai-compatible`. */
   base_url: z.url({ protocol: /^https?$/ }).nullish(),
   /** `auto` (default): use the built-in simulator when no key is set. `true`: always simulate. `false`: never (a missing key is an error). */
   simulate: z.union([z.boolean(), z.literal('auto')]).default('auto'),
@@ -234,75 +234,94 @@ function targetIds(r: z.infer<typeof RouteConfigSchema>): Array<{ id: string; pa
   return out
 }
 
-export const ConfigSchema = z
-  .strictObject({
-    providers: z.record(Name('provider names'), ProviderConfigSchema),
-    /** Prices and capabilities per model (`provider/model` or a bare model id), over the built-in catalog. */
-    models: z.record(z.string().refine(isModelId, `a model id: ${MODEL_ID_RULE}`), ModelOverrideSchema).default({}),
-    routes: z.record(Name('route names'), RouteConfigSchema).default({}),
-    /**
-     * The route for a one-segment `model` that is not a route or a known model id (a likely typo: served with
-     * an `x-headroom-warning` and a log line). Unset → such requests get 404. A `provider/model` with an unknown
-     * provider is a 404 either way.
-     */
-    default_route: z.string().nullish(),
-    /** Client API keys. With none (and no admin key) Headroom is open to anyone who can reach it. */
-    keys: z.array(VirtualKeySchema).default([]),
-    /** The admin key: every route, no budget, and the admin endpoints (GET /v1/spend, /v1/routing/state). */
-    admin_key: z.string().min(8, 'at least 8 characters').nullish(),
-    admin_key_sha256: SHA256_HEX.optional(),
-    /**
-     * `open`: no client keys, on purpose. Starting open needs no such line, but a reload that would open a
-     * router that had keys is refused without it. With keys or an admin key declared, it is an error.
-     */
-    auth: z.literal('open').optional(),
-    server: ServerConfigSchema.prefault({}),
-  })
-  .superRefine((cfg, ctx) => {
-    for (const [name, p] of Object.entries(cfg.providers)) {
-      if (p.type === 'openai-compatible' && !p.base_url) {
-        ctx.addIssue({ code: 'custom', path: ['providers', name, 'base_url'], message: 'required for type openai-compatible' })
-      }
-      const hasKey = !!p.api_key || (p.keys ?? []).some((k) => !!k)
-      if (p.simulate === false && !hasKey) {
-        ctx.addIssue({ code: 'custom', path: ['providers', name, 'api_key'], message: 'no key set and simulate is false (is the environment variable set?)' })
-      }
-    }
-    for (const [name, r] of Object.entries(cfg.routes)) {
-      if (r.strategy === 'cascade' && !r.tiers) {
-        ctx.addIssue({ code: 'custom', path: ['routes', name, 'tiers'], message: 'strategy cascade needs tiers: [[cheap targets…], [strong targets…]]' })
-      }
-      if (r.strategy !== 'cascade' && r.targets.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['routes', name, 'targets'], message: 'a route needs at least one target' })
-      }
-      for (const { id, path } of targetIds(r)) {
-        const provider = id.slice(0, id.indexOf('/'))
-        const p = cfg.providers[provider]
-        if (!p) {
-          ctx.addIssue({ code: 'custom', path: ['routes', name, ...path], message: `unknown provider "${provider}" (known: ${Object.keys(cfg.providers).join(', ') || 'none'})` })
-          continue
-        }
-        // Every request to it would be refused: say so now.
-        const gemini = p.type === 'gemini' ? modelResource(id.slice(provider.length + 1)) : null
-        if (gemini && !gemini.ok) ctx.addIssue({ code: 'custom', path: ['routes', name, ...path], message: gemini.problem })
-      }
-    }
-    const names = new Set<string>()
-    cfg.keys.forEach((k, i) => {
-      if (names.has(k.name)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'name'], message: `duplicate key name "${k.name}"` })
-      names.add(k.name)
-      k.routes?.forEach((pattern, j) => {
-        const problem = allowedRouteProblem(pattern, cfg)
-        if (problem) ctx.addIssue({ code: 'custom', path: ['keys', i, 'routes', j], message: problem })
-      })
+function buildConfigSchema(providers: ProviderRegistry) {
+  return z
+    .strictObject({
+      providers: z.record(Name('provider names'), providerConfigSchema(providers.types)),
+      /** Prices and capabilities per model (`provider/model` or a bare model id), over the built-in catalog. */
+      models: z.record(z.string().refine(isModelId, `a model id: ${MODEL_ID_RULE}`), ModelOverrideSchema).default({}),
+      routes: z.record(Name('route names'), RouteConfigSchema).default({}),
+      /**
+       * The route for a one-segment `model` that is not a route or a known model id (a likely typo: served with
+       * an `x-headroom-warning` and a log line). Unset → such requests get 404. A `provider/model` with an unknown
+       * provider is a 404 either way.
+       */
+      default_route: z.string().nullish(),
+      /** Client API keys. With none (and no admin key) Headroom is open to anyone who can reach it. */
+      keys: z.array(VirtualKeySchema).default([]),
+      /** The admin key: every route, no budget, and the admin endpoints (GET /v1/spend, /v1/routing/state). */
+      admin_key: z.string().min(8, 'at least 8 characters').nullish(),
+      admin_key_sha256: SHA256_HEX.optional(),
+      /**
+       * `open`: no client keys, on purpose. Starting open needs no such line, but a reload that would open a
+       * router that had keys is refused without it. With keys or an admin key declared, it is an error.
+       */
+      auth: z.literal('open').optional(),
+      server: ServerConfigSchema.prefault({}),
     })
-    if (cfg.auth === 'open' && (cfg.keys.length > 0 || cfg.admin_key || cfg.admin_key_sha256)) {
-      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'auth: open, but client keys or an admin key are declared: remove one or the other' })
-    }
-    if (cfg.default_route && !cfg.routes[cfg.default_route]) {
-      ctx.addIssue({ code: 'custom', path: ['default_route'], message: `no route named "${cfg.default_route}"` })
-    }
-  })
+    .superRefine((cfg, ctx) => {
+      for (const [name, p] of Object.entries(cfg.providers)) {
+        if (!providers.has(p.type)) continue // reported by the type's own check
+        if (providers.get(p.type).defaultBaseUrl === null && !p.base_url) {
+          ctx.addIssue({ code: 'custom', path: ['providers', name, 'base_url'], message: `required for type ${p.type}` })
+        }
+        const hasKey = !!p.api_key || (p.keys ?? []).some((k) => !!k)
+        const simulated = p.simulate === true || (p.simulate === 'auto' && !hasKey)
+        if (simulated && providers.get(p.type).simulatorPath === null) {
+          const message = `the simulator does not speak type ${p.type}'s API: give a key (is the variable set?)`
+          const field = p.simulate === true ? 'simulate' : 'api_key'
+          ctx.addIssue({ code: 'custom', path: ['providers', name, field], message })
+        }
+        if (p.simulate === false && !hasKey) {
+          ctx.addIssue({ code: 'custom', path: ['providers', name, 'api_key'], message: 'no key set and simulate is false (is the environment variable set?)' })
+        }
+      }
+      for (const [name, r] of Object.entries(cfg.routes)) {
+        if (r.strategy === 'cascade' && !r.tiers) {
+          ctx.addIssue({ code: 'custom', path: ['routes', name, 'tiers'], message: 'strategy cascade needs tiers: [[cheap targets…], [strong targets…]]' })
+        }
+        if (r.strategy !== 'cascade' && r.targets.length === 0) {
+          ctx.addIssue({ code: 'custom', path: ['routes', name, 'targets'], message: 'a route needs at least one target' })
+        }
+        for (const { id, path } of targetIds(r)) {
+          const provider = id.slice(0, id.indexOf('/'))
+          const p = cfg.providers[provider]
+          if (!p) {
+            ctx.addIssue({ code: 'custom', path: ['routes', name, ...path], message: `unknown provider "${provider}" (known: ${Object.keys(cfg.providers).join(', ') || 'none'})` })
+            continue
+          }
+          // Every request to it would be refused: say so now.
+          const model = id.slice(provider.length + 1)
+          const problem = providers.has(p.type) ? (providers.get(p.type).modelProblem?.(model) ?? null) : null
+          if (problem !== null) ctx.addIssue({ code: 'custom', path: ['routes', name, ...path], message: problem })
+        }
+      }
+      const names = new Set<string>()
+      cfg.keys.forEach((k, i) => {
+        if (names.has(k.name)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'name'], message: `duplicate key name "${k.name}"` })
+        names.add(k.name)
+        k.routes?.forEach((pattern, j) => {
+          const problem = allowedRouteProblem(pattern, cfg)
+          if (problem) ctx.addIssue({ code: 'custom', path: ['keys', i, 'routes', j], message: problem })
+        })
+      })
+      if (cfg.auth === 'open' && (cfg.keys.length > 0 || cfg.admin_key || cfg.admin_key_sha256)) {
+        ctx.addIssue({ code: 'custom', path: ['auth'], message: 'auth: open, but client keys or an admin key are declared: remove one or the other' })
+      }
+      if (cfg.default_route && !cfg.routes[cfg.default_route]) {
+        ctx.addIssue({ code: 'custom', path: ['default_route'], message: `no route named "${cfg.default_route}"` })
+      }
+    })
+}
+
+const schemas = new WeakMap<ProviderRegistry, ReturnType<typeof buildConfigSchema>>()
+
+/** The routes.yaml schema for a provider registry (built once per registry). */
+export function configSchema(providers: ProviderRegistry = BUILTIN_PROVIDERS): ReturnType<typeof buildConfigSchema> {
+  let s = schemas.get(providers)
+  if (!s) schemas.set(providers, (s = buildConfigSchema(providers)))
+  return s
+}
 
 /**
  * Why a key's allowed-route entry could never match a request (a typo would otherwise lock the key out of
@@ -321,7 +340,7 @@ function allowedRouteProblem(pattern: string, cfg: { providers: Record<string, u
   return `"${pattern}": no route named "${body}" (routes: ${Object.keys(cfg.routes).join(', ') || 'none'}; a model is allowed as "provider/model")`
 }
 
-export type Config = z.infer<typeof ConfigSchema>
-export type ProviderConfig = z.infer<typeof ProviderConfigSchema>
+export type Config = z.infer<ReturnType<typeof buildConfigSchema>>
+export type ProviderConfig = z.infer<ReturnType<typeof providerConfigSchema>>
 export type RouteConfig = z.infer<typeof RouteConfigSchema>
 export type RouteTarget = z.infer<typeof RouteTargetSchema>

@@ -8,6 +8,7 @@
 import { watch, type FSWatcher } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import type { Logger } from '../lib/logger.ts'
+import type { ProviderRegistry } from '../providers/registry.ts'
 import { compileConfig } from './compile.ts'
 import { ConfigError, loadConfigText, readConfigFile } from './load.ts'
 import { configNotices, type ConfigVersion } from './notices.ts'
@@ -19,6 +20,8 @@ export interface ConfigStoreOptions {
   file: string
   env: Record<string, string | undefined>
   log: Logger
+  /** The provider types the file may use (default: the built-in ones). */
+  providers?: ProviderRegistry
   /** Returns the simulator URL, starting one if the new config needs it and none runs yet. */
   simulatorUrl: (cfg: Config) => Promise<string | undefined>
   /** Called after each successful swap (e.g. to keep the health of unchanged targets). */
@@ -87,11 +90,12 @@ export class ConfigStore {
     let next: ConfigVersion
     let simulatorUrl: string | undefined
     try {
-      const loaded = loadConfigText(text, file, this.opts.env)
+      const { providers } = this.opts
+      const loaded = loadConfigText(text, file, this.opts.env, providers)
       const refusals = reloadRefusals(this.version, loaded)
       if (refusals.length > 0) throw new ConfigError(refusals.join('\n'))
       simulatorUrl = await this.opts.simulatorUrl(loaded.config)
-      next = { ...loaded, compiled: compileConfig(loaded.config, { simulatorUrl }) }
+      next = { ...loaded, compiled: compileConfig(loaded.config, providers ? { simulatorUrl, providers } : { simulatorUrl }) }
     } catch (err) {
       log.error('config reload rejected; the previous config keeps serving', { file, error: (err as Error).message })
       this.diverged = true

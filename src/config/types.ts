@@ -4,12 +4,16 @@
  * admission and the server read these; nothing here imports them.
  */
 import type { Catalog, ModelCapabilities, ModelInfo } from '../catalog/types.ts'
-import type { ProviderType, Target } from '../providers/types.ts'
+import type { ProviderDescriptor } from '../providers/descriptor.ts'
+import type { Target } from '../providers/types.ts'
 import type { Priority, ProviderConfig, StrategyName } from './schema.ts'
 
 export interface CompiledProvider {
   readonly name: string
-  readonly type: ProviderType
+  /** routes.yaml `type`: a provider registry type. */
+  readonly type: string
+  /** What the type is (default base URL, catalog family, adapter…). */
+  readonly descriptor: ProviderDescriptor
   /** Served by the built-in simulator (no key, or `simulate: true`). */
   readonly simulated: boolean
   readonly baseUrl: string
@@ -75,6 +79,11 @@ export interface CompiledConfig {
   readonly auth: CompiledAuth
   /** A one-provider route for `provider/model` (cached, bounded: model names come from clients). */
   direct(provider: CompiledProvider, model: string): CompiledRoute
+  /**
+   * The provider a bare model id belongs to by the descriptors' model families: the first provider of the
+   * type whose family the id matches (`claude-…` → the first of type `anthropic`), or undefined.
+   */
+  nativeProvider(model: string): CompiledProvider | undefined
 }
 
 /** A spending cap in integer micro-cents (1e-8 USD), per UTC day and month. */

@@ -1,8 +1,8 @@
 /**
- * The upstream HTTP client: undici's `request()` over one keep-alive Agent. Measured here (16 concurrent
- * calls against the simulator, client CPU per call): node:http with a keep-alive agent 180–188 µs, undici
- * `request()` 123–124 µs; Node 20's global `fetch` costs ~360 µs more than node:http (see
- * ../shared/reference/toolchain.md). All three adapters speak their provider's wire through this.
+ * The upstream HTTP client: undici's `request()` over one keep-alive Agent
+ * (https://undici.nodejs.org/#/docs/api/Dispatcher?id=dispatcherrequestoptions-callback), which costs less
+ * CPU per call than node:http's client or the global `fetch` (docs/benchmarks.md has the figures). Every
+ * adapter speaks its provider's wire through this.
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'

@@ -6,15 +6,14 @@
 import { defaultErrorType } from '../lib/api-error.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from './openai-schema.ts'
 
-export type ProviderType = 'openai' | 'openai-compatible' | 'anthropic' | 'gemini'
-
 /** One upstream destination: provider instance × API key × model. */
 export interface Target {
   /** `provider/model` as written in routes.yaml, e.g. `openai/gpt-4.1-mini`. */
   readonly id: string
   /** The provider instance name from routes.yaml (`openai`, `google`, `my-vllm`). */
   readonly provider: string
-  readonly type: ProviderType
+  /** The provider's type (routes.yaml `type`): which adapter serves it. */
+  readonly type: string
   /** The model id sent upstream. */
   readonly model: string
   /** Stable, secret-free name of the key (`openai#1`): the only way keys appear in logs and tables. */
@@ -118,7 +117,8 @@ export interface Upstream<T> {
 }
 
 export interface ProviderAdapter {
-  readonly type: ProviderType
+  /** The provider type it serves (routes.yaml `type`). */
+  readonly type: string
   /** Non-streaming call. */
   complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<ChatCompletion>>
   /**

@@ -4,15 +4,14 @@
  * so the attempt loop can fail over invisibly — and a failure after it surfaces from the returned
  * iterable, as a mid-stream error.
  */
+import { carriesContent } from '../providers/carries-content.ts'
 import type { ChatChunk } from '../providers/openai-schema.ts'
 
-function carriesContent(c: ChatChunk): boolean {
-  for (const ch of c.choices) {
-    const d = ch.delta
-    if ((typeof d.content === 'string' && d.content.length > 0) || (d.tool_calls?.length ?? 0) > 0 || typeof d.refusal === 'string') return true
-    if (ch.finish_reason) return true // an empty answer is an answer
-  }
-  return c.usage != null
+/** Content (as every adapter times it), or a finish (an empty answer is an answer), or usage. */
+function answerBegan(c: ChatChunk): boolean {
+  if (carriesContent(c) || c.usage != null) return true
+  for (const ch of c.choices) if (ch.finish_reason) return true
+  return false
 }
 
 /** Pulls chunks until the first one with content; returns an iterable replaying them, then the rest. */
@@ -27,7 +26,7 @@ export async function primeStream(source: AsyncIterable<ChatChunk>): Promise<Asy
       break
     }
     head.push(r.value)
-    if (carriesContent(r.value)) break
+    if (answerBegan(r.value)) break
   }
   // A plain forwarding iterator rather than an async generator: after the head, each chunk costs one
   // call instead of a generator hop (~1.5 µs a chunk, measured with 20-chunk streams).

@@ -5,16 +5,14 @@
  *    (only the first segment names the provider: `local/meta-llama/Llama-3.1-8B` is model
  *    `meta-llama/Llama-3.1-8B` on provider `local`),
  *  - a bare model id (`gpt-4.1-mini`, or `meta-llama/Llama-3.1-8B`): a route target with that model, else
- *    — one segment only — the first provider of the model's family (gpt-/o-series → openai, claude- →
- *    anthropic, gemini- → gemini).
+ *    — one segment only — the first provider of the type whose model family it belongs to (gpt-/o-series →
+ *    openai, claude- → anthropic, gemini- → gemini, mistral- → mistral…: each provider's descriptor says).
  * Anything else is not a model Headroom knows: an id with a `/` names a provider that does not exist
  * (`mistral/large` with no provider `mistral`), which is an error; a one-segment id (`fsat`) is served by
  * the `default_route` when one is set — a fallback the caller reports, since it is likely a typo.
  * Chat completions and `GET /v1/models/{id}` both decide by this function.
  */
-import { familyOfModelId } from '../catalog/family.ts'
-import type { ProviderType } from '../providers/types.ts'
-import type { CompiledConfig, CompiledProvider, CompiledRoute } from '../config/types.ts'
+import type { CompiledConfig, CompiledRoute } from '../config/types.ts'
 
 export type Resolution =
   /** `fallback`: the id matched nothing, and the default_route serves it. */
@@ -38,12 +36,9 @@ export function resolveModel(cfg: CompiledConfig, model: string): Resolution {
   }
   if (slash > 0) return { route: null, unknownProvider: model.slice(0, slash) }
 
-  const family = familyOfModelId(model)
-  if (family) {
-    // The provider type named like the family: a bare `gpt-…` goes to `openai`, never to `openai-compatible`.
-    const provider = firstOfType(cfg, family)
-    if (provider) return { route: cfg.direct(provider, model), fallback: false }
-  }
+  // By the provider types' families: a bare `gpt-…` goes to `openai`, never to `openai-compatible`.
+  const provider = cfg.nativeProvider(model)
+  if (provider) return { route: cfg.direct(provider, model), fallback: false }
 
   const fallback = cfg.defaultRoute ? cfg.routes.get(cfg.defaultRoute) : undefined
   return fallback ? { route: fallback, fallback: true } : { route: null, unknownProvider: null }
@@ -65,9 +60,4 @@ export function notFoundReason(cfg: CompiledConfig, model: string, r: Resolution
   const known = names.length === 0 ? 'none' : names.slice(0, MAX_NAMED_PROVIDERS).join(', ') + (names.length > MAX_NAMED_PROVIDERS ? ', …' : '')
   const route = cfg.routes.has(r.unknownProvider) ? ` ("${r.unknownProvider}" is a route: use it as the whole model)` : ''
   return `"${r.unknownProvider}" is not a configured provider${route}; the providers are: ${known}`
-}
-
-function firstOfType(cfg: CompiledConfig, type: ProviderType): CompiledProvider | undefined {
-  for (const p of cfg.providers.values()) if (p.type === type) return p
-  return undefined
 }

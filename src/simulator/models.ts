@@ -258,10 +258,15 @@ export class ModelRegistry {
 
   /** The model for an id on an API, or null (→ that API's 404). */
   lookup(api: Api, id: string): ModelInfo | null {
+    return this.wildcard.has(api) ? this.lookupAny(api, id) : (this.byId.get(`${api}|${id}`) ?? null)
+  }
+
+  /** The model for an id, made up when the API does not list it (as with a `'*'` wildcard); null for ''. */
+  lookupAny(api: Api, id: string): ModelInfo | null {
     const m = this.byId.get(`${api}|${id}`)
     if (m) return m
-    if (!this.wildcard.has(api) || id === '') return null
-    // Not listed: wildcard models are accepted, not advertised.
+    if (id === '') return null
+    // Not listed: such models are accepted, not advertised.
     const key = `${api}|${id}`
     let made = this.adHocs.get(key)
     if (!made) this.adHocs.set(key, (made = adHoc(api, id)))

@@ -100,8 +100,9 @@ function content(v: unknown, path: string, out: { text: string; images: number; 
   return null
 }
 
-export function parseOpenAI(b: Obj, model: ModelInfo): OpenAIParsed | ErrorOut {
-  for (const k in b) if (!KNOWN.has(k)) return invalid(`Unrecognized request argument supplied: ${k}`)
+/** `extraFields`: take request fields OpenAI does not know (an OpenAI-compatible server's own), unchecked. */
+export function parseOpenAI(b: Obj, model: ModelInfo, extraFields = false): OpenAIParsed | ErrorOut {
+  if (!extraFields) for (const k in b) if (!KNOWN.has(k)) return invalid(`Unrecognized request argument supplied: ${k}`)
   const msgs = b['messages']
   if (msgs === undefined) return missing('messages')
   if (!Array.isArray(msgs)) return invalid(`Invalid type for 'messages': expected an array of objects, but got ${typeName(msgs)} instead.`, 'messages', 'invalid_type')

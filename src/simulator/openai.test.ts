@@ -249,6 +249,20 @@ describe('OpenAI errors', () => {
     expect(JSON.parse(unk.text)).toEqual({ error: { message: 'Unrecognized request argument supplied: top_k', type: 'invalid_request_error', param: null, code: null } })
   })
 
+  it('under /compatible/, serves any model id and takes fields OpenAI does not know, as a compatible server', async () => {
+    const messages = [{ role: 'user' as const, content: 'reply: hi' }]
+    const body = { model: 'llama-3.3-70b-versatile', messages, top_k: 3, random_seed: 1 }
+    const auth = { authorization: 'Bearer k' }
+    const ok = await rawPost(`${sim.url}/compatible/v1/chat/completions`, body, auth)
+    expect(ok.status).toBe(200)
+    expect(JSON.parse(ok.text)).toMatchObject({ model: 'llama-3.3-70b-versatile', choices: [{ message: { content: 'hi' } }] })
+    const compat = new OpenAI({ apiKey: 'k', baseURL: `${sim.url}/compatible/v1`, maxRetries: 0 })
+    const bad = await apiError(compat.chat.completions.create({ model: 'llama-3.3-70b-versatile', messages, temperature: 3 }))
+    expect(bad.status).toBe(400) // OpenAI's own fields are still checked
+    // Not listed on OpenAI's API, where the same model is not found.
+    expect((await rawPost(`${sim.url}/v1/chat/completions`, { model: body.model, messages }, auth)).status).toBe(404)
+  })
+
   it('500 and 503 from scripted faults, in order, then normal service', async () => {
     sim.script('openai', 'gpt-4o', [{ kind: 'server_error' }, { kind: 'overloaded' }])
     const req = () => client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })

@@ -1,7 +1,7 @@
 /**
  * The OpenAI Chat Completions wire: error bodies, headers, the `chat.completion` body and the
- * `chat.completion.chunk` stream (data-only SSE ending in `[DONE]`). Reference:
- * /work/shared/reference/provider-wire-formats.md §1.
+ * `chat.completion.chunk` stream (data-only SSE ending in `[DONE]`).
+ * https://platform.openai.com/docs/api-reference/chat
  */
 import type { IncomingMessage } from 'node:http'
 import { goDuration, openaiLimitHeaders, retryAfterSeconds } from './limits.ts'
@@ -115,7 +115,7 @@ export const openaiWire: ApiWire<OpenAIParsed> = {
     const m = str(body['model'])
     return m === undefined || m === '' ? invalid('you must provide a model parameter') : m
   },
-  parse: (body, model) => parseOpenAI(body, model),
+  parse: (body, model, route) => parseOpenAI(body, model, route.compatible === true),
   limitHeaders: (state, _now, out) => openaiLimitHeaders(state, out),
 
   render(p, answers, ctx) {

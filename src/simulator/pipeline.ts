@@ -76,7 +76,7 @@ export async function handleGeneration<P extends Parsed>(st: SimState, wire: Api
   const named = wire.modelOf(body, route)
   if (typeof named !== 'string') return fail(c, named)
   c.modelId = named
-  const model = st.models.lookup(wire.api, named)
+  const model = route.compatible ? st.models.lookupAny(wire.api, named) : st.models.lookup(wire.api, named)
   if (!model) return fail(c, wire.notFound(named))
   if ((model.embedding === undefined) !== (wire.serves === 'chat')) {
     return fail(c, wire.wrongKind ? wire.wrongKind(named) : wire.notFound(named))

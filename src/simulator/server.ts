@@ -15,12 +15,14 @@ import { handleGeneration } from './pipeline.ts'
 import { responsesWire } from './responses.ts'
 import type { ResponsesParsed } from './responses-request.ts'
 import type { SimState } from './state.ts'
-import { send, type ApiWire } from './wire.ts'
+import { send, type ApiWire, type Route } from './wire.ts'
 
 const GEMINI_METHODS = 'generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents'
 const GEMINI = new RegExp(`^/(v1beta|v1|v1alpha)/models/([^/:]+):(${GEMINI_METHODS})$`)
 const GEMINI_MODELS = /^\/(v1beta|v1alpha)\/models(?:\/([^/:]+))?$/
 const OPENAI_MODELS = /\/v1\/models(?:\/([^/]+))?$/
+/** OpenAI's wire as an OpenAI-compatible server speaks it (Route.compatible). */
+const COMPATIBLE = '/compatible/'
 
 /** The wires made per simulator (they hold its state). */
 interface Wires {
@@ -36,7 +38,11 @@ async function route(st: SimState, wires: Wires, req: IncomingMessage, res: Serv
   const method = req.method ?? 'GET'
 
   if (method === 'POST') {
-    if (path.endsWith('/v1/chat/completions')) return handleGeneration(st, openaiWire, { api: 'openai', path }, req, res, url)
+    if (path.endsWith('/v1/chat/completions')) {
+      const compatible = path.startsWith(COMPATIBLE)
+      const route: Route = compatible ? { api: 'openai', path, compatible } : { api: 'openai', path }
+      return handleGeneration(st, openaiWire, route, req, res, url)
+    }
     if (path.endsWith('/v1/responses')) {
       return handleGeneration(st, wires.responses, { api: 'openai', path }, req, res, url)
     }

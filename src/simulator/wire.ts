@@ -32,6 +32,11 @@ export interface Route {
   model?: string
   /** Gemini: streamGenerateContent; `sse` when `alt=sse`. */
   stream?: 'sse' | 'array'
+  /**
+   * OpenAI, under `/compatible/`: an OpenAI-compatible server (vLLM, Groq, Mistral…) rather than OpenAI —
+   * any model id is served, and request fields beyond OpenAI's are taken, as such servers take their own.
+   */
+  compatible?: true
 }
 
 export interface Parsed {

@@ -17,7 +17,7 @@ const target: Target = {
   timeoutMs: 60_000,
 }
 const ctx = { requestId: 'req-1', clientRequestId: 'client-1', virtualKey: 'team-a', endUser: 'u-7', modelRequested: 'fast', priority: 'normal' as const, queuedMs: 12 }
-const model = createCatalog().lookup({ provider: 'openai', type: 'openai', model: 'gpt-4.1-mini' })
+const model = createCatalog().lookup({ provider: 'openai', family: 'openai', model: 'gpt-4.1-mini' })
 
 const event = (over: Partial<AttemptEvent> = {}): AttemptEvent => ({
   ctx,

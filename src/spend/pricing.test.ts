@@ -6,9 +6,9 @@ import { priceUsage } from './pricing.ts'
 import { seededRandom } from './__fixtures__/spend-rows.ts'
 
 const catalog = createCatalog()
-const openai = (model: string) => catalog.lookup({ provider: 'openai', type: 'openai', model })!
-const anthropic = (model: string) => catalog.lookup({ provider: 'anthropic', type: 'anthropic', model })!
-const gemini = (model: string) => catalog.lookup({ provider: 'google', type: 'gemini', model })!
+const openai = (model: string) => catalog.lookup({ provider: 'openai', family: 'openai', model })!
+const anthropic = (model: string) => catalog.lookup({ provider: 'anthropic', family: 'anthropic', model })!
+const gemini = (model: string) => catalog.lookup({ provider: 'google', family: 'gemini', model })!
 
 function usage(u: Partial<ProviderUsage>): ProviderUsage {
   return { promptTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 0, reasoningTokens: 0, ...u }

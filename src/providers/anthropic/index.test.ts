@@ -136,7 +136,7 @@ describe('complete()', () => {
 
 describe('stream()', () => {
   it('yields the OpenAI chunks, ends with usage, fills meta and ttft when the stream ends', async () => {
-    upstream.handler = sse(fixture('tool-use'))
+    upstream.handler = sse(fixture('tool-call'))
     const up = await createAnthropicAdapter().stream(request(), target(), new AbortController().signal)
     expect(upstream.seen[0]!.body['stream']).toBe(true)
     expect(up.limits?.requests?.remaining).toBe(49)
@@ -144,7 +144,7 @@ describe('stream()', () => {
     expect(up.meta.usage).toBeNull()
     const { chunks, error } = await drain(up.body)
     expect(error).toBeNull()
-    expect(withoutCreated(chunks)).toEqual(withoutCreated(expectedChunks('tool-use')))
+    expect(withoutCreated(chunks)).toEqual(withoutCreated(expectedChunks('tool-call')))
     expect(chunks.at(-1)!.choices).toEqual([])
     expect(up.meta.usage).toEqual({ promptTokens: 377, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 41, reasoningTokens: 0 })
     expect(up.meta.usageFinal).toBe(true)

@@ -1,6 +1,5 @@
 /**
- * Anthropic `stop_reason` → OpenAI `finish_reason`, per the "Recommended" column of
- * shared/reference/provider-wire-formats.md §4.3 (LiteLLM's and Portkey's tables, reconciled).
+ * Anthropic `stop_reason` → OpenAI `finish_reason` (LiteLLM's and Portkey's tables, reconciled).
  * https://docs.claude.com/en/api/handling-stop-reasons
  */
 import type { StopReason } from '@anthropic-ai/sdk/resources/messages'

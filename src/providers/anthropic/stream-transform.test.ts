@@ -54,7 +54,7 @@ function replay(parts: Uint8Array[], jsonToolName: string | null) {
 describe('Anthropic stream fixtures', () => {
   it('has the fixtures the brief lists', () => {
     expect(names).toEqual(
-      expect.arrayContaining(['text', 'tool-use', 'parallel-tools', 'error-mid-stream', 'max-tokens', 'cache-usage', 'truncated', 'cut-before-stop']),
+      expect.arrayContaining(['text', 'tool-call', 'parallel-tools', 'error-mid-stream', 'max-tokens', 'usage', 'truncated', 'cut-before-stop']),
     )
   })
 

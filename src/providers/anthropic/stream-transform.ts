@@ -7,11 +7,13 @@
  * 0-based counter, since OpenAI clients index `tool_calls` by call, not by Anthropic's block index.
  */
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages'
+import type { StreamDecoder } from '../http-adapter.ts'
 import type { ChatChunk, ChunkDelta } from '../openai-schema.ts'
 import { chunk, usageChunk, type ChunkHead } from '../shapes.ts'
+import type { SseEvent } from '../sse.ts'
 import type { ProviderUsage } from '../types.ts'
 import { toProviderUsage, type AnthropicUsageLike } from './convert-response.ts'
-import { streamErrorEvent } from './errors.ts'
+import { streamBroken, streamErrorEvent } from './errors.ts'
 import { mapFinishReason } from './map-finish-reason.ts'
 
 /** What arrives on the wire: the SDK's event union plus the two it filters out itself. */
@@ -33,7 +35,7 @@ export interface StreamOptions {
 
 type Block = { kind: 'tool'; index: number; hasArgs: boolean } | { kind: 'json'; hasArgs: boolean }
 
-export class AnthropicStreamTransform {
+export class AnthropicStreamTransform implements StreamDecoder {
   private readonly head: ChunkHead
   private usageSoFar: AnthropicUsageLike | null = null
   private readonly blocks = new Map<number, Block>()
@@ -66,6 +68,14 @@ export class AnthropicStreamTransform {
    */
   get usageFinal(): boolean {
     return this.stopped && this.closingUsage
+  }
+
+  onEvent(ev: SseEvent, out: ChatChunk[]): void {
+    for (const c of this.push(parseEvent(ev.event, ev.data, this.opts.provider))) out.push(c)
+  }
+
+  onEnd(): void {
+    if (!this.stopped) throw streamBroken(this.opts.provider, 'the body ended before message_stop')
   }
 
   /** One event in, zero or more chunks out. Throws ProviderError (kind `stream`) on an `error` event. */
@@ -164,4 +174,21 @@ export class AnthropicStreamTransform {
     }
     this.usageSoFar = next
   }
+}
+
+/** An SSE event's data as an Anthropic event; the `event:` name and the JSON `type` agree on Anthropic. */
+function parseEvent(name: string | undefined, data: string, provider: string): AnthropicStreamEvent {
+  let obj: unknown
+  try {
+    obj = JSON.parse(data)
+  } catch {
+    throw streamBroken(provider, 'an event is not valid JSON')
+  }
+  if (typeof obj !== 'object' || obj === null) throw streamBroken(provider, 'an event is not a JSON object')
+  const rec = obj as Record<string, unknown>
+  // An error event is honoured whichever of the two says so.
+  if (name === 'error' && rec['type'] !== 'error') {
+    return { type: 'error', error: (rec['error'] ?? rec) as { type: string; message: string } }
+  }
+  return obj as AnthropicStreamEvent
 }

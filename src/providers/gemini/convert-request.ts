@@ -1,7 +1,6 @@
 /**
- * OpenAI chat request → Gemini `GenerateContentRequest`. Pure. The mapping follows
- * shared/reference/provider-wire-formats.md §4.1–4.2; what Gemini cannot do is a 400 naming the
- * parameter when it would change the answer, else a warning (STYLE rule 6). Nothing is clamped.
+ * OpenAI chat request → Gemini `GenerateContentRequest`. Pure. What Gemini cannot do is a 400 naming the
+ * parameter when it would change the answer, else a warning. Nothing is clamped.
  * https://ai.google.dev/api/generate-content#request-body
  */
 import {

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ProviderError } from '../types.ts'
-import { httpError, invalidRequest, streamErrorEvent, toProviderError, type ErrorContext } from './errors.ts'
+import { httpError, httpFailure, invalidRequest, streamErrorEvent, toProviderError } from './errors.ts'
+import type { ErrorContext } from './errors.ts'
 import { GeminiCallError, type GeminiFailure } from './gemini-types.ts'
 
 const now = 1_760_000_000_000
@@ -122,5 +123,19 @@ describe('toProviderError', () => {
     expect(toProviderError(new TypeError('x'), ctx())).toMatchObject({ kind: 'connection', message: 'could not reach google: x' })
     expect(toProviderError('weird', ctx({ during: 'stream' }))).toBeInstanceOf(ProviderError)
     expect(toProviderError('weird', ctx({ during: 'stream' }))).toMatchObject({ kind: 'stream' })
+  })
+})
+
+describe('httpFailure', () => {
+  it("takes Google's message and details, and copes with a body that is not JSON", () => {
+    const details = [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '15s' }]
+    const message = 'You exceeded your quota.'
+    const body = JSON.stringify({ error: { code: 429, message, status: 'RESOURCE_EXHAUSTED', details } })
+    const failure = (status: number, statusText: string, message: string, details: unknown[]) =>
+      ({ type: 'http', status, statusText, message, details })
+    expect(httpFailure(429, body)).toEqual(failure(429, 'Too Many Requests', message, details))
+    const empty = (status: number, statusText: string) => failure(status, statusText, '', [])
+    expect(httpFailure(502, '<html>bad gateway</html>')).toEqual(empty(502, 'Bad Gateway'))
+    expect(httpFailure(500, 'null')).toEqual(empty(500, 'Internal Server Error'))
   })
 })

@@ -1,12 +1,15 @@
 /**
  * Gemini failures → ProviderError. Sources:
- * - an HTTP error, as client.ts reports it: status + Google's `error.message` + `error.details`
+ * - an HTTP error: status + Google's `error.message` + `error.details`
  *   (google.rpc `ErrorInfo`, `RetryInfo`, `QuotaFailure`, …) from the body
  *   `{"error":{"code","message","status","details"}}`;
  * - `{"error":{…}}` as an SSE event after HTTP 200;
  * - timeouts, cancellation, connection failures and broken or unreadable stream bodies.
  * https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes
  */
+import { STATUS_CODES } from 'node:http'
+import { HttpTimeoutError, isIdleTimeout } from '../http.ts'
+import type { FailureContext } from '../http-adapter.ts'
 import { clientStatusFor, kindForStatus, ProviderError } from '../types.ts'
 import { GeminiCallError, type GeminiErrorBody, type GeminiFailure } from './gemini-types.ts'
 import { findDetail, parseGeminiRateLimits } from './rate-limits.ts'
@@ -131,4 +134,45 @@ export function toProviderError(err: unknown, ctx: ErrorContext): ProviderError 
   const detail = err instanceof Error ? err.message : String(err)
   if (ctx.during === 'stream') return streamBroken(ctx.provider, detail)
   return unreachable(ctx.provider, detail)
+}
+
+/** A non-2xx answer → Google's `error.message` and `error.details` (`{"error":{code,message,status,details}}`). */
+export function httpFailure(status: number, text: string): Extract<GeminiFailure, { type: 'http' }> {
+  let message = ''
+  let details: unknown[] = []
+  try {
+    const e = (JSON.parse(text) as { error?: { message?: unknown; details?: unknown } } | null)?.error
+    if (typeof e?.message === 'string') message = e.message
+    if (Array.isArray(e?.details)) details = e.details as unknown[]
+  } catch {
+    // not JSON: an HTML page from a proxy, say
+  }
+  return { type: 'http', status, statusText: STATUS_CODES[status] ?? '', message, details }
+}
+
+/** A failure below HTTP → GeminiCallError: cancelled, timed out, unreachable, or a body cut short. */
+export function callError(err: unknown, ctx: Pick<FailureContext, 'signal' | 'phase' | 'timeoutMs'>): GeminiCallError {
+  if (err instanceof GeminiCallError) return err
+  const failed = (f: GeminiFailure) => new GeminiCallError(f, { cause: err })
+  const aborted = ctx.signal.aborted || (err as { name?: unknown } | null)?.name === 'AbortError'
+  if (aborted) return failed({ type: 'cancelled' })
+  const timedOut = err instanceof HttpTimeoutError || isIdleTimeout(err)
+  if (timedOut) return failed({ type: 'timeout', timeoutMs: ctx.timeoutMs })
+  if (ctx.phase === 'request') return failed({ type: 'connection', message: messageOf(err) })
+  const what = ctx.phase === 'stream' ? 'the stream' : 'the body'
+  return failed({ type: 'broken', message: `the connection broke while reading ${what} (${messageOf(err)})` })
+}
+
+function messageOf(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown } | null
+  if (typeof e?.code === 'string') return e.code
+  return typeof e?.message === 'string' && e.message ? e.message : 'unknown error'
+}
+
+/** Anything that failed during a call (transport, timeout, cancel) → ProviderError. */
+export function callFailure(err: unknown, ctx: FailureContext): ProviderError {
+  if (err instanceof ProviderError) return err
+  const { provider, now, signal } = ctx
+  const during = ctx.phase === 'stream' ? 'stream' : 'request'
+  return toProviderError(callError(err, ctx), { provider, now, signal, during })
 }

@@ -142,7 +142,7 @@ export const GeminiResponseSchema = z.looseObject({
 export type GeminiResponse = z.infer<typeof GeminiResponseSchema>
 
 // ---------------------------------------------------------------------------------------------
-// Failures, as client.ts reports them (so errors.ts need not know the transport)
+// Failures, in Gemini's terms (errors.ts turns them into ProviderErrors)
 
 export type GeminiFailure =
   /** Gemini answered non-2xx. `message` is Google's `error.message`, `details` its `error.details`. */

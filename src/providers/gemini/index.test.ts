@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChatRequestSchema, type ChatChunk, type ChatRequest } from '../openai-schema.ts'
 import { ProviderError, type ProviderAdapter, type Target } from '../types.ts'
 import { event, googleError, json, sse, startFakeGemini, type FakeGemini } from './__fixtures__/fake-gemini.ts'
-import { createGeminiAdapter } from './index.ts'
+import { apiBaseUrl, createGeminiAdapter, geminiCalls } from './index.ts'
 
 const KEY = 'AIzaSy-test-key-0123456789abcdef'
 const MODEL_VERSION = 'gemini-2.5-flash-001'
@@ -25,8 +25,11 @@ const RETRY_429 = [
 
 let fake: FakeGemini
 let adapter: ProviderAdapter
+let upstreamClosed: Promise<void>
+let markClosed: () => void = () => undefined
 
 beforeAll(async () => {
+  upstreamClosed = new Promise((r) => (markClosed = r))
   fake = await startFakeGemini({
     ok: (res, req) => {
       if (req.url.endsWith(':generateContent')) return json(res, 200, text('Hello!', 'STOP'))
@@ -50,6 +53,15 @@ beforeAll(async () => {
     'error-event': (res) => sse(res, [event(text('Hel')), event({ error: { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' } })]),
     hang: () => undefined,
     stall: (res) => sse(res, [event(text('Hel'))], 'hang'),
+    'cut-json': (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('{"candidates":[')
+      setTimeout(() => res.socket?.destroy(), 5)
+    },
+    endless: async (res) => {
+      res.on('close', () => markClosed())
+      await sse(res, [event(text('a')), event(text('b'))], 'hang')
+    },
   })
   adapter = createGeminiAdapter({ now: () => 1_760_000_000_000 })
 })
@@ -107,6 +119,7 @@ describe('Gemini adapter against a fake Gemini', () => {
     expect(sent.method).toBe('POST')
     expect(sent.url).toBe('/v1beta/models/ok:generateContent')
     expect(sent.headers['x-goog-api-key']).toBe(KEY)
+    expect(sent.headers['content-type']).toBe('application/json')
     expect(sent.headers['x-team']).toBe('search')
     expect(sent.url).not.toContain(KEY)
     expect(sent.body).toMatchObject({
@@ -256,5 +269,60 @@ describe('Gemini adapter against a fake Gemini', () => {
     const e = await failure(adapter.complete(request({ stop: ['1', '2', '3', '4', '5', '6'] }), target('ok'), new AbortController().signal))
     expect(e).toMatchObject({ status: 400, param: 'stop' })
     expect(fake.received.length).toBe(before)
+  })
+})
+
+describe('Gemini URLs and transport', () => {
+  it('builds each URL from the model id as one encoded path segment, in models/ or tunedModels/', () => {
+    const paths = (model: string) => {
+      const calls = geminiCalls(target(model, { baseUrl: 'https://g.example/prefix' }))
+      return [calls.json.url, calls.sse.url]
+    }
+    expect(paths('gemini-2.5-flash')).toEqual([
+      { origin: 'https://g.example', path: '/prefix/v1beta/models/gemini-2.5-flash:generateContent' },
+      { origin: 'https://g.example', path: '/prefix/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse' },
+    ])
+    expect(paths('models/gemini-2.5-flash')[0]!.path).toBe('/prefix/v1beta/models/gemini-2.5-flash:generateContent')
+    expect(paths('tunedModels/my-model-7')[0]!.path).toBe('/prefix/v1beta/tunedModels/my-model-7:generateContent')
+    // Characters the model id grammar refuses upstream of here are still encoded, never interpreted.
+    expect(paths('a%2e?b#c')[0]!.path).toBe('/prefix/v1beta/models/a%252e%3Fb%23c:generateContent')
+    expect(paths('gemini-..')[0]!.path).toBe('/prefix/v1beta/models/gemini-..:generateContent')
+  })
+
+  it.each([
+    ['models/tuned/one', '"/" may only follow'],
+    ['../../v1beta/cachedContents', '"/" may only follow'],
+    ['tunedModels/a/b', '"/" may only follow'],
+    ['cachedContents/x', '"/" may only follow'],
+    ['x:streamGenerateContent', 'may not contain ":"'],
+    ['..', 'names a model'],
+    ['models/..', 'names a model'],
+    ['tunedModels/.', 'names a model'],
+    ['', 'names a model'],
+  ])('refuses %j before sending anything', (model, problem) => {
+    expect(() => geminiCalls(target(model))).toThrow(problem)
+  })
+
+  it('apiBaseUrl drops trailing slashes and a version the adapter adds itself', () => {
+    expect(apiBaseUrl('https://generativelanguage.googleapis.com/')).toBe('https://generativelanguage.googleapis.com')
+    expect(apiBaseUrl('https://proxy.example/gemini/v1beta/')).toBe('https://proxy.example/gemini')
+    expect(apiBaseUrl('http://127.0.0.1:9000')).toBe('http://127.0.0.1:9000')
+  })
+
+  it('a 2xx body cut while being read is a broken connection', async () => {
+    const e = await failure(adapter.complete(request(), target('cut-json'), new AbortController().signal))
+    expect(e).toMatchObject({ kind: 'connection', status: 502 })
+    expect(e.message).toMatch(/connection broke while reading the body/)
+  })
+
+  it('aborts the upstream call when the consumer leaves a stream early', async () => {
+    const up = await adapter.stream(request(), target('endless', { timeoutMs: 10_000 }), new AbortController().signal)
+    for await (const c of up.body) {
+      expect(c.choices[0]?.delta.content).toBe('a')
+      break
+    }
+    const stillOpen = new Promise((r) => setTimeout(() => r('still open'), 2000))
+    const closed = Promise.race([upstreamClosed.then(() => 'closed'), stillOpen])
+    await expect(closed).resolves.toBe('closed')
   })
 })

@@ -1,19 +1,24 @@
 /**
  * The Gemini adapter (`type: gemini`): OpenAI request → `generateContent` / `streamGenerateContent`
- * over Gemini's REST API (client.ts, the only file that knows the transport) → OpenAI
- * completion / chunks. Gemini sends no rate-limit headers, so `limits` is null on success; a 429's
- * `RetryInfo` reaches routing through the ProviderError. `target.timeoutMs` bounds the wait for the
- * answer and, in a stream, each wait for the next event (client.ts).
+ * over Gemini's REST API → OpenAI completion / chunks. Gemini sends no rate-limit headers, so `limits`
+ * is null on success; a 429's `RetryInfo` reaches routing through the ProviderError.
  * https://ai.google.dev/api/generate-content
+ *
+ * Why not `@google/generative-ai`: it can only use Node's global `fetch` (no `fetch` option), which costs
+ * more CPU per call than a keep-alive client; for streams it also tees the body into an aggregate response
+ * and parses it twice, and its SSE parser throws on an `event:` line or a comment (docs/benchmarks.md has
+ * the figures). The request and response bodies are the SDK's REST shapes either way (gemini-types.ts).
  */
-import type { ChatChunk, ChatCompletion, ChatRequest } from '../openai-schema.ts'
+import { defineProvider } from '../descriptor.ts'
+import { endpoint } from '../http.ts'
+import { defineHttpAdapter, type PreparedTarget } from '../http-adapter.ts'
 import { completionId } from '../shapes.ts'
-import type { ProviderAdapter, Target, Upstream, UpstreamMeta } from '../types.ts'
-import { GeminiClientPool, type GeminiClient, type GeminiEndpoints } from './client.ts'
+import type { ProviderAdapter, Target } from '../types.ts'
 import { toGeminiRequest } from './convert-request.ts'
 import { toChatCompletion, toProviderUsage } from './convert-response.ts'
-import { badResponse, streamBroken, toProviderError, type ErrorContext } from './errors.ts'
-import { GeminiResponseSchema } from './gemini-types.ts'
+import { badResponse, callFailure, httpError, httpFailure, toProviderError } from './errors.ts'
+import { GeminiCallError, GeminiResponseSchema } from './gemini-types.ts'
+import { modelResource } from './model-resource.ts'
 import { GeminiStreamTransform } from './stream-transform.ts'
 
 export interface GeminiAdapterOptions {
@@ -21,118 +26,84 @@ export interface GeminiAdapterOptions {
   now?: () => number
 }
 
-interface Prepared {
-  readonly client: GeminiClient
-  readonly urls: GeminiEndpoints
+/** URLs are `${baseUrl}/v1beta/…`: drop a trailing slash or a version an operator may have written. */
+export function apiBaseUrl(baseUrl: string): string {
+  return baseUrl.replace(/\/+$/, '').replace(/\/v1beta$/, '')
 }
 
-/** One adapter serves every Gemini target; clients are cached per (base URL, key, timeout, headers). */
+/**
+ * A target's URLs, its model id one encoded path segment (model-resource.ts): a 400 on `model` for an id
+ * that cannot be one, before anything is sent. The key goes in a header, never in the URL (URLs reach logs
+ * and error messages); the target's own headers (lower-cased by the config loader) may replace it.
+ */
+export function geminiCalls(target: Target, now: number = Date.now()): PreparedTarget {
+  const r = modelResource(target.model)
+  if (!r.ok) {
+    const err = new GeminiCallError({ type: 'invalid_model', message: r.problem })
+    throw toProviderError(err, { provider: target.provider, now, during: 'request' })
+  }
+  const path = `${apiBaseUrl(target.baseUrl)}/v1beta/${r.path}`
+  const headers = { 'x-goog-api-key': target.apiKey, ...target.headers, 'content-type': 'application/json' }
+  return {
+    json: { url: endpoint(`${path}:generateContent`), headers },
+    sse: { url: endpoint(`${path}:streamGenerateContent?alt=sse`), headers },
+  }
+}
+
 export function createGeminiAdapter(options: GeminiAdapterOptions = {}): ProviderAdapter {
   const now = options.now ?? Date.now
-  const pool = new GeminiClientPool()
-  /**
-   * Client and URLs per target, built once: targets are long-lived objects (a direct `provider/model`
-   * target lives as long as routing caches its route), and a WeakMap goes with them — nothing here grows
-   * with the model ids clients send.
-   */
-  let byTarget = new WeakMap<Target, Prepared>()
-
-  /** Throws (a GeminiCallError) for a model id that cannot go in Gemini's URL; nothing is cached then. */
-  function prepared(target: Target): Prepared {
-    let p = byTarget.get(target)
-    if (!p) {
-      const client = pool.get({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs, headers: target.headers })
-      p = { client, urls: client.endpoints(target.model) }
-      byTarget.set(target, p)
-    }
-    return p
-  }
-
-  function errorContext(target: Target, during: ErrorContext['during'], signal: AbortSignal): ErrorContext {
-    return { provider: target.provider, now: now(), during, signal }
-  }
-
-  async function complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<ChatCompletion>> {
-    const { body, warnings } = toGeminiRequest(req, target)
-    let raw: unknown
-    try {
-      const p = prepared(target)
-      raw = await p.client.generate(body, p.urls, { signal })
-    } catch (err) {
-      throw toProviderError(err, errorContext(target, 'request', signal))
-    }
-    const parsed = GeminiResponseSchema.safeParse(raw)
-    if (!parsed.success) throw badResponse(target.provider, 'the body is not a GenerateContentResponse')
-    const res = parsed.data
-    if (res.error) throw badResponse(target.provider, `an error inside a 2xx answer: ${res.error.message ?? 'no message'}`)
-    const completion = toChatCompletion(res, { id: completionId(), created: Math.floor(now() / 1000), model: target.model })
-    const usage = toProviderUsage(res.usageMetadata)
-    const meta: UpstreamMeta = {
-      usage,
-      usageFinal: usage !== null,
-      model: res.modelVersion ?? null,
-      requestId: res.responseId ?? null,
-      warnings,
-    }
-    return { body: completion, limits: null, latency: {}, meta }
-  }
-
-  async function stream(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<AsyncIterable<ChatChunk>>> {
-    const started = performance.now()
-    const { body, warnings } = toGeminiRequest(req, target)
-    let events: AsyncIterable<unknown>
-    try {
-      const p = prepared(target)
-      events = await p.client.generateStream(body, p.urls, { signal })
-    } catch (err) {
-      throw toProviderError(err, errorContext(target, 'request', signal))
-    }
-    const meta: UpstreamMeta = { usage: null, usageFinal: false, model: null, requestId: null, warnings }
-    const latency: { ttftMs?: number } = {}
-    const transform = new GeminiStreamTransform({
-      provider: target.provider,
-      id: completionId(),
-      created: Math.floor(now() / 1000),
-      model: target.model,
-      now,
-    })
-
-    async function* chunks(): AsyncGenerator<ChatChunk> {
-      try {
-        for await (const raw of events) {
-          const out = transform.push(raw)
-          // Kept current after every event, so that a stream that breaks still bills what it used.
-          meta.usage = transform.usage
-          meta.usageFinal = transform.usageFinal
-          meta.model = transform.model
-          meta.requestId = transform.responseId
-          for (const c of out) {
-            if (latency.ttftMs === undefined && hasContent(c)) latency.ttftMs = performance.now() - started
-            yield c
-          }
-        }
-      } catch (err) {
-        throw toProviderError(err, errorContext(target, 'stream', signal))
-      }
-      // Gemini has no end-of-stream event: a clean end without a finishReason is a cut stream.
-      if (!transform.finished) throw streamBroken(target.provider, 'the body ended before a finishReason')
-      yield* transform.end()
-    }
-
-    return { body: chunks(), limits: null, latency, meta }
-  }
-
-  return {
+  const created = () => Math.floor(now() / 1000)
+  return defineHttpAdapter<null>({
     type: 'gemini',
-    complete,
-    stream,
-    async close() {
-      pool.clear()
-      byTarget = new WeakMap()
+    now,
+    prepare: (target) => geminiCalls(target, now()),
+    encode(req, target) {
+      const { body, warnings } = toGeminiRequest(req, target)
+      return { body: JSON.stringify(body), warnings, state: null }
     },
-  }
+    limits: () => null,
+    requestIdHeader: null,
+    httpError(provider, status, _headers, text, at) {
+      const f = httpFailure(status, text)
+      return httpError(provider, f.status, f.message, f.details, at)
+    },
+    failure: callFailure,
+    decode(text, target) {
+      let raw: unknown
+      try {
+        raw = JSON.parse(text)
+      } catch {
+        throw badResponse(target.provider, 'the response body is not JSON')
+      }
+      const parsed = GeminiResponseSchema.safeParse(raw)
+      if (!parsed.success) throw badResponse(target.provider, 'the body is not a GenerateContentResponse')
+      const res = parsed.data
+      if (res.error) {
+        throw badResponse(target.provider, `an error inside a 2xx answer: ${res.error.message ?? 'no message'}`)
+      }
+      const completion = toChatCompletion(res, { id: completionId(), created: created(), model: target.model })
+      const usage = toProviderUsage(res.usageMetadata)
+      const model = res.modelVersion ?? null
+      return { completion, usage, usageFinal: usage !== null, model, requestId: res.responseId ?? null }
+    },
+    streamDecoder(target) {
+      const { provider, model } = target
+      return new GeminiStreamTransform({ provider, id: completionId(), created: created(), model, now })
+    },
+  })
 }
 
-function hasContent(c: ChatChunk): boolean {
-  return c.choices.some(({ delta: d }) => (typeof d.content === 'string' && d.content.length > 0) || (d.tool_calls?.length ?? 0) > 0)
-}
+/** `type: gemini`: https://ai.google.dev/api/generate-content */
+export const gemini = defineProvider({
+  type: 'gemini',
+  api: 'gemini',
+  defaultBaseUrl: 'https://generativelanguage.googleapis.com',
+  simulatorPath: '',
+  family: /^(gemini-|gemma-|learnlm-)/,
+  // Every request to such a target would be refused: say so when routes.yaml is loaded.
+  modelProblem(model) {
+    const r = modelResource(model)
+    return r.ok ? null : r.problem
+  },
+  createAdapter: () => createGeminiAdapter(),
+})

@@ -1,6 +1,6 @@
 /**
- * Gemini `finishReason` → OpenAI `finish_reason`, per shared/reference/provider-wire-formats.md §4.3
- * (LiteLLM's table: RECITATION and OTHER are filters, as in LiteLLM, not `stop` as in Portkey).
+ * Gemini `finishReason` → OpenAI `finish_reason` (LiteLLM's table: RECITATION and OTHER are filters, as in
+ * LiteLLM, not `stop` as in Portkey).
  * https://ai.google.dev/api/generate-content#FinishReason
  */
 import type { FinishReason } from '../openai-schema.ts'

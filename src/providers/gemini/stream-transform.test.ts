@@ -60,17 +60,18 @@ describe('Gemini stream fixtures', () => {
   it('has the fixtures the adapter is specified against', () => {
     expect(names.sort()).toEqual(
       [
-        'error-event',
-        'function-call',
+        'error-mid-stream',
         'max-tokens',
-        'no-finish',
+        'parallel-tools',
         'prompt-blocked',
         'running-usage-cut',
-        'text-crlf',
+        'text',
         'thinking',
+        'tool-call',
+        'truncated',
         'two-candidates',
         'two-candidates-cut',
-        'two-function-calls',
+        'usage',
       ].sort(),
     )
   })

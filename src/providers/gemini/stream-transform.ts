@@ -1,7 +1,7 @@
 /**
  * Gemini stream events (each a whole `GenerateContentResponse` carrying only the new parts) → OpenAI
- * chunks, per shared/reference/provider-wire-formats.md §4.5. Stateful but pure: no I/O, ids and
- * time passed in.
+ * chunks (https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent). Stateful but
+ * pure: no I/O, ids and time passed in.
  * - the first chunk of each choice carries `role: "assistant"`;
  * - text parts → `content` deltas; thought summaries are not content;
  * - a `functionCall` arrives whole, so it becomes one complete tool-call delta with a synthesised id
@@ -14,8 +14,10 @@
  * before every choice got its `finishReason` was cut.
  * https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
  */
+import type { StreamDecoder } from '../http-adapter.ts'
 import type { ChatChunk, ChunkDelta, ChunkToolCallDelta, FinishReason } from '../openai-schema.ts'
 import { chunk, toolCallId, usageChunk, type ChunkHead } from '../shapes.ts'
+import type { SseEvent } from '../sse.ts'
 import type { ProviderUsage } from '../types.ts'
 import { byIndex, readParts, toProviderUsage } from './convert-response.ts'
 import { streamBroken, streamErrorEvent } from './errors.ts'
@@ -51,7 +53,7 @@ interface ChoiceState {
   finished: boolean
 }
 
-export class GeminiStreamTransform {
+export class GeminiStreamTransform implements StreamDecoder {
   private readonly head: ChunkHead
   private readonly choices = new Map<number, ChoiceState>()
   private readonly newId: () => string
@@ -62,6 +64,8 @@ export class GeminiStreamTransform {
   usageFinal = false
   model: string | null = null
   responseId: string | null = null
+  /** Gemini has no end-of-stream event: the body's end is the stream's. */
+  readonly done = false
 
   constructor(private readonly ctx: StreamContext) {
     this.head = { id: ctx.id, created: ctx.created, model: ctx.model }
@@ -73,6 +77,26 @@ export class GeminiStreamTransform {
     if (this.choices.size === 0) return false
     for (const st of this.choices.values()) if (!st.finished) return false
     return true
+  }
+
+  get requestId(): string | null {
+    return this.responseId
+  }
+
+  onEvent(ev: SseEvent, out: ChatChunk[]): void {
+    let raw: unknown
+    try {
+      raw = JSON.parse(ev.data)
+    } catch {
+      throw streamBroken(this.ctx.provider, 'an event whose data is not JSON')
+    }
+    for (const c of this.push(raw)) out.push(c)
+  }
+
+  /** A clean end without a finishReason is a cut stream; else the usage chunk follows. */
+  onEnd(out: ChatChunk[]): void {
+    if (!this.finished) throw streamBroken(this.ctx.provider, 'the body ended before a finishReason')
+    for (const c of this.end()) out.push(c)
   }
 
   /** One event's JSON → the chunks it yields. Throws ProviderError for an error event or an unreadable one. */

@@ -7,21 +7,34 @@
  * A reasoning model (the target says so, see ./reasoning-models.ts) refuses some parameters every chat
  * model takes: they are renamed or dropped here, each named in `warnings`, so that a request that fails
  * over to such a model is served rather than answered 400. https://platform.openai.com/docs/guides/reasoning
+ *
+ * A compatible server that differs from OpenAI (Groq, Mistral, …) has its quirks applied last
+ * (./param-rules.ts): its table of parameters, for the target's model.
  */
 import type { ChatRequest } from '../openai-schema.ts'
 import type { ReasoningRules, Target } from '../types.ts'
+import { applyQuirks, type ParamRules, type Quirks } from './param-rules.ts'
 
-export function toOpenAIBody(req: ChatRequest, target: Target, stream: boolean, warnings: string[]): string {
+/** A provider's quirks with the rules for one target's model. */
+export interface TargetQuirks {
+  readonly quirks: Quirks
+  readonly rules: ParamRules
+}
+
+export function toOpenAIBody(req: ChatRequest, target: Target, stream: boolean, warnings: string[], q?: TargetQuirks): string {
   const body: Record<string, unknown> = { ...req, model: target.model }
   if (stream) {
     body['stream'] = true
-    body['stream_options'] = { ...req.stream_options, include_usage: true }
+    if (!q || q.quirks.streamUsage) body['stream_options'] = { ...req.stream_options, include_usage: true }
+    // The server sends usage on its own, or not at all (then the spend row estimates it).
+    else delete body['stream_options']
   } else {
     // `stream_options` is only allowed with `stream: true` (OpenAI answers 400 otherwise).
     delete body['stream']
     delete body['stream_options']
   }
   if (target.reasoning) applyReasoningRules(body, target.model, target.reasoning, warnings)
+  if (q) applyQuirks(body, q.quirks, q.rules, target.provider, warnings)
   return JSON.stringify(body)
 }
 

@@ -40,7 +40,7 @@ function everySplit(name: string): Outcome {
 
 describe('OpenAI stream transform', () => {
   it('passes tool-call fragments through with stable indices, and the usage chunk', () => {
-    const r = everySplit('tool-calls.chunks.txt')
+    const r = everySplit('parallel-tools.chunks.txt')
     expect(r.done).toBe(true)
     expect(r.chunks).toHaveLength(6)
     const args = r.chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []).filter((t) => t.index === 0).map((t) => t.function?.arguments).join('')
@@ -52,7 +52,7 @@ describe('OpenAI stream transform', () => {
   })
 
   it('turns an in-band error object into a ProviderError of kind stream', () => {
-    const r = everySplit('error-midstream.chunks.txt')
+    const r = everySplit('error-mid-stream.chunks.txt')
     expect(r.chunks.map((c) => c.choices[0]?.delta.content)).toEqual(['', 'Bonjour é'])
     expect(r.error).toBeInstanceOf(ProviderError)
     expect(r.error).toMatchObject({ kind: 'stream', type: 'server_error', message: 'The server had an error while processing your request.' })

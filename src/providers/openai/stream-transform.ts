@@ -5,8 +5,10 @@
  * the call as a whole: the model, the usage, and whether that usage is the closing count.
  * https://platform.openai.com/docs/api-reference/chat-streaming
  */
+import type { StreamDecoder } from '../http-adapter.ts'
 import { RAW_JSON, type ChatChunk } from '../openai-schema.ts'
 import { fromOpenAIUsage } from '../shapes.ts'
+import type { SseEvent } from '../sse.ts'
 import { ProviderError, type ProviderUsage } from '../types.ts'
 import { parseErrorBody } from './errors.ts'
 import { mapFinishReason } from './map-finish-reason.ts'
@@ -52,7 +54,7 @@ export function transformOpenAIEvent(provider: string, data: string): OpenAIStre
 }
 
 /** One stream's events, in order (stateful: one instance per stream). */
-export class OpenAIStreamTransform {
+export class OpenAIStreamTransform implements StreamDecoder {
   usage: ProviderUsage | null = null
   /** Whether `usage` is the closing count (see `push`). */
   usageFinal = false
@@ -64,6 +66,18 @@ export class OpenAIStreamTransform {
   private readonly finished = new Set<number>()
 
   constructor(private readonly provider: string) {}
+
+  onEvent(ev: SseEvent, out: ChatChunk[]): void {
+    const item = this.push(ev.data)
+    if (item.kind === 'chunk') out.push(item.chunk)
+  }
+
+  onEnd(): void {
+    if (this.done) return
+    const provider = this.provider
+    const message = `${provider} stream ended before [DONE]`
+    throw new ProviderError({ provider, status: 502, kind: 'stream', message, code: 'stream_error' })
+  }
 
   push(data: string): OpenAIStreamItem {
     const item = transformOpenAIEvent(this.provider, data)
