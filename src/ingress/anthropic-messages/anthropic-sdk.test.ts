@@ -125,7 +125,7 @@ describe('Anthropic → canonical → Anthropic, on recorded Anthropic streams',
     u.cache_read_input_tokens,
   ]
 
-  it.each(['text', 'tool-use', 'parallel-tools', 'max-tokens', 'cache-usage', 'thinking'])('%s', async (name) => {
+  it.each(['text', 'tool-call', 'parallel-tools', 'max-tokens', 'usage', 'thinking'])('%s', async (name) => {
     const raw = readFileSync(join(dir, `${name}.chunks.txt`))
     const [before, after] = await Promise.all([original(raw), viaCanonical(raw)])
     const content = (m: Anthropic.Message) =>
