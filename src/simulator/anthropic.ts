@@ -31,7 +31,7 @@ function usage(a: Answer, ctx: RenderCtx) {
 }
 
 function signature(a: Answer): string {
-  return 'Eq' + Buffer.from(a.thinking.slice(0, 48)).toString('base64')
+  return `Eq${Buffer.from(a.thinking.slice(0, 48)).toString('base64')}`
 }
 
 function event(type: string, body: string, tokens = 0): Frame {
@@ -46,15 +46,15 @@ export const anthropicWire: ApiWire<AnthropicParsed> = {
   addHeaders(out, requestId) {
     out.push('request-id', requestId)
   },
-  requestId: (seed) => 'req_011C' + idChars(seed, 20),
-  responseId: (seed) => 'msg_01' + idChars(seed, 22),
+  requestId: (seed) => `req_011C${idChars(seed, 20)}`,
+  responseId: (seed) => `msg_01${idChars(seed, 22)}`,
 
   // SDK 0.x sends x-api-key, SDK 1.x sends Authorization: Bearer; both reach the same API.
   key(req: IncomingMessage) {
     const k = req.headers['x-api-key']
     if (typeof k === 'string' && k !== '') return k
     const auth = req.headers.authorization
-    return auth && auth.startsWith('Bearer ') ? auth.slice(7).trim() : ''
+    return auth?.startsWith('Bearer ') ? auth.slice(7).trim() : ''
   },
   checkHeaders(req) {
     const v = req.headers['anthropic-version']
