@@ -2,7 +2,8 @@
  * The Anthropic Messages wire: `{"type":"error",…,"request_id"}` errors, `request-id` and
  * `anthropic-ratelimit-*` headers, the `message` body and the named-event stream
  * (message_start, content blocks, message_delta with cumulative usage, message_stop). Reference:
- * /work/shared/reference/provider-wire-formats.md §2.
+ * https://docs.anthropic.com/en/api/messages, https://docs.anthropic.com/en/docs/build-with-claude/streaming
+ * and https://docs.anthropic.com/en/api/errors
  */
 import type { IncomingMessage } from 'node:http'
 import { anthropicLimitHeaders, retryAfterSeconds } from './limits.ts'

@@ -2,7 +2,7 @@
  * Gemini generateContent request → provider-neutral request. The API speaks proto-JSON: camelCase and
  * snake_case field names are both accepted, and an unknown field name is a 400 ("Unknown name …:
  * Cannot find field."). Turn rules for function calling are enforced as the API does.
- * Reference: /work/shared/reference/provider-wire-formats.md §3.
+ * Reference: https://ai.google.dev/api/generate-content and https://ai.google.dev/gemini-api/docs/function-calling
  */
 import { sniffImage } from './images.ts'
 import type { ModelInfo } from './models.ts'

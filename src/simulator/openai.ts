@@ -1,7 +1,7 @@
 /**
  * The OpenAI Chat Completions wire: error bodies, headers, the `chat.completion` body and the
  * `chat.completion.chunk` stream (data-only SSE ending in `[DONE]`). Reference:
- * /work/shared/reference/provider-wire-formats.md §1.
+ * https://platform.openai.com/docs/api-reference/chat and https://platform.openai.com/docs/guides/error-codes
  */
 import type { IncomingMessage } from 'node:http'
 import { goDuration, openaiLimitHeaders, retryAfterSeconds } from './limits.ts'
