@@ -66,6 +66,6 @@ async function check(path: string | undefined, strict: boolean, io: CheckIo): Pr
       `Give them prices (USD per 1M tokens) in routes.yaml: ${pricesToAdd(unpriced)}${strict ? '' : ' (--strict makes this an error)'}`,
     )
   }
-  write(out.join('\n') + '\n')
+  write(`${out.join('\n')}\n`)
   return strict && unpriced.length > 0 ? 1 : 0
 }

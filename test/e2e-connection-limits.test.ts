@@ -26,7 +26,10 @@ async function start(server: string) {
   const file = join(mkdtempSync(join(tmpdir(), 'headroom-limits-')), 'routes.yaml')
   writeFileSync(file, config(server))
   const hr = track(await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url, watch: false }))
-  return { hr, port: hr.port, edit: (next: string) => (writeFileSync(file, config(next)), hr.config.reload()) }
+  return { hr, port: hr.port, edit: (next: string) => {
+    writeFileSync(file, config(next))
+    return hr.config.reload()
+  } }
 }
 
 /**

@@ -88,7 +88,7 @@ describe('bad input', () => {
   })
 
   it('deeply nested JSON and 2,000 messages are answered, not crashed on', async () => {
-    const deep = '{"model":"fast","messages":[{"role":"user","content":"hi"}],"metadata":' + '['.repeat(5000) + ']'.repeat(5000) + '}'
+    const deep = `{"model":"fast","messages":[{"role":"user","content":"hi"}],"metadata":${'['.repeat(5000)}${']'.repeat(5000)}}`
     expectOpenAIError(await rawPost(url, deep), 400)
     const many = await rawPost(url, JSON.stringify({ model: 'fast', messages: Array.from({ length: 2_000 }, () => ({ role: 'user', content: 'x' })) }))
     expect(many.status).toBe(200)

@@ -76,7 +76,7 @@ describe('a reload never switches a real provider to the simulator', () => {
 
     expect(await edit(providers('${ANTHROPIC_KEY_B}', ', simulate: true'))).toBe(true)
     expect(hr.config.current().providers.get('anthropic')!.simulated).toBe(true)
-    expect(log.text()).toMatch(/^warn =+\n  SIMULATED PROVIDERS: these answers are NOT from real models[^]*- anthropic \(anthropic\): simulate: true/m)
+    expect(log.text()).toMatch(/^warn =+\n {2}SIMULATED PROVIDERS: these answers are NOT from real models[\s\S]*- anthropic \(anthropic\): simulate: true/m)
     expect((await chat(hr.url, 'r')).status).toBe(200)
     expect(sim.stats({ api: 'anthropic' })).toBe(0) // the built-in simulator answered, not the provider
   })
@@ -111,7 +111,7 @@ routes:
     expect(hr.config.current().providers.get('anthropic')!.simulated).toBe(true)
     // A provider that was simulated has nothing real to lose: an edit that keeps it so is accepted, and says so again.
     expect(await edit(providers('${ANTHROPIC_NOT_SET}', ', timeout_ms: 5000'))).toBe(true)
-    expect(log.text()).toMatch(/^warn =+\n  SIMULATED PROVIDERS[^]*- anthropic \(anthropic\): set ANTHROPIC_NOT_SET to use the real API/m)
+    expect(log.text()).toMatch(/^warn =+\n {2}SIMULATED PROVIDERS[\s\S]*- anthropic \(anthropic\): set ANTHROPIC_NOT_SET to use the real API/m)
   })
 })
 

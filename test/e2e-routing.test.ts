@@ -271,7 +271,10 @@ server: { stream_idle_timeout_ms: 500 }
   it('a JSON answer the client does not take within stream_idle_timeout_ms is dropped with its connection', async () => {
     const { hr } = await headroom(`providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY} }\nserver: { stream_idle_timeout_ms: 500 }\n`)
     const socket = nonReader(hr.port, { model: 'openai/gpt-4.1-mini', messages: [{ role: 'user', content: 'tokens: 2000000' }] }) // ~13 MB of JSON
-    const rows = () => (hr.spend.flush(), (hr.db.sqlite.prepare('SELECT COUNT(*) AS n FROM spend').get() as { n: number }).n)
+    const rows = () => {
+      hr.spend.flush()
+      return (hr.db.sqlite.prepare('SELECT COUNT(*) AS n FROM spend').get() as { n: number }).n
+    }
     for (let i = 0; i < 200 && rows() === 0; i++) await sleep(25) // answered (the row is written just before the answer)
     await sleep(1500)
     const parts: Buffer[] = []

@@ -11,7 +11,7 @@ let hr: Running
 let banner = ''
 beforeAll(async () => {
   // With a logger of its own, Headroom gives the start-up banners to it.
-  hr = await startHeadroom({ dbPath: ':memory:', env: {}, port: 0, log: { ...silentLogger, warn: (m, f) => (banner += m + (f ? ` ${JSON.stringify(f)}` : '') + '\n') } })
+  hr = await startHeadroom({ dbPath: ':memory:', env: {}, port: 0, log: { ...silentLogger, warn: (m, f) => (banner += `${m + (f ? ` ${JSON.stringify(f)}` : '')}\n`) } })
 })
 afterAll(async () => {
   await hr?.close()

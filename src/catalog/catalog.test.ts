@@ -156,7 +156,7 @@ describe('aliases', () => {
     expect(canonicalModelId('-latest')).toBeNull()
     expect(canonicalModelId('gpt-4o-previewer')).toBeNull()
     expect(canonicalModelId('gpt-3.5-turbo-0125')).toBeNull()
-    expect(canonicalModelId('x'.repeat(500) + '-latest')).toBeNull()
+    expect(canonicalModelId(`${'x'.repeat(500)}-latest`)).toBeNull()
     expect(catalog.lookup(at('openai', 'openai', 'gpt-4o-mini-tts'))).toBeNull()
   })
 
@@ -271,7 +271,7 @@ describe('lookup cache', () => {
   })
 })
 
-describe('lookup cache', () => {
+describe('lookup cache bound', () => {
   it('keeps a model in use (least recently used out) however many one-off ids are looked up', () => {
     const catalog = createCatalog()
     const flash = catalog.lookup(at('google', 'gemini', 'gemini-2.5-flash'))

@@ -56,7 +56,7 @@ export class CatalogError extends Error {
 }
 
 /** Resolved lookups kept (least recently used out): ids come from clients, so the cache is bounded. */
-export const LOOKUP_CACHE_SIZE = 1024
+const LOOKUP_CACHE_SIZE = 1024
 /** Longer ids are not aliased (no real model id comes close); bounds the suffix match. */
 const MAX_ALIAS_ID_LENGTH = 200
 const VERSION_SUFFIX = /-(?:\d{8}|\d{4}-\d{2}-\d{2}|\d{3}|latest)$/

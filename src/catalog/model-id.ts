@@ -7,7 +7,7 @@
  * those go in the request body, never in a URL.
  */
 
-export const MODEL_ID_MAX_LENGTH = 256
+const MODEL_ID_MAX_LENGTH = 256
 
 const SEGMENT = '[A-Za-z0-9_:-][A-Za-z0-9._:-]*'
 const SEGMENT_RE = new RegExp(`^${SEGMENT}$`)

@@ -12,10 +12,10 @@ export interface ConfigVersion extends LoadedConfig {
   readonly compiled: CompiledConfig
 }
 
-export const OPEN_BANNER =
+const OPEN_BANNER =
   'headroom: OPEN — routes.yaml declares no client keys, so anyone who can reach this port can use it (and spend on its provider keys).'
 
-export function simulatorBanner(v: ConfigVersion, simUrl: string): string {
+function simulatorBanner(v: ConfigVersion, simUrl: string): string {
   const bar = '='.repeat(78)
   const lines = [bar, '  SIMULATED PROVIDERS: these answers are NOT from real models.', `  The built-in simulator (${simUrl}) is serving:`]
   for (const p of v.compiled.providers.values()) {

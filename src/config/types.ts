@@ -37,7 +37,7 @@ export interface RouteMember {
   readonly firstByteTimeoutMs: number
 }
 
-export interface RetryPolicy {
+interface RetryPolicy {
   attemptsPerTarget: number
   baseMs: number
   capMs: number

@@ -8,7 +8,7 @@ import { Command, CommanderError } from 'commander'
 import { UserError } from './user-error.ts'
 
 /** package.json sits two levels above both src/lib/ and dist/lib/. */
-export const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
 
 /** A bad command line: printed as one line, exit code 2. */
 export class UsageError extends UserError {

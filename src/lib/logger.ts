@@ -17,7 +17,7 @@ export function createLogger(level: LogLevel = 'info', out: (line: string) => vo
   const min = RANK[level]
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
     if (RANK[lvl] < min) return
-    out(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }) + '\n')
+    out(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields })}\n`)
   }
   return {
     info: (m, f) => emit('info', m, f),

@@ -22,7 +22,7 @@ import CircuitBreaker from 'opossum'
 import type { BreakerOptions } from '../config/types.ts'
 import { ProviderError, type ProviderErrorKind } from '../providers/types.ts'
 
-export const DEFAULT_BREAKER_OPTIONS: Readonly<BreakerOptions> = Object.freeze({
+const DEFAULT_BREAKER_OPTIONS: Readonly<BreakerOptions> = Object.freeze({
   errorThresholdPercentage: 50,
   volumeThreshold: 5,
   resetTimeout: 10_000,

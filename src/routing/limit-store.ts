@@ -47,7 +47,7 @@ export interface WindowState {
   observedAt: number
 }
 
-export interface BucketState { capacity: number; available: number }
+interface BucketState { capacity: number; available: number }
 
 /** Plain JSON for `GET /v1/routing/state`. */
 export interface LimitsSnapshot {

@@ -33,7 +33,7 @@ export interface Plan {
 }
 
 /** USD for this request on this model (prompt at input price, expected output at output price). */
-export function estimateCost(model: ModelInfo | null, profile: RequestProfile): number | null {
+function estimateCost(model: ModelInfo | null, profile: RequestProfile): number | null {
   if (!model) return null
   return (profile.promptTokens * model.price.input + profile.expectedOutputTokens * model.price.output) / 1_000_000
 }

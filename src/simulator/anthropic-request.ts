@@ -84,14 +84,14 @@ function blockSegment(b: Obj, overhead: number): Segment {
   let tokens = overhead
   let key: string
   if (type === 'text') {
-    key = 't' + String(b['text'])
+    key = `t${String(b['text'])}`
     tokens += textTokens(String(b['text']))
   } else if (type === 'image' || type === 'document') {
     key = JSON.stringify(b['source'])
     tokens += IMAGE_TOKENS
   } else if (type === 'tool_result') {
     const text = textOfResult(b['content'])
-    key = 'r' + String(b['tool_use_id']) + text
+    key = `r${String(b['tool_use_id'])}${text}`
     tokens += textTokens(text) + 3
   } else {
     // Moving a breakpoint must not change the cached content, so cache_control is left out.
@@ -154,7 +154,7 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
 
   const system = b['system']
   if (typeof system === 'string') {
-    if (system !== '') segments.push({ key: 's' + system, tokens: MESSAGE_OVERHEAD + textTokens(system) })
+    if (system !== '') segments.push({ key: `s${system}`, tokens: MESSAGE_OVERHEAD + textTokens(system) })
   } else if (Array.isArray(system)) {
     for (let i = 0; i < system.length; i++) {
       const s: unknown = system[i]

@@ -2,7 +2,8 @@
  * The Anthropic Messages wire: `{"type":"error",…,"request_id"}` errors, `request-id` and
  * `anthropic-ratelimit-*` headers, the `message` body and the named-event stream
  * (message_start, content blocks, message_delta with cumulative usage, message_stop). Reference:
- * /work/shared/reference/provider-wire-formats.md §2.
+ * https://docs.anthropic.com/en/api/messages, https://docs.anthropic.com/en/docs/build-with-claude/streaming
+ * and https://docs.anthropic.com/en/api/errors
  */
 import type { IncomingMessage } from 'node:http'
 import { anthropicLimitHeaders, retryAfterSeconds } from './limits.ts'
@@ -31,7 +32,7 @@ function usage(a: Answer, ctx: RenderCtx) {
 }
 
 function signature(a: Answer): string {
-  return 'Eq' + Buffer.from(a.thinking.slice(0, 48)).toString('base64')
+  return `Eq${Buffer.from(a.thinking.slice(0, 48)).toString('base64')}`
 }
 
 function event(type: string, body: string, tokens = 0): Frame {
@@ -47,15 +48,15 @@ export const anthropicWire: ApiWire<AnthropicParsed> = {
   addHeaders(out, requestId) {
     out.push('request-id', requestId)
   },
-  requestId: (seed) => 'req_011C' + idChars(seed, 20),
-  responseId: (seed) => 'msg_01' + idChars(seed, 22),
+  requestId: (seed) => `req_011C${idChars(seed, 20)}`,
+  responseId: (seed) => `msg_01${idChars(seed, 22)}`,
 
   // SDK 0.x sends x-api-key, SDK 1.x sends Authorization: Bearer; both reach the same API.
   key(req: IncomingMessage) {
     const k = req.headers['x-api-key']
     if (typeof k === 'string' && k !== '') return k
     const auth = req.headers.authorization
-    return auth && auth.startsWith('Bearer ') ? auth.slice(7).trim() : ''
+    return auth?.startsWith('Bearer ') ? auth.slice(7).trim() : ''
   },
   checkHeaders(req) {
     const v = req.headers['anthropic-version']

@@ -27,7 +27,7 @@ export const ModelConfigSchema = z.strictObject({
   reasoning: z.boolean().optional(),
 })
 
-export const FaultSchema = z.strictObject({
+const FaultSchema = z.strictObject({
   kind: FaultKindSchema,
   afterChunks: z.number().int().min(0).optional(),
   retryAfterMs: z.number().min(0).optional(),

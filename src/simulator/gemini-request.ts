@@ -2,7 +2,7 @@
  * Gemini generateContent request → provider-neutral request. The API speaks proto-JSON: camelCase and
  * snake_case field names are both accepted, and an unknown field name is a 400 ("Unknown name …:
  * Cannot find field."). Turn rules for function calling are enforced as the API does.
- * Reference: /work/shared/reference/provider-wire-formats.md §3.
+ * Reference: https://ai.google.dev/api/generate-content and https://ai.google.dev/gemini-api/docs/function-calling
  */
 import { sniffImage } from './images.ts'
 import type { ModelInfo } from './models.ts'
@@ -35,7 +35,7 @@ export const badRequest = (message: string) => googleError(400, 'INVALID_ARGUMEN
 const snakeCache = new Map<string, string>()
 function snake(camel: string): string {
   let s = snakeCache.get(camel)
-  if (s === undefined) snakeCache.set(camel, (s = camel.replace(/[A-Z]/g, (m) => '_' + m.toLowerCase())))
+  if (s === undefined) snakeCache.set(camel, (s = camel.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)))
   return s
 }
 
@@ -123,7 +123,7 @@ export function parseGemini(b: Obj, model: ModelInfo, stream: 'sse' | 'array' | 
   if (isObj(sys)) {
     const info = parts(sys, 0)
     if ('status' in info) return info
-    segments.push({ key: 's' + info.text, tokens: MESSAGE_OVERHEAD + textTokens(info.text) })
+    segments.push({ key: `s${info.text}`, tokens: MESSAGE_OVERHEAD + textTokens(info.text) })
   }
   const tools: ToolSpec[] = []
   const rawTools = b['tools']
@@ -163,7 +163,7 @@ export function parseGemini(b: Obj, model: ModelInfo, stream: 'sse' | 'array' | 
     if (role === 'model' && info.calls > 0 && prevRole === 'model') {
       return badRequest('Please ensure that function call turn comes immediately after a user turn or after a function response turn.')
     }
-    segments.push({ key: role + '\u0000' + info.text + '\u0000' + info.keys, tokens: MESSAGE_OVERHEAD + textTokens(info.text) + info.images * IMAGE_TOKENS + info.extra })
+    segments.push({ key: `${role}\u0000${info.text}\u0000${info.keys}`, tokens: MESSAGE_OVERHEAD + textTokens(info.text) + info.images * IMAGE_TOKENS + info.extra })
     prevRole = role === 'model' ? 'model' : 'user'
     prevCalls = role === 'model' ? info.calls : 0
     last = { role, info }

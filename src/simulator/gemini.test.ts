@@ -72,7 +72,7 @@ describe('Gemini generateContent via @google/generative-ai', () => {
     const calls = r.response.functionCalls() ?? []
     expect(calls).toHaveLength(1)
     expect(calls[0]?.name).toBe('get_weather')
-    expect(typeof (calls[0]?.args as { city: unknown }).city).toBe('string')
+    expect(typeof (calls[0]?.args as { city: unknown } | undefined)?.city).toBe('string')
     expect(r.response.candidates?.[0]?.finishReason).toBe('STOP')
     const back = await m.generateContent({
       contents: [

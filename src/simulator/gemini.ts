@@ -2,7 +2,7 @@
  * The Gemini generateContent wire: google.rpc error bodies (an invalid key is a 400, quota a 429 with
  * RetryInfo and no rate-limit headers), the GenerateContentResponse body, and both stream framings:
  * `?alt=sse` (`data: <one-line JSON>\r\n\r\n`, nothing else) and the chunked JSON array.
- * Reference: /work/shared/reference/provider-wire-formats.md §3.
+ * Reference: https://ai.google.dev/api/generate-content and https://ai.google.dev/gemini-api/docs/troubleshooting
  */
 import type { IncomingMessage } from 'node:http'
 import { badRequest, googleError, parseGemini, type GeminiParsed } from './gemini-request.ts'

@@ -67,8 +67,8 @@ function toolsToCall(req: SimRequest, dirs: Directives): ToolSpec[] {
 
 function toolCallId(api: Api, r: () => number, i: number): string {
   const s = Math.floor(r() * 4294967296) + i
-  if (api === 'openai') return 'call_' + idChars(s, 24)
-  if (api === 'anthropic') return 'toolu_01' + idChars(s, 22)
+  if (api === 'openai') return `call_${idChars(s, 24)}`
+  if (api === 'anthropic') return `toolu_01${idChars(s, 22)}`
   return '' // Gemini function calls carry no id on the Developer API
 }
 
@@ -99,7 +99,7 @@ function generateOne(req: SimRequest, cfg: SimModelConfig, dirs: Directives, see
     pieces = dirs.reply !== null ? wordPieces(dirs.reply) : words(r, dirs.tokens ?? cfg.outputTokens)
     if (req.images > 0) {
       const seen = wordPieces(`I see ${req.images} image${req.images === 1 ? '' : 's'}.`)
-      if (pieces.length > 0 && !/^\s/.test(pieces[0] as string)) pieces[0] = ' ' + pieces[0]
+      if (pieces.length > 0 && !/^\s/.test(pieces[0] as string)) pieces[0] = ` ${pieces[0]}`
       pieces = seen.concat(pieces)
     }
   }
@@ -146,7 +146,7 @@ function answer(
 
 function words(r: () => number, n: number): string[] {
   const out: string[] = []
-  for (let i = 0; i < n; i++) out.push(i === 0 ? word(r) : ' ' + word(r))
+  for (let i = 0; i < n; i++) out.push(i === 0 ? word(r) : ` ${word(r)}`)
   return out
 }
 

@@ -11,8 +11,7 @@ import { createSimServer } from './server.ts'
 import { SimState } from './state.ts'
 import type { Api, Fault, SimModelConfig, SimRequestLog, Simulator, SimulatorOptions, StatsFilter } from './types.ts'
 
-export type { Api, Fault, FaultKind, SimModelConfig, SimRequestLog, Simulator, SimulatorOptions, StatsFilter } from './types.ts'
-export { parseDirectives } from './generate.ts'
+export type { Simulator, SimulatorOptions } from './types.ts'
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const st = new SimState(opts)

@@ -9,7 +9,7 @@ import { Lru } from '../lib/lru.ts'
 
 export type WindowName = 'requests' | 'tokens' | 'input' | 'output'
 
-export interface Window {
+interface Window {
   limit: number
   remaining: number
   /** Time until the bucket is full again (what OpenAI's reset headers measure). */

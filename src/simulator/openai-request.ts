@@ -178,7 +178,7 @@ export function parseOpenAI(b: Obj, model: ModelInfo, extraFields = false): Open
       }
     }
     if (role === 'user') lastUser = c
-    const key = role + '\u0000' + c.text + '\u0000' + c.keys + (role === 'tool' ? String(m['tool_call_id']) : '')
+    const key = `${role}\u0000${c.text}\u0000${c.keys}${role === 'tool' ? String(m['tool_call_id']) : ''}`
     segments.push({ key, tokens: MESSAGE_OVERHEAD + textTokens(c.text) + c.images * IMAGE_TOKENS + extra })
   }
   if (pending !== null && pending.size > 0) {

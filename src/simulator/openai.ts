@@ -1,7 +1,7 @@
 /**
  * The OpenAI Chat Completions wire: error bodies, headers, the `chat.completion` body and the
- * `chat.completion.chunk` stream (data-only SSE ending in `[DONE]`).
- * https://platform.openai.com/docs/api-reference/chat
+ * `chat.completion.chunk` stream (data-only SSE ending in `[DONE]`). Reference:
+ * https://platform.openai.com/docs/api-reference/chat and https://platform.openai.com/docs/guides/error-codes
  */
 import type { IncomingMessage } from 'node:http'
 import { goDuration, openaiLimitHeaders, retryAfterSeconds } from './limits.ts'
@@ -33,7 +33,7 @@ function finishReason(f: FinishKind): string {
 const fingerprints = new Lru<string, string>(10_000)
 function fingerprint(model: string): string {
   let fp = fingerprints.get(model)
-  if (fp === undefined) fingerprints.set(model, (fp = 'fp_' + hexChars(fnv1a(model), 10)))
+  if (fp === undefined) fingerprints.set(model, (fp = `fp_${hexChars(fnv1a(model), 10)}`))
   return fp
 }
 
@@ -71,12 +71,12 @@ export const openaiWire: ApiWire<OpenAIParsed> = {
   addHeaders(out, requestId, elapsedMs) {
     out.push('x-request-id', requestId, 'openai-processing-ms', String(elapsedMs))
   },
-  requestId: (seed) => 'req_' + hexChars(seed, 32),
-  responseId: (seed) => 'chatcmpl-' + idChars(seed, 29),
+  requestId: (seed) => `req_${hexChars(seed, 32)}`,
+  responseId: (seed) => `chatcmpl-${idChars(seed, 29)}`,
 
   key(req: IncomingMessage) {
     const auth = req.headers.authorization
-    if (!auth || !auth.startsWith('Bearer ')) return ''
+    if (!auth?.startsWith('Bearer ')) return ''
     return auth.slice(7).trim()
   },
   checkHeaders: () => null,

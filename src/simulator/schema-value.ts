@@ -118,7 +118,7 @@ function genString(s: Obj, r: () => number): string {
   let v = format ?? word(r)
   const min = typeof s['minLength'] === 'number' ? s['minLength'] : 0
   const max = typeof s['maxLength'] === 'number' ? s['maxLength'] : Infinity
-  while (v.length < min) v += ' ' + word(r)
+  while (v.length < min) v += ` ${word(r)}`
   return v.length > max ? v.slice(0, max) : v
 }
 

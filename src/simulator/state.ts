@@ -81,5 +81,5 @@ export class SimState {
 /** A short, non-secret prefix of a key for the log. */
 export function keyHint(key: string): string {
   if (key === '') return ''
-  return key.length <= 8 ? key.slice(0, 3) + '…' : key.slice(0, 6) + '…'
+  return key.length <= 8 ? `${key.slice(0, 3)}…` : `${key.slice(0, 6)}…`
 }

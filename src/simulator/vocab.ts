@@ -1,5 +1,5 @@
 /** The fixed vocabulary answers are drawn from (64 short, plain words). */
-export const VOCAB: readonly string[] = (
+const VOCAB: readonly string[] = (
   'the quick brown fox jumps over lazy dog river stone light cloud green paper window garden ' +
   'simple answer model token stream router signal market energy silver orange winter summer morning ' +
   'evening planet ocean forest bridge castle engine rocket coffee letter number question travel ' +

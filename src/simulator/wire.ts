@@ -14,7 +14,7 @@ export interface ErrorOut {
   headers?: string[]
 }
 
-export interface RateLimitInfo {
+interface RateLimitInfo {
   window: WindowName
   retryMs: number
   limit: number
@@ -60,7 +60,7 @@ export interface Frame {
   tokens: number
 }
 
-export type CacheMode = { kind: 'implicit'; step: number } | { kind: 'explicit' } | { kind: 'none' }
+type CacheMode = { kind: 'implicit'; step: number } | { kind: 'explicit' } | { kind: 'none' }
 
 export interface ApiWire<P extends Parsed> {
   readonly api: Api

@@ -85,7 +85,7 @@ describe('headroom spend', () => {
       '2026-11-28,gpt-4.1-mini,2,2',
       '2026-11-28,claude-haiku-4-5,1,1',
     ])
-    expect(await run(['--db', path, '--group-by', 'day,model', '--format', 'csv'])).toBe(lines.join('\n') + '\n')
+    expect(await run(['--db', path, '--group-by', 'day,model', '--format', 'csv'])).toBe(`${lines.join('\n')}\n`)
     const table = (await run(['--db', path, '--by', 'model,day'])).trimEnd().split('\n')
     expect(table[0]).toMatch(/^model\s+day\s+requests\s/)
     expect(table.at(-1)).toMatch(/^total\s+3\s+4\s/)

@@ -40,8 +40,8 @@ describe('formatSummary', () => {
     const s = summary(['day', 'model'], [row(['2026-11-01', 'gpt-4.1-mini'], 300, 2), row(['2026-11-01', 'claude-haiku-4-5'], 200, 1), row(['2026-11-02', 'gpt-4.1-mini'], 100, 1)], 4)
     const lines = formatSummary(s, 'table').trimEnd().split('\n')
     expect(lines[0]).toMatch(/^day {9}model {13}requests\s/)
-    expect(lines[2]).toMatch(/^2026-11-01  gpt-4\.1-mini\s+2\s/)
-    expect(lines[3]).toMatch(/^2026-11-01  claude-haiku-4-5\s+1\s/)
+    expect(lines[2]).toMatch(/^2026-11-01 {2}gpt-4\.1-mini\s+2\s/)
+    expect(lines[3]).toMatch(/^2026-11-01 {2}claude-haiku-4-5\s+1\s/)
     expect(lines.at(-1)).toMatch(/^total {32}4\s+7\s.*0\.00000600$/) // under day and model: blank
     expect(new Set(lines.map((l) => l.length)).size).toBe(1)
   })

@@ -53,7 +53,7 @@ function measures(t: SpendTotals): Record<string, string | number> {
 export function formatSummary(s: SpendSummary, format: SummaryFormat): string {
   switch (format) {
     case 'json':
-      return JSON.stringify(spendDocument(s), null, 2) + '\n'
+      return `${JSON.stringify(spendDocument(s), null, 2)}\n`
     case 'csv':
       return formatCsv(s)
     case 'table':
@@ -68,7 +68,7 @@ export function formatSummary(s: SpendSummary, format: SummaryFormat): string {
 function formatCsv(s: SpendSummary): string {
   const lines = [[...s.groupBy, ...MEASURES.map((m) => m.name)].join(',')]
   for (const r of s.rows) lines.push([...r.group.map((g) => csvField(g ?? '')), ...MEASURES.map((m) => m.of(r))].join(','))
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
 }
 
 /** RFC 4180: quote a field holding a comma, quote or line break (or edge spaces, which some readers trim), doubling its quotes. */
@@ -93,7 +93,7 @@ function formatTable(s: SpendSummary): string {
   const table = [line(header), rule, ...body.map(line), rule, line(totalRow)]
   const unpriced = s.total.unpricedCalls
   if (unpriced > 0) table.push(`${cell(unpriced)} call${unpriced === 1 ? '' : 's'} unpriced: no price for the model, so counted at $0 above (headroom check names the route targets)`)
-  return table.join('\n') + '\n'
+  return `${table.join('\n')}\n`
 }
 
 /** Counts with thousands separators; the exact USD decimal as it is. */
@@ -101,6 +101,6 @@ const cell = (v: number | string) => (typeof v === 'number' ? v.toLocaleString('
 
 /** Group names come from clients (`user`): control characters would reach the terminal, so they are shown escaped. */
 function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }

@@ -27,7 +27,5 @@ export function strategyFor(name: StrategyName): Strategy {
   return STRATEGIES[name]
 }
 
-export { classifyComplexity, type ComplexityVerdict } from './cascade.ts'
-export { isStale } from './latency.ts'
-export { scoreCandidates, violatedConstraint } from './score.ts'
-export { compareTie } from './tie-break.ts'
+export { classifyComplexity } from './cascade.ts'
+export { violatedConstraint } from './score.ts'

@@ -7,7 +7,7 @@ import { seededRandom } from '../../lib/random.ts'
 import type { Candidate, ComplexitySignals, RequestProfile, RoutingContext } from '../types.ts'
 import type { StrategyParams } from '../../config/types.ts'
 
-export function fakeTarget(id: string, keyAlias = `${id.split('/')[0] ?? id}#1`): Target {
+function fakeTarget(id: string, keyAlias = `${id.split('/')[0] ?? id}#1`): Target {
   const slash = id.indexOf('/')
   const provider = slash < 0 ? 'fake' : id.slice(0, slash)
   const model = slash < 0 ? id : id.slice(slash + 1)
@@ -49,7 +49,7 @@ export function candidate(init: CandidateInit = {}): Candidate {
 }
 
 /** Candidates at positions 0..n-1 with the given per-index overrides. */
-export function candidates(n: number, init: (i: number) => CandidateInit = () => ({})): Candidate[] {
+function candidates(n: number, init: (i: number) => CandidateInit = () => ({})): Candidate[] {
   return Array.from({ length: n }, (_, i) => candidate({ id: `fake/model-${i}`, position: i, ...init(i) }))
 }
 

@@ -55,7 +55,7 @@ function shuffleExactTies(out: Candidate[], order: readonly number[], keys: Floa
 }
 
 /** Fisher–Yates over out[start, end). */
-export function shuffleRange<T>(out: T[], start: number, end: number, random: () => number): void {
+function shuffleRange<T>(out: T[], start: number, end: number, random: () => number): void {
   for (let i = end - 1; i > start; i--) {
     // min(): a random() that breaks its [0, 1) contract must not index past the run
     const j = Math.min(i, start + Math.floor(random() * (i - start + 1)))
