@@ -12,7 +12,7 @@
 export const REQUEST_OVERHEAD = 3
 export const MESSAGE_OVERHEAD = 4
 export const IMAGE_TOKENS = 85
-const TOOL_CALL_OVERHEAD = 3
+export const TOOL_CALL_OVERHEAD = 3
 /** Characters per token of JSON output (answer pieces in JSON mode are this long). */
 export const JSON_CHARS_PER_TOKEN = 4
 
