@@ -61,7 +61,7 @@ export interface Ticket {
   settle(usage: ProviderUsage | null, now: number): void
 }
 
-export interface Refusal {
+interface Refusal {
   readonly error: ApiError
   /** The route, when the refusal came after it was known (the answer names it). */
   readonly route: string | null

@@ -14,7 +14,7 @@ import type { Config, ProviderConfig, RouteConfig, RouteTarget } from './schema.
 import type { CompiledConfig, CompiledProvider, CompiledRoute, RouteMember, StrategyParams, TargetStateConfig } from './types.ts'
 
 /** The key sent to the simulator; it accepts any non-empty key. */
-export const SIMULATOR_KEY = 'sim-key'
+const SIMULATOR_KEY = 'sim-key'
 
 function providerKeys(p: ProviderConfig): string[] {
   const keys = [p.api_key, ...(p.keys ?? [])].filter((k): k is string => typeof k === 'string' && k.length > 0)
@@ -148,7 +148,7 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
       // The catalog's word, else the model id (a new snapshot, a fine-tune, a model routes.yaml adds).
       const reasoning = provider.descriptor.reasoningRules?.(model, info?.reasoning ?? false)
       const firstByteTimeoutMs = r.first_byte_timeout_ms ?? provider.config.first_byte_timeout_ms ?? (reasoning ? DEFAULT_REASONING_FIRST_BYTE_MS : DEFAULT_FIRST_BYTE_MS)
-      provider.keys.forEach((_k, i) => out.push({ target: targetFor(provider, i, model, info, reasoning, register), provider, position, weight: e.weight, tier: e.tier, model: info, firstByteTimeoutMs }))
+      for (let i = 0; i < provider.keys.length; i++) out.push({ target: targetFor(provider, i, model, info, reasoning, register), provider, position, weight: e.weight, tier: e.tier, model: info, firstByteTimeoutMs })
     })
     return out
   }

@@ -65,7 +65,9 @@ function findUnsetVars(text: string, env: Record<string, string | undefined>): U
   const out: UnsetVar[] = []
   const visit = (node: unknown, path: Array<string | number>): void => {
     if (isMap(node)) for (const pair of node.items) visit(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : '?'])
-    else if (isSeq(node)) node.items.forEach((item, i) => visit(item, [...path, i]))
+    else if (isSeq(node)) {
+      for (const [i, item] of node.items.entries()) visit(item, [...path, i])
+    }
     else if (isScalar(node) && typeof node.value === 'string') {
       for (const m of node.value.matchAll(/__headroom_unset_(\d+)__/g)) out.push({ name: names[Number(m[1])]!, path })
     }

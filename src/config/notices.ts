@@ -25,7 +25,7 @@ function simulatorBanner(v: ConfigVersion, simUrl: string): string {
     lines.push(`    - ${p.name} (${p.type}): ${why}`)
   }
   lines.push(bar)
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
 }
 
 /** The warnings for one loaded config, each a line (the simulator banner: a block). */
@@ -40,6 +40,6 @@ export function configNotices(v: ConfigVersion, simulatorUrl: string | undefined
     const urlVars = unsetBaseUrlVars(v, p.name).map((u) => u.name)
     if (urlVars.length > 0 && !p.config.base_url) out.push(`headroom: providers.${p.name}.base_url: ${notSet(urlVars)}; calls go to ${p.baseUrl}\n`)
   }
-  if (!v.compiled.auth.enabled) out.push(OPEN_BANNER + '\n')
+  if (!v.compiled.auth.enabled) out.push(`${OPEN_BANNER}\n`)
   return out
 }

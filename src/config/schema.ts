@@ -19,7 +19,7 @@ const count = z.number().int().positive()
 const price = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a decimal number, e.g. "0.40"')])
 
 /** Spending caps in USD, per UTC day and per UTC calendar month. */
-export const BudgetSchema = z.strictObject({
+const BudgetSchema = z.strictObject({
   daily_usd: positive.optional(),
   monthly_usd: positive.optional(),
 })
@@ -27,7 +27,7 @@ export const BudgetSchema = z.strictObject({
 const SHA256_HEX = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256 digest (64 characters)')
 
 /** A client ("virtual") API key: who may call Headroom, which routes, and how much they may spend. */
-export const VirtualKeySchema = z
+const VirtualKeySchema = z
   .strictObject({
     /** Stable name: what the spend table and logs record (never the secret). */
     name: z.string().regex(/^[A-Za-z0-9_.@-]+$/, 'key names may use letters, digits, _ . @ -'),
@@ -46,7 +46,7 @@ export const VirtualKeySchema = z
   .refine((k) => !!k.key !== !!k.key_sha256, { message: 'give exactly one of key or key_sha256 (is the environment variable set?)' })
 
 /** Limits declared for each key of a provider; the provider's own rate-limit headers refine them. */
-export const LimitsSchema = z.strictObject({
+const LimitsSchema = z.strictObject({
   /** Requests per minute. */
   rpm: count.optional(),
   /** Tokens per minute (prompt + max output, as providers count them). */
@@ -56,7 +56,7 @@ export const LimitsSchema = z.strictObject({
 })
 
 /** Circuit breaker thresholds (opossum). */
-export const BreakerSchema = z.strictObject({
+const BreakerSchema = z.strictObject({
   /** Faults (5xx, overloaded, timeouts, broken streams) in the rolling window, in percent, that open the breaker. */
   error_threshold_percentage: z.number().min(1).max(100).default(50),
   /** Calls in the window before the percentage is judged. */
@@ -117,7 +117,7 @@ const TargetId = z.string().refine((s) => s.indexOf('/') > 0 && isModelId(s), `e
 const Name = (what: string) => z.string().refine(isIdSegment, `${what} use letters, digits, ".", "_", "-" and ":", not starting with "." and without "/" (at most 256 characters)`)
 
 /** A route entry: `provider/model`, or an object with a weight. */
-export const RouteTargetSchema = z.union([
+const RouteTargetSchema = z.union([
   TargetId,
   z.strictObject({
     target: TargetId,
@@ -126,7 +126,7 @@ export const RouteTargetSchema = z.union([
   }),
 ])
 
-export const RetrySchema = z.strictObject({
+const RetrySchema = z.strictObject({
   /** Attempts on one target before failing over (connection resets and 5xx are retried; the rest fail over at once). */
   attempts_per_target: z.number().int().min(1).max(10).default(2),
   /** Exponential backoff with full jitter: the first wait is random in [0, base_ms], doubling up to cap_ms. */
@@ -136,7 +136,7 @@ export const RetrySchema = z.strictObject({
   max_retry_after_ms: z.number().int().nonnegative().default(5_000),
 })
 
-export const CascadeSchema = z.strictObject({
+const CascadeSchema = z.strictObject({
   /** Estimated prompt tokens at or above which a request is hard. */
   prompt_tokens: count.default(2_000),
   /** Requested max output tokens at or above which a request is hard. */
@@ -151,7 +151,7 @@ export const CascadeSchema = z.strictObject({
   messages: count.default(12),
 })
 
-export const RouteConfigSchema = z.strictObject({
+const RouteConfigSchema = z.strictObject({
   /** How targets are ranked: ordered | cost | latency | headroom | weighted | score | cascade. */
   strategy: z.enum(STRATEGY_NAMES).default('ordered'),
   /** `provider/model` ids (or `{target, weight}`), in order of preference. For `cascade`, use `tiers`. */
@@ -192,7 +192,7 @@ export const RouteConfigSchema = z.strictObject({
     .default({ max_length: 1000, max_wait_ms: 10_000 }),
 })
 
-export const ModelOverrideSchema = z.strictObject({
+const ModelOverrideSchema = z.strictObject({
   input: price.optional(),
   output: price.optional(),
   cached_input: price.optional(),
@@ -204,7 +204,7 @@ export const ModelOverrideSchema = z.strictObject({
   json_schema: z.boolean().optional(),
 })
 
-export const ServerConfigSchema = z
+const ServerConfigSchema = z
   .strictObject({
     /** Largest request body accepted, in bytes (larger → 413). */
     max_body_bytes: count.default(10 * 1024 * 1024),
@@ -229,8 +229,10 @@ export const ServerConfigSchema = z
 
 function targetIds(r: z.infer<typeof RouteConfigSchema>): Array<{ id: string; path: Array<string | number> }> {
   const out: Array<{ id: string; path: Array<string | number> }> = []
-  r.targets.forEach((t, i) => out.push({ id: typeof t === 'string' ? t : t.target, path: ['targets', i] }))
-  r.tiers?.forEach((tier, ti) => tier.forEach((t, i) => out.push({ id: typeof t === 'string' ? t : t.target, path: ['tiers', ti, i] })))
+  for (const [i, t] of r.targets.entries()) out.push({ id: typeof t === 'string' ? t : t.target, path: ['targets', i] })
+  for (const [ti, tier] of (r.tiers ?? []).entries()) {
+    for (const [i, t] of tier.entries()) out.push({ id: typeof t === 'string' ? t : t.target, path: ['tiers', ti, i] })
+  }
   return out
 }
 

@@ -26,7 +26,7 @@ export interface EncodeContext {
   id: string
 }
 
-export interface Ingress<Body, Answer, Event> {
+export interface Ingress<Answer, Event> {
   name: string
   decode(body: unknown): Decoded
   encode(answer: ChatCompletion, ctx: EncodeContext): Answer

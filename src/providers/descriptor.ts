@@ -9,7 +9,7 @@ import type { ModelFamily } from '../catalog/types.ts'
 import type { ProviderAdapter, ReasoningRules } from './types.ts'
 
 /** The simulator's APIs: a provider that speaks one is served by it without a key, and tested on its fixtures. */
-export type ProviderApi = 'openai' | 'anthropic' | 'gemini'
+type ProviderApi = 'openai' | 'anthropic' | 'gemini'
 
 export interface ProviderDescriptor<Type extends string = string> {
   /** routes.yaml `type`. */

@@ -30,7 +30,7 @@ import {
 } from './types.ts'
 
 /** One upstream call's URL and headers (content-type and accept included). */
-export interface Call {
+interface Call {
   readonly url: Endpoint
   readonly headers: Readonly<Record<string, string>>
 }
@@ -42,7 +42,7 @@ export interface PreparedTarget {
 }
 
 /** Where a call failed: sending it (up to the response headers), reading a JSON body, or reading a stream. */
-export type Phase = 'request' | 'body' | 'stream'
+type Phase = 'request' | 'body' | 'stream'
 
 export interface FailureContext {
   readonly provider: string
@@ -54,7 +54,7 @@ export interface FailureContext {
 }
 
 /** A JSON answer, converted, with what it says about the call. */
-export interface Decoded {
+interface Decoded {
   readonly completion: ChatCompletion
   readonly usage: ProviderUsage | null
   /** Whether `usage` is the provider's closing count (see UpstreamMeta). */

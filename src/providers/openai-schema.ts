@@ -39,18 +39,18 @@ const MAX_CONTENT_STRING = 1_048_576
 const contentString = z.string().max(MAX_CONTENT_STRING)
 
 export const TextPart = z.looseObject({ type: z.literal('text'), text: z.string() })
-export const ImagePart = z.looseObject({
+const ImagePart = z.looseObject({
   type: z.literal('image_url'),
   image_url: z.looseObject({
     url: z.string().min(1),
     detail: nullish(z.enum(['auto', 'low', 'high'])),
   }),
 })
-export const AudioPart = z.looseObject({
+const AudioPart = z.looseObject({
   type: z.literal('input_audio'),
   input_audio: z.looseObject({ data: z.string(), format: z.string() }),
 })
-export const FilePart = z.looseObject({
+const FilePart = z.looseObject({
   type: z.literal('file'),
   file: z.looseObject({
     file_id: nullish(z.string()),
@@ -58,14 +58,14 @@ export const FilePart = z.looseObject({
     filename: nullish(z.string()),
   }),
 })
-export const RefusalPart = z.looseObject({ type: z.literal('refusal'), refusal: z.string() })
+const RefusalPart = z.looseObject({ type: z.literal('refusal'), refusal: z.string() })
 
 // The part types each role takes; any other is a 400 naming the types that are (OpenAI's "Supported values are: …").
 const TextOnlyPart = z.discriminatedUnion('type', [TextPart])
-export const UserContentPart = z.discriminatedUnion('type', [TextPart, ImagePart, AudioPart, FilePart])
-export const AssistantContentPart = z.discriminatedUnion('type', [TextPart, RefusalPart])
+const UserContentPart = z.discriminatedUnion('type', [TextPart, ImagePart, AudioPart, FilePart])
+const AssistantContentPart = z.discriminatedUnion('type', [TextPart, RefusalPart])
 
-export const ToolCall = z.looseObject({
+const ToolCall = z.looseObject({
   id: z.string(),
   type: z.literal('function').default('function'),
   function: z.looseObject({ name: z.string().min(1), arguments: z.string() }),
@@ -94,23 +94,23 @@ const ToolMessage = z.looseObject({
   tool_call_id: z.string(),
 })
 
-export const Message = z.discriminatedUnion('role', [SystemMessage, UserMessage, AssistantMessage, ToolMessage])
+const Message = z.discriminatedUnion('role', [SystemMessage, UserMessage, AssistantMessage, ToolMessage])
 
-export const FunctionDefinition = z.looseObject({
+const FunctionDefinition = z.looseObject({
   name: name64(),
   description: nullish(z.string()),
   parameters: nullish(z.record(z.string(), z.unknown())),
   strict: nullish(z.boolean()),
 })
-export const Tool = z.looseObject({ type: z.literal('function'), function: FunctionDefinition })
+const Tool = z.looseObject({ type: z.literal('function'), function: FunctionDefinition })
 
-export const ToolChoice = z.union([
+const ToolChoice = z.union([
   z.enum(['none', 'auto', 'required']),
   z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
 ])
 
 // In the order OpenAI lists them in its error for an unknown type.
-export const ResponseFormat = z.discriminatedUnion('type', [
+const ResponseFormat = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('json_object') }),
   z.looseObject({
     type: z.literal('json_schema'),

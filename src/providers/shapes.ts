@@ -16,12 +16,12 @@ function nextSuffix(): string {
 
 /** `chatcmpl-` + 20 characters, the shape OpenAI ids have. */
 export function completionId(): string {
-  return 'chatcmpl-' + nextSuffix()
+  return `chatcmpl-${nextSuffix()}`
 }
 
 /** `call_` + 20 characters: for providers that give tool calls no id (Gemini). */
 export function toolCallId(): string {
-  return 'call_' + nextSuffix()
+  return `call_${nextSuffix()}`
 }
 
 export function nowSeconds(): number {

@@ -53,7 +53,7 @@ export function fallbackWarning(model: string, route: string): string {
 const MAX_NAMED_PROVIDERS = 20
 
 /** Why `model` names no model (for a 404), given what resolveModel said. */
-export function notFoundReason(cfg: CompiledConfig, model: string, r: Resolution): string {
+export function notFoundReason(cfg: CompiledConfig, r: Resolution): string {
   if (r.route !== null) return `it matched no route or model (chat completions for it are served by default_route "${r.route.name}")`
   if (r.unknownProvider === null) return 'it is not a route, a provider/model id, or a model Headroom knows'
   const names = [...cfg.providers.keys()]

@@ -43,7 +43,7 @@ interface Answered {
   readonly idleTimeoutMs: number
 }
 
-export interface JsonAnswer extends Answered {
+interface JsonAnswer extends Answered {
   readonly kind: 'json'
   readonly body: string
 }

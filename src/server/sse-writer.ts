@@ -114,7 +114,7 @@ function serialise(c: ChatChunk, opts: SseWriteOptions): string | null {
     // Upstream bytes, reused when they already are what the client should see: with include_usage
     // every chunk carries "usage" (null but the last); without it, none does.
     if (opts.includeUsage ? 'usage' in c : !('usage' in c)) return raw
-    if (!opts.includeUsage && c.usage === null && raw.endsWith(USAGE_NULL_TAIL)) return raw.slice(0, -USAGE_NULL_TAIL.length) + '}'
+    if (!opts.includeUsage && c.usage === null && raw.endsWith(USAGE_NULL_TAIL)) return `${raw.slice(0, -USAGE_NULL_TAIL.length)}}`
   }
   if (opts.id) c.id = opts.id
   if (opts.includeUsage) {

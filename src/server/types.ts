@@ -13,7 +13,7 @@ import type { Report, Runtime } from '../routing/runtime.ts'
 import type { SpendDb } from '../spend/db.ts'
 import type { SpendHealth } from '../spend/writer.ts'
 
-export interface ConfigSource {
+interface ConfigSource {
   /** The config in force now; swapped atomically on reload. */
   current(): CompiledConfig
 }

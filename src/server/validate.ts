@@ -107,7 +107,7 @@ function outOfRange(issue: Issue & { code: 'too_small' | 'too_big' }, param: str
   )
 }
 
-export function describeIssue(raw: Issue): ApiError {
+function describeIssue(raw: Issue): ApiError {
   let issue = raw
   while (issue.code === 'invalid_union' && !('discriminator' in issue)) {
     const next = fromUnion(issue)

@@ -89,7 +89,9 @@ describe('OpenAI embeddings via the openai SDK', () => {
     expect(s).toHaveLength(256)
     expect(norm(s)).toBeCloseTo(1, 5)
     const scale = norm(head)
-    s.forEach((x, i) => expect(x).toBeCloseTo((head[i] as number) / scale, 6))
+    s.forEach((x, i) => {
+      expect(x).toBeCloseTo((head[i] as number) / scale, 6)
+    })
 
     const e = await apiError(embed('text-embedding-ada-002', 'x', { dimensions: 1536 }))
     expect(e.status).toBe(400)

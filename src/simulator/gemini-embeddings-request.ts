@@ -18,7 +18,7 @@ export interface GeminiEmbedParsed extends Parsed {
   batch: boolean
 }
 
-export interface EmbedItem {
+interface EmbedItem {
   key: string
   dimensions: number
 }

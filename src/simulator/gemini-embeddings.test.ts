@@ -75,7 +75,9 @@ describe('Gemini embeddings via @google/generative-ai', () => {
     const head = (full.body['embedding'] as { values: number[] }).values.slice(0, 768)
     const s = (short.body['embedding'] as { values: number[] }).values
     expect(s).toHaveLength(768)
-    s.forEach((x, i) => expect(x).toBeCloseTo((head[i] as number) / norm(head), 6))
+    s.forEach((x, i) => {
+      expect(x).toBeCloseTo((head[i] as number) / norm(head), 6)
+    })
   })
 
   it('lists the embedding models with their methods', async () => {

@@ -271,7 +271,7 @@ export function parseResponses(b: Obj, model: ModelInfo, store: ResponseStore): 
   if ('status' in calls) return calls
   // Instructions count as a system message would on chat completions.
   if (instructions !== null) {
-    segments.push({ key: 's' + instructions, tokens: MESSAGE_OVERHEAD + textTokens(instructions) })
+    segments.push({ key: `s${instructions}`, tokens: MESSAGE_OVERHEAD + textTokens(instructions) })
   }
   for (const it of items) segments.push(itemSegment(it))
 

@@ -161,7 +161,7 @@ function events(p: ResponsesParsed, a: Answer, ctx: RenderCtx): Frame[] {
 export function responsesWire(store: ResponseStore): ApiWire<ResponsesParsed> {
   return {
     ...openaiWire,
-    responseId: (seed) => 'resp_' + hexChars(seed, 48),
+    responseId: (seed) => `resp_${hexChars(seed, 48)}`,
     modelOf: (body) => responsesModelOf(body),
     notFound: (model) => invalid(`The requested model '${model}' does not exist.`, 'model', 'model_not_found'),
     wrongKind: (model) => invalid(`The requested model '${model}' is not supported with the Responses API.`, 'model'),

@@ -53,7 +53,7 @@ export function prepareBatchInsert(sqlite: Database.Database, onReject: (row: Sp
  * goes in. Anything else (BUSY, LOCKED, FULL, IOERR, READONLY, CORRUPT, a missing table…) keeps every
  * row queued for a retry, since losing spend silently is worse than holding it.
  */
-export function isRowError(err: unknown): boolean {
+function isRowError(err: unknown): boolean {
   if (err instanceof TypeError || err instanceof RangeError) return true // better-sqlite3 refusing to bind a value
   const code = (err as { code?: unknown } | null)?.code
   return typeof code === 'string' && (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG')

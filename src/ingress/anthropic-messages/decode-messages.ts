@@ -106,7 +106,6 @@ function userTurn(content: Content, path: string, warnings: string[]): ChatMessa
         throw new Refusal(at, `${k.type} blocks are only allowed in assistant messages`)
       default: {
         const _exhaustive: never = k
-        return _exhaustive
       }
     }
   })
@@ -141,7 +140,6 @@ function assistantTurn(content: Content, path: string): AssistantMessage | null 
         throw new Refusal(at, `${k.type} blocks are only allowed in user messages`)
       default: {
         const _exhaustive: never = k
-        return _exhaustive
       }
     }
   })

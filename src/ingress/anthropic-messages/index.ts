@@ -13,15 +13,11 @@ import { encodeError } from './encode-error.ts'
 import { encodeResponse } from './encode-response.ts'
 import { encodeStream, type AnthropicStreamEvent } from './encode-stream.ts'
 import type { AnthropicMessage } from './message-shapes.ts'
-import type { MessagesRequest } from './request-schema.ts'
 
-export { parseRequest } from './decode-request.ts'
-export { encodeStreamError, type AnthropicStreamEvent } from './encode-stream.ts'
-export type { AnthropicErrorBody } from './encode-error.ts'
+export type { AnthropicStreamEvent } from './encode-stream.ts'
 export type { AnthropicMessage } from './message-shapes.ts'
-export type { MessagesRequest } from './request-schema.ts'
 
-export const anthropicMessages: Ingress<MessagesRequest, AnthropicMessage, AnthropicStreamEvent> = {
+export const anthropicMessages: Ingress<AnthropicMessage, AnthropicStreamEvent> = {
   name: 'anthropic-messages',
   decode: decodeRequest,
   encode: encodeResponse,

@@ -7,17 +7,17 @@ import type { EncodeContext } from '../types.ts'
 
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal'
 
-export interface TextBlock {
+interface TextBlock {
   type: 'text'
   text: string
 }
-export interface ThinkingBlock {
+interface ThinkingBlock {
   type: 'thinking'
   thinking: string
   /** Empty: only Anthropic signs thinking (a client that sends it back to Anthropic must drop it). */
   signature: string
 }
-export interface ToolUseBlock {
+interface ToolUseBlock {
   type: 'tool_use'
   id: string
   name: string

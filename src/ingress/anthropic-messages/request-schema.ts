@@ -177,11 +177,8 @@ export const MessagesRequestSchema = z.looseObject({
 
 export type MessagesRequest = z.infer<typeof MessagesRequestSchema>
 export type MessageParamT = z.infer<typeof MessageParam>
-type ContentBlockT = z.infer<typeof ContentBlock>
-type TextBlockT = z.infer<typeof TextBlock>
 export type ImageBlockT = z.infer<typeof ImageBlock>
 export type DocumentBlockT = z.infer<typeof DocumentBlock>
 export type ToolResultBlockT = z.infer<typeof ToolResultBlock>
 export type ToolT = z.infer<typeof Tool>
 export type CustomToolT = z.infer<typeof CustomTool>
-type ToolChoiceT = z.infer<typeof ToolChoice>

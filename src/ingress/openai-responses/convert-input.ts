@@ -166,9 +166,10 @@ function userPart(p: ContentPartT, at: Path, warnings: string[]): UserContent {
       if (p.filename != null) file.filename = p.filename
       return { type: 'file', file }
     }
-    case 'refusal':
+    case 'refusal': {
       const why = "'refusal' in a user message: only assistant messages hold one"
       throw unsupported(paramName([...at, 'type']), why, 'unsupported_value')
+    }
   }
 }
 

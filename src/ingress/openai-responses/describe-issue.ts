@@ -54,7 +54,7 @@ function outOfRange(issue: Issue & { code: 'too_small' | 'too_big' }, param: str
 }
 
 /** The 400 for `issue`, its path under `prefix` (the item a per-item schema was checking). */
-export function describeIssue(issue: Issue, prefix: ReadonlyArray<PropertyKey> = []): ApiError {
+function describeIssue(issue: Issue, prefix: ReadonlyArray<PropertyKey> = []): ApiError {
   const param = paramName([...prefix, ...issue.path])
   switch (issue.code) {
     case 'invalid_type':

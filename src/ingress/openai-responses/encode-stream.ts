@@ -17,7 +17,7 @@
  * A failing source ends the stream with `error` and `response.failed` (encodeStreamError).
  * Reference: https://platform.openai.com/docs/api-reference/responses-streaming
  */
-import type { ResponseErrorEvent, ResponseStreamEvent } from 'openai/resources/responses/responses'
+import type { ResponseStreamEvent } from 'openai/resources/responses/responses'
 import type { ChatChunk, ChunkToolCallDelta, FinishReason, Usage } from '../../providers/openai-schema.ts'
 import {
   finishStatus,
@@ -35,7 +35,7 @@ import {
 import { describeFailure, failedResponse, type StreamFailure } from './stream-failure.ts'
 
 /** The SDK's event types, with the Response objects they carry as Headroom sends them (no `output_text`). */
-export type ResponsesStreamEvent = ResponseStreamEvent extends infer E
+type ResponsesStreamEvent = ResponseStreamEvent extends infer E
   ? E extends { response: unknown }
     ? Omit<E, 'response'> & { response: ResponseObject }
     : E
@@ -81,7 +81,7 @@ interface CallState {
 type Item = MessageState | CallState
 
 /** The encoder's state, one per stream: push chunks, then end it, or fail it. */
-export class ResponsesStreamEncoder {
+class ResponsesStreamEncoder {
   private seq = 0
   private response: ResponseObject | null = null
   private readonly items: Item[] = []
@@ -251,7 +251,7 @@ export class ResponsesStreamEncoder {
 }
 
 /** The events of a failed stream: `error` and `response.failed` (see ResponsesStreamEncoder.fail). */
-export function encodeStreamError(encoder: ResponsesStreamEncoder, failure: StreamFailure): ResponsesSseEvent[] {
+function encodeStreamError(encoder: ResponsesStreamEncoder, failure: StreamFailure): ResponsesSseEvent[] {
   return encoder.fail(failure)
 }
 

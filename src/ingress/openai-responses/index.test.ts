@@ -189,7 +189,7 @@ describe('a stream, read by the openai SDK', () => {
     await expect(streamed.finalResponse()).rejects.toThrow(APIError)
     const iterated = await client(upstream).client.responses.create({ model: 'fast', input: 'Hi', stream: true })
     const read = async () => {
-      for await (const _ of iterated) continue
+      for await (const _ of iterated) ;
     }
     await expect(read()).rejects.toThrow('Rate limit reached for this route.')
   })

@@ -9,12 +9,11 @@ import { encodeError } from './encode-error.ts'
 import { encodeResponse } from './encode-response.ts'
 import { encodeStream, type ResponsesSseEvent } from './encode-stream.ts'
 import type { ResponseObject } from './response-object.ts'
-import type { ResponseCreateBodyT } from './request-schema.ts'
 
 export type { ResponsesEncodeContext, ResponseObject } from './response-object.ts'
 export type { ResponsesSseEvent } from './encode-stream.ts'
 
-export const openaiResponses: Ingress<ResponseCreateBodyT, ResponseObject, ResponsesSseEvent> = {
+export const openaiResponses: Ingress<ResponseObject, ResponsesSseEvent> = {
   name: 'openai-responses',
   decode: decodeRequest,
   encode: encodeResponse,

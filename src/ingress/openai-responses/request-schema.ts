@@ -26,24 +26,24 @@ const name64 = () =>
 
 // Content parts of a message item. Text parts of either direction are read as text (clients replaying
 // history send assistant turns as `output_text`, some send them as `input_text`).
-export const InputText = z.looseObject({ type: z.literal('input_text'), text: z.string() })
-export const OutputText = z.looseObject({ type: z.literal('output_text'), text: z.string() })
-export const InputImage = z.looseObject({
+const InputText = z.looseObject({ type: z.literal('input_text'), text: z.string() })
+const OutputText = z.looseObject({ type: z.literal('output_text'), text: z.string() })
+const InputImage = z.looseObject({
   type: z.literal('input_image'),
   image_url: nullish(z.string().min(1)),
   file_id: nullish(z.string()),
   detail: nullish(z.enum(['low', 'high', 'auto', 'original'])),
 })
-export const InputFile = z.looseObject({
+const InputFile = z.looseObject({
   type: z.literal('input_file'),
   file_id: nullish(z.string()),
   file_data: nullish(z.string()),
   file_url: nullish(z.string()),
   filename: nullish(z.string()),
 })
-export const Refusal = z.looseObject({ type: z.literal('refusal'), refusal: z.string() })
+const Refusal = z.looseObject({ type: z.literal('refusal'), refusal: z.string() })
 
-export const ContentPart = z.discriminatedUnion('type', [InputText, InputImage, InputFile, OutputText, Refusal])
+const ContentPart = z.discriminatedUnion('type', [InputText, InputImage, InputFile, OutputText, Refusal])
 export type ContentPartT = z.infer<typeof ContentPart>
 
 export const MessageItem = z.looseObject({
@@ -59,14 +59,12 @@ export const FunctionCallItem = z.looseObject({
   name: z.string().min(1),
   arguments: z.string(),
 })
-export type FunctionCallItemT = z.infer<typeof FunctionCallItem>
 
 export const FunctionCallOutputItem = z.looseObject({
   type: z.literal('function_call_output'),
   call_id: z.string().min(1),
   output: z.union([z.string(), z.array(ContentPart)]),
 })
-export type FunctionCallOutputItemT = z.infer<typeof FunctionCallOutputItem>
 
 export const FunctionTool = z.looseObject({
   type: z.literal('function'),
@@ -75,15 +73,14 @@ export const FunctionTool = z.looseObject({
   parameters: nullish(z.record(z.string(), z.unknown())),
   strict: nullish(z.boolean()),
 })
-export type FunctionToolT = z.infer<typeof FunctionTool>
 
-export const ToolChoice = z.union([
+const ToolChoice = z.union([
   z.enum(['none', 'auto', 'required']),
   z.looseObject({ type: z.string(), name: nullish(z.string()) }),
 ])
 
 // In the order OpenAI lists them in its error for an unknown type.
-export const TextFormat = z.discriminatedUnion('type', [
+const TextFormat = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('text') }),
   z.looseObject({
     type: z.literal('json_schema'),

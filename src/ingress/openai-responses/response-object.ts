@@ -53,7 +53,7 @@ export interface ResponsesEncodeContext extends EncodeContext {
  * The answer's ids, made from the request's: `resp_<id>`, and per output item `msg_<id>_<n>` or
  * `fc_<id>_<n>` (n its position in `output`). Same request, same ids: the stream and its final response agree.
  */
-export function responseId(ctx: EncodeContext): string {
+function responseId(ctx: EncodeContext): string {
   return `resp_${baseId(ctx)}`
 }
 

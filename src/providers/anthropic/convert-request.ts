@@ -30,7 +30,7 @@ export const JSON_TOOL_NAME = 'json_tool_call'
  * models reject them; the API still takes them for models that support sampling, so they are sent as
  * extra body fields, and a model that refuses them answers 400 itself (which the client then sees).
  */
-export type AnthropicParams = Omit<MessageCreateParamsBase, 'stream' | 'tools'> & { tools?: Tool[]; temperature?: number; top_p?: number }
+type AnthropicParams = Omit<MessageCreateParamsBase, 'stream' | 'tools'> & { tools?: Tool[]; temperature?: number; top_p?: number }
 
 export interface ConvertedRequest {
   params: AnthropicParams

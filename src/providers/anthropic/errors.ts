@@ -11,7 +11,7 @@ import { clientStatusFor, kindForStatus, ProviderError, type HeaderSource, type 
 import { badResponse, cancelled, streamBroken, timedOut, unreachable, type ErrorContext } from '../provider-errors.ts'
 import { parseAnthropicRateLimits } from './rate-limits.ts'
 
-export { badResponse, cancelled, streamBroken, unsupportedHere, type ErrorContext } from '../provider-errors.ts'
+export { badResponse,  streamBroken, unsupportedHere, type ErrorContext } from '../provider-errors.ts'
 
 /** The HTTP status Anthropic uses for each `error.type`, for errors that arrive without one (mid-stream). */
 const STATUS_FOR_TYPE: Readonly<Record<string, number>> = {

@@ -23,7 +23,7 @@ import { parseAnthropicRateLimits } from './rate-limits.ts'
 import { AnthropicStreamTransform } from './stream-transform.ts'
 
 /** The API version Anthropic's docs and SDKs before 1.x send; a target's `headers` may override it. */
-export const ANTHROPIC_VERSION = '2023-06-01'
+const ANTHROPIC_VERSION = '2023-06-01'
 
 function prepare(target: Target) {
   const own: Record<string, string> = {}

@@ -132,7 +132,6 @@ function toContents(messages: readonly ChatMessage[], provider: string, warnings
       }
       default: {
         const _exhaustive: never = m
-        return _exhaustive
       }
     }
   })

@@ -38,14 +38,14 @@ export function toProviderUsage(u: GeminiUsageMetadata | undefined): ProviderUsa
   }
 }
 
-export type PartKind =
+type PartKind =
   | { kind: 'text'; text: string }
   | { kind: 'thought' }
   | { kind: 'call'; name: string; args: Record<string, unknown> }
   | { kind: 'other' }
 
 /** What a part is. */
-export function classifyPart(p: GeminiResponsePart): PartKind {
+function classifyPart(p: GeminiResponsePart): PartKind {
   if (p.thought === true) return { kind: 'thought' }
   if (p.functionCall) return { kind: 'call', name: p.functionCall.name, args: p.functionCall.args ?? {} }
   if (typeof p.text === 'string') return { kind: 'text', text: p.text }
@@ -78,7 +78,7 @@ export function readParts(parts: readonly GeminiResponsePart[] | undefined): { t
   return { text, calls }
 }
 
-export function toToolCall(name: string, args: Record<string, unknown>, id: string): ToolCallT {
+function toToolCall(name: string, args: Record<string, unknown>, id: string): ToolCallT {
   return { id, type: 'function', function: { name, arguments: JSON.stringify(args) } }
 }
 

@@ -15,7 +15,7 @@ import { GeminiCallError, type GeminiErrorBody, type GeminiFailure } from './gem
 import { findDetail, parseGeminiRateLimits } from './rate-limits.ts'
 import { badResponse, cancelled, streamBroken, timedOut, unreachable, unsupportedHere, type ErrorContext } from '../provider-errors.ts'
 
-export { badResponse, cancelled, streamBroken, type ErrorContext } from '../provider-errors.ts'
+export { badResponse,  streamBroken, type ErrorContext } from '../provider-errors.ts'
 
 
 /** `ErrorInfo.reason`, e.g. `API_KEY_INVALID` (https://cloud.google.com/apis/design/errors#error_info). */
@@ -151,7 +151,7 @@ export function httpFailure(status: number, text: string): Extract<GeminiFailure
 }
 
 /** A failure below HTTP → GeminiCallError: cancelled, timed out, unreachable, or a body cut short. */
-export function callError(err: unknown, ctx: Pick<FailureContext, 'signal' | 'phase' | 'timeoutMs'>): GeminiCallError {
+function callError(err: unknown, ctx: Pick<FailureContext, 'signal' | 'phase' | 'timeoutMs'>): GeminiCallError {
   if (err instanceof GeminiCallError) return err
   const failed = (f: GeminiFailure) => new GeminiCallError(f, { cause: err })
   const aborted = ctx.signal.aborted || (err as { name?: unknown } | null)?.name === 'AbortError'

@@ -5,7 +5,7 @@
  */
 import type { FinishReason } from '../openai-schema.ts'
 
-export type GeminiFinishReason =
+type GeminiFinishReason =
   | 'FINISH_REASON_UNSPECIFIED'
   | 'STOP'
   | 'MAX_TOKENS'

@@ -179,7 +179,7 @@ export function scriptedConfig(rest: string): CompiledConfig {
 }
 
 /** No queue: a request that finds no target with headroom is refused at once (as with max_wait_ms 0). */
-export const noQueue: HeadroomQueue = {
+const noQueue: HeadroomQueue = {
   size: () => 0,
   wait: () => Promise.reject(new QueueFullError('length', 'this test has no queue')),
   pump: () => {},

@@ -48,10 +48,6 @@ export function candidate(init: CandidateInit = {}): Candidate {
   }
 }
 
-/** Candidates at positions 0..n-1 with the given per-index overrides. */
-function candidates(n: number, init: (i: number) => CandidateInit = () => ({})): Candidate[] {
-  return Array.from({ length: n }, (_, i) => candidate({ id: `fake/model-${i}`, position: i, ...init(i) }))
-}
 
 export const EASY: ComplexitySignals = {
   promptTokens: 50,

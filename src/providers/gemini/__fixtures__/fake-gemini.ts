@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-export interface Received {
+interface Received {
   method: string
   /** Path and query, e.g. `/v1beta/models/ok:streamGenerateContent?alt=sse`. */
   url: string
