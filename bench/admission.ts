@@ -5,15 +5,22 @@
  *  2. Memory: 10,000 requests waiting in one route's queue — each with its abort signal, give-up timer
  *     and promise — as heap growth after a forced GC (`npm run bench:admission` runs with --expose-gc).
  */
-import { AdmissionQueue } from '../src/admission/queue.ts'
+
 import { InboundLimits } from '../src/admission/inbound.ts'
+import { AdmissionQueue } from '../src/admission/queue.ts'
 import type { CompiledKey } from '../src/config/types.ts'
 
 const gc = (globalThis as { gc?: () => void }).gc
 
 function emptyQueueCost(iterations = 200_000): { inboundUs: number; queueUs: number } {
   const inbound = new InboundLimits()
-  const key: CompiledKey = { name: 'k', budget: null, limits: { rpm: 1e9, tpm: 1e12 }, priority: 'normal', allows: () => true }
+  const key: CompiledKey = {
+    name: 'k',
+    budget: null,
+    limits: { rpm: 1e9, tpm: 1e12 },
+    priority: 'normal',
+    allows: () => true,
+  }
   const need = { tokens: 300, inputTokens: 44, outputTokens: 256 }
   let now = Date.now()
   for (let i = 0; i < 20_000; i++) {
@@ -46,7 +53,16 @@ async function queuedMemory(count = 10_000): Promise<{ heapMb: number }> {
   const waits: Array<Promise<void>> = []
   for (let i = 0; i < count; i++) {
     const ac = new AbortController()
-    waits.push(admission.wait('r', (['high', 'normal', 'low'] as const)[i % 3]!, { maxLength: count, giveUpAt: Date.now() + 60_000, wakeAt: null, signal: ac.signal }).catch(() => {}))
+    waits.push(
+      admission
+        .wait('r', (['high', 'normal', 'low'] as const)[i % 3]!, {
+          maxLength: count,
+          giveUpAt: Date.now() + 60_000,
+          wakeAt: null,
+          signal: ac.signal,
+        })
+        .catch(() => {}),
+    )
   }
   gc?.()
   const heapMb = (process.memoryUsage().heapUsed - heap0) / 1e6
@@ -69,5 +85,4 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`| inbound limit check (admit + release), empty queue | ${r.inboundUs.toFixed(2)} µs/request |`)
   console.log(`| queue fast path (nobody waiting) | ${r.queueUs.toFixed(3)} µs/request |`)
   console.log(`| 10,000 requests queued: heap | ${r.heapMb.toFixed(1)} MB |`)
-
 }

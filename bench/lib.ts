@@ -3,7 +3,7 @@
  * generators — a sequential one for latency (time to first byte and to the end) and autocannon for
  * throughput.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import { createServer } from 'node:net'
@@ -33,7 +33,12 @@ export interface Child {
  * first) — and waits until `readyUrl` answers. Node itself, not a wrapper, so that the pid is the one
  * doing the work and its CPU time can be read.
  */
-export async function startChild(args: string[], env: Record<string, string>, readyUrl: string, nodeArgs: string[] = []): Promise<Child> {
+export async function startChild(
+  args: string[],
+  env: Record<string, string>,
+  readyUrl: string,
+  nodeArgs: string[] = [],
+): Promise<Child> {
   const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'cli.js'), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -114,7 +119,14 @@ function once(t: Target): Promise<{ ttfb: number; total: number; status: number 
     const start = performance.now()
     let ttfb = 0
     const req = http.request(
-      { hostname: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST', agent, headers: { ...t.headers, 'content-length': Buffer.byteLength(t.body) } },
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method: 'POST',
+        agent,
+        headers: { ...t.headers, 'content-length': Buffer.byteLength(t.body) },
+      },
       (res) => {
         res.once('data', () => (ttfb = performance.now() - start))
         res.on('data', () => {})
@@ -145,7 +157,13 @@ export async function measureLatency(t: Target, ms: number): Promise<LatencyResu
   }
   ttfb.sort((a, b) => a - b)
   total.sort((a, b) => a - b)
-  return { n: total.length, ttfbP50: pct(ttfb, 50), ttfbP99: pct(ttfb, 99), totalP50: pct(total, 50), totalP99: pct(total, 99) }
+  return {
+    n: total.length,
+    ttfbP50: pct(ttfb, 50),
+    ttfbP99: pct(ttfb, 99),
+    totalP50: pct(total, 50),
+    totalP99: pct(total, 99),
+  }
 }
 
 export interface ThroughputResult {

@@ -31,7 +31,9 @@ function nonReader(): Socket {
   const body = JSON.stringify({ model: 'r', stream: true, messages: [{ role: 'user', content: 'tokens: 60000' }] })
   const s = connect(hr.port, '127.0.0.1')
   s.pause()
-  s.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+  s.write(
+    `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
   s.on('error', () => {})
   return s
 }
@@ -59,8 +61,13 @@ try {
     await sleep(1000)
   }
   clearInterval(poll)
-  const pinned = freedAt === null ? `still pinned after ${((Date.now() - pinnedAt) / 1000).toFixed(1)} s` : `freed after ${((freedAt - pinnedAt) / 1000).toFixed(1)} s`
-  console.log(`stream_idle_timeout_ms ${idleMs ?? 'default'}: 4 non-reading streams ${pinned}; well-behaved requests by status: ${JSON.stringify(statuses)}`)
+  const pinned =
+    freedAt === null
+      ? `still pinned after ${((Date.now() - pinnedAt) / 1000).toFixed(1)} s`
+      : `freed after ${((freedAt - pinnedAt) / 1000).toFixed(1)} s`
+  console.log(
+    `stream_idle_timeout_ms ${idleMs ?? 'default'}: 4 non-reading streams ${pinned}; well-behaved requests by status: ${JSON.stringify(statuses)}`,
+  )
 } finally {
   for (const c of clients) c.destroy()
   await hr.close()

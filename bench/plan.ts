@@ -5,18 +5,28 @@
  */
 import { compileConfig } from '../src/config/compile.ts'
 import { parseConfig } from '../src/config/load.ts'
+import { STRATEGY_NAMES } from '../src/config/schema.ts'
+import type { ChatRequest } from '../src/providers/openai-schema.ts'
 import { plan } from '../src/routing/plan.ts'
 import { buildProfile } from '../src/routing/profile.ts'
-import { STRATEGY_NAMES } from '../src/config/schema.ts'
 import { TargetStates } from '../src/routing/target-states.ts'
-import type { ChatRequest } from '../src/providers/openai-schema.ts'
 
 const TARGETS = [
-  'openai/gpt-4.1-mini', 'openai/gpt-4.1-nano', 'openai/gpt-4o-mini', 'openai/gpt-5-mini', 'anthropic/claude-haiku-4-5',
-  'anthropic/claude-sonnet-4-5', 'google/gemini-2.5-flash', 'google/gemini-2.5-flash-lite', 'google/gemini-2.5-pro', 'openai/gpt-4.1',
+  'openai/gpt-4.1-mini',
+  'openai/gpt-4.1-nano',
+  'openai/gpt-4o-mini',
+  'openai/gpt-5-mini',
+  'anthropic/claude-haiku-4-5',
+  'anthropic/claude-sonnet-4-5',
+  'google/gemini-2.5-flash',
+  'google/gemini-2.5-flash-lite',
+  'google/gemini-2.5-pro',
+  'openai/gpt-4.1',
 ]
 
-export function planBench(iterations = 50_000): Array<{ strategy: string; profileUs: number; planUs: number; totalUs: number }> {
+export function planBench(
+  iterations = 50_000,
+): Array<{ strategy: string; profileUs: number; planUs: number; totalUs: number }> {
   const routes = STRATEGY_NAMES.map((s) =>
     s === 'cascade'
       ? `  ${s}:\n    strategy: cascade\n    tiers:\n      - [${TARGETS.slice(0, 5).join(', ')}]\n      - [${TARGETS.slice(5).join(', ')}]\n`
@@ -34,12 +44,15 @@ ${routes}`
     model: 'x',
     messages: [
       { role: 'system', content: 'You are a helpful assistant that answers briefly.' },
-      { role: 'user', content: 'What is the capital of France? Answer in one sentence, and mention one landmark there.' },
+      {
+        role: 'user',
+        content: 'What is the capital of France? Answer in one sentence, and mention one landmark there.',
+      },
     ],
     max_tokens: 256,
   }
   let seed = 1
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647
   const out: Array<{ strategy: string; profileUs: number; planUs: number; totalUs: number }> = []
   const now = Date.now()
   for (const name of STRATEGY_NAMES) {
@@ -66,5 +79,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log('Planning a route of 10 targets (profile + plan), µs per request, in-process:\n')
   console.log('| strategy | profile µs | plan µs | total µs |')
   console.log('|---|---:|---:|---:|')
-  for (const r of rows) console.log(`| ${r.strategy} | ${r.profileUs.toFixed(1)} | ${r.planUs.toFixed(1)} | **${r.totalUs.toFixed(1)}** |`)
+  for (const r of rows)
+    console.log(`| ${r.strategy} | ${r.profileUs.toFixed(1)} | ${r.planUs.toFixed(1)} | **${r.totalUs.toFixed(1)}** |`)
 }

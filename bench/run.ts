@@ -7,11 +7,12 @@
  * The simulator and Headroom each run in their own process; the load generator runs in this one. All
  * three share the machine's cores, so absolute numbers depend on the machine; the ratios are the point.
  */
+
+import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { spawn } from 'node:child_process'
 import { cpuMicros, freePort, measureLatency, measureThroughput, ROOT, startChild, type Target } from './lib.ts'
 import { planBench } from './plan.ts'
 
@@ -37,7 +38,13 @@ function direct(sim: string, p: keyof typeof MODELS, stream: boolean): Target {
       return {
         url: `${sim}/v1/chat/completions`,
         headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key' },
-        body: JSON.stringify({ model, messages: [{ role: 'user', content: PROMPT }], max_tokens: 32, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) }),
+        body: JSON.stringify({
+          model,
+          messages: [{ role: 'user', content: PROMPT }],
+          max_tokens: 32,
+          stream,
+          ...(stream ? { stream_options: { include_usage: true } } : {}),
+        }),
       }
     case 'anthropic':
       return {
@@ -49,7 +56,10 @@ function direct(sim: string, p: keyof typeof MODELS, stream: boolean): Target {
       return {
         url: `${sim}/v1beta/models/${model}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
         headers: { 'content-type': 'application/json', 'x-goog-api-key': 'bench-key' },
-        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: PROMPT }] }], generationConfig: { maxOutputTokens: 32 } }),
+        body: JSON.stringify({
+          contents: [{ role: 'user', parts: [{ text: PROMPT }] }],
+          generationConfig: { maxOutputTokens: 32 },
+        }),
       }
   }
 }
@@ -58,7 +68,12 @@ function through(hr: string, p: keyof typeof MODELS, stream: boolean): Target {
   return {
     url: `${hr}/v1/chat/completions`,
     headers: { 'content-type': 'application/json', authorization: 'Bearer client-key' },
-    body: JSON.stringify({ model: `${PROVIDER_NAME[p]}/${MODELS[p]}`, messages: [{ role: 'user', content: PROMPT }], max_tokens: 32, stream }),
+    body: JSON.stringify({
+      model: `${PROVIDER_NAME[p]}/${MODELS[p]}`,
+      messages: [{ role: 'user', content: PROMPT }],
+      max_tokens: 32,
+      stream,
+    }),
   }
 }
 
@@ -81,14 +96,26 @@ routes: {}
 const offPort = await freePort()
 const hrOff = `http://127.0.0.1:${offPort}`
 const simProc = await startChild(['simulate', '--port', String(simPort)], {}, `${sim}/_sim/stats`)
-const hrProc = await startChild(['start', '--config', config, '--port', String(hrPort)], { HEADROOM_DB: join(dir, 'bench.db') }, `${hr}/health`)
+const hrProc = await startChild(
+  ['start', '--config', config, '--port', String(hrPort)],
+  { HEADROOM_DB: join(dir, 'bench.db') },
+  `${hr}/health`,
+)
 // The same, with the spend ledger off: what writing a row per request costs.
-const offProc = await startChild(['start', '--config', config, '--port', String(offPort)], { HEADROOM_DB: join(dir, 'off.db'), HEADROOM_SPEND: 'off' }, `${hrOff}/health`)
+const offProc = await startChild(
+  ['start', '--config', config, '--port', String(offPort)],
+  { HEADROOM_DB: join(dir, 'off.db'), HEADROOM_SPEND: 'off' },
+  `${hrOff}/health`,
+)
 
 // The floor: a bare node:http + undici proxy in front of the same simulator (bench/bare-proxy.ts).
 const barePort = await freePort()
 const bare = `http://127.0.0.1:${barePort}`
-const bareProc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'bare-proxy.ts'), '--port', String(barePort), '--upstream', sim], { stdio: 'ignore', cwd: ROOT })
+const bareProc = spawn(
+  process.execPath,
+  ['--import', 'tsx', join(ROOT, 'bench', 'bare-proxy.ts'), '--port', String(barePort), '--upstream', sim],
+  { stdio: 'ignore', cwd: ROOT },
+)
 for (let i = 0; i < 100; i++) {
   try {
     await fetch(bare, { method: 'POST' })
@@ -109,8 +136,22 @@ try {
   for (const p of providers) {
     for (const stream of [false, true]) {
       const mode = stream ? 'stream' : 'json'
-      const lat = { d: [] as number[], h: [] as number[], b: [] as number[], dTail: [] as number[], hTail: [] as number[] }
-      const thr = { d: [] as number[], h: [] as number[], ratio: [] as number[], bareRatio: [] as number[], cpu: [] as number[], simCpu: [] as number[], errors: 0 }
+      const lat = {
+        d: [] as number[],
+        h: [] as number[],
+        b: [] as number[],
+        dTail: [] as number[],
+        hTail: [] as number[],
+      }
+      const thr = {
+        d: [] as number[],
+        h: [] as number[],
+        ratio: [] as number[],
+        bareRatio: [] as number[],
+        cpu: [] as number[],
+        simCpu: [] as number[],
+        errors: 0,
+      }
       for (let r = 0; r < rounds; r++) {
         const d1 = await measureLatency(direct(sim, p, stream), seconds * 1000)
         const h1 = await measureLatency(through(hr, p, stream), seconds * 1000)
@@ -165,9 +206,15 @@ try {
   await simProc.stop()
 }
 
-console.log(`\nHeadroom vs calling the simulator directly (zero simulated latency); medians of ${rounds} alternating rounds of ${seconds} s; ${new Date().toISOString()}`)
-console.log('1 connection: p50 latency in ms (streams: time to first byte; otherwise the whole response). 16 connections: req/s direct / through (ratio).\n')
-console.log('| provider | mode | conns | direct p50 ms | through p50 ms | added p50 | notes | req/s direct / through (ratio) |')
+console.log(
+  `\nHeadroom vs calling the simulator directly (zero simulated latency); medians of ${rounds} alternating rounds of ${seconds} s; ${new Date().toISOString()}`,
+)
+console.log(
+  '1 connection: p50 latency in ms (streams: time to first byte; otherwise the whole response). 16 connections: req/s direct / through (ratio).\n',
+)
+console.log(
+  '| provider | mode | conns | direct p50 ms | through p50 ms | added p50 | notes | req/s direct / through (ratio) |',
+)
 console.log('|---|---|---:|---:|---:|---:|---|---:|')
 for (const r of rows) console.log(r)
 
@@ -179,4 +226,5 @@ console.log(ledger)
 console.log('\nPlanning a route of 10 targets (request profile + plan), µs per request, in-process:\n')
 console.log('| strategy | profile µs | plan µs | total µs |')
 console.log('|---|---:|---:|---:|')
-for (const r of planBench()) console.log(`| ${r.strategy} | ${r.profileUs.toFixed(1)} | ${r.planUs.toFixed(1)} | **${r.totalUs.toFixed(1)}** |`)
+for (const r of planBench())
+  console.log(`| ${r.strategy} | ${r.profileUs.toFixed(1)} | ${r.planUs.toFixed(1)} | **${r.totalUs.toFixed(1)}** |`)

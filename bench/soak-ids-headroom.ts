@@ -10,7 +10,13 @@ const gc = (globalThis as { gc?: () => void }).gc
 if (!gc || !process.send) throw new Error('run by bench/soak-unique-ids.ts (with --expose-gc and an IPC channel)')
 const send = process.send.bind(process)
 
-const hr = await startHeadroom({ configPath: process.argv[2]!, host: '127.0.0.1', port: 0, log: silentLogger, watch: false })
+const hr = await startHeadroom({
+  configPath: process.argv[2]!,
+  host: '127.0.0.1',
+  port: 0,
+  log: silentLogger,
+  watch: false,
+})
 send({ url: hr.url })
 process.on('message', (m: unknown) => {
   if (m === 'gc') {

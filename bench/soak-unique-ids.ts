@@ -19,12 +19,12 @@
  * With 2 requests per id, the second of each pair usually finds its new target busy (one call at a time
  * until a target first answers) and waits in that id's own admission queue: the queue path too.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon, { type Request } from 'autocannon'
-import { cpuMicros, freePort, ROOT, startChild, type Child } from './lib.ts'
+import { type Child, cpuMicros, freePort, ROOT, startChild } from './lib.ts'
 
 const ROUNDS = Number(process.argv[2] ?? 40)
 const PER_ROUND = Number(process.argv[3] ?? 5_000)
@@ -42,12 +42,19 @@ interface Memory {
 }
 
 /** Headroom in its own process, with an IPC channel for `gc` (→ its memory after a full GC) and `stop`. */
-async function startHeadroomChild(config: string, db: string): Promise<{ proc: ChildProcess; url: string; memory(): Promise<Memory>; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'soak-ids-headroom.ts'), config], {
-    cwd: ROOT,
-    env: { ...process.env, HEADROOM_DB: db },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  })
+async function startHeadroomChild(
+  config: string,
+  db: string,
+): Promise<{ proc: ChildProcess; url: string; memory(): Promise<Memory>; stop(): Promise<void> }> {
+  const proc = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'soak-ids-headroom.ts'), config],
+    {
+      cwd: ROOT,
+      env: { ...process.env, HEADROOM_DB: db },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  )
   const url = await new Promise<string>((resolve, reject) => {
     proc.once('message', (m) => resolve((m as { url: string }).url))
     proc.once('exit', (code) => reject(new Error(`Headroom exited early (${code})`)))
@@ -55,19 +62,21 @@ async function startHeadroomChild(config: string, db: string): Promise<{ proc: C
   return {
     proc,
     url,
-    memory: () => new Promise<Memory>((resolve) => {
-      proc.once('message', (m) => resolve(m as Memory))
-      proc.send('gc')
-    }),
-    stop: () => new Promise<void>((resolve) => {
-      if (proc.exitCode !== null) return resolve()
-      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000)
-      proc.once('exit', () => {
-        clearTimeout(t)
-        resolve()
-      })
-      proc.send('stop')
-    }),
+    memory: () =>
+      new Promise<Memory>((resolve) => {
+        proc.once('message', (m) => resolve(m as Memory))
+        proc.send('gc')
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve()
+        const t = setTimeout(() => proc.kill('SIGKILL'), 10_000)
+        proc.once('exit', () => {
+          clearTimeout(t)
+          resolve()
+        })
+        proc.send('stop')
+      }),
   }
 }
 
@@ -80,7 +89,8 @@ let next = 0
  * to the last response (autocannon itself only notices the end on its once-a-second tick).
  */
 async function round(url: string, amount: number, model: string | null): Promise<{ rps: number; bad: number }> {
-  const body = (m: string) => JSON.stringify({ model: m, messages: [{ role: 'user', content: 'reply: ok ok ok' }], max_tokens: 16 })
+  const body = (m: string) =>
+    JSON.stringify({ model: m, messages: [{ role: 'user', content: 'reply: ok ok ok' }], max_tokens: 16 })
   const t0 = performance.now()
   let last = t0
   const run = autocannon({
@@ -93,7 +103,14 @@ async function round(url: string, amount: number, model: string | null): Promise
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: body(model ?? ''),
-        ...(model === null ? { setupRequest: (req: Request) => ({ ...req, body: body(`gemini-2.5-flash-u${Math.floor(next++ / PER_ID)}`) }) } : {}),
+        ...(model === null
+          ? {
+              setupRequest: (req: Request) => ({
+                ...req,
+                body: body(`gemini-2.5-flash-u${Math.floor(next++ / PER_ID)}`),
+              }),
+            }
+          : {}),
       },
     ],
   })
@@ -106,7 +123,10 @@ const dir = mkdtempSync(join(tmpdir(), 'headroom-soak-ids-'))
 const simPort = await freePort()
 const sim = `http://127.0.0.1:${simPort}`
 writeFileSync(join(dir, 'sim.json'), JSON.stringify({ models: { gemini: { '*': {} } } }))
-writeFileSync(join(dir, 'routes.yaml'), `providers:\n  google: { type: gemini, base_url: "${sim}", api_key: soak-key }\nroutes: {}\n`)
+writeFileSync(
+  join(dir, 'routes.yaml'),
+  `providers:\n  google: { type: gemini, base_url: "${sim}", api_key: soak-key }\nroutes: {}\n`,
+)
 
 const stops: Array<() => Promise<void>> = []
 const stopAll = async () => {
@@ -135,14 +155,31 @@ interface Side {
 
 let verdict = 1
 try {
-  const simProc: Child = await startChild(['simulate', '--host', '127.0.0.1', '--port', String(simPort), '--config', join(dir, 'sim.json')], {}, `${sim}/_sim/stats`)
+  const simProc: Child = await startChild(
+    ['simulate', '--host', '127.0.0.1', '--port', String(simPort), '--config', join(dir, 'sim.json')],
+    {},
+    `${sim}/_sim/stats`,
+  )
   stops.push(() => simProc.stop())
   const sides: Side[] = []
-  for (const [name, model] of [['unique ids', null], ['one fixed id', 'gemini-2.5-flash']] as const) {
+  for (const [name, model] of [
+    ['unique ids', null],
+    ['one fixed id', 'gemini-2.5-flash'],
+  ] as const) {
     // Each its own spend database, a real file: every request writes its row, as in production.
     const hr = await startHeadroomChild(join(dir, 'routes.yaml'), join(dir, `spend-${sides.length}.db`))
     stops.push(() => hr.stop())
-    sides.push({ name, model, url: `${hr.url}/v1/chat/completions`, pid: hr.proc.pid!, memory: hr.memory, rps: [], cpu: [], mem: [], bad: 0 })
+    sides.push({
+      name,
+      model,
+      url: `${hr.url}/v1/chat/completions`,
+      pid: hr.proc.pid!,
+      memory: hr.memory,
+      rps: [],
+      cpu: [],
+      mem: [],
+      bad: 0,
+    })
   }
   const [unique, fixed] = sides as [Side, Side]
 
@@ -155,7 +192,12 @@ try {
       side.bad += r.bad
       side.mem.push(await side.memory())
     }
-    const line = sides.map((s) => `${s.name}: ${s.rps.at(-1)!.toFixed(0)} req/s, ${s.cpu.at(-1)!.toFixed(0)} µs CPU/req, RSS ${mb(s.mem.at(-1)!.rss)} MB, heap ${mb(s.mem.at(-1)!.heapUsed)} MB`).join(' | ')
+    const line = sides
+      .map(
+        (s) =>
+          `${s.name}: ${s.rps.at(-1)!.toFixed(0)} req/s, ${s.cpu.at(-1)!.toFixed(0)} µs CPU/req, RSS ${mb(s.mem.at(-1)!.rss)} MB, heap ${mb(s.mem.at(-1)!.heapUsed)} MB`,
+      )
+      .join(' | ')
     process.stderr.write(`round ${String(i + 1).padStart(2)} (${Math.ceil(next / PER_ID)} unique ids) ${line}\n`)
   }
 
@@ -170,7 +212,9 @@ try {
   const cpuRatio = median(lastRounds(unique.cpu)) / median(firstRounds(unique.cpu))
   const bad = unique.bad + fixed.bad
   const span = `rounds ${WARMUP_ROUNDS + 1}–${WARMUP_ROUNDS + COMPARED_ROUNDS} vs the last ${COMPARED_ROUNDS} (medians)`
-  console.log(`\n${next} requests with ${Math.ceil(next / PER_ID)} unique model ids (${PER_ID} request${PER_ID === 1 ? '' : 's'} each) and as many with one fixed id, in ${ROUNDS} alternating rounds of ${PER_ROUND} at ${CONNECTIONS} connections (${bad} not 2xx)`)
+  console.log(
+    `\n${next} requests with ${Math.ceil(next / PER_ID)} unique model ids (${PER_ID} request${PER_ID === 1 ? '' : 's'} each) and as many with one fixed id, in ${ROUNDS} alternating rounds of ${PER_ROUND} at ${CONNECTIONS} connections (${bad} not 2xx)`,
+  )
   for (const s of sides) {
     const m = s.mem
     console.log(

@@ -3,12 +3,13 @@
  * its own), takes rounds of 16-connection load alternating JSON and streams over a 2-target route, and
  * after each round a forced GC; the heap must plateau, not climb with the request count.
  */
-import { startHeadroom } from '../src/start.ts'
-import { silentLogger } from '../src/lib/logger.ts'
-import { freePort, measureThroughput, startChild } from './lib.ts'
+
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { silentLogger } from '../src/lib/logger.ts'
+import { startHeadroom } from '../src/start.ts'
+import { freePort, measureThroughput, startChild } from './lib.ts'
 
 const gc = (globalThis as { gc?: () => void }).gc
 if (!gc) throw new Error('run with --expose-gc (npm run bench:soak does)')
@@ -29,8 +30,18 @@ const heap: number[] = []
 let total = 0
 try {
   for (let round = 0; round < rounds; round++) {
-    const body = JSON.stringify({ model: 'r', messages: [{ role: 'user', content: 'reply: ok ok ok' }], stream: round % 2 === 1 })
-    total += (await measureThroughput({ url: `${hr.url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body }, 16, 3)).requests
+    const body = JSON.stringify({
+      model: 'r',
+      messages: [{ role: 'user', content: 'reply: ok ok ok' }],
+      stream: round % 2 === 1,
+    })
+    total += (
+      await measureThroughput(
+        { url: `${hr.url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body },
+        16,
+        3,
+      )
+    ).requests
     gc()
     gc()
     heap.push(process.memoryUsage().heapUsed / 1e6)
@@ -43,5 +54,7 @@ try {
 const firstHalf = heap.slice(0, Math.floor(rounds / 2))
 const secondHalf = heap.slice(Math.floor(rounds / 2))
 const max = (xs: number[]) => Math.max(...xs)
-console.log(`\n${total} requests in ${rounds} rounds; heap after GC: first half max ${max(firstHalf).toFixed(1)} MB, second half max ${max(secondHalf).toFixed(1)} MB`)
+console.log(
+  `\n${total} requests in ${rounds} rounds; heap after GC: first half max ${max(firstHalf).toFixed(1)} MB, second half max ${max(secondHalf).toFixed(1)} MB`,
+)
 console.log(max(secondHalf) <= max(firstHalf) * 1.15 ? 'plateau: OK' : 'heap still growing: LOOK')

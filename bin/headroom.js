@@ -3,8 +3,8 @@
 // TypeScript source through tsx when it has not been built. Either runs in this process — not a child —
 // so that SIGTERM and SIGINT reach the server's own handlers (drain, final spend flush).
 import { existsSync } from 'node:fs'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const compiled = join(root, 'dist', 'cli.js')

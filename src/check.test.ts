@@ -10,12 +10,18 @@ const dir = mkdtempSync(join(tmpdir(), 'headroom-check-'))
 
 function configFile(name: string, routes: string): string {
   const file = join(dir, name)
-  writeFileSync(file, `providers:\n  openai: { type: openai, api_key: sk-test-aaaaaaaa }\n  google: { type: gemini, api_key: AIzaTestKey12345678 }\nroutes:\n${routes}`)
+  writeFileSync(
+    file,
+    `providers:\n  openai: { type: openai, api_key: sk-test-aaaaaaaa }\n  google: { type: gemini, api_key: AIzaTestKey12345678 }\nroutes:\n${routes}`,
+  )
   return file
 }
 
 const PRICED = configFile('priced.yaml', '  r: { targets: [openai/gpt-4.1-mini, google/gemini-2.5-flash] }\n')
-const UNPRICED = configFile('unpriced.yaml', '  r: { targets: [openai/gpt-4.1-mini, openai/o1-mini, google/gemini-2.5-pro-preview] }\n')
+const UNPRICED = configFile(
+  'unpriced.yaml',
+  '  r: { targets: [openai/gpt-4.1-mini, openai/o1-mini, google/gemini-2.5-pro-preview] }\n',
+)
 
 async function check(argv: string[]): Promise<{ code: number; text: string }> {
   let text = ''
@@ -31,7 +37,9 @@ describe('headroom check', () => {
     expect(text).toMatch(/google#1\/gemini-2\.5-pro-preview — UNPRICED/)
     expect(text).toMatch(/openai#1\/gpt-4\.1-mini — \$0\.4\/\$1\.6 per 1M/)
     expect(text).toContain('2 unpriced targets: openai/o1-mini, google/gemini-2.5-pro-preview.')
-    expect(text).toContain('models: { openai/o1-mini: { input: …, output: … }, google/gemini-2.5-pro-preview: { input: …, output: … } }')
+    expect(text).toContain(
+      'models: { openai/o1-mini: { input: …, output: … }, google/gemini-2.5-pro-preview: { input: …, output: … } }',
+    )
     expect(text).toContain('--strict makes this an error')
   })
 
@@ -45,7 +53,11 @@ describe('headroom check', () => {
 
   it('the headroom CLI exits with that code', async () => {
     const run = (args: string[]) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'cli.ts'), 'check', ...args], { timeout: 60_000 }).then(
+      promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, 'cli.ts'), 'check', ...args],
+        { timeout: 60_000 },
+      ).then(
         (r) => ({ code: 0, stdout: r.stdout }),
         (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
       )

@@ -4,10 +4,10 @@
  * the end; `--strict` makes them an error (exit 1), for CI.
  */
 import type { Command } from 'commander'
-import { headroomCommand, runCommand, type Write } from './lib/cli-command.ts'
 import { compileConfig } from './config/compile.ts'
 import { defaultConfigPath, loadConfigFile } from './config/load.ts'
 import { pricesToAdd, unpricedTargets } from './config/unpriced-targets.ts'
+import { headroomCommand, runCommand, type Write } from './lib/cli-command.ts'
 
 export interface CheckIo {
   env?: Record<string, string | undefined>
@@ -17,11 +17,16 @@ export interface CheckIo {
 }
 
 export function checkCli(io: CheckIo = {}): Command {
-  return headroomCommand('check', 'Validate a routes.yaml as the server would compile it and print its providers, routes and prices.', [
-    'npx headroom check',
-    'npx headroom check ./prod.yaml --strict    # in CI: exit 1 when a target has no price',
-  ], io.out)
-    .argument('[file]', 'the config file (default: $HEADROOM_CONFIG, else ./routes.yaml, else the one shipped with Headroom)')
+  return headroomCommand(
+    'check',
+    'Validate a routes.yaml as the server would compile it and print its providers, routes and prices.',
+    ['npx headroom check', 'npx headroom check ./prod.yaml --strict    # in CI: exit 1 when a target has no price'],
+    io.out,
+  )
+    .argument(
+      '[file]',
+      'the config file (default: $HEADROOM_CONFIG, else ./routes.yaml, else the one shipped with Headroom)',
+    )
     .option('--strict', 'exit 1 when a route target has no price (default: off)')
     .action(async (file: string | undefined, flags: { strict?: boolean }) => {
       const code = await check(file, flags.strict === true, io)
@@ -47,13 +52,21 @@ async function check(path: string | undefined, strict: boolean, io: CheckIo): Pr
   const out: string[] = [`${file}: OK`]
   for (const p of compiled.providers.values()) {
     const keys = p.simulated ? 'no key → simulated' : `${p.keys.length} key${p.keys.length === 1 ? '' : 's'}`
-    const limits = Object.entries(p.config.limits).map(([k, v]) => `${k} ${v}`).join(', ')
-    out.push(`provider ${p.name}: ${p.type} at ${p.simulated ? '(simulator)' : p.baseUrl} (${keys})${limits ? `; limits ${limits}` : ''}`)
+    const limits = Object.entries(p.config.limits)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')
+    out.push(
+      `provider ${p.name}: ${p.type} at ${p.simulated ? '(simulator)' : p.baseUrl} (${keys})${limits ? `; limits ${limits}` : ''}`,
+    )
   }
   for (const r of compiled.routes.values()) {
-    out.push(`route ${r.name}${compiled.defaultRoute === r.name ? ' (default)' : ''}: ${r.strategy}, timeout ${r.timeoutMs} ms, ${r.retry.attemptsPerTarget} attempt(s) per target`)
+    out.push(
+      `route ${r.name}${compiled.defaultRoute === r.name ? ' (default)' : ''}: ${r.strategy}, timeout ${r.timeoutMs} ms, ${r.retry.attemptsPerTarget} attempt(s) per target`,
+    )
     for (const m of r.members) {
-      const price = m.model ? `$${m.model.price.input}/$${m.model.price.output} per 1M, context ${m.model.context}` : 'UNPRICED: not in the catalog and no price under models:'
+      const price = m.model
+        ? `$${m.model.price.input}/$${m.model.price.output} per 1M, context ${m.model.context}`
+        : 'UNPRICED: not in the catalog and no price under models:'
       const tier = r.strategy === 'cascade' ? ` tier ${m.tier}` : ''
       const weight = r.strategy === 'weighted' ? ` weight ${m.weight}` : ''
       out.push(`  ${m.position + 1}.${tier}${weight} ${m.target.stateId} — ${price}`)

@@ -4,11 +4,11 @@
  */
 import type { Command } from 'commander'
 import { checkCli } from './check.ts'
-import { headroomCommand, headroomProgram, runCli, UsageError } from './lib/cli-command.ts'
 import { ConfigError } from './config/load.ts'
+import { headroomCommand, headroomProgram, runCli, UsageError } from './lib/cli-command.ts'
+import { UserError } from './lib/user-error.ts'
 import { simulateCli } from './simulator/cli.ts'
 import { spendCli } from './spend/cli.ts'
-import { UserError } from './lib/user-error.ts'
 
 const DRAIN_MS = Number(process.env['HEADROOM_DRAIN_MS'] ?? 10_000)
 
@@ -19,11 +19,15 @@ interface StartFlags {
 }
 
 function startCli(): Command {
-  return headroomCommand('start', 'Run the router until SIGINT/SIGTERM (then drain for $HEADROOM_DRAIN_MS, 10000 ms, and flush the spend table).', [
-    'npx headroom start',
-    'PORT=9000 npx headroom start --config ./prod.yaml --host 0.0.0.0',
-  ])
-    .option('--config <file>', 'routes.yaml to serve (default: $HEADROOM_CONFIG, else ./routes.yaml, else the one shipped with Headroom)')
+  return headroomCommand(
+    'start',
+    'Run the router until SIGINT/SIGTERM (then drain for $HEADROOM_DRAIN_MS, 10000 ms, and flush the spend table).',
+    ['npx headroom start', 'PORT=9000 npx headroom start --config ./prod.yaml --host 0.0.0.0'],
+  )
+    .option(
+      '--config <file>',
+      'routes.yaml to serve (default: $HEADROOM_CONFIG, else ./routes.yaml, else the one shipped with Headroom)',
+    )
     .option('--port <port>', 'port to listen on, 0 for any free one (default: $PORT, else 8080)')
     .option('--host <host>', 'address to listen on (default: $HOST, else 127.0.0.1)')
     .action((flags: StartFlags) => start(flags))

@@ -3,35 +3,36 @@
  * banner that says so), compile the config, build the app and listen. Used by `headroom start` and by
  * the end-to-end tests, which start the real server on 127.0.0.1.
  */
-import type { AddressInfo } from 'node:net'
+
 import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
-import { createLogger, type Logger } from './lib/logger.ts'
-import { LogThrottle } from './lib/log-throttle.ts'
-import { BUILTIN_PROVIDERS, createAdapterRegistry, type ProviderRegistry } from './providers/registry.ts'
-import { compileConfig, needsSimulator } from './config/compile.ts'
-import { defaultConfigPath, loadConfigFile, loadConfigText, type LoadedConfig } from './config/load.ts'
-import { configNotices, type ConfigVersion } from './config/notices.ts'
-import { ConfigStore } from './config/store.ts'
-import { TargetStates } from './routing/target-states.ts'
-import { AdmissionQueue } from './admission/queue.ts'
-import { InboundLimits } from './admission/inbound.ts'
-import { warnUnpricedTargets } from './config/unpriced-targets.ts'
 import { BudgetTracker } from './admission/budgets.ts'
-import { dayStart, monthStart } from './lib/utc-period.ts'
-import { openSpendDb, type SpendDb } from './spend/db.ts'
-import { costSince } from './spend/queries.ts'
-import { spendListener } from './spend/attempt-row.ts'
-import { SpendWriter } from './spend/writer.ts'
-import { systemClock, type Clock } from './lib/clock.ts'
-import { UserError } from './lib/user-error.ts'
-import type { SpendSink } from './spend/types.ts'
+import { InboundLimits } from './admission/inbound.ts'
+import { AdmissionQueue } from './admission/queue.ts'
+import { compileConfig, needsSimulator } from './config/compile.ts'
+import { defaultConfigPath, type LoadedConfig, loadConfigFile, loadConfigText } from './config/load.ts'
+import { type ConfigVersion, configNotices } from './config/notices.ts'
 import type { Config } from './config/schema.ts'
+import { ConfigStore } from './config/store.ts'
+import type { CompiledConfig, ServerLimits } from './config/types.ts'
+import { warnUnpricedTargets } from './config/unpriced-targets.ts'
+import { type Clock, systemClock } from './lib/clock.ts'
+import { LogThrottle } from './lib/log-throttle.ts'
+import { createLogger, type Logger } from './lib/logger.ts'
+import { UserError } from './lib/user-error.ts'
+import { dayStart, monthStart } from './lib/utc-period.ts'
+import { BUILTIN_PROVIDERS, createAdapterRegistry, type ProviderRegistry } from './providers/registry.ts'
+import type { Runtime } from './routing/runtime.ts'
+import { TargetStates } from './routing/target-states.ts'
 import { createApp } from './server/app.ts'
 import { chatListener, isChatRequest } from './server/chat-node.ts'
-import { startSimulator, type Simulator } from './simulator/index.ts'
-import type { CompiledConfig, ServerLimits } from './config/types.ts'
-import type { Runtime } from './routing/runtime.ts'
+import { type Simulator, startSimulator } from './simulator/index.ts'
+import { spendListener } from './spend/attempt-row.ts'
+import { openSpendDb, type SpendDb } from './spend/db.ts'
+import { costSince } from './spend/queries.ts'
+import type { SpendSink } from './spend/types.ts'
+import { SpendWriter } from './spend/writer.ts'
 
 export interface StartOptions {
   /** routes.yaml path. Default: HEADROOM_CONFIG, else ./routes.yaml, else the routes.yaml shipped with Headroom. */
@@ -109,7 +110,8 @@ function checkEvery(limits: ServerLimits): number {
 /** PORT / --port as a number, or a UserError saying what is wrong with it. */
 function listenPort(raw: number | string): number {
   const port = typeof raw === 'number' ? raw : /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`port "${raw}" is not a port number (0 to 65535): set PORT or --port`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UserError(`port "${raw}" is not a port number (0 to 65535): set PORT or --port`)
   return port
 }
 
@@ -119,7 +121,10 @@ function listenError(err: unknown, host: string, port: number): unknown {
     case 'EADDRINUSE':
       return new UserError(`port ${port} is in use: set PORT or --port`, { cause: err })
     case 'EACCES':
-      return new UserError(`port ${port} needs privileges this user does not have (ports below 1024 usually do): set PORT or --port`, { cause: err })
+      return new UserError(
+        `port ${port} needs privileges this user does not have (ports below 1024 usually do): set PORT or --port`,
+        { cause: err },
+      )
     case 'EADDRNOTAVAIL':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
@@ -134,7 +139,9 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const log = opts.log ?? createLogger()
   // Start-up banners are for the person at the terminal; an embedding program (or a test) that brings its
   // own logger gets them as log lines instead.
-  const banner = opts.log ? (text: string) => opts.log!.warn(text.trim()) : (text: string) => void process.stderr.write(text)
+  const banner = opts.log
+    ? (text: string) => opts.log!.warn(text.trim())
+    : (text: string) => void process.stderr.write(text)
   let loaded: LoadedConfig
   let rawText = opts.configText
   let configPath: string | null = null
@@ -203,7 +210,17 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     listeners: [spendListener(sink)],
     queue,
   }
-  const deps = { config: store, runtime, budgets, inbound: new InboundLimits(), log, db, flushSpend: () => writer.flush(), spendHealth: () => writer.health(), clientWarnings: new LogThrottle(log, { now: opts.now ?? Date.now }) }
+  const deps = {
+    config: store,
+    runtime,
+    budgets,
+    inbound: new InboundLimits(),
+    log,
+    db,
+    flushSpend: () => writer.flush(),
+    spendHealth: () => writer.health(),
+    clientWarnings: new LogThrottle(log, { now: opts.now ?? Date.now }),
+  }
   const app = createApp(deps)
 
   /** Everything start-up opened, in the order it is let go (the server is closed before this). */
@@ -220,7 +237,9 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   // Chat completions go straight to their handler; everything else through Hono.
   const chat = chatListener(deps)
   const hono = getRequestListener(app.fetch)
-  const server = createServer({ connectionsCheckingInterval: checkEvery(compiled.server) }, (req, res) => (isChatRequest(req) ? chat(req, res) : void hono(req, res)))
+  const server = createServer({ connectionsCheckingInterval: checkEvery(compiled.server) }, (req, res) =>
+    isChatRequest(req) ? chat(req, res) : void hono(req, res),
+  )
   applyServerLimits(server, compiled.server)
   try {
     await new Promise<void>((resolveServer, reject) => {

@@ -14,7 +14,7 @@ import { defineHttpAdapter } from '../src/providers/http-adapter.ts'
 import { toChatCompletion } from '../src/providers/openai/convert-response.ts'
 import { httpError, transportError } from '../src/providers/openai/errors.ts'
 import { OpenAIStreamTransform } from '../src/providers/openai/stream-transform.ts'
-import { BUILTIN_PROVIDERS, PROVIDERS, providerRegistry, type ProviderRegistry } from '../src/providers/registry.ts'
+import { BUILTIN_PROVIDERS, PROVIDERS, type ProviderRegistry, providerRegistry } from '../src/providers/registry.ts'
 import { fromOpenAIUsage } from '../src/providers/shapes.ts'
 import { resolveModel } from '../src/routing/resolve.ts'
 import { startHeadroom } from '../src/start.ts'
@@ -135,8 +135,12 @@ describe('a provider added by its descriptor alone', () => {
     const solo = defineProvider({ ...acmeProvider('http://127.0.0.1:9/v1'), type: 'solo', simulatorPath: null })
     const registry = providerRegistry([...PROVIDERS, solo])
     const parse = (text: string) => parseConfig(text, 'routes.yaml', {}, registry)
-    expect(() => parse('providers:\n  s: { type: solo }\n')).toThrow(/providers\.s\.api_key: the simulator does not speak type solo/)
-    expect(() => parse('providers:\n  s: { type: solo, api_key: k, simulate: true }\n')).toThrow(/providers\.s\.simulate/)
+    expect(() => parse('providers:\n  s: { type: solo }\n')).toThrow(
+      /providers\.s\.api_key: the simulator does not speak type solo/,
+    )
+    expect(() => parse('providers:\n  s: { type: solo, api_key: k, simulate: true }\n')).toThrow(
+      /providers\.s\.simulate/,
+    )
     expect(parse('providers:\n  s: { type: solo, api_key: k }\n').providers['s']?.type).toBe('solo')
   })
 

@@ -4,10 +4,10 @@
  * cost $0 in the spend table and, under a budget, be refused: this suite fails first.
  */
 import { describe, expect, it } from 'vitest'
+import { createCatalog } from '../src/catalog/catalog.ts'
 import { reasoningRules } from '../src/providers/openai/reasoning-models.ts'
 import { BUILTIN_PROVIDERS } from '../src/providers/registry.ts'
 import { ModelRegistry } from '../src/simulator/models.ts'
-import { createCatalog } from '../src/catalog/catalog.ts'
 
 describe('catalog coverage of the simulated providers', () => {
   const registry = new ModelRegistry({})
@@ -29,7 +29,10 @@ describe('catalog coverage of the simulated providers', () => {
     const wrong = registry
       .list('openai')
       .flatMap((m) => m.ids.map((id) => ({ id, reasoning: m.reasoning })))
-      .filter(({ id, reasoning }) => catalog.lookup({ provider: 'openai', family: 'openai', model: id })?.reasoning !== reasoning)
+      .filter(
+        ({ id, reasoning }) =>
+          catalog.lookup({ provider: 'openai', family: 'openai', model: id })?.reasoning !== reasoning,
+      )
     expect(wrong.map((w) => w.id)).toEqual([])
   })
 

@@ -53,7 +53,8 @@ const links: Link[] = pages.flatMap((p) =>
     .filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target))
     .map((target) => {
       const [path = '', anchor = ''] = target.split('#')
-      const file = path === '' ? p.path : normalize(join(dirname(p.path), decodeURIComponent(path))).replaceAll('\\', '/')
+      const file =
+        path === '' ? p.path : normalize(join(dirname(p.path), decodeURIComponent(path))).replaceAll('\\', '/')
       return { page: p.path, target, file, anchor }
     }),
 )
@@ -74,7 +75,11 @@ describe('links in README and docs/', () => {
   })
 
   it('every relative link names a file of the repository', () => {
-    expect(links.filter((l) => l.file.startsWith('..') || !existsSync(join(ROOT, l.file))).map((l) => `${l.page}: ${l.target}`)).toEqual([])
+    expect(
+      links
+        .filter((l) => l.file.startsWith('..') || !existsSync(join(ROOT, l.file)))
+        .map((l) => `${l.page}: ${l.target}`),
+    ).toEqual([])
   })
 
   it('every #anchor names a heading of its page', () => {

@@ -37,5 +37,9 @@ export function withoutFences(text: string): string {
 
 /** Every fenced block of every page, in page order. */
 export const fences: readonly Fence[] = pages.flatMap((p) =>
-  [...p.text.matchAll(FENCE)].map((m) => ({ page: p.path, lang: (m[1] ?? '').trim().split(/\s+/)[0] ?? '', body: m[2]! })),
+  [...p.text.matchAll(FENCE)].map((m) => ({
+    page: p.path,
+    lang: (m[1] ?? '').trim().split(/\s+/)[0] ?? '',
+    body: m[2]!,
+  })),
 )

@@ -20,9 +20,14 @@ interface Run {
 
 /** `headroom …` from the TypeScript source; killed (and the test failed) if it does not exit by itself. */
 function headroom(args: string[], launcher: 'source' | 'bin' = 'source', readOutput = true): Promise<Run> {
-  const entry = launcher === 'bin' ? [join(ROOT, 'bin', 'headroom.js')] : ['--import', 'tsx', join(ROOT, 'src', 'cli.ts')]
+  const entry =
+    launcher === 'bin' ? [join(ROOT, 'bin', 'headroom.js')] : ['--import', 'tsx', join(ROOT, 'src', 'cli.ts')]
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...entry, ...args], { cwd: ROOT, env: { ...process.env, PORT: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn(process.execPath, [...entry, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     if (readOutput) proc.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
@@ -48,33 +53,50 @@ function expectUsageError(r: Run, line: RegExp): void {
 }
 
 describe('headroom --help and --version', () => {
-  it.each(COMMANDS)('headroom %s --help: usage, every option with its default, an example; exit 0', async (cmd) => {
-    const r = await headroom([cmd, '--help'])
-    expect(r.code, r.stderr).toBe(0)
-    expect(r.stderr).toBe('')
-    expect(r.stdout).toMatch(new RegExp(`^Usage: headroom ${cmd} `))
-    expect(r.stdout).toMatch(/\(default: /)
-    expect(r.stdout).toMatch(new RegExp(`\\nExamples?:\\n\\s+(npx )?headroom ${cmd}`))
-    const options: Record<(typeof COMMANDS)[number], string[]> = {
-      start: ['--config', '--port', '--host'],
-      check: ['--strict'],
-      spend: ['--db', '--group-by', '--since', '--until', '--key', '--route', '--format'],
-      simulate: ['--port', '--host', '--seed', '--config'],
-    }
-    for (const o of [...options[cmd], '--version', '--help']) expect(r.stdout).toContain(o)
-  }, 60_000)
+  it.each(COMMANDS)(
+    'headroom %s --help: usage, every option with its default, an example; exit 0',
+    async (cmd) => {
+      const r = await headroom([cmd, '--help'])
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toBe('')
+      expect(r.stdout).toMatch(new RegExp(`^Usage: headroom ${cmd} `))
+      expect(r.stdout).toMatch(/\(default: /)
+      expect(r.stdout).toMatch(new RegExp(`\\nExamples?:\\n\\s+(npx )?headroom ${cmd}`))
+      const options: Record<(typeof COMMANDS)[number], string[]> = {
+        start: ['--config', '--port', '--host'],
+        check: ['--strict'],
+        spend: ['--db', '--group-by', '--since', '--until', '--key', '--route', '--format'],
+        simulate: ['--port', '--host', '--seed', '--config'],
+      }
+      for (const o of [...options[cmd], '--version', '--help']) expect(r.stdout).toContain(o)
+    },
+    60_000,
+  )
 
-  it.each(COMMANDS)('headroom %s --version: the package version; exit 0', async (cmd) => {
-    expect(await headroom([cmd, '--version'])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' })
-  }, 60_000)
+  it.each(COMMANDS)(
+    'headroom %s --version: the package version; exit 0',
+    async (cmd) => {
+      expect(await headroom([cmd, '--version'])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' })
+    },
+    60_000,
+  )
 
   it('headroom --version and -V, through the bin launcher too', async () => {
-    const [source, short, bin] = await Promise.all([headroom(['--version']), headroom(['-V']), headroom(['--version'], 'bin')])
+    const [source, short, bin] = await Promise.all([
+      headroom(['--version']),
+      headroom(['-V']),
+      headroom(['--version'], 'bin'),
+    ])
     for (const r of [source, short, bin]) expect(r).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' })
   }, 60_000)
 
   it('bare headroom, --help and help print the commands (and start nothing); help <command> its help', async () => {
-    const [bare, help, word, spendHelp] = await Promise.all([headroom([]), headroom(['--help']), headroom(['help']), headroom(['help', 'spend'])])
+    const [bare, help, word, spendHelp] = await Promise.all([
+      headroom([]),
+      headroom(['--help']),
+      headroom(['help']),
+      headroom(['help', 'spend']),
+    ])
     for (const r of [bare, help, word]) {
       expect(r.code, r.stderr).toBe(0)
       expect(r.stdout).toMatch(/^Usage: headroom /)
@@ -91,9 +113,16 @@ describe('headroom --help and --version', () => {
 })
 
 describe('usage errors: one line saying what to do, exit 2, no stack trace', () => {
-  it.each(COMMANDS)('headroom %s with an unknown option', async (cmd) => {
-    expectUsageError(await headroom([cmd, '--bogus']), new RegExp(`^headroom: unknown option '--bogus'; see headroom ${cmd} --help$`))
-  }, 60_000)
+  it.each(COMMANDS)(
+    'headroom %s with an unknown option',
+    async (cmd) => {
+      expectUsageError(
+        await headroom([cmd, '--bogus']),
+        new RegExp(`^headroom: unknown option '--bogus'; see headroom ${cmd} --help$`),
+      )
+    },
+    60_000,
+  )
 
   it('an unknown command, a near miss, a missing value, an extra argument, a bad value', async () => {
     const [unknown, nearMiss, missing, extra, port, format] = await Promise.all([
@@ -105,19 +134,33 @@ describe('usage errors: one line saying what to do, exit 2, no stack trace', () 
       headroom(['spend', '--format', 'xml']),
     ])
     expectUsageError(unknown, /^headroom: unknown command 'serve'; see headroom --help$/)
-    expectUsageError(nearMiss, /^headroom: unknown option '--prot' \(did you mean --port\?\); see headroom start --help$/)
+    expectUsageError(
+      nearMiss,
+      /^headroom: unknown option '--prot' \(did you mean --port\?\); see headroom start --help$/,
+    )
     expectUsageError(missing, /^headroom: option '--since <time>' needs a value; see headroom spend --help$/)
     expectUsageError(extra, /^headroom: too many arguments: check takes at most 1; see headroom check --help$/)
     expectUsageError(port, /^headroom: --port must be an integer in 0\.\.65535, got 'x'; see headroom simulate --help$/)
-    expectUsageError(format, /^headroom: --format must be one of table, csv, json; got "xml"; see headroom spend --help$/)
+    expectUsageError(
+      format,
+      /^headroom: --format must be one of table, csv, json; got "xml"; see headroom spend --help$/,
+    )
   }, 60_000)
 })
 
 describe('other user errors: one line, non-zero', () => {
   it('a config file or a spend database that is not there', async () => {
-    const [config, db] = await Promise.all([headroom(['check', 'no-such-routes.yaml']), headroom(['spend', '--db', 'no-such.db'])])
+    const [config, db] = await Promise.all([
+      headroom(['check', 'no-such-routes.yaml']),
+      headroom(['spend', '--db', 'no-such.db']),
+    ])
     expect(config.code).toBe(1)
-    expect(config.stderr).toMatch(/^headroom: configuration error: no-such-routes\.yaml: cannot read: ENOENT.*\(name the file on the command line, or in HEADROOM_CONFIG\)\n$/)
-    expectUsageError(db, /^headroom: .*no-such\.db: no such database file.* \(set --db PATH or HEADROOM_DB\); see headroom spend --help$/)
+    expect(config.stderr).toMatch(
+      /^headroom: configuration error: no-such-routes\.yaml: cannot read: ENOENT.*\(name the file on the command line, or in HEADROOM_CONFIG\)\n$/,
+    )
+    expectUsageError(
+      db,
+      /^headroom: .*no-such\.db: no such database file.* \(set --db PATH or HEADROOM_DB\); see headroom spend --help$/,
+    )
   }, 60_000)
 })

@@ -9,7 +9,7 @@ import { ChatOpenAI } from '@langchain/openai'
 import { generateObject, generateText, stepCountIs, streamText, tool } from 'ai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { startStack, WEATHER_TOOL, type Stack } from './harness.ts'
+import { type Stack, startStack, WEATHER_TOOL } from './harness.ts'
 
 let stack: Stack
 beforeAll(async () => {
@@ -22,7 +22,8 @@ afterAll(async () => {
 const MODELS = ['openai/gpt-4.1-mini', 'anthropic/claude-haiku-4-5', 'google/gemini-2.5-flash']
 
 describe.each(MODELS)('LangChain ChatOpenAI → %s', (model) => {
-  const chat = () => new ChatOpenAI({ model, apiKey: 'client-key', configuration: { baseURL: `${stack.hr.url}/v1` }, maxRetries: 0 })
+  const chat = () =>
+    new ChatOpenAI({ model, apiKey: 'client-key', configuration: { baseURL: `${stack.hr.url}/v1` }, maxRetries: 0 })
 
   it('answers text', async () => {
     const r = await chat().invoke('reply: Bonjour tout le monde')
@@ -41,29 +42,48 @@ describe.each(MODELS)('LangChain ChatOpenAI → %s', (model) => {
     const first = await withTools.invoke([question])
     expect(first.tool_calls?.[0]?.name).toBe('get_weather')
     const call = first.tool_calls![0]!
-    const second = await withTools.invoke([question, first, new ToolMessage({ tool_call_id: call.id!, content: '{"temp_c":18}' })])
+    const second = await withTools.invoke([
+      question,
+      first,
+      new ToolMessage({ tool_call_id: call.id!, content: '{"temp_c":18}' }),
+    ])
     expect(String(second.content)).toContain('18')
     expect(second).toBeInstanceOf(AIMessage)
   })
 
   it('answers JSON in JSON mode, with and without a schema', async () => {
-    const structured = chat().withStructuredOutput(z.object({ city: z.string(), population: z.number().int() }), { method: 'jsonSchema' })
+    const structured = chat().withStructuredOutput(z.object({ city: z.string(), population: z.number().int() }), {
+      method: 'jsonSchema',
+    })
     const r = await structured.invoke('Give me a city as JSON.')
     expect(typeof r.city).toBe('string')
     expect(Number.isInteger(r.population)).toBe(true)
-    const plain = await chat().withConfig({ response_format: { type: 'json_object' } }).invoke('Give me any JSON object.')
+    const plain = await chat()
+      .withConfig({ response_format: { type: 'json_object' } })
+      .invoke('Give me any JSON object.')
     expect(() => JSON.parse(String(plain.content))).not.toThrow()
   })
 
   it('raises a typed error for an unknown model', async () => {
-    const bad = new ChatOpenAI({ model: 'no-such-model', apiKey: 'k', configuration: { baseURL: `${stack.hr.url}/v1` }, maxRetries: 0 })
+    const bad = new ChatOpenAI({
+      model: 'no-such-model',
+      apiKey: 'k',
+      configuration: { baseURL: `${stack.hr.url}/v1` },
+      maxRetries: 0,
+    })
     await expect(bad.invoke('hi')).rejects.toThrow(/does not exist/)
   })
 })
 
 describe.each(MODELS)('Vercel AI SDK (openai-compatible) → %s', (model) => {
   const provider = () =>
-    createOpenAICompatible({ name: 'headroom', baseURL: `${stack.hr.url}/v1`, apiKey: 'client-key', includeUsage: true, supportsStructuredOutputs: true })
+    createOpenAICompatible({
+      name: 'headroom',
+      baseURL: `${stack.hr.url}/v1`,
+      apiKey: 'client-key',
+      includeUsage: true,
+      supportsStructuredOutputs: true,
+    })
 
   it('answers text with usage', async () => {
     const r = await generateText({ model: provider()(model), prompt: 'reply: hello from the AI SDK', maxRetries: 0 })
@@ -99,7 +119,12 @@ describe.each(MODELS)('Vercel AI SDK (openai-compatible) → %s', (model) => {
   })
 
   it('generates an object from a JSON schema', async () => {
-    const r = await generateObject({ model: provider()(model), schema: z.object({ name: z.string(), age: z.number() }), prompt: 'A person as JSON.', maxRetries: 0 })
+    const r = await generateObject({
+      model: provider()(model),
+      schema: z.object({ name: z.string(), age: z.number() }),
+      prompt: 'A person as JSON.',
+      maxRetries: 0,
+    })
     expect(typeof r.object.name).toBe('string')
   })
 

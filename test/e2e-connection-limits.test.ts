@@ -25,18 +25,38 @@ server: { ${server} }
 async function start(server: string) {
   const file = join(mkdtempSync(join(tmpdir(), 'headroom-limits-')), 'routes.yaml')
   writeFileSync(file, config(server))
-  const hr = track(await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url, watch: false }))
-  return { hr, port: hr.port, edit: (next: string) => {
-    writeFileSync(file, config(next))
-    return hr.config.reload()
-  } }
+  const hr = track(
+    await startHeadroom({
+      dbPath: ':memory:',
+      configPath: file,
+      port: 0,
+      env: {},
+      log: silentLogger,
+      simulatorUrl: sim.url,
+      watch: false,
+    }),
+  )
+  return {
+    hr,
+    port: hr.port,
+    edit: (next: string) => {
+      writeFileSync(file, config(next))
+      return hr.config.reload()
+    },
+  }
 }
 
 /**
  * Opens a socket, writes `head`, then `drip` every `everyMs` until the server closes the connection or
  * `maxMs` passes. Returns what the server sent, how long the socket lived, and whether the server ended it.
  */
-function trickle(port: number, head: string, drip: string, everyMs: number, maxMs: number): Promise<{ received: string; ms: number; closedByServer: boolean }> {
+function trickle(
+  port: number,
+  head: string,
+  drip: string,
+  everyMs: number,
+  maxMs: number,
+): Promise<{ received: string; ms: number; closedByServer: boolean }> {
   return new Promise((resolve) => {
     const started = Date.now()
     const socket = connect(port, '127.0.0.1')
@@ -70,7 +90,8 @@ describe('header and body time', () => {
 
   it('cuts a body that trickles after request_timeout_ms, with 408', async () => {
     const { port } = await start('headers_timeout_ms: 300, request_timeout_ms: 1000')
-    const head = 'POST /v1/chat/completions HTTP/1.1\r\nHost: headroom\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"model":"openai/gpt-4.1-mini",'
+    const head =
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: headroom\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"model":"openai/gpt-4.1-mini",'
     const r = await trickle(port, head, '          ', 100, 15_000)
     expect(r.closedByServer).toBe(true)
     expect(r.received).toMatch(/^HTTP\/1\.1 408 /)
@@ -83,7 +104,11 @@ describe('header and body time', () => {
     const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0 })
     const words = Array.from({ length: 30 }, (_, i) => `w${i}`).join(' ')
     const started = Date.now()
-    const stream = await client.chat.completions.create({ model: 'openai/gpt-4.1-mini', stream: true, messages: [{ role: 'user', content: `reply: ${words}` }] })
+    const stream = await client.chat.completions.create({
+      model: 'openai/gpt-4.1-mini',
+      stream: true,
+      messages: [{ role: 'user', content: `reply: ${words}` }],
+    })
     const { text, error } = await drainText(stream)
     expect(error).toBeNull()
     expect(text).toBe(words)
@@ -91,7 +116,9 @@ describe('header and body time', () => {
   })
 
   it('refuses headers_timeout_ms above request_timeout_ms', async () => {
-    await expect(start('headers_timeout_ms: 5000, request_timeout_ms: 1000')).rejects.toThrow(/server\.headers_timeout_ms: must not exceed request_timeout_ms/)
+    await expect(start('headers_timeout_ms: 5000, request_timeout_ms: 1000')).rejects.toThrow(
+      /server\.headers_timeout_ms: must not exceed request_timeout_ms/,
+    )
   })
 })
 
@@ -103,7 +130,8 @@ describe('max_connections', () => {
       s.once('data', () => resolve(s))
       s.once('error', reject)
     })
-  const health = (port: number) => fetch(`http://127.0.0.1:${port}/health`, { headers: { connection: 'close' } }).then((r) => r.status)
+  const health = (port: number) =>
+    fetch(`http://127.0.0.1:${port}/health`, { headers: { connection: 'close' } }).then((r) => r.status)
 
   it('closes a connection beyond the limit at once; a reload changes the limit on the live server', async () => {
     const { port, edit } = await start('max_connections: 2, keep_alive_timeout_ms: 60000')

@@ -3,7 +3,7 @@
  * before exit and loses no row of a request the client saw complete; SIGKILL loses at most the rows of
  * one flush interval (100 ms).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,12 +23,19 @@ afterAll(async () => {
 
 async function launch(dir: string): Promise<{ proc: ChildProcess; url: string; db: string }> {
   const config = join(dir, 'routes.yaml')
-  writeFileSync(config, `providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", api_key: k }\nroutes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`)
+  writeFileSync(
+    config,
+    `providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", api_key: k }\nroutes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`,
+  )
   const db = join(dir, 'spend.db')
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'start', '--config', config, '--port', '0'], {
-    env: { ...process.env, HEADROOM_DB: db },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'start', '--config', config, '--port', '0'],
+    {
+      env: { ...process.env, HEADROOM_DB: db },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
   const url = await new Promise<string>((resolve, reject) => {
     let err = ''
     const t = setTimeout(() => reject(new Error(`no start in 20 s: ${err}`)), 20_000)
@@ -54,9 +61,20 @@ async function load(url: string, ms: number): Promise<number[]> {
   await Promise.all(
     Array.from({ length: 4 }, async () => {
       while (Date.now() < end && !gone) {
-        const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch(() => null)
+        const res = await fetch(`${url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        }).catch(() => null)
         if (res === null) gone = true
-        else if (res.status === 200 && (await res.text().then(() => true, () => false))) done.push(Date.now())
+        else if (
+          res.status === 200 &&
+          (await res.text().then(
+            () => true,
+            () => false,
+          ))
+        )
+          done.push(Date.now())
       }
     }),
   )

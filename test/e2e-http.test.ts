@@ -4,13 +4,17 @@
  */
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rawPost, startStack, testConfig, type Stack } from './harness.ts'
+import { rawPost, type Stack, startStack, testConfig } from './harness.ts'
 
 let stack: Stack
 let url: string
 beforeAll(async () => {
   stack = await startStack({
-    config: (sim) => testConfig(sim, `routes:\n  fast:\n    targets: [openai/gpt-4.1-nano, anthropic/claude-haiku-4-5]\nserver:\n  max_body_bytes: 65536\n`),
+    config: (sim) =>
+      testConfig(
+        sim,
+        `routes:\n  fast:\n    targets: [openai/gpt-4.1-nano, anthropic/claude-haiku-4-5]\nserver:\n  max_body_bytes: 65536\n`,
+      ),
   })
   url = `${stack.hr.url}/v1/chat/completions`
 })
@@ -46,11 +50,23 @@ describe('bad input', () => {
   })
 
   it('wrong types → 400 naming the field', async () => {
-    const e = expectOpenAIError(await rawPost(url, JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }], temperature: 'warm' })), 400)
+    const e = expectOpenAIError(
+      await rawPost(
+        url,
+        JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }], temperature: 'warm' }),
+      ),
+      400,
+    )
     expect(e.param).toBe('temperature')
-    const e2 = expectOpenAIError(await rawPost(url, JSON.stringify({ model: 'fast', messages: [{ role: 'wizard', content: 'hi' }] })), 400)
+    const e2 = expectOpenAIError(
+      await rawPost(url, JSON.stringify({ model: 'fast', messages: [{ role: 'wizard', content: 'hi' }] })),
+      400,
+    )
     expect(e2.param).toBe('messages[0].role')
-    const e3 = expectOpenAIError(await rawPost(url, JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 42 }] })), 400)
+    const e3 = expectOpenAIError(
+      await rawPost(url, JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 42 }] })),
+      400,
+    )
     expect(e3.param).toBe('messages[0].content')
   })
 
@@ -59,7 +75,10 @@ describe('bad input', () => {
   })
 
   it('unknown model → 404 model_not_found', async () => {
-    const e = expectOpenAIError(await rawPost(url, JSON.stringify({ model: 'no-such-route', messages: [{ role: 'user', content: 'hi' }] })), 404)
+    const e = expectOpenAIError(
+      await rawPost(url, JSON.stringify({ model: 'no-such-route', messages: [{ role: 'user', content: 'hi' }] })),
+      404,
+    )
     expect(e.code).toBe('model_not_found')
     expect(e.param).toBe('model')
   })
@@ -74,7 +93,12 @@ describe('bad input', () => {
         c.close()
       },
     })
-    const res = await fetch(url, { method: 'POST', body: stream, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit)
+    const res = await fetch(url, {
+      method: 'POST',
+      body: stream,
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit)
     expect(res.status).toBe(413)
   })
 
@@ -90,7 +114,13 @@ describe('bad input', () => {
   it('deeply nested JSON and 2,000 messages are answered, not crashed on', async () => {
     const deep = `{"model":"fast","messages":[{"role":"user","content":"hi"}],"metadata":${'['.repeat(5000)}${']'.repeat(5000)}}`
     expectOpenAIError(await rawPost(url, deep), 400)
-    const many = await rawPost(url, JSON.stringify({ model: 'fast', messages: Array.from({ length: 2_000 }, () => ({ role: 'user', content: 'x' })) }))
+    const many = await rawPost(
+      url,
+      JSON.stringify({
+        model: 'fast',
+        messages: Array.from({ length: 2_000 }, () => ({ role: 'user', content: 'x' })),
+      }),
+    )
     expect(many.status).toBe(200)
   })
 
@@ -99,7 +129,9 @@ describe('bad input', () => {
   })
 
   it('the SDK sees these as typed errors', async () => {
-    const err = await stack.client.chat.completions.create({ model: 'no-such-route', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)
+    const err = await stack.client.chat.completions
+      .create({ model: 'no-such-route', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(OpenAI.NotFoundError)
   })
 
@@ -110,7 +142,11 @@ describe('bad input', () => {
   })
 
   it('accepts a body without a JSON content-type (curl -d)', async () => {
-    const r = await rawPost(url, JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'reply: hi' }] }), { 'content-type': 'application/x-www-form-urlencoded' })
+    const r = await rawPost(
+      url,
+      JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'reply: hi' }] }),
+      { 'content-type': 'application/x-www-form-urlencoded' },
+    )
     expect(r.status).toBe(200)
   })
 })
@@ -125,7 +161,10 @@ describe('endpoints', () => {
   })
 
   it('answers without the /v1 prefix too (clients whose base URL lacks it)', async () => {
-    const r = await rawPost(`${stack.hr.url}/chat/completions`, JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'reply: hi' }] }))
+    const r = await rawPost(
+      `${stack.hr.url}/chat/completions`,
+      JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'reply: hi' }] }),
+    )
     expect(r.status).toBe(200)
     expect((await fetch(`${stack.hr.url}/models`)).status).toBe(200)
   })
@@ -143,16 +182,25 @@ describe('endpoints', () => {
   })
 
   it('an openai-compatible provider is configuration only, and uses the OpenAI adapter', async () => {
-    const r = await stack.client.chat.completions.create({ model: 'compat/gpt-4o-mini', messages: [{ role: 'user', content: 'reply: via compat' }] })
+    const r = await stack.client.chat.completions.create({
+      model: 'compat/gpt-4o-mini',
+      messages: [{ role: 'user', content: 'reply: via compat' }],
+    })
     expect(r.choices[0]!.message.content).toBe('via compat')
-    const stream = await stack.client.chat.completions.create({ model: 'compat/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'reply: streamed too' }] })
+    const stream = await stack.client.chat.completions.create({
+      model: 'compat/gpt-4o-mini',
+      stream: true,
+      messages: [{ role: 'user', content: 'reply: streamed too' }],
+    })
     let text = ''
     for await (const c of stream) text += c.choices[0]?.delta.content ?? ''
     expect(text).toBe('streamed too')
   })
 
   it('a route serves from its first target', async () => {
-    const { response } = await stack.client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'reply: hi' }] }).withResponse()
+    const { response } = await stack.client.chat.completions
+      .create({ model: 'fast', messages: [{ role: 'user', content: 'reply: hi' }] })
+      .withResponse()
     expect(response.headers.get('x-headroom-route')).toBe('fast')
     expect(response.headers.get('x-headroom-target')).toBe('openai/gpt-4.1-nano')
     expect(response.headers.get('x-headroom-attempts')).toBe('1')

@@ -6,9 +6,9 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { useRecordedUpstream } from '../src/providers/__fixtures__/recorded-upstream.ts'
 import { silentLogger } from '../src/lib/logger.ts'
-import { startHeadroom, type Running } from '../src/start.ts'
+import { useRecordedUpstream } from '../src/providers/__fixtures__/recorded-upstream.ts'
+import { type Running, startHeadroom } from '../src/start.ts'
 import { rawPost } from './harness.ts'
 
 const HOSTILE = [
@@ -52,7 +52,10 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify(body))
   }
-  const gemini = { candidates: [{ content: { role: 'model', parts: [{ text: 'ok' }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 1, totalTokenCount: 4 } }
+  const gemini = {
+    candidates: [{ content: { role: 'model', parts: [{ text: 'ok' }] }, finishReason: 'STOP', index: 0 }],
+    usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 1, totalTokenCount: 4 },
+  }
   if (url.endsWith(':generateContent')) return json(gemini)
   if (url.endsWith(':streamGenerateContent?alt=sse')) {
     res.writeHead(200, { 'content-type': 'text/event-stream' })
@@ -60,10 +63,26 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
     return
   }
   if (url === '/v1/chat/completions') {
-    return json({ id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } })
+    return json({
+      id: 'c1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+    })
   }
   if (url === '/v1/messages') {
-    return json({ id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 3, output_tokens: 1 } })
+    return json({
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: 'm',
+      content: [{ type: 'text', text: 'ok' }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 3, output_tokens: 1 },
+    })
   }
   res.writeHead(404, { 'content-type': 'application/json' })
   res.end('{"error":{"message":"no such path"}}')
@@ -94,7 +113,9 @@ afterAll(async () => {
 
 /** The Gemini model path segment for an id that got through: a leading `models/` is the default collection. */
 function geminiPath(id: string, stream: boolean): string {
-  const name = id.startsWith('tunedModels/') ? `tunedModels/${encodeURIComponent(id.slice(12))}` : `models/${encodeURIComponent(id.replace(/^models\//, ''))}`
+  const name = id.startsWith('tunedModels/')
+    ? `tunedModels/${encodeURIComponent(id.slice(12))}`
+    : `models/${encodeURIComponent(id.replace(/^models\//, ''))}`
   return `/v1beta/${name}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`
 }
 
@@ -113,7 +134,10 @@ const CASES: Case[] = [
 
 async function send(model: string, stream: boolean) {
   const before = upstream.seen.length
-  const r = await rawPost(`${hr.url}/v1/chat/completions`, JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] }))
+  const r = await rawPost(
+    `${hr.url}/v1/chat/completions`,
+    JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] }),
+  )
   return { ...r, seen: upstream.seen.slice(before) }
 }
 
@@ -126,7 +150,10 @@ function expectContained(r: Awaited<ReturnType<typeof send>>, path: string, mode
     expect(r.seen, what).toEqual([])
     return
   }
-  expect(r.seen.map((s) => `${s.method} ${s.url}`), what).toEqual([`POST ${path}`])
+  expect(
+    r.seen.map((s) => `${s.method} ${s.url}`),
+    what,
+  ).toEqual([`POST ${path}`])
 }
 
 describe.each(CASES)('$provider: no model id changes the upstream URL', ({ provider, path }) => {
@@ -190,16 +217,26 @@ describe('the answer to a bad id', () => {
   it('GET /v1/models/{id} applies the same grammar before resolving', async () => {
     // node:http sends the path as written (fetch would resolve `%2e%2e` itself).
     const get = (path: string) =>
-      new Promise<{ status: number; body: { id?: string; error?: { code: string; param: string } } }>((resolve, reject) => {
-        http
-          .get({ host: '127.0.0.1', port: hr.port, path: `/v1/models/${path}` }, (res) => {
-            let text = ''
-            res.on('data', (b: Buffer) => (text += b.toString()))
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as never }))
-          })
-          .on('error', reject)
-      })
-    for (const path of ['google/x%3Fy', 'google/x%23y', 'google/%20x', 'google/%E3%80%82', 'google/.x', 'google//x', 'a'.repeat(300)]) {
+      new Promise<{ status: number; body: { id?: string; error?: { code: string; param: string } } }>(
+        (resolve, reject) => {
+          http
+            .get({ host: '127.0.0.1', port: hr.port, path: `/v1/models/${path}` }, (res) => {
+              let text = ''
+              res.on('data', (b: Buffer) => (text += b.toString()))
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as never }))
+            })
+            .on('error', reject)
+        },
+      )
+    for (const path of [
+      'google/x%3Fy',
+      'google/x%23y',
+      'google/%20x',
+      'google/%E3%80%82',
+      'google/.x',
+      'google//x',
+      'a'.repeat(300),
+    ]) {
       const r = await get(path)
       expect(r.status, path).toBe(400)
       expect(r.body.error, path).toMatchObject({ code: 'invalid_value', param: 'model' })

@@ -7,7 +7,7 @@
 import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
 import type { LogFields, Logger } from '../src/lib/logger.ts'
-import { startHeadroom, type Running } from '../src/start.ts'
+import { type Running, startHeadroom } from '../src/start.ts'
 import { rawPost, SIM_KEY, useServers, useSimulator } from './harness.ts'
 
 const sim = useSimulator({ validKeys: [SIM_KEY, 'team-secret-123'] })
@@ -31,16 +31,29 @@ routes:
   gpt:
     targets: [openai/gpt-4.1-mini]
 ${extra}`
-  const hr = track(await startHeadroom({ dbPath: ':memory:', configText, port: 0, env: {}, log, simulatorUrl: sim.url }))
+  const hr = track(
+    await startHeadroom({ dbPath: ':memory:', configText, port: 0, env: {}, log, simulatorUrl: sim.url }),
+  )
   return { hr, warned }
 }
 
 const chat = (hr: Running, body: object, headers: Record<string, string> = {}) =>
-  rawPost(`${hr.url}/v1/chat/completions`, JSON.stringify({ messages: [{ role: 'user', content: 'reply: hi' }], ...body }), { 'content-type': 'application/json', ...headers })
+  rawPost(
+    `${hr.url}/v1/chat/completions`,
+    JSON.stringify({ messages: [{ role: 'user', content: 'reply: hi' }], ...body }),
+    { 'content-type': 'application/json', ...headers },
+  )
 
 const retrieve = async (hr: Running, id: string) => {
   const res = await fetch(`${hr.url}/v1/models/${id}`)
-  return { status: res.status, body: (await res.json()) as { id?: string; owned_by?: string; error?: { message: string; code: string; param: string } } }
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      id?: string
+      owned_by?: string
+      error?: { message: string; code: string; param: string }
+    },
+  }
 }
 
 const unmatched = (warned: Logged[]) => warned.filter((w) => w.msg.includes('matched no route or model'))
@@ -53,7 +66,9 @@ describe('provider/model with a provider that does not exist', () => {
         const r = await chat(hr, { model })
         expect(r.status, model).toBe(404)
         expect(r.json.error).toMatchObject({ code: 'model_not_found', param: 'model', type: 'invalid_request_error' })
-        expect(r.json.error!.message).toContain(`"${model.split('/')[0]}" is not a configured provider; the providers are: openai, anthropic, local`)
+        expect(r.json.error!.message).toContain(
+          `"${model.split('/')[0]}" is not a configured provider; the providers are: openai, anthropic, local`,
+        )
         expect(r.json.error!.message).toContain('GET /v1/models')
         expect(r.headers.get('x-request-id')).toMatch(/^req_/)
         expect(r.headers.get('x-headroom-route')).toBeNull()
@@ -79,11 +94,17 @@ describe('a bare id that matches no route, target or provider family', () => {
       const r = await chat(hr, { model: 'fsat' })
       expect(r.status).toBe(200)
       expect(r.headers.get('x-headroom-route')).toBe('gpt')
-      expect(r.headers.get('x-headroom-warning')).toBe('model "fsat" matched no route or model; served by default_route "gpt"')
+      expect(r.headers.get('x-headroom-warning')).toBe(
+        'model "fsat" matched no route or model; served by default_route "gpt"',
+      )
     }
     const stream = await chat(hr, { model: 'fsat', stream: true })
-    expect(stream.headers.get('x-headroom-warning')).toBe('model "fsat" matched no route or model; served by default_route "gpt"')
-    expect(unmatched(warned)).toEqual([{ msg: expect.stringContaining('default_route') as string, fields: { model: 'fsat', route: 'gpt' } }])
+    expect(stream.headers.get('x-headroom-warning')).toBe(
+      'model "fsat" matched no route or model; served by default_route "gpt"',
+    )
+    expect(unmatched(warned)).toEqual([
+      { msg: expect.stringContaining('default_route') as string, fields: { model: 'fsat', route: 'gpt' } },
+    ])
     // Another id is another line; a flood of distinct ids is cut short (10 lines a minute).
     for (let i = 0; i < 30; i++) expect((await chat(hr, { model: `typo-${i}` })).status).toBe(200)
     expect(unmatched(warned).length).toBe(10)
@@ -93,15 +114,21 @@ describe('a bare id that matches no route, target or provider family', () => {
     const { hr } = await start('default_route: claude\n')
     const r = await chat(hr, { model: 'fsat', seed: 7 })
     expect(r.status).toBe(200)
-    expect(r.headers.get('x-headroom-warning')).toBe('model "fsat" matched no route or model; served by default_route "claude"; seed is not supported by Anthropic and was ignored')
+    expect(r.headers.get('x-headroom-warning')).toBe(
+      'model "fsat" matched no route or model; served by default_route "claude"; seed is not supported by Anthropic and was ignored',
+    )
   })
 
   it('an error answer carries the warning too: it says why a key was refused a route it never named', async () => {
-    const { hr } = await start('default_route: gpt\nkeys:\n  - { name: team, key: team-secret-123, routes: [claude] }\n')
+    const { hr } = await start(
+      'default_route: gpt\nkeys:\n  - { name: team, key: team-secret-123, routes: [claude] }\n',
+    )
     const r = await chat(hr, { model: 'fsat' }, { authorization: 'Bearer team-secret-123' })
     expect(r.status).toBe(403)
     expect(r.json.error!.code).toBe('route_not_allowed')
-    expect(r.headers.get('x-headroom-warning')).toBe('model "fsat" matched no route or model; served by default_route "gpt"')
+    expect(r.headers.get('x-headroom-warning')).toBe(
+      'model "fsat" matched no route or model; served by default_route "gpt"',
+    )
   })
 
   it('a route, a target’s model or a family id is no fallback: no warning', async () => {
@@ -119,7 +146,9 @@ describe('a bare id that matches no route, target or provider family', () => {
     const r = await chat(hr, { model: 'fsat' })
     expect(r.status).toBe(404)
     expect(r.json.error).toMatchObject({ code: 'model_not_found', param: 'model' })
-    expect(r.json.error!.message).toBe("The model 'fsat' does not exist: it is not a route, a provider/model id, or a model Headroom knows. GET /v1/models lists the routes and models.")
+    expect(r.json.error!.message).toBe(
+      "The model 'fsat' does not exist: it is not a route, a provider/model id, or a model Headroom knows. GET /v1/models lists the routes and models.",
+    )
   })
 })
 
@@ -128,7 +157,14 @@ describe('Headroom’s own 404s', () => {
     const { hr } = await start('')
     const res = await fetch(`${hr.url}/v1/nothing-here`)
     expect(res.status).toBe(404)
-    expect(await res.json()).toEqual({ error: { message: 'Invalid URL (GET /v1/nothing-here)', type: 'invalid_request_error', param: null, code: 'not_found' } })
+    expect(await res.json()).toEqual({
+      error: {
+        message: 'Invalid URL (GET /v1/nothing-here)',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'not_found',
+      },
+    })
     expect(res.headers.get('x-request-id')).toMatch(/^req_/)
     const m = await retrieve(hr, 'fsat')
     expect(m.body.error).toMatchObject({ type: 'invalid_request_error', code: 'model_not_found', param: 'model' })
@@ -139,7 +175,16 @@ describe('GET /v1/models/{id} and chat completions agree', () => {
   it('every id chat serves as that model is retrievable; a fallback or an unknown provider is 404 with the same reason', async () => {
     const { hr } = await start('default_route: gpt\n')
     const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0 })
-    const ids = ['gpt', 'openai/gpt-4.1-mini', 'gpt-4.1-mini', 'claude-haiku-4-5', 'local/meta-llama/Llama-3.1-8B', 'fsat', 'mistral/large', 'fast/gpt-4.1-mini']
+    const ids = [
+      'gpt',
+      'openai/gpt-4.1-mini',
+      'gpt-4.1-mini',
+      'claude-haiku-4-5',
+      'local/meta-llama/Llama-3.1-8B',
+      'fsat',
+      'mistral/large',
+      'fast/gpt-4.1-mini',
+    ]
     sim.configure('openai', 'meta-llama/Llama-3.1-8B', {})
     for (const id of ids) {
       const m = await retrieve(hr, id)
@@ -156,6 +201,8 @@ describe('GET /v1/models/{id} and chat completions agree', () => {
     expect((await retrieve(hr, 'fsat')).body.error!.message).toBe(
       `The model 'fsat' does not exist: it matched no route or model (chat completions for it are served by default_route "gpt"). GET /v1/models lists the routes and models.`,
     )
-    expect((await retrieve(hr, 'fast/gpt-4.1-mini')).body.error!.message).toContain('"fast" is not a configured provider; the providers are')
+    expect((await retrieve(hr, 'fast/gpt-4.1-mini')).body.error!.message).toContain(
+      '"fast" is not a configured provider; the providers are',
+    )
   })
 })

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/lib/logger.ts'
 import { BUILTIN_PROVIDERS, type ProviderType } from '../src/providers/registry.ts'
-import { startHeadroom, type Running } from '../src/start.ts'
+import { type Running, startHeadroom } from '../src/start.ts'
 import { rawPost, SIM_KEY, useServers, useSimulator } from './harness.ts'
 
 const sim = useSimulator({ validKeys: [SIM_KEY] })

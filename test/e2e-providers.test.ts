@@ -6,7 +6,7 @@
 import OpenAI from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Api } from '../src/simulator/types.ts'
-import { drainText, PIXEL_PNG, startStack, TIME_TOOL, WEATHER_TOOL, type Stack } from './harness.ts'
+import { drainText, PIXEL_PNG, type Stack, startStack, TIME_TOOL, WEATHER_TOOL } from './harness.ts'
 
 interface Case {
   api: Api
@@ -76,7 +76,11 @@ describe.each(CASES)('$api through Headroom', ({ api, provider, model }) => {
   })
 
   it('streams with one id, the role first, [DONE] at the end, and no usage chunk unless asked', async () => {
-    const stream = await stack.client.chat.completions.create({ model: id, stream: true, messages: [{ role: 'user', content: 'reply: one two three four' }] })
+    const stream = await stack.client.chat.completions.create({
+      model: id,
+      stream: true,
+      messages: [{ role: 'user', content: 'reply: one two three four' }],
+    })
     const { chunks, text, finish } = await collect(stream)
     expect(text).toBe('one two three four')
     expect(finish).toEqual(['stop'])
@@ -110,7 +114,13 @@ describe.each(CASES)('$api through Headroom', ({ api, provider, model }) => {
       ],
     })
     const body = lastUpstream().body as Record<string, unknown>
-    const seen = JSON.stringify(api === 'openai' ? body['messages'] : api === 'anthropic' ? body['system'] : body['systemInstruction'] ?? body['system_instruction'])
+    const seen = JSON.stringify(
+      api === 'openai'
+        ? body['messages']
+        : api === 'anthropic'
+          ? body['system']
+          : (body['systemInstruction'] ?? body['system_instruction']),
+    )
     expect(seen).toContain('You are terse.')
     if (api !== 'openai') expect(JSON.stringify(body['messages'] ?? body['contents'])).not.toContain('You are terse.')
   })
@@ -118,7 +128,15 @@ describe.each(CASES)('$api through Headroom', ({ api, provider, model }) => {
   it('sends an image the provider can see', async () => {
     const r = await stack.client.chat.completions.create({
       model: id,
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: PIXEL_PNG } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: PIXEL_PNG } },
+          ],
+        },
+      ],
     })
     expect(r.choices[0]!.message.content).toMatch(/^I see 1 image/)
   })
@@ -173,7 +191,15 @@ describe.each(CASES)('$api through Headroom', ({ api, provider, model }) => {
       tools: [WEATHER_TOOL, TIME_TOOL],
       messages: [
         { role: 'user', content: 'Weather and time in Paris?\ncall: all' },
-        { role: 'assistant', content: null, tool_calls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: calls.map((c) => ({
+            id: c.id,
+            type: 'function' as const,
+            function: { name: c.name, arguments: c.arguments },
+          })),
+        },
         { role: 'tool', tool_call_id: calls[0]!.id, content: 'sunny' },
         { role: 'tool', tool_call_id: calls[1]!.id, content: '14:00' },
       ],
@@ -196,7 +222,14 @@ describe.each(CASES)('$api through Headroom', ({ api, provider, model }) => {
       model: id,
       response_format: {
         type: 'json_schema',
-        json_schema: { name: 'city', schema: { type: 'object', properties: { name: { type: 'string' }, population: { type: 'integer' } }, required: ['name', 'population'] } },
+        json_schema: {
+          name: 'city',
+          schema: {
+            type: 'object',
+            properties: { name: { type: 'string' }, population: { type: 'integer' } },
+            required: ['name', 'population'],
+          },
+        },
       },
       messages: [{ role: 'user', content: 'A city as JSON.' }],
     })
@@ -216,15 +249,27 @@ describe.each(CASES)('$api through Headroom', ({ api, provider, model }) => {
   })
 
   it('reports length when max_tokens is hit, streamed and not', async () => {
-    const r = await stack.client.chat.completions.create({ model: id, max_tokens: 3, messages: [{ role: 'user', content: 'reply: a b c d e f g h' }] })
+    const r = await stack.client.chat.completions.create({
+      model: id,
+      max_tokens: 3,
+      messages: [{ role: 'user', content: 'reply: a b c d e f g h' }],
+    })
     expect(r.choices[0]!.finish_reason).toBe('length')
     expect(r.usage!.completion_tokens).toBe(3)
-    const s = await collect(await stack.client.chat.completions.create({ model: id, max_tokens: 3, stream: true, messages: [{ role: 'user', content: 'reply: a b c d e f g h' }] }))
+    const s = await collect(
+      await stack.client.chat.completions.create({
+        model: id,
+        max_tokens: 3,
+        stream: true,
+        messages: [{ role: 'user', content: 'reply: a b c d e f g h' }],
+      }),
+    )
     expect(s.finish).toEqual(['length'])
   })
 
   describe('errors', () => {
-    const ask = (model = id) => stack.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] })
+    const ask = (model = id) =>
+      stack.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] })
 
     async function failure(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
       try {
@@ -264,7 +309,9 @@ describe.each(CASES)('$api through Headroom', ({ api, provider, model }) => {
 
     it('retries a 500 once on the same target, then maps it to 500', async () => {
       stack.sim.script(api, model, [{ kind: 'server_error' }])
-      const { response } = await stack.client.chat.completions.create({ model: id, messages: [{ role: 'user', content: 'reply: ok' }] }).withResponse()
+      const { response } = await stack.client.chat.completions
+        .create({ model: id, messages: [{ role: 'user', content: 'reply: ok' }] })
+        .withResponse()
       expect(response.headers.get('x-headroom-attempts')).toBe('2')
       stack.sim.script(api, model, [{ kind: 'server_error' }, { kind: 'server_error' }])
       const e = await failure(ask())
@@ -279,7 +326,11 @@ describe.each(CASES)('$api through Headroom', ({ api, provider, model }) => {
 
     it('ends a stream cut mid-answer with an error frame the SDK raises', async () => {
       stack.sim.script(api, model, [{ kind: 'cut', afterChunks: 6 }])
-      const stream = await stack.client.chat.completions.create({ model: id, stream: true, messages: [{ role: 'user', content: `reply: ${LONG}` }] })
+      const stream = await stack.client.chat.completions.create({
+        model: id,
+        stream: true,
+        messages: [{ role: 'user', content: `reply: ${LONG}` }],
+      })
       const { text, error } = await drainText(stream)
       expect(error).toBeInstanceOf(OpenAI.APIError)
       expect(text.length).toBeGreaterThan(0)
@@ -288,7 +339,9 @@ describe.each(CASES)('$api through Headroom', ({ api, provider, model }) => {
 
     it('answers a stream that fails before its first token with an HTTP error, not a broken stream', async () => {
       stack.sim.script(api, model, [{ kind: 'overloaded' }, { kind: 'overloaded' }])
-      const e = await failure(stack.client.chat.completions.create({ model: id, stream: true, messages: [{ role: 'user', content: 'hi' }] }))
+      const e = await failure(
+        stack.client.chat.completions.create({ model: id, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      )
       expect(e.status).toBe(503)
     })
   })

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/lib/logger.ts'
-import { startHeadroom, type Running } from '../src/start.ts'
+import { type Running, startHeadroom } from '../src/start.ts'
 import { SIM_KEY, useServers, useSimulator } from './harness.ts'
 
 const sim = useSimulator({ validKeys: [SIM_KEY] })
@@ -43,7 +43,10 @@ server:
 const OK = { model: 'r', messages: [{ role: 'user', content: 'reply: ok' }] }
 
 function call(hr: Running, key: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const init: RequestInit = { method: body === undefined ? 'GET' : 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers } }
+  const init: RequestInit = {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+  }
   if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body)
   return fetch(`${hr.url}${path}`, init)
 }
@@ -52,7 +55,12 @@ function call(hr: Running, key: string, path: string, body?: unknown, headers: R
 async function seen(res: Response) {
   await res.arrayBuffer()
   const h = (n: string) => res.headers.get(`x-ratelimit-${n}`)
-  return { status: res.status, limit: h('limit-requests'), remaining: h('remaining-requests'), reset: h('reset-requests') !== null }
+  return {
+    status: res.status,
+    limit: h('limit-requests'),
+    remaining: h('remaining-requests'),
+    reset: h('reset-requests') !== null,
+  }
 }
 
 describe('x-ratelimit-* on every answer to a key with limits', () => {
@@ -61,7 +69,11 @@ describe('x-ratelimit-* on every answer to a key with limits', () => {
     const team = (path: string, body?: unknown, headers?: Record<string, string>) => call(hr, TEAM, path, body, headers)
     const refusals: Array<[string, Promise<Response>, number]> = [
       ['no messages', team('/v1/chat/completions', { model: 'r' }), 400],
-      ['a body OpenAI rejects, streamed', team('/v1/chat/completions', { ...OK, stream: true, stop: ['1', '2', '3', '4', '5'] }), 400],
+      [
+        'a body OpenAI rejects, streamed',
+        team('/v1/chat/completions', { ...OK, stream: true, stop: ['1', '2', '3', '4', '5'] }),
+        400,
+      ],
       ['a bad x-headroom-priority', team('/v1/chat/completions', OK, { 'x-headroom-priority': 'urgent' }), 400],
       ['not a model id', team('/v1/chat/completions', { ...OK, model: 'bad model!' }), 400],
       ['no such model', team('/v1/chat/completions', { ...OK, model: 'mistral/large' }), 404],
@@ -75,7 +87,12 @@ describe('x-ratelimit-* on every answer to a key with limits', () => {
     for (const [name, res, status] of refusals) {
       expect([name, await seen(await res)]).toEqual([name, { status, limit: '6', remaining: '6', reset: true }])
     }
-    expect(await seen(await team('/v1/chat/completions', OK))).toEqual({ status: 200, limit: '6', remaining: '5', reset: true })
+    expect(await seen(await team('/v1/chat/completions', OK))).toEqual({
+      status: 200,
+      limit: '6',
+      remaining: '5',
+      reset: true,
+    })
     // As they stand after the one admitted request (1 request per 10 s comes back: still 5 here).
     const after = await team('/v1/chat/completions', { model: 'r' })
     expect(await seen(after)).toEqual({ status: 400, limit: '6', remaining: '5', reset: true })
@@ -91,14 +108,35 @@ describe('x-ratelimit-* on every answer to a key with limits', () => {
     const team = (path: string, body?: unknown) => call(hr, TEAM, path, body)
     expect(await seen(await team('/v1/models'))).toEqual({ status: 200, limit: '6', remaining: '6', reset: true })
     expect(await seen(await team('/v1/models/r'))).toEqual({ status: 200, limit: '6', remaining: '6', reset: true })
-    expect(await seen(await team('/v1/chat/completions', OK))).toEqual({ status: 200, limit: '6', remaining: '5', reset: true })
+    expect(await seen(await team('/v1/chat/completions', OK))).toEqual({
+      status: 200,
+      limit: '6',
+      remaining: '5',
+      reset: true,
+    })
     const stream = await team('/v1/chat/completions', { ...OK, stream: true })
     expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/)
     expect(await seen(stream)).toEqual({ status: 200, limit: '6', remaining: '4', reset: true })
-    sim.script('openai', 'gpt-4.1-mini', [{ kind: 'custom', status: 400, body: { error: { message: 'bad', type: 'invalid_request_error', param: null, code: null } } }])
-    expect(await seen(await team('/v1/chat/completions', OK))).toEqual({ status: 400, limit: '6', remaining: '3', reset: true })
+    sim.script('openai', 'gpt-4.1-mini', [
+      {
+        kind: 'custom',
+        status: 400,
+        body: { error: { message: 'bad', type: 'invalid_request_error', param: null, code: null } },
+      },
+    ])
+    expect(await seen(await team('/v1/chat/completions', OK))).toEqual({
+      status: 400,
+      limit: '6',
+      remaining: '3',
+      reset: true,
+    })
     for (let i = 0; i < 3; i++) await seen(await team('/v1/chat/completions', OK))
-    expect(await seen(await team('/v1/chat/completions', OK))).toEqual({ status: 429, limit: '6', remaining: '0', reset: true })
+    expect(await seen(await team('/v1/chat/completions', OK))).toEqual({
+      status: 429,
+      limit: '6',
+      remaining: '0',
+      reset: true,
+    })
   })
 
   it('a spent budget’s 429 and an unpriced route’s 403 carry them too', async () => {

@@ -15,12 +15,19 @@ import { SIM_KEY, useServers, useSimulator } from './harness.ts'
 const sim = useSimulator({ validKeys: [SIM_KEY, 'key-b-123'] })
 const track = useServers()
 
-const ENV = { ANTHROPIC_API_KEY: SIM_KEY, OPENAI_KEY_A: SIM_KEY, OPENAI_KEY_B: 'key-b-123', TEAM_KEY: 'team-secret-123', ADMIN_KEY: 'admin-secret-123' }
+const ENV = {
+  ANTHROPIC_API_KEY: SIM_KEY,
+  OPENAI_KEY_A: SIM_KEY,
+  OPENAI_KEY_B: 'key-b-123',
+  TEAM_KEY: 'team-secret-123',
+  ADMIN_KEY: 'admin-secret-123',
+}
 
 /** A logger that keeps every line, `level msg {fields}`. */
 function recorder(): Logger & { lines: string[]; text(): string } {
   const lines: string[] = []
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => void lines.push(`${level} ${msg} ${fields ? JSON.stringify(fields) : ''}`)
+  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
+    void lines.push(`${level} ${msg} ${fields ? JSON.stringify(fields) : ''}`)
   return { lines, info: at('info'), warn: at('warn'), error: at('error'), text: () => lines.join('\n') }
 }
 
@@ -65,18 +72,24 @@ describe('a reload never switches a real provider to the simulator', () => {
     const res = await chat(hr.url, 'r')
     expect(res.status).toBe(200)
     expect(sim.stats({ api: 'anthropic', status: 200 })).toBe(1) // the real (stand-in) API answered
-    const health = (await (await fetch(`${hr.url}/health`)).json()) as { providers: Record<string, { simulated: boolean }> }
+    const health = (await (await fetch(`${hr.url}/health`)).json()) as {
+      providers: Record<string, { simulated: boolean }>
+    }
     expect(health.providers['anthropic']!.simulated).toBe(false)
   })
 
   it('refuses a deleted key too; accepts simulate: true, and says loudly that it simulates', async () => {
     const { hr, log, edit } = await start(providers('${ANTHROPIC_API_KEY}'))
     expect(await edit(providers('null'))).toBe(false)
-    expect(log.text()).toContain('providers.anthropic: no key is set; a reload may not turn a real provider into a simulated one')
+    expect(log.text()).toContain(
+      'providers.anthropic: no key is set; a reload may not turn a real provider into a simulated one',
+    )
 
     expect(await edit(providers('${ANTHROPIC_KEY_B}', ', simulate: true'))).toBe(true)
     expect(hr.config.current().providers.get('anthropic')!.simulated).toBe(true)
-    expect(log.text()).toMatch(/^warn =+\n {2}SIMULATED PROVIDERS: these answers are NOT from real models[\s\S]*- anthropic \(anthropic\): simulate: true/m)
+    expect(log.text()).toMatch(
+      /^warn =+\n {2}SIMULATED PROVIDERS: these answers are NOT from real models[\s\S]*- anthropic \(anthropic\): simulate: true/m,
+    )
     expect((await chat(hr.url, 'r')).status).toBe(200)
     expect(sim.stats({ api: 'anthropic' })).toBe(0) // the built-in simulator answered, not the provider
   })
@@ -89,10 +102,16 @@ routes:
     targets: [openai/gpt-4.1-mini]
 `
     const { hr, log, edit } = await start(keys('"${OPENAI_KEY_A}", "${OPENAI_KEY_B}"'))
-    const members = () => hr.config.current().routes.get('r')!.members.map((m) => m.target.keyAlias)
+    const members = () =>
+      hr.config
+        .current()
+        .routes.get('r')!
+        .members.map((m) => m.target.keyAlias)
     expect(members()).toEqual(['openai#1', 'openai#2'])
     expect(await edit(keys('"${OPENAI_KEY_A}", "${OPENAI_KEY_BB}"'))).toBe(false)
-    expect(log.text()).toContain("providers.openai.keys[1]: OPENAI_KEY_BB is not set; a reload may not drop one of a provider's keys (set the variable, or remove the entry to mean it)")
+    expect(log.text()).toContain(
+      "providers.openai.keys[1]: OPENAI_KEY_BB is not set; a reload may not drop one of a provider's keys (set the variable, or remove the entry to mean it)",
+    )
     expect(members()).toEqual(['openai#1', 'openai#2'])
     expect(await edit(keys('"${OPENAI_KEY_A}"'))).toBe(true)
     expect(members()).toEqual(['openai#1'])
@@ -101,9 +120,13 @@ routes:
   it('says at start-up, and on each reload, which key an unset variable made it skip', async () => {
     const text = `providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", keys: ["\${OPENAI_KEY_A}", "\${OPENAI_KEY_C}"] }\n`
     const { log, edit } = await start(text)
-    expect(log.text()).toContain('warn headroom: providers.openai.keys[1]: OPENAI_KEY_C is not set; that key is skipped (provider openai has 1 key)')
+    expect(log.text()).toContain(
+      'warn headroom: providers.openai.keys[1]: OPENAI_KEY_C is not set; that key is skipped (provider openai has 1 key)',
+    )
     expect(await edit(`${text}routes:\n  r: { targets: [openai/gpt-4.1-mini] }\n`)).toBe(true)
-    expect(log.text()).toContain('warn headroom: providers.openai.keys[1]: OPENAI_KEY_C is not set; that key is skipped')
+    expect(log.text()).toContain(
+      'warn headroom: providers.openai.keys[1]: OPENAI_KEY_C is not set; that key is skipped',
+    )
   })
 
   it('leaves simulate: auto at start-up as it was: simulated, with its banner naming the variable', async () => {
@@ -111,12 +134,15 @@ routes:
     expect(hr.config.current().providers.get('anthropic')!.simulated).toBe(true)
     // A provider that was simulated has nothing real to lose: an edit that keeps it so is accepted, and says so again.
     expect(await edit(providers('${ANTHROPIC_NOT_SET}', ', timeout_ms: 5000'))).toBe(true)
-    expect(log.text()).toMatch(/^warn =+\n {2}SIMULATED PROVIDERS[\s\S]*- anthropic \(anthropic\): set ANTHROPIC_NOT_SET to use the real API/m)
+    expect(log.text()).toMatch(
+      /^warn =+\n {2}SIMULATED PROVIDERS[\s\S]*- anthropic \(anthropic\): set ANTHROPIC_NOT_SET to use the real API/m,
+    )
   })
 })
 
 describe('a reload never silently opens the router', () => {
-  const closed = (admin: string, keys = `keys:\n  - { name: team, key: "\${TEAM_KEY}" }\n`) => `${providers('${ANTHROPIC_API_KEY}')}${keys}admin_key: ${admin}\n`
+  const closed = (admin: string, keys = `keys:\n  - { name: team, key: "\${TEAM_KEY}" }\n`) =>
+    `${providers('${ANTHROPIC_API_KEY}')}${keys}admin_key: ${admin}\n`
 
   it('refuses removing the keys and the admin key; the router stays closed', async () => {
     const { hr, log, edit } = await start(closed('${ADMIN_KEY}'))
@@ -149,14 +175,24 @@ describe('a reload never silently opens the router', () => {
   it('refuses dropping the admin key to an unset variable; removing admin_key is allowed and opens nothing', async () => {
     const { hr, log, edit } = await start(closed('${ADMIN_KEY}'))
     expect(await edit(closed('${ADMIN_KEY_B}'))).toBe(false)
-    expect(log.text()).toContain('admin_key: ADMIN_KEY_B is not set; a reload may not drop the admin key (set the variable, or remove admin_key to mean it)')
-    expect((await fetch(`${hr.url}/v1/spend`, { headers: { authorization: 'Bearer admin-secret-123' } })).status).toBe(200)
+    expect(log.text()).toContain(
+      'admin_key: ADMIN_KEY_B is not set; a reload may not drop the admin key (set the variable, or remove admin_key to mean it)',
+    )
+    expect((await fetch(`${hr.url}/v1/spend`, { headers: { authorization: 'Bearer admin-secret-123' } })).status).toBe(
+      200,
+    )
 
-    expect(await edit(`${providers('${ANTHROPIC_API_KEY}')}keys:\n  - { name: team, key: "\${TEAM_KEY}" }\n`)).toBe(true)
+    expect(await edit(`${providers('${ANTHROPIC_API_KEY}')}keys:\n  - { name: team, key: "\${TEAM_KEY}" }\n`)).toBe(
+      true,
+    )
     for (const path of ['/v1/spend', '/v1/routing/state']) {
       expect((await fetch(`${hr.url}${path}`)).status).toBe(401)
-      expect((await fetch(`${hr.url}${path}`, { headers: { authorization: 'Bearer team-secret-123' } })).status).toBe(403)
-      expect((await fetch(`${hr.url}${path}`, { headers: { authorization: 'Bearer admin-secret-123' } })).status).toBe(401)
+      expect((await fetch(`${hr.url}${path}`, { headers: { authorization: 'Bearer team-secret-123' } })).status).toBe(
+        403,
+      )
+      expect((await fetch(`${hr.url}${path}`, { headers: { authorization: 'Bearer admin-secret-123' } })).status).toBe(
+        401,
+      )
     }
     expect((await chat(hr.url, 'r')).status).toBe(401)
     expect((await chat(hr.url, 'r', 'team-secret-123')).status).toBe(200)
@@ -166,7 +202,9 @@ describe('a reload never silently opens the router', () => {
     const { hr } = await start(closed('${ADMIN_KEY_NOT_SET}'))
     for (const path of ['/v1/spend', '/v1/routing/state']) {
       expect((await fetch(`${hr.url}${path}`)).status).toBe(401)
-      expect((await fetch(`${hr.url}${path}`, { headers: { authorization: 'Bearer team-secret-123' } })).status).toBe(403)
+      expect((await fetch(`${hr.url}${path}`, { headers: { authorization: 'Bearer team-secret-123' } })).status).toBe(
+        403,
+      )
     }
     expect((await chat(hr.url, 'r')).status).toBe(401)
   })

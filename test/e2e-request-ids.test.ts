@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest'
 import type { Logger } from '../src/lib/logger.ts'
 import { silentLogger } from '../src/lib/logger.ts'
 import { MIGRATIONS_DIR } from '../src/spend/db.ts'
-import { startHeadroom, type Running } from '../src/start.ts'
+import { type Running, startHeadroom } from '../src/start.ts'
 import { SIM_KEY, useServers, useSimulator } from './harness.ts'
 
 const sim = useSimulator({ validKeys: [SIM_KEY] })
@@ -60,7 +60,9 @@ describe('request ids', () => {
     expect(new Set(rows.map((r) => r.request_id))).toEqual(ours)
     expect(rows.every((r) => r.client_request_id === 'trace-abc-123')).toBe(true)
 
-    const report = (await (await fetch(`${hr.url}/v1/spend?group_by=route`)).json()) as { data: Array<{ route: string; requests: number }> }
+    const report = (await (await fetch(`${hr.url}/v1/spend?group_by=route`)).json()) as {
+      data: Array<{ route: string; requests: number }>
+    }
     expect(report.data).toEqual([expect.objectContaining({ route: 'r', requests: 20 })])
   })
 
@@ -90,7 +92,11 @@ describe('request ids', () => {
 
   it('error answers carry both ids, and the error log names both', async () => {
     const lines: Array<{ msg: string; fields: Record<string, unknown> | undefined }> = []
-    const log: Logger = { info() {}, warn: (msg, fields) => lines.push({ msg, fields }), error: (msg, fields) => lines.push({ msg, fields }) }
+    const log: Logger = {
+      info() {},
+      warn: (msg, fields) => lines.push({ msg, fields }),
+      error: (msg, fields) => lines.push({ msg, fields }),
+    }
     const hr = await start({ log })
     const notFound = await post(hr, { 'x-request-id': 'trace-404' }, 'no-such-route')
     expect(notFound.status).toBe(404)
@@ -119,13 +125,24 @@ describe('request ids', () => {
     const oldMigrations = join(dir, 'migrations')
     mkdirSync(join(oldMigrations, 'meta'), { recursive: true })
     copyFileSync(join(MIGRATIONS_DIR, '0000_spend.sql'), join(oldMigrations, '0000_spend.sql'))
-    writeFileSync(join(oldMigrations, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'sqlite', entries: [{ idx: 0, version: '6', when: 1795838632038, tag: '0000_spend', breakpoints: true }] }))
+    writeFileSync(
+      join(oldMigrations, 'meta', '_journal.json'),
+      JSON.stringify({
+        version: '7',
+        dialect: 'sqlite',
+        entries: [{ idx: 0, version: '6', when: 1795838632038, tag: '0000_spend', breakpoints: true }],
+      }),
+    )
     const old = new Database(dbPath)
     migrate(drizzle(old), { migrationsFolder: oldMigrations })
     old
-      .prepare("INSERT INTO spend (ts, request_id, route, provider, key_alias, model_requested, model_served, stream, outcome, http_status, attempt, prompt_tokens, cached_tokens, cache_write_tokens, completion_tokens, reasoning_tokens, cost_microcents, latency_ms, usage_source, queued_ms) VALUES (1, 'old-trace', 'r', 'openai', 'openai#1', 'r', 'gpt-4.1-mini', 0, 'ok', 200, 1, 0, 0, 0, 0, 0, 5, 0, 'none', 0)")
+      .prepare(
+        "INSERT INTO spend (ts, request_id, route, provider, key_alias, model_requested, model_served, stream, outcome, http_status, attempt, prompt_tokens, cached_tokens, cache_write_tokens, completion_tokens, reasoning_tokens, cost_microcents, latency_ms, usage_source, queued_ms) VALUES (1, 'old-trace', 'r', 'openai', 'openai#1', 'r', 'gpt-4.1-mini', 0, 'ok', 200, 1, 0, 0, 0, 0, 0, 5, 0, 'none', 0)",
+      )
       .run()
-    expect((old.prepare('SELECT name FROM pragma_table_info(?)').all('spend') as Array<{ name: string }>).map((c) => c.name)).not.toContain('client_request_id')
+    expect(
+      (old.prepare('SELECT name FROM pragma_table_info(?)').all('spend') as Array<{ name: string }>).map((c) => c.name),
+    ).not.toContain('client_request_id')
     old.close()
 
     const hr = await start({ dbPath })

@@ -26,18 +26,29 @@ const sim = useSimulator({ validKeys: [SIM_KEY, 'key-a', 'key-b', 'key-c'] })
 const track = useServers()
 
 async function headroom(configText: string) {
-  const hr = track(await startHeadroom({ dbPath: ':memory:', configText, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url }))
+  const hr = track(
+    await startHeadroom({ dbPath: ':memory:', configText, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url }),
+  )
   return { hr, client: new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0, timeout: 15_000 }) }
 }
 
 async function ask(client: OpenAI, model: string, content = 'reply: ok', extra: Record<string, unknown> = {}) {
-  const { data, response } = await client.chat.completions.create({ model, messages: [{ role: 'user', content }], ...extra }).withResponse()
-  return { data, target: response.headers.get('x-headroom-target'), attempts: Number(response.headers.get('x-headroom-attempts')), decision: response.headers.get('x-headroom-decision') ?? '' }
+  const { data, response } = await client.chat.completions
+    .create({ model, messages: [{ role: 'user', content }], ...extra })
+    .withResponse()
+  return {
+    data,
+    target: response.headers.get('x-headroom-target'),
+    attempts: Number(response.headers.get('x-headroom-attempts')),
+    decision: response.headers.get('x-headroom-decision') ?? '',
+  }
 }
 
 describe('rate limits', () => {
   it('a 429 with Retry-After moves requests to the next target, and they come back after the reset', async () => {
-    const { client } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`))
+    const { client } = await headroom(
+      providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`),
+    )
     sim.script('openai', 'gpt-4.1-mini', [{ kind: 'rate_limit', retryAfterMs: 1000 }]) // retry-after: 1
     const first = await ask(client, 'r')
     expect(first.target).toBe('anthropic/claude-haiku-4-5')
@@ -61,9 +72,15 @@ describe('rate limits', () => {
     const provider = target.split('/')[0]!
     const fallback = provider === 'openai' ? 'anthropic/claude-haiku-4-5' : 'openai/gpt-4.1-mini'
     const { client } = await headroom(
-      providers(sim.url, `routes:\n  r: { targets: [${target}, ${fallback}] }\n`).replace(`  ${provider}: { type: `, `  ${provider}: { max_cooldown_ms: 500, type: `),
+      providers(sim.url, `routes:\n  r: { targets: [${target}, ${fallback}] }\n`).replace(
+        `  ${provider}: { type: `,
+        `  ${provider}: { max_cooldown_ms: 500, type: `,
+      ),
     )
-    sim.script(api, target.split('/')[1]!, [{ kind: 'rate_limit', retryAfterMs: 3_600_000 }, { kind: 'rate_limit', retryAfterMs: 3_600_000 }])
+    sim.script(api, target.split('/')[1]!, [
+      { kind: 'rate_limit', retryAfterMs: 3_600_000 },
+      { kind: 'rate_limit', retryAfterMs: 3_600_000 },
+    ])
     const served = async () => {
       const r = await ask(client, 'r')
       return [r.target, r.attempts]
@@ -80,7 +97,9 @@ describe('rate limits', () => {
 
   it('stops sending before the provider says 429 when its headroom headers reach zero', async () => {
     sim.configure('openai', 'gpt-4.1-mini', { rpm: 10 })
-    const { client } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`))
+    const { client } = await headroom(
+      providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`),
+    )
     const served: Record<string, number> = {}
     // Twice openai's limit, two at a time.
     for (let i = 0; i < 10; i++) {
@@ -96,7 +115,10 @@ describe('rate limits', () => {
   it('key rotation: two keys double the usable throughput against a rate-limited provider', async () => {
     sim.configure('openai', 'gpt-4.1-mini', { rpm: 5 })
     const { client } = await headroom(
-      providers(sim.url, `  one: { type: openai, base_url: "${sim.url}/v1", api_key: key-c }\n  two: { type: openai, base_url: "${sim.url}/v1", keys: [key-a, key-b] }\n`),
+      providers(
+        sim.url,
+        `  one: { type: openai, base_url: "${sim.url}/v1", api_key: key-c }\n  two: { type: openai, base_url: "${sim.url}/v1", keys: [key-a, key-b] }\n`,
+      ),
     )
     const count = async (model: string) => {
       let ok = 0
@@ -124,7 +146,12 @@ describe('rate limits', () => {
 
 describe('faults', () => {
   it('a 5xx storm opens the breaker, traffic fails over, a half-open probe finds recovery', async () => {
-    const { client, hr } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n    retry: { attempts_per_target: 1 }\n`))
+    const { client, hr } = await headroom(
+      providers(
+        sim.url,
+        `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n    retry: { attempts_per_target: 1 }\n`,
+      ),
+    )
     sim.configure('openai', 'gpt-4.1-mini', { faultRates: { server_error: 1 } })
     const targets: string[] = []
     for (let i = 0; i < 8; i++) targets.push((await ask(client, 'r')).target!)
@@ -134,7 +161,9 @@ describe('faults', () => {
     const open = await ask(client, 'r')
     expect(open.decision).toMatch(/breaker open/)
     expect(sim.stats({ api: 'openai' })).toBe(openaiCalls)
-    const state = (await (await fetch(`${hr.url}/v1/routing/state`)).json()) as { targets: Array<{ id: string; state: { breaker: string } }> }
+    const state = (await (await fetch(`${hr.url}/v1/routing/state`)).json()) as {
+      targets: Array<{ id: string; state: { breaker: string } }>
+    }
     expect(state.targets.find((t) => t.id === 'openai#1/gpt-4.1-mini')!.state.breaker).toBe('open')
 
     sim.configure('openai', 'gpt-4.1-mini', { faultRates: {} }) // recovered
@@ -146,9 +175,16 @@ describe('faults', () => {
   })
 
   it('a stream cut before its first token fails over invisibly', async () => {
-    const { client } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n    retry: { attempts_per_target: 1 }\n`))
+    const { client } = await headroom(
+      providers(
+        sim.url,
+        `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n    retry: { attempts_per_target: 1 }\n`,
+      ),
+    )
     sim.script('openai', 'gpt-4.1-mini', [{ kind: 'cut', afterChunks: 1 }])
-    const { data: stream, response } = await client.chat.completions.create({ model: 'r', stream: true, messages: [{ role: 'user', content: 'reply: still whole' }] }).withResponse()
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: 'r', stream: true, messages: [{ role: 'user', content: 'reply: still whole' }] })
+      .withResponse()
     let text = ''
     for await (const c of stream) text += c.choices[0]?.delta.content ?? ''
     expect(text).toBe('still whole')
@@ -157,9 +193,15 @@ describe('faults', () => {
   })
 
   it('a stream cut after its first token ends with an error frame, without failover', async () => {
-    const { client } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`))
+    const { client } = await headroom(
+      providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`),
+    )
     sim.script('openai', 'gpt-4.1-mini', [{ kind: 'cut', afterChunks: 4 }])
-    const stream = await client.chat.completions.create({ model: 'r', stream: true, messages: [{ role: 'user', content: `reply: ${'word '.repeat(30)}` }] })
+    const stream = await client.chat.completions.create({
+      model: 'r',
+      stream: true,
+      messages: [{ role: 'user', content: `reply: ${'word '.repeat(30)}` }],
+    })
     const { text, error } = await drainText(stream)
     expect(error).toBeInstanceOf(OpenAI.APIError)
     expect(text.length).toBeGreaterThan(0)
@@ -170,7 +212,9 @@ describe('faults', () => {
     const { client, hr } = await headroom(providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`))
     sim.configure('openai', 'gpt-4.1-mini', { ttftMs: 3000 })
     const ac = new AbortController()
-    const p = client.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'hi' }] }, { signal: ac.signal }).catch((e: unknown) => e)
+    const p = client.chat.completions
+      .create({ model: 'r', messages: [{ role: 'user', content: 'hi' }] }, { signal: ac.signal })
+      .catch((e: unknown) => e)
     await sleep(200)
     const inFlight = () => hr.states.peek('openai#1/gpt-4.1-mini')?.limits.inFlight
     expect(inFlight()).toBe(1)
@@ -198,7 +242,11 @@ ${routeExtra}`
     sim.configure('openai', 'gpt-4.1-mini', { faultRates: { stall: 1 } }) // no response headers, ever
     for (let i = 0; i < 2; i++) {
       const r = await ask(client, 'r', 'reply: served')
-      expect([r.target, r.attempts, r.data.choices[0]!.message.content]).toEqual(['anthropic/claude-haiku-4-5', 2, 'served'])
+      expect([r.target, r.attempts, r.data.choices[0]!.message.content]).toEqual([
+        'anthropic/claude-haiku-4-5',
+        2,
+        'served',
+      ])
       expect(r.decision).toMatch(/failed: openai#1\/gpt-4.1-mini 504 timeout/)
     }
     expect(sim.stats({ api: 'openai' })).toBe(2)
@@ -211,7 +259,9 @@ ${routeExtra}`
   it('a stream whose headers come but whose first content never does fails over (route-level first_byte_timeout_ms)', async () => {
     const { client } = await headroom(stalled('', '    first_byte_timeout_ms: 500\n'))
     sim.configure('openai', 'gpt-4.1-mini', { ttftMs: 60_000 })
-    const { data: stream, response } = await client.chat.completions.create({ model: 'r', stream: true, messages: [{ role: 'user', content: 'reply: still whole' }] }).withResponse()
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: 'r', stream: true, messages: [{ role: 'user', content: 'reply: still whole' }] })
+      .withResponse()
     expect((await drainText(stream)).text).toBe('still whole')
     expect(response.headers.get('x-headroom-target')).toBe('anthropic/claude-haiku-4-5')
     expect(response.headers.get('x-headroom-attempts')).toBe('2')
@@ -236,7 +286,9 @@ describe('clients that stop reading', () => {
   function nonReader(port: number, body: object) {
     const text = JSON.stringify(body)
     const socket = connect(port, '127.0.0.1').pause()
-    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`)
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+    )
     return socket
   }
 
@@ -248,7 +300,11 @@ routes:
 server: { stream_idle_timeout_ms: 500 }
 `)
     // Megabytes of answer, read by no one: the socket buffers fill and Headroom's writes block.
-    const socket = nonReader(hr.port, { model: 'r', stream: true, messages: [{ role: 'user', content: 'tokens: 20000' }] })
+    const socket = nonReader(hr.port, {
+      model: 'r',
+      stream: true,
+      messages: [{ role: 'user', content: 'tokens: 20000' }],
+    })
     const inFlight = () => hr.states.peek('openai#1/gpt-4.1-mini')?.limits.inFlight
     for (let i = 0; i < 200 && inFlight() !== 1; i++) await sleep(25)
     expect(inFlight()).toBe(1)
@@ -262,15 +318,22 @@ server: { stream_idle_timeout_ms: 500 }
     expect(received).toMatch(/^HTTP\/1.1 200/)
     expect(received).not.toMatch(/\[DONE\]/)
     hr.spend.flush()
-    const row = hr.db.sqlite.prepare('SELECT outcome, completion_tokens, usage_source FROM spend WHERE stream = 1').get() as { outcome: string; completion_tokens: number; usage_source: string }
+    const row = hr.db.sqlite
+      .prepare('SELECT outcome, completion_tokens, usage_source FROM spend WHERE stream = 1')
+      .get() as { outcome: string; completion_tokens: number; usage_source: string }
     expect([row.outcome, row.usage_source]).toEqual(['cancelled', 'estimated'])
     expect(row.completion_tokens).toBeGreaterThan(0) // the tokens so far
     expect(inFlight()).toBe(0)
   })
 
   it('a JSON answer the client does not take within stream_idle_timeout_ms is dropped with its connection', async () => {
-    const { hr } = await headroom(`providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY} }\nserver: { stream_idle_timeout_ms: 500 }\n`)
-    const socket = nonReader(hr.port, { model: 'openai/gpt-4.1-mini', messages: [{ role: 'user', content: 'tokens: 2000000' }] }) // ~13 MB of JSON
+    const { hr } = await headroom(
+      `providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY} }\nserver: { stream_idle_timeout_ms: 500 }\n`,
+    )
+    const socket = nonReader(hr.port, {
+      model: 'openai/gpt-4.1-mini',
+      messages: [{ role: 'user', content: 'tokens: 2000000' }],
+    }) // ~13 MB of JSON
     const rows = () => {
       hr.spend.flush()
       return (hr.db.sqlite.prepare('SELECT COUNT(*) AS n FROM spend').get() as { n: number }).n
@@ -303,7 +366,12 @@ describe('strategies', () => {
   })
 
   it('latency shifts away from a slowed target within seconds', async () => {
-    const { client } = await headroom(providers(sim.url, `routes:\n  r:\n    strategy: latency\n    explore: 0\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`))
+    const { client } = await headroom(
+      providers(
+        sim.url,
+        `routes:\n  r:\n    strategy: latency\n    explore: 0\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`,
+      ),
+    )
     for (let i = 0; i < 4; i++) await ask(client, 'r') // both measured
     sim.configure('openai', 'gpt-4.1-mini', { ttftMs: 250 })
     sim.configure('anthropic', 'claude-haiku-4-5', { ttftMs: 20 })
@@ -316,7 +384,10 @@ describe('strategies', () => {
 
   it('cascade sends easy requests to the cheap tier and hard ones to the strong tier', async () => {
     const { client } = await headroom(
-      providers(sim.url, `routes:\n  r:\n    strategy: cascade\n    tiers:\n      - [google/gemini-2.5-flash-lite]\n      - [anthropic/claude-sonnet-4-5]\n    thresholds: { prompt_tokens: 1000 }\n`),
+      providers(
+        sim.url,
+        `routes:\n  r:\n    strategy: cascade\n    tiers:\n      - [google/gemini-2.5-flash-lite]\n      - [anthropic/claude-sonnet-4-5]\n    thresholds: { prompt_tokens: 1000 }\n`,
+      ),
     )
     expect((await ask(client, 'r', 'reply: hi')).target).toBe('google/gemini-2.5-flash-lite')
     const code = await ask(client, 'r', 'Why does this fail?\n```js\nconst x = 1;\nx = 2;\n```')
@@ -343,8 +414,14 @@ describe('live reload', () => {
     const file = join(dir, 'routes.yaml')
     writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`))
     const lines: string[] = []
-    const log = { info: () => {}, warn: () => {}, error: (m: string, f?: Record<string, unknown>) => lines.push(`${m} ${JSON.stringify(f)}`) }
-    const hr = track(await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log, simulatorUrl: sim.url }))
+    const log = {
+      info: () => {},
+      warn: () => {},
+      error: (m: string, f?: Record<string, unknown>) => lines.push(`${m} ${JSON.stringify(f)}`),
+    }
+    const hr = track(
+      await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log, simulatorUrl: sim.url }),
+    )
     const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0 })
     expect((await ask(client, 'r')).target).toBe('openai/gpt-4.1-mini')
     hr.states.peek('openai#1/gpt-4.1-mini')!.health.coolUntil(Date.now() + 60_000)
@@ -355,7 +432,10 @@ describe('live reload', () => {
     const r1 = await ask(client, 'r', 'reply: ok').catch((e: unknown) => e) // old config, openai still cooling
     expect((r1 as InstanceType<typeof OpenAI.APIError>).status).toBe(429)
 
-    writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`))
+    writeFileSync(
+      file,
+      providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n`),
+    )
     await hr.config.reload()
     const r2 = await ask(client, 'r')
     expect(r2.target).toBe('anthropic/claude-haiku-4-5') // new route; openai kept its cooldown across the reload
@@ -364,17 +444,44 @@ describe('live reload', () => {
   it('names the unpriced route targets in one warn line at start-up and again at each reload', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'headroom-unpriced-'))
     const file = join(dir, 'routes.yaml')
-    writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, openai/o1-mini, anthropic/claude-next]\n`))
+    writeFileSync(
+      file,
+      providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, openai/o1-mini, anthropic/claude-next]\n`),
+    )
     const warned: unknown[] = []
-    const log = { info: () => {}, error: () => {}, warn: (m: string, f?: Record<string, unknown>) => void (m.startsWith('unpriced route targets') && warned.push(f?.['targets'])) }
-    const hr = track(await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log, simulatorUrl: sim.url, watch: false }))
+    const log = {
+      info: () => {},
+      error: () => {},
+      warn: (m: string, f?: Record<string, unknown>) =>
+        void (m.startsWith('unpriced route targets') && warned.push(f?.['targets'])),
+    }
+    const hr = track(
+      await startHeadroom({
+        dbPath: ':memory:',
+        configPath: file,
+        port: 0,
+        env: {},
+        log,
+        simulatorUrl: sim.url,
+        watch: false,
+      }),
+    )
     expect(warned).toEqual([['openai/o1-mini', 'anthropic/claude-next']])
 
-    writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, google/gemini-2.5-pro-preview]\n`))
+    writeFileSync(
+      file,
+      providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, google/gemini-2.5-pro-preview]\n`),
+    )
     expect(await hr.config.reload()).toBe(true)
     expect(warned).toEqual([['openai/o1-mini', 'anthropic/claude-next'], ['google/gemini-2.5-pro-preview']])
 
-    writeFileSync(file, providers(sim.url, `models:\n  google/gemini-2.5-pro-preview: { input: 1.25, output: 10 }\nroutes:\n  r:\n    targets: [openai/gpt-4.1-mini, google/gemini-2.5-pro-preview]\n`))
+    writeFileSync(
+      file,
+      providers(
+        sim.url,
+        `models:\n  google/gemini-2.5-pro-preview: { input: 1.25, output: 10 }\nroutes:\n  r:\n    targets: [openai/gpt-4.1-mini, google/gemini-2.5-pro-preview]\n`,
+      ),
+    )
     expect(await hr.config.reload()).toBe(true)
     expect(warned).toHaveLength(2) // all priced now: nothing to say
   })
@@ -383,10 +490,20 @@ describe('live reload', () => {
     const dir = mkdtempSync(join(tmpdir(), 'headroom-watch-'))
     const file = join(dir, 'routes.yaml')
     writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [openai/gpt-4.1-mini]\n`))
-    const hr = track(await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url }))
+    const hr = track(
+      await startHeadroom({
+        dbPath: ':memory:',
+        configPath: file,
+        port: 0,
+        env: {},
+        log: silentLogger,
+        simulatorUrl: sim.url,
+      }),
+    )
     writeFileSync(file, providers(sim.url, `routes:\n  r:\n    targets: [google/gemini-2.5-flash]\n`))
     const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0 })
-    for (let i = 0; i < 50 && hr.config.current().routes.get('r')!.members[0]!.target.provider !== 'google'; i++) await sleep(50)
+    for (let i = 0; i < 50 && hr.config.current().routes.get('r')!.members[0]!.target.provider !== 'google'; i++)
+      await sleep(50)
     expect((await ask(client, 'r')).target).toBe('google/gemini-2.5-flash')
   })
 })

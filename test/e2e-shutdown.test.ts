@@ -28,7 +28,11 @@ it('close(drainMs) lets a stream in flight finish and refuses new requests', asy
   })
   const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k', maxRetries: 0 })
   const words = Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ')
-  const stream = await client.chat.completions.create({ model: 'openai/gpt-4.1-mini', stream: true, messages: [{ role: 'user', content: `reply: ${words}` }] })
+  const stream = await client.chat.completions.create({
+    model: 'openai/gpt-4.1-mini',
+    stream: true,
+    messages: [{ role: 'user', content: `reply: ${words}` }],
+  })
   const reading = drainText(stream)
   const closing = hr.close(5_000)
   await new Promise((r) => setTimeout(r, 50))
@@ -53,14 +57,20 @@ describe('the headroom launcher', () => {
     writeFileSync(config, `providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY} }\n`)
     const db = join(dir, 'spend.db')
     // Its own process group, so that the cleanup below also reaches a server the launcher orphaned.
-    const proc = spawn(process.execPath, [join(ROOT, 'bin', 'headroom.js'), 'start', '--config', config, '--port', '0'], {
-      env: { ...process.env, HEADROOM_DB: db, HEADROOM_DRAIN_MS: '5000' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
-    })
+    const proc = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'headroom.js'), 'start', '--config', config, '--port', '0'],
+      {
+        env: { ...process.env, HEADROOM_DB: db, HEADROOM_DRAIN_MS: '5000' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+      },
+    )
     let stderr = ''
     proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()))
-    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })))
+    const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+      proc.once('exit', (code, signal) => r({ code, signal })),
+    )
     try {
       await vi.waitFor(() => expect(stderr).toMatch(/listening on http/), { timeout: 20_000, interval: 50 })
       const url = /listening on (http:\/\/\S+)/.exec(stderr)![1]!

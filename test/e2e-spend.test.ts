@@ -2,16 +2,17 @@
  * The spend ledger end to end: real server, real simulator, the `openai` SDK. Every upstream attempt is a
  * row whose tokens are what the provider reported and whose cost is tokens × catalog price, exactly.
  */
+
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import OpenAI from 'openai'
 import { describe, expect, it, vi } from 'vitest'
 import { silentLogger } from '../src/lib/logger.ts'
 import { BUILTIN_PROVIDERS } from '../src/providers/registry.ts'
-import { startHeadroom, type Running } from '../src/start.ts'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { corruptSpendTable } from '../src/spend/__fixtures__/spend-rows.ts'
 import { spendCommand } from '../src/spend/cli.ts'
+import { type Running, startHeadroom } from '../src/start.ts'
 import { SIM_KEY, useServers, useSimulator } from './harness.ts'
 
 interface Row {
@@ -41,7 +42,10 @@ interface Row {
 
 // gpt-4o-search-preview: a real OpenAI model the catalog leaves unpriced (it bills per search too).
 const UNPRICED = 'gpt-4o-search-preview'
-const sim = useSimulator({ validKeys: [SIM_KEY, 'team-a-secret-123', 'admin-secret-123'], models: { openai: { [UNPRICED]: {} } } })
+const sim = useSimulator({
+  validKeys: [SIM_KEY, 'team-a-secret-123', 'admin-secret-123'],
+  models: { openai: { [UNPRICED]: {} } },
+})
 const track = useServers()
 
 function config(extra = ''): string {
@@ -53,7 +57,15 @@ ${extra}`
 }
 
 async function start(extra = '', opts: { now?: () => number; dbPath?: string } = {}) {
-  const hr = await startHeadroom({ dbPath: ':memory:', configText: config(extra), port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url, ...opts })
+  const hr = await startHeadroom({
+    dbPath: ':memory:',
+    configText: config(extra),
+    port: 0,
+    env: {},
+    log: silentLogger,
+    simulatorUrl: sim.url,
+    ...opts,
+  })
   return track(hr)
 }
 
@@ -63,7 +75,9 @@ function client(hr: Running, apiKey = 'k') {
 
 function rows(hr: Running, requestId?: string): Row[] {
   hr.spend.flush()
-  const sql = requestId ? 'SELECT * FROM spend WHERE request_id = ? ORDER BY attempt' : 'SELECT * FROM spend ORDER BY id'
+  const sql = requestId
+    ? 'SELECT * FROM spend WHERE request_id = ? ORDER BY attempt'
+    : 'SELECT * FROM spend ORDER BY id'
   return hr.db.sqlite.prepare(sql).all(...(requestId ? [requestId] : [])) as Row[]
 }
 
@@ -99,9 +113,27 @@ describe.each([
     const c = client(hr)
     for (let i = 0; i < 2; i++) {
       // The second call repeats a long prefix: every simulated provider reports it as cached.
-      const { data, response } = await c.chat.completions.create({ model: id, user: 'alice', messages: [{ role: 'system', content: LONG }, { role: 'user', content: 'reply: one two three' }] }).withResponse()
+      const { data, response } = await c.chat.completions
+        .create({
+          model: id,
+          user: 'alice',
+          messages: [
+            { role: 'system', content: LONG },
+            { role: 'user', content: 'reply: one two three' },
+          ],
+        })
+        .withResponse()
       const [row] = rows(hr, response.headers.get('x-request-id')!)
-      expect(row).toMatchObject({ outcome: 'ok', attempt: 1, http_status: 200, usage_source: 'provider', end_user: 'alice', provider, key_alias: `${provider}#1`, stream: 0 })
+      expect(row).toMatchObject({
+        outcome: 'ok',
+        attempt: 1,
+        http_status: 200,
+        usage_source: 'provider',
+        end_user: 'alice',
+        provider,
+        key_alias: `${provider}#1`,
+        stream: 0,
+      })
       expect(row!.prompt_tokens).toBe(data.usage!.prompt_tokens)
       expect(row!.completion_tokens).toBe(data.usage!.completion_tokens)
       expect(row!.cached_tokens).toBe(data.usage!.prompt_tokens_details?.cached_tokens ?? 0)
@@ -116,18 +148,37 @@ describe.each([
   it('streamed: the row has the provider’s usage even when the client did not ask for it', async () => {
     const hr = await start()
     const c = client(hr)
-    const { data: stream, response } = await c.chat.completions.create({ model: id, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'reply: a b c d e' }] }).withResponse()
+    const { data: stream, response } = await c.chat.completions
+      .create({
+        model: id,
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'reply: a b c d e' }],
+      })
+      .withResponse()
     let usage: OpenAI.CompletionUsage | null | undefined
     for await (const ch of stream) if (ch.usage) usage = ch.usage
     const [row] = rows(hr, response.headers.get('x-request-id')!)
-    expect(row).toMatchObject({ outcome: 'ok', stream: 1, usage_source: 'provider', prompt_tokens: usage!.prompt_tokens, completion_tokens: usage!.completion_tokens })
+    expect(row).toMatchObject({
+      outcome: 'ok',
+      stream: 1,
+      usage_source: 'provider',
+      prompt_tokens: usage!.prompt_tokens,
+      completion_tokens: usage!.completion_tokens,
+    })
     expect(row!.ttft_ms).not.toBeNull()
     expect(row!.cost_microcents).toBe(expectedCost(hr, provider, model, row!))
 
-    const { data: quiet, response: r2 } = await c.chat.completions.create({ model: id, stream: true, messages: [{ role: 'user', content: 'reply: a b c d e' }] }).withResponse()
+    const { data: quiet, response: r2 } = await c.chat.completions
+      .create({ model: id, stream: true, messages: [{ role: 'user', content: 'reply: a b c d e' }] })
+      .withResponse()
     for await (const _ of quiet) void _
     const [row2] = rows(hr, r2.headers.get('x-request-id')!)
-    expect(row2).toMatchObject({ usage_source: 'provider', prompt_tokens: usage!.prompt_tokens, completion_tokens: usage!.completion_tokens })
+    expect(row2).toMatchObject({
+      usage_source: 'provider',
+      prompt_tokens: usage!.prompt_tokens,
+      completion_tokens: usage!.completion_tokens,
+    })
   })
 })
 
@@ -142,7 +193,16 @@ describe('spend rows: the hard cases', () => {
           // cache_control on a content part: the LiteLLM-style extension the Anthropic adapter passes through.
           messages: [
             // Haiku 4.5 caches prefixes of 4,096 tokens or more.
-            { role: 'system', content: [{ type: 'text', text: LONG.repeat(3), cache_control: { type: 'ephemeral' } } as OpenAI.Chat.Completions.ChatCompletionContentPartText] },
+            {
+              role: 'system',
+              content: [
+                {
+                  type: 'text',
+                  text: LONG.repeat(3),
+                  cache_control: { type: 'ephemeral' },
+                } as OpenAI.Chat.Completions.ChatCompletionContentPartText,
+              ],
+            },
             { role: 'user', content: 'reply: ok' },
           ],
         })
@@ -153,26 +213,39 @@ describe('spend rows: the hard cases', () => {
     const second = rows(hr, (await ask()).response.headers.get('x-request-id')!)[0]!
     expect(second.cached_tokens).toBe(first.cache_write_tokens)
     expect(second.cache_write_tokens).toBe(0)
-    for (const r of [first, second]) expect(r.cost_microcents).toBe(expectedCost(hr, 'anthropic', 'claude-haiku-4-5', r))
+    for (const r of [first, second])
+      expect(r.cost_microcents).toBe(expectedCost(hr, 'anthropic', 'claude-haiku-4-5', r))
     expect(first.cost_microcents).toBeGreaterThan(second.cost_microcents) // writing costs more than reading
   })
 
   it('a failover writes one row per attempt', async () => {
-    const hr = await start(`routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n    retry: { attempts_per_target: 1 }\n`)
+    const hr = await start(
+      `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n    retry: { attempts_per_target: 1 }\n`,
+    )
     sim.script('openai', 'gpt-4.1-mini', [{ kind: 'overloaded' }])
-    const { response } = await client(hr).chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'reply: hi' }] }).withResponse()
+    const { response } = await client(hr)
+      .chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'reply: hi' }] })
+      .withResponse()
     const r = rows(hr, response.headers.get('x-request-id')!)
     expect(r.map((x) => [x.attempt, x.provider, x.outcome, x.http_status, x.cost_microcents > 0])).toEqual([
       [1, 'openai', 'failed_over', 503, false],
       [2, 'anthropic', 'ok', 200, true],
     ])
-    expect(r[0]).toMatchObject({ usage_source: 'none', prompt_tokens: 0, completion_tokens: 0, route: 'r', model_requested: 'r' })
+    expect(r[0]).toMatchObject({
+      usage_source: 'none',
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      route: 'r',
+      model_requested: 'r',
+    })
   })
 
   it('a failed request still writes its rows, at no cost', async () => {
     const hr = await start()
     sim.script('openai', 'gpt-4.1-mini', [{ kind: 'server_error' }, { kind: 'server_error' }])
-    const err = (await client(hr).chat.completions.create({ model: 'openai/gpt-4.1-mini', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>
+    const err = (await client(hr)
+      .chat.completions.create({ model: 'openai/gpt-4.1-mini', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>
     const r = rows(hr, err.headers!.get('x-request-id')!)
     expect(r.map((x) => x.outcome)).toEqual(['failed_over', 'error'])
     expect(r.every((x) => x.cost_microcents === 0 && x.http_status === 500)).toBe(true)
@@ -183,7 +256,14 @@ describe('spend rows: the hard cases', () => {
     sim.configure('openai', 'gpt-4.1-mini', { tokenDelayMs: 30 })
     const ac = new AbortController()
     const { data: stream, response } = await client(hr)
-      .chat.completions.create({ model: 'openai/gpt-4.1-mini', stream: true, messages: [{ role: 'user', content: `reply: ${'word '.repeat(60)}` }] }, { signal: ac.signal })
+      .chat.completions.create(
+        {
+          model: 'openai/gpt-4.1-mini',
+          stream: true,
+          messages: [{ role: 'user', content: `reply: ${'word '.repeat(60)}` }],
+        },
+        { signal: ac.signal },
+      )
       .withResponse()
     let n = 0
     try {
@@ -217,15 +297,24 @@ routes:
 
   it('401 without a key or with a wrong one, 403 for a route the key may not use; admin endpoints need the admin key', async () => {
     const hr = await start(KEYS)
-    const ask = (key: string, model = 'r') => client(hr, key).chat.completions.create({ model, messages: [{ role: 'user', content: 'reply: hi' }] })
-    const none = await fetch(`${hr.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'r', messages: [{ role: 'user', content: 'hi' }] }) })
+    const ask = (key: string, model = 'r') =>
+      client(hr, key).chat.completions.create({ model, messages: [{ role: 'user', content: 'reply: hi' }] })
+    const none = await fetch(`${hr.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'r', messages: [{ role: 'user', content: 'hi' }] }),
+    })
     expect(none.status).toBe(401)
     expect(((await none.json()) as { error: { code: string } }).error.code).toBe('missing_api_key')
     const wrong = (await ask('nope-nope-nope').catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>
     expect(wrong.status).toBe(401)
     expect(JSON.stringify(wrong.error)).not.toContain('nope-nope-nope')
-    expect((await ask('team-a-secret-123').catch((e: unknown) => e) as InstanceType<typeof OpenAI.APIError>).status ?? 200).toBe(200)
-    expect(((await ask('team-a-secret-123', 'other').catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>).status).toBe(403)
+    expect(
+      ((await ask('team-a-secret-123').catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>).status ?? 200,
+    ).toBe(200)
+    expect(
+      ((await ask('team-a-secret-123', 'other').catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>)
+        .status,
+    ).toBe(403)
     const spendAs = (key: string) => fetch(`${hr.url}/v1/spend`, { headers: { authorization: `Bearer ${key}` } })
     expect((await spendAs('team-a-secret-123')).status).toBe(403)
     expect((await spendAs('admin-secret-123')).status).toBe(200)
@@ -241,7 +330,10 @@ routes:
     let refusal: InstanceType<typeof OpenAI.APIError> | null = null
     for (let i = 0; i < 50 && !refusal; i++) {
       try {
-        await c.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: `reply: ${'token '.repeat(20)}` }] })
+        await c.chat.completions.create({
+          model: 'r',
+          messages: [{ role: 'user', content: `reply: ${'token '.repeat(20)}` }],
+        })
         served++
       } catch (err) {
         refusal = err as InstanceType<typeof OpenAI.APIError>
@@ -258,7 +350,9 @@ routes:
     expect(served).toBe(rows(hr).length)
 
     now = Date.parse('2026-11-29T00:00:01Z') // a new UTC day
-    await expect(c.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'reply: hi' }] })).resolves.toBeTruthy()
+    await expect(
+      c.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'reply: hi' }] }),
+    ).resolves.toBeTruthy()
   })
 })
 
@@ -274,7 +368,10 @@ routes:
     budget: { daily_usd: 5 }
 `
   type ApiError = InstanceType<typeof OpenAI.APIError>
-  const ask = (hr: Running, key: string, model: string) => client(hr, key).chat.completions.create({ model, messages: [{ role: 'user', content: 'reply: hello there' }] }).withResponse()
+  const ask = (hr: Running, key: string, model: string) =>
+    client(hr, key)
+      .chat.completions.create({ model, messages: [{ role: 'user', content: 'reply: hello there' }] })
+      .withResponse()
 
   it('refuses an unpriced model with 403 unpriced_model, naming the model, the budget and what to add to routes.yaml; nothing reaches the provider', async () => {
     const hr = await start(KEYS)
@@ -324,15 +421,26 @@ routes:
     const { data, response } = await ask(hr, 'team-a-secret-123', 'mixed')
     expect(data.choices[0]!.message.content).toBe('hello there')
     expect(response.headers.get('x-headroom-target')).toBe('openai/gpt-4.1-mini')
-    expect(response.headers.get('x-headroom-decision')).toContain(`skipped: openai#1/${UNPRICED} (no price for its model, and a budget applies)`)
+    expect(response.headers.get('x-headroom-decision')).toContain(
+      `skipped: openai#1/${UNPRICED} (no price for its model, and a budget applies)`,
+    )
     expect(sim.stats({ model: UNPRICED })).toBe(0)
     // Without a budget the route is served as before, by its first target.
     const free = await ask(hr, 'admin-secret-123', 'mixed')
     expect(free.response.headers.get('x-headroom-target')).toBe(`openai/${UNPRICED}`)
-    expect(rows(hr, free.response.headers.get('x-request-id')!)[0]).toMatchObject({ price_entry: null, cost_microcents: 0 })
+    expect(rows(hr, free.response.headers.get('x-request-id')!)[0]).toMatchObject({
+      price_entry: null,
+      cost_microcents: 0,
+    })
     // The reports count it apart.
-    const report = (format: string) => fetch(`${hr.url}/v1/spend?group_by=model&format=${format}`, { headers: { authorization: 'Bearer admin-secret-123' } })
-    const json = (await (await report('json')).json()) as { unpriced_calls: number; data: Array<{ model: string; unpriced_calls: number }> }
+    const report = (format: string) =>
+      fetch(`${hr.url}/v1/spend?group_by=model&format=${format}`, {
+        headers: { authorization: 'Bearer admin-secret-123' },
+      })
+    const json = (await (await report('json')).json()) as {
+      unpriced_calls: number
+      data: Array<{ model: string; unpriced_calls: number }>
+    }
     expect(json.unpriced_calls).toBe(1)
     expect(json.data.find((d) => d.model === UNPRICED)?.unpriced_calls).toBe(1)
     expect(json.data.find((d) => d.model === 'gpt-4.1-mini-2025-04-14')?.unpriced_calls).toBe(0)
@@ -344,23 +452,41 @@ routes:
 describe('reports', () => {
   it('GET /v1/spend, the headroom spend CLI and a raw SQL sum agree', async () => {
     const dbPath = join(mkdtempSync(join(tmpdir(), 'headroom-spend-report-')), 'spend.db')
-    const hr = await start(`routes:\n  r:\n    targets: [openai/gpt-4.1-mini, google/gemini-2.5-flash]\n    strategy: weighted\n`, { dbPath })
+    const hr = await start(
+      `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, google/gemini-2.5-flash]\n    strategy: weighted\n`,
+      { dbPath },
+    )
     const c = client(hr)
-    for (let i = 0; i < 12; i++) await c.chat.completions.create({ model: i % 3 === 0 ? 'anthropic/claude-haiku-4-5' : 'r', user: `u${i % 2}`, messages: [{ role: 'user', content: `reply: ${'x '.repeat(i + 1)}` }] })
+    for (let i = 0; i < 12; i++)
+      await c.chat.completions.create({
+        model: i % 3 === 0 ? 'anthropic/claude-haiku-4-5' : 'r',
+        user: `u${i % 2}`,
+        messages: [{ role: 'user', content: `reply: ${'x '.repeat(i + 1)}` }],
+      })
     hr.spend.flush() // every row on disk before the raw SQL reads them
-    const raw = hr.db.sqlite.prepare('SELECT model_served AS g, SUM(cost_microcents) AS c, COUNT(*) AS n FROM spend GROUP BY model_served').all() as Array<{ g: string; c: number; n: number }>
+    const raw = hr.db.sqlite
+      .prepare('SELECT model_served AS g, SUM(cost_microcents) AS c, COUNT(*) AS n FROM spend GROUP BY model_served')
+      .all() as Array<{ g: string; c: number; n: number }>
     const res = await fetch(`${hr.url}/v1/spend?group_by=model&since=1h`)
-    const body = (await res.json()) as { data: Array<{ model: string; cost_microcents: number; attempts: number }>; total: { cost_microcents: number; requests: number } }
+    const body = (await res.json()) as {
+      data: Array<{ model: string; cost_microcents: number; attempts: number }>
+      total: { cost_microcents: number; requests: number }
+    }
     const rawTotal = (hr.db.sqlite.prepare('SELECT SUM(cost_microcents) AS c FROM spend').get() as { c: number }).c
     expect(body.data.reduce((s, r) => s + r.cost_microcents, 0)).toBe(rawTotal)
     expect(body.total).toMatchObject({ cost_microcents: rawTotal, requests: 12 })
-    for (const r of raw) expect(body.data.find((d) => d.model === r.g)).toMatchObject({ cost_microcents: r.c, attempts: r.n })
-    const byUser = (await (await fetch(`${hr.url}/v1/spend?group_by=user`)).json()) as { data: Array<{ user: string; requests: number }> }
+    for (const r of raw)
+      expect(body.data.find((d) => d.model === r.g)).toMatchObject({ cost_microcents: r.c, attempts: r.n })
+    const byUser = (await (await fetch(`${hr.url}/v1/spend?group_by=user`)).json()) as {
+      data: Array<{ user: string; requests: number }>
+    }
     expect(byUser.data.reduce((s, r) => s + r.requests, 0)).toBe(12)
     const csv = await (await fetch(`${hr.url}/v1/spend?group_by=day&format=csv`)).text()
     expect(csv.split('\n')[0]).toMatch(/^day,requests,/)
     let printed = ''
-    await spendCommand(['--db', dbPath, '--group-by', 'model', '--since', '1h', '--format', 'json'], { out: (t) => (printed += t) })
+    await spendCommand(['--db', dbPath, '--group-by', 'model', '--since', '1h', '--format', 'json'], {
+      out: (t) => (printed += t),
+    })
     // The CLI prints the endpoint's document, but for since/until, which the CLI's clock reads a moment later.
     const cli = JSON.parse(printed) as typeof body & { since: string }
     expect({ ...cli, since: null }).toEqual({ ...(body as object), since: null })
@@ -368,14 +494,24 @@ describe('reports', () => {
 
   it('GET /v1/spend?since=today&group_by=day,model: a row per day and model, snake_case throughout, a total of every column', async () => {
     const noon = Date.UTC(2026, 10, 28, 12)
-    const hr = await start(`routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n    retry: { attempts_per_target: 1 }\n`, { now: () => noon })
+    const hr = await start(
+      `routes:\n  r:\n    targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5]\n    retry: { attempts_per_target: 1 }\n`,
+      { now: () => noon },
+    )
     const c = client(hr)
     sim.script('openai', 'gpt-4.1-mini', [{ kind: 'overloaded' }]) // the first request fails over: it is in both models' rows
-    for (let i = 0; i < 3; i++) await c.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'reply: hi' }] })
+    for (let i = 0; i < 3; i++)
+      await c.chat.completions.create({ model: 'r', messages: [{ role: 'user', content: 'reply: hi' }] })
     const report = async (query: string) => {
       const res = await fetch(`${hr.url}/v1/spend?${query}`)
       expect(res.status).toBe(200)
-      return (await res.json()) as { group_by: string[]; since: string | null; until: string | null; data: Array<Record<string, unknown>>; total: Record<string, unknown> }
+      return (await res.json()) as {
+        group_by: string[]
+        since: string | null
+        until: string | null
+        data: Array<Record<string, unknown>>
+        total: Record<string, unknown>
+      }
     }
     const today = await report('since=today&group_by=day,model')
     expect(today.group_by).toEqual(['day', 'model'])
@@ -386,7 +522,18 @@ describe('reports', () => {
       ['2026-11-28', 'gpt-4.1-mini-2025-04-14', 2],
       ['2026-11-28', 'gpt-4.1-mini', 1],
     ])
-    const keys = ['requests', 'attempts', 'prompt_tokens', 'cached_tokens', 'cache_write_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_microcents', 'cost_usd', 'unpriced_calls']
+    const keys = [
+      'requests',
+      'attempts',
+      'prompt_tokens',
+      'cached_tokens',
+      'cache_write_tokens',
+      'completion_tokens',
+      'reasoning_tokens',
+      'cost_microcents',
+      'cost_usd',
+      'unpriced_calls',
+    ]
     expect(Object.keys(today.data[0]!)).toEqual(['day', 'model', ...keys])
     expect(Object.keys(today.total)).toEqual(keys)
     expect(today.total).toMatchObject({ requests: 3, attempts: 4 }) // the rows' requests add up to 4
@@ -394,10 +541,17 @@ describe('reports', () => {
     expect((await report('since=this-month')).data).toHaveLength(3)
     const table = await (await fetch(`${hr.url}/v1/spend?since=today&group_by=day,model&format=table`)).text()
     expect(table.trimEnd().split('\n').at(-1)).toMatch(/^total\s+3\s+4\s/)
-    for (const [query, param] of [['since=last+week', 'since'], ['group_by=day,colour', 'group_by'], ['since=today&until=yesterday', 'until']]) {
+    for (const [query, param] of [
+      ['since=last+week', 'since'],
+      ['group_by=day,colour', 'group_by'],
+      ['since=today&until=yesterday', 'until'],
+    ]) {
       const res = await fetch(`${hr.url}/v1/spend?${query}`)
       expect(res.status).toBe(400)
-      expect(((await res.json()) as { error: { code: string; param: string } }).error).toMatchObject({ code: 'invalid_value', param })
+      expect(((await res.json()) as { error: { code: string; param: string } }).error).toMatchObject({
+        code: 'invalid_value',
+        param,
+      })
     }
   })
 })
@@ -407,26 +561,42 @@ describe('a spend database that breaks while running', () => {
     const dbPath = join(mkdtempSync(join(tmpdir(), 'headroom-spend-corrupt-')), 'spend.db')
     const errors: string[] = []
     const log = { ...silentLogger, error: (m: string) => void errors.push(m) }
-    const hr = track(await startHeadroom({ dbPath, configText: config(), port: 0, env: {}, log, simulatorUrl: sim.url }))
+    const hr = track(
+      await startHeadroom({ dbPath, configText: config(), port: 0, env: {}, log, simulatorUrl: sim.url }),
+    )
     const c = client(hr)
     const health = async () => {
       const res = await fetch(`${hr.url}/health`)
       expect(res.status).toBe(200)
-      return (await res.json()) as { status: string; providers: object; routes: string[]; spend: { ok: boolean; pending: number; dropped: number; lastError: string | null } }
+      return (await res.json()) as {
+        status: string
+        providers: object
+        routes: string[]
+        spend: { ok: boolean; pending: number; dropped: number; lastError: string | null }
+      }
     }
-    await c.chat.completions.create({ model: 'openai/gpt-4.1-mini', messages: [{ role: 'user', content: 'reply: ok' }] })
+    await c.chat.completions.create({
+      model: 'openai/gpt-4.1-mini',
+      messages: [{ role: 'user', content: 'reply: ok' }],
+    })
     hr.spend.flush()
     expect(await health()).toMatchObject({ status: 'ok', spend: { ok: true, pending: 0, dropped: 0, lastError: null } })
 
     corruptSpendTable(hr.db)
-    const r = await c.chat.completions.create({ model: 'openai/gpt-4.1-mini', messages: [{ role: 'user', content: 'reply: still served' }] })
+    const r = await c.chat.completions.create({
+      model: 'openai/gpt-4.1-mini',
+      messages: [{ role: 'user', content: 'reply: still served' }],
+    })
     expect(r.choices[0]!.message.content).toBe('still served')
     await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0), { timeout: 5_000, interval: 20 })
     expect(errors[0]).toBe(
       `spend database ${dbPath} cannot be written: the database file is corrupt. Spend cannot be recorded into it again: stop Headroom, move the file aside (\`sqlite3 ${dbPath} .recover\` salvages its rows) and start again; rows queued in memory until then are lost at the stop.`,
     )
     const h = await health()
-    expect(h).toMatchObject({ status: 'degraded', spend: { ok: false, pending: 1, dropped: 0, lastError: expect.stringMatching(/^SQLITE_CORRUPT/) } })
+    expect(h).toMatchObject({
+      status: 'degraded',
+      spend: { ok: false, pending: 1, dropped: 0, lastError: expect.stringMatching(/^SQLITE_CORRUPT/) },
+    })
     expect(Object.keys(h.providers)).toContain('openai') // the existing fields stay
   })
 })

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -22,7 +22,11 @@ function workDir(): string {
   return dir
 }
 
-function run(args: string[], env: Record<string, string>, asUser = false): Promise<{ code: number | null; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string>,
+  asUser = false,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [join(ROOT, 'bin', 'headroom.js'), ...args], {
       env: { ...process.env, ...env },
@@ -61,14 +65,20 @@ describe('a spend database start-up cannot use', () => {
     const dir = workDir()
     const db = join(dir, 'headroom.db')
     writeFileSync(db, 'not a database, and long enough to have what would be a header. '.repeat(3))
-    expectOneLine(await startWithDb(dir, db), `headroom: cannot open the spend database ${db}: the file is not a SQLite database (SQLITE_NOTADB). Move it aside or set HEADROOM_DB to another path.`)
+    expectOneLine(
+      await startWithDb(dir, db),
+      `headroom: cannot open the spend database ${db}: the file is not a SQLite database (SQLITE_NOTADB). Move it aside or set HEADROOM_DB to another path.`,
+    )
   })
 
   it('a path that is a directory', async () => {
     const dir = workDir()
     const db = join(dir, 'headroom.db')
     mkdirSync(db)
-    expectOneLine(await startWithDb(dir, db), `headroom: cannot open the spend database ${db}: the path is a directory (SQLITE_CANTOPEN). Set HEADROOM_DB to a file path.`)
+    expectOneLine(
+      await startWithDb(dir, db),
+      `headroom: cannot open the spend database ${db}: the path is a directory (SQLITE_CANTOPEN). Set HEADROOM_DB to a file path.`,
+    )
   })
 
   it('a read-only file', async () => {
@@ -88,7 +98,12 @@ describe('a spend database start-up cannot use', () => {
     mkdirSync(ro, { mode: 0o555 })
     chmodSync(ro, 0o555)
     const db = join(ro, 'headroom.db')
-    expectOneLine(await startWithDb(dir, db, true), new RegExp(`^headroom: cannot open the spend database ${db}: its directory ${ro} is not writable .*\\(SQLITE_CANTOPEN\\)\\. Make it writable by this user, or set HEADROOM_DB to another path\\.$`))
+    expectOneLine(
+      await startWithDb(dir, db, true),
+      new RegExp(
+        `^headroom: cannot open the spend database ${db}: its directory ${ro} is not writable .*\\(SQLITE_CANTOPEN\\)\\. Make it writable by this user, or set HEADROOM_DB to another path\\.$`,
+      ),
+    )
   })
 })
 
@@ -99,7 +114,9 @@ describe('other start-up errors', () => {
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r))
     const port = (taken.address() as AddressInfo).port
     try {
-      const r = await run(['start', '--config', join(dir, 'routes.yaml'), '--port', String(port)], { HEADROOM_DB: join(dir, 'h.db') })
+      const r = await run(['start', '--config', join(dir, 'routes.yaml'), '--port', String(port)], {
+        HEADROOM_DB: join(dir, 'h.db'),
+      })
       expectOneLine(r, `headroom: port ${port} is in use: set PORT or --port`)
     } finally {
       taken.close()
@@ -109,7 +126,13 @@ describe('other start-up errors', () => {
   it('a port that is not a number, an unknown option', async () => {
     const dir = workDir()
     const env = { HEADROOM_DB: join(dir, 'h.db') }
-    expectOneLine(await run(['start', '--config', join(dir, 'routes.yaml'), '--port', 'eighty'], env), 'headroom: port "eighty" is not a port number (0 to 65535): set PORT or --port')
-    expectOneLine(await run(['start', '--config', join(dir, 'routes.yaml'), '--prot', '80'], env), "headroom: unknown option '--prot' (did you mean --port?); see headroom start --help")
+    expectOneLine(
+      await run(['start', '--config', join(dir, 'routes.yaml'), '--port', 'eighty'], env),
+      'headroom: port "eighty" is not a port number (0 to 65535): set PORT or --port',
+    )
+    expectOneLine(
+      await run(['start', '--config', join(dir, 'routes.yaml'), '--prot', '80'], env),
+      "headroom: unknown option '--prot' (did you mean --port?); see headroom start --help",
+    )
   })
 })

@@ -9,7 +9,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { silentLogger } from '../src/lib/logger.ts'
 import { estimateTextTokens } from '../src/routing/tokens.ts'
 import type { Fault } from '../src/simulator/types.ts'
-import { startHeadroom, type Running } from '../src/start.ts'
+import { type Running, startHeadroom } from '../src/start.ts'
 import { SIM_KEY, testConfig, useServers, useSimulator, WEATHER_TOOL } from './harness.ts'
 
 interface Row {
@@ -27,7 +27,17 @@ const sim = useSimulator({ validKeys: [SIM_KEY, 'team-a-secret-123'] })
 const track = useServers()
 
 async function start(extra = '', opts: { now?: () => number } = {}) {
-  return track(await startHeadroom({ dbPath: ':memory:', configText: testConfig(sim.url, extra), port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url, ...opts }))
+  return track(
+    await startHeadroom({
+      dbPath: ':memory:',
+      configText: testConfig(sim.url, extra),
+      port: 0,
+      env: {},
+      log: silentLogger,
+      simulatorUrl: sim.url,
+      ...opts,
+    }),
+  )
 }
 
 function client(hr: Running, apiKey = 'k') {
@@ -40,7 +50,11 @@ function rowsOf(hr: Running, requestId: string): Row[] {
 }
 
 /** Everything the client was sent that the model produced: content, and tool calls' names and arguments. */
-async function drain(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>, stopAfter = Infinity, stop = () => {}): Promise<{ text: string; pieces: number; error: unknown }> {
+async function drain(
+  stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>,
+  stopAfter = Infinity,
+  stop = () => {},
+): Promise<{ text: string; pieces: number; error: unknown }> {
   let text = ''
   let pieces = 0
   try {
@@ -62,7 +76,10 @@ async function drain(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletio
   return { text, pieces, error: null }
 }
 
-const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango '.repeat(3).trim()
+const WORDS =
+  'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango '
+    .repeat(3)
+    .trim()
 const ASK = { messages: [{ role: 'user' as const, content: `reply: ${WORDS}` }] }
 
 // Events before the cut: enough for a few pieces of content on each wire (Anthropic counts message_start,
@@ -76,7 +93,9 @@ describe.each([
 
   /** The complete answer's row, for the provider's own counts of the same prompt. */
   async function complete(hr: Running) {
-    const { data, response } = await client(hr).chat.completions.create({ model: id, stream: true, stream_options: { include_usage: true }, ...ASK }).withResponse()
+    const { data, response } = await client(hr)
+      .chat.completions.create({ model: id, stream: true, stream_options: { include_usage: true }, ...ASK })
+      .withResponse()
     let usage: OpenAI.CompletionUsage | null | undefined
     let text = ''
     for await (const c of data) {
@@ -91,33 +110,45 @@ describe.each([
     const hr = await start()
     const { row, usage, text } = await complete(hr)
     expect(text).toBe(WORDS)
-    expect(row).toMatchObject({ outcome: 'ok', usage_source: 'provider', prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens })
+    expect(row).toMatchObject({
+      outcome: 'ok',
+      usage_source: 'provider',
+      prompt_tokens: usage.prompt_tokens,
+      completion_tokens: usage.completion_tokens,
+    })
   })
 
-  it.each<Fault['kind']>(['cut', 'error_event', 'malformed'])('a stream broken by the provider (%s) after its first content is estimated from the text received, never less', async (kind) => {
-    const hr = await start()
-    const whole = await complete(hr)
-    sim.script(api, model, [{ kind, afterChunks: after }])
-    const { data, response } = await client(hr).chat.completions.create({ model: id, stream: true, ...ASK }).withResponse()
-    const got = await drain(data)
-    expect(got.error).toBeInstanceOf(OpenAI.APIError)
-    expect(got.pieces).toBeGreaterThan(0)
-    expect(got.text.length).toBeLessThan(WORDS.length)
-    const [row] = rowsOf(hr, response.headers.get('x-request-id')!)
-    expect(row).toMatchObject({ outcome: 'error', stream: 1, usage_source: 'estimated' })
-    expect(row!.completion_tokens).toBeGreaterThanOrEqual(estimateTextTokens(got.text))
-    expect(row!.completion_tokens).toBeLessThan(whole.row.completion_tokens)
-    // Anthropic's message_start and Gemini's running usageMetadata count the prompt exactly: kept.
-    if (api !== 'openai') expect(row!.prompt_tokens).toBe(whole.row.prompt_tokens)
-    else expect(row!.prompt_tokens).toBeGreaterThan(0)
-    expect(row!.cost_microcents).toBeGreaterThan(0)
-  })
+  it.each<Fault['kind']>(['cut', 'error_event', 'malformed'])(
+    'a stream broken by the provider (%s) after its first content is estimated from the text received, never less',
+    async (kind) => {
+      const hr = await start()
+      const whole = await complete(hr)
+      sim.script(api, model, [{ kind, afterChunks: after }])
+      const { data, response } = await client(hr)
+        .chat.completions.create({ model: id, stream: true, ...ASK })
+        .withResponse()
+      const got = await drain(data)
+      expect(got.error).toBeInstanceOf(OpenAI.APIError)
+      expect(got.pieces).toBeGreaterThan(0)
+      expect(got.text.length).toBeLessThan(WORDS.length)
+      const [row] = rowsOf(hr, response.headers.get('x-request-id')!)
+      expect(row).toMatchObject({ outcome: 'error', stream: 1, usage_source: 'estimated' })
+      expect(row!.completion_tokens).toBeGreaterThanOrEqual(estimateTextTokens(got.text))
+      expect(row!.completion_tokens).toBeLessThan(whole.row.completion_tokens)
+      // Anthropic's message_start and Gemini's running usageMetadata count the prompt exactly: kept.
+      if (api !== 'openai') expect(row!.prompt_tokens).toBe(whole.row.prompt_tokens)
+      else expect(row!.prompt_tokens).toBeGreaterThan(0)
+      expect(row!.cost_microcents).toBeGreaterThan(0)
+    },
+  )
 
   it('a client that leaves mid-stream gets a cancelled row with the tokens so far, estimated', async () => {
     const hr = await start()
     sim.configure(api, model, { tokenDelayMs: 25 })
     const ac = new AbortController()
-    const { data, response } = await client(hr).chat.completions.create({ model: id, stream: true, ...ASK }, { signal: ac.signal }).withResponse()
+    const { data, response } = await client(hr)
+      .chat.completions.create({ model: id, stream: true, ...ASK }, { signal: ac.signal })
+      .withResponse()
     const got = await drain(data, 3, () => ac.abort())
     expect(got.pieces).toBeGreaterThanOrEqual(3)
     const requestId = response.headers.get('x-request-id')!
@@ -132,12 +163,19 @@ describe.each([
   it('the key’s token limit is charged what the row records', async () => {
     // A clock that stands still: the key's bucket does not refill between the two requests.
     const now = Date.parse('2026-03-01T12:00:00Z')
-    const hr = await start(`keys:\n  - { name: team-a, key: team-a-secret-123, limits: { tpm: 1000000 } }\n`, { now: () => now })
+    const hr = await start(`keys:\n  - { name: team-a, key: team-a-secret-123, limits: { tpm: 1000000 } }\n`, {
+      now: () => now,
+    })
     const ask = async () => {
       sim.script(api, model, [{ kind: 'cut', afterChunks: after }])
-      const { data, response } = await client(hr, 'team-a-secret-123').chat.completions.create({ model: id, stream: true, max_tokens: 4000, ...ASK }).withResponse()
+      const { data, response } = await client(hr, 'team-a-secret-123')
+        .chat.completions.create({ model: id, stream: true, max_tokens: 4000, ...ASK })
+        .withResponse()
       await drain(data)
-      return { remaining: Number(response.headers.get('x-ratelimit-remaining-tokens')), row: rowsOf(hr, response.headers.get('x-request-id')!)[0]! }
+      return {
+        remaining: Number(response.headers.get('x-ratelimit-remaining-tokens')),
+        row: rowsOf(hr, response.headers.get('x-request-id')!)[0]!,
+      }
     }
     const first = await ask()
     const second = await ask()
@@ -154,7 +192,12 @@ describe('stream usage: tool calls', () => {
     // message_start, content_block_start, ping, then the tool block: its start, the empty fragment, two fragments.
     sim.script('anthropic', model, [{ kind: 'cut', afterChunks: 8 }])
     const { data, response } = await client(hr)
-      .chat.completions.create({ model: `anthropic/${model}`, stream: true, tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'call: get_weather' }] })
+      .chat.completions.create({
+        model: `anthropic/${model}`,
+        stream: true,
+        tools: [WEATHER_TOOL],
+        messages: [{ role: 'user', content: 'call: get_weather' }],
+      })
       .withResponse()
     const got = await drain(data)
     expect(got.error).toBeInstanceOf(OpenAI.APIError)
@@ -175,38 +218,73 @@ describe('answers without usage', () => {
       // The compatible provider points at the simulator's OpenAI API, which knows this model.
       target: 'compat/gpt-4.1-mini',
       model: 'gpt-4.1-mini',
-      body: { id: 'c1', object: 'chat.completion', created: 1, model: 'llama-3', choices: [{ index: 0, message: { role: 'assistant', content: CONTENT }, finish_reason: 'stop' }] },
+      body: {
+        id: 'c1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'llama-3',
+        choices: [{ index: 0, message: { role: 'assistant', content: CONTENT }, finish_reason: 'stop' }],
+      },
     },
     {
       name: 'an OpenAI-compatible server that counts only the prompt',
       api: 'openai',
       target: 'compat/gpt-4.1-mini',
       model: 'gpt-4.1-mini',
-      body: { id: 'c2', object: 'chat.completion', created: 1, model: 'llama-3', choices: [{ index: 0, message: { role: 'assistant', content: CONTENT }, finish_reason: 'stop' }], usage: { prompt_tokens: 9, total_tokens: 9 } },
+      body: {
+        id: 'c2',
+        object: 'chat.completion',
+        created: 1,
+        model: 'llama-3',
+        choices: [{ index: 0, message: { role: 'assistant', content: CONTENT }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 9, total_tokens: 9 },
+      },
     },
     {
       name: 'Anthropic',
       api: 'anthropic',
       target: 'anthropic/claude-haiku-4-5',
       model: 'claude-haiku-4-5',
-      body: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [{ type: 'text', text: CONTENT }], stop_reason: 'end_turn', stop_sequence: null },
+      body: {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-haiku-4-5',
+        content: [{ type: 'text', text: CONTENT }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+      },
     },
     {
       name: 'Gemini',
       api: 'gemini',
       target: 'google/gemini-2.5-flash',
       model: 'gemini-2.5-flash',
-      body: { candidates: [{ content: { role: 'model', parts: [{ text: CONTENT }] }, finishReason: 'STOP', index: 0 }], modelVersion: 'gemini-2.5-flash' },
+      body: {
+        candidates: [{ content: { role: 'model', parts: [{ text: CONTENT }] }, finishReason: 'STOP', index: 0 }],
+        modelVersion: 'gemini-2.5-flash',
+      },
     },
-  ] as Array<{ name: string; api: 'openai' | 'anthropic' | 'gemini'; target: string; model: string; body: Record<string, unknown> & { usage?: { prompt_tokens: number } } }>)('$name: a body without the output count is estimated and marked, not recorded as 0', async ({ api, target, model, body }) => {
-    const hr = await start()
-    sim.script(api, model, [{ kind: 'custom', status: 200, body }])
-    const { data, response } = await client(hr).chat.completions.create({ model: target, messages: [{ role: 'user', content: 'say something' }] }).withResponse()
-    expect(data.choices[0]!.message.content).toBe(CONTENT)
-    const [row] = rowsOf(hr, response.headers.get('x-request-id')!)
-    expect(row).toMatchObject({ outcome: 'ok', usage_source: 'estimated' })
-    expect(row!.prompt_tokens).toBeGreaterThan(0)
-    expect(row!.completion_tokens).toBe(estimateTextTokens(CONTENT))
-    if (body.usage?.prompt_tokens !== undefined) expect(row!.prompt_tokens).toBe(body.usage.prompt_tokens) // the count it gave is kept
-  })
+  ] as Array<{
+    name: string
+    api: 'openai' | 'anthropic' | 'gemini'
+    target: string
+    model: string
+    body: Record<string, unknown> & { usage?: { prompt_tokens: number } }
+  }>)(
+    '$name: a body without the output count is estimated and marked, not recorded as 0',
+    async ({ api, target, model, body }) => {
+      const hr = await start()
+      sim.script(api, model, [{ kind: 'custom', status: 200, body }])
+      const { data, response } = await client(hr)
+        .chat.completions.create({ model: target, messages: [{ role: 'user', content: 'say something' }] })
+        .withResponse()
+      expect(data.choices[0]!.message.content).toBe(CONTENT)
+      const [row] = rowsOf(hr, response.headers.get('x-request-id')!)
+      expect(row).toMatchObject({ outcome: 'ok', usage_source: 'estimated' })
+      expect(row!.prompt_tokens).toBeGreaterThan(0)
+      expect(row!.completion_tokens).toBe(estimateTextTokens(CONTENT))
+      if (body.usage?.prompt_tokens !== undefined) expect(row!.prompt_tokens).toBe(body.usage.prompt_tokens) // the count it gave is kept
+    },
+  )
 })

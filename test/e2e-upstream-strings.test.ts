@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Logger } from '../src/lib/logger.ts'
-import type { Api } from '../src/simulator/types.ts'
-import { startHeadroom, type Running } from '../src/start.ts'
 import { useRecordedUpstream } from '../src/providers/__fixtures__/recorded-upstream.ts'
+import type { Api } from '../src/simulator/types.ts'
+import { type Running, startHeadroom } from '../src/start.ts'
 import { useServers, useSimulator } from './harness.ts'
 
 /** The key Headroom is configured with: not key-shaped, so only the configured-secret scrub can catch it. */
@@ -101,14 +101,33 @@ const openaiError = (status: number) => ({
   },
 })
 const openaiAnswer = {
-  id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: `gpt-4.1-mini-${OPENAI_KEY}-${SECRET}`,
-  choices: [{ index: 0, message: { role: 'assistant', content: 'ok', refusal: null }, finish_reason: 'stop', logprobs: null }],
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 1,
+  model: `gpt-4.1-mini-${OPENAI_KEY}-${SECRET}`,
+  choices: [
+    { index: 0, message: { role: 'assistant', content: 'ok', refusal: null }, finish_reason: 'stop', logprobs: null },
+  ],
   usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
 }
 
 const CASES: ProviderCase[] = [
-  { provider: 'openai', api: 'openai', model: 'gpt-4.1-mini', error: openaiError, upstreamCode: true, answer: openaiAnswer },
-  { provider: 'compat', api: 'openai', model: 'gpt-4.1-mini', error: openaiError, upstreamCode: true, answer: openaiAnswer },
+  {
+    provider: 'openai',
+    api: 'openai',
+    model: 'gpt-4.1-mini',
+    error: openaiError,
+    upstreamCode: true,
+    answer: openaiAnswer,
+  },
+  {
+    provider: 'compat',
+    api: 'openai',
+    model: 'gpt-4.1-mini',
+    error: openaiError,
+    upstreamCode: true,
+    answer: openaiAnswer,
+  },
   {
     provider: 'anthropic',
     api: 'anthropic',
@@ -124,8 +143,14 @@ const CASES: ProviderCase[] = [
     }),
     upstreamCode: true,
     answer: {
-      id: 'msg_1', type: 'message', role: 'assistant', model: `claude-${ANTHROPIC_KEY}-${SECRET}`, content: [{ type: 'text', text: 'ok' }],
-      stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 3, output_tokens: 1 },
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: `claude-${ANTHROPIC_KEY}-${SECRET}`,
+      content: [{ type: 'text', text: 'ok' }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 3, output_tokens: 1 },
     },
   },
   {
@@ -137,7 +162,14 @@ const CASES: ProviderCase[] = [
         code: status,
         message: `API key not valid: ${SECRET} ${GOOGLE_KEY} ${OPENAI_KEY} ${ANTHROPIC_KEY}`,
         status: `INVALID_${GOOGLE_KEY}`,
-        details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: GOOGLE_KEY, domain: 'googleapis.com', metadata: { key: SECRET } }],
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: GOOGLE_KEY,
+            domain: 'googleapis.com',
+            metadata: { key: SECRET },
+          },
+        ],
       },
     }),
     upstreamCode: false, // Gemini's codes are Headroom's own (from the status)
@@ -168,7 +200,10 @@ describe.each(CASES)('upstream strings: $provider', ({ provider, api, model, err
 
   it('a 5xx, retried: the failed codes in x-headroom-decision and error_code are scrubbed too', async () => {
     const { hr, logs } = await start()
-    sim.script(api, model, [{ kind: 'custom', status: 500, body: error(500) }, { kind: 'custom', status: 500, body: error(500) }])
+    sim.script(api, model, [
+      { kind: 'custom', status: 500, body: error(500) },
+      { kind: 'custom', status: 500, body: error(500) },
+    ])
     const a = await ask(hr, id)
     expect(a.status).toBe(500)
     expect(a.headers.get('x-headroom-attempts')).toBe('2')
@@ -204,11 +239,20 @@ describe.each(CASES)('upstream strings: $provider', ({ provider, api, model, err
 describe('upstream strings: configured credential headers', () => {
   it('a proxy echoing the token it was sent, in message and code: scrubbed like a key', async () => {
     const { hr, logs } = await start()
-    const echo = { error: { message: `token ${HEADER_SECRET} rejected`, type: 'invalid_request_error', param: null, code: `bad_token:${HEADER_SECRET}` } }
+    const echo = {
+      error: {
+        message: `token ${HEADER_SECRET} rejected`,
+        type: 'invalid_request_error',
+        param: null,
+        code: `bad_token:${HEADER_SECRET}`,
+      },
+    }
     sim.script('openai', 'gpt-4.1-mini', [{ kind: 'custom', status: 400, body: echo }])
     const a = await ask(hr, 'proxied/gpt-4.1-mini')
     expect(a.status).toBe(400)
-    expect(JSON.parse(a.body)).toMatchObject({ error: { message: 'token [redacted] rejected', code: 'bad_token:[redacted]' } })
+    expect(JSON.parse(a.body)).toMatchObject({
+      error: { message: 'token [redacted] rejected', code: 'bad_token:[redacted]' },
+    })
     expectNoKeys('answer', a.all)
     expectNoKeys('spend', spendText(hr))
     expectNoKeys('logs', logs.join('\n'))
@@ -245,20 +289,23 @@ const STREAMS: Array<{ provider: string; model: string; path: RegExp; events: st
   },
 ]
 
-describe.each(STREAMS)('upstream strings: an error frame mid-stream from $provider', ({ provider, model, path, events }) => {
-  it('ends the stream with an error frame that carries no key; the row and the logs neither', async () => {
-    const { hr, logs } = await start()
-    raw.upstream.handler = (req, res) => {
-      expect(req.url).toMatch(path)
-      res.writeHead(200, { 'content-type': 'text/event-stream' })
-      res.end(events)
-    }
-    const a = await ask(hr, `${provider}/${model}`, true)
-    expect(a.status).toBe(200)
-    expect(a.body).toContain('Hello')
-    expect(a.body).toMatch(/data: \{"error":/)
-    expectNoKeys('answer', a.all)
-    expectNoKeys('spend', spendText(hr))
-    expectNoKeys('logs', logs.join('\n'))
-  })
-})
+describe.each(STREAMS)(
+  'upstream strings: an error frame mid-stream from $provider',
+  ({ provider, model, path, events }) => {
+    it('ends the stream with an error frame that carries no key; the row and the logs neither', async () => {
+      const { hr, logs } = await start()
+      raw.upstream.handler = (req, res) => {
+        expect(req.url).toMatch(path)
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.end(events)
+      }
+      const a = await ask(hr, `${provider}/${model}`, true)
+      expect(a.status).toBe(200)
+      expect(a.body).toContain('Hello')
+      expect(a.body).toMatch(/data: \{"error":/)
+      expectNoKeys('answer', a.all)
+      expectNoKeys('spend', spendText(hr))
+      expectNoKeys('logs', logs.join('\n'))
+    })
+  },
+)

@@ -4,7 +4,7 @@
  * failover can never turn the same request from 200 into 400. Each corrected body is served by all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rawPost, startStack, testConfig, type Stack } from './harness.ts'
+import { rawPost, type Stack, startStack, testConfig } from './harness.ts'
 import { REJECTIONS, REPRODUCTIONS } from './openai-rejections.ts'
 
 let stack: Stack
@@ -28,37 +28,68 @@ afterAll(async () => {
 })
 
 const ROUTES = ['via-anthropic', 'via-gemini', 'via-openai']
-const send = (model: string, body: Record<string, unknown>) => rawPost(url, JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body, model }))
+const send = (model: string, body: Record<string, unknown>) =>
+  rawPost(url, JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body, model }))
 
 describe('OpenAI’s rules, whatever the target', () => {
-  it.each(REPRODUCTIONS.map((r) => [r.name, r] as const))('%s: the same 400 from every route, nothing sent upstream', async (_n, r) => {
-    const before = stack.sim.stats()
-    for (const model of ROUTES) {
-      const res = await send(model, r.body)
-      expect([model, res.status, res.json.error]).toEqual([model, 400, { type: 'invalid_request_error', param: r.param, code: r.code, message: r.message }])
-    }
-    expect(stack.sim.stats()).toBe(before)
-  })
+  it.each(REPRODUCTIONS.map((r) => [r.name, r] as const))(
+    '%s: the same 400 from every route, nothing sent upstream',
+    async (_n, r) => {
+      const before = stack.sim.stats()
+      for (const model of ROUTES) {
+        const res = await send(model, r.body)
+        expect([model, res.status, res.json.error]).toEqual([
+          model,
+          400,
+          { type: 'invalid_request_error', param: r.param, code: r.code, message: r.message },
+        ])
+      }
+      expect(stack.sim.stats()).toBe(before)
+    },
+  )
 
   it('the whole class is answered at the edge on Anthropic and Gemini routes', async () => {
     const before = stack.sim.stats()
     for (const model of ['via-anthropic', 'via-gemini']) {
       for (const r of REJECTIONS) {
         const res = await send(model, r.body)
-        expect([r.name, model, res.status, res.json.error?.param, res.json.error?.code, res.json.error?.message]).toEqual([r.name, model, 400, r.param, r.code, r.message])
+        expect([
+          r.name,
+          model,
+          res.status,
+          res.json.error?.param,
+          res.json.error?.code,
+          res.json.error?.message,
+        ]).toEqual([r.name, model, 400, r.param, r.code, r.message])
       }
     }
     expect(stack.sim.stats()).toBe(before)
   })
 
   const CALL = { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }
-  const TOOL = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }
+  const TOOL = {
+    type: 'function',
+    function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+  }
   it.each([
     ['stream_options with stream: true', { stream: true, stream_options: { include_usage: true } }],
     ['four stop sequences', { stop: ['a', 'b', 'c', 'd'] }],
     ['logit_bias keyed by token id', { logit_bias: { '50256': -100 } }],
-    ['json_object with JSON mentioned', { messages: [{ role: 'user', content: 'Reply in JSON: hi' }], response_format: { type: 'json_object' } }],
-    ['every tool call answered', { messages: [{ role: 'user', content: 'Weather in Paris?' }, { role: 'assistant', content: null, tool_calls: [CALL] }, { role: 'tool', tool_call_id: 'call_1', content: '21C' }], tools: [TOOL] }],
+    [
+      'json_object with JSON mentioned',
+      { messages: [{ role: 'user', content: 'Reply in JSON: hi' }], response_format: { type: 'json_object' } },
+    ],
+    [
+      'every tool call answered',
+      {
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          { role: 'assistant', content: null, tool_calls: [CALL] },
+          { role: 'tool', tool_call_id: 'call_1', content: '21C' },
+        ],
+        tools: [TOOL],
+      },
+    ],
   ] as const)('corrected, %s is served by every route', async (_n, body) => {
     for (const model of ROUTES) {
       const res = await send(model, body)

@@ -33,17 +33,43 @@ function walkthroughConfig(): { text: string; routes: Array<{ name: string; targ
 }
 
 const user = (content: string) => ({ role: 'user', content })
-const JSON_SCHEMA = { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false }, strict: true } }
+const JSON_SCHEMA = {
+  type: 'json_schema',
+  json_schema: {
+    name: 'answer',
+    schema: {
+      type: 'object',
+      properties: { city: { type: 'string' } },
+      required: ['city'],
+      additionalProperties: false,
+    },
+    strict: true,
+  },
+}
 const TOOL_TURNS = [
   user('What is the weather in Paris?'),
-  { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+  {
+    role: 'assistant',
+    content: null,
+    tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+  },
   { role: 'tool', tool_call_id: 'call_1', content: '{"temp":21}' },
 ]
 
 /** Ordinary, valid OpenAI Chat Completions requests, as clients send them. */
 const REQUESTS: ReadonlyArray<[string, Record<string, unknown>]> = [
   ['plain', { messages: [user('Hello!')] }],
-  ['system + history', { messages: [{ role: 'system', content: 'Be brief.' }, user('Hi'), { role: 'assistant', content: 'Hello!' }, user('How are you?')] }],
+  [
+    'system + history',
+    {
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        user('Hi'),
+        { role: 'assistant', content: 'Hello!' },
+        user('How are you?'),
+      ],
+    },
+  ],
   ['temperature 0.2', { messages: [user('Hello!')], temperature: 0.2 }],
   ['temperature 1.5', { messages: [user('Hello!')], temperature: 1.5 }],
   ['top_p 0.9', { messages: [user('Hello!')], top_p: 0.9 }],
@@ -57,11 +83,32 @@ const REQUESTS: ReadonlyArray<[string, Record<string, unknown>]> = [
   ['logprobs', { messages: [user('Hello!')], logprobs: true, top_logprobs: 2 }],
   ['n 2', { messages: [user('Hello!')], n: 2 }],
   ['tools', { messages: [user('What is the weather in Paris?')], tools: [WEATHER_TOOL] }],
-  ['tools required, not parallel', { messages: [user('What is the weather in Paris?')], tools: [WEATHER_TOOL], tool_choice: 'required', parallel_tool_calls: false }],
+  [
+    'tools required, not parallel',
+    {
+      messages: [user('What is the weather in Paris?')],
+      tools: [WEATHER_TOOL],
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+    },
+  ],
   ['tool result', { messages: TOOL_TURNS, tools: [WEATHER_TOOL] }],
   ['json_object', { messages: [user('Reply in JSON with a city.')], response_format: { type: 'json_object' } }],
   ['json_schema', { messages: [user('Name a city.')], response_format: JSON_SCHEMA }],
-  ['image', { messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: PIXEL_PNG } }] }] }],
+  [
+    'image',
+    {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: PIXEL_PNG } },
+          ],
+        },
+      ],
+    },
+  ],
   ['stream', { messages: [user('Hello!')], stream: true, stream_options: { include_usage: true } }],
   ['stream with sampling and a cap', { messages: [user('Hello!')], stream: true, temperature: 0.3, max_tokens: 50 }],
 ]
@@ -75,17 +122,36 @@ interface Outcome {
 }
 
 async function send(url: string, model: string, body: Record<string, unknown>): Promise<Outcome> {
-  const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, ...body }) })
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, ...body }),
+  })
   const text = await res.text()
   // A stream that broke after its 200 is no success either.
-  if (res.status === 200 && body['stream'] === true && (!text.includes('data: [DONE]') || text.includes('"error"'))) return { status: 502, detail: text.slice(-300) }
-  return { status: res.status, detail: res.status === 200 ? '' : `${res.headers.get('x-headroom-decision') ?? ''} ${text.slice(0, 300)}` }
+  if (res.status === 200 && body['stream'] === true && (!text.includes('data: [DONE]') || text.includes('"error"')))
+    return { status: 502, detail: text.slice(-300) }
+  return {
+    status: res.status,
+    detail: res.status === 200 ? '' : `${res.headers.get('x-headroom-decision') ?? ''} ${text.slice(0, 300)}`,
+  }
 }
 
 describe('walk-through of the shipped routes.yaml', () => {
-  it('no route answers an ordinary request 400 when another of its targets would answer it 200', { timeout: 120_000 }, async () => {
+  it('no route answers an ordinary request 400 when another of its targets would answer it 200', {
+    timeout: 120_000,
+  }, async () => {
     const { text, routes } = walkthroughConfig()
-    const hr = track(await startHeadroom({ dbPath: ':memory:', configText: text, port: 0, env: {}, log: silentLogger, simulatorUrl: sim.url }))
+    const hr = track(
+      await startHeadroom({
+        dbPath: ':memory:',
+        configText: text,
+        port: 0,
+        env: {},
+        log: silentLogger,
+        simulatorUrl: sim.url,
+      }),
+    )
     const direct = new Map<string, number>()
     const directStatus = async (target: string, name: string, body: Record<string, unknown>) => {
       const key = `${target} ${name}`
@@ -103,7 +169,8 @@ describe('walk-through of the shipped routes.yaml', () => {
         }
         const would: string[] = []
         for (const t of route.targets) if ((await directStatus(t, name, body)) === 200) would.push(t)
-        if (would.length > 0) wrong.push(`${route.name} / ${name}: ${got.status} (${got.detail}), but ${would.join(', ')} answers 200`)
+        if (would.length > 0)
+          wrong.push(`${route.name} / ${name}: ${got.status} (${got.detail}), but ${would.join(', ')} answers 200`)
       }
     }
     expect(wrong).toEqual([])

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest'
 import { silentLogger } from '../src/lib/logger.ts'
 import { startSimulator } from '../src/simulator/index.ts'
 import type { Simulator, SimulatorOptions } from '../src/simulator/types.ts'
-import { startHeadroom, type Running } from '../src/start.ts'
+import { type Running, startHeadroom } from '../src/start.ts'
 
 export const SIM_KEY = 'sim-key'
 
@@ -32,7 +32,9 @@ export function testConfig(sim: string, extra = ''): string {
 ${extra}`
 }
 
-export async function startStack(opts: { sim?: SimulatorOptions; config?: (simUrl: string) => string } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { sim?: SimulatorOptions; config?: (simUrl: string) => string } = {},
+): Promise<Stack> {
   const sim = await startSimulator({ validKeys: [SIM_KEY], ...opts.sim })
   const hr = await startHeadroom({
     dbPath: ':memory:',
@@ -63,7 +65,11 @@ export const WEATHER_TOOL = {
   function: {
     name: 'get_weather',
     description: 'Current weather for a city',
-    parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] } }, required: ['city'] },
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] } },
+      required: ['city'],
+    },
   },
 }
 
@@ -77,7 +83,11 @@ export const TIME_TOOL = {
 }
 
 /** Raw HTTP to Headroom, for what the SDK would refuse to send. */
-export async function rawPost(url: string, body: string | Uint8Array, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+export async function rawPost(
+  url: string,
+  body: string | Uint8Array,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
   const res = await fetch(url, { method: 'POST', headers, body })
   const text = await res.text()
   let json: unknown
@@ -86,7 +96,12 @@ export async function rawPost(url: string, body: string | Uint8Array, headers: R
   } catch {
     json = undefined
   }
-  return { status: res.status, headers: res.headers, text, json: json as { error?: { message: string; type: string; param: string | null; code: string | null } } }
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    json: json as { error?: { message: string; type: string; param: string | null; code: string | null } },
+  }
 }
 
 /** Models whose simulator settings tests change; put back after each test. */
@@ -108,7 +123,15 @@ export function useSimulator(opts: SimulatorOptions = {}): Simulator {
   })
   afterEach(() => {
     sim?.reset()
-    for (const [api, model] of TUNED) sim?.configure(api, model, { rpm: undefined, tpm: undefined, windowMs: undefined, ttftMs: 0, tokenDelayMs: 0, faultRates: {} })
+    for (const [api, model] of TUNED)
+      sim?.configure(api, model, {
+        rpm: undefined,
+        tpm: undefined,
+        windowMs: undefined,
+        ttftMs: 0,
+        tokenDelayMs: 0,
+        faultRates: {},
+      })
   })
   afterAll(async () => {
     await sim?.close()
@@ -134,7 +157,9 @@ export function useServers(): (hr: Running) => Running {
 }
 
 /** Reads a stream to its end or its error: the text received, and the error (null when it ended well). */
-export async function drainText(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>): Promise<{ text: string; error: unknown }> {
+export async function drainText(
+  stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>,
+): Promise<{ text: string; error: unknown }> {
   let text = ''
   try {
     for await (const c of stream) text += c.choices[0]?.delta.content ?? ''

@@ -130,7 +130,9 @@ function layerViolations(graph: Graph): string[] {
     if (folder === null) continue
     const allowed = LAYERS[folder]
     if (!allowed) {
-      out.push(`${from}: src/${folder}/ is not in LAYERS (test/import-graph.test.ts): add it, with the folders it may import`)
+      out.push(
+        `${from}: src/${folder}/ is not in LAYERS (test/import-graph.test.ts): add it, with the folders it may import`,
+      )
       continue
     }
     for (const to of deps) {
@@ -165,7 +167,8 @@ describe('the import graph of src/', () => {
 
   it('resolves every relative import to a file of src/', () => {
     const missing: string[] = []
-    for (const [from, deps] of graph) for (const to of deps) if (!graph.has(to) && !to.endsWith('.json')) missing.push(`${from} → ${to}`)
+    for (const [from, deps] of graph)
+      for (const to of deps) if (!graph.has(to) && !to.endsWith('.json')) missing.push(`${from} → ${to}`)
     expect(missing).toEqual([])
   })
 })

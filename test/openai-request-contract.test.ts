@@ -5,11 +5,11 @@
  * them gets wrong shows up here as a disagreement instead of passing both.
  */
 import { describe, expect, it } from 'vitest'
+import { ApiError } from '../src/lib/api-error.ts'
 import { validateChatRequest } from '../src/server/validate.ts'
 import { ModelRegistry } from '../src/simulator/models.ts'
 import { parseOpenAI } from '../src/simulator/openai-request.ts'
 import { ACCEPTED, BASE, REJECTIONS } from './openai-rejections.ts'
-import { ApiError } from '../src/lib/api-error.ts'
 
 const model = new ModelRegistry({}).lookup('openai', BASE.model)!
 
@@ -35,7 +35,13 @@ describe.each([
   ['the simulator', simulator],
 ])('%s', (_name, answer) => {
   it.each(REJECTIONS.map((r) => [r.name, r] as const))('rejects %s as OpenAI does', (_n, r) => {
-    expect(answer({ ...BASE, ...r.body })).toEqual({ status: 400, type: 'invalid_request_error', param: r.param, code: r.code, message: r.message })
+    expect(answer({ ...BASE, ...r.body })).toEqual({
+      status: 400,
+      type: 'invalid_request_error',
+      param: r.param,
+      code: r.code,
+      message: r.message,
+    })
   })
 
   it.each(ACCEPTED.map((a) => [a.name, a] as const))('accepts %s', (_n, a) => {

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest'
 import { useRecordedUpstream } from '../src/providers/__fixtures__/recorded-upstream.ts'
 import { carriesContent } from '../src/providers/carries-content.ts'
 import type { ProviderDescriptor } from '../src/providers/descriptor.ts'
-import { ChatRequestSchema, type ChatChunk, type FinishReason } from '../src/providers/openai-schema.ts'
+import { type ChatChunk, ChatRequestSchema, type FinishReason } from '../src/providers/openai-schema.ts'
 import { BUILTIN_PROVIDERS } from '../src/providers/registry.ts'
 import { ProviderError, type Target, type UpstreamMeta } from '../src/providers/types.ts'
 

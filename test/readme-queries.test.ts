@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { openSpendDb } from '../src/spend/db.ts'
-import { SpendWriter } from '../src/spend/writer.ts'
 import type { SpendRow } from '../src/spend/types.ts'
+import { SpendWriter } from '../src/spend/writer.ts'
 import { fences, pages } from './docs-pages.ts'
 
 const spendPage = pages.find((p) => p.path === 'docs/spend.md')!.text
@@ -18,10 +18,32 @@ const queries = fences.filter((f) => f.lang === 'sql')
 function row(i: number): SpendRow {
   const model = ['gpt-4.1-mini', 'claude-haiku-4-5', 'gemini-2.5-flash'][i % 3]!
   return {
-    ts: Date.now() - i * 3_600_000, requestId: `req_${Math.floor(i / 2)}`, clientRequestId: i % 3 ? `trace-${i % 4}` : null, virtualKey: 'team-a', endUser: `u${i % 4}`, route: 'r', provider: 'p',
-    keyAlias: `p#${(i % 2) + 1}`, modelRequested: 'r', modelServed: model, stream: false, outcome: i % 2 ? 'ok' : 'failed_over', httpStatus: 200,
-    errorCode: null, attempt: (i % 2) + 1, promptTokens: 1000, cachedTokens: 300, cacheWriteTokens: 0, completionTokens: 50, reasoningTokens: 0,
-    costMicrocents: 12345 + i, latencyMs: 100 + i, ttftMs: null, usageSource: 'provider', priceEntry: model, queuedMs: 0,
+    ts: Date.now() - i * 3_600_000,
+    requestId: `req_${Math.floor(i / 2)}`,
+    clientRequestId: i % 3 ? `trace-${i % 4}` : null,
+    virtualKey: 'team-a',
+    endUser: `u${i % 4}`,
+    route: 'r',
+    provider: 'p',
+    keyAlias: `p#${(i % 2) + 1}`,
+    modelRequested: 'r',
+    modelServed: model,
+    stream: false,
+    outcome: i % 2 ? 'ok' : 'failed_over',
+    httpStatus: 200,
+    errorCode: null,
+    attempt: (i % 2) + 1,
+    promptTokens: 1000,
+    cachedTokens: 300,
+    cacheWriteTokens: 0,
+    completionTokens: 50,
+    reasoningTokens: 0,
+    costMicrocents: 12345 + i,
+    latencyMs: 100 + i,
+    ttftMs: null,
+    usageSource: 'provider',
+    priceEntry: model,
+    queuedMs: 0,
   }
 }
 
@@ -32,13 +54,16 @@ describe('ready SQL queries', () => {
     expect(queries.map((q) => q.body)).toEqual(expect.arrayContaining(readyQueries))
   })
 
-  it.each(queries.map((q, i) => [i + 1, q.page, q.body] as const))('query %i (%s) runs and returns rows', (_i, _page, q) => {
-    const db = openSpendDb(':memory:')
-    const w = new SpendWriter(db)
-    for (let i = 0; i < 40; i++) w.write(row(i))
-    w.close()
-    const out = db.sqlite.prepare(q).all()
-    expect(out.length).toBeGreaterThan(0)
-    db.close()
-  })
+  it.each(queries.map((q, i) => [i + 1, q.page, q.body] as const))(
+    'query %i (%s) runs and returns rows',
+    (_i, _page, q) => {
+      const db = openSpendDb(':memory:')
+      const w = new SpendWriter(db)
+      for (let i = 0; i < 40; i++) w.write(row(i))
+      w.close()
+      const out = db.sqlite.prepare(q).all()
+      expect(out.length).toBeGreaterThan(0)
+      db.close()
+    },
+  )
 })

@@ -10,10 +10,10 @@ import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { silentLogger } from '../src/lib/logger.ts'
 import { compileConfig } from '../src/config/compile.ts'
 import { parseConfig } from '../src/config/load.ts'
-import { startHeadroom, type Running } from '../src/start.ts'
+import { silentLogger } from '../src/lib/logger.ts'
+import { type Running, startHeadroom } from '../src/start.ts'
 import { fences, ROOT } from './docs-pages.ts'
 
 /** The kinds of block there are: a block of any other kind would be neither run nor compiled. */
@@ -36,7 +36,14 @@ writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
 symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
 
 beforeAll(async () => {
-  hr = await startHeadroom({ configPath: join(ROOT, 'routes.yaml'), env: {}, port: 0, dbPath: db, log: silentLogger, watch: false })
+  hr = await startHeadroom({
+    configPath: join(ROOT, 'routes.yaml'),
+    env: {},
+    port: 0,
+    dbPath: db,
+    log: silentLogger,
+    watch: false,
+  })
 })
 afterAll(async () => {
   await hr?.close()
@@ -45,7 +52,8 @@ afterAll(async () => {
 /** Provider keys and the SDKs' own settings left out, as on a machine that has none. */
 function userEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) if (!/^(OPENAI|ANTHROPIC|GEMINI|GOOGLE|HEADROOM)_/.test(k)) env[k] = v
+  for (const [k, v] of Object.entries(process.env))
+    if (!/^(OPENAI|ANTHROPIC|GEMINI|GOOGLE|HEADROOM)_/.test(k)) env[k] = v
   return { ...env, HEADROOM_DB: db, NO_COLOR: '1' }
 }
 
@@ -75,7 +83,9 @@ function answered(): number {
 
 describe('README and docs/ snippets', () => {
   it('finds them: the openai SDK, LangChain and the Vercel AI SDK; curl and headroom spend; the YAML', () => {
-    expect(tsSnippets.map((s) => /from '(openai|@langchain\/openai|@ai-sdk\/openai-compatible)'/.exec(s)?.[1])).toEqual(['openai', '@langchain/openai', '@ai-sdk/openai-compatible'])
+    expect(tsSnippets.map((s) => /from '(openai|@langchain\/openai|@ai-sdk\/openai-compatible)'/.exec(s)?.[1])).toEqual(
+      ['openai', '@langchain/openai', '@ai-sdk/openai-compatible'],
+    )
     expect(shellCommands.filter((c) => c.startsWith('curl ')).length).toBeGreaterThanOrEqual(2)
     expect(shellCommands.filter((c) => c.startsWith('npx headroom spend')).length).toBeGreaterThanOrEqual(2)
     expect(blocks('yaml').length).toBeGreaterThanOrEqual(6)
@@ -85,33 +95,54 @@ describe('README and docs/ snippets', () => {
     expect(fences.filter((f) => !KNOWN.has(f.lang)).map((f) => `${f.page}: \`\`\`${f.lang}`)).toEqual([])
   })
 
-  it.each(tsSnippets.map((s, i) => [i + 1, s] as const))('TypeScript snippet %i runs and gets an answer from Headroom', async (i, snippet) => {
-    const file = join(dir, `snippet-${i}.ts`)
-    writeFileSync(file, here(snippet))
-    const before = answered()
-    const r = await run(process.execPath, ['--import', 'tsx', file])
-    expect(r.stderr).toBe('')
-    expect(r.code).toBe(0)
-    expect(r.stdout.trim()).not.toBe('') // each prints the answer
-    expect(answered()).toBe(before + 1)
-  }, 90_000)
+  it.each(tsSnippets.map((s, i) => [i + 1, s] as const))(
+    'TypeScript snippet %i runs and gets an answer from Headroom',
+    async (i, snippet) => {
+      const file = join(dir, `snippet-${i}.ts`)
+      writeFileSync(file, here(snippet))
+      const before = answered()
+      const r = await run(process.execPath, ['--import', 'tsx', file])
+      expect(r.stderr).toBe('')
+      expect(r.code).toBe(0)
+      expect(r.stdout.trim()).not.toBe('') // each prints the answer
+      expect(answered()).toBe(before + 1)
+    },
+    90_000,
+  )
 
   // After the TypeScript snippets, so that the spend reports have rows to show.
-  it.each(shellCommands.map((c, i) => [i + 1, c] as const))('shell command %i runs: %s', async (_i, command) => {
-    const cmd = here(command).replace(/^npx headroom /, `${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin', 'headroom.js'))} `)
-    hr.spend.flush()
-    const r = await run('sh', ['-c', cmd])
-    expect(r.stderr).toBe('')
-    expect(r.code).toBe(0)
-    expect(r.stdout).not.toMatch(/"error"|no spend recorded/)
-    expect(r.stdout.trim()).not.toBe('')
-  }, 90_000)
+  it.each(shellCommands.map((c, i) => [i + 1, c] as const))(
+    'shell command %i runs: %s',
+    async (_i, command) => {
+      const cmd = here(command).replace(
+        /^npx headroom /,
+        `${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin', 'headroom.js'))} `,
+      )
+      hr.spend.flush()
+      const r = await run('sh', ['-c', cmd])
+      expect(r.stderr).toBe('')
+      expect(r.code).toBe(0)
+      expect(r.stdout).not.toMatch(/"error"|no spend recorded/)
+      expect(r.stdout.trim()).not.toBe('')
+    },
+    90_000,
+  )
 
   const yamls = fences.filter((f) => f.lang === 'yaml')
-  it.each(yamls.map((y, i) => [i + 1, y.page, y.body] as const))('YAML block %i (%s) compiles as routes.yaml (with the shipped providers when it names none)', (_i, page, yaml) => {
-    const shipped = readFileSync(join(ROOT, 'routes.yaml'), 'utf8')
-    const text = /^providers:/m.test(yaml) ? yaml : `${shipped.slice(0, shipped.search(/^routes:/m))}${yaml}`
-    const env = { OPENAI_KEY_A: 'sk-readme-a-123456', OPENAI_KEY_B: 'sk-readme-b-123456', ANTHROPIC_API_KEY: 'sk-ant-readme-123456', GEMINI_API_KEY: 'AIzaReadme123456', TEAM_A_KEY: 'team-a-secret-123', HEADROOM_ADMIN_KEY: 'admin-secret-123' }
-    expect(() => compileConfig(parseConfig(text, page, env), { simulatorUrl: 'http://simulator' })).not.toThrow()
-  })
+  it.each(yamls.map((y, i) => [i + 1, y.page, y.body] as const))(
+    'YAML block %i (%s) compiles as routes.yaml (with the shipped providers when it names none)',
+    (_i, page, yaml) => {
+      const shipped = readFileSync(join(ROOT, 'routes.yaml'), 'utf8')
+      const text = /^providers:/m.test(yaml) ? yaml : `${shipped.slice(0, shipped.search(/^routes:/m))}${yaml}`
+      const env = {
+        OPENAI_KEY_A: 'sk-readme-a-123456',
+        OPENAI_KEY_B: 'sk-readme-b-123456',
+        ANTHROPIC_API_KEY: 'sk-ant-readme-123456',
+        GEMINI_API_KEY: 'AIzaReadme123456',
+        TEAM_A_KEY: 'team-a-secret-123',
+        HEADROOM_ADMIN_KEY: 'admin-secret-123',
+      }
+      expect(() => compileConfig(parseConfig(text, page, env), { simulatorUrl: 'http://simulator' })).not.toThrow()
+    },
+  )
 })

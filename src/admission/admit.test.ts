@@ -3,10 +3,10 @@ import type { CompiledKey } from '../config/types.ts'
 import { LogThrottle } from '../lib/log-throttle.ts'
 import type { LogFields, Logger } from '../lib/logger.ts'
 import type { ChatRequest } from '../providers/openai-schema.ts'
-import { admit, type Admission, type AdmissionDeps, type RequestFacts, type Ticket } from './admit.ts'
+import { scriptedConfig } from '../routing/__fixtures__/scripted-adapter.ts'
+import { type Admission, type AdmissionDeps, admit, type RequestFacts, type Ticket } from './admit.ts'
 import { BudgetTracker } from './budgets.ts'
 import { InboundLimits } from './inbound.ts'
-import { scriptedConfig } from '../routing/__fixtures__/scripted-adapter.ts'
 
 const cfg = scriptedConfig(`routes:
   fast: { targets: [openai/gpt-4.1-mini] }

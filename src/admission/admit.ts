@@ -22,7 +22,7 @@ import { modelNotFound } from '../routing/model-not-found.ts'
 import { buildProfile } from '../routing/profile.ts'
 import { fallbackWarning, resolveModel } from '../routing/resolve.ts'
 import type { RequestProfile } from '../routing/types.ts'
-import { budgetThatApplies, type BudgetTracker } from './budgets.ts'
+import { type BudgetTracker, budgetThatApplies } from './budgets.ts'
 import type { InboundLimits } from './inbound.ts'
 import { admitInbound, budgetRefusal, inboundRefusal } from './policy.ts'
 
@@ -71,7 +71,8 @@ interface Refusal {
 }
 
 export type Admission =
-  { readonly ok: true; readonly ticket: Ticket } | { readonly ok: false; readonly refusal: Refusal }
+  | { readonly ok: true; readonly ticket: Ticket }
+  | { readonly ok: false; readonly refusal: Refusal }
 
 const NO_WARNINGS: readonly string[] = Object.freeze([])
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { makeRow } from '../spend/__fixtures__/spend-rows.ts'
 import { dayStart } from '../lib/utc-period.ts'
+import { makeRow } from '../spend/__fixtures__/spend-rows.ts'
 import { BudgetTracker } from './budgets.ts'
 
 const NOW = Date.UTC(2026, 10, 1, 12)
@@ -14,7 +14,12 @@ describe('BudgetTracker', () => {
     b.add(makeRow({ route: 'fast', virtualKey: 'team-a', costMicrocents: 7_200 }))
     expect(b.spent('route', 'fast', 'daily', NOW)).toBe(7_200)
     expect(b.spent('key', 'team-a', 'daily', NOW)).toBe(10_200)
-    expect(b.check({ name: 'team-a', budget: limits }, { name: 'fast', budget: null }, NOW)).toMatchObject({ ok: false, scope: 'key', spent: 10_200, resetsAt: dayStart(NOW) + 86_400_000 })
+    expect(b.check({ name: 'team-a', budget: limits }, { name: 'fast', budget: null }, NOW)).toMatchObject({
+      ok: false,
+      scope: 'key',
+      spent: 10_200,
+      resetsAt: dayStart(NOW) + 86_400_000,
+    })
     expect(b.check(null, { name: 'fast', budget: limits }, NOW)).toEqual({ ok: true })
   })
 

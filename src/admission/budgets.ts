@@ -15,7 +15,15 @@ export type BudgetPeriod = 'daily' | 'monthly'
 
 export type BudgetVerdict =
   | { ok: true }
-  | { ok: false; scope: BudgetScope; name: string; period: BudgetPeriod; limit: number; spent: number; resetsAt: number }
+  | {
+      ok: false
+      scope: BudgetScope
+      name: string
+      period: BudgetPeriod
+      limit: number
+      spent: number
+      resetsAt: number
+    }
 
 /** What a budget counts of a spend row (start.ts hands the writer's rows over). */
 export interface Cost {
@@ -104,16 +112,36 @@ export class BudgetTracker {
     // on (only scopes with a budget get here: routes.yaml bounds them).
     const t = this.slot(scope, name, now)
     if (limits.daily !== null && t.dayTotal >= limits.daily) {
-      return { ok: false, scope, name, period: 'daily', limit: limits.daily, spent: t.dayTotal, resetsAt: t.day + DAY_MS }
+      return {
+        ok: false,
+        scope,
+        name,
+        period: 'daily',
+        limit: limits.daily,
+        spent: t.dayTotal,
+        resetsAt: t.day + DAY_MS,
+      }
     }
     if (limits.monthly !== null && t.monthTotal >= limits.monthly) {
-      return { ok: false, scope, name, period: 'monthly', limit: limits.monthly, spent: t.monthTotal, resetsAt: nextMonthStart(now) }
+      return {
+        ok: false,
+        scope,
+        name,
+        period: 'monthly',
+        limit: limits.monthly,
+        spent: t.monthTotal,
+        resetsAt: nextMonthStart(now),
+      }
     }
     return { ok: true }
   }
 
   /** Whether a request by this key on this route may start now. */
-  check(key: { name: string; budget: BudgetLimits | null } | null, route: { name: string; budget: BudgetLimits | null }, now: number): BudgetVerdict {
+  check(
+    key: { name: string; budget: BudgetLimits | null } | null,
+    route: { name: string; budget: BudgetLimits | null },
+    now: number,
+  ): BudgetVerdict {
     if (key) {
       const v = this.checkOne('key', key.name, key.budget, now)
       if (!v.ok) return v
@@ -129,7 +157,10 @@ export interface AppliedBudget {
   limits: BudgetLimits
 }
 
-export function budgetThatApplies(key: { name: string; budget: BudgetLimits | null } | null, route: { name: string; budget: BudgetLimits | null }): AppliedBudget | null {
+export function budgetThatApplies(
+  key: { name: string; budget: BudgetLimits | null } | null,
+  route: { name: string; budget: BudgetLimits | null },
+): AppliedBudget | null {
   if (key?.budget) return { scope: 'key', name: key.name, limits: key.budget }
   if (route.budget) return { scope: 'route', name: route.name, limits: route.budget }
   return null
@@ -137,7 +168,10 @@ export function budgetThatApplies(key: { name: string; budget: BudgetLimits | nu
 
 /** `the budget of $20.00 a day and $400.00 a month for key "team-a"`. */
 export function describeBudget(b: AppliedBudget): string {
-  const caps = [b.limits.daily === null ? null : `${usd(b.limits.daily)} a day`, b.limits.monthly === null ? null : `${usd(b.limits.monthly)} a month`]
+  const caps = [
+    b.limits.daily === null ? null : `${usd(b.limits.daily)} a day`,
+    b.limits.monthly === null ? null : `${usd(b.limits.monthly)} a month`,
+  ]
   return `the budget of ${caps.filter((c) => c !== null).join(' and ')} for ${b.scope} "${b.name}"`
 }
 

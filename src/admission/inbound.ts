@@ -10,11 +10,12 @@
  * refused before admission (a 400, 403, 404, 413, a budget's 429, this limit's own 429) costs the key
  * nothing, and its answer carries the headers as they stand (`current`).
  */
+
+import type { CompiledKey } from '../config/types.ts'
 import { formatGoDuration } from '../providers/retry-after.ts'
 import { describeSkip } from '../routing/decision.ts'
-import { HeadroomTracker } from '../routing/limits.ts'
-import type { CompiledKey } from '../config/types.ts'
 import type { ActualUsage, Need, Reservation } from '../routing/limit-store.ts'
+import { HeadroomTracker } from '../routing/limits.ts'
 
 /** Refused: `retryAfterMs` null when no wait would help (the request is larger than the limit itself). */
 export type InboundVerdict =
@@ -46,7 +47,13 @@ export class InboundLimits {
     const t = key ? this.tracker(key, now) : null
     if (!t) return { ok: true, reservation: null, headers: NONE }
     const over = t.tooLarge(need)
-    if (over) return { ok: false, retryAfterMs: null, headers: this.headersOf(t, now), what: describeSkip({ kind: 'too_large', ...over }, now) }
+    if (over)
+      return {
+        ok: false,
+        retryAfterMs: null,
+        headers: this.headersOf(t, now),
+        what: describeSkip({ kind: 'too_large', ...over }, now),
+      }
     if (!t.fits(need, now)) {
       const at = t.recoveryAt(need, now)
       const snapshot = t.snapshot(now)
@@ -75,7 +82,9 @@ export class InboundLimits {
       const b = declared.rpm
       h['x-ratelimit-limit-requests'] = String(b.capacity)
       h['x-ratelimit-remaining-requests'] = String(Math.max(0, Math.floor(b.available)))
-      h['x-ratelimit-reset-requests'] = formatGoDuration(((b.capacity - Math.max(0, b.available)) * MINUTE) / b.capacity)
+      h['x-ratelimit-reset-requests'] = formatGoDuration(
+        ((b.capacity - Math.max(0, b.available)) * MINUTE) / b.capacity,
+      )
     }
     if (declared.tpm) {
       const b = declared.tpm

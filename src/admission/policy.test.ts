@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { compileConfig } from '../config/compile.ts'
 import { parseConfig } from '../config/load.ts'
 import type { RequestProfile } from '../routing/types.ts'
-import { budgetThatApplies, BudgetTracker } from './budgets.ts'
+import { BudgetTracker, budgetThatApplies } from './budgets.ts'
 import { InboundLimits } from './inbound.ts'
 import { admitInbound, budgetRefusal, inboundRefusal } from './policy.ts'
 
@@ -42,7 +42,9 @@ describe('budgetRefusal', () => {
     budgets.seed('route', 'capped', NOW, 100_000_000, 100_000_000)
     const e = refusal(budgets, 'capped')!
     expect([e.status, e.code, e.type]).toEqual([429, 'budget_exceeded', 'insufficient_quota'])
-    expect(e.message).toBe('Budget exceeded: the daily budget of $1.00 for route "capped" is spent ($1.00 so far). It resets at 2026-01-16T00:00:00.000Z.')
+    expect(e.message).toBe(
+      'Budget exceeded: the daily budget of $1.00 for route "capped" is spent ($1.00 so far). It resets at 2026-01-16T00:00:00.000Z.',
+    )
     expect(e.headers).toEqual({ 'retry-after': String(12 * 3600), 'x-should-retry': 'false' })
   })
 
@@ -54,7 +56,8 @@ describe('budgetRefusal', () => {
 })
 
 describe('admitInbound and inboundRefusal', () => {
-  const profile = (promptTokens: number, expectedOutputTokens: number) => ({ promptTokens, expectedOutputTokens }) as RequestProfile
+  const profile = (promptTokens: number, expectedOutputTokens: number) =>
+    ({ promptTokens, expectedOutputTokens }) as RequestProfile
 
   it('charges an admitted request; the next over rpm is told when to retry', () => {
     const inbound = new InboundLimits()
@@ -65,7 +68,9 @@ describe('admitInbound and inboundRefusal', () => {
     if (second.ok) throw new Error('expected a refusal')
     const e = inboundRefusal(key.name, second)
     expect([e.status, e.code]).toEqual([429, 'rate_limit_exceeded'])
-    expect(e.message).toBe('Rate limit reached for key "team-a": 1 requests per minute. Retry after the time in the retry-after header.')
+    expect(e.message).toBe(
+      'Rate limit reached for key "team-a": 1 requests per minute. Retry after the time in the retry-after header.',
+    )
     expect(Number(e.headers['retry-after'])).toBeGreaterThan(0)
   })
 
@@ -78,6 +83,10 @@ describe('admitInbound and inboundRefusal', () => {
   })
 
   it('a request without a key, or whose key has no limits, passes uncharged', () => {
-    expect(admitInbound(new InboundLimits(), null, profile(10, 10), NOW)).toEqual({ ok: true, reservation: null, headers: {} })
+    expect(admitInbound(new InboundLimits(), null, profile(10, 10), NOW)).toEqual({
+      ok: true,
+      reservation: null,
+      headers: {},
+    })
   })
 })

@@ -6,7 +6,7 @@ import type { CompiledKey, CompiledRoute } from '../config/types.ts'
 import { pricesToAdd } from '../config/unpriced-targets.ts'
 import { ApiError } from '../lib/api-error.ts'
 import type { RequestProfile } from '../routing/types.ts'
-import { describeBudget, usd, type AppliedBudget, type BudgetTracker } from './budgets.ts'
+import { type AppliedBudget, type BudgetTracker, describeBudget, usd } from './budgets.ts'
 import type { InboundLimits, InboundVerdict } from './inbound.ts'
 
 /**
@@ -61,8 +61,17 @@ function unpriced(model: string, route: CompiledRoute, budget: AppliedBudget): A
  * The key's own limits, before routing: admitted, the request is charged (its prompt estimate and the
  * output it may write) and the headers say so; refused, `inboundRefusal` says why.
  */
-export function admitInbound(inbound: InboundLimits, key: CompiledKey | null, profile: RequestProfile, now: number): InboundVerdict {
-  const need = { tokens: profile.promptTokens + profile.expectedOutputTokens, inputTokens: profile.promptTokens, outputTokens: profile.expectedOutputTokens }
+export function admitInbound(
+  inbound: InboundLimits,
+  key: CompiledKey | null,
+  profile: RequestProfile,
+  now: number,
+): InboundVerdict {
+  const need = {
+    tokens: profile.promptTokens + profile.expectedOutputTokens,
+    inputTokens: profile.promptTokens,
+    outputTokens: profile.expectedOutputTokens,
+  }
   return inbound.admit(key, need, now)
 }
 
@@ -70,12 +79,26 @@ export function admitInbound(inbound: InboundLimits, key: CompiledKey | null, pr
 export function inboundRefusal(keyName: string, v: Extract<InboundVerdict, { ok: false }>): ApiError {
   if (v.retryAfterMs === null) {
     // OpenAI's answer to a request larger than a TPM limit ("Request too large"), and no retry: none would fit.
-    return new ApiError(429, `Request too large for key "${keyName}": it ${v.what}. Lower max_tokens or shorten the prompt.`, 'rate_limit_exceeded', null, 'rate_limit_error', {
-      'x-should-retry': 'false',
-    })
+    return new ApiError(
+      429,
+      `Request too large for key "${keyName}": it ${v.what}. Lower max_tokens or shorten the prompt.`,
+      'rate_limit_exceeded',
+      null,
+      'rate_limit_error',
+      {
+        'x-should-retry': 'false',
+      },
+    )
   }
-  return new ApiError(429, `Rate limit reached for key "${keyName}": ${v.what}. Retry after the time in the retry-after header.`, 'rate_limit_exceeded', null, 'rate_limit_error', {
-    'retry-after': String(Math.ceil(v.retryAfterMs / 1000)),
-    'retry-after-ms': String(Math.ceil(v.retryAfterMs)),
-  })
+  return new ApiError(
+    429,
+    `Rate limit reached for key "${keyName}": ${v.what}. Retry after the time in the retry-after header.`,
+    'rate_limit_exceeded',
+    null,
+    'rate_limit_error',
+    {
+      'retry-after': String(Math.ceil(v.retryAfterMs / 1000)),
+      'retry-after-ms': String(Math.ceil(v.retryAfterMs)),
+    },
+  )
 }

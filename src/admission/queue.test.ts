@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import type { Priority } from '../config/schema.ts'
 import { ManualClock } from '../lib/manual-clock.ts'
 import { QueueFullError } from '../routing/runtime.ts'
 import { AdmissionQueue } from './queue.ts'
-import type { Priority } from '../config/schema.ts'
 
 const live: AdmissionQueue[] = []
 afterEach(() => {
@@ -39,7 +39,13 @@ describe('AdmissionQueue', () => {
     const a = admission()
     const order: string[] = []
     const join = (name: string, p: Priority) => a.wait('r', p, opts()).then(() => order.push(name))
-    const all = [join('low1', 'low'), join('normal1', 'normal'), join('high1', 'high'), join('normal2', 'normal'), join('high2', 'high')]
+    const all = [
+      join('low1', 'low'),
+      join('normal1', 'normal'),
+      join('high1', 'high'),
+      join('normal2', 'normal'),
+      join('high2', 'high'),
+    ]
     expect(a.size('r')).toBe(5)
     for (let i = 0; i < 5; i++) {
       a.pump('r')
@@ -68,7 +74,9 @@ describe('AdmissionQueue', () => {
     const a = admission()
     void a.wait('r', 'normal', opts({ maxLength: 1 })).catch(() => {})
     await expect(a.wait('r', 'normal', opts({ maxLength: 1 }))).rejects.toMatchObject({ reason: 'length' })
-    await expect(a.wait('r2', 'normal', opts({ wakeAt: 10_000, giveUpAt: 1_000 }))).rejects.toBeInstanceOf(QueueFullError)
+    await expect(a.wait('r2', 'normal', opts({ wakeAt: 10_000, giveUpAt: 1_000 }))).rejects.toBeInstanceOf(
+      QueueFullError,
+    )
   })
 
   it('gives up at its give-up time', async () => {

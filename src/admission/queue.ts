@@ -13,8 +13,8 @@
  * request that has waited 10 s ranks with a high one that just arrived.
  */
 import { PRIORITIES, type Priority } from '../config/schema.ts'
-import { systemClock, type Clock, type TimerId } from '../lib/clock.ts'
-import { QueueFullError, type HeadroomQueue, type WaitOptions } from '../routing/runtime.ts'
+import { type Clock, systemClock, type TimerId } from '../lib/clock.ts'
+import { type HeadroomQueue, QueueFullError, type WaitOptions } from '../routing/runtime.ts'
 
 const LEVEL: Record<Priority, number> = { high: 2, normal: 1, low: 0 }
 
@@ -115,10 +115,14 @@ export class AdmissionQueue implements HeadroomQueue {
     const now = this.now()
     const waiting = this.queues.get(route)?.length ?? 0
     if (waiting >= opts.maxLength && opts.since === undefined) {
-      return Promise.reject(new QueueFullError('length', `the admission queue of route "${route}" is full (${opts.maxLength} waiting)`))
+      return Promise.reject(
+        new QueueFullError('length', `the admission queue of route "${route}" is full (${opts.maxLength} waiting)`),
+      )
     }
     if (opts.wakeAt !== null && opts.wakeAt > opts.giveUpAt) {
-      return Promise.reject(new QueueFullError('wait', `headroom for route "${route}" is not expected back within the queue's max wait`))
+      return Promise.reject(
+        new QueueFullError('wait', `headroom for route "${route}" is not expected back within the queue's max wait`),
+      )
     }
     if (opts.signal.aborted) return Promise.reject(opts.signal.reason ?? new Error('aborted'))
     let queue = this.queues.get(route)
@@ -142,7 +146,13 @@ export class AdmissionQueue implements HeadroomQueue {
         reject(err)
       }
       // Its own give-up timer; the route's wake timer is shared.
-      w.timer = this.timers.setTimer(() => leave(new QueueFullError('wait', `waited the queue's max wait on route "${route}" without headroom coming back`)), Math.max(0, opts.giveUpAt - now))
+      w.timer = this.timers.setTimer(
+        () =>
+          leave(
+            new QueueFullError('wait', `waited the queue's max wait on route "${route}" without headroom coming back`),
+          ),
+        Math.max(0, opts.giveUpAt - now),
+      )
       opts.signal.addEventListener('abort', w.onAbort, { once: true })
       const level = q.levels[priority]
       // A re-queued waiter goes back to the front of its level: it keeps its turn.
@@ -218,7 +228,8 @@ export class AdmissionQueue implements HeadroomQueue {
         this.wakeBest(q)
         // Others expecting a later time re-arm when they are woken and wait again.
         let next = Infinity
-        for (const p of PRIORITIES) for (const w of q.levels[p].live()) if (w.wakeAt !== null && w.wakeAt < next) next = w.wakeAt
+        for (const p of PRIORITIES)
+          for (const w of q.levels[p].live()) if (w.wakeAt !== null && w.wakeAt < next) next = w.wakeAt
         if (next !== Infinity) this.armTimer(q, Math.max(next, this.now() + 1))
       },
       Math.max(0, at - this.now()),

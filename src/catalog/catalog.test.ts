@@ -12,14 +12,65 @@ describe('built-in entries', () => {
   it('has every chat model the providers list, old ones still served included, with the published figures', () => {
     const ids = catalog.entries().map((e) => e.id)
     for (const id of [
-      'gpt-3.5-turbo', 'gpt-4', 'gpt-4-turbo', 'gpt-4o', 'gpt-4o-2024-05-13', 'gpt-4o-mini', 'chatgpt-4o-latest', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano',
-      'o1', 'o1-pro', 'o3', 'o3-mini', 'o3-pro', 'o4-mini', 'codex-mini-latest',
-      'gpt-5', 'gpt-5-mini', 'gpt-5-nano', 'gpt-5-pro', 'gpt-5-codex', 'gpt-5-chat-latest', 'gpt-5.1', 'gpt-5.1-codex-max', 'gpt-5.2', 'gpt-5.2-pro',
-      'gpt-5.3-codex', 'gpt-5.4', 'gpt-5.4-mini', 'gpt-5.4-pro', 'gpt-5.5', 'gpt-5.5-pro', 'gpt-5.6', 'gpt-5.6-luna',
-      'claude-3-haiku', 'claude-3-opus', 'claude-3-5-sonnet', 'claude-3-5-haiku', 'claude-3-7-sonnet', 'claude-sonnet-4', 'claude-opus-4',
-      'claude-opus-4-1', 'claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-5', 'claude-sonnet-4-6', 'claude-opus-4-6', 'claude-opus-4-7', 'claude-opus-4-8',
-      'gemini-2.0-flash', 'gemini-2.0-flash-lite', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-2.5-pro', 'gemini-3-flash-preview',
-      'gemini-3.1-pro-preview', 'gemini-3.1-flash-lite', 'gemini-3.5-flash',
+      'gpt-3.5-turbo',
+      'gpt-4',
+      'gpt-4-turbo',
+      'gpt-4o',
+      'gpt-4o-2024-05-13',
+      'gpt-4o-mini',
+      'chatgpt-4o-latest',
+      'gpt-4.1',
+      'gpt-4.1-mini',
+      'gpt-4.1-nano',
+      'o1',
+      'o1-pro',
+      'o3',
+      'o3-mini',
+      'o3-pro',
+      'o4-mini',
+      'codex-mini-latest',
+      'gpt-5',
+      'gpt-5-mini',
+      'gpt-5-nano',
+      'gpt-5-pro',
+      'gpt-5-codex',
+      'gpt-5-chat-latest',
+      'gpt-5.1',
+      'gpt-5.1-codex-max',
+      'gpt-5.2',
+      'gpt-5.2-pro',
+      'gpt-5.3-codex',
+      'gpt-5.4',
+      'gpt-5.4-mini',
+      'gpt-5.4-pro',
+      'gpt-5.5',
+      'gpt-5.5-pro',
+      'gpt-5.6',
+      'gpt-5.6-luna',
+      'claude-3-haiku',
+      'claude-3-opus',
+      'claude-3-5-sonnet',
+      'claude-3-5-haiku',
+      'claude-3-7-sonnet',
+      'claude-sonnet-4',
+      'claude-opus-4',
+      'claude-opus-4-1',
+      'claude-haiku-4-5',
+      'claude-sonnet-4-5',
+      'claude-opus-4-5',
+      'claude-sonnet-4-6',
+      'claude-opus-4-6',
+      'claude-opus-4-7',
+      'claude-opus-4-8',
+      'gemini-2.0-flash',
+      'gemini-2.0-flash-lite',
+      'gemini-2.5-flash',
+      'gemini-2.5-flash-lite',
+      'gemini-2.5-pro',
+      'gemini-3-flash-preview',
+      'gemini-3.1-pro-preview',
+      'gemini-3.1-flash-lite',
+      'gemini-3.5-flash',
     ]) {
       expect(ids).toContain(id)
     }
@@ -33,9 +84,19 @@ describe('built-in entries', () => {
     expect(sonnet.family).toBe('anthropic')
 
     // The models whose calls went unmetered: priced now.
-    expect(catalog.lookup(at('openai', 'openai', 'o1-pro'))!.priceSource).toEqual({ input: '150.00', output: '600.00', cachedInput: undefined, cacheWrite: undefined })
+    expect(catalog.lookup(at('openai', 'openai', 'o1-pro'))!.priceSource).toEqual({
+      input: '150.00',
+      output: '600.00',
+      cachedInput: undefined,
+      cacheWrite: undefined,
+    })
     expect(catalog.lookup(at('openai', 'openai', 'gpt-4'))!.price).toEqual({ input: 30, output: 60 })
-    expect(catalog.lookup(at('anthropic', 'anthropic', 'claude-3-opus-20240229'))!.price).toEqual({ input: 15, output: 75, cachedInput: 1.5, cacheWrite: 18.75 })
+    expect(catalog.lookup(at('anthropic', 'anthropic', 'claude-3-opus-20240229'))!.price).toEqual({
+      input: 15,
+      output: 75,
+      cachedInput: 1.5,
+      cacheWrite: 18.75,
+    })
 
     // Long-context beta is not assumed: the standard window.
     expect(catalog.lookup(at('anthropic', 'anthropic', 'claude-sonnet-4'))!.context).toBe(200_000)
@@ -71,13 +132,18 @@ describe('built-in entries', () => {
   it('gives each model the capabilities its source lists', () => {
     const caps = (family: string, model: string) => catalog.lookup(at(family, family, model))!.capabilities
     for (const m of ['gpt-4o', 'gpt-4.1-mini', 'o3', 'gpt-5', 'claude-sonnet-4-5', 'gemini-2.5-flash']) {
-      expect(caps(m.startsWith('claude') ? 'anthropic' : m.startsWith('gemini') ? 'gemini' : 'openai', m)).toEqual({ tools: true, vision: true, jsonSchema: true })
+      expect(caps(m.startsWith('claude') ? 'anthropic' : m.startsWith('gemini') ? 'gemini' : 'openai', m)).toEqual({
+        tools: true,
+        vision: true,
+        jsonSchema: true,
+      })
     }
     expect(caps('openai', 'gpt-4')).toEqual({ tools: true, vision: false, jsonSchema: false })
     expect(caps('openai', 'o3-mini')).toEqual({ tools: true, vision: false, jsonSchema: true })
     expect(caps('openai', 'gpt-5-chat-latest')).toEqual({ tools: false, vision: true, jsonSchema: true })
     // json_schema through a forced tool call, which the Anthropic adapter does.
-    for (const e of catalog.entries()) if (e.family === 'anthropic') expect(e.capabilities).toEqual({ tools: true, vision: true, jsonSchema: true })
+    for (const e of catalog.entries())
+      if (e.family === 'anthropic') expect(e.capabilities).toEqual({ tools: true, vision: true, jsonSchema: true })
   })
 
   it("marks OpenAI's reasoning models (o-series, codex-mini, gpt-5 family but its chat models) and nothing else", () => {
@@ -88,7 +154,9 @@ describe('built-in entries', () => {
     }
     expect(catalog.lookup(at('openai', 'openai', 'o1-pro-2025-03-19'))!.reasoning).toBe(true)
     expect(catalog.lookup(at('openai', 'openai', 'gpt-5.2-chat-latest'))!.reasoning).toBe(false)
-    expect(createCatalog([{ key: 'local/llama', input: 0, output: 0 }]).lookup(at('local', 'openai', 'llama'))!.reasoning).toBe(false)
+    expect(
+      createCatalog([{ key: 'local/llama', input: 0, output: 0 }]).lookup(at('local', 'openai', 'llama'))!.reasoning,
+    ).toBe(false)
   })
 
   it('returns frozen entries, so one request cannot change what the next one sees', () => {
@@ -161,7 +229,13 @@ describe('aliases', () => {
   })
 
   it('does not let a -preview borrow the GA price: it is unpriced unless it has a row of its own', () => {
-    for (const id of ['gemini-2.5-flash-preview-05-20', 'gemini-2.5-pro-preview', 'gemini-2.5-flash-lite-preview-06-17', 'gpt-4o-search-preview', 'gemini-2.5-pro-preview-05-06']) {
+    for (const id of [
+      'gemini-2.5-flash-preview-05-20',
+      'gemini-2.5-pro-preview',
+      'gemini-2.5-flash-lite-preview-06-17',
+      'gpt-4o-search-preview',
+      'gemini-2.5-pro-preview-05-06',
+    ]) {
       expect(canonicalModelId(id), id).toBeNull()
       expect(catalog.lookup(at('gemini', id.startsWith('gpt') ? 'openai' : 'gemini', id)), id).toBeNull()
     }
@@ -230,7 +304,10 @@ describe('overrides', () => {
       { key: 'llama-3.1-8b', input: '0.05', output: '0.08' },
       { key: 'groq/llama-3.1-8b', context: 131_072 },
     ])
-    expect(catalog.lookup(at('groq', 'openai', 'llama-3.1-8b'))).toMatchObject({ context: 131_072, price: { input: 0.05 } })
+    expect(catalog.lookup(at('groq', 'openai', 'llama-3.1-8b'))).toMatchObject({
+      context: 131_072,
+      price: { input: 0.05 },
+    })
   })
 
   it.each([
@@ -242,7 +319,13 @@ describe('overrides', () => {
     [[{ key: 'gpt-4o', max_output: 1.5 }], /max_output must be a positive integer/],
     [[{ key: 'openai/' }], /expected "provider\/model" or a model id/],
     [[{ key: '' }], /expected "provider\/model"/],
-    [[{ key: 'gpt-4o', input: 1 }, { key: 'gpt-4o', output: 2 }], /"gpt-4o" is listed twice/],
+    [
+      [
+        { key: 'gpt-4o', input: 1 },
+        { key: 'gpt-4o', output: 2 },
+      ],
+      /"gpt-4o" is listed twice/,
+    ],
   ] as const)('rejects %j with a precise message', (overrides, message) => {
     expect(() => createCatalog(overrides)).toThrow(CatalogError)
     expect(() => createCatalog(overrides)).toThrow(message)

@@ -162,7 +162,8 @@ function toLayer(o: CatalogOverride): Layer {
   }
   const count = (field: 'context' | 'max_output'): number | undefined => {
     const v = o[field]
-    if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) throw new CatalogError(`${where}: ${field} must be a positive integer (tokens), got ${v}`)
+    if (v !== undefined && !(Number.isSafeInteger(v) && v > 0))
+      throw new CatalogError(`${where}: ${field} must be a positive integer (tokens), got ${v}`)
     return v
   }
   return {
@@ -183,7 +184,12 @@ function toLayer(o: CatalogOverride): Layer {
  * never gets a cost. Checked against every family, since which one applies depends on the provider
  * type, which routes.yaml resolves elsewhere.
  */
-function requirePrices(key: string, layer: Layer, builtins: Map<ModelFamily, Map<string, BuiltinModel>>, byKey: Map<string, Layer>): void {
+function requirePrices(
+  key: string,
+  layer: Layer,
+  builtins: Map<ModelFamily, Map<string, BuiltinModel>>,
+  byKey: Map<string, Layer>,
+): void {
   if (layer.input !== undefined && layer.output !== undefined) return
   const slash = key.indexOf('/')
   const model = slash < 0 ? key : key.slice(slash + 1)
@@ -191,7 +197,9 @@ function requirePrices(key: string, layer: Layer, builtins: Map<ModelFamily, Map
   for (const table of builtins.values()) if (ids.some((id) => id !== null && table.has(id))) return
   const bare = slash < 0 ? undefined : (byKey.get(model) ?? byKey.get(ids[1] ?? ''))
   if (bare && (bare.input ?? layer.input) !== undefined && (bare.output ?? layer.output) !== undefined) return
-  throw new CatalogError(`models: "${key}": not a built-in model, so "input" and "output" prices (USD per 1M tokens) are required`)
+  throw new CatalogError(
+    `models: "${key}": not a built-in model, so "input" and "output" prices (USD per 1M tokens) are required`,
+  )
 }
 
 function fromBuiltin(m: BuiltinModel): Layer {
@@ -226,7 +234,11 @@ function build(id: string, family: ModelFamily, layers: ReadonlyArray<Layer | un
   const price: ModelPrice = { input: Number(f.input), output: Number(f.output) }
   if (f.cachedInput !== undefined) price.cachedInput = Number(f.cachedInput)
   if (f.cacheWrite !== undefined) price.cacheWrite = Number(f.cacheWrite)
-  const capabilities: ModelCapabilities = { tools: f.tools ?? true, vision: f.vision ?? true, jsonSchema: f.jsonSchema ?? true }
+  const capabilities: ModelCapabilities = {
+    tools: f.tools ?? true,
+    vision: f.vision ?? true,
+    jsonSchema: f.jsonSchema ?? true,
+  }
   const priceSource: Record<keyof ModelPrice, string | undefined> = {
     input: f.input,
     output: f.output,

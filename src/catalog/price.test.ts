@@ -23,9 +23,12 @@ describe('microcentsPerMillion', () => {
     expect(() => microcentsPerMillion('1.123456789')).toThrow(RangeError)
   })
 
-  it.each(['', '-1', '+1', '1e-7', '.5', '5.', ' 1', '1 ', '1,5', '0x10', 'abc', 'NaN', 'Infinity'])('rejects %j', (bad) => {
-    expect(() => microcentsPerMillion(bad)).toThrow(/not a plain decimal/)
-  })
+  it.each(['', '-1', '+1', '1e-7', '.5', '5.', ' 1', '1 ', '1,5', '0x10', 'abc', 'NaN', 'Infinity'])(
+    'rejects %j',
+    (bad) => {
+      expect(() => microcentsPerMillion(bad)).toThrow(/not a plain decimal/)
+    },
+  )
 
   it('converts every built-in price', () => {
     for (const m of BUILTIN_MODELS) {

@@ -23,7 +23,9 @@ export function microcentsPerMillion(decimal: string): bigint {
   const whole = m[1]!
   const fraction = (m[2] ?? '').replace(/0+$/, '')
   if (fraction.length > FRACTION_DIGITS) {
-    throw new RangeError(`price "${decimal}" has more than ${FRACTION_DIGITS} decimal places; Headroom counts in 1e-8 USD per 1M tokens`)
+    throw new RangeError(
+      `price "${decimal}" has more than ${FRACTION_DIGITS} decimal places; Headroom counts in 1e-8 USD per 1M tokens`,
+    )
   }
   return BigInt(whole) * MICROCENTS_PER_USD + BigInt(fraction.padEnd(FRACTION_DIGITS, '0'))
 }

@@ -10,7 +10,9 @@ export function sha256Hex(secret: string): string {
   return createHash('sha256').update(secret).digest('hex')
 }
 
-export function budgetLimits(b: { daily_usd?: number | undefined; monthly_usd?: number | undefined } | undefined): BudgetLimits | null {
+export function budgetLimits(
+  b: { daily_usd?: number | undefined; monthly_usd?: number | undefined } | undefined,
+): BudgetLimits | null {
   if (!b || (b.daily_usd === undefined && b.monthly_usd === undefined)) return null
   // USD → micro-cents; the ledger's unit. A cap is a threshold, so rounding it to 1e-8 USD is harmless.
   const mc = (usd: number | undefined) => (usd === undefined ? null : Math.round(usd * 1e8))
@@ -29,7 +31,13 @@ export function compileAuth(cfg: Config): CompiledAuth {
   for (const k of cfg.keys) {
     const hash = k.key_sha256 ?? sha256Hex(k.key!)
     const limits = k.limits && (k.limits.rpm || k.limits.tpm || k.limits.concurrency) ? k.limits : null
-    byHash.set(hash, { name: k.name, budget: budgetLimits(k.budget), limits, priority: k.priority, allows: matcher(k.routes) })
+    byHash.set(hash, {
+      name: k.name,
+      budget: budgetLimits(k.budget),
+      limits,
+      priority: k.priority,
+      allows: matcher(k.routes),
+    })
   }
   const adminHash = cfg.admin_key_sha256 ?? (cfg.admin_key ? sha256Hex(cfg.admin_key) : null)
   return { enabled: byHash.size > 0 || adminHash !== null, byHash, adminHash }

@@ -3,7 +3,7 @@
  * requests do no setup of their own: targets (one per provider key × model) with their keys and URLs
  * resolved, catalog entries looked up, routes as arrays with their strategy parameters.
  */
-import { createCatalog, type CatalogOverride } from '../catalog/catalog.ts'
+import { type CatalogOverride, createCatalog } from '../catalog/catalog.ts'
 import type { ModelInfo } from '../catalog/types.ts'
 import { Lru } from '../lib/lru.ts'
 import { credentialHeaderValues } from '../providers/redact.ts'
@@ -11,7 +11,14 @@ import { BUILTIN_PROVIDERS, type ProviderRegistry } from '../providers/registry.
 import type { ReasoningRules, Target } from '../providers/types.ts'
 import { budgetLimits, compileAuth } from './client-keys.ts'
 import type { Config, ProviderConfig, RouteConfig, RouteTarget } from './schema.ts'
-import type { CompiledConfig, CompiledProvider, CompiledRoute, RouteMember, StrategyParams, TargetStateConfig } from './types.ts'
+import type {
+  CompiledConfig,
+  CompiledProvider,
+  CompiledRoute,
+  RouteMember,
+  StrategyParams,
+  TargetStateConfig,
+} from './types.ts'
 
 /** The key sent to the simulator; it accepts any non-empty key. */
 const SIMULATOR_KEY = 'sim-key'
@@ -50,7 +57,14 @@ function strategyParams(r: RouteConfig): StrategyParams {
     maxLatencyMs: r.max_latency_ms ?? null,
     explore: r.explore,
     staleAfterMs: r.stale_after_ms,
-    cascade: { promptTokens: t.prompt_tokens, maxOutputTokens: t.max_output_tokens, tools: t.tools, code: t.code, multiStep: t.multi_step, messages: t.messages },
+    cascade: {
+      promptTokens: t.prompt_tokens,
+      maxOutputTokens: t.max_output_tokens,
+      tools: t.tools,
+      code: t.code,
+      multiStep: t.multi_step,
+      messages: t.messages,
+    },
   }
 }
 
@@ -93,7 +107,12 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
     const keys = simulated ? [SIMULATOR_KEY] : providerKeys(p)
     const b = p.breaker
     const stateConfig: TargetStateConfig = {
-      breaker: { errorThresholdPercentage: b.error_threshold_percentage, volumeThreshold: b.volume_threshold, resetTimeout: b.reset_timeout_ms, rollingCountTimeout: b.rolling_window_ms },
+      breaker: {
+        errorThresholdPercentage: b.error_threshold_percentage,
+        volumeThreshold: b.volume_threshold,
+        resetTimeout: b.reset_timeout_ms,
+        rollingCountTimeout: b.rolling_window_ms,
+      },
       limits: { ...p.limits, maxCooldownMs: p.max_cooldown_ms },
     }
     const url = baseUrl.replace(/\/+$/, '')
@@ -113,7 +132,14 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
 
   const targets = new Map<string, Target>()
   /** Configured targets are registered (and shared between routes); direct ones are not. */
-  const targetFor = (provider: CompiledProvider, keyIndex: number, model: string, info: ModelInfo | null, reasoning: ReasoningRules | undefined, register: boolean): Target => {
+  const targetFor = (
+    provider: CompiledProvider,
+    keyIndex: number,
+    model: string,
+    info: ModelInfo | null,
+    reasoning: ReasoningRules | undefined,
+    register: boolean,
+  ): Target => {
     const keyAlias = `${provider.name}#${keyIndex + 1}`
     const stateId = `${keyAlias}/${model}`
     let t = targets.get(stateId)
@@ -138,7 +164,11 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
     return t
   }
 
-  const membersOf = (r: RouteConfig, entries: Array<{ id: string; weight: number; tier: number }>, register: boolean): RouteMember[] => {
+  const membersOf = (
+    r: RouteConfig,
+    entries: Array<{ id: string; weight: number; tier: number }>,
+    register: boolean,
+  ): RouteMember[] => {
     const out: RouteMember[] = []
     entries.forEach((e, position) => {
       const slash = e.id.indexOf('/')
@@ -147,21 +177,47 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
       const info = catalog.lookup({ provider: provider.name, family: registry.catalogFamily(provider.type), model })
       // The catalog's word, else the model id (a new snapshot, a fine-tune, a model routes.yaml adds).
       const reasoning = provider.descriptor.reasoningRules?.(model, info?.reasoning ?? false)
-      const firstByteTimeoutMs = r.first_byte_timeout_ms ?? provider.config.first_byte_timeout_ms ?? (reasoning ? DEFAULT_REASONING_FIRST_BYTE_MS : DEFAULT_FIRST_BYTE_MS)
-      for (let i = 0; i < provider.keys.length; i++) out.push({ target: targetFor(provider, i, model, info, reasoning, register), provider, position, weight: e.weight, tier: e.tier, model: info, firstByteTimeoutMs })
+      const firstByteTimeoutMs =
+        r.first_byte_timeout_ms ??
+        provider.config.first_byte_timeout_ms ??
+        (reasoning ? DEFAULT_REASONING_FIRST_BYTE_MS : DEFAULT_FIRST_BYTE_MS)
+      for (let i = 0; i < provider.keys.length; i++)
+        out.push({
+          target: targetFor(provider, i, model, info, reasoning, register),
+          provider,
+          position,
+          weight: e.weight,
+          tier: e.tier,
+          model: info,
+          firstByteTimeoutMs,
+        })
     })
     return out
   }
 
-  const compileRoute = (name: string, r: RouteConfig, entries: Array<{ id: string; weight: number; tier: number }>, register = true): CompiledRoute => ({
+  const compileRoute = (
+    name: string,
+    r: RouteConfig,
+    entries: Array<{ id: string; weight: number; tier: number }>,
+    register = true,
+  ): CompiledRoute => ({
     name,
     strategy: r.strategy,
     members: membersOf(r, entries, register),
     params: strategyParams(r),
-    require: { tools: r.require.includes('tools'), vision: r.require.includes('vision'), jsonSchema: r.require.includes('json_schema') },
+    require: {
+      tools: r.require.includes('tools'),
+      vision: r.require.includes('vision'),
+      jsonSchema: r.require.includes('json_schema'),
+    },
     expectedOutputTokens: r.expected_output_tokens,
     timeoutMs: r.timeout_ms,
-    retry: { attemptsPerTarget: r.retry.attempts_per_target, baseMs: r.retry.base_ms, capMs: r.retry.cap_ms, maxRetryAfterMs: r.retry.max_retry_after_ms },
+    retry: {
+      attemptsPerTarget: r.retry.attempts_per_target,
+      baseMs: r.retry.base_ms,
+      capMs: r.retry.cap_ms,
+      maxRetryAfterMs: r.retry.max_retry_after_ms,
+    },
     budget: budgetLimits(r.budget),
     queue: { maxLength: r.queue.max_length, maxWaitMs: r.queue.max_wait_ms },
   })
@@ -177,7 +233,12 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
   // An LRU, not a map that stops caching when full: once 1,000 one-off ids had come by, every request
   // for a popular direct model would compile its route again.
   const directRoutes = new Lru<string, CompiledRoute>(DIRECT_ROUTE_LIMIT)
-  const secrets = [...providers.values()].flatMap((p) => (p.simulated ? [] : [...p.keys, ...credentialHeaderValues(p.config.headers)])).concat(cfg.keys.flatMap((k) => (k.key ? [k.key] : [])), cfg.admin_key ? [cfg.admin_key] : [])
+  const secrets = [...providers.values()]
+    .flatMap((p) => (p.simulated ? [] : [...p.keys, ...credentialHeaderValues(p.config.headers)]))
+    .concat(
+      cfg.keys.flatMap((k) => (k.key ? [k.key] : [])),
+      cfg.admin_key ? [cfg.admin_key] : [],
+    )
   return {
     providers,
     routes,

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
+import { resolveModel } from '../routing/resolve.ts'
 import { compileConfig, DIRECT_ROUTE_LIMIT } from './compile.ts'
 import { ConfigError, interpolateEnv, loadConfigText, parseConfig } from './load.ts'
-import { resolveModel } from '../routing/resolve.ts'
 import type { CompiledRoute } from './types.ts'
 
 const BASE = `providers:
@@ -55,7 +55,15 @@ admin_key: \${ADMIN}
       { name: 'ADMIN', path: ['admin_key'] },
     ])
     expect(JSON.stringify(unsetVars)).not.toContain('sk-secret-a')
-    expect(loadConfigText(text, 'routes.yaml', { KEY_A: 'a', KEY_B: 'b', KEY_C: 'c', ANTHROPIC_KEY_B: 'd', ADMIN: 'admin-key-1' }).unsetVars).toEqual([])
+    expect(
+      loadConfigText(text, 'routes.yaml', {
+        KEY_A: 'a',
+        KEY_B: 'b',
+        KEY_C: 'c',
+        ANTHROPIC_KEY_B: 'd',
+        ADMIN: 'admin-key-1',
+      }).unsetVars,
+    ).toEqual([])
   })
 })
 
@@ -72,41 +80,79 @@ describe('parseConfig', () => {
   })
 
   it('keeps provider header names lower-cased, and refuses names or values HTTP cannot carry', () => {
-    const cfg = parseConfig(BASE.replace('type: openai\n', 'type: openai\n    headers: { OpenAI-Organization: org-1 }\n'), 'routes.yaml', {})
+    const cfg = parseConfig(
+      BASE.replace('type: openai\n', 'type: openai\n    headers: { OpenAI-Organization: org-1 }\n'),
+      'routes.yaml',
+      {},
+    )
     expect(cfg.providers['openai']!.headers).toEqual({ 'openai-organization': 'org-1' })
-    expect(errorOf(BASE.replace('type: openai\n', 'type: openai\n    headers: { "bad name": x }\n'))).toMatch(/^routes\.yaml:4: providers\.openai\.headers\.bad name: /)
-    expect(errorOf(BASE.replace('type: openai\n', 'type: openai\n    headers: { x-a: "one\\r\\nInjected: two" }\n'))).toMatch(/^routes\.yaml:4: providers\.openai\.headers\.x-a: a header value may not contain line breaks/)
+    expect(errorOf(BASE.replace('type: openai\n', 'type: openai\n    headers: { "bad name": x }\n'))).toMatch(
+      /^routes\.yaml:4: providers\.openai\.headers\.bad name: /,
+    )
+    expect(
+      errorOf(BASE.replace('type: openai\n', 'type: openai\n    headers: { x-a: "one\\r\\nInjected: two" }\n')),
+    ).toMatch(/^routes\.yaml:4: providers\.openai\.headers\.x-a: a header value may not contain line breaks/)
   })
 
   it('names an unknown field', () => {
-    expect(errorOf(BASE.replace('default_route: fast', 'default_rout: fast'))).toMatch(/routes\.yaml:\d+: \(top level\): unknown field\(s\) "default_rout"/)
+    expect(errorOf(BASE.replace('default_route: fast', 'default_rout: fast'))).toMatch(
+      /routes\.yaml:\d+: \(top level\): unknown field\(s\) "default_rout"/,
+    )
   })
 
   it('names a route target whose provider does not exist, at its line', () => {
-    expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', 'mistral/large'))).toMatch(/^routes\.yaml:8: routes\.fast\.targets\[1\]: unknown provider "mistral"/)
+    expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', 'mistral/large'))).toMatch(
+      /^routes\.yaml:8: routes\.fast\.targets\[1\]: unknown provider "mistral"/,
+    )
   })
 
   it('names a key’s allowed route that could never match: no such route, or no such provider', () => {
     const keyed = (routes: string) => `${BASE}keys:\n  - { name: team, key: team-secret-123, routes: ${routes} }\n`
-    expect(errorOf(keyed('[fast, fsat]'))).toMatch(/^routes\.yaml:11: keys\[0\]\.routes\[1\]: "fsat": no route named "fsat" \(routes: fast; a model is allowed as "provider\/model"\)/)
-    expect(errorOf(keyed('["mistral/*"]'))).toMatch(/keys\[0\]\.routes\[0\]: "mistral\/\*": no provider named "mistral" \(providers: openai, anthropic\)/)
+    expect(errorOf(keyed('[fast, fsat]'))).toMatch(
+      /^routes\.yaml:11: keys\[0\]\.routes\[1\]: "fsat": no route named "fsat" \(routes: fast; a model is allowed as "provider\/model"\)/,
+    )
+    expect(errorOf(keyed('["mistral/*"]'))).toMatch(
+      /keys\[0\]\.routes\[0\]: "mistral\/\*": no provider named "mistral" \(providers: openai, anthropic\)/,
+    )
     expect(errorOf(keyed('["gpt-4.1-mini"]'))).toMatch(/no route named "gpt-4\.1-mini"/)
-    expect(() => parseConfig(keyed('["*", "fa*", fast, "openai/*", anthropic/claude-haiku-4-5]'), 'routes.yaml', {})).not.toThrow()
+    expect(() =>
+      parseConfig(keyed('["*", "fa*", fast, "openai/*", anthropic/claude-haiku-4-5]'), 'routes.yaml', {}),
+    ).not.toThrow()
   })
 
   it('holds route names, providers, targets and models: keys to the model id grammar, naming line and field', () => {
-    expect(errorOf(BASE.replace('  fast:\n', '  "team/fast":\n').replace('default_route: fast', ''))).toMatch(/^routes\.yaml:7: routes\.team\/fast: invalid name "team\/fast": route names use letters, digits/)
-    expect(errorOf(BASE.replace('  fast:\n', '  ..:\n').replace('default_route: fast', ''))).toMatch(/^routes\.yaml:7: routes\...: invalid name "..": route names .* not starting with "\."/)
-    expect(errorOf(BASE.replace('  anthropic:', '  "my provider":'))).toMatch(/^routes\.yaml:5: providers\.my provider: invalid name "my provider": provider names use/)
-    expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', 'anthropic/../claude'))).toMatch(/^routes\.yaml:8: routes\.fast\.targets\[1\]: expected "provider\/model": at most 256 characters/)
-    expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', '{ target: "anthropic/x?y", weight: 2 }'))).toMatch(/^routes\.yaml:8: routes\.fast\.targets\[1\]\.target: expected "provider\/model"/)
-    expect(errorOf(`${BASE}models:\n  "openai/x#y": { input: 1, output: 1 }\n`)).toMatch(/^routes\.yaml:11: models\.openai\/x#y: invalid name "openai\/x#y": a model id/)
+    expect(errorOf(BASE.replace('  fast:\n', '  "team/fast":\n').replace('default_route: fast', ''))).toMatch(
+      /^routes\.yaml:7: routes\.team\/fast: invalid name "team\/fast": route names use letters, digits/,
+    )
+    expect(errorOf(BASE.replace('  fast:\n', '  ..:\n').replace('default_route: fast', ''))).toMatch(
+      /^routes\.yaml:7: routes\...: invalid name "..": route names .* not starting with "\."/,
+    )
+    expect(errorOf(BASE.replace('  anthropic:', '  "my provider":'))).toMatch(
+      /^routes\.yaml:5: providers\.my provider: invalid name "my provider": provider names use/,
+    )
+    expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', 'anthropic/../claude'))).toMatch(
+      /^routes\.yaml:8: routes\.fast\.targets\[1\]: expected "provider\/model": at most 256 characters/,
+    )
+    expect(errorOf(BASE.replace('anthropic/claude-haiku-4-5', '{ target: "anthropic/x?y", weight: 2 }'))).toMatch(
+      /^routes\.yaml:8: routes\.fast\.targets\[1\]\.target: expected "provider\/model"/,
+    )
+    expect(errorOf(`${BASE}models:\n  "openai/x#y": { input: 1, output: 1 }\n`)).toMatch(
+      /^routes\.yaml:11: models\.openai\/x#y: invalid name "openai\/x#y": a model id/,
+    )
     const gemini = BASE.replace('  anthropic:', '  google: { type: gemini }\n  anthropic:')
-    expect(errorOf(gemini.replace('anthropic/claude-haiku-4-5', 'google/gemini-2.5-flash:countTokens'))).toMatch(/^routes\.yaml:9: routes\.fast\.targets\[1\]: a Gemini model id may not contain ":"/)
-    expect(errorOf(gemini.replace('anthropic/claude-haiku-4-5', 'google/cachedContents/x'))).toMatch(/^routes\.yaml:9: routes\.fast\.targets\[1\]: a Gemini model id is one path segment/)
-    expect(() => parseConfig(gemini.replace('anthropic/claude-haiku-4-5', 'google/tunedModels/my-model-1'), 'routes.yaml', {})).not.toThrow()
+    expect(errorOf(gemini.replace('anthropic/claude-haiku-4-5', 'google/gemini-2.5-flash:countTokens'))).toMatch(
+      /^routes\.yaml:9: routes\.fast\.targets\[1\]: a Gemini model id may not contain ":"/,
+    )
+    expect(errorOf(gemini.replace('anthropic/claude-haiku-4-5', 'google/cachedContents/x'))).toMatch(
+      /^routes\.yaml:9: routes\.fast\.targets\[1\]: a Gemini model id is one path segment/,
+    )
+    expect(() =>
+      parseConfig(gemini.replace('anthropic/claude-haiku-4-5', 'google/tunedModels/my-model-1'), 'routes.yaml', {}),
+    ).not.toThrow()
     // Several segments after the provider stay legal (OpenAI-compatible servers' ids).
-    expect(() => parseConfig(BASE.replace('anthropic/claude-haiku-4-5', 'anthropic/org/model:v1'), 'routes.yaml', {})).not.toThrow()
+    expect(() =>
+      parseConfig(BASE.replace('anthropic/claude-haiku-4-5', 'anthropic/org/model:v1'), 'routes.yaml', {}),
+    ).not.toThrow()
   })
 
   it('loads the shipped routes.yaml', async () => {
@@ -124,10 +170,15 @@ describe('parseConfig', () => {
 })
 
 describe('resolveModel', () => {
-  const cfg = compileConfig(parseConfig(BASE, 'routes.yaml', { OPENAI_API_KEY: 'sk-test' }), { simulatorUrl: 'http://127.0.0.1:9' })
+  const cfg = compileConfig(parseConfig(BASE, 'routes.yaml', { OPENAI_API_KEY: 'sk-test' }), {
+    simulatorUrl: 'http://127.0.0.1:9',
+  })
 
   it('resolves a route, a provider/model pair, a bare model id, and falls back to the default route', () => {
-    expect(resolveModel(cfg, 'fast').route!.members.map((m) => m.target.id)).toEqual(['openai/gpt-4.1-nano', 'anthropic/claude-haiku-4-5'])
+    expect(resolveModel(cfg, 'fast').route!.members.map((m) => m.target.id)).toEqual([
+      'openai/gpt-4.1-nano',
+      'anthropic/claude-haiku-4-5',
+    ])
     expect(resolveModel(cfg, 'anthropic/claude-sonnet-4-5').route!.members[0]!.target.model).toBe('claude-sonnet-4-5')
     expect(resolveModel(cfg, 'claude-opus-4-1').route!.members[0]!.target.id).toBe('anthropic/claude-opus-4-1')
     expect(resolveModel(cfg, 'something-else')).toMatchObject({ route: { name: 'fast' }, fallback: true })
@@ -142,7 +193,8 @@ describe('resolveModel', () => {
 })
 
 describe('compiled timeouts', () => {
-  const compiled = (text: string) => compileConfig(parseConfig(text, 'routes.yaml', { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-ant-x' }))
+  const compiled = (text: string) =>
+    compileConfig(parseConfig(text, 'routes.yaml', { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-ant-x' }))
 
   it('first_byte_timeout_ms: 30 s by default (90 s for reasoning models), for streams and JSON alike; a route overrides its providers', () => {
     const plain = compiled(BASE)
@@ -152,25 +204,39 @@ describe('compiled timeouts', () => {
     expect(set.routes.get('fast')!.members.map((m) => m.firstByteTimeoutMs)).toEqual([5000, 30_000])
     expect(set.direct(set.providers.get('openai')!, 'gpt-4.1').members[0]!.firstByteTimeoutMs).toBe(5000)
     expect(set.direct(set.providers.get('openai')!, 'o3').members[0]!.firstByteTimeoutMs).toBe(5000)
-    const route = compiled(BASE.replace('  fast:\n', '  fast:\n    first_byte_timeout_ms: 90000\n').replace('    type: openai\n', '    type: openai\n    first_byte_timeout_ms: 5000\n'))
+    const route = compiled(
+      BASE.replace('  fast:\n', '  fast:\n    first_byte_timeout_ms: 90000\n').replace(
+        '    type: openai\n',
+        '    type: openai\n    first_byte_timeout_ms: 5000\n',
+      ),
+    )
     expect(route.routes.get('fast')!.members.map((m) => m.firstByteTimeoutMs)).toEqual([90_000, 90_000])
   })
 
   it('server.stream_idle_timeout_ms: 30 s by default, with or without a server section', () => {
     expect(compiled(BASE).streamIdleTimeoutMs).toBe(30_000)
     expect(compiled(`${BASE}server: { max_body_bytes: 1000 }\n`).streamIdleTimeoutMs).toBe(30_000)
-    expect(compiled(`${BASE}server: { stream_idle_timeout_ms: 500 }\n`)).toMatchObject({ streamIdleTimeoutMs: 500, maxBodyBytes: 10 * 1024 * 1024 })
+    expect(compiled(`${BASE}server: { stream_idle_timeout_ms: 500 }\n`)).toMatchObject({
+      streamIdleTimeoutMs: 500,
+      maxBodyBytes: 10 * 1024 * 1024,
+    })
   })
 
-  it('max_cooldown_ms: 60 s by default, handed to the targets\' limits', () => {
+  it("max_cooldown_ms: 60 s by default, handed to the targets' limits", () => {
     expect(compiled(BASE).providers.get('openai')!.stateConfig.limits).toMatchObject({ maxCooldownMs: 60_000 })
-    expect(compiled(BASE.replace('    type: openai\n', '    type: openai\n    max_cooldown_ms: 5000\n')).providers.get('openai')!.stateConfig.limits).toMatchObject({ maxCooldownMs: 5000 })
+    expect(
+      compiled(BASE.replace('    type: openai\n', '    type: openai\n    max_cooldown_ms: 5000\n')).providers.get(
+        'openai',
+      )!.stateConfig.limits,
+    ).toMatchObject({ maxCooldownMs: 5000 })
   })
 })
 
 describe('direct routes (provider/model from clients)', () => {
   it('are cached least recently used out: a popular one stays compiled through 5,000 one-off ids, and at most DIRECT_ROUTE_LIMIT are kept', () => {
-    const cfg = compileConfig(parseConfig(BASE, 'routes.yaml', { OPENAI_API_KEY: 'sk-test' }), { simulatorUrl: 'http://127.0.0.1:9' })
+    const cfg = compileConfig(parseConfig(BASE, 'routes.yaml', { OPENAI_API_KEY: 'sk-test' }), {
+      simulatorUrl: 'http://127.0.0.1:9',
+    })
     const openai = cfg.providers.get('openai')!
     const hot = cfg.direct(openai, 'gpt-4o')
     const first: CompiledRoute[] = []
@@ -180,11 +246,14 @@ describe('direct routes (provider/model from clients)', () => {
     }
     // Newest first (a miss would evict): the last DIRECT_ROUTE_LIMIT - 1 one-off ids and the hot one are kept.
     let kept = 0
-    while (kept < first.length && cfg.direct(openai, `gpt-4o-u${first.length - 1 - kept}`) === first[first.length - 1 - kept]) kept++
+    while (
+      kept < first.length &&
+      cfg.direct(openai, `gpt-4o-u${first.length - 1 - kept}`) === first[first.length - 1 - kept]
+    )
+      kept++
     expect(kept).toBe(DIRECT_ROUTE_LIMIT - 1)
     // An id first asked for after the flood is cached too (a full cache does not mean compiling per request).
     const late = cfg.direct(openai, 'gpt-4.1')
     expect(cfg.direct(openai, 'gpt-4.1')).toBe(late)
   })
 })
-

@@ -11,10 +11,10 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq } from 'yaml'
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import type { ProviderRegistry } from '../providers/registry.ts'
-import { configSchema, type Config } from './schema.ts'
+import { type Config, configSchema } from './schema.ts'
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
@@ -43,7 +43,11 @@ export interface LoadedConfig {
  * `unset(name)`: what to insert for a variable that is unset or empty and has no default (default: nothing).
  * `${VAR:-}` has one: the file says that empty is fine.
  */
-export function interpolateEnv(text: string, env: Record<string, string | undefined>, unset?: (name: string) => string): string {
+export function interpolateEnv(
+  text: string,
+  env: Record<string, string | undefined>,
+  unset?: (name: string) => string,
+): string {
   return text.replace(PLACEHOLDER, (_m, name: string, dflt: string | undefined, offset: number) => {
     const v = env[name]
     const value = v === undefined || v === '' ? (dflt ?? unset?.(name) ?? '') : v
@@ -64,11 +68,11 @@ function findUnsetVars(text: string, env: Record<string, string | undefined>): U
   if (names.length === 0) return []
   const out: UnsetVar[] = []
   const visit = (node: unknown, path: Array<string | number>): void => {
-    if (isMap(node)) for (const pair of node.items) visit(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : '?'])
+    if (isMap(node))
+      for (const pair of node.items) visit(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : '?'])
     else if (isSeq(node)) {
       for (const [i, item] of node.items.entries()) visit(item, [...path, i])
-    }
-    else if (isScalar(node) && typeof node.value === 'string') {
+    } else if (isScalar(node) && typeof node.value === 'string') {
       for (const m of node.value.matchAll(/__headroom_unset_(\d+)__/g)) out.push({ name: names[Number(m[1])]!, path })
     }
   }
@@ -112,7 +116,12 @@ export function loadConfigText(
   return { config: parsed.data, unsetVars: findUnsetVars(text, env) }
 }
 
-function describeIssues(issues: z.core.$ZodIssue[], doc: ReturnType<typeof parseDocument>, lc: LineCounter, file: string): string {
+function describeIssues(
+  issues: z.core.$ZodIssue[],
+  doc: ReturnType<typeof parseDocument>,
+  lc: LineCounter,
+  file: string,
+): string {
   const lines = issues.slice(0, 5).map((issue) => {
     // Point at the deepest node that exists (a missing field's parent).
     let line: number | undefined
@@ -135,7 +144,11 @@ function describeIssues(issues: z.core.$ZodIssue[], doc: ReturnType<typeof parse
 }
 
 /** The line of a mapping key (the last element of `path`), if the document has it. */
-function keyLine(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: ReadonlyArray<PropertyKey>): number | undefined {
+function keyLine(
+  doc: ReturnType<typeof parseDocument>,
+  lc: LineCounter,
+  path: ReadonlyArray<PropertyKey>,
+): number | undefined {
   const parent = doc.getIn(path.slice(0, -1) as Array<string | number>, true)
   if (!isMap(parent)) return undefined
   const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1])
@@ -151,7 +164,10 @@ export async function readConfigFile(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8')
   } catch (err) {
-    throw new ConfigError(`${file}: cannot read: ${(err as Error).message} (name the file on the command line, or in HEADROOM_CONFIG)`, { cause: err })
+    throw new ConfigError(
+      `${file}: cannot read: ${(err as Error).message} (name the file on the command line, or in HEADROOM_CONFIG)`,
+      { cause: err },
+    )
   }
 }
 

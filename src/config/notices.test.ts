@@ -6,7 +6,10 @@ import { configNotices } from './notices.ts'
 const ENV = { KEY_A: 'sk-secret-a', ADMIN: 'admin-secret-1' }
 function notices(text: string): string[] {
   const loaded = loadConfigText(text, 'routes.yaml', ENV)
-  return configNotices({ ...loaded, compiled: compileConfig(loaded.config, { simulatorUrl: 'http://127.0.0.1:9' }) }, 'http://127.0.0.1:9')
+  return configNotices(
+    { ...loaded, compiled: compileConfig(loaded.config, { simulatorUrl: 'http://127.0.0.1:9' }) },
+    'http://127.0.0.1:9',
+  )
 }
 
 describe('configNotices', () => {
@@ -18,8 +21,12 @@ describe('configNotices', () => {
 `).join('')
     expect(all).toContain('    - a (anthropic): set ANTHROPIC_NOT_SET to use the real API\n')
     expect(all).toContain('    - b (gemini): simulate: true\n')
-    expect(all).toContain('headroom: providers.openai.keys[1]: KEY_B is not set; that key is skipped (provider openai has 1 key)\n')
-    expect(all).toContain('headroom: providers.openai.base_url: PROXY_URL is not set; calls go to https://api.openai.com/v1\n')
+    expect(all).toContain(
+      'headroom: providers.openai.keys[1]: KEY_B is not set; that key is skipped (provider openai has 1 key)\n',
+    )
+    expect(all).toContain(
+      'headroom: providers.openai.base_url: PROXY_URL is not set; calls go to https://api.openai.com/v1\n',
+    )
     expect(all).toContain('headroom: OPEN')
     expect(all).not.toContain('sk-secret-a')
   })

@@ -3,7 +3,7 @@
  * providers the simulator answers for, keys skipped and base URLs defaulted because their variable is
  * unset, an open router.
  */
-import { pathLabel, type LoadedConfig } from './load.ts'
+import { type LoadedConfig, pathLabel } from './load.ts'
 import { notSet, unsetBaseUrlVars, unsetKeyVars } from './reload-guard.ts'
 import type { CompiledConfig } from './types.ts'
 
@@ -17,11 +17,20 @@ const OPEN_BANNER =
 
 function simulatorBanner(v: ConfigVersion, simUrl: string): string {
   const bar = '='.repeat(78)
-  const lines = [bar, '  SIMULATED PROVIDERS: these answers are NOT from real models.', `  The built-in simulator (${simUrl}) is serving:`]
+  const lines = [
+    bar,
+    '  SIMULATED PROVIDERS: these answers are NOT from real models.',
+    `  The built-in simulator (${simUrl}) is serving:`,
+  ]
   for (const p of v.compiled.providers.values()) {
     if (!p.simulated) continue
     const vars = unsetKeyVars(v, p.name).map((u) => u.name)
-    const why = p.config.simulate === true ? 'simulate: true' : vars.length > 0 ? `set ${[...new Set(vars)].join(', ')} to use the real API` : 'no api_key set'
+    const why =
+      p.config.simulate === true
+        ? 'simulate: true'
+        : vars.length > 0
+          ? `set ${[...new Set(vars)].join(', ')} to use the real API`
+          : 'no api_key set'
     lines.push(`    - ${p.name} (${p.type}): ${why}`)
   }
   lines.push(bar)
@@ -31,14 +40,18 @@ function simulatorBanner(v: ConfigVersion, simUrl: string): string {
 /** The warnings for one loaded config, each a line (the simulator banner: a block). */
 export function configNotices(v: ConfigVersion, simulatorUrl: string | undefined): string[] {
   const out: string[] = []
-  if (simulatorUrl && [...v.compiled.providers.values()].some((p) => p.simulated)) out.push(simulatorBanner(v, simulatorUrl))
+  if (simulatorUrl && [...v.compiled.providers.values()].some((p) => p.simulated))
+    out.push(simulatorBanner(v, simulatorUrl))
   for (const p of v.compiled.providers.values()) {
     if (p.simulated) continue
     for (const u of unsetKeyVars(v, p.name)) {
-      out.push(`headroom: ${pathLabel(u.path)}: ${notSet([u.name])}; that key is skipped (provider ${p.name} has ${p.keys.length} key${p.keys.length === 1 ? '' : 's'})\n`)
+      out.push(
+        `headroom: ${pathLabel(u.path)}: ${notSet([u.name])}; that key is skipped (provider ${p.name} has ${p.keys.length} key${p.keys.length === 1 ? '' : 's'})\n`,
+      )
     }
     const urlVars = unsetBaseUrlVars(v, p.name).map((u) => u.name)
-    if (urlVars.length > 0 && !p.config.base_url) out.push(`headroom: providers.${p.name}.base_url: ${notSet(urlVars)}; calls go to ${p.baseUrl}\n`)
+    if (urlVars.length > 0 && !p.config.base_url)
+      out.push(`headroom: providers.${p.name}.base_url: ${notSet(urlVars)}; calls go to ${p.baseUrl}\n`)
   }
   if (!v.compiled.auth.enabled) out.push(`${OPEN_BANNER}\n`)
   return out

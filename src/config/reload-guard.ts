@@ -7,7 +7,7 @@
  */
 import { compileAuth } from './client-keys.ts'
 import { isSimulated } from './compile.ts'
-import { pathLabel, type LoadedConfig, type UnsetVar } from './load.ts'
+import { type LoadedConfig, pathLabel, type UnsetVar } from './load.ts'
 
 /** `A is not set`, `A and B are not set`. */
 export function notSet(names: readonly string[]): string {
@@ -18,7 +18,9 @@ export function notSet(names: readonly string[]): string {
 
 /** Unset variables in a provider's key fields (`api_key`, `keys[i]`). */
 export function unsetKeyVars(v: LoadedConfig, provider: string): UnsetVar[] {
-  return v.unsetVars.filter((u) => u.path[0] === 'providers' && u.path[1] === provider && (u.path[2] === 'api_key' || u.path[2] === 'keys'))
+  return v.unsetVars.filter(
+    (u) => u.path[0] === 'providers' && u.path[1] === provider && (u.path[2] === 'api_key' || u.path[2] === 'keys'),
+  )
 }
 
 /** Unset variables in a provider's `base_url`. */
@@ -40,29 +42,43 @@ export function reloadRefusals(prev: LoadedConfig, next: LoadedConfig): string[]
     const unset = unsetKeyVars(next, name)
     if (isSimulated(after)) {
       const why = unset.length > 0 ? notSet(unset.map((u) => u.name)) : 'no key is set'
-      if (after.simulate !== true) out.push(`providers.${name}: ${why}; a reload may not turn a real provider into a simulated one (set the variable, or write simulate: true to mean it)`)
+      if (after.simulate !== true)
+        out.push(
+          `providers.${name}: ${why}; a reload may not turn a real provider into a simulated one (set the variable, or write simulate: true to mean it)`,
+        )
       continue
     }
     const known = new Set(unsetKeyVars(prev, name).map((u) => u.name))
     for (const u of unset) {
       if (known.has(u.name)) continue
-      out.push(`${pathLabel(u.path)}: ${notSet([u.name])}; a reload may not drop one of a provider's keys (set the variable, or remove the entry to mean it)`)
+      out.push(
+        `${pathLabel(u.path)}: ${notSet([u.name])}; a reload may not drop one of a provider's keys (set the variable, or remove the entry to mean it)`,
+      )
     }
     // An empty base_url means the provider's public API: the key would go to a different host.
     const urlBefore = new Set(unsetBaseUrlVars(prev, name).map((u) => u.name))
     const urlAfter = unsetBaseUrlVars(next, name).filter((u) => !urlBefore.has(u.name))
     if (urlAfter.length > 0) {
-      out.push(`providers.${name}.base_url: ${notSet(urlAfter.map((u) => u.name))}; a reload may not send a provider's calls to its default URL instead (set the variable, or remove base_url to mean it)`)
+      out.push(
+        `providers.${name}.base_url: ${notSet(urlAfter.map((u) => u.name))}; a reload may not send a provider's calls to its default URL instead (set the variable, or remove base_url to mean it)`,
+      )
     }
   }
 
   const adminUnset = next.unsetVars.filter(isAdminKeyVar).map((u) => u.name)
   const [authBefore, authAfter] = [compileAuth(prev.config), compileAuth(next.config)]
   if (authBefore.enabled && !authAfter.enabled && next.config.auth !== 'open') {
-    const why = adminUnset.length > 0 ? `admin_key: ${notSet(adminUnset)} and no client keys are declared` : 'no client keys and no admin key are declared'
-    out.push(`${why}: the router would be open to anyone; a reload may not remove authentication (set the variable, or write auth: open to mean it)`)
+    const why =
+      adminUnset.length > 0
+        ? `admin_key: ${notSet(adminUnset)} and no client keys are declared`
+        : 'no client keys and no admin key are declared'
+    out.push(
+      `${why}: the router would be open to anyone; a reload may not remove authentication (set the variable, or write auth: open to mean it)`,
+    )
   } else if (authBefore.adminHash !== null && authAfter.adminHash === null && adminUnset.length > 0) {
-    out.push(`admin_key: ${notSet(adminUnset)}; a reload may not drop the admin key (set the variable, or remove admin_key to mean it)`)
+    out.push(
+      `admin_key: ${notSet(adminUnset)}; a reload may not drop the admin key (set the variable, or remove admin_key to mean it)`,
+    )
   }
   return out
 }

@@ -3,9 +3,9 @@
  * reference (docs/configuration.md) follows it field by field.
  */
 import { z } from 'zod'
+import { isIdSegment, isModelId, MODEL_ID_RULE } from '../catalog/model-id.ts'
 import { BUILTIN_PROVIDERS, type ProviderRegistry } from '../providers/registry.ts'
 import { DEFAULT_MAX_TOKENS } from '../providers/types.ts'
-import { isIdSegment, isModelId, MODEL_ID_RULE } from '../catalog/model-id.ts'
 
 export const STRATEGY_NAMES = ['ordered', 'cost', 'latency', 'headroom', 'weighted', 'score', 'cascade'] as const
 export type StrategyName = (typeof STRATEGY_NAMES)[number]
@@ -43,7 +43,9 @@ const VirtualKeySchema = z
     /** Default admission priority of this key's requests (the x-headroom-priority header overrides it). */
     priority: z.enum(PRIORITIES).default('normal'),
   })
-  .refine((k) => !!k.key !== !!k.key_sha256, { message: 'give exactly one of key or key_sha256 (is the environment variable set?)' })
+  .refine((k) => !!k.key !== !!k.key_sha256, {
+    message: 'give exactly one of key or key_sha256 (is the environment variable set?)',
+  })
 
 /** Limits declared for each key of a provider; the provider's own rate-limit headers refine them. */
 const LimitsSchema = z.strictObject({
@@ -68,53 +70,62 @@ const BreakerSchema = z.strictObject({
 })
 
 /** A provider's entry; `types` are the provider registry's (providers/registry.ts). */
-const providerConfigSchema = (types: readonly [string, ...string[]]) => z.strictObject({
-  /** Which API the provider speaks: one of the registry's types (`openai`, `anthropic`, `gemini`, `groq`, …). */
-  type: z.enum(types),
-  /** The API key. `${VAR}` reads it from the environment. Empty / unset → simulated when `simulate: auto`. */
-  api_key: z.string().nullish(),
-  /** Several keys: each is its own target (own headroom, breaker, cooldown), and load spreads across them. */
-  keys: z.array(z.string().nullish()).optional(),
-  /** Where the API lives. Default: the type's (its descriptor's `defaultBaseUrl`); required for `openai-compatible`. */
-  base_url: z.url({ protocol: /^https?$/ }).nullish(),
-  /** `auto` (default): use the built-in simulator when no key is set. `true`: always simulate. `false`: never (a missing key is an error). */
-  simulate: z.union([z.boolean(), z.literal('auto')]).default('auto'),
-  /** Per-call timeout in ms, for the time to the response headers and for any silence inside a stream. */
-  timeout_ms: count.max(3_600_000).default(120_000),
-  /**
-   * Per attempt: time to a stream's first content or to a JSON answer (which comes whole) — default 30 s,
-   * 90 s for reasoning models — after which the attempt counts as a timeout fault and fails over.
-   */
-  first_byte_timeout_ms: count.max(3_600_000).optional(),
-  /** Longest cooldown a response can impose (Retry-After, reset headers, Gemini RetryInfo); then the target is tried again. */
-  max_cooldown_ms: count.max(86_400_000).default(60_000),
-  /**
-   * Extra headers sent on every upstream call (e.g. `OpenAI-Organization`), winning over the adapter's own.
-   * Names are case-insensitive (kept lower-cased); values may not hold line breaks.
-   */
-  headers: z
-    .record(
-      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name: letters, digits and !#$%&\'*+.^_`|~-'),
-      z.string().regex(/^[^\r\n\0]*$/, 'a header value may not contain line breaks or NUL'),
-    )
-    .transform((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v])))
-    .default({}),
-  /**
-   * The output cap when a request sets none (capped by the model's max output): sent to Anthropic as
-   * `max_tokens` (it requires one), and reserved against every provider's rate limits — OpenAI and Gemini
-   * are sent no cap, so for them it is the estimate, corrected by the real usage.
-   */
-  default_max_tokens: count.default(DEFAULT_MAX_TOKENS),
-  /** Per-key limits, for providers that send no rate-limit headers (Gemini) or to stay under a budget. */
-  limits: LimitsSchema.default({}),
-  breaker: BreakerSchema.default(BreakerSchema.parse({})),
-})
+const providerConfigSchema = (types: readonly [string, ...string[]]) =>
+  z.strictObject({
+    /** Which API the provider speaks: one of the registry's types (`openai`, `anthropic`, `gemini`, `groq`, …). */
+    type: z.enum(types),
+    /** The API key. `${VAR}` reads it from the environment. Empty / unset → simulated when `simulate: auto`. */
+    api_key: z.string().nullish(),
+    /** Several keys: each is its own target (own headroom, breaker, cooldown), and load spreads across them. */
+    keys: z.array(z.string().nullish()).optional(),
+    /** Where the API lives. Default: the type's (its descriptor's `defaultBaseUrl`); required for `openai-compatible`. */
+    base_url: z.url({ protocol: /^https?$/ }).nullish(),
+    /** `auto` (default): use the built-in simulator when no key is set. `true`: always simulate. `false`: never (a missing key is an error). */
+    simulate: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+    /** Per-call timeout in ms, for the time to the response headers and for any silence inside a stream. */
+    timeout_ms: count.max(3_600_000).default(120_000),
+    /**
+     * Per attempt: time to a stream's first content or to a JSON answer (which comes whole) — default 30 s,
+     * 90 s for reasoning models — after which the attempt counts as a timeout fault and fails over.
+     */
+    first_byte_timeout_ms: count.max(3_600_000).optional(),
+    /** Longest cooldown a response can impose (Retry-After, reset headers, Gemini RetryInfo); then the target is tried again. */
+    max_cooldown_ms: count.max(86_400_000).default(60_000),
+    /**
+     * Extra headers sent on every upstream call (e.g. `OpenAI-Organization`), winning over the adapter's own.
+     * Names are case-insensitive (kept lower-cased); values may not hold line breaks.
+     */
+    headers: z
+      .record(
+        z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "a header name: letters, digits and !#$%&'*+.^_`|~-"),
+        z.string().regex(/^[^\r\n\0]*$/, 'a header value may not contain line breaks or NUL'),
+      )
+      .transform((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v])))
+      .default({}),
+    /**
+     * The output cap when a request sets none (capped by the model's max output): sent to Anthropic as
+     * `max_tokens` (it requires one), and reserved against every provider's rate limits — OpenAI and Gemini
+     * are sent no cap, so for them it is the estimate, corrected by the real usage.
+     */
+    default_max_tokens: count.default(DEFAULT_MAX_TOKENS),
+    /** Per-key limits, for providers that send no rate-limit headers (Gemini) or to stay under a budget. */
+    limits: LimitsSchema.default({}),
+    breaker: BreakerSchema.default(BreakerSchema.parse({})),
+  })
 
 /** `provider/model`, both parts following the model id grammar, so that every target is addressable. */
-const TargetId = z.string().refine((s) => s.indexOf('/') > 0 && isModelId(s), `expected "provider/model": ${MODEL_ID_RULE}`)
+const TargetId = z
+  .string()
+  .refine((s) => s.indexOf('/') > 0 && isModelId(s), `expected "provider/model": ${MODEL_ID_RULE}`)
 
 /** A route name or a provider name: one segment of a model id (catalog/model-id.ts). */
-const Name = (what: string) => z.string().refine(isIdSegment, `${what} use letters, digits, ".", "_", "-" and ":", not starting with "." and without "/" (at most 256 characters)`)
+const Name = (what: string) =>
+  z
+    .string()
+    .refine(
+      isIdSegment,
+      `${what} use letters, digits, ".", "_", "-" and ":", not starting with "." and without "/" (at most 256 characters)`,
+    )
 
 /** A route entry: `provider/model`, or an object with a weight. */
 const RouteTargetSchema = z.union([
@@ -161,7 +172,13 @@ const RouteConfigSchema = z.strictObject({
   /** cascade: what makes a request hard. */
   thresholds: CascadeSchema.default(CascadeSchema.parse({})),
   /** score: weights of normalised cost, latency and headroom. */
-  weights: z.strictObject({ cost: z.number().min(0).default(0.5), latency: z.number().min(0).default(0.3), headroom: z.number().min(0).default(0.2) }).default({ cost: 0.5, latency: 0.3, headroom: 0.2 }),
+  weights: z
+    .strictObject({
+      cost: z.number().min(0).default(0.5),
+      latency: z.number().min(0).default(0.3),
+      headroom: z.number().min(0).default(0.2),
+    })
+    .default({ cost: 0.5, latency: 0.3, headroom: 0.2 }),
   /** Drop targets whose estimated cost for the request is above this (USD). */
   max_cost_per_request: positive.optional(),
   /** Drop targets whose observed latency is above this (ms). */
@@ -265,7 +282,11 @@ function buildConfigSchema(providers: ProviderRegistry) {
       for (const [name, p] of Object.entries(cfg.providers)) {
         if (!providers.has(p.type)) continue // reported by the type's own check
         if (providers.get(p.type).defaultBaseUrl === null && !p.base_url) {
-          ctx.addIssue({ code: 'custom', path: ['providers', name, 'base_url'], message: `required for type ${p.type}` })
+          ctx.addIssue({
+            code: 'custom',
+            path: ['providers', name, 'base_url'],
+            message: `required for type ${p.type}`,
+          })
         }
         const hasKey = !!p.api_key || (p.keys ?? []).some((k) => !!k)
         const simulated = p.simulate === true || (p.simulate === 'auto' && !hasKey)
@@ -275,21 +296,37 @@ function buildConfigSchema(providers: ProviderRegistry) {
           ctx.addIssue({ code: 'custom', path: ['providers', name, field], message })
         }
         if (p.simulate === false && !hasKey) {
-          ctx.addIssue({ code: 'custom', path: ['providers', name, 'api_key'], message: 'no key set and simulate is false (is the environment variable set?)' })
+          ctx.addIssue({
+            code: 'custom',
+            path: ['providers', name, 'api_key'],
+            message: 'no key set and simulate is false (is the environment variable set?)',
+          })
         }
       }
       for (const [name, r] of Object.entries(cfg.routes)) {
         if (r.strategy === 'cascade' && !r.tiers) {
-          ctx.addIssue({ code: 'custom', path: ['routes', name, 'tiers'], message: 'strategy cascade needs tiers: [[cheap targets…], [strong targets…]]' })
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routes', name, 'tiers'],
+            message: 'strategy cascade needs tiers: [[cheap targets…], [strong targets…]]',
+          })
         }
         if (r.strategy !== 'cascade' && r.targets.length === 0) {
-          ctx.addIssue({ code: 'custom', path: ['routes', name, 'targets'], message: 'a route needs at least one target' })
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routes', name, 'targets'],
+            message: 'a route needs at least one target',
+          })
         }
         for (const { id, path } of targetIds(r)) {
           const provider = id.slice(0, id.indexOf('/'))
           const p = cfg.providers[provider]
           if (!p) {
-            ctx.addIssue({ code: 'custom', path: ['routes', name, ...path], message: `unknown provider "${provider}" (known: ${Object.keys(cfg.providers).join(', ') || 'none'})` })
+            ctx.addIssue({
+              code: 'custom',
+              path: ['routes', name, ...path],
+              message: `unknown provider "${provider}" (known: ${Object.keys(cfg.providers).join(', ') || 'none'})`,
+            })
             continue
           }
           // Every request to it would be refused: say so now.
@@ -300,7 +337,8 @@ function buildConfigSchema(providers: ProviderRegistry) {
       }
       const names = new Set<string>()
       cfg.keys.forEach((k, i) => {
-        if (names.has(k.name)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'name'], message: `duplicate key name "${k.name}"` })
+        if (names.has(k.name))
+          ctx.addIssue({ code: 'custom', path: ['keys', i, 'name'], message: `duplicate key name "${k.name}"` })
         names.add(k.name)
         k.routes?.forEach((pattern, j) => {
           const problem = allowedRouteProblem(pattern, cfg)
@@ -308,7 +346,11 @@ function buildConfigSchema(providers: ProviderRegistry) {
         })
       })
       if (cfg.auth === 'open' && (cfg.keys.length > 0 || cfg.admin_key || cfg.admin_key_sha256)) {
-        ctx.addIssue({ code: 'custom', path: ['auth'], message: 'auth: open, but client keys or an admin key are declared: remove one or the other' })
+        ctx.addIssue({
+          code: 'custom',
+          path: ['auth'],
+          message: 'auth: open, but client keys or an admin key are declared: remove one or the other',
+        })
       }
       if (cfg.default_route && !cfg.routes[cfg.default_route]) {
         ctx.addIssue({ code: 'custom', path: ['default_route'], message: `no route named "${cfg.default_route}"` })
@@ -330,13 +372,18 @@ export function configSchema(providers: ProviderRegistry = BUILTIN_PROVIDERS): R
  * what it was meant to use, silently), or null. An entry matches the route a request resolves to: a route
  * name, or `provider/model` for a direct request; a trailing `*` matches by prefix.
  */
-function allowedRouteProblem(pattern: string, cfg: { providers: Record<string, unknown>; routes: Record<string, unknown> }): string | null {
+function allowedRouteProblem(
+  pattern: string,
+  cfg: { providers: Record<string, unknown>; routes: Record<string, unknown> },
+): string | null {
   const prefix = pattern.endsWith('*')
   const body = prefix ? pattern.slice(0, -1) : pattern
   const slash = body.indexOf('/')
   if (slash >= 0) {
     const provider = body.slice(0, slash)
-    return Object.hasOwn(cfg.providers, provider) ? null : `"${pattern}": no provider named "${provider}" (providers: ${Object.keys(cfg.providers).join(', ') || 'none'})`
+    return Object.hasOwn(cfg.providers, provider)
+      ? null
+      : `"${pattern}": no provider named "${provider}" (providers: ${Object.keys(cfg.providers).join(', ') || 'none'})`
   }
   if (prefix || Object.hasOwn(cfg.routes, body)) return null
   return `"${pattern}": no route named "${body}" (routes: ${Object.keys(cfg.routes).join(', ') || 'none'}; a model is allowed as "provider/model")`

@@ -5,15 +5,15 @@
  * So is an edit that would lose something by accident (see reload-guard.ts). The warnings of start-up
  * (simulated providers, an open router) are repeated on every reload that keeps them true.
  */
-import { watch, type FSWatcher } from 'node:fs'
+import { type FSWatcher, watch } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import type { Logger } from '../lib/logger.ts'
 import type { ProviderRegistry } from '../providers/registry.ts'
 import { compileConfig } from './compile.ts'
 import { ConfigError, loadConfigText, readConfigFile } from './load.ts'
-import { configNotices, type ConfigVersion } from './notices.ts'
-import type { Config } from './schema.ts'
+import { type ConfigVersion, configNotices } from './notices.ts'
 import { reloadRefusals } from './reload-guard.ts'
+import type { Config } from './schema.ts'
 import type { CompiledConfig } from './types.ts'
 
 export interface ConfigStoreOptions {
@@ -61,7 +61,9 @@ export class ConfigStore {
       if (this.timer) clearTimeout(this.timer)
       this.timer = setTimeout(() => void this.reload(), this.opts.debounceMs ?? 100)
     })
-    this.watcher.on('error', (err) => this.opts.log.error('config watch failed; live reload is off', { file: this.opts.file, error: err.message }))
+    this.watcher.on('error', (err) =>
+      this.opts.log.error('config watch failed; live reload is off', { file: this.opts.file, error: err.message }),
+    )
   }
 
   /** Re-reads the file; true when a new config was swapped in. Concurrent calls share one reload. */
@@ -77,7 +79,10 @@ export class ConfigStore {
       text = await readConfigFile(file)
     } catch (err) {
       const why = (err as Error).cause ?? err
-      log.error('config reload: cannot read the file; keeping the current config', { file, error: (why as Error).message })
+      log.error('config reload: cannot read the file; keeping the current config', {
+        file,
+        error: (why as Error).message,
+      })
       this.diverged = true
       return false
     }
@@ -95,7 +100,10 @@ export class ConfigStore {
       const refusals = reloadRefusals(this.version, loaded)
       if (refusals.length > 0) throw new ConfigError(refusals.join('\n'))
       simulatorUrl = await this.opts.simulatorUrl(loaded.config)
-      next = { ...loaded, compiled: compileConfig(loaded.config, providers ? { simulatorUrl, providers } : { simulatorUrl }) }
+      next = {
+        ...loaded,
+        compiled: compileConfig(loaded.config, providers ? { simulatorUrl, providers } : { simulatorUrl }),
+      }
     } catch (err) {
       log.error('config reload rejected; the previous config keeps serving', { file, error: (err as Error).message })
       this.diverged = true
@@ -106,7 +114,11 @@ export class ConfigStore {
     this.lastText = text
     this.diverged = false
     this.opts.onSwap?.(next.compiled, prev)
-    log.info('config reloaded', { file, routes: [...next.compiled.routes.keys()], providers: [...next.compiled.providers.keys()] })
+    log.info('config reloaded', {
+      file,
+      routes: [...next.compiled.routes.keys()],
+      providers: [...next.compiled.providers.keys()],
+    })
     for (const notice of configNotices(next, simulatorUrl)) log.warn(notice.trim())
     return true
   }

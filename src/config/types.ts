@@ -174,4 +174,9 @@ export interface BreakerOptions {
  * Limits declared in routes.yaml for one key, and `maxCooldownMs` (the provider's max_cooldown_ms): the
  * longest a window reported exhausted holds the target at zero before it is tried again.
  */
-export interface DeclaredLimits { rpm?: number; tpm?: number; concurrency?: number; maxCooldownMs?: number }
+export interface DeclaredLimits {
+  rpm?: number
+  tpm?: number
+  concurrency?: number
+  maxCooldownMs?: number
+}

@@ -22,13 +22,20 @@ describe('unpricedTargets', () => {
   })
 
   it('counts a model priced under models: as priced, and a -preview of a priced model as unpriced', () => {
-    const cfg = compiled(`  a: { targets: [local/llama-3.1-8b, openai/gpt-4o-search-preview, openai/gpt-4o] }`, `models:\n  local/llama-3.1-8b: { input: 0.05, output: 0.08 }`)
+    const cfg = compiled(
+      `  a: { targets: [local/llama-3.1-8b, openai/gpt-4o-search-preview, openai/gpt-4o] }`,
+      `models:\n  local/llama-3.1-8b: { input: 0.05, output: 0.08 }`,
+    )
     expect(unpricedTargets(cfg)).toEqual(['openai/gpt-4o-search-preview'])
   })
 
   it('warns in one line listing them, and not at all when everything is priced', () => {
     const lines: Array<{ msg: string; fields: unknown }> = []
-    const log = { info: () => {}, error: () => {}, warn: (msg: string, fields?: unknown) => lines.push({ msg, fields }) }
+    const log = {
+      info: () => {},
+      error: () => {},
+      warn: (msg: string, fields?: unknown) => lines.push({ msg, fields }),
+    }
     warnUnpricedTargets(compiled(`  a: { targets: [openai/gpt-4.1-mini] }`), log)
     expect(lines).toEqual([])
     warnUnpricedTargets(compiled(`  a: { targets: [openai/o1-mini, anthropic/claude-next] }`), log)

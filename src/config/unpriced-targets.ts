@@ -22,5 +22,8 @@ export function pricesToAdd(targets: readonly string[]): string {
 export function warnUnpricedTargets(cfg: CompiledConfig, log: Logger): void {
   const targets = unpricedTargets(cfg)
   if (targets.length === 0) return
-  log.warn(`unpriced route targets (${targets.join(', ')}): their calls cost $0 in the spend table and are refused when a budget applies; give them prices (USD per 1M tokens) in routes.yaml: ${pricesToAdd(targets)}`, { targets })
+  log.warn(
+    `unpriced route targets (${targets.join(', ')}): their calls cost $0 in the spend table and are refused when a budget applies; give them prices (USD per 1M tokens) in routes.yaml: ${pricesToAdd(targets)}`,
+    { targets },
+  )
 }

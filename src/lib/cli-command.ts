@@ -21,15 +21,22 @@ export type Write = (text: string) => void
 const stdout: Write = (text) => void process.stdout.write(text)
 
 /** A command with the shared settings; `examples` end its help. */
-export function headroomCommand(name: string, summary: string, examples: readonly string[], out: Write = stdout): Command {
-  return new Command(name)
-    .description(summary)
-    .version(VERSION, '-V, --version', 'print the version')
-    .helpOption('-h, --help', 'print this help')
-    .addHelpText('after', `\nExamples:\n${examples.map((e) => `  ${e}`).join('\n')}\n`)
-    // Commander's error output (two lines, `error: …`, help on stderr) is replaced by runCli's one line.
-    .configureOutput({ writeOut: out, writeErr: () => {}, outputError: () => {} })
-    .exitOverride()
+export function headroomCommand(
+  name: string,
+  summary: string,
+  examples: readonly string[],
+  out: Write = stdout,
+): Command {
+  return (
+    new Command(name)
+      .description(summary)
+      .version(VERSION, '-V, --version', 'print the version')
+      .helpOption('-h, --help', 'print this help')
+      .addHelpText('after', `\nExamples:\n${examples.map((e) => `  ${e}`).join('\n')}\n`)
+      // Commander's error output (two lines, `error: …`, help on stderr) is replaced by runCli's one line.
+      .configureOutput({ writeOut: out, writeErr: () => {}, outputError: () => {} })
+      .exitOverride()
+  )
 }
 
 /** `headroom` with its commands; bare `headroom` prints this help. */
@@ -37,7 +44,12 @@ export function headroomProgram(commands: readonly Command[], out: Write = stdou
   const program = headroomCommand(
     'headroom',
     'An OpenAI-compatible router for OpenAI, Anthropic and Gemini.',
-    ['npx headroom start --port 8080', 'npx headroom check routes.yaml --strict', 'npx headroom spend --since today --by model', 'npx headroom help spend'],
+    [
+      'npx headroom start --port 8080',
+      'npx headroom check routes.yaml --strict',
+      'npx headroom spend --since today --by model',
+      'npx headroom help spend',
+    ],
     out,
   )
   for (const c of commands) program.addCommand(c)
@@ -63,7 +75,8 @@ export async function runCli(program: Command, argv: readonly string[]): Promise
       if (err.exitCode === 0) return // --help, --version
       throw new UsageError(`${commanderMessage(err)}; see ${helpFor(program, argv)}`, { cause: err })
     }
-    if (err instanceof UsageError) throw new UsageError(`${err.message}; see ${commandPath(running)} --help`, { cause: err })
+    if (err instanceof UsageError)
+      throw new UsageError(`${err.message}; see ${commandPath(running)} --help`, { cause: err })
     throw err
   }
 }
@@ -80,7 +93,10 @@ function commanderMessage(err: CommanderError): string {
     .replace(/^error: /, '')
     .replace(/\n\(Did you mean (.*)\?\)$/, ' (did you mean $1?)')
     .replace(/ argument missing$/, ' needs a value')
-    .replace(/^too many arguments for '(.*)'\. Expected (\d+) arguments? but got \d+\.$/, 'too many arguments: $1 takes at most $2')
+    .replace(
+      /^too many arguments for '(.*)'\. Expected (\d+) arguments? but got \d+\.$/,
+      'too many arguments: $1 takes at most $2',
+    )
     .replace(/\.$/, '')
 }
 

@@ -13,7 +13,10 @@ export interface Logger {
 export type LogLevel = 'info' | 'warn' | 'error' | 'silent'
 const RANK: Record<LogLevel, number> = { info: 1, warn: 2, error: 3, silent: 4 }
 
-export function createLogger(level: LogLevel = 'info', out: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  level: LogLevel = 'info',
+  out: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const min = RANK[level]
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
     if (RANK[lvl] < min) return

@@ -3,7 +3,7 @@
  * order, letting the promise callbacks they start run between them, so that code waiting on timers
  * (retry waits, deadlines, queue timers) is tested without waiting for real time.
  */
-import { sleepOn, type Clock, type TimerId } from './clock.ts'
+import { type Clock, sleepOn, type TimerId } from './clock.ts'
 
 interface Timer {
   readonly at: number

@@ -13,13 +13,13 @@
  */
 import type { Readable } from 'node:stream'
 import { carriesContent } from './carries-content.ts'
-import { errorText, httpRequest, readBody, type Endpoint, type UpstreamResponse } from './http.ts'
+import { type Endpoint, errorText, httpRequest, readBody, type UpstreamResponse } from './http.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from './openai-schema.ts'
 import { badResponse } from './provider-errors.ts'
 import { SseDecoder, type SseEvent } from './sse.ts'
 import {
-  headerSource,
   type HeaderSource,
+  headerSource,
   type ProviderAdapter,
   type ProviderError,
   type ProviderUsage,

@@ -18,7 +18,8 @@ const nullish = <T extends z.ZodType>(t: T) => t.nullish()
  * An array, named the way OpenAI's type errors name it ("expected an array of objects"): the name rides
  * on the issue's message, which the server's validation reads (server/validate.ts).
  */
-const arrayOf = <T extends z.ZodType>(item: T, of: string) => z.array(item, { error: (i) => (i.code === 'invalid_type' ? `array of ${of}` : undefined) })
+const arrayOf = <T extends z.ZodType>(item: T, of: string) =>
+  z.array(item, { error: (i) => (i.code === 'invalid_type' ? `array of ${of}` : undefined) })
 
 /** Marks a range issue as an integer's: OpenAI says "integer above maximum value" there, "decimal" elsewhere. */
 export const INTEGER_RANGE = 'integer'
@@ -220,7 +221,6 @@ export interface ChunkDelta {
   [k: string]: unknown
 }
 
-
 export interface ChatChunk {
   [RAW_JSON]?: string
   id: string
@@ -240,7 +240,9 @@ export interface OpenAIErrorBody {
 }
 
 /** Text of a message's content, whether a string or an array of text parts. */
-export function contentText(content: string | ReadonlyArray<{ type: string; text?: string }> | null | undefined): string {
+export function contentText(
+  content: string | ReadonlyArray<{ type: string; text?: string }> | null | undefined,
+): string {
   if (content == null) return ''
   if (typeof content === 'string') return content
   let out = ''

@@ -16,25 +16,56 @@ export interface ErrorContext {
 }
 
 export function cancelled(provider: string): ProviderError {
-  return new ProviderError({ provider, status: 499, kind: 'cancelled', message: 'the request was cancelled', type: 'cancelled', code: 'cancelled' })
+  return new ProviderError({
+    provider,
+    status: 499,
+    kind: 'cancelled',
+    message: 'the request was cancelled',
+    type: 'cancelled',
+    code: 'cancelled',
+  })
 }
 
 /** The stream stopped early: cut connection, idle timeout, unreadable event, or no proper end. */
 export function streamBroken(provider: string, detail: string): ProviderError {
-  return new ProviderError({ provider, status: 502, kind: 'stream', message: `${provider} stream broke: ${detail}`, code: 'stream_error' })
+  return new ProviderError({
+    provider,
+    status: 502,
+    kind: 'stream',
+    message: `${provider} stream broke: ${detail}`,
+    code: 'stream_error',
+  })
 }
 
 /** A 2xx that is not what was asked for (HTML from a proxy, truncated JSON, a body of the wrong shape). */
 export function badResponse(provider: string, what: string): ProviderError {
-  return new ProviderError({ provider, status: 502, kind: 'server', message: `${provider} sent an invalid response: ${what}`, code: 'bad_upstream_response' })
+  return new ProviderError({
+    provider,
+    status: 502,
+    kind: 'server',
+    message: `${provider} sent an invalid response: ${what}`,
+    code: 'bad_upstream_response',
+  })
 }
 
 export function timedOut(provider: string, detail: string): ProviderError {
-  return new ProviderError({ provider, status: 504, kind: 'timeout', message: `${provider} ${detail}`, code: 'timeout' })
+  return new ProviderError({
+    provider,
+    status: 504,
+    kind: 'timeout',
+    message: `${provider} ${detail}`,
+    code: 'timeout',
+  })
 }
 
 export function unreachable(provider: string, detail: string): ProviderError {
-  return new ProviderError({ provider, status: 502, kind: 'connection', message: `could not reach ${provider}: ${detail}`, code: 'connection_error' })
+  return new ProviderError({
+    provider,
+    status: 502,
+    kind: 'connection',
+    message: `could not reach ${provider}: ${detail}`,
+    code: 'connection_error',
+  })
 }
 
 /**
@@ -42,6 +73,11 @@ export function unreachable(provider: string, detail: string): ProviderError {
  * schema Gemini cannot express): a 400 that names the parameter, of kind `unsupported`, so that the
  * route passes the request on to a target that may take it; from the last target it is the answer.
  */
-export function unsupportedHere(provider: string, message: string, param: string, code = 'unsupported_parameter'): ProviderError {
+export function unsupportedHere(
+  provider: string,
+  message: string,
+  param: string,
+  code = 'unsupported_parameter',
+): ProviderError {
   return new ProviderError({ provider, status: 400, kind: 'unsupported', message, param, code })
 }

@@ -19,11 +19,15 @@ describe('redactKeys', () => {
   ])('%s', (input, want) => expect(redactKeys(input)).toBe(want))
 
   it('leaves words that merely contain "sk-" alone', () => {
-    expect(redactKeys('a risk-free task-based plan; desk-side AIza')).toBe('a risk-free task-based plan; desk-side AIza')
+    expect(redactKeys('a risk-free task-based plan; desk-side AIza')).toBe(
+      'a risk-free task-based plan; desk-side AIza',
+    )
   })
 
   it('scrubs configured secrets, whatever their shape, but not ones too short to mean anything', () => {
-    expect(redactKeys('token hr-secret-123 and hr-secret-123 again', ['hr-secret-123'])).toBe('token [redacted] and [redacted] again')
+    expect(redactKeys('token hr-secret-123 and hr-secret-123 again', ['hr-secret-123'])).toBe(
+      'token [redacted] and [redacted] again',
+    )
     expect(redactKeys('the abc plan', ['abc'])).toBe('the abc plan')
   })
 })
@@ -45,15 +49,37 @@ describe('upstreamToken and upstreamText', () => {
 
 describe('targetSecrets', () => {
   it('is the key and the values of credential headers (with and without their auth scheme)', () => {
-    const headers = { 'api-key': 'azure-secret-1', authorization: 'Bearer proxy-token-2', 'anthropic-version': '2023-06-01', 'openai-organization': 'org-1' }
-    expect(targetSecrets({ apiKey: 'k-123456', headers })).toEqual(['k-123456', 'azure-secret-1', 'Bearer proxy-token-2', 'proxy-token-2'])
+    const headers = {
+      'api-key': 'azure-secret-1',
+      authorization: 'Bearer proxy-token-2',
+      'anthropic-version': '2023-06-01',
+      'openai-organization': 'org-1',
+    }
+    expect(targetSecrets({ apiKey: 'k-123456', headers })).toEqual([
+      'k-123456',
+      'azure-secret-1',
+      'Bearer proxy-token-2',
+      'proxy-token-2',
+    ])
     expect(targetSecrets({ apiKey: 'k-123456' })).toEqual(['k-123456'])
   })
 })
 
 describe('scrubError', () => {
   const pe = (over: Partial<ConstructorParameters<typeof ProviderError>[0]> = {}) =>
-    new ProviderError({ provider: 'openai', status: 400, upstreamStatus: 400, kind: 'bad_request', message: 'bad', type: 'invalid_request_error', code: 'invalid_value', param: 'messages', retryAfterMs: 1500, raw: '{}', ...over })
+    new ProviderError({
+      provider: 'openai',
+      status: 400,
+      upstreamStatus: 400,
+      kind: 'bad_request',
+      message: 'bad',
+      type: 'invalid_request_error',
+      code: 'invalid_value',
+      param: 'messages',
+      retryAfterMs: 1500,
+      raw: '{}',
+      ...over,
+    })
 
   it('returns a clean error as it is', () => {
     const e = pe()
@@ -61,9 +87,31 @@ describe('scrubError', () => {
   })
 
   it('scrubs message, type, code and param, and keeps everything else', () => {
-    const e = scrubError(pe({ message: `key hr-secret-123 ${OPENAI}`, type: `t_${ANTHROPIC}`, code: `hr-secret-123:x`, param: `p.${GOOGLE}`, retryable: false }), ['hr-secret-123'])
+    const e = scrubError(
+      pe({
+        message: `key hr-secret-123 ${OPENAI}`,
+        type: `t_${ANTHROPIC}`,
+        code: `hr-secret-123:x`,
+        param: `p.${GOOGLE}`,
+        retryable: false,
+      }),
+      ['hr-secret-123'],
+    )
     expect(e).toBeInstanceOf(ProviderError)
-    expect({ message: e.message, type: e.type, code: e.code, param: e.param }).toEqual({ message: 'key [redacted] [redacted]', type: 't_[redacted]', code: '[redacted]:x', param: 'p.[redacted]' })
-    expect([e.provider, e.status, e.upstreamStatus, e.kind, e.retryable, e.retryAfterMs, e.raw]).toEqual(['openai', 400, 400, 'bad_request', false, 1500, '{}'])
+    expect({ message: e.message, type: e.type, code: e.code, param: e.param }).toEqual({
+      message: 'key [redacted] [redacted]',
+      type: 't_[redacted]',
+      code: '[redacted]:x',
+      param: 'p.[redacted]',
+    })
+    expect([e.provider, e.status, e.upstreamStatus, e.kind, e.retryable, e.retryAfterMs, e.raw]).toEqual([
+      'openai',
+      400,
+      400,
+      'bad_request',
+      false,
+      1500,
+      '{}',
+    ])
   })
 })

@@ -3,18 +3,19 @@
  * plus one line here; routes.yaml's `type`, default base URLs, the simulator's paths, catalog families,
  * bare-model-id resolution and the adapters all follow from the list.
  */
-import { anthropic } from './anthropic/index.ts'
+
 import type { BuiltinModel } from '../catalog/builtin-models.ts'
 import type { ModelFamily } from '../catalog/types.ts'
+import { anthropic } from './anthropic/index.ts'
 import type { ProviderDescriptor } from './descriptor.ts'
 import { gemini } from './gemini/index.ts'
+import { openai } from './openai/index.ts'
 import { deepseek } from './openai-compatible/deepseek.ts'
 import { groq } from './openai-compatible/groq.ts'
 import { openaiCompatible } from './openai-compatible/index.ts'
 import { mistral } from './openai-compatible/mistral.ts'
 import { ollama } from './openai-compatible/ollama.ts'
 import { vllm } from './openai-compatible/vllm.ts'
-import { openai } from './openai/index.ts'
 import type { ProviderAdapter } from './types.ts'
 
 /** In order: a bare model id goes to the first whose `family` matches. */

@@ -20,7 +20,15 @@ export function parseRetryAfterMs(headers: HeaderSource, now: number): number | 
   return Math.max(0, date - now)
 }
 
-const GO_UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 0.001, 'µs': 0.001, ns: 0.000001 }
+const GO_UNIT_MS: Record<string, number> = {
+  h: 3_600_000,
+  m: 60_000,
+  s: 1_000,
+  ms: 1,
+  us: 0.001,
+  µs: 0.001,
+  ns: 0.000001,
+}
 const GO_PART = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/gy
 
 /**
@@ -31,7 +39,7 @@ const GO_PART = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/gy
 export function parseGoDurationMs(s: string | null): number | undefined {
   if (s === null) return undefined
   const t = s.trim()
-  if (t === '' ) return undefined
+  if (t === '') return undefined
   if (t === '0') return 0
   GO_PART.lastIndex = 0
   let total = 0

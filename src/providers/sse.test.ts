@@ -24,7 +24,9 @@ describe('SseDecoder', () => {
   })
 
   it('decodes Anthropic event + data frames and skips comments', () => {
-    const ev = everySplit(': keep-alive\nevent: message_start\ndata: {"type":"message_start"}\n\nevent: ping\ndata: {"type": "ping"}\n\n')
+    const ev = everySplit(
+      ': keep-alive\nevent: message_start\ndata: {"type":"message_start"}\n\nevent: ping\ndata: {"type": "ping"}\n\n',
+    )
     expect(ev.map((e) => e.event)).toEqual(['message_start', 'ping'])
   })
 

@@ -221,7 +221,14 @@ export function kindForStatus(status: number): ProviderErrorKind {
 /** What the client sees for an upstream status: Anthropic's 529 and other non-standard 5xx become 503/502. */
 export function clientStatusFor(upstreamStatus: number): number {
   if (upstreamStatus === 529) return 503
-  if (upstreamStatus >= 500 && upstreamStatus !== 500 && upstreamStatus !== 502 && upstreamStatus !== 503 && upstreamStatus !== 504) return 502
+  if (
+    upstreamStatus >= 500 &&
+    upstreamStatus !== 500 &&
+    upstreamStatus !== 502 &&
+    upstreamStatus !== 503 &&
+    upstreamStatus !== 504
+  )
+    return 502
   if (upstreamStatus < 400 || upstreamStatus > 599) return 502
   return upstreamStatus
 }

@@ -19,13 +19,20 @@ export function asProviderError(target: Target, err: unknown): ProviderError {
   const pe =
     err instanceof ProviderError
       ? err
-      : new ProviderError({ provider: target.provider, status: 502, kind: 'server', message: `the ${target.provider} adapter failed: ${(err as Error)?.message ?? String(err)}`, code: 'adapter_error', raw: err })
+      : new ProviderError({
+          provider: target.provider,
+          status: 502,
+          kind: 'server',
+          message: `the ${target.provider} adapter failed: ${(err as Error)?.message ?? String(err)}`,
+          code: 'adapter_error',
+          raw: err,
+        })
   return scrubError(pe, targetSecrets(target))
 }
 
 export function abortError(target: Target, signal: AbortSignal): ProviderError {
   const reason: unknown = signal.reason
-  if (reason instanceof DeadlineExceeded) return timedOut('headroom', `gave up on route after its deadline: ${reason.message}`)
+  if (reason instanceof DeadlineExceeded)
+    return timedOut('headroom', `gave up on route after its deadline: ${reason.message}`)
   return cancelled(target.provider)
 }
-

@@ -4,9 +4,19 @@ import { attemptUsage } from './attempt-usage.ts'
 import { buildProfile } from './profile.ts'
 import { estimateTextTokens } from './tokens.ts'
 
-const profile = buildProfile({ model: 'm', messages: [{ role: 'user', content: 'Tell me about the tides, at some length please.' }] }, { defaultExpectedOutput: 256, requirePrice: false })
+const profile = buildProfile(
+  { model: 'm', messages: [{ role: 'user', content: 'Tell me about the tides, at some length please.' }] },
+  { defaultExpectedOutput: 256, requirePrice: false },
+)
 const TEXT = 'The tide turns twice a day, pulled by the moon and, to a lesser degree, the sun.'
-const usage = (u: Partial<ProviderUsage>): ProviderUsage => ({ promptTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 0, reasoningTokens: 0, ...u })
+const usage = (u: Partial<ProviderUsage>): ProviderUsage => ({
+  promptTokens: 0,
+  cachedTokens: 0,
+  cacheWriteTokens: 0,
+  completionTokens: 0,
+  reasoningTokens: 0,
+  ...u,
+})
 
 describe('attemptUsage', () => {
   it('keeps the provider’s closing count as it is', () => {
@@ -31,10 +41,16 @@ describe('attemptUsage', () => {
 
   it('never records less than the provider had counted', () => {
     const partial = usage({ promptTokens: 30, completionTokens: 500, reasoningTokens: 480 })
-    expect(attemptUsage({ usage: partial, usageFinal: false }, profile, () => TEXT)).toEqual({ usage: partial, source: 'estimated' })
+    expect(attemptUsage({ usage: partial, usageFinal: false }, profile, () => TEXT)).toEqual({
+      usage: partial,
+      source: 'estimated',
+    })
   })
 
   it('a partial count without a prompt count takes the prompt estimate', () => {
-    expect(attemptUsage({ usage: usage({ completionTokens: 2 }), usageFinal: false }, profile, () => TEXT).usage.promptTokens).toBe(profile.promptTokens)
+    expect(
+      attemptUsage({ usage: usage({ completionTokens: 2 }), usageFinal: false }, profile, () => TEXT).usage
+        .promptTokens,
+    ).toBe(profile.promptTokens)
   })
 })

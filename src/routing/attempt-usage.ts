@@ -13,10 +13,17 @@ import type { RequestProfile } from './types.ts'
  * one (Anthropic's `message_start` counts it exactly), else the request's estimate; the completion is the
  * larger of the provider's partial count and the estimate of the text produced.
  */
-export function attemptUsage(reported: Pick<UpstreamMeta, 'usage' | 'usageFinal'>, profile: RequestProfile, producedText: () => string): { usage: ProviderUsage; source: UsageSource } {
+export function attemptUsage(
+  reported: Pick<UpstreamMeta, 'usage' | 'usageFinal'>,
+  profile: RequestProfile,
+  producedText: () => string,
+): { usage: ProviderUsage; source: UsageSource } {
   const partial = reported.usage
   if (partial && reported.usageFinal) return { usage: partial, source: 'provider' }
-  const prompt = partial && partial.promptTokens > 0 ? partial : { promptTokens: profile.promptTokens, cachedTokens: 0, cacheWriteTokens: 0 }
+  const prompt =
+    partial && partial.promptTokens > 0
+      ? partial
+      : { promptTokens: profile.promptTokens, cachedTokens: 0, cacheWriteTokens: 0 }
   return {
     usage: {
       promptTokens: prompt.promptTokens,

@@ -21,7 +21,8 @@ function exhaustedUntil(snap: RateLimitSnapshot | null): number | null {
   if (!snap) return null
   let until: number | null = null
   for (const w of [snap.requests, snap.tokens, snap.inputTokens, snap.outputTokens]) {
-    if (w && w.remaining !== undefined && w.remaining <= 0 && w.resetAt !== undefined) until = Math.max(until ?? 0, w.resetAt)
+    if (w && w.remaining !== undefined && w.remaining <= 0 && w.resetAt !== undefined)
+      until = Math.max(until ?? 0, w.resetAt)
   }
   return until
 }

@@ -24,7 +24,9 @@ export function describeSkip(reason: SkipReason, now: number): string {
     case 'cooling':
       return `rate-limited for ${seconds(reason.untilMs - now)}`
     case 'no_headroom':
-      return reason.untilMs !== null ? `no rate-limit headroom for this request for ${seconds(reason.untilMs - now)}` : 'no rate-limit headroom for this request'
+      return reason.untilMs !== null
+        ? `no rate-limit headroom for this request for ${seconds(reason.untilMs - now)}`
+        : 'no rate-limit headroom for this request'
     case 'concurrency':
       return 'at its concurrency limit'
     case 'too_large':
@@ -142,7 +144,13 @@ export function noTargetError(route: string, skipped: readonly Skipped[], now: n
   const limited = soonestRecovery(skipped, 'rate_limit', now)
   const broken = soonestRecovery(skipped, 'broken', now)
   if (skipped.length > 0 && limited === null && broken === null) {
-    return new ProviderError({ provider: 'headroom', status: 400, kind: 'bad_request', message: `No target of route "${route}" can serve this request: ${list}.`, code: 'no_capable_target' })
+    return new ProviderError({
+      provider: 'headroom',
+      status: 400,
+      kind: 'bad_request',
+      message: `No target of route "${route}" can serve this request: ${list}.`,
+      code: 'no_capable_target',
+    })
   }
   if (limited !== null && (broken === null || limited <= broken)) {
     return new ProviderError({
@@ -169,10 +177,18 @@ export function noTargetError(route: string, skipped: readonly Skipped[], now: n
 const HEADER_UNSAFE = /[^\x20-\x7e]/g
 
 /** The `x-headroom-decision` value: strategy, the choice, and what was skipped or failed. */
-export function decisionHeader(parts: { strategy: string; chosen: string; why?: string; skipped: readonly Skipped[]; failed: readonly string[]; now: number }): string {
+export function decisionHeader(parts: {
+  strategy: string
+  chosen: string
+  why?: string
+  skipped: readonly Skipped[]
+  failed: readonly string[]
+  now: number
+}): string {
   let out = `${parts.strategy}: ${parts.chosen}`
   if (parts.why) out += ` (${parts.why})`
   if (parts.failed.length > 0) out += `; failed: ${parts.failed.join(', ')}`
-  if (parts.skipped.length > 0) out += `; skipped: ${parts.skipped.map((s) => `${s.target.keyAlias}/${s.target.model} (${describeSkip(s.reason, parts.now)})`).join(', ')}`
+  if (parts.skipped.length > 0)
+    out += `; skipped: ${parts.skipped.map((s) => `${s.target.keyAlias}/${s.target.model} (${describeSkip(s.reason, parts.now)})`).join(', ')}`
   return out.replace(HEADER_UNSAFE, '?').slice(0, 1000)
 }

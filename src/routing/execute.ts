@@ -23,9 +23,10 @@
  * Streams are held until their first content: a failure before it fails over invisibly, after it the
  * client gets an error frame (see primeStream).
  */
+
+import type { CompiledRoute } from '../config/types.ts'
 import type { ChatChunk, ChatCompletion } from '../providers/openai-schema.ts'
 import { ProviderError, type ProviderUsage, type Target, type Upstream } from '../providers/types.ts'
-import { planOrWait, strategyLabel } from './plan-or-wait.ts'
 import { abortError, asProviderError, DeadlineExceeded } from './attempt-errors.ts'
 import { attemptUsage } from './attempt-usage.ts'
 import { retryDelayMs } from './backoff.ts'
@@ -34,11 +35,11 @@ import { decisionHeader, noTargetError, type Skipped } from './decision.ts'
 import type { AttemptEvent, AttemptOutcome } from './events.ts'
 import { withFirstByteTimeout } from './first-byte.ts'
 import { BreakerOpenError } from './health.ts'
-import { skipReason, type PlannedCandidate } from './plan.ts'
+import { type PlannedCandidate, skipReason } from './plan.ts'
+import { planOrWait, strategyLabel } from './plan-or-wait.ts'
 import { primeStream } from './prime-stream.ts'
 import type { Execution, Job, Runtime } from './runtime.ts'
 import type { SkipReason } from './types.ts'
-import type { CompiledRoute } from '../config/types.ts'
 
 function label(t: Target): string {
   return `${t.keyAlias}/${t.model}`
@@ -47,7 +48,10 @@ function label(t: Target): string {
 /** Why a target the loop passed over without calling it was left out, for the answer when none was called. */
 function breakerSkip(err: BreakerOpenError, now: number): SkipReason {
   if (err.reason === 'probing') return { kind: 'probing' }
-  return { kind: 'breaker_open', untilMs: err.halfOpenAt === null ? null : now + Math.max(0, err.halfOpenAt - Date.now()) }
+  return {
+    kind: 'breaker_open',
+    untilMs: err.halfOpenAt === null ? null : now + Math.max(0, err.halfOpenAt - Date.now()),
+  }
 }
 
 interface Attempted<T> {
@@ -60,11 +64,18 @@ interface Attempted<T> {
   release: (usage: { promptTokens: number; completionTokens: number } | null) => void
 }
 
-async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate, signal: AbortSignal) => Promise<Upstream<T>>): Promise<Attempted<T>> {
+async function attemptLoop<T>(
+  job: Job,
+  rt: Runtime,
+  call: (c: PlannedCandidate, signal: AbortSignal) => Promise<Upstream<T>>,
+): Promise<Attempted<T>> {
   const { route, profile, ctx, report, controller } = job
   const start = rt.now()
   const deadline = start + route.timeoutMs
-  const deadlineTimer = rt.setTimer(() => controller.abort(new DeadlineExceeded(`the route's timeout_ms (${route.timeoutMs} ms) passed`)), route.timeoutMs)
+  const deadlineTimer = rt.setTimer(
+    () => controller.abort(new DeadlineExceeded(`the route's timeout_ms (${route.timeoutMs} ms) passed`)),
+    route.timeoutMs,
+  )
   const signal = controller.signal
   let p: Awaited<ReturnType<typeof planOrWait>>
   try {
@@ -92,7 +103,8 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
         const now = rt.now()
         if (signal.aborted) throw abortError(cand.target, signal)
         // A candidate planned earlier may be unusable now (earlier attempts changed things).
-        const unusable = i > 0 || tryNo > 0 ? skipReason(cand.member, cand.state, cand.need, profile, route, now, Date.now()) : null
+        const unusable =
+          i > 0 || tryNo > 0 ? skipReason(cand.member, cand.state, cand.need, profile, route, now, Date.now()) : null
         if (unusable) {
           if (tryNo === 0) skipped.push({ target: cand.target, reason: unusable })
           break
@@ -106,15 +118,28 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
         const t0 = performance.now()
         try {
           const firstByte = cand.member.firstByteTimeoutMs
-          const upstream = await cand.state.health.run(() => withFirstByteTimeout(signal, firstByte, cand.target, rt, (s) => call(cand, s)))
+          const upstream = await cand.state.health.run(() =>
+            withFirstByteTimeout(signal, firstByte, cand.target, rt, (s) => call(cand, s)),
+          )
           const done = rt.now()
           // A window at zero needs no cooldown of its own: the headroom model keeps the target out of
           // plans until enough of it has refilled.
           cand.state.limits.observe(upstream.limits, done, reservation)
           const ttft = upstream.latency.ttftMs
-          cand.state.health.observeLatency(profile.stream ? 'ttft' : 'total', profile.stream && ttft !== undefined ? ttft : performance.now() - t0, done)
+          cand.state.health.observeLatency(
+            profile.stream ? 'ttft' : 'total',
+            profile.stream && ttft !== undefined ? ttft : performance.now() - t0,
+            done,
+          )
           report.target = cand.target
-          report.decision = decisionHeader({ strategy, chosen: label(cand.target), why: why(cand), skipped, failed, now: start })
+          report.decision = decisionHeader({
+            strategy,
+            chosen: label(cand.target),
+            why: why(cand),
+            skipped,
+            failed,
+            now: start,
+          })
           return {
             candidate: cand,
             upstream,
@@ -139,8 +164,21 @@ async function attemptLoop<T>(job: Job, rt: Runtime, call: (c: PlannedCandidate,
           const latencyMs = performance.now() - t0
           pendingEvent = (outcome) =>
             emit(rt, {
-              ctx, route: route.name, stream: profile.stream, target: cand.target, model: cand.model, attempt: attemptNo, outcome, status: pe.upstreamStatus ?? pe.status,
-              errorCode: pe.code ?? pe.kind, usage: null, usageSource: 'none', startedAt: now, latencyMs, ttftMs: null, modelServed: null,
+              ctx,
+              route: route.name,
+              stream: profile.stream,
+              target: cand.target,
+              model: cand.model,
+              attempt: attemptNo,
+              outcome,
+              status: pe.upstreamStatus ?? pe.status,
+              errorCode: pe.code ?? pe.kind,
+              usage: null,
+              usageSource: 'none',
+              startedAt: now,
+              latencyMs,
+              ttftMs: null,
+              modelServed: null,
             })
           // An error answer is an answer too (it lifts the cold-start limit); a cancel tells nothing.
           if (pe.kind !== 'cancelled') cand.state.limits.observe(pe.limits, now2, reservation)
@@ -203,7 +241,14 @@ async function afterFailure(
     case 'rate_limit': {
       if (!last) return 'next'
       // Whether to wait on the last target goes by what the provider asked (max_retry_after_ms), not the capped cooldown.
-      const wait = retryDelayMs({ attempt: tryNo, baseMs: route.retry.baseMs, capMs: route.retry.capMs, random: rt.random, retryAfterMs: rateLimitWaitMs(pe, now), maxRetryAfterMs: route.retry.maxRetryAfterMs })
+      const wait = retryDelayMs({
+        attempt: tryNo,
+        baseMs: route.retry.baseMs,
+        capMs: route.retry.capMs,
+        random: rt.random,
+        retryAfterMs: rateLimitWaitMs(pe, now),
+        maxRetryAfterMs: route.retry.maxRetryAfterMs,
+      })
       if (wait === null || tryNo + 1 >= route.retry.attemptsPerTarget || now + wait >= deadline) return 'next'
       await rt.sleep(wait, signal) // the wait is the Retry-After itself: the cooldown is over after it
       return 'retry'
@@ -212,7 +257,14 @@ async function afterFailure(
       // Faults. Retry the same target where a second try is likely to work, else fail over.
       const sameTargetWorthIt = last || pe.kind === 'connection' || pe.kind === 'server'
       if (!pe.retryable || !sameTargetWorthIt || tryNo + 1 >= route.retry.attemptsPerTarget) return 'next'
-      const wait = retryDelayMs({ attempt: tryNo, baseMs: route.retry.baseMs, capMs: route.retry.capMs, random: rt.random, retryAfterMs: pe.retryAfterMs ?? undefined, maxRetryAfterMs: route.retry.maxRetryAfterMs })
+      const wait = retryDelayMs({
+        attempt: tryNo,
+        baseMs: route.retry.baseMs,
+        capMs: route.retry.capMs,
+        random: rt.random,
+        retryAfterMs: pe.retryAfterMs ?? undefined,
+        maxRetryAfterMs: route.retry.maxRetryAfterMs,
+      })
       if (wait === null || now + wait >= deadline) return 'next'
       await rt.sleep(wait, signal)
       return 'retry'
@@ -229,21 +281,48 @@ function emit(rt: Runtime, e: AttemptEvent): void {
  * The successful attempt's event, with the usage the provider reported or, failing that, an estimate;
  * the target's limits are corrected with the same numbers, which are returned for the client key's.
  */
-function settle<T>(job: Job, rt: Runtime, r: Attempted<T>, o: { meta: Upstream<T>['meta']; outcome: AttemptOutcome; text: () => string; ttftMs?: number | null; error?: ProviderError }): ProviderUsage {
+function settle<T>(
+  job: Job,
+  rt: Runtime,
+  r: Attempted<T>,
+  o: {
+    meta: Upstream<T>['meta']
+    outcome: AttemptOutcome
+    text: () => string
+    ttftMs?: number | null
+    error?: ProviderError
+  },
+): ProviderUsage {
   const { usage, source } = attemptUsage(o.meta, job.profile, o.text)
   r.release({ promptTokens: usage.promptTokens, completionTokens: usage.completionTokens })
   const e = o.error
   emit(rt, {
-    ctx: job.ctx, route: job.route.name, stream: job.profile.stream, target: r.candidate.target, model: r.candidate.model, attempt: r.attempts, outcome: o.outcome,
-    status: e ? (e.upstreamStatus ?? e.status) : 200, errorCode: e ? (e.code ?? e.kind) : null, usage, usageSource: source, startedAt: r.startedAt,
-    latencyMs: performance.now() - r.t0, ttftMs: o.ttftMs ?? null, modelServed: o.meta.model,
+    ctx: job.ctx,
+    route: job.route.name,
+    stream: job.profile.stream,
+    target: r.candidate.target,
+    model: r.candidate.model,
+    attempt: r.attempts,
+    outcome: o.outcome,
+    status: e ? (e.upstreamStatus ?? e.status) : 200,
+    errorCode: e ? (e.code ?? e.kind) : null,
+    usage,
+    usageSource: source,
+    startedAt: r.startedAt,
+    latencyMs: performance.now() - r.t0,
+    ttftMs: o.ttftMs ?? null,
+    modelServed: o.meta.model,
   })
   return usage
 }
 
 export async function executeComplete(job: Job, rt: Runtime): Promise<Execution<ChatCompletion>> {
   const r = await attemptLoop(job, rt, (c, signal) => rt.adapters(c.target.type).complete(job.req, c.target, signal))
-  const usage = settle(job, rt, r, { meta: r.upstream.meta, outcome: 'ok', text: () => completionText(r.upstream.body) })
+  const usage = settle(job, rt, r, {
+    meta: r.upstream.meta,
+    outcome: 'ok',
+    text: () => completionText(r.upstream.body),
+  })
   return { target: r.candidate.target, upstream: r.upstream, attempts: r.attempts, usage: () => usage }
 }
 
@@ -262,7 +341,12 @@ export async function executeStream(job: Job, rt: Runtime): Promise<Execution<As
     return { ...up, body: await primeStream(up.body) }
   })
   const settled = settleStream(job, rt, r)
-  return { target: r.candidate.target, upstream: { ...r.upstream, body: settled.body }, attempts: r.attempts, usage: settled.usage }
+  return {
+    target: r.candidate.target,
+    upstream: { ...r.upstream, body: settled.body },
+    attempts: r.attempts,
+    usage: settled.usage,
+  }
 }
 
 /**
@@ -270,7 +354,11 @@ export async function executeStream(job: Job, rt: Runtime): Promise<Execution<As
  * stream ends — completed, broken, or cut short by the client (then with the tokens so far: without the
  * provider's closing count, an estimate from the text sent, marked so). `usage` is what the event carried.
  */
-function settleStream(job: Job, rt: Runtime, r: Attempted<AsyncIterable<ChatChunk>>): { body: AsyncIterable<ChatChunk>; usage: () => ProviderUsage | null } {
+function settleStream(
+  job: Job,
+  rt: Runtime,
+  r: Attempted<AsyncIterable<ChatChunk>>,
+): { body: AsyncIterable<ChatChunk>; usage: () => ProviderUsage | null } {
   // A forwarding iterator rather than an async generator: one call per chunk instead of a generator hop.
   const { upstream, candidate } = r
   const it = upstream.body[Symbol.asyncIterator]()
@@ -280,7 +368,13 @@ function settleStream(job: Job, rt: Runtime, r: Attempted<AsyncIterable<ChatChun
   const finish = (outcome: AttemptOutcome, error?: ProviderError) => {
     if (settled) return
     settled = true
-    recorded = settle(job, rt, r, { meta: upstream.meta, outcome, text: () => text, ttftMs: upstream.latency.ttftMs ?? null, error })
+    recorded = settle(job, rt, r, {
+      meta: upstream.meta,
+      outcome,
+      text: () => text,
+      ttftMs: upstream.latency.ttftMs ?? null,
+      error,
+    })
   }
   const onResult = (res: IteratorResult<ChatChunk>): IteratorResult<ChatChunk> => {
     if (res.done) {

@@ -23,13 +23,19 @@ beforeEach(() => {
 describe('withFirstByteTimeout', () => {
   it('a call without a first byte in time is aborted and becomes a timeout (a fault)', async () => {
     const seen: AbortSignal[] = []
-    const p = withFirstByteTimeout(new AbortController().signal, 500, target, clock, stalled(seen)).catch((e: unknown) => e)
+    const p = withFirstByteTimeout(new AbortController().signal, 500, target, clock, stalled(seen)).catch(
+      (e: unknown) => e,
+    )
     await clock.advance(499)
     expect(seen[0]!.aborted).toBe(false)
     await clock.advance(1)
     const err = (await p) as ProviderError
     expect(seen[0]!.aborted).toBe(true)
-    expect([err.kind, err.status, err.message]).toEqual(['timeout', 504, 'openai sent no first content within first_byte_timeout_ms (500 ms)'])
+    expect([err.kind, err.status, err.message]).toEqual([
+      'timeout',
+      504,
+      'openai sent no first content within first_byte_timeout_ms (500 ms)',
+    ])
   })
 
   it("an abort of the request's signal is a cancel, with or without a limit, whatever the adapter threw", async () => {
@@ -59,7 +65,9 @@ describe('withFirstByteTimeout', () => {
 
   it('other failures pass through untouched', async () => {
     const err = unreachable('openai', 'ECONNRESET')
-    await expect(withFirstByteTimeout(new AbortController().signal, 500, target, clock, () => Promise.reject(err))).rejects.toBe(err)
+    await expect(
+      withFirstByteTimeout(new AbortController().signal, 500, target, clock, () => Promise.reject(err)),
+    ).rejects.toBe(err)
     expect(clock.pendingTimers).toBe(0)
   })
 })

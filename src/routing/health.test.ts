@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ProviderError, type ProviderErrorKind } from '../providers/types.ts'
-import { BreakerOpenError, TargetHealth, isFault, type HealthOptions } from './health.ts'
+import { BreakerOpenError, type HealthOptions, isFault, TargetHealth } from './health.ts'
 
 const T0 = 1_700_000_000_000
 const STATUS: Record<ProviderErrorKind, number> = {
@@ -16,12 +16,16 @@ const STATUS: Record<ProviderErrorKind, number> = {
   stream: 502,
   cancelled: 499,
 }
-const err = (kind: ProviderErrorKind) => new ProviderError({ provider: 'openai', status: STATUS[kind], kind, message: kind })
+const err = (kind: ProviderErrorKind) =>
+  new ProviderError({ provider: 'openai', status: STATUS[kind], kind, message: kind })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const live: TargetHealth[] = []
 function health(opts: HealthOptions = {}): TargetHealth {
-  const h = new TargetHealth({ ...opts, breaker: { volumeThreshold: 3, resetTimeout: 60, rollingCountTimeout: 1_000, ...opts.breaker } })
+  const h = new TargetHealth({
+    ...opts,
+    breaker: { volumeThreshold: 3, resetTimeout: 60, rollingCountTimeout: 1_000, ...opts.breaker },
+  })
   live.push(h)
   return h
 }
@@ -30,7 +34,8 @@ afterEach(() => {
 })
 
 async function fail(h: TargetHealth, kind: ProviderErrorKind, times = 1): Promise<void> {
-  for (let i = 0; i < times; i++) await expect(h.run(() => Promise.reject(err(kind)))).rejects.toBeInstanceOf(ProviderError)
+  for (let i = 0; i < times; i++)
+    await expect(h.run(() => Promise.reject(err(kind)))).rejects.toBeInstanceOf(ProviderError)
 }
 
 /** A call that stays in flight until settled from outside. */
@@ -63,8 +68,14 @@ describe('cooldown', () => {
 
 describe('breaker', () => {
   it('classifies faults', () => {
-    expect(['server', 'overloaded', 'timeout', 'connection', 'stream'].every((k) => isFault(err(k as ProviderErrorKind)))).toBe(true)
-    expect(['bad_request', 'auth', 'unsupported', 'rate_limit', 'quota', 'cancelled'].some((k) => isFault(err(k as ProviderErrorKind)))).toBe(false)
+    expect(
+      ['server', 'overloaded', 'timeout', 'connection', 'stream'].every((k) => isFault(err(k as ProviderErrorKind))),
+    ).toBe(true)
+    expect(
+      ['bad_request', 'auth', 'unsupported', 'rate_limit', 'quota', 'cancelled'].some((k) =>
+        isFault(err(k as ProviderErrorKind)),
+      ),
+    ).toBe(false)
     expect(isFault(new Error('bug'))).toBe(false)
   })
 
@@ -93,7 +104,8 @@ describe('breaker', () => {
 
   it('does not trip on 400, 401, 404, 429, quota, cancelled or non-provider errors', async () => {
     const h = health()
-    for (const kind of ['bad_request', 'auth', 'unsupported', 'rate_limit', 'quota', 'cancelled'] as const) await fail(h, kind, 3)
+    for (const kind of ['bad_request', 'auth', 'unsupported', 'rate_limit', 'quota', 'cancelled'] as const)
+      await fail(h, kind, 3)
     await expect(h.run(() => Promise.reject(new TypeError('bug')))).rejects.toBeInstanceOf(TypeError)
     expect(h.breakerState()).toBe('closed')
     expect(h.errorRate()).toBe(0)

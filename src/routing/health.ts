@@ -171,7 +171,8 @@ export class TargetHealth {
       return result
     } catch (err) {
       const code = opossumCode(err)
-      if (code === 'EOPENBREAKER') throw new BreakerOpenError(breaker.halfOpen ? 'probing' : 'open', breaker.opened ? this.halfOpenAtMs : null)
+      if (code === 'EOPENBREAKER')
+        throw new BreakerOpenError(breaker.halfOpen ? 'probing' : 'open', breaker.opened ? this.halfOpenAtMs : null)
       if (code === 'ESHUTDOWN') throw new BreakerOpenError('shutdown', null)
       if (err instanceof CancelledProbe) throw err.original
       if (isFault(err)) this.sampleError(1)
@@ -221,7 +222,9 @@ export class TargetHealth {
     const next = resolveBreakerOptions(breaker)
     if (sameBreakerOptions(next, this.options)) return
     const old = this.breaker
-    const carried = old.closed ? null : { halfOpen: old.halfOpen, openedAt: (this.halfOpenAtMs ?? Date.now()) - this.options.resetTimeout }
+    const carried = old.closed
+      ? null
+      : { halfOpen: old.halfOpen, openedAt: (this.halfOpenAtMs ?? Date.now()) - this.options.resetTimeout }
     this.options = next
     this.breaker = this.createBreaker(carried)
     old.shutdown()
@@ -265,10 +268,14 @@ export class TargetHealth {
     this.errorEwma = this.alpha * x + (1 - this.alpha) * this.errorEwma
   }
 
-  private createBreaker(carried: { halfOpen: boolean; openedAt: number } | null): CircuitBreaker<[() => Promise<unknown>], unknown> {
+  private createBreaker(
+    carried: { halfOpen: boolean; openedAt: number } | null,
+  ): CircuitBreaker<[() => Promise<unknown>], unknown> {
     const action: Action = (fn) => fn()
     // `state` primes a new breaker (opossum reads it in its constructor); @types/opossum omits it.
-    const options: CircuitBreaker.Options<[() => Promise<unknown>]> & { state?: { closed: boolean; halfOpen: boolean; lastTimerAt: number } } = {
+    const options: CircuitBreaker.Options<[() => Promise<unknown>]> & {
+      state?: { closed: boolean; halfOpen: boolean; lastTimerAt: number }
+    } = {
       timeout: false,
       errorThresholdPercentage: this.options.errorThresholdPercentage,
       volumeThreshold: this.options.volumeThreshold,

@@ -16,10 +16,16 @@ export interface Need {
 }
 
 /** Real usage, as the provider reported it. */
-export interface ActualUsage { promptTokens: number; completionTokens: number }
+export interface ActualUsage {
+  promptTokens: number
+  completionTokens: number
+}
 
 /** A handle on a reservation; give it back to the same store's `release` (once; later calls do nothing). */
-export interface Reservation { readonly at: number; readonly need: Readonly<Need> }
+export interface Reservation {
+  readonly at: number
+  readonly need: Readonly<Need>
+}
 
 export const DIMENSIONS = ['requests', 'tokens', 'inputTokens', 'outputTokens'] as const
 export type Dimension = (typeof DIMENSIONS)[number]
@@ -47,7 +53,10 @@ export interface WindowState {
   observedAt: number
 }
 
-interface BucketState { capacity: number; available: number }
+interface BucketState {
+  capacity: number
+  available: number
+}
 
 /** Plain JSON for `GET /v1/routing/state`. */
 export interface LimitsSnapshot {
@@ -85,4 +94,3 @@ export interface LimitStore {
   readonly concurrency: number | null
   snapshot(now: number): LimitsSnapshot
 }
-

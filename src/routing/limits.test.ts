@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { RateLimitSnapshot } from '../providers/types.ts'
-import { HeadroomTracker } from './limits.ts'
 import type { Need } from './limit-store.ts'
+import { HeadroomTracker } from './limits.ts'
 
 const T0 = 1_700_000_000_000
-const need = (inputTokens: number, outputTokens: number): Need => ({ tokens: inputTokens + outputTokens, inputTokens, outputTokens })
+const need = (inputTokens: number, outputTokens: number): Need => ({
+  tokens: inputTokens + outputTokens,
+  inputTokens,
+  outputTokens,
+})
 const small = need(10, 10)
 
 /** As the OpenAI adapter builds it: resets are "time until full", made absolute. */
@@ -28,7 +32,11 @@ describe('HeadroomTracker: nothing known', () => {
 
 describe('HeadroomTracker: provider snapshots', () => {
   it('a window reported exhausted with a refusal is held for at most maxCooldownMs, then the target is tried again', () => {
-    const refusal: RateLimitSnapshot = { at: T0, retryAfterMs: 3_600_000, requests: { limit: 10, remaining: 0, resetAt: T0 + 3_600_000 } }
+    const refusal: RateLimitSnapshot = {
+      at: T0,
+      retryAfterMs: 3_600_000,
+      requests: { limit: 10, remaining: 0, resetAt: T0 + 3_600_000 },
+    }
     const capped = new HeadroomTracker({ maxCooldownMs: 60_000 })
     capped.observe(refusal, T0)
     expect(capped.fits(small, T0 + 59_000)).toBe(false)
@@ -98,7 +106,15 @@ describe('HeadroomTracker: provider snapshots', () => {
 
   it("learns from Gemini's 429 details: a request quota at zero until the delay, a token limit only", () => {
     const t = new HeadroomTracker()
-    t.observe({ at: T0, retryAfterMs: 15_000, requests: { limit: 10, remaining: 0, resetAt: T0 + 15_000 }, tokens: { limit: 1_000 } }, T0)
+    t.observe(
+      {
+        at: T0,
+        retryAfterMs: 15_000,
+        requests: { limit: 10, remaining: 0, resetAt: T0 + 15_000 },
+        tokens: { limit: 1_000 },
+      },
+      T0,
+    )
     expect(t.fits(small, T0 + 14_000)).toBe(false)
     expect(t.fits(small, T0 + 15_000)).toBe(true)
     expect(t.fits(need(1_500, 0), T0 + 15_000)).toBe(false)
@@ -244,7 +260,15 @@ describe('HeadroomTracker: declared limits', () => {
   it('too large against the provider’s reported limits: per dimension, whatever remains now', () => {
     const t = new HeadroomTracker({ rpm: 100, concurrency: 1 })
     expect(t.tooLarge(need(1_000_000, 1_000_000))).toBeNull() // nothing known: no limit to outgrow
-    t.observe({ at: T0, requests: { limit: 50, remaining: 0, resetAt: T0 + 60_000 }, inputTokens: { limit: 40_000, remaining: 40_000 }, outputTokens: { limit: 8_000, remaining: 10 } }, T0)
+    t.observe(
+      {
+        at: T0,
+        requests: { limit: 50, remaining: 0, resetAt: T0 + 60_000 },
+        inputTokens: { limit: 40_000, remaining: 40_000 },
+        outputTokens: { limit: 8_000, remaining: 10 },
+      },
+      T0,
+    )
     expect(t.tooLarge(need(30_000, 8_000))).toBeNull() // each within its own limit, though not now
     expect(t.tooLarge(need(30_000, 8_001))).toEqual({ dimension: 'outputTokens', need: 8_001, limit: 8_000 })
     expect(t.tooLarge(need(40_001, 10))).toEqual({ dimension: 'inputTokens', need: 40_001, limit: 40_000 })

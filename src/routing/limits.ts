@@ -32,14 +32,34 @@
  */
 import type { DeclaredLimits } from '../config/types.ts'
 import type { RateLimitSnapshot, RateLimitWindow } from '../providers/types.ts'
-import { DIMENSIONS, type ActualUsage, type Dimension, type LimitsSnapshot, type LimitStore, type Need, type Overflow, type Reservation, type WindowState } from './limit-store.ts'
+import {
+  type ActualUsage,
+  DIMENSIONS,
+  type Dimension,
+  type LimitStore,
+  type LimitsSnapshot,
+  type Need,
+  type Overflow,
+  type Reservation,
+  type WindowState,
+} from './limit-store.ts'
 
 const WINDOW_MS = 60_000
 const DEFAULT_GRACE_MS = 1_000
 
 /** `held`: reported at zero, so no refill before the reset. */
-interface ProviderWindow { limit: number | null; remaining: number; at: number; resetAt: number; held: boolean }
-interface Bucket { capacity: number; level: number; at: number }
+interface ProviderWindow {
+  limit: number | null
+  remaining: number
+  at: number
+  resetAt: number
+  held: boolean
+}
+interface Bucket {
+  capacity: number
+  level: number
+  at: number
+}
 
 type Charges = Record<Dimension, number>
 
@@ -183,7 +203,12 @@ export class HeadroomTracker implements LimitStore {
     this.count--
     if (actual) {
       const tokens = actual.promptTokens + actual.completionTokens
-      const real: Charges = { requests: 1, tokens, inputTokens: actual.promptTokens, outputTokens: actual.completionTokens }
+      const real: Charges = {
+        requests: 1,
+        tokens,
+        inputTokens: actual.promptTokens,
+        outputTokens: actual.completionTokens,
+      }
       if (r.unseen) {
         for (const d of DIMENSIONS) {
           this.unseen[d] += real[d] - r.charge[d]
@@ -215,8 +240,10 @@ export class HeadroomTracker implements LimitStore {
       const limit = this.windows[d]?.limit ?? null
       if (limit !== null && charge[d] > limit) return { dimension: d, need: charge[d], limit }
     }
-    if (this.rpm && charge.requests > this.rpm.capacity) return { dimension: 'requests', need: charge.requests, limit: this.rpm.capacity }
-    if (this.tpm && charge.tokens > this.tpm.capacity) return { dimension: 'tokens', need: charge.tokens, limit: this.tpm.capacity }
+    if (this.rpm && charge.requests > this.rpm.capacity)
+      return { dimension: 'requests', need: charge.requests, limit: this.rpm.capacity }
+    if (this.tpm && charge.tokens > this.tpm.capacity)
+      return { dimension: 'tokens', need: charge.tokens, limit: this.tpm.capacity }
     return null
   }
 
@@ -257,7 +284,10 @@ export class HeadroomTracker implements LimitStore {
     if (this.cap !== null && this.count >= this.cap) return null
     if (this.coldStartBusy()) return null
     let t = now
-    for (const [b, charge] of [[this.rpm, 1], [this.tpm, need.tokens]] as const) {
+    for (const [b, charge] of [
+      [this.rpm, 1],
+      [this.tpm, need.tokens],
+    ] as const) {
       if (!b) continue
       if (charge > b.capacity) return null
       const level = bucketLevel(b, now)
@@ -288,7 +318,13 @@ export class HeadroomTracker implements LimitStore {
       const w = this.windows[d]
       const avail = this.available(d, now)
       if (!w || avail === null) continue
-      provider[d] = { limit: w.limit, remaining: Math.floor(avail), reserved: Math.max(0, this.unseen[d]), resetAt: w.resetAt, observedAt: w.at }
+      provider[d] = {
+        limit: w.limit,
+        remaining: Math.floor(avail),
+        reserved: Math.max(0, this.unseen[d]),
+        resetAt: w.resetAt,
+        observedAt: w.at,
+      }
     }
     const declared: LimitsSnapshot['declared'] = {}
     if (this.rpm) declared.rpm = { capacity: this.rpm.capacity, available: Math.floor(bucketLevel(this.rpm, now)) }

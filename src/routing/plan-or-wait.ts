@@ -7,12 +7,14 @@
  */
 import { ProviderError } from '../providers/types.ts'
 import { abortError } from './attempt-errors.ts'
-import { decisionHeader, noTargetError, skipList, soonestRecovery, waitFor, type Skipped } from './decision.ts'
-import { plan, type Plan } from './plan.ts'
-import { QueueFullError, type Job, type Runtime } from './runtime.ts'
+import { decisionHeader, noTargetError, type Skipped, skipList, soonestRecovery, waitFor } from './decision.ts'
+import { type Plan, plan } from './plan.ts'
+import { type Job, QueueFullError, type Runtime } from './runtime.ts'
 
 export function strategyLabel(p: Plan): string {
-  return p.route.strategy + (p.hardBecause ? (p.hardBecause.length > 0 ? ` hard(${p.hardBecause.join(',')})` : ' easy') : '')
+  return (
+    p.route.strategy + (p.hardBecause ? (p.hardBecause.length > 0 ? ` hard(${p.hardBecause.join(',')})` : ' easy') : '')
+  )
 }
 
 /** Plans the route, waiting in its queue while it must. Sets ctx.queuedMs. */
@@ -31,7 +33,13 @@ export async function planOrWait(job: Job, rt: Runtime, start: number, deadline:
     const giveUpAt = Math.min(start + route.queue.maxWaitMs, deadline)
     const wakeAt = p.ranked.length > 0 ? now : waitFor(p.skipped, giveUpAt)
     if (wakeAt === undefined || route.queue.maxWaitMs === 0) {
-      report.decision = decisionHeader({ strategy: strategyLabel(p), chosen: 'none', skipped: p.skipped, failed: [], now })
+      report.decision = decisionHeader({
+        strategy: strategyLabel(p),
+        chosen: 'none',
+        skipped: p.skipped,
+        failed: [],
+        now,
+      })
       throw noTargetError(route.name, p.skipped, now)
     }
     try {
@@ -45,7 +53,13 @@ export async function planOrWait(job: Job, rt: Runtime, start: number, deadline:
     } catch (err) {
       if (signal.aborted) throw abortError(route.members[0]!.target, signal)
       if (err instanceof QueueFullError) {
-        report.decision = decisionHeader({ strategy: strategyLabel(p), chosen: 'none (queue)', skipped: p.skipped, failed: [], now: rt.now() })
+        report.decision = decisionHeader({
+          strategy: strategyLabel(p),
+          chosen: 'none (queue)',
+          skipped: p.skipped,
+          failed: [],
+          now: rt.now(),
+        })
         throw queueFullError(route.name, err, p.skipped, rt.now())
       }
       throw err
@@ -66,4 +80,3 @@ function queueFullError(route: string, err: QueueFullError, skipped: readonly Sk
     retryAfterMs: Math.max(1000, (at ?? now + 1000) - now),
   })
 }
-

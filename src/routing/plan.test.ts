@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import type { ChatRequest } from '../providers/openai-schema.ts'
 import { compileConfig } from '../config/compile.ts'
 import { parseConfig } from '../config/load.ts'
+import type { RouteMember } from '../config/types.ts'
+import type { ChatRequest } from '../providers/openai-schema.ts'
 import { describeSkip, noTargetError } from './decision.ts'
 import { needOf, plan } from './plan.ts'
 import { buildProfile } from './profile.ts'
 import { TargetStates } from './target-states.ts'
-import type { RouteMember } from '../config/types.ts'
 
 const NOW = 1_700_000_000_000
 
@@ -27,7 +27,11 @@ routes:
 const cfg = compileConfig(parseConfig(CONFIG, 'routes.yaml', {}))
 const route = cfg.routes.get('all')!
 const member = (id: string): RouteMember => route.members.find((m) => m.target.id === id)!
-const profile = (over: Partial<ChatRequest> = {}) => buildProfile({ model: 'all', messages: [{ role: 'user', content: 'Hello there' }], ...over }, { defaultExpectedOutput: 256 })
+const profile = (over: Partial<ChatRequest> = {}) =>
+  buildProfile(
+    { model: 'all', messages: [{ role: 'user', content: 'Hello there' }], ...over },
+    { defaultExpectedOutput: 256 },
+  )
 const output = (id: string, over: Partial<ChatRequest> = {}) => needOf(profile(over), member(id)).outputTokens
 
 describe('needOf: the output a request reserves', () => {

@@ -61,11 +61,20 @@ function missingCapability(model: ModelInfo | null, needs: Needs, require: Reado
 }
 
 /** Why this target can't take this request now, or null when it can. `wallNow` is for opossum's clock. */
-export function skipReason(member: RouteMember, state: TargetState, need: Need, profile: RequestProfile, route: CompiledRoute, now: number, wallNow: number): SkipReason | null {
+export function skipReason(
+  member: RouteMember,
+  state: TargetState,
+  need: Need,
+  profile: RequestProfile,
+  route: CompiledRoute,
+  now: number,
+  wallNow: number,
+): SkipReason | null {
   if (profile.requirePrice && !member.model) return { kind: 'unpriced' }
   const missing = missingCapability(member.model, profile.needs, route.require)
   if (missing) return { kind: 'capability', missing }
-  if (member.model && profile.promptTokens > member.model.context) return { kind: 'context', need: profile.promptTokens, limit: member.model.context }
+  if (member.model && profile.promptTokens > member.model.context)
+    return { kind: 'context', need: profile.promptTokens, limit: member.model.context }
   const over = state.limits.tooLarge(need)
   if (over) return { kind: 'too_large', ...over }
   const breaker = state.health.breakerState()
@@ -82,7 +91,14 @@ export function skipReason(member: RouteMember, state: TargetState, need: Need, 
   return null
 }
 
-export function plan(route: CompiledRoute, profile: RequestProfile, states: TargetStates, now: number, random: () => number, wallNow = Date.now()): Plan {
+export function plan(
+  route: CompiledRoute,
+  profile: RequestProfile,
+  states: TargetStates,
+  now: number,
+  random: () => number,
+  wallNow = Date.now(),
+): Plan {
   const eligible: PlannedCandidate[] = []
   const skipped: Skipped[] = []
   const latencyKind = profile.stream ? 'ttft' : 'total'
@@ -119,11 +135,16 @@ export function plan(route: CompiledRoute, profile: RequestProfile, states: Targ
     const kept = new Set(ranked)
     for (const c of eligible) {
       if (kept.has(c)) continue
-      const what = route.params.maxCostPerRequest !== null && c.estimatedCost !== null && c.estimatedCost > route.params.maxCostPerRequest ? 'cost' : 'latency'
+      const what =
+        route.params.maxCostPerRequest !== null &&
+        c.estimatedCost !== null &&
+        c.estimatedCost > route.params.maxCostPerRequest
+          ? 'cost'
+          : 'latency'
       skipped.push({ target: c.target, reason: { kind: 'constraint', what } })
     }
   }
-  const hardBecause = route.strategy === 'cascade' ? classifyComplexity(profile.complexity, route.params.cascade).reasons : null
+  const hardBecause =
+    route.strategy === 'cascade' ? classifyComplexity(profile.complexity, route.params.cascade).reasons : null
   return { route, ranked, skipped, hardBecause }
 }
-

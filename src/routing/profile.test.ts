@@ -5,7 +5,11 @@ import { estimatePromptTokens } from './tokens.ts'
 
 const OPTS = { defaultExpectedOutput: 500 }
 const user = (content: string): ChatMessage => ({ role: 'user', content })
-const req = (over: Partial<ChatRequest> = {}): ChatRequest => ({ model: 'fast', messages: [user('Hello there')], ...over })
+const req = (over: Partial<ChatRequest> = {}): ChatRequest => ({
+  model: 'fast',
+  messages: [user('Hello there')],
+  ...over,
+})
 const weather = { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object' } } }
 
 describe('buildProfile: size and output', () => {
@@ -22,7 +26,12 @@ describe('buildProfile: size and output', () => {
 
   it('takes max_completion_tokens over max_tokens, and expects the cap', () => {
     const p = buildProfile(req({ max_tokens: 100, max_completion_tokens: 2000, stream: true }), OPTS)
-    expect([p.maxOutputTokens, p.expectedOutputTokens, p.complexity.maxOutputTokens, p.stream]).toEqual([2000, 2000, 2000, true])
+    expect([p.maxOutputTokens, p.expectedOutputTokens, p.complexity.maxOutputTokens, p.stream]).toEqual([
+      2000,
+      2000,
+      2000,
+      true,
+    ])
     expect(buildProfile(req({ max_tokens: 100 }), OPTS).maxOutputTokens).toBe(100)
   })
 })
@@ -42,7 +51,11 @@ describe('buildProfile: needs', () => {
   it('needs tools when the conversation already holds tool traffic', () => {
     const messages: ChatMessage[] = [
       user('Weather?'),
-      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }],
+      },
       { role: 'tool', tool_call_id: 'c1', content: '12°C' },
     ]
     expect(buildProfile(req({ messages }), OPTS).needs.tools).toBe(true)
@@ -51,7 +64,13 @@ describe('buildProfile: needs', () => {
 
   it('needs vision for an image part anywhere in the conversation', () => {
     const messages: ChatMessage[] = [
-      { role: 'user', content: [{ type: 'text', text: 'Look' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Look' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+        ],
+      },
       { role: 'assistant', content: 'A cat.' },
       user('What colour is it?'),
     ]
@@ -59,7 +78,10 @@ describe('buildProfile: needs', () => {
   })
 
   it('needs jsonSchema for a json_schema response format only', () => {
-    expect(buildProfile(req({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } } }), OPTS).needs.jsonSchema).toBe(true)
+    expect(
+      buildProfile(req({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } } }), OPTS)
+        .needs.jsonSchema,
+    ).toBe(true)
     expect(buildProfile(req({ response_format: { type: 'json_object' } }), OPTS).needs.jsonSchema).toBe(false)
   })
 })
@@ -70,15 +92,24 @@ describe('complexity: code', () => {
     ['a Python traceback', 'I get:\nTraceback (most recent call last):\n  oops'],
     ['C-like lines', 'int main() {\n  printf("hi");\n  return 0;\n}'],
     ['Python definitions', 'def load(path):\n    pass\nclass Loader:\n    pass\nimport os'],
-    ['a JS stack trace', 'TypeError: x is undefined\n    at run (app.js:3:9)\n    at main (app.js:9:1)\n    at start (node:internal/x:1:1)'],
-    ['a Python stack trace body', 'File "a.py", line 3, in f\nFile "b.py", line 9, in g\nFile "c.py", line 1, in <module>'],
+    [
+      'a JS stack trace',
+      'TypeError: x is undefined\n    at run (app.js:3:9)\n    at main (app.js:9:1)\n    at start (node:internal/x:1:1)',
+    ],
+    [
+      'a Python stack trace body',
+      'File "a.py", line 3, in f\nFile "b.py", line 9, in g\nFile "c.py", line 1, in <module>',
+    ],
     ['SQL', 'SELECT id FROM t\nSELECT name FROM u\nSELECT 1;'],
   ])('sees %s', (_label, text) => {
     expect(textSignals(text).code).toBe(true)
   })
 
   it.each([
-    ['prose', 'The harbour town woke slowly that spring. Fishing boats knocked against the pilings.\nShe noticed it first on the stairs.'],
+    [
+      'prose',
+      'The harbour town woke slowly that spring. Fishing boats knocked against the pilings.\nShe noticed it first on the stairs.',
+    ],
     ['two code-looking lines', 'x = 1;\ny = 2;\nand that is all'],
     ['a sentence ending in a brace', 'Use a set like {a, b}\nor a list.'],
   ])('does not see code in %s', (_label, text) => {
@@ -128,7 +159,13 @@ describe('complexity: which text is read', () => {
 
   it('reads the text parts of a multi-part message', () => {
     const messages: ChatMessage[] = [
-      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }, { type: 'text', text: 'Describe it step by step' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: 'https://x/y.png' } },
+          { type: 'text', text: 'Describe it step by step' },
+        ],
+      },
     ]
     expect(buildProfile(req({ messages }), OPTS).complexity.multiStep).toBe(true)
   })

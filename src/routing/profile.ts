@@ -32,7 +32,7 @@
  * Cost: estimatePromptTokens reads all text once; the signals read at most 20,000 characters of one
  * message, line by line, with module-level regexes that cannot backtrack beyond a line.
  */
-import { contentText, maxOutputTokens, type ChatMessage, type ChatRequest } from '../providers/openai-schema.ts'
+import { type ChatMessage, type ChatRequest, contentText, maxOutputTokens } from '../providers/openai-schema.ts'
 import { estimatePromptTokens } from './tokens.ts'
 import type { ComplexitySignals, Needs, RequestProfile } from './types.ts'
 
@@ -46,7 +46,8 @@ export interface ProfileOptions {
 /** Characters of the last user message the complexity heuristics read. */
 export const SIGNAL_SCAN_CHARS = 20_000
 
-const CODE_LINE_START = /^(?:def |class |function |import |from \S+ import |#include|package |func |fn |const |var |public |private |return |SELECT |File ")/
+const CODE_LINE_START =
+  /^(?:def |class |function |import |from \S+ import |#include|package |func |fn |const |var |public |private |return |SELECT |File ")/
 const STEP_BY_STEP = /\bstep[ -]by[ -]step\b/i
 const FIRST = /\bfirst(?:ly)?\b/i
 const THEN_AFTER_FIRST = /\b(?:then|after that|finally)\b/gi

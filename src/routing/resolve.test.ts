@@ -47,12 +47,20 @@ describe('resolveModel', () => {
 
 describe('what a client is told', () => {
   it('names the known providers, or says a route was used as one', () => {
-    expect(notFoundReason(without, resolveModel(without, 'mistral/large'))).toBe('"mistral" is not a configured provider; the providers are: openai, anthropic, local')
+    expect(notFoundReason(without, resolveModel(without, 'mistral/large'))).toBe(
+      '"mistral" is not a configured provider; the providers are: openai, anthropic, local',
+    )
     expect(notFoundReason(without, resolveModel(without, 'fast/gpt-4.1-nano'))).toBe(
       '"fast" is not a configured provider ("fast" is a route: use it as the whole model); the providers are: openai, anthropic, local',
     )
-    expect(notFoundReason(without, resolveModel(without, 'fsat'))).toBe('it is not a route, a provider/model id, or a model Headroom knows')
-    expect(notFoundReason(withDefault, resolveModel(withDefault, 'fsat'))).toBe('it matched no route or model (chat completions for it are served by default_route "fast")')
-    expect(fallbackWarning('fsat', 'balanced')).toBe('model "fsat" matched no route or model; served by default_route "balanced"')
+    expect(notFoundReason(without, resolveModel(without, 'fsat'))).toBe(
+      'it is not a route, a provider/model id, or a model Headroom knows',
+    )
+    expect(notFoundReason(withDefault, resolveModel(withDefault, 'fsat'))).toBe(
+      'it matched no route or model (chat completions for it are served by default_route "fast")',
+    )
+    expect(fallbackWarning('fsat', 'balanced')).toBe(
+      'model "fsat" matched no route or model; served by default_route "balanced"',
+    )
   })
 })

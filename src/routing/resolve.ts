@@ -54,10 +54,16 @@ const MAX_NAMED_PROVIDERS = 20
 
 /** Why `model` names no model (for a 404), given what resolveModel said. */
 export function notFoundReason(cfg: CompiledConfig, r: Resolution): string {
-  if (r.route !== null) return `it matched no route or model (chat completions for it are served by default_route "${r.route.name}")`
+  if (r.route !== null)
+    return `it matched no route or model (chat completions for it are served by default_route "${r.route.name}")`
   if (r.unknownProvider === null) return 'it is not a route, a provider/model id, or a model Headroom knows'
   const names = [...cfg.providers.keys()]
-  const known = names.length === 0 ? 'none' : names.slice(0, MAX_NAMED_PROVIDERS).join(', ') + (names.length > MAX_NAMED_PROVIDERS ? ', …' : '')
-  const route = cfg.routes.has(r.unknownProvider) ? ` ("${r.unknownProvider}" is a route: use it as the whole model)` : ''
+  const known =
+    names.length === 0
+      ? 'none'
+      : names.slice(0, MAX_NAMED_PROVIDERS).join(', ') + (names.length > MAX_NAMED_PROVIDERS ? ', …' : '')
+  const route = cfg.routes.has(r.unknownProvider)
+    ? ` ("${r.unknownProvider}" is a route: use it as the whole model)`
+    : ''
   return `"${r.unknownProvider}" is not a configured provider${route}; the providers are: ${known}`
 }

@@ -54,7 +54,6 @@ export class QueueFullError extends Error {
   }
 }
 
-
 export interface WaitOptions {
   /** Most waiters this route holds; one more is refused (429). */
   maxLength: number
@@ -66,7 +65,6 @@ export interface WaitOptions {
   /** Re-queued after a wake that found nothing: keeps its place (its original enqueue time). */
   since?: number
 }
-
 
 /** Filled in as execution goes, so that the answer — or the error — can say what happened. */
 export interface Report {

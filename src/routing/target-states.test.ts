@@ -1,13 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import type { TargetStateConfig } from '../config/types.ts'
 import { ProviderError } from '../providers/types.ts'
 import { TargetStates, targetStateId } from './target-states.ts'
-import type { TargetStateConfig } from '../config/types.ts'
 
 const T0 = 1_700_000_000_000
 const keyA = { keyAlias: 'openai#1', model: 'gpt-4.1-mini' }
 const keyB = { keyAlias: 'openai#2', model: 'gpt-4.1-mini' }
 const claude = { keyAlias: 'anthropic', model: 'claude-haiku-4-5' }
-const cfg: TargetStateConfig = { breaker: { volumeThreshold: 2, resetTimeout: 5_000, rollingCountTimeout: 1_000 }, limits: { rpm: 10 } }
+const cfg: TargetStateConfig = {
+  breaker: { volumeThreshold: 2, resetTimeout: 5_000, rollingCountTimeout: 1_000 },
+  limits: { rpm: 10 },
+}
 const need = { tokens: 20, inputTokens: 10, outputTokens: 10 }
 const fault = () => new ProviderError({ provider: 'openai', status: 500, kind: 'server', message: 'boom' })
 
@@ -77,7 +80,10 @@ describe('TargetStates', () => {
     a.limits.reserve(need, T0)
     for (let i = 0; i < 2; i++) await a.health.run(() => Promise.reject(fault())).catch(() => undefined)
 
-    const next: TargetStateConfig = { breaker: { volumeThreshold: 20, resetTimeout: 5_000 }, limits: { rpm: 1, concurrency: 5 } }
+    const next: TargetStateConfig = {
+      breaker: { volumeThreshold: 20, resetTimeout: 5_000 },
+      limits: { rpm: 1, concurrency: 5 },
+    }
     const b = s.get(keyA, next, T0 + 1)
     expect(b).toBe(a)
     expect(b.limits.concurrency).toBe(5)

@@ -11,11 +11,12 @@
  *   new thresholds but carries over closed / open / half-open (its rolling stats start empty); latency,
  *   error rate and cooldown are kept.
  */
-import type { Target } from '../providers/types.ts'
-import { TargetHealth, type HealthSnapshot } from './health.ts'
-import { HeadroomTracker } from './limits.ts'
+
 import type { TargetStateConfig } from '../config/types.ts'
+import type { Target } from '../providers/types.ts'
+import { type HealthSnapshot, TargetHealth } from './health.ts'
 import type { LimitsSnapshot } from './limit-store.ts'
+import { HeadroomTracker } from './limits.ts'
 
 export interface TargetState {
   readonly id: string
@@ -160,7 +161,11 @@ export class TargetStates {
 
   /** Plain JSON for `GET /v1/routing/state`, one entry per live state. */
   snapshot(now: number): TargetStateSnapshot[] {
-    return [...this.slots.values()].map((s) => ({ id: s.id, health: s.health.snapshot(now), limits: s.limits.snapshot(now) }))
+    return [...this.slots.values()].map((s) => ({
+      id: s.id,
+      health: s.health.snapshot(now),
+      limits: s.limits.snapshot(now),
+    }))
   }
 
   /** Shut every state down (process exit, tests). */

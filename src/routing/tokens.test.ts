@@ -49,7 +49,14 @@ describe('estimateTextTokens against the real tokenizers', () => {
   })
 
   it('over-estimates English, code and data rather than under-estimating them', () => {
-    for (const name of ['prose-en.txt', 'markdown.md', 'code-typescript.txt', 'code-python.txt', 'data.json', 'numbers-table.txt']) {
+    for (const name of [
+      'prose-en.txt',
+      'markdown.md',
+      'code-typescript.txt',
+      'code-python.txt',
+      'data.json',
+      'numbers-table.txt',
+    ]) {
       const text = sample(name)
       expect(estimateTextTokens(text)).toBeGreaterThan(Math.max(o200k.encode(text).length, cl100k.encode(text).length))
     }
@@ -71,7 +78,11 @@ describe('estimateTextTokens against the real tokenizers', () => {
   })
 })
 
-const req = (over: Partial<ChatRequest>): ChatRequest => ({ model: 'm', messages: [{ role: 'user', content: 'Hi' }], ...over })
+const req = (over: Partial<ChatRequest>): ChatRequest => ({
+  model: 'm',
+  messages: [{ role: 'user', content: 'Hi' }],
+  ...over,
+})
 
 /** OpenAI's documented count for plain chat messages: 3 per message + role + content, + 3 for the reply. */
 function openAiCount(messages: ReadonlyArray<{ role: string; content: string }>): number {
@@ -104,14 +115,35 @@ describe('estimatePromptTokens', () => {
 
   it('charges a per-message overhead', () => {
     const one = estimatePromptTokens(req({ messages: [{ role: 'user', content: 'Hi' }] }))
-    const two = estimatePromptTokens(req({ messages: [{ role: 'user', content: 'Hi' }, { role: 'user', content: 'Hi' }] }))
+    const two = estimatePromptTokens(
+      req({
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'user', content: 'Hi' },
+        ],
+      }),
+    )
     expect(two - one).toBeGreaterThanOrEqual(4)
   })
 
   it('charges images a fixed cost by detail', () => {
-    const base = estimatePromptTokens(req({ messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }] }] }))
+    const base = estimatePromptTokens(
+      req({ messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }] }] }),
+    )
     const withImage = (detail: 'low' | 'high' | 'auto' | null) =>
-      estimatePromptTokens(req({ messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'https://x/y.png', detail } }] }] }))
+      estimatePromptTokens(
+        req({
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'What is this?' },
+                { type: 'image_url', image_url: { url: 'https://x/y.png', detail } },
+              ],
+            },
+          ],
+        }),
+      )
     expect(withImage('low') - base).toBe(85)
     expect(withImage('high') - base).toBe(765)
     expect(withImage('auto') - base).toBe(765)
@@ -124,7 +156,11 @@ describe('estimatePromptTokens', () => {
       function: {
         name: 'get_weather',
         description: 'Current weather for a city, in metric units.',
-        parameters: { type: 'object', properties: { city: { type: 'string', description: 'City name' } }, required: ['city'] },
+        parameters: {
+          type: 'object',
+          properties: { city: { type: 'string', description: 'City name' } },
+          required: ['city'],
+        },
       },
     }
     const plain = estimatePromptTokens(req({}))
@@ -133,31 +169,53 @@ describe('estimatePromptTokens', () => {
 
     const args = JSON.stringify({ city: 'Bristol', units: 'metric', include: ['wind', 'rain', 'humidity'] })
     const conversation = (toolArgs: string, result: string) =>
-      estimatePromptTokens(req({
-        messages: [
-          { role: 'user', content: 'Weather in Bristol?' },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: toolArgs } }] },
-          { role: 'tool', tool_call_id: 'call_1', content: result },
-        ],
-      }))
+      estimatePromptTokens(
+        req({
+          messages: [
+            { role: 'user', content: 'Weather in Bristol?' },
+            {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: toolArgs } }],
+            },
+            { role: 'tool', tool_call_id: 'call_1', content: result },
+          ],
+        }),
+      )
     const short = conversation('{}', 'ok')
-    expect(conversation(args, 'ok') - short).toBeGreaterThanOrEqual(o200k.encode(args).length - o200k.encode('{}').length)
+    expect(conversation(args, 'ok') - short).toBeGreaterThanOrEqual(
+      o200k.encode(args).length - o200k.encode('{}').length,
+    )
     const result = sample('data.json')
     expect(conversation('{}', result) - short).toBeGreaterThanOrEqual(o200k.encode(result).length)
   })
 
   it('counts a json_schema response format', () => {
-    const schema = { type: 'object', properties: { answer: { type: 'string' }, confidence: { type: 'number' } }, required: ['answer', 'confidence'] }
-    const withSchema = estimatePromptTokens(req({ response_format: { type: 'json_schema', json_schema: { name: 'reply', schema } } }))
-    expect(withSchema - estimatePromptTokens(req({}))).toBeGreaterThanOrEqual(o200k.encode(JSON.stringify(schema)).length)
+    const schema = {
+      type: 'object',
+      properties: { answer: { type: 'string' }, confidence: { type: 'number' } },
+      required: ['answer', 'confidence'],
+    }
+    const withSchema = estimatePromptTokens(
+      req({ response_format: { type: 'json_schema', json_schema: { name: 'reply', schema } } }),
+    )
+    expect(withSchema - estimatePromptTokens(req({}))).toBeGreaterThanOrEqual(
+      o200k.encode(JSON.stringify(schema)).length,
+    )
   })
 
   it('sizes audio and files by their payload', () => {
     const audio = Buffer.alloc(160_000).toString('base64') // 10 s at 16 kB/s
-    const withAudio = estimatePromptTokens(req({ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: audio, format: 'mp3' } }] }] }))
+    const withAudio = estimatePromptTokens(
+      req({
+        messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: audio, format: 'mp3' } }] }],
+      }),
+    )
     expect(withAudio - estimatePromptTokens(req({ messages: [{ role: 'user', content: [] }] }))).toBe(320)
     const pdf = Buffer.alloc(16_000).toString('base64')
-    const withFile = estimatePromptTokens(req({ messages: [{ role: 'user', content: [{ type: 'file', file: { file_data: pdf } }] }] }))
+    const withFile = estimatePromptTokens(
+      req({ messages: [{ role: 'user', content: [{ type: 'file', file: { file_data: pdf } }] }] }),
+    )
     expect(withFile - estimatePromptTokens(req({ messages: [{ role: 'user', content: [] }] }))).toBe(1_000)
   })
 })

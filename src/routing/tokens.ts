@@ -195,7 +195,13 @@ function nonAsciiTokens(c: number): number {
   if (c >= 0x0400 && c <= 0x052f) return CYRILLIC_TOKENS
   if (c >= 0x0900 && c <= 0x0eff) return INDIC_THAI_TOKENS
   if (c >= 0x3040 && c <= 0x30ff) return KANA_TOKENS
-  if ((c >= 0x2e80 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xff00 && c <= 0xffef)) return CJK_TOKENS
+  if (
+    (c >= 0x2e80 && c <= 0x9fff) ||
+    (c >= 0xac00 && c <= 0xd7af) ||
+    (c >= 0xf900 && c <= 0xfaff) ||
+    (c >= 0xff00 && c <= 0xffef)
+  )
+    return CJK_TOKENS
   if (c >= 0x2100 && c <= 0x2bff) return SYMBOL_TOKENS
   return OTHER_TOKENS
 }
@@ -261,7 +267,8 @@ export function estimatePromptTokens(req: ChatRequest): number {
       text += rawTextTokens(JSON.stringify(tool.function))
     }
   }
-  if (req.response_format?.type === 'json_schema') text += rawTextTokens(JSON.stringify(req.response_format.json_schema))
+  if (req.response_format?.type === 'json_schema')
+    text += rawTextTokens(JSON.stringify(req.response_format.json_schema))
   return Math.ceil(text * SAFETY + fixed)
 }
 
@@ -285,7 +292,9 @@ function contentTokens(content: Content): { text: number; fixed: number } {
         fixed += Math.ceil((base64Bytes(part.input_audio.data) * AUDIO_TOKENS_PER_SECOND) / AUDIO_BYTES_PER_SECOND)
         break
       case 'file':
-        fixed += part.file.file_data ? Math.ceil(base64Bytes(part.file.file_data) / FILE_BYTES_PER_TOKEN) : FILE_ID_TOKENS
+        fixed += part.file.file_data
+          ? Math.ceil(base64Bytes(part.file.file_data) / FILE_BYTES_PER_TOKEN)
+          : FILE_ID_TOKENS
         break
       default: {
         const exhaustive: never = part

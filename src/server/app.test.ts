@@ -13,8 +13,8 @@ import {
   ScriptedAdapter,
   scriptedCompletion,
   scriptedConfig,
-  testRuntime,
   type TestRuntime,
+  testRuntime,
 } from '../routing/__fixtures__/scripted-adapter.ts'
 import { spendListener } from '../spend/attempt-row.ts'
 import { openSpendDb, type SpendDb } from '../spend/db.ts'

@@ -49,7 +49,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const chat = async (c: Context<AppEnv>) => {
     const vars: Partial<AppVars> = {}
     try {
-      return await chatResponse(c.req.raw, { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId') }, vars, deps)
+      return await chatResponse(
+        c.req.raw,
+        { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId') },
+        vars,
+        deps,
+      )
     } catch (err) {
       c.set('route', vars.route)
       c.set('report', vars.report)
@@ -99,8 +104,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   })
 
   app.onError((err, c) => {
-    const vars: Partial<AppVars> = { route: c.get('route'), report: c.get('report'), rateLimitHeaders: c.get('rateLimitHeaders'), warnings: c.get('warnings') }
-    const a = answerError(err, vars, { requestId: c.get('requestId') ?? requestId(), clientRequestId: c.get('clientRequestId') ?? null }, deps)
+    const vars: Partial<AppVars> = {
+      route: c.get('route'),
+      report: c.get('report'),
+      rateLimitHeaders: c.get('rateLimitHeaders'),
+      warnings: c.get('warnings'),
+    }
+    const a = answerError(
+      err,
+      vars,
+      { requestId: c.get('requestId') ?? requestId(), clientRequestId: c.get('clientRequestId') ?? null },
+      deps,
+    )
     return c.json(a.body, a.status as 400, a.headers)
   })
 

@@ -37,10 +37,23 @@ export function authenticate(headers: IncomingHttpHeaders, auth: CompiledAuth): 
   if (!auth.enabled) return OPEN
   const secret = presented(headers)
   if (secret === null) {
-    throw new ApiError(401, "You didn't provide an API key. Send one in the Authorization header (Authorization: Bearer YOUR_KEY), as issued by this Headroom's operator.", 'missing_api_key', null, 'invalid_request_error')
+    throw new ApiError(
+      401,
+      "You didn't provide an API key. Send one in the Authorization header (Authorization: Bearer YOUR_KEY), as issued by this Headroom's operator.",
+      'missing_api_key',
+      null,
+      'invalid_request_error',
+    )
   }
   const p = lookup(secret, auth)
-  if (!p) throw new ApiError(401, 'Incorrect API key provided. Check the key this Headroom issued you.', 'invalid_api_key', null, 'invalid_request_error')
+  if (!p)
+    throw new ApiError(
+      401,
+      'Incorrect API key provided. Check the key this Headroom issued you.',
+      'invalid_api_key',
+      null,
+      'invalid_request_error',
+    )
   return p
 }
 
@@ -55,5 +68,12 @@ export function identifyKey(headers: IncomingHttpHeaders, auth: CompiledAuth): C
 /** Admin endpoints: open when the router is open, else only for the admin key. */
 export function requireAdmin(headers: IncomingHttpHeaders, auth: CompiledAuth): void {
   const p = authenticate(headers, auth)
-  if (p.kind === 'key') throw new ApiError(403, 'This endpoint needs the admin key (admin_key in routes.yaml).', 'admin_only', null, 'permission_error')
+  if (p.kind === 'key')
+    throw new ApiError(
+      403,
+      'This endpoint needs the admin key (admin_key in routes.yaml).',
+      'admin_only',
+      null,
+      'permission_error',
+    )
 }

@@ -7,7 +7,11 @@ import type { IncomingMessage } from 'node:http'
 import { ApiError } from '../lib/api-error.ts'
 
 function tooLarge(limit: number): ApiError {
-  return new ApiError(413, `Request body too large: the limit is ${limit} bytes (server.max_body_bytes in routes.yaml).`, 'request_too_large')
+  return new ApiError(
+    413,
+    `Request body too large: the limit is ${limit} bytes (server.max_body_bytes in routes.yaml).`,
+    'request_too_large',
+  )
 }
 
 export function readRawBody(incoming: IncomingMessage, limit: number): Promise<Buffer> {
@@ -68,7 +72,11 @@ export async function readWebBody(request: Request, limit: number): Promise<Buff
 
 export function parseJsonBody(raw: Buffer): unknown {
   if (raw.length === 0) {
-    throw new ApiError(400, 'The request body is empty; send a JSON object (Content-Type: application/json).', 'invalid_json')
+    throw new ApiError(
+      400,
+      'The request body is empty; send a JSON object (Content-Type: application/json).',
+      'invalid_json',
+    )
   }
   try {
     return JSON.parse(raw.toString('utf8'))

@@ -13,7 +13,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { admit, type Ticket } from '../admission/admit.ts'
 import type { CompiledConfig } from '../config/types.ts'
-import { RAW_JSON, type ChatChunk, type OpenAIErrorBody } from '../providers/openai-schema.ts'
+import { type ChatChunk, type OpenAIErrorBody, RAW_JSON } from '../providers/openai-schema.ts'
 import { executeComplete, executeStream } from '../routing/execute.ts'
 import type { Execution, Job, Report } from '../routing/runtime.ts'
 import { authenticate } from './auth.ts'

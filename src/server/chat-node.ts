@@ -5,11 +5,11 @@
  * a stream frame by frame (sse-writer.ts). Same core, same error answer as through Hono (chat-web.ts).
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
-import { answerChat, type ChatCall } from './chat-completions.ts'
 import { readRawBody } from './body.ts'
+import { answerChat, type ChatCall } from './chat-completions.ts'
 import { answerError } from './error-answer.ts'
 import { clientRequestId, requestId } from './request-id.ts'
-import { endResponse, writeChunks, type StreamEnd } from './sse-writer.ts'
+import { endResponse, type StreamEnd, writeChunks } from './sse-writer.ts'
 import type { AppDeps, AppVars } from './types.ts'
 
 const CHAT_PATHS = new Set(['/v1/chat/completions', '/chat/completions'])

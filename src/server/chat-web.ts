@@ -3,9 +3,10 @@
  * `app.request()` in tests, without a socket. The same core as on node:http (chat-completions.ts), the
  * same bytes: a JSON body, or the SSE frames of sse-writer.ts, one per chunk.
  */
-import { answerChat, type ChatCall, type StreamAnswer } from './chat-completions.ts'
+
 import { readWebBody } from './body.ts'
-import { SSE_DONE, sseErrorFrame, sseFrame, type StreamEnd } from './sse-writer.ts'
+import { answerChat, type ChatCall, type StreamAnswer } from './chat-completions.ts'
+import { SSE_DONE, type StreamEnd, sseErrorFrame, sseFrame } from './sse-writer.ts'
 import type { AppDeps, AppVars, RequestIds } from './types.ts'
 
 /** Answers a chat request; throws for the error answer, with what `vars` say filled in. */

@@ -16,8 +16,19 @@ export function answerError(err: unknown, vars: Partial<AppVars>, ids: RequestId
   if (r.status >= 500 && !(err instanceof ApiError)) {
     // A stack only for Headroom's own failures: a ProviderError's is noise, and its first line is the
     // upstream's message as it came, before the scrub.
-    const stack = r.status === 500 && !(err instanceof ProviderError) ? redactKeys(String((err as Error)?.stack ?? err), deps.config.current().secrets) : undefined
-    deps.log.error('request failed', { requestId: ids.requestId, clientRequestId: ids.clientRequestId ?? undefined, status: r.status, route: vars.route, decision: report?.decision, error: r.body.error.message, stack })
+    const stack =
+      r.status === 500 && !(err instanceof ProviderError)
+        ? redactKeys(String((err as Error)?.stack ?? err), deps.config.current().secrets)
+        : undefined
+    deps.log.error('request failed', {
+      requestId: ids.requestId,
+      clientRequestId: ids.clientRequestId ?? undefined,
+      status: r.status,
+      route: vars.route,
+      decision: report?.decision,
+      error: r.body.error.message,
+      stack,
+    })
   }
   const headers: Record<string, string> = { ...vars.rateLimitHeaders, ...r.headers, ...idHeaders(ids) }
   if (vars.route) headers['x-headroom-route'] = headerValue(vars.route)

@@ -2,10 +2,11 @@
  * The one error path: anything thrown while handling a request becomes an OpenAI-shaped error body
  * `{"error":{"message","type","param","code"}}` with the right status. No field of it ever holds a key.
  */
-import { scrubError } from '../providers/redact.ts'
+
 import { ApiError } from '../lib/api-error.ts'
-import { ProviderError } from '../providers/types.ts'
 import type { OpenAIErrorBody } from '../providers/openai-schema.ts'
+import { scrubError } from '../providers/redact.ts'
+import { ProviderError } from '../providers/types.ts'
 
 const HEADER_UNSAFE = /[^\x20-\x7e]/g
 
@@ -47,7 +48,14 @@ export function toErrorResponse(err: unknown, secrets: readonly string[] = []): 
   }
   return {
     status: 500,
-    body: { error: { message: 'Headroom hit an internal error; the request id in x-request-id identifies it in the logs.', type: 'server_error', param: null, code: 'internal_error' } },
+    body: {
+      error: {
+        message: 'Headroom hit an internal error; the request id in x-request-id identifies it in the logs.',
+        type: 'server_error',
+        param: null,
+        code: 'internal_error',
+      },
+    },
     headers: {},
   }
 }

@@ -2,9 +2,10 @@
  * `GET /v1/models` in OpenAI's list shape: every route, and every `provider/model` target the routes name;
  * `GET /v1/models/{id}`: any id chat completions would serve as that model (see routing/resolve.ts).
  */
+
+import type { CompiledConfig } from '../config/types.ts'
 import { modelNotFound } from '../routing/model-not-found.ts'
 import { resolveModel } from '../routing/resolve.ts'
-import type { CompiledConfig } from '../config/types.ts'
 
 export interface ModelList {
   object: 'list'
@@ -16,7 +17,8 @@ const CREATED = 1_700_000_000
 
 export function listModels(cfg: CompiledConfig): ModelList {
   const data: ModelList['data'] = []
-  for (const r of cfg.routes.values()) data.push({ id: r.name, object: 'model', created: CREATED, owned_by: 'headroom' })
+  for (const r of cfg.routes.values())
+    data.push({ id: r.name, object: 'model', created: CREATED, owned_by: 'headroom' })
   for (const t of cfg.targets.values()) data.push({ id: t.id, object: 'model', created: CREATED, owned_by: t.provider })
   return { object: 'list', data }
 }

@@ -8,8 +8,9 @@
  *
  * Cheap: a few field checks and one pass over the messages.
  */
-import { contentText, type ChatRequest } from '../providers/openai-schema.ts'
+
 import { ApiError } from '../lib/api-error.ts'
+import { type ChatRequest, contentText } from '../providers/openai-schema.ts'
 
 const MAX_STOP = 4
 const MAX_METADATA_PAIRS = 16
@@ -18,7 +19,8 @@ const TOKEN_ID = /^\d+$/
 // "json" in any case; spelled out rather than with the `i` flag, which scans long prompts half as fast.
 const JSON_WORD = /[jJ][sS][oO][nN]/
 
-const invalid = (message: string, param: string | null, code: string | null = null) => new ApiError(400, message, code, param)
+const invalid = (message: string, param: string | null, code: string | null = null) =>
+  new ApiError(400, message, code, param)
 
 /** A client's string in a message, bounded (OpenAI shortens long ones the same way: `kkk...kkk`). */
 function short(s: string): string {
@@ -48,8 +50,16 @@ function checkMessages(req: ChatRequest): ApiError | null {
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!
     if (m.role === 'tool') {
-      if (calls === null) return invalid("Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.", `messages.[${i}].role`)
-      if (!calls.has(m.tool_call_id)) return invalid(`Invalid parameter: 'tool_call_id' of '${short(m.tool_call_id)}' not found in 'tool_calls' of previous message.`, `messages.[${i}].tool_call_id`)
+      if (calls === null)
+        return invalid(
+          "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+          `messages.[${i}].role`,
+        )
+      if (!calls.has(m.tool_call_id))
+        return invalid(
+          `Invalid parameter: 'tool_call_id' of '${short(m.tool_call_id)}' not found in 'tool_calls' of previous message.`,
+          `messages.[${i}].tool_call_id`,
+        )
       pending!.delete(m.tool_call_id)
     } else {
       if (pending !== null && pending.size > 0) return unanswered(pending, pendingAt)
@@ -63,22 +73,36 @@ function checkMessages(req: ChatRequest): ApiError | null {
     }
   }
   if (pending !== null && pending.size > 0) return unanswered(pending, pendingAt)
-  if (needsJsonWord && !jsonWord) return invalid("'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.", 'messages')
+  if (needsJsonWord && !jsonWord)
+    return invalid(
+      "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+      'messages',
+    )
   return null
 }
 
 /** The first of OpenAI's rules the request breaks, as the 400 OpenAI would answer; null when none. */
 export function checkOpenAIRules(req: ChatRequest): ApiError | null {
-  if (req.stream_options != null && req.stream !== true) return invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options')
+  if (req.stream_options != null && req.stream !== true)
+    return invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options')
   if (Array.isArray(req.stop) && req.stop.length > MAX_STOP) {
-    return invalid(`Invalid 'stop': array too long. Expected an array with maximum length ${MAX_STOP}, but got an array with length ${req.stop.length} instead.`, 'stop', 'array_above_max_length')
+    return invalid(
+      `Invalid 'stop': array too long. Expected an array with maximum length ${MAX_STOP}, but got an array with length ${req.stop.length} instead.`,
+      'stop',
+      'array_above_max_length',
+    )
   }
   if (req.logit_bias != null) {
     for (const key in req.logit_bias) {
-      if (!TOKEN_ID.test(key)) return invalid(`Invalid key in 'logit_bias': ${short(key)}. You should only be submitting non-negative integers.`, 'logit_bias')
+      if (!TOKEN_ID.test(key))
+        return invalid(
+          `Invalid key in 'logit_bias': ${short(key)}. You should only be submitting non-negative integers.`,
+          'logit_bias',
+        )
     }
   }
-  if (req.top_logprobs != null && req.logprobs !== true) return invalid("The 'top_logprobs' parameter is only allowed when 'logprobs' is enabled.", 'top_logprobs')
+  if (req.top_logprobs != null && req.logprobs !== true)
+    return invalid("The 'top_logprobs' parameter is only allowed when 'logprobs' is enabled.", 'top_logprobs')
   if (req.metadata != null) {
     const keys = Object.keys(req.metadata)
     if (keys.length > MAX_METADATA_PAIRS) {
@@ -104,7 +128,12 @@ export function checkOpenAIRules(req: ChatRequest): ApiError | null {
   } else if (typeof req.tool_choice === 'object' && req.tool_choice !== null) {
     const name = req.tool_choice.function.name
     // OpenAI's exact words for this one were not found; this follows its style.
-    if (!req.tools.some((t) => t.function.name === name)) return invalid(`Invalid value for 'tool_choice': function '${short(name)}' is not among the 'tools' provided.`, 'tool_choice', 'invalid_value')
+    if (!req.tools.some((t) => t.function.name === name))
+      return invalid(
+        `Invalid value for 'tool_choice': function '${short(name)}' is not among the 'tools' provided.`,
+        'tool_choice',
+        'invalid_value',
+      )
   }
   return checkMessages(req)
 }

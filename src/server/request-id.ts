@@ -30,5 +30,7 @@ export function clientRequestId(headers: IncomingHttpHeaders): string | null {
 
 /** The response headers naming the request: our id, and the client's own id echoed back when it sent a sane one. */
 export function idHeaders(ids: RequestIds): Record<string, string> {
-  return ids.clientRequestId === null ? { 'x-request-id': ids.requestId } : { 'x-request-id': ids.requestId, 'x-client-request-id': ids.clientRequestId }
+  return ids.clientRequestId === null
+    ? { 'x-request-id': ids.requestId }
+    : { 'x-request-id': ids.requestId, 'x-client-request-id': ids.clientRequestId }
 }

@@ -3,12 +3,12 @@
  * the spend table summed, with the same options and the same output as the `headroom spend` CLI (admin key).
  */
 import type { Context } from 'hono'
-import { parseGroupBy, spendSummary, type SpendGroupBy } from '../spend/queries.ts'
-import { formatSummary, spendDocument, SUMMARY_FORMATS, type SummaryFormat } from '../spend/summary-format.ts'
-import type { SpendDb } from '../spend/db.ts'
-import type { AppEnv } from './types.ts'
 import { ApiError } from '../lib/api-error.ts'
+import type { SpendDb } from '../spend/db.ts'
+import { parseGroupBy, type SpendGroupBy, spendSummary } from '../spend/queries.ts'
+import { formatSummary, SUMMARY_FORMATS, type SummaryFormat, spendDocument } from '../spend/summary-format.ts'
 import { parseTimeArg } from '../spend/time-arg.ts'
+import type { AppEnv } from './types.ts'
 
 function time(c: Context<AppEnv>, name: string, now: number): number | undefined {
   const v = c.req.query(name)
@@ -32,15 +32,29 @@ function groupBy(c: Context<AppEnv>): SpendGroupBy[] {
 export function spendReport(c: Context<AppEnv>, db: SpendDb, now: number, flush: () => void): Response {
   const by = groupBy(c)
   const format = (c.req.query('format') ?? 'json') as SummaryFormat
-  if (!SUMMARY_FORMATS.includes(format)) throw new ApiError(400, `Invalid format "${format}": use ${SUMMARY_FORMATS.join(', ')}.`, 'invalid_value', 'format')
+  if (!SUMMARY_FORMATS.includes(format))
+    throw new ApiError(400, `Invalid format "${format}": use ${SUMMARY_FORMATS.join(', ')}.`, 'invalid_value', 'format')
   const since = time(c, 'since', now)
   const until = time(c, 'until', now)
   if (since !== undefined && until !== undefined && since >= until) {
-    throw new ApiError(400, `Invalid until: ${new Date(until).toISOString()} is not after since (${new Date(since).toISOString()}).`, 'invalid_value', 'until')
+    throw new ApiError(
+      400,
+      `Invalid until: ${new Date(until).toISOString()} is not after since (${new Date(since).toISOString()}).`,
+      'invalid_value',
+      'until',
+    )
   }
   // What is still queued in memory belongs in the answer too.
   flush()
-  const summary = spendSummary(db, { groupBy: by, since, until, virtualKey: c.req.query('key') || undefined, route: c.req.query('route') || undefined })
+  const summary = spendSummary(db, {
+    groupBy: by,
+    since,
+    until,
+    virtualKey: c.req.query('key') || undefined,
+    route: c.req.query('route') || undefined,
+  })
   if (format === 'json') return c.json(spendDocument(summary))
-  return c.body(formatSummary(summary, format), 200, { 'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8' })
+  return c.body(formatSummary(summary, format), 200, {
+    'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8',
+  })
 }

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest'
 import type { ChatChunk } from '../providers/openai-schema.ts'
 import { writeChunks } from './sse-writer.ts'
 
-const chunk = (content: string): ChatChunk => ({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] }) as ChatChunk
+const chunk = (content: string): ChatChunk =>
+  ({
+    id: 'c',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, delta: { content }, finish_reason: null }],
+  }) as ChatChunk
 
 /** A client connection: `takes` bytes are read, then nothing more (the client stopped reading). */
 function client(takes: number, highWaterMark = 16) {

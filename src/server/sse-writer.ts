@@ -16,7 +16,7 @@
  * An end (of a stream, or of a JSON answer: endResponse) the client does not take is dropped the same way.
  */
 import type { ServerResponse } from 'node:http'
-import { RAW_JSON, type ChatChunk, type OpenAIErrorBody } from '../providers/openai-schema.ts'
+import { type ChatChunk, type OpenAIErrorBody, RAW_JSON } from '../providers/openai-schema.ts'
 
 export interface SseWriteOptions {
   includeUsage: boolean
@@ -47,8 +47,7 @@ class FrameBatcher {
     if (this.first || this.pending.length >= FLUSH_BYTES) {
       this.first = false
       this.flush()
-    }
-    else if (!this.scheduled) {
+    } else if (!this.scheduled) {
       this.scheduled = true
       setImmediate(() => this.flush())
     }
@@ -114,7 +113,8 @@ function serialise(c: ChatChunk, opts: SseWriteOptions): string | null {
     // Upstream bytes, reused when they already are what the client should see: with include_usage
     // every chunk carries "usage" (null but the last); without it, none does.
     if (opts.includeUsage ? 'usage' in c : !('usage' in c)) return raw
-    if (!opts.includeUsage && c.usage === null && raw.endsWith(USAGE_NULL_TAIL)) return `${raw.slice(0, -USAGE_NULL_TAIL.length)}}`
+    if (!opts.includeUsage && c.usage === null && raw.endsWith(USAGE_NULL_TAIL))
+      return `${raw.slice(0, -USAGE_NULL_TAIL.length)}}`
   }
   if (opts.id) c.id = opts.id
   if (opts.includeUsage) {

@@ -5,11 +5,11 @@
  * answer whichever provider would serve it: OpenAI's rules are checked here, once (openai-rules.ts).
  */
 import type { z } from 'zod'
-import { PRIORITIES, type Priority } from '../config/schema.ts'
-import { ChatRequestSchema, INTEGER_RANGE, type ChatRequest } from '../providers/openai-schema.ts'
 import { MODEL_ID_RULE, modelIdProblem } from '../catalog/model-id.ts'
-import { checkOpenAIRules } from './openai-rules.ts'
+import { PRIORITIES, type Priority } from '../config/schema.ts'
 import { ApiError } from '../lib/api-error.ts'
+import { type ChatRequest, ChatRequestSchema, INTEGER_RANGE } from '../providers/openai-schema.ts'
+import { checkOpenAIRules } from './openai-rules.ts'
 
 function paramName(path: ReadonlyArray<PropertyKey>): string {
   let out = ''
@@ -43,7 +43,15 @@ function supportedValues(values: readonly unknown[]): string {
 
 type Issue = z.core.$ZodIssue
 
-const TYPE_NAMES: Readonly<Record<string, string>> = { number: 'decimal', int: 'integer', string: 'string', boolean: 'boolean', object: 'object', record: 'object', array: 'array' }
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  number: 'decimal',
+  int: 'integer',
+  string: 'string',
+  boolean: 'boolean',
+  object: 'object',
+  record: 'object',
+  array: 'array',
+}
 
 /** The type an issue expected, without an article: `integer`, `array of objects` (see arrayOf in the schema). */
 function expectedType(issue: Issue): string | null {
@@ -52,7 +60,12 @@ function expectedType(issue: Issue): string | null {
     return TYPE_NAMES[issue.expected] ?? issue.expected
   }
   // A string literal or enum fails on a value of another type as a type error, as OpenAI reports it.
-  if (issue.code === 'invalid_value' && typeof issue.input !== 'string' && issue.values.every((v) => typeof v === 'string')) return 'string'
+  if (
+    issue.code === 'invalid_value' &&
+    typeof issue.input !== 'string' &&
+    issue.values.every((v) => typeof v === 'string')
+  )
+    return 'string'
   if (issue.code === 'invalid_union' && 'discriminator' in issue) return 'object'
   return null
 }
@@ -72,13 +85,17 @@ function fromUnion(issue: Issue & { code: 'invalid_union' }): Issue | ApiError {
   if (types.every((t) => t !== null)) {
     const param = paramName(issue.path)
     const expected = `one of ${types.map((t, k) => (k === 0 || !t!.startsWith('array') ? withArticle(t!) : t)).join(' or ')}`
-    return new ApiError(400, `Invalid type for ${at(param)}: expected ${expected}, but got ${received(issue.input)} instead.`, 'invalid_type', param || null)
+    return new ApiError(
+      400,
+      `Invalid type for ${at(param)}: expected ${expected}, but got ${received(issue.input)} instead.`,
+      'invalid_type',
+      param || null,
+    )
   }
   const best = branches.reduce((a, b) => (depth(b) > depth(a) ? b : a))
   const inner = best[0]!
   return { ...inner, path: [...issue.path, ...inner.path], input: 'input' in inner ? inner.input : undefined } as Issue
 }
-
 
 function outOfRange(issue: Issue & { code: 'too_small' | 'too_big' }, param: string): ApiError {
   const p = param || null
@@ -89,7 +106,12 @@ function outOfRange(issue: Issue & { code: 'too_small' | 'too_big' }, param: str
     const what = issue.origin
     const length = (input as { length: number } | undefined)?.length ?? 0
     if (low && length === 0) {
-      return new ApiError(400, `Invalid '${param}': empty ${what}. Expected ${withArticle(what)} with minimum length ${String(limit)}, but got an empty ${what} instead.`, `empty_${what}`, p)
+      return new ApiError(
+        400,
+        `Invalid '${param}': empty ${what}. Expected ${withArticle(what)} with minimum length ${String(limit)}, but got an empty ${what} instead.`,
+        `empty_${what}`,
+        p,
+      )
     }
     return new ApiError(
       400,
@@ -120,22 +142,50 @@ function describeIssue(raw: Issue): ApiError {
   switch (issue.code) {
     case 'invalid_type': {
       // With reportInput on, a missing field is the only invalid_type issue without an `input`.
-      if (!('input' in issue) || issue.input === undefined) return new ApiError(400, `Missing required parameter: ${at(param)}.`, 'missing_required_parameter', p)
-      return new ApiError(400, `Invalid type for ${at(param)}: expected ${withArticle(expectedType(issue)!)}, but got ${received(issue.input)} instead.`, 'invalid_type', p)
+      if (!('input' in issue) || issue.input === undefined)
+        return new ApiError(400, `Missing required parameter: ${at(param)}.`, 'missing_required_parameter', p)
+      return new ApiError(
+        400,
+        `Invalid type for ${at(param)}: expected ${withArticle(expectedType(issue)!)}, but got ${received(issue.input)} instead.`,
+        'invalid_type',
+        p,
+      )
     }
     case 'invalid_value': {
       if (typeof issue.input !== 'string' && issue.values.every((v) => typeof v === 'string')) {
-        return new ApiError(400, `Invalid type for ${at(param)}: expected a string, but got ${received(issue.input)} instead.`, 'invalid_type', p)
+        return new ApiError(
+          400,
+          `Invalid type for ${at(param)}: expected a string, but got ${received(issue.input)} instead.`,
+          'invalid_type',
+          p,
+        )
       }
-      return new ApiError(400, `Invalid value: ${quoted(issue.input)}. Supported values are: ${supportedValues(issue.values)}.`, 'invalid_value', p)
+      return new ApiError(
+        400,
+        `Invalid value: ${quoted(issue.input)}. Supported values are: ${supportedValues(issue.values)}.`,
+        'invalid_value',
+        p,
+      )
     }
     case 'invalid_union': {
       // A discriminated union (messages by role, content parts by type) whose discriminator matched no branch.
       const d = issue as Issue & { discriminator?: string; options?: unknown[] }
       const value = (issue.input as Record<string, unknown> | undefined)?.[d.discriminator ?? '']
-      if (value === undefined) return new ApiError(400, `Missing required parameter: ${at(param)}.`, 'missing_required_parameter', p)
-      if (typeof value !== 'string') return new ApiError(400, `Invalid type for ${at(param)}: expected a string, but got ${received(value)} instead.`, 'invalid_type', p)
-      return new ApiError(400, `Invalid value: ${quoted(value)}. Supported values are: ${supportedValues(d.options ?? [])}.`, 'invalid_value', p)
+      if (value === undefined)
+        return new ApiError(400, `Missing required parameter: ${at(param)}.`, 'missing_required_parameter', p)
+      if (typeof value !== 'string')
+        return new ApiError(
+          400,
+          `Invalid type for ${at(param)}: expected a string, but got ${received(value)} instead.`,
+          'invalid_type',
+          p,
+        )
+      return new ApiError(
+        400,
+        `Invalid value: ${quoted(value)}. Supported values are: ${supportedValues(d.options ?? [])}.`,
+        'invalid_value',
+        p,
+      )
     }
     case 'too_small':
     case 'too_big':
@@ -143,7 +193,12 @@ function describeIssue(raw: Issue): ApiError {
     case 'invalid_format':
       if (issue.format === 'regex') {
         const pattern = (issue as { pattern?: string }).pattern?.replace(/^\/|\/[a-z]*$/g, '')
-        return new ApiError(400, `Invalid '${param}': string does not match pattern. Expected a string that matches the pattern '${pattern}'.`, 'invalid_value', p)
+        return new ApiError(
+          400,
+          `Invalid '${param}': string does not match pattern. Expected a string that matches the pattern '${pattern}'.`,
+          'invalid_value',
+          p,
+        )
       }
       return new ApiError(400, `Invalid value for ${at(param)}: ${issue.message}.`, 'invalid_value', p)
     default:
@@ -169,7 +224,12 @@ export function validateChatRequest(body: unknown): ChatRequest {
 export function checkModelId(id: string): void {
   const problem = modelIdProblem(id)
   if (problem === null) return
-  throw new ApiError(400, `Invalid 'model': ${problem}. A model id (a route name, provider/model, or a model id) is ${MODEL_ID_RULE}.`, 'invalid_value', 'model')
+  throw new ApiError(
+    400,
+    `Invalid 'model': ${problem}. A model id (a route name, provider/model, or a model id) is ${MODEL_ID_RULE}.`,
+    'invalid_value',
+    'model',
+  )
 }
 
 /** The `x-headroom-priority` header (`high`, `normal`, `low`; any case), undefined when not sent, else a 400. */
@@ -177,5 +237,10 @@ export function priorityHeader(header: string | string[] | undefined): Priority 
   if (header === undefined) return undefined
   const v = String(header).trim().toLowerCase()
   if ((PRIORITIES as readonly string[]).includes(v)) return v as Priority
-  throw new ApiError(400, `Invalid x-headroom-priority "${String(header)}": use high, normal or low.`, 'invalid_value', 'x-headroom-priority')
+  throw new ApiError(
+    400,
+    `Invalid x-headroom-priority "${String(header)}": use high, normal or low.`,
+    'invalid_value',
+    'x-headroom-priority',
+  )
 }

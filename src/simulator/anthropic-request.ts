@@ -8,21 +8,36 @@ import { IMAGE_MEDIA_TYPES, sniffImage } from './images.ts'
 import type { ModelInfo } from './models.ts'
 import { IMAGE_TOKENS, MESSAGE_OVERHEAD, textTokens } from './tokens.ts'
 import type { Segment, SimRequest, ToolChoiceMode, ToolResult, ToolSpec } from './types.ts'
-import { isObj, num, str, type Obj } from './values.ts'
+import { isObj, num, type Obj, str } from './values.ts'
 import type { ErrorOut, Parsed } from './wire.ts'
 
 export type AnthropicParsed = Parsed
 
 const KNOWN = new Set(
-  ('model messages max_tokens system temperature top_p top_k stop_sequences stream metadata tools tool_choice ' +
+  (
+    'model messages max_tokens system temperature top_p top_k stop_sequences stream metadata tools tool_choice ' +
     'thinking service_tier output_config container inference_geo cache_control mcp_servers context_management output_format ' +
-    'diagnostics speed user_profile_id workspace_id').split(' '),
+    'diagnostics speed user_profile_id workspace_id'
+  ).split(' '),
 )
 const COUNT_KNOWN = new Set(
-  ('model messages system tools tool_choice thinking output_config output_format cache_control speed mcp_servers ' +
-    'context_management user_profile_id workspace_id').split(' '),
+  (
+    'model messages system tools tool_choice thinking output_config output_format cache_control speed mcp_servers ' +
+    'context_management user_profile_id workspace_id'
+  ).split(' '),
 )
-const BLOCKS = ['text', 'image', 'document', 'search_result', 'thinking', 'redacted_thinking', 'tool_use', 'tool_result', 'server_tool_use', 'web_search_tool_result']
+const BLOCKS = [
+  'text',
+  'image',
+  'document',
+  'search_result',
+  'thinking',
+  'redacted_thinking',
+  'tool_use',
+  'tool_result',
+  'server_tool_use',
+  'web_search_tool_result',
+]
 const BLOCK_SET = new Set(BLOCKS)
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/
 
@@ -52,28 +67,40 @@ function textOfResult(c: unknown): string {
 function checkBlock(b: Obj, path: string): ErrorOut | null {
   const type = str(b['type'])
   if (type === undefined || !BLOCK_SET.has(type)) {
-    return invalid(`${path}.type: Input tag '${String(b['type'])}' found using 'type' does not match any of the expected tags: ${BLOCKS.map((t) => `'${t}'`).join(', ')}`)
+    return invalid(
+      `${path}.type: Input tag '${String(b['type'])}' found using 'type' does not match any of the expected tags: ${BLOCKS.map((t) => `'${t}'`).join(', ')}`,
+    )
   }
   if (type === 'text' && typeof b['text'] !== 'string') return invalid(`${path}.text: Field required`)
-  if (type === 'tool_use' && (typeof b['id'] !== 'string' || typeof b['name'] !== 'string')) return invalid(`${path}.id: Field required`)
-  if (type === 'tool_result' && typeof b['tool_use_id'] !== 'string') return invalid(`${path}.tool_use_id: Field required`)
+  if (type === 'tool_use' && (typeof b['id'] !== 'string' || typeof b['name'] !== 'string'))
+    return invalid(`${path}.id: Field required`)
+  if (type === 'tool_result' && typeof b['tool_use_id'] !== 'string')
+    return invalid(`${path}.tool_use_id: Field required`)
   if (type === 'image') {
     const src = b['source']
     if (!isObj(src)) return invalid(`${path}.source: Field required`)
     if (src['type'] === 'base64') {
       const mt = str(src['media_type'])
-      if (mt === undefined || !IMAGE_MEDIA_TYPES.includes(mt)) return invalid(`${path}.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`)
+      if (mt === undefined || !IMAGE_MEDIA_TYPES.includes(mt))
+        return invalid(
+          `${path}.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`,
+        )
       const data = str(src['data'])
       if (data === undefined) return invalid(`${path}.source.base64.data: Field required`)
       const seen = sniffImage(data)
       if (seen === null) return invalid(`${path}.source.base64.data: Could not process image`)
-      if (seen !== mt) return invalid(`${path}.source.base64: The image was specified using the ${mt} media type, but the image appears to be a ${seen} image`)
+      if (seen !== mt)
+        return invalid(
+          `${path}.source.base64: The image was specified using the ${mt} media type, but the image appears to be a ${seen} image`,
+        )
     } else if (src['type'] === 'url') {
       if (typeof src['url'] !== 'string') return invalid(`${path}.source.url.url: Field required`)
     } else if (src['type'] === 'file') {
       if (typeof src['file_id'] !== 'string') return invalid(`${path}.source.file.file_id: Field required`)
     } else {
-      return invalid(`${path}.source: Input tag '${String(src['type'])}' found using 'type' does not match any of the expected tags: 'base64', 'file', 'url'`)
+      return invalid(
+        `${path}.source: Input tag '${String(src['type'])}' found using 'type' does not match any of the expected tags: 'base64', 'file', 'url'`,
+      )
     }
   }
   return null
@@ -117,9 +144,13 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
   const maxTokens = b['max_tokens']
   if (!countOnly) {
     if (maxTokens === undefined) return invalid('max_tokens: Field required')
-    if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens)) return invalid('max_tokens: Input should be a valid integer')
+    if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens))
+      return invalid('max_tokens: Input should be a valid integer')
     if (maxTokens < 1) return invalid('max_tokens: Input should be greater than or equal to 1')
-    if (maxTokens > model.maxOutputTokens) return invalid(`max_tokens: ${maxTokens} > ${model.maxOutputTokens}, which is the maximum allowed number of output tokens for ${model.responseModel}`)
+    if (maxTokens > model.maxOutputTokens)
+      return invalid(
+        `max_tokens: ${maxTokens} > ${model.maxOutputTokens}, which is the maximum allowed number of output tokens for ${model.responseModel}`,
+      )
   }
   const temperature = b['temperature']
   if (temperature !== undefined) {
@@ -143,7 +174,8 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
       if (t['type'] !== undefined && t['type'] !== 'custom') continue // server tools are not called by the simulator
       const name = str(t['name'])
       if (name === undefined) return invalid(`tools.${i}.custom.name: Field required`)
-      if (!TOOL_NAME.test(name)) return invalid(`tools.${i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`)
+      if (!TOOL_NAME.test(name))
+        return invalid(`tools.${i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`)
       if (!isObj(t['input_schema'])) return invalid(`tools.${i}.custom.input_schema: Field required`)
       tools.push({ name, schema: t['input_schema'] })
       const seg = blockSegment({ ...t, type: 'tool' }, 0)
@@ -158,7 +190,8 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
   } else if (Array.isArray(system)) {
     for (let i = 0; i < system.length; i++) {
       const s: unknown = system[i]
-      if (!isObj(s) || s['type'] !== 'text' || typeof s['text'] !== 'string') return invalid(`system.${i}: Input should be a valid dictionary or object to extract fields from`)
+      if (!isObj(s) || s['type'] !== 'text' || typeof s['text'] !== 'string')
+        return invalid(`system.${i}: Input should be a valid dictionary or object to extract fields from`)
       const seg = blockSegment(s, i === 0 ? MESSAGE_OVERHEAD : 0)
       if (seg.cacheTtl) breakpoints++
       segments.push(seg)
@@ -171,7 +204,8 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
     const m: unknown = msgs[i]
     if (!isObj(m)) return invalid(`messages.${i}: Input should be a valid dictionary or object to extract fields from`)
     const role = m['role']
-    if (role !== 'user' && role !== 'assistant' && role !== 'system') return invalid(`messages.${i}.role: Input should be 'user' or 'assistant'`)
+    if (role !== 'user' && role !== 'assistant' && role !== 'system')
+      return invalid(`messages.${i}.role: Input should be 'user' or 'assistant'`)
     const c = m['content']
     let blocks: Obj[]
     if (typeof c === 'string') blocks = [{ type: 'text', text: c }]
@@ -179,7 +213,10 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
       blocks = []
       for (let j = 0; j < c.length; j++) {
         const blk: unknown = c[j]
-        if (!isObj(blk)) return invalid(`messages.${i}.content.${j}: Input should be a valid dictionary or object to extract fields from`)
+        if (!isObj(blk))
+          return invalid(
+            `messages.${i}.content.${j}: Input should be a valid dictionary or object to extract fields from`,
+          )
         const e = checkBlock(blk, `messages.${i}.content.${j}`)
         if (e) return e
         blocks.push(blk)
@@ -203,11 +240,15 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
   for (let t = 0; t < turns.length; t++) {
     const turn = turns[t] as Turn
     const prev = turns[t - 1]
-    const used = new Set(prev?.role === 'assistant' ? prev.blocks.filter((x) => x.type === 'tool_use').map((x) => String(x['id'])) : [])
+    const used = new Set(
+      prev?.role === 'assistant' ? prev.blocks.filter((x) => x.type === 'tool_use').map((x) => String(x['id'])) : [],
+    )
     const results = turn.blocks.map((x, j) => [x, j] as const).filter(([x]) => x.type === 'tool_result')
     for (const [x, j] of results) {
       if (turn.role !== 'user' || !used.has(String(x['tool_use_id']))) {
-        return invalid(`messages.${turn.at}.content.${j}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(x['tool_use_id'])}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`)
+        return invalid(
+          `messages.${turn.at}.content.${j}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(x['tool_use_id'])}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`,
+        )
       }
     }
     if (turn.role === 'assistant') {
@@ -215,10 +256,14 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
       const next = turns[t + 1]
       const ids = turn.blocks.filter((x) => x.type === 'tool_use').map((x) => String(x['id']))
       if (next && ids.length > 0) {
-        const answered = new Set(next.blocks.filter((x) => x.type === 'tool_result').map((x) => String(x['tool_use_id'])))
+        const answered = new Set(
+          next.blocks.filter((x) => x.type === 'tool_result').map((x) => String(x['tool_use_id'])),
+        )
         const missing = ids.filter((id) => !answered.has(id))
         if (missing.length > 0) {
-          return invalid(`messages.${next.at}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`)
+          return invalid(
+            `messages.${next.at}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`,
+          )
         }
       }
     }
@@ -239,10 +284,14 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
     else if (type === 'tool') {
       const name = str(tc['name'])
       if (name === undefined) return invalid('tool_choice.tool.name: Field required')
-      if (!tools.some((t) => t.name === name)) return invalid(`tool_choice.tool.name: Tool '${name}' not found in provided tools`)
+      if (!tools.some((t) => t.name === name))
+        return invalid(`tool_choice.tool.name: Tool '${name}' not found in provided tools`)
       toolChoice = 'tool'
       forcedTool = name
-    } else return invalid(`tool_choice: Input tag '${String(type)}' found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'`)
+    } else
+      return invalid(
+        `tool_choice: Input tag '${String(type)}' found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'`,
+      )
   }
   let thinking = false
   let budget: number | null = null
@@ -254,24 +303,34 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
       if (budget === null) return invalid('thinking.enabled.budget_tokens: Field required')
       if (budget < 1024) return invalid('thinking.enabled.budget_tokens: Input should be greater than or equal to 1024')
       if (!countOnly && typeof maxTokens === 'number' && budget >= maxTokens) {
-        return invalid('`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size')
+        return invalid(
+          '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size',
+        )
       }
     }
-    if (temperature !== undefined && temperature !== 1) return invalid('`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#important-considerations-when-using-extended-thinking')
-    if (toolChoice === 'required' || toolChoice === 'tool') return invalid('Thinking may not be enabled when tool_choice forces tool use.')
+    if (temperature !== undefined && temperature !== 1)
+      return invalid(
+        '`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#important-considerations-when-using-extended-thinking',
+      )
+    if (toolChoice === 'required' || toolChoice === 'tool')
+      return invalid('Thinking may not be enabled when tool_choice forces tool use.')
   }
   let json: { schema: unknown } | null = null
   const oc = b['output_config']
   if (isObj(oc) && isObj(oc['format'])) {
-    if (oc['format']['type'] !== 'json_schema') return invalid(`output_config.format.type: Input should be 'json_schema'`)
+    if (oc['format']['type'] !== 'json_schema')
+      return invalid(`output_config.format.type: Input should be 'json_schema'`)
     if (!isObj(oc['format']['schema'])) return invalid('output_config.format.schema: Field required')
     json = { schema: oc['format']['schema'] }
   }
 
   const prompt = segments.reduce((s, x) => s + x.tokens, 3)
-  if (prompt > model.contextTokens) return invalid(`prompt is too long: ${prompt} tokens > ${model.contextTokens} maximum`)
+  if (prompt > model.contextTokens)
+    return invalid(`prompt is too long: ${prompt} tokens > ${model.contextTokens} maximum`)
   if (typeof maxTokens === 'number' && prompt + maxTokens > model.contextTokens) {
-    return invalid(`input length and \`max_tokens\` exceed context limit: ${prompt} + ${maxTokens} > ${model.contextTokens}, decrease input length or \`max_tokens\` and try again`)
+    return invalid(
+      `input length and \`max_tokens\` exceed context limit: ${prompt} + ${maxTokens} > ${model.contextTokens}, decrease input length or \`max_tokens\` and try again`,
+    )
   }
 
   const last = turns[turns.length - 1]
@@ -279,12 +338,19 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
   for (let t = turns.length - 1; t >= 0 && !lastUser; t--) if (turns[t]?.role === 'user') lastUser = turns[t]
   let toolResults: ToolResult[] | null = null
   if (last?.role === 'user' && last.blocks.some((x) => x.type === 'tool_result')) {
-    toolResults = last.blocks.filter((x) => x.type === 'tool_result').map((x) => ({ name: names.get(String(x['tool_use_id'])) ?? '', content: textOfResult(x['content']) }))
+    toolResults = last.blocks
+      .filter((x) => x.type === 'tool_result')
+      .map((x) => ({ name: names.get(String(x['tool_use_id'])) ?? '', content: textOfResult(x['content']) }))
   }
   const stops = b['stop_sequences']
   const req: SimRequest = {
     segments,
-    lastUserText: lastUser ? lastUser.blocks.filter((x) => x.type === 'text').map((x) => String(x['text'])).join('\n') : '',
+    lastUserText: lastUser
+      ? lastUser.blocks
+          .filter((x) => x.type === 'text')
+          .map((x) => String(x['text']))
+          .join('\n')
+      : '',
     images: lastUser ? lastUser.blocks.filter((x) => x.type === 'image').length : 0,
     endsWithUser: last?.role === 'user',
     toolResults,

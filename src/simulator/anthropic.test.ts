@@ -1,6 +1,6 @@
 import Anthropic, { APIError } from '@anthropic-ai/sdk'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { startSimulator, type Simulator } from './index.ts'
+import { type Simulator, startSimulator } from './index.ts'
 import { LONG_TEXT, PNG_1X1, rawPost } from './test-utils.ts'
 
 let sim: Simulator
@@ -17,12 +17,22 @@ beforeEach(() => sim.reset())
 
 const weather: Anthropic.Tool = {
   name: 'get_weather',
-  input_schema: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1, maximum: 7 } }, required: ['city', 'days'] },
+  input_schema: {
+    type: 'object',
+    properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1, maximum: 7 } },
+    required: ['city', 'days'],
+  },
 }
-const clock: Anthropic.Tool = { name: 'get_time', input_schema: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'] } }
+const clock: Anthropic.Tool = {
+  name: 'get_time',
+  input_schema: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'] },
+}
 
 async function apiError(p: Promise<unknown>): Promise<APIError> {
-  const err = await p.then(() => null, (e: unknown) => e)
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  )
   expect(err).toBeInstanceOf(APIError)
   return err as APIError
 }
@@ -31,7 +41,9 @@ const user = (content: Anthropic.MessageParam['content']): Anthropic.MessagePara
 
 describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-version 2026-10-21)', () => {
   it('answers text with the dated model id, request-id and usage', async () => {
-    const { data, response } = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [user('Hello')] }).withResponse()
+    const { data, response } = await client.messages
+      .create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [user('Hello')] })
+      .withResponse()
     expect(response.headers.get('request-id')).toMatch(/^req_011C/)
     expect(data.model).toBe('claude-haiku-4-5-20251001')
     expect(data.id).toMatch(/^msg_01/)
@@ -44,7 +56,11 @@ describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-versi
   })
 
   it('streams named events that the SDK reassembles, and the bytes carry event: lines', async () => {
-    const stream = client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [user('reply: Streaming works fine')] })
+    const stream = client.messages.stream({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 100,
+      messages: [user('reply: Streaming works fine')],
+    })
     const texts: string[] = []
     stream.on('text', (t) => texts.push(t))
     const final = await stream.finalMessage()
@@ -52,10 +68,23 @@ describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-versi
     expect((final.content[0] as Anthropic.TextBlock).text).toBe('Streaming works fine')
     expect(final.usage.output_tokens).toBe(3)
 
-    const raw = await rawPost(`${sim.url}/v1/messages`, { model: 'claude-sonnet-4-5', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'reply: a b' }] }, { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' })
+    const raw = await rawPost(
+      `${sim.url}/v1/messages`,
+      { model: 'claude-sonnet-4-5', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'reply: a b' }] },
+      { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+    )
     const events = raw.text.split('\n\n').filter(Boolean)
     const names = events.map((e) => /^event: (\w+)\ndata: (.*)$/s.exec(e)?.[1])
-    expect(names).toEqual(['message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop'])
+    expect(names).toEqual([
+      'message_start',
+      'content_block_start',
+      'ping',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ])
     for (const e of events) {
       const [, name, data] = /^event: (\w+)\ndata: (.*)$/s.exec(e) ?? []
       expect((JSON.parse(data ?? '') as { type: string }).type).toBe(name)
@@ -63,7 +92,13 @@ describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-versi
   })
 
   it('forces a tool (tool_choice tool) with input from the schema, streamed as input_json_delta fragments', async () => {
-    const r = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 200, tools: [clock, weather], tool_choice: { type: 'tool', name: 'get_weather' }, messages: [user('no tools')] })
+    const r = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 200,
+      tools: [clock, weather],
+      tool_choice: { type: 'tool', name: 'get_weather' },
+      messages: [user('no tools')],
+    })
     expect(r.stop_reason).toBe('tool_use')
     const tu = r.content[0] as Anthropic.ToolUseBlock
     expect(tu.type).toBe('tool_use')
@@ -72,7 +107,13 @@ describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-versi
     expect(typeof input.city).toBe('string')
     expect(input.days >= 1 && input.days <= 7).toBe(true)
 
-    const stream = client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 200, tools: [clock, weather], tool_choice: { type: 'any' }, messages: [user('call: all')] })
+    const stream = client.messages.stream({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 200,
+      tools: [clock, weather],
+      tool_choice: { type: 'any' },
+      messages: [user('call: all')],
+    })
     const fragments: string[] = []
     stream.on('inputJson', (partial) => fragments.push(partial))
     const final = await stream.finalMessage()
@@ -87,7 +128,10 @@ describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-versi
       tools: [weather],
       messages: [
         user('Weather?'),
-        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01A', name: 'get_weather', input: { city: 'Oslo', days: 1 } }] },
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 'toolu_01A', name: 'get_weather', input: { city: 'Oslo', days: 1 } }],
+        },
         user([{ type: 'tool_result', tool_use_id: 'toolu_01A', content: [{ type: 'text', text: 'rain' }] }]),
       ],
     })
@@ -96,7 +140,11 @@ describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-versi
       client.messages.create({
         model: 'claude-opus-4-1',
         max_tokens: 100,
-        messages: [user('x'), { role: 'assistant', content: 'no tool here' }, user([{ type: 'tool_result', tool_use_id: 'toolu_01B', content: 'y' }])],
+        messages: [
+          user('x'),
+          { role: 'assistant', content: 'no tool here' },
+          user([{ type: 'tool_result', tool_use_id: 'toolu_01B', content: 'y' }]),
+        ],
       }),
     )
     expect(e.status).toBe(400)
@@ -105,19 +153,40 @@ describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-versi
       client.messages.create({
         model: 'claude-opus-4-1',
         max_tokens: 100,
-        messages: [user('x'), { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01A', name: 'get_weather', input: {} }] }, user('never mind')],
+        messages: [
+          user('x'),
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01A', name: 'get_weather', input: {} }] },
+          user('never mind'),
+        ],
       }),
     )
-    expect(unanswered.message).toContain('`tool_use` ids were found without `tool_result` blocks immediately after: toolu_01A')
+    expect(unanswered.message).toContain(
+      '`tool_use` ids were found without `tool_result` blocks immediately after: toolu_01A',
+    )
   })
 
   it('returns JSON for output_config.format, honours stop_sequences and max_tokens', async () => {
-    const schema = { type: 'object', properties: { ok: { type: 'boolean' }, items: { type: 'array', items: { type: 'number' }, minItems: 2 } }, required: ['ok', 'items'], additionalProperties: false }
-    const j = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 200, output_config: { format: { type: 'json_schema', schema } }, messages: [user('json please')] })
+    const schema = {
+      type: 'object',
+      properties: { ok: { type: 'boolean' }, items: { type: 'array', items: { type: 'number' }, minItems: 2 } },
+      required: ['ok', 'items'],
+      additionalProperties: false,
+    }
+    const j = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 200,
+      output_config: { format: { type: 'json_schema', schema } },
+      messages: [user('json please')],
+    })
     const v = JSON.parse((j.content[0] as Anthropic.TextBlock).text) as { ok: unknown; items: unknown[] }
     expect(typeof v.ok).toBe('boolean')
     expect(v.items).toHaveLength(2)
-    const s = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, stop_sequences: ['END'], messages: [user('reply: alpha beta END gamma')] })
+    const s = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 100,
+      stop_sequences: ['END'],
+      messages: [user('reply: alpha beta END gamma')],
+    })
     expect(s.stop_reason).toBe('stop_sequence')
     expect(s.stop_sequence).toBe('END')
     expect((s.content[0] as Anthropic.TextBlock).text).toBe('alpha beta ')
@@ -128,46 +197,110 @@ describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-versi
 
   it('writes then reads the prompt cache at cache_control breakpoints; input_tokens excludes both', async () => {
     const system: Anthropic.TextBlockParam[] = [{ type: 'text', text: LONG_TEXT, cache_control: { type: 'ephemeral' } }]
-    const a = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, system, messages: [user('first')] })
+    const a = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 10,
+      system,
+      messages: [user('first')],
+    })
     expect(a.usage.cache_creation_input_tokens).toBeGreaterThan(1024)
     expect(a.usage.cache_read_input_tokens).toBe(0)
-    const b = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, system, messages: [user('a different question')] })
+    const b = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 10,
+      system,
+      messages: [user('a different question')],
+    })
     expect(b.usage.cache_read_input_tokens).toBe(a.usage.cache_creation_input_tokens)
     expect(b.usage.cache_creation_input_tokens).toBe(0)
-    const tokens = await client.messages.countTokens({ model: 'claude-sonnet-4-5', system, messages: [user('a different question')] })
+    const tokens = await client.messages.countTokens({
+      model: 'claude-sonnet-4-5',
+      system,
+      messages: [user('a different question')],
+    })
     expect(b.usage.input_tokens + (b.usage.cache_read_input_tokens ?? 0)).toBe(tokens.input_tokens)
   })
 
   it('emits a thinking block when extended thinking is on, counted in output_tokens', async () => {
-    const r = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [user('think')] })
+    const r = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [user('think')],
+    })
     expect(r.content.map((b) => b.type)).toEqual(['thinking', 'text'])
     expect(r.usage.output_tokens).toBeGreaterThan(16)
   })
 
   it('counts images and checks their bytes against the media type', async () => {
-    const r = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 50, messages: [user([{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_1X1 } }, { type: 'text', text: 'what?' }])] })
+    const r = await client.messages.create({
+      model: 'claude-haiku-4-5',
+      max_tokens: 50,
+      messages: [
+        user([
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_1X1 } },
+          { type: 'text', text: 'what?' },
+        ]),
+      ],
+    })
     expect((r.content[0] as Anthropic.TextBlock).text).toMatch(/^I see 1 image\./)
-    const e = await apiError(client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 50, messages: [user([{ type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: PNG_1X1 } }])] }))
+    const e = await apiError(
+      client.messages.create({
+        model: 'claude-haiku-4-5',
+        max_tokens: 50,
+        messages: [user([{ type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: PNG_1X1 } }])],
+      }),
+    )
     expect(e.message).toContain('appears to be a image/png image')
   })
 })
 
 describe('Anthropic errors', () => {
   it('400s like the real API: max_tokens, temperature, extra fields, anthropic-version', async () => {
-    const noMax = await rawPost(`${sim.url}/v1/messages`, { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' })
+    const noMax = await rawPost(
+      `${sim.url}/v1/messages`,
+      { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x' }] },
+      { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+    )
     expect(noMax.status).toBe(400)
-    const body = JSON.parse(noMax.text) as { type: string; error: { type: string; message: string }; request_id: string }
+    const body = JSON.parse(noMax.text) as {
+      type: string
+      error: { type: string; message: string }
+      request_id: string
+    }
     expect(body.type).toBe('error')
     expect(body.error).toEqual({ type: 'invalid_request_error', message: 'max_tokens: Field required' })
     expect(body.request_id).toBe(noMax.headers.get('request-id'))
     // SDK 1.14 no longer types the sampling parameters; the API still takes them (0–1).
-    const hot = await rawPost(`${sim.url}/v1/messages`, { model: 'claude-sonnet-4-5', max_tokens: 5, temperature: 1.5, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' })
+    const hot = await rawPost(
+      `${sim.url}/v1/messages`,
+      { model: 'claude-sonnet-4-5', max_tokens: 5, temperature: 1.5, messages: [{ role: 'user', content: 'x' }] },
+      { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+    )
     expect(hot.text).toContain('temperature: Input should be less than or equal to 1')
-    const both = await rawPost(`${sim.url}/v1/messages`, { model: 'claude-sonnet-4-5', max_tokens: 5, temperature: 0.5, top_p: 0.9, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' })
+    const both = await rawPost(
+      `${sim.url}/v1/messages`,
+      {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 5,
+        temperature: 0.5,
+        top_p: 0.9,
+        messages: [{ role: 'user', content: 'x' }],
+      },
+      { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+    )
     expect(both.text).toContain('`temperature` and `top_p` cannot both be specified')
-    const extra = await rawPost(`${sim.url}/v1/messages`, { model: 'claude-sonnet-4-5', max_tokens: 5, n: 2, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' })
+    const extra = await rawPost(
+      `${sim.url}/v1/messages`,
+      { model: 'claude-sonnet-4-5', max_tokens: 5, n: 2, messages: [{ role: 'user', content: 'x' }] },
+      { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+    )
     expect(JSON.parse(extra.text)).toMatchObject({ error: { message: 'n: Extra inputs are not permitted' } })
-    const noVersion = await rawPost(`${sim.url}/v1/messages`, { model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': 'k' })
+    const noVersion = await rawPost(
+      `${sim.url}/v1/messages`,
+      { model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] },
+      { 'x-api-key': 'k' },
+    )
     expect(noVersion.status).toBe(400)
   })
 
@@ -175,11 +308,17 @@ describe('Anthropic errors', () => {
     const strict = await startSimulator({ validKeys: ['good'] })
     try {
       const bad = new Anthropic({ apiKey: 'nope', baseURL: strict.url, maxRetries: 0 })
-      const e = await apiError(bad.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [user('x')] }))
+      const e = await apiError(
+        bad.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [user('x')] }),
+      )
       expect(e.status).toBe(401)
       expect(e.type).toBe('authentication_error')
       // x-api-key (SDK 0.x) is accepted as well as Bearer.
-      const ok = await rawPost(`${strict.url}/v1/messages`, { model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': 'good', 'anthropic-version': '2023-06-01' })
+      const ok = await rawPost(
+        `${strict.url}/v1/messages`,
+        { model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] },
+        { 'x-api-key': 'good', 'anthropic-version': '2023-06-01' },
+      )
       expect(ok.status).toBe(200)
     } finally {
       await strict.close()
@@ -197,13 +336,17 @@ describe('Anthropic errors', () => {
 
   it('rate limits with anthropic-ratelimit-* headers (RFC 3339 resets) and a 429 with retry-after', async () => {
     sim.configure('anthropic', 'claude-haiku-4-5', { rpm: 100, itpm: 1000, otpm: 300 })
-    const { response } = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [user('x')] }).withResponse()
+    const { response } = await client.messages
+      .create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [user('x')] })
+      .withResponse()
     expect(response.headers.get('anthropic-ratelimit-requests-remaining')).toBe('99')
     expect(response.headers.get('anthropic-ratelimit-output-tokens-remaining')).toBe('200')
     expect(response.headers.get('anthropic-ratelimit-output-tokens-reset')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
     expect(response.headers.get('anthropic-ratelimit-tokens-remaining')).toBe('200')
     await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [user('x')] })
-    const e = await apiError(client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 150, messages: [user('x')] }))
+    const e = await apiError(
+      client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 150, messages: [user('x')] }),
+    )
     expect(e.status).toBe(429)
     expect(e.type).toBe('rate_limit_error')
     expect(Number(e.headers?.get('retry-after'))).toBeGreaterThanOrEqual(10)
@@ -214,7 +357,10 @@ describe('Anthropic errors', () => {
   it('a mid-stream error event after some chunks makes the SDK throw overloaded_error', async () => {
     sim.script('anthropic', '*', [{ kind: 'error_event', afterChunks: 4 }])
     const stream = client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [user('hello')] })
-    const err = await stream.finalMessage().then(() => null, (e: unknown) => e)
+    const err = await stream.finalMessage().then(
+      () => null,
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(APIError)
     expect((err as APIError).type).toBe('overloaded_error')
   })

@@ -6,18 +6,35 @@
  * and https://docs.anthropic.com/en/api/errors
  */
 import type { IncomingMessage } from 'node:http'
+import { type AnthropicParsed, invalid, parseAnthropic } from './anthropic-request.ts'
 import { anthropicLimitHeaders, retryAfterSeconds } from './limits.ts'
-import { invalid, parseAnthropic, type AnthropicParsed } from './anthropic-request.ts'
 import { idChars } from './rng.ts'
 import { charPieces, toolCallTokens } from './tokens.ts'
 import type { Answer, FinishKind } from './types.ts'
 import { str } from './values.ts'
 import type { ApiWire, ErrorOut, Frame, RenderCtx } from './wire.ts'
 
-const JSON_HEADERS = ['content-type', 'application/json', 'anthropic-organization-id', '00000000-0000-4000-8000-000000000000']
-const SSE_HEADERS = ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'anthropic-organization-id', '00000000-0000-4000-8000-000000000000']
+const JSON_HEADERS = [
+  'content-type',
+  'application/json',
+  'anthropic-organization-id',
+  '00000000-0000-4000-8000-000000000000',
+]
+const SSE_HEADERS = [
+  'content-type',
+  'text/event-stream; charset=utf-8',
+  'cache-control',
+  'no-cache',
+  'anthropic-organization-id',
+  '00000000-0000-4000-8000-000000000000',
+]
 
-const STOP_REASON: Record<FinishKind, string> = { stop: 'end_turn', stop_sequence: 'stop_sequence', length: 'max_tokens', tool_calls: 'tool_use' }
+const STOP_REASON: Record<FinishKind, string> = {
+  stop: 'end_turn',
+  stop_sequence: 'stop_sequence',
+  length: 'max_tokens',
+  tool_calls: 'tool_use',
+}
 
 function usage(a: Answer, ctx: RenderCtx) {
   const u = ctx.usage
@@ -62,13 +79,21 @@ export const anthropicWire: ApiWire<AnthropicParsed> = {
     const v = req.headers['anthropic-version']
     return typeof v === 'string' && v !== '' ? null : invalid('anthropic-version: header is required')
   },
-  authError: (missing) => invalid(missing ? 'x-api-key header is required' : 'invalid x-api-key', 401, 'authentication_error'),
+  authError: (missing) =>
+    invalid(missing ? 'x-api-key header is required' : 'invalid x-api-key', 401, 'authentication_error'),
   badJson: (detail) => invalid(`There was an error parsing the body: ${detail}`),
   notFound: (model) => invalid(`model: ${model}`, 404, 'not_found_error'),
   serverError: () => invalid('Internal server error', 500, 'api_error'),
   overloaded: () => invalid('Overloaded', 529, 'overloaded_error'),
   rateLimited(info) {
-    const what = info.window === 'requests' ? 'requests' : info.window === 'input' ? 'input tokens' : info.window === 'output' ? 'output tokens' : 'tokens'
+    const what =
+      info.window === 'requests'
+        ? 'requests'
+        : info.window === 'input'
+          ? 'input tokens'
+          : info.window === 'output'
+            ? 'output tokens'
+            : 'tokens'
     const e = invalid(
       `This request would exceed the rate limit for your organization (00000000-0000-4000-8000-000000000000) of ${info.limit} ${what} per minute. ` +
         'For details, refer to: https://docs.claude.com/en/api/rate-limits. You can see the response headers for current usage. ' +
@@ -111,12 +136,32 @@ export const anthropicWire: ApiWire<AnthropicParsed> = {
     const u = usage(a, ctx)
     const out: Frame[] = []
     const start = { ...u, output_tokens: 1 }
-    out.push(event('message_start', JSON.stringify({ type: 'message_start', message: { id: ctx.id, type: 'message', role: 'assistant', model: p.model.responseModel, content: [], stop_reason: null, stop_sequence: null, usage: start } })))
+    out.push(
+      event(
+        'message_start',
+        JSON.stringify({
+          type: 'message_start',
+          message: {
+            id: ctx.id,
+            type: 'message',
+            role: 'assistant',
+            model: p.model.responseModel,
+            content: [],
+            stop_reason: null,
+            stop_sequence: null,
+            usage: start,
+          },
+        }),
+      ),
+    )
     let index = 0
     const block = (startBlock: unknown, deltas: Array<[unknown, number]>) => {
-      out.push(event('content_block_start', JSON.stringify({ type: 'content_block_start', index, content_block: startBlock })))
+      out.push(
+        event('content_block_start', JSON.stringify({ type: 'content_block_start', index, content_block: startBlock })),
+      )
       if (index === 0) out.push(event('ping', '{"type": "ping"}'))
-      for (const [delta, tokens] of deltas) out.push(event('content_block_delta', JSON.stringify({ type: 'content_block_delta', index, delta }), tokens))
+      for (const [delta, tokens] of deltas)
+        out.push(event('content_block_delta', JSON.stringify({ type: 'content_block_delta', index, delta }), tokens))
       out.push(event('content_block_stop', `{"type":"content_block_stop","index":${index}}`))
       index++
     }
@@ -144,17 +189,44 @@ export const anthropicWire: ApiWire<AnthropicParsed> = {
       for (const part of parts) deltas.push([{ type: 'input_json_delta', partial_json: part }, per])
       block({ type: 'tool_use', id: c.id, name: c.name, input: {} }, deltas)
     }
-    const final = { input_tokens: u.input_tokens, cache_creation_input_tokens: u.cache_creation_input_tokens, cache_read_input_tokens: u.cache_read_input_tokens, output_tokens: u.output_tokens }
-    out.push(event('message_delta', JSON.stringify({ type: 'message_delta', delta: { stop_reason: STOP_REASON[a.finish], stop_sequence: a.stopSequence }, usage: final })))
+    const final = {
+      input_tokens: u.input_tokens,
+      cache_creation_input_tokens: u.cache_creation_input_tokens,
+      cache_read_input_tokens: u.cache_read_input_tokens,
+      output_tokens: u.output_tokens,
+    }
+    out.push(
+      event(
+        'message_delta',
+        JSON.stringify({
+          type: 'message_delta',
+          delta: { stop_reason: STOP_REASON[a.finish], stop_sequence: a.stopSequence },
+          usage: final,
+        }),
+      ),
+    )
     out.push(event('message_stop', '{"type":"message_stop"}'))
     return out
   },
-  errorFrame: () => 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+  errorFrame: () =>
+    'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
   malformedFrame: () => 'event: content_block_delta\ndata: {not json\n\n',
 }
 
 /** Anthropic's `GET /v1/models` (told apart from OpenAI's by the `anthropic-version` header). */
-export function anthropicModelList(models: readonly { responseModel: string; displayName: string; created: number }[]): string {
-  const data = models.map((m) => ({ type: 'model', id: m.responseModel, display_name: m.displayName, created_at: new Date(m.created * 1000).toISOString().replace('.000Z', 'Z') }))
-  return JSON.stringify({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null })
+export function anthropicModelList(
+  models: readonly { responseModel: string; displayName: string; created: number }[],
+): string {
+  const data = models.map((m) => ({
+    type: 'model',
+    id: m.responseModel,
+    display_name: m.displayName,
+    created_at: new Date(m.created * 1000).toISOString().replace('.000Z', 'Z'),
+  }))
+  return JSON.stringify({
+    data,
+    has_more: false,
+    first_id: data[0]?.id ?? null,
+    last_id: data[data.length - 1]?.id ?? null,
+  })
 }

@@ -10,10 +10,11 @@
  *     it (or at an earlier breakpoint). input_tokens excludes reads and writes.
  * No expiry: entries live until reset() (or until 20 000 per model push the oldest out).
  */
+
+import { Lru } from '../lib/lru.ts'
 import { fnv1a } from './rng.ts'
 import { REQUEST_OVERHEAD } from './tokens.ts'
 import type { PromptUsage, Segment } from './types.ts'
-import { Lru } from '../lib/lru.ts'
 
 const MAX_ENTRIES = 20_000
 const LOOKBACK_BLOCKS = 20

@@ -20,7 +20,9 @@ const FileSchema = z.strictObject({
   seed: z.number().int().optional(),
   validKeys: z.array(z.string().min(1)).optional(),
   defaults: ModelConfigSchema.optional(),
-  models: z.strictObject({ openai: ModelTable.optional(), anthropic: ModelTable.optional(), gemini: ModelTable.optional() }).optional(),
+  models: z
+    .strictObject({ openai: ModelTable.optional(), anthropic: ModelTable.optional(), gemini: ModelTable.optional() })
+    .optional(),
 })
 
 interface SimulateFlags {
@@ -31,14 +33,21 @@ interface SimulateFlags {
 }
 
 export function simulateCli(run: (opts: SimulatorOptions) => Promise<void> = serve): Command {
-  return headroomCommand('simulate', 'Run the provider simulator on its own (OpenAI, Anthropic and Gemini wire formats) until SIGINT/SIGTERM.', [
-    'npx headroom simulate --port 9100',
-    'npx headroom simulate --port 9100 --seed 7 --config sim.yaml',
-  ])
-    .option('--port <port>', 'port to listen on, 0 for any free one (default: the config file\'s, else 0)')
-    .option('--host <host>', 'address to listen on (default: the config file\'s, else 127.0.0.1)')
-    .option('--seed <n>', 'seed of the generated answers: the same seed, the same answers (default: the config file\'s, else 42)')
-    .option('--config <file>', 'a .json or .yaml file of SimulatorOptions: port, host, seed, validKeys, defaults, models (default: none)')
+  return headroomCommand(
+    'simulate',
+    'Run the provider simulator on its own (OpenAI, Anthropic and Gemini wire formats) until SIGINT/SIGTERM.',
+    ['npx headroom simulate --port 9100', 'npx headroom simulate --port 9100 --seed 7 --config sim.yaml'],
+  )
+    .option('--port <port>', "port to listen on, 0 for any free one (default: the config file's, else 0)")
+    .option('--host <host>', "address to listen on (default: the config file's, else 127.0.0.1)")
+    .option(
+      '--seed <n>',
+      "seed of the generated answers: the same seed, the same answers (default: the config file's, else 42)",
+    )
+    .option(
+      '--config <file>',
+      'a .json or .yaml file of SimulatorOptions: port, host, seed, validKeys, defaults, models (default: none)',
+    )
     .action(async (flags: SimulateFlags) => run(await simulatorOptions(flags)))
 }
 
@@ -62,7 +71,8 @@ async function simulatorOptions(flags: SimulateFlags): Promise<SimulatorOptions>
     const v = flags[name]
     if (v === undefined) return undefined
     const n = /^-?\d+$/.test(v) ? Number(v) : Number.NaN
-    if (!Number.isInteger(n) || n < lo || n > hi) throw new UsageError(`--${name} must be an integer in ${lo}..${hi}, got '${v}'`)
+    if (!Number.isInteger(n) || n < lo || n > hi)
+      throw new UsageError(`--${name} must be an integer in ${lo}..${hi}, got '${v}'`)
     return n
   }
   const port = int('port', 0, 65535)
@@ -76,7 +86,10 @@ async function simulatorOptions(flags: SimulateFlags): Promise<SimulatorOptions>
 /** `headroom simulate …argv` parsed into SimulatorOptions, without starting anything. */
 export async function parseSimulateArgs(argv: string[]): Promise<SimulatorOptions> {
   let parsed: SimulatorOptions = {}
-  await runCommand(simulateCli(async (opts) => void (parsed = opts)), argv)
+  await runCommand(
+    simulateCli(async (opts) => void (parsed = opts)),
+    argv,
+  )
   return parsed
 }
 
@@ -87,7 +100,9 @@ export function simulateCommand(argv: string[]): Promise<void> {
 
 async function serve(opts: SimulatorOptions): Promise<void> {
   const sim = await startSimulator(opts)
-  process.stdout.write(`headroom simulator listening on ${sim.url} — base URLs: openai ${sim.url}/v1, anthropic ${sim.url}, gemini ${sim.url} (control: ${sim.url}/_sim/)\n`)
+  process.stdout.write(
+    `headroom simulator listening on ${sim.url} — base URLs: openai ${sim.url}/v1, anthropic ${sim.url}, gemini ${sim.url} (control: ${sim.url}/_sim/)\n`,
+  )
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop)

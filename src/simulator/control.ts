@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import type { SimState } from './state.ts'
-import { FAULT_KINDS, type Api, type FaultKind } from './types.ts'
+import { type Api, FAULT_KINDS, type FaultKind } from './types.ts'
 import { readBody, send } from './wire.ts'
 
 const ApiName = z.enum(['openai', 'anthropic', 'gemini'])
@@ -35,8 +35,16 @@ const FaultSchema = z.strictObject({
   body: z.unknown().optional(),
 })
 
-const ConfigureBody = z.strictObject({ api: z.union([ApiName, z.literal('*')]), model: z.string().min(1), config: ModelConfigSchema })
-const ScriptBody = z.strictObject({ api: z.union([ApiName, z.literal('*')]), model: z.string().min(1), faults: z.array(FaultSchema) })
+const ConfigureBody = z.strictObject({
+  api: z.union([ApiName, z.literal('*')]),
+  model: z.string().min(1),
+  config: ModelConfigSchema,
+})
+const ScriptBody = z.strictObject({
+  api: z.union([ApiName, z.literal('*')]),
+  model: z.string().min(1),
+  faults: z.array(FaultSchema),
+})
 
 const JSON_HEADERS = ['content-type', 'application/json']
 
@@ -44,7 +52,10 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   send(res, status, JSON_HEADERS, JSON.stringify(body))
 }
 
-async function parseBody<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+async function parseBody<T>(
+  req: IncomingMessage,
+  schema: z.ZodType<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
   let raw: unknown
   try {
     const text = await readBody(req)
@@ -80,7 +91,8 @@ export async function handleControl(st: SimState, req: IncomingMessage, res: Ser
     const model = url.searchParams.get('model')
     const status = url.searchParams.get('status')
     if (api !== null && !ApiName.safeParse(api).success) return reply(res, 400, { error: `unknown api '${api}'` })
-    if (status !== null && !/^\d+$/.test(status)) return reply(res, 400, { error: `status must be a number, got '${status}'` })
+    if (status !== null && !/^\d+$/.test(status))
+      return reply(res, 400, { error: `status must be a number, got '${status}'` })
     const count = st.stats({
       ...(api !== null && api !== '' ? { api: api as Api } : {}),
       ...(model !== null && model !== '' ? { model } : {}),

@@ -1,6 +1,6 @@
 import OpenAI, { APIError } from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startSimulator, type Simulator } from './index.ts'
+import { type Simulator, startSimulator } from './index.ts'
 import { rawPost } from './test-utils.ts'
 
 let sim: Simulator
@@ -18,7 +18,10 @@ const REFERENCE = 'https://platform.openai.com/docs/api-reference.'
 const norm = (v: readonly number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0))
 
 async function apiError(p: Promise<unknown>): Promise<APIError> {
-  const err = await p.then(() => null, (e: unknown) => e)
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  )
   expect(err).toBeInstanceOf(APIError)
   return err as APIError
 }
@@ -55,7 +58,10 @@ describe('OpenAI embeddings via the openai SDK', () => {
     expect(one.usage).toEqual({ prompt_tokens: 3, total_tokens: 3 })
 
     const batch = await embed(SMALL, ['other', 'hello world'])
-    expect(batch.data.map((d) => [d.object, d.index])).toEqual([['embedding', 0], ['embedding', 1]])
+    expect(batch.data.map((d) => [d.object, d.index])).toEqual([
+      ['embedding', 0],
+      ['embedding', 1],
+    ])
     expect(batch.data[1]?.embedding).toEqual(v)
     expect(batch.data[0]?.embedding).not.toEqual(v)
     expect(batch.usage.prompt_tokens).toBe(2 + 3)
@@ -167,7 +173,11 @@ describe('OpenAI embeddings errors, limits and faults', () => {
 
   it('faults: scripted 500 and 503, a cut connection, a truncated body, error_event as 503', async () => {
     const kinds = ['server_error', 'overloaded', 'malformed', 'error_event', 'cut'] as const
-    sim.script('openai', SMALL, kinds.map((kind) => ({ kind })))
+    sim.script(
+      'openai',
+      SMALL,
+      kinds.map((kind) => ({ kind })),
+    )
     const body = { model: SMALL, input: 'faulty' }
     expect((await rawPost(`${sim.url}/v1/embeddings`, body, AUTH)).status).toBe(500)
     expect((await rawPost(`${sim.url}/v1/embeddings`, body, AUTH)).status).toBe(503)

@@ -4,7 +4,7 @@
  * JSON floats or, with `encoding_format: "base64"`, as little-endian float32 bytes. Never streamed, so
  * the stream members are never called.
  */
-import { notEmbeddingModel, parseEmbeddings, type EmbeddingsParsed } from './embeddings-request.ts'
+import { type EmbeddingsParsed, notEmbeddingModel, parseEmbeddings } from './embeddings-request.ts'
 import { openaiWire } from './openai.ts'
 import { base64Floats, jsonFloats, unitVector } from './vectors.ts'
 import type { ApiWire } from './wire.ts'

@@ -4,10 +4,17 @@
  */
 import type { ModelRegistry } from './models.ts'
 import { prng } from './rng.ts'
-import { FAULT_KINDS, type Api, type Fault, type FaultKind, type SimModelConfig } from './types.ts'
+import { type Api, FAULT_KINDS, type Fault, type FaultKind, type SimModelConfig } from './types.ts'
 
 /** Faults answered before admission (not charged against limits); the rest happen while answering. */
-export const EARLY_FAULTS: ReadonlySet<FaultKind> = new Set(['server_error', 'overloaded', 'rate_limit', 'stall', 'custom', 'wrong_content_type'])
+export const EARLY_FAULTS: ReadonlySet<FaultKind> = new Set([
+  'server_error',
+  'overloaded',
+  'rate_limit',
+  'stall',
+  'custom',
+  'wrong_content_type',
+])
 
 export const DEFAULT_AFTER_CHUNKS = 2
 export const DEFAULT_RETRY_AFTER_MS = 1000

@@ -9,7 +9,7 @@ import { badRequest, get, googleError, unknownField } from './gemini-request.ts'
 import type { EmbeddingSpec, ModelInfo } from './models.ts'
 import { textTokens } from './tokens.ts'
 import type { Segment } from './types.ts'
-import { isObj, str, type Obj } from './values.ts'
+import { isObj, type Obj, str } from './values.ts'
 import type { ErrorOut, Parsed } from './wire.ts'
 
 export interface GeminiEmbedParsed extends Parsed {
@@ -26,8 +26,15 @@ interface EmbedItem {
 const REQUEST = ['content', 'taskType', 'title', 'outputDimensionality', 'model']
 const CONTENT = ['role', 'parts']
 const TASK_TYPES = new Set([
-  'TASK_TYPE_UNSPECIFIED', 'RETRIEVAL_QUERY', 'RETRIEVAL_DOCUMENT', 'SEMANTIC_SIMILARITY', 'CLASSIFICATION',
-  'CLUSTERING', 'QUESTION_ANSWERING', 'FACT_VERIFICATION', 'CODE_RETRIEVAL_QUERY',
+  'TASK_TYPE_UNSPECIFIED',
+  'RETRIEVAL_QUERY',
+  'RETRIEVAL_DOCUMENT',
+  'SEMANTIC_SIMILARITY',
+  'CLASSIFICATION',
+  'CLUSTERING',
+  'QUESTION_ANSWERING',
+  'FACT_VERIFICATION',
+  'CODE_RETRIEVAL_QUERY',
 ])
 const MAX_BATCH = 100
 

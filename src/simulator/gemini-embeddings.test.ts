@@ -1,6 +1,6 @@
 import { GoogleGenerativeAI, GoogleGenerativeAIFetchError, TaskType } from '@google/generative-ai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startSimulator, type Simulator } from './index.ts'
+import { type Simulator, startSimulator } from './index.ts'
 import { rawPost } from './test-utils.ts'
 
 let sim: Simulator
@@ -19,7 +19,10 @@ const text = (t: string) => ({ role: 'user', parts: [{ text: t }] })
 const KEY = { 'x-goog-api-key': 'k' }
 
 async function fetchError(p: Promise<unknown>): Promise<GoogleGenerativeAIFetchError> {
-  const err = await p.then(() => null, (e: unknown) => e)
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  )
   expect(err).toBeInstanceOf(GoogleGenerativeAIFetchError)
   return err as GoogleGenerativeAIFetchError
 }

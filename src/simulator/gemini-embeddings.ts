@@ -5,8 +5,8 @@
  * streamed, so the stream members are never called.
  */
 import { geminiWire } from './gemini.ts'
+import { type GeminiEmbedParsed, parseGeminiEmbed } from './gemini-embeddings-request.ts'
 import { googleError } from './gemini-request.ts'
-import { parseGeminiEmbed, type GeminiEmbedParsed } from './gemini-embeddings-request.ts'
 import { jsonFloats, unitVector } from './vectors.ts'
 import type { ApiWire, RenderCtx } from './wire.ts'
 

@@ -1,6 +1,13 @@
-import { GoogleGenerativeAI, GoogleGenerativeAIFetchError, SchemaType, type FunctionDeclaration, type ModelParams, type ResponseSchema } from '@google/generative-ai'
+import {
+  type FunctionDeclaration,
+  GoogleGenerativeAI,
+  GoogleGenerativeAIFetchError,
+  type ModelParams,
+  type ResponseSchema,
+  SchemaType,
+} from '@google/generative-ai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startSimulator, type Simulator } from './index.ts'
+import { type Simulator, startSimulator } from './index.ts'
 import { LONG_TEXT, PNG_1X1, rawPost } from './test-utils.ts'
 
 let sim: Simulator
@@ -13,17 +20,25 @@ beforeAll(async () => {
 afterAll(() => sim.close())
 beforeEach(() => sim.reset())
 
-const model = (params: ModelParams, g: GoogleGenerativeAI = genai, url = sim.url) => g.getGenerativeModel(params, { baseUrl: url })
+const model = (params: ModelParams, g: GoogleGenerativeAI = genai, url = sim.url) =>
+  g.getGenerativeModel(params, { baseUrl: url })
 
 async function fetchError(p: Promise<unknown>): Promise<GoogleGenerativeAIFetchError> {
-  const err = await p.then(() => null, (e: unknown) => e)
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  )
   expect(err).toBeInstanceOf(GoogleGenerativeAIFetchError)
   return err as GoogleGenerativeAIFetchError
 }
 
 const weatherDecl: FunctionDeclaration = {
   name: 'get_weather',
-  parameters: { type: SchemaType.OBJECT, properties: { city: { type: SchemaType.STRING }, days: { type: SchemaType.INTEGER } }, required: ['city'] },
+  parameters: {
+    type: SchemaType.OBJECT,
+    properties: { city: { type: SchemaType.STRING }, days: { type: SchemaType.INTEGER } },
+    required: ['city'],
+  },
 }
 
 describe('Gemini generateContent via @google/generative-ai', () => {
@@ -32,7 +47,12 @@ describe('Gemini generateContent via @google/generative-ai', () => {
     const res = r.response
     expect(res.text().split(' ')).toHaveLength(16)
     expect(res.candidates?.[0]?.finishReason).toBe('STOP')
-    const u = res.usageMetadata as { promptTokenCount: number; candidatesTokenCount: number; totalTokenCount: number; thoughtsTokenCount?: number }
+    const u = res.usageMetadata as {
+      promptTokenCount: number
+      candidatesTokenCount: number
+      totalTokenCount: number
+      thoughtsTokenCount?: number
+    }
     expect(u.candidatesTokenCount).toBe(16)
     expect(u.thoughtsTokenCount).toBeGreaterThan(0)
     expect(u.totalTokenCount).toBe(u.promptTokenCount + u.candidatesTokenCount + (u.thoughtsTokenCount ?? 0))
@@ -42,7 +62,9 @@ describe('Gemini generateContent via @google/generative-ai', () => {
   })
 
   it('streams over SSE in pieces the SDK aggregates; the raw bytes have no event lines', async () => {
-    const { stream, response } = await model({ model: 'gemini-2.5-flash-lite' }).generateContentStream('reply: one two three four five six seven')
+    const { stream, response } = await model({ model: 'gemini-2.5-flash-lite' }).generateContentStream(
+      'reply: one two three four five six seven',
+    )
     const parts: string[] = []
     for await (const c of stream) parts.push(c.text())
     expect(parts).toEqual(['one two three four', ' five six seven'])
@@ -50,7 +72,11 @@ describe('Gemini generateContent via @google/generative-ai', () => {
     expect(final.text()).toBe('one two three four five six seven')
     expect(final.usageMetadata?.candidatesTokenCount).toBe(7)
 
-    const raw = await rawPost(`${sim.url}/v1beta/models/gemini-2.5-flash-lite:streamGenerateContent?alt=sse`, { contents: [{ parts: [{ text: 'reply: a b c d e' }] }] }, { 'x-goog-api-key': 'k' })
+    const raw = await rawPost(
+      `${sim.url}/v1beta/models/gemini-2.5-flash-lite:streamGenerateContent?alt=sse`,
+      { contents: [{ parts: [{ text: 'reply: a b c d e' }] }] },
+      { 'x-goog-api-key': 'k' },
+    )
     expect(raw.headers.get('content-type')).toBe('text/event-stream')
     const events = raw.text.split('\r\n\r\n')
     expect(events.pop()).toBe('')
@@ -60,7 +86,11 @@ describe('Gemini generateContent via @google/generative-ai', () => {
   })
 
   it('streams a JSON array without alt=sse', async () => {
-    const raw = await rawPost(`${sim.url}/v1beta/models/gemini-2.0-flash:streamGenerateContent?key=k`, { contents: [{ parts: [{ text: 'reply: a b c d e f' }] }] }, {})
+    const raw = await rawPost(
+      `${sim.url}/v1beta/models/gemini-2.0-flash:streamGenerateContent?key=k`,
+      { contents: [{ parts: [{ text: 'reply: a b c d e f' }] }] },
+      {},
+    )
     expect(raw.status).toBe(200)
     const arr = JSON.parse(raw.text) as Array<{ candidates: Array<{ content: { parts: Array<{ text: string }> } }> }>
     expect(arr.map((c) => c.candidates[0]?.content.parts[0]?.text).join('')).toBe('a b c d e f')
@@ -82,22 +112,40 @@ describe('Gemini generateContent via @google/generative-ai', () => {
       ],
     })
     expect(back.response.text()).toBe('Tool get_weather returned: {"temp":25}')
-    const orphan = await fetchError(m.generateContent({ contents: [{ role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: {} } }] }] }))
+    const orphan = await fetchError(
+      m.generateContent({
+        contents: [{ role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: {} } }] }],
+      }),
+    )
     expect(orphan.status).toBe(400)
     expect(orphan.message).toContain('function response turn comes immediately after a function call turn')
   })
 
   it('returns JSON for responseMimeType + responseSchema, several candidates, stop and max tokens', async () => {
-    const schema: ResponseSchema = { type: SchemaType.OBJECT, properties: { title: { type: SchemaType.STRING }, score: { type: SchemaType.NUMBER } }, required: ['title', 'score'] }
-    const j = await model({ model: 'gemini-2.5-flash', generationConfig: { responseMimeType: 'application/json', responseSchema: schema } }).generateContent('json')
+    const schema: ResponseSchema = {
+      type: SchemaType.OBJECT,
+      properties: { title: { type: SchemaType.STRING }, score: { type: SchemaType.NUMBER } },
+      required: ['title', 'score'],
+    }
+    const j = await model({
+      model: 'gemini-2.5-flash',
+      generationConfig: { responseMimeType: 'application/json', responseSchema: schema },
+    }).generateContent('json')
     const v = JSON.parse(j.response.text()) as { title: unknown; score: unknown }
     expect(typeof v.title).toBe('string')
     expect(typeof v.score).toBe('number')
-    const two = await model({ model: 'gemini-2.0-flash', generationConfig: { candidateCount: 2 } }).generateContent('hi')
+    const two = await model({ model: 'gemini-2.0-flash', generationConfig: { candidateCount: 2 } }).generateContent(
+      'hi',
+    )
     expect(two.response.candidates?.map((c) => c.index)).toEqual([0, 1])
-    const stop = await model({ model: 'gemini-2.0-flash', generationConfig: { stopSequences: ['STOP'] } }).generateContent('reply: keep this STOP drop')
+    const stop = await model({
+      model: 'gemini-2.0-flash',
+      generationConfig: { stopSequences: ['STOP'] },
+    }).generateContent('reply: keep this STOP drop')
     expect(stop.response.text()).toBe('keep this ')
-    const max = await model({ model: 'gemini-2.0-flash', generationConfig: { maxOutputTokens: 3 } }).generateContent('hello')
+    const max = await model({ model: 'gemini-2.0-flash', generationConfig: { maxOutputTokens: 3 } }).generateContent(
+      'hello',
+    )
     expect(max.response.candidates?.[0]?.finishReason).toBe('MAX_TOKENS')
     expect(max.response.usageMetadata?.candidatesTokenCount).toBe(3)
   })
@@ -105,18 +153,35 @@ describe('Gemini generateContent via @google/generative-ai', () => {
   it('accepts snake_case fields and inline_data images; refuses unknown fields', async () => {
     const body = {
       system_instruction: { parts: [{ text: 'be brief' }] },
-      contents: [{ role: 'user', parts: [{ text: 'what is it?' }, { inline_data: { mime_type: 'image/png', data: PNG_1X1 } }] }],
+      contents: [
+        { role: 'user', parts: [{ text: 'what is it?' }, { inline_data: { mime_type: 'image/png', data: PNG_1X1 } }] },
+      ],
       generation_config: { max_output_tokens: 100, thinking_config: { thinking_budget: 0 } },
       tool_config: { function_calling_config: { mode: 'NONE' } },
     }
-    const ok = await rawPost(`${sim.url}/v1beta/models/gemini-2.5-flash:generateContent`, body, { 'x-goog-api-key': 'k' })
+    const ok = await rawPost(`${sim.url}/v1beta/models/gemini-2.5-flash:generateContent`, body, {
+      'x-goog-api-key': 'k',
+    })
     expect(ok.status).toBe(200)
-    const res = JSON.parse(ok.text) as { candidates: Array<{ content: { parts: Array<{ text: string }> } }>; usageMetadata: Record<string, number> }
+    const res = JSON.parse(ok.text) as {
+      candidates: Array<{ content: { parts: Array<{ text: string }> } }>
+      usageMetadata: Record<string, number>
+    }
     expect(res.candidates[0]?.content.parts[0]?.text).toMatch(/^I see 1 image\./)
     expect(res.usageMetadata['thoughtsTokenCount']).toBeUndefined()
-    const bad = await rawPost(`${sim.url}/v1beta/models/gemini-2.5-flash:generateContent`, { contents: [{ parts: [{ text: 'x' }] }], max_tokens: 5 }, { 'x-goog-api-key': 'k' })
+    const bad = await rawPost(
+      `${sim.url}/v1beta/models/gemini-2.5-flash:generateContent`,
+      { contents: [{ parts: [{ text: 'x' }] }], max_tokens: 5 },
+      { 'x-goog-api-key': 'k' },
+    )
     expect(bad.status).toBe(400)
-    expect(JSON.parse(bad.text)).toMatchObject({ error: { code: 400, status: 'INVALID_ARGUMENT', message: 'Invalid JSON payload received. Unknown name "max_tokens": Cannot find field.' } })
+    expect(JSON.parse(bad.text)).toMatchObject({
+      error: {
+        code: 400,
+        status: 'INVALID_ARGUMENT',
+        message: 'Invalid JSON payload received. Unknown name "max_tokens": Cannot find field.',
+      },
+    })
   })
 
   it('reports implicit caching on a repeated long prefix (promptTokenCount includes it)', async () => {
@@ -134,9 +199,14 @@ describe('Gemini errors', () => {
   it('an invalid key is a 400 INVALID_ARGUMENT with ErrorInfo API_KEY_INVALID', async () => {
     const strict = await startSimulator({ validKeys: ['good'] })
     try {
-      const e = await fetchError(model({ model: 'gemini-2.5-flash' }, new GoogleGenerativeAI('bad'), strict.url).generateContent('x'))
+      const e = await fetchError(
+        model({ model: 'gemini-2.5-flash' }, new GoogleGenerativeAI('bad'), strict.url).generateContent('x'),
+      )
       expect(e.status).toBe(400)
-      expect(e.errorDetails?.[0]).toMatchObject({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' })
+      expect(e.errorDetails?.[0]).toMatchObject({
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'API_KEY_INVALID',
+      })
     } finally {
       await strict.close()
     }
@@ -156,11 +226,17 @@ describe('Gemini errors', () => {
     await model({ model: 'gemini-2.5-flash-lite' }).generateContent('x')
     const e = await fetchError(model({ model: 'gemini-2.5-flash-lite' }).generateContent('x'))
     expect(e.status).toBe(429)
-    const retry = e.errorDetails?.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.RetryInfo') as { retryDelay: string } | undefined
+    const retry = e.errorDetails?.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.RetryInfo') as
+      | { retryDelay: string }
+      | undefined
     expect(retry?.retryDelay).toMatch(/^\d+(\.\d+)?s$/)
     expect(Number(retry?.retryDelay.slice(0, -1))).toBeGreaterThan(50)
     expect(e.errorDetails?.some((d) => d['@type'] === 'type.googleapis.com/google.rpc.QuotaFailure')).toBe(true)
-    const raw = await rawPost(`${sim.url}/v1beta/models/gemini-2.5-flash-lite:generateContent`, { contents: [{ parts: [{ text: 'x' }] }] }, { 'x-goog-api-key': 'gm-test-key' })
+    const raw = await rawPost(
+      `${sim.url}/v1beta/models/gemini-2.5-flash-lite:generateContent`,
+      { contents: [{ parts: [{ text: 'x' }] }] },
+      { 'x-goog-api-key': 'gm-test-key' },
+    )
     expect(raw.status).toBe(429)
     expect([...raw.headers.keys()].filter((k) => k.includes('ratelimit') || k === 'retry-after')).toEqual([])
     sim.configure('gemini', 'gemini-2.5-flash-lite', { rpm: undefined })
@@ -174,7 +250,10 @@ describe('Gemini errors', () => {
       for await (const _ of stream) n++
       return n
     }
-    sim.script('gemini', '*', [{ kind: 'cut', afterChunks: 2 }, { kind: 'malformed', afterChunks: 1 }])
+    sim.script('gemini', '*', [
+      { kind: 'cut', afterChunks: 2 },
+      { kind: 'malformed', afterChunks: 1 },
+    ])
     await expect(run()).rejects.toThrow()
     await expect(run()).rejects.toThrow(/Error parsing JSON response/)
     await expect(run()).resolves.toBe(10)
@@ -182,9 +261,15 @@ describe('Gemini errors', () => {
 
   it('error_event ends an SSE stream with a data line carrying {"error":{code,message,status}}', async () => {
     sim.script('gemini', '*', [{ kind: 'error_event', afterChunks: 1 }])
-    const raw = await rawPost(`${sim.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`, { contents: [{ parts: [{ text: 'tokens: 20' }] }] }, { 'x-goog-api-key': 'k' })
+    const raw = await rawPost(
+      `${sim.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`,
+      { contents: [{ parts: [{ text: 'tokens: 20' }] }] },
+      { 'x-goog-api-key': 'k' },
+    )
     const events = raw.text.split('\r\n\r\n').filter(Boolean)
     expect(events).toHaveLength(2)
-    expect(JSON.parse(events[1]?.slice('data: '.length) ?? '')).toEqual({ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } })
+    expect(JSON.parse(events[1]?.slice('data: '.length) ?? '')).toEqual({
+      error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' },
+    })
   })
 })

@@ -5,17 +5,35 @@
  * Reference: https://ai.google.dev/api/generate-content and https://ai.google.dev/gemini-api/docs/troubleshooting
  */
 import type { IncomingMessage } from 'node:http'
-import { badRequest, googleError, parseGemini, type GeminiParsed } from './gemini-request.ts'
+import { badRequest, type GeminiParsed, googleError, parseGemini } from './gemini-request.ts'
 import { protoDuration } from './limits.ts'
-import { idChars } from './rng.ts'
 import type { ModelInfo } from './models.ts'
+import { idChars } from './rng.ts'
 import type { Answer } from './types.ts'
 import type { ApiWire, ErrorOut, Frame, RenderCtx } from './wire.ts'
 
-const JSON_HEADERS = ['content-type', 'application/json; charset=UTF-8', 'vary', 'Origin, X-Origin, Referer', 'server', 'scaffolding on HTTPServer2']
-const SSE_HEADERS = ['content-type', 'text/event-stream', 'content-disposition', 'attachment', 'vary', 'Origin, X-Origin, Referer', 'server', 'scaffolding on HTTPServer2']
+const JSON_HEADERS = [
+  'content-type',
+  'application/json; charset=UTF-8',
+  'vary',
+  'Origin, X-Origin, Referer',
+  'server',
+  'scaffolding on HTTPServer2',
+]
+const SSE_HEADERS = [
+  'content-type',
+  'text/event-stream',
+  'content-disposition',
+  'attachment',
+  'vary',
+  'Origin, X-Origin, Referer',
+  'server',
+  'scaffolding on HTTPServer2',
+]
 const TROUBLESHOOT = 'Please retry or report in https://developers.generativeai.google/guide/troubleshooting'
-const OVERLOADED = { error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } }
+const OVERLOADED = {
+  error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' },
+}
 /** Text tokens per streamed chunk: Gemini streams larger pieces than the other two. */
 const GROUP = 4
 
@@ -85,31 +103,64 @@ export const geminiWire: ApiWire<GeminiParsed> = {
   checkHeaders: () => null,
   authError(missing) {
     if (missing) {
-      return googleError(403, 'PERMISSION_DENIED', "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.")
+      return googleError(
+        403,
+        'PERMISSION_DENIED',
+        "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+      )
     }
     const message = 'API key not valid. Please pass a valid API key.'
     return googleError(400, 'INVALID_ARGUMENT', message, [
-      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'API_KEY_INVALID',
+        domain: 'googleapis.com',
+        metadata: { service: 'generativelanguage.googleapis.com' },
+      },
       { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message },
     ])
   },
   badJson: (detail) => badRequest(`Invalid JSON payload received. ${detail}`),
   notFound: (model) =>
-    googleError(404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`),
+    googleError(
+      404,
+      'NOT_FOUND',
+      `models/${model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`,
+    ),
   serverError: () => googleError(500, 'INTERNAL', `An internal error has occurred. ${TROUBLESHOOT}`),
   overloaded: () => ({ status: 503, body: OVERLOADED }),
   rateLimited(info) {
     const tokens = info.window !== 'requests'
     const metric = `generativelanguage.googleapis.com/generate_content_free_tier_${tokens ? 'input_token_count' : 'requests'}`
-    const quotaId = tokens ? 'GenerateContentInputTokensPerModelPerMinute-FreeTier' : 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier'
+    const quotaId = tokens
+      ? 'GenerateContentInputTokensPerModelPerMinute-FreeTier'
+      : 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier'
     const message =
       'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. ' +
       `To monitor your current usage, head to: https://ai.dev/usage?tab=rate-limit. \n* Quota exceeded for metric: ${metric}, limit: ${info.limit}, model: ${info.model}\n` +
       `Please retry in ${protoDuration(info.retryMs)}.`
     // No rate-limit headers: Gemini sends none; the hint is RetryInfo in the body.
     return googleError(429, 'RESOURCE_EXHAUSTED', message, [
-      { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: metric, quotaId, quotaDimensions: { location: 'global', model: info.model }, quotaValue: String(info.limit) }] },
-      { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }] },
+      {
+        '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+        violations: [
+          {
+            quotaMetric: metric,
+            quotaId,
+            quotaDimensions: { location: 'global', model: info.model },
+            quotaValue: String(info.limit),
+          },
+        ],
+      },
+      {
+        '@type': 'type.googleapis.com/google.rpc.Help',
+        links: [
+          {
+            description: 'Learn more about Gemini API quotas',
+            url: 'https://ai.google.dev/gemini-api/docs/rate-limits',
+          },
+        ],
+      },
       { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: protoDuration(info.retryMs) },
     ])
   },
@@ -159,7 +210,12 @@ export const geminiWire: ApiWire<GeminiParsed> = {
         running.candidates += t
       })
       const usage = usageMetadata(ctx, s === steps - 1 ? final : running)
-      bodies.push({ json: oneLine(JSON.stringify({ candidates, usageMetadata: usage, modelVersion: p.model.responseModel, responseId: ctx.id })), tokens })
+      bodies.push({
+        json: oneLine(
+          JSON.stringify({ candidates, usageMetadata: usage, modelVersion: p.model.responseModel, responseId: ctx.id }),
+        ),
+        tokens,
+      })
     }
     return bodies.map((b, i): Frame => {
       if (p.sse) return { data: `data: ${b.json}\r\n\r\n`, tokens: b.tokens }
@@ -167,7 +223,10 @@ export const geminiWire: ApiWire<GeminiParsed> = {
       return { data: open + b.json + (i === bodies.length - 1 ? ']' : ''), tokens: b.tokens }
     })
   },
-  errorFrame: (p, sent) => (p.sse ? `data: ${JSON.stringify(OVERLOADED)}\r\n\r\n` : `${sent === 0 ? '[' : '\r\n,'}${JSON.stringify(OVERLOADED)}]`),
+  errorFrame: (p, sent) =>
+    p.sse
+      ? `data: ${JSON.stringify(OVERLOADED)}\r\n\r\n`
+      : `${sent === 0 ? '[' : '\r\n,'}${JSON.stringify(OVERLOADED)}]`,
   malformedFrame: (p, sent) => (p.sse ? 'data: {not json\r\n\r\n' : `${sent === 0 ? '[' : '\r\n,'}{not json`),
 }
 

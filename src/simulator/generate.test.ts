@@ -13,8 +13,18 @@ const one = (r: SimRequest, seed = 1, c: SimModelConfig = cfg) => generateAnswer
 
 describe('directives', () => {
   it('reads reply, call, tokens and no tools from their own lines only', () => {
-     expect(parseDirectives('hello\n  Reply: exactly this  \ncall: a, b\ntokens: 3\nno tools')).toEqual({ reply: 'exactly this  ', call: ['a', 'b'], noTools: true, tokens: 3 })
-    expect(parseDirectives('please reply: inline is not a directive')).toEqual({ reply: null, call: null, noTools: false, tokens: null })
+    expect(parseDirectives('hello\n  Reply: exactly this  \ncall: a, b\ntokens: 3\nno tools')).toEqual({
+      reply: 'exactly this  ',
+      call: ['a', 'b'],
+      noTools: true,
+      tokens: 3,
+    })
+    expect(parseDirectives('please reply: inline is not a directive')).toEqual({
+      reply: null,
+      call: null,
+      noTools: false,
+      tokens: null,
+    })
     expect(parseDirectives('call: ALL').call).toBe('all')
   })
 })
@@ -37,7 +47,12 @@ describe('answers', () => {
     const long = one(req({ lastUserText: 'reply: a b c d e', maxTokens: 2 }))
     expect([long?.text, long?.finish]).toEqual(['a b', 'length'])
     const stop = one(req({ lastUserText: 'reply: a b c d e', stop: ['zzz', ' c'] }))
-    expect([stop?.text, stop?.finish, stop?.stopSequence, stop?.outputTokens]).toEqual(['a b', 'stop_sequence', ' c', 2])
+    expect([stop?.text, stop?.finish, stop?.stopSequence, stop?.outputTokens]).toEqual([
+      'a b',
+      'stop_sequence',
+      ' c',
+      2,
+    ])
     const inside = one(req({ lastUserText: 'reply: alpha beta', stop: ['ph'] }))
     expect([inside?.text, inside?.outputTokens]).toEqual(['al', 1])
   })
@@ -56,9 +71,16 @@ describe('answers', () => {
       { name: 'b', schema: { type: 'object' } },
     ]
     expect(one(req({ tools, toolChoice: 'auto' }))?.toolCalls.map((c) => c.name)).toEqual(['a'])
-    expect(one(req({ tools, toolChoice: 'tool', forcedTool: 'b', lastUserText: 'no tools' }))?.toolCalls.map((c) => c.name)).toEqual(['b'])
-    expect(one(req({ tools, toolChoice: 'auto', lastUserText: 'call: all' }))?.toolCalls.map((c) => c.name)).toEqual(['a', 'b'])
-    expect(one(req({ tools, toolChoice: 'auto', lastUserText: 'call: all', parallelTools: false }))?.toolCalls).toHaveLength(1)
+    expect(
+      one(req({ tools, toolChoice: 'tool', forcedTool: 'b', lastUserText: 'no tools' }))?.toolCalls.map((c) => c.name),
+    ).toEqual(['b'])
+    expect(one(req({ tools, toolChoice: 'auto', lastUserText: 'call: all' }))?.toolCalls.map((c) => c.name)).toEqual([
+      'a',
+      'b',
+    ])
+    expect(
+      one(req({ tools, toolChoice: 'auto', lastUserText: 'call: all', parallelTools: false }))?.toolCalls,
+    ).toHaveLength(1)
     expect(one(req({ tools, toolChoice: 'auto', lastUserText: 'no tools' }))?.toolCalls).toHaveLength(0)
     expect(one(req({ tools, toolChoice: 'none' }))?.toolCalls).toHaveLength(0)
     expect(one(req({ tools, toolChoice: 'auto', endsWithUser: false }))?.toolCalls).toHaveLength(0)
@@ -68,7 +90,10 @@ describe('answers', () => {
   })
 
   it('report tool results and prefix the image count', () => {
-    expect(one(req({ toolResults: [{ name: 'f', content: '42' }], tools: [{ name: 'f', schema: {} }], toolChoice: 'auto' }))?.text).toBe('Tool f returned: 42')
+    expect(
+      one(req({ toolResults: [{ name: 'f', content: '42' }], tools: [{ name: 'f', schema: {} }], toolChoice: 'auto' }))
+        ?.text,
+    ).toBe('Tool f returned: 42')
     expect(one(req({ images: 2, lastUserText: 'reply: ok' }))?.text).toBe('I see 2 images. ok')
   })
 })

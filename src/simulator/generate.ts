@@ -34,7 +34,13 @@ export function parseDirectives(text: string): Directives {
     if ((m = REPLY.exec(untrimmed))) d.reply ??= m[1] ?? ''
     else if ((m = CALL.exec(line))) {
       const v = (m[1] ?? '').trim()
-      d.call = v.toLowerCase() === 'all' ? 'all' : v.split(',').map((s) => s.trim()).filter(Boolean)
+      d.call =
+        v.toLowerCase() === 'all'
+          ? 'all'
+          : v
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
     } else if ((m = TOKENS.exec(line))) d.tokens = Number(m[1])
     else if (NO_TOOLS.test(line)) d.noTools = true
   }
@@ -92,7 +98,10 @@ function generateOne(req: SimRequest, cfg: SimModelConfig, dirs: Directives, see
   if (req.toolResults !== null) {
     pieces = wordPieces(req.toolResults.map((t) => `Tool ${t.name} returned: ${t.content}`).join('\n'))
   } else if (req.json !== null) {
-    const value = req.json.schema == null ? { answer: words(r, dirs.tokens ?? cfg.outputTokens).join('') } : valueFromSchema(req.json.schema, r)
+    const value =
+      req.json.schema == null
+        ? { answer: words(r, dirs.tokens ?? cfg.outputTokens).join('') }
+        : valueFromSchema(req.json.schema, r)
     pieces = charPieces(JSON.stringify(value), JSON_CHARS_PER_TOKEN)
     json = true
   } else {

@@ -8,10 +8,12 @@ export const IMAGE_MEDIA_TYPES: readonly string[] = ['image/jpeg', 'image/png', 
 /** The media type the base64 data's magic bytes say, or null when it is no image we know. */
 export function sniffImage(base64: string): string | null {
   const head = Buffer.from(base64.slice(0, 24), 'base64')
-  if (head.length >= 4 && head[0] === 0x89 && head[1] === 0x50 && head[2] === 0x4e && head[3] === 0x47) return 'image/png'
+  if (head.length >= 4 && head[0] === 0x89 && head[1] === 0x50 && head[2] === 0x4e && head[3] === 0x47)
+    return 'image/png'
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg'
   if (head.length >= 4 && head.toString('latin1', 0, 4) === 'GIF8') return 'image/gif'
-  if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP') return 'image/webp'
+  if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP')
+    return 'image/webp'
   return null
 }
 

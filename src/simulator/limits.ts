@@ -36,7 +36,15 @@ export interface Caps {
 
 export type Admission =
   | { ok: true; state: LimitState | null }
-  | { ok: false; state: LimitState; window: WindowName; retryMs: number; limit: number; used: number; requested: number }
+  | {
+      ok: false
+      state: LimitState
+      window: WindowName
+      retryMs: number
+      limit: number
+      used: number
+      requested: number
+    }
 
 interface Bucket {
   cap: number
@@ -53,7 +61,12 @@ function capOf(c: Caps, w: WindowName): number | undefined {
 }
 
 export function hasLimits(c: Caps): boolean {
-  return capOf(c, 'requests') !== undefined || capOf(c, 'tokens') !== undefined || capOf(c, 'input') !== undefined || capOf(c, 'output') !== undefined
+  return (
+    capOf(c, 'requests') !== undefined ||
+    capOf(c, 'tokens') !== undefined ||
+    capOf(c, 'input') !== undefined ||
+    capOf(c, 'output') !== undefined
+  )
 }
 
 /** Bucket sets kept at once. A scope is (api, key, model), all from clients: least recently used out (a dropped one comes back full). */
@@ -81,7 +94,15 @@ export class RateLimiter {
       // with a 429 "Request too large" as well).
       const retryMs = Math.ceil(((Math.min(need, cap) - b.level) * (caps.windowMs ?? MINUTE)) / cap)
       if (refusal === null || retryMs > refusal.retryMs) {
-        refusal = { ok: false, state: {}, window: w, retryMs, limit: cap, used: Math.ceil(cap - b.level), requested: need }
+        refusal = {
+          ok: false,
+          state: {},
+          window: w,
+          retryMs,
+          limit: cap,
+          used: Math.ceil(cap - b.level),
+          requested: need,
+        }
       }
     }
     if (refusal === null) {
@@ -94,7 +115,11 @@ export class RateLimiter {
     for (const w of NAMES) {
       const b = set[w]
       if (!b || capOf(caps, w) === undefined) continue
-      state[w] = { limit: b.cap, remaining: Math.max(0, Math.floor(b.level)), resetMs: ((b.cap - b.level) * (caps.windowMs ?? MINUTE)) / b.cap }
+      state[w] = {
+        limit: b.cap,
+        remaining: Math.max(0, Math.floor(b.level)),
+        resetMs: ((b.cap - b.level) * (caps.windowMs ?? MINUTE)) / b.cap,
+      }
     }
     if (refusal) {
       refusal.state = state
@@ -104,7 +129,13 @@ export class RateLimiter {
   }
 }
 
-function refill(set: Partial<Record<WindowName, Bucket>>, w: WindowName, cap: number, now: number, windowMs: number): Bucket {
+function refill(
+  set: Partial<Record<WindowName, Bucket>>,
+  w: WindowName,
+  cap: number,
+  now: number,
+  windowMs: number,
+): Bucket {
   let b = set[w]
   if (!b) {
     b = { cap, level: cap, at: now }
@@ -154,8 +185,24 @@ export function retryAfterSeconds(ms: number): string {
 export function openaiLimitHeaders(s: LimitState, out: string[]): void {
   const r = s.requests
   const t = s.tokens
-  if (r) out.push('x-ratelimit-limit-requests', String(r.limit), 'x-ratelimit-remaining-requests', String(r.remaining), 'x-ratelimit-reset-requests', goDuration(r.resetMs))
-  if (t) out.push('x-ratelimit-limit-tokens', String(t.limit), 'x-ratelimit-remaining-tokens', String(t.remaining), 'x-ratelimit-reset-tokens', goDuration(t.resetMs))
+  if (r)
+    out.push(
+      'x-ratelimit-limit-requests',
+      String(r.limit),
+      'x-ratelimit-remaining-requests',
+      String(r.remaining),
+      'x-ratelimit-reset-requests',
+      goDuration(r.resetMs),
+    )
+  if (t)
+    out.push(
+      'x-ratelimit-limit-tokens',
+      String(t.limit),
+      'x-ratelimit-remaining-tokens',
+      String(t.remaining),
+      'x-ratelimit-reset-tokens',
+      goDuration(t.resetMs),
+    )
 }
 
 /** `anthropic-ratelimit-*` headers; `tokens-*` is tpm when set, else the tighter of input and output. */
@@ -163,9 +210,12 @@ export function anthropicLimitHeaders(s: LimitState, now: number, out: string[])
   const put = (family: string, w: Window | undefined) => {
     if (!w) return
     out.push(
-      `anthropic-ratelimit-${family}-limit`, String(w.limit),
-      `anthropic-ratelimit-${family}-remaining`, String(w.remaining),
-      `anthropic-ratelimit-${family}-reset`, rfc3339(now + w.resetMs),
+      `anthropic-ratelimit-${family}-limit`,
+      String(w.limit),
+      `anthropic-ratelimit-${family}-remaining`,
+      String(w.remaining),
+      `anthropic-ratelimit-${family}-reset`,
+      rfc3339(now + w.resetMs),
     )
   }
   put('requests', s.requests)

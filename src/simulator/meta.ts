@@ -13,9 +13,13 @@ import { openaiModelList, openaiWire } from './openai.ts'
 import { invalid } from './openai-request.ts'
 import type { SimState } from './state.ts'
 import { isObj, type Obj } from './values.ts'
-import { isErrorOut, readBody, send, type ApiWire, type ErrorOut, type Parsed } from './wire.ts'
+import { type ApiWire, type ErrorOut, isErrorOut, type Parsed, readBody, send } from './wire.ts'
 
-function reply<P extends Parsed>(res: ServerResponse, wire: ApiWire<P>, e: ErrorOut | { status: number; json: string }): void {
+function reply<P extends Parsed>(
+  res: ServerResponse,
+  wire: ApiWire<P>,
+  e: ErrorOut | { status: number; json: string },
+): void {
   const h = wire.jsonHeaders.slice()
   wire.addHeaders(h, wire.requestId(Date.now()), 0)
   if ('json' in e) return send(res, e.status, h, e.json)
@@ -62,7 +66,13 @@ export function listModels(st: SimState, req: IncomingMessage, res: ServerRespon
 }
 
 /** `GET /v1beta/models[/{id}]`. */
-export function listGeminiModels(st: SimState, req: IncomingMessage, res: ServerResponse, url: URL, id: string | null): void {
+export function listGeminiModels(
+  st: SimState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  id: string | null,
+): void {
   const e = authorize(st, geminiWire, req, url)
   if (e) return reply(res, geminiWire, e)
   if (id === null) {
@@ -75,7 +85,12 @@ export function listGeminiModels(st: SimState, req: IncomingMessage, res: Server
 }
 
 /** `POST /v1/messages/count_tokens` → `{"input_tokens": N}`. */
-export async function anthropicCountTokens(st: SimState, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function anthropicCountTokens(
+  st: SimState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const e = authorize(st, anthropicWire, req, url)
   if (e) return reply(res, anthropicWire, e)
   const body = await jsonBody(req)
@@ -90,17 +105,28 @@ export async function anthropicCountTokens(st: SimState, req: IncomingMessage, r
 }
 
 /** `POST /v1beta/models/{model}:countTokens` (`contents` or a whole `generateContentRequest`). */
-export async function geminiCountTokens(st: SimState, req: IncomingMessage, res: ServerResponse, url: URL, id: string): Promise<void> {
+export async function geminiCountTokens(
+  st: SimState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  id: string,
+): Promise<void> {
   const e = authorize(st, geminiWire, req, url)
   if (e) return reply(res, geminiWire, e)
   const body = await jsonBody(req)
   if (!body) return reply(res, geminiWire, geminiWire.badJson('invalid JSON'))
   const m = st.models.lookup('gemini', id)
   if (!m) return reply(res, geminiWire, geminiWire.notFound(id))
-  const inner: Obj = isObj(body['generateContentRequest']) ? { ...body['generateContentRequest'] } : { contents: body['contents'] }
+  const inner: Obj = isObj(body['generateContentRequest'])
+    ? { ...body['generateContentRequest'] }
+    : { contents: body['contents'] }
   delete inner['model']
   const p = parseGemini(inner, m, undefined)
   if (isErrorOut(p)) return reply(res, geminiWire, p)
   const total = prefixes(p.req.segments).total
-  reply(res, geminiWire, { status: 200, json: JSON.stringify({ totalTokens: total, promptTokensDetails: [{ modality: 'TEXT', tokenCount: total }] }) })
+  reply(res, geminiWire, {
+    status: 200,
+    json: JSON.stringify({ totalTokens: total, promptTokensDetails: [{ modality: 'TEXT', tokenCount: total }] }),
+  })
 }

@@ -41,7 +41,16 @@ export interface EmbeddingSpec {
 }
 
 /** `dated`: the snapshot ids this alias also answers to, the first one reported as the response's model. */
-type Row = [id: string, dated: string | readonly string[] | null, display: string, created: number, context: number, maxOut: number, reasoning: boolean, cacheMin: number]
+type Row = [
+  id: string,
+  dated: string | readonly string[] | null,
+  display: string,
+  created: number,
+  context: number,
+  maxOut: number,
+  reasoning: boolean,
+  cacheMin: number,
+]
 
 // The models the providers list, with their dated snapshots (Headroom's catalog prices each of these ids;
 // test/catalog-coverage.test.ts holds the two lists together). `reasoning` on OpenAI: the reasoning-model
@@ -111,8 +120,26 @@ const ANTHROPIC: Row[] = [
   ['claude-opus-4-1', 'claude-opus-4-1-20250805', 'Claude Opus 4.1', 1754352000, 200_000, 32_000, false, 1024],
   ['claude-opus-4-20250514', null, 'Claude Opus 4', 1747180800, 200_000, 32_000, false, 1024],
   ['claude-sonnet-4-20250514', null, 'Claude Sonnet 4', 1747180800, 200_000, 64_000, false, 1024],
-  ['claude-3-7-sonnet-latest', 'claude-3-7-sonnet-20250219', 'Claude Sonnet 3.7', 1739923200, 200_000, 64_000, false, 1024],
-  ['claude-3-5-sonnet-latest', 'claude-3-5-sonnet-20241022', 'Claude Sonnet 3.5', 1729555200, 200_000, 8_192, false, 1024],
+  [
+    'claude-3-7-sonnet-latest',
+    'claude-3-7-sonnet-20250219',
+    'Claude Sonnet 3.7',
+    1739923200,
+    200_000,
+    64_000,
+    false,
+    1024,
+  ],
+  [
+    'claude-3-5-sonnet-latest',
+    'claude-3-5-sonnet-20241022',
+    'Claude Sonnet 3.5',
+    1729555200,
+    200_000,
+    8_192,
+    false,
+    1024,
+  ],
   ['claude-3-5-haiku-latest', 'claude-3-5-haiku-20241022', 'Claude Haiku 3.5', 1729555200, 200_000, 8_192, false, 2048],
   ['claude-3-5-sonnet-20240620', null, 'Claude Sonnet 3.5 (June 2024)', 1718841600, 200_000, 8_192, false, 1024],
   ['claude-3-haiku-20240307', null, 'Claude Haiku 3', 1709769600, 200_000, 4_096, false, 2048],
@@ -126,8 +153,26 @@ const GEMINI: Row[] = [
   ['gemini-2.5-pro', null, 'Gemini 2.5 Pro', 1750118400, 1_048_576, 65_536, true, 1024],
   ['gemini-2.0-flash', null, 'Gemini 2.0 Flash', 1738713600, 1_048_576, 8_192, false, 0],
   ['gemini-2.0-flash-lite', null, 'Gemini 2.0 Flash-Lite', 1740441600, 1_048_576, 8_192, false, 0],
-  ['gemini-2.5-flash-preview-09-2025', null, 'Gemini 2.5 Flash Preview Sep 2025', 1758758400, 1_048_576, 65_536, true, 1024],
-  ['gemini-2.5-flash-lite-preview-09-2025', null, 'Gemini 2.5 Flash-Lite Preview Sep 2025', 1758758400, 1_048_576, 65_536, false, 1024],
+  [
+    'gemini-2.5-flash-preview-09-2025',
+    null,
+    'Gemini 2.5 Flash Preview Sep 2025',
+    1758758400,
+    1_048_576,
+    65_536,
+    true,
+    1024,
+  ],
+  [
+    'gemini-2.5-flash-lite-preview-09-2025',
+    null,
+    'Gemini 2.5 Flash-Lite Preview Sep 2025',
+    1758758400,
+    1_048_576,
+    65_536,
+    false,
+    1024,
+  ],
   ['gemini-flash-latest', null, 'Gemini Flash Latest', 1758758400, 1_048_576, 65_536, true, 1024],
   ['gemini-flash-lite-latest', null, 'Gemini Flash-Lite Latest', 1758758400, 1_048_576, 65_536, false, 1024],
   ['gemini-3-flash-preview', null, 'Gemini 3 Flash Preview', 1765929600, 1_048_576, 65_536, true, 1024],
@@ -206,7 +251,8 @@ function adHoc(api: Api, id: string): ModelInfo {
     return { ...chatLess(api, id, id, 1735689600, maxInputTokens), embedding }
   }
   // OpenAI's chat models of the gpt-5 family (gpt-5-chat-latest, gpt-5.1-chat-latest) take sampling parameters.
-  const reasoning = api === 'openai' ? /^(o\d|gpt-5(?![^-]*-chat))/.test(id) : api === 'gemini' && /^gemini-(2\.5|[3-9])/.test(id)
+  const reasoning =
+    api === 'openai' ? /^(o\d|gpt-5(?![^-]*-chat))/.test(id) : api === 'gemini' && /^gemini-(2\.5|[3-9])/.test(id)
   return {
     api,
     id,

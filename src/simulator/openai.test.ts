@@ -1,6 +1,6 @@
 import OpenAI, { APIError } from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startSimulator, type Simulator } from './index.ts'
+import { type Simulator, startSimulator } from './index.ts'
 import { LONG_TEXT, PNG_1X1, rawPost } from './test-utils.ts'
 
 let sim: Simulator
@@ -15,12 +15,28 @@ beforeEach(() => sim.reset())
 
 const weather = {
   type: 'function' as const,
-  function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] } }, required: ['city'] } },
+  function: {
+    name: 'get_weather',
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] } },
+      required: ['city'],
+    },
+  },
 }
-const time = { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'] } } }
+const time = {
+  type: 'function' as const,
+  function: {
+    name: 'get_time',
+    parameters: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'] },
+  },
+}
 
 async function apiError(p: Promise<unknown>): Promise<APIError> {
-  const err = await p.then(() => null, (e: unknown) => e)
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  )
   expect(err).toBeInstanceOf(APIError)
   return err as APIError
 }
@@ -72,7 +88,11 @@ describe('OpenAI chat completions via the openai SDK', () => {
   })
 
   it('calls the first offered tool with arguments from its schema', async () => {
-    const r = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [weather, time] })
+    const r = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools: [weather, time],
+    })
     const choice = r.choices[0]
     expect(choice?.finish_reason).toBe('tool_calls')
     expect(choice?.message.content).toBeNull()
@@ -87,7 +107,12 @@ describe('OpenAI chat completions via the openai SDK', () => {
   })
 
   it('streams parallel tool calls as indexed fragments (call: all) that reassemble', async () => {
-    const stream = await client.chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'call: all' }], tools: [weather, time] })
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o',
+      stream: true,
+      messages: [{ role: 'user', content: 'call: all' }],
+      tools: [weather, time],
+    })
     const acc = new Map<number, { id?: string; name?: string; args: string; fragments: number }>()
     let finish: string | null = null
     for await (const chunk of stream) {
@@ -119,12 +144,26 @@ describe('OpenAI chat completions via the openai SDK', () => {
       tools: [weather],
       messages: [
         { role: 'user', content: 'Weather?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+          ],
+        },
         { role: 'tool', tool_call_id: 'call_1', content: 'sunny, 21C' },
       ],
     })
     expect(r.choices[0]?.message.content).toBe('Tool get_weather returned: sunny, 21C')
-    const orphan = await apiError(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'call_9', content: 'y' }] }))
+    const orphan = await apiError(
+      client.chat.completions.create({
+        model: 'gpt-4o',
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'tool', tool_call_id: 'call_9', content: 'y' },
+        ],
+      }),
+    )
     expect(orphan.status).toBe(400)
     expect(orphan.message).toContain("messages with role 'tool' must be a response")
     const unanswered = await apiError(
@@ -132,7 +171,10 @@ describe('OpenAI chat completions via the openai SDK', () => {
         model: 'gpt-4o',
         messages: [
           { role: 'user', content: 'x' },
-          { role: 'assistant', tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+          {
+            role: 'assistant',
+            tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'get_weather', arguments: '{}' } }],
+          },
           { role: 'user', content: 'y' },
         ],
       }),
@@ -141,23 +183,54 @@ describe('OpenAI chat completions via the openai SDK', () => {
   })
 
   it('answers JSON in json_object and json_schema modes', async () => {
-    const obj = await client.chat.completions.create({ model: 'gpt-4o', response_format: { type: 'json_object' }, messages: [{ role: 'user', content: 'Answer in JSON' }] })
+    const obj = await client.chat.completions.create({
+      model: 'gpt-4o',
+      response_format: { type: 'json_object' },
+      messages: [{ role: 'user', content: 'Answer in JSON' }],
+    })
     expect(Object.keys(JSON.parse(obj.choices[0]?.message.content ?? '') as object)).toEqual(['answer'])
-    const schema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer', minimum: 0, maximum: 120 }, tags: { type: 'array', items: { type: 'string' } } }, required: ['name', 'age', 'tags'], additionalProperties: false }
-    const js = await client.chat.completions.create({ model: 'gpt-4o', response_format: { type: 'json_schema', json_schema: { name: 'person', schema, strict: true } }, messages: [{ role: 'user', content: 'A person' }] })
+    const schema = {
+      type: 'object',
+      properties: {
+        name: { type: 'string' },
+        age: { type: 'integer', minimum: 0, maximum: 120 },
+        tags: { type: 'array', items: { type: 'string' } },
+      },
+      required: ['name', 'age', 'tags'],
+      additionalProperties: false,
+    }
+    const js = await client.chat.completions.create({
+      model: 'gpt-4o',
+      response_format: { type: 'json_schema', json_schema: { name: 'person', schema, strict: true } },
+      messages: [{ role: 'user', content: 'A person' }],
+    })
     const v = JSON.parse(js.choices[0]?.message.content ?? '') as { name: unknown; age: number; tags: unknown[] }
     expect(typeof v.name).toBe('string')
     expect(Number.isInteger(v.age) && v.age >= 0 && v.age <= 120).toBe(true)
     expect(Array.isArray(v.tags)).toBe(true)
-    const noJsonWord = await apiError(client.chat.completions.create({ model: 'gpt-4o', response_format: { type: 'json_object' }, messages: [{ role: 'user', content: 'hi' }] }))
+    const noJsonWord = await apiError(
+      client.chat.completions.create({
+        model: 'gpt-4o',
+        response_format: { type: 'json_object' },
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    )
     expect(noJsonWord.message).toContain("must contain the word 'json'")
   })
 
   it('honours stop sequences and max_tokens', async () => {
-    const stopped = await client.chat.completions.create({ model: 'gpt-4o', stop: ['STOP'], messages: [{ role: 'user', content: 'reply: one two STOP three' }] })
+    const stopped = await client.chat.completions.create({
+      model: 'gpt-4o',
+      stop: ['STOP'],
+      messages: [{ role: 'user', content: 'reply: one two STOP three' }],
+    })
     expect(stopped.choices[0]?.message.content).toBe('one two ')
     expect(stopped.choices[0]?.finish_reason).toBe('stop')
-    const cut = await client.chat.completions.create({ model: 'gpt-4o', max_tokens: 3, messages: [{ role: 'user', content: 'tokens: 50' }] })
+    const cut = await client.chat.completions.create({
+      model: 'gpt-4o',
+      max_tokens: 3,
+      messages: [{ role: 'user', content: 'tokens: 50' }],
+    })
     expect(cut.choices[0]?.finish_reason).toBe('length')
     expect(cut.usage?.completion_tokens).toBe(3)
   })
@@ -167,7 +240,9 @@ describe('OpenAI chat completions via the openai SDK', () => {
     const u = r.usage
     expect(u?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0)
     expect(u?.completion_tokens).toBe(16 + (u?.completion_tokens_details?.reasoning_tokens ?? 0))
-    const e = await apiError(client.chat.completions.create({ model: 'gpt-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }))
+    const e = await apiError(
+      client.chat.completions.create({ model: 'gpt-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+    )
     expect(e.status).toBe(400)
     expect(e.code).toBe('unsupported_parameter')
     expect(e.param).toBe('max_tokens')
@@ -176,17 +251,75 @@ describe('OpenAI chat completions via the openai SDK', () => {
   // Each as OpenAI words it for reasoning models: https://platform.openai.com/docs/guides/reasoning and the
   // issues quoted in the reference (openai-python#2046, fast-agent#279, chatbox#1830, smolagents#1893).
   it.each([
-    ['gpt-5', { max_tokens: 10 }, 'max_tokens', 'unsupported_parameter', "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."],
-    ['gpt-5', { temperature: 0.2 }, 'temperature', 'unsupported_value', "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported."],
-    ['o3-mini', { temperature: 0.2 }, 'temperature', 'unsupported_parameter', "Unsupported parameter: 'temperature' is not supported with this model."],
-    ['o4-mini', { top_p: 0.5 }, 'top_p', 'unsupported_parameter', "Unsupported parameter: 'top_p' is not supported with this model."],
-    ['gpt-5', { presence_penalty: 0 }, 'presence_penalty', 'unsupported_parameter', "Unsupported parameter: 'presence_penalty' is not supported with this model."],
-    ['gpt-5', { logprobs: true }, 'logprobs', 'unsupported_parameter', "Unsupported parameter: 'logprobs' is not supported with this model."],
-    ['o4-mini', { tools: [weather], parallel_tool_calls: false }, 'parallel_tool_calls', 'unsupported_parameter', "Unsupported parameter: 'parallel_tool_calls' is not supported with this model."],
-    ['o3', { stop: ['\n'] }, 'stop', 'unsupported_parameter', "Unsupported parameter: 'stop' is not supported with this model."],
-    ['gpt-5-mini', { stop: 'END' }, 'stop', 'unsupported_parameter', "Unsupported parameter: 'stop' is not supported with this model."],
+    [
+      'gpt-5',
+      { max_tokens: 10 },
+      'max_tokens',
+      'unsupported_parameter',
+      "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+    ],
+    [
+      'gpt-5',
+      { temperature: 0.2 },
+      'temperature',
+      'unsupported_value',
+      "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported.",
+    ],
+    [
+      'o3-mini',
+      { temperature: 0.2 },
+      'temperature',
+      'unsupported_parameter',
+      "Unsupported parameter: 'temperature' is not supported with this model.",
+    ],
+    [
+      'o4-mini',
+      { top_p: 0.5 },
+      'top_p',
+      'unsupported_parameter',
+      "Unsupported parameter: 'top_p' is not supported with this model.",
+    ],
+    [
+      'gpt-5',
+      { presence_penalty: 0 },
+      'presence_penalty',
+      'unsupported_parameter',
+      "Unsupported parameter: 'presence_penalty' is not supported with this model.",
+    ],
+    [
+      'gpt-5',
+      { logprobs: true },
+      'logprobs',
+      'unsupported_parameter',
+      "Unsupported parameter: 'logprobs' is not supported with this model.",
+    ],
+    [
+      'o4-mini',
+      { tools: [weather], parallel_tool_calls: false },
+      'parallel_tool_calls',
+      'unsupported_parameter',
+      "Unsupported parameter: 'parallel_tool_calls' is not supported with this model.",
+    ],
+    [
+      'o3',
+      { stop: ['\n'] },
+      'stop',
+      'unsupported_parameter',
+      "Unsupported parameter: 'stop' is not supported with this model.",
+    ],
+    [
+      'gpt-5-mini',
+      { stop: 'END' },
+      'stop',
+      'unsupported_parameter',
+      "Unsupported parameter: 'stop' is not supported with this model.",
+    ],
   ] as const)('%s refuses %j as OpenAI does', async (model, extra, param, code, message) => {
-    const res = await rawPost(`${sim.url}/v1/chat/completions`, { model, messages: [{ role: 'user', content: 'x' }], ...extra }, { authorization: 'Bearer sk-test-key-123456' })
+    const res = await rawPost(
+      `${sim.url}/v1/chat/completions`,
+      { model, messages: [{ role: 'user', content: 'x' }], ...extra },
+      { authorization: 'Bearer sk-test-key-123456' },
+    )
     expect(res.status).toBe(400)
     expect(JSON.parse(res.text)).toEqual({ error: { message, type: 'invalid_request_error', param, code } })
   })
@@ -198,16 +331,26 @@ describe('OpenAI chat completions via the openai SDK', () => {
       ['o4-mini', { temperature: 1, top_p: 1, max_completion_tokens: 50 }],
       ['gpt-5-chat-latest', { temperature: 0.2, max_tokens: 20, stop: 'END', logprobs: true }],
     ] as const) {
-      const res = await rawPost(`${sim.url}/v1/chat/completions`, { model, messages: [{ role: 'user', content: 'x' }], ...extra }, { authorization: 'Bearer sk-test-key-123456' })
+      const res = await rawPost(
+        `${sim.url}/v1/chat/completions`,
+        { model, messages: [{ role: 'user', content: 'x' }], ...extra },
+        { authorization: 'Bearer sk-test-key-123456' },
+      )
       expect(res.status, `${model} ${res.text}`).toBe(200)
     }
   })
 
   it('reports cached prompt tokens in 128-token steps on a repeated long prefix', async () => {
     const system = { role: 'system' as const, content: LONG_TEXT }
-    const first = await client.chat.completions.create({ model: 'gpt-4.1-mini', messages: [system, { role: 'user', content: 'first' }] })
+    const first = await client.chat.completions.create({
+      model: 'gpt-4.1-mini',
+      messages: [system, { role: 'user', content: 'first' }],
+    })
     expect(first.usage?.prompt_tokens_details?.cached_tokens).toBe(0)
-    const second = await client.chat.completions.create({ model: 'gpt-4.1-mini', messages: [system, { role: 'user', content: 'second question' }] })
+    const second = await client.chat.completions.create({
+      model: 'gpt-4.1-mini',
+      messages: [system, { role: 'user', content: 'second question' }],
+    })
     const cached = second.usage?.prompt_tokens_details?.cached_tokens ?? 0
     expect(cached).toBeGreaterThanOrEqual(1024)
     expect(cached % 128).toBe(0)
@@ -218,11 +361,26 @@ describe('OpenAI chat completions via the openai SDK', () => {
     const r = await client.chat.completions.create({
       model: 'gpt-4o',
       n: 2,
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_1X1}` } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_1X1}` } },
+          ],
+        },
+      ],
     })
     expect(r.choices).toHaveLength(2)
     expect(r.choices[0]?.message.content).toMatch(/^I see 1 image\. \w+/)
-    const bad = await apiError(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] }] }))
+    const bad = await apiError(
+      client.chat.completions.create({
+        model: 'gpt-4o',
+        messages: [
+          { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] },
+        ],
+      }),
+    )
     expect(bad.code).toBe('invalid_image_format')
   })
 })
@@ -232,7 +390,9 @@ describe('OpenAI errors', () => {
     const strict = await startSimulator({ validKeys: ['sk-good'] })
     try {
       const bad = new OpenAI({ apiKey: 'sk-wrong-key-000000', baseURL: `${strict.url}/v1`, maxRetries: 0 })
-      const e = await apiError(bad.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }))
+      const e = await apiError(
+        bad.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+      )
       expect(e.status).toBe(401)
       expect(e.code).toBe('invalid_api_key')
       expect(e.message).not.toContain('sk-wrong-key-000000')
@@ -241,12 +401,25 @@ describe('OpenAI errors', () => {
     }
     const none = await rawPost(`${sim.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [] }, {})
     expect(none.status).toBe(401)
-    const nf = await apiError(client.chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] }))
+    const nf = await apiError(
+      client.chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] }),
+    )
     expect(nf.status).toBe(404)
     expect(nf.code).toBe('model_not_found')
-    const unk = await rawPost(`${sim.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], top_k: 3 }, { authorization: 'Bearer k' })
+    const unk = await rawPost(
+      `${sim.url}/v1/chat/completions`,
+      { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], top_k: 3 },
+      { authorization: 'Bearer k' },
+    )
     expect(unk.status).toBe(400)
-    expect(JSON.parse(unk.text)).toEqual({ error: { message: 'Unrecognized request argument supplied: top_k', type: 'invalid_request_error', param: null, code: null } })
+    expect(JSON.parse(unk.text)).toEqual({
+      error: {
+        message: 'Unrecognized request argument supplied: top_k',
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      },
+    })
   })
 
   it('under /compatible/, serves any model id and takes fields OpenAI does not know, as a compatible server', async () => {
@@ -255,9 +428,14 @@ describe('OpenAI errors', () => {
     const auth = { authorization: 'Bearer k' }
     const ok = await rawPost(`${sim.url}/compatible/v1/chat/completions`, body, auth)
     expect(ok.status).toBe(200)
-    expect(JSON.parse(ok.text)).toMatchObject({ model: 'llama-3.3-70b-versatile', choices: [{ message: { content: 'hi' } }] })
+    expect(JSON.parse(ok.text)).toMatchObject({
+      model: 'llama-3.3-70b-versatile',
+      choices: [{ message: { content: 'hi' } }],
+    })
     const compat = new OpenAI({ apiKey: 'k', baseURL: `${sim.url}/compatible/v1`, maxRetries: 0 })
-    const bad = await apiError(compat.chat.completions.create({ model: 'llama-3.3-70b-versatile', messages, temperature: 3 }))
+    const bad = await apiError(
+      compat.chat.completions.create({ model: 'llama-3.3-70b-versatile', messages, temperature: 3 }),
+    )
     expect(bad.status).toBe(400) // OpenAI's own fields are still checked
     // Not listed on OpenAI's API, where the same model is not found.
     expect((await rawPost(`${sim.url}/v1/chat/completions`, { model: body.model, messages }, auth)).status).toBe(404)
@@ -279,13 +457,17 @@ describe('OpenAI errors', () => {
     sim.configure('openai', 'gpt-4.1-nano', { rpm: 3, tpm: 100_000 })
     const remaining: string[] = []
     for (let i = 0; i < 3; i++) {
-      const { response } = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'x' }] }).withResponse()
+      const { response } = await client.chat.completions
+        .create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'x' }] })
+        .withResponse()
       remaining.push(response.headers.get('x-ratelimit-remaining-requests') ?? '')
       expect(response.headers.get('x-ratelimit-limit-requests')).toBe('3')
       expect(response.headers.get('x-ratelimit-reset-requests')).toMatch(/^(\d+(\.\d+)?(ms|s)|\d+m[\d.]+s)$/)
     }
     expect(remaining).toEqual(['2', '1', '0'])
-    const e = await apiError(client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'x' }] }))
+    const e = await apiError(
+      client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'x' }] }),
+    )
     expect(e.status).toBe(429)
     expect(e.code).toBe('rate_limit_exceeded')
     expect(e.type).toBe('requests')
@@ -293,13 +475,19 @@ describe('OpenAI errors', () => {
     expect(e.headers?.get('x-ratelimit-remaining-requests')).toBe('0')
     // Another key has its own bucket.
     const other = new OpenAI({ apiKey: 'sk-other', baseURL: `${sim.url}/v1`, maxRetries: 0 })
-    await expect(other.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'x' }] })).resolves.toBeDefined()
+    await expect(
+      other.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'x' }] }),
+    ).resolves.toBeDefined()
     sim.configure('openai', 'gpt-4.1-nano', { rpm: undefined, tpm: undefined })
   })
 
   it('a stream cut mid-way, a mid-stream error event and a malformed event all make the SDK throw', async () => {
     const run = async () => {
-      const s = await client.chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'tokens: 20' }] })
+      const s = await client.chat.completions.create({
+        model: 'gpt-4o',
+        stream: true,
+        messages: [{ role: 'user', content: 'tokens: 20' }],
+      })
       let n = 0
       for await (const _ of s) n++
       return n

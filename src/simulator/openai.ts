@@ -4,20 +4,33 @@
  * https://platform.openai.com/docs/api-reference/chat and https://platform.openai.com/docs/guides/error-codes
  */
 import type { IncomingMessage } from 'node:http'
+import { Lru } from '../lib/lru.ts'
 import { goDuration, openaiLimitHeaders, retryAfterSeconds } from './limits.ts'
-import { invalid, parseOpenAI, type OpenAIParsed } from './openai-request.ts'
+import { invalid, type OpenAIParsed, parseOpenAI } from './openai-request.ts'
 import { fnv1a, hexChars, idChars } from './rng.ts'
 import { charPieces, toolCallTokens } from './tokens.ts'
 import type { Answer, FinishKind, ToolCallOut } from './types.ts'
 import { str } from './values.ts'
 import type { ApiWire, ErrorOut, Frame, RenderCtx } from './wire.ts'
-import { Lru } from '../lib/lru.ts'
 
-const JSON_HEADERS = ['content-type', 'application/json', 'openai-version', '2020-10-01', 'openai-organization', 'org-simulator']
+const JSON_HEADERS = [
+  'content-type',
+  'application/json',
+  'openai-version',
+  '2020-10-01',
+  'openai-organization',
+  'org-simulator',
+]
 /** Also the Responses stream's. */
 export const SSE_HEADERS = [
-  'content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache',
-  'openai-version', '2020-10-01', 'openai-organization', 'org-simulator',
+  'content-type',
+  'text/event-stream; charset=utf-8',
+  'cache-control',
+  'no-cache',
+  'openai-version',
+  '2020-10-01',
+  'openai-organization',
+  'org-simulator',
 ]
 
 /** An embedding model on chat completions (the real API's words for any model it does not chat with). */
@@ -54,7 +67,12 @@ function usageOf(answers: Answer[], ctx: RenderCtx) {
     completion_tokens: completion,
     total_tokens: ctx.usage.promptTokens + completion,
     prompt_tokens_details: { cached_tokens: ctx.usage.cachedTokens, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: reasoning,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   }
 }
 
@@ -89,14 +107,21 @@ export const openaiWire: ApiWire<OpenAIParsed> = {
         401,
       )
     }
-    const masked = key.length > 8 ? `${key.slice(0, 3)}${'*'.repeat(Math.min(key.length - 7, 20))}${key.slice(-4)}` : '***'
-    return invalid(`Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`, null, 'invalid_api_key', 401)
+    const masked =
+      key.length > 8 ? `${key.slice(0, 3)}${'*'.repeat(Math.min(key.length - 7, 20))}${key.slice(-4)}` : '***'
+    return invalid(
+      `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+      null,
+      'invalid_api_key',
+      401,
+    )
   },
   badJson: () =>
     invalid(
       "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)",
     ),
-  notFound: (model) => invalid(`The model \`${model}\` does not exist or you do not have access to it.`, null, 'model_not_found', 404),
+  notFound: (model) =>
+    invalid(`The model \`${model}\` does not exist or you do not have access to it.`, null, 'model_not_found', 404),
   wrongKind: () => invalid(NOT_CHAT, 'model', null, 404),
   serverError: () => ({ status: 500, body: serverError() }),
   overloaded: () => ({ status: 503, body: serverError('The server is overloaded or not ready yet.') }),
@@ -125,9 +150,18 @@ export const openaiWire: ApiWire<OpenAIParsed> = {
       created: ctx.created,
       model: p.model.responseModel,
       choices: answers.map((a, index) => {
-        const message: Record<string, unknown> = { role: 'assistant', content: a.toolCalls.length > 0 && a.text === '' ? null : a.text, refusal: null, annotations: [] }
+        const message: Record<string, unknown> = {
+          role: 'assistant',
+          content: a.toolCalls.length > 0 && a.text === '' ? null : a.text,
+          refusal: null,
+          annotations: [],
+        }
         if (a.toolCalls.length > 0) {
-          message['tool_calls'] = a.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.argsJson } }))
+          message['tool_calls'] = a.toolCalls.map((c) => ({
+            id: c.id,
+            type: 'function',
+            function: { name: c.name, arguments: c.argsJson },
+          }))
         }
         return { index, message, logprobs: null, finish_reason: finishReason(a.finish) }
       }),
@@ -156,11 +190,22 @@ export const openaiWire: ApiWire<OpenAIParsed> = {
         for (let k = 0; k < a.toolCalls.length; k++) {
           const c = a.toolCalls[k] as ToolCallOut
           const first = { index: k, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }
-          const delta = k === 0 ? { role: 'assistant', content: null, tool_calls: [first], refusal: null } : { tool_calls: [first] }
+          const delta =
+            k === 0 ? { role: 'assistant', content: null, tool_calls: [first], refusal: null } : { tool_calls: [first] }
           out.push(chunk(head, tail, index, JSON.stringify(delta), 0, null))
           const parts = charPieces(c.argsJson, Math.max(8, Math.ceil(c.argsJson.length / 3)))
           const per = Math.max(1, Math.ceil(toolCallTokens(c.argsJson) / Math.max(1, parts.length)))
-          for (const part of parts) out.push(chunk(head, tail, index, `{"tool_calls":[{"index":${k},"function":{"arguments":${JSON.stringify(part)}}}]}`, per, null))
+          for (const part of parts)
+            out.push(
+              chunk(
+                head,
+                tail,
+                index,
+                `{"tool_calls":[{"index":${k},"function":{"arguments":${JSON.stringify(part)}}}]}`,
+                per,
+                null,
+              ),
+            )
         }
       }
       out.push(chunk(head, tail, index, '{}', 0, finishReason(a.finish)))
@@ -175,5 +220,8 @@ export const openaiWire: ApiWire<OpenAIParsed> = {
 
 /** `GET /v1/models` and `GET /v1/models/{id}`. */
 export function openaiModelList(models: readonly { id: string; created: number }[]): string {
-  return JSON.stringify({ object: 'list', data: models.map((m) => ({ id: m.id, object: 'model', created: m.created, owned_by: 'system' })) })
+  return JSON.stringify({
+    object: 'list',
+    data: models.map((m) => ({ id: m.id, object: 'model', created: m.created, owned_by: 'system' })),
+  })
 }

@@ -14,9 +14,21 @@ import type { ModelInfo } from './models.ts'
 import { mix } from './rng.ts'
 import { keyHint, type SimState } from './state.ts'
 import type { Answer, Fault, FaultKind, PromptUsage, SimModelConfig, SimRequestLog } from './types.ts'
-import { isErrorOut, readBody, send, writeStream, type ApiWire, type ErrorOut, type Parsed, type RenderCtx, type Route, type StreamPlan } from './wire.ts'
+import {
+  type ApiWire,
+  type ErrorOut,
+  isErrorOut,
+  type Parsed,
+  type RenderCtx,
+  type Route,
+  readBody,
+  type StreamPlan,
+  send,
+  writeStream,
+} from './wire.ts'
 
-const HTML = '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>The upstream server returned an invalid response.</p></body></html>\n'
+const HTML =
+  '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>The upstream server returned an invalid response.</p></body></html>\n'
 const HTML_HEADERS = ['content-type', 'text/html; charset=utf-8']
 /** Process-wide, never reset: request and response ids stay unique across resets and simulators. */
 let requestSeq = 0
@@ -41,7 +53,16 @@ function headers<P extends Parsed>(c: Ctx<P>, base: readonly string[]): string[]
 }
 
 function log<P extends Parsed>(c: Ctx<P>, status: number, fault: FaultKind | undefined): void {
-  const entry: SimRequestLog = { at: c.start, api: c.wire.api, model: c.modelId, key: keyHint(c.key), path: c.route.path, stream: c.stream, body: c.body, status }
+  const entry: SimRequestLog = {
+    at: c.start,
+    api: c.wire.api,
+    model: c.modelId,
+    key: keyHint(c.key),
+    path: c.route.path,
+    stream: c.stream,
+    body: c.body,
+    status,
+  }
   if (fault) entry.fault = fault
   c.st.record(entry)
 }
@@ -53,12 +74,30 @@ function fail<P extends Parsed>(c: Ctx<P>, e: ErrorOut, fault?: FaultKind): void
   log(c, e.status, fault)
 }
 
-export async function handleGeneration<P extends Parsed>(st: SimState, wire: ApiWire<P>, route: Route, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleGeneration<P extends Parsed>(
+  st: SimState,
+  wire: ApiWire<P>,
+  route: Route,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const start = Date.now()
   const seq = ++requestSeq
   const rid = wire.requestId(mix(st.seed, seq))
   const text = await readBody(req)
-  const c: Ctx<P> = { st, wire, route, res, start, rid, key: wire.key(req, url), modelId: route.model ?? '', body: undefined, stream: route.stream !== undefined }
+  const c: Ctx<P> = {
+    st,
+    wire,
+    route,
+    res,
+    start,
+    rid,
+    key: wire.key(req, url),
+    modelId: route.model ?? '',
+    body: undefined,
+    stream: route.stream !== undefined,
+  }
 
   if (c.key === '') return fail(c, wire.authError(true, c.key))
   if (st.validKeys !== null && !st.validKeys.has(c.key)) return fail(c, wire.authError(false, c.key))
@@ -67,7 +106,8 @@ export async function handleGeneration<P extends Parsed>(st: SimState, wire: Api
   let body: Record<string, unknown>
   try {
     const parsed: unknown = JSON.parse(text)
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail(c, wire.badJson('the body must be a JSON object'))
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return fail(c, wire.badJson('the body must be a JSON object'))
     body = c.body = parsed as Record<string, unknown>
   } catch (err) {
     return fail(c, wire.badJson(err instanceof Error ? err.message : String(err)))
@@ -97,7 +137,10 @@ export async function handleGeneration<P extends Parsed>(st: SimState, wire: Api
     const adm = st.limiter.admit(`${wire.api}|${c.key}|${model.id}`, cfg, charge, start)
     if (!adm.ok) {
       const { window, retryMs, limit, used, requested } = adm
-      return fail(c, wire.rateLimited({ window, retryMs, limit, used, requested, model: model.responseModel, state: adm.state }))
+      return fail(
+        c,
+        wire.rateLimited({ window, retryMs, limit, used, requested, model: model.responseModel, state: adm.state }),
+      )
     }
     limits = adm.state
   }
@@ -106,7 +149,8 @@ export async function handleGeneration<P extends Parsed>(st: SimState, wire: Api
   let usage: PromptUsage
   if (wire.cache.kind === 'explicit') usage = st.cache.explicit(scope, p.req.segments, pre, model.cacheMinTokens)
   else {
-    const cached = wire.cache.kind === 'implicit' ? st.cache.implicit(scope, pre, model.cacheMinTokens, wire.cache.step) : 0
+    const cached =
+      wire.cache.kind === 'implicit' ? st.cache.implicit(scope, pre, model.cacheMinTokens, wire.cache.step) : 0
     usage = { promptTokens: pre.total, cachedTokens: cached, cacheWrite5m: 0, cacheWrite1h: 0 }
   }
   const answers = generateAnswers(p.req, cfg, mix(st.seed, p.req.userSeed ?? 0, pre.hash), wire.api)
@@ -146,7 +190,15 @@ function answerJson<P extends Parsed>(c: Ctx<P>, json: string, limits: LimitStat
   log(c, 200, kind)
 }
 
-function answerStream<P extends Parsed>(c: Ctx<P>, p: P, answers: Answer[], ctx: RenderCtx, cfg: SimModelConfig, limits: LimitState | null, fault: Fault | null): void {
+function answerStream<P extends Parsed>(
+  c: Ctx<P>,
+  p: P,
+  answers: Answer[],
+  ctx: RenderCtx,
+  cfg: SimModelConfig,
+  limits: LimitState | null,
+  fault: Fault | null,
+): void {
   const h = headers(c, c.wire.streamHeaders(p))
   if (limits) c.wire.limitHeaders(limits, c.start, h)
   const after = fault?.afterChunks ?? DEFAULT_AFTER_CHUNKS
@@ -174,7 +226,19 @@ function earlyFault<P extends Parsed>(c: Ctx<P>, f: Fault, cfg: SimModelConfig, 
       const retryMs = f.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS
       const limit = cfg.rpm ?? 60
       const state: LimitState = { requests: { limit, remaining: 0, resetMs: retryMs } }
-      return fail(c, c.wire.rateLimited({ window: 'requests', retryMs, limit, used: limit, requested: 1, model: m.responseModel, state }), f.kind)
+      return fail(
+        c,
+        c.wire.rateLimited({
+          window: 'requests',
+          retryMs,
+          limit,
+          used: limit,
+          requested: 1,
+          model: m.responseModel,
+          state,
+        }),
+        f.kind,
+      )
     }
     case 'stall':
       // Never answer: the socket stays open until the client gives up (or close() ends it).
@@ -185,7 +249,12 @@ function earlyFault<P extends Parsed>(c: Ctx<P>, f: Fault, cfg: SimModelConfig, 
     case 'custom': {
       const status = f.status ?? 500
       const text = typeof f.body === 'string' ? f.body : JSON.stringify(f.body ?? { error: 'custom fault' })
-      send(c.res, status, headers(c, ['content-type', isJson(text) ? 'application/json' : 'text/plain; charset=utf-8']), text)
+      send(
+        c.res,
+        status,
+        headers(c, ['content-type', isJson(text) ? 'application/json' : 'text/plain; charset=utf-8']),
+        text,
+      )
       return log(c, status, f.kind)
     }
     default:

@@ -8,17 +8,41 @@ import { parseDataUrl, sniffImage } from './images.ts'
 import { badType, badValue, unsupportedImage } from './openai-errors.ts'
 import { invalid, missing } from './openai-request.ts'
 import type { ConvItem } from './responses-store.ts'
-import { isObj, str, type Obj } from './values.ts'
+import { isObj, type Obj, str } from './values.ts'
 import type { ErrorOut } from './wire.ts'
 
 /** Every item type the API takes as input (openai 6.49 `ResponseInputItem`). */
 const ITEM_TYPES = [
-  'message', 'file_search_call', 'computer_call', 'computer_call_output', 'web_search_call', 'function_call',
-  'function_call_output', 'tool_search_call', 'tool_search_output', 'additional_tools', 'reasoning', 'compaction',
-  'image_generation_call', 'code_interpreter_call', 'local_shell_call', 'local_shell_call_output', 'shell_call',
-  'shell_call_output', 'apply_patch_call', 'apply_patch_call_output', 'mcp_list_tools', 'mcp_approval_request',
-  'mcp_approval_response', 'mcp_call', 'custom_tool_call_output', 'custom_tool_call', 'compaction_trigger',
-  'item_reference', 'program', 'program_output',
+  'message',
+  'file_search_call',
+  'computer_call',
+  'computer_call_output',
+  'web_search_call',
+  'function_call',
+  'function_call_output',
+  'tool_search_call',
+  'tool_search_output',
+  'additional_tools',
+  'reasoning',
+  'compaction',
+  'image_generation_call',
+  'code_interpreter_call',
+  'local_shell_call',
+  'local_shell_call_output',
+  'shell_call',
+  'shell_call_output',
+  'apply_patch_call',
+  'apply_patch_call_output',
+  'mcp_list_tools',
+  'mcp_approval_request',
+  'mcp_approval_response',
+  'mcp_call',
+  'custom_tool_call_output',
+  'custom_tool_call',
+  'compaction_trigger',
+  'item_reference',
+  'program',
+  'program_output',
 ]
 const ITEM_TYPE_SET = new Set(ITEM_TYPES)
 const ROLES = ['assistant', 'system', 'developer', 'user']

@@ -9,11 +9,11 @@ import type { ModelInfo } from './models.ts'
 import { badType, badValue, intParam, outOfRange } from './openai-errors.ts'
 import { badName, EFFORT, invalid, missing } from './openai-request.ts'
 import { checkCalls, readInput } from './responses-input.ts'
-import { history, itemSegment, type ConvItem, type ResponseStore, type StoredResponse } from './responses-store.ts'
+import { type ConvItem, history, itemSegment, type ResponseStore, type StoredResponse } from './responses-store.ts'
 import { blankRequest } from './sim-request.ts'
 import { MESSAGE_OVERHEAD, textTokens } from './tokens.ts'
 import type { Segment, SimRequest, ToolChoiceMode, ToolResult, ToolSpec } from './types.ts'
-import { isObj, num, str, type Obj } from './values.ts'
+import { isObj, num, type Obj, str } from './values.ts'
 import type { ErrorOut, Parsed } from './wire.ts'
 
 export interface ResponsesParsed extends Parsed {
@@ -26,11 +26,13 @@ export interface ResponsesParsed extends Parsed {
 }
 
 const KNOWN = new Set(
-  ('model input instructions max_output_tokens max_tool_calls temperature top_p top_logprobs stream stream_options ' +
+  (
+    'model input instructions max_output_tokens max_tool_calls temperature top_p top_logprobs stream stream_options ' +
     'text tools tool_choice parallel_tool_calls reasoning include store background previous_response_id ' +
     'conversation truncation metadata user safety_identifier prompt_cache_key prompt_cache_retention ' +
     'prompt_cache_options service_tier prompt context_management moderation presence_penalty ' +
-    'frequency_penalty').split(' '),
+    'frequency_penalty'
+  ).split(' '),
 )
 /** Chat Completions parameters the Responses API names otherwise. */
 const MOVED: Readonly<Record<string, string>> = {
@@ -41,9 +43,24 @@ const MOVED: Readonly<Record<string, string>> = {
   reasoning_effort: 'reasoning.effort',
 }
 const TOOL_TYPES = [
-  'function', 'file_search', 'computer', 'computer_use_preview', 'web_search', 'web_search_2025_08_26', 'mcp',
-  'code_interpreter', 'programmatic_tool_calling', 'image_generation', 'local_shell', 'shell', 'custom', 'namespace',
-  'tool_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'apply_patch',
+  'function',
+  'file_search',
+  'computer',
+  'computer_use_preview',
+  'web_search',
+  'web_search_2025_08_26',
+  'mcp',
+  'code_interpreter',
+  'programmatic_tool_calling',
+  'image_generation',
+  'local_shell',
+  'shell',
+  'custom',
+  'namespace',
+  'tool_search',
+  'web_search_preview',
+  'web_search_preview_2025_03_11',
+  'apply_patch',
 ]
 const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh']
 const FORMATS = ['json_object', 'text', 'json_schema']
@@ -78,7 +95,10 @@ function checkParams(b: Obj, model: ModelInfo): ErrorOut | null {
     }
     if (!KNOWN.has(k)) return unknownParam(k)
   }
-  for (const [p, lo, hi] of [['temperature', 0, 2], ['top_p', 0, 1]] as const) {
+  for (const [p, lo, hi] of [
+    ['temperature', 0, 2],
+    ['top_p', 0, 1],
+  ] as const) {
     const v = b[p]
     if (!isSet(v)) continue
     if (typeof v !== 'number') return badType(p, 'a decimal', v)
@@ -95,7 +115,10 @@ function checkParams(b: Obj, model: ModelInfo): ErrorOut | null {
   }
   const maxOut = intParam(b, 'max_output_tokens', MIN_OUTPUT_TOKENS, model.maxOutputTokens)
   if (typeof maxOut === 'object') return maxOut
-  for (const [p, lo, hi] of [['max_tool_calls', 1, Infinity], ['top_logprobs', 0, 20]] as const) {
+  for (const [p, lo, hi] of [
+    ['max_tool_calls', 1, Infinity],
+    ['top_logprobs', 0, 20],
+  ] as const) {
     const v = intParam(b, p, lo, hi)
     if (typeof v === 'object') return v
   }

@@ -1,6 +1,6 @@
 import OpenAI, { APIError } from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startSimulator, type Simulator } from './index.ts'
+import { type Simulator, startSimulator } from './index.ts'
 import { LONG_TEXT, PNG_1X1, rawPost } from './test-utils.ts'
 
 let sim: Simulator
@@ -33,7 +33,10 @@ const JSON_OBJECT = { format: { type: 'json_object' as const } }
 const NO_ERROR = { error: { message: '', type: '', param: null, code: null } }
 
 async function apiError(p: Promise<unknown>): Promise<APIError> {
-  const err = await p.then(() => null, (e: unknown) => e)
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  )
   expect(err).toBeInstanceOf(APIError)
   return err as APIError
 }
@@ -244,7 +247,10 @@ describe('OpenAI Responses via the openai SDK', () => {
     expect(capped.output.map((o) => o.type)).toEqual(['reasoning'])
     const cut = await client.responses.create({ model: 'o4-mini', input: 'think', max_output_tokens: 40 })
     const shapes = cut.output.map((o) => [o.type, 'status' in o ? o.status : null])
-    expect(shapes).toEqual([['reasoning', null], ['message', 'incomplete']])
+    expect(shapes).toEqual([
+      ['reasoning', null],
+      ['message', 'incomplete'],
+    ])
     expect(cut.output_text.split(' ')).toHaveLength(8)
     const raw = await post({ model: 'gpt-4o', input: 'tokens: 30', max_output_tokens: 16, stream: true })
     const last = events(raw.text).pop() as Event

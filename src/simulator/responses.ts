@@ -10,7 +10,7 @@
  */
 import { openaiWire, SSE_HEADERS } from './openai.ts'
 import { invalid } from './openai-request.ts'
-import { parseResponses, responsesModelOf, type ResponsesParsed } from './responses-request.ts'
+import { parseResponses, type ResponsesParsed, responsesModelOf } from './responses-request.ts'
 import type { ConvItem, ResponseStore } from './responses-store.ts'
 import { fnv1a, hexChars, mix } from './rng.ts'
 import { charPieces, toolCallTokens } from './tokens.ts'

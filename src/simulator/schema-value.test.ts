@@ -31,7 +31,10 @@ describe('values from schemas', () => {
   })
 
   it('terminates on recursive schemas', () => {
-    const tree = { $ref: '#/$defs/node', $defs: { node: { type: 'object', properties: { child: { $ref: '#/$defs/node' } }, required: ['child'] } } }
+    const tree = {
+      $ref: '#/$defs/node',
+      $defs: { node: { type: 'object', properties: { child: { $ref: '#/$defs/node' } }, required: ['child'] } },
+    }
     expect(() => JSON.stringify(valueFromSchema(tree, prng(2)))).not.toThrow()
   })
 })

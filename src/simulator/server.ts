@@ -15,7 +15,7 @@ import { handleGeneration } from './pipeline.ts'
 import { responsesWire } from './responses.ts'
 import type { ResponsesParsed } from './responses-request.ts'
 import type { SimState } from './state.ts'
-import { send, type ApiWire, type Route } from './wire.ts'
+import { type ApiWire, type Route, send } from './wire.ts'
 
 const GEMINI_METHODS = 'generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents'
 const GEMINI = new RegExp(`^/(v1beta|v1|v1alpha)/models/([^/:]+):(${GEMINI_METHODS})$`)
@@ -49,7 +49,8 @@ async function route(st: SimState, wires: Wires, req: IncomingMessage, res: Serv
     if (path.endsWith('/v1/embeddings')) {
       return handleGeneration(st, embeddingsWire, { api: 'openai', path }, req, res, url)
     }
-    if (path.endsWith('/v1/messages')) return handleGeneration(st, anthropicWire, { api: 'anthropic', path }, req, res, url)
+    if (path.endsWith('/v1/messages'))
+      return handleGeneration(st, anthropicWire, { api: 'anthropic', path }, req, res, url)
     const g = GEMINI.exec(path)
     if (g) {
       const model = decodeURIComponent(g[2] as string)
@@ -58,8 +59,16 @@ async function route(st: SimState, wires: Wires, req: IncomingMessage, res: Serv
         const wire = g[3] === 'embedContent' ? geminiEmbedWire : geminiBatchEmbedWire
         return handleGeneration(st, wire, { api: 'gemini', path, model }, req, res, url)
       }
-      const stream = g[3] === 'streamGenerateContent' ? (url.searchParams.get('alt') === 'sse' ? 'sse' : 'array') : undefined
-      return handleGeneration(st, geminiWire, { api: 'gemini', path, model, ...(stream ? { stream } : {}) }, req, res, url)
+      const stream =
+        g[3] === 'streamGenerateContent' ? (url.searchParams.get('alt') === 'sse' ? 'sse' : 'array') : undefined
+      return handleGeneration(
+        st,
+        geminiWire,
+        { api: 'gemini', path, model, ...(stream ? { stream } : {}) },
+        req,
+        res,
+        url,
+      )
     }
     if (path.endsWith('/v1/messages/count_tokens')) return anthropicCountTokens(st, req, res, url)
   }
@@ -73,9 +82,21 @@ async function route(st: SimState, wires: Wires, req: IncomingMessage, res: Serv
   req.resume()
   if (path.startsWith('/v1beta/')) {
     const e = geminiWire.notFound(path)
-    return send(res, 404, geminiWire.jsonHeaders, JSON.stringify({ error: { ...(e.body as { error: object }).error, message: `Method not found: ${method} ${path}` } }))
+    return send(
+      res,
+      404,
+      geminiWire.jsonHeaders,
+      JSON.stringify({
+        error: { ...(e.body as { error: object }).error, message: `Method not found: ${method} ${path}` },
+      }),
+    )
   }
-  send(res, 404, openaiWire.jsonHeaders, JSON.stringify(invalid(`Invalid URL (${method} ${path})`, null, null, 404).body))
+  send(
+    res,
+    404,
+    openaiWire.jsonHeaders,
+    JSON.stringify(invalid(`Invalid URL (${method} ${path})`, null, null, 404).body),
+  )
 }
 
 const BASE_URL = new URL('http://sim/')
@@ -86,7 +107,19 @@ export function createSimServer(st: SimState): http.Server {
     route(st, wires, req, res).catch((err: unknown) => {
       // A bug must not take the simulator down; answer 500 if we still can.
       if (!res.headersSent && !res.destroyed) {
-        send(res, 500, ['content-type', 'application/json'], JSON.stringify({ error: { message: `simulator bug: ${err instanceof Error ? err.message : String(err)}`, type: 'server_error', param: null, code: null } }))
+        send(
+          res,
+          500,
+          ['content-type', 'application/json'],
+          JSON.stringify({
+            error: {
+              message: `simulator bug: ${err instanceof Error ? err.message : String(err)}`,
+              type: 'server_error',
+              param: null,
+              code: null,
+            },
+          }),
+        )
       } else res.destroy()
     })
   })

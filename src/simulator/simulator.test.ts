@@ -7,12 +7,16 @@ import { GoogleGenerativeAI } from '@google/generative-ai'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { parseSimulateArgs } from './cli.ts'
-import { startSimulator, type Simulator } from './index.ts'
+import { type Simulator, startSimulator } from './index.ts'
 import { rawPost } from './test-utils.ts'
 
 let sim: Simulator
 const OA = { authorization: 'Bearer sk-test' }
-const chat = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }], ...extra })
+const chat = (content: string, extra: Record<string, unknown> = {}) => ({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content }],
+  ...extra,
+})
 
 beforeAll(async () => {
   sim = await startSimulator({ seed: 3 })
@@ -23,7 +27,12 @@ beforeEach(() => sim.reset())
 describe('faults', () => {
   it('stall never sends headers and holds the socket until the client gives up', async () => {
     sim.script('openai', '*', [{ kind: 'stall' }])
-    const err = await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers: OA, body: JSON.stringify(chat('x')), signal: AbortSignal.timeout(300) }).then(
+    const err = await fetch(`${sim.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: OA,
+      body: JSON.stringify(chat('x')),
+      signal: AbortSignal.timeout(300),
+    }).then(
       () => null,
       (e: unknown) => e,
     )
@@ -37,7 +46,11 @@ describe('faults', () => {
     const html = await rawPost(`${sim.url}/v1/chat/completions`, chat('x'), OA)
     expect(html.status).toBe(200)
     expect(html.headers.get('content-type')).toMatch(/^text\/html/)
-    const custom = await rawPost(`${sim.url}/v1/messages`, { model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' })
+    const custom = await rawPost(
+      `${sim.url}/v1/messages`,
+      { model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] },
+      { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+    )
     expect(custom.status).toBe(418)
     expect(JSON.parse(custom.text)).toEqual({ teapot: true })
   })
@@ -54,7 +67,8 @@ describe('faults', () => {
     sim.configure('openai', 'gpt-4.1-mini', { faultRates: { server_error: 0.3, overloaded: 0.2 } })
     const run = async () => {
       const out: number[] = []
-      for (let i = 0; i < 20; i++) out.push((await rawPost(`${sim.url}/v1/chat/completions`, { ...chat('x'), model: 'gpt-4.1-mini' }, OA)).status)
+      for (let i = 0; i < 20; i++)
+        out.push((await rawPost(`${sim.url}/v1/chat/completions`, { ...chat('x'), model: 'gpt-4.1-mini' }, OA)).status)
       return out
     }
     const a = await run()
@@ -66,11 +80,18 @@ describe('faults', () => {
   })
 
   it('rate_limit fault uses retryAfterMs: retry-after rounded up, Gemini RetryInfo exact', async () => {
-    sim.script('*', '*', [{ kind: 'rate_limit', retryAfterMs: 1500 }, { kind: 'rate_limit', retryAfterMs: 1500 }])
+    sim.script('*', '*', [
+      { kind: 'rate_limit', retryAfterMs: 1500 },
+      { kind: 'rate_limit', retryAfterMs: 1500 },
+    ])
     const o = await rawPost(`${sim.url}/v1/chat/completions`, chat('x'), OA)
     expect(o.status).toBe(429)
     expect(o.headers.get('retry-after')).toBe('2')
-    const g = await rawPost(`${sim.url}/v1beta/models/gemini-2.5-flash:generateContent`, { contents: [{ parts: [{ text: 'x' }] }] }, { 'x-goog-api-key': 'k' })
+    const g = await rawPost(
+      `${sim.url}/v1beta/models/gemini-2.5-flash:generateContent`,
+      { contents: [{ parts: [{ text: 'x' }] }] },
+      { 'x-goog-api-key': 'k' },
+    )
     expect(JSON.stringify(JSON.parse(g.text))).toContain('"retryDelay":"1.5s"')
   })
 })
@@ -84,7 +105,12 @@ describe('disconnects', () => {
       method: 'POST',
       signal: ctl.signal,
       headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 500, stream: true, messages: [{ role: 'user', content: 'tokens: 200' }] }),
+      body: JSON.stringify({
+        model: 'claude-haiku-4-5',
+        max_tokens: 500,
+        stream: true,
+        messages: [{ role: 'user', content: 'tokens: 200' }],
+      }),
     })
     const reader = (r.body as ReadableStream<Uint8Array>).getReader()
     await reader.read()
@@ -93,11 +119,19 @@ describe('disconnects', () => {
       method: 'POST',
       signal: AbortSignal.timeout(30),
       headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 500, messages: [{ role: 'user', content: 'tokens: 200' }] }),
+      body: JSON.stringify({
+        model: 'claude-haiku-4-5',
+        max_tokens: 500,
+        messages: [{ role: 'user', content: 'tokens: 200' }],
+      }),
     })
     await expect(waiting).rejects.toThrow()
     sim.configure('anthropic', 'claude-haiku-4-5', { ttftMs: 0, tokenDelayMs: 0 })
-    const ok = await rawPost(`${sim.url}/v1/messages`, { model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' })
+    const ok = await rawPost(
+      `${sim.url}/v1/messages`,
+      { model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] },
+      { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+    )
     expect(ok.status).toBe(200)
   })
 })
@@ -105,17 +139,24 @@ describe('disconnects', () => {
 describe('control API, log and stats', () => {
   it('configures, scripts, counts, logs and resets over HTTP', async () => {
     const post = (path: string, body: unknown) => rawPost(`${sim.url}/_sim/${path}`, body, {})
-    expect((await post('configure', { api: 'openai', model: 'gpt-4o-mini', config: { outputTokens: 3 } })).status).toBe(200)
+    expect((await post('configure', { api: 'openai', model: 'gpt-4o-mini', config: { outputTokens: 3 } })).status).toBe(
+      200,
+    )
     expect((await post('script', { api: 'openai', model: '*', faults: [{ kind: 'server_error' }] })).status).toBe(200)
     expect((await post('configure', { api: 'openai', model: 'x', config: { nope: 1 } })).status).toBe(400)
     expect((await rawPost(`${sim.url}/v1/chat/completions`, chat('x'), OA)).status).toBe(500)
-    const ok = JSON.parse((await rawPost(`${sim.url}/v1/chat/completions`, chat('x'), OA)).text) as { choices: Array<{ message: { content: string } }> }
+    const ok = JSON.parse((await rawPost(`${sim.url}/v1/chat/completions`, chat('x'), OA)).text) as {
+      choices: Array<{ message: { content: string } }>
+    }
     expect(ok.choices[0]?.message.content.split(' ')).toHaveLength(3)
-    const stats = async (q: string) => (JSON.parse(await (await fetch(`${sim.url}/_sim/stats?${q}`)).text()) as { count: number }).count
+    const stats = async (q: string) =>
+      (JSON.parse(await (await fetch(`${sim.url}/_sim/stats?${q}`)).text()) as { count: number }).count
     expect(await stats('api=openai')).toBe(2)
     expect(await stats('api=openai&status=500')).toBe(1)
     expect(await stats('model=gpt-4o-mini-2024-07-18')).toBe(2)
-    const log = JSON.parse(await (await fetch(`${sim.url}/_sim/log`)).text()) as { data: Array<{ key: string; status: number; path: string }> }
+    const log = JSON.parse(await (await fetch(`${sim.url}/_sim/log`)).text()) as {
+      data: Array<{ key: string; status: number; path: string }>
+    }
     expect(log.data.map((l) => l.status)).toEqual([500, 200])
     expect(log.data[0]?.key).not.toBe('sk-test')
     expect(log.data[0]?.path).toBe('/v1/chat/completions')
@@ -132,23 +173,48 @@ describe('control API, log and stats', () => {
     const an = new Anthropic({ apiKey: 'k', baseURL: sim.url, maxRetries: 0 })
     const claude: Array<{ id: string; created_at: string }> = []
     for await (const m of an.models.list()) claude.push(m)
-    expect(claude.map((m) => m.id)).toEqual(expect.arrayContaining(['claude-haiku-4-5-20251001', 'claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-3-opus-20240229']))
+    expect(claude.map((m) => m.id)).toEqual(
+      expect.arrayContaining([
+        'claude-haiku-4-5-20251001',
+        'claude-sonnet-4-5-20250929',
+        'claude-opus-4-1-20250805',
+        'claude-3-opus-20240229',
+      ]),
+    )
     // Newest first, as Anthropic lists them.
     const created = claude.map((m) => m.created_at)
     expect(created).toEqual([...created].sort().reverse())
-    const gm = JSON.parse((await (await fetch(`${sim.url}/v1beta/models?key=k`)).text())) as { models: Array<{ name: string }> }
+    const gm = JSON.parse(await (await fetch(`${sim.url}/v1beta/models?key=k`)).text()) as {
+      models: Array<{ name: string }>
+    }
     expect(gm.models.map((m) => m.name)).toContain('models/gemini-2.5-pro')
-    const count = await new GoogleGenerativeAI('k').getGenerativeModel({ model: 'gemini-2.0-flash' }, { baseUrl: sim.url }).countTokens('abcdefgh')
+    const count = await new GoogleGenerativeAI('k')
+      .getGenerativeModel({ model: 'gemini-2.0-flash' }, { baseUrl: sim.url })
+      .countTokens('abcdefgh')
     expect(count.totalTokens).toBe(3 + 4 + 2)
   })
 
   it('accepts any model id on an API configured with the "*" model', async () => {
     const open = await startSimulator({ models: { openai: { '*': { outputTokens: 2 } } } })
     try {
-      const r = await rawPost(`${open.url}/v1/chat/completions`, { model: 'my-local-llama', messages: [{ role: 'user', content: 'x' }] }, OA)
+      const r = await rawPost(
+        `${open.url}/v1/chat/completions`,
+        { model: 'my-local-llama', messages: [{ role: 'user', content: 'x' }] },
+        OA,
+      )
       expect(r.status).toBe(200)
-      expect((JSON.parse(r.text) as { model: string; usage: { completion_tokens: number } }).usage.completion_tokens).toBe(2)
-      expect((await rawPost(`${open.url}/v1/messages`, { model: 'claude-x', max_tokens: 5, messages: [] }, { 'x-api-key': 'k', 'anthropic-version': '1' })).status).toBe(404)
+      expect(
+        (JSON.parse(r.text) as { model: string; usage: { completion_tokens: number } }).usage.completion_tokens,
+      ).toBe(2)
+      expect(
+        (
+          await rawPost(
+            `${open.url}/v1/messages`,
+            { model: 'claude-x', max_tokens: 5, messages: [] },
+            { 'x-api-key': 'k', 'anthropic-version': '1' },
+          )
+        ).status,
+      ).toBe(404)
     } finally {
       await open.close()
     }
@@ -160,16 +226,27 @@ describe('CLI', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sim-'))
     const file = join(dir, 'sim.yaml')
     await writeFile(file, 'seed: 9\nvalidKeys: [a]\nmodels:\n  openai:\n    gpt-4o: { rpm: 5 }\n')
-    expect(await parseSimulateArgs(['--config', file, '--port=0'])).toEqual({ seed: 9, validKeys: ['a'], models: { openai: { 'gpt-4o': { rpm: 5 } } }, port: 0 })
-    await expect(parseSimulateArgs(['--verbose'])).rejects.toThrow("unknown option '--verbose'; see headroom simulate --help")
+    expect(await parseSimulateArgs(['--config', file, '--port=0'])).toEqual({
+      seed: 9,
+      validKeys: ['a'],
+      models: { openai: { 'gpt-4o': { rpm: 5 } } },
+      port: 0,
+    })
+    await expect(parseSimulateArgs(['--verbose'])).rejects.toThrow(
+      "unknown option '--verbose'; see headroom simulate --help",
+    )
     await expect(parseSimulateArgs(['--port', 'x'])).rejects.toThrow(/--port must be an integer/)
     await writeFile(file, 'seed: nine\n')
     await expect(parseSimulateArgs(['--config', file])).rejects.toThrow(/invalid --config/)
   })
 
   it('simulateCommand prints the base URLs, serves, and stops cleanly on SIGTERM', async () => {
-    const code = "import { simulateCommand } from './src/simulator/cli.ts'; await simulateCommand(['--port', '0', '--seed', '1'])"
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: join(import.meta.dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] })
+    const code =
+      "import { simulateCommand } from './src/simulator/cli.ts'; await simulateCommand(['--port', '0', '--seed', '1'])"
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = ''

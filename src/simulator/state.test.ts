@@ -6,7 +6,16 @@ describe('SimState counters', () => {
     const st = new SimState({})
     const n = MAX_COUNTERS + 2_000
     for (let i = 0; i < n; i++) {
-      st.record({ at: 0, api: 'gemini', model: `gemini-2.5-flash-u${i}`, key: '', path: '/', stream: false, body: undefined, status: 404 })
+      st.record({
+        at: 0,
+        api: 'gemini',
+        model: `gemini-2.5-flash-u${i}`,
+        key: '',
+        path: '/',
+        stream: false,
+        body: undefined,
+        status: 404,
+      })
     }
     expect(st.stats()).toBe(n)
     expect(st.stats({ api: 'gemini', status: 404 })).toBe(n)
@@ -21,7 +30,8 @@ describe('wildcard models', () => {
     const st = new SimState({ models: { gemini: { '*': {} } } })
     const listed = st.models.list('gemini').length
     const first = st.models.lookup('gemini', 'gemini-2.5-flash-u0')
-    for (let i = 1; i < 20_000; i++) expect(st.models.lookup('gemini', `gemini-2.5-flash-u${i}`)?.id).toBe(`gemini-2.5-flash-u${i}`)
+    for (let i = 1; i < 20_000; i++)
+      expect(st.models.lookup('gemini', `gemini-2.5-flash-u${i}`)?.id).toBe(`gemini-2.5-flash-u${i}`)
     expect(st.models.list('gemini').length).toBe(listed)
     // Dropped from the cache long ago, made again: the same model.
     expect(st.models.lookup('gemini', 'gemini-2.5-flash-u0')).toEqual(first)

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { ServerResponse } from 'node:http'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { jsonDelayMs } from './pipeline.ts'
-import { writeStream, type Frame } from './wire.ts'
+import { type Frame, writeStream } from './wire.ts'
 
 /** What writeStream uses of a ServerResponse, recording each write with the (fake) time it was made. */
 class RecordingResponse extends EventEmitter {

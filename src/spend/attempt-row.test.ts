@@ -16,7 +16,15 @@ const target: Target = {
   baseUrl: 'https://api.openai.com/v1',
   timeoutMs: 60_000,
 }
-const ctx = { requestId: 'req-1', clientRequestId: 'client-1', virtualKey: 'team-a', endUser: 'u-7', modelRequested: 'fast', priority: 'normal' as const, queuedMs: 12 }
+const ctx = {
+  requestId: 'req-1',
+  clientRequestId: 'client-1',
+  virtualKey: 'team-a',
+  endUser: 'u-7',
+  modelRequested: 'fast',
+  priority: 'normal' as const,
+  queuedMs: 12,
+}
 const model = createCatalog().lookup({ provider: 'openai', family: 'openai', model: 'gpt-4.1-mini' })
 
 const event = (over: Partial<AttemptEvent> = {}): AttemptEvent => ({
@@ -29,7 +37,13 @@ const event = (over: Partial<AttemptEvent> = {}): AttemptEvent => ({
   outcome: 'ok',
   status: 200,
   errorCode: null,
-  usage: { promptTokens: 1_000_000, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 1_000_000, reasoningTokens: 0 },
+  usage: {
+    promptTokens: 1_000_000,
+    cachedTokens: 0,
+    cacheWriteTokens: 0,
+    completionTokens: 1_000_000,
+    reasoningTokens: 0,
+  },
   usageSource: 'provider',
   startedAt: 1_700_000_000_000,
   latencyMs: 1234.4,
@@ -72,12 +86,37 @@ describe('attemptRow', () => {
   })
 
   it('a failed attempt: its status and code, no tokens, no cost, the target’s own model', () => {
-    const row = attemptRow(event({ outcome: 'failed_over', status: 429, errorCode: 'rate_limit_exceeded', usage: null, usageSource: 'none', ttftMs: null, modelServed: null }))
-    expect(row).toMatchObject({ outcome: 'failed_over', httpStatus: 429, errorCode: 'rate_limit_exceeded', promptTokens: 0, completionTokens: 0, costMicrocents: 0, priceEntry: null, usageSource: 'none', ttftMs: null, modelServed: 'gpt-4.1-mini' })
+    const row = attemptRow(
+      event({
+        outcome: 'failed_over',
+        status: 429,
+        errorCode: 'rate_limit_exceeded',
+        usage: null,
+        usageSource: 'none',
+        ttftMs: null,
+        modelServed: null,
+      }),
+    )
+    expect(row).toMatchObject({
+      outcome: 'failed_over',
+      httpStatus: 429,
+      errorCode: 'rate_limit_exceeded',
+      promptTokens: 0,
+      completionTokens: 0,
+      costMicrocents: 0,
+      priceEntry: null,
+      usageSource: 'none',
+      ttftMs: null,
+      modelServed: 'gpt-4.1-mini',
+    })
   })
 
   it('an unknown model costs 0 and names no price entry', () => {
-    expect(attemptRow(event({ model: null }))).toMatchObject({ costMicrocents: 0, priceEntry: null, promptTokens: 1_000_000 })
+    expect(attemptRow(event({ model: null }))).toMatchObject({
+      costMicrocents: 0,
+      priceEntry: null,
+      promptTokens: 1_000_000,
+    })
   })
 
   it('scrubs the key out of the model name the provider reported', () => {

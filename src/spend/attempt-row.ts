@@ -9,7 +9,13 @@ import type { AttemptEvent, AttemptListener } from '../routing/events.ts'
 import { priceUsage } from './pricing.ts'
 import type { SpendRow, SpendSink } from './types.ts'
 
-const NO_USAGE: ProviderUsage = { promptTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 0, reasoningTokens: 0 }
+const NO_USAGE: ProviderUsage = {
+  promptTokens: 0,
+  cachedTokens: 0,
+  cacheWriteTokens: 0,
+  completionTokens: 0,
+  reasoningTokens: 0,
+}
 
 // The last model each target reported, scrubbed: a target reports the same one call after call, and
 // the scrub (~0.4 µs) would otherwise run on every row.

@@ -5,7 +5,7 @@
 import type { Command } from 'commander'
 import { headroomCommand, runCommand, UsageError, type Write } from '../lib/cli-command.ts'
 import { NotASpendDbError, openSpendDb, type SpendDb } from './db.ts'
-import { SPEND_GROUP_BYS, parseGroupBy, spendSummary, type SpendSummaryQuery } from './queries.ts'
+import { parseGroupBy, SPEND_GROUP_BYS, type SpendSummaryQuery, spendSummary } from './queries.ts'
 import { formatSummary, SUMMARY_FORMATS, type SummaryFormat } from './summary-format.ts'
 import { parseTimeArg } from './time-arg.ts'
 
@@ -26,14 +26,26 @@ interface SpendFlags {
 }
 
 export function spendCli(io: SpendCommandIo = {}): Command {
-  return headroomCommand('spend', 'Spend totals from the spend table, grouped and filtered (safe beside a running router).', [
-    'npx headroom spend --since today',
-    'npx headroom spend --by day,model --since this-month',
-    'npx headroom spend --by key --since last-month --until this-month --format csv',
-  ], io.out)
+  return headroomCommand(
+    'spend',
+    'Spend totals from the spend table, grouped and filtered (safe beside a running router).',
+    [
+      'npx headroom spend --since today',
+      'npx headroom spend --by day,model --since this-month',
+      'npx headroom spend --by key --since last-month --until this-month --format csv',
+    ],
+    io.out,
+  )
     .option('--db <path>', 'the spend database (default: $HEADROOM_DB, else ./headroom.db)')
-    .option('--by, --group-by <keys>', `a row per value of each, comma-separated: ${SPEND_GROUP_BYS.join(', ')}`, 'model')
-    .option('--since <time>', 'from this time, inclusive: 2026-11-01, 2026-11-01T09:30Z (UTC unless an offset is given), 30m, 24h, 7d, 2w back from now, or the start (UTC) of today, yesterday, this-month, last-month (default: the first row)')
+    .option(
+      '--by, --group-by <keys>',
+      `a row per value of each, comma-separated: ${SPEND_GROUP_BYS.join(', ')}`,
+      'model',
+    )
+    .option(
+      '--since <time>',
+      'from this time, inclusive: 2026-11-01, 2026-11-01T09:30Z (UTC unless an offset is given), 30m, 24h, 7d, 2w back from now, or the start (UTC) of today, yesterday, this-month, last-month (default: the first row)',
+    )
     .option('--until <time>', 'to this time, exclusive, in the same forms (default: now)')
     .option('--key <name>', 'only this client key (default: all)')
     .option('--route <name>', 'only this route (default: all)')
@@ -57,7 +69,9 @@ function spend(flags: SpendFlags, io: SpendCommandIo): void {
   if (flags.since !== undefined) query.since = parsed('--since', () => parseTimeArg(flags.since!, now))
   if (flags.until !== undefined) query.until = parsed('--until', () => parseTimeArg(flags.until!, now))
   if (query.since !== undefined && query.until !== undefined && query.since >= query.until) {
-    throw new UsageError(`--since (${new Date(query.since).toISOString()}) must be before --until (${new Date(query.until).toISOString()})`)
+    throw new UsageError(
+      `--since (${new Date(query.since).toISOString()}) must be before --until (${new Date(query.until).toISOString()})`,
+    )
   }
   if (flags.key !== undefined) query.virtualKey = flags.key
   if (flags.route !== undefined) query.route = flags.route

@@ -14,7 +14,15 @@ describe('fileTrouble', () => {
   })
 
   it('leaves locks, row errors and anything else alone', () => {
-    for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED', 'SQLITE_CONSTRAINT_CHECK', 'SQLITE_ERROR', 'SQLITE_NOTADBX', 'ENOENT']) {
+    for (const code of [
+      'SQLITE_BUSY',
+      'SQLITE_BUSY_SNAPSHOT',
+      'SQLITE_LOCKED',
+      'SQLITE_CONSTRAINT_CHECK',
+      'SQLITE_ERROR',
+      'SQLITE_NOTADBX',
+      'ENOENT',
+    ]) {
       expect(fileTrouble(err(code))).toBeNull()
     }
     expect(fileTrouble(new Error('no code'))).toBeNull()

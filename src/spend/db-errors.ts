@@ -22,12 +22,42 @@ const REPLACE_WHILE_RUNNING =
   'Spend cannot be recorded into it again: stop Headroom, move the file aside (`sqlite3 FILE .recover` salvages its rows) and start again; rows queued in memory until then are lost at the stop.'
 
 const TROUBLES: readonly FileTrouble[] = [
-  { code: 'SQLITE_NOTADB', cause: 'the file is not a SQLite database', atOpen: `Move it aside ${ELSEWHERE}`, whileRunning: REPLACE_WHILE_RUNNING },
-  { code: 'SQLITE_CORRUPT', cause: 'the database file is corrupt', atOpen: `Move it aside (\`sqlite3 FILE .recover\` salvages its rows) ${ELSEWHERE}`, whileRunning: REPLACE_WHILE_RUNNING },
-  { code: 'SQLITE_READONLY', cause: 'the database is read-only', atOpen: `Make the file and its directory writable by this user, ${ELSEWHERE}`, whileRunning: 'Make the file and its directory writable again; queued rows are written as soon as they are.' },
-  { code: 'SQLITE_IOERR', cause: 'the disk reported an I/O error', atOpen: `Check the disk, ${ELSEWHERE}`, whileRunning: 'Check the disk; the writer keeps retrying, and queued rows are written once it succeeds.' },
-  { code: 'SQLITE_FULL', cause: 'the disk is full', atOpen: `Free some space, ${ELSEWHERE}`, whileRunning: 'Free some space; the writer keeps retrying, and queued rows are written once it succeeds.' },
-  { code: 'SQLITE_CANTOPEN', cause: 'the file cannot be opened', atOpen: `Check its path and permissions, ${ELSEWHERE}`, whileRunning: 'Was the file or its directory removed? Restore it, or restart Headroom to create a new one.' },
+  {
+    code: 'SQLITE_NOTADB',
+    cause: 'the file is not a SQLite database',
+    atOpen: `Move it aside ${ELSEWHERE}`,
+    whileRunning: REPLACE_WHILE_RUNNING,
+  },
+  {
+    code: 'SQLITE_CORRUPT',
+    cause: 'the database file is corrupt',
+    atOpen: `Move it aside (\`sqlite3 FILE .recover\` salvages its rows) ${ELSEWHERE}`,
+    whileRunning: REPLACE_WHILE_RUNNING,
+  },
+  {
+    code: 'SQLITE_READONLY',
+    cause: 'the database is read-only',
+    atOpen: `Make the file and its directory writable by this user, ${ELSEWHERE}`,
+    whileRunning: 'Make the file and its directory writable again; queued rows are written as soon as they are.',
+  },
+  {
+    code: 'SQLITE_IOERR',
+    cause: 'the disk reported an I/O error',
+    atOpen: `Check the disk, ${ELSEWHERE}`,
+    whileRunning: 'Check the disk; the writer keeps retrying, and queued rows are written once it succeeds.',
+  },
+  {
+    code: 'SQLITE_FULL',
+    cause: 'the disk is full',
+    atOpen: `Free some space, ${ELSEWHERE}`,
+    whileRunning: 'Free some space; the writer keeps retrying, and queued rows are written once it succeeds.',
+  },
+  {
+    code: 'SQLITE_CANTOPEN',
+    cause: 'the file cannot be opened',
+    atOpen: `Check its path and permissions, ${ELSEWHERE}`,
+    whileRunning: 'Was the file or its directory removed? Restore it, or restart Headroom to create a new one.',
+  },
 ]
 
 export function sqliteCode(err: unknown): string | null {
@@ -49,14 +79,18 @@ export function fileTrouble(err: unknown): FileTrouble | null {
 export function diagnoseCantOpen(path: string): Pick<FileTrouble, 'cause' | 'atOpen'> | null {
   const dir = dirname(path)
   try {
-    if (statSync(path).isDirectory()) return { cause: 'the path is a directory', atOpen: 'Set HEADROOM_DB to a file path.' }
+    if (statSync(path).isDirectory())
+      return { cause: 'the path is a directory', atOpen: 'Set HEADROOM_DB to a file path.' }
   } catch {
     // no such file: SQLite would create it, in `dir`
   }
   try {
     accessSync(dir, constants.W_OK)
   } catch {
-    return { cause: `its directory ${dir} is not writable (the database and its -wal and -shm files live there)`, atOpen: `Make it writable by this user, ${ELSEWHERE}` }
+    return {
+      cause: `its directory ${dir} is not writable (the database and its -wal and -shm files live there)`,
+      atOpen: `Make it writable by this user, ${ELSEWHERE}`,
+    }
   }
   return null
 }

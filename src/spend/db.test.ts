@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type TempDir, tempDir } from './__fixtures__/spend-rows.ts'
 import { MIGRATIONS_DIR, NotASpendDbError, openSpendDb, SpendDbOpenError } from './db.ts'
-import { tempDir, type TempDir } from './__fixtures__/spend-rows.ts'
 
 const INDEXES = [
   'spend_ts_idx',
@@ -23,20 +23,30 @@ beforeEach(() => {
 afterEach(() => dir.remove())
 
 const names = (sqlite: Database.Database, type: string) =>
-  (sqlite.prepare('SELECT name FROM sqlite_master WHERE type = ? ORDER BY name').all(type) as Array<{ name: string }>).map((r) => r.name)
+  (
+    sqlite.prepare('SELECT name FROM sqlite_master WHERE type = ? ORDER BY name').all(type) as Array<{ name: string }>
+  ).map((r) => r.name)
 
 describe('openSpendDb', () => {
   it('creates the parent directory, the spend table and its indexes; opening again is a no-op', () => {
     const path = join(dir.path, 'nested', 'deeper', 'headroom.db')
     const first = openSpendDb(path)
-    first.sqlite.prepare("INSERT INTO spend (ts, request_id, route, provider, key_alias, model_requested, model_served, stream, outcome, http_status, attempt, prompt_tokens, cached_tokens, cache_write_tokens, completion_tokens, reasoning_tokens, cost_microcents, latency_ms, usage_source, queued_ms) VALUES (1, 'r', 'a', 'p', 'p#1', 'm', 'm', 0, 'ok', 200, 1, 0, 0, 0, 0, 0, 5, 0, 'none', 0)").run()
+    first.sqlite
+      .prepare(
+        "INSERT INTO spend (ts, request_id, route, provider, key_alias, model_requested, model_served, stream, outcome, http_status, attempt, prompt_tokens, cached_tokens, cache_write_tokens, completion_tokens, reasoning_tokens, cost_microcents, latency_ms, usage_source, queued_ms) VALUES (1, 'r', 'a', 'p', 'p#1', 'm', 'm', 0, 'ok', 200, 1, 0, 0, 0, 0, 0, 5, 0, 'none', 0)",
+      )
+      .run()
     first.close()
 
     const second = openSpendDb(path)
     expect(names(second.sqlite, 'table')).toEqual(expect.arrayContaining(['spend', '__drizzle_migrations']))
     expect(names(second.sqlite, 'index')).toEqual(expect.arrayContaining(INDEXES))
-    const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }
-    expect(second.sqlite.prepare('SELECT COUNT(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: journal.entries.length })
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as {
+      entries: unknown[]
+    }
+    expect(second.sqlite.prepare('SELECT COUNT(*) AS n FROM __drizzle_migrations').get()).toEqual({
+      n: journal.entries.length,
+    })
     expect(second.sqlite.prepare('SELECT COUNT(*) AS n FROM spend').get()).toEqual({ n: 1 }) // the data survived
     second.close()
   })
@@ -62,7 +72,11 @@ describe('openSpendDb', () => {
   it('holds the table to its enums and integer costs', () => {
     const db = openSpendDb(':memory:')
     const insert = (outcome: string, cost: number) =>
-      db.sqlite.prepare(`INSERT INTO spend (ts, request_id, route, provider, key_alias, model_requested, model_served, stream, outcome, http_status, attempt, prompt_tokens, cached_tokens, cache_write_tokens, completion_tokens, reasoning_tokens, cost_microcents, latency_ms, usage_source, queued_ms) VALUES (1, 'r', 'a', 'p', 'p#1', 'm', 'm', 0, ?, 200, 1, 0, 0, 0, 0, 0, ?, 0, 'none', 0)`).run(outcome, cost)
+      db.sqlite
+        .prepare(
+          `INSERT INTO spend (ts, request_id, route, provider, key_alias, model_requested, model_served, stream, outcome, http_status, attempt, prompt_tokens, cached_tokens, cache_write_tokens, completion_tokens, reasoning_tokens, cost_microcents, latency_ms, usage_source, queued_ms) VALUES (1, 'r', 'a', 'p', 'p#1', 'm', 'm', 0, ?, 200, 1, 0, 0, 0, 0, 0, ?, 0, 'none', 0)`,
+        )
+        .run(outcome, cost)
     expect(() => insert('ok', 10)).not.toThrow()
     expect(() => insert('ok', 10.5)).toThrow(/spend_cost_integer_check/)
     expect(() => insert('maybe', 10)).toThrow(/spend_outcome_check/)
@@ -83,16 +97,22 @@ describe('openSpendDb', () => {
     it('a file that is not a SQLite database (or a corrupt one)', () => {
       const path = dir.file('junk.db')
       writeFileSync(path, 'this is not a database, but it is long enough to have a header: '.repeat(4))
-      expect(failure(path).message).toBe(`cannot open the spend database ${path}: the file is not a SQLite database (SQLITE_NOTADB). Move it aside or set HEADROOM_DB to another path.`)
+      expect(failure(path).message).toBe(
+        `cannot open the spend database ${path}: the file is not a SQLite database (SQLITE_NOTADB). Move it aside or set HEADROOM_DB to another path.`,
+      )
     })
 
     it('a path that is a directory, or under a file', () => {
       const path = dir.file('a-dir.db')
       mkdirSync(path)
-      expect(failure(path).message).toBe(`cannot open the spend database ${path}: the path is a directory (SQLITE_CANTOPEN). Set HEADROOM_DB to a file path.`)
+      expect(failure(path).message).toBe(
+        `cannot open the spend database ${path}: the path is a directory (SQLITE_CANTOPEN). Set HEADROOM_DB to a file path.`,
+      )
       const file = dir.file('plain')
       writeFileSync(file, '')
-      expect(failure(join(file, 'h.db')).message).toBe(`cannot open the spend database ${file}/h.db: its directory ${file} cannot be created (EEXIST). Set HEADROOM_DB to another path.`)
+      expect(failure(join(file, 'h.db')).message).toBe(
+        `cannot open the spend database ${file}/h.db: its directory ${file} cannot be created (EEXIST). Set HEADROOM_DB to another path.`,
+      )
     })
   })
 

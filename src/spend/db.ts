@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { UserError } from '../lib/user-error.ts'
 import { diagnoseCantOpen, fileTrouble, sqliteCode } from './db-errors.ts'
@@ -60,13 +60,19 @@ function openError(path: string, err: unknown): unknown {
   if (typeof code !== 'string') return err
   const known =
     code === 'SQLITE_BUSY'
-      ? { cause: 'another process held a lock on it for 5 s', atOpen: 'Stop the other process using it, or set HEADROOM_DB to another path.' }
+      ? {
+          cause: 'another process held a lock on it for 5 s',
+          atOpen: 'Stop the other process using it, or set HEADROOM_DB to another path.',
+        }
       : code === 'SQLITE_CANTOPEN'
         ? (diagnoseCantOpen(path) ?? fileTrouble(err))
         : fileTrouble(err)
   if (!known) return err
   const file = resolve(path)
-  return new SpendDbOpenError(`cannot open the spend database ${file}: ${known.cause} (${code}). ${known.atOpen.replace('FILE', file)}`, { cause: err })
+  return new SpendDbOpenError(
+    `cannot open the spend database ${file}: ${known.cause} (${code}). ${known.atOpen.replace('FILE', file)}`,
+    { cause: err },
+  )
 }
 
 export function openSpendDb(path: string, options: SpendDbOptions = {}): SpendDb {
@@ -77,7 +83,10 @@ export function openSpendDb(path: string, options: SpendDbOptions = {}): SpendDb
     if (!memory) mkdirSync(dirname(path), { recursive: true })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error'
-    throw new SpendDbOpenError(`cannot open the spend database ${resolve(path)}: its directory ${dirname(resolve(path))} cannot be created (${code}). Set HEADROOM_DB to another path.`, { cause: err })
+    throw new SpendDbOpenError(
+      `cannot open the spend database ${resolve(path)}: its directory ${dirname(resolve(path))} cannot be created (${code}). Set HEADROOM_DB to another path.`,
+      { cause: err },
+    )
   }
   let sqlite: Database.Database
   try {
@@ -117,7 +126,8 @@ function openReadonly(path: string): SpendDb {
   try {
     sqlite.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`)
     const table = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'spend'").get()
-    if (table === undefined) throw new NotASpendDbError(`${path}: not a Headroom spend database (it has no "spend" table)`)
+    if (table === undefined)
+      throw new NotASpendDbError(`${path}: not a Headroom spend database (it has no "spend" table)`)
     return wrap(path, sqlite, drizzle(sqlite, { schema }))
   } catch (err) {
     sqlite.close()

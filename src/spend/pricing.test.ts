@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { ProviderUsage } from '../providers/types.ts'
-import type { ModelInfo } from '../catalog/types.ts'
 import { createCatalog } from '../catalog/catalog.ts'
-import { priceUsage } from './pricing.ts'
+import type { ModelInfo } from '../catalog/types.ts'
+import type { ProviderUsage } from '../providers/types.ts'
 import { seededRandom } from './__fixtures__/spend-rows.ts'
+import { priceUsage } from './pricing.ts'
 
 const catalog = createCatalog()
 const openai = (model: string) => catalog.lookup({ provider: 'openai', family: 'openai', model })!
@@ -31,7 +31,10 @@ describe('priceUsage', () => {
   it('OpenAI: cached prompt tokens at the cached rate (gpt-4.1-mini: $0.40 / $0.10 cached / $1.60 out)', () => {
     // 6,000 uncached × $0.40/1M = $0.0024; 4,000 cached × $0.10/1M = $0.0004; 1,234 out × $1.60/1M = $0.0019744
     // = $0.0047744 = 477,440 micro-cents
-    const r = priceUsage(usage({ promptTokens: 10_000, cachedTokens: 4_000, completionTokens: 1_234 }), openai('gpt-4.1-mini'))
+    const r = priceUsage(
+      usage({ promptTokens: 10_000, cachedTokens: 4_000, completionTokens: 1_234 }),
+      openai('gpt-4.1-mini'),
+    )
     expect(r).toEqual({ costMicrocents: 477_440, priceEntry: 'gpt-4.1-mini' })
   })
 
@@ -39,14 +42,20 @@ describe('priceUsage', () => {
     // uncached 1,000 × $3 = $0.003; read 8,000 × $0.30 = $0.0024; write 3,000 × $3.75 = $0.01125; out 500 × $15 = $0.0075 (per 1M)
     // = $0.02415 = 2,415,000 micro-cents
     const u = usage({ promptTokens: 12_000, cachedTokens: 8_000, cacheWriteTokens: 3_000, completionTokens: 500 })
-    expect(priceUsage(u, anthropic('claude-sonnet-4-5'))).toEqual({ costMicrocents: 2_415_000, priceEntry: 'claude-sonnet-4-5' })
+    expect(priceUsage(u, anthropic('claude-sonnet-4-5'))).toEqual({
+      costMicrocents: 2_415_000,
+      priceEntry: 'claude-sonnet-4-5',
+    })
     // A dated id resolves to the same entry, which the row names.
     expect(priceUsage(u, anthropic('claude-sonnet-4-5-20250929')).priceEntry).toBe('claude-sonnet-4-5')
   })
 
   it('Gemini: reasoning tokens are inside completion tokens and billed once, at the output rate', () => {
     // gemini-2.5-flash: $0.30 in, $2.50 out. 2,000 × 0.30 = $0.0006; 1,500 × 2.50 = $0.00375 → $0.00435
-    const withThoughts = priceUsage(usage({ promptTokens: 2_000, completionTokens: 1_500, reasoningTokens: 1_200 }), gemini('gemini-2.5-flash'))
+    const withThoughts = priceUsage(
+      usage({ promptTokens: 2_000, completionTokens: 1_500, reasoningTokens: 1_200 }),
+      gemini('gemini-2.5-flash'),
+    )
     expect(withThoughts).toEqual({ costMicrocents: 435_000, priceEntry: 'gemini-2.5-flash' })
     const noThoughts = priceUsage(usage({ promptTokens: 2_000, completionTokens: 1_500 }), gemini('gemini-2.5-flash'))
     expect(noThoughts.costMicrocents).toBe(withThoughts.costMicrocents)
@@ -60,32 +69,51 @@ describe('priceUsage', () => {
     const m = model({ input: '0.015', output: '0.025', cachedInput: undefined, cacheWrite: undefined })
     expect(priceUsage(usage({ promptTokens: 1, completionTokens: 1 }), m).costMicrocents).toBe(4)
     // 0.4999… rounds down: 1 token at $0.0049 per 1M = 0.49 micro-cents
-    expect(priceUsage(usage({ promptTokens: 1 }), model({ input: '0.0049', output: '0', cachedInput: undefined, cacheWrite: undefined })).costMicrocents).toBe(0)
+    expect(
+      priceUsage(
+        usage({ promptTokens: 1 }),
+        model({ input: '0.0049', output: '0', cachedInput: undefined, cacheWrite: undefined }),
+      ).costMicrocents,
+    ).toBe(0)
   })
 
   it('falls back to the input price for cache reads and writes the model does not discount', () => {
     // gpt-4o-2024-05-13 has no cached price: 1,000 cached at $5 = 500,000; 10 cache-written at $5 = 5,000
-    const r = priceUsage(usage({ promptTokens: 1_010, cachedTokens: 1_000, cacheWriteTokens: 10 }), openai('gpt-4o-2024-05-13'))
+    const r = priceUsage(
+      usage({ promptTokens: 1_010, cachedTokens: 1_000, cacheWriteTokens: 10 }),
+      openai('gpt-4o-2024-05-13'),
+    )
     expect(r.costMicrocents).toBe(505_000)
   })
 
   it('clamps the uncached part at zero when a provider reports more cached than prompt tokens', () => {
     // gpt-4.1-mini: 150 cached × 10 micro-cents; no negative uncached input subtracting money
-    expect(priceUsage(usage({ promptTokens: 100, cachedTokens: 150 }), openai('gpt-4.1-mini')).costMicrocents).toBe(1_500)
+    expect(priceUsage(usage({ promptTokens: 100, cachedTokens: 150 }), openai('gpt-4.1-mini')).costMicrocents).toBe(
+      1_500,
+    )
   })
 
   it('prices an unknown model at 0 with no price entry', () => {
-    expect(priceUsage(usage({ promptTokens: 1_000, completionTokens: 1_000 }), null)).toEqual({ costMicrocents: 0, priceEntry: null })
+    expect(priceUsage(usage({ promptTokens: 1_000, completionTokens: 1_000 }), null)).toEqual({
+      costMicrocents: 0,
+      priceEntry: null,
+    })
   })
 
   it('uses the exact decimal even for a ModelInfo built without priceSource', () => {
-    const m: ModelInfo = { ...model({ input: '0.075', output: '0.3', cachedInput: undefined, cacheWrite: undefined }), priceSource: undefined }
+    const m: ModelInfo = {
+      ...model({ input: '0.075', output: '0.3', cachedInput: undefined, cacheWrite: undefined }),
+      priceSource: undefined,
+    }
     // 0.075 is not exact in binary; 1,000,000 tokens must still cost exactly $0.075
     expect(priceUsage(usage({ promptTokens: 1_000_000 }), m).costMicrocents).toBe(7_500_000)
   })
 
   it('never throws on odd token counts from a provider', () => {
-    const r = priceUsage(usage({ promptTokens: Number.NaN, cachedTokens: -5, completionTokens: 10.7 }), openai('gpt-4.1-mini'))
+    const r = priceUsage(
+      usage({ promptTokens: Number.NaN, cachedTokens: -5, completionTokens: 10.7 }),
+      openai('gpt-4.1-mini'),
+    )
     expect(r.costMicrocents).toBe(1_600) // 10 output tokens × 160
   })
 
@@ -104,7 +132,12 @@ describe('priceUsage', () => {
       return { num: BigInt(w! + f), den: 10n ** BigInt(f.length) }
     }
     for (let i = 0; i < 2_000; i++) {
-      const src = { input: decimal(), output: decimal(), cachedInput: random() < 0.5 ? decimal() : undefined, cacheWrite: random() < 0.3 ? decimal() : undefined }
+      const src = {
+        input: decimal(),
+        output: decimal(),
+        cachedInput: random() < 0.5 ? decimal() : undefined,
+        cacheWrite: random() < 0.3 ? decimal() : undefined,
+      }
       const u = usage({ promptTokens: int(2_000_000), completionTokens: int(200_000) })
       u.cachedTokens = int(u.promptTokens)
       u.cacheWriteTokens = int(u.promptTokens - u.cachedTokens)

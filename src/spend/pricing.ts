@@ -5,9 +5,10 @@
  * error of a row at half a micro-cent ($0.000000005), where per-component rounding would add up to
  * four of them, and float arithmetic would drift with every row summed.
  */
-import type { ProviderUsage } from '../providers/types.ts'
-import type { ModelInfo } from '../catalog/types.ts'
+
 import { microcentsPerMillion, priceToDecimal } from '../catalog/price.ts'
+import type { ModelInfo } from '../catalog/types.ts'
+import type { ProviderUsage } from '../providers/types.ts'
 
 export interface PricedUsage {
   /** Integer micro-cents (1e-8 USD). */

@@ -1,9 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSpendDb, type SpendDb } from './db.ts'
-import { SPEND_GROUP_BYS, costSince, parseGroupBy, spendSummary, type SpendFilter, type SpendGroupBy } from './queries.ts'
-import { SpendWriter } from './writer.ts'
 import { makeRow, seededRandom } from './__fixtures__/spend-rows.ts'
+import { openSpendDb, type SpendDb } from './db.ts'
 import { microcentsToUsd } from './money.ts'
+import {
+  costSince,
+  parseGroupBy,
+  SPEND_GROUP_BYS,
+  type SpendFilter,
+  type SpendGroupBy,
+  spendSummary,
+} from './queries.ts'
+import { SpendWriter } from './writer.ts'
 
 const DAY_MS = 86_400_000
 const START = Date.UTC(2026, 10, 1) // 2026-11-01T00:00Z
@@ -24,16 +31,35 @@ beforeAll(() => {
   const w = new SpendWriter(db)
   for (let r = 0; r < 400; r++) {
     const ts = START + Math.floor(random() * 10 * DAY_MS)
-    const common = { ts, requestId: `req-${r}`, virtualKey: pick(['team-a', 'team-b', null]), endUser: pick(['alice', 'bob', null]), route: pick(['fast', 'smart']) }
+    const common = {
+      ts,
+      requestId: `req-${r}`,
+      virtualKey: pick(['team-a', 'team-b', null]),
+      endUser: pick(['alice', 'bob', null]),
+      route: pick(['fast', 'smart']),
+    }
     const attempts = 1 + Math.floor(random() * 3) // failovers: several attempts, possibly on several models
     for (let a = 1; a <= attempts; a++) {
       // Some attempts used tokens on a model without a price; failed ones used none (both have no price_entry).
       const priced = random() < 0.85
       const failed = a < attempts && random() < 0.5
-      w.write(makeRow({ ...common, ...pick(targets), ts: ts + a, attempt: a, outcome: a < attempts ? 'failed_over' : 'ok',
-        priceEntry: priced && !failed ? 'gpt-4.1-mini' : null, usageSource: failed ? 'none' : 'provider',
-        promptTokens: Math.floor(random() * 5_000), cachedTokens: Math.floor(random() * 100), cacheWriteTokens: Math.floor(random() * 50),
-        completionTokens: Math.floor(random() * 900), reasoningTokens: Math.floor(random() * 300), costMicrocents: Math.floor(random() * 5_000_000) }))
+      w.write(
+        makeRow({
+          ...common,
+          ...pick(targets),
+          ts: ts + a,
+          attempt: a,
+          outcome: a < attempts ? 'failed_over' : 'ok',
+          priceEntry: priced && !failed ? 'gpt-4.1-mini' : null,
+          usageSource: failed ? 'none' : 'provider',
+          promptTokens: Math.floor(random() * 5_000),
+          cachedTokens: Math.floor(random() * 100),
+          cacheWriteTokens: Math.floor(random() * 50),
+          completionTokens: Math.floor(random() * 900),
+          reasoningTokens: Math.floor(random() * 300),
+          costMicrocents: Math.floor(random() * 5_000_000),
+        }),
+      )
     }
   }
   w.close()
@@ -63,7 +89,17 @@ function whereSql(f: SpendFilter): [string, Array<string | number>] {
 const RAW_MEASURES = `SUM(cost_microcents) AS cost, COUNT(*) AS attempts, COUNT(DISTINCT request_id) AS requests,
     SUM(prompt_tokens) AS prompt, SUM(cached_tokens) AS cached, SUM(cache_write_tokens) AS cache_write, SUM(completion_tokens) AS completion,
     SUM(reasoning_tokens) AS reasoning, SUM(price_entry IS NULL AND usage_source = 'provider') AS unpriced`
-type RawMeasures = { cost: number; attempts: number; requests: number; prompt: number; cached: number; cache_write: number; completion: number; reasoning: number; unpriced: number }
+type RawMeasures = {
+  cost: number
+  attempts: number
+  requests: number
+  prompt: number
+  cached: number
+  cache_write: number
+  completion: number
+  reasoning: number
+  unpriced: number
+}
 
 /** The same totals straight from SQL, each group's key values joined by a tab. */
 function raw(groupBy: readonly SpendGroupBy[], f: SpendFilter) {
@@ -74,12 +110,42 @@ function raw(groupBy: readonly SpendGroupBy[], f: SpendFilter) {
 
 /** A summary group's values in raw()'s spelling: provider keys as `provider|alias`. */
 function rawKey(groupBy: readonly SpendGroupBy[], group: Array<string | null>): string {
-  return group.map((g, i) => (groupBy[i] === 'provider_key' && g !== null ? (g.includes('/') ? g.replace('/', '|') : `${g.split('#')[0]}|${g}`) : String(g))).join('\t')
+  return group
+    .map((g, i) =>
+      groupBy[i] === 'provider_key' && g !== null
+        ? g.includes('/')
+          ? g.replace('/', '|')
+          : `${g.split('#')[0]}|${g}`
+        : String(g),
+    )
+    .join('\t')
 }
 
-const measuresOf = (t: { costMicrocents: number; attempts: number; requests: number; promptTokens: number; cachedTokens: number; cacheWriteTokens: number; completionTokens: number; reasoningTokens: number; unpricedCalls: number }) =>
-  [t.costMicrocents, t.attempts, t.requests, t.promptTokens, t.cachedTokens, t.cacheWriteTokens, t.completionTokens, t.reasoningTokens, t.unpricedCalls]
-const rawMeasuresOf = (e: RawMeasures) => [e.cost, e.attempts, e.requests, e.prompt, e.cached, e.cache_write, e.completion, e.reasoning, e.unpriced].map((n) => n ?? 0)
+const measuresOf = (t: {
+  costMicrocents: number
+  attempts: number
+  requests: number
+  promptTokens: number
+  cachedTokens: number
+  cacheWriteTokens: number
+  completionTokens: number
+  reasoningTokens: number
+  unpricedCalls: number
+}) => [
+  t.costMicrocents,
+  t.attempts,
+  t.requests,
+  t.promptTokens,
+  t.cachedTokens,
+  t.cacheWriteTokens,
+  t.completionTokens,
+  t.reasoningTokens,
+  t.unpricedCalls,
+]
+const rawMeasuresOf = (e: RawMeasures) =>
+  [e.cost, e.attempts, e.requests, e.prompt, e.cached, e.cache_write, e.completion, e.reasoning, e.unpriced].map(
+    (n) => n ?? 0,
+  )
 
 const WINDOWS: Array<[string, SpendFilter]> = [
   ['everything', {}],
@@ -91,7 +157,12 @@ const WINDOWS: Array<[string, SpendFilter]> = [
   ['an empty window', { since: START + 100 * DAY_MS }],
 ]
 
-const GROUPINGS: SpendGroupBy[][] = [...SPEND_GROUP_BYS.map((k) => [k]), ['day', 'model'], ['model', 'day'], ['provider_key', 'user', 'day']]
+const GROUPINGS: SpendGroupBy[][] = [
+  ...SPEND_GROUP_BYS.map((k) => [k]),
+  ['day', 'model'],
+  ['model', 'day'],
+  ['provider_key', 'user', 'day'],
+]
 
 describe('spendSummary', () => {
   for (const groupBy of GROUPINGS) {
@@ -118,9 +189,15 @@ describe('spendSummary', () => {
           const [a, b] = [rows[i - 1]!, rows[i]!]
           const k = groupBy.findIndex((_, j) => a.group[j] !== b.group[j])
           if (k === -1) continue
-          const cost = (r: typeof a) => rows.filter((x) => groupBy.slice(0, k + 1).every((_, j) => x.group[j] === r.group[j])).reduce((n, x) => n + x.costMicrocents, 0)
+          const cost = (r: typeof a) =>
+            rows
+              .filter((x) => groupBy.slice(0, k + 1).every((_, j) => x.group[j] === r.group[j]))
+              .reduce((n, x) => n + x.costMicrocents, 0)
           const order = groupBy[k] === 'day' ? [a.group[k]!, b.group[k]!] : [-cost(a), -cost(b)]
-          expect(order[0]! <= order[1]!, `rows ${i - 1} and ${i}: ${a.group.join(',')} before ${b.group.join(',')}`).toBe(true)
+          expect(
+            order[0]! <= order[1]!,
+            `rows ${i - 1} and ${i}: ${a.group.join(',')} before ${b.group.join(',')}`,
+          ).toBe(true)
         }
       })
     }
@@ -135,19 +212,38 @@ describe('spendSummary', () => {
     const { rows, total } = spendSummary(db, { groupBy: ['route'] })
     expect(total.unpricedCalls).toBe(rows.reduce((n, r) => n + r.unpricedCalls, 0))
     expect(total.unpricedCalls).toBeGreaterThan(0)
-    expect(total.unpricedCalls).toBe((db.sqlite.prepare("SELECT COUNT(*) AS n FROM spend WHERE price_entry IS NULL AND usage_source <> 'none'").get() as { n: number }).n)
-    expect(total.unpricedCalls).toBeLessThan((db.sqlite.prepare('SELECT COUNT(*) AS n FROM spend WHERE price_entry IS NULL').get() as { n: number }).n)
+    expect(total.unpricedCalls).toBe(
+      (
+        db.sqlite
+          .prepare("SELECT COUNT(*) AS n FROM spend WHERE price_entry IS NULL AND usage_source <> 'none'")
+          .get() as { n: number }
+      ).n,
+    )
+    expect(total.unpricedCalls).toBeLessThan(
+      (db.sqlite.prepare('SELECT COUNT(*) AS n FROM spend WHERE price_entry IS NULL').get() as { n: number }).n,
+    )
   })
 
   it('counts a request that failed over between two models once in the total, once in each model', () => {
     const one = openSpendDb(':memory:')
     const w = new SpendWriter(one)
-    w.write(makeRow({ requestId: 'r1', attempt: 1, outcome: 'failed_over', modelServed: 'claude-haiku-4-5', costMicrocents: 0 }))
+    w.write(
+      makeRow({
+        requestId: 'r1',
+        attempt: 1,
+        outcome: 'failed_over',
+        modelServed: 'claude-haiku-4-5',
+        costMicrocents: 0,
+      }),
+    )
     w.write(makeRow({ requestId: 'r1', attempt: 2, modelServed: 'gpt-4.1-mini', costMicrocents: 10 }))
     w.write(makeRow({ requestId: 'r2', modelServed: 'gpt-4.1-mini', costMicrocents: 5 }))
     w.close()
     const { rows, total } = spendSummary(one, { groupBy: ['model'] })
-    expect(rows.map((r) => [r.group[0], r.requests, r.attempts])).toEqual([['gpt-4.1-mini', 2, 2], ['claude-haiku-4-5', 1, 1]])
+    expect(rows.map((r) => [r.group[0], r.requests, r.attempts])).toEqual([
+      ['gpt-4.1-mini', 2, 2],
+      ['claude-haiku-4-5', 1, 1],
+    ])
     expect([total.requests, total.attempts, total.costMicrocents]).toEqual([2, 3, 15])
     one.close()
   })
@@ -160,7 +256,18 @@ describe('spendSummary', () => {
   it('an empty selection: no rows, a total of zeros', () => {
     const { rows, total } = spendSummary(db, { groupBy: ['model'], since: START + 100 * DAY_MS })
     expect(rows).toEqual([])
-    expect(total).toEqual({ requests: 0, attempts: 0, unpricedCalls: 0, promptTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 0, reasoningTokens: 0, costMicrocents: 0, costUsd: '0.00000000' })
+    expect(total).toEqual({
+      requests: 0,
+      attempts: 0,
+      unpricedCalls: 0,
+      promptTokens: 0,
+      cachedTokens: 0,
+      cacheWriteTokens: 0,
+      completionTokens: 0,
+      reasoningTokens: 0,
+      costMicrocents: 0,
+      costUsd: '0.00000000',
+    })
   })
 
   it('stays exact past 2^53 micro-cents', () => {
@@ -183,7 +290,9 @@ describe('parseGroupBy', () => {
   })
 
   it('refuses an unknown key, an empty one, and a key twice', () => {
-    expect(() => parseGroupBy('colour')).toThrow('"colour" is not a group key: use one or more of model, provider, route, key, provider_key, user, day, separated by commas (day,model)')
+    expect(() => parseGroupBy('colour')).toThrow(
+      '"colour" is not a group key: use one or more of model, provider, route, key, provider_key, user, day, separated by commas (day,model)',
+    )
     expect(() => parseGroupBy('day,')).toThrow('"" is not a group key')
     expect(() => parseGroupBy('day,day')).toThrow('"day" is given twice')
   })
@@ -193,11 +302,17 @@ describe('costSince', () => {
   it('sums cost from a time on, per key, per route, or for everything', () => {
     const since = START + 4 * DAY_MS
     const sum = (where: string, ...args: Array<string | number>) =>
-      (db.sqlite.prepare(`SELECT COALESCE(SUM(cost_microcents), 0) AS c FROM spend WHERE ts >= ? ${where}`).get(since, ...args) as { c: number }).c
+      (
+        db.sqlite
+          .prepare(`SELECT COALESCE(SUM(cost_microcents), 0) AS c FROM spend WHERE ts >= ? ${where}`)
+          .get(since, ...args) as { c: number }
+      ).c
     expect(costSince(db, {}, since)).toBe(sum(''))
     expect(costSince(db, { virtualKey: 'team-b' }, since)).toBe(sum('AND virtual_key = ?', 'team-b'))
     expect(costSince(db, { route: 'fast' }, since)).toBe(sum('AND route = ?', 'fast'))
-    expect(costSince(db, { virtualKey: 'team-a', route: 'smart' }, since)).toBe(sum('AND virtual_key = ? AND route = ?', 'team-a', 'smart'))
+    expect(costSince(db, { virtualKey: 'team-a', route: 'smart' }, since)).toBe(
+      sum('AND virtual_key = ? AND route = ?', 'team-a', 'smart'),
+    )
     expect(costSince(db, {}, since)).toBeGreaterThan(0)
     expect(costSince(db, { virtualKey: 'nobody' }, since)).toBe(0)
   })

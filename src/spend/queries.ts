@@ -5,7 +5,7 @@
  * Costs are summed by SQLite in 64-bit integers and read back as text, so `costUsd` stays exact even
  * past 2^53 micro-cents (~$90M), where a JS number would start rounding.
  */
-import { and, count, countDistinct, eq, gte, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import { and, count, countDistinct, eq, gte, lt, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
 import type { SpendDb } from './db.ts'
 import { microcentsToUsd } from './money.ts'
 import { spend } from './schema.ts'
@@ -18,7 +18,10 @@ export type SpendGroupBy = (typeof SPEND_GROUP_BYS)[number]
 export function parseGroupBy(text: string): SpendGroupBy[] {
   const keys = text.split(',').map((k) => k.trim())
   const bad = keys.find((k) => !(SPEND_GROUP_BYS as readonly string[]).includes(k))
-  if (bad !== undefined) throw new RangeError(`"${bad}" is not a group key: use one or more of ${SPEND_GROUP_BYS.join(', ')}, separated by commas (day,model)`)
+  if (bad !== undefined)
+    throw new RangeError(
+      `"${bad}" is not a group key: use one or more of ${SPEND_GROUP_BYS.join(', ')}, separated by commas (day,model)`,
+    )
   const twice = keys.find((k, i) => keys.indexOf(k) !== i)
   if (twice !== undefined) throw new RangeError(`"${twice}" is given twice`)
   return keys as SpendGroupBy[]
@@ -91,7 +94,10 @@ function where(filter: SpendFilter): SQL | undefined {
 const total = (col: SQLWrapper) => sql<number>`COALESCE(SUM(${col}), 0)`.mapWith(Number)
 const COST_SUM = sql`SUM(${spend.costMicrocents})`
 // A failed attempt (usage_source 'none') has no price_entry either, but used no tokens: it cost nothing.
-const UNPRICED = sql<number>`COALESCE(SUM(CASE WHEN ${spend.priceEntry} IS NULL AND ${spend.usageSource} <> 'none' THEN 1 ELSE 0 END), 0)`.mapWith(Number)
+const UNPRICED =
+  sql<number>`COALESCE(SUM(CASE WHEN ${spend.priceEntry} IS NULL AND ${spend.usageSource} <> 'none' THEN 1 ELSE 0 END), 0)`.mapWith(
+    Number,
+  )
 
 /** What every row and the total sum up. */
 const MEASURES = {
@@ -116,7 +122,10 @@ export function spendSummary(db: SpendDb, query: SpendSummaryQuery): SpendSummar
   const order = query.groupBy.flatMap((k, i) => {
     const col = columns[i]!
     if (k === 'day') return [sql`${col} ASC`]
-    return [sql`SUM(${COST_SUM}) OVER (PARTITION BY ${sql.join(columns.slice(0, i + 1), sql`, `)}) DESC`, sql`${col} ASC`]
+    return [
+      sql`SUM(${COST_SUM}) OVER (PARTITION BY ${sql.join(columns.slice(0, i + 1), sql`, `)}) DESC`,
+      sql`${col} ASC`,
+    ]
   })
   const rows = db.orm
     .select({ group: sql<string>`json_array(${sql.join(columns, sql`, `)})`, ...MEASURES })

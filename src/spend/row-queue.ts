@@ -10,7 +10,8 @@ export class RowQueue<T> {
   private head = 0
 
   constructor(readonly capacity: number) {
-    if (!(Number.isSafeInteger(capacity) && capacity > 0)) throw new RangeError(`RowQueue capacity must be a positive integer, got ${capacity}`)
+    if (!(Number.isSafeInteger(capacity) && capacity > 0))
+      throw new RangeError(`RowQueue capacity must be a positive integer, got ${capacity}`)
   }
 
   get size(): number {

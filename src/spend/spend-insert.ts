@@ -9,10 +9,32 @@ import type Database from 'better-sqlite3'
 import type { SpendRow } from './types.ts'
 
 const COLUMNS = [
-  'ts', 'request_id', 'virtual_key', 'end_user', 'route', 'provider', 'key_alias', 'model_requested',
-  'model_served', 'stream', 'outcome', 'http_status', 'error_code', 'attempt', 'prompt_tokens',
-  'cached_tokens', 'cache_write_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_microcents',
-  'latency_ms', 'ttft_ms', 'usage_source', 'price_entry', 'queued_ms', 'client_request_id',
+  'ts',
+  'request_id',
+  'virtual_key',
+  'end_user',
+  'route',
+  'provider',
+  'key_alias',
+  'model_requested',
+  'model_served',
+  'stream',
+  'outcome',
+  'http_status',
+  'error_code',
+  'attempt',
+  'prompt_tokens',
+  'cached_tokens',
+  'cache_write_tokens',
+  'completion_tokens',
+  'reasoning_tokens',
+  'cost_microcents',
+  'latency_ms',
+  'ttft_ms',
+  'usage_source',
+  'price_entry',
+  'queued_ms',
+  'client_request_id',
 ] as const
 const INSERT_SQL = `INSERT INTO spend (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`
 
@@ -23,7 +45,10 @@ const INSERT_SQL = `INSERT INTO spend (${COLUMNS.join(', ')}) VALUES (${COLUMNS.
  */
 export type BatchInsert = (at: (i: number) => SpendRow, count: number) => number
 
-export function prepareBatchInsert(sqlite: Database.Database, onReject: (row: SpendRow, err: unknown) => void): BatchInsert {
+export function prepareBatchInsert(
+  sqlite: Database.Database,
+  onReject: (row: SpendRow, err: unknown) => void,
+): BatchInsert {
   const stmt = sqlite.prepare(INSERT_SQL)
   const tx = sqlite.transaction((at: (i: number) => SpendRow, count: number): number => {
     let rejected = 0
@@ -31,10 +56,32 @@ export function prepareBatchInsert(sqlite: Database.Database, onReject: (row: Sp
       const r = at(i)
       try {
         stmt.run(
-          r.ts, r.requestId, r.virtualKey, r.endUser, r.route, r.provider, r.keyAlias, r.modelRequested,
-          r.modelServed, r.stream ? 1 : 0, r.outcome, r.httpStatus, r.errorCode, r.attempt, r.promptTokens,
-          r.cachedTokens, r.cacheWriteTokens, r.completionTokens, r.reasoningTokens, r.costMicrocents,
-          r.latencyMs, r.ttftMs, r.usageSource, r.priceEntry, r.queuedMs, r.clientRequestId,
+          r.ts,
+          r.requestId,
+          r.virtualKey,
+          r.endUser,
+          r.route,
+          r.provider,
+          r.keyAlias,
+          r.modelRequested,
+          r.modelServed,
+          r.stream ? 1 : 0,
+          r.outcome,
+          r.httpStatus,
+          r.errorCode,
+          r.attempt,
+          r.promptTokens,
+          r.cachedTokens,
+          r.cacheWriteTokens,
+          r.completionTokens,
+          r.reasoningTokens,
+          r.costMicrocents,
+          r.latencyMs,
+          r.ttftMs,
+          r.usageSource,
+          r.priceEntry,
+          r.queuedMs,
+          r.clientRequestId,
         )
       } catch (err) {
         if (!isRowError(err)) throw err
@@ -56,7 +103,10 @@ export function prepareBatchInsert(sqlite: Database.Database, onReject: (row: Sp
 function isRowError(err: unknown): boolean {
   if (err instanceof TypeError || err instanceof RangeError) return true // better-sqlite3 refusing to bind a value
   const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' && (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG')
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG')
+  )
 }
 
 /** `SQLITE_BUSY: database is locked`, for stats and logs. */

@@ -41,7 +41,10 @@ export function spendDocument(s: SpendSummary): SpendDocument {
     since: s.since === undefined ? null : new Date(s.since).toISOString(),
     until: s.until === undefined ? null : new Date(s.until).toISOString(),
     unpriced_calls: s.total.unpricedCalls,
-    data: s.rows.map((r) => ({ ...Object.fromEntries(s.groupBy.map((k, i) => [k, r.group[i] ?? null])), ...measures(r) })),
+    data: s.rows.map((r) => ({
+      ...Object.fromEntries(s.groupBy.map((k, i) => [k, r.group[i] ?? null])),
+      ...measures(r),
+    })),
     total: measures(s.total),
   }
 }
@@ -67,7 +70,8 @@ export function formatSummary(s: SpendSummary, format: SummaryFormat): string {
 
 function formatCsv(s: SpendSummary): string {
   const lines = [[...s.groupBy, ...MEASURES.map((m) => m.name)].join(',')]
-  for (const r of s.rows) lines.push([...r.group.map((g) => csvField(g ?? '')), ...MEASURES.map((m) => m.of(r))].join(','))
+  for (const r of s.rows)
+    lines.push([...r.group.map((g) => csvField(g ?? '')), ...MEASURES.map((m) => m.of(r))].join(','))
   return `${lines.join('\n')}\n`
 }
 
@@ -83,16 +87,26 @@ function formatTable(s: SpendSummary): string {
   if (s.rows.length === 0) return 'no spend recorded for this selection\n'
   const header = [...s.groupBy, ...TABLE_MEASURES.map((m) => m.heading ?? m.name)]
   const cells = (t: SpendTotals) => TABLE_MEASURES.map((m) => cell(m.of(t)))
-  const body = s.rows.map((r: SpendSummaryRow) => [...r.group.map((g) => (g === null ? '(none)' : printable(g))), ...cells(r)])
+  const body = s.rows.map((r: SpendSummaryRow) => [
+    ...r.group.map((g) => (g === null ? '(none)' : printable(g))),
+    ...cells(r),
+  ])
   const totalRow = ['total', ...s.groupBy.slice(1).map(() => ''), ...cells(s.total)]
   const all = [header, ...body, totalRow]
   const groups = s.groupBy.length
   const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)))
-  const line = (row: string[]) => row.map((c, i) => (i < groups ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()
+  const line = (row: string[]) =>
+    row
+      .map((c, i) => (i < groups ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd()
   const rule = widths.map((w) => '-'.repeat(w)).join('  ')
   const table = [line(header), rule, ...body.map(line), rule, line(totalRow)]
   const unpriced = s.total.unpricedCalls
-  if (unpriced > 0) table.push(`${cell(unpriced)} call${unpriced === 1 ? '' : 's'} unpriced: no price for the model, so counted at $0 above (headroom check names the route targets)`)
+  if (unpriced > 0)
+    table.push(
+      `${cell(unpriced)} call${unpriced === 1 ? '' : 's'} unpriced: no price for the model, so counted at $0 above (headroom check names the route targets)`,
+    )
   return `${table.join('\n')}\n`
 }
 

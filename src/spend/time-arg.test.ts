@@ -32,8 +32,24 @@ describe('parseTimeArg', () => {
   })
 
   it('rejects what is not a time, naming the accepted forms', () => {
-    for (const bad of ['', 'tomorrow', 'constructor', 'this month', 'last-week', '7', '7y', '-7d', '2026-02-30', '2026-13-01', '2026-11-01T25:00', '2026-11-01T10:00+25:00', '1e3d']) {
-      expect(() => parseTimeArg(bad, NOW), bad).toThrow(/ISO date .* span back from now .* today, yesterday, this-month or last-month/)
+    for (const bad of [
+      '',
+      'tomorrow',
+      'constructor',
+      'this month',
+      'last-week',
+      '7',
+      '7y',
+      '-7d',
+      '2026-02-30',
+      '2026-13-01',
+      '2026-11-01T25:00',
+      '2026-11-01T10:00+25:00',
+      '1e3d',
+    ]) {
+      expect(() => parseTimeArg(bad, NOW), bad).toThrow(
+        /ISO date .* span back from now .* today, yesterday, this-month or last-month/,
+      )
     }
   })
 })

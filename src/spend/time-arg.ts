@@ -34,11 +34,20 @@ export function parseTimeArg(s: string, now: number): number {
     const utc = Date.UTC(...fields, Number(frac.padEnd(3, '0')))
     // Date.UTC rolls 2026-02-30 over into March; a date that does not exist is a typo to report.
     const back = new Date(utc)
-    const same = [back.getUTCFullYear(), back.getUTCMonth(), back.getUTCDate(), back.getUTCHours(), back.getUTCMinutes(), back.getUTCSeconds()]
+    const same = [
+      back.getUTCFullYear(),
+      back.getUTCMonth(),
+      back.getUTCDate(),
+      back.getUTCHours(),
+      back.getUTCMinutes(),
+      back.getUTCSeconds(),
+    ]
     const offset = zoneOffsetMs(zone)
     if (offset !== null && fields.every((v, i) => v === same[i])) return utc - offset
   }
-  throw new RangeError(`"${s}" is not a time: use an ISO date or date-time (2026-11-01, 2026-11-01T09:30Z; UTC unless an offset is given), a span back from now (30m, 24h, 7d, 2w), or today, yesterday, this-month or last-month (UTC)`)
+  throw new RangeError(
+    `"${s}" is not a time: use an ISO date or date-time (2026-11-01, 2026-11-01T09:30Z; UTC unless an offset is given), a span back from now (30m, 24h, 7d, 2w), or today, yesterday, this-month or last-month (UTC)`,
+  )
 }
 
 /** The offset east of UTC in ms, or null when it is out of range (`+25:00`, `+01:75`). */

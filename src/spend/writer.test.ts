@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { corruptSpendTable, makeRow, recordingLogger, type TempDir, tempDir } from './__fixtures__/spend-rows.ts'
 import { openSpendDb, type SpendDb } from './db.ts'
 import type { SpendRow } from './types.ts'
 import { SpendWriter, type SpendWriterOptions } from './writer.ts'
-import { corruptSpendTable, makeRow, recordingLogger, tempDir, type TempDir } from './__fixtures__/spend-rows.ts'
 
 let dir: TempDir
 let db: SpendDb
@@ -26,7 +26,10 @@ function writer(options: SpendWriterOptions = {}): SpendWriter {
 }
 
 const rowsInDb = () => (db.sqlite.prepare('SELECT COUNT(*) AS n FROM spend').get() as { n: number }).n
-const requestIds = () => (db.sqlite.prepare('SELECT request_id FROM spend ORDER BY id').all() as Array<{ request_id: string }>).map((r) => r.request_id)
+const requestIds = () =>
+  (db.sqlite.prepare('SELECT request_id FROM spend ORDER BY id').all() as Array<{ request_id: string }>).map(
+    (r) => r.request_id,
+  )
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 const rows = (n: number, from = 0) => Array.from({ length: n }, (_, i) => makeRow({ requestId: `req-${from + i}` }))
 
@@ -34,9 +37,23 @@ describe('SpendWriter', () => {
   it('persists every field of a row as written', () => {
     const w = writer()
     const row = makeRow({
-      virtualKey: null, endUser: 'user-7', stream: true, outcome: 'failed_over', httpStatus: 429, errorCode: 'rate_limit_exceeded',
-      attempt: 2, promptTokens: 1_000, cachedTokens: 200, cacheWriteTokens: 50, completionTokens: 300, reasoningTokens: 120,
-      costMicrocents: 123_456_789, ttftMs: 140, usageSource: 'estimated', priceEntry: null, queuedMs: 12,
+      virtualKey: null,
+      endUser: 'user-7',
+      stream: true,
+      outcome: 'failed_over',
+      httpStatus: 429,
+      errorCode: 'rate_limit_exceeded',
+      attempt: 2,
+      promptTokens: 1_000,
+      cachedTokens: 200,
+      cacheWriteTokens: 50,
+      completionTokens: 300,
+      reasoningTokens: 120,
+      costMicrocents: 123_456_789,
+      ttftMs: 140,
+      usageSource: 'estimated',
+      priceEntry: null,
+      queuedMs: 12,
     })
     w.write(row)
     expect(w.flush()).toBe(1)
@@ -67,7 +84,10 @@ describe('SpendWriter', () => {
     for (const r of rows(1_200, 500)) w.write(r)
     await nextTurn()
     expect(w.stats()).toMatchObject({ transactions: 1, pending: 1_200 }) // too soon after the first commit
-    await vi.waitFor(() => expect(w.stats()).toMatchObject({ transactions: 2, pending: 0 }), { timeout: 2_000, interval: 5 })
+    await vi.waitFor(() => expect(w.stats()).toMatchObject({ transactions: 2, pending: 0 }), {
+      timeout: 2_000,
+      interval: 5,
+    })
   })
 
   it('flushes a few rows on the timer', async () => {
@@ -135,7 +155,12 @@ describe('SpendWriter', () => {
     corruptSpendTable(db)
     for (const r of rows(3)) w.write(r)
     expect(w.flush()).toBe(0)
-    expect(w.health()).toEqual({ ok: false, pending: 3, dropped: 0, lastError: expect.stringMatching(/^SQLITE_CORRUPT/) })
+    expect(w.health()).toEqual({
+      ok: false,
+      pending: 3,
+      dropped: 0,
+      lastError: expect.stringMatching(/^SQLITE_CORRUPT/),
+    })
     const errors = () => log.lines.filter((l) => l.level === 'error')
     expect(errors()).toHaveLength(1)
     expect(errors()[0]!.msg).toBe(
@@ -198,7 +223,13 @@ describe('SpendWriter', () => {
   it('bounds the queue: the oldest rows are dropped, counted and logged', () => {
     let now = 0
     const log = recordingLogger()
-    const w = writer({ flushIntervalMs: 60_000, flushAtRows: 1_000_000, maxQueueRows: 2_000, logger: log, now: () => now })
+    const w = writer({
+      flushIntervalMs: 60_000,
+      flushAtRows: 1_000_000,
+      maxQueueRows: 2_000,
+      logger: log,
+      now: () => now,
+    })
     for (const r of rows(10_000)) w.write(r)
     expect(w.stats()).toMatchObject({ pending: 2_000, dropped: 8_000 })
 
@@ -240,10 +271,13 @@ describe('SpendWriter', () => {
   it('calls onRow synchronously, and survives a listener that throws', () => {
     const seen: string[] = []
     const log = recordingLogger()
-    const w = writer({ logger: log, onRow: (r) => {
-      seen.push(r.requestId)
-      if (r.requestId === 'req-1') throw new Error('budget tracker bug')
-    } })
+    const w = writer({
+      logger: log,
+      onRow: (r) => {
+        seen.push(r.requestId)
+        if (r.requestId === 'req-1') throw new Error('budget tracker bug')
+      },
+    })
     for (const r of rows(3)) expect(() => w.write(r)).not.toThrow()
     expect(seen).toEqual(['req-0', 'req-1', 'req-2'])
     expect(w.stats().pending).toBe(3)

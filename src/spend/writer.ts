@@ -17,7 +17,7 @@ import { silentLogger } from '../lib/logger.ts'
 import type { SpendDb } from './db.ts'
 import { fileTrouble } from './db-errors.ts'
 import { RowQueue } from './row-queue.ts'
-import { describeError, prepareBatchInsert, type BatchInsert } from './spend-insert.ts'
+import { type BatchInsert, describeError, prepareBatchInsert } from './spend-insert.ts'
 import type { SpendRow, SpendSink } from './types.ts'
 
 export interface SpendWriterOptions {
@@ -133,7 +133,8 @@ export class SpendWriter implements SpendSink {
     this.now = options.now ?? Date.now
     this.flushAtRows = positive('flushAtRows', options.flushAtRows ?? 500)
     this.minCommitGapMs = options.minCommitGapMs ?? 50
-    if (!(this.minCommitGapMs >= 0)) throw new RangeError(`SpendWriter: minCommitGapMs must be ≥ 0, got ${this.minCommitGapMs}`)
+    if (!(this.minCommitGapMs >= 0))
+      throw new RangeError(`SpendWriter: minCommitGapMs must be ≥ 0, got ${this.minCommitGapMs}`)
     this.maxBatchRows = positive('maxBatchRows', options.maxBatchRows ?? 5_000)
     this.queue = new RowQueue(positive('maxQueueRows', options.maxQueueRows ?? 200_000))
     this.retryBaseMs = positive('retryBaseMs', options.retryBaseMs ?? 100)
@@ -171,7 +172,8 @@ export class SpendWriter implements SpendSink {
     }
     // Not inline: the caller is on the request path, and a flush is disk I/O.
     const pending = this.queue.size
-    if (pending >= this.flushAtRows && (this.cancelSoon === null || (this.soonIsTimer && pending >= this.maxBatchRows))) this.scheduleSoon()
+    if (pending >= this.flushAtRows && (this.cancelSoon === null || (this.soonIsTimer && pending >= this.maxBatchRows)))
+      this.scheduleSoon()
   }
 
   /** Writes every queued row now, in one transaction, ignoring any retry backoff. Returns the rows written. */
@@ -191,7 +193,10 @@ export class SpendWriter implements SpendSink {
     if (lost > 0) {
       this.dropped += lost
       this.queue.shift(lost)
-      this.log.error('spend writer closed with rows it could not write: they are lost', { lost, lastError: this.lastError })
+      this.log.error('spend writer closed with rows it could not write: they are lost', {
+        lost,
+        lastError: this.lastError,
+      })
     }
   }
 
@@ -208,7 +213,12 @@ export class SpendWriter implements SpendSink {
   }
 
   health(): SpendHealth {
-    return { ok: this.consecutiveFailures === 0, pending: this.queue.size, dropped: this.dropped, lastError: this.lastError }
+    return {
+      ok: this.consecutiveFailures === 0,
+      pending: this.queue.size,
+      dropped: this.dropped,
+      lastError: this.lastError,
+    }
   }
 
   private background(): void {
@@ -216,7 +226,8 @@ export class SpendWriter implements SpendSink {
     this.reportDrops('spend queue full: oldest rows dropped', now)
     if (this.closed || this.queue.size === 0 || now < this.retryAt) return
     this.flushUpTo(this.maxBatchRows)
-    if (this.consecutiveFailures === 0 && this.queue.size >= this.flushAtRows && this.cancelSoon === null) this.scheduleSoon()
+    if (this.consecutiveFailures === 0 && this.queue.size >= this.flushAtRows && this.cancelSoon === null)
+      this.scheduleSoon()
   }
 
   /**
@@ -250,7 +261,11 @@ export class SpendWriter implements SpendSink {
       // Prepared on first use, so that a database failing from the start fails a flush, not the constructor.
       this.insert ??= prepareBatchInsert(this.db.sqlite, (row, err) => {
         if (this.rejectLog.open(this.now())) {
-          this.log.error('spend row rejected by the database and not recorded', { error: describeError(err), requestId: row.requestId, clientRequestId: row.clientRequestId ?? undefined })
+          this.log.error('spend row rejected by the database and not recorded', {
+            error: describeError(err),
+            requestId: row.requestId,
+            clientRequestId: row.clientRequestId ?? undefined,
+          })
         }
       })
       rejected = this.insert(this.at, count)
@@ -264,7 +279,10 @@ export class SpendWriter implements SpendSink {
     this.written += written
     this.rejected += rejected
     if (this.consecutiveFailures > 0) {
-      this.log.warn('spend writer recovered: queued rows are being written again', { written, failedFlushes: this.consecutiveFailures })
+      this.log.warn('spend writer recovered: queued rows are being written again', {
+        written,
+        failedFlushes: this.consecutiveFailures,
+      })
     }
     this.consecutiveFailures = 0
     this.retryAt = 0
@@ -282,12 +300,15 @@ export class SpendWriter implements SpendSink {
     const trouble = fileTrouble(err)
     if (trouble) {
       if (this.fileLog.open(now)) {
-        this.log.error(`spend database ${this.db.path} cannot be written: ${trouble.cause}. ${trouble.whileRunning.replace('FILE', this.db.path)}`, {
-          error: this.lastError,
-          pending: this.queue.size,
-          maxQueueRows: this.queue.capacity,
-          failedFlushes: this.failedFlushes,
-        })
+        this.log.error(
+          `spend database ${this.db.path} cannot be written: ${trouble.cause}. ${trouble.whileRunning.replace('FILE', this.db.path)}`,
+          {
+            error: this.lastError,
+            pending: this.queue.size,
+            maxQueueRows: this.queue.capacity,
+            failedFlushes: this.failedFlushes,
+          },
+        )
       }
     } else if (this.failLog.open(now)) {
       this.log.error('spend flush failed: rows stay queued and will be retried', {
@@ -314,6 +335,7 @@ export class SpendWriter implements SpendSink {
 }
 
 function positive(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`SpendWriter: ${name} must be a positive number, got ${value}`)
+  if (!(Number.isFinite(value) && value > 0))
+    throw new RangeError(`SpendWriter: ${name} must be a positive number, got ${value}`)
   return value
 }

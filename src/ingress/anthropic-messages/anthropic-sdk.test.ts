@@ -3,9 +3,10 @@
  * machinery (`messages.stream().finalMessage()`), whole answers through `messages.create()`, errors into
  * its error classes. Its `fetch` is replaced by one that answers with our bytes: no socket at all.
  */
-import Anthropic, { APIError } from '@anthropic-ai/sdk'
+
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import Anthropic, { APIError } from '@anthropic-ai/sdk'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   AnthropicStreamTransform,
@@ -13,10 +14,10 @@ import {
 } from '../../providers/anthropic/stream-transform.ts'
 import type { ChatChunk } from '../../providers/openai-schema.ts'
 import { SseDecoder } from '../../providers/sse.ts'
-import { answers, collect, CTX, replay, sse } from './__fixtures__/answers.ts'
+import { answers, CTX, collect, replay, sse } from './__fixtures__/answers.ts'
 import { encodeError } from './encode-error.ts'
 import { encodeResponse } from './encode-response.ts'
-import { encodeStream, encodeStreamError, type AnthropicStreamEvent } from './encode-stream.ts'
+import { type AnthropicStreamEvent, encodeStream, encodeStreamError } from './encode-stream.ts'
 
 beforeAll(() => {
   // SDK 1.14 warns that some model ids are deprecated; keep the output readable.
@@ -55,10 +56,13 @@ describe('streams, read by the SDK', () => {
   it('surfaces a mid-stream error event as an APIError of its type', async () => {
     const events = await collect(encodeStream(replay(answers[0]!.chunks.slice(0, 2)), CTX))
     const cut = [...events.slice(0, -2), encodeStreamError(Object.assign(new Error('Overloaded'), { status: 503 }))]
-    const err = await client(sseAnswer(cut)).messages.stream(params).finalMessage().then(
-      () => null,
-      (e: unknown) => e,
-    )
+    const err = await client(sseAnswer(cut))
+      .messages.stream(params)
+      .finalMessage()
+      .then(
+        () => null,
+        (e: unknown) => e,
+      )
     expect(err).toBeInstanceOf(APIError)
     const body = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }
     expect((err as APIError).error).toEqual(body)
@@ -80,10 +84,12 @@ describe('whole answers and errors, read by the SDK', () => {
     [500, Anthropic.InternalServerError],
   ])('%i → the SDK’s %O', async (status, errorClass) => {
     const { status: sent, body } = encodeError(status, { message: 'what went wrong' })
-    const err = await client(jsonAnswer(sent, body)).messages.create(params).then(
-      () => null,
-      (e: unknown) => e,
-    )
+    const err = await client(jsonAnswer(sent, body))
+      .messages.create(params)
+      .then(
+        () => null,
+        (e: unknown) => e,
+      )
     expect(err).toBeInstanceOf(errorClass)
     expect((err as APIError).message).toContain('what went wrong')
   })

@@ -8,10 +8,10 @@ import type { ChatMessage, TextPart, ToolCallT, UserContent } from '../../provid
 import { onlyAnthropic, Refusal } from './refusal.ts'
 import {
   BLOCK_TYPES,
-  isKnown,
   type DocumentBlockT,
-  type Known,
   type ImageBlockT,
+  isKnown,
+  type Known,
   type MessageParamT,
   type MessagesRequest,
   type ToolResultBlockT,

@@ -53,26 +53,42 @@ describe('parameters', () => {
   it.each([
     ['stop_sequences → stop', { stop_sequences: ['\n\nHuman:', 'END'] }, { stop: ['\n\nHuman:', 'END'] }],
     ['no stop for an empty list', { stop_sequences: [] }, {}],
-    ['temperature and top_p as they are (0–1 is inside OpenAI’s range)', { temperature: 0.2, top_p: 0.9 }, {
-      temperature: 0.2,
-      top_p: 0.9,
-    }],
+    [
+      'temperature and top_p as they are (0–1 is inside OpenAI’s range)',
+      { temperature: 0.2, top_p: 0.9 },
+      {
+        temperature: 0.2,
+        top_p: 0.9,
+      },
+    ],
     ['metadata.user_id → user', { metadata: { user_id: 'u-1' } }, { user: 'u-1' }],
-    ['stream asks for the closing usage chunk', { stream: true }, {
-      stream: true,
-      stream_options: { include_usage: true },
-    }],
+    [
+      'stream asks for the closing usage chunk',
+      { stream: true },
+      {
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+    ],
     ['stream: false is the default', { stream: false }, {}],
     ['thinking by budget: low', { thinking: thinking(1024) }, { reasoning_effort: 'low' }],
     ['thinking by budget: high', { thinking: thinking(32_000) }, { reasoning_effort: 'high' }],
     ['thinking disabled: the target’s default', { thinking: { type: 'disabled' } }, {}],
     ['thinking adaptive: the target’s default', { thinking: { type: 'adaptive' } }, {}],
-    ['output_config.effort wins over the budget', { output_config: { effort: 'low' }, thinking: thinking(20_000) }, {
-      reasoning_effort: 'low',
-    }],
-    ['structured output → a strict json_schema', { output_config: { format: { type: 'json_schema', schema } } }, {
-      response_format: { type: 'json_schema', json_schema: { name: 'output', schema, strict: true } },
-    }],
+    [
+      'output_config.effort wins over the budget',
+      { output_config: { effort: 'low' }, thinking: thinking(20_000) },
+      {
+        reasoning_effort: 'low',
+      },
+    ],
+    [
+      'structured output → a strict json_schema',
+      { output_config: { format: { type: 'json_schema', schema } } },
+      {
+        response_format: { type: 'json_schema', json_schema: { name: 'output', schema, strict: true } },
+      },
+    ],
     ['cache_control (top level) is a cost hint, dropped quietly', { cache_control: { type: 'ephemeral' } }, {}],
     ['service_tier auto is the default, dropped quietly', { service_tier: 'auto' }, {}],
   ])('%s', (_name, body, expected) => {
@@ -147,7 +163,13 @@ describe('messages', () => {
     const d = ok({
       messages: [
         { role: 'user', content: 'Q1' },
-        { role: 'assistant', content: [{ type: 'redacted_thinking', data: 'EmwKAhgB' }, { type: 'text', text: '' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'redacted_thinking', data: 'EmwKAhgB' },
+            { type: 'text', text: '' },
+          ],
+        },
         { role: 'user', content: 'Q2' },
       ],
     })
@@ -158,7 +180,12 @@ describe('messages', () => {
   })
 
   it('takes a system turn inside messages where it stands', () => {
-    const d = ok({ messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Hi' }] })
+    const d = ok({
+      messages: [
+        { role: 'system', content: 'Be terse.' },
+        { role: 'user', content: 'Hi' },
+      ],
+    })
     expect(d.request.messages).toEqual([
       { role: 'system', content: 'Be terse.' },
       { role: 'user', content: 'Hi' },
@@ -166,7 +193,12 @@ describe('messages', () => {
   })
 
   it('lets the final assistant message be empty (Anthropic does), and leaves it out', () => {
-    const d = ok({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: '' }] })
+    const d = ok({
+      messages: [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: '' },
+      ],
+    })
     expect(d.request.messages).toEqual([{ role: 'user', content: 'Hi' }])
   })
 })
@@ -195,7 +227,12 @@ describe('refusals: a 400 naming the field', () => {
     ['tool_choice any without tools', { tool_choice: { type: 'any' } }, 'tool_choice.type "any" requires tools'],
     [
       'a prefill',
-      { messages: [{ role: 'user', content: 'JSON please' }, { role: 'assistant', content: '{' }] },
+      {
+        messages: [
+          { role: 'user', content: 'JSON please' },
+          { role: 'assistant', content: '{' },
+        ],
+      },
       'messages.1: a final assistant message (prefill) can only be served by an Anthropic target',
     ],
     [

@@ -12,13 +12,25 @@ import type { Decoded, IngressError } from '../types.ts'
 import { decodeMessages, decodeSystem } from './decode-messages.ts'
 import { decodeTools } from './decode-tools.ts'
 import { onlyAnthropic, Refusal } from './refusal.ts'
-import { isKnown, MessagesRequestSchema, THINKING_TYPES, type MessagesRequest } from './request-schema.ts'
+import { isKnown, type MessagesRequest, MessagesRequestSchema, THINKING_TYPES } from './request-schema.ts'
 import { validationMessage } from './validation-message.ts'
 
 /** Fields translated below. */
 const TRANSLATED: ReadonlySet<string> = new Set([
-  'model', 'messages', 'max_tokens', 'system', 'stop_sequences', 'temperature', 'top_p', 'stream', 'tools',
-  'tool_choice', 'metadata', 'thinking', 'output_config', 'output_format',
+  'model',
+  'messages',
+  'max_tokens',
+  'system',
+  'stop_sequences',
+  'temperature',
+  'top_p',
+  'stream',
+  'tools',
+  'tool_choice',
+  'metadata',
+  'thinking',
+  'output_config',
+  'output_format',
 ])
 
 /**
@@ -106,10 +118,7 @@ function translate(req: MessagesRequest, warnings: string[]): ChatRequest {
  * the nearest of Gemini's documented effort budgets (low 1,024, medium 8,192, high 24,576 tokens:
  * https://ai.google.dev/gemini-api/docs/openai#thinking), cut at the powers of two between them.
  */
-function reasoningEffort(
-  req: Pick<MessagesRequest, 'thinking' | 'output_config'>,
-  warnings: string[],
-): string | null {
+function reasoningEffort(req: Pick<MessagesRequest, 'thinking' | 'output_config'>, warnings: string[]): string | null {
   const effort = req.output_config?.effort
   if (effort != null) {
     if (effort === 'low' || effort === 'medium' || effort === 'high') return effort

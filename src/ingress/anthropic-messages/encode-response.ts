@@ -11,12 +11,12 @@ import type { ChatCompletion } from '../../providers/openai-schema.ts'
 import type { EncodeContext } from '../types.ts'
 import { mapStopReason } from './map-stop-reason.ts'
 import {
+  type AnthropicMessage,
+  type ContentBlock,
   matchedStop,
   messageId,
   reasoningText,
   toAnthropicUsage,
-  type AnthropicMessage,
-  type ContentBlock,
 } from './message-shapes.ts'
 import { toolInput } from './tool-input.ts'
 

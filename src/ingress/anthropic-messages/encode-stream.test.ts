@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ChatChunk, ChunkDelta, FinishReason, Usage } from '../../providers/openai-schema.ts'
-import { answers, collect, CTX, replay } from './__fixtures__/answers.ts'
-import { encodeStream, encodeStreamError, UntranslatableStream, type AnthropicStreamEvent } from './encode-stream.ts'
+import { answers, CTX, collect, replay } from './__fixtures__/answers.ts'
+import { type AnthropicStreamEvent, encodeStream, encodeStreamError, UntranslatableStream } from './encode-stream.ts'
 
 const chunk = (delta: ChunkDelta, finish: FinishReason | null = null, extra: object = {}): ChatChunk => ({
   id: 'c',

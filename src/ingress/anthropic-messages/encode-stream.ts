@@ -13,17 +13,17 @@
  */
 import type { ChatChunk, ChunkToolCallDelta, Usage } from '../../providers/openai-schema.ts'
 import type { EncodeContext } from '../types.ts'
-import { errorBody, type AnthropicErrorBody } from './encode-error.ts'
+import { type AnthropicErrorBody, errorBody } from './encode-error.ts'
 import { mapStopReason } from './map-stop-reason.ts'
 import {
-  matchedStop,
-  messageId,
-  reasoningText,
-  toAnthropicUsage,
   type AnthropicMessage,
   type AnthropicUsage,
   type ContentBlock,
+  matchedStop,
+  messageId,
+  reasoningText,
   type StopReason,
+  toAnthropicUsage,
 } from './message-shapes.ts'
 
 type BlockDelta =

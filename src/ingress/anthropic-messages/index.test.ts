@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { answers, collect, CTX, replay } from './__fixtures__/answers.ts'
+import { answers, CTX, collect, replay } from './__fixtures__/answers.ts'
 import { anthropicMessages } from './index.ts'
 
 describe('the Anthropic Messages ingress', () => {

@@ -11,7 +11,7 @@ import type { Ingress } from '../types.ts'
 import { decodeRequest } from './decode-request.ts'
 import { encodeError } from './encode-error.ts'
 import { encodeResponse } from './encode-response.ts'
-import { encodeStream, type AnthropicStreamEvent } from './encode-stream.ts'
+import { type AnthropicStreamEvent, encodeStream } from './encode-stream.ts'
 import type { AnthropicMessage } from './message-shapes.ts'
 
 export type { AnthropicStreamEvent } from './encode-stream.ts'

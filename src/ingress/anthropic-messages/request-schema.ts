@@ -12,7 +12,13 @@ import { z } from 'zod'
 
 /** Every content block type this schema checks in full. A block of another type passes as `{ type, ... }`. */
 export const BLOCK_TYPES: ReadonlySet<string> = new Set([
-  'text', 'image', 'document', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking',
+  'text',
+  'image',
+  'document',
+  'tool_use',
+  'tool_result',
+  'thinking',
+  'redacted_thinking',
 ])
 export const THINKING_TYPES: ReadonlySet<string> = new Set(['enabled', 'disabled', 'adaptive'])
 
@@ -104,15 +110,10 @@ const ToolResultBlock = z.looseObject({
 const ThinkingBlock = z.looseObject({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() })
 const RedactedThinkingBlock = z.looseObject({ type: z.literal('redacted_thinking'), data: z.string() })
 
-export const ContentBlock = openUnion([
-  TextBlock,
-  ImageBlock,
-  DocumentBlock,
-  ToolUseBlock,
-  ToolResultBlock,
-  ThinkingBlock,
-  RedactedThinkingBlock,
-], BLOCK_TYPES)
+export const ContentBlock = openUnion(
+  [TextBlock, ImageBlock, DocumentBlock, ToolUseBlock, ToolResultBlock, ThinkingBlock, RedactedThinkingBlock],
+  BLOCK_TYPES,
+)
 
 const MessageParam = z.looseObject({
   // `system` turns inside `messages` are newer than the reference page; the SDK (1.x) sends them.
@@ -144,12 +145,15 @@ const ToolChoice = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('none') }),
 ])
 
-export const ThinkingConfig = openUnion([
-  // "Must be ≥1024 and less than max_tokens"; the second half depends on the target's limits.
-  z.looseObject({ type: z.literal('enabled'), budget_tokens: z.int().min(1024) }),
-  z.looseObject({ type: z.literal('disabled') }),
-  z.looseObject({ type: z.literal('adaptive') }),
-], THINKING_TYPES)
+export const ThinkingConfig = openUnion(
+  [
+    // "Must be ≥1024 and less than max_tokens"; the second half depends on the target's limits.
+    z.looseObject({ type: z.literal('enabled'), budget_tokens: z.int().min(1024) }),
+    z.looseObject({ type: z.literal('disabled') }),
+    z.looseObject({ type: z.literal('adaptive') }),
+  ],
+  THINKING_TYPES,
+)
 
 /** Structured output: https://docs.anthropic.com/en/docs/build-with-claude/structured-outputs */
 const OutputFormat = z.looseObject({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) })

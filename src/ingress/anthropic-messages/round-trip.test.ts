@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { seededRandom } from '../../lib/random.ts'
-import { toAnthropicRequest } from '../../providers/anthropic/convert-request.ts'
 import { testTarget } from '../../providers/anthropic/__fixtures__/upstream.ts'
+import { toAnthropicRequest } from '../../providers/anthropic/convert-request.ts'
 import { decodeRequest } from './decode-request.ts'
 
 const target = testTarget()
@@ -50,7 +50,16 @@ describe('decode, then the Anthropic adapter: the same request', () => {
   const hi = [{ role: 'user', content: 'Hi' }]
   it.each<[string, Json]>([
     ['a string', { messages: hi }],
-    ['a system prompt of blocks', { system: [{ type: 'text', text: 'A' }, { type: 'text', text: 'B' }], messages: hi }],
+    [
+      'a system prompt of blocks',
+      {
+        system: [
+          { type: 'text', text: 'A' },
+          { type: 'text', text: 'B' },
+        ],
+        messages: hi,
+      },
+    ],
     [
       'images, by data and by URL',
       {
@@ -125,8 +134,22 @@ describe('the same, for generated requests', () => {
     }
     // The generator reaches every feature it is meant to (a property over a narrow input proves little).
     expect([...seen].sort()).toEqual([
-      'image', 'max_tokens', 'messages', 'metadata', 'model', 'stop_sequences', 'stream', 'string content',
-      'system', 'temperature', 'text', 'tool_choice', 'tool_result', 'tool_use', 'tools', 'top_p',
+      'image',
+      'max_tokens',
+      'messages',
+      'metadata',
+      'model',
+      'stop_sequences',
+      'stream',
+      'string content',
+      'system',
+      'temperature',
+      'text',
+      'tool_choice',
+      'tool_result',
+      'tool_use',
+      'tools',
+      'top_p',
     ])
   })
 })

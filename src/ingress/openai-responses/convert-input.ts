@@ -11,15 +11,16 @@
  * - anything else (`item_reference`, built-in tool calls) is a 400 naming the item.
  * Reference: https://platform.openai.com/docs/api-reference/responses/create#responses-create-input
  */
-import type { ChatMessage, ToolCallT, UserContent } from '../../providers/openai-schema.ts'
+
 import { ApiError } from '../../lib/api-error.ts'
+import type { ChatMessage, ToolCallT, UserContent } from '../../providers/openai-schema.ts'
 import { paramName } from '../openai-wording.ts'
 import { missing, parseAt, unsupported } from './describe-issue.ts'
 import {
+  type ContentPartT,
   FunctionCallItem,
   FunctionCallOutputItem,
   MessageItem,
-  type ContentPartT,
   type MessageItemT,
 } from './request-schema.ts'
 

@@ -8,8 +8,9 @@
  * completions stay non-strict. Headroom sends the schema as it is, and says so in a warning.
  * Reference: https://platform.openai.com/docs/guides/function-calling
  */
-import type { ChatRequest, ToolDef } from '../../providers/openai-schema.ts'
+
 import { ApiError } from '../../lib/api-error.ts'
+import type { ChatRequest, ToolDef } from '../../providers/openai-schema.ts'
 import { missing, parseAt, unsupported } from './describe-issue.ts'
 import { FunctionTool, type ResponseCreateBodyT } from './request-schema.ts'
 

@@ -37,7 +37,12 @@ const translations: Array<[string, Body, Partial<ChatRequest>, string[]?]> = [
   [
     'instructions come first, as a system message',
     { model: 'fast', instructions: 'Be brief.', input: 'Hi' },
-    { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }] },
+    {
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+      ],
+    },
   ],
   [
     'message items keep their roles; developer stays developer',
@@ -120,7 +125,13 @@ const translations: Array<[string, Body, Partial<ChatRequest>, string[]?]> = [
     },
     {
       messages: [
-        { role: 'assistant', content: [{ type: 'text', text: 'Sure.' }, { type: 'refusal', refusal: 'Not that.' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'Sure.' },
+            { type: 'refusal', refusal: 'Not that.' },
+          ],
+        },
         { role: 'user', content: 'Why?' },
       ],
     },

@@ -17,8 +17,9 @@
  * - a 400: `previous_response_id`, `conversation`, `prompt`, `background: true`.
  * Reference: https://platform.openai.com/docs/api-reference/responses/create
  */
-import type { ChatRequest } from '../../providers/openai-schema.ts'
+
 import { ApiError } from '../../lib/api-error.ts'
+import type { ChatRequest } from '../../providers/openai-schema.ts'
 import { received } from '../openai-wording.ts'
 import type { Decoded } from '../types.ts'
 import { convertInput } from './convert-input.ts'

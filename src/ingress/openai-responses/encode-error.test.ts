@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { OpenAIErrorBody } from '../../providers/openai-schema.ts'
-import { encodeError, type ErrorIn } from './encode-error.ts'
+import { type ErrorIn, encodeError } from './encode-error.ts'
 
 describe('encodeError: the router error, in the shape chat completions use too', () => {
   it.each<[number, ErrorIn, OpenAIErrorBody['error']]>([

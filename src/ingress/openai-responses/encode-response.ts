@@ -11,12 +11,12 @@ import {
   finishStatus,
   functionCallItem,
   itemId,
+  type MessagePart,
   messageItem,
   newResponse,
-  responseUsage,
-  type MessagePart,
   type ResponseObject,
   type ResponsesEncodeContext,
+  responseUsage,
 } from './response-object.ts'
 
 export function encodeResponse(answer: ChatCompletion, ctx: ResponsesEncodeContext): ResponseObject {

@@ -128,7 +128,7 @@ describe('encodeStream: recorded chunk sequences → the documented event sequen
     ])
   })
 
-  it("a source that comes back to a closed call: its arguments reach the final response, but no event", async () => {
+  it('a source that comes back to a closed call: its arguments reach the final response, but no event', async () => {
     const events = await encode([
       chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'f', arguments: '{"a":' } }] }),
       chunk({ tool_calls: [{ index: 1, id: 'call_2', function: { name: 'g', arguments: '{}' } }] }),

@@ -22,15 +22,15 @@ import type { ChatChunk, ChunkToolCallDelta, FinishReason, Usage } from '../../p
 import {
   finishStatus,
   functionCallItem,
+  type ItemStatus,
   itemId,
+  type MessagePart,
   messageItem,
   newResponse,
   outputPart,
-  responseUsage,
-  type ItemStatus,
-  type MessagePart,
   type ResponseObject,
   type ResponsesEncodeContext,
+  responseUsage,
 } from './response-object.ts'
 import { describeFailure, failedResponse, type StreamFailure } from './stream-failure.ts'
 

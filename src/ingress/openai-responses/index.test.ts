@@ -107,7 +107,10 @@ describe('a JSON answer, read by the openai SDK', () => {
     expect(seen[0]).toMatchObject({
       model: 'fast',
       max_completion_tokens: 64,
-      messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }],
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+      ],
     })
   })
 
@@ -189,7 +192,7 @@ describe('a stream, read by the openai SDK', () => {
     await expect(streamed.finalResponse()).rejects.toThrow(APIError)
     const iterated = await client(upstream).client.responses.create({ model: 'fast', input: 'Hi', stream: true })
     const read = async () => {
-      for await (const _ of iterated) ;
+      for await (const _ of iterated);
     }
     await expect(read()).rejects.toThrow('Rate limit reached for this route.')
   })

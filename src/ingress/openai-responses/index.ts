@@ -10,8 +10,8 @@ import { encodeResponse } from './encode-response.ts'
 import { encodeStream, type ResponsesSseEvent } from './encode-stream.ts'
 import type { ResponseObject } from './response-object.ts'
 
-export type { ResponsesEncodeContext, ResponseObject } from './response-object.ts'
 export type { ResponsesSseEvent } from './encode-stream.ts'
+export type { ResponseObject, ResponsesEncodeContext } from './response-object.ts'
 
 export const openaiResponses: Ingress<ResponseObject, ResponsesSseEvent> = {
   name: 'openai-responses',

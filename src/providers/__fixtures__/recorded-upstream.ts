@@ -22,7 +22,12 @@ export class RecordedUpstream {
     let text = ''
     req.on('data', (c: Buffer) => (text += c.toString('utf8')))
     req.on('end', () => {
-      this.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} })
+      this.seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+      })
       this.handler(req, res)
     })
   })

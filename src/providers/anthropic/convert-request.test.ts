@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { ChatRequestSchema } from '../openai-schema.ts'
 import { ProviderError, type Target } from '../types.ts'
-import { DEFAULT_MAX_TOKENS, JSON_TOOL_NAME, toAnthropicRequest } from './convert-request.ts'
 import { testTarget } from './__fixtures__/upstream.ts'
+import { DEFAULT_MAX_TOKENS, JSON_TOOL_NAME, toAnthropicRequest } from './convert-request.ts'
 
 const target = testTarget()
 
 /** Requests go through the real boundary schema first, as they do in the server. */
 function convert(body: Record<string, unknown>, t: Target = target) {
-  return toAnthropicRequest(ChatRequestSchema.parse({ model: 'x', messages: [{ role: 'user', content: 'hi' }], ...body }), t)
+  return toAnthropicRequest(
+    ChatRequestSchema.parse({ model: 'x', messages: [{ role: 'user', content: 'hi' }], ...body }),
+    t,
+  )
 }
 
 /** A 400 before anything is sent: the request's fault (`bad_request`), or a valid request Anthropic can't take (`unsupported`: the route tries its next target). */
@@ -24,7 +27,14 @@ function rejects(body: Record<string, unknown>, kind: 'bad_request' | 'unsupport
   throw new Error('expected a 400')
 }
 
-const weather = { type: 'function', function: { name: 'get_weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }
+const weather = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Weather now',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+}
 
 describe('messages', () => {
   it('gathers system and developer messages from anywhere into top-level system blocks, keeping cache_control', () => {
@@ -32,7 +42,10 @@ describe('messages', () => {
       messages: [
         { role: 'system', content: 'Be brief.' },
         { role: 'user', content: 'Hi' },
-        { role: 'developer', content: [{ type: 'text', text: 'Long rules', cache_control: { type: 'ephemeral', ttl: '1h' } }] },
+        {
+          role: 'developer',
+          content: [{ type: 'text', text: 'Long rules', cache_control: { type: 'ephemeral', ttl: '1h' } }],
+        },
         { role: 'assistant', content: 'Hello' },
       ],
     })
@@ -56,13 +69,27 @@ describe('messages', () => {
       ],
     })
     expect(params.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'One' }, { type: 'text', text: 'Two', cache_control: { type: 'ephemeral' } }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'A' }, { type: 'text', text: 'B', cache_control: { type: 'ephemeral' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'One' },
+          { type: 'text', text: 'Two', cache_control: { type: 'ephemeral' } },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'A' },
+          { type: 'text', text: 'B', cache_control: { type: 'ephemeral' } },
+        ],
+      },
     ])
   })
 
   it('rejects a malformed cache_control', () => {
-    const e = rejects({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'forever' } }] }] })
+    const e = rejects({
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'forever' } }] }],
+    })
     expect(e.message).toContain('cache_control')
   })
 
@@ -150,7 +177,11 @@ describe('messages', () => {
   it('puts tool_results first in a user turn even when user text came before them', () => {
     const { params } = convert({
       messages: [
-        { role: 'assistant', content: 'x', tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        {
+          role: 'assistant',
+          content: 'x',
+          tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
         { role: 'user', content: 'also this' },
         { role: 'tool', tool_call_id: 't1', content: 'ok' },
       ],
@@ -166,7 +197,10 @@ describe('messages', () => {
       {
         messages: [
           { role: 'user', content: 'hi' },
-          { role: 'assistant', tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{"city": Par' } }] },
+          {
+            role: 'assistant',
+            tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{"city": Par' } }],
+          },
         ],
       },
       'unsupported',
@@ -187,7 +221,13 @@ describe('parameters', () => {
 
   it('maps temperature, top_p, stop, user; uses the target model', () => {
     const { params, warnings } = convert({ temperature: 0.3, top_p: 0.9, stop: 'END', user: 'user-42', n: 1 })
-    expect(params).toMatchObject({ model: 'claude-haiku-4-5', temperature: 0.3, top_p: 0.9, stop_sequences: ['END'], metadata: { user_id: 'user-42' } })
+    expect(params).toMatchObject({
+      model: 'claude-haiku-4-5',
+      temperature: 0.3,
+      top_p: 0.9,
+      stop_sequences: ['END'],
+      metadata: { user_id: 'user-42' },
+    })
     expect(warnings).toEqual([])
     expect(convert({ stop: ['a', 'b'] }).params.stop_sequences).toEqual(['a', 'b'])
     expect(convert({ temperature: 1 }).params.temperature).toBe(1)
@@ -205,9 +245,19 @@ describe('parameters', () => {
   })
 
   it('drops what Anthropic cannot do, with a warning each; no warning for values that are defaults anyway', () => {
-    const { params, warnings } = convert({ seed: 7, frequency_penalty: 0.5, presence_penalty: 0, logit_bias: { '50256': -100 }, logprobs: true, top_logprobs: 2, store: true })
+    const { params, warnings } = convert({
+      seed: 7,
+      frequency_penalty: 0.5,
+      presence_penalty: 0,
+      logit_bias: { '50256': -100 },
+      logprobs: true,
+      top_logprobs: 2,
+      store: true,
+    })
     expect([...warnings].sort()).toEqual(
-      ['frequency_penalty', 'logit_bias', 'logprobs', 'seed', 'store', 'top_logprobs'].map((p) => `${p} is not supported by Anthropic and was ignored`),
+      ['frequency_penalty', 'logit_bias', 'logprobs', 'seed', 'store', 'top_logprobs'].map(
+        (p) => `${p} is not supported by Anthropic and was ignored`,
+      ),
     )
     expect(Object.keys(params).sort()).toEqual(['max_tokens', 'messages', 'model'])
     expect(convert({ logprobs: false, presence_penalty: 0, seed: null }).warnings).toEqual([])
@@ -218,7 +268,11 @@ describe('tools', () => {
   it('maps function tools, defaulting a missing schema to an empty object schema', () => {
     const { params } = convert({ tools: [weather, { type: 'function', function: { name: 'get_time', strict: true } }] })
     expect(params.tools).toEqual([
-      { name: 'get_weather', description: 'Weather now', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+      {
+        name: 'get_weather',
+        description: 'Weather now',
+        input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      },
       { name: 'get_time', strict: true, input_schema: { type: 'object', properties: {} } },
     ])
     expect(params.tool_choice).toBeUndefined()
@@ -234,12 +288,16 @@ describe('tools', () => {
     [undefined, false, { type: 'auto', disable_parallel_tool_use: true }],
     [undefined, true, undefined],
   ])('tool_choice %j with parallel_tool_calls %j → %j', (choice, parallel, want) => {
-    expect(convert({ tools: [weather], tool_choice: choice, parallel_tool_calls: parallel }).params.tool_choice).toEqual(want)
+    expect(
+      convert({ tools: [weather], tool_choice: choice, parallel_tool_calls: parallel }).params.tool_choice,
+    ).toEqual(want)
   })
 
   it('rejects tool_choice required without tools, and non-object parameter schemas', () => {
     expect(rejects({ tool_choice: 'required' }).param).toBe('tool_choice')
-    expect(rejects({ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'array' } } }] }).param).toBe('tools[0].function.parameters')
+    expect(
+      rejects({ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'array' } } }] }).param,
+    ).toBe('tools[0].function.parameters')
   })
 })
 
@@ -248,14 +306,28 @@ describe('response_format (forced JSON tool)', () => {
     const { params, jsonToolName } = convert({ response_format: { type: 'json_object' } })
     expect(jsonToolName).toBe(JSON_TOOL_NAME)
     expect(params.tools).toEqual([
-      { name: 'json_tool_call', description: expect.any(String), input_schema: { type: 'object', properties: {}, additionalProperties: true } },
+      {
+        name: 'json_tool_call',
+        description: expect.any(String),
+        input_schema: { type: 'object', properties: {}, additionalProperties: true },
+      },
     ])
     expect(params.tool_choice).toEqual({ type: 'tool', name: 'json_tool_call', disable_parallel_tool_use: true })
   })
 
   it('json_schema: the schema becomes the tool input schema', () => {
-    const schema = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false }
-    const { params } = convert({ response_format: { type: 'json_schema', json_schema: { name: 'person', description: 'A person', schema, strict: true } } })
+    const schema = {
+      type: 'object',
+      properties: { name: { type: 'string' } },
+      required: ['name'],
+      additionalProperties: false,
+    }
+    const { params } = convert({
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'person', description: 'A person', schema, strict: true },
+      },
+    })
     expect(params.tools).toEqual([{ name: 'json_tool_call', description: 'A person', input_schema: schema }])
   })
 
@@ -263,12 +335,20 @@ describe('response_format (forced JSON tool)', () => {
     const { params } = convert({ tools: [weather], response_format: { type: 'json_object' } })
     expect(params.tools!.map((t) => t.name)).toEqual(['get_weather', 'json_tool_call'])
     expect(params.tool_choice).toEqual({ type: 'any' })
-    expect(convert({ tools: [weather], tool_choice: 'none', response_format: { type: 'json_object' } }).params.tool_choice).toEqual({
+    expect(
+      convert({ tools: [weather], tool_choice: 'none', response_format: { type: 'json_object' } }).params.tool_choice,
+    ).toEqual({
       type: 'tool',
       name: 'json_tool_call',
       disable_parallel_tool_use: true,
     })
-    expect(convert({ tools: [weather], tool_choice: { type: 'function', function: { name: 'get_weather' } }, response_format: { type: 'json_object' } }).params.tool_choice).toEqual({
+    expect(
+      convert({
+        tools: [weather],
+        tool_choice: { type: 'function', function: { name: 'get_weather' } },
+        response_format: { type: 'json_object' },
+      }).params.tool_choice,
+    ).toEqual({
       type: 'tool',
       name: 'get_weather',
     })
@@ -276,7 +356,9 @@ describe('response_format (forced JSON tool)', () => {
 
   it('text is the default and adds nothing; a non-object root schema is a 400', () => {
     expect(convert({ response_format: { type: 'text' } }).jsonToolName).toBeNull()
-    const e = rejects({ response_format: { type: 'json_schema', json_schema: { name: 'list', schema: { type: 'array' } } } })
+    const e = rejects({
+      response_format: { type: 'json_schema', json_schema: { name: 'list', schema: { type: 'array' } } },
+    })
     expect(e.param).toBe('response_format')
   })
 })

@@ -14,7 +14,13 @@ import type {
   Tool,
   ToolChoice,
 } from '@anthropic-ai/sdk/resources/messages'
-import { maxOutputTokens, stopSequences, type ChatMessage, type ChatRequest, type UserContent } from '../openai-schema.ts'
+import {
+  type ChatMessage,
+  type ChatRequest,
+  maxOutputTokens,
+  stopSequences,
+  type UserContent,
+} from '../openai-schema.ts'
 import { DEFAULT_MAX_TOKENS, type Target } from '../types.ts'
 import { invalidRequest, unsupportedHere } from './errors.ts'
 
@@ -30,7 +36,11 @@ export const JSON_TOOL_NAME = 'json_tool_call'
  * models reject them; the API still takes them for models that support sampling, so they are sent as
  * extra body fields, and a model that refuses them answers 400 itself (which the client then sees).
  */
-type AnthropicParams = Omit<MessageCreateParamsBase, 'stream' | 'tools'> & { tools?: Tool[]; temperature?: number; top_p?: number }
+type AnthropicParams = Omit<MessageCreateParamsBase, 'stream' | 'tools'> & {
+  tools?: Tool[]
+  temperature?: number
+  top_p?: number
+}
 
 export interface ConvertedRequest {
   params: AnthropicParams
@@ -44,8 +54,21 @@ type Turn = { role: 'user' | 'assistant'; content: ContentBlockParam[] }
 
 /** Parameters read below; any other non-null field is reported as ignored. */
 const HANDLED = new Set([
-  'model', 'messages', 'stream', 'stream_options', 'temperature', 'top_p', 'max_tokens', 'max_completion_tokens',
-  'stop', 'n', 'user', 'tools', 'tool_choice', 'parallel_tool_calls', 'response_format',
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'max_completion_tokens',
+  'stop',
+  'n',
+  'user',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'response_format',
 ])
 
 /** Parameters that are no-ops at these values, so dropping them changes nothing. */
@@ -70,10 +93,16 @@ export function toAnthropicRequest(req: ChatRequest, target: Target): ConvertedR
 
   if (req.n != null && req.n > 1) throw unsupportedHere(provider, 'n > 1 is not supported by Anthropic', 'n')
   if (req.temperature != null && req.temperature > 1) {
-    throw unsupportedHere(provider, `temperature must be between 0 and 1 for Anthropic (got ${req.temperature}); OpenAI's 0–2 range is not rescaled`, 'temperature', 'unsupported_value')
+    throw unsupportedHere(
+      provider,
+      `temperature must be between 0 and 1 for Anthropic (got ${req.temperature}); OpenAI's 0–2 range is not rescaled`,
+      'temperature',
+      'unsupported_value',
+    )
   }
   for (const [key, value] of Object.entries(req)) {
-    if (!HANDLED.has(key) && !isDefault(key, value)) warnings.push(`${key} is not supported by Anthropic and was ignored`)
+    if (!HANDLED.has(key) && !isDefault(key, value))
+      warnings.push(`${key} is not supported by Anthropic and was ignored`)
   }
 
   const system: TextBlockParam[] = []
@@ -93,14 +122,26 @@ export function toAnthropicRequest(req: ChatRequest, target: Target): ConvertedR
         system.push(...textBlocks(m.content, provider, i))
         break
       case 'user':
-        push('user', typeof m.content === 'string' ? textBlocks(m.content, provider, i) : m.content.flatMap((p, j) => userPart(p, provider, i, j)))
+        push(
+          'user',
+          typeof m.content === 'string'
+            ? textBlocks(m.content, provider, i)
+            : m.content.flatMap((p, j) => userPart(p, provider, i, j)),
+        )
         break
       case 'assistant': {
         const blocks: ContentBlockParam[] = []
         if (typeof m.content === 'string') blocks.push(...textBlocks(m.content, provider, i))
-        else if (m.content) for (const p of m.content) blocks.push(...textBlocks(p.type === 'text' ? [p] : [{ type: 'text', text: p.refusal }], provider, i))
+        else if (m.content)
+          for (const p of m.content)
+            blocks.push(...textBlocks(p.type === 'text' ? [p] : [{ type: 'text', text: p.refusal }], provider, i))
         for (const call of m.tool_calls ?? []) {
-          blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolInput(call.function.arguments, provider, i) })
+          blocks.push({
+            type: 'tool_use',
+            id: call.id,
+            name: call.function.name,
+            input: toolInput(call.function.arguments, provider, i),
+          })
         }
         push('assistant', blocks)
         break
@@ -134,7 +175,11 @@ function applyTools(req: ChatRequest, params: AnthropicParams, provider: string)
   const tools: Tool[] = (req.tools ?? []).map((t, i) => {
     const schema = t.function.parameters ?? { type: 'object', properties: {} }
     if (schema['type'] !== 'object') {
-      throw invalidRequest(provider, `tools[${i}].function.parameters must be a JSON Schema of type "object" for Anthropic`, `tools[${i}].function.parameters`)
+      throw invalidRequest(
+        provider,
+        `tools[${i}].function.parameters must be a JSON Schema of type "object" for Anthropic`,
+        `tools[${i}].function.parameters`,
+      )
     }
     const tool: Tool = { name: t.function.name, input_schema: { ...schema, type: 'object' } }
     if (t.function.description != null) tool.description = t.function.description
@@ -154,16 +199,29 @@ function applyTools(req: ChatRequest, params: AnthropicParams, provider: string)
     // every Claude model and every Anthropic-compatible server supports tools, while output_config
     // exists only on newer models and API versions. The tool's input comes back as message content.
     if (tools.some((t) => t.name === JSON_TOOL_NAME)) {
-      throw unsupportedHere(provider, `a tool may not be named ${JSON_TOOL_NAME} together with response_format on Anthropic`, 'tools', 'unsupported_value')
+      throw unsupportedHere(
+        provider,
+        `a tool may not be named ${JSON_TOOL_NAME} together with response_format on Anthropic`,
+        'tools',
+        'unsupported_value',
+      )
     }
     const schema = fmt.type === 'json_schema' ? fmt.json_schema.schema : null
     if (schema && schema['type'] !== undefined && schema['type'] !== 'object') {
-      throw invalidRequest(provider, 'response_format.json_schema.schema must have type "object" for Anthropic', 'response_format')
+      throw invalidRequest(
+        provider,
+        'response_format.json_schema.schema must have type "object" for Anthropic',
+        'response_format',
+      )
     }
     tools.push({
       name: JSON_TOOL_NAME,
-      description: (fmt.type === 'json_schema' ? fmt.json_schema.description : null) ?? 'Respond with the answer as JSON, as the input of this tool.',
-      input_schema: schema ? { ...schema, type: 'object' } : { type: 'object', properties: {}, additionalProperties: true },
+      description:
+        (fmt.type === 'json_schema' ? fmt.json_schema.description : null) ??
+        'Respond with the answer as JSON, as the input of this tool.',
+      input_schema: schema
+        ? { ...schema, type: 'object' }
+        : { type: 'object', properties: {}, additionalProperties: true },
     })
     jsonToolName = JSON_TOOL_NAME
     if (tools.length === 1 || choice?.type === 'none') {
@@ -183,7 +241,10 @@ function applyTools(req: ChatRequest, params: AnthropicParams, provider: string)
   return jsonToolName
 }
 
-function toolChoice(c: ChatRequest['tool_choice'], disableParallel: { disable_parallel_tool_use?: boolean }): ToolChoice | undefined {
+function toolChoice(
+  c: ChatRequest['tool_choice'],
+  disableParallel: { disable_parallel_tool_use?: boolean },
+): ToolChoice | undefined {
   if (c == null) return undefined
   if (c === 'none') return { type: 'none' }
   if (c === 'auto') return { type: 'auto', ...disableParallel }
@@ -194,12 +255,22 @@ function toolChoice(c: ChatRequest['tool_choice'], disableParallel: { disable_pa
 /** Anthropic wants a user turn's tool_result blocks before any other block. */
 function orderToolResultsFirst(t: Turn): MessageParam {
   if (t.role === 'user' && t.content.some((b) => b.type === 'tool_result')) {
-    return { role: 'user', content: [...t.content.filter((b) => b.type === 'tool_result'), ...t.content.filter((b) => b.type !== 'tool_result')] }
+    return {
+      role: 'user',
+      content: [
+        ...t.content.filter((b) => b.type === 'tool_result'),
+        ...t.content.filter((b) => b.type !== 'tool_result'),
+      ],
+    }
   }
   return t
 }
 
-function cacheControl(part: { [k: string]: unknown }, provider: string, i: number): { cache_control?: CacheControlEphemeral } {
+function cacheControl(
+  part: { [k: string]: unknown },
+  provider: string,
+  i: number,
+): { cache_control?: CacheControlEphemeral } {
   const cc = part['cache_control']
   if (cc === undefined || cc === null) return {}
   // LiteLLM-style extension: clients mark prompt-cache breakpoints on content parts.
@@ -207,15 +278,25 @@ function cacheControl(part: { [k: string]: unknown }, provider: string, i: numbe
   const rec = typeof cc === 'object' ? (cc as Record<string, unknown>) : {}
   const ttl = rec['ttl']
   if (rec['type'] !== 'ephemeral' || (ttl !== undefined && ttl !== '5m' && ttl !== '1h')) {
-    throw invalidRequest(provider, `messages[${i}]: cache_control must be {"type":"ephemeral","ttl"?:"5m"|"1h"}`, `messages[${i}].content`)
+    throw invalidRequest(
+      provider,
+      `messages[${i}]: cache_control must be {"type":"ephemeral","ttl"?:"5m"|"1h"}`,
+      `messages[${i}].content`,
+    )
   }
   return { cache_control: ttl === undefined ? { type: 'ephemeral' } : { type: 'ephemeral', ttl } }
 }
 
 /** Text content → text blocks; empty strings are left out (Anthropic rejects empty text blocks). */
-function textBlocks(content: string | ReadonlyArray<{ type: 'text'; text: string; [k: string]: unknown }>, provider: string, i: number): TextBlockParam[] {
+function textBlocks(
+  content: string | ReadonlyArray<{ type: 'text'; text: string; [k: string]: unknown }>,
+  provider: string,
+  i: number,
+): TextBlockParam[] {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }]
-  return content.filter((p) => p.text !== '').map((p) => ({ type: 'text', text: p.text, ...cacheControl(p, provider, i) }))
+  return content
+    .filter((p) => p.text !== '')
+    .map((p) => ({ type: 'text', text: p.text, ...cacheControl(p, provider, i) }))
 }
 
 function userPart(p: UserContent, provider: string, i: number, j: number): ContentBlockParam[] {
@@ -226,7 +307,11 @@ function userPart(p: UserContent, provider: string, i: number, j: number): Conte
       return [{ ...image(p.image_url.url, provider, i, j), ...cacheControl(p, provider, i) }]
     case 'input_audio':
     case 'file':
-      throw unsupportedHere(provider, `messages[${i}].content[${j}]: ${p.type} parts are not supported by Anthropic`, `messages[${i}].content[${j}]`)
+      throw unsupportedHere(
+        provider,
+        `messages[${i}].content[${j}]: ${p.type} parts are not supported by Anthropic`,
+        `messages[${i}].content[${j}]`,
+      )
   }
 }
 
@@ -237,9 +322,14 @@ function image(url: string, provider: string, i: number, j: number): ImageBlockP
   if (!m) throw invalidRequest(provider, `${param}: only http(s) and data: URLs are supported by Anthropic`, param)
   const mediaType = IMAGE_TYPES[m[1]!.toLowerCase()]
   if (!mediaType) {
-    throw invalidRequest(provider, `${param}: image type "${m[1]}" is not supported by Anthropic (use image/jpeg, image/png, image/gif or image/webp)`, param)
+    throw invalidRequest(
+      provider,
+      `${param}: image type "${m[1]}" is not supported by Anthropic (use image/jpeg, image/png, image/gif or image/webp)`,
+      param,
+    )
   }
-  if (!m[2]!.split(';').includes('base64')) throw invalidRequest(provider, `${param}: data: URLs must be base64-encoded for Anthropic`, param)
+  if (!m[2]!.split(';').includes('base64'))
+    throw invalidRequest(provider, `${param}: data: URLs must be base64-encoded for Anthropic`, param)
   return { type: 'image', source: { type: 'base64', media_type: mediaType, data: m[3]! } }
 }
 
@@ -251,10 +341,20 @@ function toolInput(args: string, provider: string, i: number): Record<string, un
   try {
     v = JSON.parse(args)
   } catch {
-    throw unsupportedHere(provider, `messages[${i}].tool_calls: function.arguments is not valid JSON, which Anthropic needs`, `messages[${i}].tool_calls`, 'unsupported_value')
+    throw unsupportedHere(
+      provider,
+      `messages[${i}].tool_calls: function.arguments is not valid JSON, which Anthropic needs`,
+      `messages[${i}].tool_calls`,
+      'unsupported_value',
+    )
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw unsupportedHere(provider, `messages[${i}].tool_calls: function.arguments must be a JSON object for Anthropic`, `messages[${i}].tool_calls`, 'unsupported_value')
+    throw unsupportedHere(
+      provider,
+      `messages[${i}].tool_calls: function.arguments must be a JSON object for Anthropic`,
+      `messages[${i}].tool_calls`,
+      'unsupported_value',
+    )
   }
   return v as Record<string, unknown>
 }

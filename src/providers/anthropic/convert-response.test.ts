@@ -5,8 +5,21 @@ import { toChatCompletion, toProviderUsage } from './convert-response.ts'
 
 const opts = { provider: 'anthropic', created: 1760000000, jsonToolName: null }
 
-function message(content: unknown[], stop_reason: string, usage: Record<string, unknown> = { input_tokens: 412, output_tokens: 57 }): Message {
-  return { id: 'msg_01AbC', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content, stop_reason, stop_sequence: null, usage } as unknown as Message
+function message(
+  content: unknown[],
+  stop_reason: string,
+  usage: Record<string, unknown> = { input_tokens: 412, output_tokens: 57 },
+): Message {
+  return {
+    id: 'msg_01AbC',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-sonnet-4-5-20250929',
+    content,
+    stop_reason,
+    stop_sequence: null,
+    usage,
+  } as unknown as Message
 }
 
 describe('toChatCompletion', () => {
@@ -19,7 +32,14 @@ describe('toChatCompletion', () => {
         { type: 'tool_use', id: 'toolu_02', name: 'get_time', input: {} },
       ],
       'tool_use',
-      { input_tokens: 412, output_tokens: 57, cache_creation_input_tokens: 0, cache_read_input_tokens: 2048, cache_creation: null, service_tier: 'standard' },
+      {
+        input_tokens: 412,
+        output_tokens: 57,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 2048,
+        cache_creation: null,
+        service_tier: 'standard',
+      },
     )
     const { completion, usage } = toChatCompletion(msg, opts)
     expect(completion).toEqual({
@@ -43,9 +63,21 @@ describe('toChatCompletion', () => {
           finish_reason: 'tool_calls',
         },
       ],
-      usage: { prompt_tokens: 2460, completion_tokens: 57, total_tokens: 2517, prompt_tokens_details: { cached_tokens: 2048 }, completion_tokens_details: { reasoning_tokens: 0 } },
+      usage: {
+        prompt_tokens: 2460,
+        completion_tokens: 57,
+        total_tokens: 2517,
+        prompt_tokens_details: { cached_tokens: 2048 },
+        completion_tokens_details: { reasoning_tokens: 0 },
+      },
     })
-    expect(usage).toEqual({ promptTokens: 2460, cachedTokens: 2048, cacheWriteTokens: 0, completionTokens: 57, reasoningTokens: 0 })
+    expect(usage).toEqual({
+      promptTokens: 2460,
+      cachedTokens: 2048,
+      cacheWriteTokens: 0,
+      completionTokens: 57,
+      reasoningTokens: 0,
+    })
   })
 
   it('only tool calls → content null; thinking and server-tool blocks are left out', () => {
@@ -73,11 +105,16 @@ describe('toChatCompletion', () => {
   it('no blocks at all → empty string content, finish mapped', () => {
     const c = toChatCompletion(message([], 'max_tokens'), opts).completion.choices[0]!
     expect([c.message.content, c.finish_reason, 'tool_calls' in c.message]).toEqual(['', 'length', false])
-    expect(toChatCompletion(message([{ type: 'text', text: 'no' }], 'refusal'), opts).completion.choices[0]!.finish_reason).toBe('content_filter')
+    expect(
+      toChatCompletion(message([{ type: 'text', text: 'no' }], 'refusal'), opts).completion.choices[0]!.finish_reason,
+    ).toBe('content_filter')
   })
 
   it('the forced JSON tool becomes the content, finishing with stop', () => {
-    const msg = message([{ type: 'tool_use', id: 'toolu_j', name: 'json_tool_call', input: { name: 'Ada', born: 1815 } }], 'tool_use')
+    const msg = message(
+      [{ type: 'tool_use', id: 'toolu_j', name: 'json_tool_call', input: { name: 'Ada', born: 1815 } }],
+      'tool_use',
+    )
     const c = toChatCompletion(msg, { ...opts, jsonToolName: 'json_tool_call' }).completion.choices[0]!
     expect(c.message.content).toBe('{"name":"Ada","born":1815}')
     expect(c.message.tool_calls).toBeUndefined()
@@ -105,8 +142,20 @@ describe('toChatCompletion', () => {
 describe('toProviderUsage', () => {
   it('prompt = input + cache read + cache write; cached = read; write kept apart; thinking as reasoning', () => {
     expect(
-      toProviderUsage({ input_tokens: 12, cache_read_input_tokens: 2048, cache_creation_input_tokens: 512, output_tokens: 30, output_tokens_details: { thinking_tokens: 9 } }),
-    ).toEqual({ promptTokens: 2572, cachedTokens: 2048, cacheWriteTokens: 512, completionTokens: 30, reasoningTokens: 9 })
+      toProviderUsage({
+        input_tokens: 12,
+        cache_read_input_tokens: 2048,
+        cache_creation_input_tokens: 512,
+        output_tokens: 30,
+        output_tokens_details: { thinking_tokens: 9 },
+      }),
+    ).toEqual({
+      promptTokens: 2572,
+      cachedTokens: 2048,
+      cacheWriteTokens: 512,
+      completionTokens: 30,
+      reasoningTokens: 9,
+    })
   })
 
   it('treats null and missing counts as 0', () => {

@@ -23,18 +23,30 @@ interface Recorded {
   status: number
   body: unknown
 }
-const recorded = JSON.parse(readFileSync(join(import.meta.dirname, '__fixtures__', 'error-answers.json'), 'utf8')) as { target: Recorded[]; request: Recorded[] }
+const recorded = JSON.parse(readFileSync(join(import.meta.dirname, '__fixtures__', 'error-answers.json'), 'utf8')) as {
+  target: Recorded[]
+  request: Recorded[]
+}
 
 describe('httpError: a 4xx about the target or about the request', () => {
-  it.each(recorded.target.map((a) => [a.name, a] as const))('%s → unsupported (fails over), with Anthropic\'s status and message', (_name, a) => {
-    const e = answer(a.status, a.body)
-    expect(e.kind).toBe('unsupported')
-    expect({ status: e.status, message: e.message }).toEqual({ status: a.status, message: (a.body as { error: { message: string } }).error.message })
-  })
+  it.each(recorded.target.map((a) => [a.name, a] as const))(
+    "%s → unsupported (fails over), with Anthropic's status and message",
+    (_name, a) => {
+      const e = answer(a.status, a.body)
+      expect(e.kind).toBe('unsupported')
+      expect({ status: e.status, message: e.message }).toEqual({
+        status: a.status,
+        message: (a.body as { error: { message: string } }).error.message,
+      })
+    },
+  )
 
-  it.each(recorded.request.map((a) => [a.name, a] as const))('%s → bad_request (straight back to the client)', (_name, a) => {
-    expect(answer(a.status, a.body).kind).toBe('bad_request')
-  })
+  it.each(recorded.request.map((a) => [a.name, a] as const))(
+    '%s → bad_request (straight back to the client)',
+    (_name, a) => {
+      expect(answer(a.status, a.body).kind).toBe('bad_request')
+    },
+  )
 })
 
 describe('httpError: HTTP error answers', () => {
@@ -51,7 +63,14 @@ describe('httpError: HTTP error answers', () => {
   ])('%i %s → status %i, kind %s, code %s', (status, type, clientStatus, kind, code, retryable) => {
     const e = answer(status, body(type, `the ${type} message`))
     expect(e).toBeInstanceOf(ProviderError)
-    expect({ status: e.status, upstream: e.upstreamStatus, kind: e.kind, code: e.code, retryable: e.retryable, message: e.message }).toEqual({
+    expect({
+      status: e.status,
+      upstream: e.upstreamStatus,
+      kind: e.kind,
+      code: e.code,
+      retryable: e.retryable,
+      message: e.message,
+    }).toEqual({
       status: clientStatus,
       upstream: status,
       kind,
@@ -63,7 +82,9 @@ describe('httpError: HTTP error answers', () => {
 
   it('429: retry-after and the rate-limit headers that came with the error', () => {
     const e = answer(
-      429, body('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'), {
+      429,
+      body('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'),
+      {
         'retry-after': '12',
         'anthropic-ratelimit-tokens-remaining': '0',
         'anthropic-ratelimit-tokens-reset': '2025-08-21T12:40:12Z',
@@ -80,7 +101,10 @@ describe('httpError: HTTP error answers', () => {
   })
 
   it('a spend-limit 429 is quota (waiting will not help), keeping the error code', () => {
-    const e = answer(429, body('rate_limit_error', 'Spend limit reached', { details: { error_code: 'enforced_spend_limit_reached' } }))
+    const e = answer(
+      429,
+      body('rate_limit_error', 'Spend limit reached', { details: { error_code: 'enforced_spend_limit_reached' } }),
+    )
     expect([e.kind, e.code, e.retryable]).toEqual(['quota', 'enforced_spend_limit_reached', false])
   })
 
@@ -91,7 +115,9 @@ describe('httpError: HTTP error answers', () => {
 
   it('a body that is not Anthropic-shaped still gives a useful message', () => {
     expect(answer(502, undefined).message).toBe('anthropic answered HTTP 502 with no error message')
-    expect(httpError('anthropic', 503, null, '<html>upstream down</html>', NOW).message).toBe('<html>upstream down</html>')
+    expect(httpError('anthropic', 503, null, '<html>upstream down</html>', NOW).message).toBe(
+      '<html>upstream down</html>',
+    )
     expect(answer(502, undefined).status).toBe(502)
   })
 })
@@ -116,18 +142,28 @@ describe('toProviderError: below HTTP', () => {
 
   it('timeout → timeout (504), retryable', () => {
     const e = toProviderError(new HttpTimeoutError('no response within 200 ms'), ctx)
-    expect([e.kind, e.status, e.retryable, e.message]).toEqual(['timeout', 504, true, 'anthropic did not answer: no response within 200 ms'])
+    expect([e.kind, e.status, e.retryable, e.message]).toEqual([
+      'timeout',
+      504,
+      true,
+      'anthropic did not answer: no response within 200 ms',
+    ])
   })
 
   it('connection error → connection, naming the socket error', () => {
-    const cause = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })
+    const cause = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    })
     const e = toProviderError(cause, ctx)
     expect([e.kind, e.status, e.retryable]).toEqual(['connection', 502, true])
     expect(e.message).toBe('could not reach anthropic: ECONNREFUSED')
   })
 
   it('a reset while reading a stream → stream', () => {
-    const e = toProviderError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), { ...ctx, during: 'stream' })
+    const e = toProviderError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), {
+      ...ctx,
+      during: 'stream',
+    })
     expect([e.kind, e.status, e.message]).toEqual(['stream', 502, 'anthropic stream broke: ECONNRESET'])
   })
 
@@ -144,8 +180,14 @@ describe('toProviderError: below HTTP', () => {
 
 describe('parseErrorBody', () => {
   it('reads the Anthropic envelope, JSON text, and plain text', () => {
-    expect(parseErrorBody(body('not_found_error', 'model: claude-x'))).toEqual({ type: 'not_found_error', message: 'model: claude-x' })
-    expect(parseErrorBody('{"error":{"type":"api_error","message":"boom"}}')).toEqual({ type: 'api_error', message: 'boom' })
+    expect(parseErrorBody(body('not_found_error', 'model: claude-x'))).toEqual({
+      type: 'not_found_error',
+      message: 'model: claude-x',
+    })
+    expect(parseErrorBody('{"error":{"type":"api_error","message":"boom"}}')).toEqual({
+      type: 'api_error',
+      message: 'boom',
+    })
     expect(parseErrorBody('Bad Gateway')).toEqual({ message: 'Bad Gateway' })
     expect(parseErrorBody(null)).toEqual({})
   })

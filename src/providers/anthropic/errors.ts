@@ -7,11 +7,11 @@
  * https://docs.claude.com/en/api/errors
  */
 import { HttpTimeoutError, isIdleTimeout } from '../http.ts'
-import { clientStatusFor, kindForStatus, ProviderError, type HeaderSource, type ProviderErrorKind } from '../types.ts'
-import { badResponse, cancelled, streamBroken, timedOut, unreachable, type ErrorContext } from '../provider-errors.ts'
+import { badResponse, cancelled, type ErrorContext, streamBroken, timedOut, unreachable } from '../provider-errors.ts'
+import { clientStatusFor, type HeaderSource, kindForStatus, ProviderError, type ProviderErrorKind } from '../types.ts'
 import { parseAnthropicRateLimits } from './rate-limits.ts'
 
-export { badResponse,  streamBroken, unsupportedHere, type ErrorContext } from '../provider-errors.ts'
+export { badResponse, type ErrorContext, streamBroken, unsupportedHere } from '../provider-errors.ts'
 
 /** The HTTP status Anthropic uses for each `error.type`, for errors that arrive without one (mid-stream). */
 const STATUS_FOR_TYPE: Readonly<Record<string, number>> = {
@@ -57,13 +57,15 @@ export function parseErrorBody(body: unknown): ErrorBody {
   const out: ErrorBody = {}
   const type = str(src['type'])
   const message = str(src['message']) ?? (typeof inner === 'string' ? inner : undefined)
-  const code = typeof details === 'object' && details !== null ? str((details as Record<string, unknown>)['error_code']) : undefined
+  const code =
+    typeof details === 'object' && details !== null
+      ? str((details as Record<string, unknown>)['error_code'])
+      : undefined
   if (type && type !== 'error') out.type = type
   if (message) out.message = message
   if (code) out.code = code
   return out
 }
-
 
 function codeFor(status: number, parsed: ErrorBody): string | null {
   if (parsed.code) return parsed.code
@@ -89,12 +91,19 @@ const TARGET_MESSAGES: readonly RegExp[] = [
 
 function kindFor(status: number, parsed: ErrorBody): ProviderErrorKind {
   if (status === 402 || parsed.type === 'billing_error' || (parsed.code && QUOTA_CODES.has(parsed.code))) return 'quota'
-  if (status === 400 && parsed.message !== undefined && TARGET_MESSAGES.some((re) => re.test(parsed.message!))) return 'unsupported'
+  if (status === 400 && parsed.message !== undefined && TARGET_MESSAGES.some((re) => re.test(parsed.message!)))
+    return 'unsupported'
   return kindForStatus(status)
 }
 
 /** An HTTP error answer (status + headers + body) → ProviderError. */
-export function httpError(provider: string, status: number, headers: HeaderSource | null, body: unknown, now: number): ProviderError {
+export function httpError(
+  provider: string,
+  status: number,
+  headers: HeaderSource | null,
+  body: unknown,
+  now: number,
+): ProviderError {
   const parsed = parseErrorBody(body)
   const limits = headers ? parseAnthropicRateLimits(headers, now) : null
   return new ProviderError({
@@ -125,7 +134,6 @@ export function streamErrorEvent(provider: string, body: unknown): ProviderError
   })
 }
 
-
 function causeDetail(err: unknown): string {
   let e: unknown = err
   // The socket error code (ECONNREFUSED, ECONNRESET) may be on a wrapped cause.
@@ -140,7 +148,6 @@ function causeDetail(err: unknown): string {
 function isAbort(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError'
 }
-
 
 /**
  * A failure below HTTP, while sending or reading a body → ProviderError. `idleMs`: the idle timeout
@@ -162,6 +169,11 @@ export function toProviderError(err: unknown, ctx: ErrorContext & { idleMs?: num
 }
 
 /** A request Anthropic cannot serve as asked: a 400 naming the parameter, before anything is sent. */
-export function invalidRequest(provider: string, message: string, param: string, code = 'invalid_value'): ProviderError {
+export function invalidRequest(
+  provider: string,
+  message: string,
+  param: string,
+  code = 'invalid_value',
+): ProviderError {
   return new ProviderError({ provider, status: 400, kind: 'bad_request', message, param, code })
 }

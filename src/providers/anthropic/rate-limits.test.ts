@@ -40,7 +40,11 @@ describe('parseAnthropicRateLimits', () => {
   })
 
   it('skips unparsable values instead of inventing numbers', () => {
-    const h = new Headers({ 'anthropic-ratelimit-tokens-limit': 'lots', 'anthropic-ratelimit-tokens-reset': 'soon', 'anthropic-ratelimit-tokens-remaining': '5' })
+    const h = new Headers({
+      'anthropic-ratelimit-tokens-limit': 'lots',
+      'anthropic-ratelimit-tokens-reset': 'soon',
+      'anthropic-ratelimit-tokens-remaining': '5',
+    })
     expect(parseAnthropicRateLimits(h, NOW)).toEqual({ at: NOW, tokens: { remaining: 5 } })
   })
 

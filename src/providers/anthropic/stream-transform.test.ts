@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { ChatChunk } from '../openai-schema.ts'
 import { SseDecoder } from '../sse.ts'
 import { ProviderError } from '../types.ts'
-import { AnthropicStreamTransform, type AnthropicStreamEvent } from './stream-transform.ts'
+import { type AnthropicStreamEvent, AnthropicStreamTransform } from './stream-transform.ts'
 
 const dir = join(import.meta.dirname, '__fixtures__')
 const names = readdirSync(dir)
@@ -54,7 +54,16 @@ function replay(parts: Uint8Array[], jsonToolName: string | null) {
 describe('Anthropic stream fixtures', () => {
   it('has the fixtures the brief lists', () => {
     expect(names).toEqual(
-      expect.arrayContaining(['text', 'tool-call', 'parallel-tools', 'error-mid-stream', 'max-tokens', 'usage', 'truncated', 'cut-before-stop']),
+      expect.arrayContaining([
+        'text',
+        'tool-call',
+        'parallel-tools',
+        'error-mid-stream',
+        'max-tokens',
+        'usage',
+        'truncated',
+        'cut-before-stop',
+      ]),
     )
   })
 

@@ -9,10 +9,10 @@
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages'
 import type { StreamDecoder } from '../http-adapter.ts'
 import type { ChatChunk, ChunkDelta } from '../openai-schema.ts'
-import { chunk, usageChunk, type ChunkHead } from '../shapes.ts'
+import { type ChunkHead, chunk, usageChunk } from '../shapes.ts'
 import type { SseEvent } from '../sse.ts'
 import type { ProviderUsage } from '../types.ts'
-import { toProviderUsage, type AnthropicUsageLike } from './convert-response.ts'
+import { type AnthropicUsageLike, toProviderUsage } from './convert-response.ts'
 import { streamBroken, streamErrorEvent } from './errors.ts'
 import { mapFinishReason } from './map-finish-reason.ts'
 
@@ -141,18 +141,31 @@ export class AnthropicStreamTransform implements StreamDecoder {
     }
   }
 
-  private blockStart(index: number, block: Extract<AnthropicStreamEvent, { type: 'content_block_start' }>['content_block']): ChatChunk[] {
+  private blockStart(
+    index: number,
+    block: Extract<AnthropicStreamEvent, { type: 'content_block_start' }>['content_block'],
+  ): ChatChunk[] {
     if (block.type === 'text') return block.text ? [chunk(this.head, { content: block.text })] : []
     if (block.type !== 'tool_use') return []
-    const b: Block = block.name === this.opts.jsonToolName ? { kind: 'json', hasArgs: false } : { kind: 'tool', index: this.toolCalls++, hasArgs: false }
+    const b: Block =
+      block.name === this.opts.jsonToolName
+        ? { kind: 'json', hasArgs: false }
+        : { kind: 'tool', index: this.toolCalls++, hasArgs: false }
     this.blocks.set(index, b)
     const out: ChatChunk[] = []
     if (b.kind === 'tool') {
-      out.push(chunk(this.head, { tool_calls: [{ index: b.index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] }))
+      out.push(
+        chunk(this.head, {
+          tool_calls: [
+            { index: b.index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } },
+          ],
+        }),
+      )
     }
     // The API sends `input: {}` here and the input as deltas; a server that sends it whole here is served too.
     const input: unknown = block.input
-    if (typeof input === 'object' && input !== null && Object.keys(input).length > 0) out.push(...this.args(index, JSON.stringify(input), b))
+    if (typeof input === 'object' && input !== null && Object.keys(input).length > 0)
+      out.push(...this.args(index, JSON.stringify(input), b))
     return out
   }
 
@@ -161,14 +174,22 @@ export class AnthropicStreamTransform implements StreamDecoder {
     if (!block || fragment === '') return [] // the first input_json_delta is often ""
     block.hasArgs = true
     const delta: ChunkDelta =
-      block.kind === 'json' ? { content: fragment } : { tool_calls: [{ index: block.index, function: { arguments: fragment } }] }
+      block.kind === 'json'
+        ? { content: fragment }
+        : { tool_calls: [{ index: block.index, function: { arguments: fragment } }] }
     return [chunk(this.head, delta)]
   }
 
   /** `message_delta` usage is cumulative; its null fields mean "unchanged since message_start". */
   private mergeUsage(u: AnthropicUsageLike): void {
     const next: AnthropicUsageLike = { ...this.usageSoFar }
-    for (const k of ['input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens', 'output_tokens_details'] as const) {
+    for (const k of [
+      'input_tokens',
+      'output_tokens',
+      'cache_read_input_tokens',
+      'cache_creation_input_tokens',
+      'output_tokens_details',
+    ] as const) {
       const v = u[k]
       if (v !== null && v !== undefined) (next as Record<string, unknown>)[k] = v
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ChatRequestSchema, type ChatRequest } from '../openai-schema.ts'
+import { type ChatRequest, ChatRequestSchema } from '../openai-schema.ts'
 import { ProviderError } from '../types.ts'
 import { toGeminiRequest, toolResponse } from './convert-request.ts'
 
@@ -22,7 +22,12 @@ function rejects(body: Record<string, unknown>): ProviderError {
 describe('toGeminiRequest: messages', () => {
   it('gathers system and developer messages (anywhere) into systemInstruction', () => {
     const { body } = convert({
-      messages: [{ role: 'system', content: 'Be brief.' }, user('Hi'), { role: 'developer', content: [{ type: 'text', text: 'Use metric.' }] }, { role: 'system', content: '' }],
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        user('Hi'),
+        { role: 'developer', content: [{ type: 'text', text: 'Use metric.' }] },
+        { role: 'system', content: '' },
+      ],
     })
     expect(body.systemInstruction).toEqual({ parts: [{ text: 'Be brief.' }, { text: 'Use metric.' }] })
     expect(body.contents).toEqual([{ role: 'user', parts: [{ text: 'Hi' }] }])
@@ -32,7 +37,13 @@ describe('toGeminiRequest: messages', () => {
 
   it('maps assistant to model and merges consecutive same-role turns', () => {
     const { body } = convert({
-      messages: [user('a'), user([{ type: 'text', text: 'b' }]), { role: 'assistant', content: 'c' }, { role: 'assistant', content: [{ type: 'text', text: 'd' }] }, user('e')],
+      messages: [
+        user('a'),
+        user([{ type: 'text', text: 'b' }]),
+        { role: 'assistant', content: 'c' },
+        { role: 'assistant', content: [{ type: 'text', text: 'd' }] },
+        user('e'),
+      ],
     })
     expect(body.contents).toEqual([
       { role: 'user', parts: [{ text: 'a' }, { text: 'b' }] },
@@ -67,14 +78,28 @@ describe('toGeminiRequest: messages', () => {
 
   it('warns once about image detail it cannot honour', () => {
     const img = { type: 'image_url', image_url: { url: 'https://x/a.png', detail: 'low' } }
-    expect(convert({ messages: [user([img, img])] }).warnings).toEqual(['image_url.detail is not supported by Gemini and was not sent'])
+    expect(convert({ messages: [user([img, img])] }).warnings).toEqual([
+      'image_url.detail is not supported by Gemini and was not sent',
+    ])
   })
 
   // bad_request: OpenAI refuses it too; unsupported: valid for OpenAI, so the route tries its next target.
   it.each([
-    [user([{ type: 'image_url', image_url: { url: 'ftp://x/a.png' } }]), 'messages[0].content[0].image_url.url', 'bad_request'],
-    [user([{ type: 'image_url', image_url: { url: 'data:image/png,rawbytes' } }]), 'messages[0].content[0].image_url.url', 'bad_request'],
-    [user([{ type: 'input_audio', input_audio: { data: 'x', format: 'pcm16' } }]), 'messages[0].content[0].input_audio.format', 'unsupported'],
+    [
+      user([{ type: 'image_url', image_url: { url: 'ftp://x/a.png' } }]),
+      'messages[0].content[0].image_url.url',
+      'bad_request',
+    ],
+    [
+      user([{ type: 'image_url', image_url: { url: 'data:image/png,rawbytes' } }]),
+      'messages[0].content[0].image_url.url',
+      'bad_request',
+    ],
+    [
+      user([{ type: 'input_audio', input_audio: { data: 'x', format: 'pcm16' } }]),
+      'messages[0].content[0].input_audio.format',
+      'unsupported',
+    ],
     [user([{ type: 'file', file: { file_id: 'file-abc' } }]), 'messages[0].content[0].file', 'unsupported'],
   ])('rejects unsendable content with a 400 naming it (%#)', (message, param, kind) => {
     expect(rejects({ messages: [message] })).toMatchObject({ status: 400, kind, param })
@@ -101,7 +126,10 @@ describe('toGeminiRequest: messages', () => {
       { role: 'user', parts: [{ text: 'Weather in Paris and Tokyo?' }] },
       {
         role: 'model',
-        parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }, { functionCall: { name: 'get_time', args: {} } }],
+        parts: [
+          { functionCall: { name: 'get_weather', args: { city: 'Paris' } } },
+          { functionCall: { name: 'get_time', args: {} } },
+        ],
       },
       {
         role: 'user',
@@ -118,13 +146,23 @@ describe('toGeminiRequest: messages', () => {
     const { body } = convert({
       messages: [
         user('q'),
-        { role: 'assistant', content: 'Let me look.', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        {
+          role: 'assistant',
+          content: 'Let me look.',
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
         { role: 'tool', tool_call_id: 'c1', content: [{ type: 'text', text: '[1,2]' }] },
         { role: 'assistant', content: null, refusal: 'I cannot help with that.' },
       ],
     })
-    expect(body.contents[1]).toEqual({ role: 'model', parts: [{ text: 'Let me look.' }, { functionCall: { name: 'f', args: {} } }] })
-    expect(body.contents[2]).toEqual({ role: 'user', parts: [{ functionResponse: { name: 'f', response: { content: '[1,2]' } } }] })
+    expect(body.contents[1]).toEqual({
+      role: 'model',
+      parts: [{ text: 'Let me look.' }, { functionCall: { name: 'f', args: {} } }],
+    })
+    expect(body.contents[2]).toEqual({
+      role: 'user',
+      parts: [{ functionResponse: { name: 'f', response: { content: '[1,2]' } } }],
+    })
     expect(body.contents[3]).toEqual({ role: 'model', parts: [{ text: 'I cannot help with that.' }] })
   })
 
@@ -138,17 +176,28 @@ describe('toGeminiRequest: messages', () => {
     ['{"city":', /messages\[1\]\.tool_calls\[0\]\.function\.arguments is not valid JSON/],
     ['[1,2]', /must be a JSON object/],
   ])('rejects tool call arguments %j', (args, message) => {
-    const e = rejects({ messages: [user('q'), { role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: args } }] }] })
+    const e = rejects({
+      messages: [
+        user('q'),
+        { role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: args } }] },
+      ],
+    })
     expect(e.message).toMatch(message)
     expect([e.kind, e.param]).toEqual(['unsupported', 'messages[1].tool_calls[0].function.arguments'])
   })
 
   it('rejects a conversation of system messages only', () => {
-    expect(rejects({ messages: [{ role: 'system', content: 'x' }] })).toMatchObject({ status: 400, kind: 'unsupported', param: 'messages' })
+    expect(rejects({ messages: [{ role: 'system', content: 'x' }] })).toMatchObject({
+      status: 400,
+      kind: 'unsupported',
+      param: 'messages',
+    })
   })
 
   it('warns about message names it cannot send', () => {
-    expect(convert({ messages: [{ role: 'user', content: 'x', name: 'alice' }] }).warnings).toEqual(['messages[].name is not supported by Gemini and was not sent'])
+    expect(convert({ messages: [{ role: 'user', content: 'x', name: 'alice' }] }).warnings).toEqual([
+      'messages[].name is not supported by Gemini and was not sent',
+    ])
   })
 })
 
@@ -169,7 +218,12 @@ describe('toGeminiRequest: tools', () => {
       name: 'get_weather',
       description: 'Weather for a city',
       strict: true,
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+      parameters: {
+        type: 'object',
+        properties: { city: { type: 'string' } },
+        required: ['city'],
+        additionalProperties: false,
+      },
     },
   }
   const noArgs = { type: 'function', function: { name: 'now', parameters: { type: 'object', properties: {} } } }
@@ -179,7 +233,11 @@ describe('toGeminiRequest: tools', () => {
     expect(body.tools).toEqual([
       {
         functionDeclarations: [
-          { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+          {
+            name: 'get_weather',
+            description: 'Weather for a city',
+            parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+          },
           { name: 'now' },
         ],
       },
@@ -188,29 +246,59 @@ describe('toGeminiRequest: tools', () => {
   })
 
   it('warns about schema constraints it drops, and rejects a schema it cannot send', () => {
-    const loose = { type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { n: { type: 'number', multipleOf: 2 } } } } }
-    expect(convert({ messages: [user('q')], tools: [loose] }).warnings).toEqual(['tools[0].function.parameters: Gemini cannot express multipleOf at #/properties/n; not sent'])
-    const recursive = { type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { me: { $ref: '#' } } } } }
-    expect(rejects({ messages: [user('q')], tools: [weather, recursive] })).toMatchObject({ status: 400, kind: 'unsupported', param: 'tools[1].function.parameters' })
+    const loose = {
+      type: 'function',
+      function: { name: 'f', parameters: { type: 'object', properties: { n: { type: 'number', multipleOf: 2 } } } },
+    }
+    expect(convert({ messages: [user('q')], tools: [loose] }).warnings).toEqual([
+      'tools[0].function.parameters: Gemini cannot express multipleOf at #/properties/n; not sent',
+    ])
+    const recursive = {
+      type: 'function',
+      function: { name: 'f', parameters: { type: 'object', properties: { me: { $ref: '#' } } } },
+    }
+    expect(rejects({ messages: [user('q')], tools: [weather, recursive] })).toMatchObject({
+      status: 400,
+      kind: 'unsupported',
+      param: 'tools[1].function.parameters',
+    })
   })
 
   it.each([
     ['auto', { mode: 'AUTO' }],
     ['none', { mode: 'NONE' }],
     ['required', { mode: 'ANY' }],
-    [{ type: 'function', function: { name: 'get_weather' } }, { mode: 'ANY', allowedFunctionNames: ['get_weather'] }],
+    [
+      { type: 'function', function: { name: 'get_weather' } },
+      { mode: 'ANY', allowedFunctionNames: ['get_weather'] },
+    ],
   ])('maps tool_choice %j', (choice, config) => {
-    expect(convert({ messages: [user('q')], tools: [weather], tool_choice: choice }).body.toolConfig).toEqual({ functionCallingConfig: config })
+    expect(convert({ messages: [user('q')], tools: [weather], tool_choice: choice }).body.toolConfig).toEqual({
+      functionCallingConfig: config,
+    })
   })
 
   it('handles tool_choice without tools or naming an unknown function', () => {
     expect(convert({ messages: [user('q')], tool_choice: 'none' }).body).not.toHaveProperty('toolConfig')
-    expect(rejects({ messages: [user('q')], tool_choice: 'required' })).toMatchObject({ kind: 'bad_request', param: 'tool_choice' })
-    expect(rejects({ messages: [user('q')], tools: [weather], tool_choice: { type: 'function', function: { name: 'nope' } } })).toMatchObject({ kind: 'bad_request', param: 'tool_choice' })
+    expect(rejects({ messages: [user('q')], tool_choice: 'required' })).toMatchObject({
+      kind: 'bad_request',
+      param: 'tool_choice',
+    })
+    expect(
+      rejects({
+        messages: [user('q')],
+        tools: [weather],
+        tool_choice: { type: 'function', function: { name: 'nope' } },
+      }),
+    ).toMatchObject({ kind: 'bad_request', param: 'tool_choice' })
   })
 
   it('rejects the deprecated functions parameter instead of ignoring it', () => {
-    expect(rejects({ messages: [user('q')], functions: [{ name: 'f' }] })).toMatchObject({ status: 400, kind: 'unsupported', param: 'functions' })
+    expect(rejects({ messages: [user('q')], functions: [{ name: 'f' }] })).toMatchObject({
+      status: 400,
+      kind: 'unsupported',
+      param: 'functions',
+    })
   })
 })
 
@@ -242,7 +330,9 @@ describe('toGeminiRequest: generation parameters', () => {
   })
 
   it('takes a single stop string and max_tokens alone; temperature 0 is kept', () => {
-    expect(convert({ messages: [user('q')], stop: 'END', max_tokens: 5, temperature: 0 }).body.generationConfig).toEqual({
+    expect(
+      convert({ messages: [user('q')], stop: 'END', max_tokens: 5, temperature: 0 }).body.generationConfig,
+    ).toEqual({
       temperature: 0,
       maxOutputTokens: 5,
       stopSequences: ['END'],
@@ -256,13 +346,26 @@ describe('toGeminiRequest: generation parameters', () => {
   })
 
   it('maps response_format', () => {
-    expect(convert({ messages: [user('q')], response_format: { type: 'text' } }).body).not.toHaveProperty('generationConfig')
-    expect(convert({ messages: [user('q')], response_format: { type: 'json_object' } }).body.generationConfig).toEqual({ responseMimeType: 'application/json' })
+    expect(convert({ messages: [user('q')], response_format: { type: 'text' } }).body).not.toHaveProperty(
+      'generationConfig',
+    )
+    expect(convert({ messages: [user('q')], response_format: { type: 'json_object' } }).body.generationConfig).toEqual({
+      responseMimeType: 'application/json',
+    })
     const { body } = convert({
       messages: [user('q')],
       response_format: {
         type: 'json_schema',
-        json_schema: { name: 'answer', strict: true, schema: { type: 'object', properties: { a: { type: ['string', 'null'] } }, required: ['a'], additionalProperties: false } },
+        json_schema: {
+          name: 'answer',
+          strict: true,
+          schema: {
+            type: 'object',
+            properties: { a: { type: ['string', 'null'] } },
+            required: ['a'],
+            additionalProperties: false,
+          },
+        },
       },
     })
     expect(body.generationConfig).toEqual({
@@ -272,7 +375,10 @@ describe('toGeminiRequest: generation parameters', () => {
   })
 
   it('rejects a response schema it cannot send', () => {
-    const e = rejects({ messages: [user('q')], response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { $ref: 'other.json' } } } })
+    const e = rejects({
+      messages: [user('q')],
+      response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { $ref: 'other.json' } } },
+    })
     expect(e).toMatchObject({ status: 400, kind: 'unsupported', param: 'response_format.json_schema.schema' })
   })
 
@@ -302,6 +408,15 @@ describe('toGeminiRequest: generation parameters', () => {
   })
 
   it('does not warn for values that are Gemini behaviour already', () => {
-    expect(convert({ messages: [user('q')], parallel_tool_calls: true, logprobs: false, logit_bias: {}, user: null, modalities: ['text'] }).warnings).toEqual([])
+    expect(
+      convert({
+        messages: [user('q')],
+        parallel_tool_calls: true,
+        logprobs: false,
+        logit_bias: {},
+        user: null,
+        modalities: ['text'],
+      }).warnings,
+    ).toEqual([])
   })
 })

@@ -4,18 +4,25 @@
  * https://ai.google.dev/api/generate-content#request-body
  */
 import {
+  type ChatMessage,
+  type ChatRequest,
   contentText,
   maxOutputTokens,
   stopSequences,
-  type ChatMessage,
-  type ChatRequest,
   type ToolDef,
   type UserContent,
 } from '../openai-schema.ts'
 import type { Target } from '../types.ts'
 import { SchemaError, toGeminiSchema } from './convert-schema.ts'
 import { invalidRequest, notForGemini } from './errors.ts'
-import type { GeminiContent, GeminiFunctionDeclaration, GeminiGenerationConfig, GeminiPart, GeminiRequest, GeminiToolConfig } from './gemini-types.ts'
+import type {
+  GeminiContent,
+  GeminiFunctionDeclaration,
+  GeminiGenerationConfig,
+  GeminiPart,
+  GeminiRequest,
+  GeminiToolConfig,
+} from './gemini-types.ts'
 
 export interface GeminiRequestPlan {
   body: GeminiRequest
@@ -76,14 +83,21 @@ export function toGeminiRequest(req: ChatRequest, target: Pick<Target, 'provider
     if (isSet(extra[param])) warnings.push(`${param} is not supported by Gemini and was not sent`)
   }
   if (extra['functions'] != null || extra['function_call'] != null) {
-    throw notForGemini(provider, 'functions/function_call (deprecated) are not translated for Gemini; send tools/tool_choice', 'functions')
+    throw notForGemini(
+      provider,
+      'functions/function_call (deprecated) are not translated for Gemini; send tools/tool_choice',
+      'functions',
+    )
   }
 
   const body: GeminiRequest = { contents: toContents(req.messages, provider, warnings) }
-  const system = req.messages.flatMap((m) => (m.role === 'system' || m.role === 'developer' ? [contentText(m.content)] : []))
+  const system = req.messages.flatMap((m) =>
+    m.role === 'system' || m.role === 'developer' ? [contentText(m.content)] : [],
+  )
   const systemParts = system.filter((t) => t.length > 0).map((text) => ({ text }))
   if (systemParts.length > 0) body.systemInstruction = { parts: systemParts }
-  if (req.tools && req.tools.length > 0) body.tools = [{ functionDeclarations: req.tools.map((t, k) => declaration(t, k, provider, warnings)) }]
+  if (req.tools && req.tools.length > 0)
+    body.tools = [{ functionDeclarations: req.tools.map((t, k) => declaration(t, k, provider, warnings)) }]
   const toolConfig = toToolConfig(req, provider)
   if (toolConfig) body.toolConfig = toolConfig
   const config = generationConfig(req, provider, warnings)
@@ -110,14 +124,27 @@ function toContents(messages: readonly ChatMessage[], provider: string, warnings
       case 'developer':
         break // → systemInstruction
       case 'user':
-        push('user', typeof m.content === 'string' ? text(m.content) : m.content.flatMap((p, j) => userPart(p, `messages[${i}].content[${j}]`, provider, warnings)))
+        push(
+          'user',
+          typeof m.content === 'string'
+            ? text(m.content)
+            : m.content.flatMap((p, j) => userPart(p, `messages[${i}].content[${j}]`, provider, warnings)),
+        )
         break
       case 'assistant': {
-        const parts: GeminiPart[] = typeof m.content === 'string' ? text(m.content) : (m.content ?? []).flatMap((p) => text(p.type === 'text' ? p.text : p.refusal))
+        const parts: GeminiPart[] =
+          typeof m.content === 'string'
+            ? text(m.content)
+            : (m.content ?? []).flatMap((p) => text(p.type === 'text' ? p.text : p.refusal))
         if (m.content == null && m.refusal != null) parts.push(...text(m.refusal))
         ;(m.tool_calls ?? []).forEach((call, k) => {
           callNames.set(call.id, call.function.name)
-          parts.push({ functionCall: { name: call.function.name, args: parseArgs(call.function.arguments, `messages[${i}].tool_calls[${k}].function.arguments`, provider) } })
+          parts.push({
+            functionCall: {
+              name: call.function.name,
+              args: parseArgs(call.function.arguments, `messages[${i}].tool_calls[${k}].function.arguments`, provider),
+            },
+          })
         })
         push('model', parts)
         break
@@ -125,7 +152,11 @@ function toContents(messages: readonly ChatMessage[], provider: string, warnings
       case 'tool': {
         const name = callNames.get(m.tool_call_id)
         if (name === undefined) {
-          throw invalidRequest(provider, `messages[${i}].tool_call_id "${m.tool_call_id}" matches no tool call of an earlier assistant message; Gemini needs the function name`, `messages[${i}].tool_call_id`)
+          throw invalidRequest(
+            provider,
+            `messages[${i}].tool_call_id "${m.tool_call_id}" matches no tool call of an earlier assistant message; Gemini needs the function name`,
+            `messages[${i}].tool_call_id`,
+          )
         }
         push('user', [{ functionResponse: { name, response: toolResponse(contentText(m.content)) } }])
         break
@@ -136,7 +167,12 @@ function toContents(messages: readonly ChatMessage[], provider: string, warnings
     }
   })
   if (named) warnings.push('messages[].name is not supported by Gemini and was not sent')
-  if (contents.length === 0) throw notForGemini(provider, 'Gemini needs at least one user or assistant message besides system messages', 'messages')
+  if (contents.length === 0)
+    throw notForGemini(
+      provider,
+      'Gemini needs at least one user or assistant message besides system messages',
+      'messages',
+    )
   return contents
 }
 
@@ -155,19 +191,31 @@ function userPart(p: UserContent, param: string, provider: string, warnings: str
       const inline = dataUrl(url)
       if (inline) return [{ inlineData: inline }]
       if (/^(https?|gs):\/\//i.test(url)) return [{ fileData: { mimeType: imageMime(url), fileUri: url } }]
-      throw invalidRequest(provider, `${param}.image_url.url must be a base64 data: URL or an http(s):// or gs:// URL`, `${param}.image_url.url`)
+      throw invalidRequest(
+        provider,
+        `${param}.image_url.url must be a base64 data: URL or an http(s):// or gs:// URL`,
+        `${param}.image_url.url`,
+      )
     }
     case 'input_audio': {
       const mimeType = AUDIO_MIME[p.input_audio.format.toLowerCase()]
       if (!mimeType) {
-        throw notForGemini(provider, `${param}.input_audio.format "${p.input_audio.format}" is not an audio format Gemini reads (${Object.keys(AUDIO_MIME).join(', ')})`, `${param}.input_audio.format`)
+        throw notForGemini(
+          provider,
+          `${param}.input_audio.format "${p.input_audio.format}" is not an audio format Gemini reads (${Object.keys(AUDIO_MIME).join(', ')})`,
+          `${param}.input_audio.format`,
+        )
       }
       return [{ inlineData: { mimeType, data: p.input_audio.data } }]
     }
     case 'file': {
       const inline = p.file.file_data ? dataUrl(p.file.file_data) : undefined
       if (inline) return [{ inlineData: inline }]
-      throw notForGemini(provider, `${param}.file must carry file_data as a base64 data: URL for Gemini (file_id refers to OpenAI's file store)`, `${param}.file`)
+      throw notForGemini(
+        provider,
+        `${param}.file must carry file_data as a base64 data: URL for Gemini (file_id refers to OpenAI's file store)`,
+        `${param}.file`,
+      )
     }
     default: {
       const _exhaustive: never = p
@@ -204,7 +252,8 @@ function parseArgs(args: string, param: string, provider: string): Record<string
   } catch {
     throw notForGemini(provider, `${param} is not valid JSON, which Gemini needs`, param)
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw notForGemini(provider, `${param} must be a JSON object for Gemini`, param)
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw notForGemini(provider, `${param} must be a JSON object for Gemini`, param)
   return v as Record<string, unknown>
 }
 
@@ -235,12 +284,17 @@ function declaration(tool: ToolDef, k: number, provider: string, warnings: strin
     const { schema, dropped } = convertSchema(fn.parameters, param, provider)
     if (dropped.length > 0) warnings.push(`${param}: Gemini cannot express ${dropped.join(', ')}; not sent`)
     // Gemini rejects an OBJECT with no properties; a function without arguments declares no parameters.
-    if (!(schema.type === 'object' && schema.properties === undefined && schema.anyOf === undefined)) out.parameters = schema
+    if (!(schema.type === 'object' && schema.properties === undefined && schema.anyOf === undefined))
+      out.parameters = schema
   }
   return out
 }
 
-function convertSchema(schema: Record<string, unknown>, param: string, provider: string): ReturnType<typeof toGeminiSchema> {
+function convertSchema(
+  schema: Record<string, unknown>,
+  param: string,
+  provider: string,
+): ReturnType<typeof toGeminiSchema> {
   try {
     return toGeminiSchema(schema)
   } catch (err) {
@@ -261,7 +315,8 @@ function toToolConfig(req: ChatRequest, provider: string): GeminiToolConfig | un
   if (choice === 'none') return { functionCallingConfig: { mode: 'NONE' } }
   if (choice === 'required') return { functionCallingConfig: { mode: 'ANY' } }
   const name = choice.function.name
-  if (!names.includes(name)) throw invalidRequest(provider, `tool_choice names function "${name}", which is not in tools`, 'tool_choice')
+  if (!names.includes(name))
+    throw invalidRequest(provider, `tool_choice names function "${name}", which is not in tools`, 'tool_choice')
   return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [name] } }
 }
 
@@ -273,7 +328,11 @@ function generationConfig(req: ChatRequest, provider: string, warnings: string[]
   if (max !== undefined) c.maxOutputTokens = max
   const stop = stopSequences(req.stop)
   if (stop.length > MAX_STOP_SEQUENCES) {
-    throw invalidRequest(provider, `stop has ${stop.length} sequences; Gemini accepts at most ${MAX_STOP_SEQUENCES}`, 'stop')
+    throw invalidRequest(
+      provider,
+      `stop has ${stop.length} sequences; Gemini accepts at most ${MAX_STOP_SEQUENCES}`,
+      'stop',
+    )
   }
   if (stop.length > 0) c.stopSequences = stop
   if (req.n != null) c.candidateCount = req.n

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { toChatCompletion, toProviderUsage, type ResponseContext } from './convert-response.ts'
+import { type ResponseContext, toChatCompletion, toProviderUsage } from './convert-response.ts'
 import type { GeminiResponse } from './gemini-types.ts'
 
 function ctx(): ResponseContext {
@@ -10,8 +10,16 @@ function ctx(): ResponseContext {
 describe('toChatCompletion', () => {
   it('converts the reference text answer, with usage and modelVersion', () => {
     const res: GeminiResponse = {
-      candidates: [{ content: { role: 'model', parts: [{ text: 'Sunny, ' }, { text: '21°C.' }] }, finishReason: 'STOP', index: 0 }],
-      usageMetadata: { promptTokenCount: 52, candidatesTokenCount: 7, totalTokenCount: 181, thoughtsTokenCount: 122, cachedContentTokenCount: 0 },
+      candidates: [
+        { content: { role: 'model', parts: [{ text: 'Sunny, ' }, { text: '21°C.' }] }, finishReason: 'STOP', index: 0 },
+      ],
+      usageMetadata: {
+        promptTokenCount: 52,
+        candidatesTokenCount: 7,
+        totalTokenCount: 181,
+        thoughtsTokenCount: 122,
+        cachedContentTokenCount: 0,
+      },
       modelVersion: 'gemini-2.5-flash-001',
       responseId: 'mW3vaKX2Lp',
     }
@@ -20,7 +28,14 @@ describe('toChatCompletion', () => {
       object: 'chat.completion',
       created: 1760000000,
       model: 'gemini-2.5-flash-001',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Sunny, 21°C.', refusal: null }, finish_reason: 'stop', logprobs: null }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Sunny, 21°C.', refusal: null },
+          finish_reason: 'stop',
+          logprobs: null,
+        },
+      ],
       usage: {
         prompt_tokens: 52,
         completion_tokens: 129,
@@ -35,7 +50,12 @@ describe('toChatCompletion', () => {
     const res: GeminiResponse = {
       candidates: [
         {
-          content: { parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }, { functionCall: { name: 'now' } }] },
+          content: {
+            parts: [
+              { functionCall: { name: 'get_weather', args: { city: 'Paris' } } },
+              { functionCall: { name: 'now' } },
+            ],
+          },
           finishReason: 'STOP',
         },
       ],
@@ -65,10 +85,20 @@ describe('toChatCompletion', () => {
     const res: GeminiResponse = {
       candidates: [
         {
-          content: { parts: [{ text: 'Planning…', thought: true }, { text: 'Checking.' }, { functionCall: { name: 'f', args: {} } }] },
+          content: {
+            parts: [
+              { text: 'Planning…', thought: true },
+              { text: 'Checking.' },
+              { functionCall: { name: 'f', args: {} } },
+            ],
+          },
           finishReason: 'STOP',
         },
-        { content: { parts: [{ text: '' }, { functionCall: { name: 'g', args: {} } }] }, finishReason: 'STOP', index: 1 },
+        {
+          content: { parts: [{ text: '' }, { functionCall: { name: 'g', args: {} } }] },
+          finishReason: 'STOP',
+          index: 1,
+        },
       ],
     }
     const [first, second] = toChatCompletion(res, ctx()).choices
@@ -94,7 +124,10 @@ describe('toChatCompletion', () => {
 
   it('gives a filtered candidate without content an empty string and content_filter', () => {
     const res: GeminiResponse = { candidates: [{ finishReason: 'SAFETY', index: 0 }] }
-    expect(toChatCompletion(res, ctx()).choices[0]).toMatchObject({ message: { content: '' }, finish_reason: 'content_filter' })
+    expect(toChatCompletion(res, ctx()).choices[0]).toMatchObject({
+      message: { content: '' },
+      finish_reason: 'content_filter',
+    })
   })
 
   it('answers a blocked prompt (no candidates) with one empty content_filter choice', () => {
@@ -103,7 +136,14 @@ describe('toChatCompletion', () => {
       usageMetadata: { promptTokenCount: 9, totalTokenCount: 9 },
     }
     const out = toChatCompletion(res, ctx())
-    expect(out.choices).toEqual([{ index: 0, message: { role: 'assistant', content: '', refusal: null }, finish_reason: 'content_filter', logprobs: null }])
+    expect(out.choices).toEqual([
+      {
+        index: 0,
+        message: { role: 'assistant', content: '', refusal: null },
+        finish_reason: 'content_filter',
+        logprobs: null,
+      },
+    ])
     expect(out.usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 0, total_tokens: 9 })
   })
 })
@@ -111,12 +151,24 @@ describe('toChatCompletion', () => {
 describe('toProviderUsage', () => {
   it('counts thoughts as completion and reasoning, cached inside the prompt, tool-use prompt as prompt', () => {
     expect(
-      toProviderUsage({ promptTokenCount: 100, cachedContentTokenCount: 60, candidatesTokenCount: 10, thoughtsTokenCount: 30, toolUsePromptTokenCount: 5 }),
+      toProviderUsage({
+        promptTokenCount: 100,
+        cachedContentTokenCount: 60,
+        candidatesTokenCount: 10,
+        thoughtsTokenCount: 30,
+        toolUsePromptTokenCount: 5,
+      }),
     ).toEqual({ promptTokens: 105, cachedTokens: 60, cacheWriteTokens: 0, completionTokens: 40, reasoningTokens: 30 })
   })
 
   it('is null without usageMetadata and zero-fills missing counts', () => {
     expect(toProviderUsage(undefined)).toBeNull()
-    expect(toProviderUsage({})).toEqual({ promptTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 0, reasoningTokens: 0 })
+    expect(toProviderUsage({})).toEqual({
+      promptTokens: 0,
+      cachedTokens: 0,
+      cacheWriteTokens: 0,
+      completionTokens: 0,
+      reasoningTokens: 0,
+    })
   })
 })

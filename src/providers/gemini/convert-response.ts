@@ -54,7 +54,10 @@ function classifyPart(p: GeminiResponsePart): PartKind {
 }
 
 /** A candidate's parts, read once: its visible text and its function calls, in order (thoughts left out). */
-export function readParts(parts: readonly GeminiResponsePart[] | undefined): { text: string; calls: Array<{ name: string; args: Record<string, unknown> }> } {
+export function readParts(parts: readonly GeminiResponsePart[] | undefined): {
+  text: string
+  calls: Array<{ name: string; args: Record<string, unknown> }>
+} {
   let text = ''
   const calls: Array<{ name: string; args: Record<string, unknown> }> = []
   for (const part of parts ?? []) {
@@ -84,7 +87,9 @@ function toToolCall(name: string, args: Record<string, unknown>, id: string): To
 
 /** Candidates in `index` order (Gemini may omit `index` when there is one candidate). */
 export function byIndex(candidates: readonly GeminiCandidate[]): Array<{ index: number; candidate: GeminiCandidate }> {
-  return candidates.map((candidate, i) => ({ index: candidate.index ?? i, candidate })).sort((a, b) => a.index - b.index)
+  return candidates
+    .map((candidate, i) => ({ index: candidate.index ?? i, candidate }))
+    .sort((a, b) => a.index - b.index)
 }
 
 export function toChatCompletion(res: GeminiResponse, ctx: ResponseContext): ChatCompletion {
@@ -106,7 +111,12 @@ export function toChatCompletion(res: GeminiResponse, ctx: ResponseContext): Cha
   if (choices.length === 0) {
     // No candidates: the prompt was blocked (`promptFeedback.blockReason`), or Gemini produced nothing.
     const blocked = res.promptFeedback?.blockReason !== undefined
-    choices.push({ index: 0, message: { role: 'assistant', content: '', refusal: null }, finish_reason: blocked ? 'content_filter' : 'stop', logprobs: null })
+    choices.push({
+      index: 0,
+      message: { role: 'assistant', content: '', refusal: null },
+      finish_reason: blocked ? 'content_filter' : 'stop',
+      logprobs: null,
+    })
   }
   const out: ChatCompletion = {
     id: ctx.id,

@@ -9,7 +9,15 @@ describe('toGeminiSchema', () => {
       title: 'Weather',
       description: 'Where',
       properties: {
-        city: { type: 'string', description: 'City name', minLength: 1, maxLength: 80, pattern: '^[A-Z]', examples: ['Paris'], default: 'Paris' },
+        city: {
+          type: 'string',
+          description: 'City name',
+          minLength: 1,
+          maxLength: 80,
+          pattern: '^[A-Z]',
+          examples: ['Paris'],
+          default: 'Paris',
+        },
         days: { type: 'integer', minimum: 1, maximum: 14, format: 'int32' },
         when: { type: 'string', format: 'date-time' },
         site: { type: 'string', format: 'uri' },
@@ -127,7 +135,11 @@ describe('toGeminiSchema', () => {
 
   it('refuses a schema that explodes when its $refs are inlined', () => {
     const defs: Record<string, unknown> = { L0: { type: 'string' } }
-    for (let i = 1; i <= 16; i++) defs[`L${i}`] = { type: 'object', properties: { a: { $ref: `#/$defs/L${i - 1}` }, b: { $ref: `#/$defs/L${i - 1}` } } }
+    for (let i = 1; i <= 16; i++)
+      defs[`L${i}`] = {
+        type: 'object',
+        properties: { a: { $ref: `#/$defs/L${i - 1}` }, b: { $ref: `#/$defs/L${i - 1}` } },
+      }
     expect(() => toGeminiSchema({ $defs: defs, $ref: '#/$defs/L16' })).toThrowError(/more than 5000 nodes/)
   })
 

@@ -40,14 +40,52 @@ const FORMATS: Readonly<Record<string, ReadonlySet<string>>> = {
   integer: new Set(['int32', 'int64']),
 }
 const ANNOTATIONS: ReadonlySet<string> = new Set([
-  '$schema', '$id', '$comment', '$anchor', '$defs', 'definitions', 'examples', 'example', 'default',
-  'readOnly', 'writeOnly', 'deprecated', 'strict', 'contentEncoding', 'contentMediaType', 'format',
+  '$schema',
+  '$id',
+  '$comment',
+  '$anchor',
+  '$defs',
+  'definitions',
+  'examples',
+  'example',
+  'default',
+  'readOnly',
+  'writeOnly',
+  'deprecated',
+  'strict',
+  'contentEncoding',
+  'contentMediaType',
+  'format',
 ])
-const NUMBERS = ['minItems', 'maxItems', 'minLength', 'maxLength', 'minProperties', 'maxProperties', 'minimum', 'maximum'] as const
+const NUMBERS = [
+  'minItems',
+  'maxItems',
+  'minLength',
+  'maxLength',
+  'minProperties',
+  'maxProperties',
+  'minimum',
+  'maximum',
+] as const
 /** Keywords read by `convert` itself; anything else that is not an annotation is reported. */
 const HANDLED: ReadonlySet<string> = new Set([
-  ...NUMBERS, '$ref', 'allOf', 'anyOf', 'oneOf', 'type', 'title', 'description', 'nullable', 'enum', 'const',
-  'items', 'properties', 'required', 'propertyOrdering', 'additionalProperties', 'pattern',
+  ...NUMBERS,
+  '$ref',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'type',
+  'title',
+  'description',
+  'nullable',
+  'enum',
+  'const',
+  'items',
+  'properties',
+  'required',
+  'propertyOrdering',
+  'additionalProperties',
+  'pattern',
 ])
 /** Inlining `$ref`s can grow a schema exponentially; past this many nodes it is refused. */
 const MAX_NODES = 5_000
@@ -71,7 +109,8 @@ class Converter {
   constructor(private readonly root: Json) {}
 
   convert(node: unknown, path: string, refs: readonly string[]): GeminiSchema {
-    if (++this.nodes > MAX_NODES) throw new SchemaError(path, `schema has more than ${MAX_NODES} nodes once $refs are inlined`)
+    if (++this.nodes > MAX_NODES)
+      throw new SchemaError(path, `schema has more than ${MAX_NODES} nodes once $refs are inlined`)
     if (node === true) return {}
     if (node === false) throw new SchemaError(path, 'the `false` schema (no value allowed) has no Gemini equivalent')
     const rec = record(node)
@@ -80,13 +119,15 @@ class Converter {
     const ref = rec['$ref']
     if (ref !== undefined) {
       if (typeof ref !== 'string') throw new SchemaError(path, '$ref must be a string')
-      if (refs.includes(ref)) throw new SchemaError(path, `recursive $ref "${ref}" cannot be expressed in Gemini's schema`)
+      if (refs.includes(ref))
+        throw new SchemaError(path, `recursive $ref "${ref}" cannot be expressed in Gemini's schema`)
       const { $ref: _r, ...siblings } = rec
       return this.convert({ ...this.resolve(ref, path), ...siblings }, path, [...refs, ref])
     }
     const allOf = rec['allOf']
     if (allOf !== undefined) {
-      if (!Array.isArray(allOf) || allOf.length !== 1) throw new SchemaError(path, 'allOf with several schemas has no Gemini equivalent')
+      if (!Array.isArray(allOf) || allOf.length !== 1)
+        throw new SchemaError(path, 'allOf with several schemas has no Gemini equivalent')
       const { allOf: _a, ...rest } = rec
       return this.convert({ ...record(allOf[0]), ...rest }, path, refs)
     }
@@ -110,8 +151,10 @@ class Converter {
       const names = Array.isArray(type) ? type : [type]
       if (names.includes('null')) nullable = true
       const real = names.filter((t) => t !== 'null')
-      for (const t of real) if (typeof t !== 'string' || !TYPES.has(t)) throw new SchemaError(path, `unknown type ${JSON.stringify(t)}`)
-      if (real.length === 0 && out.anyOf === undefined && out.type === undefined) throw new SchemaError(path, 'type "null" alone has no Gemini equivalent')
+      for (const t of real)
+        if (typeof t !== 'string' || !TYPES.has(t)) throw new SchemaError(path, `unknown type ${JSON.stringify(t)}`)
+      if (real.length === 0 && out.anyOf === undefined && out.type === undefined)
+        throw new SchemaError(path, 'type "null" alone has no Gemini equivalent')
       if (real.length === 1) out.type = real[0] as GeminiSchemaType
       else if (real.length > 1) out.anyOf = real.map((t) => ({ type: t as GeminiSchemaType }))
     }
@@ -129,7 +172,8 @@ class Converter {
     const props = record(rec['properties'])
     if (props && Object.keys(props).length > 0) {
       out.properties = {}
-      for (const [name, sub] of Object.entries(props)) out.properties[name] = this.convert(sub, `${path}/properties/${name}`, refs)
+      for (const [name, sub] of Object.entries(props))
+        out.properties[name] = this.convert(sub, `${path}/properties/${name}`, refs)
     }
     const required = stringArray(rec['required'])
     if (required && required.length > 0) out.required = required

@@ -10,13 +10,20 @@
 import { STATUS_CODES } from 'node:http'
 import { HttpTimeoutError, isIdleTimeout } from '../http.ts'
 import type { FailureContext } from '../http-adapter.ts'
+import {
+  badResponse,
+  cancelled,
+  type ErrorContext,
+  streamBroken,
+  timedOut,
+  unreachable,
+  unsupportedHere,
+} from '../provider-errors.ts'
 import { clientStatusFor, kindForStatus, ProviderError } from '../types.ts'
 import { GeminiCallError, type GeminiErrorBody, type GeminiFailure } from './gemini-types.ts'
 import { findDetail, parseGeminiRateLimits } from './rate-limits.ts'
-import { badResponse, cancelled, streamBroken, timedOut, unreachable, unsupportedHere, type ErrorContext } from '../provider-errors.ts'
 
-export { badResponse,  streamBroken, type ErrorContext } from '../provider-errors.ts'
-
+export { badResponse, type ErrorContext, streamBroken } from '../provider-errors.ts'
 
 /** `ErrorInfo.reason`, e.g. `API_KEY_INVALID` (https://cloud.google.com/apis/design/errors#error_info). */
 function errorReason(details: readonly unknown[]): string | undefined {
@@ -51,7 +58,15 @@ export function httpError(
   const raw = { status, message: text, details }
   // Gemini answers a bad key with 400 INVALID_ARGUMENT; to a client and to routing it is a 401.
   if (status === 400 && errorReason(details) === 'API_KEY_INVALID') {
-    return new ProviderError({ provider, status: 401, upstreamStatus: status, kind: 'auth', message: text, code: 'invalid_api_key', raw })
+    return new ProviderError({
+      provider,
+      status: 401,
+      upstreamStatus: status,
+      kind: 'auth',
+      message: text,
+      code: 'invalid_api_key',
+      raw,
+    })
   }
   const limits = status === 429 ? parseGeminiRateLimits(details, now) : null
   const aboutTarget = status === 400 && TARGET_MESSAGES.some((re) => re.test(text))
@@ -86,17 +101,22 @@ export function streamErrorEvent(provider: string, body: GeminiErrorBody, now: n
   })
 }
 
-
 /** The client's request is wrong whatever the target (a 400 that names the parameter). */
 export function invalidRequest(provider: string, message: string, param: string): ProviderError {
-  return new ProviderError({ provider, status: 400, kind: 'bad_request', message: `${message} (provider ${provider})`, param, code: 'unsupported_parameter' })
+  return new ProviderError({
+    provider,
+    status: 400,
+    kind: 'bad_request',
+    message: `${message} (provider ${provider})`,
+    param,
+    code: 'unsupported_parameter',
+  })
 }
 
 /** A valid OpenAI request Gemini cannot take as it is: another target of the route may (kind `unsupported`). */
 export function notForGemini(provider: string, message: string, param: string): ProviderError {
   return unsupportedHere(provider, `${message} (provider ${provider})`, param)
 }
-
 
 function fromFailure(f: GeminiFailure, ctx: ErrorContext): ProviderError {
   const { provider } = ctx
@@ -111,14 +131,33 @@ function fromFailure(f: GeminiFailure, ctx: ErrorContext): ProviderError {
       if (stream) return streamBroken(provider, `no data for ${f.timeoutMs} ms`)
       return timedOut(provider, `did not answer within ${f.timeoutMs} ms`)
     case 'connection':
-      return new ProviderError({ provider, status: 502, kind: 'connection', message: `could not reach ${provider}: ${detail}`, code: 'connection_error' })
+      return new ProviderError({
+        provider,
+        status: 502,
+        kind: 'connection',
+        message: `could not reach ${provider}: ${detail}`,
+        code: 'connection_error',
+      })
     case 'malformed':
       return stream ? streamBroken(provider, detail) : badResponse(provider, detail)
     case 'broken':
       if (stream) return streamBroken(provider, detail)
-      return new ProviderError({ provider, status: 502, kind: 'connection', message: `${provider} connection broke: ${detail}`, code: 'connection_error' })
+      return new ProviderError({
+        provider,
+        status: 502,
+        kind: 'connection',
+        message: `${provider} connection broke: ${detail}`,
+        code: 'connection_error',
+      })
     case 'invalid_model':
-      return new ProviderError({ provider, status: 400, kind: 'bad_request', message: `Invalid 'model' for ${provider}: ${detail}.`, param: 'model', code: 'invalid_value' })
+      return new ProviderError({
+        provider,
+        status: 400,
+        kind: 'bad_request',
+        message: `Invalid 'model' for ${provider}: ${detail}.`,
+        param: 'model',
+        code: 'invalid_value',
+      })
     default: {
       const _exhaustive: never = f
       return _exhaustive

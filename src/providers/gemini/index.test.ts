@@ -1,16 +1,18 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ChatRequestSchema, type ChatChunk, type ChatRequest } from '../openai-schema.ts'
-import { ProviderError, type ProviderAdapter, type Target } from '../types.ts'
-import { event, googleError, json, sse, startFakeGemini, type FakeGemini } from './__fixtures__/fake-gemini.ts'
+import { type ChatChunk, type ChatRequest, ChatRequestSchema } from '../openai-schema.ts'
+import { type ProviderAdapter, ProviderError, type Target } from '../types.ts'
+import { event, type FakeGemini, googleError, json, sse, startFakeGemini } from './__fixtures__/fake-gemini.ts'
 import { apiBaseUrl, createGeminiAdapter, geminiCalls } from './index.ts'
 
 const KEY = 'AIzaSy-test-key-0123456789abcdef'
 const MODEL_VERSION = 'gemini-2.5-flash-001'
 const usage = { promptTokenCount: 11, candidatesTokenCount: 4, totalTokenCount: 15 }
 const text = (t: string, finishReason?: string) => ({
-  candidates: [{ content: { role: 'model', parts: [{ text: t }] }, index: 0, ...(finishReason ? { finishReason } : {}) }],
+  candidates: [
+    { content: { role: 'model', parts: [{ text: t }] }, index: 0, ...(finishReason ? { finishReason } : {}) },
+  ],
   usageMetadata: finishReason ? usage : { promptTokenCount: 11, totalTokenCount: 11 },
   modelVersion: MODEL_VERSION,
   responseId: 'resp-1',
@@ -18,7 +20,13 @@ const text = (t: string, finishReason?: string) => ({
 const RETRY_429 = [
   {
     '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
-    violations: [{ quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier', quotaMetric: 'x/generate_content_free_tier_requests', quotaValue: '10' }],
+    violations: [
+      {
+        quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+        quotaMetric: 'x/generate_content_free_tier_requests',
+        quotaValue: '10',
+      },
+    ],
   },
   { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '15s' },
 ]
@@ -39,7 +47,8 @@ beforeAll(async () => {
       googleError(res, 400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
         { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' },
       ]),
-    quota: (res) => googleError(res, 429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota. Please retry in 14.6s.', RETRY_429),
+    quota: (res) =>
+      googleError(res, 429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota. Please retry in 14.6s.', RETRY_429),
     boom: (res) => googleError(res, 500, 'INTERNAL', 'Internal error encountered.'),
     busy: (res) => googleError(res, 503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'),
     html: (res) => {
@@ -50,7 +59,11 @@ beforeAll(async () => {
     'event-line': (res) => sse(res, [event(text('Hel')), `event: message\r\n${event(text('lo', 'STOP'))}`]),
     done: (res) => sse(res, [event(text('Hel', 'STOP')), 'data: [DONE]\r\n\r\n']),
     'no-finish': (res) => sse(res, [event(text('Hel')), event(text('lo'))]),
-    'error-event': (res) => sse(res, [event(text('Hel')), event({ error: { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' } })]),
+    'error-event': (res) =>
+      sse(res, [
+        event(text('Hel')),
+        event({ error: { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' } }),
+      ]),
     hang: () => undefined,
     stall: (res) => sse(res, [event(text('Hel'))], 'hang'),
     'cut-json': (res) => {
@@ -72,11 +85,29 @@ afterAll(async () => {
 })
 
 function target(model: string, over: Partial<Target> = {}): Target {
-  return { id: `google/${model}`, provider: 'google', type: 'gemini', model, keyAlias: 'google#1', stateId: `google#1/${model}`, apiKey: KEY, baseUrl: fake.baseUrl, timeoutMs: 5_000, ...over }
+  return {
+    id: `google/${model}`,
+    provider: 'google',
+    type: 'gemini',
+    model,
+    keyAlias: 'google#1',
+    stateId: `google#1/${model}`,
+    apiKey: KEY,
+    baseUrl: fake.baseUrl,
+    timeoutMs: 5_000,
+    ...over,
+  }
 }
 
 const request = (over: Record<string, unknown> = {}): ChatRequest =>
-  ChatRequestSchema.parse({ model: 'fast', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }], ...over })
+  ChatRequestSchema.parse({
+    model: 'fast',
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi' },
+    ],
+    ...over,
+  })
 
 async function failure(p: Promise<unknown>): Promise<ProviderError> {
   try {
@@ -114,7 +145,11 @@ describe('Gemini adapter against a fake Gemini', () => {
 
   it('complete(): sends the converted body to :generateContent with the key in a header', async () => {
     const before = fake.received.length
-    const up = await adapter.complete(request({ user: 'u1', temperature: 0.5 }), target('ok', { headers: { 'x-team': 'search' } }), new AbortController().signal)
+    const up = await adapter.complete(
+      request({ user: 'u1', temperature: 0.5 }),
+      target('ok', { headers: { 'x-team': 'search' } }),
+      new AbortController().signal,
+    )
     const sent = fake.received[before]!
     expect(sent.method).toBe('POST')
     expect(sent.url).toBe('/v1beta/models/ok:generateContent')
@@ -158,39 +193,79 @@ describe('Gemini adapter against a fake Gemini', () => {
       [{}, 'stop'],
       [null, null],
     ])
-    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 } })
+    expect(chunks.at(-1)).toMatchObject({
+      choices: [],
+      usage: { prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 },
+    })
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1)
     expect(chunks.every((c) => c.model === MODEL_VERSION)).toBe(true)
-    expect(up.meta).toMatchObject({ model: MODEL_VERSION, requestId: 'resp-1', usage: { promptTokens: 11, completionTokens: 4 }, usageFinal: true })
+    expect(up.meta).toMatchObject({
+      model: MODEL_VERSION,
+      requestId: 'resp-1',
+      usage: { promptTokens: 11, completionTokens: 4 },
+      usageFinal: true,
+    })
     expect(up.latency.ttftMs).toBeGreaterThanOrEqual(0)
     expect(up.limits).toBeNull()
   })
 
-  it('400 API_KEY_INVALID → 401 invalid_api_key, with Google\'s message only', async () => {
+  it("400 API_KEY_INVALID → 401 invalid_api_key, with Google's message only", async () => {
     for (const call of [adapter.complete, adapter.stream]) {
       const e = await failure(call(request(), target('bad-key'), new AbortController().signal))
-      expect(e).toMatchObject({ status: 401, upstreamStatus: 400, kind: 'auth', code: 'invalid_api_key', message: 'API key not valid. Please pass a valid API key.' })
+      expect(e).toMatchObject({
+        status: 401,
+        upstreamStatus: 400,
+        kind: 'auth',
+        code: 'invalid_api_key',
+        message: 'API key not valid. Please pass a valid API key.',
+      })
     }
   })
 
   it('404 → unsupported model_not_found (fails over)', async () => {
     const e = await failure(adapter.stream(request(), target('no-such-model'), new AbortController().signal))
-    expect(e).toMatchObject({ status: 404, kind: 'unsupported', code: 'model_not_found', message: 'models/no-such-model is not found for API version v1beta' })
+    expect(e).toMatchObject({
+      status: 404,
+      kind: 'unsupported',
+      code: 'model_not_found',
+      message: 'models/no-such-model is not found for API version v1beta',
+    })
   })
 
   it('429 → rate_limit with RetryInfo as retryAfterMs and limits', async () => {
     const e = await failure(adapter.complete(request(), target('quota'), new AbortController().signal))
-    expect(e).toMatchObject({ status: 429, kind: 'rate_limit', retryAfterMs: 15_000, retryable: true, message: 'You exceeded your current quota. Please retry in 14.6s.' })
-    expect(e.limits).toEqual({ at: 1_760_000_000_000, retryAfterMs: 15_000, requests: { limit: 10, remaining: 0, resetAt: 1_760_000_015_000 } })
+    expect(e).toMatchObject({
+      status: 429,
+      kind: 'rate_limit',
+      retryAfterMs: 15_000,
+      retryable: true,
+      message: 'You exceeded your current quota. Please retry in 14.6s.',
+    })
+    expect(e.limits).toEqual({
+      at: 1_760_000_000_000,
+      retryAfterMs: 15_000,
+      requests: { limit: 10, remaining: 0, resetAt: 1_760_000_015_000 },
+    })
   })
 
   it('500 → server, 503 → overloaded', async () => {
-    expect(await failure(adapter.complete(request(), target('boom'), new AbortController().signal))).toMatchObject({ status: 500, kind: 'server', retryable: true })
-    expect(await failure(adapter.stream(request(), target('busy'), new AbortController().signal))).toMatchObject({ status: 503, kind: 'overloaded' })
+    expect(await failure(adapter.complete(request(), target('boom'), new AbortController().signal))).toMatchObject({
+      status: 500,
+      kind: 'server',
+      retryable: true,
+    })
+    expect(await failure(adapter.stream(request(), target('busy'), new AbortController().signal))).toMatchObject({
+      status: 503,
+      kind: 'overloaded',
+    })
   })
 
   it('a 2xx that is not JSON → bad_upstream_response', async () => {
-    expect(await failure(adapter.complete(request(), target('html'), new AbortController().signal))).toMatchObject({ status: 502, kind: 'server', code: 'bad_upstream_response' })
+    expect(await failure(adapter.complete(request(), target('html'), new AbortController().signal))).toMatchObject({
+      status: 502,
+      kind: 'server',
+      code: 'bad_upstream_response',
+    })
   })
 
   it.each([
@@ -213,7 +288,10 @@ describe('Gemini adapter against a fake Gemini', () => {
   it('a caller abort → cancelled 499, before the answer and mid-stream', async () => {
     const ac = new AbortController()
     setTimeout(() => ac.abort(), 50)
-    expect(await failure(adapter.complete(request(), target('hang'), ac.signal))).toMatchObject({ status: 499, kind: 'cancelled' })
+    expect(await failure(adapter.complete(request(), target('hang'), ac.signal))).toMatchObject({
+      status: 499,
+      kind: 'cancelled',
+    })
 
     const already = new AbortController()
     already.abort()
@@ -227,7 +305,7 @@ describe('Gemini adapter against a fake Gemini', () => {
     expect(error).toMatchObject({ status: 499, kind: 'cancelled' })
   })
 
-  it('an event with an `event:` line (which the SDK\'s parser rejected) is read like any other', async () => {
+  it("an event with an `event:` line (which the SDK's parser rejected) is read like any other", async () => {
     const up = await adapter.stream(request(), target('event-line'), new AbortController().signal)
     const { chunks, error } = await drain(up.body)
     expect(error).toBeNull()
@@ -236,7 +314,9 @@ describe('Gemini adapter against a fake Gemini', () => {
 
   it('the target timeout → 504 timeout before the answer, a broken stream when it goes silent', async () => {
     const t0 = Date.now()
-    expect(await failure(adapter.complete(request(), target('hang', { timeoutMs: 150 }), new AbortController().signal))).toMatchObject({ status: 504, kind: 'timeout' })
+    expect(
+      await failure(adapter.complete(request(), target('hang', { timeoutMs: 150 }), new AbortController().signal)),
+    ).toMatchObject({ status: 504, kind: 'timeout' })
     expect(Date.now() - t0).toBeLessThan(2_000)
 
     const up = await adapter.stream(request(), target('stall', { timeoutMs: 150 }), new AbortController().signal)
@@ -260,13 +340,17 @@ describe('Gemini adapter against a fake Gemini', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     const { port } = server.address() as AddressInfo
     await new Promise<void>((r) => server.close(() => r()))
-    const e = await failure(adapter.complete(request(), target('ok', { baseUrl: `http://127.0.0.1:${port}` }), new AbortController().signal))
+    const e = await failure(
+      adapter.complete(request(), target('ok', { baseUrl: `http://127.0.0.1:${port}` }), new AbortController().signal),
+    )
     expect(e).toMatchObject({ status: 502, kind: 'connection', message: 'could not reach google: ECONNREFUSED' })
   })
 
   it('rejects a request it cannot translate before calling Gemini', async () => {
     const before = fake.received.length
-    const e = await failure(adapter.complete(request({ stop: ['1', '2', '3', '4', '5', '6'] }), target('ok'), new AbortController().signal))
+    const e = await failure(
+      adapter.complete(request({ stop: ['1', '2', '3', '4', '5', '6'] }), target('ok'), new AbortController().signal),
+    )
     expect(e).toMatchObject({ status: 400, param: 'stop' })
     expect(fake.received.length).toBe(before)
   })

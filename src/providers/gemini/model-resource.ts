@@ -11,7 +11,9 @@
  * a model name) is the default collection and is accepted.
  */
 
-export type ModelResource = { readonly ok: true; readonly path: string } | { readonly ok: false; readonly problem: string }
+export type ModelResource =
+  | { readonly ok: true; readonly path: string }
+  | { readonly ok: false; readonly problem: string }
 
 const TUNED = 'tunedModels/'
 const MODELS = 'models/'
@@ -20,7 +22,12 @@ export function modelResource(model: string): ModelResource {
   const tuned = model.startsWith(TUNED)
   const id = tuned ? model.slice(TUNED.length) : model.startsWith(MODELS) ? model.slice(MODELS.length) : model
   if (id === '' || id === '.' || id === '..') return { ok: false, problem: 'a Gemini model id names a model' }
-  if (id.includes('/')) return { ok: false, problem: 'a Gemini model id is one path segment: "/" may only follow "models" or "tunedModels"' }
-  if (id.includes(':')) return { ok: false, problem: 'a Gemini model id may not contain ":" (it would call another method)' }
+  if (id.includes('/'))
+    return {
+      ok: false,
+      problem: 'a Gemini model id is one path segment: "/" may only follow "models" or "tunedModels"',
+    }
+  if (id.includes(':'))
+    return { ok: false, problem: 'a Gemini model id may not contain ":" (it would call another method)' }
   return { ok: true, path: `${tuned ? 'tunedModels' : 'models'}/${encodeURIComponent(id)}` }
 }

@@ -66,6 +66,8 @@ describe('parseGeminiRateLimits', () => {
 
   it('is null without details, and for details of other types', () => {
     expect(parseGeminiRateLimits([], now)).toBeNull()
-    expect(parseGeminiRateLimits([{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'X' }, null, 3], now)).toBeNull()
+    expect(
+      parseGeminiRateLimits([{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'X' }, null, 3], now),
+    ).toBeNull()
   })
 })

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { ChatChunk } from '../openai-schema.ts'
@@ -46,7 +46,8 @@ function run(pieces: Uint8Array[]): Run {
   const transform = newTransform()
   const chunks: ChatChunk[] = []
   try {
-    for (const piece of pieces) for (const ev of decoder.push(piece)) chunks.push(...transform.push(JSON.parse(ev.data)))
+    for (const piece of pieces)
+      for (const ev of decoder.push(piece)) chunks.push(...transform.push(JSON.parse(ev.data)))
     for (const ev of decoder.end()) chunks.push(...transform.push(JSON.parse(ev.data)))
     if (transform.finished) chunks.push(...transform.end())
   } catch (err) {
@@ -86,7 +87,10 @@ describe('Gemini stream fixtures', () => {
       expect(r.transform.finished).toBe(expected.finished)
       expect(r.transform.responseId).toBe(expected.requestId)
       expect(r.transform.model).toBe(expected.model)
-      expect({ usage: r.transform.usage, usageFinal: r.transform.usageFinal }).toEqual({ usage: expected.usage, usageFinal: expected.usageFinal })
+      expect({ usage: r.transform.usage, usageFinal: r.transform.usageFinal }).toEqual({
+        usage: expected.usage,
+        usageFinal: expected.usageFinal,
+      })
       if (expected.error) {
         expect(r.error).toBeInstanceOf(ProviderError)
         expect({ kind: r.error!.kind, status: r.error!.status, message: r.error!.message }).toEqual(expected.error)
@@ -100,7 +104,11 @@ describe('Gemini stream fixtures', () => {
       for (let i = 1; i < bytes.length; i++) {
         const r = run([bytes.subarray(0, i), bytes.subarray(i)])
         if (JSON.stringify(r.chunks) !== want) expect.fail(`split at byte ${i} gave different chunks`)
-        if (r.transform.usageFinal !== expected.usageFinal || JSON.stringify(r.transform.usage) !== JSON.stringify(expected.usage)) expect.fail(`split at byte ${i} gave different usage`)
+        if (
+          r.transform.usageFinal !== expected.usageFinal ||
+          JSON.stringify(r.transform.usage) !== JSON.stringify(expected.usage)
+        )
+          expect.fail(`split at byte ${i} gave different usage`)
         expect(r.error?.message ?? null).toBe(expected.error?.message ?? null)
       }
     })
@@ -122,7 +130,13 @@ describe('GeminiStreamTransform', () => {
     const t = newTransform()
     const err = (() => {
       try {
-        t.push({ error: { code: 429, message: 'quota', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2s' }] } })
+        t.push({
+          error: {
+            code: 429,
+            message: 'quota',
+            details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2s' }],
+          },
+        })
       } catch (e) {
         return e
       }
@@ -149,7 +163,10 @@ describe('GeminiStreamTransform', () => {
   it('keeps the head model of the first chunk when modelVersion appears later', () => {
     const t = newTransform()
     const a = t.push({ candidates: [{ content: { parts: [{ text: 'a' }] } }] })
-    const b = t.push({ candidates: [{ content: { parts: [{ text: 'b' }] }, finishReason: 'STOP' }], modelVersion: 'gemini-x' })
+    const b = t.push({
+      candidates: [{ content: { parts: [{ text: 'b' }] }, finishReason: 'STOP' }],
+      modelVersion: 'gemini-x',
+    })
     expect([...a, ...b].map((c) => c.model)).toEqual(['target-model', 'target-model', 'target-model'])
     expect(t.model).toBe('gemini-x')
   })
@@ -157,7 +174,12 @@ describe('GeminiStreamTransform', () => {
   it('ignores executable-code parts and a function call with no args becomes "{}"', () => {
     const t = newTransform()
     const out = t.push({
-      candidates: [{ content: { parts: [{ executableCode: { code: 'print(1)' } }, { functionCall: { name: 'now' } }] }, finishReason: 'STOP' }],
+      candidates: [
+        {
+          content: { parts: [{ executableCode: { code: 'print(1)' } }, { functionCall: { name: 'now' } }] },
+          finishReason: 'STOP',
+        },
+      ],
     })
     expect(out[0]!.choices[0]!.delta).toEqual({
       role: 'assistant',

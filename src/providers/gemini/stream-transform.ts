@@ -16,12 +16,17 @@
  */
 import type { StreamDecoder } from '../http-adapter.ts'
 import type { ChatChunk, ChunkDelta, ChunkToolCallDelta, FinishReason } from '../openai-schema.ts'
-import { chunk, toolCallId, usageChunk, type ChunkHead } from '../shapes.ts'
+import { type ChunkHead, chunk, toolCallId, usageChunk } from '../shapes.ts'
 import type { SseEvent } from '../sse.ts'
 import type { ProviderUsage } from '../types.ts'
 import { byIndex, readParts, toProviderUsage } from './convert-response.ts'
 import { streamBroken, streamErrorEvent } from './errors.ts'
-import { GeminiResponseSchema, type GeminiCandidate, type GeminiErrorBody, type GeminiResponse } from './gemini-types.ts'
+import {
+  type GeminiCandidate,
+  type GeminiErrorBody,
+  type GeminiResponse,
+  GeminiResponseSchema,
+} from './gemini-types.ts'
 import { mapFinishReason } from './map-finish-reason.ts'
 
 export interface StreamContext {
@@ -152,7 +157,12 @@ export class GeminiStreamTransform implements StreamDecoder {
     const isNew = !this.choices.has(index)
     const st = this.state(index)
     const { text, calls: found } = readParts(c.content?.parts)
-    const calls: ChunkToolCallDelta[] = found.map((p) => ({ index: st.calls++, id: this.newId(), type: 'function', function: { name: p.name, arguments: JSON.stringify(p.args) } }))
+    const calls: ChunkToolCallDelta[] = found.map((p) => ({
+      index: st.calls++,
+      id: this.newId(),
+      type: 'function',
+      function: { name: p.name, arguments: JSON.stringify(p.args) },
+    }))
     const delta: ChunkDelta = {}
     if (isNew) delta.role = 'assistant'
     if (text.length > 0 || (isNew && calls.length === 0)) delta.content = text

@@ -21,7 +21,13 @@ export interface TargetQuirks {
   readonly rules: ParamRules
 }
 
-export function toOpenAIBody(req: ChatRequest, target: Target, stream: boolean, warnings: string[], q?: TargetQuirks): string {
+export function toOpenAIBody(
+  req: ChatRequest,
+  target: Target,
+  stream: boolean,
+  warnings: string[],
+  q?: TargetQuirks,
+): string {
   const body: Record<string, unknown> = { ...req, model: target.model }
   if (stream) {
     body['stream'] = true
@@ -55,7 +61,12 @@ const REFUSED: ReadonlyArray<readonly [param: string, isDefault: (v: unknown) =>
 /** The o-series refuses `parallel_tool_calls` too, even when false (true is its behaviour anyway). */
 const REFUSED_BY_O_SERIES: typeof REFUSED = [...REFUSED, ['parallel_tool_calls', (v) => v === true]]
 
-function applyReasoningRules(body: Record<string, unknown>, model: string, rules: ReasoningRules, warnings: string[]): void {
+function applyReasoningRules(
+  body: Record<string, unknown>,
+  model: string,
+  rules: ReasoningRules,
+  warnings: string[],
+): void {
   const maxTokens = body['max_tokens']
   if (maxTokens !== undefined) {
     delete body['max_tokens']
@@ -72,6 +83,7 @@ function applyReasoningRules(body: Record<string, unknown>, model: string, rules
     const v = body[param]
     if (v === undefined) continue
     delete body[param]
-    if (v !== null && !isDefault(v)) warnings.push(`${param} is not supported by ${model} (a reasoning model) and was not sent`)
+    if (v !== null && !isDefault(v))
+      warnings.push(`${param} is not supported by ${model} (a reasoning model) and was not sent`)
   }
 }

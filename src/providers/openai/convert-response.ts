@@ -3,7 +3,7 @@
  * compatible servers may leave out keys OpenAI marks required (`object`, `created`, `logprobs`,
  * `message.refusal`) or use their own finish reasons, so those are filled in / mapped.
  */
-import { RAW_JSON, type ChatCompletion } from '../openai-schema.ts'
+import { type ChatCompletion, RAW_JSON } from '../openai-schema.ts'
 import { nowSeconds } from '../shapes.ts'
 import { badResponse } from './errors.ts'
 import { mapFinishReason } from './map-finish-reason.ts'

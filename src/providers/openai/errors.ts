@@ -6,7 +6,7 @@
  */
 import { HttpTimeoutError, isIdleTimeout } from '../http.ts'
 import { cancelled, streamBroken, timedOut, unreachable } from '../provider-errors.ts'
-import { clientStatusFor, kindForStatus, ProviderError, type HeaderSource, type ProviderErrorKind } from '../types.ts'
+import { clientStatusFor, type HeaderSource, kindForStatus, ProviderError, type ProviderErrorKind } from '../types.ts'
 import { parseOpenAIRateLimits } from './rate-limits.ts'
 
 interface ParsedError {
@@ -50,7 +50,11 @@ export function parseErrorBody(text: string): ParsedError | null {
  * 400 codes that are about the model, not the request: a parameter or value it refuses (reasoning models,
  * https://platform.openai.com/docs/guides/reasoning), a prompt over its context window.
  */
-const TARGET_CODES: ReadonlySet<string> = new Set(['unsupported_parameter', 'unsupported_value', 'context_length_exceeded'])
+const TARGET_CODES: ReadonlySet<string> = new Set([
+  'unsupported_parameter',
+  'unsupported_value',
+  'context_length_exceeded',
+])
 
 function kindFor(status: number, parsed: ParsedError | null): ProviderErrorKind {
   // insufficient_quota is a 429 that waiting won't fix: https://platform.openai.com/docs/guides/error-codes
@@ -60,13 +64,23 @@ function kindFor(status: number, parsed: ParsedError | null): ProviderErrorKind 
     // vLLM says it without the code: https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html
     if (/maximum context length is \d+ tokens/.test(parsed.message)) return 'unsupported'
     // "max_tokens is too large: 32000. This model supports at most 16384 completion tokens" (code null): this model's cap.
-    if ((parsed.param === 'max_tokens' || parsed.param === 'max_completion_tokens') && /supports at most/.test(parsed.message)) return 'unsupported'
+    if (
+      (parsed.param === 'max_tokens' || parsed.param === 'max_completion_tokens') &&
+      /supports at most/.test(parsed.message)
+    )
+      return 'unsupported'
   }
   return kindForStatus(status)
 }
 
 /** An upstream HTTP error response → ProviderError. */
-export function httpError(provider: string, status: number, headers: HeaderSource, bodyText: string, now: number): ProviderError {
+export function httpError(
+  provider: string,
+  status: number,
+  headers: HeaderSource,
+  bodyText: string,
+  now: number,
+): ProviderError {
   const parsed = parseErrorBody(bodyText)
   const limits = parseOpenAIRateLimits(headers, now)
   const kind = kindFor(status, parsed)
@@ -91,12 +105,22 @@ export function httpError(provider: string, status: number, headers: HeaderSourc
  * timeout the call was made with, named when that is what fired. An aborted `signal` is a cancellation
  * whatever its reason: undici rejects with the reason itself (e.g. the route's deadline), not an AbortError.
  */
-export function transportError(provider: string, err: unknown, during: 'request' | 'stream', signal: AbortSignal, idleMs = 0): ProviderError {
+export function transportError(
+  provider: string,
+  err: unknown,
+  during: 'request' | 'stream',
+  signal: AbortSignal,
+  idleMs = 0,
+): ProviderError {
   if (err instanceof ProviderError) return err
   const e = err as { name?: string; code?: string; message?: string }
   if (signal.aborted || e?.name === 'AbortError') return cancelled(provider)
   if (err instanceof HttpTimeoutError) return timedOut(provider, `timed out: ${err.message}`)
-  const detail = isIdleTimeout(err) ? `no data for ${idleMs} ms` : e?.code ? `${e.code}` : (e?.message ?? 'unknown error')
+  const detail = isIdleTimeout(err)
+    ? `no data for ${idleMs} ms`
+    : e?.code
+      ? `${e.code}`
+      : (e?.message ?? 'unknown error')
   return during === 'stream' ? streamBroken(provider, detail) : unreachable(provider, detail)
 }
 

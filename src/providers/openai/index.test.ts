@@ -10,7 +10,8 @@ import { createOpenAIAdapter } from './index.ts'
 
 const { upstream, base } = useRecordedUpstream()
 const adapter = createOpenAIAdapter()
-const request = (): ChatRequest => ({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'hi' }] }) as ChatRequest
+const request = (): ChatRequest =>
+  ({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'hi' }] }) as ChatRequest
 
 function target(over: Partial<Target> = {}): Target {
   return {
@@ -35,9 +36,12 @@ const COMPLETION = {
   choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' }],
   usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
 }
-const CHUNK = (content: string) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`
+const CHUNK = (content: string) =>
+  `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`
 
-async function drain(body: AsyncIterable<ChatChunk>): Promise<{ chunks: ChatChunk[]; error: ProviderError | undefined }> {
+async function drain(
+  body: AsyncIterable<ChatChunk>,
+): Promise<{ chunks: ChatChunk[]; error: ProviderError | undefined }> {
   const chunks: ChatChunk[] = []
   try {
     for await (const c of body) chunks.push(c)
@@ -59,7 +63,12 @@ async function failure(p: Promise<unknown>): Promise<ProviderError> {
 describe('openai adapter transport', () => {
   it('sends the key as a bearer token and reads the rate-limit headers', async () => {
     upstream.handler = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'x-ratelimit-remaining-requests': '99', 'x-ratelimit-limit-requests': '100', 'x-ratelimit-reset-requests': '6m0s' })
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'x-ratelimit-remaining-requests': '99',
+        'x-ratelimit-limit-requests': '100',
+        'x-ratelimit-reset-requests': '6m0s',
+      })
       res.end(JSON.stringify(COMPLETION))
     }
     const up = await adapter.complete(request(), target(), new AbortController().signal)
@@ -74,7 +83,11 @@ describe('openai adapter transport', () => {
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify(COMPLETION))
     }
-    await adapter.complete(request(), target({ headers: { 'openai-organization': 'org-1', authorization: 'Bearer proxy-token' } }), new AbortController().signal)
+    await adapter.complete(
+      request(),
+      target({ headers: { 'openai-organization': 'org-1', authorization: 'Bearer proxy-token' } }),
+      new AbortController().signal,
+    )
     expect(upstream.seen[0]?.headers['openai-organization']).toBe('org-1')
     expect(upstream.seen[0]?.headers.authorization).toBe('Bearer proxy-token')
   })
@@ -170,14 +183,18 @@ describe('openai adapter transport', () => {
   })
 
   it('a refused connection → kind connection (502)', async () => {
-    const err = await failure(adapter.complete(request(), target({ baseUrl: 'http://127.0.0.1:9/v1' }), new AbortController().signal))
+    const err = await failure(
+      adapter.complete(request(), target({ baseUrl: 'http://127.0.0.1:9/v1' }), new AbortController().signal),
+    )
     expect([err.kind, err.status]).toEqual(['connection', 502])
   })
 
   it('an HTTP error keeps its status and message; the keep-alive socket stays usable', async () => {
     upstream.handler = (_req, res) => {
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2' })
-      res.end(JSON.stringify({ error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }))
+      res.end(
+        JSON.stringify({ error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }),
+      )
     }
     const err = await failure(adapter.complete(request(), target(), new AbortController().signal))
     expect([err.status, err.message, err.retryAfterMs]).toEqual([429, 'Rate limit reached', 2000])
@@ -185,6 +202,7 @@ describe('openai adapter transport', () => {
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify(COMPLETION))
     }
-    for (let i = 0; i < 3; i++) expect((await adapter.complete(request(), target(), new AbortController().signal)).body.id).toBe('chatcmpl-1')
+    for (let i = 0; i < 3; i++)
+      expect((await adapter.complete(request(), target(), new AbortController().signal)).body.id).toBe('chatcmpl-1')
   })
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { ChatRequest } from '../openai-schema.ts'
 import { ProviderError, type Target } from '../types.ts'
 import { toOpenAIBody } from './convert-request.ts'
-import { applyQuirks, drop, isEmptyObject, refuse, rename, type ParamRules, type Quirks } from './param-rules.ts'
+import { applyQuirks, drop, isEmptyObject, type ParamRules, type Quirks, refuse, rename } from './param-rules.ts'
 
 const RULES: ParamRules = {
   logprobs: drop((v) => v === false),
@@ -56,9 +56,15 @@ describe('applyQuirks', () => {
   })
 
   it('drops refused message fields from copies, leaving the client’s messages as they were', () => {
-    const messages = [{ role: 'user', content: 'hi', name: 'ann' }, { role: 'assistant', content: 'yo' }]
+    const messages = [
+      { role: 'user', content: 'hi', name: 'ann' },
+      { role: 'assistant', content: 'yo' },
+    ]
     const { body, warnings } = apply({ messages })
-    expect(body['messages']).toEqual([{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yo' }])
+    expect(body['messages']).toEqual([
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'yo' },
+    ])
     expect((body['messages'] as unknown[])[1]).toBe(messages[1])
     expect(messages[0]).toEqual({ role: 'user', content: 'hi', name: 'ann' })
     expect(warnings).toEqual(['messages[].name is not supported by acme and was not sent'])
@@ -67,8 +73,15 @@ describe('applyQuirks', () => {
 
 describe('toOpenAIBody with quirks', () => {
   const target: Target = {
-    id: 'my-acme/m', provider: 'my-acme', type: 'acme', model: 'm', keyAlias: 'my-acme#1', stateId: 'my-acme#1/m',
-    apiKey: 'k', baseUrl: 'http://127.0.0.1:9/v1', timeoutMs: 1000,
+    id: 'my-acme/m',
+    provider: 'my-acme',
+    type: 'acme',
+    model: 'm',
+    keyAlias: 'my-acme#1',
+    stateId: 'my-acme#1/m',
+    apiKey: 'k',
+    baseUrl: 'http://127.0.0.1:9/v1',
+    timeoutMs: 1000,
   }
   const messages = [{ role: 'user', content: 'hi' }]
   const req = { model: 'x', messages, seed: 3, stream_options: { include_usage: true } }

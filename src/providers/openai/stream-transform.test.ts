@@ -8,7 +8,13 @@ import { OpenAIStreamTransform, transformOpenAIEvent } from './stream-transform.
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '__fixtures__', name))
 
-type Outcome = { chunks: ChatChunk[]; done: boolean; usage: ProviderUsage | null; usageFinal: boolean; error?: ProviderError }
+type Outcome = {
+  chunks: ChatChunk[]
+  done: boolean
+  usage: ProviderUsage | null
+  usageFinal: boolean
+  error?: ProviderError
+}
 
 function run(bytes: Uint8Array, split: number): Outcome {
   const d = new SseDecoder()
@@ -43,7 +49,11 @@ describe('OpenAI stream transform', () => {
     const r = everySplit('parallel-tools.chunks.txt')
     expect(r.done).toBe(true)
     expect(r.chunks).toHaveLength(6)
-    const args = r.chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []).filter((t) => t.index === 0).map((t) => t.function?.arguments).join('')
+    const args = r.chunks
+      .flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])
+      .filter((t) => t.index === 0)
+      .map((t) => t.function?.arguments)
+      .join('')
     expect(JSON.parse(args)).toEqual({ city: 'Paris' })
     expect(r.chunks[4]!.choices[0]!.finish_reason).toBe('tool_calls')
     expect(r.chunks[5]!.usage?.total_tokens).toBe(97)
@@ -55,7 +65,11 @@ describe('OpenAI stream transform', () => {
     const r = everySplit('error-mid-stream.chunks.txt')
     expect(r.chunks.map((c) => c.choices[0]?.delta.content)).toEqual(['', 'Bonjour é'])
     expect(r.error).toBeInstanceOf(ProviderError)
-    expect(r.error).toMatchObject({ kind: 'stream', type: 'server_error', message: 'The server had an error while processing your request.' })
+    expect(r.error).toMatchObject({
+      kind: 'stream',
+      type: 'server_error',
+      message: 'The server had an error while processing your request.',
+    })
     expect([r.usage, r.usageFinal]).toEqual([null, false])
   })
 
@@ -72,13 +86,21 @@ describe('OpenAI stream transform', () => {
     expect([whole.done, whole.usage?.completionTokens, whole.usageFinal]).toEqual([true, 4, true])
     const cut = everySplit('continuous-usage-cut.chunks.txt')
     expect(cut.chunks.map((c) => c.choices[0]?.delta.content)).toEqual(['', 'The tide', ' turns at'])
-    expect([cut.done, cut.usage, cut.usageFinal]).toEqual([false, { promptTokens: 14, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 4, reasoningTokens: 0 }, false])
+    expect([cut.done, cut.usage, cut.usageFinal]).toEqual([
+      false,
+      { promptTokens: 14, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 4, reasoningTokens: 0 },
+      false,
+    ])
   })
 
   it('usage without completion_tokens counts only the prompt: not the closing count', () => {
     const t = new OpenAIStreamTransform('compat')
-    t.push('{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}]}')
-    t.push('{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":9,"total_tokens":9}}')
+    t.push(
+      '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}]}',
+    )
+    t.push(
+      '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":9,"total_tokens":9}}',
+    )
     expect([t.usage?.promptTokens, t.usageFinal]).toEqual([9, false])
   })
 

@@ -6,7 +6,7 @@
  * https://platform.openai.com/docs/api-reference/chat-streaming
  */
 import type { StreamDecoder } from '../http-adapter.ts'
-import { RAW_JSON, type ChatChunk } from '../openai-schema.ts'
+import { type ChatChunk, RAW_JSON } from '../openai-schema.ts'
 import { fromOpenAIUsage } from '../shapes.ts'
 import type { SseEvent } from '../sse.ts'
 import { ProviderError, type ProviderUsage } from '../types.ts'
@@ -21,7 +21,13 @@ export function transformOpenAIEvent(provider: string, data: string): OpenAIStre
   try {
     obj = JSON.parse(data)
   } catch {
-    throw new ProviderError({ provider, status: 502, kind: 'stream', message: `${provider} sent a malformed stream event`, code: 'stream_error' })
+    throw new ProviderError({
+      provider,
+      status: 502,
+      kind: 'stream',
+      message: `${provider} sent a malformed stream event`,
+      code: 'stream_error',
+    })
   }
   if (typeof obj !== 'object' || obj === null) return { kind: 'skip' }
   const rec = obj as Record<string, unknown>
@@ -95,7 +101,8 @@ export class OpenAIStreamTransform implements StreamDecoder {
       // The closing count is the `choices: []` chunk after the last finish (include_usage), or, from some
       // compatible servers, usage on the finish chunk itself. vLLM's `continuous_usage_stats` puts a
       // running count on every chunk: partial until every choice has finished.
-      this.usageFinal = this.seen.size > 0 && this.finished.size === this.seen.size && typeof c.usage?.completion_tokens === 'number'
+      this.usageFinal =
+        this.seen.size > 0 && this.finished.size === this.seen.size && typeof c.usage?.completion_tokens === 'number'
     }
     return item
   }

@@ -6,8 +6,8 @@
 import { compileConfig } from '../../config/compile.ts'
 import { parseConfig } from '../../config/load.ts'
 import type { CompiledConfig } from '../../config/types.ts'
-import { ManualClock } from '../../lib/manual-clock.ts'
 import { silentLogger } from '../../lib/logger.ts'
+import { ManualClock } from '../../lib/manual-clock.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../../providers/openai-schema.ts'
 import { cancelled } from '../../providers/provider-errors.ts'
 import type {
@@ -19,7 +19,7 @@ import type {
   UpstreamMeta,
 } from '../../providers/types.ts'
 import type { AttemptEvent, AttemptListener } from '../events.ts'
-import { QueueFullError, type HeadroomQueue, type Runtime } from '../runtime.ts'
+import { type HeadroomQueue, QueueFullError, type Runtime } from '../runtime.ts'
 import { TargetStates } from '../target-states.ts'
 
 /** What one call to a target does. */

@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest'
+import type { CascadeThresholds } from '../../config/types.ts'
 import type { ComplexitySignals } from '../types.ts'
 import { cascade, classifyComplexity } from './cascade.ts'
-import { EASY, candidate, context, ids } from './test-candidates.ts'
-import type { CascadeThresholds } from '../../config/types.ts'
+import { candidate, context, EASY, ids } from './test-candidates.ts'
 
-const T: CascadeThresholds = { promptTokens: 4000, maxOutputTokens: 2000, tools: true, code: true, multiStep: true, messages: 12 }
+const T: CascadeThresholds = {
+  promptTokens: 4000,
+  maxOutputTokens: 2000,
+  tools: true,
+  code: true,
+  multiStep: true,
+  messages: 12,
+}
 const signals = (s: Partial<ComplexitySignals>): ComplexitySignals => ({ ...EASY, ...s })
 
 describe('classifyComplexity', () => {

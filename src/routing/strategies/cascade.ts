@@ -1,6 +1,6 @@
+import type { CascadeThresholds } from '../../config/types.ts'
 import type { Candidate, ComplexitySignals, RoutingContext, Strategy } from '../types.ts'
 import { rankByKey } from './tie-break.ts'
-import type { CascadeThresholds } from '../../config/types.ts'
 
 export interface ComplexityVerdict {
   hard: boolean

@@ -4,12 +4,12 @@
  * constraint.
  */
 import { describe, expect, it } from 'vitest'
+import type { StrategyName } from '../../config/schema.ts'
+import type { StrategyParams } from '../../config/types.ts'
 import { seededRandom } from '../../lib/random.ts'
 import type { Candidate } from '../types.ts'
 import { STRATEGIES, strategyFor, violatedConstraint } from './index.ts'
 import { candidate, context } from './test-candidates.ts'
-import type { StrategyParams } from '../../config/types.ts'
-import type { StrategyName } from '../../config/schema.ts'
 
 /** Strategies documented to drop candidates that break `maxCostPerRequest` / `maxLatencyMs`. */
 const DROPS_ON_CONSTRAINTS: ReadonlySet<StrategyName> = new Set(['score'])
@@ -76,7 +76,14 @@ describe.each(entries)('strategy %s', (name, strategy) => {
 
   it('handles unknown cost, latency and model on every candidate', () => {
     const input = Array.from({ length: 5 }, (_, i) =>
-      candidate({ position: i, model: null, estimatedCost: null, latencyMs: null, latencyAgeMs: null, latencySamples: 0 }),
+      candidate({
+        position: i,
+        model: null,
+        estimatedCost: null,
+        latencyMs: null,
+        latencyAgeMs: null,
+        latencySamples: 0,
+      }),
     )
     const out = strategy(input, context({ params: { maxCostPerRequest: 0.01, maxLatencyMs: 100 } }))
     expect(new Set(out)).toEqual(new Set(input))

@@ -12,8 +12,16 @@ describe('cost', () => {
     const prompt = 120_000
     const list = [
       candidate({ id: 'openai/gpt-4.1', position: 0, estimatedCost: usd(prompt, 500, { input: 2, output: 8 }) }),
-      candidate({ id: 'anthropic/claude-haiku-4-5', position: 1, estimatedCost: usd(prompt, 500, { input: 1, output: 5 }) }),
-      candidate({ id: 'openai/gpt-4.1-mini', position: 2, estimatedCost: usd(prompt, 500, { input: 0.4, output: 1.6 }) }),
+      candidate({
+        id: 'anthropic/claude-haiku-4-5',
+        position: 1,
+        estimatedCost: usd(prompt, 500, { input: 1, output: 5 }),
+      }),
+      candidate({
+        id: 'openai/gpt-4.1-mini',
+        position: 2,
+        estimatedCost: usd(prompt, 500, { input: 0.4, output: 1.6 }),
+      }),
     ]
     expect(ids(cost(list, context()))).toEqual(['openai/gpt-4.1-mini', 'anthropic/claude-haiku-4-5', 'openai/gpt-4.1'])
   })
@@ -37,7 +45,10 @@ describe('cost', () => {
   })
 
   it('treats a free model (cost 0) as the cheapest, not as unknown', () => {
-    const list = [candidate({ id: 'paid', position: 0, estimatedCost: 0.002 }), candidate({ id: 'free', position: 1, estimatedCost: 0 })]
+    const list = [
+      candidate({ id: 'paid', position: 0, estimatedCost: 0.002 }),
+      candidate({ id: 'free', position: 1, estimatedCost: 0 }),
+    ]
     expect(ids(cost(list, context()))).toEqual(['free', 'paid'])
   })
 })

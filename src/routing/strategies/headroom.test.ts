@@ -9,7 +9,11 @@ describe('headroom', () => {
       candidate({ id: 'anthropic/claude-haiku-4-5', position: 1, headroom: 0.8 }),
       candidate({ id: 'google/gemini-2.5-flash', position: 2, headroom: 0.4 }),
     ]
-    expect(ids(headroom(list, context()))).toEqual(['anthropic/claude-haiku-4-5', 'google/gemini-2.5-flash', 'openai/gpt-4.1-mini'])
+    expect(ids(headroom(list, context()))).toEqual([
+      'anthropic/claude-haiku-4-5',
+      'google/gemini-2.5-flash',
+      'openai/gpt-4.1-mini',
+    ])
   })
 
   it('moves load to another key as one key drains', () => {
@@ -21,7 +25,11 @@ describe('headroom', () => {
   })
 
   it('orders equal headroom by position', () => {
-    const list = [candidate({ id: 'b', position: 1 }), candidate({ id: 'a', position: 0 }), candidate({ id: 'c', position: 2, headroom: 0.5 })]
+    const list = [
+      candidate({ id: 'b', position: 1 }),
+      candidate({ id: 'a', position: 0 }),
+      candidate({ id: 'c', position: 2, headroom: 0.5 }),
+    ]
     expect(ids(headroom(list, context()))).toEqual(['a', 'b', 'c'])
   })
 })

@@ -3,6 +3,8 @@
  * the RoutingContext (clock and randomness injected); see each file's JSDoc for its exact rule and
  * tie-break.ts for how equal keys are ordered.
  */
+
+import type { StrategyName } from '../../config/schema.ts'
 import type { Strategy } from '../types.ts'
 import { cascade } from './cascade.ts'
 import { cost } from './cost.ts'
@@ -11,7 +13,6 @@ import { latency } from './latency.ts'
 import { ordered } from './ordered.ts'
 import { score } from './score.ts'
 import { weighted } from './weighted.ts'
-import type { StrategyName } from '../../config/schema.ts'
 
 export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = Object.freeze({
   ordered,

@@ -6,7 +6,10 @@ import { candidate, context, ids, scriptedRandom } from './test-candidates.ts'
 const STALE_AFTER = 60_000
 const fresh = { latencySamples: 20, latencyAgeMs: 1_000 }
 
-function fleet(ms: [number | null, number | null, number | null], age: [number | null, number | null, number | null] = [1_000, 1_000, 1_000]) {
+function fleet(
+  ms: [number | null, number | null, number | null],
+  age: [number | null, number | null, number | null] = [1_000, 1_000, 1_000],
+) {
   return [
     candidate({ id: 'google/gemini-2.5-flash-lite', position: 0, latencyMs: ms[0], latencyAgeMs: age[0] }),
     candidate({ id: 'openai/gpt-4.1-nano', position: 1, latencyMs: ms[1], latencyAgeMs: age[1] }),
@@ -42,9 +45,13 @@ describe('latency', () => {
     ])
     // the request re-measured it: it is fresh again and, now fast, it leads on its own merit
     const remeasured = fleet([200, 300, 150], [1_000, 1_000, 0])
-    expect(ids(latency(remeasured, context({ params: { staleAfterMs: STALE_AFTER } })))[0]).toBe('anthropic/claude-haiku-4-5')
+    expect(ids(latency(remeasured, context({ params: { staleAfterMs: STALE_AFTER } })))[0]).toBe(
+      'anthropic/claude-haiku-4-5',
+    )
     const stillSlow = fleet([200, 300, 900], [1_000, 1_000, 0])
-    expect(ids(latency(stillSlow, context({ params: { staleAfterMs: STALE_AFTER } })))[0]).toBe('google/gemini-2.5-flash-lite')
+    expect(ids(latency(stillSlow, context({ params: { staleAfterMs: STALE_AFTER } })))[0]).toBe(
+      'google/gemini-2.5-flash-lite',
+    )
   })
 
   it('counts a measurement exactly staleAfterMs old as fresh', () => {

@@ -26,14 +26,21 @@ describe('score', () => {
     expect(s[0]).toBeCloseTo(0.5 * 1 + 0.3 * 0 + 0.2 * 1, 12)
     expect(s[1]).toBeCloseTo(0.5 * 0.5 + 0.3 * 1 + 0.2 * 0.1, 12)
     expect(s[2]).toBeCloseTo(0.5 * 0 + 0.3 * (1 - 800 / 2800) + 0.2 * 0.5, 12)
-    expect(ids(score(list, context({ params: { weights } })))).toEqual(['cheap-slow-full', 'mid-fast-low', 'dear-mid-half'])
+    expect(ids(score(list, context({ params: { weights } })))).toEqual([
+      'cheap-slow-full',
+      'mid-fast-low',
+      'dear-mid-half',
+    ])
     // more weight on latency flips the winner
     const latencyHeavy = { cost: 0.2, latency: 0.7, headroom: 0.1 }
     expect(ids(score(list, context({ params: { weights: latencyHeavy } })))[0]).toBe('mid-fast-low')
   })
 
   it('gives 0 for a term where every candidate is equal', () => {
-    const same = [candidate({ estimatedCost: 0.002, latencyMs: 400, headroom: 0.3 }), candidate({ estimatedCost: 0.002, latencyMs: 400, headroom: 0.6 })]
+    const same = [
+      candidate({ estimatedCost: 0.002, latencyMs: 400, headroom: 0.3 }),
+      candidate({ estimatedCost: 0.002, latencyMs: 400, headroom: 0.6 }),
+    ]
     const s = scoreCandidates(same, { cost: 0.5, latency: 0.3, headroom: 0.2 })
     expect(Array.from(s)).toEqual([0.2 * 0.3, 0.2 * 0.6])
   })

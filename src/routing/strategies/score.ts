@@ -1,6 +1,6 @@
+import type { ScoreWeights, StrategyParams } from '../../config/types.ts'
 import type { Candidate, RoutingContext, Strategy } from '../types.ts'
 import { rankByKey } from './tie-break.ts'
-import type { ScoreWeights, StrategyParams } from '../../config/types.ts'
 
 /**
  * Which hard limit a candidate breaks, if any: `cost` when `estimatedCost > maxCostPerRequest`,
@@ -8,7 +8,8 @@ import type { ScoreWeights, StrategyParams } from '../../config/types.ts'
  * latency (null) breaks nothing: we don't drop a target for what we haven't measured.
  */
 export function violatedConstraint(c: Candidate, params: StrategyParams): 'cost' | 'latency' | null {
-  if (params.maxCostPerRequest !== null && c.estimatedCost !== null && c.estimatedCost > params.maxCostPerRequest) return 'cost'
+  if (params.maxCostPerRequest !== null && c.estimatedCost !== null && c.estimatedCost > params.maxCostPerRequest)
+    return 'cost'
   if (params.maxLatencyMs !== null && c.latencyMs !== null && c.latencyMs > params.maxLatencyMs) return 'latency'
   return null
 }

@@ -2,10 +2,11 @@
  * Test helpers: Candidate objects over a fake Target, and a RoutingContext with a seeded random.
  * Only tests import this file.
  */
-import type { Target } from '../../providers/types.ts'
-import { seededRandom } from '../../lib/random.ts'
-import type { Candidate, ComplexitySignals, RequestProfile, RoutingContext } from '../types.ts'
+
 import type { StrategyParams } from '../../config/types.ts'
+import { seededRandom } from '../../lib/random.ts'
+import type { Target } from '../../providers/types.ts'
+import type { Candidate, ComplexitySignals, RequestProfile, RoutingContext } from '../types.ts'
 
 function fakeTarget(id: string, keyAlias = `${id.split('/')[0] ?? id}#1`): Target {
   const slash = id.indexOf('/')
@@ -47,7 +48,6 @@ export function candidate(init: CandidateInit = {}): Candidate {
     ...rest,
   }
 }
-
 
 export const EASY: ComplexitySignals = {
   promptTokens: 50,

@@ -4,7 +4,11 @@ import type { Candidate } from '../types.ts'
 import { candidate, context, ids, scriptedRandom } from './test-candidates.ts'
 import { weighted } from './weighted.ts'
 
-function tally(list: readonly Candidate[], n: number, seed: number): { first: Map<string, number>; secondAfterC: Map<string, number> } {
+function tally(
+  list: readonly Candidate[],
+  n: number,
+  seed: number,
+): { first: Map<string, number>; secondAfterC: Map<string, number> } {
   const random = seededRandom(seed)
   const first = new Map<string, number>()
   const secondAfterC = new Map<string, number>()
@@ -17,12 +21,20 @@ function tally(list: readonly Candidate[], n: number, seed: number): { first: Ma
 }
 
 describe('weighted', () => {
-  const list = [candidate({ id: 'a', position: 0, weight: 1 }), candidate({ id: 'b', position: 1, weight: 2 }), candidate({ id: 'c', position: 2, weight: 7 })]
+  const list = [
+    candidate({ id: 'a', position: 0, weight: 1 }),
+    candidate({ id: 'b', position: 1, weight: 2 }),
+    candidate({ id: 'c', position: 2, weight: 7 }),
+  ]
 
   it('serves first in proportion to weight over 10k draws', () => {
     const n = 10_000
     const { first } = tally(list, n, 42)
-    for (const [id, share] of [['a', 0.1], ['b', 0.2], ['c', 0.7]] as const) {
+    for (const [id, share] of [
+      ['a', 0.1],
+      ['b', 0.2],
+      ['c', 0.7],
+    ] as const) {
       expect(Math.abs((first.get(id) ?? 0) / n - share)).toBeLessThan(0.015)
     }
   })
@@ -44,7 +56,10 @@ describe('weighted', () => {
   })
 
   it('falls back to position order when every weight is 0', () => {
-    const out = weighted([candidate({ id: 'b', position: 1, weight: 0 }), candidate({ id: 'a', position: 0, weight: 0 })], context())
+    const out = weighted(
+      [candidate({ id: 'b', position: 1, weight: 0 }), candidate({ id: 'a', position: 0, weight: 0 })],
+      context(),
+    )
     expect(ids(out)).toEqual(['a', 'b'])
   })
 

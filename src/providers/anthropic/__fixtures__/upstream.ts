@@ -2,12 +2,12 @@
  * A small Anthropic-shaped server on 127.0.0.1 for the adapter's end-to-end tests: each test sets the
  * handler, which answers with a recorded body, error or stream from this folder.
  */
-import type { Target } from '../../types.ts'
+
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { ChatChunk } from '../../openai-schema.ts'
-
 import type { Handler } from '../../__fixtures__/recorded-upstream.ts'
+import type { ChatChunk } from '../../openai-schema.ts'
+import type { Target } from '../../types.ts'
 
 export const RATE_HEADERS = {
   'request-id': 'req_011CSHoEeqs5C35K2UUqR7Fy',
@@ -31,7 +31,8 @@ export const MESSAGE = {
 export const fixture = (name: string): Buffer => readFileSync(join(import.meta.dirname, `${name}.chunks.txt`))
 
 export const expectedChunks = (name: string): ChatChunk[] =>
-  (JSON.parse(readFileSync(join(import.meta.dirname, `${name}.expected.json`), 'utf8')) as { chunks: ChatChunk[] }).chunks
+  (JSON.parse(readFileSync(join(import.meta.dirname, `${name}.expected.json`), 'utf8')) as { chunks: ChatChunk[] })
+    .chunks
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Handler {
   return (_req, res) => {

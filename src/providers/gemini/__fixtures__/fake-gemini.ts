@@ -29,12 +29,19 @@ export async function startFakeGemini(scripts: Readonly<Record<string, Script>>)
     req.on('data', (b: Buffer) => parts.push(b))
     req.on('end', () => {
       const text = Buffer.concat(parts).toString('utf8')
-      const rec: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text ? (JSON.parse(text) as unknown) : null }
+      const rec: Received = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: text ? (JSON.parse(text) as unknown) : null,
+      }
       received.push(rec)
       const model = /^\/v1beta\/models\/([^:]+):/.exec(rec.url)?.[1] ?? ''
       const script = scripts[decodeURIComponent(model)]
       if (!script) {
-        json(res, 404, { error: { code: 404, message: `models/${model} is not found for API version v1beta`, status: 'NOT_FOUND' } })
+        json(res, 404, {
+          error: { code: 404, message: `models/${model} is not found for API version v1beta`, status: 'NOT_FOUND' },
+        })
         return
       }
       void Promise.resolve(script(res, rec)).catch(() => res.destroy())
@@ -55,19 +62,32 @@ export async function startFakeGemini(scripts: Readonly<Record<string, Script>>)
 
 export function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) })
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=UTF-8',
+    'content-length': Buffer.byteLength(text),
+  })
   res.end(text)
 }
 
 /** Google's error body: `{"error":{"code","message","status","details"}}`. */
-export function googleError(res: ServerResponse, code: number, status: string, message: string, details?: unknown[]): void {
+export function googleError(
+  res: ServerResponse,
+  code: number,
+  status: string,
+  message: string,
+  details?: unknown[],
+): void {
   json(res, code, { error: { code, message, status, ...(details ? { details } : {}) } })
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 2))
 
 /** An SSE answer written event by event, as Gemini frames it (`data: <json>` + CRLF CRLF). */
-export async function sse(res: ServerResponse, events: readonly string[], end: 'end' | 'cut' | 'hang' = 'end'): Promise<void> {
+export async function sse(
+  res: ServerResponse,
+  events: readonly string[],
+  end: 'end' | 'cut' | 'hang' = 'end',
+): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
   res.flushHeaders()
   for (const e of events) {
