@@ -131,13 +131,7 @@ function fromFailure(f: GeminiFailure, ctx: ErrorContext): ProviderError {
       if (stream) return streamBroken(provider, `no data for ${f.timeoutMs} ms`)
       return timedOut(provider, `did not answer within ${f.timeoutMs} ms`)
     case 'connection':
-      return new ProviderError({
-        provider,
-        status: 502,
-        kind: 'connection',
-        message: `could not reach ${provider}: ${detail}`,
-        code: 'connection_error',
-      })
+      return unreachable(provider, detail)
     case 'malformed':
       return stream ? streamBroken(provider, detail) : badResponse(provider, detail)
     case 'broken':
