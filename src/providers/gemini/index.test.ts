@@ -313,11 +313,9 @@ describe('Gemini adapter against a fake Gemini', () => {
   })
 
   it('the target timeout → 504 timeout before the answer, a broken stream when it goes silent', async () => {
-    const t0 = Date.now()
     expect(
       await failure(adapter.complete(request(), target('hang', { timeoutMs: 150 }), new AbortController().signal)),
-    ).toMatchObject({ status: 504, kind: 'timeout' })
-    expect(Date.now() - t0).toBeLessThan(2_000)
+    ).toMatchObject({ status: 504, kind: 'timeout', message: 'google did not answer within 150 ms' })
 
     const up = await adapter.stream(request(), target('stall', { timeoutMs: 150 }), new AbortController().signal)
     const { chunks, error } = await drain(up.body)
