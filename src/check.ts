@@ -41,7 +41,10 @@ export async function checkCommand(argv: readonly string[], io: CheckIo = {}): P
   return code
 }
 
-/** Prints the report; resolves to the exit code (1 under `--strict` when a target is unpriced). Config errors throw ConfigError. */
+/**
+ * Prints the report; resolves to the exit code (1 under `--strict` when a target is unpriced). Config errors throw
+ * ConfigError.
+ */
 async function check(path: string | undefined, strict: boolean, io: CheckIo): Promise<number> {
   const env = io.env ?? process.env
   const write = io.out ?? ((text: string) => void process.stdout.write(text))

@@ -75,7 +75,10 @@ export function admitInbound(
   return inbound.admit(key, need, now)
 }
 
-/** 429 for a request its key's limits refused: when to retry, or — larger than a limit itself — that no retry would help. */
+/**
+ * 429 for a request its key's limits refused: when to retry, or — larger than a limit itself — that no retry would
+ * help.
+ */
 export function inboundRefusal(keyName: string, v: Extract<InboundVerdict, { ok: false }>): ApiError {
   if (v.retryAfterMs === null) {
     // OpenAI's answer to a request larger than a TPM limit ("Request too large"), and no retry: none would fit.

@@ -29,7 +29,9 @@ const PLAIN_SAFE = /^[A-Za-z0-9_.\-/+=~@%,]*$/
 /** A `${VAR}` that is unset (or empty) and has no `:-default`, and the field it is in. */
 export interface UnsetVar {
   readonly name: string
-  /** The YAML path of the field, e.g. `['providers', 'anthropic', 'api_key']` or `['providers', 'openai', 'keys', 1]`. */
+  /**
+   * The YAML path of the field, e.g. `['providers', 'anthropic', 'api_key']` or `['providers', 'openai', 'keys', 1]`.
+   */
   readonly path: ReadonlyArray<string | number>
 }
 
@@ -181,7 +183,9 @@ export async function loadConfigFile(
   return { ...loadConfigText(text, file, env, providers), text }
 }
 
-/** Where routes.yaml is when no path is given: HEADROOM_CONFIG, else ./routes.yaml, else the one shipped with Headroom. */
+/**
+ * Where routes.yaml is when no path is given: HEADROOM_CONFIG, else ./routes.yaml, else the one shipped with Headroom.
+ */
 export function defaultConfigPath(env: Record<string, string | undefined>): string {
   if (env['HEADROOM_CONFIG']) return resolve(env['HEADROOM_CONFIG'])
   const local = resolve('routes.yaml')

@@ -2,8 +2,9 @@
  * What a live reload may not do by accident. A running process's environment does not change, so a
  * `${VAR}` that is unset on reload is a new name in the file — a typo, most often — and its damage is
  * silent: a real provider answered by the simulator, one of a provider's keys gone, its calls sent to
- * the public API instead of the configured gateway, a router open to anyone. Such a reload is refused, naming the variables, unless the file says that it means it
- * (`simulate: true`, `auth: open`, the entry removed). Start-up is not guarded: its banners say it all.
+ * the public API instead of the configured gateway, a router open to anyone. Such a reload is refused, naming the
+ * variables, unless the file says that it means it (`simulate: true`, `auth: open`, the entry removed).
+ * Start-up is not guarded: its banners say it all.
  */
 import { compileAuth } from './client-keys.ts'
 import { isSimulated } from './compile.ts'

@@ -35,7 +35,10 @@ const VirtualKeySchema = z
     key: z.string().min(8, 'at least 8 characters').nullish(),
     /** Or its SHA-256 (hex), so that routes.yaml holds no secret: `printf %s "$KEY" | sha256sum`. */
     key_sha256: SHA256_HEX.optional(),
-    /** Routes (or `provider/model` ids) this key may use; `*` and trailing-`*` patterns (`openai/*`) allowed. Default: all. */
+    /**
+     * Routes (or `provider/model` ids) this key may use; `*` and trailing-`*` patterns (`openai/*`) allowed. Default:
+     * all.
+     */
     routes: z.array(z.string().min(1)).optional(),
     budget: BudgetSchema.optional(),
     /** Inbound limits for this key (requests and tokens per minute, requests at once), enforced before routing. */
@@ -78,9 +81,14 @@ const providerConfigSchema = (types: readonly [string, ...string[]]) =>
     api_key: z.string().nullish(),
     /** Several keys: each is its own target (own headroom, breaker, cooldown), and load spreads across them. */
     keys: z.array(z.string().nullish()).optional(),
-    /** Where the API lives. Default: the type's (its descriptor's `defaultBaseUrl`); required for `openai-compatible`. */
+    /**
+     * Where the API lives. Default: the type's (its descriptor's `defaultBaseUrl`); required for `openai-compatible`.
+     */
     base_url: z.url({ protocol: /^https?$/ }).nullish(),
-    /** `auto` (default): use the built-in simulator when no key is set. `true`: always simulate. `false`: never (a missing key is an error). */
+    /**
+     * `auto` (default): use the built-in simulator when no key is set. `true`: always simulate. `false`: never (a
+     * missing key is an error).
+     */
     simulate: z.union([z.boolean(), z.literal('auto')]).default('auto'),
     /** Per-call timeout in ms, for the time to the response headers and for any silence inside a stream. */
     timeout_ms: count.max(3_600_000).default(120_000),
@@ -89,7 +97,10 @@ const providerConfigSchema = (types: readonly [string, ...string[]]) =>
      * 90 s for reasoning models — after which the attempt counts as a timeout fault and fails over.
      */
     first_byte_timeout_ms: count.max(3_600_000).optional(),
-    /** Longest cooldown a response can impose (Retry-After, reset headers, Gemini RetryInfo); then the target is tried again. */
+    /**
+     * Longest cooldown a response can impose (Retry-After, reset headers, Gemini RetryInfo); then the target is tried
+     * again.
+     */
     max_cooldown_ms: count.max(86_400_000).default(60_000),
     /**
      * Extra headers sent on every upstream call (e.g. `OpenAI-Organization`), winning over the adapter's own.
@@ -143,7 +154,9 @@ const RetrySchema = z.strictObject({
   /** Exponential backoff with full jitter: the first wait is random in [0, base_ms], doubling up to cap_ms. */
   base_ms: count.default(100),
   cap_ms: count.default(2_000),
-  /** A Retry-After up to this is waited out on the same target when no other target can serve; longer ones fail over. */
+  /**
+   * A Retry-After up to this is waited out on the same target when no other target can serve; longer ones fail over.
+   */
   max_retry_after_ms: z.number().int().nonnegative().default(5_000),
 })
 
@@ -225,9 +238,15 @@ const ServerConfigSchema = z
   .strictObject({
     /** Largest request body accepted, in bytes (larger → 413). */
     max_body_bytes: count.default(10 * 1024 * 1024),
-    /** A stream write the client has not taken for this long ends the stream, cancels the upstream call and frees its capacity; an unread answer's end is dropped. */
+    /**
+     * A stream write the client has not taken for this long ends the stream, cancels the upstream call and frees its
+     * capacity; an unread answer's end is dropped.
+     */
     stream_idle_timeout_ms: count.max(3_600_000).default(30_000),
-    /** Longest a client may take to send a request's headers, ms (Node's `server.headersTimeout`); then 408 and the connection is closed. */
+    /**
+     * Longest a client may take to send a request's headers, ms (Node's `server.headersTimeout`); then 408 and the
+     * connection is closed.
+     */
     headers_timeout_ms: count.default(30_000),
     /**
      * Longest a client may take to send a whole request, headers and body, ms (Node's `server.requestTimeout`);
@@ -236,7 +255,10 @@ const ServerConfigSchema = z
     request_timeout_ms: z.number().int().min(0).default(120_000),
     /** Most client connections open at once; one more is closed as it arrives (Node's `server.maxConnections`). */
     max_connections: count.default(10_000),
-    /** How long an idle keep-alive connection is kept open, ms (Node's `server.keepAliveTimeout`). Keep it above a load balancer's idle timeout. */
+    /**
+     * How long an idle keep-alive connection is kept open, ms (Node's `server.keepAliveTimeout`). Keep it above a load
+     * balancer's idle timeout.
+     */
     keep_alive_timeout_ms: count.default(5_000),
   })
   .refine((s) => s.request_timeout_ms === 0 || s.headers_timeout_ms <= s.request_timeout_ms, {

@@ -81,7 +81,10 @@ export async function runCli(program: Command, argv: readonly string[]): Promise
   }
 }
 
-/** One command on its own, as `headroom <name> <argv>` (its help and errors name it so): for tests and callers that need one. */
+/**
+ * One command on its own, as `headroom <name> <argv>` (its help and errors name it so): for tests and callers that need
+ * one.
+ */
 export function runCommand(command: Command, argv: readonly string[]): Promise<void> {
   return runCli(headroomProgram([command]), [command.name(), ...argv])
 }

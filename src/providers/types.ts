@@ -26,7 +26,10 @@ export interface Target {
   readonly baseUrl: string
   /** Per-call timeout in ms: for the response headers, and for any silence inside a body. */
   readonly timeoutMs: number
-  /** Extra headers sent upstream on every call (e.g. `OpenAI-Organization`); lower-case names, winning over the adapter's. */
+  /**
+   * Extra headers sent upstream on every call (e.g. `OpenAI-Organization`); lower-case names, winning over the
+   * adapter's.
+   */
   readonly headers?: Readonly<Record<string, string>>
   /**
    * The output cap when the client sets none: what the Anthropic adapter sends as `max_tokens` (Anthropic
@@ -78,7 +81,10 @@ export interface RateLimitSnapshot {
 export interface ProviderUsage {
   /** All prompt tokens, cached and cache-written ones included (OpenAI's definition). */
   promptTokens: number
-  /** Prompt tokens read from a cache (OpenAI `cached_tokens`, Anthropic `cache_read_input_tokens`, Gemini `cachedContentTokenCount`). */
+  /**
+   * Prompt tokens read from a cache (OpenAI `cached_tokens`, Anthropic `cache_read_input_tokens`, Gemini
+   * `cachedContentTokenCount`).
+   */
   cachedTokens: number
   /** Prompt tokens written to a cache (Anthropic `cache_creation_input_tokens`); 0 elsewhere. */
   cacheWriteTokens: number

@@ -117,7 +117,10 @@ export function waitFor(skipped: readonly Skipped[], giveUpAt: number): number |
   return soonest !== Infinity ? soonest : onRelease ? null : undefined
 }
 
-/** The soonest a target blocked by `obstacle` may serve again, unknown ones counted as UNKNOWN_RECOVERY_MS away; null: none is. */
+/**
+ * The soonest a target blocked by `obstacle` may serve again, unknown ones counted as UNKNOWN_RECOVERY_MS away; null:
+ * none is.
+ */
 export function soonestRecovery(skipped: readonly Skipped[], obstacle: Obstacle, now: number): number | null {
   let at: number | null = null
   for (const s of skipped) {

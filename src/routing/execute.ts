@@ -240,7 +240,8 @@ async function afterFailure(
       return 'next'
     case 'rate_limit': {
       if (!last) return 'next'
-      // Whether to wait on the last target goes by what the provider asked (max_retry_after_ms), not the capped cooldown.
+      // Whether to wait on the last target goes by what the provider asked (max_retry_after_ms), not the capped
+      // cooldown.
       const wait = retryDelayMs({
         attempt: tryNo,
         baseMs: route.retry.baseMs,

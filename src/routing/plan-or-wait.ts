@@ -1,7 +1,8 @@
 /**
  * A plan with somewhere to send the request. When no target has headroom and one will within the
  * request's wait, the request waits in the route's admission queue (admission/queue.ts), in priority
- * order, until headroom may be back; a request that arrives while others wait takes its place behind them. Broken targets (breaker
+ * order, until headroom may be back; a request that arrives while others wait takes its place behind them. Broken
+ * targets (breaker
  * open, probe in flight) are not waited for: with nothing else coming back in time the answer is at once
  * (see noTargetError).
  */

@@ -141,7 +141,9 @@ export class TargetStates {
     this.unpinned = 0
   }
 
-  /** Drops the least recently used idle state of an unconfigured target, so a flood of model names can't grow memory. */
+  /**
+   * Drops the least recently used idle state of an unconfigured target, so a flood of model names can't grow memory.
+   */
   private evictOne(): void {
     // At most one pass: what is skipped goes to the back (a state with calls in flight is in use).
     let left = this.slots.size

@@ -40,7 +40,10 @@ export interface RequestProfile {
   needs: Needs
   stream: boolean
   complexity: ComplexitySignals
-  /** A budget applies (the client key's or the route's): a target without a price could not be metered, so it is skipped. */
+  /**
+   * A budget applies (the client key's or the route's): a target without a price could not be metered, so it is
+   * skipped.
+   */
   requirePrice: boolean
 }
 

@@ -21,7 +21,8 @@ export function requestId(): string {
 /**
  * The client's own id for its request, when it is a sane token (it reaches headers, logs and the
  * spend table): `x-client-request-id` (the header OpenAI's API takes for this,
- * https://platform.openai.com/docs/api-reference/supplying-your-own-request-id-with-x-client-request-id), else `x-request-id`.
+ * https://platform.openai.com/docs/api-reference/supplying-your-own-request-id-with-x-client-request-id), else
+ * `x-request-id`.
  */
 export function clientRequestId(headers: IncomingHttpHeaders): string | null {
   const id = headers['x-client-request-id'] ?? headers['x-request-id']

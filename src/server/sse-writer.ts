@@ -22,7 +22,9 @@ export interface SseWriteOptions {
   includeUsage: boolean
   /** Rewrites every chunk's id so that one stream has one id, whatever served it. */
   id?: string
-  /** A write the client has not taken within this many ms ends the stream (routes.yaml `server.stream_idle_timeout_ms`). */
+  /**
+   * A write the client has not taken within this many ms ends the stream (routes.yaml `server.stream_idle_timeout_ms`).
+   */
   idleTimeoutMs: number
 }
 

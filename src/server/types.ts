@@ -44,7 +44,10 @@ export interface AppVars {
   report?: Report
   /** The caller's key's x-ratelimit-* headers, for error answers too. */
   rateLimitHeaders?: Record<string, string>
-  /** Headroom's own x-headroom-warning items about the request (a model served by the default_route), for error answers too. */
+  /**
+   * Headroom's own x-headroom-warning items about the request (a model served by the default_route), for error answers
+   * too.
+   */
   warnings?: readonly string[]
 }
 

@@ -69,7 +69,10 @@ export function hasLimits(c: Caps): boolean {
   )
 }
 
-/** Bucket sets kept at once. A scope is (api, key, model), all from clients: least recently used out (a dropped one comes back full). */
+/**
+ * Bucket sets kept at once. A scope is (api, key, model), all from clients: least recently used out (a dropped one
+ * comes back full).
+ */
 const MAX_SCOPES = 10_000
 
 export class RateLimiter {

@@ -39,7 +39,8 @@ describe('priceUsage', () => {
   })
 
   it('Anthropic: cache reads and cache writes priced separately (claude-sonnet-4-5: $3 / $0.30 read / $3.75 write / $15 out)', () => {
-    // uncached 1,000 × $3 = $0.003; read 8,000 × $0.30 = $0.0024; write 3,000 × $3.75 = $0.01125; out 500 × $15 = $0.0075 (per 1M)
+    // uncached 1,000 × $3 = $0.003; read 8,000 × $0.30 = $0.0024; write 3,000 × $3.75 = $0.01125; out 500 × $15 =
+    // $0.0075 (per 1M)
     // = $0.02415 = 2,415,000 micro-cents
     const u = usage({ promptTokens: 12_000, cachedTokens: 8_000, cacheWriteTokens: 3_000, completionTokens: 500 })
     expect(priceUsage(u, anthropic('claude-sonnet-4-5'))).toEqual({

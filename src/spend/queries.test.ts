@@ -184,7 +184,8 @@ describe('spendSummary', () => {
         const all = db.sqlite.prepare(`SELECT ${RAW_MEASURES} FROM spend ${where}`).get(...args) as RawMeasures
         expect(measuresOf(total)).toEqual(rawMeasuresOf(all))
         expect(total.costUsd).toBe(microcentsToUsd(all.cost ?? 0))
-        // Ordering, key by key: days oldest first; any other key by its group's cost (within the keys before it), most first.
+        // Ordering, key by key: days oldest first; any other key by its group's cost (within the keys before it), most
+        // first.
         for (let i = 1; i < rows.length; i++) {
           const [a, b] = [rows[i - 1]!, rows[i]!]
           const k = groupBy.findIndex((_, j) => a.group[j] !== b.group[j])

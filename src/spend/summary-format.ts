@@ -75,7 +75,10 @@ function formatCsv(s: SpendSummary): string {
   return `${lines.join('\n')}\n`
 }
 
-/** RFC 4180: quote a field holding a comma, quote or line break (or edge spaces, which some readers trim), doubling its quotes. */
+/**
+ * RFC 4180: quote a field holding a comma, quote or line break (or edge spaces, which some readers trim), doubling its
+ * quotes.
+ */
 function csvField(s: string): string {
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }

@@ -4,7 +4,10 @@
  */
 import { DAY_MS, dayStart, monthStart } from '../lib/utc-period.ts'
 
-/** Each names the instant its period starts, in UTC as budgets count days and months: `--since yesterday --until today` is yesterday. */
+/**
+ * Each names the instant its period starts, in UTC as budgets count days and months: `--since yesterday --until today`
+ * is yesterday.
+ */
 const NAMED = new Map<string, (now: number) => number>([
   ['today', dayStart],
   ['yesterday', (now) => dayStart(now) - DAY_MS],

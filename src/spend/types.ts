@@ -48,7 +48,10 @@ export interface SpendRow extends TokenCounts {
   /** Streams: time to first content, ms. */
   ttftMs: number | null
   usageSource: UsageSource
-  /** The catalog entry that priced the row (`gpt-4.1-mini`, or `openai/gpt-4.1-mini` for an override); null when unpriced. */
+  /**
+   * The catalog entry that priced the row (`gpt-4.1-mini`, or `openai/gpt-4.1-mini` for an override); null when
+   * unpriced.
+   */
   priceEntry: string | null
   /** Time the request waited for admission before its first attempt, ms. */
   queuedMs: number

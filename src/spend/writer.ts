@@ -181,7 +181,10 @@ export class SpendWriter implements SpendSink {
     return this.flushUpTo(Number.POSITIVE_INFINITY)
   }
 
-  /** Stops the timers and writes what is queued. Rows that still cannot be written are counted as dropped. The database stays open. */
+  /**
+   * Stops the timers and writes what is queued. Rows that still cannot be written are counted as dropped. The database
+   * stays open.
+   */
   close(): void {
     if (this.closed) return
     clearInterval(this.timer)

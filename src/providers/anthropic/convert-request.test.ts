@@ -14,7 +14,10 @@ function convert(body: Record<string, unknown>, t: Target = target) {
   )
 }
 
-/** A 400 before anything is sent: the request's fault (`bad_request`), or a valid request Anthropic can't take (`unsupported`: the route tries its next target). */
+/**
+ * A 400 before anything is sent: the request's fault (`bad_request`), or a valid request Anthropic can't take
+ * (`unsupported`: the route tries its next target).
+ */
 function rejects(body: Record<string, unknown>, kind: 'bad_request' | 'unsupported' = 'bad_request'): ProviderError {
   try {
     convert(body)

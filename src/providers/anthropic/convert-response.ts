@@ -23,7 +23,8 @@ export interface AnthropicUsageLike {
 
 /**
  * Anthropic's `input_tokens` excludes cached tokens; OpenAI's `prompt_tokens` includes them, so the
- * prompt is the sum of all three. https://docs.claude.com/en/docs/build-with-claude/prompt-caching#tracking-cache-performance
+ * prompt is the sum of all three.
+ * https://docs.claude.com/en/docs/build-with-claude/prompt-caching#tracking-cache-performance
  */
 export function toProviderUsage(u: AnthropicUsageLike): ProviderUsage {
   const cacheRead = u.cache_read_input_tokens ?? 0

@@ -79,13 +79,17 @@ function codeFor(status: number, parsed: ErrorBody): string | null {
  * own): the prompt or its output cap over this model's limits, a sampling pair this model refuses.
  */
 const TARGET_MESSAGES: readonly RegExp[] = [
-  // https://docs.claude.com/en/docs/build-with-claude/context-windows ("prompt is too long: 208310 tokens > 200000 maximum")
+  // https://docs.claude.com/en/docs/build-with-claude/context-windows ("prompt is too long: 208310 tokens > 200000
+  // maximum")
   /^prompt is too long/,
-  // https://docs.claude.com/en/docs/build-with-claude/context-windows ("input length and `max_tokens` exceed context limit: …")
+  // https://docs.claude.com/en/docs/build-with-claude/context-windows ("input length and `max_tokens` exceed context
+  // limit: …")
   /exceed context limit/,
-  // https://docs.claude.com/en/docs/about-claude/models/overview ("max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for …")
+  // https://docs.claude.com/en/docs/about-claude/models/overview ("max_tokens: 100000 > 64000, which is the maximum
+  // allowed number of output tokens for …")
   /maximum allowed number of output tokens/,
-  // https://docs.claude.com/en/docs/about-claude/models/migrating-to-claude-4 (Sonnet 4.5, Haiku 4.5: "`temperature` and `top_p` cannot both be specified for this model")
+  // https://docs.claude.com/en/docs/about-claude/models/migrating-to-claude-4 (Sonnet 4.5, Haiku 4.5: "`temperature`
+  // and `top_p` cannot both be specified for this model")
   /cannot both be specified for this model/,
 ]
 

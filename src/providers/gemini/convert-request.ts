@@ -33,7 +33,10 @@ export interface GeminiRequestPlan {
 /** `generationConfig.stopSequences` takes at most 5 (https://ai.google.dev/api/generate-content#generationconfig). */
 const MAX_STOP_SEQUENCES = 5
 
-/** input_audio formats → the audio MIME types Gemini reads (https://ai.google.dev/gemini-api/docs/audio#supported-formats). */
+/**
+ * input_audio formats → the audio MIME types Gemini reads
+ * (https://ai.google.dev/gemini-api/docs/audio#supported-formats).
+ */
 const AUDIO_MIME: Readonly<Record<string, string>> = {
   wav: 'audio/wav',
   mp3: 'audio/mp3',

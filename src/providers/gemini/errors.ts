@@ -33,9 +33,11 @@ function errorReason(details: readonly unknown[]): string | undefined {
 
 /** 400s about the model rather than the request, by their message (Gemini gives them only INVALID_ARGUMENT). */
 const TARGET_MESSAGES: readonly RegExp[] = [
-  // https://ai.google.dev/gemini-api/docs/long-context ("The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).")
+  // https://ai.google.dev/gemini-api/docs/long-context ("The input token count (1200000) exceeds the maximum number of
+  // tokens allowed (1048576).")
   /exceeds the maximum number of tokens allowed/,
-  // https://ai.google.dev/gemini-api/docs/thinking (2.5 Pro: "Budget 0 is invalid. This model only works in thinking mode.")
+  // https://ai.google.dev/gemini-api/docs/thinking (2.5 Pro: "Budget 0 is invalid. This model only works in thinking
+  // mode.")
   /only works in thinking mode/,
 ]
 

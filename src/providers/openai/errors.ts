@@ -63,7 +63,8 @@ function kindFor(status: number, parsed: ParsedError | null): ProviderErrorKind 
     if (parsed.code !== undefined && TARGET_CODES.has(parsed.code)) return 'unsupported'
     // vLLM says it without the code: https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html
     if (/maximum context length is \d+ tokens/.test(parsed.message)) return 'unsupported'
-    // "max_tokens is too large: 32000. This model supports at most 16384 completion tokens" (code null): this model's cap.
+    // "max_tokens is too large: 32000. This model supports at most 16384 completion tokens" (code null): this model's
+    // cap.
     if (
       (parsed.param === 'max_tokens' || parsed.param === 'max_completion_tokens') &&
       /supports at most/.test(parsed.message)

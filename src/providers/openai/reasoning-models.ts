@@ -8,10 +8,14 @@ import type { ReasoningRules } from '../types.ts'
 
 /** o1, o3-mini, o4-mini-2025-04-16, ft:o4-mini-2025-04-16:acme::x… */
 const O_SERIES = /^(?:ft:)?o\d/
-/** gpt-5, gpt-5.2-pro, gpt-5-codex…, but not the chat models (gpt-5-chat-latest, gpt-5.1-chat-latest), which take sampling parameters. */
+/**
+ * gpt-5, gpt-5.2-pro, gpt-5-codex…, but not the chat models (gpt-5-chat-latest, gpt-5.1-chat-latest), which take
+ * sampling parameters.
+ */
 const GPT_5 = /^(?:ft:)?gpt-5(?![^-]*-chat)/
 
-// The o-series refuses parallel_tool_calls even when false; gpt-5 takes it: https://github.com/evalstate/fast-agent/issues/279
+// The o-series refuses parallel_tool_calls even when false; gpt-5 takes it:
+// https://github.com/evalstate/fast-agent/issues/279
 const O_SERIES_RULES: ReasoningRules = Object.freeze({ refusesParallelToolCalls: true })
 const GPT_5_RULES: ReasoningRules = Object.freeze({ refusesParallelToolCalls: false })
 
