@@ -46,6 +46,8 @@ export interface AppVars {
   rateLimitHeaders?: Record<string, string>
   /** Headroom's own x-headroom-warning items about the request (a model served by the default_route), for error answers too. */
   warnings?: readonly string[]
+  /** Errors in Anthropic's shape instead of OpenAI's: the request came from an Anthropic client. */
+  errorShape?: 'anthropic'
 }
 
 export type AppEnv = { Bindings: HttpBindings; Variables: AppVars }
