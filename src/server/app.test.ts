@@ -274,6 +274,65 @@ describe('models', () => {
   })
 })
 
+describe('models, for an Anthropic client (anthropic-version)', () => {
+  const ANTHROPIC = { 'anthropic-version': '2023-06-01', 'x-api-key': 'key-a-12345678' }
+  const anthropicError = async (res: Response) =>
+    [res.status, (await res.json()) as { type: string; error: { type: string; message: string } }] as const
+
+  it("lists in Anthropic's shape, keyed by x-api-key; the OpenAI shape without the header", async () => {
+    const res = await app.request('/v1/models?limit=2', { headers: ANTHROPIC })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({
+      data: [
+        { type: 'model', id: 'fast', display_name: 'fast', created_at: '2023-11-14T22:13:20Z' },
+        { type: 'model', id: 'capped', display_name: 'capped', created_at: '2023-11-14T22:13:20Z' },
+      ],
+      has_more: true,
+      first_id: 'fast',
+      last_id: 'capped',
+    })
+    expect(res.headers.get('x-ratelimit-limit-requests')).toBe('100')
+    const openai = await app.request('/v1/models?limit=2', { headers: { 'x-api-key': 'key-a-12345678' } })
+    expect(((await openai.json()) as { object: string; data: unknown[] }).data).toHaveLength(3)
+  })
+
+  it("retrieves one model in Anthropic's shape; 404 not_found_error for an unknown id", async () => {
+    expect(await (await app.request(`/v1/models/${MINI}`, { headers: ANTHROPIC })).json()).toEqual({
+      type: 'model',
+      id: MINI,
+      display_name: MINI,
+      created_at: '2023-11-14T22:13:20Z',
+    })
+    const [status, body] = await anthropicError(await app.request('/v1/models/fsat', { headers: ANTHROPIC }))
+    expect([status, body.type, body.error.type]).toEqual([404, 'error', 'not_found_error'])
+    expect(body.error.message).toContain("'fsat'")
+  })
+
+  it("a bad limit or cursor is a 400 invalid_request_error in Anthropic's shape", async () => {
+    for (const q of [
+      'limit=0',
+      'limit=1001',
+      'limit=x',
+      'after_id=nope',
+      'before_id=nope',
+      'after_id=fast&before_id=capped',
+    ]) {
+      const [status, body] = await anthropicError(await app.request(`/v1/models?${q}`, { headers: ANTHROPIC }))
+      expect([q, status, body.type, body.error.type]).toEqual([q, 400, 'error', 'invalid_request_error'])
+    }
+  })
+
+  it("a missing or wrong key is a 401 authentication_error in Anthropic's shape, the key never echoed", async () => {
+    const none = await app.request('/v1/models', { headers: { 'anthropic-version': '2023-06-01' } })
+    expect((await anthropicError(none))[1].error.type).toBe('authentication_error')
+    const wrong = { 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-not-ours-9876' }
+    const res = await app.request('/v1/models', { headers: wrong })
+    const text = await res.text()
+    expect([res.status, JSON.parse(text).error.type]).toEqual([401, 'authentication_error'])
+    expect(text).not.toContain('sk-ant-not-ours-9876')
+  })
+})
+
 describe('spend endpoint', () => {
   it('admin only: 403 for a client key, 401 for none, the report for the admin key', async () => {
     const asKey = await app.request('/v1/spend', { headers: KEY })

@@ -5,11 +5,12 @@
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import { type Context, Hono } from 'hono'
+import { encodeError } from '../ingress/anthropic-messages/encode-error.ts'
 import { ApiError } from '../lib/api-error.ts'
 import { authenticate, identifyKey, requireAdmin } from './auth.ts'
 import { chatResponse } from './chat-web.ts'
 import { answerError } from './error-answer.ts'
-import { listModels, retrieveModel } from './models.ts'
+import { listAnthropicModels, listModels, retrieveAnthropicModel, retrieveModel } from './models.ts'
 import { clientRequestId, idHeaders, requestId } from './request-id.ts'
 import { routingState } from './routing-state.ts'
 import { spendReport } from './spend-endpoint.ts'
@@ -64,18 +65,29 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }
   }
   app.post('/v1/chat/completions', chat)
+  // The Anthropic SDK and Claude Code send `anthropic-version` on every request: they get Anthropic's shapes,
+  // errors included (https://docs.anthropic.com/en/api/versioning).
+  const anthropicClient = (c: Context<AppEnv>) => {
+    const yes = headersOf(c)['anthropic-version'] !== undefined
+    if (yes) c.set('errorShape', 'anthropic')
+    return yes
+  }
   const models = (c: Context<AppEnv>) => {
     const cfg = deps.config.current()
+    const anthropic = anthropicClient(c)
     authenticate(headersOf(c), cfg.auth)
-    return c.json(listModels(cfg))
+    if (!anthropic) return c.json(listModels(cfg))
+    const { limit, after_id, before_id } = c.req.query()
+    return c.json(listAnthropicModels(cfg, { limit, after_id, before_id }))
   }
   app.get('/v1/models', models)
   app.get('/v1/models/:id{.+}', (c) => {
     const cfg = deps.config.current()
+    const anthropic = anthropicClient(c)
     authenticate(headersOf(c), cfg.auth)
     const id = c.req.param('id')
     checkModelId(id)
-    return c.json(retrieveModel(cfg, id))
+    return c.json(anthropic ? retrieveAnthropicModel(cfg, id) : retrieveModel(cfg, id))
   })
   // Clients configured with a base URL without `/v1` (some tools drop it) reach the same endpoints.
   app.post('/chat/completions', chat)
@@ -116,6 +128,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       { requestId: c.get('requestId') ?? requestId(), clientRequestId: c.get('clientRequestId') ?? null },
       deps,
     )
+    if (c.get('errorShape') === 'anthropic') {
+      const e = encodeError(a.status, a.body.error)
+      return c.json(e.body, e.status as 400, a.headers)
+    }
     return c.json(a.body, a.status as 400, a.headers)
   })
 

@@ -39,7 +39,7 @@ export function authenticate(headers: IncomingHttpHeaders, auth: CompiledAuth): 
   if (secret === null) {
     throw new ApiError(
       401,
-      "You didn't provide an API key. Send one in the Authorization header (Authorization: Bearer YOUR_KEY), as issued by this Headroom's operator.",
+      "You didn't provide an API key. Send one in the Authorization header (Authorization: Bearer YOUR_KEY) or in x-api-key, as issued by this Headroom's operator.",
       'missing_api_key',
       null,
       'invalid_request_error',

@@ -49,6 +49,8 @@ export interface AppVars {
    * too.
    */
   warnings?: readonly string[]
+  /** Errors in Anthropic's shape instead of OpenAI's: the request came from an Anthropic client. */
+  errorShape?: 'anthropic'
 }
 
 export type AppEnv = { Bindings: HttpBindings; Variables: AppVars }
