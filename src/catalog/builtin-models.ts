@@ -40,8 +40,13 @@
  * only, sampling parameters at their defaults only. True for the o-series, codex-mini and the gpt-5
  * family except its `-chat-latest` models; false for every Claude and Gemini model, whether or not it
  * thinks, since their APIs take those parameters.
+ *
+ * Embedding models (`embedding` set; the catalog's `kind: 'embedding'`) are priced per input token with an
+ * output price of 0, `context` is the longest input and `maxOutput` 0: OpenAI's from
+ * https://platform.openai.com/docs/pricing and https://platform.openai.com/docs/guides/embeddings, Gemini's
+ * from https://ai.google.dev/gemini-api/docs/pricing and https://ai.google.dev/gemini-api/docs/embeddings.
  */
-import type { ModelFamily } from './types.ts'
+import type { EmbeddingSpec, ModelFamily } from './types.ts'
 
 export interface BuiltinModel {
   readonly id: string
@@ -58,6 +63,8 @@ export interface BuiltinModel {
   readonly jsonSchema: boolean
   /** OpenAI's reasoning-model parameter rules apply (see the header). */
   readonly reasoning: boolean
+  /** Set on embedding models only: they serve the embeddings endpoints, never chat. */
+  readonly embedding?: EmbeddingSpec
 }
 
 const CHAT = { tools: true, vision: true, jsonSchema: true } as const
@@ -73,6 +80,15 @@ const OPENAI = { family: 'openai', reasoning: false } as const
 const OPENAI_R = { family: 'openai', reasoning: true } as const
 const ANTHROPIC = { family: 'anthropic', reasoning: false, ...CHAT } as const
 const GEMINI = { family: 'gemini', reasoning: false, ...CHAT } as const
+/** An embedding model: text in, a vector out; no tools, images or structured output, no output tokens. */
+const EMBEDDING = {
+  reasoning: false,
+  tools: false,
+  vision: false,
+  jsonSchema: false,
+  output: '0',
+  maxOutput: 0,
+} as const
 
 export const BUILTIN_MODELS: readonly BuiltinModel[] = [
   // OpenAI: GPT-3.5, GPT-4 --------------------------------------------------------------------
@@ -796,5 +812,53 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
     cachedInput: '0.15',
     context: 1_048_576,
     maxOutput: 65_535,
+  },
+
+  // Embedding models ------------------------------------------------------------------------------
+  // Only the -3 models take a shorter `dimensions`. Longest input 8192 tokens, as the API reference and the
+  // API's own errors say (https://platform.openai.com/docs/api-reference/embeddings/create); the guide's
+  // table says 8191.
+  {
+    ...EMBEDDING,
+    family: 'openai',
+    id: 'text-embedding-3-small',
+    input: '0.02',
+    context: 8_192,
+    embedding: { dimensions: 1536, shortenable: true },
+  },
+  {
+    ...EMBEDDING,
+    family: 'openai',
+    id: 'text-embedding-3-large',
+    input: '0.13',
+    context: 8_192,
+    embedding: { dimensions: 3072, shortenable: true },
+  },
+  {
+    ...EMBEDDING,
+    family: 'openai',
+    id: 'text-embedding-ada-002',
+    input: '0.10',
+    context: 8_192,
+    embedding: { dimensions: 1536, shortenable: false },
+  },
+  {
+    ...EMBEDDING,
+    family: 'gemini',
+    id: 'gemini-embedding-001',
+    input: '0.15',
+    context: 2_048,
+    embedding: { dimensions: 3072, shortenable: true },
+  },
+  // Free of charge on Gemini's pricing page while it was served, and since retired for gemini-embedding-001
+  // (https://ai.google.dev/gemini-api/docs/deprecations). Kept at $0, its true price, because the simulator
+  // still serves it: its calls are priced rather than flagged as unpriced.
+  {
+    ...EMBEDDING,
+    family: 'gemini',
+    id: 'text-embedding-004',
+    input: '0',
+    context: 2_048,
+    embedding: { dimensions: 768, shortenable: true },
   },
 ]

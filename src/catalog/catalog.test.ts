@@ -165,6 +165,41 @@ describe('built-in entries', () => {
   })
 })
 
+describe('embedding models', () => {
+  const catalog = createCatalog()
+  const embedding = (family: string, model: string) => {
+    const m = catalog.lookup(at(family, family, model))!
+    const { kind, price, context, maxOutput } = m
+    return `${kind} in ${price.input} out ${price.output} max ${context}/${maxOutput} ${JSON.stringify(m.embedding)}`
+  }
+
+  it('prices them per input token, output 0, with their vector length and longest input', () => {
+    const vectors = (dimensions: number, shortenable = true) => JSON.stringify({ dimensions, shortenable })
+    expect(embedding('openai', 'text-embedding-3-small')).toBe(`embedding in 0.02 out 0 max 8192/0 ${vectors(1536)}`)
+    expect(embedding('openai', 'text-embedding-3-large')).toBe(`embedding in 0.13 out 0 max 8192/0 ${vectors(3072)}`)
+    // ada-002 takes no `dimensions`.
+    expect(embedding('openai', 'text-embedding-ada-002')).toBe(
+      `embedding in 0.1 out 0 max 8192/0 ${vectors(1536, false)}`,
+    )
+    expect(embedding('gemini', 'gemini-embedding-001')).toBe(`embedding in 0.15 out 0 max 2048/0 ${vectors(3072)}`)
+    expect(embedding('gemini', 'text-embedding-004')).toBe(`embedding in 0 out 0 max 2048/0 ${vectors(768)}`)
+  })
+
+  it('marks every other model, and every model routes.yaml adds, a chat model', () => {
+    const kinds = new Map(catalog.entries().map((e) => [e.id, e.kind]))
+    for (const m of BUILTIN_MODELS) expect(kinds.get(m.id), m.id).toBe(m.embedding ? 'embedding' : 'chat')
+    expect(catalog.lookup(at('openai', 'openai', 'gpt-4o'))!.embedding).toBeUndefined()
+    const local = createCatalog([{ key: 'local/my-embedder', input: 0.01, output: 0 }])
+    expect(local.lookup(at('local', 'openai', 'my-embedder'))!.kind).toBe('chat')
+  })
+
+  it('stays an embedding model under a price override', () => {
+    const cheaper = createCatalog([{ key: 'openai/text-embedding-3-small', input: '0.01' }])
+    const m = cheaper.lookup(at('openai', 'openai', 'text-embedding-3-small'))!
+    expect([m.kind, m.price.input, m.price.output, m.embedding?.dimensions]).toEqual(['embedding', 0.01, 0, 1536])
+  })
+})
+
 describe('families', () => {
   const catalog = createCatalog()
 

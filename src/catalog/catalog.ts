@@ -29,11 +29,22 @@
  * cannot filter on them; the upstream rejects what is too long), and capabilities are assumed present
  * (as for a model the catalog doesn't know at all: the upstream says no if it can't), until the
  * override says e.g. `vision: false` — then requests with images skip it, visibly.
+ *
+ * Each entry has a `kind`: `embedding` for the built-in embedding models (priced per input token, output
+ * 0), `chat` for every other model, those routes.yaml adds included; an override does not change it.
  */
 import { Lru } from '../lib/lru.ts'
 import { BUILTIN_MODELS, type BuiltinModel } from './builtin-models.ts'
 import { priceToDecimal } from './price.ts'
-import type { Catalog, ModelCapabilities, ModelFamily, ModelInfo, ModelPrice } from './types.ts'
+import type {
+  Catalog,
+  EmbeddingSpec,
+  ModelCapabilities,
+  ModelFamily,
+  ModelInfo,
+  ModelKind,
+  ModelPrice,
+} from './types.ts'
 
 /** One entry of routes.yaml `models:`. Prices are USD per 1M tokens. */
 export interface CatalogOverride {
@@ -81,6 +92,10 @@ interface Layer {
   jsonSchema?: boolean
   /** Built-ins only: routes.yaml does not set it. */
   reasoning?: boolean
+  /** Built-ins only, like `reasoning`. */
+  kind?: ModelKind
+  /** Built-ins only, like `reasoning`. */
+  embedding?: EmbeddingSpec
 }
 
 /** What the providers add to the catalog (the config passes them down: the catalog imports no provider). */
@@ -204,7 +219,8 @@ function requirePrices(
 
 function fromBuiltin(m: BuiltinModel): Layer {
   const { input, output, cachedInput, cacheWrite, context, maxOutput, tools, vision, jsonSchema, reasoning } = m
-  return { input, output, cachedInput, cacheWrite, context, maxOutput, tools, vision, jsonSchema, reasoning }
+  const layer: Layer = { input, output, cachedInput, cacheWrite, context, maxOutput, tools, vision, jsonSchema }
+  return { ...layer, reasoning, kind: m.embedding ? 'embedding' : 'chat', embedding: m.embedding }
 }
 
 /** Merges layers (later wins, field by field) into a frozen ModelInfo; null when no layer prices it. */
@@ -227,6 +243,8 @@ function build(id: string, family: ModelFamily, layers: ReadonlyArray<Layer | un
     vision: pick('vision'),
     jsonSchema: pick('jsonSchema'),
     reasoning: pick('reasoning'),
+    kind: pick('kind'),
+    embedding: pick('embedding'),
   }
   // Possible only for a `provider/model` override of a model built in under another family.
   if (f.input === undefined || f.output === undefined) return null
@@ -245,15 +263,18 @@ function build(id: string, family: ModelFamily, layers: ReadonlyArray<Layer | un
     cachedInput: f.cachedInput,
     cacheWrite: f.cacheWrite,
   }
+  const embedding = f.embedding && { embedding: Object.freeze({ ...f.embedding }) }
   return Object.freeze({
     id,
     family,
+    kind: f.kind ?? 'chat',
     price: Object.freeze(price),
     context: f.context ?? Number.POSITIVE_INFINITY,
     maxOutput: f.maxOutput ?? Number.POSITIVE_INFINITY,
     capabilities: Object.freeze(capabilities),
     reasoning: f.reasoning ?? false,
     priceSource: Object.freeze(priceSource),
+    ...embedding,
   })
 }
 

@@ -26,16 +26,35 @@ export interface ModelCapabilities {
   jsonSchema: boolean
 }
 
+/**
+ * What a model is for: `chat` models serve chat completions, Responses and Messages; `embedding` models
+ * serve the embeddings endpoints only, so chat routing never picks them.
+ */
+export type ModelKind = 'chat' | 'embedding'
+
+/** What an embedding model returns, beside its max input (`context`). */
+export interface EmbeddingSpec {
+  /** Length of the vectors when the request names none. */
+  dimensions: number
+  /** Takes a smaller length (OpenAI's `dimensions`, Gemini's `outputDimensionality`). */
+  shortenable: boolean
+}
+
 export interface ModelInfo {
   /** The catalog key, e.g. `gpt-4.1-mini`, `claude-sonnet-4-5`, `gemini-2.5-flash`. */
   id: string
   /** The API family the model belongs to. */
   family: ModelFamily
+  /** `chat` unless the built-in table marks it an embedding model. */
+  kind: ModelKind
+  /** Prices; an embedding model's output price is 0 (it writes no tokens). */
   price: ModelPrice
-  /** Max input tokens. */
+  /** Max input tokens (for an embedding model: per input). */
   context: number
-  /** Max output tokens. */
+  /** Max output tokens (0 for an embedding model). */
   maxOutput: number
+  /** Embedding models only. */
+  embedding?: EmbeddingSpec
   capabilities: ModelCapabilities
   /**
    * OpenAI's reasoning-model parameter rules apply: `max_completion_tokens` only, sampling parameters at

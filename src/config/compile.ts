@@ -10,6 +10,7 @@ import { credentialHeaderValues } from '../providers/redact.ts'
 import { BUILTIN_PROVIDERS, type ProviderRegistry } from '../providers/registry.ts'
 import type { ReasoningRules, Target } from '../providers/types.ts'
 import { budgetLimits, compileAuth } from './client-keys.ts'
+import { ConfigError } from './load.ts'
 import type { Config, ProviderConfig, RouteConfig, RouteTarget } from './schema.ts'
 import type {
   CompiledConfig,
@@ -227,7 +228,15 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
     const entries = r.tiers
       ? r.tiers.flatMap((tier, ti) => tier.map((t) => ({ ...entryOf(t), tier: ti })))
       : r.targets.map((t) => ({ ...entryOf(t), tier: 0 }))
-    routes.set(name, compileRoute(name, r, entries))
+    const route = compileRoute(name, r, entries)
+    // Every route serves chat today; an embedding model would be sent chat requests it cannot answer.
+    const embedding = route.members.find((m) => m.model?.kind === 'embedding')
+    if (embedding)
+      throw new ConfigError(
+        `routes: "${name}": target "${embedding.target.id}" is an embedding model, which cannot serve chat ` +
+          'requests; route to a chat model instead',
+      )
+    routes.set(name, route)
   }
 
   // An LRU, not a map that stops caching when full: once 1,000 one-off ids had come by, every request

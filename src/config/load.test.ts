@@ -192,6 +192,34 @@ describe('resolveModel', () => {
   })
 })
 
+describe('embedding models in routes', () => {
+  const env = { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-ant-x' }
+  const compiled = (targets: string) =>
+    compileConfig(parseConfig(BASE.replace('[openai/gpt-4.1-nano, ', `[${targets}, `), 'routes.yaml', env))
+
+  it('refuses one as a chat route target, naming the route and the target', () => {
+    let err: unknown
+    try {
+      compiled('openai/gpt-4.1-nano, openai/text-embedding-3-small')
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toBe(
+      'routes: "fast": target "openai/text-embedding-3-small" is an embedding model, which cannot serve chat ' +
+        'requests; route to a chat model instead',
+    )
+  })
+
+  it('takes chat models as before', () => {
+    expect(
+      compiled('openai/gpt-4.1-nano')
+        .routes.get('fast')!
+        .members.map((m) => m.model?.kind),
+    ).toEqual(['chat', 'chat'])
+  })
+})
+
 describe('compiled timeouts', () => {
   const compiled = (text: string) =>
     compileConfig(parseConfig(text, 'routes.yaml', { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-ant-x' }))

@@ -39,6 +39,8 @@ export function describeSkip(reason: SkipReason, now: number): string {
       return reason.what === 'cost' ? 'over max_cost_per_request' : 'over max_latency_ms'
     case 'unpriced':
       return 'no price for its model, and a budget applies'
+    case 'embedding_model':
+      return 'an embedding model, which serves no chat requests'
     default: {
       const _exhaustive: never = reason
       return _exhaustive
@@ -81,6 +83,7 @@ const OBSTACLE: Record<SkipReason['kind'], Obstacle> = {
   capability: 'unsuitable',
   constraint: 'unsuitable',
   unpriced: 'unsuitable',
+  embedding_model: 'unsuitable',
   too_large: 'unsuitable',
 }
 

@@ -80,3 +80,21 @@ describe('plan: a request larger than a limit', () => {
     expect(plan(one, profile({ max_tokens: 20_000 }), states, NOW, () => 0.5, NOW).ranked).toHaveLength(1)
   })
 })
+
+describe('plan: a chat request naming an embedding model', () => {
+  it('skips it as unable to serve chat, and answers 400 naming the target', () => {
+    const direct = cfg.direct(cfg.providers.get('openai')!, 'text-embedding-3-small')
+    const p = plan(direct, profile(), new TargetStates(), NOW, () => 0.5, NOW)
+    expect(p.ranked).toEqual([])
+    expect(p.skipped.map((s) => s.reason)).toEqual([{ kind: 'embedding_model' }])
+    const err = noTargetError(direct.name, p.skipped, NOW)
+    expect([err.status, err.code]).toEqual([400, 'no_capable_target'])
+    expect(err.message).toBe(
+      'No target of route "openai/text-embedding-3-small" can serve this request: ' +
+        'openai#1/text-embedding-3-small: an embedding model, which serves no chat requests.',
+    )
+    // A chat model of the same provider is planned as usual.
+    const chat = cfg.direct(cfg.providers.get('openai')!, 'gpt-4.1-mini')
+    expect(plan(chat, profile(), new TargetStates(), NOW, () => 0.5, NOW).ranked).toHaveLength(1)
+  })
+})

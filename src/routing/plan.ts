@@ -5,8 +5,8 @@
  * (or half-open with its one probe in flight), that are cooling down after a rate limit, that have no
  * rate-limit headroom for this request's estimated tokens (or are at their concurrency cap), whose
  * limits are smaller than the request (no wait would help), whose context window the prompt exceeds,
- * whose model lacks a capability the request uses, or — when a budget applies — whose model has no
- * price, since its cost could not be counted against it. Pure but for
+ * whose model lacks a capability the request uses or is an embedding model, or — when a budget applies —
+ * whose model has no price, since its cost could not be counted against it. Pure but for
  * reading the live target states; time and randomness come in.
  */
 import type { ModelInfo } from '../catalog/types.ts'
@@ -70,6 +70,8 @@ export function skipReason(
   now: number,
   wallNow: number,
 ): SkipReason | null {
+  // Every request planned is a chat request (the profile is built from one).
+  if (member.model?.kind === 'embedding') return { kind: 'embedding_model' }
   if (profile.requirePrice && !member.model) return { kind: 'unpriced' }
   const missing = missingCapability(member.model, profile.needs, route.require)
   if (missing) return { kind: 'capability', missing }

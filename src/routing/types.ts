@@ -97,3 +97,5 @@ export type SkipReason =
   | { kind: 'capability'; missing: keyof Needs }
   | { kind: 'constraint'; what: 'cost' | 'latency' }
   | { kind: 'unpriced' }
+  /** An embedding model, met through a direct `provider/model` (routes.yaml refuses one as a target). */
+  | { kind: 'embedding_model' }

@@ -18,6 +18,7 @@ function model(priceSource: ModelInfo['priceSource'], id = 'custom'): ModelInfo 
   return {
     id,
     family: 'openai',
+    kind: 'chat',
     price: { input: Number(priceSource!.input), output: Number(priceSource!.output) },
     context: 1_000_000,
     maxOutput: 100_000,
