@@ -29,6 +29,7 @@ default_route: fast
 admin_key: admin-key-12345678
 keys:
   - { name: team-a, key: key-a-12345678, limits: { rpm: 100, tpm: 100000 } }
+  - { name: team-b, key: key-b-12345678, routes: [fast] }
 server: { max_body_bytes: 2000 }
 `)
 const MINI = 'openai/gpt-4.1-mini'
@@ -271,6 +272,30 @@ describe('models', () => {
     })
     const typo = await app.request('/v1/models/fsat', { headers: KEY })
     expect([typo.status, (await errorOf(typo)).code]).toEqual([404, 'model_not_found'])
+  })
+
+  it('a key limited to some routes sees only those, and 404s the others as OpenAI does', async () => {
+    const B = { authorization: 'Bearer key-b-12345678' }
+    const list = (await (await app.request('/v1/models', { headers: B })).json()) as { data: Array<{ id: string }> }
+    expect(list.data.map((m) => m.id)).toEqual(['fast'])
+    for (const id of ['capped', MINI]) {
+      const res = await app.request(`/v1/models/${id}`, { headers: B })
+      const e = await errorOf(res)
+      expect([res.status, e.code, e.message]).toEqual([
+        404,
+        'model_not_found',
+        `The model '${id}' does not exist or you do not have access to it.`,
+      ])
+    }
+    const anthropic = { 'anthropic-version': '2023-06-01', 'x-api-key': 'key-b-12345678' }
+    const page = (await (await app.request('/v1/models', { headers: anthropic })).json()) as {
+      data: Array<{ id: string }>
+    }
+    expect(page.data.map((m) => m.id)).toEqual(['fast'])
+    expect((await app.request('/v1/models/capped', { headers: anthropic })).status).toBe(404)
+    // The admin sees everything.
+    const all = (await (await app.request('/v1/models', { headers: ADMIN })).json()) as { data: unknown[] }
+    expect(all.data).toHaveLength(3)
   })
 })
 

@@ -10,7 +10,7 @@ import { ApiError } from '../lib/api-error.ts'
 import { authenticate, identifyKey, requireAdmin } from './auth.ts'
 import { chatResponse } from './chat-web.ts'
 import { answerError } from './error-answer.ts'
-import { listAnthropicModels, listModels, retrieveAnthropicModel, retrieveModel } from './models.ts'
+import { listAnthropicModels, listModels, retrieveAnthropicModel, retrieveModel, visibleTo } from './models.ts'
 import { clientRequestId, idHeaders, requestId } from './request-id.ts'
 import { routingState } from './routing-state.ts'
 import { spendReport } from './spend-endpoint.ts'
@@ -75,19 +75,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const models = (c: Context<AppEnv>) => {
     const cfg = deps.config.current()
     const anthropic = anthropicClient(c)
-    authenticate(headersOf(c), cfg.auth)
-    if (!anthropic) return c.json(listModels(cfg))
+    const visible = visibleTo(authenticate(headersOf(c), cfg.auth))
+    if (!anthropic) return c.json(listModels(cfg, visible))
     const { limit, after_id, before_id } = c.req.query()
-    return c.json(listAnthropicModels(cfg, { limit, after_id, before_id }))
+    return c.json(listAnthropicModels(cfg, { limit, after_id, before_id }, visible))
   }
   app.get('/v1/models', models)
   app.get('/v1/models/:id{.+}', (c) => {
     const cfg = deps.config.current()
     const anthropic = anthropicClient(c)
-    authenticate(headersOf(c), cfg.auth)
+    const visible = visibleTo(authenticate(headersOf(c), cfg.auth))
     const id = c.req.param('id')
     checkModelId(id)
-    return c.json(anthropic ? retrieveAnthropicModel(cfg, id) : retrieveModel(cfg, id))
+    return c.json(anthropic ? retrieveAnthropicModel(cfg, id, visible) : retrieveModel(cfg, id, visible))
   })
   // Clients configured with a base URL without `/v1` (some tools drop it) reach the same endpoints.
   app.post('/chat/completions', chat)

@@ -8,6 +8,7 @@ import type { CompiledConfig } from '../config/types.ts'
 import { ApiError } from '../lib/api-error.ts'
 import { modelNotFound } from '../routing/model-not-found.ts'
 import { resolveModel } from '../routing/resolve.ts'
+import type { Principal } from './auth.ts'
 
 export interface ModelList {
   object: 'list'
@@ -17,21 +18,42 @@ export interface ModelList {
 // A fixed timestamp: the list describes configuration, not models' release dates.
 const CREATED = 1_700_000_000
 
-export function listModels(cfg: CompiledConfig): ModelList {
+/** Which routes and `provider/model` ids the caller may use (a client key's `routes:`); everyone's by default. */
+export type Visible = (id: string) => boolean
+
+const ALL: Visible = () => true
+
+/** What a caller may see: a client key its `routes:`; the admin and an open router everything. */
+export function visibleTo(p: Principal): Visible {
+  return p.kind === 'key' ? (id) => p.key.allows(id) : ALL
+}
+
+export function listModels(cfg: CompiledConfig, visible: Visible = ALL): ModelList {
   const data: ModelList['data'] = []
-  for (const r of cfg.routes.values())
-    data.push({ id: r.name, object: 'model', created: CREATED, owned_by: 'headroom' })
-  for (const t of cfg.targets.values()) data.push({ id: t.id, object: 'model', created: CREATED, owned_by: t.provider })
+  for (const r of cfg.routes.values()) {
+    if (visible(r.name)) data.push({ id: r.name, object: 'model', created: CREATED, owned_by: 'headroom' })
+  }
+  for (const t of cfg.targets.values()) {
+    if (visible(t.id)) data.push({ id: t.id, object: 'model', created: CREATED, owned_by: t.provider })
+  }
   return { object: 'list', data }
+}
+
+/** OpenAI's answer for a model the caller may not use: the same 404 as for one that does not exist. */
+function noAccess(id: string): ApiError {
+  const shown = id.slice(0, 200)
+  const message = `The model '${shown}' does not exist or you do not have access to it.`
+  return new ApiError(404, message, 'model_not_found', 'model', 'invalid_request_error')
 }
 
 /**
  * One model, as `openai.models.retrieve(id)` wants it: a route, a `provider/model`, a bare id Headroom
  * routes. An id the default_route would serve only because it matched nothing is not that model: 404.
  */
-export function retrieveModel(cfg: CompiledConfig, id: string): ModelList['data'][number] {
+export function retrieveModel(cfg: CompiledConfig, id: string, visible: Visible = ALL): ModelList['data'][number] {
   const r = resolveModel(cfg, id)
   if (r.route === null || r.fallback) throw modelNotFound(cfg, id, r)
+  if (!visible(r.route.name)) throw noAccess(id)
   const owner = cfg.routes.has(id) ? 'headroom' : (r.route.members[0]?.target.provider ?? 'headroom')
   return { id, object: 'model', created: CREATED, owned_by: owner }
 }
@@ -69,8 +91,8 @@ function anthropicModel(id: string): AnthropicModel {
 }
 
 /** Anthropic's answer to `GET /v1/models/{id}`: the same ids as retrieveModel, the same 404. */
-export function retrieveAnthropicModel(cfg: CompiledConfig, id: string): AnthropicModel {
-  return anthropicModel(retrieveModel(cfg, id).id)
+export function retrieveAnthropicModel(cfg: CompiledConfig, id: string, visible: Visible = ALL): AnthropicModel {
+  return anthropicModel(retrieveModel(cfg, id, visible).id)
 }
 
 function badParam(param: string, message: string): ApiError {
@@ -97,11 +119,15 @@ function cursor(ids: readonly string[], param: 'after_id' | 'before_id', raw: st
  * listed id, `before_id` backward (as the SDK's auto-pagination sends them); an id listed twice (a route
  * named like a target) is listed once, so a cursor names one place.
  */
-export function listAnthropicModels(cfg: CompiledConfig, q: AnthropicPageQuery): AnthropicModelPage {
+export function listAnthropicModels(
+  cfg: CompiledConfig,
+  q: AnthropicPageQuery,
+  visible: Visible = ALL,
+): AnthropicModelPage {
   const limit = pageLimit(q.limit)
   if (q.after_id !== undefined && q.before_id !== undefined)
     throw badParam('before_id', 'after_id and before_id: send one of them, not both.')
-  const ids = [...new Set(listModels(cfg).data.map((m) => m.id))]
+  const ids = [...new Set(listModels(cfg, visible).data.map((m) => m.id))]
   let start = 0
   let end = Math.min(limit, ids.length)
   let hasMore = end < ids.length
