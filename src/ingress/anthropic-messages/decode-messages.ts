@@ -20,6 +20,7 @@ import {
 type TextPartT = z.infer<typeof TextPart>
 type Content = MessageParamT['content']
 type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>
+type Block = ReturnType<typeof known<Exclude<Content, string>[number]>>
 
 const text = (t: string): TextPartT => ({ type: 'text', text: t })
 const dataUrl = (mediaType: string, base64: string) => `data:${mediaType};base64,${base64}`
@@ -29,6 +30,14 @@ const article = (noun: string) => (/^[aeiou]/.test(noun) ? 'an' : 'a')
 function known<U extends { type: string }>(b: U, at: string, where = ''): Known<U> & U {
   if (!isKnown(b, BLOCK_TYPES)) throw new Refusal(at, onlyAnthropic(`${article(b.type)} ${b.type} block${where}`))
   return b
+}
+
+/** A turn's blocks, each as a type this code translates (else refused), with its path for errors. */
+function eachBlock(content: Exclude<Content, string>, path: string, visit: (k: Block, at: string) => void): void {
+  content.forEach((b, j) => {
+    const at = `${path}.content.${j}`
+    visit(known(b, at), at)
+  })
 }
 
 /** The top-level `system` → one system message first (none when empty). */
@@ -84,9 +93,7 @@ function userTurn(content: Content, path: string, warnings: string[]): ChatMessa
   if (typeof content === 'string') return [{ role: 'user', content }]
   const results: ChatMessage[] = []
   const parts: UserContent[] = []
-  content.forEach((b, j) => {
-    const at = `${path}.content.${j}`
-    const k = known(b, at)
+  eachBlock(content, path, (k, at) => {
     switch (k.type) {
       case 'text':
         if (k.text !== '') parts.push(text(k.text))
@@ -121,9 +128,7 @@ function assistantTurn(content: Content, path: string): AssistantMessage | null 
   if (typeof content === 'string') return content === '' ? null : { role: 'assistant', content }
   const parts: TextPartT[] = []
   const calls: ToolCallT[] = []
-  content.forEach((b, j) => {
-    const at = `${path}.content.${j}`
-    const k = known(b, at)
+  eachBlock(content, path, (k, at) => {
     switch (k.type) {
       case 'text':
         if (k.text !== '') parts.push(text(k.text))
