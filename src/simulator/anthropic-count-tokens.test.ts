@@ -1,19 +1,18 @@
-import Anthropic, { APIError } from '@anthropic-ai/sdk'
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { type Simulator, startSimulator } from './index.ts'
-import { PNG_1X1, rawPost } from './test-utils.ts'
+import type Anthropic from '@anthropic-ai/sdk'
+import { APIError } from '@anthropic-ai/sdk'
+import { describe, expect, it, vi } from 'vitest'
+import type { Simulator } from './index.ts'
+import { anthropicClient, PNG_1X1, rawPost, useFileSimulator } from './test-utils.ts'
 
 let sim: Simulator
 let client: Anthropic
 
-beforeAll(async () => {
+useFileSimulator(3, (s) => {
   // SDK 1.14 warns on every call that these model ids are deprecated; keep the output readable.
   vi.spyOn(console, 'warn').mockImplementation(() => {})
-  sim = await startSimulator({ seed: 3 })
-  client = new Anthropic({ apiKey: 'sk-ant-test-123456', baseURL: sim.url, maxRetries: 0, timeout: 5_000 })
+  sim = s
+  client = anthropicClient(s)
 })
-afterAll(() => sim.close())
-beforeEach(() => sim.reset())
 
 const HEADERS = { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' }
 const weather: Anthropic.Tool = {

@@ -1,19 +1,17 @@
 import Anthropic, { APIError } from '@anthropic-ai/sdk'
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { type Simulator, startSimulator } from './index.ts'
-import { LONG_TEXT, PNG_1X1, rawPost } from './test-utils.ts'
+import { anthropicClient, LONG_TEXT, PNG_1X1, rawPost, useFileSimulator } from './test-utils.ts'
 
 let sim: Simulator
 let client: Anthropic
 
-beforeAll(async () => {
+useFileSimulator(11, (s) => {
   // SDK 1.14 warns on every call that these (required) model ids are deprecated; keep the output readable.
   vi.spyOn(console, 'warn').mockImplementation(() => {})
-  sim = await startSimulator({ seed: 11 })
-  client = new Anthropic({ apiKey: 'sk-ant-test-123456', baseURL: sim.url, maxRetries: 0, timeout: 5_000 })
+  sim = s
+  client = anthropicClient(s)
 })
-afterAll(() => sim.close())
-beforeEach(() => sim.reset())
 
 const weather: Anthropic.Tool = {
   name: 'get_weather',

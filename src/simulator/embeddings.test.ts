@@ -1,17 +1,16 @@
-import OpenAI, { APIError } from 'openai'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Simulator, startSimulator } from './index.ts'
-import { rawPost } from './test-utils.ts'
+import type OpenAI from 'openai'
+import { APIError } from 'openai'
+import { describe, expect, it } from 'vitest'
+import type { Simulator } from './index.ts'
+import { openaiClient, rawPost, useFileSimulator } from './test-utils.ts'
 
 let sim: Simulator
 let client: OpenAI
 
-beforeAll(async () => {
-  sim = await startSimulator({ seed: 5 })
-  client = new OpenAI({ apiKey: 'sk-test-key-123456', baseURL: `${sim.url}/v1`, maxRetries: 0, timeout: 5_000 })
+useFileSimulator(5, (s) => {
+  sim = s
+  client = openaiClient(s)
 })
-afterAll(() => sim.close())
-beforeEach(() => sim.reset())
 
 const AUTH = { authorization: 'Bearer sk-test' }
 const REFERENCE = 'https://platform.openai.com/docs/api-reference.'

@@ -1,17 +1,15 @@
 import { GoogleGenerativeAI, GoogleGenerativeAIFetchError, TaskType } from '@google/generative-ai'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Simulator, startSimulator } from './index.ts'
-import { rawPost } from './test-utils.ts'
+import { describe, expect, it } from 'vitest'
+import type { Simulator } from './index.ts'
+import { rawPost, useFileSimulator } from './test-utils.ts'
 
 let sim: Simulator
 let genai: GoogleGenerativeAI
 
-beforeAll(async () => {
-  sim = await startSimulator({ seed: 9 })
+useFileSimulator(9, (s) => {
+  sim = s
   genai = new GoogleGenerativeAI('gm-test-key')
 })
-afterAll(() => sim.close())
-beforeEach(() => sim.reset())
 
 const embedder = (model: string) => genai.getGenerativeModel({ model }, { baseUrl: sim.url })
 const norm = (v: readonly number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0))

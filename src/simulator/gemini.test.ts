@@ -6,19 +6,17 @@ import {
   type ResponseSchema,
   SchemaType,
 } from '@google/generative-ai'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type Simulator, startSimulator } from './index.ts'
-import { LONG_TEXT, PNG_1X1, rawPost } from './test-utils.ts'
+import { LONG_TEXT, PNG_1X1, rawPost, useFileSimulator } from './test-utils.ts'
 
 let sim: Simulator
 let genai: GoogleGenerativeAI
 
-beforeAll(async () => {
-  sim = await startSimulator({ seed: 5 })
+useFileSimulator(5, (s) => {
+  sim = s
   genai = new GoogleGenerativeAI('gm-test-key')
 })
-afterAll(() => sim.close())
-beforeEach(() => sim.reset())
 
 const model = (params: ModelParams, g: GoogleGenerativeAI = genai, url = sim.url) =>
   g.getGenerativeModel(params, { baseUrl: url })

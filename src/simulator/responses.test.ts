@@ -1,17 +1,16 @@
-import OpenAI, { APIError } from 'openai'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Simulator, startSimulator } from './index.ts'
-import { LONG_TEXT, PNG_1X1, rawPost } from './test-utils.ts'
+import type OpenAI from 'openai'
+import { APIError } from 'openai'
+import { describe, expect, it } from 'vitest'
+import type { Simulator } from './index.ts'
+import { LONG_TEXT, openaiClient, PNG_1X1, rawPost, useFileSimulator } from './test-utils.ts'
 
 let sim: Simulator
 let client: OpenAI
 
-beforeAll(async () => {
-  sim = await startSimulator({ seed: 13 })
-  client = new OpenAI({ apiKey: 'sk-test-key-123456', baseURL: `${sim.url}/v1`, maxRetries: 0, timeout: 5_000 })
+useFileSimulator(13, (s) => {
+  sim = s
+  client = openaiClient(s)
 })
-afterAll(() => sim.close())
-beforeEach(() => sim.reset())
 
 const AUTH = { authorization: 'Bearer sk-test' }
 const weather: OpenAI.Responses.FunctionTool = {

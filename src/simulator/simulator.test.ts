@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import Anthropic from '@anthropic-ai/sdk'
 import { GoogleGenerativeAI } from '@google/generative-ai'
 import OpenAI from 'openai'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { parseSimulateArgs } from './cli.ts'
 import { type Simulator, startSimulator } from './index.ts'
-import { rawPost } from './test-utils.ts'
+import { rawPost, useFileSimulator } from './test-utils.ts'
 
 let sim: Simulator
 const OA = { authorization: 'Bearer sk-test' }
@@ -18,11 +18,9 @@ const chat = (content: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 })
 
-beforeAll(async () => {
-  sim = await startSimulator({ seed: 3 })
+useFileSimulator(3, (s) => {
+  sim = s
 })
-afterAll(() => sim.close())
-beforeEach(() => sim.reset())
 
 describe('faults', () => {
   it('stall never sends headers and holds the socket until the client gives up', async () => {

@@ -1,4 +1,8 @@
 /** Shared bits of the simulator's tests (not a test file itself). */
+import Anthropic from '@anthropic-ai/sdk'
+import OpenAI from 'openai'
+import { afterAll, beforeAll, beforeEach } from 'vitest'
+import { type Simulator, startSimulator } from './index.ts'
 
 /** A real 1×1 PNG: the simulated APIs check image bytes like the real ones. */
 export const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII='
@@ -18,3 +22,25 @@ export async function rawPost(
   })
   return { status: r.status, headers: r.headers, text: await r.text() }
 }
+
+/**
+ * One simulator for a test file: started (seeded) before its tests and handed to `ready`, reset before
+ * each test, closed after the last.
+ */
+export function useFileSimulator(seed: number, ready: (sim: Simulator) => void): void {
+  let sim: Simulator | undefined
+  beforeAll(async () => {
+    sim = await startSimulator({ seed })
+    ready(sim)
+  })
+  afterAll(() => sim?.close())
+  beforeEach(() => sim?.reset())
+}
+
+/** The `openai` SDK pointed at the simulator, without retries. */
+export const openaiClient = (sim: Simulator): OpenAI =>
+  new OpenAI({ apiKey: 'sk-test-key-123456', baseURL: `${sim.url}/v1`, maxRetries: 0, timeout: 5_000 })
+
+/** The Anthropic SDK pointed at the simulator, without retries. */
+export const anthropicClient = (sim: Simulator): Anthropic =>
+  new Anthropic({ apiKey: 'sk-ant-test-123456', baseURL: sim.url, maxRetries: 0, timeout: 5_000 })
