@@ -3,6 +3,9 @@
  * `client.embeddings.create` (which asks for base64 unless told otherwise), against OpenAI, Gemini and an
  * OpenAI-compatible server; failover between two keys of one model; the spend rows; hostile bodies.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/lib/logger.ts'
@@ -227,5 +230,72 @@ describe('refusals, in OpenAI shape', () => {
     const hr = await start()
     const r = await rawPost(`${hr.url}/embeddings`, JSON.stringify({ model: 'vectors', input: 'a' }))
     expect(r.status).toBe(200)
+  })
+})
+
+describe('admission and config, as for chat', () => {
+  const keys = `keys:
+  - { name: chat-only, key: chat-only-key-123, routes: [chat] }
+  - { name: slow, key: slow-key-123, routes: [vectors], limits: { rpm: 1 } }
+`
+  const post = (hr: Running, key: string, model = 'vectors') =>
+    rawPost(`${hr.url}/v1/embeddings`, JSON.stringify({ model, input: 'a' }), {
+      'content-type': 'application/json',
+      authorization: `Bearer ${key}`,
+    })
+
+  it("a key's routes, its limits (with x-ratelimit-* headers) and priority header apply", async () => {
+    const hr = await start(keys)
+    expect((await post(hr, 'chat-only-key-123')).status).toBe(403)
+    expect((await post(hr, 'nobody-123')).status).toBe(401)
+    const first = await post(hr, 'slow-key-123')
+    expect(first.status).toBe(200)
+    expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('0')
+    expect(first.headers.get('x-headroom-route')).toBe('vectors')
+    const second = await post(hr, 'slow-key-123')
+    expect([second.status, second.json.error?.code]).toEqual([429, 'rate_limit_exceeded'])
+    const bad = await rawPost(`${hr.url}/v1/embeddings`, JSON.stringify({ model: 'vectors', input: 'a' }), {
+      'content-type': 'application/json',
+      authorization: 'Bearer slow-key-123',
+      'x-headroom-priority': 'urgent',
+    })
+    expect([bad.status, bad.json.error?.param]).toEqual([400, 'x-headroom-priority'])
+  })
+
+  it("a route's budget counts embeddings spend", async () => {
+    const hr = await start('  capped: { targets: [openai/text-embedding-3-small], budget: { daily_usd: 0.000001 } }\n')
+    const c = client(hr)
+    await c.embeddings.create({ model: 'capped', input: 'spend a little money on this '.repeat(50), encoding_format: 'float' })
+    hr.spend.flush()
+    const r = await rawPost(`${hr.url}/v1/embeddings`, JSON.stringify({ model: 'capped', input: 'more' }))
+    expect([r.status, r.json.error?.code]).toEqual([429, 'budget_exceeded'])
+  })
+
+  it('a reload that would mix two vector spaces in a route is refused; the old config keeps serving', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'headroom-emb-')), 'routes.yaml')
+    writeFileSync(file, config())
+    const hr = track(
+      await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log: silentLogger, watch: false }),
+    )
+    writeFileSync(
+      file,
+      config().replace(
+        '[openai/text-embedding-3-small]',
+        '[openai/text-embedding-3-small, google/gemini-embedding-001]',
+      ),
+    )
+    expect(await hr.config.reload()).toBe(false)
+    const r = await client(hr).embeddings.create({ model: 'vectors', input: 'still here', encoding_format: 'float' })
+    expect(r.data[0]!.embedding).toHaveLength(1536)
+    writeFileSync(
+      file,
+      config().replace(
+        'vectors: { targets: [openai/text-embedding-3-small] }',
+        'vectors: { interchangeable: true, targets: [google/gemini-embedding-001, openai/text-embedding-3-small] }',
+      ),
+    )
+    expect(await hr.config.reload()).toBe(true)
+    const after = await client(hr).embeddings.create({ model: 'vectors', input: 'moved', encoding_format: 'float' })
+    expect(after.data[0]!.embedding).toHaveLength(3072)
   })
 })
