@@ -265,7 +265,11 @@ describe('admission and config, as for chat', () => {
   it("a route's budget counts embeddings spend", async () => {
     const hr = await start('  capped: { targets: [openai/text-embedding-3-small], budget: { daily_usd: 0.000001 } }\n')
     const c = client(hr)
-    await c.embeddings.create({ model: 'capped', input: 'spend a little money on this '.repeat(50), encoding_format: 'float' })
+    await c.embeddings.create({
+      model: 'capped',
+      input: 'spend a little money on this '.repeat(50),
+      encoding_format: 'float',
+    })
     hr.spend.flush()
     const r = await rawPost(`${hr.url}/v1/embeddings`, JSON.stringify({ model: 'capped', input: 'more' }))
     expect([r.status, r.json.error?.code]).toEqual([429, 'budget_exceeded'])

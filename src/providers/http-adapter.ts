@@ -128,6 +128,9 @@ export interface HttpAdapterSpec<State> {
   readonly embeddings?: EmbedSpec
 }
 
+/** Calls one embeddings request split into several (Gemini's batches) makes at most at once. */
+const EMBED_CALLS_AT_ONCE = 4
+
 export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): ProviderAdapter {
   const now = spec.now ?? Date.now
   let prepared = new WeakMap<Target, PreparedTarget>()
@@ -273,13 +276,25 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
     }
     let limits: RateLimitSnapshot | null = null
     let meta: UpstreamMeta | null = null
-    const answers: DecodedEmbeddings[] = []
-    for (const part of parts) {
-      const res = await send(call, part.body, target, signal)
-      limits = spec.limits(headerSource(res.headers), now()) ?? limits
-      meta ??= newMeta(res, [...new Set(warnings)])
-      answers.push(e.decode(await jsonText(res, target, signal), part.req, target))
+    const answers: DecodedEmbeddings[] = new Array(parts.length)
+    // A few calls at once: one after another, 2048 inputs in Gemini's batches of 100 could outlast the attempt's timeout.
+    let next = 0
+    let failed = false
+    const worker = async () => {
+      while (next < parts.length && !failed) {
+        const k = next++
+        try {
+          const res = await send(call, parts[k]!.body, target, signal)
+          limits = spec.limits(headerSource(res.headers), now()) ?? limits
+          meta ??= newMeta(res, [...new Set(warnings)])
+          answers[k] = e.decode(await jsonText(res, target, signal), parts[k]!.req, target)
+        } catch (err) {
+          failed = true
+          throw err
+        }
+      }
     }
+    await Promise.all(Array.from({ length: Math.min(EMBED_CALLS_AT_ONCE, parts.length) }, worker))
     const first = answers[0]!
     meta!.model = first.model
     if (answers.length === 1) {
