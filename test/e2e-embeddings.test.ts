@@ -105,6 +105,17 @@ describe('embeddings through the openai SDK', () => {
     expect(r.json.error).toMatchObject({ param: 'input', type: 'invalid_request_error' })
   })
 
+  it('on an interchangeable route, token ids Gemini cannot take move on to a target that can', async () => {
+    const hr = await start(
+      '  mixed: { interchangeable: true, targets: [google/gemini-embedding-001, openai/text-embedding-3-small] }\n',
+    )
+    const r = await client(hr)
+      .embeddings.create({ model: 'mixed', input: [1, 2, 3], encoding_format: 'float' })
+      .withResponse()
+    expect(r.response.headers.get('x-headroom-target')).toBe('openai/text-embedding-3-small')
+    expect(r.response.headers.get('x-headroom-decision')).toMatch(/failed: google#1\/gemini-embedding-001 400/)
+  })
+
   it('Gemini takes more than its 100 inputs per batch, in order', async () => {
     const hr = await start()
     const input = Array.from({ length: 230 }, (_, i) => `text number ${i}`)
@@ -218,6 +229,18 @@ describe('refusals, in OpenAI shape', () => {
     )
     expect(r.status).toBe(400)
     expect(r.json.error?.param).toBe('model')
+  })
+
+  it("Gemini's errors as on the chat path: its 400 on a vector too long, its 429 with retry-after", async () => {
+    const hr = await start()
+    const long = await post(hr, { model: 'gvectors', input: 'a', dimensions: 4000 })
+    expect([long.status, long.json.error?.type]).toEqual([400, 'invalid_request_error'])
+    sim.script('gemini', 'gemini-embedding-001', [{ kind: 'rate_limit', retryAfterMs: 7000 }])
+    const limited = await post(hr, { model: 'gvectors', input: 'a' })
+    expect([limited.status, limited.json.error?.type]).toEqual([429, 'rate_limit_error'])
+    expect(limited.headers.get('retry-after')).toBe('7')
+    expect(limited.headers.get('x-headroom-route')).toBe('gvectors')
+    expect(limited.headers.get('x-headroom-attempts')).toBe('1')
   })
 
   it('a model unknown to a provider: its 404, as the provider said it', async () => {
