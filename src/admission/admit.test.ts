@@ -10,6 +10,7 @@ import { InboundLimits } from './inbound.ts'
 
 const cfg = scriptedConfig(`routes:
   fast: { targets: [openai/gpt-4.1-mini] }
+  vectors: { targets: [openai/text-embedding-3-small] }
   capped: { targets: [openai/gpt-4.1-mini], budget: { daily_usd: 1 } }
 default_route: fast
 keys:
@@ -36,7 +37,9 @@ function deps(): AdmissionDeps & { warned: string[] } {
   }
 }
 
-function facts(model: string, key: CompiledKey | null = null, over: Partial<RequestFacts> = {}): RequestFacts {
+type Caller = Partial<Pick<RequestFacts, 'priority' | 'clientRequestId'>>
+
+function facts(model: string, key: CompiledKey | null = null, over: Caller = {}): RequestFacts {
   const req: ChatRequest = { model, messages: [{ role: 'user', content: 'hello' }] }
   return { req, key, priority: undefined, requestId: 'req_1', clientRequestId: null, ...over }
 }
@@ -124,5 +127,21 @@ describe('admit', () => {
     first.settle(null, NOW)
     admitted(admit(facts('fast', oneAtATime), cfg, d, NOW))
     expect(refused(admit(facts('fast', oneAtATime), cfg, d, NOW)).error.code).toBe('rate_limit_exceeded')
+  })
+
+  it('embeddings: admitted to a route of embedding models with a profile of their input; 400 naming model elsewhere', () => {
+    const req = { model: 'vectors', input: ['hello there', 'general kenobi'] }
+    const t = admitted(admit({ ...facts('vectors'), kind: 'embedding', req }, cfg, deps(), NOW))
+    expect(t.profile).toMatchObject({ kind: 'embedding', maxOutputTokens: 0, expectedOutputTokens: 0 })
+    expect(t.profile.promptTokens).toBeGreaterThan(0)
+    for (const model of ['fast', 'openai/gpt-4.1-mini', 'fsat']) {
+      const r = refused(admit({ ...facts(model), kind: 'embedding', req: { ...req, model } }, cfg, deps(), NOW))
+      expect([r.error.status, r.error.code, r.error.param]).toEqual([400, 'model_not_supported', 'model'])
+    }
+    const chat = refused(admit(facts('vectors'), cfg, deps(), NOW))
+    expect([chat.error.status, chat.error.param]).toEqual([400, 'model'])
+    expect(chat.error.message).toBe(
+      '"vectors" serves embeddings (/v1/embeddings), not chat: use a chat model or a route of them.',
+    )
   })
 })

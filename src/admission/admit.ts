@@ -11,12 +11,16 @@
  * Admitted, the request gets a ticket: its route, profile and context for execution, and the key's
  * charge to settle once the usage is known. Refused, it gets what the error answer needs to say.
  */
+
+import type { ModelKind } from '../catalog/types.ts'
 import type { Priority } from '../config/schema.ts'
 import type { CompiledConfig, CompiledKey, CompiledRoute } from '../config/types.ts'
 import { ApiError } from '../lib/api-error.ts'
 import type { LogThrottle } from '../lib/log-throttle.ts'
+import type { EmbeddingRequest } from '../providers/embeddings-schema.ts'
 import type { ChatRequest } from '../providers/openai-schema.ts'
 import type { ProviderUsage } from '../providers/types.ts'
+import { buildEmbeddingProfile } from '../routing/embedding-profile.ts'
 import type { RequestContext } from '../routing/events.ts'
 import { modelNotFound } from '../routing/model-not-found.ts'
 import { buildProfile } from '../routing/profile.ts'
@@ -35,9 +39,20 @@ export interface AdmissionDeps {
   readonly clientWarnings: LogThrottle
 }
 
-/** What admission decides on: the request as validated, and who sent it. */
-export interface RequestFacts {
+/** What admission decides on: the request as validated (a chat request, or embeddings), and who sent it. */
+export type RequestFacts = ChatFacts | EmbeddingFacts
+
+interface ChatFacts extends CallerFacts {
+  readonly kind?: 'chat'
   readonly req: ChatRequest
+}
+
+interface EmbeddingFacts extends CallerFacts {
+  readonly kind: 'embedding'
+  readonly req: EmbeddingRequest
+}
+
+interface CallerFacts {
   /** The caller's client key; null when the router is open (or the admin key called). */
   readonly key: CompiledKey | null
   /** The `x-headroom-priority` header; undefined when it was not sent. */
@@ -78,6 +93,7 @@ const NO_WARNINGS: readonly string[] = Object.freeze([])
 
 export function admit(facts: RequestFacts, cfg: CompiledConfig, deps: AdmissionDeps, now: number): Admission {
   const { req, key } = facts
+  const kind = facts.kind ?? 'chat'
   const resolved = resolveModel(cfg, req.model)
   if (resolved.route === null) {
     const error = modelNotFound(cfg, req.model, resolved)
@@ -96,13 +112,14 @@ export function admit(facts: RequestFacts, cfg: CompiledConfig, deps: AdmissionD
     refusal: { error, route: route.name, warnings, rateLimitHeaders },
   })
   if (key && !key.allows(route.name)) return refused(notAllowed(key.name, route.name))
+  if (route.kind !== null && route.kind !== kind) return refused(wrongKind(req.model, route.name, kind))
   const budget = budgetThatApplies(key, route)
   const overBudget = budgetRefusal(deps.budgets, budget, key, route, req.model, now)
   if (overBudget) return refused(overBudget)
-  const profile = buildProfile(req, {
-    defaultExpectedOutput: route.expectedOutputTokens,
-    requirePrice: budget !== null,
-  })
+  const profile =
+    facts.kind === 'embedding'
+      ? buildEmbeddingProfile(facts.req, { requirePrice: budget !== null })
+      : buildProfile(facts.req, { defaultExpectedOutput: route.expectedOutputTokens, requirePrice: budget !== null })
 
   const inbound = admitInbound(deps.inbound, key, profile, now)
   if (!inbound.ok) return refused(inboundRefusal(key!.name, inbound), inbound.headers)
@@ -127,6 +144,16 @@ export function admit(facts: RequestFacts, cfg: CompiledConfig, deps: AdmissionD
     },
   }
   return { ok: true, ticket }
+}
+
+/** An embeddings request for a chat model or route, or the other way round. */
+function wrongKind(model: string, route: string, kind: ModelKind): ApiError {
+  const what = route === model ? `"${model}"` : `"${model}" (route "${route}")`
+  const message =
+    kind === 'embedding'
+      ? `${what} serves chat, not embeddings: use an embedding model (e.g. text-embedding-3-small) or a route of them.`
+      : `${what} serves embeddings (/v1/embeddings), not chat: use a chat model or a route of them.`
+  return new ApiError(400, message, 'model_not_supported', 'model', 'invalid_request_error')
 }
 
 function notAllowed(keyName: string, route: string): ApiError {

@@ -31,7 +31,8 @@
  * override says e.g. `vision: false` — then requests with images skip it, visibly.
  *
  * Each entry has a `kind`: `embedding` for the built-in embedding models (priced per input token, output
- * 0), `chat` for every other model, those routes.yaml adds included; an override does not change it.
+ * 0) and for those routes.yaml declares with `kind: embedding` (output price 0 unless given), `chat` for
+ * every other model.
  */
 import { Lru } from '../lib/lru.ts'
 import { BUILTIN_MODELS, type BuiltinModel } from './builtin-models.ts'
@@ -50,6 +51,7 @@ import type {
 export interface CatalogOverride {
   /** `provider/model` (a provider instance name from routes.yaml) or a bare model id. */
   key: string
+  kind?: ModelKind
   input?: string | number
   output?: string | number
   cached_input?: string | number
@@ -92,7 +94,7 @@ interface Layer {
   jsonSchema?: boolean
   /** Built-ins only: routes.yaml does not set it. */
   reasoning?: boolean
-  /** Built-ins only, like `reasoning`. */
+  /** From the built-in table, or from routes.yaml for a model it declares an embedding model. */
   kind?: ModelKind
   /** Built-ins only, like `reasoning`. */
   embedding?: EmbeddingSpec
@@ -191,6 +193,9 @@ function toLayer(o: CatalogOverride): Layer {
     tools: o.tools,
     vision: o.vision,
     jsonSchema: o.json_schema,
+    kind: o.kind,
+    // An embedding model writes nothing: its output price is 0 unless the override says otherwise.
+    ...(o.kind === 'embedding' && o.output === undefined ? { output: '0' } : {}),
   }
 }
 

@@ -73,6 +73,36 @@ function entryOf(t: RouteTarget): { id: string; weight: number } {
   return typeof t === 'string' ? { id: t, weight: 1 } : { id: t.target, weight: t.weight }
 }
 
+/**
+ * An embedding route serves embedding models only, and — unless routes.yaml says `interchangeable: true` —
+ * one model only (any of its providers and keys): vectors of two models cannot be compared, so a failover
+ * to another model would quietly corrupt a client's index.
+ */
+function checkEmbeddingRoute(route: CompiledRoute, interchangeable: boolean): void {
+  const where = `routes: "${route.name}"`
+  if (route.kind !== 'embedding') {
+    if (interchangeable) throw new ConfigError(`${where}: interchangeable applies to routes of embedding models only`)
+    return
+  }
+  const chat = route.members.find((m) => m.model?.kind !== 'embedding')
+  if (chat) {
+    const what = chat.model ? 'a chat model' : 'not a model the catalog knows as an embedding model'
+    throw new ConfigError(
+      `${where}: target "${chat.target.id}" is ${what}, in a route of embedding models; a route serves chat or ` +
+        'embeddings, not both (declare a custom embedding model under models: with kind: embedding)',
+    )
+  }
+  if (interchangeable) return
+  const first = route.members[0]!
+  const other = route.members.find((m) => m.target.model !== first.target.model)
+  if (other)
+    throw new ConfigError(
+      `${where}: targets "${first.target.id}" and "${other.target.id}" are different embedding models, whose ` +
+        'vectors cannot be compared; use one model (on any providers and keys), or set interchangeable: true ' +
+        'if the clients of this route never compare vectors from different calls',
+    )
+}
+
 /** Route defaults, for direct `provider/model` requests. */
 const DEFAULT_ROUTE: RouteConfig = {
   strategy: 'ordered',
@@ -201,27 +231,36 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
     r: RouteConfig,
     entries: Array<{ id: string; weight: number; tier: number }>,
     register = true,
-  ): CompiledRoute => ({
-    name,
-    strategy: r.strategy,
-    members: membersOf(r, entries, register),
-    params: strategyParams(r),
-    require: {
-      tools: r.require.includes('tools'),
-      vision: r.require.includes('vision'),
-      jsonSchema: r.require.includes('json_schema'),
-    },
-    expectedOutputTokens: r.expected_output_tokens,
-    timeoutMs: r.timeout_ms,
-    retry: {
-      attemptsPerTarget: r.retry.attempts_per_target,
-      baseMs: r.retry.base_ms,
-      capMs: r.retry.cap_ms,
-      maxRetryAfterMs: r.retry.max_retry_after_ms,
-    },
-    budget: budgetLimits(r.budget),
-    queue: { maxLength: r.queue.max_length, maxWaitMs: r.queue.max_wait_ms },
-  })
+  ): CompiledRoute => {
+    const members = membersOf(r, entries, register)
+    return {
+      name,
+      // Direct: the model's kind, when the catalog knows it. Named: embedding if any target is (then all must be).
+      kind: register
+        ? members.some((m) => m.model?.kind === 'embedding')
+          ? 'embedding'
+          : 'chat'
+        : (members[0]?.model?.kind ?? null),
+      strategy: r.strategy,
+      members,
+      params: strategyParams(r),
+      require: {
+        tools: r.require.includes('tools'),
+        vision: r.require.includes('vision'),
+        jsonSchema: r.require.includes('json_schema'),
+      },
+      expectedOutputTokens: r.expected_output_tokens,
+      timeoutMs: r.timeout_ms,
+      retry: {
+        attemptsPerTarget: r.retry.attempts_per_target,
+        baseMs: r.retry.base_ms,
+        capMs: r.retry.cap_ms,
+        maxRetryAfterMs: r.retry.max_retry_after_ms,
+      },
+      budget: budgetLimits(r.budget),
+      queue: { maxLength: r.queue.max_length, maxWaitMs: r.queue.max_wait_ms },
+    }
+  }
 
   const routes = new Map<string, CompiledRoute>()
   for (const [name, r] of Object.entries(cfg.routes)) {
@@ -229,13 +268,7 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
       ? r.tiers.flatMap((tier, ti) => tier.map((t) => ({ ...entryOf(t), tier: ti })))
       : r.targets.map((t) => ({ ...entryOf(t), tier: 0 }))
     const route = compileRoute(name, r, entries)
-    // Every route serves chat today; an embedding model would be sent chat requests it cannot answer.
-    const embedding = route.members.find((m) => m.model?.kind === 'embedding')
-    if (embedding)
-      throw new ConfigError(
-        `routes: "${name}": target "${embedding.target.id}" is an embedding model, which cannot serve chat ` +
-          'requests; route to a chat model instead',
-      )
+    checkEmbeddingRoute(route, r.interchangeable === true)
     routes.set(name, route)
   }
 

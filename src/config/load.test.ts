@@ -197,7 +197,7 @@ describe('embedding models in routes', () => {
   const compiled = (targets: string) =>
     compileConfig(parseConfig(BASE.replace('[openai/gpt-4.1-nano, ', `[${targets}, `), 'routes.yaml', env))
 
-  it('refuses one as a chat route target, naming the route and the target', () => {
+  it('refuses one beside chat models, naming the route and the target', () => {
     let err: unknown
     try {
       compiled('openai/gpt-4.1-nano, openai/text-embedding-3-small')
@@ -206,8 +206,8 @@ describe('embedding models in routes', () => {
     }
     expect(err).toBeInstanceOf(ConfigError)
     expect((err as Error).message).toBe(
-      'routes: "fast": target "openai/text-embedding-3-small" is an embedding model, which cannot serve chat ' +
-        'requests; route to a chat model instead',
+      'routes: "fast": target "openai/gpt-4.1-nano" is a chat model, in a route of embedding models; a route ' +
+        'serves chat or embeddings, not both (declare a custom embedding model under models: with kind: embedding)',
     )
   })
 

@@ -192,6 +192,11 @@ const RouteConfigSchema = z.strictObject({
       headroom: z.number().min(0).default(0.2),
     })
     .default({ cost: 0.5, latency: 0.3, headroom: 0.2 }),
+  /**
+   * Embedding routes: the targets may be different embedding models. Off by default, since vectors of two
+   * models live in different spaces and cannot be compared: without it, every target must be the same model.
+   */
+  interchangeable: z.boolean().optional(),
   /** Drop targets whose estimated cost for the request is above this (USD). */
   max_cost_per_request: positive.optional(),
   /** Drop targets whose observed latency is above this (ms). */
@@ -223,6 +228,8 @@ const RouteConfigSchema = z.strictObject({
 })
 
 const ModelOverrideSchema = z.strictObject({
+  /** `embedding` for a model that serves `/v1/embeddings` only (priced by `input`; `output` may be left out). */
+  kind: z.enum(['chat', 'embedding']).optional(),
   input: price.optional(),
   output: price.optional(),
   cached_input: price.optional(),

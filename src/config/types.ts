@@ -3,7 +3,7 @@
  * providers, routes and their members, strategy parameters, breaker and limit settings. Routing,
  * admission and the server read these; nothing here imports them.
  */
-import type { Catalog, ModelCapabilities, ModelInfo } from '../catalog/types.ts'
+import type { Catalog, ModelCapabilities, ModelInfo, ModelKind } from '../catalog/types.ts'
 import type { ProviderDescriptor } from '../providers/descriptor.ts'
 import type { Target } from '../providers/types.ts'
 import type { Priority, ProviderConfig, StrategyName } from './schema.ts'
@@ -47,6 +47,12 @@ interface RetryPolicy {
 export interface CompiledRoute {
   /** The route name, or `provider/model` for a direct request. */
   readonly name: string
+  /**
+   * What it serves: chat requests or embeddings. A routes.yaml route is an embedding route when its targets
+   * are embedding models (all of them: compile.ts checks); null for a direct `provider/model` whose model
+   * the catalog does not know, which may serve either (the upstream says no).
+   */
+  readonly kind: ModelKind | null
   readonly strategy: StrategyName
   readonly members: readonly RouteMember[]
   readonly params: StrategyParams

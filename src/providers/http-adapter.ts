@@ -13,6 +13,7 @@
  */
 import type { Readable } from 'node:stream'
 import { carriesContent } from './carries-content.ts'
+import { type Embedding, type EmbeddingRequest, type EmbeddingResponse, embeddingInputs } from './embeddings-schema.ts'
 import { type Endpoint, errorText, httpRequest, readBody, type UpstreamResponse } from './http.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from './openai-schema.ts'
 import { badResponse } from './provider-errors.ts'
@@ -79,6 +80,29 @@ export interface StreamDecoder {
   readonly requestId?: string | null
 }
 
+/** A 2xx embeddings body, converted, with what it says about the call. */
+interface DecodedEmbeddings {
+  /** `data[].index` counts from 0 within this call. */
+  readonly body: EmbeddingResponse
+  readonly usage: ProviderUsage | null
+  readonly model: string | null
+}
+
+/** A provider's embeddings call: the skeleton's `embed` sends it (and splits what is too big for one call). */
+export interface EmbedSpec {
+  /** The target's embeddings URL and headers, once per target. May throw ProviderError. */
+  prepare(target: Target): Call
+  /**
+   * Most inputs one upstream call takes (Gemini's batchEmbedContents: 100): a larger request goes as several
+   * calls, one after the other, and their answers are joined in order. Absent: no limit.
+   */
+  readonly maxInputs?: number
+  /** One call's request (its inputs already cut to its share) → the body; throws ProviderError for what cannot be sent. */
+  encode(req: EmbeddingRequest, target: Target, warnings: string[]): string
+  /** A 2xx body → the answer; throws ProviderError for a body of the wrong shape. */
+  decode(text: string, req: EmbeddingRequest, target: Target): DecodedEmbeddings
+}
+
 /** What a provider supplies. `State` is what a request's conversion tells the way back (Anthropic's JSON tool). */
 export interface HttpAdapterSpec<State> {
   readonly type: string
@@ -100,7 +124,12 @@ export interface HttpAdapterSpec<State> {
   decode(text: string, target: Target, state: State): Decoded
   /** A decoder for one stream. */
   streamDecoder(target: Target, state: State): StreamDecoder
+  /** Embeddings, when the provider has them. */
+  readonly embeddings?: EmbedSpec
 }
+
+/** Calls one embeddings request split into several (Gemini's batches) makes at most at once. */
+const EMBED_CALLS_AT_ONCE = 4
 
 export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): ProviderAdapter {
   const now = spec.now ?? Date.now
@@ -136,11 +165,8 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
     return { usage: null, usageFinal: false, model: null, requestId: typeof rid === 'string' ? rid : null, warnings }
   }
 
-  async function complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<ChatCompletion>> {
-    const { body, warnings, state } = spec.encode(req, target, false)
-    const res = await send(callsOf(target).json, body, target, signal)
-    const limits = spec.limits(headerSource(res.headers), now())
-    const meta = newMeta(res, warnings)
+  /** A 2xx answer's JSON body as text; throws ProviderError for a body that breaks off or is not JSON. */
+  async function jsonText(res: UpstreamResponse, target: Target, signal: AbortSignal): Promise<string> {
     const ctype = res.headers['content-type'] ?? ''
     let text: string
     try {
@@ -149,6 +175,15 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
       throw fail(err, target, 'body', signal)
     }
     if (!ctype.includes('json')) throw badResponse(target.provider, `content-type "${ctype}" instead of JSON`)
+    return text
+  }
+
+  async function complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<ChatCompletion>> {
+    const { body, warnings, state } = spec.encode(req, target, false)
+    const res = await send(callsOf(target).json, body, target, signal)
+    const limits = spec.limits(headerSource(res.headers), now())
+    const meta = newMeta(res, warnings)
+    const text = await jsonText(res, target, signal)
     const d = spec.decode(text, target, state)
     meta.usage = d.usage
     meta.usageFinal = d.usageFinal
@@ -221,12 +256,70 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
     }
   }
 
+  let embedCalls = new WeakMap<Target, Call>()
+  async function embed(
+    req: EmbeddingRequest,
+    target: Target,
+    signal: AbortSignal,
+  ): Promise<Upstream<EmbeddingResponse>> {
+    const e = spec.embeddings!
+    let call = embedCalls.get(target)
+    if (!call) embedCalls.set(target, (call = e.prepare(target)))
+    const inputs = embeddingInputs(req.input)
+    const size = e.maxInputs ?? inputs.length
+    // Every call's body is built before the first is sent: a request refused anywhere sends nothing.
+    const warnings: string[] = []
+    const parts: Array<{ req: EmbeddingRequest; body: string }> = []
+    for (let i = 0; i < inputs.length; i += size) {
+      const part = size >= inputs.length ? req : { ...req, input: inputs.slice(i, i + size) as string[] }
+      parts.push({ req: part, body: e.encode(part, target, warnings) })
+    }
+    let limits: RateLimitSnapshot | null = null
+    let meta: UpstreamMeta | null = null
+    const answers: DecodedEmbeddings[] = new Array(parts.length)
+    // A few calls at once: one after another, 2048 inputs in Gemini's batches of 100 could outlast the attempt's timeout.
+    let next = 0
+    let failed = false
+    const worker = async () => {
+      while (next < parts.length && !failed) {
+        const k = next++
+        try {
+          const res = await send(call, parts[k]!.body, target, signal)
+          limits = spec.limits(headerSource(res.headers), now()) ?? limits
+          meta ??= newMeta(res, [...new Set(warnings)])
+          answers[k] = e.decode(await jsonText(res, target, signal), parts[k]!.req, target)
+        } catch (err) {
+          failed = true
+          throw err
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(EMBED_CALLS_AT_ONCE, parts.length) }, worker))
+    const first = answers[0]!
+    meta!.model = first.model
+    if (answers.length === 1) {
+      meta!.usage = first.usage
+      meta!.usageFinal = first.usage !== null
+      return { body: first.body, limits, latency: {}, meta: meta! }
+    }
+    const data: Embedding[] = []
+    for (const a of answers) for (const d of a.body.data) data.push({ ...d, index: data.length })
+    const counted = answers.every((a) => a.usage !== null)
+    const promptTokens = counted ? answers.reduce((n, a) => n + a.usage!.promptTokens, 0) : 0
+    meta!.usage = counted ? { ...first.usage!, promptTokens } : null
+    meta!.usageFinal = counted
+    const usage = counted ? { usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } } : {}
+    return { body: { object: 'list', data, model: first.body.model, ...usage }, limits, latency: {}, meta: meta! }
+  }
+
   return {
     type: spec.type,
     complete,
     stream,
+    ...(spec.embeddings ? { embed } : {}),
     async close() {
       prepared = new WeakMap()
+      embedCalls = new WeakMap()
     },
   }
 }

@@ -4,6 +4,7 @@
  * `ProviderError`. Adapters import nothing from server, routing or spend.
  */
 import { defaultErrorType } from '../lib/api-error.ts'
+import type { EmbeddingRequest, EmbeddingResponse } from './embeddings-schema.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from './openai-schema.ts'
 
 /** One upstream destination: provider instance × API key × model. */
@@ -135,6 +136,13 @@ export interface ProviderAdapter {
    * error event) throws ProviderError from the iterator. Cancelling `signal` aborts the upstream call.
    */
   stream(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<AsyncIterable<ChatChunk>>>
+  /**
+   * Embeddings (`POST /v1/embeddings`), absent when the provider has none. Answers OpenAI's embeddings
+   * shape in the encoding the request asked for; `meta.usage` is null when the provider counts no tokens
+   * (the router then estimates them). A request the provider cannot take (token ids on Gemini) is a
+   * ProviderError of kind `unsupported`, naming the parameter.
+   */
+  embed?(req: EmbeddingRequest, target: Target, signal: AbortSignal): Promise<Upstream<EmbeddingResponse>>
   /** Close pooled connections / cached clients. */
   close?(): Promise<void>
 }

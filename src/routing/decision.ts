@@ -41,6 +41,8 @@ export function describeSkip(reason: SkipReason, now: number): string {
       return 'no price for its model, and a budget applies'
     case 'embedding_model':
       return 'an embedding model, which serves no chat requests'
+    case 'chat_model':
+      return 'a chat model, which serves no embeddings requests'
     default: {
       const _exhaustive: never = reason
       return _exhaustive
@@ -84,6 +86,7 @@ const OBSTACLE: Record<SkipReason['kind'], Obstacle> = {
   constraint: 'unsuitable',
   unpriced: 'unsuitable',
   embedding_model: 'unsuitable',
+  chat_model: 'unsuitable',
   too_large: 'unsuitable',
 }
 

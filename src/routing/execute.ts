@@ -25,7 +25,9 @@
  */
 
 import type { CompiledRoute } from '../config/types.ts'
+import type { EmbeddingRequest, EmbeddingResponse } from '../providers/embeddings-schema.ts'
 import type { ChatChunk, ChatCompletion } from '../providers/openai-schema.ts'
+import { unsupportedHere } from '../providers/provider-errors.ts'
 import { ProviderError, type ProviderUsage, type Target, type Upstream } from '../providers/types.ts'
 import { abortError, asProviderError, DeadlineExceeded } from './attempt-errors.ts'
 import { attemptUsage } from './attempt-usage.ts'
@@ -65,7 +67,7 @@ interface Attempted<T> {
 }
 
 async function attemptLoop<T>(
-  job: Job,
+  job: Job<unknown>,
   rt: Runtime,
   call: (c: PlannedCandidate, signal: AbortSignal) => Promise<Upstream<T>>,
 ): Promise<Attempted<T>> {
@@ -283,7 +285,7 @@ function emit(rt: Runtime, e: AttemptEvent): void {
  * the target's limits are corrected with the same numbers, which are returned for the client key's.
  */
 function settle<T>(
-  job: Job,
+  job: Job<unknown>,
   rt: Runtime,
   r: Attempted<T>,
   o: {
@@ -325,6 +327,28 @@ export async function executeComplete(job: Job, rt: Runtime): Promise<Execution<
     text: () => completionText(r.upstream.body),
   })
   return { target: r.candidate.target, upstream: r.upstream, attempts: r.attempts, usage: () => usage }
+}
+
+/**
+ * Embeddings: the same loop, one `embed` call per attempt. The usage is the provider's count, else (Gemini
+ * counts none) the request's estimate, marked so; the answer's `usage` says what was billed either way.
+ */
+export async function executeEmbed(job: Job<EmbeddingRequest>, rt: Runtime): Promise<Execution<EmbeddingResponse>> {
+  const r = await attemptLoop(job, rt, (c, signal) => {
+    const adapter = rt.adapters(c.target.type)
+    if (!adapter.embed) {
+      const message = `provider "${c.target.provider}" (type ${c.target.type}) has no embeddings API`
+      return Promise.reject(unsupportedHere(c.target.provider, message, 'model', 'model_not_supported'))
+    }
+    return adapter.embed(job.req, c.target, signal)
+  })
+  const usage = settle(job, rt, r, { meta: r.upstream.meta, outcome: 'ok', text: () => '' })
+  let body = r.upstream.body
+  if (!body.usage) {
+    const billed = { prompt_tokens: usage.promptTokens, total_tokens: usage.promptTokens }
+    body = { object: body.object, data: body.data, model: body.model, usage: billed }
+  }
+  return { target: r.candidate.target, upstream: { ...r.upstream, body }, attempts: r.attempts, usage: () => usage }
 }
 
 function completionText(c: ChatCompletion): string {

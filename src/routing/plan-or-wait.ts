@@ -19,7 +19,7 @@ export function strategyLabel(p: Plan): string {
 }
 
 /** Plans the route, waiting in its queue while it must. Sets ctx.queuedMs. */
-export async function planOrWait(job: Job, rt: Runtime, start: number, deadline: number): Promise<Plan> {
+export async function planOrWait(job: Job<unknown>, rt: Runtime, start: number, deadline: number): Promise<Plan> {
   const { route, profile, ctx, report } = job
   const signal = job.controller.signal
   let since: number | undefined

@@ -4,6 +4,7 @@ import { parseConfig } from '../config/load.ts'
 import type { RouteMember } from '../config/types.ts'
 import type { ChatRequest } from '../providers/openai-schema.ts'
 import { describeSkip, noTargetError } from './decision.ts'
+import { buildEmbeddingProfile } from './embedding-profile.ts'
 import { needOf, plan } from './plan.ts'
 import { buildProfile } from './profile.ts'
 import { TargetStates } from './target-states.ts'
@@ -96,5 +97,32 @@ describe('plan: a chat request naming an embedding model', () => {
     // A chat model of the same provider is planned as usual.
     const chat = cfg.direct(cfg.providers.get('openai')!, 'gpt-4.1-mini')
     expect(plan(chat, profile(), new TargetStates(), NOW, () => 0.5, NOW).ranked).toHaveLength(1)
+  })
+})
+
+describe('plan: an embeddings request', () => {
+  const embeddings = buildEmbeddingProfile({ model: 'm', input: ['some words', 'more words here'] }, {})
+
+  it('reserves its input alone, and skips chat models', () => {
+    const vectors = cfg.direct(cfg.providers.get('openai')!, 'text-embedding-3-small')
+    const p = plan(vectors, embeddings, new TargetStates(), NOW, () => 0.5, NOW)
+    expect(p.ranked).toHaveLength(1)
+    expect(p.ranked[0]!.need).toEqual({
+      tokens: embeddings.promptTokens,
+      inputTokens: embeddings.promptTokens,
+      outputTokens: 0,
+    })
+    const chat = cfg.direct(cfg.providers.get('openai')!, 'gpt-4.1-mini')
+    const skipped = plan(chat, embeddings, new TargetStates(), NOW, () => 0.5, NOW).skipped
+    expect(skipped.map((s) => describeSkip(s.reason, NOW))).toEqual([
+      'a chat model, which serves no embeddings requests',
+    ])
+  })
+
+  it("checks each input against the model's context, not their sum", () => {
+    const profile = buildEmbeddingProfile({ model: 'm', input: [[...Array(8000).keys()], [...Array(8000).keys()]] }, {})
+    expect([profile.promptTokens, profile.contextTokens]).toEqual([16_000, 8000])
+    const vectors = cfg.direct(cfg.providers.get('openai')!, 'text-embedding-3-small')
+    expect(plan(vectors, profile, new TargetStates(), NOW, () => 0.5, NOW).ranked).toHaveLength(1)
   })
 })

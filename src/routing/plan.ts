@@ -5,7 +5,7 @@
  * (or half-open with its one probe in flight), that are cooling down after a rate limit, that have no
  * rate-limit headroom for this request's estimated tokens (or are at their concurrency cap), whose
  * limits are smaller than the request (no wait would help), whose context window the prompt exceeds,
- * whose model lacks a capability the request uses or is an embedding model, or — when a budget applies —
+ * whose model lacks a capability the request uses or is of the other kind (chat, embedding), or — when a budget applies —
  * whose model has no price, since its cost could not be counted against it. Pure but for
  * reading the live target states; time and randomness come in.
  */
@@ -70,13 +70,15 @@ export function skipReason(
   now: number,
   wallNow: number,
 ): SkipReason | null {
-  // Every request planned is a chat request (the profile is built from one).
-  if (member.model?.kind === 'embedding') return { kind: 'embedding_model' }
+  // Chat requests go to chat models, embeddings to embedding models; a model the catalog does not know may be either.
+  const kind = member.model?.kind
+  if (kind !== undefined && kind !== profile.kind)
+    return { kind: kind === 'embedding' ? 'embedding_model' : 'chat_model' }
   if (profile.requirePrice && !member.model) return { kind: 'unpriced' }
   const missing = missingCapability(member.model, profile.needs, route.require)
   if (missing) return { kind: 'capability', missing }
-  if (member.model && profile.promptTokens > member.model.context)
-    return { kind: 'context', need: profile.promptTokens, limit: member.model.context }
+  if (member.model && profile.contextTokens > member.model.context)
+    return { kind: 'context', need: profile.contextTokens, limit: member.model.context }
   const over = state.limits.tooLarge(need)
   if (over) return { kind: 'too_large', ...over }
   const breaker = state.health.breakerState()

@@ -86,7 +86,9 @@ export function buildProfile(req: ChatRequest, opts: ProfileOptions): RequestPro
     maxOutputTokens: cap,
   }
   return {
+    kind: 'chat',
     promptTokens,
+    contextTokens: promptTokens,
     maxOutputTokens: cap,
     expectedOutputTokens: cap ?? opts.defaultExpectedOutput,
     needs,

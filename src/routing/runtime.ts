@@ -84,9 +84,12 @@ export interface Execution<T> {
   readonly usage: () => ProviderUsage | null
 }
 
-/** One request to execute: what was asked, where, by whom, and its controller (client gone or deadline). */
-export interface Job {
-  readonly req: ChatRequest
+/**
+ * One request to execute: what was asked (a chat request, or another API's: embeddings), where, by whom, and
+ * its controller (client gone or deadline).
+ */
+export interface Job<Req = ChatRequest> {
+  readonly req: Req
   readonly route: CompiledRoute
   readonly profile: RequestProfile
   readonly ctx: RequestContext

@@ -2,7 +2,7 @@
  * The routing engine's shared types: what the planner knows about a request (RequestProfile), about
  * each target (Candidate), and the shape of a strategy. Strategies are pure functions of these.
  */
-import type { ModelInfo } from '../catalog/types.ts'
+import type { ModelInfo, ModelKind } from '../catalog/types.ts'
 import type { StrategyParams } from '../config/types.ts'
 import type { Target } from '../providers/types.ts'
 import type { Overflow } from './limit-store.ts'
@@ -31,8 +31,12 @@ export interface ComplexitySignals {
 
 /** What the planner knows about a request, computed once per request. */
 export interface RequestProfile {
-  /** Estimated prompt tokens (fast approximation, see tokens.ts). */
+  /** What is asked: a chat answer (chat completions, Responses, Messages) or embeddings; only models of the kind serve it. */
+  kind: ModelKind
+  /** Estimated prompt tokens (fast approximation, see tokens.ts); for embeddings, of all inputs. */
   promptTokens: number
+  /** What the model's context must hold: the prompt, or an embeddings request's longest input. */
+  contextTokens: number
   /** The output cap the client asked for, if any. */
   maxOutputTokens: number | null
   /** Output tokens to expect, for cost estimates: the cap when given, else a route default. */
@@ -97,5 +101,7 @@ export type SkipReason =
   | { kind: 'capability'; missing: keyof Needs }
   | { kind: 'constraint'; what: 'cost' | 'latency' }
   | { kind: 'unpriced' }
-  /** An embedding model, met through a direct `provider/model` (routes.yaml refuses one as a target). */
+  /** An embedding model, for a chat request. */
   | { kind: 'embedding_model' }
+  /** A chat model, for an embeddings request. */
+  | { kind: 'chat_model' }

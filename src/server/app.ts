@@ -9,6 +9,7 @@ import { encodeError } from '../ingress/anthropic-messages/encode-error.ts'
 import { ApiError } from '../lib/api-error.ts'
 import { authenticate, identifyKey, requireAdmin } from './auth.ts'
 import { chatResponse } from './chat-web.ts'
+import { answerEmbeddings } from './embeddings.ts'
 import { answerError } from './error-answer.ts'
 import { listAnthropicModels, listModels, retrieveAnthropicModel, retrieveModel, visibleTo } from './models.ts'
 import { clientRequestId, idHeaders, requestId } from './request-id.ts'
@@ -65,6 +66,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }
   }
   app.post('/v1/chat/completions', chat)
+  const embeddings = (c: Context<AppEnv>) => answerEmbeddings(c, headersOf(c), deps)
+  app.post('/v1/embeddings', embeddings)
   // The Anthropic SDK and Claude Code send `anthropic-version` on every request: they get Anthropic's shapes,
   // errors included (https://docs.anthropic.com/en/api/versioning).
   const anthropicClient = (c: Context<AppEnv>) => {
@@ -91,6 +94,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   })
   // Clients configured with a base URL without `/v1` (some tools drop it) reach the same endpoints.
   app.post('/chat/completions', chat)
+  app.post('/embeddings', embeddings)
   app.get('/models', models)
   app.get('/v1/spend', (c) => {
     requireAdmin(headersOf(c), deps.config.current().auth)

@@ -20,7 +20,7 @@ function paramName(path: ReadonlyArray<PropertyKey>): string {
 const at = (param: string) => (param ? `'${param}'` : 'the request body')
 
 /** What a JSON value is, as OpenAI says it in "but got … instead". */
-function received(input: unknown): string {
+export function received(input: unknown): string {
   if (input === null) return 'null'
   if (Array.isArray(input)) return 'an array'
   if (typeof input === 'number') return Number.isInteger(input) ? 'an integer' : 'a decimal number'
@@ -129,7 +129,7 @@ function outOfRange(issue: Issue & { code: 'too_small' | 'too_big' }, param: str
   )
 }
 
-function describeIssue(raw: Issue): ApiError {
+export function describeIssue(raw: Issue): ApiError {
   let issue = raw
   while (issue.code === 'invalid_union' && !('discriminator' in issue)) {
     const next = fromUnion(issue)

@@ -10,9 +10,15 @@ import { googleError } from './gemini-request.ts'
 import { jsonFloats, unitVector } from './vectors.ts'
 import type { ApiWire, RenderCtx } from './wire.ts'
 
+/**
+ * A shortened vector is the full one's first components, left as they are: Gemini normalises only its
+ * full-length vectors (https://ai.google.dev/gemini-api/docs/embeddings#quality-for-smaller-dimensions).
+ */
 function values(p: GeminiEmbedParsed, ctx: RenderCtx, i: number): string {
   const item = p.items[i] as GeminiEmbedParsed['items'][number]
-  return `{"values":${jsonFloats(unitVector(ctx.seed, p.model.id, item.key, item.dimensions))}}`
+  const full = p.model.embedding?.dimensions ?? item.dimensions
+  const v = unitVector(ctx.seed, p.model.id, item.key, full)
+  return `{"values":${jsonFloats(item.dimensions < full ? v.subarray(0, item.dimensions) : v)}}`
 }
 
 function embedWire(method: 'embedContent' | 'batchEmbedContents'): ApiWire<GeminiEmbedParsed> {

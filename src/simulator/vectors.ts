@@ -1,9 +1,9 @@
 /**
  * Deterministic embedding vectors. Each input's vector depends on the simulator seed, the model and the
  * input alone (never on its neighbours in a batch): uniform components scaled to length 1. A shorter
- * vector is the longer one's first components renormalised, which is how OpenAI's `dimensions` and
- * Gemini's `outputDimensionality` shorten theirs (https://platform.openai.com/docs/guides/embeddings,
- * https://ai.google.dev/gemini-api/docs/embeddings), so a test can check that relation too.
+ * vector is the longer one's first components renormalised, which is how OpenAI's `dimensions` shortens
+ * them (https://platform.openai.com/docs/guides/embeddings); Gemini's `outputDimensionality` leaves the
+ * first components as they are (gemini-embeddings.ts), so a test can check either relation.
  */
 import { fnv1a, mix, prng } from './rng.ts'
 

@@ -16,6 +16,7 @@ import { completionId } from '../shapes.ts'
 import type { ProviderAdapter, Target } from '../types.ts'
 import { toGeminiRequest } from './convert-request.ts'
 import { toChatCompletion, toProviderUsage } from './convert-response.ts'
+import { geminiEmbeddings } from './embeddings.ts'
 import { badResponse, callFailure, httpError, httpFailure, toProviderError } from './errors.ts'
 import { GeminiCallError, GeminiResponseSchema } from './gemini-types.ts'
 import { modelResource } from './model-resource.ts'
@@ -37,6 +38,15 @@ export function apiBaseUrl(baseUrl: string): string {
  * and error messages); the target's own headers (lower-cased by the config loader) may replace it.
  */
 export function geminiCalls(target: Target, now: number = Date.now()): PreparedTarget {
+  const { path, headers } = geminiModel(target, now)
+  return {
+    json: { url: endpoint(`${path}:generateContent`), headers },
+    sse: { url: endpoint(`${path}:streamGenerateContent?alt=sse`), headers },
+  }
+}
+
+/** The target's model: its URL (without the method), resource name (`models/…`) and headers. */
+function geminiModel(target: Target, now: number) {
   const r = modelResource(target.model)
   if (!r.ok) {
     const err = new GeminiCallError({ type: 'invalid_model', message: r.problem })
@@ -44,10 +54,7 @@ export function geminiCalls(target: Target, now: number = Date.now()): PreparedT
   }
   const path = `${apiBaseUrl(target.baseUrl)}/v1beta/${r.path}`
   const headers = { 'x-goog-api-key': target.apiKey, ...target.headers, 'content-type': 'application/json' }
-  return {
-    json: { url: endpoint(`${path}:generateContent`), headers },
-    sse: { url: endpoint(`${path}:streamGenerateContent?alt=sse`), headers },
-  }
+  return { path, resource: r.path, headers }
 }
 
 export function createGeminiAdapter(options: GeminiAdapterOptions = {}): ProviderAdapter {
@@ -90,6 +97,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       const { provider, model } = target
       return new GeminiStreamTransform({ provider, id: completionId(), created: created(), model, now })
     },
+    embeddings: geminiEmbeddings((target) => geminiModel(target, now())),
   })
 }
 

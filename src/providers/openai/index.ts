@@ -14,6 +14,7 @@ import { fromOpenAIUsage } from '../shapes.ts'
 import type { ProviderAdapter, Target } from '../types.ts'
 import { type TargetQuirks, toOpenAIBody } from './convert-request.ts'
 import { toChatCompletion } from './convert-response.ts'
+import { openAIEmbeddings } from './embeddings.ts'
 import { httpError, transportError } from './errors.ts'
 import type { Quirks } from './param-rules.ts'
 import { parseOpenAIRateLimits } from './rate-limits.ts'
@@ -62,6 +63,7 @@ export function createOpenAIAdapter(type = 'openai', quirks: Quirks | null = nul
       return { completion, usage, usageFinal, model: typeof completion.model === 'string' ? completion.model : null }
     },
     streamDecoder: (target) => new OpenAIStreamTransform(target.provider),
+    embeddings: openAIEmbeddings(),
   })
 }
 

@@ -88,6 +88,8 @@ export function context(init: ContextInit = {}): RoutingContext {
     stream: false,
     complexity,
     requirePrice: false,
+    kind: 'chat',
+    contextTokens: complexity.promptTokens,
   }
   return {
     now: init.now ?? Date.parse('2026-01-01T00:00:00Z'),
