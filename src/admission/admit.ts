@@ -129,7 +129,8 @@ export function admit(facts: RequestFacts, cfg: CompiledConfig, deps: AdmissionD
   return { ok: true, ticket }
 }
 
-function notAllowed(keyName: string, route: string): ApiError {
+/** 403: the key may not use the route. */
+export function notAllowed(keyName: string, route: string): ApiError {
   const message = `The key "${keyName}" may not use "${route}" (its allowed routes are set in routes.yaml).`
   return new ApiError(403, message, 'route_not_allowed', 'model', 'permission_error')
 }
