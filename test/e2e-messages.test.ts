@@ -287,3 +287,50 @@ describe('messages: hostile input is a 4xx in Anthropic shape', () => {
     expect(JSON.parse(r.text)).toMatchObject({ type: 'message', content: [{ type: 'text', text: 'beta' }] })
   })
 })
+
+describe('messages: upstream failures in Anthropic shape', () => {
+  // Each test its own model: a fault feeds the target's breaker and cooldown.
+  const req = (content: string, model = 'gpt-4.1-nano') => ({
+    model: `openai/${model}`,
+    max_tokens: 64,
+    messages: [{ role: 'user' as const, content }],
+  })
+
+  it('a stream cut after it began ends with event: error, which the SDK raises', async () => {
+    stack.sim.script('openai', 'gpt-4.1-nano', [{ kind: 'cut', afterChunks: 4 }])
+    const r = await post(JSON.stringify({ ...req('tokens: 30'), stream: true }))
+    expect(r.status).toBe(200)
+    const events = [...r.text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1])
+    expect(events[0]).toBe('message_start')
+    expect(events.at(-1)).toBe('error')
+    const last = r.text.trim().split('\n').at(-1)!
+    expect(JSON.parse(last.slice('data: '.length))).toMatchObject({ type: 'error', error: { type: 'api_error' } })
+    expect(r.text).not.toContain('message_stop')
+
+    stack.sim.script('openai', 'gpt-4.1-nano', [{ kind: 'cut', afterChunks: 4 }])
+    const stream = client.messages.stream({ ...req('tokens: 30') })
+    await expect(stream.finalMessage()).rejects.toBeInstanceOf(Anthropic.APIError)
+  })
+
+  it('every target overloaded: 529 overloaded_error', async () => {
+    stack.sim.script(
+      'openai',
+      'gpt-4.1-nano',
+      Array.from({ length: 4 }, () => ({ kind: 'overloaded' as const })),
+    )
+    const err = await client.messages.create(req('hi')).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.APIError)
+    const e = err as InstanceType<typeof Anthropic.APIError>
+    expect(e.status).toBe(529)
+    expect(e.error).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } })
+  })
+
+  it('rate limited with a long Retry-After: 429 rate_limit_error with retry-after', async () => {
+    stack.sim.script('openai', 'gpt-4o-mini', [{ kind: 'rate_limit', retryAfterMs: 120_000 }])
+    const err = await client.messages.create(req('hi', 'gpt-4o-mini')).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.RateLimitError)
+    const e = err as InstanceType<typeof Anthropic.RateLimitError>
+    expect(e.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
+    expect(Number(e.headers?.get('retry-after'))).toBeGreaterThan(0)
+  })
+})

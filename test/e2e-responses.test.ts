@@ -216,3 +216,20 @@ describe('responses: hostile input is a 4xx in OpenAI shape', () => {
     expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toContain('stateless')
   })
 })
+
+describe('responses: a stream that fails after it began', () => {
+  it('ends with error and response.failed, which the SDK raises', async () => {
+    stack.sim.script('anthropic', 'claude-sonnet-4-5', [{ kind: 'cut', afterChunks: 4 }])
+    const body = JSON.stringify({ model: 'anthropic/claude-sonnet-4-5', input: 'tokens: 30', stream: true })
+    const r = await post(body)
+    expect(r.status).toBe(200)
+    const events = [...r.text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1])
+    expect(events[0]).toBe('response.created')
+    expect(events.slice(-2)).toEqual(['error', 'response.failed'])
+    expect(events).not.toContain('response.completed')
+
+    stack.sim.script('anthropic', 'claude-sonnet-4-5', [{ kind: 'cut', afterChunks: 4 }])
+    const stream = client.responses.stream({ model: 'anthropic/claude-sonnet-4-5', input: 'tokens: 30' })
+    await expect(stream.finalResponse()).rejects.toBeInstanceOf(OpenAI.APIError)
+  })
+})
