@@ -281,6 +281,13 @@ describe('messages: hostile input is a 4xx in Anthropic shape', () => {
     expect(reply).toMatch(/^HTTP\/1\.1 400 /)
   })
 
+  it('what translation drops is named in x-headroom-warning; /messages without /v1 is the same endpoint', async () => {
+    const r = await post(ok({ top_k: 5, messages: [{ role: 'user', content: 'reply: warned' }] }), {}, '/messages')
+    expect(r.status).toBe(200)
+    expect(r.headers.get('x-headroom-warning')).toContain('top_k')
+    expect(JSON.parse(r.text)).toMatchObject({ content: [{ type: 'text', text: 'warned' }] })
+  })
+
   it('the path with ?beta=true is the same endpoint', async () => {
     const r = await post(ok({ messages: [{ role: 'user', content: 'reply: beta' }] }), {}, '/v1/messages?beta=true')
     expect(r.status).toBe(200)

@@ -208,6 +208,16 @@ describe('responses: hostile input is a 4xx in OpenAI shape', () => {
     expect(r.text).not.toContain(CLIENT_KEY)
   })
 
+  it('what translation drops is named in x-headroom-warning; /responses without /v1 is the same endpoint', async () => {
+    const r = await rawPost(`${stack.hr.url}/responses`, ok({ input: 'reply: warned', store: true }), {
+      'content-type': 'application/json',
+      authorization: `Bearer ${CLIENT_KEY}`,
+    })
+    expect(r.status).toBe(200)
+    expect(r.headers.get('x-headroom-warning')).toContain('store')
+    expect(JSON.parse(r.text)).toMatchObject({ object: 'response', status: 'completed' })
+  })
+
   it('previous_response_id is refused by name through the SDK too', async () => {
     const err = await client.responses
       .create({ model: 'openai/gpt-4.1-mini', input: 'x', previous_response_id: 'resp_1' })
