@@ -14,6 +14,7 @@
 import type { Readable } from 'node:stream'
 import { carriesContent } from './carries-content.ts'
 import { type Endpoint, errorText, httpRequest, readBody, type UpstreamResponse } from './http.ts'
+import { type NativeSpec, nativeCaller } from './http-native.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from './openai-schema.ts'
 import { badResponse } from './provider-errors.ts'
 import { SseDecoder, type SseEvent } from './sse.ts'
@@ -30,7 +31,7 @@ import {
 } from './types.ts'
 
 /** One upstream call's URL and headers (content-type and accept included). */
-interface Call {
+export interface Call {
   readonly url: Endpoint
   readonly headers: Readonly<Record<string, string>>
 }
@@ -100,6 +101,30 @@ export interface HttpAdapterSpec<State> {
   decode(text: string, target: Target, state: State): Decoded
   /** A decoder for one stream. */
   streamDecoder(target: Target, state: State): StreamDecoder
+  /** The client APIs the provider speaks itself, passed through rather than translated (./http-native.ts). */
+  readonly native?: NativeSpec
+}
+
+/** The skeleton's send and its helpers, for the passthrough calls (./http-native.ts). */
+export interface SendIo {
+  /** Sends the body; resolves with a 2xx response (body unread), throws the provider's ProviderError otherwise. */
+  send(call: Call, body: string, target: Target, signal: AbortSignal): Promise<UpstreamResponse>
+  fail(err: unknown, target: Target, phase: Phase, signal: AbortSignal): ProviderError
+  limits(headers: UpstreamResponse['headers']): RateLimitSnapshot | null
+  newMeta(res: UpstreamResponse, warnings: string[]): UpstreamMeta
+  /** Called when the adapter is closed (drop what was prepared per target). */
+  onClose(f: () => void): void
+}
+
+/** Read once a stream is over, however it ended (a broken stream still bills what it used). */
+export function closeMeta(
+  meta: UpstreamMeta,
+  d: Pick<StreamDecoder, 'usage' | 'usageFinal' | 'model' | 'requestId'>,
+): void {
+  meta.usage = d.usage
+  meta.usageFinal = d.usageFinal
+  meta.model = d.model
+  if (d.requestId != null) meta.requestId = d.requestId
 }
 
 export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): ProviderAdapter {
@@ -208,12 +233,7 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
       throw fail(err, ctx.target, 'stream', ctx.signal)
     } finally {
       if (!ended) body.destroy()
-      // Read once the stream is over, however it ended (a broken stream still bills what it used).
-      const { meta } = ctx
-      meta.usage = decoder.usage
-      meta.usageFinal = decoder.usageFinal
-      meta.model = decoder.model
-      if (decoder.requestId != null) meta.requestId = decoder.requestId
+      closeMeta(ctx.meta, decoder)
     }
     for (const c of out) {
       if (latency.ttftMs === undefined && carriesContent(c)) latency.ttftMs = performance.now() - ctx.started
@@ -221,12 +241,23 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
     }
   }
 
-  return {
+  const closers: Array<() => void> = []
+  const adapter: ProviderAdapter = {
     type: spec.type,
     complete,
     stream,
     async close() {
       prepared = new WeakMap()
+      for (const f of closers) f()
     },
   }
+  if (!spec.native) return adapter
+  const io: SendIo = {
+    send,
+    fail,
+    limits: (headers) => spec.limits(headerSource(headers), now()),
+    newMeta,
+    onClose: (f) => closers.push(f),
+  }
+  return { ...adapter, nativeApis: spec.native.apis, native: nativeCaller(spec.native, io) }
 }

@@ -15,6 +15,7 @@ import type { ProviderAdapter, Target } from '../types.ts'
 import { type TargetQuirks, toOpenAIBody } from './convert-request.ts'
 import { toChatCompletion } from './convert-response.ts'
 import { httpError, transportError } from './errors.ts'
+import { openaiNative } from './native.ts'
 import type { Quirks } from './param-rules.ts'
 import { parseOpenAIRateLimits } from './rate-limits.ts'
 import { reasoningRules } from './reasoning-models.ts'
@@ -62,6 +63,8 @@ export function createOpenAIAdapter(type = 'openai', quirks: Quirks | null = nul
       return { completion, usage, usageFinal, model: typeof completion.model === 'string' ? completion.model : null }
     },
     streamDecoder: (target) => new OpenAIStreamTransform(target.provider),
+    // Chat completions requests pass through on every server; Responses only on OpenAI's own.
+    native: openaiNative({ prepare, quirksOf, responses: type === 'openai' }),
   })
 }
 
