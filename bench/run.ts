@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: requests/s and latency through Headroom versus calling the simulator directly, in the
- * same run, for streaming and non-streaming requests at 1 and 16 connections, per provider format.
+ * same run, for streaming and non-streaming requests at 1 and 16 connections, per provider format — chat
+ * completions to each provider, and the other two client APIs: `/v1/messages` to Anthropic (against
+ * Anthropic's own endpoint) and `/v1/responses` to OpenAI (against OpenAI's own `/v1/responses`).
  *
- *   npm run bench -- --seconds 5 --providers openai,anthropic,gemini
+ *   npm run bench -- --seconds 5 --providers openai,anthropic,gemini --apis messages,responses
  *
  * The simulator and Headroom each run in their own process; the load generator runs in this one. All
  * three share the machine's cores, so absolute numbers depend on the machine; the ratios are the point.
@@ -21,11 +23,13 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
     providers: { type: 'string', default: 'openai,anthropic,gemini' },
+    apis: { type: 'string', default: 'messages,responses' },
   },
 })
 const seconds = Number(values.seconds)
 const rounds = Number(values.rounds)
-const providers = values.providers!.split(',') as Array<'openai' | 'anthropic' | 'gemini'>
+const providers = values.providers!.split(',').filter(Boolean) as Array<'openai' | 'anthropic' | 'gemini'>
+const apis = values.apis!.split(',').filter(Boolean) as Array<'messages' | 'responses'>
 
 const PROMPT = 'Say hello in a short sentence.'
 const MODELS = { openai: 'gpt-4.1-mini', anthropic: 'claude-haiku-4-5', gemini: 'gemini-2.5-flash-lite' } as const
@@ -75,6 +79,28 @@ function through(hr: string, p: keyof typeof MODELS, stream: boolean): Target {
       stream,
     }),
   }
+}
+
+/** `/v1/messages` through Headroom to Anthropic: the same body as Anthropic's own, the model as Headroom names it. */
+function throughMessages(hr: string, stream: boolean): Target {
+  const t = direct(hr, 'anthropic', stream)
+  return { ...t, body: JSON.stringify({ ...JSON.parse(t.body), model: `anthropic/${MODELS.anthropic}` }) }
+}
+
+/** The Responses API: OpenAI's own endpoint (`base`: the simulator) or Headroom's, the same request. */
+function responses(base: string, model: string, stream: boolean): Target {
+  return {
+    url: `${base}/v1/responses`,
+    headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key' },
+    body: JSON.stringify({ model, input: PROMPT, max_output_tokens: 32, stream, store: false }),
+  }
+}
+
+/** One row pair of the table: what is called directly, and the same through Headroom. */
+interface Case {
+  label: string
+  direct: (stream: boolean) => Target
+  through: (stream: boolean) => Target
 }
 
 const simPort = await freePort()
@@ -130,10 +156,31 @@ const f = (n: number, d = 2) => n.toFixed(d)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const rows: string[] = []
 let ledger = ''
+const cases: Case[] = [
+  ...providers.map((p) => ({
+    label: p,
+    direct: (stream: boolean) => direct(sim, p, stream),
+    through: (stream: boolean) => through(hr, p, stream),
+  })),
+  ...apis.map((api) =>
+    api === 'messages'
+      ? {
+          label: 'messages → anthropic',
+          direct: (stream: boolean) => direct(sim, 'anthropic', stream),
+          through: (stream: boolean) => throughMessages(hr, stream),
+        }
+      : {
+          label: 'responses → openai',
+          direct: (stream: boolean) => responses(sim, MODELS.openai, stream),
+          through: (stream: boolean) => responses(hr, `openai/${MODELS.openai}`, stream),
+        },
+  ),
+]
 // The machines here are shared and noisy: direct and through are measured alternately, in several
 // short rounds, and each figure is the median over the rounds.
 try {
-  for (const p of providers) {
+  for (const c of cases) {
+    const p = c.label
     for (const stream of [false, true]) {
       const mode = stream ? 'stream' : 'json'
       const lat = {
@@ -153,18 +200,18 @@ try {
         errors: 0,
       }
       for (let r = 0; r < rounds; r++) {
-        const d1 = await measureLatency(direct(sim, p, stream), seconds * 1000)
-        const h1 = await measureLatency(through(hr, p, stream), seconds * 1000)
-        const b1 = await measureLatency(viaBare(direct(sim, p, stream)), seconds * 1000)
+        const d1 = await measureLatency(c.direct(stream), seconds * 1000)
+        const h1 = await measureLatency(c.through(stream), seconds * 1000)
+        const b1 = await measureLatency(viaBare(c.direct(stream)), seconds * 1000)
         lat.d.push(stream ? d1.ttfbP50 : d1.totalP50)
         lat.h.push(stream ? h1.ttfbP50 : h1.totalP50)
         lat.b.push((stream ? b1.ttfbP50 : b1.totalP50) - (stream ? d1.ttfbP50 : d1.totalP50))
         lat.dTail.push(stream ? d1.ttfbP99 : d1.totalP99)
         lat.hTail.push(stream ? h1.ttfbP99 : h1.totalP99)
-        const d16 = await measureThroughput(direct(sim, p, stream), 16, seconds)
+        const d16 = await measureThroughput(c.direct(stream), 16, seconds)
         const cpu0 = cpuMicros(hrProc.proc.pid!)
         const sim0 = cpuMicros(simProc.proc.pid!)
-        const h16 = await measureThroughput(through(hr, p, stream), 16, seconds)
+        const h16 = await measureThroughput(c.through(stream), 16, seconds)
         const n = Math.max(1, h16.requests)
         thr.cpu.push((cpuMicros(hrProc.proc.pid!) - cpu0) / n)
         // The simulator's CPU for the same requests: a yardstick that moves with the machine's speed,
@@ -173,7 +220,7 @@ try {
         thr.d.push(d16.rps)
         thr.h.push(h16.rps)
         thr.ratio.push(h16.rps / d16.rps)
-        const b16 = await measureThroughput(viaBare(direct(sim, p, stream)), 16, seconds)
+        const b16 = await measureThroughput(viaBare(c.direct(stream)), 16, seconds)
         thr.bareRatio.push(b16.rps / d16.rps)
         thr.errors += d16.errors + h16.errors + b16.errors
       }
@@ -213,7 +260,7 @@ console.log(
   '1 connection: p50 latency in ms (streams: time to first byte; otherwise the whole response). 16 connections: req/s direct / through (ratio).\n',
 )
 console.log(
-  '| provider | mode | conns | direct p50 ms | through p50 ms | added p50 | notes | req/s direct / through (ratio) |',
+  '| provider / API | mode | conns | direct p50 ms | through p50 ms | added p50 | notes | req/s direct / through (ratio) |',
 )
 console.log('|---|---|---:|---:|---:|---:|---|---:|')
 for (const r of rows) console.log(r)

@@ -25,8 +25,8 @@ import { dayStart, monthStart } from './lib/utc-period.ts'
 import { BUILTIN_PROVIDERS, createAdapterRegistry, type ProviderRegistry } from './providers/registry.ts'
 import type { Runtime } from './routing/runtime.ts'
 import { TargetStates } from './routing/target-states.ts'
+import { modelEndpoint, serveModelCall } from './server/answer-node.ts'
 import { createApp } from './server/app.ts'
-import { chatListener, isChatRequest } from './server/chat-node.ts'
 import { type Simulator, startSimulator } from './simulator/index.ts'
 import { spendListener } from './spend/attempt-row.ts'
 import { openSpendDb, type SpendDb } from './spend/db.ts'
@@ -234,12 +234,14 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     await simulator?.close()
   }
 
-  // Chat completions go straight to their handler; everything else through Hono.
-  const chat = chatListener(deps)
+  // Chat completions, messages and responses go straight to their handler; everything else through Hono.
+  const serveModel = serveModelCall(deps)
   const hono = getRequestListener(app.fetch)
-  const server = createServer({ connectionsCheckingInterval: checkEvery(compiled.server) }, (req, res) =>
-    isChatRequest(req) ? chat(req, res) : void hono(req, res),
-  )
+  const server = createServer({ connectionsCheckingInterval: checkEvery(compiled.server) }, (req, res) => {
+    const endpoint = modelEndpoint(req)
+    if (endpoint) serveModel(endpoint, req, res)
+    else void hono(req, res)
+  })
   applyServerLimits(server, compiled.server)
   try {
     await new Promise<void>((resolveServer, reject) => {

@@ -82,10 +82,16 @@ function answered(): number {
 }
 
 describe('README and docs/ snippets', () => {
-  it('finds them: the openai SDK, LangChain and the Vercel AI SDK; curl and headroom spend; the YAML', () => {
-    expect(tsSnippets.map((s) => /from '(openai|@langchain\/openai|@ai-sdk\/openai-compatible)'/.exec(s)?.[1])).toEqual(
-      ['openai', '@langchain/openai', '@ai-sdk/openai-compatible'],
-    )
+  it('finds them: the openai SDK, LangChain, the Vercel AI SDK, the Anthropic SDK; curl and headroom spend; the YAML', () => {
+    const sdk = /from '(openai|@langchain\/openai|@ai-sdk\/openai-compatible|@ai-sdk\/openai|@anthropic-ai\/sdk)'/
+    expect(tsSnippets.map((s) => sdk.exec(s)?.[1])).toEqual([
+      'openai',
+      '@langchain/openai',
+      '@ai-sdk/openai-compatible',
+      '@anthropic-ai/sdk',
+      'openai',
+      '@ai-sdk/openai',
+    ])
     expect(shellCommands.filter((c) => c.startsWith('curl ')).length).toBeGreaterThanOrEqual(2)
     expect(shellCommands.filter((c) => c.startsWith('npx headroom spend')).length).toBeGreaterThanOrEqual(2)
     expect(blocks('yaml').length).toBeGreaterThanOrEqual(6)

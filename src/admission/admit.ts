@@ -156,7 +156,8 @@ function wrongKind(model: string, route: string, kind: ModelKind): ApiError {
   return new ApiError(400, message, 'model_not_supported', 'model', 'invalid_request_error')
 }
 
-function notAllowed(keyName: string, route: string): ApiError {
+/** 403: the key may not use the route. */
+export function notAllowed(keyName: string, route: string): ApiError {
   const message = `The key "${keyName}" may not use "${route}" (its allowed routes are set in routes.yaml).`
   return new ApiError(403, message, 'route_not_allowed', 'model', 'permission_error')
 }

@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream'
 import { carriesContent } from './carries-content.ts'
 import { type Embedding, type EmbeddingRequest, type EmbeddingResponse, embeddingInputs } from './embeddings-schema.ts'
 import { type Endpoint, errorText, httpRequest, readBody, type UpstreamResponse } from './http.ts'
+import { type NativeSpec, nativeCaller } from './http-native.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from './openai-schema.ts'
 import { badResponse } from './provider-errors.ts'
 import { SseDecoder, type SseEvent } from './sse.ts'
@@ -31,7 +32,7 @@ import {
 } from './types.ts'
 
 /** One upstream call's URL and headers (content-type and accept included). */
-interface Call {
+export interface Call {
   readonly url: Endpoint
   readonly headers: Readonly<Record<string, string>>
 }
@@ -126,6 +127,30 @@ export interface HttpAdapterSpec<State> {
   streamDecoder(target: Target, state: State): StreamDecoder
   /** Embeddings, when the provider has them. */
   readonly embeddings?: EmbedSpec
+  /** The client APIs the provider speaks itself, passed through rather than translated (./http-native.ts). */
+  readonly native?: NativeSpec
+}
+
+/** The skeleton's send and its helpers, for the passthrough calls (./http-native.ts). */
+export interface SendIo {
+  /** Sends the body; resolves with a 2xx response (body unread), throws the provider's ProviderError otherwise. */
+  send(call: Call, body: string, target: Target, signal: AbortSignal): Promise<UpstreamResponse>
+  fail(err: unknown, target: Target, phase: Phase, signal: AbortSignal): ProviderError
+  limits(headers: UpstreamResponse['headers']): RateLimitSnapshot | null
+  newMeta(res: UpstreamResponse, warnings: string[]): UpstreamMeta
+  /** Called when the adapter is closed (drop what was prepared per target). */
+  onClose(f: () => void): void
+}
+
+/** Read once a stream is over, however it ended (a broken stream still bills what it used). */
+export function closeMeta(
+  meta: UpstreamMeta,
+  d: Pick<StreamDecoder, 'usage' | 'usageFinal' | 'model' | 'requestId'>,
+): void {
+  meta.usage = d.usage
+  meta.usageFinal = d.usageFinal
+  meta.model = d.model
+  if (d.requestId != null) meta.requestId = d.requestId
 }
 
 /** Calls one embeddings request split into several (Gemini's batches) makes at most at once. */
@@ -243,12 +268,7 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
       throw fail(err, ctx.target, 'stream', ctx.signal)
     } finally {
       if (!ended) body.destroy()
-      // Read once the stream is over, however it ended (a broken stream still bills what it used).
-      const { meta } = ctx
-      meta.usage = decoder.usage
-      meta.usageFinal = decoder.usageFinal
-      meta.model = decoder.model
-      if (decoder.requestId != null) meta.requestId = decoder.requestId
+      closeMeta(ctx.meta, decoder)
     }
     for (const c of out) {
       if (latency.ttftMs === undefined && carriesContent(c)) latency.ttftMs = performance.now() - ctx.started
@@ -312,7 +332,8 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
     return { body: { object: 'list', data, model: first.body.model, ...usage }, limits, latency: {}, meta: meta! }
   }
 
-  return {
+  const closers: Array<() => void> = []
+  const adapter: ProviderAdapter = {
     type: spec.type,
     complete,
     stream,
@@ -320,6 +341,16 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
     async close() {
       prepared = new WeakMap()
       embedCalls = new WeakMap()
+      for (const f of closers) f()
     },
   }
+  if (!spec.native) return adapter
+  const io: SendIo = {
+    send,
+    fail,
+    limits: (headers) => spec.limits(headerSource(headers), now()),
+    newMeta,
+    onClose: (f) => closers.push(f),
+  }
+  return { ...adapter, nativeApis: spec.native.apis, native: nativeCaller(spec.native, io) }
 }

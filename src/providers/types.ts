@@ -123,6 +123,44 @@ export interface Upstream<T> {
   meta: UpstreamMeta
 }
 
+/** A client API that a provider also speaks natively: a request in it can be passed through. */
+export type NativeApi = 'openai-chat' | 'openai-responses' | 'anthropic-messages'
+
+/**
+ * A request in the client's own API, for a target whose provider speaks it: passed through, not translated.
+ * Sent with `model` replaced by the target's, nothing else changed — except that an OpenAI reasoning model
+ * (`target.reasoning`) gets the same parameter renames on `openai-chat` as on the translated path
+ * (`max_tokens` → `max_completion_tokens`, …), since OpenAI refuses the originals on those models.
+ */
+export interface NativeRequest {
+  readonly api: NativeApi
+  /** The client's body as parsed JSON; sent with `model` replaced by the target's model, nothing else changed. */
+  readonly body: Readonly<Record<string, unknown>>
+  /** Whether the body asks for a stream (`stream: true`). */
+  readonly stream: boolean
+  /**
+   * Client headers forwarded upstream as they are (already validated by the server), lower-case names:
+   * anthropic-version, anthropic-beta. Others are not sent.
+   */
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** One piece of a native stream: the exact bytes of one or more whole SSE events, and whether they carry output. */
+export interface NativeFrame {
+  readonly data: string
+  /** Carries output (text, a tool call, thinking, refusal): a stream is held until its first such frame (failover before the first token). */
+  readonly content: boolean
+}
+
+/**
+ * A native answer: the upstream's JSON body, or its stream's frames, as they came. `text()` (a closure, safe to
+ * call detached) is the output so far — text deltas, tool-call names and arguments, thinking — from which
+ * usage is estimated when the provider gives none.
+ */
+export type NativeAnswer =
+  | { readonly kind: 'json'; readonly body: string; text(): string }
+  | { readonly kind: 'stream'; readonly frames: AsyncIterable<NativeFrame>; text(): string }
+
 export interface ProviderAdapter {
   /** The provider type it serves (routes.yaml `type`). */
   readonly type: string
@@ -143,6 +181,22 @@ export interface ProviderAdapter {
    * ProviderError of kind `unsupported`, naming the parameter.
    */
   embed?(req: EmbeddingRequest, target: Target, signal: AbortSignal): Promise<Upstream<EmbeddingResponse>>
+  /** The client APIs this adapter can pass through. */
+  readonly nativeApis?: ReadonlySet<NativeApi>
+  /**
+   * One upstream call in the client's own API (see NativeRequest); throws ProviderError like complete/stream.
+   * A stream resolves once the upstream answered 2xx; its frames are the upstream's bytes, cut at event
+   * boundaries; an upstream error event, or an end before the API's end mark, throws ProviderError from the
+   * iterator (the error event's bytes are not yielded). `meta` is complete when the answer is.
+   */
+  native?(req: NativeRequest, target: Target, signal: AbortSignal): Promise<Upstream<NativeAnswer>>
+  /** Anthropic only: POST /v1/messages/count_tokens with the body (generation-only fields already stripped by the caller, model replaced here). */
+  countTokens?(
+    body: Readonly<Record<string, unknown>>,
+    headers: Readonly<Record<string, string>>,
+    target: Target,
+    signal: AbortSignal,
+  ): Promise<{ inputTokens: number; limits: RateLimitSnapshot | null }>
   /** Close pooled connections / cached clients. */
   close?(): Promise<void>
 }

@@ -1,10 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { ChatChunk, ChatRequest } from '../providers/openai-schema.ts'
+import type { ChatChunk } from '../providers/openai-schema.ts'
 import { timedOut } from '../providers/provider-errors.ts'
 import { ProviderError, type ProviderErrorKind } from '../providers/types.ts'
-import { ScriptedAdapter, scriptedConfig, type TestRuntime, testRuntime } from './__fixtures__/scripted-adapter.ts'
+import {
+  ScriptedAdapter,
+  scriptedConfig,
+  scriptedJob,
+  type TestRuntime,
+  testRuntime,
+} from './__fixtures__/scripted-adapter.ts'
 import { executeComplete, executeStream } from './execute.ts'
-import { buildProfile } from './profile.ts'
 import type { Job } from './runtime.ts'
 
 const cfg = scriptedConfig(`routes:
@@ -22,24 +27,7 @@ let t: TestRuntime
 afterEach(() => t.rt.states.close())
 
 function job(route: string, stream = false): Job {
-  const r = cfg.routes.get(route)!
-  const req: ChatRequest = { model: route, messages: [{ role: 'user', content: 'Say hello.' }], stream }
-  return {
-    req,
-    route: r,
-    profile: buildProfile(req, { defaultExpectedOutput: r.expectedOutputTokens }),
-    ctx: {
-      requestId: 'req_test',
-      clientRequestId: null,
-      virtualKey: null,
-      endUser: null,
-      modelRequested: route,
-      priority: 'normal',
-      queuedMs: 0,
-    },
-    report: { attempts: 0, target: null, decision: '' },
-    controller: new AbortController(),
-  }
+  return scriptedJob(cfg, route, stream)
 }
 
 function upstreamError(status: number, kind: ProviderErrorKind, retryAfterMs: number | null = null): ProviderError {

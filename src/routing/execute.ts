@@ -28,7 +28,14 @@ import type { CompiledRoute } from '../config/types.ts'
 import type { EmbeddingRequest, EmbeddingResponse } from '../providers/embeddings-schema.ts'
 import type { ChatChunk, ChatCompletion } from '../providers/openai-schema.ts'
 import { unsupportedHere } from '../providers/provider-errors.ts'
-import { ProviderError, type ProviderUsage, type Target, type Upstream } from '../providers/types.ts'
+import {
+  type NativeAnswer,
+  type NativeRequest,
+  ProviderError,
+  type ProviderUsage,
+  type Target,
+  type Upstream,
+} from '../providers/types.ts'
 import { abortError, asProviderError, DeadlineExceeded } from './attempt-errors.ts'
 import { attemptUsage } from './attempt-usage.ts'
 import { retryDelayMs } from './backoff.ts'
@@ -39,7 +46,7 @@ import { withFirstByteTimeout } from './first-byte.ts'
 import { BreakerOpenError } from './health.ts'
 import { type PlannedCandidate, skipReason } from './plan.ts'
 import { planOrWait, strategyLabel } from './plan-or-wait.ts'
-import { primeStream } from './prime-stream.ts'
+import { answerBegan, primeStream } from './prime-stream.ts'
 import type { Execution, Job, Runtime } from './runtime.ts'
 import type { SkipReason } from './types.ts'
 
@@ -363,9 +370,19 @@ function completionText(c: ChatCompletion): string {
 export async function executeStream(job: Job, rt: Runtime): Promise<Execution<AsyncIterable<ChatChunk>>> {
   const r = await attemptLoop(job, rt, async (c, signal) => {
     const up = await rt.adapters(c.target.type).stream(job.req, c.target, signal)
-    return { ...up, body: await primeStream(up.body) }
+    return { ...up, body: await primeStream(up.body, answerBegan) }
   })
-  const settled = settleStream(job, rt, r)
+  let text = ''
+  const settled = settleStream(job, rt, r, r.upstream.body, {
+    onItem: (chunk) => {
+      for (const ch of chunk.choices) {
+        const d = ch.delta
+        if (typeof d.content === 'string') text += d.content
+        if (d.tool_calls) for (const t of d.tool_calls) text += (t.function?.name ?? '') + (t.function?.arguments ?? '')
+      }
+    },
+    text: () => text,
+  })
   return {
     target: r.candidate.target,
     upstream: { ...r.upstream, body: settled.body },
@@ -375,19 +392,64 @@ export async function executeStream(job: Job, rt: Runtime): Promise<Execution<As
 }
 
 /**
+ * A request passed through in the client's own API (NativeRequest): the same attempt loop, a stream held
+ * until its first frame with output, the attempt settled with the provider's usage or the estimate from
+ * the answer's text. A target whose adapter does not speak the API is passed over (kind `unsupported`).
+ */
+export async function executeNative(job: Job, rt: Runtime, native: NativeRequest): Promise<Execution<NativeAnswer>> {
+  const r = await attemptLoop(job, rt, (c, signal) => callNative(rt, c.target, native, signal))
+  const { body } = r.upstream
+  const exec = { target: r.candidate.target, attempts: r.attempts }
+  if (body.kind === 'json') {
+    const usage = settle(job, rt, r, { meta: r.upstream.meta, outcome: 'ok', text: body.text })
+    return { ...exec, upstream: r.upstream, usage: () => usage }
+  }
+  const settled = settleStream(job, rt, r, body.frames, { text: body.text })
+  const answer: NativeAnswer = { kind: 'stream', frames: settled.body, text: body.text }
+  return { ...exec, upstream: { ...r.upstream, body: answer }, usage: settled.usage }
+}
+
+async function callNative(
+  rt: Runtime,
+  target: Target,
+  native: NativeRequest,
+  signal: AbortSignal,
+): Promise<Upstream<NativeAnswer>> {
+  const adapter = rt.adapters(target.type)
+  if (!adapter.native || !adapter.nativeApis?.has(native.api)) throw notNative(target, native.api)
+  const up = await adapter.native(native, target, signal)
+  if (up.body.kind === 'json') return up
+  const frames = await primeStream(up.body.frames, (f) => f.content)
+  return { ...up, body: { kind: 'stream', frames, text: up.body.text } }
+}
+
+function notNative(target: Target, api: string): ProviderError {
+  return new ProviderError({
+    provider: target.provider,
+    status: 400,
+    kind: 'unsupported',
+    message: `${target.provider} (type ${target.type}) does not take ${api} requests as they are`,
+    code: 'unsupported_api',
+  })
+}
+
+/**
  * After the first token: a fault still feeds the breaker, and the attempt's event goes out when the
  * stream ends — completed, broken, or cut short by the client (then with the tokens so far: without the
  * provider's closing count, an estimate from the text sent, marked so). `usage` is what the event carried.
+ * `read.onItem` sees each item as it passes; `read.text` is the output so far, for the estimate.
  */
-function settleStream(
+function settleStream<T, U>(
   job: Job,
   rt: Runtime,
-  r: Attempted<AsyncIterable<ChatChunk>>,
-): { body: AsyncIterable<ChatChunk>; usage: () => ProviderUsage | null } {
-  // A forwarding iterator rather than an async generator: one call per chunk instead of a generator hop.
+  r: Attempted<U>,
+  source: AsyncIterable<T>,
+  read: { onItem?: (item: T) => void; text: () => string },
+): { body: AsyncIterable<T>; usage: () => ProviderUsage | null } {
+  // A forwarding iterator rather than an async generator: one call per item instead of a generator hop.
   const { upstream, candidate } = r
-  const it = upstream.body[Symbol.asyncIterator]()
-  let text = ''
+  const it = source[Symbol.asyncIterator]()
+  const { onItem } = read
   let settled = false
   let recorded: ProviderUsage | null = null
   const finish = (outcome: AttemptOutcome, error?: ProviderError) => {
@@ -396,21 +458,14 @@ function settleStream(
     recorded = settle(job, rt, r, {
       meta: upstream.meta,
       outcome,
-      text: () => text,
+      text: read.text,
       ttftMs: upstream.latency.ttftMs ?? null,
       error,
     })
   }
-  const onResult = (res: IteratorResult<ChatChunk>): IteratorResult<ChatChunk> => {
-    if (res.done) {
-      finish('ok')
-      return res
-    }
-    for (const ch of res.value.choices) {
-      const d = ch.delta
-      if (typeof d.content === 'string') text += d.content
-      if (d.tool_calls) for (const t of d.tool_calls) text += (t.function?.name ?? '') + (t.function?.arguments ?? '')
-    }
+  const onResult = (res: IteratorResult<T>): IteratorResult<T> => {
+    if (res.done) finish('ok')
+    else if (onItem) onItem(res.value)
     return res
   }
   const onError = (err: unknown): never => {
@@ -423,7 +478,7 @@ function settleStream(
     }
     throw pe
   }
-  const iterator: AsyncIterator<ChatChunk> = {
+  const iterator: AsyncIterator<T> = {
     next: () => (settled ? Promise.resolve({ done: true, value: undefined }) : it.next().then(onResult, onError)),
     // The client went away mid-stream: release the upstream first (its usage so far lands in meta), then
     // emit the attempt with the tokens so far.

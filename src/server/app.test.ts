@@ -200,6 +200,84 @@ describe('chat completions', () => {
   })
 })
 
+const broken = () =>
+  new ProviderError({ provider: 'openai', status: 502, kind: 'stream', message: 'openai stream broke: cut' })
+
+function post(path: string, body: unknown, headers: Record<string, string> = KEY): Promise<Response> {
+  const init = {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  }
+  return Promise.resolve(app.request(path, init))
+}
+
+/** The `event:` names of a named-event stream, and the last event's data. */
+function events(text: string): { names: string[]; last: unknown } {
+  const names = [...text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1]!)
+  const data = text.trim().split('\n').at(-1)!
+  return { names, last: JSON.parse(data.slice('data: '.length)) }
+}
+
+describe('messages and responses, through the same core', () => {
+  const message = { model: 'fast', max_tokens: 32, messages: [{ role: 'user', content: 'Say hello.' }] }
+
+  it("/v1/messages: Anthropic's message, Headroom's headers, one spend row", async () => {
+    t.adapter.script(MINI, { answer: 'Hello there.' })
+    const res = await post('/v1/messages', message)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({
+      type: 'message',
+      model: 'fast',
+      content: [{ type: 'text', text: 'Hello there.' }],
+      stop_reason: 'end_turn',
+    })
+    expect(res.headers.get('x-headroom-target')).toBe(MINI)
+    expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('99')
+    expect(t.events.map((e) => e.outcome)).toEqual(['ok'])
+  })
+
+  it('/v1/messages streams: a break after the first content is event: error, no message_stop', async () => {
+    t.adapter.script(MINI, { words: ['partial'], breakWith: broken() })
+    const res = await post('/v1/messages', { ...message, stream: true })
+    const { names, last } = events(await res.text())
+    expect(names[0]).toBe('message_start')
+    expect(names.at(-1)).toBe('error')
+    expect(names).not.toContain('message_stop')
+    expect(last).toEqual({ type: 'error', error: { type: 'api_error', message: 'openai stream broke: cut' } })
+  })
+
+  it("/v1/messages errors are Anthropic's: 401, 404, 400 for a body that is not JSON", async () => {
+    const none = await post('/v1/messages', message, {})
+    expect(none.status).toBe(401)
+    expect(await none.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } })
+    const unknown = await post('/v1/messages', { ...message, model: 'nope/x' })
+    expect(await unknown.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' } })
+    const bad = await app.request('/v1/messages', { method: 'POST', headers: KEY, body: '{' })
+    expect(await bad.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+    expect(t.adapter.calls).toHaveLength(0)
+  })
+
+  it('/v1/messages/count_tokens: an estimate, said so; nothing called, no spend', async () => {
+    const res = await post('/v1/messages/count_tokens', { model: 'fast', messages: message.messages })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-headroom-count')).toBe('estimated')
+    expect(((await res.json()) as { input_tokens: number }).input_tokens).toBeGreaterThan(0)
+    expect(t.adapter.calls).toHaveLength(0)
+    expect(t.events).toHaveLength(0)
+  })
+
+  it('/v1/responses streams the documented events; a break is error then response.failed', async () => {
+    t.adapter.script(MINI, { answer: 'one two' }, { words: ['partial'], breakWith: broken() })
+    const ok = events(await (await post('/v1/responses', { model: 'fast', input: 'hi', stream: true })).text())
+    expect(ok.names[0]).toBe('response.created')
+    expect(ok.names.at(-1)).toBe('response.completed')
+    const failed = events(await (await post('/v1/responses', { model: 'fast', input: 'hi', stream: true })).text())
+    expect(failed.names.slice(-2)).toEqual(['error', 'response.failed'])
+    expect(failed.last).toMatchObject({ type: 'response.failed', response: { status: 'failed' } })
+  })
+})
+
 describe('error answers', () => {
   it('an upstream’s 429 goes back with the request id, routing headers, the key’s limits, Retry-After', async () => {
     t.adapter.script(MINI, {

@@ -1,18 +1,23 @@
 /**
  * The HTTP server, built from its dependencies: no module-level state, so tests build an app with
  * their own config and a scripted adapter, and drive it with `app.request()`. start.ts serves chat
- * completions ahead of it, on node:http (chat-node.ts); every other endpoint goes through Hono.
+ * completions, messages and responses ahead of it, on node:http (answer-node.ts); every other endpoint
+ * goes through Hono.
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import { type Context, Hono } from 'hono'
-import { encodeError } from '../ingress/anthropic-messages/encode-error.ts'
 import { ApiError } from '../lib/api-error.ts'
+import type { ServedApi } from './answer.ts'
+import { modelResponse } from './answer-web.ts'
 import { authenticate, identifyKey, requireAdmin } from './auth.ts'
-import { chatResponse } from './chat-web.ts'
+import { chatCompletions } from './chat-completions.ts'
+import { countTokens } from './count-tokens.ts'
 import { answerEmbeddings } from './embeddings.ts'
 import { answerError } from './error-answer.ts'
+import { anthropicMessages } from './messages.ts'
 import { listAnthropicModels, listModels, retrieveAnthropicModel, retrieveModel, visibleTo } from './models.ts'
 import { clientRequestId, idHeaders, requestId } from './request-id.ts'
+import { openaiResponses } from './responses.ts'
 import { routingState } from './routing-state.ts'
 import { spendReport } from './spend-endpoint.ts'
 import type { AppDeps, AppEnv, AppVars, RequestIds } from './types.ts'
@@ -46,28 +51,41 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     await next()
   })
 
-  // start.ts serves chat completions ahead of Hono (chat-node.ts); these routes serve them when the app is
-  // used on its own, and in tests.
-  const chat = async (c: Context<AppEnv>) => {
-    const vars: Partial<AppVars> = {}
-    try {
-      return await chatResponse(
-        c.req.raw,
-        { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId') },
-        vars,
-        deps,
-      )
-    } catch (err) {
-      c.set('route', vars.route)
-      c.set('report', vars.report)
-      c.set('rateLimitHeaders', vars.rateLimitHeaders)
-      c.set('warnings', vars.warnings)
-      throw err
+  // start.ts serves these ahead of Hono (answer-node.ts); these routes serve them when the app is used on
+  // its own, and in tests.
+  const served =
+    <D>(api: ServedApi<D>) =>
+    async (c: Context<AppEnv>) => {
+      const vars: Partial<AppVars> = {}
+      try {
+        const ids = { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId') }
+        return await modelResponse(c.req.raw, ids, vars, deps, api)
+      } catch (err) {
+        c.set('route', vars.route)
+        c.set('report', vars.report)
+        c.set('rateLimitHeaders', vars.rateLimitHeaders)
+        c.set('warnings', vars.warnings)
+        c.set('errorShape', vars.errorShape)
+        throw err
+      }
     }
+  const chat = served(chatCompletions)
+  const messages = served(anthropicMessages)
+  const responses = served(openaiResponses)
+  const tokens = async (c: Context<AppEnv>) => {
+    c.set('errorShape', 'anthropic')
+    const count = await countTokens(headersOf(c), c.req.raw, deps)
+    return c.json(count.body, 200, count.headers)
   }
-  app.post('/v1/chat/completions', chat)
   const embeddings = (c: Context<AppEnv>) => answerEmbeddings(c, headersOf(c), deps)
-  app.post('/v1/embeddings', embeddings)
+  // Clients configured with a base URL without `/v1` (some tools drop it) reach the same endpoints.
+  for (const prefix of ['/v1', '']) {
+    app.post(`${prefix}/chat/completions`, chat)
+    app.post(`${prefix}/embeddings`, embeddings)
+    app.post(`${prefix}/messages`, messages)
+    app.post(`${prefix}/messages/count_tokens`, tokens)
+    app.post(`${prefix}/responses`, responses)
+  }
   // The Anthropic SDK and Claude Code send `anthropic-version` on every request: they get Anthropic's shapes,
   // errors included (https://docs.anthropic.com/en/api/versioning).
   const anthropicClient = (c: Context<AppEnv>) => {
@@ -92,9 +110,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     checkModelId(id)
     return c.json(anthropic ? retrieveAnthropicModel(cfg, id, visible) : retrieveModel(cfg, id, visible))
   })
-  // Clients configured with a base URL without `/v1` (some tools drop it) reach the same endpoints.
-  app.post('/chat/completions', chat)
-  app.post('/embeddings', embeddings)
   app.get('/models', models)
   app.get('/v1/spend', (c) => {
     requireAdmin(headersOf(c), deps.config.current().auth)
@@ -115,12 +130,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   })
 
   app.notFound((c) => {
+    anthropicClient(c)
     // OpenAI's answer to a path it doesn't serve is an invalid_request_error too.
     throw new ApiError(404, `Invalid URL (${c.req.method} ${c.req.path})`, 'not_found', null, 'invalid_request_error')
   })
 
   app.onError((err, c) => {
     const vars: Partial<AppVars> = {
+      errorShape: c.get('errorShape'),
       route: c.get('route'),
       report: c.get('report'),
       rateLimitHeaders: c.get('rateLimitHeaders'),
@@ -132,10 +149,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       { requestId: c.get('requestId') ?? requestId(), clientRequestId: c.get('clientRequestId') ?? null },
       deps,
     )
-    if (c.get('errorShape') === 'anthropic') {
-      const e = encodeError(a.status, a.body.error)
-      return c.json(e.body, e.status as 400, a.headers)
-    }
     return c.json(a.body, a.status as 400, a.headers)
   })
 

@@ -1,16 +1,25 @@
 /**
- * The one error answer: anything thrown while handling a request → OpenAI's error body (errors.ts), with
- * the request id, the caller's x-ratelimit-* headers and what is known of the routing. Chat completions
- * (on node:http or through Hono) and every Hono endpoint answer errors through it.
+ * The one error answer: anything thrown while handling a request → OpenAI's error body (errors.ts), or
+ * Anthropic's for a request that asked for its shape (`vars.errorShape`: /v1/messages, or an Anthropic
+ * client's `anthropic-version`), with the request id, the caller's x-ratelimit-* headers and what is known
+ * of the routing. Every endpoint, on node:http or through Hono, answers errors through it.
  */
+import { encodeError } from '../ingress/anthropic-messages/encode-error.ts'
 import { ApiError } from '../lib/api-error.ts'
 import { redactKeys } from '../providers/redact.ts'
 import { ProviderError } from '../providers/types.ts'
-import { type ErrorResponse, headerValue, toErrorResponse, warningHeader } from './errors.ts'
+import { headerValue, toErrorResponse, warningHeader } from './errors.ts'
 import { idHeaders } from './request-id.ts'
 import type { AppDeps, AppVars, RequestIds } from './types.ts'
 
-export function answerError(err: unknown, vars: Partial<AppVars>, ids: RequestIds, deps: AppDeps): ErrorResponse {
+/** An error answer in the shape its client reads. */
+export interface ErrorAnswer {
+  status: number
+  body: unknown
+  headers: Record<string, string>
+}
+
+export function answerError(err: unknown, vars: Partial<AppVars>, ids: RequestIds, deps: AppDeps): ErrorAnswer {
   const r = toErrorResponse(err, deps.config.current().secrets)
   const report = vars.report
   if (r.status >= 500 && !(err instanceof ApiError)) {
@@ -37,5 +46,10 @@ export function answerError(err: unknown, vars: Partial<AppVars>, ids: RequestId
   if (report?.decision) headers['x-headroom-decision'] = report.decision
   const warn = warningHeader(vars.warnings ?? [])
   if (warn) headers['x-headroom-warning'] = warn
+  if (vars.errorShape === 'anthropic') {
+    // Anthropic's bodies name the request too (https://docs.anthropic.com/en/api/errors).
+    const e = encodeError(r.status, r.body.error)
+    return { status: e.status, body: { ...e.body, request_id: ids.requestId }, headers }
+  }
   return { status: r.status, body: r.body, headers }
 }

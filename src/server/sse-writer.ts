@@ -131,6 +131,11 @@ export function sseFrame(c: ChatChunk, opts: SseWriteOptions): string | null {
   return json === null ? null : `data: ${json}\n\n`
 }
 
+/** One event of a named-event stream (Anthropic's, the Responses API's): `event:` and `data:` lines. */
+export function sseEvent(e: { readonly event: string; readonly data: unknown }): string {
+  return `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`
+}
+
 /** The last frame of a stream that completed. */
 export const SSE_DONE = 'data: [DONE]\n\n'
 
@@ -141,6 +146,26 @@ export function sseErrorFrame(body: OpenAIErrorBody): string {
 
 /** How a stream ended: completed, failed (with an error frame), or the client went away. */
 export type StreamEnd = 'done' | 'error' | 'closed'
+
+/**
+ * Streams another API's events, whole and already framed, batched as chunks are; returns how the stream
+ * ended. The source never throws: a failure is its own last event (the API's error event).
+ */
+export async function writeEvents(
+  res: ServerResponse,
+  events: AsyncIterable<string>,
+  idleTimeoutMs: number,
+): Promise<StreamEnd> {
+  const out = new FrameBatcher(res, idleTimeoutMs)
+  for await (const e of events) {
+    if (res.destroyed) return 'closed'
+    out.add(e)
+    if (out.blocked) await out.drained()
+  }
+  if (res.destroyed) return 'closed'
+  out.end('')
+  return 'done'
+}
 
 /** Streams chunks; returns how the stream ended. Never throws for a failing source: that becomes an error frame. */
 export async function writeChunks(

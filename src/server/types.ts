@@ -49,9 +49,12 @@ export interface AppVars {
    * too.
    */
   warnings?: readonly string[]
-  /** Errors in Anthropic's shape instead of OpenAI's: the request came from an Anthropic client. */
-  errorShape?: 'anthropic'
+  /** The shape of the error answer (unset: OpenAI's): the API asked, or an Anthropic client's `anthropic-version`. */
+  errorShape?: ErrorShape
 }
+
+/** Whose error body a request gets: OpenAI's `{"error":{…}}` or Anthropic's `{"type":"error","error":{…}}`. */
+export type ErrorShape = 'openai' | 'anthropic'
 
 export type AppEnv = { Bindings: HttpBindings; Variables: AppVars }
 

@@ -10,6 +10,7 @@
  *   target's own headers (which may add `anthropic-beta`, an `Authorization` for a proxy, or another version).
  * - `target.baseUrl` is the API origin without `/v1` (e.g. `https://api.anthropic.com`).
  * - Streams dispatch on each event's JSON `type` (a proxy's `data:`-only stream works too).
+ * - Anthropic Messages requests are passed through as they came (./native.ts).
  */
 import { defineProvider } from '../descriptor.ts'
 import { endpoint } from '../http.ts'
@@ -19,6 +20,7 @@ import type { ProviderAdapter, Target } from '../types.ts'
 import { toAnthropicRequest } from './convert-request.ts'
 import { toChatCompletion } from './convert-response.ts'
 import { badResponse, httpError, toProviderError } from './errors.ts'
+import { anthropicNative } from './native.ts'
 import { parseAnthropicRateLimits } from './rate-limits.ts'
 import { AnthropicStreamTransform } from './stream-transform.ts'
 
@@ -73,6 +75,7 @@ export function createAnthropicAdapter(): ProviderAdapter {
         fallbackModel: target.model,
         jsonToolName,
       }),
+    native: anthropicNative(prepare),
   })
 }
 

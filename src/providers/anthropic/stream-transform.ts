@@ -117,7 +117,7 @@ export class AnthropicStreamTransform implements StreamDecoder {
       }
       case 'message_delta': {
         if (ev.usage) {
-          this.mergeUsage(ev.usage)
+          this.usageSoFar = mergeUsage(this.usageSoFar, ev.usage)
           this.closingUsage = true
         }
         let finish = mapFinishReason(ev.delta?.stop_reason) ?? 'stop'
@@ -179,26 +179,26 @@ export class AnthropicStreamTransform implements StreamDecoder {
         : { tool_calls: [{ index: block.index, function: { arguments: fragment } }] }
     return [chunk(this.head, delta)]
   }
+}
 
-  /** `message_delta` usage is cumulative; its null fields mean "unchanged since message_start". */
-  private mergeUsage(u: AnthropicUsageLike): void {
-    const next: AnthropicUsageLike = { ...this.usageSoFar }
-    for (const k of [
-      'input_tokens',
-      'output_tokens',
-      'cache_read_input_tokens',
-      'cache_creation_input_tokens',
-      'output_tokens_details',
-    ] as const) {
-      const v = u[k]
-      if (v !== null && v !== undefined) (next as Record<string, unknown>)[k] = v
-    }
-    this.usageSoFar = next
+/** `message_delta` usage is cumulative; its null fields mean "unchanged since message_start". */
+export function mergeUsage(prev: AnthropicUsageLike | null, u: AnthropicUsageLike): AnthropicUsageLike {
+  const next: AnthropicUsageLike = { ...prev }
+  for (const k of [
+    'input_tokens',
+    'output_tokens',
+    'cache_read_input_tokens',
+    'cache_creation_input_tokens',
+    'output_tokens_details',
+  ] as const) {
+    const v = u[k]
+    if (v !== null && v !== undefined) (next as Record<string, unknown>)[k] = v
   }
+  return next
 }
 
 /** An SSE event's data as an Anthropic event; the `event:` name and the JSON `type` agree on Anthropic. */
-function parseEvent(name: string | undefined, data: string, provider: string): AnthropicStreamEvent {
+export function parseEvent(name: string | undefined, data: string, provider: string): AnthropicStreamEvent {
   let obj: unknown
   try {
     obj = JSON.parse(data)

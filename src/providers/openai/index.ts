@@ -16,6 +16,7 @@ import { type TargetQuirks, toOpenAIBody } from './convert-request.ts'
 import { toChatCompletion } from './convert-response.ts'
 import { openAIEmbeddings } from './embeddings.ts'
 import { httpError, transportError } from './errors.ts'
+import { openaiNative } from './native.ts'
 import type { Quirks } from './param-rules.ts'
 import { parseOpenAIRateLimits } from './rate-limits.ts'
 import { reasoningRules } from './reasoning-models.ts'
@@ -64,6 +65,8 @@ export function createOpenAIAdapter(type = 'openai', quirks: Quirks | null = nul
     },
     streamDecoder: (target) => new OpenAIStreamTransform(target.provider),
     embeddings: openAIEmbeddings(),
+    // Chat completions requests pass through on every server; Responses only on OpenAI's own.
+    native: openaiNative({ prepare, quirksOf, responses: type === 'openai' }),
   })
 }
 

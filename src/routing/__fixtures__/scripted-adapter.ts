@@ -11,6 +11,10 @@ import { ManualClock } from '../../lib/manual-clock.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../../providers/openai-schema.ts'
 import { cancelled } from '../../providers/provider-errors.ts'
 import type {
+  NativeAnswer,
+  NativeApi,
+  NativeFrame,
+  NativeRequest,
   ProviderAdapter,
   ProviderError,
   ProviderUsage,
@@ -19,7 +23,8 @@ import type {
   UpstreamMeta,
 } from '../../providers/types.ts'
 import type { AttemptEvent, AttemptListener } from '../events.ts'
-import { type HeadroomQueue, QueueFullError, type Runtime } from '../runtime.ts'
+import { buildProfile } from '../profile.ts'
+import { type HeadroomQueue, type Job, QueueFullError, type Runtime } from '../runtime.ts'
 import { TargetStates } from '../target-states.ts'
 
 /** What one call to a target does. */
@@ -37,6 +42,8 @@ export interface ScriptedCall {
   readonly target: string
   readonly stream: boolean
   readonly signal: AbortSignal
+  /** A passthrough call's request. */
+  readonly native?: NativeRequest
 }
 
 const PROMPT_TOKENS = 10
@@ -113,6 +120,33 @@ async function* streamOf(
   }
 }
 
+/**
+ * A passthrough stream in Anthropic's events: an opening frame without output, a frame per word, then the
+ * closing frame (a complete stream sets the usage, as adapters do when the end mark arrives).
+ */
+async function* framesOf(
+  target: Target,
+  words: readonly string[],
+  m: UpstreamMeta,
+  end: ProviderError | null,
+  signal: AbortSignal,
+): AsyncGenerator<NativeFrame> {
+  yield { data: scriptedFrame('message_start', { model: target.model }), content: false }
+  for (const [i, w] of words.entries()) {
+    if (signal.aborted) throw cancelled(target.provider)
+    yield { data: scriptedFrame('content_block_delta', { text: i === 0 ? w : ` ${w}` }), content: true }
+  }
+  if (end) throw end
+  m.usage = usageOf(words.join(' '))
+  m.usageFinal = true
+  yield { data: scriptedFrame('message_stop', {}), content: false }
+}
+
+/** One SSE event as the scripted passthrough stream sends it. */
+export function scriptedFrame(event: string, data: Record<string, unknown>): string {
+  return `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`
+}
+
 function hang(target: Target, signal: AbortSignal): Promise<never> {
   return new Promise((_resolve, reject) => {
     const fail = () => reject(cancelled(target.provider))
@@ -123,6 +157,7 @@ function hang(target: Target, signal: AbortSignal): Promise<never> {
 
 export class ScriptedAdapter implements ProviderAdapter {
   readonly type = 'openai'
+  readonly nativeApis: ReadonlySet<NativeApi> = new Set(['openai-chat', 'openai-responses', 'anthropic-messages'])
   /** Every call, in order. */
   readonly calls: ScriptedCall[] = []
   private readonly steps: Map<string, Step[]>
@@ -141,8 +176,8 @@ export class ScriptedAdapter implements ProviderAdapter {
     return this.calls.map((c) => c.target)
   }
 
-  private next(target: Target, stream: boolean, signal: AbortSignal): Step {
-    this.calls.push({ target: target.id, stream, signal })
+  private next(target: Target, stream: boolean, signal: AbortSignal, native?: NativeRequest): Step {
+    this.calls.push(native ? { target: target.id, stream, signal, native } : { target: target.id, stream, signal })
     const step = this.steps.get(target.id)?.shift()
     if (!step) throw new Error(`no step scripted for call ${this.calls.length}, to ${target.id}`)
     return step
@@ -168,6 +203,56 @@ export class ScriptedAdapter implements ProviderAdapter {
     const m = meta(target, null)
     const [words, end] = 'words' in step ? [step.words, step.breakWith] : [step.answer.split(' '), null]
     return { body: streamOf(target, words, m, end, signal), limits: null, latency: { ttftMs: 0 }, meta: m }
+  }
+
+  /** A passthrough call: a JSON body `{"text": …}`, or the words as Anthropic-like frames (see framesOf). */
+  async native(req: NativeRequest, target: Target, signal: AbortSignal): Promise<Upstream<NativeAnswer>> {
+    const step = this.next(target, req.stream, signal, req)
+    if ('fail' in step) throw step.fail
+    if ('hang' in step) return hang(target, signal)
+    if (!req.stream) {
+      if ('words' in step) throw new Error('a broken stream step in a call that is not a stream')
+      const text = () => step.answer
+      const body: NativeAnswer = { kind: 'json', body: JSON.stringify({ text: step.answer }), text }
+      return { body, limits: null, latency: {}, meta: meta(target, usageOf(step.answer)) }
+    }
+    const m = meta(target, null)
+    const [words, end] = 'words' in step ? [step.words, step.breakWith] : [step.answer.split(' '), null]
+    let sent = 0
+    const frames = framesOf(target, words, m, end, signal)
+    // The text so far: the words whose frames were pulled.
+    const counted: AsyncIterable<NativeFrame> = {
+      async *[Symbol.asyncIterator]() {
+        for await (const f of frames) {
+          if (f.content) sent++
+          yield f
+        }
+      },
+    }
+    const answer: NativeAnswer = { kind: 'stream', frames: counted, text: () => words.slice(0, sent).join(' ') }
+    return { body: answer, limits: null, latency: { ttftMs: 0 }, meta: m }
+  }
+}
+
+/** A job for a route of `cfg`: one user message, a stream or not, nobody's key, a fresh controller. */
+export function scriptedJob(cfg: CompiledConfig, route: string, stream = false): Job {
+  const r = cfg.routes.get(route)!
+  const req: ChatRequest = { model: route, messages: [{ role: 'user', content: 'Say hello.' }], stream }
+  return {
+    req,
+    route: r,
+    profile: buildProfile(req, { defaultExpectedOutput: r.expectedOutputTokens }),
+    ctx: {
+      requestId: 'req_test',
+      clientRequestId: null,
+      virtualKey: null,
+      endUser: null,
+      modelRequested: route,
+      priority: 'normal',
+      queuedMs: 0,
+    },
+    report: { attempts: 0, target: null, decision: '' },
+    controller: new AbortController(),
   }
 }
 

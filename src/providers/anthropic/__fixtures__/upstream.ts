@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Handler } from '../../__fixtures__/recorded-upstream.ts'
+import { type Handler, sseHandler } from '../../__fixtures__/recorded-upstream.ts'
 import type { ChatChunk } from '../../openai-schema.ts'
 import type { Target } from '../../types.ts'
 
@@ -41,21 +41,9 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   }
 }
 
-/** Serves a recorded stream in small pieces; `end: false` leaves it hanging, `'destroy'` cuts the socket. */
+/** Serves a recorded stream in small pieces, with Anthropic's headers (see sseHandler). */
 export function sse(bytes: Buffer | string, end: boolean | 'destroy' = true): Handler {
-  const b = typeof bytes === 'string' ? Buffer.from(bytes) : bytes
-  return (_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', ...RATE_HEADERS })
-    let at = 0
-    const step = () => {
-      if (at < b.length) {
-        res.write(b.subarray(at, (at += 97)))
-        setTimeout(step, 1)
-      } else if (end === 'destroy') res.socket?.destroy()
-      else if (end) res.end()
-    }
-    step()
-  }
+  return sseHandler(bytes, RATE_HEADERS, end)
 }
 
 /** The target the tests send to (override what a test varies). */

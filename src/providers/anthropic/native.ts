@@ -1,0 +1,167 @@
+/**
+ * Anthropic Messages requests passed through (../http-native.ts): the client's body with the target's model,
+ * to the same `/v1/messages` with the same key and headers as translated calls, plus the client's own
+ * `anthropic-version` (it wins: the body is written for it) and `anthropic-beta` (joined to the target's, if
+ * it has any: both are lists of features). The answer goes back as it came; read along the way are its
+ * usage (https://docs.claude.com/en/api/messages#response-usage), its model and, in a stream, the first
+ * content, the cumulative usage of `message_delta`, the end mark `message_stop` and any `error` event
+ * (https://docs.claude.com/en/docs/build-with-claude/streaming#event-types).
+ */
+import type { PreparedTarget } from '../http-adapter.ts'
+import { type NativeDecoded, type NativeSpec, type NativeStreamDecoder, withModel } from '../http-native.ts'
+import { badResponse } from '../provider-errors.ts'
+import type { NativeRequest, ProviderUsage, Target } from '../types.ts'
+import { type AnthropicUsageLike, toProviderUsage } from './convert-response.ts'
+import { streamBroken, streamErrorEvent } from './errors.ts'
+import { mergeUsage, parseEvent } from './stream-transform.ts'
+
+const APIS = new Set(['anthropic-messages'] as const)
+
+/** `prepare`: the adapter's calls for a target (the same URL and headers as translated calls). */
+export function anthropicNative(prepare: (target: Target) => PreparedTarget): NativeSpec {
+  return {
+    apis: APIS,
+    prepare: (_api, target) => prepare(target),
+    headers: clientHeaders,
+    encode: (req, target) => withModel(req.body, target),
+    decode: (_api, text, target) => decodeMessage(text, target),
+    streamDecoder: (_api, target) => new AnthropicNativeStream(target.provider),
+  }
+}
+
+/** The client's `anthropic-version` replaces the call's; its `anthropic-beta` joins the call's. */
+function clientHeaders(
+  base: Readonly<Record<string, string>>,
+  req: Pick<NativeRequest, 'headers'>,
+): Readonly<Record<string, string>> {
+  const version = req.headers['anthropic-version']
+  const beta = req.headers['anthropic-beta']
+  if (version === undefined && beta === undefined) return base
+  const out: Record<string, string> = { ...base }
+  if (version !== undefined) out['anthropic-version'] = version
+  if (beta !== undefined) {
+    const own = base['anthropic-beta']
+    out['anthropic-beta'] = own ? joinLists(own, beta) : beta
+  }
+  return out
+}
+
+function joinLists(a: string, b: string): string {
+  const seen = new Set(a.split(',').map((s) => s.trim()))
+  const more = b
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s && !seen.has(s))
+  return more.length ? `${a},${more.join(',')}` : a
+}
+
+interface MessageLike {
+  model?: unknown
+  usage?: AnthropicUsageLike | null
+  content?: unknown
+}
+
+function decodeMessage(text: string, target: Target): NativeDecoded {
+  let msg: MessageLike
+  try {
+    msg = JSON.parse(text) as MessageLike
+  } catch (err) {
+    throw badResponse(target.provider, `the body is not valid JSON (${(err as Error).message})`)
+  }
+  if (typeof msg !== 'object' || msg === null) throw badResponse(target.provider, 'the body is not a JSON object')
+  const usage = msg.usage ? toProviderUsage(msg.usage) : null
+  return {
+    usage,
+    usageFinal: usage !== null,
+    model: typeof msg.model === 'string' ? msg.model : null,
+    text: () => contentText(msg.content),
+  }
+}
+
+/** The output in a Message's content blocks: text, tool calls (name + input), thinking. */
+function contentText(content: unknown): string {
+  if (!Array.isArray(content)) return ''
+  let text = ''
+  for (const b of content as Array<Record<string, unknown>>) {
+    if (typeof b !== 'object' || b === null) continue
+    if (typeof b['text'] === 'string') text += b['text']
+    if (typeof b['thinking'] === 'string') text += b['thinking']
+    if (typeof b['name'] === 'string') text += b['name'] + JSON.stringify(b['input'] ?? {})
+  }
+  return text
+}
+
+/** One stream's facts, read as its events pass. */
+class AnthropicNativeStream implements NativeStreamDecoder {
+  done = false
+  model: string | null = null
+  private usageSoFar: AnthropicUsageLike | null = null
+  private closing = false
+  private output = ''
+
+  constructor(private readonly provider: string) {}
+
+  get usage(): ProviderUsage | null {
+    return this.usageSoFar ? toProviderUsage(this.usageSoFar) : null
+  }
+
+  /** `message_delta`'s cumulative count, confirmed by `message_stop`. */
+  get usageFinal(): boolean {
+    return this.done && this.closing
+  }
+
+  onEvent(event: string | undefined, data: string): boolean {
+    if (event === 'ping') return false
+    const ev = parseEvent(event, data, this.provider)
+    switch (ev.type) {
+      case 'message_start': {
+        const m = ev.message
+        if (typeof m?.model === 'string') this.model = m.model
+        if (m?.usage) this.usageSoFar = { ...m.usage }
+        return false
+      }
+      case 'content_block_start': {
+        const b = ev.content_block
+        // An opening text or thinking block is empty; a tool call's names the tool.
+        if (b.type === 'text') return this.add(b.text)
+        if (b.type === 'thinking') return this.add(b.thinking)
+        if ('name' in b && typeof b.name === 'string') this.output += b.name
+        return true
+      }
+      case 'content_block_delta': {
+        const d = ev.delta
+        if (d.type === 'text_delta') this.output += d.text
+        else if (d.type === 'input_json_delta') this.output += d.partial_json
+        else if (d.type === 'thinking_delta') this.output += d.thinking
+        return true
+      }
+      case 'message_delta':
+        if (ev.usage) {
+          this.usageSoFar = mergeUsage(this.usageSoFar, ev.usage)
+          this.closing = true
+        }
+        return false
+      case 'message_stop':
+        this.done = true
+        return false
+      case 'error':
+        throw streamErrorEvent(this.provider, ev)
+      default:
+        return false
+    }
+  }
+
+  private add(text: string | undefined): boolean {
+    if (!text) return false
+    this.output += text
+    return true
+  }
+
+  onEnd(): void {
+    if (!this.done) throw streamBroken(this.provider, 'the body ended before message_stop')
+  }
+
+  text(): string {
+    return this.output
+  }
+}

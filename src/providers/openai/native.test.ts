@@ -1,0 +1,267 @@
+/**
+ * OpenAI requests passed through (Responses and chat completions), against a recorded upstream on
+ * 127.0.0.1: the body goes up untouched but for the model, the answer comes back byte for byte.
+ * The Responses fixtures were recorded from the simulator (src/simulator/responses.ts); the failed and
+ * error streams are cut from them, with the events OpenAI documents.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { nativeFrames, rejection, sseHandler, useRecordedUpstream } from '../__fixtures__/recorded-upstream.ts'
+import type { NativeRequest, Target } from '../types.ts'
+import { createOpenAIAdapter } from './index.ts'
+
+const { upstream, base } = useRecordedUpstream()
+const KEY = 'sk-test-secret'
+const adapter = createOpenAIAdapter()
+
+function target(over: Partial<Target> = {}): Target {
+  return {
+    id: 'openai/gpt-4.1-mini',
+    provider: 'openai',
+    type: 'openai',
+    model: 'gpt-4.1-mini',
+    keyAlias: 'openai#1',
+    stateId: 'openai#1/gpt-4.1-mini',
+    apiKey: KEY,
+    baseUrl: `${base()}/v1`,
+    timeoutMs: 5000,
+    ...over,
+  }
+}
+
+const fixture = (name: string): string => readFileSync(join(import.meta.dirname, '__fixtures__', name), 'utf8')
+const HEADERS = {
+  'x-request-id': 'req_abc',
+  'x-ratelimit-limit-requests': '500',
+  'x-ratelimit-remaining-requests': '499',
+}
+
+const RESPONSES_BODY = {
+  model: 'smart',
+  input: [{ role: 'user', content: [{ type: 'input_text', text: 'Say hello' }] }],
+  instructions: 'Be brief.',
+  max_output_tokens: 64,
+  metadata: { user_id: 'u-42' },
+  service_tier: 'flex',
+  reasoning: { effort: 'low', summary: 'auto' },
+  prompt_cache_key: 'k-1',
+  include: ['reasoning.encrypted_content'],
+  some_future_field: { nested: [1, 'two', null] },
+}
+
+const responses = (stream: boolean): NativeRequest => ({
+  api: 'openai-responses',
+  body: stream ? { ...RESPONSES_BODY, stream: true } : RESPONSES_BODY,
+  stream,
+  headers: {},
+})
+
+const signal = () => new AbortController().signal
+
+describe('openai-responses', () => {
+  it('POSTs {base_url}/responses with the body untouched but for the model; the body comes back as it came', async () => {
+    const answer = JSON.parse(fixture('responses-text.json')) as Record<string, unknown>
+    answer['usage'] = {
+      input_tokens: 1200,
+      input_tokens_details: { cached_tokens: 1024 },
+      output_tokens: 40,
+      output_tokens_details: { reasoning_tokens: 24 },
+      total_tokens: 1240,
+    }
+    const sent = JSON.stringify(answer)
+    upstream.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...HEADERS })
+      res.end(sent)
+    }
+    expect([...adapter.nativeApis!]).toEqual(['openai-chat', 'openai-responses'])
+    const up = await adapter.native!(responses(false), target(), signal())
+    const s = upstream.seen[0]!
+    expect([s.method, s.url]).toEqual(['POST', '/v1/responses'])
+    expect(s.body).toEqual({ ...RESPONSES_BODY, model: 'gpt-4.1-mini' })
+    expect(Object.keys(s.body)).toEqual(Object.keys(RESPONSES_BODY))
+    expect(s.headers.authorization).toBe(`Bearer ${KEY}`)
+    expect(up.body).toMatchObject({ kind: 'json', body: sent })
+    expect(up.body.text()).toBe(
+      'careful giant brown rapid purple answer lazy happy yellow evening signal purple happy west blue blue',
+    )
+    expect(up.meta).toEqual({
+      usage: { promptTokens: 1200, cachedTokens: 1024, cacheWriteTokens: 0, completionTokens: 40, reasoningTokens: 24 },
+      usageFinal: true,
+      model: 'gpt-4.1-mini-2025-04-14',
+      requestId: 'req_abc',
+      warnings: [],
+    })
+    expect(up.limits?.requests).toMatchObject({ limit: 500, remaining: 499 })
+  })
+
+  it('a stream: the bytes exactly, output from the first text delta, usage at response.completed', async () => {
+    const bytes = fixture('responses-text.chunks.txt')
+    upstream.handler = sseHandler(bytes, HEADERS)
+    const up = await adapter.native!(responses(true), target(), signal())
+    expect(upstream.seen[0]!.body).toEqual({ ...RESPONSES_BODY, stream: true, model: 'gpt-4.1-mini' })
+    const { frames: fs, error } = await nativeFrames(up.body)
+    expect(error).toBeNull()
+    expect(fs.map((f) => f.data).join('')).toBe(bytes)
+    for (const f of fs) expect(f.data.endsWith('\n\n')).toBe(true)
+    const first = fs.findIndex((f) => f.content)
+    expect(fs[first]!.data).toContain('response.output_text.delta')
+    expect(fs.slice(0, first).some((f) => f.data.includes('.delta'))).toBe(false)
+    expect(up.meta).toMatchObject({
+      usage: { promptTokens: 10, cachedTokens: 0, completionTokens: 16, reasoningTokens: 0 },
+      usageFinal: true,
+      model: 'gpt-4.1-mini-2025-04-14',
+    })
+    expect(up.body.text()).toBe(
+      'careful giant brown rapid purple answer lazy happy yellow evening signal purple happy west blue blue',
+    )
+  })
+
+  it('a function call is output from its output_item.added; its name and arguments are the text', async () => {
+    const bytes = fixture('responses-tool-call.chunks.txt')
+    upstream.handler = sseHandler(bytes, HEADERS)
+    const up = await adapter.native!(responses(true), target(), signal())
+    const { frames: fs } = await nativeFrames(up.body)
+    expect(fs.map((f) => f.data).join('')).toBe(bytes)
+    expect(fs.find((f) => f.content)!.data).toContain('response.output_item.added')
+    expect(up.body.text()).toMatch(/^get_weather\{.*\}$/)
+  })
+
+  it.each([
+    ['responses-failed.chunks.txt', 'response.failed', 'server_error'],
+    ['responses-error.chunks.txt', 'event: error', 'rate_limit_exceeded'],
+  ])('%s: the frames before it, then ProviderError (kind stream, code from the event)', async (name, mark, code) => {
+    upstream.handler = sseHandler(fixture(name), HEADERS)
+    const up = await adapter.native!(responses(true), target(), signal())
+    const { frames: fs, error } = await nativeFrames(up.body)
+    expect([error?.kind, error?.code]).toEqual(['stream', code])
+    const sent = fs.map((f) => f.data).join('')
+    expect(sent).toContain('response.output_text.delta')
+    expect(sent).not.toContain(mark)
+  })
+
+  it('a stream cut before response.completed: ProviderError kind stream', async () => {
+    upstream.handler = sseHandler(fixture('responses-cut.chunks.txt'), HEADERS)
+    const up = await adapter.native!(responses(true), target(), signal())
+    const { error } = await nativeFrames(up.body)
+    expect(error?.kind).toBe('stream')
+    expect(up.meta.usageFinal).toBe(false)
+  })
+
+  it('HTTP 429 with retry-after → rate_limit with the wait; 401 → auth', async () => {
+    const body = {
+      error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded', param: null },
+    }
+    upstream.handler = (_req, res) => {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2' })
+      res.end(JSON.stringify(body))
+    }
+    const err = await rejection(adapter.native!(responses(true), target(), signal()))
+    expect([err.status, err.kind, err.retryAfterMs]).toEqual([429, 'rate_limit', 2000])
+    upstream.handler = (_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } }))
+    }
+    const auth = await rejection(adapter.native!(responses(false), target(), signal()))
+    expect([auth.status, auth.kind]).toEqual([401, 'auth'])
+  })
+
+  it('compatible servers pass chat completions through, not Responses', () => {
+    expect([...createOpenAIAdapter('groq').nativeApis!]).toEqual(['openai-chat'])
+  })
+})
+
+const CHAT_BODY = {
+  model: 'fast',
+  messages: [{ role: 'user', content: 'hi' }],
+  max_tokens: 50,
+  temperature: 0.2,
+  metadata: { user_id: 'u-42' },
+  service_tier: 'flex',
+  some_future_field: true,
+}
+
+const chat = (stream: boolean, over: Record<string, unknown> = {}): NativeRequest => ({
+  api: 'openai-chat',
+  body: { ...CHAT_BODY, ...(stream ? { stream: true } : {}), ...over },
+  stream,
+  headers: {},
+})
+
+describe('openai-chat', () => {
+  it('POSTs /chat/completions with the body untouched but for the model', async () => {
+    const sent = JSON.stringify({
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'gpt-4.1-mini-2025-04-14',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' }],
+      usage: {
+        prompt_tokens: 30,
+        completion_tokens: 1,
+        total_tokens: 31,
+        prompt_tokens_details: { cached_tokens: 20 },
+      },
+    })
+    upstream.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...HEADERS })
+      res.end(sent)
+    }
+    const up = await adapter.native!(chat(false), target(), signal())
+    expect(upstream.seen[0]!.url).toBe('/v1/chat/completions')
+    expect(upstream.seen[0]!.body).toEqual({ ...CHAT_BODY, model: 'gpt-4.1-mini' })
+    expect(up.body).toMatchObject({ kind: 'json', body: sent })
+    expect(up.meta.usage).toEqual({
+      promptTokens: 30,
+      cachedTokens: 20,
+      cacheWriteTokens: 0,
+      completionTokens: 1,
+      reasoningTokens: 0,
+    })
+    expect(up.body.text()).toBe('Hello')
+  })
+
+  it('a reasoning model: max_tokens goes as max_completion_tokens, the refused sampling parameter is dropped, both named', async () => {
+    upstream.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}}')
+    }
+    const t = target({ model: 'o4-mini', reasoning: { refusesParallelToolCalls: true } })
+    const up = await adapter.native!(chat(false), t, signal())
+    const { max_tokens: _m, temperature: _t, ...rest } = CHAT_BODY
+    expect(upstream.seen[0]!.body).toEqual({ ...rest, model: 'o4-mini', max_completion_tokens: 50 })
+    expect(up.meta.warnings).toHaveLength(2)
+  })
+
+  it('a stream the client asked no usage of: usage asked upstream, its chunk left out, the rest exactly', async () => {
+    const bytes = fixture('usage.chunks.txt')
+    upstream.handler = sseHandler(bytes, HEADERS)
+    const up = await adapter.native!(chat(true), target(), signal())
+    expect(upstream.seen[0]!.body['stream_options']).toEqual({ include_usage: true })
+    const { frames: fs, error } = await nativeFrames(up.body)
+    expect(error).toBeNull()
+    const events = bytes.split(/(?<=\n\n)/)
+    const usageEvent = events.find((e) => e.includes('"choices":[]'))!
+    expect(fs.map((f) => f.data).join('')).toBe(events.filter((e) => e !== usageEvent).join(''))
+    expect(up.meta.usageFinal).toBe(true)
+    expect(up.meta.usage?.cachedTokens).toBeGreaterThan(0)
+  })
+
+  it('a stream the client asked usage of: every byte, its stream_options kept', async () => {
+    const bytes = fixture('usage.chunks.txt')
+    upstream.handler = sseHandler(bytes, HEADERS)
+    const opts = { include_usage: true, include_obfuscation: false }
+    const up = await adapter.native!(chat(true, { stream_options: opts }), target(), signal())
+    expect(upstream.seen[0]!.body['stream_options']).toEqual(opts)
+    const { frames: fs } = await nativeFrames(up.body)
+    expect(fs.map((f) => f.data).join('')).toBe(bytes)
+    expect(up.body.text()).toBe('Cached answer.')
+  })
+
+  it('an error chunk mid-stream: ProviderError kind stream', async () => {
+    upstream.handler = sseHandler(fixture('error-mid-stream.chunks.txt'), HEADERS)
+    const up = await adapter.native!(chat(true), target(), signal())
+    const { error } = await nativeFrames(up.body)
+    expect(error?.kind).toBe('stream')
+  })
+})

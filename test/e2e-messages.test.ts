@@ -1,0 +1,343 @@
+/**
+ * `POST /v1/messages` and `/v1/messages/count_tokens` end to end: the real `@anthropic-ai/sdk` against the
+ * real server and simulator, with Anthropic, OpenAI and Gemini targets behind it — text, streams, tool use
+ * and its result, token counts, failover across providers, spend rows and Headroom's headers — and
+ * hostile input answered in Anthropic's error shape (https://docs.anthropic.com/en/api/errors), never a 500.
+ */
+import { connect } from 'node:net'
+import Anthropic from '@anthropic-ai/sdk'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rawPost, type Stack, startStack, testConfig } from './harness.ts'
+
+const CLIENT_KEY = 'client-secret-msg-123'
+const LIMITED_KEY = 'client-secret-lim-456'
+const MODELS = ['anthropic/claude-haiku-4-5', 'openai/gpt-4.1-mini', 'google/gemini-2.5-flash']
+
+let stack: Stack
+let client: Anthropic
+
+const ROUTES = `keys:
+  - { name: team, key: ${CLIENT_KEY} }
+  - { name: narrow, key: ${LIMITED_KEY}, routes: [to-openai] }
+routes:
+  to-openai: { targets: [openai/gpt-4.1-mini] }
+${[
+  ['', 'claude-haiku-4-5', 'gpt-4.1-mini', 'gemini-2.5-flash'],
+  ['-stream', 'claude-sonnet-4-5', 'gpt-4.1-nano', 'gemini-2.5-flash-lite'],
+]
+  .map(
+    ([
+      s,
+      claude,
+      gpt,
+      gemini,
+    ]) => `  anthropic-first${s}: { strategy: ordered, targets: [anthropic-badkey/${claude}, openai/gpt-4.1-mini] }
+  openai-first${s}: { strategy: ordered, targets: [openai-badkey/${gpt}, anthropic/claude-haiku-4-5] }
+  gemini-first${s}: { strategy: ordered, targets: [google-badkey/${gemini}, anthropic/claude-haiku-4-5] }`,
+  )
+  .join('\n')}
+`
+
+beforeAll(async () => {
+  stack = await startStack({ config: (u) => testConfig(u, ROUTES) })
+  client = new Anthropic({ baseURL: stack.hr.url, apiKey: CLIENT_KEY, maxRetries: 0, timeout: 15_000 })
+})
+afterAll(() => stack.close())
+
+const WEATHER = {
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] },
+}
+
+interface Row {
+  request_id: string
+  route: string
+  provider: string
+  outcome: string
+  attempt: number
+  prompt_tokens: number
+  completion_tokens: number
+  stream: number
+}
+
+function rows(requestId: string): Row[] {
+  stack.hr.spend.flush()
+  return stack.hr.db.sqlite.prepare('SELECT * FROM spend WHERE request_id = ? ORDER BY attempt').all(requestId) as Row[]
+}
+
+describe.each(MODELS)('messages → %s', (model) => {
+  it('create(): the answer in Anthropic shape, with Headroom headers and a spend row', async () => {
+    const { data, response } = await client.messages
+      .create({ model, max_tokens: 64, messages: [{ role: 'user', content: 'reply: Hello from Headroom' }] })
+      .withResponse()
+    expect(data.type).toBe('message')
+    expect(data.role).toBe('assistant')
+    expect(data.model).toBe(model)
+    expect(data.content).toEqual([{ type: 'text', text: 'Hello from Headroom' }])
+    expect(data.stop_reason).toBe('end_turn')
+    expect(data.usage.output_tokens).toBeGreaterThan(0)
+    expect(response.headers.get('x-headroom-target')).toBe(model)
+    expect(response.headers.get('x-headroom-route')).toBe(model)
+    expect(response.headers.get('x-headroom-attempts')).toBe('1')
+    const id = response.headers.get('x-request-id')!
+    const r = rows(id)
+    expect(r).toHaveLength(1)
+    expect(r[0]).toMatchObject({ outcome: 'ok', stream: 0, provider: model.split('/')[0] })
+    expect(r[0]!.completion_tokens).toBeGreaterThan(0)
+  })
+
+  it('stream(): text deltas in Anthropic SSE, the final message assembled by the SDK', async () => {
+    const stream = client.messages.stream({
+      model,
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'reply: one two three' }],
+    })
+    let text = ''
+    stream.on('text', (t) => {
+      text += t
+    })
+    const final = await stream.finalMessage()
+    expect(text).toBe('one two three')
+    expect(final.content).toEqual([{ type: 'text', text: 'one two three' }])
+    expect(final.stop_reason).toBe('end_turn')
+    const { response } = await stream.withResponse()
+    expect(response.headers.get('content-type')).toContain('text/event-stream')
+    expect(response.headers.get('x-headroom-target')).toBe(model)
+    const r = rows(response.headers.get('x-request-id')!)
+    expect(r).toHaveLength(1)
+    expect(r[0]).toMatchObject({ outcome: 'ok', stream: 1 })
+  })
+
+  it('stream(): a tool call as tool_use with input_json_delta, and its tool_result back', async () => {
+    const question = { role: 'user' as const, content: 'Weather in Paris?' }
+    const stream = client.messages.stream({ model, max_tokens: 256, tools: [WEATHER], messages: [question] })
+    let partial = ''
+    stream.on('inputJson', (delta) => {
+      partial += delta
+    })
+    const first = await stream.finalMessage()
+    expect(first.stop_reason).toBe('tool_use')
+    const use = first.content.find((b) => b.type === 'tool_use')
+    expect(use).toMatchObject({ type: 'tool_use', name: 'get_weather' })
+    if (use?.type !== 'tool_use') throw new Error('no tool_use block')
+    expect(JSON.parse(partial)).toEqual(use.input)
+    expect(typeof (use.input as { city: unknown }).city).toBe('string')
+
+    const second = await client.messages.create({
+      model,
+      max_tokens: 256,
+      tools: [WEATHER],
+      messages: [
+        question,
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '{"temp_c":18}' }] },
+      ],
+    })
+    const text = second.content.map((b) => (b.type === 'text' ? b.text : '')).join('')
+    expect(text).toContain('18')
+    expect(second.stop_reason).toBe('end_turn')
+  })
+
+  it('countTokens(): a positive count for the route', async () => {
+    const r = await client.messages.countTokens({
+      model,
+      messages: [{ role: 'user', content: 'How many tokens is this sentence?' }],
+      tools: [WEATHER],
+    })
+    expect(r.input_tokens).toBeGreaterThan(10)
+    expect(r.input_tokens).toBeLessThan(200)
+  })
+})
+
+describe('messages: failover across providers', () => {
+  it.each([
+    ['anthropic-first', 'openai/gpt-4.1-mini'],
+    ['openai-first', 'anthropic/claude-haiku-4-5'],
+    ['gemini-first', 'anthropic/claude-haiku-4-5'],
+  ])('%s: a rejected key fails over to %s, one spend row per attempt', async (route, served) => {
+    // A rejected key cools its target for minutes: the stream goes through other bad-key targets.
+    for (const stream of [false, true]) {
+      const req = {
+        model: stream ? `${route}-stream` : route,
+        max_tokens: 32,
+        messages: [{ role: 'user' as const, content: 'reply: ok then' }],
+      }
+      const { data, response } = stream
+        ? await client.messages.stream(req).withResponse()
+        : await client.messages.create(req).withResponse()
+      if (stream) expect(await (data as ReturnType<Anthropic['messages']['stream']>).finalText()).toBe('ok then')
+      else expect((data as Anthropic.Message).content).toEqual([{ type: 'text', text: 'ok then' }])
+      expect(response.headers.get('x-headroom-target')).toBe(served)
+      expect(response.headers.get('x-headroom-attempts')).toBe('2')
+      const r = rows(response.headers.get('x-request-id')!)
+      expect(r.map((x) => x.outcome)).toEqual(['failed_over', 'ok'])
+    }
+  })
+})
+
+/** A raw request to /v1/messages (what the SDK would refuse to send). */
+async function post(body: string, headers: Record<string, string> = {}, path = '/v1/messages') {
+  return rawPost(`${stack.hr.url}${path}`, body, {
+    'content-type': 'application/json',
+    'x-api-key': CLIENT_KEY,
+    'anthropic-version': '2023-06-01',
+    ...headers,
+  })
+}
+
+const ok = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    model: 'openai/gpt-4.1-mini',
+    max_tokens: 16,
+    messages: [{ role: 'user', content: 'hi' }],
+    ...extra,
+  })
+
+describe('messages: hostile input is a 4xx in Anthropic shape', () => {
+  const cases: Array<[string, () => ReturnType<typeof post>, number, string]> = [
+    ['invalid JSON', () => post('{"model": '), 400, 'invalid_request_error'],
+    ['an empty body', () => post(''), 400, 'invalid_request_error'],
+    ['a JSON array', () => post('[1,2]'), 400, 'invalid_request_error'],
+    ['messages of the wrong type', () => post(ok({ messages: 'hi' })), 400, 'invalid_request_error'],
+    ['max_tokens missing', () => post(ok({ max_tokens: undefined })), 400, 'invalid_request_error'],
+    ['max_tokens a string', () => post(ok({ max_tokens: '16' })), 400, 'invalid_request_error'],
+    [
+      'a role that does not exist',
+      () => post(ok({ messages: [{ role: 'tool', content: 'x' }] })),
+      400,
+      'invalid_request_error',
+    ],
+    ['a model id with a newline', () => post(ok({ model: 'gpt\n4' })), 400, 'invalid_request_error'],
+    ['an unknown model', () => post(ok({ model: 'nope/none' })), 404, 'not_found_error'],
+    [
+      'a route the key may not use',
+      () => post(ok({ model: 'anthropic-first' }), { 'x-api-key': LIMITED_KEY }),
+      403,
+      'permission_error',
+    ],
+    ['no key', () => post(ok(), { 'x-api-key': '' }), 401, 'authentication_error'],
+    ['a wrong key', () => post(ok(), { 'x-api-key': 'sk-ant-wrong-999' }), 401, 'authentication_error'],
+    ['a body over the limit', () => post(ok({ pad: 'x'.repeat(11 * 1024 * 1024) })), 413, 'request_too_large'],
+    [
+      'a non-ASCII anthropic-version',
+      () => post(ok(), { 'anthropic-version': '2023-06-01\u00e9' }),
+      400,
+      'invalid_request_error',
+    ],
+    [
+      'an oversized anthropic-beta',
+      () => post(ok(), { 'anthropic-beta': 'b'.repeat(2000) }),
+      400,
+      'invalid_request_error',
+    ],
+    ['a bad x-headroom-priority', () => post(ok(), { 'x-headroom-priority': 'urgent' }), 400, 'invalid_request_error'],
+    [
+      'mcp_servers for a non-Anthropic target',
+      () => post(ok({ mcp_servers: [{ type: 'url', url: 'https://x.example', name: 'x' }] })),
+      400,
+      'invalid_request_error',
+    ],
+  ]
+  it.each(cases)('%s', async (_name, send, status, type) => {
+    const r = await send()
+    expect(r.status).toBe(status)
+    const body = JSON.parse(r.text) as { type: string; error: { type: string; message: string }; request_id: string }
+    expect(body.type).toBe('error')
+    expect(body.error.type).toBe(type)
+    expect(body.error.message.length).toBeGreaterThan(0)
+    expect(body.request_id).toBe(r.headers.get('x-request-id'))
+    expect(r.text).not.toContain(CLIENT_KEY)
+  })
+
+  it('count_tokens refuses the same way', async () => {
+    const r = await post('{', {}, '/v1/messages/count_tokens')
+    expect(r.status).toBe(400)
+    expect(JSON.parse(r.text)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+    const unknown = await post(
+      JSON.stringify({ model: 'nope/none', messages: [{ role: 'user', content: 'hi' }] }),
+      {},
+      '/v1/messages/count_tokens',
+    )
+    expect(unknown.status).toBe(404)
+    expect(JSON.parse(unknown.text)).toMatchObject({ type: 'error', error: { type: 'not_found_error' } })
+  })
+
+  it('a CR/LF in anthropic-version never reaches Headroom as a header value: Node refuses the request', async () => {
+    const port = new URL(stack.hr.url).port
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(
+          `POST /v1/messages HTTP/1.1\r\nHost: x\r\nanthropic-version: 2023\r-06-01\r\ncontent-length: 2\r\n\r\n{}`,
+        )
+      })
+      let data = ''
+      socket.on('data', (b) => {
+        data += b.toString()
+      })
+      socket.on('end', () => resolve(data))
+      socket.on('error', reject)
+    })
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /)
+  })
+
+  it('what translation drops is named in x-headroom-warning; /messages without /v1 is the same endpoint', async () => {
+    const r = await post(ok({ top_k: 5, messages: [{ role: 'user', content: 'reply: warned' }] }), {}, '/messages')
+    expect(r.status).toBe(200)
+    expect(r.headers.get('x-headroom-warning')).toContain('top_k')
+    expect(JSON.parse(r.text)).toMatchObject({ content: [{ type: 'text', text: 'warned' }] })
+  })
+
+  it('the path with ?beta=true is the same endpoint', async () => {
+    const r = await post(ok({ messages: [{ role: 'user', content: 'reply: beta' }] }), {}, '/v1/messages?beta=true')
+    expect(r.status).toBe(200)
+    expect(JSON.parse(r.text)).toMatchObject({ type: 'message', content: [{ type: 'text', text: 'beta' }] })
+  })
+})
+
+describe('messages: upstream failures in Anthropic shape', () => {
+  // Each test its own model: a fault feeds the target's breaker and cooldown.
+  const req = (content: string, model = 'gpt-4.1-nano') => ({
+    model: `openai/${model}`,
+    max_tokens: 64,
+    messages: [{ role: 'user' as const, content }],
+  })
+
+  it('a stream cut after it began ends with event: error, which the SDK raises', async () => {
+    stack.sim.script('openai', 'gpt-4.1-nano', [{ kind: 'cut', afterChunks: 4 }])
+    const r = await post(JSON.stringify({ ...req('tokens: 30'), stream: true }))
+    expect(r.status).toBe(200)
+    const events = [...r.text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1])
+    expect(events[0]).toBe('message_start')
+    expect(events.at(-1)).toBe('error')
+    const last = r.text.trim().split('\n').at(-1)!
+    expect(JSON.parse(last.slice('data: '.length))).toMatchObject({ type: 'error', error: { type: 'api_error' } })
+    expect(r.text).not.toContain('message_stop')
+
+    stack.sim.script('openai', 'gpt-4.1-nano', [{ kind: 'cut', afterChunks: 4 }])
+    const stream = client.messages.stream({ ...req('tokens: 30') })
+    await expect(stream.finalMessage()).rejects.toBeInstanceOf(Anthropic.APIError)
+  })
+
+  it('every target overloaded: 529 overloaded_error', async () => {
+    stack.sim.script(
+      'openai',
+      'gpt-4.1-nano',
+      Array.from({ length: 4 }, () => ({ kind: 'overloaded' as const })),
+    )
+    const err = await client.messages.create(req('hi')).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.APIError)
+    const e = err as InstanceType<typeof Anthropic.APIError>
+    expect(e.status).toBe(529)
+    expect(e.error).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } })
+  })
+
+  it('rate limited with a long Retry-After: 429 rate_limit_error with retry-after', async () => {
+    stack.sim.script('openai', 'gpt-4o-mini', [{ kind: 'rate_limit', retryAfterMs: 120_000 }])
+    const err = await client.messages.create(req('hi', 'gpt-4o-mini')).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.RateLimitError)
+    const e = err as InstanceType<typeof Anthropic.RateLimitError>
+    expect(e.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
+    expect(Number(e.headers?.get('retry-after'))).toBeGreaterThan(0)
+  })
+})
