@@ -21,6 +21,7 @@ const ROUTES = `keys:
   - { name: narrow, key: ${LIMITED_KEY}, routes: [to-openai] }
 routes:
   to-openai: { targets: [openai/gpt-4.1-mini] }
+  mixed: { strategy: ordered, targets: [openai/gpt-4.1-mini, google/gemini-2.5-flash, anthropic/claude-haiku-4-5] }
 ${[
   ['', 'claude-haiku-4-5', 'gpt-4.1-mini', 'gemini-2.5-flash'],
   ['-stream', 'claude-sonnet-4-5', 'gpt-4.1-nano', 'gemini-2.5-flash-lite'],
@@ -73,7 +74,9 @@ describe.each(MODELS)('messages → %s', (model) => {
       .withResponse()
     expect(data.type).toBe('message')
     expect(data.role).toBe('assistant')
-    expect(data.model).toBe(model)
+    // An Anthropic target is passed the client's body and its answer comes back as it came (the model as
+    // Anthropic names it); the others' answers are translated, in the model the client asked for.
+    expect(data.model).toBe(model.startsWith('anthropic/') ? 'claude-haiku-4-5-20251001' : model)
     expect(data.content).toEqual([{ type: 'text', text: 'Hello from Headroom' }])
     expect(data.stop_reason).toBe('end_turn')
     expect(data.usage.output_tokens).toBeGreaterThan(0)
@@ -339,5 +342,55 @@ describe('messages: upstream failures in Anthropic shape', () => {
     const e = err as InstanceType<typeof Anthropic.RateLimitError>
     expect(e.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
     expect(Number(e.headers?.get('retry-after'))).toBeGreaterThan(0)
+  })
+})
+
+describe('messages: passthrough to Anthropic targets', () => {
+  const lastAnthropicBody = () =>
+    [...stack.sim.log].reverse().find((l) => l.api === 'anthropic' && l.path.startsWith('/v1/messages'))?.body
+
+  it("the client's body reaches Anthropic as sent (model aside), with nothing warned", async () => {
+    const body = {
+      model: 'anthropic/claude-haiku-4-5',
+      max_tokens: 32,
+      top_k: 5,
+      metadata: { user_id: 'u-1' },
+      messages: [{ role: 'user', content: 'reply: as sent' }],
+    }
+    const r = await post(JSON.stringify(body), { 'anthropic-beta': 'claude-code-20250219' })
+    expect(r.status).toBe(200)
+    expect(r.headers.get('x-headroom-warning')).toBeNull()
+    expect(JSON.parse(r.text)).toMatchObject({ content: [{ type: 'text', text: 'as sent' }] })
+    expect(lastAnthropicBody()).toEqual({ ...body, model: 'claude-haiku-4-5' })
+  })
+
+  it('a request only Anthropic can serve (a server tool) skips the other targets; none left is a 400', async () => {
+    const tools = [{ type: 'web_search_20250305' as const, name: 'web_search' as const, max_uses: 1 }]
+    const req = { max_tokens: 32, tools, messages: [{ role: 'user' as const, content: 'reply: searched' }] }
+    const { data, response } = await client.messages.create({ ...req, model: 'mixed' }).withResponse()
+    expect(data.content).toEqual([{ type: 'text', text: 'searched' }])
+    expect(response.headers.get('x-headroom-target')).toBe('anthropic/claude-haiku-4-5')
+    expect(response.headers.get('x-headroom-attempts')).toBe('1')
+    expect(response.headers.get('x-headroom-decision')).toContain(
+      'openai#1/gpt-4.1-mini (tools.0 needs a target that takes anthropic-messages as sent)',
+    )
+    expect(rows(response.headers.get('x-request-id')!).map((x) => x.outcome)).toEqual(['ok'])
+
+    const err = await client.messages.create({ ...req, model: 'to-openai' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError)
+    const e = err as InstanceType<typeof Anthropic.BadRequestError>
+    expect(e.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+    expect(e.message).toContain('tools.0 needs a target that takes anthropic-messages as sent')
+  })
+
+  it('a passed-through stream cut after it began ends with event: error', async () => {
+    stack.sim.script('anthropic', 'claude-sonnet-4-5', [{ kind: 'cut', afterChunks: 5 }])
+    const body = { model: 'anthropic/claude-sonnet-4-5', max_tokens: 64, stream: true }
+    const r = await post(JSON.stringify({ ...body, messages: [{ role: 'user', content: 'tokens: 30' }] }))
+    expect(r.status).toBe(200)
+    const events = [...r.text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1])
+    expect(events[0]).toBe('message_start')
+    expect(events.at(-1)).toBe('error')
+    expect(events).not.toContain('message_stop')
   })
 })

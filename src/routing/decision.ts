@@ -41,6 +41,8 @@ export function describeSkip(reason: SkipReason, now: number): string {
       return 'no price for its model, and a budget applies'
     case 'embedding_model':
       return 'an embedding model, which serves no chat requests'
+    case 'untranslatable':
+      return `${reason.param ?? 'the request'} needs a target that takes ${reason.api} as sent`
     default: {
       const _exhaustive: never = reason
       return _exhaustive
@@ -84,6 +86,7 @@ const OBSTACLE: Record<SkipReason['kind'], Obstacle> = {
   constraint: 'unsuitable',
   unpriced: 'unsuitable',
   embedding_model: 'unsuitable',
+  untranslatable: 'unsuitable',
   too_large: 'unsuitable',
 }
 

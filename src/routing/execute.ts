@@ -75,6 +75,8 @@ async function attemptLoop<T>(
   job: Job,
   rt: Runtime,
   call: (c: PlannedCandidate, signal: AbortSignal) => Promise<Upstream<T>>,
+  /** Why a planned candidate cannot take this request at all (passed over without an attempt), or null. */
+  passOver?: (c: PlannedCandidate) => SkipReason | null,
 ): Promise<Attempted<T>> {
   const { route, profile, ctx, report, controller } = job
   const start = rt.now()
@@ -111,7 +113,8 @@ async function attemptLoop<T>(
         if (signal.aborted) throw abortError(cand.target, signal)
         // A candidate planned earlier may be unusable now (earlier attempts changed things).
         const unusable =
-          i > 0 || tryNo > 0 ? skipReason(cand.member, cand.state, cand.need, profile, route, now, Date.now()) : null
+          (tryNo === 0 ? passOver?.(cand) : null) ??
+          (i > 0 || tryNo > 0 ? skipReason(cand.member, cand.state, cand.need, profile, route, now, Date.now()) : null)
         if (unusable) {
           if (tryNo === 0) skipped.push({ target: cand.target, reason: unusable })
           break
@@ -343,13 +346,16 @@ function completionText(c: ChatCompletion): string {
   return text
 }
 
-export async function executeStream(job: Job, rt: Runtime): Promise<Execution<AsyncIterable<ChatChunk>>> {
-  const r = await attemptLoop(job, rt, async (c, signal) => {
-    const up = await rt.adapters(c.target.type).stream(job.req, c.target, signal)
-    return { ...up, body: await primeStream(up.body, answerBegan) }
-  })
+/** How settleStream reads a stream's items: `onItem` sees each as it passes; `text` is the output so far. */
+interface StreamRead<T> {
+  onItem?: (item: T) => void
+  text: () => string
+}
+
+/** A chat stream's output text (content, tool calls' names and arguments), gathered as its chunks pass. */
+function chunkReader(): StreamRead<ChatChunk> {
   let text = ''
-  const settled = settleStream(job, rt, r, r.upstream.body, {
+  return {
     onItem: (chunk) => {
       for (const ch of chunk.choices) {
         const d = ch.delta
@@ -358,7 +364,15 @@ export async function executeStream(job: Job, rt: Runtime): Promise<Execution<As
       }
     },
     text: () => text,
+  }
+}
+
+export async function executeStream(job: Job, rt: Runtime): Promise<Execution<AsyncIterable<ChatChunk>>> {
+  const r = await attemptLoop(job, rt, async (c, signal) => {
+    const up = await rt.adapters(c.target.type).stream(job.req, c.target, signal)
+    return { ...up, body: await primeStream(up.body, answerBegan) }
   })
+  const settled = settleStream(job, rt, r, r.upstream.body, chunkReader())
   return {
     target: r.candidate.target,
     upstream: { ...r.upstream, body: settled.body },
@@ -383,6 +397,80 @@ export async function executeNative(job: Job, rt: Runtime, native: NativeRequest
   const settled = settleStream(job, rt, r, body.frames, { text: body.text })
   const answer: NativeAnswer = { kind: 'stream', frames: settled.body, text: body.text }
   return { ...exec, upstream: { ...r.upstream, body: answer }, usage: settled.usage }
+}
+
+/** What answered a request run by executeEither: its passthrough, or its translation (an answer or chunks). */
+export type EitherAnswer =
+  | { readonly via: 'native'; readonly answer: NativeAnswer }
+  | { readonly via: 'translated'; readonly completion: ChatCompletion }
+  | { readonly via: 'translated-stream'; readonly chunks: AsyncIterable<ChatChunk> }
+
+/** Why `job.req` cannot stand for the request: the part only a passthrough carries (see executeEither). */
+export interface Untranslatable {
+  readonly param: string | null
+}
+
+/**
+ * A request in a client API that some targets speak (`native.api`): per candidate, passed through to one
+ * whose adapter takes that API, translated (`job.req`) for any other — in one attempt loop, so failover
+ * crosses between the two (a passthrough that fails moves on to a translated call, and back). When the
+ * request cannot be translated (`untranslatable`), a candidate that would need it is passed over without
+ * an attempt, as unsuitable; a route with none left answers 400 `no_capable_target`, naming why.
+ */
+export async function executeEither(
+  job: Job,
+  rt: Runtime,
+  native: NativeRequest,
+  untranslatable: Untranslatable | null,
+): Promise<Execution<EitherAnswer>> {
+  const speaks = (t: Target) => rt.adapters(t.type).nativeApis?.has(native.api) === true
+  const passOver =
+    untranslatable === null
+      ? undefined
+      : (c: PlannedCandidate): SkipReason | null =>
+          speaks(c.target) ? null : { kind: 'untranslatable', api: native.api, param: untranslatable.param }
+  const r = await attemptLoop<EitherAnswer>(
+    job,
+    rt,
+    async (c, signal) => {
+      if (speaks(c.target)) {
+        const up = await callNative(rt, c.target, native, signal)
+        return { ...up, body: { via: 'native', answer: up.body } }
+      }
+      const adapter = rt.adapters(c.target.type)
+      if (!job.profile.stream) {
+        const up = await adapter.complete(job.req, c.target, signal)
+        return { ...up, body: { via: 'translated', completion: up.body } }
+      }
+      const up = await adapter.stream(job.req, c.target, signal)
+      return { ...up, body: { via: 'translated-stream', chunks: await primeStream(up.body, answerBegan) } }
+    },
+    passOver,
+  )
+  const exec = { target: r.candidate.target, attempts: r.attempts }
+  const json = (text: () => string): Execution<EitherAnswer> => {
+    const usage = settle(job, rt, r, { meta: r.upstream.meta, outcome: 'ok', text })
+    return { ...exec, upstream: r.upstream, usage: () => usage }
+  }
+  const stream = <T>(source: AsyncIterable<T>, read: StreamRead<T>, wrap: (s: AsyncIterable<T>) => EitherAnswer) => {
+    const settled = settleStream(job, rt, r, source, read)
+    return { ...exec, upstream: { ...r.upstream, body: wrap(settled.body) }, usage: settled.usage }
+  }
+  const body = r.upstream.body
+  switch (body.via) {
+    case 'translated':
+      return json(() => completionText(body.completion))
+    case 'translated-stream':
+      return stream(body.chunks, chunkReader(), (chunks) => ({ via: 'translated-stream', chunks }))
+    case 'native': {
+      const a = body.answer
+      if (a.kind === 'json') return json(a.text)
+      return stream(a.frames, { text: a.text }, (frames) => ({
+        via: 'native',
+        answer: { kind: 'stream', frames, text: a.text },
+      }))
+    }
+  }
 }
 
 async function callNative(
@@ -420,7 +508,7 @@ function settleStream<T, U>(
   rt: Runtime,
   r: Attempted<U>,
   source: AsyncIterable<T>,
-  read: { onItem?: (item: T) => void; text: () => string },
+  read: StreamRead<T>,
 ): { body: AsyncIterable<T>; usage: () => ProviderUsage | null } {
   // A forwarding iterator rather than an async generator: one call per item instead of a generator hop.
   const { upstream, candidate } = r

@@ -99,3 +99,8 @@ export type SkipReason =
   | { kind: 'unpriced' }
   /** An embedding model, met through a direct `provider/model` (routes.yaml refuses one as a target). */
   | { kind: 'embedding_model' }
+  /**
+   * The request can only be passed through as the client sent it (a feature translation cannot carry), and
+   * this target's adapter does not take its API (`param`: the part that needs it).
+   */
+  | { kind: 'untranslatable'; api: string; param: string | null }

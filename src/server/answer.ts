@@ -18,7 +18,14 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { admit, type Ticket } from '../admission/admit.ts'
 import type { CompiledConfig } from '../config/types.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest, OpenAIErrorBody } from '../providers/openai-schema.ts'
-import { executeComplete, executeStream } from '../routing/execute.ts'
+import type { NativeFrame, NativeRequest } from '../providers/types.ts'
+import {
+  type EitherAnswer,
+  executeComplete,
+  executeEither,
+  executeStream,
+  type Untranslatable,
+} from '../routing/execute.ts'
 import type { Execution, Job, Report } from '../routing/runtime.ts'
 import { authenticate } from './auth.ts'
 import { parseJsonBody } from './body.ts'
@@ -49,8 +56,8 @@ export interface ServedApi<D> {
   readonly errorShape: ErrorShape
   /** Checks the API's own headers (a 400 for a bad one), before the body is read. */
   checkHeaders?(headers: IncomingHttpHeaders): void
-  /** The parsed JSON body → the canonical request; throws ApiError (400) for what it refuses. */
-  decode(body: unknown): D
+  /** The parsed JSON body (and the request's headers) → the decoded request; throws ApiError (400) for what it refuses. */
+  decode(body: unknown, headers: IncomingHttpHeaders): D
   /** The canonical request that `d` is sent as. */
   canonical(d: D): ChatRequest
   /** x-headroom-warning items about the request itself (what translation could not honour). */
@@ -70,6 +77,16 @@ export interface ServedApi<D> {
         fail: (err: unknown) => ErrorResponse,
       ) => AsyncIterable<string>)
     | null
+  /** Passthrough to targets that take this API as it is (null: none; every target gets the canonical request). */
+  readonly native: NativeSide<D> | null
+}
+
+/** How an API's requests are passed through, and how a passed-through stream that fails is ended. */
+interface NativeSide<D> {
+  /** The request as the client sent it, and why it cannot be translated (null: it can). */
+  request(d: D): { readonly native: NativeRequest; readonly untranslatable: Untranslatable | null }
+  /** The API's error event, ending a passed-through stream that failed after it began (`last`: the last frame sent). */
+  errorEvent(r: ErrorResponse, last: string | null): string
 }
 
 interface Answered {
@@ -129,7 +146,7 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   if (key) call.vars.rateLimitHeaders = deps.inbound.current(key, rt.now())
   const priority = priorityHeader(call.headers['x-headroom-priority'])
   api.checkHeaders?.(call.headers)
-  const decoded = api.decode(parseJsonBody(await call.readBody(cfg.maxBodyBytes)))
+  const decoded = api.decode(parseJsonBody(await call.readBody(cfg.maxBodyBytes)), call.headers)
   const req = api.canonical(decoded)
   const dropped = api.warnings(decoded)
   checkModelId(req.model)
@@ -159,6 +176,7 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   const job: Job = { req, route: ticket.route, profile: ticket.profile, ctx: ticket.ctx, report, controller }
   try {
     // Respond.
+    if (api.native !== null) return await answerEither(api, api.native, decoded, { call, deps, ticket, warnings, job })
     if (!req.stream) {
       const ex = await executeComplete(job, rt)
       ticket.settle(ex.usage(), rt.now())
@@ -188,6 +206,76 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   } catch (err) {
     ticket.settle(null, rt.now())
     throw err
+  }
+}
+
+/** What answering a request admitted and ready to execute needs. */
+interface Admitted {
+  readonly call: ModelCall
+  readonly deps: AppDeps
+  readonly ticket: Ticket
+  /** Admission's warnings and the translation's. */
+  readonly warnings: readonly string[]
+  readonly job: Job
+}
+
+/**
+ * Executes a request of an API with a passthrough (executeEither: passed through where the target takes the
+ * API, translated elsewhere) and answers with whichever served it: a passed-through answer as it came, its
+ * stream's frames as they came; a translated one encoded by the API.
+ */
+async function answerEither<D>(api: ServedApi<D>, side: NativeSide<D>, decoded: D, a: Admitted): Promise<Answer> {
+  const { call, deps, ticket, job } = a
+  const rt = deps.runtime
+  const cfg = deps.config.current()
+  const pass = side.request(decoded)
+  const ex = await executeEither(job, rt, pass.native, pass.untranslatable)
+  const body = ex.upstream.body
+  // What translation could not honour is said only when a translation served.
+  const warnings = body.via === 'native' ? ticket.warnings : a.warnings
+  const idleTimeoutMs = cfg.streamIdleTimeoutMs
+  const json = jsonOf(api, body, decoded, call)
+  if (json !== null) {
+    ticket.settle(ex.usage(), rt.now())
+    const headers = answerHeaders(call, ticket, warnings, ex, job.report, JSON_HEADERS)
+    return { kind: 'json', headers, body: json, idleTimeoutMs }
+  }
+  const headers = answerHeaders(call, ticket, warnings, ex, job.report, SSE_HEADERS)
+  const ended = (how: StreamEnd) => {
+    if (how === 'closed') job.controller.abort()
+    ticket.settle(ex.usage(), rt.now())
+  }
+  const fail = (err: unknown) => streamFailure(err, call, ex, cfg, deps)
+  const events =
+    body.via === 'translated-stream' && api.events !== null
+      ? api.events(body.chunks, decoded, call, fail)
+      : body.via === 'native' && body.answer.kind === 'stream'
+        ? passedThrough(body.answer.frames, (err, last) => side.errorEvent(fail(err), last))
+        : null
+  if (events === null) throw new Error(`no way to write a ${body.via} stream`)
+  return { kind: 'events', headers, events, idleTimeoutMs, ended }
+}
+
+/** The JSON body of a complete answer (as it came when passed through), or null for a stream. */
+function jsonOf<D>(api: ServedApi<D>, body: EitherAnswer, decoded: D, ids: RequestIds): string | null {
+  if (body.via === 'translated') return api.json(body.completion, decoded, ids)
+  if (body.via === 'native' && body.answer.kind === 'json') return body.answer.body
+  return null
+}
+
+/** A passed-through stream's frames as they came; a failure after the start ends it with the API's error event. */
+async function* passedThrough(
+  frames: AsyncIterable<NativeFrame>,
+  errorEvent: (err: unknown, last: string | null) => string,
+): AsyncIterable<string> {
+  let last: string | null = null
+  try {
+    for await (const f of frames) {
+      last = f.data
+      yield f.data
+    }
+  } catch (err) {
+    yield errorEvent(err, last)
   }
 }
 

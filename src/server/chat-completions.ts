@@ -16,4 +16,5 @@ export const chatCompletions: ServedApi<ChatRequest> = {
   warnings: () => NONE,
   json: (answer) => answer[RAW_JSON] ?? JSON.stringify(answer),
   events: null,
+  native: null,
 }
