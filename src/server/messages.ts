@@ -61,7 +61,7 @@ export function checkAnthropicHeaders(headers: IncomingHttpHeaders): void {
 }
 
 /** The headers passed through to an Anthropic target (checked by checkAnthropicHeaders). */
-function anthropicHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+export function anthropicHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {}
   for (const name of FORWARDED) {
     const value = single(headers[name])
@@ -86,11 +86,11 @@ function decode(raw: unknown, headers: IncomingHttpHeaders): MessagesDecoded {
   }
   const d = decodeParsed(body)
   if (d.ok) return { req: d.request, warnings: d.warnings, native, untranslatable: null }
-  return { req: standIn(body), warnings: [], native, untranslatable: { param: d.error.param } }
+  return { req: messagesStandIn(body), warnings: [], native, untranslatable: { param: d.error.param } }
 }
 
 /** A request only Anthropic can serve, as admission and planning see it: its size, output cap and tools. */
-function standIn(b: MessagesRequest): ChatRequest {
+export function messagesStandIn(b: MessagesRequest): ChatRequest {
   const tools = (b.tools ?? []).map((t) => String(t.name ?? t.type))
   return approximateRequest({
     model: b.model,
