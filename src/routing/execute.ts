@@ -26,6 +26,7 @@
 
 import type { CompiledRoute } from '../config/types.ts'
 import type { ChatChunk, ChatCompletion } from '../providers/openai-schema.ts'
+import { notNative } from '../providers/provider-errors.ts'
 import {
   type NativeAnswer,
   type NativeRequest,
@@ -392,21 +393,11 @@ async function callNative(
   signal: AbortSignal,
 ): Promise<Upstream<NativeAnswer>> {
   const adapter = rt.adapters(target.type)
-  if (!adapter.native || !adapter.nativeApis?.has(native.api)) throw notNative(target, native.api)
+  if (!adapter.native || !adapter.nativeApis?.has(native.api)) throw notNative(target.provider, target.type, native.api)
   const up = await adapter.native(native, target, signal)
   if (up.body.kind === 'json') return up
   const frames = await primeStream(up.body.frames, (f) => f.content)
   return { ...up, body: { kind: 'stream', frames, text: up.body.text } }
-}
-
-function notNative(target: Target, api: string): ProviderError {
-  return new ProviderError({
-    provider: target.provider,
-    status: 400,
-    kind: 'unsupported',
-    message: `${target.provider} (type ${target.type}) does not take ${api} requests as they are`,
-    code: 'unsupported_api',
-  })
 }
 
 /**

@@ -7,7 +7,9 @@
  * content, the cumulative usage of `message_delta`, the end mark `message_stop` and any `error` event
  * (https://docs.claude.com/en/docs/build-with-claude/streaming#event-types).
  */
-import type { PreparedTarget } from '../http-adapter.ts'
+
+import { endpoint } from '../http.ts'
+import type { PreparedTarget } from '../http-call.ts'
 import { type NativeDecoded, type NativeSpec, type NativeStreamDecoder, withModel } from '../http-native.ts'
 import { badResponse } from '../provider-errors.ts'
 import type { NativeRequest, ProviderUsage, Target } from '../types.ts'
@@ -26,6 +28,11 @@ export function anthropicNative(prepare: (target: Target) => PreparedTarget): Na
     encode: (req, target) => withModel(req.body, target),
     decode: (_api, text, target) => decodeMessage(text, target),
     streamDecoder: (_api, target) => new AnthropicNativeStream(target.provider),
+    // https://docs.claude.com/en/api/messages-count-tokens: the same key and headers, JSON only.
+    countTokens(target) {
+      const { url, headers } = prepare(target).json
+      return { url: endpoint(`${url.origin}${url.path}/count_tokens`), headers }
+    },
   }
 }
 
@@ -34,8 +41,10 @@ function clientHeaders(
   base: Readonly<Record<string, string>>,
   req: Pick<NativeRequest, 'headers'>,
 ): Readonly<Record<string, string>> {
-  const version = req.headers['anthropic-version']
   const beta = req.headers['anthropic-beta']
+  let version = req.headers['anthropic-version']
+  // The common case (the SDKs send the version the call already has): nothing to build.
+  if (version === base['anthropic-version']) version = undefined
   if (version === undefined && beta === undefined) return base
   const out: Record<string, string> = { ...base }
   if (version !== undefined) out['anthropic-version'] = version
