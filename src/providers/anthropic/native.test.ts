@@ -210,3 +210,39 @@ describe('countTokens()', () => {
     expect([limited.kind, limited.retryAfterMs]).toEqual(['rate_limit', 1000])
   })
 })
+
+describe('native() stream, ended early', () => {
+  it('the consumer leaves after the first frame: the upstream call ends (its socket closes), usage so far in meta', async () => {
+    let closed!: () => void
+    const upstreamClosed = new Promise<void>((resolve) => (closed = resolve))
+    const hang = sse(fixture('text'), false)
+    upstream.handler = (req, res) => {
+      res.on('close', closed)
+      hang(req, res)
+    }
+    const up = await createAnthropicAdapter().native!(request(true), target(), signal())
+    if (up.body.kind !== 'stream') throw new Error('not a stream')
+    const it = up.body.frames[Symbol.asyncIterator]()
+    expect((await it.next()).done).toBe(false)
+    await it.return!()
+    await upstreamClosed
+    expect(up.meta.usage?.promptTokens).toBeGreaterThan(0)
+    expect(up.meta.usageFinal).toBe(false)
+  })
+
+  it('the call’s signal aborted mid-stream: ProviderError kind cancelled', async () => {
+    upstream.handler = sse(fixture('text'), false)
+    const ac = new AbortController()
+    const up = await createAnthropicAdapter().native!(request(true), target(), ac.signal)
+    if (up.body.kind !== 'stream') throw new Error('not a stream')
+    const it = up.body.frames[Symbol.asyncIterator]()
+    await it.next()
+    ac.abort()
+    const err = await rejection(
+      (async () => {
+        for (;;) if ((await it.next()).done) return
+      })(),
+    )
+    expect(err.kind).toBe('cancelled')
+  })
+})
