@@ -133,3 +133,60 @@ describe('openai-responses against the simulator', () => {
     expect(up.body.text().length).toBeGreaterThan(0)
   })
 })
+
+describe('the simulator’s faults through native()', () => {
+  const cases = [
+    {
+      name: 'anthropic-messages',
+      api: 'anthropic' as const,
+      model: 'claude-haiku-4-5',
+      body: { model: 'claude-haiku-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] },
+    },
+    {
+      name: 'openai-responses',
+      api: 'openai' as const,
+      model: 'gpt-4.1-mini',
+      body: { model: 'gpt-4.1-mini', input: 'Hi', max_output_tokens: 32 },
+    },
+  ]
+  const adapters = { anthropic: createAnthropicAdapter(), openai: createOpenAIAdapter() }
+
+  describe.each(cases)('$name', ({ name, api, model, body }) => {
+    const req: NativeRequest = {
+      api: name as NativeRequest['api'],
+      body: { ...body, stream: true },
+      stream: true,
+      headers: {},
+    }
+    const call = () => adapters[api].native!(req, target(api, model), signal())
+
+    it.each([
+      ['error_event', 'stream'],
+      ['cut', 'stream'],
+      ['malformed', 'stream'],
+    ] as const)('%s mid-stream → ProviderError kind %s, from the iterator', async (kind, expected) => {
+      sim.script(api, model, [{ kind, afterChunks: 3 }])
+      const up = await call()
+      const err = await bytesOf(up.body).then(
+        () => null,
+        (e: unknown) => e as { kind: string },
+      )
+      expect(err?.kind).toBe(expected)
+      expect(up.meta.usageFinal).toBe(false)
+    })
+
+    it.each([
+      ['rate_limit', 429, 'rate_limit'],
+      ['overloaded', 503, 'overloaded'],
+      ['server_error', 500, 'server'],
+    ] as const)('%s → the call rejects: status %i, kind %s', async (kind, status, expected) => {
+      sim.script(api, model, [{ kind, retryAfterMs: 2000 }])
+      const err = await call().then(
+        () => null,
+        (e: unknown) => e as { kind: string; status: number; retryAfterMs: number | null },
+      )
+      expect([err?.status, err?.kind]).toEqual([status, expected])
+      if (kind === 'rate_limit') expect(err?.retryAfterMs).toBe(2000)
+    })
+  })
+})

@@ -21,7 +21,8 @@
  * so that a stalled target fails over as a timeout while there is time left (see first-byte.ts).
  *
  * Streams are held until their first content: a failure before it fails over invisibly, after it the
- * client gets an error frame (see primeStream).
+ * client gets an error frame (see primeStream). The same loop serves chat completions (executeComplete,
+ * executeStream) and requests passed through in the client's own API (executeNative).
  */
 
 import type { CompiledRoute } from '../config/types.ts'
@@ -379,7 +380,8 @@ export type TranslatedCall = (target: Target, signal: AbortSignal) => Promise<Up
  * A request passed through in the client's own API (NativeRequest): the same attempt loop, a stream held
  * until its first frame with output, the attempt settled with the provider's usage or the estimate from
  * the answer's text. Each candidate is passed the request as it is when its adapter speaks the API, else
- * `translate`d.
+ * `translate`d. `job.req` and `job.profile` are the request's canonical (chat) decoding: what the plan
+ * reserves and the estimate counts.
  */
 export async function executeNative(
   job: Job,
