@@ -58,10 +58,14 @@ export interface NativeSpec {
   readonly apis: ReadonlySet<NativeApi>
   /** The URL and headers of an API's calls, once per target and API. */
   prepare(api: NativeApi, target: Target): PreparedTarget
-  /** The headers of one call, when the request's own headers change them (Anthropic's version and betas). */
+  /**
+   * The headers of one call, when the request's own headers change them (Anthropic's version and betas);
+   * throws ProviderError (bad_request) for a value no header can carry.
+   */
   headers?(
     base: Readonly<Record<string, string>>,
     req: Pick<NativeRequest, 'headers'>,
+    provider: string,
   ): Readonly<Record<string, string>>
   /** The body to send (the client's, with the target's model); may throw ProviderError. */
   encode(req: NativeRequest, target: Target, warnings: string[]): string
@@ -101,7 +105,7 @@ export function nativeCaller(spec: NativeSpec, io: SendIo): NativeCall {
     const body = spec.encode(req, target, warnings)
     const calls = callsOf(req.api, target)
     const base: Call = req.stream ? calls.sse : calls.json
-    const call = spec.headers ? { url: base.url, headers: spec.headers(base.headers, req) } : base
+    const call = spec.headers ? { url: base.url, headers: spec.headers(base.headers, req, target.provider) } : base
     const res = await io.send(call, body, target, signal)
     const limits = io.limits(res.headers)
     const meta = io.newMeta(res, warnings)
@@ -144,7 +148,9 @@ export function countTokensCaller(spec: NativeSpec, prepare: (target: Target) =>
   return async function countTokens(body, headers, target, signal) {
     let base = prepared.get(target)
     if (!base) prepared.set(target, (base = prepare(target)))
-    const call = spec.headers ? { url: base.url, headers: spec.headers(base.headers, { headers }) } : base
+    const call = spec.headers
+      ? { url: base.url, headers: spec.headers(base.headers, { headers }, target.provider) }
+      : base
     const res = await io.send(call, withModel(body, target), target, signal)
     const limits = io.limits(res.headers)
     let text: string

@@ -83,6 +83,13 @@ describe('native() JSON', () => {
     expect(h['x-api-key']).toBe(KEY)
   })
 
+  it('a header value no header can carry is a 400 naming it, before anything is sent', async () => {
+    const req = request(false, { 'anthropic-beta': 'a\r\nx-api-key: stolen' })
+    const err = await rejection(createAnthropicAdapter().native!(req, target(), signal()))
+    expect([err.status, err.kind, err.param]).toEqual([400, 'bad_request', 'anthropic-beta'])
+    expect(upstream.seen).toEqual([])
+  })
+
   it.each([
     [401, 'authentication_error', 'invalid x-api-key', {}, 401, 'auth'],
     [

@@ -14,7 +14,7 @@ import { type NativeDecoded, type NativeSpec, type NativeStreamDecoder, withMode
 import { badResponse } from '../provider-errors.ts'
 import type { NativeRequest, ProviderUsage, Target } from '../types.ts'
 import { type AnthropicUsageLike, toProviderUsage } from './convert-response.ts'
-import { streamBroken, streamErrorEvent } from './errors.ts'
+import { invalidRequest, streamBroken, streamErrorEvent } from './errors.ts'
 import { mergeUsage, parseEvent } from './stream-transform.ts'
 
 const APIS = new Set(['anthropic-messages'] as const)
@@ -40,9 +40,10 @@ export function anthropicNative(prepare: (target: Target) => PreparedTarget): Na
 function clientHeaders(
   base: Readonly<Record<string, string>>,
   req: Pick<NativeRequest, 'headers'>,
+  provider: string,
 ): Readonly<Record<string, string>> {
-  const beta = req.headers['anthropic-beta']
-  let version = req.headers['anthropic-version']
+  const beta = checked(req.headers, 'anthropic-beta', provider)
+  let version = checked(req.headers, 'anthropic-version', provider)
   // The common case (the SDKs send the version the call already has): nothing to build.
   if (version === base['anthropic-version']) version = undefined
   if (version === undefined && beta === undefined) return base
@@ -53,6 +54,15 @@ function clientHeaders(
     out['anthropic-beta'] = own ? joinLists(own, beta) : beta
   }
   return out
+}
+
+/** Visible ASCII and spaces only: what else a client sends could not go into a header (RFC 9110 §5.5). */
+const HEADER_VALUE = /^[\x20-\x7e]*$/
+
+function checked(h: Readonly<Record<string, string>>, name: string, provider: string): string | undefined {
+  const v = h[name]
+  if (v === undefined || HEADER_VALUE.test(v)) return v
+  throw invalidRequest(provider, `the ${name} header holds characters a header cannot carry`, name, 'invalid_header')
 }
 
 function joinLists(a: string, b: string): string {
