@@ -13,8 +13,9 @@
  */
 import type { Readable } from 'node:stream'
 import { carriesContent } from './carries-content.ts'
-import { type Endpoint, errorText, httpRequest, readBody, type UpstreamResponse } from './http.ts'
-import { type NativeSpec, nativeCaller } from './http-native.ts'
+import { errorText, httpRequest, readBody, type UpstreamResponse } from './http.ts'
+import { type Call, closeMeta, type Phase, type PreparedTarget, type SendIo } from './http-call.ts'
+import { countTokensCaller, type NativeSpec, nativeCaller } from './http-native.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from './openai-schema.ts'
 import { badResponse } from './provider-errors.ts'
 import { SseDecoder, type SseEvent } from './sse.ts'
@@ -29,21 +30,6 @@ import {
   type Upstream,
   type UpstreamMeta,
 } from './types.ts'
-
-/** One upstream call's URL and headers (content-type and accept included). */
-export interface Call {
-  readonly url: Endpoint
-  readonly headers: Readonly<Record<string, string>>
-}
-
-/** A target's two calls: the JSON answer and the stream. */
-export interface PreparedTarget {
-  readonly json: Call
-  readonly sse: Call
-}
-
-/** Where a call failed: sending it (up to the response headers), reading a JSON body, or reading a stream. */
-type Phase = 'request' | 'body' | 'stream'
 
 export interface FailureContext {
   readonly provider: string
@@ -103,28 +89,6 @@ export interface HttpAdapterSpec<State> {
   streamDecoder(target: Target, state: State): StreamDecoder
   /** The client APIs the provider speaks itself, passed through rather than translated (./http-native.ts). */
   readonly native?: NativeSpec
-}
-
-/** The skeleton's send and its helpers, for the passthrough calls (./http-native.ts). */
-export interface SendIo {
-  /** Sends the body; resolves with a 2xx response (body unread), throws the provider's ProviderError otherwise. */
-  send(call: Call, body: string, target: Target, signal: AbortSignal): Promise<UpstreamResponse>
-  fail(err: unknown, target: Target, phase: Phase, signal: AbortSignal): ProviderError
-  limits(headers: UpstreamResponse['headers']): RateLimitSnapshot | null
-  newMeta(res: UpstreamResponse, warnings: string[]): UpstreamMeta
-  /** Called when the adapter is closed (drop what was prepared per target). */
-  onClose(f: () => void): void
-}
-
-/** Read once a stream is over, however it ended (a broken stream still bills what it used). */
-export function closeMeta(
-  meta: UpstreamMeta,
-  d: Pick<StreamDecoder, 'usage' | 'usageFinal' | 'model' | 'requestId'>,
-): void {
-  meta.usage = d.usage
-  meta.usageFinal = d.usageFinal
-  meta.model = d.model
-  if (d.requestId != null) meta.requestId = d.requestId
 }
 
 export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): ProviderAdapter {
@@ -259,5 +223,7 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
     newMeta,
     onClose: (f) => closers.push(f),
   }
-  return { ...adapter, nativeApis: spec.native.apis, native: nativeCaller(spec.native, io) }
+  const withNative = { ...adapter, nativeApis: spec.native.apis, native: nativeCaller(spec.native, io) }
+  const counting = spec.native.countTokens
+  return counting ? { ...withNative, countTokens: countTokensCaller(spec.native, counting, io) } : withNative
 }

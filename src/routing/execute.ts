@@ -21,11 +21,13 @@
  * so that a stalled target fails over as a timeout while there is time left (see first-byte.ts).
  *
  * Streams are held until their first content: a failure before it fails over invisibly, after it the
- * client gets an error frame (see primeStream).
+ * client gets an error frame (see primeStream). The same loop serves chat completions (executeComplete,
+ * executeStream) and requests passed through in the client's own API (executeNative).
  */
 
 import type { CompiledRoute } from '../config/types.ts'
 import type { ChatChunk, ChatCompletion } from '../providers/openai-schema.ts'
+import { notNative } from '../providers/provider-errors.ts'
 import {
   type NativeAnswer,
   type NativeRequest,
@@ -382,12 +384,26 @@ export async function executeStream(job: Job, rt: Runtime): Promise<Execution<As
 }
 
 /**
+ * For executeNative: how a target whose adapter does not speak the client's API is served — the request
+ * translated and its answer encoded back in the client's API, as a NativeAnswer (frames marked for output
+ * like a passthrough's). Without it, such a target is passed over (kind `unsupported`).
+ */
+export type TranslatedCall = (target: Target, signal: AbortSignal) => Promise<Upstream<NativeAnswer>>
+
+/**
  * A request passed through in the client's own API (NativeRequest): the same attempt loop, a stream held
  * until its first frame with output, the attempt settled with the provider's usage or the estimate from
- * the answer's text. A target whose adapter does not speak the API is passed over (kind `unsupported`).
+ * the answer's text. Each candidate is passed the request as it is when its adapter speaks the API, else
+ * `translate`d. `job.req` and `job.profile` are the request's canonical (chat) decoding: what the plan
+ * reserves and the estimate counts.
  */
-export async function executeNative(job: Job, rt: Runtime, native: NativeRequest): Promise<Execution<NativeAnswer>> {
-  const r = await attemptLoop(job, rt, (c, signal) => callNative(rt, c.target, native, signal))
+export async function executeNative(
+  job: Job,
+  rt: Runtime,
+  native: NativeRequest,
+  translate?: TranslatedCall,
+): Promise<Execution<NativeAnswer>> {
+  const r = await attemptLoop(job, rt, (c, signal) => callNative(rt, c.target, native, translate, signal))
   const { body } = r.upstream
   const exec = { target: r.candidate.target, attempts: r.attempts }
   if (body.kind === 'json') {
@@ -477,24 +493,17 @@ async function callNative(
   rt: Runtime,
   target: Target,
   native: NativeRequest,
+  translate: TranslatedCall | undefined,
   signal: AbortSignal,
 ): Promise<Upstream<NativeAnswer>> {
   const adapter = rt.adapters(target.type)
-  if (!adapter.native || !adapter.nativeApis?.has(native.api)) throw notNative(target, native.api)
-  const up = await adapter.native(native, target, signal)
+  let up: Upstream<NativeAnswer>
+  if (adapter.native && adapter.nativeApis?.has(native.api)) up = await adapter.native(native, target, signal)
+  else if (translate) up = await translate(target, signal)
+  else throw notNative(target.provider, target.type, native.api)
   if (up.body.kind === 'json') return up
   const frames = await primeStream(up.body.frames, (f) => f.content)
   return { ...up, body: { kind: 'stream', frames, text: up.body.text } }
-}
-
-function notNative(target: Target, api: string): ProviderError {
-  return new ProviderError({
-    provider: target.provider,
-    status: 400,
-    kind: 'unsupported',
-    message: `${target.provider} (type ${target.type}) does not take ${api} requests as they are`,
-    code: 'unsupported_api',
-  })
 }
 
 /**
