@@ -450,7 +450,7 @@ export async function executeEither(
     rt,
     async (c, signal) => {
       if (speaks(c.target)) {
-        const up = await callNative(rt, c.target, native, signal)
+        const up = await callNative(rt, c.target, native, undefined, signal)
         return { ...up, body: { via: 'native', answer: up.body } }
       }
       const adapter = rt.adapters(c.target.type)
