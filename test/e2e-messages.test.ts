@@ -142,14 +142,39 @@ describe.each(MODELS)('messages → %s', (model) => {
     expect(second.stop_reason).toBe('end_turn')
   })
 
-  it('countTokens(): a positive count for the route', async () => {
-    const r = await client.messages.countTokens({
+  it("countTokens(): Anthropic's own count for an Anthropic target, Headroom's estimate for the others", async () => {
+    const req = { model, messages: [{ role: 'user' as const, content: 'How many tokens is this sentence?' }] }
+    const { data, response } = await client.messages.countTokens({ ...req, tools: [WEATHER] }).withResponse()
+    expect(data.input_tokens).toBeGreaterThan(10)
+    expect(data.input_tokens).toBeLessThan(200)
+    const anthropic = model.startsWith('anthropic/')
+    expect(response.headers.get('x-headroom-count')).toBe(anthropic ? 'exact' : 'estimated')
+    expect(response.headers.get('x-request-id')).toMatch(/^req_/)
+    if (!anthropic) return
+    // Exact: what the simulator's Anthropic counts, which a message with the same prompt is billed.
+    const billed = await client.messages.create({ ...req, tools: [WEATHER], max_tokens: 16 })
+    expect(data.input_tokens).toBe(billed.usage.input_tokens)
+    expect(rows(response.headers.get('x-request-id')!)).toEqual([])
+  })
+
+  it('countTokens() strips what only shapes generation (Anthropic refuses it there)', async () => {
+    const body = {
       model,
-      messages: [{ role: 'user', content: 'How many tokens is this sentence?' }],
-      tools: [WEATHER],
-    })
-    expect(r.input_tokens).toBeGreaterThan(10)
-    expect(r.input_tokens).toBeLessThan(200)
+      messages: [{ role: 'user', content: 'Count me.' }],
+      max_tokens: 99,
+      stream: true,
+      temperature: 0.5,
+      stop_sequences: ['x'],
+      top_p: 0.9,
+      top_k: 4,
+      metadata: { user_id: 'u' },
+      service_tier: 'auto',
+    }
+    const r = await post(JSON.stringify(body), {}, '/v1/messages/count_tokens')
+    expect(r.status).toBe(200)
+    expect((JSON.parse(r.text) as { input_tokens: number }).input_tokens).toBeGreaterThan(0)
+    // Anthropic's count_tokens (and the simulator's) refuses each of those fields: exact means stripped.
+    expect(r.headers.get('x-headroom-count')).toBe(model.startsWith('anthropic/') ? 'exact' : 'estimated')
   })
 })
 
@@ -251,6 +276,14 @@ describe('messages: hostile input is a 4xx in Anthropic shape', () => {
     expect(body.error.message.length).toBeGreaterThan(0)
     expect(body.request_id).toBe(r.headers.get('x-request-id'))
     expect(r.text).not.toContain(CLIENT_KEY)
+  })
+
+  it("count_tokens falls back to the estimate when the route's Anthropic target fails", async () => {
+    const body = JSON.stringify({ model: 'anthropic-first', messages: [{ role: 'user', content: 'hi' }] })
+    const r = await post(body, {}, '/v1/messages/count_tokens')
+    expect(r.status).toBe(200)
+    expect(r.headers.get('x-headroom-count')).toBe('estimated')
+    expect((JSON.parse(r.text) as { input_tokens: number }).input_tokens).toBeGreaterThan(0)
   })
 
   it('count_tokens refuses the same way', async () => {
