@@ -6,7 +6,7 @@
  */
 import { connect } from 'node:net'
 import Anthropic from '@anthropic-ai/sdk'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { rawPost, type Stack, startStack, testConfig } from './harness.ts'
 
 const CLIENT_KEY = 'client-secret-msg-123'
@@ -425,5 +425,38 @@ describe('messages: passthrough to Anthropic targets', () => {
     expect(events[0]).toBe('message_start')
     expect(events.at(-1)).toBe('error')
     expect(events).not.toContain('message_stop')
+  })
+})
+
+describe('messages: a client that leaves mid-stream', () => {
+  it.each([
+    ['passed through', 'anthropic', 'claude-opus-4-1', 'anthropic/claude-opus-4-1'],
+    ['translated', 'openai', 'gpt-4o-2024-05-13', 'openai/gpt-4o-2024-05-13'],
+  ] as const)('%s: the upstream call ends, and its row says cancelled', async (_how, api, model, id) => {
+    stack.sim.configure(api, model, { tokenDelayMs: 25 })
+    try {
+      const ac = new AbortController()
+      const stream = client.messages.stream(
+        { model: id, max_tokens: 400, messages: [{ role: 'user', content: 'tokens: 300' }] },
+        { signal: ac.signal },
+      )
+      let deltas = 0
+      const { response } = await stream.withResponse()
+      await new Promise<void>((resolve) => {
+        stream.on('text', () => {
+          if (++deltas === 3) {
+            ac.abort()
+            resolve()
+          }
+        })
+        stream.on('abort', () => resolve())
+        stream.on('error', () => resolve())
+      })
+      const requestId = response.headers.get('x-request-id')!
+      await vi.waitFor(() => expect(rows(requestId)).toHaveLength(1), { timeout: 5_000, interval: 20 })
+      expect(rows(requestId)[0]).toMatchObject({ outcome: 'cancelled', stream: 1 })
+    } finally {
+      stack.sim.configure(api, model, { tokenDelayMs: 0 })
+    }
   })
 })

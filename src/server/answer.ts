@@ -18,7 +18,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { admit, type Ticket } from '../admission/admit.ts'
 import type { CompiledConfig } from '../config/types.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest, OpenAIErrorBody } from '../providers/openai-schema.ts'
-import type { NativeFrame, NativeRequest } from '../providers/types.ts'
+import { type NativeFrame, type NativeRequest, ProviderError } from '../providers/types.ts'
 import {
   type EitherAnswer,
   executeComplete,
@@ -317,6 +317,8 @@ function streamFailure(
   deps: AppDeps,
 ): ErrorResponse {
   const r = toErrorResponse(err, cfg.secrets)
+  // A client that went away is no failure to report (the event it would get is written to nobody).
+  if (err instanceof ProviderError && err.kind === 'cancelled') return r
   deps.log.warn('stream failed after it began', {
     requestId: ids.requestId,
     clientRequestId: ids.clientRequestId ?? undefined,
