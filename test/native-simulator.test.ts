@@ -190,3 +190,17 @@ describe('the simulator’s faults through native()', () => {
     })
   })
 })
+
+describe('openai-chat against the simulator', () => {
+  it('a stream whose client asked no usage: the usage chunk is not passed on, yet the call has its usage', async () => {
+    const body = { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'Say hello.' }], stream: true }
+    const req: NativeRequest = { api: 'openai-chat', body, stream: true, headers: {} }
+    const up = await createOpenAIAdapter().native!(req, target('openai', 'gpt-4.1-mini'), signal())
+    const bytes = await bytesOf(up.body)
+    expect(bytes).not.toContain('"choices":[]')
+    expect(bytes.endsWith('data: [DONE]\n\n')).toBe(true)
+    expect(up.meta.usageFinal).toBe(true)
+    expect(up.meta.usage!.completionTokens).toBeGreaterThan(0)
+    expect(up.body.text().length).toBeGreaterThan(0)
+  })
+})

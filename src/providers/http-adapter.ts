@@ -120,6 +120,19 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
     throw spec.httpError(target.provider, res.statusCode, headerSource(res.headers), await errorText(res), now())
   }
 
+  /** A 2xx JSON answer's body as text; throws ProviderError when it cannot be read, or is not JSON. */
+  async function jsonText(res: UpstreamResponse, target: Target, signal: AbortSignal): Promise<string> {
+    const ctype = res.headers['content-type'] ?? ''
+    let text: string
+    try {
+      text = (await readBody(res.body)).toString('utf8')
+    } catch (err) {
+      throw fail(err, target, 'body', signal)
+    }
+    if (!ctype.includes('json')) throw badResponse(target.provider, `content-type "${ctype}" instead of JSON`)
+    return text
+  }
+
   function newMeta(res: UpstreamResponse, warnings: string[]): UpstreamMeta {
     const rid = spec.requestIdHeader === null ? undefined : res.headers[spec.requestIdHeader]
     return { usage: null, usageFinal: false, model: null, requestId: typeof rid === 'string' ? rid : null, warnings }
@@ -130,14 +143,7 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
     const res = await send(callsOf(target).json, body, target, signal)
     const limits = spec.limits(headerSource(res.headers), now())
     const meta = newMeta(res, warnings)
-    const ctype = res.headers['content-type'] ?? ''
-    let text: string
-    try {
-      text = (await readBody(res.body)).toString('utf8')
-    } catch (err) {
-      throw fail(err, target, 'body', signal)
-    }
-    if (!ctype.includes('json')) throw badResponse(target.provider, `content-type "${ctype}" instead of JSON`)
+    const text = await jsonText(res, target, signal)
     const d = spec.decode(text, target, state)
     meta.usage = d.usage
     meta.usageFinal = d.usageFinal
@@ -218,6 +224,7 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
   if (!spec.native) return adapter
   const io: SendIo = {
     send,
+    jsonText,
     fail,
     limits: (headers) => spec.limits(headerSource(headers), now()),
     newMeta,

@@ -24,6 +24,8 @@ export type Phase = 'request' | 'body' | 'stream'
 export interface SendIo {
   /** Sends the body; resolves with a 2xx response (body unread), throws the provider's ProviderError otherwise. */
   send(call: Call, body: string, target: Target, signal: AbortSignal): Promise<UpstreamResponse>
+  /** A 2xx JSON answer's body as text; throws ProviderError when it cannot be read, or is not JSON. */
+  jsonText(res: UpstreamResponse, target: Target, signal: AbortSignal): Promise<string>
   fail(err: unknown, target: Target, phase: Phase, signal: AbortSignal): ProviderError
   limits(headers: UpstreamResponse['headers']): RateLimitSnapshot | null
   newMeta(res: UpstreamResponse, warnings: string[]): UpstreamMeta

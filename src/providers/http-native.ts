@@ -9,7 +9,6 @@
  * calls'); a provider supplies per API its URL, its body and how to read its answers (NativeSpec).
  */
 import type { Readable } from 'node:stream'
-import { readBody } from './http.ts'
 import { type Call, closeMeta, type PreparedTarget, type SendIo } from './http-call.ts'
 import { badResponse, notNative } from './provider-errors.ts'
 import { type Framed, SseFramer } from './sse-frames.ts'
@@ -109,15 +108,8 @@ export function nativeCaller(spec: NativeSpec, io: SendIo): NativeCall {
     const res = await io.send(call, body, target, signal)
     const limits = io.limits(res.headers)
     const meta = io.newMeta(res, warnings)
-    const ctype = res.headers['content-type'] ?? ''
     if (!req.stream) {
-      let text: string
-      try {
-        text = (await readBody(res.body)).toString('utf8')
-      } catch (err) {
-        throw io.fail(err, target, 'body', signal)
-      }
-      if (!ctype.includes('json')) throw badResponse(target.provider, `content-type "${ctype}" instead of JSON`)
+      const text = await io.jsonText(res, target, signal)
       const d = spec.decode(req.api, text, target)
       meta.usage = d.usage
       meta.usageFinal = d.usageFinal
@@ -125,6 +117,7 @@ export function nativeCaller(spec: NativeSpec, io: SendIo): NativeCall {
       const answer: NativeAnswer = { kind: 'json', body: text, text: () => d.text() }
       return { body: answer, limits, latency: {}, meta }
     }
+    const ctype = res.headers['content-type'] ?? ''
     if (!ctype.includes('text/event-stream')) {
       res.body.destroy()
       throw badResponse(target.provider, `content-type "${ctype}" instead of an event stream`)
@@ -153,12 +146,7 @@ export function countTokensCaller(spec: NativeSpec, prepare: (target: Target) =>
       : base
     const res = await io.send(call, withModel(body, target), target, signal)
     const limits = io.limits(res.headers)
-    let text: string
-    try {
-      text = (await readBody(res.body)).toString('utf8')
-    } catch (err) {
-      throw io.fail(err, target, 'body', signal)
-    }
+    const text = await io.jsonText(res, target, signal)
     let n: unknown
     try {
       n = (JSON.parse(text) as { input_tokens?: unknown } | null)?.input_tokens

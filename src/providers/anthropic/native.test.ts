@@ -237,6 +237,19 @@ describe('native() stream, ended early', () => {
     expect(up.meta.usageFinal).toBe(false)
   })
 
+  it('an upstream gone silent mid-stream for the target’s timeout: ProviderError kind stream', async () => {
+    upstream.handler = sse(fixture('text').subarray(0, 400), false)
+    const up = await createAnthropicAdapter().native!(request(true), target({ timeoutMs: 300 }), signal())
+    const { error } = await nativeFrames(up.body)
+    expect([error?.kind, error?.code]).toEqual(['stream', 'stream_error'])
+  })
+
+  it('a 200 that is not an event stream: a bad response (kind server), nothing yielded', async () => {
+    upstream.handler = json(200, MESSAGE)
+    const err = await rejection(createAnthropicAdapter().native!(request(true), target(), signal()))
+    expect([err.kind, err.code]).toEqual(['server', 'bad_upstream_response'])
+  })
+
   it('the call’s signal aborted mid-stream: ProviderError kind cancelled', async () => {
     upstream.handler = sse(fixture('text'), false)
     const ac = new AbortController()
