@@ -4,7 +4,9 @@
  * and its result, token counts, failover across providers, spend rows and Headroom's headers — and
  * hostile input answered in Anthropic's error shape (https://docs.anthropic.com/en/api/errors), never a 500.
  */
+import { readFileSync } from 'node:fs'
 import { connect } from 'node:net'
+import { join } from 'node:path'
 import Anthropic from '@anthropic-ai/sdk'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { rawPost, type Stack, startStack, testConfig } from './harness.ts'
@@ -458,5 +460,31 @@ describe('messages: a client that leaves mid-stream', () => {
     } finally {
       stack.sim.configure(api, model, { tokenDelayMs: 0 })
     }
+  })
+})
+
+describe('messages: a request shaped as Claude Code sends it', () => {
+  // System blocks with cache breakpoints, a tool, metadata, thinking with a signed block in the history,
+  // a tool result, a stream, and Claude Code's headers.
+  const fixture = JSON.parse(
+    readFileSync(
+      join(import.meta.dirname, '../src/ingress/anthropic-messages/__fixtures__/requests/claude-code.json'),
+      'utf8',
+    ),
+  ) as { anthropic: Record<string, unknown> }
+  const headers = {
+    'anthropic-beta': 'claude-code-20250219,fine-grained-tool-streaming-2025-05-14',
+    'x-app': 'cli',
+    'user-agent': 'claude-cli/2.1.240 (external, cli)',
+  }
+
+  it.each(MODELS)('streams an answer from %s', async (model) => {
+    const body = { ...fixture.anthropic, model, max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 1024 } }
+    const r = await post(JSON.stringify(body), headers, '/v1/messages?beta=true')
+    expect(r.status).toBe(200)
+    const events = [...r.text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1])
+    expect(events[0]).toBe('message_start')
+    expect(events.at(-1)).toBe('message_stop')
+    expect(events).toContain('content_block_delta')
   })
 })
