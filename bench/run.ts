@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: requests/s and latency through Headroom versus calling the simulator directly, in the
  * same run, for streaming and non-streaming requests at 1 and 16 connections, per provider format — chat
- * completions to each provider, and the other two client APIs: `/v1/messages` to Anthropic (against
- * Anthropic's own endpoint) and `/v1/responses` to OpenAI (against OpenAI's own `/v1/responses`).
+ * completions to each provider, and the other two client APIs, passed through: `/v1/messages` to Anthropic
+ * (against Anthropic's own endpoint) and `/v1/responses` to OpenAI (against OpenAI's own `/v1/responses`).
  *
  *   npm run bench -- --seconds 5 --providers openai,anthropic,gemini --apis messages,responses
  *

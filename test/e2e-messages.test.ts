@@ -4,9 +4,11 @@
  * and its result, token counts, failover across providers, spend rows and Headroom's headers — and
  * hostile input answered in Anthropic's error shape (https://docs.anthropic.com/en/api/errors), never a 500.
  */
+import { readFileSync } from 'node:fs'
 import { connect } from 'node:net'
+import { join } from 'node:path'
 import Anthropic from '@anthropic-ai/sdk'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { rawPost, type Stack, startStack, testConfig } from './harness.ts'
 
 const CLIENT_KEY = 'client-secret-msg-123'
@@ -21,6 +23,7 @@ const ROUTES = `keys:
   - { name: narrow, key: ${LIMITED_KEY}, routes: [to-openai] }
 routes:
   to-openai: { targets: [openai/gpt-4.1-mini] }
+  mixed: { strategy: ordered, targets: [openai/gpt-4.1-mini, google/gemini-2.5-flash, anthropic/claude-haiku-4-5] }
 ${[
   ['', 'claude-haiku-4-5', 'gpt-4.1-mini', 'gemini-2.5-flash'],
   ['-stream', 'claude-sonnet-4-5', 'gpt-4.1-nano', 'gemini-2.5-flash-lite'],
@@ -73,7 +76,9 @@ describe.each(MODELS)('messages → %s', (model) => {
       .withResponse()
     expect(data.type).toBe('message')
     expect(data.role).toBe('assistant')
-    expect(data.model).toBe(model)
+    // An Anthropic target is passed the client's body and its answer comes back as it came (the model as
+    // Anthropic names it); the others' answers are translated, in the model the client asked for.
+    expect(data.model).toBe(model.startsWith('anthropic/') ? 'claude-haiku-4-5-20251001' : model)
     expect(data.content).toEqual([{ type: 'text', text: 'Hello from Headroom' }])
     expect(data.stop_reason).toBe('end_turn')
     expect(data.usage.output_tokens).toBeGreaterThan(0)
@@ -139,14 +144,39 @@ describe.each(MODELS)('messages → %s', (model) => {
     expect(second.stop_reason).toBe('end_turn')
   })
 
-  it('countTokens(): a positive count for the route', async () => {
-    const r = await client.messages.countTokens({
+  it("countTokens(): Anthropic's own count for an Anthropic target, Headroom's estimate for the others", async () => {
+    const req = { model, messages: [{ role: 'user' as const, content: 'How many tokens is this sentence?' }] }
+    const { data, response } = await client.messages.countTokens({ ...req, tools: [WEATHER] }).withResponse()
+    expect(data.input_tokens).toBeGreaterThan(10)
+    expect(data.input_tokens).toBeLessThan(200)
+    const anthropic = model.startsWith('anthropic/')
+    expect(response.headers.get('x-headroom-count')).toBe(anthropic ? 'exact' : 'estimated')
+    expect(response.headers.get('x-request-id')).toMatch(/^req_/)
+    if (!anthropic) return
+    // Exact: what the simulator's Anthropic counts, which a message with the same prompt is billed.
+    const billed = await client.messages.create({ ...req, tools: [WEATHER], max_tokens: 16 })
+    expect(data.input_tokens).toBe(billed.usage.input_tokens)
+    expect(rows(response.headers.get('x-request-id')!)).toEqual([])
+  })
+
+  it('countTokens() strips what only shapes generation (Anthropic refuses it there)', async () => {
+    const body = {
       model,
-      messages: [{ role: 'user', content: 'How many tokens is this sentence?' }],
-      tools: [WEATHER],
-    })
-    expect(r.input_tokens).toBeGreaterThan(10)
-    expect(r.input_tokens).toBeLessThan(200)
+      messages: [{ role: 'user', content: 'Count me.' }],
+      max_tokens: 99,
+      stream: true,
+      temperature: 0.5,
+      stop_sequences: ['x'],
+      top_p: 0.9,
+      top_k: 4,
+      metadata: { user_id: 'u' },
+      service_tier: 'auto',
+    }
+    const r = await post(JSON.stringify(body), {}, '/v1/messages/count_tokens')
+    expect(r.status).toBe(200)
+    expect((JSON.parse(r.text) as { input_tokens: number }).input_tokens).toBeGreaterThan(0)
+    // Anthropic's count_tokens (and the simulator's) refuses each of those fields: exact means stripped.
+    expect(r.headers.get('x-headroom-count')).toBe(model.startsWith('anthropic/') ? 'exact' : 'estimated')
   })
 })
 
@@ -250,6 +280,14 @@ describe('messages: hostile input is a 4xx in Anthropic shape', () => {
     expect(r.text).not.toContain(CLIENT_KEY)
   })
 
+  it("count_tokens falls back to the estimate when the route's Anthropic target fails", async () => {
+    const body = JSON.stringify({ model: 'anthropic-first', messages: [{ role: 'user', content: 'hi' }] })
+    const r = await post(body, {}, '/v1/messages/count_tokens')
+    expect(r.status).toBe(200)
+    expect(r.headers.get('x-headroom-count')).toBe('estimated')
+    expect((JSON.parse(r.text) as { input_tokens: number }).input_tokens).toBeGreaterThan(0)
+  })
+
   it('count_tokens refuses the same way', async () => {
     const r = await post('{', {}, '/v1/messages/count_tokens')
     expect(r.status).toBe(400)
@@ -339,5 +377,114 @@ describe('messages: upstream failures in Anthropic shape', () => {
     const e = err as InstanceType<typeof Anthropic.RateLimitError>
     expect(e.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
     expect(Number(e.headers?.get('retry-after'))).toBeGreaterThan(0)
+  })
+})
+
+describe('messages: passthrough to Anthropic targets', () => {
+  const lastAnthropicBody = () =>
+    [...stack.sim.log].reverse().find((l) => l.api === 'anthropic' && l.path.startsWith('/v1/messages'))?.body
+
+  it("the client's body reaches Anthropic as sent (model aside), with nothing warned", async () => {
+    const body = {
+      model: 'anthropic/claude-haiku-4-5',
+      max_tokens: 32,
+      top_k: 5,
+      metadata: { user_id: 'u-1' },
+      messages: [{ role: 'user', content: 'reply: as sent' }],
+    }
+    const r = await post(JSON.stringify(body), { 'anthropic-beta': 'claude-code-20250219' })
+    expect(r.status).toBe(200)
+    expect(r.headers.get('x-headroom-warning')).toBeNull()
+    expect(JSON.parse(r.text)).toMatchObject({ content: [{ type: 'text', text: 'as sent' }] })
+    expect(lastAnthropicBody()).toEqual({ ...body, model: 'claude-haiku-4-5' })
+  })
+
+  it('a request only Anthropic can serve (a server tool) skips the other targets; none left is a 400', async () => {
+    const tools = [{ type: 'web_search_20250305' as const, name: 'web_search' as const, max_uses: 1 }]
+    const req = { max_tokens: 32, tools, messages: [{ role: 'user' as const, content: 'reply: searched' }] }
+    const { data, response } = await client.messages.create({ ...req, model: 'mixed' }).withResponse()
+    expect(data.content).toEqual([{ type: 'text', text: 'searched' }])
+    expect(response.headers.get('x-headroom-target')).toBe('anthropic/claude-haiku-4-5')
+    expect(response.headers.get('x-headroom-attempts')).toBe('1')
+    expect(response.headers.get('x-headroom-decision')).toContain(
+      'openai#1/gpt-4.1-mini (tools.0 needs a target that takes anthropic-messages as sent)',
+    )
+    expect(rows(response.headers.get('x-request-id')!).map((x) => x.outcome)).toEqual(['ok'])
+
+    const err = await client.messages.create({ ...req, model: 'to-openai' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError)
+    const e = err as InstanceType<typeof Anthropic.BadRequestError>
+    expect(e.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+    expect(e.message).toContain('tools.0 needs a target that takes anthropic-messages as sent')
+  })
+
+  it('a passed-through stream cut after it began ends with event: error', async () => {
+    stack.sim.script('anthropic', 'claude-sonnet-4-5', [{ kind: 'cut', afterChunks: 5 }])
+    const body = { model: 'anthropic/claude-sonnet-4-5', max_tokens: 64, stream: true }
+    const r = await post(JSON.stringify({ ...body, messages: [{ role: 'user', content: 'tokens: 30' }] }))
+    expect(r.status).toBe(200)
+    const events = [...r.text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1])
+    expect(events[0]).toBe('message_start')
+    expect(events.at(-1)).toBe('error')
+    expect(events).not.toContain('message_stop')
+  })
+})
+
+describe('messages: a client that leaves mid-stream', () => {
+  it.each([
+    ['passed through', 'anthropic', 'claude-opus-4-1', 'anthropic/claude-opus-4-1'],
+    ['translated', 'openai', 'gpt-4o-2024-05-13', 'openai/gpt-4o-2024-05-13'],
+  ] as const)('%s: the upstream call ends, and its row says cancelled', async (_how, api, model, id) => {
+    stack.sim.configure(api, model, { tokenDelayMs: 25 })
+    try {
+      const ac = new AbortController()
+      const stream = client.messages.stream(
+        { model: id, max_tokens: 400, messages: [{ role: 'user', content: 'tokens: 300' }] },
+        { signal: ac.signal },
+      )
+      let deltas = 0
+      const { response } = await stream.withResponse()
+      await new Promise<void>((resolve) => {
+        stream.on('text', () => {
+          if (++deltas === 3) {
+            ac.abort()
+            resolve()
+          }
+        })
+        stream.on('abort', () => resolve())
+        stream.on('error', () => resolve())
+      })
+      const requestId = response.headers.get('x-request-id')!
+      await vi.waitFor(() => expect(rows(requestId)).toHaveLength(1), { timeout: 5_000, interval: 20 })
+      expect(rows(requestId)[0]).toMatchObject({ outcome: 'cancelled', stream: 1 })
+    } finally {
+      stack.sim.configure(api, model, { tokenDelayMs: 0 })
+    }
+  })
+})
+
+describe('messages: a request shaped as Claude Code sends it', () => {
+  // System blocks with cache breakpoints, a tool, metadata, thinking with a signed block in the history,
+  // a tool result, a stream, and Claude Code's headers.
+  const fixture = JSON.parse(
+    readFileSync(
+      join(import.meta.dirname, '../src/ingress/anthropic-messages/__fixtures__/requests/claude-code.json'),
+      'utf8',
+    ),
+  ) as { anthropic: Record<string, unknown> }
+  const headers = {
+    'anthropic-beta': 'claude-code-20250219,fine-grained-tool-streaming-2025-05-14',
+    'x-app': 'cli',
+    'user-agent': 'claude-cli/2.1.240 (external, cli)',
+  }
+
+  it.each(MODELS)('streams an answer from %s', async (model) => {
+    const body = { ...fixture.anthropic, model, max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 1024 } }
+    const r = await post(JSON.stringify(body), headers, '/v1/messages?beta=true')
+    expect(r.status).toBe(200)
+    const events = [...r.text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1])
+    expect(events[0]).toBe('message_start')
+    expect(events.at(-1)).toBe('message_stop')
+    expect(events).toContain('content_block_delta')
   })
 })

@@ -19,6 +19,8 @@ const MODELS = ['openai/gpt-4.1-mini', 'anthropic/claude-haiku-4-5', 'google/gem
 const ROUTES = `keys:
   - { name: team, key: ${CLIENT_KEY} }
 routes:
+  to-anthropic: { targets: [anthropic/claude-haiku-4-5] }
+  mixed: { strategy: ordered, targets: [anthropic/claude-haiku-4-5, openai/gpt-4.1-mini] }
   openai-first: { strategy: ordered, targets: [openai-badkey/gpt-4.1-mini, anthropic/claude-haiku-4-5] }
   anthropic-first: { strategy: ordered, targets: [anthropic-badkey/claude-haiku-4-5, google/gemini-2.5-flash] }
   gemini-first: { strategy: ordered, targets: [google-badkey/gemini-2.5-flash, openai/gpt-4.1-mini] }
@@ -63,7 +65,9 @@ describe.each(MODELS)('responses → %s', (model) => {
       .withResponse()
     expect(data.object).toBe('response')
     expect(data.status).toBe('completed')
-    expect(data.model).toBe(model)
+    // OpenAI is passed the client's body and its answer comes back as it came (the model as OpenAI names
+    // it); the others' answers are translated, in the model the client asked for.
+    expect(data.model).toBe(model.startsWith('openai/') ? 'gpt-4.1-mini-2025-04-14' : model)
     expect(data.output_text).toBe('Hello from Headroom')
     expect(data.instructions).toBe('Be brief.')
     expect(data.usage?.output_tokens).toBeGreaterThan(0)
@@ -209,7 +213,8 @@ describe('responses: hostile input is a 4xx in OpenAI shape', () => {
   })
 
   it('what translation drops is named in x-headroom-warning; /responses without /v1 is the same endpoint', async () => {
-    const r = await rawPost(`${stack.hr.url}/responses`, ok({ input: 'reply: warned', store: true }), {
+    const body = ok({ model: 'anthropic/claude-haiku-4-5', input: 'reply: warned', store: true })
+    const r = await rawPost(`${stack.hr.url}/responses`, body, {
       'content-type': 'application/json',
       authorization: `Bearer ${CLIENT_KEY}`,
     })
@@ -241,5 +246,51 @@ describe('responses: a stream that fails after it began', () => {
     stack.sim.script('anthropic', 'claude-sonnet-4-5', [{ kind: 'cut', afterChunks: 4 }])
     const stream = client.responses.stream({ model: 'anthropic/claude-sonnet-4-5', input: 'tokens: 30' })
     await expect(stream.finalResponse()).rejects.toBeInstanceOf(OpenAI.APIError)
+  })
+})
+
+describe('responses: passthrough to OpenAI', () => {
+  const lastOpenAI = () => [...stack.sim.log].reverse().find((l) => l.api === 'openai')
+
+  it("the client's body reaches OpenAI's /v1/responses as sent (model aside)", async () => {
+    const body = { model: 'openai/gpt-4.1-mini', input: 'reply: as sent', store: false, top_logprobs: 2 }
+    const r = await post(JSON.stringify(body))
+    expect(r.status).toBe(200)
+    expect(r.headers.get('x-headroom-warning')).toBeNull()
+    expect(JSON.parse(r.text)).toMatchObject({ object: 'response', output: [{ type: 'message' }] })
+    expect(lastOpenAI()).toMatchObject({ path: '/v1/responses', body: { ...body, model: 'gpt-4.1-mini' } })
+  })
+
+  it('a request only the Responses API can serve (a built-in tool) skips the other targets; none left is a 400', async () => {
+    const req = { input: 'reply: searched', tools: [{ type: 'web_search' as const }] }
+    const { data, response } = await client.responses.create({ ...req, model: 'mixed' }).withResponse()
+    expect(data.output_text).toBe('searched')
+    expect(response.headers.get('x-headroom-target')).toBe('openai/gpt-4.1-mini')
+    expect(response.headers.get('x-headroom-decision')).toContain(
+      'anthropic#1/claude-haiku-4-5 (tools[0].type needs a target that takes openai-responses as sent)',
+    )
+    const err = await client.responses.create({ ...req, model: 'to-anthropic' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError)
+    expect((err as Error).message).toContain('tools[0].type needs a target that takes openai-responses as sent')
+  })
+
+  it('item_reference stays a 400 (Headroom stores nothing), even for OpenAI', async () => {
+    const r = await post(ok({ input: [{ type: 'item_reference', id: 'msg_1' }] }))
+    expect(r.status).toBe(400)
+    expect(r.json?.error?.message).toContain('item_reference')
+  })
+
+  it('a passed-through stream cut after it began ends with an error event numbered after the last', async () => {
+    stack.sim.script('openai', 'gpt-4.1-nano', [{ kind: 'cut', afterChunks: 6 }])
+    const r = await post(ok({ model: 'openai/gpt-4.1-nano', input: 'tokens: 30', stream: true }))
+    expect(r.status).toBe(200)
+    const data = [...r.text.matchAll(/^data: (.+)$/gm)].map(
+      (m) => JSON.parse(m[1]!) as { type: string; sequence_number: number },
+    )
+    expect(data[0]?.type).toBe('response.created')
+    const last = data.at(-1)!
+    expect(last.type).toBe('error')
+    expect(last.sequence_number).toBe(data.at(-2)!.sequence_number + 1)
+    expect(data.map((d) => d.type)).not.toContain('response.completed')
   })
 })

@@ -14,8 +14,9 @@
 import type { Readable } from 'node:stream'
 import { carriesContent } from './carries-content.ts'
 import { type Embedding, type EmbeddingRequest, type EmbeddingResponse, embeddingInputs } from './embeddings-schema.ts'
-import { type Endpoint, errorText, httpRequest, readBody, type UpstreamResponse } from './http.ts'
-import { type NativeSpec, nativeCaller } from './http-native.ts'
+import { errorText, httpRequest, readBody, type UpstreamResponse } from './http.ts'
+import { type Call, closeMeta, type Phase, type PreparedTarget, type SendIo } from './http-call.ts'
+import { countTokensCaller, type NativeSpec, nativeCaller } from './http-native.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from './openai-schema.ts'
 import { badResponse } from './provider-errors.ts'
 import { SseDecoder, type SseEvent } from './sse.ts'
@@ -30,21 +31,6 @@ import {
   type Upstream,
   type UpstreamMeta,
 } from './types.ts'
-
-/** One upstream call's URL and headers (content-type and accept included). */
-export interface Call {
-  readonly url: Endpoint
-  readonly headers: Readonly<Record<string, string>>
-}
-
-/** A target's two calls: the JSON answer and the stream. */
-export interface PreparedTarget {
-  readonly json: Call
-  readonly sse: Call
-}
-
-/** Where a call failed: sending it (up to the response headers), reading a JSON body, or reading a stream. */
-type Phase = 'request' | 'body' | 'stream'
 
 export interface FailureContext {
   readonly provider: string
@@ -131,28 +117,6 @@ export interface HttpAdapterSpec<State> {
   readonly native?: NativeSpec
 }
 
-/** The skeleton's send and its helpers, for the passthrough calls (./http-native.ts). */
-export interface SendIo {
-  /** Sends the body; resolves with a 2xx response (body unread), throws the provider's ProviderError otherwise. */
-  send(call: Call, body: string, target: Target, signal: AbortSignal): Promise<UpstreamResponse>
-  fail(err: unknown, target: Target, phase: Phase, signal: AbortSignal): ProviderError
-  limits(headers: UpstreamResponse['headers']): RateLimitSnapshot | null
-  newMeta(res: UpstreamResponse, warnings: string[]): UpstreamMeta
-  /** Called when the adapter is closed (drop what was prepared per target). */
-  onClose(f: () => void): void
-}
-
-/** Read once a stream is over, however it ended (a broken stream still bills what it used). */
-export function closeMeta(
-  meta: UpstreamMeta,
-  d: Pick<StreamDecoder, 'usage' | 'usageFinal' | 'model' | 'requestId'>,
-): void {
-  meta.usage = d.usage
-  meta.usageFinal = d.usageFinal
-  meta.model = d.model
-  if (d.requestId != null) meta.requestId = d.requestId
-}
-
 /** Calls one embeddings request split into several (Gemini's batches) makes at most at once. */
 const EMBED_CALLS_AT_ONCE = 4
 
@@ -185,12 +149,7 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
     throw spec.httpError(target.provider, res.statusCode, headerSource(res.headers), await errorText(res), now())
   }
 
-  function newMeta(res: UpstreamResponse, warnings: string[]): UpstreamMeta {
-    const rid = spec.requestIdHeader === null ? undefined : res.headers[spec.requestIdHeader]
-    return { usage: null, usageFinal: false, model: null, requestId: typeof rid === 'string' ? rid : null, warnings }
-  }
-
-  /** A 2xx answer's JSON body as text; throws ProviderError for a body that breaks off or is not JSON. */
+  /** A 2xx JSON answer's body as text; throws ProviderError when it cannot be read, or is not JSON. */
   async function jsonText(res: UpstreamResponse, target: Target, signal: AbortSignal): Promise<string> {
     const ctype = res.headers['content-type'] ?? ''
     let text: string
@@ -201,6 +160,11 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
     }
     if (!ctype.includes('json')) throw badResponse(target.provider, `content-type "${ctype}" instead of JSON`)
     return text
+  }
+
+  function newMeta(res: UpstreamResponse, warnings: string[]): UpstreamMeta {
+    const rid = spec.requestIdHeader === null ? undefined : res.headers[spec.requestIdHeader]
+    return { usage: null, usageFinal: false, model: null, requestId: typeof rid === 'string' ? rid : null, warnings }
   }
 
   async function complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<ChatCompletion>> {
@@ -347,10 +311,13 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
   if (!spec.native) return adapter
   const io: SendIo = {
     send,
+    jsonText,
     fail,
     limits: (headers) => spec.limits(headerSource(headers), now()),
     newMeta,
     onClose: (f) => closers.push(f),
   }
-  return { ...adapter, nativeApis: spec.native.apis, native: nativeCaller(spec.native, io) }
+  const withNative = { ...adapter, nativeApis: spec.native.apis, native: nativeCaller(spec.native, io) }
+  const counting = spec.native.countTokens
+  return counting ? { ...withNative, countTokens: countTokensCaller(spec.native, counting, io) } : withNative
 }

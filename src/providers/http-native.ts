@@ -9,9 +9,8 @@
  * calls'); a provider supplies per API its URL, its body and how to read its answers (NativeSpec).
  */
 import type { Readable } from 'node:stream'
-import { readBody } from './http.ts'
-import { type Call, closeMeta, type PreparedTarget, type SendIo } from './http-adapter.ts'
-import { badResponse } from './provider-errors.ts'
+import { type Call, closeMeta, type PreparedTarget, type SendIo } from './http-call.ts'
+import { badResponse, notNative } from './provider-errors.ts'
 import { type Framed, SseFramer } from './sse-frames.ts'
 import type {
   NativeAnswer,
@@ -58,16 +57,26 @@ export interface NativeSpec {
   readonly apis: ReadonlySet<NativeApi>
   /** The URL and headers of an API's calls, once per target and API. */
   prepare(api: NativeApi, target: Target): PreparedTarget
-  /** The headers of one call, when the request's own headers change them (Anthropic's version and betas). */
-  headers?(base: Readonly<Record<string, string>>, req: NativeRequest): Readonly<Record<string, string>>
+  /**
+   * The headers of one call, when the request's own headers change them (Anthropic's version and betas);
+   * throws ProviderError (bad_request) for a value no header can carry.
+   */
+  headers?(
+    base: Readonly<Record<string, string>>,
+    req: Pick<NativeRequest, 'headers'>,
+    provider: string,
+  ): Readonly<Record<string, string>>
   /** The body to send (the client's, with the target's model); may throw ProviderError. */
   encode(req: NativeRequest, target: Target, warnings: string[]): string
   /** A 2xx JSON body → what it says; throws ProviderError for one that is not JSON. */
   decode(api: NativeApi, text: string, target: Target): NativeDecoded
   streamDecoder(api: NativeApi, target: Target, req: NativeRequest): NativeStreamDecoder
+  /** Anthropic's token counting (`POST /v1/messages/count_tokens`): its call, once per target. */
+  countTokens?(target: Target): Call
 }
 
 type NativeCall = NonNullable<ProviderAdapter['native']>
+type CountTokens = NonNullable<ProviderAdapter['countTokens']>
 
 /** The body with the target's model, nothing else changed (key order kept: `model` stays where it was). */
 export function withModel(body: Readonly<Record<string, unknown>>, target: Target): string {
@@ -89,25 +98,18 @@ export function nativeCaller(spec: NativeSpec, io: SendIo): NativeCall {
   })
 
   return async function native(req, target, signal) {
-    if (!spec.apis.has(req.api)) throw badResponse(target.provider, `no passthrough for the ${req.api} API here`)
+    if (!spec.apis.has(req.api)) throw notNative(target.provider, target.type, req.api)
     const started = performance.now()
     const warnings: string[] = []
     const body = spec.encode(req, target, warnings)
     const calls = callsOf(req.api, target)
     const base: Call = req.stream ? calls.sse : calls.json
-    const call = spec.headers ? { url: base.url, headers: spec.headers(base.headers, req) } : base
+    const call = spec.headers ? { url: base.url, headers: spec.headers(base.headers, req, target.provider) } : base
     const res = await io.send(call, body, target, signal)
     const limits = io.limits(res.headers)
     const meta = io.newMeta(res, warnings)
-    const ctype = res.headers['content-type'] ?? ''
     if (!req.stream) {
-      let text: string
-      try {
-        text = (await readBody(res.body)).toString('utf8')
-      } catch (err) {
-        throw io.fail(err, target, 'body', signal)
-      }
-      if (!ctype.includes('json')) throw badResponse(target.provider, `content-type "${ctype}" instead of JSON`)
+      const text = await io.jsonText(res, target, signal)
       const d = spec.decode(req.api, text, target)
       meta.usage = d.usage
       meta.usageFinal = d.usageFinal
@@ -115,6 +117,7 @@ export function nativeCaller(spec: NativeSpec, io: SendIo): NativeCall {
       const answer: NativeAnswer = { kind: 'json', body: text, text: () => d.text() }
       return { body: answer, limits, latency: {}, meta }
     }
+    const ctype = res.headers['content-type'] ?? ''
     if (!ctype.includes('text/event-stream')) {
       res.body.destroy()
       throw badResponse(target.provider, `content-type "${ctype}" instead of an event stream`)
@@ -126,6 +129,33 @@ export function nativeCaller(spec: NativeSpec, io: SendIo): NativeCall {
     const answer: NativeAnswer = { kind: 'stream', frames, text: () => decoder.text() }
     const up: Upstream<NativeAnswer> = { body: answer, limits, latency, meta }
     return up
+  }
+}
+
+/** `countTokens()` over the skeleton's send: the body with the target's model, `{"input_tokens": N}` back. */
+export function countTokensCaller(spec: NativeSpec, prepare: (target: Target) => Call, io: SendIo): CountTokens {
+  let prepared = new WeakMap<Target, Call>()
+  io.onClose(() => {
+    prepared = new WeakMap()
+  })
+  return async function countTokens(body, headers, target, signal) {
+    let base = prepared.get(target)
+    if (!base) prepared.set(target, (base = prepare(target)))
+    const call = spec.headers
+      ? { url: base.url, headers: spec.headers(base.headers, { headers }, target.provider) }
+      : base
+    const res = await io.send(call, withModel(body, target), target, signal)
+    const limits = io.limits(res.headers)
+    const text = await io.jsonText(res, target, signal)
+    let n: unknown
+    try {
+      n = (JSON.parse(text) as { input_tokens?: unknown } | null)?.input_tokens
+    } catch {
+      n = undefined
+    }
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+      throw badResponse(target.provider, 'the token count has no input_tokens')
+    return { inputTokens: n, limits }
   }
 }
 

@@ -81,3 +81,14 @@ export function unsupportedHere(
 ): ProviderError {
   return new ProviderError({ provider, status: 400, kind: 'unsupported', message, param, code })
 }
+
+/** A client API this target's adapter does not pass through: kind `unsupported`, so the route moves on. */
+export function notNative(provider: string, type: string, api: string): ProviderError {
+  return new ProviderError({
+    provider,
+    status: 400,
+    kind: 'unsupported',
+    message: `${provider} (type ${type}) does not take ${api} requests as they are`,
+    code: 'unsupported_api',
+  })
+}

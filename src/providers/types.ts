@@ -190,7 +190,12 @@ export interface ProviderAdapter {
    * iterator (the error event's bytes are not yielded). `meta` is complete when the answer is.
    */
   native?(req: NativeRequest, target: Target, signal: AbortSignal): Promise<Upstream<NativeAnswer>>
-  /** Anthropic only: POST /v1/messages/count_tokens with the body (generation-only fields already stripped by the caller, model replaced here). */
+  /**
+   * Anthropic only: POST /v1/messages/count_tokens with the body (generation-only fields already stripped by the
+   * caller, model replaced here), with the client's anthropic-version/-beta as for `native`. `limits` are the
+   * count endpoint's own: Anthropic limits token counting apart from message creation
+   * (https://docs.claude.com/en/docs/build-with-claude/token-counting), so they are not the target's headroom.
+   */
   countTokens?(
     body: Readonly<Record<string, unknown>>,
     headers: Readonly<Record<string, string>>,

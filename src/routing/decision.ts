@@ -43,6 +43,8 @@ export function describeSkip(reason: SkipReason, now: number): string {
       return 'an embedding model, which serves no chat requests'
     case 'chat_model':
       return 'a chat model, which serves no embeddings requests'
+    case 'untranslatable':
+      return `${reason.param ?? 'the request'} needs a target that takes ${reason.api} as sent`
     default: {
       const _exhaustive: never = reason
       return _exhaustive
@@ -87,6 +89,7 @@ const OBSTACLE: Record<SkipReason['kind'], Obstacle> = {
   unpriced: 'unsuitable',
   embedding_model: 'unsuitable',
   chat_model: 'unsuitable',
+  untranslatable: 'unsuitable',
   too_large: 'unsuitable',
 }
 

@@ -9,7 +9,7 @@ import {
   type TestRuntime,
   testRuntime,
 } from './__fixtures__/scripted-adapter.ts'
-import { executeNative } from './execute.ts'
+import { executeNative, type TranslatedCall } from './execute.ts'
 
 const cfg = scriptedConfig(`routes:
   three: { strategy: ordered, targets: [openai/gpt-4.1-mini, openai/gpt-4.1-nano, openai/gpt-4o-mini] }
@@ -105,7 +105,29 @@ describe('executeNative', () => {
     expect(attempts()).toEqual([[1, MINI, 'cancelled', 200, 'estimated']])
   })
 
-  it('a target whose adapter cannot pass the API through is passed over as unsupported', async () => {
+  it('a target whose adapter cannot pass the API through is served by `translate`, held like a passthrough', async () => {
+    const adapter = new ScriptedAdapter({ [MINI]: [{ answer: 'x' }] })
+    t = testRuntime(adapter)
+    const rt = { ...t.rt, adapters: () => ({ type: 'gemini', complete: adapter.complete, stream: adapter.stream }) }
+    const translated: string[] = []
+    const translate: TranslatedCall = async (target, signal) => {
+      translated.push(target.id)
+      // The first target breaks before its first output (fails over invisibly), the second answers.
+      const broke = timedOut('openai', 'broke before content')
+      const step = translated.length === 1 ? { words: [], breakWith: broke } : { answer: 'hi there' }
+      return new ScriptedAdapter({ [target.id]: [step] }).native(native(true), target, signal)
+    }
+    const ex = await executeNative(scriptedJob(cfg, 'three', true), rt, native(true), translate)
+    expect(translated).toEqual([MINI, NANO])
+    expect(await drain(ex.upstream.body)).toBe(words('gpt-4.1-nano', 'hi', 'there'))
+    expect(attempts()).toEqual([
+      [1, MINI, 'failed_over', 504, 'none'],
+      [2, NANO, 'ok', 200, 'provider'],
+    ])
+    expect(adapter.calls).toEqual([])
+  })
+
+  it('a target whose adapter cannot pass the API through, without `translate`: passed over as unsupported', async () => {
     const adapter = new ScriptedAdapter({ [MINI]: [{ answer: 'x' }] })
     t = testRuntime(adapter)
     const rt = { ...t.rt, adapters: () => ({ type: 'gemini', complete: adapter.complete, stream: adapter.stream }) }

@@ -21,13 +21,14 @@
  * so that a stalled target fails over as a timeout while there is time left (see first-byte.ts).
  *
  * Streams are held until their first content: a failure before it fails over invisibly, after it the
- * client gets an error frame (see primeStream).
+ * client gets an error frame (see primeStream). The same loop serves chat completions (executeComplete,
+ * executeStream) and requests passed through in the client's own API (executeNative).
  */
 
 import type { CompiledRoute } from '../config/types.ts'
 import type { EmbeddingRequest, EmbeddingResponse } from '../providers/embeddings-schema.ts'
 import type { ChatChunk, ChatCompletion } from '../providers/openai-schema.ts'
-import { unsupportedHere } from '../providers/provider-errors.ts'
+import { notNative, unsupportedHere } from '../providers/provider-errors.ts'
 import {
   type NativeAnswer,
   type NativeRequest,
@@ -77,6 +78,8 @@ async function attemptLoop<T>(
   job: Job<unknown>,
   rt: Runtime,
   call: (c: PlannedCandidate, signal: AbortSignal) => Promise<Upstream<T>>,
+  /** Why a planned candidate cannot take this request at all (passed over without an attempt), or null. */
+  passOver?: (c: PlannedCandidate) => SkipReason | null,
 ): Promise<Attempted<T>> {
   const { route, profile, ctx, report, controller } = job
   const start = rt.now()
@@ -113,7 +116,8 @@ async function attemptLoop<T>(
         if (signal.aborted) throw abortError(cand.target, signal)
         // A candidate planned earlier may be unusable now (earlier attempts changed things).
         const unusable =
-          i > 0 || tryNo > 0 ? skipReason(cand.member, cand.state, cand.need, profile, route, now, Date.now()) : null
+          (tryNo === 0 ? passOver?.(cand) : null) ??
+          (i > 0 || tryNo > 0 ? skipReason(cand.member, cand.state, cand.need, profile, route, now, Date.now()) : null)
         if (unusable) {
           if (tryNo === 0) skipped.push({ target: cand.target, reason: unusable })
           break
@@ -367,13 +371,16 @@ function completionText(c: ChatCompletion): string {
   return text
 }
 
-export async function executeStream(job: Job, rt: Runtime): Promise<Execution<AsyncIterable<ChatChunk>>> {
-  const r = await attemptLoop(job, rt, async (c, signal) => {
-    const up = await rt.adapters(c.target.type).stream(job.req, c.target, signal)
-    return { ...up, body: await primeStream(up.body, answerBegan) }
-  })
+/** How settleStream reads a stream's items: `onItem` sees each as it passes; `text` is the output so far. */
+interface StreamRead<T> {
+  onItem?: (item: T) => void
+  text: () => string
+}
+
+/** A chat stream's output text (content, tool calls' names and arguments), gathered as its chunks pass. */
+function chunkReader(): StreamRead<ChatChunk> {
   let text = ''
-  const settled = settleStream(job, rt, r, r.upstream.body, {
+  return {
     onItem: (chunk) => {
       for (const ch of chunk.choices) {
         const d = ch.delta
@@ -382,7 +389,15 @@ export async function executeStream(job: Job, rt: Runtime): Promise<Execution<As
       }
     },
     text: () => text,
+  }
+}
+
+export async function executeStream(job: Job, rt: Runtime): Promise<Execution<AsyncIterable<ChatChunk>>> {
+  const r = await attemptLoop(job, rt, async (c, signal) => {
+    const up = await rt.adapters(c.target.type).stream(job.req, c.target, signal)
+    return { ...up, body: await primeStream(up.body, answerBegan) }
   })
+  const settled = settleStream(job, rt, r, r.upstream.body, chunkReader())
   return {
     target: r.candidate.target,
     upstream: { ...r.upstream, body: settled.body },
@@ -392,12 +407,26 @@ export async function executeStream(job: Job, rt: Runtime): Promise<Execution<As
 }
 
 /**
+ * For executeNative: how a target whose adapter does not speak the client's API is served — the request
+ * translated and its answer encoded back in the client's API, as a NativeAnswer (frames marked for output
+ * like a passthrough's). Without it, such a target is passed over (kind `unsupported`).
+ */
+export type TranslatedCall = (target: Target, signal: AbortSignal) => Promise<Upstream<NativeAnswer>>
+
+/**
  * A request passed through in the client's own API (NativeRequest): the same attempt loop, a stream held
  * until its first frame with output, the attempt settled with the provider's usage or the estimate from
- * the answer's text. A target whose adapter does not speak the API is passed over (kind `unsupported`).
+ * the answer's text. Each candidate is passed the request as it is when its adapter speaks the API, else
+ * `translate`d. `job.req` and `job.profile` are the request's canonical (chat) decoding: what the plan
+ * reserves and the estimate counts.
  */
-export async function executeNative(job: Job, rt: Runtime, native: NativeRequest): Promise<Execution<NativeAnswer>> {
-  const r = await attemptLoop(job, rt, (c, signal) => callNative(rt, c.target, native, signal))
+export async function executeNative(
+  job: Job,
+  rt: Runtime,
+  native: NativeRequest,
+  translate?: TranslatedCall,
+): Promise<Execution<NativeAnswer>> {
+  const r = await attemptLoop(job, rt, (c, signal) => callNative(rt, c.target, native, translate, signal))
   const { body } = r.upstream
   const exec = { target: r.candidate.target, attempts: r.attempts }
   if (body.kind === 'json') {
@@ -409,28 +438,95 @@ export async function executeNative(job: Job, rt: Runtime, native: NativeRequest
   return { ...exec, upstream: { ...r.upstream, body: answer }, usage: settled.usage }
 }
 
+/** What answered a request run by executeEither: its passthrough, or its translation (an answer or chunks). */
+export type EitherAnswer =
+  | { readonly via: 'native'; readonly answer: NativeAnswer }
+  | { readonly via: 'translated'; readonly completion: ChatCompletion }
+  | { readonly via: 'translated-stream'; readonly chunks: AsyncIterable<ChatChunk> }
+
+/** Why `job.req` cannot stand for the request: the part only a passthrough carries (see executeEither). */
+export interface Untranslatable {
+  readonly param: string | null
+}
+
+/**
+ * A request in a client API that some targets speak (`native.api`): per candidate, passed through to one
+ * whose adapter takes that API, translated (`job.req`) for any other — in one attempt loop, so failover
+ * crosses between the two (a passthrough that fails moves on to a translated call, and back). When the
+ * request cannot be translated (`untranslatable`), a candidate that would need it is passed over without
+ * an attempt, as unsuitable; a route with none left answers 400 `no_capable_target`, naming why.
+ */
+export async function executeEither(
+  job: Job,
+  rt: Runtime,
+  native: NativeRequest,
+  untranslatable: Untranslatable | null,
+): Promise<Execution<EitherAnswer>> {
+  const speaks = (t: Target) => rt.adapters(t.type).nativeApis?.has(native.api) === true
+  const passOver =
+    untranslatable === null
+      ? undefined
+      : (c: PlannedCandidate): SkipReason | null =>
+          speaks(c.target) ? null : { kind: 'untranslatable', api: native.api, param: untranslatable.param }
+  const r = await attemptLoop<EitherAnswer>(
+    job,
+    rt,
+    async (c, signal) => {
+      if (speaks(c.target)) {
+        const up = await callNative(rt, c.target, native, undefined, signal)
+        return { ...up, body: { via: 'native', answer: up.body } }
+      }
+      const adapter = rt.adapters(c.target.type)
+      if (!job.profile.stream) {
+        const up = await adapter.complete(job.req, c.target, signal)
+        return { ...up, body: { via: 'translated', completion: up.body } }
+      }
+      const up = await adapter.stream(job.req, c.target, signal)
+      return { ...up, body: { via: 'translated-stream', chunks: await primeStream(up.body, answerBegan) } }
+    },
+    passOver,
+  )
+  const exec = { target: r.candidate.target, attempts: r.attempts }
+  const json = (text: () => string): Execution<EitherAnswer> => {
+    const usage = settle(job, rt, r, { meta: r.upstream.meta, outcome: 'ok', text })
+    return { ...exec, upstream: r.upstream, usage: () => usage }
+  }
+  const stream = <T>(source: AsyncIterable<T>, read: StreamRead<T>, wrap: (s: AsyncIterable<T>) => EitherAnswer) => {
+    const settled = settleStream(job, rt, r, source, read)
+    return { ...exec, upstream: { ...r.upstream, body: wrap(settled.body) }, usage: settled.usage }
+  }
+  const body = r.upstream.body
+  switch (body.via) {
+    case 'translated':
+      return json(() => completionText(body.completion))
+    case 'translated-stream':
+      return stream(body.chunks, chunkReader(), (chunks) => ({ via: 'translated-stream', chunks }))
+    case 'native': {
+      const a = body.answer
+      if (a.kind === 'json') return json(a.text)
+      return stream(a.frames, { text: a.text }, (frames) => ({
+        via: 'native',
+        answer: { kind: 'stream', frames, text: a.text },
+      }))
+    }
+  }
+}
+
 async function callNative(
   rt: Runtime,
   target: Target,
   native: NativeRequest,
+  translate: TranslatedCall | undefined,
   signal: AbortSignal,
 ): Promise<Upstream<NativeAnswer>> {
   const adapter = rt.adapters(target.type)
-  if (!adapter.native || !adapter.nativeApis?.has(native.api)) throw notNative(target, native.api)
-  const up = await adapter.native(native, target, signal)
+  let up: Upstream<NativeAnswer>
+  if (adapter.native && adapter.nativeApis?.has(native.api)) up = await adapter.native(native, target, signal)
+  else if (translate) up = await translate(target, signal)
+  else throw notNative(target.provider, target.type, native.api)
   if (up.body.kind === 'json') return up
   const frames = await primeStream(up.body.frames, (f) => f.content)
   return { ...up, body: { kind: 'stream', frames, text: up.body.text } }
-}
-
-function notNative(target: Target, api: string): ProviderError {
-  return new ProviderError({
-    provider: target.provider,
-    status: 400,
-    kind: 'unsupported',
-    message: `${target.provider} (type ${target.type}) does not take ${api} requests as they are`,
-    code: 'unsupported_api',
-  })
 }
 
 /**
@@ -444,7 +540,7 @@ function settleStream<T, U>(
   rt: Runtime,
   r: Attempted<U>,
   source: AsyncIterable<T>,
-  read: { onItem?: (item: T) => void; text: () => string },
+  read: StreamRead<T>,
 ): { body: AsyncIterable<T>; usage: () => ProviderUsage | null } {
   // A forwarding iterator rather than an async generator: one call per item instead of a generator hop.
   const { upstream, candidate } = r

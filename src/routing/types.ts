@@ -105,3 +105,8 @@ export type SkipReason =
   | { kind: 'embedding_model' }
   /** A chat model, for an embeddings request. */
   | { kind: 'chat_model' }
+  /**
+   * The request can only be passed through as the client sent it (a feature translation cannot carry), and
+   * this target's adapter does not take its API (`param`: the part that needs it).
+   */
+  | { kind: 'untranslatable'; api: string; param: string | null }

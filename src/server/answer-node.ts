@@ -5,7 +5,8 @@
  * frame by frame (sse-writer.ts). Same core, same error answer as through Hono (answer-web.ts).
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
-import { type Answer, answer, type ModelCall } from './answer.ts'
+import { answer } from './answer.ts'
+import type { Answer, ModelCall } from './answer-types.ts'
 import { readRawBody } from './body.ts'
 import { chatCompletions } from './chat-completions.ts'
 import { answerError } from './error-answer.ts'

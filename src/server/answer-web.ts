@@ -4,7 +4,8 @@
  * JSON body, or the SSE frames of sse-writer.ts, one per chunk or event.
  */
 
-import { type Answer, answer, type EventsAnswer, type ModelCall, type ServedApi, type StreamAnswer } from './answer.ts'
+import { answer } from './answer.ts'
+import type { Answer, EventsAnswer, ModelCall, ServedApi, StreamAnswer } from './answer-types.ts'
 import { readWebBody } from './body.ts'
 import { SSE_DONE, type StreamEnd, sseErrorFrame, sseFrame } from './sse-writer.ts'
 import type { AppDeps, AppVars, RequestIds } from './types.ts'

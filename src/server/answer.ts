@@ -14,107 +14,17 @@
  * ahead of Hono) and answer-web.ts as a web Response (the Hono routes: `app.request()` in tests). Errors
  * are thrown; the writer turns them into the one error answer (error-answer.ts), in the API's shape.
  */
-import type { IncomingHttpHeaders } from 'node:http'
-import { admit, type Ticket } from '../admission/admit.ts'
-import type { CompiledConfig } from '../config/types.ts'
-import type { ChatChunk, ChatCompletion, ChatRequest, OpenAIErrorBody } from '../providers/openai-schema.ts'
+import { admit } from '../admission/admit.ts'
 import { executeComplete, executeStream } from '../routing/execute.ts'
-import type { Execution, Job, Report } from '../routing/runtime.ts'
+import type { Job, Report } from '../routing/runtime.ts'
+import { answerHeaders, JSON_HEADERS, SSE_HEADERS, streamFailure } from './answer-parts.ts'
+import type { Answer, ModelCall, ServedApi } from './answer-types.ts'
 import { authenticate } from './auth.ts'
 import { parseJsonBody } from './body.ts'
-import { type ErrorResponse, headerValue, toErrorResponse, warningHeader } from './errors.ts'
-import { idHeaders } from './request-id.ts'
+import { answerEither } from './passthrough.ts'
 import type { StreamEnd } from './sse-writer.ts'
-import type { AppDeps, AppVars, ErrorShape, RequestIds } from './types.ts'
+import type { AppDeps } from './types.ts'
 import { checkModelId, priorityHeader } from './validate.ts'
-
-/** One request to a model-calling endpoint as the core reads it, whatever carries it. */
-export interface ModelCall extends RequestIds {
-  /** Node's header record (lower-case names). */
-  readonly headers: IncomingHttpHeaders
-  /** The body; refused with 413 past `limit` bytes. */
-  readBody(limit: number): Promise<Buffer>
-  /** Calls `abort` if the client goes away before its answer is complete (from admission on). */
-  onClientGone(abort: () => void): void
-  /** What the error answer will need to say, filled in as the request goes. */
-  readonly vars: Partial<AppVars>
-}
-
-/**
- * One client API as the core serves it. `D` is its decoded request, read through `canonical` and
- * `warnings` (chat's is the canonical request itself: nothing allocated for it).
- */
-export interface ServedApi<D> {
-  /** The shape of its error answers. */
-  readonly errorShape: ErrorShape
-  /** Checks the API's own headers (a 400 for a bad one), before the body is read. */
-  checkHeaders?(headers: IncomingHttpHeaders): void
-  /** The parsed JSON body → the canonical request; throws ApiError (400) for what it refuses. */
-  decode(body: unknown): D
-  /** The canonical request that `d` is sent as. */
-  canonical(d: D): ChatRequest
-  /** x-headroom-warning items about the request itself (what translation could not honour). */
-  warnings(d: D): readonly string[]
-  /** The JSON body of a complete answer. */
-  json(answer: ChatCompletion, d: D, ids: RequestIds): string
-  /**
-   * A stream's SSE events, whole (`event: …\ndata: …\n\n`), a failure after the start ending it with the
-   * API's error event (`fail` says what the client is told); null: the stream is written as OpenAI chat
-   * chunks (sse-writer.ts).
-   */
-  readonly events:
-    | ((
-        chunks: AsyncIterable<ChatChunk>,
-        d: D,
-        ids: RequestIds,
-        fail: (err: unknown) => ErrorResponse,
-      ) => AsyncIterable<string>)
-    | null
-}
-
-interface Answered {
-  /** Status 200 with these headers. */
-  readonly headers: Record<string, string>
-  /** routes.yaml `server.stream_idle_timeout_ms`: how long a write the client does not take may wait. */
-  readonly idleTimeoutMs: number
-}
-
-interface JsonAnswer extends Answered {
-  readonly kind: 'json'
-  readonly body: string
-}
-
-interface Ended {
-  /** The writer calls this once, when the stream has ended, however it ended. */
-  readonly ended: (how: StreamEnd) => void
-}
-
-/** An OpenAI chat-completion stream: chunks, framed by sse-writer.ts. */
-export interface StreamAnswer extends Answered, Ended {
-  readonly kind: 'stream'
-  readonly chunks: AsyncIterable<ChatChunk>
-  /** Whether the client asked for the usage chunk (`stream_options.include_usage`). */
-  readonly includeUsage: boolean
-  /** The body of the error frame for a stream that fails after it began (the failure is logged). */
-  readonly toError: (err: unknown) => OpenAIErrorBody
-}
-
-/** Another API's stream: its SSE events, whole, the error event included; it never throws. */
-export interface EventsAnswer extends Answered, Ended {
-  readonly kind: 'events'
-  readonly events: AsyncIterable<string>
-}
-
-export type Answer = JsonAnswer | StreamAnswer | EventsAnswer
-
-const JSON_HEADERS = { 'content-type': 'application/json' }
-
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-  connection: 'keep-alive',
-  'x-accel-buffering': 'no',
-}
 
 export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D>): Promise<Answer> {
   // From the first check on, errors are in the API's shape.
@@ -129,7 +39,7 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   if (key) call.vars.rateLimitHeaders = deps.inbound.current(key, rt.now())
   const priority = priorityHeader(call.headers['x-headroom-priority'])
   api.checkHeaders?.(call.headers)
-  const decoded = api.decode(parseJsonBody(await call.readBody(cfg.maxBodyBytes)))
+  const decoded = api.decode(parseJsonBody(await call.readBody(cfg.maxBodyBytes)), call.headers)
   const req = api.canonical(decoded)
   const dropped = api.warnings(decoded)
   checkModelId(req.model)
@@ -159,6 +69,7 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   const job: Job = { req, route: ticket.route, profile: ticket.profile, ctx: ticket.ctx, report, controller }
   try {
     // Respond.
+    if (api.native !== null) return await answerEither(api, api.native, decoded, { call, deps, ticket, warnings, job })
     if (!req.stream) {
       const ex = await executeComplete(job, rt)
       ticket.settle(ex.usage(), rt.now())
@@ -194,46 +105,4 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
 /** Admission's warnings and the decoder's, as one list (no new one when the decoder had none). */
 function withDecoded(admitted: readonly string[], dropped: readonly string[]): readonly string[] {
   return dropped.length === 0 ? admitted : [...admitted, ...dropped]
-}
-
-/** The headers of a successful answer: what served it and how, as a plain record (cheapest to write). */
-function answerHeaders(
-  ids: RequestIds,
-  ticket: Ticket,
-  warnings: readonly string[],
-  ex: Execution<unknown>,
-  report: Report,
-  base: Record<string, string>,
-): Record<string, string> {
-  const headers: Record<string, string> = {
-    ...base,
-    ...ticket.rateLimitHeaders,
-    ...idHeaders(ids),
-    'x-headroom-route': headerValue(ticket.route.name),
-    'x-headroom-target': headerValue(ex.target.id),
-    'x-headroom-attempts': String(ex.attempts),
-    'x-headroom-decision': report.decision,
-  }
-  const upstream = ex.upstream.meta.warnings
-  const warn = warningHeader(warnings.length > 0 ? [...warnings, ...upstream] : upstream)
-  if (warn) headers['x-headroom-warning'] = warn
-  return headers
-}
-
-/** A stream that failed after it began: logged, and what the client is told (scrubbed of every secret). */
-function streamFailure(
-  err: unknown,
-  ids: RequestIds,
-  ex: Execution<unknown>,
-  cfg: CompiledConfig,
-  deps: AppDeps,
-): ErrorResponse {
-  const r = toErrorResponse(err, cfg.secrets)
-  deps.log.warn('stream failed after it began', {
-    requestId: ids.requestId,
-    clientRequestId: ids.clientRequestId ?? undefined,
-    target: ex.target.stateId,
-    error: r.body.error.message,
-  })
-  return r
 }

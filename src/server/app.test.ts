@@ -8,11 +8,12 @@ import { BudgetTracker } from '../admission/budgets.ts'
 import { InboundLimits } from '../admission/inbound.ts'
 import { LogThrottle } from '../lib/log-throttle.ts'
 import { silentLogger } from '../lib/logger.ts'
-import { ProviderError } from '../providers/types.ts'
+import { type NativeApi, ProviderError } from '../providers/types.ts'
 import {
   ScriptedAdapter,
   scriptedCompletion,
   scriptedConfig,
+  scriptedFrame,
   type TestRuntime,
   testRuntime,
 } from '../routing/__fixtures__/scripted-adapter.ts'
@@ -219,22 +220,52 @@ function events(text: string): { names: string[]; last: unknown } {
   return { names, last: JSON.parse(data.slice('data: '.length)) }
 }
 
+/** The scripted adapter without passthrough: every request is translated. */
+class TranslatingAdapter extends ScriptedAdapter {
+  override readonly nativeApis: ReadonlySet<NativeApi> = new Set()
+}
+
 describe('messages and responses, through the same core', () => {
   const message = { model: 'fast', max_tokens: 32, messages: [{ role: 'user', content: 'Say hello.' }] }
 
-  it("/v1/messages: Anthropic's message, Headroom's headers, one spend row", async () => {
+  it("/v1/messages to a target that takes Anthropic's API: the body passed through, the answer as it came", async () => {
     t.adapter.script(MINI, { answer: 'Hello there.' })
-    const res = await post('/v1/messages', message)
+    const res = await post('/v1/messages', message, {
+      ...KEY,
+      'anthropic-version': '2023-06-01',
+      'anthropic-beta': 'b1',
+    })
     expect(res.status).toBe(200)
+    expect(await res.text()).toBe('{"text":"Hello there."}')
+    expect(t.adapter.calls[0]?.native).toEqual({
+      api: 'anthropic-messages',
+      body: message,
+      stream: false,
+      headers: { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'b1' },
+    })
+    expect(res.headers.get('x-headroom-target')).toBe(MINI)
+    expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('99')
+    expect(t.events.map((e) => e.outcome)).toEqual(['ok'])
+  })
+
+  it("/v1/messages to a target that does not: translated, and Anthropic's message encoded back", async () => {
+    const translating = testRuntime(new TranslatingAdapter(), {})
+    const own = createApp({ ...deps, runtime: translating.rt })
+    translating.adapter.script(MINI, { answer: 'Hello there.' })
+    const init = {
+      method: 'POST',
+      headers: { ...KEY, 'content-type': 'application/json' },
+      body: JSON.stringify(message),
+    }
+    const res = await own.request('/v1/messages', init)
     expect(await res.json()).toMatchObject({
       type: 'message',
       model: 'fast',
       content: [{ type: 'text', text: 'Hello there.' }],
       stop_reason: 'end_turn',
     })
-    expect(res.headers.get('x-headroom-target')).toBe(MINI)
-    expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('99')
-    expect(t.events.map((e) => e.outcome)).toEqual(['ok'])
+    expect(translating.adapter.calls[0]?.native).toBeUndefined()
+    translating.rt.states.close()
   })
 
   it('/v1/messages streams: a break after the first content is event: error, no message_stop', async () => {
@@ -258,7 +289,7 @@ describe('messages and responses, through the same core', () => {
     expect(t.adapter.calls).toHaveLength(0)
   })
 
-  it('/v1/messages/count_tokens: an estimate, said so; nothing called, no spend', async () => {
+  it('/v1/messages/count_tokens with no Anthropic target: an estimate, said so; nothing called, no spend', async () => {
     const res = await post('/v1/messages/count_tokens', { model: 'fast', messages: message.messages })
     expect(res.status).toBe(200)
     expect(res.headers.get('x-headroom-count')).toBe('estimated')
@@ -267,14 +298,38 @@ describe('messages and responses, through the same core', () => {
     expect(t.events).toHaveLength(0)
   })
 
-  it('/v1/responses streams the documented events; a break is error then response.failed', async () => {
+  it('/v1/responses passed through: frames as they came; a break is an error event numbered after them', async () => {
     t.adapter.script(MINI, { answer: 'one two' }, { words: ['partial'], breakWith: broken() })
-    const ok = events(await (await post('/v1/responses', { model: 'fast', input: 'hi', stream: true })).text())
+    const ok = await (await post('/v1/responses', { model: 'fast', input: 'hi', stream: true })).text()
+    expect(ok).toBe(
+      [
+        scriptedFrame('message_start', { model: 'gpt-4.1-mini' }),
+        scriptedFrame('content_block_delta', { text: 'one' }),
+        scriptedFrame('content_block_delta', { text: ' two' }),
+        scriptedFrame('message_stop', {}),
+      ].join(''),
+    )
+    const failed = events(await (await post('/v1/responses', { model: 'fast', input: 'hi', stream: true })).text())
+    expect(failed.names.at(-1)).toBe('error')
+    expect(failed.last).toMatchObject({ type: 'error', message: 'openai stream broke: cut', sequence_number: 0 })
+  })
+
+  it('/v1/responses translated: the documented events; a break is error then response.failed', async () => {
+    const translating = testRuntime(new TranslatingAdapter(), {})
+    const own = createApp({ ...deps, runtime: translating.rt })
+    translating.adapter.script(MINI, { answer: 'one two' }, { words: ['partial'], breakWith: broken() })
+    const send = async () => {
+      const body = JSON.stringify({ model: 'fast', input: 'hi', stream: true })
+      const res = await own.request('/v1/responses', { method: 'POST', headers: KEY, body })
+      return events(await res.text())
+    }
+    const ok = await send()
     expect(ok.names[0]).toBe('response.created')
     expect(ok.names.at(-1)).toBe('response.completed')
-    const failed = events(await (await post('/v1/responses', { model: 'fast', input: 'hi', stream: true })).text())
+    const failed = await send()
     expect(failed.names.slice(-2)).toEqual(['error', 'response.failed'])
     expect(failed.last).toMatchObject({ type: 'response.failed', response: { status: 'failed' } })
+    translating.rt.states.close()
   })
 })
 

@@ -7,7 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { type Context, Hono } from 'hono'
 import { ApiError } from '../lib/api-error.ts'
-import type { ServedApi } from './answer.ts'
+import type { ServedApi } from './answer-types.ts'
 import { modelResponse } from './answer-web.ts'
 import { authenticate, identifyKey, requireAdmin } from './auth.ts'
 import { chatCompletions } from './chat-completions.ts'

@@ -4,7 +4,7 @@
  * unchanged), and the stream goes out as chunks through sse-writer.ts. Errors in OpenAI's shape.
  */
 import { type ChatRequest, RAW_JSON } from '../providers/openai-schema.ts'
-import type { ServedApi } from './answer.ts'
+import type { ServedApi } from './answer-types.ts'
 import { validateChatRequest } from './validate.ts'
 
 const NONE: readonly string[] = Object.freeze([])
@@ -16,4 +16,5 @@ export const chatCompletions: ServedApi<ChatRequest> = {
   warnings: () => NONE,
   json: (answer) => answer[RAW_JSON] ?? JSON.stringify(answer),
   events: null,
+  native: null,
 }

@@ -5,20 +5,26 @@
  * it are checked as for `/v1/messages`; budgets and the key's limits are not, since counting is free and
  * no spend row is written.
  *
- * The count is Headroom's own estimate (routing/tokens.ts, the one the planner reserves headroom with) of
- * the request as it would be sent to a target that is not Anthropic; `x-headroom-count: estimated` says so.
+ * The count is exact when the route has an Anthropic target: the body, without the fields that only shape
+ * generation, goes to Anthropic's own count_tokens (`x-headroom-count: exact`). Otherwise, or when no
+ * Anthropic target answers, it is Headroom's own estimate (routing/tokens.ts, the one the planner reserves
+ * headroom with) of the request as a target that is not Anthropic would be sent it (`estimated`).
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import { notAllowed } from '../admission/admit.ts'
-import { decodeRequest, parseRequest } from '../ingress/anthropic-messages/decode-request.ts'
-import type { ChatRequest } from '../providers/openai-schema.ts'
+import type { CompiledRoute } from '../config/types.ts'
+import { decodeParsed, parseRequest } from '../ingress/anthropic-messages/decode-request.ts'
+import type { MessagesRequest } from '../ingress/anthropic-messages/request-schema.ts'
+import { received } from '../ingress/openai-wording.ts'
+import type { IngressError } from '../ingress/types.ts'
+import { ProviderError, type Target } from '../providers/types.ts'
 import { modelNotFound } from '../routing/model-not-found.ts'
 import { resolveModel } from '../routing/resolve.ts'
 import { estimatePromptTokens } from '../routing/tokens.ts'
 import { authenticate } from './auth.ts'
 import { parseJsonBody, readWebBody } from './body.ts'
 import { headerValue } from './errors.ts'
-import { checkAnthropicHeaders, ingressError } from './messages.ts'
+import { anthropicHeaders, checkAnthropicHeaders, ingressError, messagesStandIn } from './messages.ts'
 import type { AppDeps } from './types.ts'
 import { checkModelId } from './validate.ts'
 
@@ -52,33 +58,65 @@ export async function countTokens(headers: IncomingHttpHeaders, request: Request
   const principal = authenticate(headers, cfg.auth)
   checkAnthropicHeaders(headers)
   const raw = parseJsonBody(await readWebBody(request, cfg.maxBodyBytes))
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw ingressError(notAnObject(raw))
+  const body = countBody(raw as Record<string, unknown>)
   // Checked as a Messages request would be (a max_tokens only to satisfy the schema: counting takes none).
-  const body =
-    typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? countBody(raw as Record<string, unknown>) : raw
-  const probe = typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, max_tokens: 1 } : body
-  const parsed = parseRequest(probe)
+  const parsed = parseRequest({ ...body, max_tokens: 1 })
   if (!parsed.ok) throw ingressError(parsed.error)
   const model = parsed.body.model
   checkModelId(model)
   const resolved = resolveModel(cfg, model)
   if (resolved.route === null) throw modelNotFound(cfg, model, resolved)
-  if (principal.kind === 'key' && !principal.key.allows(resolved.route.name)) {
-    throw notAllowed(principal.key.name, resolved.route.name)
+  const route = resolved.route
+  if (principal.kind === 'key' && !principal.key.allows(route.name)) throw notAllowed(principal.key.name, route.name)
+  const out: Record<string, string> = { 'x-headroom-route': headerValue(route.name) }
+  const exact = await countUpstream(route, body, anthropicHeaders(headers), request.signal, deps)
+  if (exact !== null) {
+    out['x-headroom-target'] = headerValue(exact.target.id)
+    out['x-headroom-count'] = 'exact'
+    return { body: { input_tokens: exact.inputTokens }, headers: out }
   }
-  const route = headerValue(resolved.route.name)
-  return {
-    body: { input_tokens: estimate(probe) },
-    headers: { 'x-headroom-route': route, 'x-headroom-count': 'estimated' },
-  }
+  out['x-headroom-count'] = 'estimated'
+  return { body: { input_tokens: estimate(parsed.body) }, headers: out }
+}
+
+function notAnObject(raw: unknown): IngressError {
+  const message = `The request body must be a JSON object, but got ${received(raw)}.`
+  return { status: 400, type: 'invalid_request_error', message, param: null, code: 'invalid_type' }
 }
 
 /**
- * The estimate of the request as translated; one that only Anthropic could serve (a document, a server
- * tool) is counted from its JSON, which over-counts a little rather than under-counts.
+ * Anthropic's own count, from the first target of the route whose adapter counts (Anthropic's), in the
+ * route's order; null when none does or none answers (the estimate then stands in). A refusal of the
+ * request itself (400) is the client's answer, as Anthropic gave it.
  */
-function estimate(body: unknown): number {
-  const d = decodeRequest(body)
-  if (d.ok) return estimatePromptTokens(d.request)
-  const req: ChatRequest = { model: 'count', messages: [{ role: 'user', content: JSON.stringify(body) }] }
-  return estimatePromptTokens(req)
+async function countUpstream(
+  route: CompiledRoute,
+  body: Record<string, unknown>,
+  headers: Record<string, string>,
+  clientGone: AbortSignal,
+  deps: AppDeps,
+): Promise<{ inputTokens: number; target: Target } | null> {
+  for (const m of route.members) {
+    const adapter = deps.runtime.adapters(m.target.type)
+    if (!adapter.countTokens) continue
+    const signal = AbortSignal.any([clientGone, AbortSignal.timeout(m.target.timeoutMs)])
+    try {
+      const r = await adapter.countTokens(body, headers, m.target, signal)
+      return { inputTokens: r.inputTokens, target: m.target }
+    } catch (err) {
+      if (err instanceof ProviderError && err.kind === 'bad_request') throw err
+      deps.log.warn('count_tokens failed; trying the next target, else estimating', {
+        target: m.target.stateId,
+        error: err instanceof ProviderError ? err.message : String(err),
+      })
+    }
+  }
+  return null
+}
+
+/** Headroom's estimate of the request as a target that is not Anthropic would be sent it. */
+function estimate(body: MessagesRequest): number {
+  const d = decodeParsed(body)
+  return estimatePromptTokens(d.ok ? d.request : messagesStandIn(body))
 }

@@ -62,10 +62,14 @@ export function parseRequest(body: unknown): { ok: true; body: MessagesRequest }
 
 export function decodeRequest(body: unknown): Decoded {
   const parsed = parseRequest(body)
-  if (!parsed.ok) return parsed
+  return parsed.ok ? decodeParsed(parsed.body) : parsed
+}
+
+/** decodeRequest for a body parseRequest accepted: a refusal here is one only an Anthropic target can serve. */
+export function decodeParsed(body: MessagesRequest): Decoded {
   try {
     const warnings: string[] = []
-    return { ok: true, request: translate(parsed.body, warnings), warnings }
+    return { ok: true, request: translate(body, warnings), warnings }
   } catch (err) {
     if (err instanceof Refusal) return { ok: false, error: invalidRequest(err.message, err.param) }
     throw err

@@ -83,6 +83,13 @@ describe('native() JSON', () => {
     expect(h['x-api-key']).toBe(KEY)
   })
 
+  it('a header value no header can carry is a 400 naming it, before anything is sent', async () => {
+    const req = request(false, { 'anthropic-beta': 'a\r\nx-api-key: stolen' })
+    const err = await rejection(createAnthropicAdapter().native!(req, target(), signal()))
+    expect([err.status, err.kind, err.param]).toEqual([400, 'bad_request', 'anthropic-beta'])
+    expect(upstream.seen).toEqual([])
+  })
+
   it.each([
     [401, 'authentication_error', 'invalid x-api-key', {}, 401, 'auth'],
     [
@@ -180,5 +187,82 @@ describe('native() stream', () => {
     const up = await createAnthropicAdapter().native!(request(true), target(), signal())
     const { error } = await nativeFrames(up.body)
     expect(error?.kind).toBe('stream')
+  })
+})
+
+describe('countTokens()', () => {
+  it('POSTs /v1/messages/count_tokens with the body and the target’s model, the client’s headers, the key', async () => {
+    upstream.handler = json(200, { input_tokens: 2095 }, RATE_HEADERS)
+    const body = { model: 'claude', system: 'Be brief.', messages: BODY.messages, thinking: BODY.thinking }
+    const headers = { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'token-counting-2024-11-01' }
+    const n = await createAnthropicAdapter().countTokens!(body, headers, target(), signal())
+    const s = upstream.seen[0]!
+    expect([s.method, s.url]).toEqual(['POST', '/v1/messages/count_tokens'])
+    expect(s.body).toEqual({ ...body, model: 'claude-haiku-4-5' })
+    expect([s.headers['x-api-key'], s.headers['anthropic-beta']]).toEqual([KEY, 'token-counting-2024-11-01'])
+    expect(n.inputTokens).toBe(2095)
+    expect(n.limits?.requests?.remaining).toBe(49)
+  })
+
+  it('an answer without input_tokens is a bad response; an error answer is the provider’s error', async () => {
+    upstream.handler = json(200, { tokens: 1 })
+    const bad = await rejection(createAnthropicAdapter().countTokens!(BODY, {}, target(), signal()))
+    expect(bad.code).toBe('bad_upstream_response')
+    upstream.handler = json(
+      429,
+      { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } },
+      { 'retry-after': '1' },
+    )
+    const limited = await rejection(createAnthropicAdapter().countTokens!(BODY, {}, target(), signal()))
+    expect([limited.kind, limited.retryAfterMs]).toEqual(['rate_limit', 1000])
+  })
+})
+
+describe('native() stream, ended early', () => {
+  it('the consumer leaves after the first frame: the upstream call ends (its socket closes), usage so far in meta', async () => {
+    let closed!: () => void
+    const upstreamClosed = new Promise<void>((resolve) => (closed = resolve))
+    const hang = sse(fixture('text'), false)
+    upstream.handler = (req, res) => {
+      res.on('close', closed)
+      hang(req, res)
+    }
+    const up = await createAnthropicAdapter().native!(request(true), target(), signal())
+    if (up.body.kind !== 'stream') throw new Error('not a stream')
+    const it = up.body.frames[Symbol.asyncIterator]()
+    expect((await it.next()).done).toBe(false)
+    await it.return!()
+    await upstreamClosed
+    expect(up.meta.usage?.promptTokens).toBeGreaterThan(0)
+    expect(up.meta.usageFinal).toBe(false)
+  })
+
+  it('an upstream gone silent mid-stream for the target’s timeout: ProviderError kind stream', async () => {
+    upstream.handler = sse(fixture('text').subarray(0, 400), false)
+    const up = await createAnthropicAdapter().native!(request(true), target({ timeoutMs: 300 }), signal())
+    const { error } = await nativeFrames(up.body)
+    expect([error?.kind, error?.code]).toEqual(['stream', 'stream_error'])
+  })
+
+  it('a 200 that is not an event stream: a bad response (kind server), nothing yielded', async () => {
+    upstream.handler = json(200, MESSAGE)
+    const err = await rejection(createAnthropicAdapter().native!(request(true), target(), signal()))
+    expect([err.kind, err.code]).toEqual(['server', 'bad_upstream_response'])
+  })
+
+  it('the call’s signal aborted mid-stream: ProviderError kind cancelled', async () => {
+    upstream.handler = sse(fixture('text'), false)
+    const ac = new AbortController()
+    const up = await createAnthropicAdapter().native!(request(true), target(), ac.signal)
+    if (up.body.kind !== 'stream') throw new Error('not a stream')
+    const it = up.body.frames[Symbol.asyncIterator]()
+    await it.next()
+    ac.abort()
+    const err = await rejection(
+      (async () => {
+        for (;;) if ((await it.next()).done) return
+      })(),
+    )
+    expect(err.kind).toBe('cancelled')
   })
 })

@@ -7,12 +7,14 @@
  * content, the cumulative usage of `message_delta`, the end mark `message_stop` and any `error` event
  * (https://docs.claude.com/en/docs/build-with-claude/streaming#event-types).
  */
-import type { PreparedTarget } from '../http-adapter.ts'
+
+import { endpoint } from '../http.ts'
+import type { PreparedTarget } from '../http-call.ts'
 import { type NativeDecoded, type NativeSpec, type NativeStreamDecoder, withModel } from '../http-native.ts'
 import { badResponse } from '../provider-errors.ts'
 import type { NativeRequest, ProviderUsage, Target } from '../types.ts'
 import { type AnthropicUsageLike, toProviderUsage } from './convert-response.ts'
-import { streamBroken, streamErrorEvent } from './errors.ts'
+import { invalidRequest, streamBroken, streamErrorEvent } from './errors.ts'
 import { mergeUsage, parseEvent } from './stream-transform.ts'
 
 const APIS = new Set(['anthropic-messages'] as const)
@@ -26,6 +28,11 @@ export function anthropicNative(prepare: (target: Target) => PreparedTarget): Na
     encode: (req, target) => withModel(req.body, target),
     decode: (_api, text, target) => decodeMessage(text, target),
     streamDecoder: (_api, target) => new AnthropicNativeStream(target.provider),
+    // https://docs.claude.com/en/api/messages-count-tokens: the same key and headers, JSON only.
+    countTokens(target) {
+      const { url, headers } = prepare(target).json
+      return { url: endpoint(`${url.origin}${url.path}/count_tokens`), headers }
+    },
   }
 }
 
@@ -33,9 +40,12 @@ export function anthropicNative(prepare: (target: Target) => PreparedTarget): Na
 function clientHeaders(
   base: Readonly<Record<string, string>>,
   req: Pick<NativeRequest, 'headers'>,
+  provider: string,
 ): Readonly<Record<string, string>> {
-  const version = req.headers['anthropic-version']
-  const beta = req.headers['anthropic-beta']
+  const beta = checked(req.headers, 'anthropic-beta', provider)
+  let version = checked(req.headers, 'anthropic-version', provider)
+  // The common case (the SDKs send the version the call already has): nothing to build.
+  if (version === base['anthropic-version']) version = undefined
   if (version === undefined && beta === undefined) return base
   const out: Record<string, string> = { ...base }
   if (version !== undefined) out['anthropic-version'] = version
@@ -44,6 +54,15 @@ function clientHeaders(
     out['anthropic-beta'] = own ? joinLists(own, beta) : beta
   }
   return out
+}
+
+/** Visible ASCII and spaces only: what else a client sends could not go into a header (RFC 9110 §5.5). */
+const HEADER_VALUE = /^[\x20-\x7e]*$/
+
+function checked(h: Readonly<Record<string, string>>, name: string, provider: string): string | undefined {
+  const v = h[name]
+  if (v === undefined || HEADER_VALUE.test(v)) return v
+  throw invalidRequest(provider, `the ${name} header holds characters a header cannot carry`, name, 'invalid_header')
 }
 
 function joinLists(a: string, b: string): string {

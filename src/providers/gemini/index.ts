@@ -11,7 +11,8 @@
  */
 import { defineProvider } from '../descriptor.ts'
 import { endpoint } from '../http.ts'
-import { defineHttpAdapter, type PreparedTarget } from '../http-adapter.ts'
+import { defineHttpAdapter } from '../http-adapter.ts'
+import type { PreparedTarget } from '../http-call.ts'
 import { completionId } from '../shapes.ts'
 import type { ProviderAdapter, Target } from '../types.ts'
 import { toGeminiRequest } from './convert-request.ts'

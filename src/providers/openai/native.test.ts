@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { nativeFrames, rejection, sseHandler, useRecordedUpstream } from '../__fixtures__/recorded-upstream.ts'
+import { mistral as mistralPreset } from '../openai-compatible/mistral.ts'
 import type { NativeRequest, Target } from '../types.ts'
 import { createOpenAIAdapter } from './index.ts'
 
@@ -258,10 +259,33 @@ describe('openai-chat', () => {
     expect(up.body.text()).toBe('Cached answer.')
   })
 
+  it('a compatible server’s quirks apply as on the translated path (Mistral’s random_seed)', async () => {
+    upstream.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}}')
+    }
+    const mistral = mistralPreset.createAdapter()
+    await mistral.native!(
+      chat(false, { seed: 7 }),
+      target({ type: 'mistral', model: 'mistral-small-latest' }),
+      signal(),
+    )
+    const sent = upstream.seen[0]!.body
+    expect([sent['random_seed'], sent['seed'], sent['some_future_field']]).toEqual([7, undefined, true])
+  })
+
   it('an error chunk mid-stream: ProviderError kind stream', async () => {
     upstream.handler = sseHandler(fixture('error-mid-stream.chunks.txt'), HEADERS)
     const up = await adapter.native!(chat(true), target(), signal())
     const { error } = await nativeFrames(up.body)
     expect(error?.kind).toBe('stream')
+  })
+})
+
+describe('an API the adapter does not pass through', () => {
+  it('is refused before anything is sent, as unsupported (the route moves on)', async () => {
+    const err = await rejection(createOpenAIAdapter('groq').native!(responses(false), target(), signal()))
+    expect([err.kind, err.code]).toEqual(['unsupported', 'unsupported_api'])
+    expect(upstream.seen).toEqual([])
   })
 })

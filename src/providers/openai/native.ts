@@ -13,7 +13,7 @@
  */
 import { carriesContent } from '../carries-content.ts'
 import { endpoint } from '../http.ts'
-import type { PreparedTarget } from '../http-adapter.ts'
+import type { PreparedTarget } from '../http-call.ts'
 import { type NativeDecoded, type NativeSpec, type NativeStreamDecoder, withModel } from '../http-native.ts'
 import type { ChatRequest } from '../openai-schema.ts'
 import { badResponse, streamBroken } from '../provider-errors.ts'
