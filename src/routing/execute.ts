@@ -22,13 +22,14 @@
  *
  * Streams are held until their first content: a failure before it fails over invisibly, after it the
  * client gets an error frame (see primeStream). The same loop serves chat completions (executeComplete,
- * executeStream) and requests passed through in the client's own API (executeNative).
+ * executeStream), embeddings (executeEmbed), and the APIs some targets speak themselves (executeEither: per
+ * candidate the client's request passed through, or translated).
  */
 
 import type { CompiledRoute } from '../config/types.ts'
 import type { EmbeddingRequest, EmbeddingResponse } from '../providers/embeddings-schema.ts'
 import type { ChatChunk, ChatCompletion } from '../providers/openai-schema.ts'
-import { notNative, unsupportedHere } from '../providers/provider-errors.ts'
+import { unsupportedHere } from '../providers/provider-errors.ts'
 import {
   type NativeAnswer,
   type NativeRequest,
@@ -406,38 +407,6 @@ export async function executeStream(job: Job, rt: Runtime): Promise<Execution<As
   }
 }
 
-/**
- * For executeNative: how a target whose adapter does not speak the client's API is served — the request
- * translated and its answer encoded back in the client's API, as a NativeAnswer (frames marked for output
- * like a passthrough's). Without it, such a target is passed over (kind `unsupported`).
- */
-export type TranslatedCall = (target: Target, signal: AbortSignal) => Promise<Upstream<NativeAnswer>>
-
-/**
- * A request passed through in the client's own API (NativeRequest): the same attempt loop, a stream held
- * until its first frame with output, the attempt settled with the provider's usage or the estimate from
- * the answer's text. Each candidate is passed the request as it is when its adapter speaks the API, else
- * `translate`d. `job.req` and `job.profile` are the request's canonical (chat) decoding: what the plan
- * reserves and the estimate counts.
- */
-export async function executeNative(
-  job: Job,
-  rt: Runtime,
-  native: NativeRequest,
-  translate?: TranslatedCall,
-): Promise<Execution<NativeAnswer>> {
-  const r = await attemptLoop(job, rt, (c, signal) => callNative(rt, c.target, native, translate, signal))
-  const { body } = r.upstream
-  const exec = { target: r.candidate.target, attempts: r.attempts }
-  if (body.kind === 'json') {
-    const usage = settle(job, rt, r, { meta: r.upstream.meta, outcome: 'ok', text: body.text })
-    return { ...exec, upstream: r.upstream, usage: () => usage }
-  }
-  const settled = settleStream(job, rt, r, body.frames, { text: body.text })
-  const answer: NativeAnswer = { kind: 'stream', frames: settled.body, text: body.text }
-  return { ...exec, upstream: { ...r.upstream, body: answer }, usage: settled.usage }
-}
-
 /** What answered a request run by executeEither: its passthrough, or its translation (an answer or chunks). */
 export type EitherAnswer =
   | { readonly via: 'native'; readonly answer: NativeAnswer }
@@ -473,7 +442,7 @@ export async function executeEither(
     rt,
     async (c, signal) => {
       if (speaks(c.target)) {
-        const up = await callNative(rt, c.target, native, undefined, signal)
+        const up = await callNative(rt, c.target, native, signal)
         return { ...up, body: { via: 'native', answer: up.body } }
       }
       const adapter = rt.adapters(c.target.type)
@@ -512,18 +481,14 @@ export async function executeEither(
   }
 }
 
+/** The client's request passed through to a target whose adapter takes its API; a stream held until its first output. */
 async function callNative(
   rt: Runtime,
   target: Target,
   native: NativeRequest,
-  translate: TranslatedCall | undefined,
   signal: AbortSignal,
 ): Promise<Upstream<NativeAnswer>> {
-  const adapter = rt.adapters(target.type)
-  let up: Upstream<NativeAnswer>
-  if (adapter.native && adapter.nativeApis?.has(native.api)) up = await adapter.native(native, target, signal)
-  else if (translate) up = await translate(target, signal)
-  else throw notNative(target.provider, target.type, native.api)
+  const up = await rt.adapters(target.type).native!(native, target, signal)
   if (up.body.kind === 'json') return up
   const frames = await primeStream(up.body.frames, (f) => f.content)
   return { ...up, body: { kind: 'stream', frames, text: up.body.text } }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { timedOut } from '../providers/provider-errors.ts'
-import { type NativeAnswer, type NativeRequest, ProviderError } from '../providers/types.ts'
+import { type NativeAnswer, type NativeRequest, ProviderError, type Upstream } from '../providers/types.ts'
 import {
   ScriptedAdapter,
   scriptedConfig,
@@ -9,7 +9,7 @@ import {
   type TestRuntime,
   testRuntime,
 } from './__fixtures__/scripted-adapter.ts'
-import { executeNative, type TranslatedCall } from './execute.ts'
+import { executeEither } from './execute.ts'
 
 const cfg = scriptedConfig(`routes:
   three: { strategy: ordered, targets: [openai/gpt-4.1-mini, openai/gpt-4.1-nano, openai/gpt-4o-mini] }
@@ -54,10 +54,18 @@ const words = (model: string, ...ws: string[]) =>
   ws.map((w, i) => scriptedFrame('content_block_delta', { text: i === 0 ? w : ` ${w}` })).join('') +
   scriptedFrame('message_stop', {})
 
-describe('executeNative', () => {
+/** executeEither on a route whose targets all take the client's API: every attempt a passthrough. */
+async function passedThrough(...args: Parameters<typeof executeEither>) {
+  const ex = await executeEither(...args)
+  const body = ex.upstream.body
+  if (body.via !== 'native') throw new Error(`answered ${body.via}`)
+  return { ...ex, upstream: { ...ex.upstream, body: body.answer } as Upstream<NativeAnswer> }
+}
+
+describe('executeEither, passed through', () => {
   it('a JSON answer: the body as the adapter gave it, one event with the provider’s usage', async () => {
     t = testRuntime(new ScriptedAdapter({ [MINI]: [{ answer: 'hello there' }] }))
-    const ex = await executeNative(scriptedJob(cfg, 'one'), t.rt, native(false))
+    const ex = await passedThrough(scriptedJob(cfg, 'one'), t.rt, native(false), null)
     expect(ex.upstream.body).toMatchObject({ kind: 'json', body: '{"text":"hello there"}' })
     expect(attempts()).toEqual([[1, MINI, 'ok', 200, 'provider']])
     expect(ex.usage()).toMatchObject({ promptTokens: 10, completionTokens: 2 })
@@ -71,7 +79,7 @@ describe('executeNative', () => {
         [NANO]: [{ answer: 'one two three' }],
       }),
     )
-    const ex = await executeNative(scriptedJob(cfg, 'three', true), t.rt, native(true))
+    const ex = await passedThrough(scriptedJob(cfg, 'three', true), t.rt, native(true), null)
     expect(ex.target.id).toBe(NANO)
     expect(attempts()).toEqual([[1, MINI, 'failed_over', 504, 'none']])
     // The failed attempt's opening frame was held, never sent: the client gets one stream, from NANO.
@@ -86,7 +94,7 @@ describe('executeNative', () => {
   it('a stream that breaks after its first content: the error from the iterator, one error event, estimated', async () => {
     const broke = new ProviderError({ provider: 'openai', status: 502, kind: 'stream', message: 'cut' })
     t = testRuntime(new ScriptedAdapter({ [MINI]: [{ words: ['partial', 'answer'], breakWith: broke }] }))
-    const ex = await executeNative(scriptedJob(cfg, 'one', true), t.rt, native(true))
+    const ex = await passedThrough(scriptedJob(cfg, 'one', true), t.rt, native(true), null)
     const err = await failure(drain(ex.upstream.body))
     expect(err.kind).toBe('stream')
     expect(attempts()).toEqual([[1, MINI, 'error', 502, 'estimated']])
@@ -96,43 +104,12 @@ describe('executeNative', () => {
 
   it('a client that stops reading: one cancelled event with the tokens so far', async () => {
     t = testRuntime(new ScriptedAdapter({ [MINI]: [{ answer: 'a b c d e f' }] }))
-    const ex = await executeNative(scriptedJob(cfg, 'one', true), t.rt, native(true))
+    const ex = await passedThrough(scriptedJob(cfg, 'one', true), t.rt, native(true), null)
     if (ex.upstream.body.kind !== 'stream') throw new Error('not a stream')
     const it = ex.upstream.body.frames[Symbol.asyncIterator]()
     await it.next()
     await it.next()
     await it.return!()
     expect(attempts()).toEqual([[1, MINI, 'cancelled', 200, 'estimated']])
-  })
-
-  it('a target whose adapter cannot pass the API through is served by `translate`, held like a passthrough', async () => {
-    const adapter = new ScriptedAdapter({ [MINI]: [{ answer: 'x' }] })
-    t = testRuntime(adapter)
-    const rt = { ...t.rt, adapters: () => ({ type: 'gemini', complete: adapter.complete, stream: adapter.stream }) }
-    const translated: string[] = []
-    const translate: TranslatedCall = async (target, signal) => {
-      translated.push(target.id)
-      // The first target breaks before its first output (fails over invisibly), the second answers.
-      const broke = timedOut('openai', 'broke before content')
-      const step = translated.length === 1 ? { words: [], breakWith: broke } : { answer: 'hi there' }
-      return new ScriptedAdapter({ [target.id]: [step] }).native(native(true), target, signal)
-    }
-    const ex = await executeNative(scriptedJob(cfg, 'three', true), rt, native(true), translate)
-    expect(translated).toEqual([MINI, NANO])
-    expect(await drain(ex.upstream.body)).toBe(words('gpt-4.1-nano', 'hi', 'there'))
-    expect(attempts()).toEqual([
-      [1, MINI, 'failed_over', 504, 'none'],
-      [2, NANO, 'ok', 200, 'provider'],
-    ])
-    expect(adapter.calls).toEqual([])
-  })
-
-  it('a target whose adapter cannot pass the API through, without `translate`: passed over as unsupported', async () => {
-    const adapter = new ScriptedAdapter({ [MINI]: [{ answer: 'x' }] })
-    t = testRuntime(adapter)
-    const rt = { ...t.rt, adapters: () => ({ type: 'gemini', complete: adapter.complete, stream: adapter.stream }) }
-    const err = await failure(executeNative(scriptedJob(cfg, 'one'), rt, native(false)))
-    expect([err.kind, err.code]).toEqual(['unsupported', 'unsupported_api'])
-    expect(adapter.calls).toEqual([])
   })
 })
