@@ -22,6 +22,7 @@ import { LogThrottle } from './lib/log-throttle.ts'
 import { createLogger, type Logger } from './lib/logger.ts'
 import { UserError } from './lib/user-error.ts'
 import { dayStart, monthStart } from './lib/utc-period.ts'
+import { ConsumptionMeter } from './observe/runway.ts'
 import { BUILTIN_PROVIDERS, createAdapterRegistry, type ProviderRegistry } from './providers/registry.ts'
 import type { Runtime } from './routing/runtime.ts'
 import { TargetStates } from './routing/target-states.ts'
@@ -201,19 +202,21 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const adapters = createAdapterRegistry(providers)
   const clock: Clock = opts.now ? { ...systemClock, now: opts.now } : systemClock
   const queue = new AdmissionQueue({ clock })
+  const consumption = new ConsumptionMeter()
   const runtime: Runtime = {
     ...clock,
     states,
     adapters,
     random: Math.random,
     log,
-    listeners: [spendListener(sink)],
+    listeners: [spendListener(sink), consumption],
     queue,
   }
   const deps = {
     config: store,
     runtime,
     budgets,
+    consumption,
     inbound: new InboundLimits(),
     log,
     db,
