@@ -9,9 +9,9 @@
 import type { BudgetLimits, CompiledConfig } from '../config/types.ts'
 import { DAY_MS, dayStart, nextMonthStart } from '../lib/utc-period.ts'
 
-export type BudgetScope = 'key' | 'route'
+type BudgetScope = 'key' | 'route'
 /** As the metrics label it (`period`). */
-export type BudgetPeriod = 'day' | 'month'
+type BudgetPeriod = 'day' | 'month'
 
 /** What was spent, per scope and period, in micro-cents (admission's BudgetTracker is one). */
 export interface BudgetSpend {

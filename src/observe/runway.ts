@@ -26,7 +26,7 @@ import type { Dimension, LimitsSnapshot } from '../routing/limit-store.ts'
 import { DIMENSIONS } from '../routing/limit-store.ts'
 
 /** The time constant of the consumption EWMA: "the recent rate" is the last minute's. */
-export const RATE_WINDOW_MS = 60_000
+const RATE_WINDOW_MS = 60_000
 /** What the providers' rpm / tpm and routes.yaml's declared limits count over. */
 const LIMIT_WINDOW_S = 60
 /** Targets whose consumption is remembered (direct `provider/model` names come from clients). */
