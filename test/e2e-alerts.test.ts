@@ -8,8 +8,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLogger } from '../src/lib/logger.ts'
-import { type Running, startHeadroom } from '../src/start.ts'
-import { SIM_KEY, useServers, useSimulator } from './harness.ts'
+import type { Running } from '../src/start.ts'
+import { SIM_KEY, startOver, useServers, useSimulator } from './harness.ts'
 
 const sim = useSimulator({ validKeys: [SIM_KEY] })
 const track = useServers()
@@ -73,20 +73,16 @@ interface Started {
 
 async function start(alerts: string, routes: string, providerExtra = ''): Promise<Started> {
   const lines: Array<Record<string, unknown>> = []
-  const hr = await startHeadroom({
-    dbPath: ':memory:',
-    configText: `providers:
+  const hr = await startOver(
+    sim,
+    `providers:
   openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY}${providerExtra} }
 routes:
 ${routes}
 alerts: ${alerts}
 `,
-    port: 0,
-    host: '127.0.0.1',
-    env: {},
-    log: createLogger('info', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>)),
-    simulatorUrl: sim.url,
-  })
+    createLogger('info', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>)),
+  )
   track(hr)
   return { hr, lines }
 }
