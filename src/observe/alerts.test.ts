@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { BudgetTracker } from '../admission/budgets.ts'
+import type { CompiledConfig } from '../config/types.ts'
 import type { LogFields, Logger } from '../lib/logger.ts'
 import { ManualClock } from '../lib/manual-clock.ts'
 import { ProviderError } from '../providers/types.ts'
@@ -24,6 +25,7 @@ ${alerts === '' ? '' : `alerts: ${alerts}\n`}`
 }
 
 interface Harness {
+  config: { current(): CompiledConfig }
   clock: ManualClock
   states: TargetStates
   meter: ConsumptionMeter
@@ -69,8 +71,9 @@ function harness(alerts: string, budget = ''): Harness {
       return 200
     },
   })
+  const config = { current: () => cfg }
   const engine = new AlertEngine({
-    config: { current: () => cfg },
+    config,
     states,
     consumption: meter,
     budgets,
@@ -81,6 +84,7 @@ function harness(alerts: string, budget = ''): Harness {
   const target = cfg.targets.get(ID)!
   const state = states.get(target, cfg.providers.get('openai')!.stateConfig, T0)
   const h: Harness = {
+    config,
     clock,
     states,
     meter,
@@ -196,6 +200,29 @@ describe('AlertEngine: headroom', () => {
   })
 })
 
+describe('AlertEngine: reloads', () => {
+  it('reads the config in force at each check: new thresholds apply, and episodes of removed ones end', () => {
+    const h = harness(`{ webhook: "${HOOK}", headroom: [0.8], budget: [], breaker: false }`)
+    const swap = (alerts: string) => {
+      const next = compiled(yaml(alerts))
+      h.config.current = () => next
+    }
+    h.window(15)
+    h.engine.check()
+    swap(`{ webhook: "${HOOK}", headroom: [0.5, 0.8], budget: [], breaker: false }`)
+    h.engine.check()
+    swap('{ headroom: [], budget: [], breaker: false }')
+    h.engine.check()
+    swap(`{ headroom: [0.8], budget: [], breaker: false }`)
+    h.engine.check()
+    expect(h.alerts().map((a) => [a.threshold, a.severity])).toEqual([
+      [0.8, 'critical'],
+      [0.5, 'warning'],
+      [0.8, 'critical'],
+    ])
+  })
+})
+
 describe('AlertEngine: budgets, breakers, error rate, runway', () => {
   it('a budget crossing 80% fires once, whatever is spent after', () => {
     const h = harness(`{ headroom: [], budget: [0.8], breaker: false }`, ', budget: { daily_usd: 10 }')
@@ -241,14 +268,22 @@ describe('AlertEngine: budgets, breakers, error rate, runway', () => {
     h.engine.onAttempt(attemptEvent({ startedAt: h.clock.now() }))
     await h.clock.advance(100)
     expect(h.alerts().map((a) => [a.type, a.value])).toEqual([['error_rate', 0.8]])
-    // Other targets' attempts are theirs; a minute later the faults have left the window.
+    // Other targets' attempts are theirs; a minute later the faults have left the window, but a quiet
+    // minute is not a recovery: the episode goes on.
     h.engine.onAttempt(attemptEvent({ ...fault, target: targetOf('openai#2/gpt-4.1-mini') }))
     await h.clock.advance(70_000)
     for (let i = 0; i < 5; i++) h.engine.onAttempt(attemptEvent({ ...fault, startedAt: h.clock.now() }))
     await h.clock.advance(100)
+    expect(h.alerts()).toHaveLength(1)
+    // Recovered (a minute on, nine attempts answered: no fault), then failing again: a new episode.
+    await h.clock.advance(70_000)
+    for (let i = 0; i < 9; i++) h.engine.onAttempt(attemptEvent({ startedAt: h.clock.now() }))
+    await h.clock.advance(100)
+    for (let i = 0; i < 10; i++) h.engine.onAttempt(attemptEvent({ ...fault, startedAt: h.clock.now() }))
+    await h.clock.advance(100)
     expect(h.alerts().map((a) => [a.type, a.value])).toEqual([
       ['error_rate', 0.8],
-      ['error_rate', 1],
+      ['error_rate', 10 / 19],
     ])
   })
 

@@ -83,6 +83,11 @@ class FaultWindow {
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, probing: 1, open: 2 }
 
+/** What an episode is of: (type, scope, name, dimension or period, threshold). */
+function episodeKey(a: Pick<Alert, 'type' | 'scope' | 'name' | 'threshold' | 'dimension' | 'period'>): string {
+  return `${a.type}|${a.scope}|${a.name}|${a.dimension ?? a.period ?? ''}|${a.threshold}`
+}
+
 function pct(x: number): string {
   return `${Math.round(x * 100)}%`
 }
@@ -152,7 +157,7 @@ export class AlertEngine implements AttemptListener {
     const now = this.o.clock.now()
     const seen = new Set<string>()
     const fire = (a: Omit<Alert, 'at' | 'level'>, levels: readonly number[], below = false) => {
-      const key = `${a.type}|${a.scope}|${a.name}|${a.dimension ?? a.period ?? ''}|${a.threshold}`
+      const key = episodeKey(a)
       seen.add(key)
       const crossed = below ? a.value < a.threshold : a.value >= a.threshold - 1e-9
       if (this.firing.has(key)) {
@@ -176,7 +181,10 @@ export class AlertEngine implements AttemptListener {
       }
       if (alerts.errorRate !== null) {
         const rate = this.faults.get(id)?.rate(now) ?? null
-        if (rate !== null) {
+        // Too few attempts to judge: an episode under way goes on (quiet is not recovery).
+        if (rate === null)
+          seen.add(episodeKey({ type: 'error_rate', scope: 'target', name: id, threshold: alerts.errorRate }))
+        else {
           const message = `${pct(rate)} of the attempts on ${id} in the last minute failed with a fault (alert at ${pct(alerts.errorRate)})`
           fire({ type: 'error_rate', scope: 'target', name: id, value: rate, threshold: alerts.errorRate, message }, [
             alerts.errorRate,
