@@ -84,14 +84,19 @@ describe('runwaySeconds', () => {
 })
 
 describe('targetRunway', () => {
-  it("a provider's window: remaining less our unseen reservations, refilling at limit / 60 s", () => {
+  it("a provider's window: remaining less our unseen reservations, refilling by the time it reports until full", () => {
     const limits = snapshot({
       provider: { requests: { limit: 120, remaining: 50, reserved: 10, resetAt: T0 + 35_000, observedAt: T0 } },
     })
-    // refill 2/s; at 4/s the 40 left last 20 s; at 2/s they last.
+    // 70 missing, full in 35 s: refills at 2/s. At 4/s the 40 left last 20 s; at 2/s they last.
     expect(targetRunway(limits, rates(4), T0)).toEqual({ requests: 20 })
     expect(targetRunway(limits, rates(2), T0)).toEqual({ requests: Infinity })
     expect(usedFractions(limits)).toEqual({ requests: 1 - 40 / 120 })
+    // A longer window (a 10-minute bucket): 70 missing, full in 350 s, 0.2/s; a full one, limit / 60 s.
+    const slow = { limit: 120, remaining: 50, reserved: 0, resetAt: T0 + 350_000, observedAt: T0 }
+    expect(targetRunway(snapshot({ provider: { requests: slow } }), rates(1.2), T0)).toEqual({ requests: 50 })
+    const full = { ...slow, remaining: 120, resetAt: T0 }
+    expect(targetRunway(snapshot({ provider: { requests: full } }), rates(3), T0)).toEqual({ requests: 120 })
   })
 
   it('a window without a known limit runs out only if it does before its reset', () => {

@@ -9,9 +9,11 @@
  * tokens as the attempt's usage (prompt + completion), the numbers the headroom tracker settles to.
  *
  * The forecast, per dimension (requests, tokens, input tokens, output tokens), is honest about refill:
- * the providers' per-minute windows are token buckets that refill continuously at limit / 60 s (OpenAI
+ * the providers' windows are token buckets that refill continuously (OpenAI
  * https://platform.openai.com/docs/guides/rate-limits, Anthropic
- * https://docs.anthropic.com/en/api/rate-limits), and so are routes.yaml's declared rpm / tpm. A window is
+ * https://docs.anthropic.com/en/api/rate-limits), and both report when the bucket is full again, so the
+ * rate it refills at is what is missing over the time to that reset (a full bucket: limit / 60 s, the
+ * per-minute limits' rate). routes.yaml's declared rpm / tpm refill at capacity / 60 s. A window is
  * drawn down only while consumption outruns that refill; then its runway is the headroom the router sees
  * (remaining, less our reservations the provider has not counted yet) over the net rate. Consumption at
  * or below the refill rate never exhausts it: `+Inf`. A window whose refill is unknown (no limit reported:
@@ -121,6 +123,11 @@ export function runwaySeconds(headroom: number, consumption: number, refill: num
   return resetInS !== null && t >= resetInS ? Number.POSITIVE_INFINITY : t
 }
 
+/** A provider bucket's refill rate: what it lacks over the time until it is full, else limit / 60 s. */
+function refillPerSecond(limit: number, remaining: number, resetAt: number, now: number): number {
+  return remaining < limit && resetAt > now ? (limit - remaining) / ((resetAt - now) / 1000) : limit / LIMIT_WINDOW_S
+}
+
 /**
  * The runway of each dimension a target has a limit on (the provider's window, a declared bucket or
  * both: the shorter), in seconds; Infinity when not being drawn down. Dimensions without a limit are
@@ -135,7 +142,8 @@ export function targetRunway(limits: LimitsSnapshot, rates: Rates, now: number):
     const w = limits.provider[d]
     if (!w) continue
     const headroom = w.remaining - w.reserved
-    if (w.limit !== null) take(d, runwaySeconds(headroom, rates[d], w.limit / LIMIT_WINDOW_S, null))
+    if (w.limit !== null)
+      take(d, runwaySeconds(headroom, rates[d], refillPerSecond(w.limit, w.remaining, w.resetAt, now), null))
     else take(d, runwaySeconds(headroom, rates[d], 0, Math.max(0, (w.resetAt - now) / 1000)))
   }
   const { rpm, tpm } = limits.declared
