@@ -96,9 +96,46 @@ function usd(microcents: number): string {
   return `$${(microcents / 1e8).toFixed(2)}`
 }
 
-export class AlertEngine implements AttemptListener {
-  /** Episodes under way, by (type, scope, name, dimension or period, threshold). */
+type Fire = (a: Omit<Alert, 'at' | 'level'>, levels: readonly number[], below?: boolean) => void
+
+/**
+ * The episodes under way, by (type, scope, name, dimension or period, threshold): one check's pass marks
+ * what it saw, and `end` closes the episodes of what it did not (a threshold or target a reload removed).
+ */
+class Episodes {
   private readonly firing = new Set<string>()
+  private seen = new Set<string>()
+
+  /** Whether `a` fires now: its value crossed the threshold, and its episode had not begun. */
+  crossed(a: Omit<Alert, 'at' | 'level'>, below: boolean): boolean {
+    const key = episodeKey(a)
+    this.seen.add(key)
+    if (this.firing.has(key)) {
+      if (below ? a.value > a.threshold / HYSTERESIS : a.value < a.threshold * HYSTERESIS) this.firing.delete(key)
+      return false
+    }
+    if (below ? !(a.value < a.threshold) : a.value < a.threshold - 1e-9) return false
+    this.firing.add(key)
+    return true
+  }
+
+  /** Nothing to judge this time: the episode (if any) goes on. */
+  keep(a: Parameters<typeof episodeKey>[0]): void {
+    this.seen.add(episodeKey(a))
+  }
+
+  end(): void {
+    for (const key of this.firing) if (!this.seen.has(key)) this.firing.delete(key)
+    this.seen = new Set()
+  }
+
+  clear(): void {
+    this.firing.clear()
+  }
+}
+
+export class AlertEngine implements AttemptListener {
+  private readonly episodes = new Episodes()
   private readonly faults = new Lru<string, FaultWindow>(4_096)
   private soonTimer: TimerId | null = null
   private tickTimer: TimerId | null = null
@@ -151,90 +188,66 @@ export class AlertEngine implements AttemptListener {
     const cfg = this.o.config.current()
     const alerts = cfg.alerts
     if (alerts === null) {
-      this.firing.clear()
+      this.episodes.clear()
       return
     }
     const now = this.o.clock.now()
-    const seen = new Set<string>()
-    const fire = (a: Omit<Alert, 'at' | 'level'>, levels: readonly number[], below = false) => {
-      const key = episodeKey(a)
-      seen.add(key)
-      const crossed = below ? a.value < a.threshold : a.value >= a.threshold - 1e-9
-      if (this.firing.has(key)) {
-        const back = below ? a.value > a.threshold / HYSTERESIS : a.value < a.threshold * HYSTERESIS
-        if (back) this.firing.delete(key)
-        return
-      }
-      if (!crossed) return
-      this.firing.add(key)
+    const fire: Fire = (a, levels, below = false) => {
+      if (!this.episodes.crossed(a, below)) return
       const level = a.threshold === levels.at(below ? 0 : -1) ? 'critical' : 'warning'
       this.emit({ ...a, level, at: new Date(now).toISOString() }, alerts)
     }
+    for (const id of cfg.targets.keys()) this.checkTarget(id, alerts, fire, now)
+    if (alerts.budget.length > 0) this.checkBudgets(cfg, alerts.budget, fire, now)
+    this.episodes.end()
+  }
 
-    for (const id of cfg.targets.keys()) {
-      const state = this.o.states.peek(id)
-      if (!state) continue
-      if (alerts.breaker) {
-        const b = state.health.breakerState()
-        const message = `the breaker of ${id} is ${b === 'open' ? 'open' : 'half-open'} after repeated faults: its calls fail over to other targets`
-        fire({ type: 'breaker', scope: 'target', name: id, value: BREAKER_VALUE[b], threshold: 1, message }, [1])
-      }
-      if (alerts.errorRate !== null) {
-        const rate = this.faults.get(id)?.rate(now) ?? null
-        // Too few attempts to judge: an episode under way goes on (quiet is not recovery).
-        if (rate === null)
-          seen.add(episodeKey({ type: 'error_rate', scope: 'target', name: id, threshold: alerts.errorRate }))
-        else {
-          const message = `${pct(rate)} of the attempts on ${id} in the last minute failed with a fault (alert at ${pct(alerts.errorRate)})`
-          fire({ type: 'error_rate', scope: 'target', name: id, value: rate, threshold: alerts.errorRate, message }, [
-            alerts.errorRate,
-          ])
-        }
-      }
-      if (alerts.headroom.length === 0 && alerts.runwaySeconds === null) continue
-      const limits = state.limits.snapshot(now)
-      const used = usedFractions(limits)
-      for (const t of alerts.headroom)
-        for (const [d, value] of Object.entries(used) as Array<[Dimension, number]>) {
-          const dimension = DIMENSION_LABELS[d]
-          const message = `${id} has used ${pct(value)} of its ${dimension} limit (alert at ${pct(t)})`
-          fire(
-            { type: 'headroom', scope: 'target', name: id, dimension, value, threshold: t, message },
-            alerts.headroom,
-          )
-        }
-      if (alerts.runwaySeconds !== null) {
-        const limit = alerts.runwaySeconds
-        const { runway } = targetForecast(id, limits, this.o.consumption, now)
-        for (const [d, value] of Object.entries(runway) as Array<[Dimension, number]>) {
-          const dimension = DIMENSION_LABELS[d]
-          const message = `${id} runs out of its ${dimension} limit in ${Math.round(value)} s at the rate of the last minute (alert below ${limit} s)`
-          fire(
-            { type: 'runway', scope: 'target', name: id, dimension, value, threshold: limit, message },
-            [limit],
-            true,
-          )
-        }
+  private checkTarget(id: string, alerts: CompiledAlerts, fire: Fire, now: number): void {
+    const state = this.o.states.peek(id)
+    if (!state) return
+    if (alerts.breaker) {
+      const b = state.health.breakerState()
+      const message = `the breaker of ${id} is ${b === 'open' ? 'open' : 'half-open'} after repeated faults: its calls fail over to other targets`
+      fire({ type: 'breaker', scope: 'target', name: id, value: BREAKER_VALUE[b], threshold: 1, message }, [1])
+    }
+    if (alerts.errorRate !== null) {
+      const threshold = alerts.errorRate
+      const value = this.faults.get(id)?.rate(now) ?? null
+      // Too few attempts to judge: an episode under way goes on (quiet is not recovery).
+      if (value === null) this.episodes.keep({ type: 'error_rate', scope: 'target', name: id, threshold })
+      else {
+        const message = `${pct(value)} of the attempts on ${id} in the last minute failed with a fault (alert at ${pct(threshold)})`
+        fire({ type: 'error_rate', scope: 'target', name: id, value, threshold, message }, [threshold])
       }
     }
-    if (alerts.budget.length > 0)
-      for (const b of budgetStates(cfg, this.o.budgets, now))
-        for (const t of alerts.budget) {
-          const what = b.period === 'day' ? 'daily' : 'monthly'
-          const message = `${b.scope} "${b.name}" has spent ${pct(b.used)} of its ${what} budget (${usd(b.spent)} of ${usd(b.limit)}; alert at ${pct(t)})`
-          const alert = {
-            type: 'budget',
-            scope: b.scope,
-            name: b.name,
-            period: b.period,
-            value: b.used,
-            threshold: t,
-            message,
-          } as const
-          fire(alert, alerts.budget)
-        }
-    // Episodes of what is no longer configured (a reload) end.
-    for (const key of this.firing) if (!seen.has(key)) this.firing.delete(key)
+    if (alerts.headroom.length === 0 && alerts.runwaySeconds === null) return
+    const limits = state.limits.snapshot(now)
+    const used = Object.entries(usedFractions(limits)) as Array<[Dimension, number]>
+    for (const threshold of alerts.headroom)
+      for (const [d, value] of used) {
+        const dimension = DIMENSION_LABELS[d]
+        const message = `${id} has used ${pct(value)} of its ${dimension} limit (alert at ${pct(threshold)})`
+        const alert = { type: 'headroom', scope: 'target', name: id, dimension, value, threshold, message } as const
+        fire(alert, alerts.headroom)
+      }
+    if (alerts.runwaySeconds === null) return
+    const threshold = alerts.runwaySeconds
+    const { runway } = targetForecast(id, limits, this.o.consumption, now)
+    for (const [d, value] of Object.entries(runway) as Array<[Dimension, number]>) {
+      const dimension = DIMENSION_LABELS[d]
+      const message = `${id} runs out of its ${dimension} limit in ${Math.round(value)} s at the rate of the last minute (alert below ${threshold} s)`
+      fire({ type: 'runway', scope: 'target', name: id, dimension, value, threshold, message }, [threshold], true)
+    }
+  }
+
+  private checkBudgets(cfg: CompiledConfig, thresholds: readonly number[], fire: Fire, now: number): void {
+    for (const b of budgetStates(cfg, this.o.budgets, now))
+      for (const threshold of thresholds) {
+        const what = b.period === 'day' ? 'daily' : 'monthly'
+        const message = `${b.scope} "${b.name}" has spent ${pct(b.used)} of its ${what} budget (${usd(b.spent)} of ${usd(b.limit)}; alert at ${pct(threshold)})`
+        const { scope, name, period, used: value } = b
+        fire({ type: 'budget', scope, name, period, value, threshold, message }, thresholds)
+      }
   }
 
   private emit(a: Alert, alerts: CompiledAlerts): void {
