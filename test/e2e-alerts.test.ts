@@ -4,11 +4,14 @@
  * each threshold reaches the webhook once and is logged once, never repeated; a webhook that is down or
  * never answers delays no request, and its outage is logged once.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLogger } from '../src/lib/logger.ts'
-import type { Running } from '../src/start.ts'
+import { type Running, startHeadroom } from '../src/start.ts'
 import { SIM_KEY, startOver, useServers, useSimulator } from './harness.ts'
 
 const sim = useSimulator({ validKeys: [SIM_KEY] })
@@ -199,5 +202,25 @@ describe('alerts', () => {
     await until(() => hook.requests >= 1 && alertLines(s).length === 5)
     for (let i = 0; i < 2; i++) expect(await ask(s.hr, 'tight')).toBe(200)
     expect(hook.bodies.length).toBeGreaterThanOrEqual(1) // received, never answered
+  })
+
+  it('reload: alerts added to routes.yaml while it serves fire from then on', async () => {
+    sim.configure('openai', 'gpt-4.1-mini', { rpm: 10, windowMs: 600_000 })
+    const hook = await receiver('answer')
+    const file = join(mkdtempSync(join(tmpdir(), 'headroom-alerts-')), 'routes.yaml')
+    const yaml = (alerts: string) =>
+      `providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY} }\nroutes:\n${ROUTE}\n${alerts}`
+    writeFileSync(file, yaml(''))
+    const lines: Array<Record<string, unknown>> = []
+    const log = createLogger('info', (line) => void lines.push(JSON.parse(line) as Record<string, unknown>))
+    const hr = track(await startHeadroom({ dbPath: ':memory:', configPath: file, port: 0, env: {}, log, watch: false }))
+    for (let i = 0; i < 6; i++) expect(await ask(hr, 'tight')).toBe(200) // 60% used: no alerts configured
+    writeFileSync(file, yaml(`alerts: { webhook: "${hook.url}", headroom: [0.5, 0.9], budget: [] }\n`))
+    expect(await hr.config.reload()).toBe(true)
+    for (let i = 0; i < 3; i++) expect(await ask(hr, 'tight')).toBe(200)
+    await expectAlerts(hook, { hr, lines }, [
+      { type: 'headroom', level: 'warning', threshold: 0.5 },
+      { type: 'headroom', level: 'critical', threshold: 0.9 },
+    ])
   })
 })
