@@ -12,9 +12,9 @@ import type { EmbeddingRequest } from '../providers/embeddings-schema.ts'
 import { RAW_JSON } from '../providers/openai-schema.ts'
 import { executeEmbed } from '../routing/execute.ts'
 import type { Job, Report } from '../routing/runtime.ts'
+import { answerHeaders, JSON_HEADERS } from './answer-parts.ts'
 import { authenticate } from './auth.ts'
 import { parseJsonBody, readWebBody } from './body.ts'
-import { headerValue, warningHeader } from './errors.ts'
 import type { AppDeps, AppEnv } from './types.ts'
 import { checkModelId, priorityHeader } from './validate.ts'
 import { validateEmbeddingRequest } from './validate-embeddings.ts'
@@ -69,15 +69,6 @@ export async function answerEmbeddings(c: Context<AppEnv>, headers: IncomingHttp
 
   // Respond.
   const answer = ex.upstream.body
-  const out: Record<string, string> = {
-    'content-type': 'application/json',
-    ...ticket.rateLimitHeaders,
-    'x-headroom-route': headerValue(ticket.route.name),
-    'x-headroom-target': headerValue(ex.target.id),
-    'x-headroom-attempts': String(ex.attempts),
-    'x-headroom-decision': report.decision,
-  }
-  const warn = warningHeader([...ticket.warnings, ...ex.upstream.meta.warnings])
-  if (warn) out['x-headroom-warning'] = warn
+  const out = answerHeaders(ids, ticket, ticket.warnings, ex, report, JSON_HEADERS)
   return c.body(answer[RAW_JSON] ?? JSON.stringify(answer), 200, out)
 }
