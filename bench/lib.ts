@@ -172,18 +172,29 @@ export interface ThroughputResult {
   p99: number
   errors: number
   requests: number
+  /** CPU µs per request of each of `pids`, over the measured run (the warm-up left out). */
+  cpuPerRequest: number[]
 }
 
-export async function measureThroughput(t: Target, connections: number, seconds: number): Promise<ThroughputResult> {
+/** `pids`: processes whose CPU per request to report (the proxy under test, the simulator). */
+export async function measureThroughput(
+  t: Target,
+  connections: number,
+  seconds: number,
+  pids: number[] = [],
+): Promise<ThroughputResult> {
   const run = (duration: number) =>
     autocannon({ url: t.url, method: 'POST', headers: t.headers, body: t.body, connections, duration, pipelining: 1 })
   await run(1) // warm-up
+  const cpu0 = pids.map(cpuMicros)
   const r = await run(seconds)
+  const n = Math.max(1, r.requests.total)
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.non2xx,
     requests: r.requests.total,
+    cpuPerRequest: pids.map((pid, i) => (cpuMicros(pid) - cpu0[i]!) / n),
   }
 }
