@@ -2,30 +2,26 @@
  * A/B: two builds of Headroom against one simulator, measured alternately at 16 connections — the way
  * to tell whether a change helps on a noisy shared machine (compare req/s and main-thread CPU).
  *
- *   git stash && npm run build && rm -rf dist-base && cp -r dist dist-base && git stash pop && npm run build
+ *   npm run build && rm -rf dist-base && cp -r dist dist-base     # before the change: the baseline
+ *   npm run build                                                  # after it
  *   npx tsx bench/ab.ts openai json 8 2        # provider, json|stream, rounds, seconds per round
+ *   npx tsx bench/ab.ts openai json 8 2 bare   # and bench/bare-proxy.ts in the same rounds (OpenAI only)
  *
- * A is `dist-base/` (the baseline), B is `dist/`. CPU per request counts the 1 s warm-up of each round too,
- * so compare A with B, not with other benchmarks.
+ * A is `dist-base/` (the baseline), B is `dist/`. CPU per request is over each round's measured seconds
+ * (its 1 s warm-up left out), as in `npm run bench`.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { cpuMicros, freePort, measureThroughput, ROOT } from './lib.ts'
+import { freePort, mainThreadMicros, measureThroughput, ROOT } from './lib.ts'
 
-const [provider = 'openai', mode = 'json', roundsArg = '6', secondsArg = '2'] = process.argv.slice(2)
+const [provider = 'openai', mode = 'json', roundsArg = '6', secondsArg = '2', yardstick] = process.argv.slice(2)
+const withBare = yardstick === 'bare' && provider === 'openai'
 const MODELS: Record<string, string> = {
   openai: 'openai/gpt-4.1-mini',
   anthropic: 'anthropic/claude-haiku-4-5',
   gemini: 'google/gemini-2.5-flash-lite',
-}
-
-/** CPU time of a process's main thread alone, in µs (Linux). */
-function mainThreadMicros(pid: number): number {
-  const st = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')
-  const f = st.slice(st.lastIndexOf(')') + 2).split(' ')
-  return (Number(f[11]) + Number(f[12])) * 1e4
 }
 
 async function start(dist: string, args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
@@ -33,15 +29,20 @@ async function start(dist: string, args: string[], env: Record<string, string>, 
     env: { ...process.env, ...env },
     stdio: 'ignore',
   })
+  await answering(ready, dist)
+  return proc
+}
+
+async function answering(url: string, what: string, method = 'GET'): Promise<void> {
   for (let i = 0; i < 200; i++) {
     try {
-      await fetch(ready)
-      return proc
+      await fetch(url, { method })
+      return
     } catch {
       await new Promise((r) => setTimeout(r, 100))
     }
   }
-  throw new Error(`${dist} did not start`)
+  throw new Error(`${what} did not start`)
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'headroom-ab-'))
@@ -69,6 +70,27 @@ for (const [name, dist] of [
     ),
   }
 }
+// The bare proxy forwards the body as it comes: what Headroom sends the simulator (usage asked for on streams).
+const barePort = await freePort()
+const bare = withBare
+  ? spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'bench', 'bare-proxy.ts'), '--port', String(barePort), '--upstream', sim],
+      { stdio: 'ignore', cwd: ROOT },
+    )
+  : null
+if (bare) await answering(`http://127.0.0.1:${barePort}`, 'bench/bare-proxy.ts', 'POST')
+const bareTarget = {
+  url: `http://127.0.0.1:${barePort}/v1/chat/completions`,
+  headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
+  body: JSON.stringify({
+    model: 'gpt-4.1-mini',
+    messages: [{ role: 'user', content: 'Say hello in a short sentence.' }],
+    max_tokens: 32,
+    stream: mode === 'stream',
+    ...(mode === 'stream' ? { stream_options: { include_usage: true } } : {}),
+  }),
+}
 const target = (port: number) => ({
   url: `http://127.0.0.1:${port}/v1/chat/completions`,
   headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
@@ -79,31 +101,38 @@ const target = (port: number) => ({
     stream: mode === 'stream',
   }),
 })
-const results: Record<'A' | 'B', Array<{ rps: number; cpu: number; main: number; errors: number }>> = { A: [], B: [] }
+type Round = { rps: number; cpu: number; main: number; errors: number }
+const results: Record<'A' | 'B' | 'bare', Round[]> = { A: [], B: [], bare: [] }
 try {
   for (let r = 0; r < Number(roundsArg); r++) {
+    if (bare) {
+      const pid = bare.pid!
+      const m = await measureThroughput(bareTarget, 16, Number(secondsArg), [pid, () => mainThreadMicros(pid)])
+      results.bare.push({ rps: m.rps, cpu: m.cpuPerRequest[0]!, main: m.cpuPerRequest[1]!, errors: m.errors })
+    }
     for (const name of r % 2 ? (['B', 'A'] as const) : (['A', 'B'] as const)) {
       const pid = builds[name].proc.pid!
-      const c0 = cpuMicros(pid)
-      const m0 = mainThreadMicros(pid)
-      const m = await measureThroughput(target(builds[name].port), 16, Number(secondsArg))
-      const n = Math.max(1, m.requests)
-      results[name].push({
-        rps: m.rps,
-        cpu: (cpuMicros(pid) - c0) / n,
-        main: (mainThreadMicros(pid) - m0) / n,
-        errors: m.errors,
-      })
+      const m = await measureThroughput(target(builds[name].port), 16, Number(secondsArg), [
+        pid,
+        () => mainThreadMicros(pid),
+      ])
+      results[name].push({ rps: m.rps, cpu: m.cpuPerRequest[0]!, main: m.cpuPerRequest[1]!, errors: m.errors })
     }
   }
 } finally {
   for (const b of Object.values(builds)) b.proc.kill()
+  bare?.kill()
   simProc.kill()
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-for (const name of ['A', 'B'] as const) {
+for (const name of withBare ? (['A', 'B', 'bare'] as const) : (['A', 'B'] as const)) {
   const xs = results[name]
   console.log(
     `${name} ${provider} ${mode}: ${median(xs.map((x) => x.rps)).toFixed(0)} req/s, CPU ${median(xs.map((x) => x.cpu)).toFixed(0)} µs/req (main thread ${median(xs.map((x) => x.main)).toFixed(0)}), errors ${xs.reduce((a, x) => a + x.errors, 0)}`,
   )
+}
+if (withBare) {
+  // Per round, each build's CPU per request over the bare proxy's in the same round: the median of those.
+  const ratio = (name: 'A' | 'B') => median(results[name].map((x, i) => x.cpu / results.bare[i]!.cpu)).toFixed(2)
+  console.log(`CPU per request over the bare proxy's: A ×${ratio('A')}, B ×${ratio('B')}`)
 }

@@ -97,6 +97,13 @@ export function cpuMicros(pid: number): number {
   }
 }
 
+/** CPU time of a process's main thread alone, in µs (Linux). */
+export function mainThreadMicros(pid: number): number {
+  const st = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) * 1e4
+}
+
 export interface Target {
   url: string
   headers: Record<string, string>
@@ -172,18 +179,33 @@ export interface ThroughputResult {
   p99: number
   errors: number
   requests: number
+  /** CPU µs per request of each of `pids`, over the measured run (the warm-up left out). */
+  cpuPerRequest: number[]
 }
 
-export async function measureThroughput(t: Target, connections: number, seconds: number): Promise<ThroughputResult> {
+/**
+ * `pids`: processes whose CPU per request to report (the proxy under test, the simulator), or functions
+ * that read a CPU time in µs (a process's main thread: mainThreadMicros).
+ */
+export async function measureThroughput(
+  t: Target,
+  connections: number,
+  seconds: number,
+  pids: Array<number | (() => number)> = [],
+): Promise<ThroughputResult> {
   const run = (duration: number) =>
     autocannon({ url: t.url, method: 'POST', headers: t.headers, body: t.body, connections, duration, pipelining: 1 })
+  const cpu = pids.map((p) => (typeof p === 'number' ? () => cpuMicros(p) : p))
   await run(1) // warm-up
+  const cpu0 = cpu.map((read) => read())
   const r = await run(seconds)
+  const n = Math.max(1, r.requests.total)
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.non2xx,
     requests: r.requests.total,
+    cpuPerRequest: cpu.map((read, i) => (read() - cpu0[i]!) / n),
   }
 }

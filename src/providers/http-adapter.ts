@@ -1,25 +1,10 @@
-/**
- * The skeleton every HTTP adapter shares, so that an adapter is its conversions and its error mapping:
- * - URLs and headers built once per target (a WeakMap: targets are long-lived, and nothing here grows
- *   with the model ids clients send);
- * - the send: per-call timeout for the headers and for any silence in the body, a failure below HTTP or a
- *   non-2xx answer turned into the provider's ProviderError;
- * - the content-type check (JSON for an answer, `text/event-stream` for a stream);
- * - the SSE loop: events decoded by SseDecoder and handed to the provider's StreamDecoder; time to first
- *   token taken at the first chunk that `carriesContent` (one definition for every provider); the body
- *   read to its end after the provider's end mark, so that the keep-alive socket goes back to the pool,
- *   and dropped when the consumer leaves early (which ends the upstream call); the call's meta filled
- *   when the stream is over, however it ended (a broken or abandoned stream still bills what it used).
- */
-import type { Readable } from 'node:stream'
-import { carriesContent } from './carries-content.ts'
+import { chunkStream, type StreamDecoder } from './chunk-stream.ts'
 import { type Embedding, type EmbeddingRequest, type EmbeddingResponse, embeddingInputs } from './embeddings-schema.ts'
 import { errorText, httpRequest, readBody, type UpstreamResponse } from './http.ts'
-import { type Call, closeMeta, type Phase, type PreparedTarget, type SendIo } from './http-call.ts'
+import type { Call, Phase, PreparedTarget, SendIo } from './http-call.ts'
 import { countTokensCaller, type NativeSpec, nativeCaller } from './http-native.ts'
 import type { ChatChunk, ChatCompletion, ChatRequest } from './openai-schema.ts'
 import { badResponse } from './provider-errors.ts'
-import { SseDecoder, type SseEvent } from './sse.ts'
 import {
   type HeaderSource,
   headerSource,
@@ -31,6 +16,8 @@ import {
   type Upstream,
   type UpstreamMeta,
 } from './types.ts'
+
+export type { StreamDecoder } from './chunk-stream.ts'
 
 export interface FailureContext {
   readonly provider: string
@@ -49,21 +36,6 @@ interface Decoded {
   readonly usageFinal: boolean
   readonly model: string | null
   /** When the body names the call (Gemini's `responseId`); else the request-id header is used. */
-  readonly requestId?: string | null
-}
-
-/** One stream's events → OpenAI chunks, and what the stream said about the call (read when it is over). */
-export interface StreamDecoder {
-  /** One SSE event → the chunks it completes, appended to `out`. Throws ProviderError (an error event, bad data). */
-  onEvent(ev: SseEvent, out: ChatChunk[]): void
-  /** The body ended cleanly: the chunks still held go to `out`; throws ProviderError if the stream was cut short. */
-  onEnd(out: ChatChunk[]): void
-  /** The provider's end mark arrived: later events are not decoded (the body is still read to its end). */
-  readonly done: boolean
-  readonly usage: ProviderUsage | null
-  readonly usageFinal: boolean
-  readonly model: string | null
-  /** When the events name the call (Gemini's `responseId`). */
   readonly requestId?: string | null
 }
 
@@ -195,49 +167,9 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
     }
     const latency: { ttftMs?: number } = {}
     const decoder = spec.streamDecoder(target, state)
-    const chunks = events(res.body, decoder, { target, signal, meta, latency, started })
+    const failed = (err: unknown) => fail(err, target, 'stream', signal)
+    const chunks = chunkStream(res.body, decoder, { signal, meta, latency, started, fail: failed })
     return { body: chunks, limits, latency, meta }
-  }
-
-  interface StreamContext {
-    readonly target: Target
-    readonly signal: AbortSignal
-    readonly meta: UpstreamMeta
-    readonly latency: { ttftMs?: number }
-    readonly started: number
-  }
-
-  async function* events(body: Readable, decoder: StreamDecoder, ctx: StreamContext): AsyncGenerator<ChatChunk> {
-    const sse = new SseDecoder()
-    const out: ChatChunk[] = []
-    const { latency } = ctx
-    let ended = false
-    try {
-      for await (const bytes of body) {
-        if (decoder.done) continue
-        for (const ev of sse.push(bytes as Buffer)) {
-          decoder.onEvent(ev, out)
-          for (const c of out) {
-            if (latency.ttftMs === undefined && carriesContent(c)) latency.ttftMs = performance.now() - ctx.started
-            yield c
-          }
-          out.length = 0
-          if (decoder.done) break
-        }
-      }
-      ended = true
-      if (!decoder.done && ctx.signal.aborted) throw ctx.signal.reason
-      decoder.onEnd(out)
-    } catch (err) {
-      throw fail(err, ctx.target, 'stream', ctx.signal)
-    } finally {
-      if (!ended) body.destroy()
-      closeMeta(ctx.meta, decoder)
-    }
-    for (const c of out) {
-      if (latency.ttftMs === undefined && carriesContent(c)) latency.ttftMs = performance.now() - ctx.started
-      yield c
-    }
   }
 
   let embedCalls = new WeakMap<Target, Call>()

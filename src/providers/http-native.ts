@@ -111,9 +111,7 @@ export function nativeCaller(spec: NativeSpec, io: SendIo): NativeCall {
     if (!req.stream) {
       const text = await io.jsonText(res, target, signal)
       const d = spec.decode(req.api, text, target)
-      meta.usage = d.usage
-      meta.usageFinal = d.usageFinal
-      meta.model = d.model
+      closeMeta(meta, d)
       const answer: NativeAnswer = { kind: 'json', body: text, text: () => d.text() }
       return { body: answer, limits, latency: {}, meta }
     }

@@ -38,6 +38,15 @@ describe('SseDecoder', () => {
     expect(everySplit('data:a\ndata: b\nretry: 5\n\n')).toEqual([{ event: undefined, data: 'a\nb' }])
   })
 
+  it('drops a byte order mark at the start of the stream, and only there, at every byte split', () => {
+    expect(everySplit('\ufeffdata: 1\n\ndata: \ufeff2\n\n').map((e) => e.data)).toEqual(['1', '\ufeff2'])
+  })
+
+  it('replaces bytes that are not UTF-8 rather than failing', () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode('data: a'), 0xff, 0x0a, 0x0a])
+    expect(decodeSplit(bytes, 8).map((e) => e.data)).toEqual(['a\ufffd'])
+  })
+
   it('drops an unterminated event at the end and reports the partial', () => {
     const d = new SseDecoder()
     expect(d.push('data: {"cut":')).toEqual([])

@@ -26,14 +26,21 @@ function client(takes: number, highWaterMark = 16) {
   return res as unknown as ServerResponse
 }
 
-/** Chunks from an upstream; `released` says whether the consumer gave it back (the upstream call cancelled). */
+/**
+ * Chunks from an upstream, one per turn of the event loop (one per read, as from a provider that is still
+ * writing); `released` says whether the consumer gave it back (the upstream call cancelled).
+ */
 function upstream(chunks: ChatChunk[]) {
   const state = { released: false }
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
   const iterable: AsyncIterable<ChatChunk> = {
     [Symbol.asyncIterator]: () => {
       let i = 0
       return {
-        next: async () => (i < chunks.length ? { done: false, value: chunks[i++]! } : { done: true, value: undefined }),
+        next: async () => {
+          if (i > 0) await nextTurn()
+          return i < chunks.length ? { done: false, value: chunks[i++]! } : { done: true, value: undefined }
+        },
         return: async () => {
           state.released = true
           return { done: true, value: undefined }
@@ -45,6 +52,31 @@ function upstream(chunks: ChatChunk[]) {
 }
 
 const toError = () => ({ error: { message: 'x', type: 'server_error', param: null, code: null } })
+
+describe('writeChunks', () => {
+  it('writes the frames of one upstream read at once, the first ones and the end included', async () => {
+    const writes: string[] = []
+    const res = new Writable({
+      write(buf: Buffer, _enc, cb) {
+        writes.push(buf.toString())
+        cb()
+      },
+    }) as unknown as ServerResponse
+    const all = [chunk('a'), chunk('b'), chunk('c')]
+    const iterable: AsyncIterable<ChatChunk> = {
+      [Symbol.asyncIterator]: () => {
+        let i = 0
+        return {
+          next: async () => (i < all.length ? { done: false, value: all[i++]! } : { done: true, value: undefined }),
+        }
+      },
+    }
+    expect(await writeChunks(res, iterable, { includeUsage: false, idleTimeoutMs: 1000 }, toError)).toBe('done')
+    expect(writes).toHaveLength(1)
+    expect(writes[0]!.match(/^data: /gm)).toHaveLength(4)
+    expect(writes[0]!.endsWith('data: [DONE]\n\n')).toBe(true)
+  })
+})
 
 describe('writeChunks and clients that stop reading', () => {
   it('a write blocked for idleTimeoutMs ends the stream: the connection is destroyed, the upstream released', async () => {

@@ -6,9 +6,13 @@
  * Usage: the adapters always obtain it (spend needs it); the client sees the `choices: []` usage chunk
  * and `"usage": null` on the other chunks only when it asked with `stream_options.include_usage`.
  *
- * After the first frame (sent at once), frames produced in one turn of the event loop (all the events of
- * one upstream read) are joined and written once, on the next turn: one `res.write` — one chunked-encoding
- * frame, one syscall — instead of one per frame, which was the largest per-chunk cost measured in bench/.
+ * Frames produced in one turn of the event loop (all the events of one upstream read) are joined and
+ * written once, at the end of that turn (setImmediate): one `res.write` — one chunked-encoding frame, one
+ * syscall — instead of one per frame, which was the largest per-chunk cost measured in bench/. The first
+ * frames too: the first write carries the headers and all that the first read brought (a stream whose
+ * upstream answered at once goes out in one write with its end), and the turn ends before the next read
+ * from upstream could, so time to first token does not wait for the network. (Writing the first frame on
+ * its own cost a syscall per stream: 3–10% of Headroom's CPU per streamed request, docs/benchmarks.md.)
  *
  * A client that stops reading: writes block (backpressure) and the upstream is not read meanwhile. A
  * block that lasts `idleTimeoutMs` destroys the connection — the stream ends as if the client had left,
@@ -36,7 +40,6 @@ class FrameBatcher {
   private scheduled = false
   /** The client is not reading: wait for 'drain' before pulling more from upstream. */
   blocked = false
-  private first = true
 
   constructor(
     private readonly res: ServerResponse,
@@ -45,9 +48,7 @@ class FrameBatcher {
 
   add(frame: string): void {
     this.pending += frame
-    // The first frame goes out at once, with the headers: time to first token is what users feel.
-    if (this.first || this.pending.length >= FLUSH_BYTES) {
-      this.first = false
+    if (this.pending.length >= FLUSH_BYTES) {
       this.flush()
     } else if (!this.scheduled) {
       this.scheduled = true

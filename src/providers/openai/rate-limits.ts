@@ -11,10 +11,20 @@ function num(v: string | null): number | undefined {
   return Number.isFinite(n) ? n : undefined
 }
 
-function window(h: HeaderSource, suffix: string, now: number): RateLimitWindow | undefined {
-  const limit = num(h.get(`x-ratelimit-limit-${suffix}`))
-  const remaining = num(h.get(`x-ratelimit-remaining-${suffix}`))
-  const resetMs = parseGoDurationMs(h.get(`x-ratelimit-reset-${suffix}`))
+/** The three headers of one window, spelled out once (not built per call: a fresh string is a slower key). */
+const WINDOWS = {
+  requests: ['x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
+  tokens: ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
+} as const
+
+function window(
+  h: HeaderSource,
+  names: (typeof WINDOWS)[keyof typeof WINDOWS],
+  now: number,
+): RateLimitWindow | undefined {
+  const limit = num(h.get(names[0]))
+  const remaining = num(h.get(names[1]))
+  const resetMs = parseGoDurationMs(h.get(names[2]))
   if (limit === undefined && remaining === undefined && resetMs === undefined) return undefined
   const w: RateLimitWindow = {}
   if (limit !== undefined) w.limit = limit
@@ -24,8 +34,8 @@ function window(h: HeaderSource, suffix: string, now: number): RateLimitWindow |
 }
 
 export function parseOpenAIRateLimits(h: HeaderSource, now: number): RateLimitSnapshot | null {
-  const requests = window(h, 'requests', now)
-  const tokens = window(h, 'tokens', now)
+  const requests = window(h, WINDOWS.requests, now)
+  const tokens = window(h, WINDOWS.tokens, now)
   const retryAfterMs = parseRetryAfterMs(h, now)
   if (!requests && !tokens && retryAfterMs === undefined) return null
   const snap: RateLimitSnapshot = { at: now }
