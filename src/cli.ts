@@ -1,5 +1,5 @@
 /**
- * `headroom start | check | spend | simulate` (and `help`, `--version`). Each command defines its options
+ * `headroom start | check | spend | status | simulate` (and `help`, `--version`). Each command defines its options
  * beside its code; this file puts them together, runs `start`, and prints what goes wrong as one line.
  */
 import type { Command } from 'commander'
@@ -7,6 +7,7 @@ import { checkCli } from './check.ts'
 import { ConfigError } from './config/load.ts'
 import { headroomCommand, headroomProgram, runCli, UsageError } from './lib/cli-command.ts'
 import { UserError } from './lib/user-error.ts'
+import { statusCli } from './observe/status-cli.ts'
 import { simulateCli } from './simulator/cli.ts'
 import { spendCli } from './spend/cli.ts'
 
@@ -58,7 +59,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err
 })
 
-const program = headroomProgram([startCli(), checkCli(), spendCli(), simulateCli()])
+const program = headroomProgram([startCli(), checkCli(), spendCli(), statusCli(), simulateCli()])
 
 runCli(program, process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) {

@@ -22,6 +22,9 @@ import { LogThrottle } from './lib/log-throttle.ts'
 import { createLogger, type Logger } from './lib/logger.ts'
 import { UserError } from './lib/user-error.ts'
 import { dayStart, monthStart } from './lib/utc-period.ts'
+import { AlertEngine } from './observe/alerts.ts'
+import { ConsumptionMeter } from './observe/runway.ts'
+import { WebhookSender } from './observe/webhook.ts'
 import { BUILTIN_PROVIDERS, createAdapterRegistry, type ProviderRegistry } from './providers/registry.ts'
 import type { Runtime } from './routing/runtime.ts'
 import { TargetStates } from './routing/target-states.ts'
@@ -201,19 +204,25 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const adapters = createAdapterRegistry(providers)
   const clock: Clock = opts.now ? { ...systemClock, now: opts.now } : systemClock
   const queue = new AdmissionQueue({ clock })
+  const consumption = new ConsumptionMeter()
+  // Alerts read the config in force at each check: a reload changes thresholds and webhook at once.
+  const webhook = new WebhookSender({ clock, log })
+  const alerts = new AlertEngine({ config: store, states, consumption, budgets, clock, log, webhook })
+  alerts.start()
   const runtime: Runtime = {
     ...clock,
     states,
     adapters,
     random: Math.random,
     log,
-    listeners: [spendListener(sink)],
+    listeners: [spendListener(sink), consumption, alerts],
     queue,
   }
   const deps = {
     config: store,
     runtime,
     budgets,
+    consumption,
     inbound: new InboundLimits(),
     log,
     db,
@@ -225,6 +234,8 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
 
   /** Everything start-up opened, in the order it is let go (the server is closed before this). */
   const release = async () => {
+    alerts.close()
+    webhook.close()
     store.close()
     queue.close()
     states.close()

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 
 const ROOT = join(import.meta.dirname, '..')
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
-const COMMANDS = ['start', 'check', 'spend', 'simulate'] as const
+const COMMANDS = ['start', 'check', 'spend', 'status', 'simulate'] as const
 
 interface Run {
   code: number | null
@@ -66,6 +66,7 @@ describe('headroom --help and --version', () => {
         start: ['--config', '--port', '--host'],
         check: ['--strict'],
         spend: ['--db', '--group-by', '--since', '--until', '--key', '--route', '--format'],
+        status: ['--url', '--admin-key', '--watch'],
         simulate: ['--port', '--host', '--seed', '--config'],
       }
       for (const o of [...options[cmd], '--version', '--help']) expect(r.stdout).toContain(o)

@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai'
 import { afterAll, afterEach, beforeAll } from 'vitest'
-import { silentLogger } from '../src/lib/logger.ts'
+import { type Logger, silentLogger } from '../src/lib/logger.ts'
 import { startSimulator } from '../src/simulator/index.ts'
 import type { Simulator, SimulatorOptions } from '../src/simulator/types.ts'
 import { type Running, startHeadroom } from '../src/start.ts'
@@ -141,6 +141,19 @@ export function useSimulator(opts: SimulatorOptions = {}): Simulator {
       const v = (sim as unknown as Record<PropertyKey, unknown>)[prop]
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(sim) : v
     },
+  })
+}
+
+/** Headroom on 127.0.0.1 (any free port) with this routes.yaml, over a simulator already running. */
+export function startOver(sim: Simulator, configText: string, log: Logger = silentLogger): Promise<Running> {
+  return startHeadroom({
+    dbPath: ':memory:',
+    configText,
+    port: 0,
+    host: '127.0.0.1',
+    env: {},
+    log,
+    simulatorUrl: sim.url,
   })
 }
 

@@ -28,7 +28,18 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   spend: ['lib', 'catalog', 'providers', 'routing/events.ts'],
   // One folder per client API: decode into the canonical request, encode answers back. Pure.
   ingress: ['lib', 'catalog', 'providers'],
-  server: ['lib', 'catalog', 'providers', 'config', 'routing', 'admission', 'spend', 'ingress'],
+  // Listeners too (metrics, request log, alerts, traces): the attempt event, and the live state they read.
+  observe: [
+    'lib',
+    'catalog',
+    'providers',
+    'config',
+    'routing/events.ts',
+    'routing/limit-store.ts',
+    'routing/health.ts',
+    'routing/target-states.ts',
+  ],
+  server: ['lib', 'catalog', 'providers', 'config', 'routing', 'admission', 'spend', 'ingress', 'observe'],
   simulator: ['lib', 'catalog'],
 }
 

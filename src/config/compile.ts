@@ -280,6 +280,8 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
     .concat(
       cfg.keys.flatMap((k) => (k.key ? [k.key] : [])),
       cfg.admin_key ? [cfg.admin_key] : [],
+      // A Slack incoming webhook's URL is its credential.
+      cfg.alerts?.webhook ? [cfg.alerts.webhook] : [],
     )
   return {
     providers,
@@ -297,6 +299,17 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
     catalog,
     secrets,
     auth: compileAuth(cfg),
+    alerts: cfg.alerts
+      ? {
+          webhook: cfg.alerts.webhook ?? null,
+          format: cfg.alerts.format,
+          headroom: cfg.alerts.headroom,
+          budget: cfg.alerts.budget,
+          breaker: cfg.alerts.breaker,
+          errorRate: cfg.alerts.error_rate ?? null,
+          runwaySeconds: cfg.alerts.runway_seconds ?? null,
+        }
+      : null,
     direct(provider, model) {
       const id = `${provider.name}/${model}`
       const known = directRoutes.get(id)

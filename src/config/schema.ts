@@ -273,6 +273,32 @@ const ServerConfigSchema = z
     message: 'must not exceed request_timeout_ms (the headers are part of the request)',
   })
 
+/** Thresholds of a used fraction, each in (0, 1], ascending: `[0.8, 0.9]`. `[]` turns the alert off. */
+const FractionThresholds = z
+  .array(
+    z.number().gt(0, 'a threshold is a share of the limit, above 0').max(1, 'a threshold is at most 1 (all of it)'),
+  )
+  .max(10)
+  .refine((a) => a.every((x, i) => i === 0 || x > a[i - 1]!), 'thresholds in ascending order, each once: [0.8, 0.9]')
+
+/** Alerts: each threshold fires once per episode, as a log line and a POST to the webhook (docs/observability.md). */
+const AlertsSchema = z.strictObject({
+  /** Where alerts are POSTed (http or https); none: the log line only. */
+  webhook: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).nullish(),
+  /** `json`: `{type, level, scope, name, value, threshold, at, message}`; `slack`: `{text}`, for a Slack incoming webhook. */
+  format: z.enum(['json', 'slack']).default('json'),
+  /** Used fraction of a target's rate limit (per dimension) that fires. */
+  headroom: FractionThresholds.default([0.8, 0.9]),
+  /** Used fraction of a budget (per key or route, day or month) that fires. */
+  budget: FractionThresholds.default([0.8, 0.9]),
+  /** A target's breaker opening fires. */
+  breaker: z.boolean().default(true),
+  /** Share of a target's attempts in the last minute that failed with a fault (5xx, timeout, connection). Off unless set. */
+  error_rate: z.number().gt(0).max(1).optional(),
+  /** A target's runway (seconds until a window is exhausted at the recent rate) below this fires. Off unless set. */
+  runway_seconds: count.max(86_400).optional(),
+})
+
 function targetIds(r: z.infer<typeof RouteConfigSchema>): Array<{ id: string; path: Array<string | number> }> {
   const out: Array<{ id: string; path: Array<string | number> }> = []
   for (const [i, t] of r.targets.entries()) out.push({ id: typeof t === 'string' ? t : t.target, path: ['targets', i] })
@@ -306,6 +332,8 @@ function buildConfigSchema(providers: ProviderRegistry) {
        */
       auth: z.literal('open').optional(),
       server: ServerConfigSchema.prefault({}),
+      /** Alerts on headroom, budgets, breakers, error rates and runway; none without this section. */
+      alerts: AlertsSchema.optional(),
     })
     .superRefine((cfg, ctx) => {
       for (const [name, p] of Object.entries(cfg.providers)) {

@@ -83,6 +83,8 @@ export interface CompiledConfig {
   readonly secrets: readonly string[]
   /** Client keys and the admin key. */
   readonly auth: CompiledAuth
+  /** routes.yaml `alerts`, or null: no alerts. */
+  readonly alerts: CompiledAlerts | null
   /** A one-provider route for `provider/model` (cached, bounded: model names come from clients). */
   direct(provider: CompiledProvider, model: string): CompiledRoute
   /**
@@ -90,6 +92,22 @@ export interface CompiledConfig {
    * type whose family the id matches (`claude-…` → the first of type `anthropic`), or undefined.
    */
   nativeProvider(model: string): CompiledProvider | undefined
+}
+
+/** routes.yaml `alerts` (observe/alerts.ts fires them). */
+export interface CompiledAlerts {
+  /** http(s) URL alerts are POSTed to; null: the log line only. */
+  readonly webhook: string | null
+  readonly format: 'json' | 'slack'
+  /** Used fractions of a target's rate limit that fire, ascending; empty: off. */
+  readonly headroom: readonly number[]
+  /** Used fractions of a budget that fire, ascending; empty: off. */
+  readonly budget: readonly number[]
+  readonly breaker: boolean
+  /** Faults per attempt over the last minute that fire; null: off. */
+  readonly errorRate: number | null
+  /** Runway (seconds) below which a target fires; null: off. */
+  readonly runwaySeconds: number | null
 }
 
 /** A spending cap in integer micro-cents (1e-8 USD), per UTC day and month. */

@@ -8,6 +8,7 @@ import { BudgetTracker } from '../admission/budgets.ts'
 import { InboundLimits } from '../admission/inbound.ts'
 import { LogThrottle } from '../lib/log-throttle.ts'
 import { silentLogger } from '../lib/logger.ts'
+import { ConsumptionMeter } from '../observe/runway.ts'
 import { type NativeApi, ProviderError } from '../providers/types.ts'
 import {
   ScriptedAdapter,
@@ -46,8 +47,10 @@ let app: ReturnType<typeof createApp>
 beforeEach(() => {
   db = openSpendDb(':memory:')
   writer = new SpendWriter(db, { flushIntervalMs: 60_000 })
-  t = testRuntime(new ScriptedAdapter(), { listeners: [spendListener(writer)] })
+  const consumption = new ConsumptionMeter()
+  t = testRuntime(new ScriptedAdapter(), { listeners: [spendListener(writer), consumption] })
   deps = {
+    consumption,
     config: { current: () => cfg },
     runtime: t.rt,
     budgets: new BudgetTracker(),
@@ -504,5 +507,24 @@ describe('spend endpoint', () => {
   it('400 for an option it cannot read', async () => {
     const res = await app.request('/v1/spend?format=xml', { headers: ADMIN })
     expect([res.status, (await errorOf(res)).param]).toEqual([400, 'format'])
+  })
+})
+
+describe('routing state', () => {
+  it("each target's forecast beside its state (its rate, and runway where it has limits), and every budget", async () => {
+    t.adapter.script(MINI, { answer: 'Hello there.' })
+    expect((await chat(chatBody({ model: 'capped' }), ADMIN)).status).toBe(200)
+    const res = await app.request('/v1/routing/state', { headers: ADMIN })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as {
+      targets: Array<{ id: string; headroom: object; runway: object; consumption: { requests: number } }>
+      budgets: unknown[]
+    }
+    const [target] = body.targets
+    expect(target).toMatchObject({ id: 'openai#1/gpt-4.1-mini', headroom: {}, runway: {} })
+    expect(target!.consumption.requests).toBeCloseTo(1 / 60, 4)
+    expect(body.budgets).toEqual([
+      { scope: 'route', name: 'capped', period: 'day', limitUsd: 1, spentUsd: 0, used: 0, runwayHours: '+Inf' },
+    ])
   })
 })

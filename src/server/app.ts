@@ -118,7 +118,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/v1/routing/state', (c) => {
     const cfg = deps.config.current()
     requireAdmin(headersOf(c), cfg.auth)
-    return c.json(routingState(cfg, deps.runtime.states, deps.runtime.now()))
+    return c.json(
+      routingState(
+        cfg,
+        { states: deps.runtime.states, consumption: deps.consumption, budgets: deps.budgets },
+        deps.runtime.now(),
+      ),
+    )
   })
   app.get('/health', (c) => {
     const cfg = deps.config.current()

@@ -9,6 +9,7 @@ import type { InboundLimits } from '../admission/inbound.ts'
 import type { CompiledConfig } from '../config/types.ts'
 import type { LogThrottle } from '../lib/log-throttle.ts'
 import type { Logger } from '../lib/logger.ts'
+import type { ConsumptionMeter } from '../observe/runway.ts'
 import type { Report, Runtime } from '../routing/runtime.ts'
 import type { SpendDb } from '../spend/db.ts'
 import type { SpendHealth } from '../spend/writer.ts'
@@ -23,6 +24,8 @@ export interface AppDeps {
   runtime: Runtime
   /** Spend so far per key and route, against their budgets. */
   budgets: BudgetTracker
+  /** Recent consumption per target (an attempt listener): the runway in GET /v1/routing/state. */
+  consumption: ConsumptionMeter
   /** Each client key's own limits. */
   inbound: InboundLimits
   log: Logger
