@@ -23,6 +23,7 @@ import { createLogger, type Logger } from './lib/logger.ts'
 import { UserError } from './lib/user-error.ts'
 import { dayStart, monthStart } from './lib/utc-period.ts'
 import { AlertEngine } from './observe/alerts.ts'
+import { PrometheusMetrics } from './observe/metrics.ts'
 import { ConsumptionMeter } from './observe/runway.ts'
 import { WebhookSender } from './observe/webhook.ts'
 import { BUILTIN_PROVIDERS, createAdapterRegistry, type ProviderRegistry } from './providers/registry.ts'
@@ -209,13 +210,22 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const webhook = new WebhookSender({ clock, log })
   const alerts = new AlertEngine({ config: store, states, consumption, budgets, clock, log, webhook })
   alerts.start()
+  const metrics = new PrometheusMetrics({
+    config: store,
+    states,
+    consumption,
+    queue,
+    budgets,
+    spendRowsDropped: () => writer.health().dropped,
+    now: clock.now,
+  })
   const runtime: Runtime = {
     ...clock,
     states,
     adapters,
     random: Math.random,
     log,
-    listeners: [spendListener(sink), consumption, alerts],
+    listeners: [spendListener(sink), consumption, alerts, metrics],
     queue,
   }
   const deps = {
@@ -223,6 +233,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     runtime,
     budgets,
     consumption,
+    metrics,
     inbound: new InboundLimits(),
     log,
     db,

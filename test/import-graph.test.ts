@@ -38,6 +38,7 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
     'routing/limit-store.ts',
     'routing/health.ts',
     'routing/target-states.ts',
+    'spend/pricing.ts',
   ],
   server: ['lib', 'catalog', 'providers', 'config', 'routing', 'admission', 'spend', 'ingress', 'observe'],
   simulator: ['lib', 'catalog'],

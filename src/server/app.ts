@@ -126,6 +126,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ),
     )
   })
+  app.get('/metrics', async (c) => {
+    requireAdmin(headersOf(c), deps.config.current().auth)
+    const { contentType, text } = await deps.metrics.scrape()
+    return c.body(text, 200, { 'content-type': contentType })
+  })
   app.get('/health', (c) => {
     const cfg = deps.config.current()
     const providers: Record<string, { type: string; simulated: boolean }> = {}

@@ -9,6 +9,7 @@ import type { InboundLimits } from '../admission/inbound.ts'
 import type { CompiledConfig } from '../config/types.ts'
 import type { LogThrottle } from '../lib/log-throttle.ts'
 import type { Logger } from '../lib/logger.ts'
+import type { PrometheusMetrics } from '../observe/metrics.ts'
 import type { ConsumptionMeter } from '../observe/runway.ts'
 import type { Report, Runtime } from '../routing/runtime.ts'
 import type { SpendDb } from '../spend/db.ts'
@@ -28,6 +29,8 @@ export interface AppDeps {
   consumption: ConsumptionMeter
   /** Each client key's own limits. */
   inbound: InboundLimits
+  /** What GET /metrics serves (an attempt listener, and the live state it reads when scraped). */
+  metrics: Pick<PrometheusMetrics, 'scrape'>
   log: Logger
   /** The spend database (GET /v1/spend reads it). */
   db: SpendDb
