@@ -23,6 +23,7 @@ import { createLogger, type Logger } from './lib/logger.ts'
 import { UserError } from './lib/user-error.ts'
 import { dayStart, monthStart } from './lib/utc-period.ts'
 import { BUILTIN_PROVIDERS, createAdapterRegistry, type ProviderRegistry } from './providers/registry.ts'
+import type { AttemptListener } from './routing/events.ts'
 import type { Runtime } from './routing/runtime.ts'
 import { TargetStates } from './routing/target-states.ts'
 import { modelEndpoint, serveModelCall } from './server/answer-node.ts'
@@ -54,6 +55,8 @@ export interface StartOptions {
   now?: () => number
   /** The provider types routes.yaml may use (default: the built-in ones, providers/registry.ts). */
   providers?: ProviderRegistry
+  /** More listeners of attempts and requests, after Headroom's own (tests; an embedding program's). */
+  listeners?: readonly AttemptListener[]
 }
 
 /**
@@ -207,7 +210,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     adapters,
     random: Math.random,
     log,
-    listeners: [spendListener(sink)],
+    listeners: [spendListener(sink), ...(opts.listeners ?? [])],
     queue,
   }
   const deps = {
