@@ -27,6 +27,7 @@ import { PrometheusMetrics } from './observe/metrics.ts'
 import { ConsumptionMeter } from './observe/runway.ts'
 import { WebhookSender } from './observe/webhook.ts'
 import { BUILTIN_PROVIDERS, createAdapterRegistry, type ProviderRegistry } from './providers/registry.ts'
+import type { AttemptListener } from './routing/events.ts'
 import type { Runtime } from './routing/runtime.ts'
 import { TargetStates } from './routing/target-states.ts'
 import { modelEndpoint, serveModelCall } from './server/answer-node.ts'
@@ -58,6 +59,8 @@ export interface StartOptions {
   now?: () => number
   /** The provider types routes.yaml may use (default: the built-in ones, providers/registry.ts). */
   providers?: ProviderRegistry
+  /** More listeners of attempts and requests, after Headroom's own (tests; an embedding program's). */
+  listeners?: readonly AttemptListener[]
 }
 
 /**
@@ -225,7 +228,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     adapters,
     random: Math.random,
     log,
-    listeners: [spendListener(sink), consumption, alerts, metrics],
+    listeners: [spendListener(sink), consumption, alerts, metrics, ...(opts.listeners ?? [])],
     queue,
   }
   const deps = {

@@ -17,6 +17,8 @@ export interface ErrorAnswer {
   status: number
   body: unknown
   headers: Record<string, string>
+  /** The error's code, else its type (OpenAI's names, whatever the shape): for the request's event. */
+  code: string
 }
 
 export function answerError(err: unknown, vars: Partial<AppVars>, ids: RequestIds, deps: AppDeps): ErrorAnswer {
@@ -46,10 +48,11 @@ export function answerError(err: unknown, vars: Partial<AppVars>, ids: RequestId
   if (report?.decision) headers['x-headroom-decision'] = report.decision
   const warn = warningHeader(vars.warnings ?? [])
   if (warn) headers['x-headroom-warning'] = warn
+  const code = r.body.error.code ?? r.body.error.type
   if (vars.errorShape === 'anthropic') {
     // Anthropic's bodies name the request too (https://docs.anthropic.com/en/api/errors).
     const e = encodeError(r.status, r.body.error)
-    return { status: e.status, body: { ...e.body, request_id: ids.requestId }, headers }
+    return { status: e.status, body: { ...e.body, request_id: ids.requestId }, headers, code }
   }
-  return { status: r.status, body: r.body, headers }
+  return { status: r.status, body: r.body, headers, code }
 }

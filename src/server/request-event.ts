@@ -1,0 +1,82 @@
+/**
+ * The one place a client request to a model endpoint becomes its RequestEvent (routing/events.ts), for the
+ * listeners that want one (the request log, metrics, traces): the writers call `requestAnswered` once the
+ * answer is complete — JSON written, stream ended, error answered — with what they alone know (the status
+ * sent, how a stream ended); the rest was noted on the request's vars as it went. Nothing is built when no
+ * listener has `onRequest`.
+ */
+import type { RequestApi, RequestEvent } from '../routing/events.ts'
+import type { Runtime } from '../routing/runtime.ts'
+import type { StreamEnd } from './sse-writer.ts'
+import type { AppDeps, AppVars, RequestIds, RequestStart } from './types.ts'
+
+/** Marks a request as one to a model endpoint, from now. */
+export function beginRequest(api: RequestApi, rt: Runtime): RequestStart {
+  return { api, startedAt: rt.now(), t0: performance.now() }
+}
+
+/** How the answer ended, as the writer saw it. */
+export interface Answered {
+  /** The HTTP status sent. */
+  readonly status: number
+  /** The error answer's code; null for a 200. */
+  readonly errorCode: string | null
+  /** Streams: when the first content went out (performance.now()); null otherwise. */
+  readonly firstContentAt?: number | null
+  /** Streams: how the stream ended. */
+  readonly end?: StreamEnd
+}
+
+/** Emits the request's RequestEvent, once, if it is a model request and some listener wants it. */
+export function requestAnswered(deps: AppDeps, ids: RequestIds, vars: Partial<AppVars>, a: Answered): void {
+  const start = vars.start
+  if (start === undefined || vars.reported === true) return
+  vars.reported = true
+  const listeners = deps.runtime.listeners
+  if (!listeners.some((l) => l.onRequest !== undefined)) return
+  const e = requestEvent(ids, vars, start, a)
+  for (const l of listeners) {
+    if (l.onRequest === undefined) continue
+    try {
+      l.onRequest(e)
+    } catch (err) {
+      deps.log.error('a request listener failed', { requestId: ids.requestId, error: String(err) })
+    }
+  }
+}
+
+function requestEvent(ids: RequestIds, vars: Partial<AppVars>, start: RequestStart, a: Answered): RequestEvent {
+  const now = performance.now()
+  const report = vars.report
+  const events = report?.events ?? []
+  const last = events.length > 0 ? events[events.length - 1] : undefined
+  const target = report?.target ?? last?.target ?? null
+  const { ctx, asked } = vars
+  const errorCode =
+    a.errorCode ??
+    vars.streamError ??
+    (a.end === 'closed' ? 'client_closed' : a.end === 'error' ? 'stream_failed' : null)
+  return {
+    requestId: ids.requestId,
+    clientRequestId: ids.clientRequestId,
+    api: start.api,
+    route: vars.route ?? null,
+    status: a.status,
+    stream: asked?.stream ?? false,
+    target: target?.stateId ?? null,
+    provider: target?.provider ?? null,
+    attempts: report?.attempts ?? 0,
+    attemptEvents: events,
+    usage: last?.usage ?? null,
+    startedAt: start.startedAt,
+    latencyMs: now - start.t0,
+    ttftMs: a.firstContentAt == null ? null : a.firstContentAt - start.t0,
+    queuedMs: ctx?.queuedMs ?? 0,
+    decision: report?.decision ?? '',
+    errorCode,
+    cache: 'bypass',
+    priority: ctx?.priority ?? asked?.priority ?? null,
+    modelRequested: ctx?.modelRequested ?? asked?.model ?? null,
+    virtualKey: ctx?.virtualKey ?? null,
+  }
+}
