@@ -3,8 +3,9 @@
  * (https://prometheus.io/docs/instrumenting/exposition_formats/), on a registry of the app's own (never
  * prom-client's global one: tests build several apps in one process) with Node's default process metrics.
  *
- * Two kinds of numbers. Counters and histograms move on the request path, in `onAttempt`: increments
- * only, on labels bounded by metric-labels.ts. Everything else is live state read when Prometheus
+ * Two kinds of numbers. Counters and histograms move on the request path, in `onAttempt` (each upstream
+ * attempt) and `onRequest` (each client request, once answered): increments only, on labels bounded by
+ * metric-labels.ts. Everything else is live state read when Prometheus
  * scrapes (prom-client's `collect()`), so a request pays nothing for it: each configured target's
  * remaining ratio and runway (runway.ts, the forecast `/v1/routing/state` shows) and breaker, each
  * configured route's queue, each budget's used share (budget-runway.ts), the spend rows the writer dropped.
@@ -15,15 +16,18 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { CompiledConfig } from '../config/types.ts'
-import type { AttemptEvent, AttemptListener } from '../routing/events.ts'
+import type { AttemptEvent, AttemptListener, RequestEvent } from '../routing/events.ts'
 import type { BreakerState } from '../routing/health.ts'
 import { DIMENSIONS } from '../routing/limit-store.ts'
 import type { TargetStates } from '../routing/target-states.ts'
 import { priceUsage } from '../spend/pricing.ts'
 import { type BudgetSpend, budgetStates } from './budget-runway.ts'
 import { routeLabel, targetLabel } from './metric-labels.ts'
+import { METRICS } from './metrics-contract.ts'
 import { type ConsumptionMeter, DIMENSION_LABELS, type TargetForecast, targetForecast } from './runway.ts'
 
+/** Seconds, for an LLM call from the first token of a short answer to a long reasoning stream: 50 ms to 120 s. */
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120]
 /** Seconds in the admission queue: mostly none, up to a route's longest wait. */
 const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 
@@ -53,6 +57,9 @@ interface CostSeries {
 
 export class PrometheusMetrics implements AttemptListener {
   readonly registry = new Registry()
+  private readonly requests: Counter<'route' | 'status'>
+  private readonly duration: Histogram<'route'>
+  private readonly ttft: Histogram<'route'>
   private readonly upstream: Counter<'provider' | 'target' | 'outcome'>
   private readonly tokens: Counter<'provider' | 'target' | 'kind'>
   private readonly queueWait: Histogram<'route' | 'priority'>
@@ -62,23 +69,20 @@ export class PrometheusMetrics implements AttemptListener {
   constructor(private readonly src: MetricsSources) {
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry })
+    this.requests = new Counter({ ...METRICS.requests, registers })
+    this.duration = new Histogram({ ...METRICS.duration, buckets: LATENCY_BUCKETS, registers })
+    this.ttft = new Histogram({ ...METRICS.ttft, buckets: LATENCY_BUCKETS, registers })
     this.upstream = new Counter({
-      name: 'headroom_upstream_requests_total',
-      help: 'Upstream attempts, by provider, target and outcome (the spend table outcomes).',
-      labelNames: ['provider', 'target', 'outcome'],
+      ...METRICS.upstream,
       registers,
     })
     this.tokens = new Counter({
-      name: 'headroom_tokens_total',
-      help: 'Tokens of upstream attempts, as the provider counted them (or estimated), by kind.',
-      labelNames: ['provider', 'target', 'kind'],
+      ...METRICS.tokens,
       registers,
     })
     const cost = this.cost
     new Counter({
-      name: 'headroom_cost_usd_total',
-      help: 'What upstream attempts cost in USD, priced as the spend table prices them.',
-      labelNames: ['route', 'provider', 'target'],
+      ...METRICS.cost,
       registers,
       collect() {
         this.reset()
@@ -86,9 +90,7 @@ export class PrometheusMetrics implements AttemptListener {
       },
     })
     this.queueWait = new Histogram({
-      name: 'headroom_queue_wait_seconds',
-      help: 'Time requests waited in the admission queue for headroom before their first attempt.',
-      labelNames: ['route', 'priority'],
+      ...METRICS.queueWait,
       buckets: WAIT_BUCKETS,
       registers,
     })
@@ -100,13 +102,21 @@ export class PrometheusMetrics implements AttemptListener {
     return { contentType: this.registry.contentType, text: await this.registry.metrics() }
   }
 
+  onRequest(e: RequestEvent): void {
+    const route = routeLabel(this.src.config.current(), e.route)
+    this.requests.inc({ route, status: String(e.status) })
+    this.duration.observe({ route }, e.latencyMs / 1000)
+    if (e.ttftMs !== null) this.ttft.observe({ route }, e.ttftMs / 1000)
+    // Requests that reached the attempt loop: those that were served, and those that waited in vain.
+    if (e.attempts > 0 || e.queuedMs > 0)
+      this.queueWait.observe({ route, priority: e.priority ?? 'normal' }, e.queuedMs / 1000)
+  }
+
   onAttempt(e: AttemptEvent): void {
     const cfg = this.src.config.current()
     const target = targetLabel(cfg, e.target, e.model?.id ?? null)
     const provider = e.target.provider
     this.upstream.inc({ provider, target, outcome: e.outcome })
-    const route = routeLabel(cfg, e, target)
-    if (e.attempt === 1) this.queueWait.observe({ route, priority: e.ctx.priority }, e.ctx.queuedMs / 1000)
     const u = e.usage
     if (!u) return
     this.tokens.inc({ provider, target, kind: 'prompt' }, u.promptTokens)
@@ -114,6 +124,7 @@ export class PrometheusMetrics implements AttemptListener {
     this.tokens.inc({ provider, target, kind: 'cached' }, u.cachedTokens)
     this.tokens.inc({ provider, target, kind: 'cache_write' }, u.cacheWriteTokens)
     this.tokens.inc({ provider, target, kind: 'reasoning' }, u.reasoningTokens)
+    const route = routeLabel(cfg, e.route)
     const key = `${route}\0${target}`
     let s = this.cost.get(key)
     if (!s) {
@@ -134,9 +145,7 @@ export class PrometheusMetrics implements AttemptListener {
       })
     }
     new Gauge({
-      name: 'headroom_ratelimit_remaining_ratio',
-      help: 'Share of each rate-limit window a target still has, 0..1 (dimensions with a known limit).',
-      labelNames: ['target', 'dimension'],
+      ...METRICS.remaining,
       registers,
       collect() {
         this.reset()
@@ -148,9 +157,7 @@ export class PrometheusMetrics implements AttemptListener {
       },
     })
     new Gauge({
-      name: 'headroom_ratelimit_runway_seconds',
-      help: 'Seconds until each rate-limit window of a target is exhausted at the recent rate; +Inf when not drawn down.',
-      labelNames: ['target', 'dimension'],
+      ...METRICS.runway,
       registers,
       collect() {
         this.reset()
@@ -162,9 +169,7 @@ export class PrometheusMetrics implements AttemptListener {
       },
     })
     new Gauge({
-      name: 'headroom_breaker_state',
-      help: "Each target's circuit breaker: 0 closed, 1 half-open, 2 open.",
-      labelNames: ['target'],
+      ...METRICS.breaker,
       registers,
       collect() {
         this.reset()
@@ -175,9 +180,7 @@ export class PrometheusMetrics implements AttemptListener {
       },
     })
     new Gauge({
-      name: 'headroom_queue_depth',
-      help: 'Requests waiting in a route’s admission queue for headroom.',
-      labelNames: ['route'],
+      ...METRICS.queueDepth,
       registers,
       collect() {
         this.reset()
@@ -185,9 +188,7 @@ export class PrometheusMetrics implements AttemptListener {
       },
     })
     new Gauge({
-      name: 'headroom_budget_used_ratio',
-      help: 'Share of each budget spent this period, 0..1.',
-      labelNames: ['scope', 'name', 'period'],
+      ...METRICS.budget,
       registers,
       collect() {
         this.reset()
@@ -196,9 +197,7 @@ export class PrometheusMetrics implements AttemptListener {
       },
     })
     new Counter({
-      name: 'headroom_cache_requests_total',
-      help: 'Requests looked up in the response cache, by route and result (hit, miss, bypass).',
-      labelNames: ['route', 'result'],
+      ...METRICS.cache,
       registers,
       collect() {
         // No cache yet: every configured route's series, at zero, so dashboards and alerts have them.
@@ -207,8 +206,7 @@ export class PrometheusMetrics implements AttemptListener {
       },
     })
     new Counter({
-      name: 'headroom_spend_rows_dropped_total',
-      help: 'Spend rows the writer dropped (the database failed for longer than its queue holds).',
+      ...METRICS.spendDropped,
       registers,
       collect() {
         this.reset()
