@@ -28,6 +28,8 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   spend: ['lib', 'catalog', 'providers', 'routing/events.ts'],
   // One folder per client API: decode into the canonical request, encode answers back. Pure.
   ingress: ['lib', 'catalog', 'providers'],
+  // Listeners too (request log, traces): the events, config's types, and spend's pricing (costs as spend has them).
+  observe: ['lib', 'catalog', 'providers', 'config', 'routing/events.ts', 'spend/pricing.ts'],
   server: ['lib', 'catalog', 'providers', 'config', 'routing', 'admission', 'spend', 'ingress'],
   simulator: ['lib', 'catalog'],
 }

@@ -297,6 +297,7 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
     catalog,
     secrets,
     auth: compileAuth(cfg),
+    logPrompts: cfg.log_prompts,
     direct(provider, model) {
       const id = `${provider.name}/${model}`
       const known = directRoutes.get(id)

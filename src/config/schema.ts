@@ -306,6 +306,11 @@ function buildConfigSchema(providers: ProviderRegistry) {
        */
       auth: z.literal('open').optional(),
       server: ServerConfigSchema.prefault({}),
+      /**
+       * Adds each request's prompt (its last user message) and answer to its `msg: "request"` log line, each
+       * cut to 1,000 characters, configured secrets scrubbed. Off by default: message text is the client's.
+       */
+      log_prompts: z.boolean().default(false),
     })
     .superRefine((cfg, ctx) => {
       for (const [name, p] of Object.entries(cfg.providers)) {

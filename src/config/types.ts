@@ -83,6 +83,8 @@ export interface CompiledConfig {
   readonly secrets: readonly string[]
   /** Client keys and the admin key. */
   readonly auth: CompiledAuth
+  /** routes.yaml `log_prompts`: the request log line carries the prompt and answer, truncated. */
+  readonly logPrompts: boolean
   /** A one-provider route for `provider/model` (cached, bounded: model names come from clients). */
   direct(provider: CompiledProvider, model: string): CompiledRoute
   /**
