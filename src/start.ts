@@ -19,11 +19,12 @@ import type { CompiledConfig, ServerLimits } from './config/types.ts'
 import { warnUnpricedTargets } from './config/unpriced-targets.ts'
 import { type Clock, systemClock } from './lib/clock.ts'
 import { LogThrottle } from './lib/log-throttle.ts'
-import { createLogger, type Logger } from './lib/logger.ts'
+import { createProcessLogger, type Logger, logLevel } from './lib/logger.ts'
 import { UserError } from './lib/user-error.ts'
 import { dayStart, monthStart } from './lib/utc-period.ts'
 import { AlertEngine } from './observe/alerts.ts'
 import { PrometheusMetrics } from './observe/metrics.ts'
+import { requestLog } from './observe/request-log.ts'
 import { ConsumptionMeter } from './observe/runway.ts'
 import { WebhookSender } from './observe/webhook.ts'
 import { BUILTIN_PROVIDERS, createAdapterRegistry, type ProviderRegistry } from './providers/registry.ts'
@@ -143,12 +144,11 @@ function listenError(err: unknown, host: string, port: number): unknown {
 
 export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const env = opts.env ?? process.env
-  const log = opts.log ?? createLogger()
-  // Start-up banners are for the person at the terminal; an embedding program (or a test) that brings its
-  // own logger gets them as log lines instead.
-  const banner = opts.log
-    ? (text: string) => opts.log!.warn(text.trim())
-    : (text: string) => void process.stderr.write(text)
+  // A person at a terminal reads the banners as text and the log through pino-pretty; anything else (a log
+  // shipper, an embedding program, a test bringing its own logger) gets JSON lines, the banners included.
+  const terminal = opts.log === undefined && process.stdout.isTTY === true
+  const log = opts.log ?? (await createProcessLogger(logLevel(env['HEADROOM_LOG_LEVEL']), terminal))
+  const banner = terminal ? (text: string) => void process.stderr.write(text) : (text: string) => log.warn(text.trim())
   let loaded: LoadedConfig
   let rawText = opts.configText
   let configPath: string | null = null
@@ -228,7 +228,15 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     adapters,
     random: Math.random,
     log,
-    listeners: [spendListener(sink), consumption, alerts, metrics, ...(opts.listeners ?? [])],
+    listeners: [
+      spendListener(sink),
+      consumption,
+      alerts,
+      metrics,
+      // One line per request, unless the level leaves them out (then nothing is built for them either).
+      ...(log.enabled?.('info') === false ? [] : [requestLog(log, store)]),
+      ...(opts.listeners ?? []),
+    ],
     queue,
   }
   const deps = {
@@ -281,6 +289,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   for (const notice of configNotices(initial, simulatorUrl)) banner(notice)
   const addr = server.address() as AddressInfo
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`
+  if (!terminal) log.info('listening', { url })
 
   let closed = false
   return {

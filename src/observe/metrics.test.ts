@@ -56,6 +56,8 @@ function requestEvent(over: Partial<RequestEvent> = {}): RequestEvent {
     priority: 'normal',
     modelRequested: 'fast',
     virtualKey: null,
+    promptText: () => '',
+    answerText: () => '',
     ...over,
   }
 }

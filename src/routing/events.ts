@@ -117,6 +117,13 @@ export interface RequestEvent {
   readonly modelRequested: string | null
   /** The name of the client key that called (never the key itself); null for none. */
   readonly virtualKey: string | null
+  /**
+   * The prompt's text — its last user message; embeddings: the input — built only when called (the request
+   * log calls it when routes.yaml says `log_prompts: true`). Unscrubbed: the client's own words.
+   */
+  readonly promptText: () => string
+  /** The answer's text as sent (a stream's: what was sent before it ended), built only when called; '' without one. */
+  readonly answerText: () => string
 }
 
 /**

@@ -309,6 +309,7 @@ function settle<T>(
   },
 ): ProviderUsage {
   const { usage, source } = attemptUsage(o.meta, job.profile, o.text)
+  job.report.answerText = o.text
   r.release({ promptTokens: usage.promptTokens, completionTokens: usage.completionTokens })
   const e = o.error
   emit(rt, job.report, {

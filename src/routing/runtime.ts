@@ -73,6 +73,8 @@ export interface Report {
   decision: string
   /** The request's attempt events as they were emitted (for its RequestEvent). */
   readonly events: AttemptEvent[]
+  /** The serving attempt's output text so far, once it answered (for a request log that keeps it). */
+  answerText?: () => string
 }
 
 export interface Execution<T> {

@@ -71,6 +71,7 @@ export function streamFailure(
     requestId: call.requestId,
     clientRequestId: call.clientRequestId ?? undefined,
     target: ex.target.stateId,
+    decision: call.vars.report?.decision,
     error: r.body.error.message,
   })
   return r

@@ -43,7 +43,12 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   const req = api.canonical(decoded)
   const dropped = api.warnings(decoded)
   checkModelId(req.model)
-  call.vars.asked = { model: req.model, stream: req.stream === true, priority: priority ?? null }
+  call.vars.asked = {
+    model: req.model,
+    stream: req.stream === true,
+    priority: priority ?? null,
+    messages: req.messages,
+  }
 
   // Admit.
   const facts = { req, key, priority, requestId: call.requestId, clientRequestId: call.clientRequestId }

@@ -36,7 +36,7 @@ export async function answerEmbeddings(
   const priority = priorityHeader(headers['x-headroom-priority'])
   const req: EmbeddingRequest = validateEmbeddingRequest(parseJsonBody(await readWebBody(c.req.raw, cfg.maxBodyBytes)))
   checkModelId(req.model)
-  vars.asked = { model: req.model, stream: false, priority: priority ?? null }
+  vars.asked = { model: req.model, stream: false, priority: priority ?? null, input: req.input }
 
   // Admit.
   const ids = { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId') }

@@ -24,14 +24,18 @@ export interface ErrorAnswer {
 export function answerError(err: unknown, vars: Partial<AppVars>, ids: RequestIds, deps: AppDeps): ErrorAnswer {
   const r = toErrorResponse(err, deps.config.current().secrets)
   const report = vars.report
-  if (r.status >= 500 && !(err instanceof ApiError)) {
+  // Failures are logged with the routing decision: at error when Headroom or the upstream failed (5xx),
+  // at warn when the targets refused (rate limits, keys, quotas: a 4xx the client did not cause).
+  const upstreamRefusal =
+    err instanceof ProviderError && r.status < 500 && err.kind !== 'bad_request' && err.kind !== 'cancelled'
+  if ((r.status >= 500 && !(err instanceof ApiError)) || upstreamRefusal) {
     // A stack only for Headroom's own failures: a ProviderError's is noise, and its first line is the
     // upstream's message as it came, before the scrub.
     const stack =
       r.status === 500 && !(err instanceof ProviderError)
         ? redactKeys(String((err as Error)?.stack ?? err), deps.config.current().secrets)
         : undefined
-    deps.log.error('request failed', {
+    deps.log[upstreamRefusal ? 'warn' : 'error']('request failed', {
       requestId: ids.requestId,
       clientRequestId: ids.clientRequestId ?? undefined,
       status: r.status,

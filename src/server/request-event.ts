@@ -5,10 +5,12 @@
  * sent, how a stream ended); the rest was noted on the request's vars as it went. Nothing is built when no
  * listener has `onRequest`.
  */
+import { embeddingInputs } from '../providers/embeddings-schema.ts'
+import { contentText } from '../providers/openai-schema.ts'
 import type { RequestApi, RequestEvent } from '../routing/events.ts'
 import type { Runtime } from '../routing/runtime.ts'
 import type { StreamEnd } from './sse-writer.ts'
-import type { AppDeps, AppVars, RequestIds, RequestStart } from './types.ts'
+import type { AppDeps, AppVars, Asked, RequestIds, RequestStart } from './types.ts'
 
 /** Marks a request as one to a model endpoint, from now. */
 export function beginRequest(api: RequestApi, rt: Runtime): RequestStart {
@@ -78,5 +80,26 @@ function requestEvent(ids: RequestIds, vars: Partial<AppVars>, start: RequestSta
     priority: ctx?.priority ?? asked?.priority ?? null,
     modelRequested: ctx?.modelRequested ?? asked?.model ?? null,
     virtualKey: ctx?.virtualKey ?? null,
+    promptText: () => promptText(asked),
+    answerText: report?.answerText ?? NO_TEXT,
   }
+}
+
+const NO_TEXT = () => ''
+
+/** A chat request's last user message; an embeddings request's input strings. */
+function promptText(asked: Partial<Asked> | undefined): string {
+  const messages = asked?.messages
+  if (messages) {
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const m = messages[i]!
+      if (m.role === 'user') return contentText(m.content)
+    }
+    return ''
+  }
+  const input = asked?.input
+  if (input === undefined) return ''
+  return embeddingInputs(input)
+    .filter((s) => typeof s === 'string')
+    .join('\n')
 }

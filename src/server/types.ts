@@ -12,6 +12,8 @@ import type { LogThrottle } from '../lib/log-throttle.ts'
 import type { Logger } from '../lib/logger.ts'
 import type { PrometheusMetrics } from '../observe/metrics.ts'
 import type { ConsumptionMeter } from '../observe/runway.ts'
+import type { EmbeddingRequest } from '../providers/embeddings-schema.ts'
+import type { ChatRequest } from '../providers/openai-schema.ts'
 import type { RequestApi, RequestContext } from '../routing/events.ts'
 import type { Report, Runtime } from '../routing/runtime.ts'
 import type { SpendDb } from '../spend/db.ts'
@@ -81,10 +83,13 @@ export interface RequestStart {
 }
 
 /** What a request to a model endpoint asked, as decoded. */
-interface Asked {
+export interface Asked {
   readonly model: string
   readonly stream: boolean
   readonly priority: Priority | null
+  /** The request's messages (chat) or input (embeddings), for its prompt's text (read only if a listener asks). */
+  readonly messages?: ChatRequest['messages']
+  readonly input?: EmbeddingRequest['input']
 }
 
 /** Whose error body a request gets: OpenAI's `{"error":{…}}` or Anthropic's `{"type":"error","error":{…}}`. */
