@@ -344,6 +344,33 @@ describe('GET /metrics', () => {
     expect((await runway()).nano).toBe(Number.POSITIVE_INFINITY)
   })
 
+  it("a request waiting for headroom is in its route's queue depth, and its wait in the queue histogram", async () => {
+    sim.configure('openai', 'gpt-4.1-mini', { ttftMs: 300 })
+    const hr = track(
+      await startOver(
+        sim,
+        `providers:
+  capped: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY}, limits: { concurrency: 1 } }
+routes:
+  one: { targets: [capped/gpt-4.1-mini] }
+`,
+      ),
+    )
+    const first = post(hr, '/v1/chat/completions', chatBody('one'))
+    while (hr.states.peek('capped#1/gpt-4.1-mini')?.limits.inFlight !== 1) await new Promise((r) => setTimeout(r, 5))
+    const second = post(hr, '/v1/chat/completions', chatBody('one'), { 'x-headroom-priority': 'high' })
+    let depth: number | undefined
+    while (depth !== 1) depth = value(await scrape(hr), METRICS.queueDepth.name, { route: 'one' })
+    expect([(await first).status, (await second).status]).toEqual([200, 200])
+    const after = await scrape(hr)
+    expect(value(after, METRICS.queueDepth.name, { route: 'one' })).toBe(0)
+    const bucket = (priority: string, le: string) =>
+      value(after, `${METRICS.queueWait.name}_bucket`, { route: 'one', priority, le })
+    // The first went straight through; the second waited for it, longer than the first bucket.
+    expect([bucket('normal', '0.01'), bucket('normal', '+Inf')]).toEqual([1, 1])
+    expect([bucket('high', '0.01'), bucket('high', '+Inf')]).toEqual([0, 1])
+  })
+
   it('open while routes.yaml declares no keys; else the admin key only, refusals in OpenAI’s shape', async () => {
     await scrape(await start())
     const hr = await start('admin_key: admin-key-12345678\nkeys:\n  - { name: team-a, key: key-a-12345678 }\n')
