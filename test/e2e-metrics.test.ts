@@ -5,7 +5,7 @@
  * runway turns finite while a small limit is drawn down; and who may scrape.
  */
 import parsePrometheusTextFormat, { type MetricFamily } from 'parse-prometheus-text-format'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { CONTRACT, METRICS } from '../src/observe/metrics-contract.ts'
 import type { Running } from '../src/start.ts'
 import { SIM_KEY, startOver, useServers, useSimulator } from './harness.ts'
@@ -226,7 +226,12 @@ describe('GET /metrics', () => {
     const bad = await fetch(`${hr.url}/v1/chat/completions`, { method: 'POST', body: '{' })
     expect([bad.status, await bad.text()]).toEqual([400, expect.any(String)])
 
-    const after = await scrape(hr)
+    // A stream's request is counted as it ends, which its client may see a moment before.
+    const after = await vi.waitFor(async () => {
+      const s = await scrape(hr)
+      expect(total(s, METRICS.requests.name)).toBe(10)
+      return s
+    })
 
     // Every contract metric, of its type, every series with exactly the contract's labels.
     for (const m of CONTRACT) {
