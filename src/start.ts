@@ -205,6 +205,11 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     },
   })
   if (configPath && opts.watch !== false) store.watch()
+  // Traces only when an OTLP endpoint is set: otherwise OpenTelemetry is not even loaded.
+  const tracing =
+    env['OTEL_EXPORTER_OTLP_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']
+      ? (await import('./observe/tracing.ts')).startTracing(env)
+      : null
   const adapters = createAdapterRegistry(providers)
   const clock: Clock = opts.now ? { ...systemClock, now: opts.now } : systemClock
   const queue = new AdmissionQueue({ clock })
@@ -235,6 +240,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
       metrics,
       // One line per request, unless the level leaves them out (then nothing is built for them either).
       ...(log.enabled?.('info') === false ? [] : [requestLog(log, store)]),
+      ...(tracing ? [tracing.listener] : []),
       ...(opts.listeners ?? []),
     ],
     queue,
@@ -264,6 +270,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     await adapters.close()
     writer.close() // the final flush: rows of requests that completed are not lost
     db.close()
+    await tracing?.shutdown() // the spans still batched are exported
     await simulator?.close()
   }
 

@@ -10,24 +10,14 @@ import type { CompiledConfig } from '../config/types.ts'
 import type { LogFields, Logger } from '../lib/logger.ts'
 import { redactKeys } from '../providers/redact.ts'
 import type { AttemptListener, RequestEvent } from '../routing/events.ts'
-import { priceUsage } from '../spend/pricing.ts'
+import { MICROCENTS_PER_USD, requestTotals } from './request-totals.ts'
 
 /** How much of a prompt, and of an answer, a line keeps under `log_prompts: true`. */
 const PROMPT_LOG_CHARS = 1000
 
-const MICROCENTS_PER_USD = 1e8
-
 /** The request log's line for a request (without the prompt and answer). */
 function requestLine(e: RequestEvent): LogFields {
-  let promptTokens = 0
-  let completionTokens = 0
-  let microcents = 0
-  for (const a of e.attemptEvents) {
-    if (a.usage === null) continue
-    promptTokens += a.usage.promptTokens
-    completionTokens += a.usage.completionTokens
-    microcents += priceUsage(a.usage, a.model).costMicrocents
-  }
+  const { promptTokens, completionTokens, costMicrocents } = requestTotals(e)
   return {
     requestId: e.requestId,
     api: e.api,
@@ -39,7 +29,7 @@ function requestLine(e: RequestEvent): LogFields {
     errorCode: e.errorCode,
     promptTokens,
     completionTokens,
-    costUsd: microcents / MICROCENTS_PER_USD,
+    costUsd: costMicrocents / MICROCENTS_PER_USD,
     latencyMs: Math.round(e.latencyMs),
     ttftMs: e.ttftMs === null ? null : Math.round(e.ttftMs),
     queuedMs: Math.round(e.queuedMs),

@@ -118,6 +118,11 @@ export interface RequestEvent {
   /** The name of the client key that called (never the key itself); null for none. */
   readonly virtualKey: string | null
   /**
+   * The client's W3C `traceparent` header (https://www.w3.org/TR/trace-context/#traceparent-header), when
+   * well-formed: `00-<trace id>-<parent id>-<flags>`, lower-case hex, ids not all zeros; null otherwise.
+   */
+  readonly traceparent: string | null
+  /**
    * The prompt's text — its last user message; embeddings: the input — built only when called (the request
    * log calls it when routes.yaml says `log_prompts: true`). Unscrubbed: the client's own words.
    */

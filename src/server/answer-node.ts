@@ -104,7 +104,7 @@ async function serve(endpoint: Endpoint, call: NodeCall, deps: AppDeps): Promise
 /** Serves a request `modelEndpoint` found an endpoint for. */
 export function serveModelCall(deps: AppDeps): (endpoint: Endpoint, req: IncomingMessage, res: ServerResponse) => void {
   return (endpoint, req, res) => {
-    const call = new NodeCall(req, res, beginRequest(endpoint.api, deps.runtime))
+    const call = new NodeCall(req, res, beginRequest(endpoint.api, deps.runtime, req.headers))
     serve(endpoint, call, deps).catch((err: unknown) => {
       if (res.headersSent) {
         res.destroy()

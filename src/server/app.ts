@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const modelRoute =
     (api: RequestApi, handle: (c: Context<AppEnv>, vars: Partial<AppVars>) => Promise<Response>) =>
     async (c: Context<AppEnv>) => {
-      const vars: Partial<AppVars> = { start: beginRequest(api, deps.runtime) }
+      const vars: Partial<AppVars> = { start: beginRequest(api, deps.runtime, headersOf(c)) }
       const limits = c.get('rateLimitHeaders')
       if (limits) vars.rateLimitHeaders = limits
       try {

@@ -5,6 +5,7 @@
  * sent, how a stream ended); the rest was noted on the request's vars as it went. Nothing is built when no
  * listener has `onRequest`.
  */
+import type { IncomingHttpHeaders } from 'node:http'
 import { embeddingInputs } from '../providers/embeddings-schema.ts'
 import { contentText } from '../providers/openai-schema.ts'
 import type { RequestApi, RequestEvent } from '../routing/events.ts'
@@ -13,8 +14,8 @@ import type { StreamEnd } from './sse-writer.ts'
 import type { AppDeps, AppVars, Asked, RequestIds, RequestStart } from './types.ts'
 
 /** Marks a request as one to a model endpoint, from now. */
-export function beginRequest(api: RequestApi, rt: Runtime): RequestStart {
-  return { api, startedAt: rt.now(), t0: performance.now() }
+export function beginRequest(api: RequestApi, rt: Runtime, headers: IncomingHttpHeaders): RequestStart {
+  return { api, startedAt: rt.now(), t0: performance.now(), headers }
 }
 
 /** How the answer ended, as the writer saw it. */
@@ -80,12 +81,28 @@ function requestEvent(ids: RequestIds, vars: Partial<AppVars>, start: RequestSta
     priority: ctx?.priority ?? asked?.priority ?? null,
     modelRequested: ctx?.modelRequested ?? asked?.model ?? null,
     virtualKey: ctx?.virtualKey ?? null,
+    traceparent: traceparent(start.headers['traceparent']),
     promptText: () => promptText(asked),
     answerText: report?.answerText ?? NO_TEXT,
   }
 }
 
 const NO_TEXT = () => ''
+
+// Version 00's fields; a later version may add fields after them (https://www.w3.org/TR/trace-context/#versioning-of-traceparent).
+const TRACEPARENT = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-|$)/
+const ZEROS = /^0+$/
+
+/** The client's traceparent, when well-formed (version 00's four fields), else null: it is client input. */
+function traceparent(raw: string | string[] | undefined): string | null {
+  if (typeof raw !== 'string' || raw.length > 512) return null
+  const m = TRACEPARENT.exec(raw.trim())
+  if (m === null) return null
+  const [, version, traceId, parentId, flags, rest] = m
+  if (version === 'ff' || (version === '00' && rest === '-') || ZEROS.test(traceId!) || ZEROS.test(parentId!))
+    return null
+  return `00-${traceId}-${parentId}-${flags}`
+}
 
 /** A chat request's last user message; an embeddings request's input strings. */
 function promptText(asked: Partial<Asked> | undefined): string {

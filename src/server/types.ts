@@ -3,6 +3,7 @@
  * handlers to the one error answer (AppVars). Here, apart from app.ts, so that handlers import them
  * without importing the app that imports the handlers.
  */
+import type { IncomingHttpHeaders } from 'node:http'
 import type { HttpBindings } from '@hono/node-server'
 import type { BudgetTracker } from '../admission/budgets.ts'
 import type { InboundLimits } from '../admission/inbound.ts'
@@ -80,6 +81,8 @@ export interface RequestStart {
   readonly startedAt: number
   /** performance.now() then. */
   readonly t0: number
+  /** The request's headers (Node's record), read only when its event is built. */
+  readonly headers: IncomingHttpHeaders
 }
 
 /** What a request to a model endpoint asked, as decoded. */
