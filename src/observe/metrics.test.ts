@@ -57,6 +57,7 @@ function requestEvent(over: Partial<RequestEvent> = {}): RequestEvent {
     modelRequested: 'fast',
     virtualKey: null,
     promptText: () => '',
+    traceparent: null,
     answerText: () => '',
     ...over,
   }
