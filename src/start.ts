@@ -19,13 +19,16 @@ import type { CompiledConfig, ServerLimits } from './config/types.ts'
 import { warnUnpricedTargets } from './config/unpriced-targets.ts'
 import { type Clock, systemClock } from './lib/clock.ts'
 import { LogThrottle } from './lib/log-throttle.ts'
-import { createLogger, type Logger } from './lib/logger.ts'
+import { createProcessLogger, type Logger, logLevel } from './lib/logger.ts'
 import { UserError } from './lib/user-error.ts'
 import { dayStart, monthStart } from './lib/utc-period.ts'
 import { AlertEngine } from './observe/alerts.ts'
+import { PrometheusMetrics } from './observe/metrics.ts'
+import { requestLog } from './observe/request-log.ts'
 import { ConsumptionMeter } from './observe/runway.ts'
 import { WebhookSender } from './observe/webhook.ts'
 import { BUILTIN_PROVIDERS, createAdapterRegistry, type ProviderRegistry } from './providers/registry.ts'
+import type { AttemptListener } from './routing/events.ts'
 import type { Runtime } from './routing/runtime.ts'
 import { TargetStates } from './routing/target-states.ts'
 import { modelEndpoint, serveModelCall } from './server/answer-node.ts'
@@ -57,6 +60,8 @@ export interface StartOptions {
   now?: () => number
   /** The provider types routes.yaml may use (default: the built-in ones, providers/registry.ts). */
   providers?: ProviderRegistry
+  /** More listeners of attempts and requests, after Headroom's own (tests; an embedding program's). */
+  listeners?: readonly AttemptListener[]
 }
 
 /**
@@ -139,12 +144,11 @@ function listenError(err: unknown, host: string, port: number): unknown {
 
 export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const env = opts.env ?? process.env
-  const log = opts.log ?? createLogger()
-  // Start-up banners are for the person at the terminal; an embedding program (or a test) that brings its
-  // own logger gets them as log lines instead.
-  const banner = opts.log
-    ? (text: string) => opts.log!.warn(text.trim())
-    : (text: string) => void process.stderr.write(text)
+  // A person at a terminal reads the banners as text and the log through pino-pretty; anything else (a log
+  // shipper, an embedding program, a test bringing its own logger) gets JSON lines, the banners included.
+  const terminal = opts.log === undefined && process.stdout.isTTY === true
+  const log = opts.log ?? (await createProcessLogger(logLevel(env['HEADROOM_LOG_LEVEL']), terminal))
+  const banner = terminal ? (text: string) => void process.stderr.write(text) : (text: string) => log.warn(text.trim())
   let loaded: LoadedConfig
   let rawText = opts.configText
   let configPath: string | null = null
@@ -201,6 +205,11 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     },
   })
   if (configPath && opts.watch !== false) store.watch()
+  // Traces only when an OTLP endpoint is set: otherwise OpenTelemetry is not even loaded.
+  const tracing =
+    env['OTEL_EXPORTER_OTLP_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']
+      ? (await import('./observe/tracing.ts')).startTracing(env)
+      : null
   const adapters = createAdapterRegistry(providers)
   const clock: Clock = opts.now ? { ...systemClock, now: opts.now } : systemClock
   const queue = new AdmissionQueue({ clock })
@@ -209,13 +218,31 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const webhook = new WebhookSender({ clock, log })
   const alerts = new AlertEngine({ config: store, states, consumption, budgets, clock, log, webhook })
   alerts.start()
+  const metrics = new PrometheusMetrics({
+    config: store,
+    states,
+    consumption,
+    queue,
+    budgets,
+    spendRowsDropped: () => writer.health().dropped,
+    now: clock.now,
+  })
   const runtime: Runtime = {
     ...clock,
     states,
     adapters,
     random: Math.random,
     log,
-    listeners: [spendListener(sink), consumption, alerts],
+    listeners: [
+      spendListener(sink),
+      consumption,
+      alerts,
+      metrics,
+      // One line per request, unless the level leaves them out (then nothing is built for them either).
+      ...(log.enabled?.('info') === false ? [] : [requestLog(log, store)]),
+      ...(tracing ? [tracing.listener] : []),
+      ...(opts.listeners ?? []),
+    ],
     queue,
   }
   const deps = {
@@ -223,6 +250,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     runtime,
     budgets,
     consumption,
+    metrics,
     inbound: new InboundLimits(),
     log,
     db,
@@ -242,6 +270,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     await adapters.close()
     writer.close() // the final flush: rows of requests that completed are not lost
     db.close()
+    await tracing?.shutdown() // the spans still batched are exported
     await simulator?.close()
   }
 
@@ -267,6 +296,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   for (const notice of configNotices(initial, simulatorUrl)) banner(notice)
   const addr = server.address() as AddressInfo
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`
+  if (!terminal) log.info('listening', { url })
 
   let closed = false
   return {

@@ -28,7 +28,8 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   spend: ['lib', 'catalog', 'providers', 'routing/events.ts'],
   // One folder per client API: decode into the canonical request, encode answers back. Pure.
   ingress: ['lib', 'catalog', 'providers'],
-  // Listeners too (metrics, request log, alerts, traces): the attempt event, and the live state they read.
+  // Listeners too (metrics, request log, alerts, traces): the events, the live state they read, config's types,
+  // and spend's pricing (costs as spend has them).
   observe: [
     'lib',
     'catalog',
@@ -38,6 +39,7 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
     'routing/limit-store.ts',
     'routing/health.ts',
     'routing/target-states.ts',
+    'spend/pricing.ts',
   ],
   server: ['lib', 'catalog', 'providers', 'config', 'routing', 'admission', 'spend', 'ingress', 'observe'],
   simulator: ['lib', 'catalog'],

@@ -310,6 +310,7 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
           runwaySeconds: cfg.alerts.runway_seconds ?? null,
         }
       : null,
+    logPrompts: cfg.log_prompts,
     direct(provider, model) {
       const id = `${provider.name}/${model}`
       const known = directRoutes.get(id)

@@ -334,6 +334,11 @@ function buildConfigSchema(providers: ProviderRegistry) {
       server: ServerConfigSchema.prefault({}),
       /** Alerts on headroom, budgets, breakers, error rates and runway; none without this section. */
       alerts: AlertsSchema.optional(),
+      /**
+       * Adds each request's prompt (its last user message) and answer to its `msg: "request"` log line, each
+       * cut to 1,000 characters, configured secrets scrubbed. Off by default: message text is the client's.
+       */
+      log_prompts: z.boolean().default(false),
     })
     .superRefine((cfg, ctx) => {
       for (const [name, p] of Object.entries(cfg.providers)) {

@@ -85,6 +85,8 @@ export interface CompiledConfig {
   readonly auth: CompiledAuth
   /** routes.yaml `alerts`, or null: no alerts. */
   readonly alerts: CompiledAlerts | null
+  /** routes.yaml `log_prompts`: the request log line carries the prompt and answer, truncated. */
+  readonly logPrompts: boolean
   /** A one-provider route for `provider/model` (cached, bounded: model names come from clients). */
   direct(provider: CompiledProvider, model: string): CompiledRoute
   /**

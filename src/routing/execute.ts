@@ -49,7 +49,7 @@ import { BreakerOpenError } from './health.ts'
 import { type PlannedCandidate, skipReason } from './plan.ts'
 import { planOrWait, strategyLabel } from './plan-or-wait.ts'
 import { answerBegan, primeStream } from './prime-stream.ts'
-import type { Execution, Job, Runtime } from './runtime.ts'
+import type { Execution, Job, Report, Runtime } from './runtime.ts'
 import type { SkipReason } from './types.ts'
 
 function label(t: Target): string {
@@ -177,7 +177,7 @@ async function attemptLoop<T>(
           const pe = signal.aborted ? abortError(cand.target, signal) : asProviderError(cand.target, err)
           const latencyMs = performance.now() - t0
           pendingEvent = (outcome) =>
-            emit(rt, {
+            emit(rt, report, {
               ctx,
               route: route.name,
               stream: profile.stream,
@@ -287,8 +287,9 @@ async function afterFailure(
   }
 }
 
-/** Tells the listeners of an attempt (they return at once: see AttemptListener). */
-function emit(rt: Runtime, e: AttemptEvent): void {
+/** Tells the listeners of an attempt (they return at once: see AttemptListener), and keeps it for the request's event. */
+function emit(rt: Runtime, report: Report, e: AttemptEvent): void {
+  report.events.push(e)
   for (const l of rt.listeners) l.onAttempt(e)
 }
 
@@ -309,9 +310,10 @@ function settle<T>(
   },
 ): ProviderUsage {
   const { usage, source } = attemptUsage(o.meta, job.profile, o.text)
+  job.report.answerText = o.text
   r.release({ promptTokens: usage.promptTokens, completionTokens: usage.completionTokens })
   const e = o.error
-  emit(rt, {
+  emit(rt, job.report, {
     ctx: job.ctx,
     route: job.route.name,
     stream: job.profile.stream,

@@ -10,7 +10,7 @@ import type { Logger } from '../lib/logger.ts'
 import type { ChatRequest } from '../providers/openai-schema.ts'
 import type { AdapterRegistry } from '../providers/registry.ts'
 import type { ProviderUsage, Target, Upstream } from '../providers/types.ts'
-import type { AttemptListener, RequestContext } from './events.ts'
+import type { AttemptEvent, AttemptListener, RequestContext } from './events.ts'
 import type { TargetStates } from './target-states.ts'
 import type { RequestProfile } from './types.ts'
 
@@ -71,6 +71,10 @@ export interface Report {
   attempts: number
   target: Target | null
   decision: string
+  /** The request's attempt events as they were emitted (for its RequestEvent). */
+  readonly events: AttemptEvent[]
+  /** The serving attempt's output text so far, once it answered (for a request log that keeps it). */
+  answerText?: () => string
 }
 
 export interface Execution<T> {

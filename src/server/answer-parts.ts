@@ -58,7 +58,7 @@ export function answerHeaders(
 /** A stream that failed after it began: logged, and what the client is told (scrubbed of every secret). */
 export function streamFailure(
   err: unknown,
-  ids: RequestIds,
+  call: ModelCall,
   ex: Execution<unknown>,
   cfg: CompiledConfig,
   deps: AppDeps,
@@ -66,10 +66,12 @@ export function streamFailure(
   const r = toErrorResponse(err, cfg.secrets)
   // A client that went away is no failure to report (the event it would get is written to nobody).
   if (err instanceof ProviderError && err.kind === 'cancelled') return r
+  call.vars.streamError = r.body.error.code ?? r.body.error.type
   deps.log.warn('stream failed after it began', {
-    requestId: ids.requestId,
-    clientRequestId: ids.clientRequestId ?? undefined,
+    requestId: call.requestId,
+    clientRequestId: call.clientRequestId ?? undefined,
     target: ex.target.stateId,
+    decision: call.vars.report?.decision,
     error: r.body.error.message,
   })
   return r

@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ChatChunk, ChatCompletion, ChatRequest, OpenAIErrorBody } from '../providers/openai-schema.ts'
 import type { NativeRequest } from '../providers/types.ts'
+import type { RequestApi } from '../routing/events.ts'
 import type { Untranslatable } from '../routing/execute.ts'
 import type { ErrorResponse } from './errors.ts'
 import type { StreamEnd } from './sse-writer.ts'
@@ -28,6 +29,8 @@ export interface ModelCall extends RequestIds {
  * `warnings` (chat's is the canonical request itself: nothing allocated for it).
  */
 export interface ServedApi<D> {
+  /** Which API it is, for its requests' RequestEvents. */
+  readonly api: RequestApi
   /** The shape of its error answers. */
   readonly errorShape: ErrorShape
   /** Checks the API's own headers (a 400 for a bad one), before the body is read. */

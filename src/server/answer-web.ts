@@ -7,6 +7,7 @@
 import { answer } from './answer.ts'
 import type { Answer, EventsAnswer, ModelCall, ServedApi, StreamAnswer } from './answer-types.ts'
 import { readWebBody } from './body.ts'
+import { requestAnswered } from './request-event.ts'
 import { SSE_DONE, type StreamEnd, sseErrorFrame, sseFrame } from './sse-writer.ts'
 import type { AppDeps, AppVars, RequestIds } from './types.ts'
 
@@ -27,8 +28,18 @@ export async function modelResponse<D>(
     onClientGone: (abort) => request.signal.addEventListener('abort', abort, { once: true }),
   }
   const a: Answer = await answer(call, deps, api)
-  if (a.kind === 'json') return new Response(a.body, { status: 200, headers: a.headers })
-  return new Response(a.kind === 'stream' ? chunksBody(a) : eventsBody(a), { status: 200, headers: a.headers })
+  if (a.kind === 'json') {
+    requestAnswered(deps, ids, vars, { status: 200, errorCode: null })
+    return new Response(a.body, { status: 200, headers: a.headers })
+  }
+  // The stream's first content is here (held until it came: routing/prime-stream.ts), and goes out now.
+  const firstContentAt = performance.now()
+  const ended = (end: StreamEnd) => {
+    a.ended(end)
+    requestAnswered(deps, ids, vars, { status: 200, errorCode: null, firstContentAt, end })
+  }
+  const body = a.kind === 'stream' ? chunksBody({ ...a, ended }) : eventsBody({ ...a, ended })
+  return new Response(body, { status: 200, headers: a.headers })
 }
 
 /** One frame per pull, the last one and the end of the stream decided by `next`. */

@@ -43,6 +43,12 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   const req = api.canonical(decoded)
   const dropped = api.warnings(decoded)
   checkModelId(req.model)
+  call.vars.asked = {
+    model: req.model,
+    stream: req.stream === true,
+    priority: priority ?? null,
+    messages: req.messages,
+  }
 
   // Admit.
   const facts = { req, key, priority, requestId: call.requestId, clientRequestId: call.clientRequestId }
@@ -57,12 +63,13 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   }
   const ticket = admission.ticket
   call.vars.route = ticket.route.name
+  call.vars.ctx = ticket.ctx
   const warnings = withDecoded(ticket.warnings, dropped)
   if (warnings.length > 0) call.vars.warnings = warnings
   call.vars.rateLimitHeaders = ticket.rateLimitHeaders
 
   // Execute, under one controller: a client that goes away, or the route's deadline, aborts the upstream call.
-  const report: Report = { attempts: 0, target: null, decision: '' }
+  const report: Report = { attempts: 0, target: null, decision: '', events: [] }
   call.vars.report = report // the error answer reads attempts and the decision from here too
   const controller = new AbortController()
   call.onClientGone(() => controller.abort())

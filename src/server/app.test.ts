@@ -8,6 +8,7 @@ import { BudgetTracker } from '../admission/budgets.ts'
 import { InboundLimits } from '../admission/inbound.ts'
 import { LogThrottle } from '../lib/log-throttle.ts'
 import { silentLogger } from '../lib/logger.ts'
+import { PrometheusMetrics } from '../observe/metrics.ts'
 import { ConsumptionMeter } from '../observe/runway.ts'
 import { type NativeApi, ProviderError } from '../providers/types.ts'
 import {
@@ -48,12 +49,23 @@ beforeEach(() => {
   db = openSpendDb(':memory:')
   writer = new SpendWriter(db, { flushIntervalMs: 60_000 })
   const consumption = new ConsumptionMeter()
-  t = testRuntime(new ScriptedAdapter(), { listeners: [spendListener(writer), consumption] })
+  const budgets = new BudgetTracker()
+  const metrics = new PrometheusMetrics({
+    config: { current: () => cfg },
+    states: { peek: (id) => t.rt.states.peek(id) },
+    consumption,
+    queue: { size: (route) => t.rt.queue.size(route) },
+    budgets,
+    spendRowsDropped: () => writer.health().dropped,
+    now: () => t.clock.now(),
+  })
+  t = testRuntime(new ScriptedAdapter(), { listeners: [spendListener(writer), consumption, metrics] })
   deps = {
     consumption,
+    metrics,
     config: { current: () => cfg },
     runtime: t.rt,
-    budgets: new BudgetTracker(),
+    budgets,
     inbound: new InboundLimits(),
     log: silentLogger,
     db,
@@ -507,6 +519,29 @@ describe('spend endpoint', () => {
   it('400 for an option it cannot read', async () => {
     const res = await app.request('/v1/spend?format=xml', { headers: ADMIN })
     expect([res.status, (await errorOf(res)).param]).toEqual([400, 'format'])
+  })
+})
+
+describe('metrics endpoint', () => {
+  it("admin only once routes.yaml has keys: 401 in OpenAI's shape for none, 403 for a client key", async () => {
+    const none = await app.request('/metrics')
+    expect([none.status, (await errorOf(none)).code]).toEqual([401, 'missing_api_key'])
+    const asKey = await app.request('/metrics', { headers: KEY })
+    expect([asKey.status, (await errorOf(asKey)).code]).toEqual([403, 'admin_only'])
+  })
+
+  it("Prometheus's text format for the admin key, an answered request counted on its target", async () => {
+    t.adapter.script(MINI, { answer: 'Hello there.' })
+    expect((await chat(chatBody(), ADMIN)).status).toBe(200)
+    const res = await app.request('/metrics', { headers: ADMIN })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+    const text = await res.text()
+    expect(text).toContain(
+      'headroom_upstream_requests_total{provider="openai",target="openai#1/gpt-4.1-mini",outcome="ok"} 1',
+    )
+    expect(text).toContain('headroom_breaker_state{target="openai#1/gpt-4.1-mini"} 0')
+    expect(text).toContain('process_cpu_user_seconds_total')
   })
 })
 

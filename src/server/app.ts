@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { type Context, Hono } from 'hono'
 import { ApiError } from '../lib/api-error.ts'
+import type { RequestApi } from '../routing/events.ts'
 import type { ServedApi } from './answer-types.ts'
 import { modelResponse } from './answer-web.ts'
 import { authenticate, identifyKey, requireAdmin } from './auth.ts'
@@ -16,6 +17,7 @@ import { answerEmbeddings } from './embeddings.ts'
 import { answerError } from './error-answer.ts'
 import { anthropicMessages } from './messages.ts'
 import { listAnthropicModels, listModels, retrieveAnthropicModel, retrieveModel, visibleTo } from './models.ts'
+import { beginRequest, requestAnswered } from './request-event.ts'
 import { clientRequestId, idHeaders, requestId } from './request-id.ts'
 import { openaiResponses } from './responses.ts'
 import { routingState } from './routing-state.ts'
@@ -51,33 +53,44 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     await next()
   })
 
-  // start.ts serves these ahead of Hono (answer-node.ts); these routes serve them when the app is used on
-  // its own, and in tests.
-  const served =
-    <D>(api: ServedApi<D>) =>
+  /** The one error answer (error-answer.ts) as a response; for a request to a model endpoint, its RequestEvent too. */
+  const errorResponse = (c: Context<AppEnv>, err: unknown, vars: Partial<AppVars>) => {
+    const ids = { requestId: c.get('requestId') ?? requestId(), clientRequestId: c.get('clientRequestId') ?? null }
+    const a = answerError(err, vars, ids, deps)
+    requestAnswered(deps, ids, vars, { status: a.status, errorCode: a.code })
+    return c.json(a.body, a.status as 400, a.headers)
+  }
+  /** A model endpoint: its request's vars from the start, its errors answered here (each answer reported once). */
+  const modelRoute =
+    (api: RequestApi, handle: (c: Context<AppEnv>, vars: Partial<AppVars>) => Promise<Response>) =>
     async (c: Context<AppEnv>) => {
-      const vars: Partial<AppVars> = {}
+      const vars: Partial<AppVars> = { start: beginRequest(api, deps.runtime, headersOf(c)) }
+      const limits = c.get('rateLimitHeaders')
+      if (limits) vars.rateLimitHeaders = limits
       try {
-        const ids = { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId') }
-        return await modelResponse(c.req.raw, ids, vars, deps, api)
+        return await handle(c, vars)
       } catch (err) {
-        c.set('route', vars.route)
-        c.set('report', vars.report)
-        c.set('rateLimitHeaders', vars.rateLimitHeaders)
-        c.set('warnings', vars.warnings)
-        c.set('errorShape', vars.errorShape)
-        throw err
+        return errorResponse(c, err, vars)
       }
     }
+  // start.ts serves these ahead of Hono (answer-node.ts); these routes serve them when the app is used on
+  // its own, and in tests.
+  const served = <D>(api: ServedApi<D>) =>
+    modelRoute(api.api, (c, vars) => {
+      const ids = { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId') }
+      return modelResponse(c.req.raw, ids, vars, deps, api)
+    })
   const chat = served(chatCompletions)
   const messages = served(anthropicMessages)
   const responses = served(openaiResponses)
-  const tokens = async (c: Context<AppEnv>) => {
-    c.set('errorShape', 'anthropic')
-    const count = await countTokens(headersOf(c), c.req.raw, deps)
+  const tokens = modelRoute('count_tokens', async (c, vars) => {
+    vars.errorShape = 'anthropic'
+    const count = await countTokens(headersOf(c), c.req.raw, deps, vars)
+    const ids = { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId') }
+    requestAnswered(deps, ids, vars, { status: 200, errorCode: null })
     return c.json(count.body, 200, count.headers)
-  }
-  const embeddings = (c: Context<AppEnv>) => answerEmbeddings(c, headersOf(c), deps)
+  })
+  const embeddings = modelRoute('embeddings', (c, vars) => answerEmbeddings(c, headersOf(c), deps, vars))
   // Clients configured with a base URL without `/v1` (some tools drop it) reach the same endpoints.
   for (const prefix of ['/v1', '']) {
     app.post(`${prefix}/chat/completions`, chat)
@@ -126,6 +139,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ),
     )
   })
+  app.get('/metrics', async (c) => {
+    requireAdmin(headersOf(c), deps.config.current().auth)
+    const { contentType, text } = await deps.metrics.scrape()
+    return c.body(text, 200, { 'content-type': contentType })
+  })
   app.get('/health', (c) => {
     const cfg = deps.config.current()
     const providers: Record<string, { type: string; simulated: boolean }> = {}
@@ -141,22 +159,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     throw new ApiError(404, `Invalid URL (${c.req.method} ${c.req.path})`, 'not_found', null, 'invalid_request_error')
   })
 
-  app.onError((err, c) => {
-    const vars: Partial<AppVars> = {
-      errorShape: c.get('errorShape'),
-      route: c.get('route'),
-      report: c.get('report'),
-      rateLimitHeaders: c.get('rateLimitHeaders'),
-      warnings: c.get('warnings'),
-    }
-    const a = answerError(
-      err,
-      vars,
-      { requestId: c.get('requestId') ?? requestId(), clientRequestId: c.get('clientRequestId') ?? null },
-      deps,
-    )
-    return c.json(a.body, a.status as 400, a.headers)
-  })
+  // Every other endpoint's errors (the model endpoints answer theirs in modelRoute).
+  app.onError((err, c) =>
+    errorResponse(c, err, { errorShape: c.get('errorShape'), rateLimitHeaders: c.get('rateLimitHeaders') }),
+  )
 
   return app
 }

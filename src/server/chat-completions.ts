@@ -10,6 +10,7 @@ import { validateChatRequest } from './validate.ts'
 const NONE: readonly string[] = Object.freeze([])
 
 export const chatCompletions: ServedApi<ChatRequest> = {
+  api: 'chat',
   errorShape: 'openai',
   decode: validateChatRequest,
   canonical: (req) => req,

@@ -25,7 +25,7 @@ import { authenticate } from './auth.ts'
 import { parseJsonBody, readWebBody } from './body.ts'
 import { headerValue } from './errors.ts'
 import { anthropicHeaders, checkAnthropicHeaders, ingressError, messagesStandIn } from './messages.ts'
-import type { AppDeps } from './types.ts'
+import type { AppDeps, AppVars } from './types.ts'
 import { checkModelId } from './validate.ts'
 
 /** Fields of a Messages request that shape the answer, not the prompt: count_tokens does not take them. */
@@ -53,7 +53,13 @@ export interface Count {
   readonly headers: Record<string, string>
 }
 
-export async function countTokens(headers: IncomingHttpHeaders, request: Request, deps: AppDeps): Promise<Count> {
+/** Counts; throws for the error answer, with what `vars` say (the route, what was asked, the target that counted) filled in. */
+export async function countTokens(
+  headers: IncomingHttpHeaders,
+  request: Request,
+  deps: AppDeps,
+  vars: Partial<AppVars>,
+): Promise<Count> {
   const cfg = deps.config.current()
   const principal = authenticate(headers, cfg.auth)
   checkAnthropicHeaders(headers)
@@ -65,13 +71,16 @@ export async function countTokens(headers: IncomingHttpHeaders, request: Request
   if (!parsed.ok) throw ingressError(parsed.error)
   const model = parsed.body.model
   checkModelId(model)
+  vars.asked = { model, stream: false, priority: null }
   const resolved = resolveModel(cfg, model)
   if (resolved.route === null) throw modelNotFound(cfg, model, resolved)
   const route = resolved.route
+  vars.route = route.name
   if (principal.kind === 'key' && !principal.key.allows(route.name)) throw notAllowed(principal.key.name, route.name)
   const out: Record<string, string> = { 'x-headroom-route': headerValue(route.name) }
   const exact = await countUpstream(route, body, anthropicHeaders(headers), request.signal, deps)
   if (exact !== null) {
+    vars.report = { attempts: 0, target: exact.target, decision: '', events: [] }
     out['x-headroom-target'] = headerValue(exact.target.id)
     out['x-headroom-count'] = 'exact'
     return { body: { input_tokens: exact.inputTokens }, headers: out }

@@ -15,11 +15,18 @@ import type { Job, Report } from '../routing/runtime.ts'
 import { answerHeaders, JSON_HEADERS } from './answer-parts.ts'
 import { authenticate } from './auth.ts'
 import { parseJsonBody, readWebBody } from './body.ts'
-import type { AppDeps, AppEnv } from './types.ts'
+import { requestAnswered } from './request-event.ts'
+import type { AppDeps, AppEnv, AppVars } from './types.ts'
 import { checkModelId, priorityHeader } from './validate.ts'
 import { validateEmbeddingRequest } from './validate-embeddings.ts'
 
-export async function answerEmbeddings(c: Context<AppEnv>, headers: IncomingHttpHeaders, deps: AppDeps) {
+/** Answers an embeddings request; throws for the error answer, with what `vars` say filled in. */
+export async function answerEmbeddings(
+  c: Context<AppEnv>,
+  headers: IncomingHttpHeaders,
+  deps: AppDeps,
+  vars: Partial<AppVars>,
+): Promise<Response> {
   const cfg = deps.config.current()
   const rt = deps.runtime
 
@@ -29,25 +36,27 @@ export async function answerEmbeddings(c: Context<AppEnv>, headers: IncomingHttp
   const priority = priorityHeader(headers['x-headroom-priority'])
   const req: EmbeddingRequest = validateEmbeddingRequest(parseJsonBody(await readWebBody(c.req.raw, cfg.maxBodyBytes)))
   checkModelId(req.model)
+  vars.asked = { model: req.model, stream: false, priority: priority ?? null, input: req.input }
 
   // Admit.
   const ids = { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId') }
   const admission = admit({ kind: 'embedding', req, key, priority, ...ids }, cfg, deps, rt.now())
   if (!admission.ok) {
     const r = admission.refusal
-    if (r.route !== null) c.set('route', r.route)
-    if (r.warnings.length > 0) c.set('warnings', r.warnings)
-    if (r.rateLimitHeaders) c.set('rateLimitHeaders', r.rateLimitHeaders)
+    if (r.route !== null) vars.route = r.route
+    if (r.warnings.length > 0) vars.warnings = r.warnings
+    if (r.rateLimitHeaders) vars.rateLimitHeaders = r.rateLimitHeaders
     throw r.error
   }
   const ticket = admission.ticket
-  c.set('route', ticket.route.name)
-  if (ticket.warnings.length > 0) c.set('warnings', ticket.warnings)
-  c.set('rateLimitHeaders', ticket.rateLimitHeaders)
+  vars.route = ticket.route.name
+  vars.ctx = ticket.ctx
+  if (ticket.warnings.length > 0) vars.warnings = ticket.warnings
+  vars.rateLimitHeaders = ticket.rateLimitHeaders
 
   // Execute, under one controller: a client that goes away, or the route's deadline, aborts the upstream call.
-  const report: Report = { attempts: 0, target: null, decision: '' }
-  c.set('report', report)
+  const report: Report = { attempts: 0, target: null, decision: '', events: [] }
+  vars.report = report
   const controller = new AbortController()
   c.req.raw.signal.addEventListener('abort', () => controller.abort(), { once: true })
   const job: Job<EmbeddingRequest> = {
@@ -70,5 +79,7 @@ export async function answerEmbeddings(c: Context<AppEnv>, headers: IncomingHttp
   // Respond.
   const answer = ex.upstream.body
   const out = answerHeaders(ids, ticket, ticket.warnings, ex, report, JSON_HEADERS)
-  return c.body(answer[RAW_JSON] ?? JSON.stringify(answer), 200, out)
+  const res = c.body(answer[RAW_JSON] ?? JSON.stringify(answer), 200, out)
+  requestAnswered(deps, ids, vars, { status: 200, errorCode: null })
+  return res
 }

@@ -120,6 +120,7 @@ function errorEvent(r: ErrorResponse): string {
 }
 
 export const anthropicMessages: ServedApi<MessagesDecoded> = {
+  api: 'messages',
   errorShape: 'anthropic',
   checkHeaders: checkAnthropicHeaders,
   decode,

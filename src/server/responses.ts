@@ -117,6 +117,7 @@ function errorEvent(r: ErrorResponse, last: string | null): string {
 }
 
 export const openaiResponses: ServedApi<ResponsesDecoded> = {
+  api: 'responses',
   errorShape: 'openai',
   decode,
   canonical: (d) => d.req,

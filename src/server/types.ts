@@ -3,13 +3,19 @@
  * handlers to the one error answer (AppVars). Here, apart from app.ts, so that handlers import them
  * without importing the app that imports the handlers.
  */
+import type { IncomingHttpHeaders } from 'node:http'
 import type { HttpBindings } from '@hono/node-server'
 import type { BudgetTracker } from '../admission/budgets.ts'
 import type { InboundLimits } from '../admission/inbound.ts'
+import type { Priority } from '../config/schema.ts'
 import type { CompiledConfig } from '../config/types.ts'
 import type { LogThrottle } from '../lib/log-throttle.ts'
 import type { Logger } from '../lib/logger.ts'
+import type { PrometheusMetrics } from '../observe/metrics.ts'
 import type { ConsumptionMeter } from '../observe/runway.ts'
+import type { EmbeddingRequest } from '../providers/embeddings-schema.ts'
+import type { ChatRequest } from '../providers/openai-schema.ts'
+import type { RequestApi, RequestContext } from '../routing/events.ts'
 import type { Report, Runtime } from '../routing/runtime.ts'
 import type { SpendDb } from '../spend/db.ts'
 import type { SpendHealth } from '../spend/writer.ts'
@@ -28,6 +34,8 @@ export interface AppDeps {
   consumption: ConsumptionMeter
   /** Each client key's own limits. */
   inbound: InboundLimits
+  /** What GET /metrics serves (an attempt listener, and the live state it reads when scraped). */
+  metrics: Pick<PrometheusMetrics, 'scrape'>
   log: Logger
   /** The spend database (GET /v1/spend reads it). */
   db: SpendDb
@@ -54,6 +62,37 @@ export interface AppVars {
   warnings?: readonly string[]
   /** The shape of the error answer (unset: OpenAI's): the API asked, or an Anthropic client's `anthropic-version`. */
   errorShape?: ErrorShape
+  /** Set for a request to a model endpoint: when it came in, by which API (its RequestEvent goes out once answered). */
+  start?: RequestStart
+  /** What the request asked, once its body was decoded. */
+  asked?: Asked
+  /** The request's context, once admitted (its priority, key name and time queued). */
+  ctx?: RequestContext
+  /** The code of the error that ended a stream after it began. */
+  streamError?: string
+  /** Set once the request's RequestEvent went out. */
+  reported?: boolean
+}
+
+/** When a request to a model endpoint came in, and by which API. */
+export interface RequestStart {
+  readonly api: RequestApi
+  /** Epoch ms, the runtime's clock. */
+  readonly startedAt: number
+  /** performance.now() then. */
+  readonly t0: number
+  /** The request's headers (Node's record), read only when its event is built. */
+  readonly headers: IncomingHttpHeaders
+}
+
+/** What a request to a model endpoint asked, as decoded. */
+export interface Asked {
+  readonly model: string
+  readonly stream: boolean
+  readonly priority: Priority | null
+  /** The request's messages (chat) or input (embeddings), for its prompt's text (read only if a listener asks). */
+  readonly messages?: ChatRequest['messages']
+  readonly input?: EmbeddingRequest['input']
 }
 
 /** Whose error body a request gets: OpenAI's `{"error":{…}}` or Anthropic's `{"type":"error","error":{…}}`. */

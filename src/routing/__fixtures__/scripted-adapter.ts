@@ -251,7 +251,7 @@ export function scriptedJob(cfg: CompiledConfig, route: string, stream = false):
       priority: 'normal',
       queuedMs: 0,
     },
-    report: { attempts: 0, target: null, decision: '' },
+    report: { attempts: 0, target: null, decision: '', events: [] },
     controller: new AbortController(),
   }
 }
