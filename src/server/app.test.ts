@@ -17,6 +17,7 @@ import {
   type TestRuntime,
   testRuntime,
 } from '../routing/__fixtures__/scripted-adapter.ts'
+import type { RequestEvent } from '../routing/events.ts'
 import { spendListener } from '../spend/attempt-row.ts'
 import { openSpendDb, type SpendDb } from '../spend/db.ts'
 import { SpendWriter } from '../spend/writer.ts'
@@ -42,11 +43,16 @@ let db: SpendDb
 let writer: SpendWriter
 let deps: AppDeps
 let app: ReturnType<typeof createApp>
+/** Every request event, in the order emitted. */
+const requests: RequestEvent[] = []
 
 beforeEach(() => {
   db = openSpendDb(':memory:')
   writer = new SpendWriter(db, { flushIntervalMs: 60_000 })
-  t = testRuntime(new ScriptedAdapter(), { listeners: [spendListener(writer)] })
+  requests.length = 0
+  t = testRuntime(new ScriptedAdapter(), {
+    listeners: [spendListener(writer), { onAttempt() {}, onRequest: (e) => requests.push(e) }],
+  })
   deps = {
     config: { current: () => cfg },
     runtime: t.rt,
@@ -504,5 +510,27 @@ describe('spend endpoint', () => {
   it('400 for an option it cannot read', async () => {
     const res = await app.request('/v1/spend?format=xml', { headers: ADMIN })
     expect([res.status, (await errorOf(res)).param]).toEqual([400, 'format'])
+  })
+})
+
+describe('request events through Hono', () => {
+  it('one per request once answered: JSON, a stream when it ended (broken: 200 and its code), a refusal', async () => {
+    t.adapter.script(MINI, { answer: 'Hello there.' })
+    expect((await chat(chatBody())).status).toBe(200)
+    expect(requests).toHaveLength(1)
+    expect(requests[0]).toMatchObject({ api: 'chat', status: 200, stream: false, attempts: 1, route: 'fast' })
+
+    t.adapter.script(MINI, { words: ['partial'], breakWith: broken() })
+    const message = { model: 'fast', max_tokens: 32, stream: true, messages: [{ role: 'user', content: 'Say hello.' }] }
+    const res = await post('/v1/messages', message)
+    expect(requests).toHaveLength(1) // not before the stream has ended
+    await res.text()
+    expect(requests).toHaveLength(2)
+    expect(requests[1]).toMatchObject({ api: 'messages', status: 200, stream: true, errorCode: 'server_error' })
+    expect(requests[1]!.ttftMs).not.toBeNull()
+
+    expect((await chat(chatBody(), {})).status).toBe(401)
+    expect(requests).toHaveLength(3)
+    expect(requests[2]).toMatchObject({ api: 'chat', status: 401, errorCode: 'missing_api_key', attempts: 0 })
   })
 })
