@@ -39,7 +39,9 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   if (key) call.vars.rateLimitHeaders = deps.inbound.current(key, rt.now())
   const priority = priorityHeader(call.headers['x-headroom-priority'])
   api.checkHeaders?.(call.headers)
-  const decoded = api.decode(parseJsonBody(await call.readBody(cfg.maxBodyBytes)), call.headers)
+  const raw = await call.readBody(cfg.maxBodyBytes)
+  const scope = key ? `key:${key.name}` : principal.kind
+  const decoded = api.decode(parseJsonBody(raw), call.headers, { scope, bodyBytes: raw.length, deps })
   const req = api.canonical(decoded)
   const dropped = api.warnings(decoded)
   checkModelId(req.model)
