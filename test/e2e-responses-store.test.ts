@@ -108,6 +108,23 @@ describe.each(MODELS)('kept responses → %s', (model, api) => {
   })
 })
 
+describe('kept responses: GET and DELETE /v1/responses/{id}', () => {
+  it.each(MODELS)('%s: retrieved as created, by its key only; deleted, then a 404', async (model) => {
+    const created = await a.responses.create({ model, input: 'reply: keep me' })
+    const got = await a.responses.retrieve(created.id)
+    expect(got.id).toBe(created.id)
+    expect(got.output_text).toBe('keep me')
+    expect(got.output).toEqual(created.output)
+    await expect(b.responses.retrieve(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError)
+    await expect(b.responses.delete(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError)
+    await a.responses.delete(created.id)
+    await expect(a.responses.retrieve(created.id)).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringContaining(`Response with id '${created.id}' not found.`),
+    })
+  })
+})
+
 describe('kept responses: what is not kept', () => {
   it('store: false keeps nothing to continue', async () => {
     const r = await a.responses.create({ model: 'anthropic/claude-haiku-4-5', input: 'reply: gone', store: false })

@@ -19,7 +19,7 @@ import { executeComplete, executeStream } from '../routing/execute.ts'
 import type { Job, Report } from '../routing/runtime.ts'
 import { answerHeaders, JSON_HEADERS, SSE_HEADERS, streamFailure } from './answer-parts.ts'
 import type { Answer, ModelCall, ServedApi } from './answer-types.ts'
-import { authenticate } from './auth.ts'
+import { authenticate, scopeOf } from './auth.ts'
 import { parseJsonBody } from './body.ts'
 import { answerEither } from './passthrough.ts'
 import type { StreamEnd } from './sse-writer.ts'
@@ -40,8 +40,11 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   const priority = priorityHeader(call.headers['x-headroom-priority'])
   api.checkHeaders?.(call.headers)
   const raw = await call.readBody(cfg.maxBodyBytes)
-  const scope = key ? `key:${key.name}` : principal.kind
-  const decoded = api.decode(parseJsonBody(raw), call.headers, { scope, bodyBytes: raw.length, deps })
+  const decoded = api.decode(parseJsonBody(raw), call.headers, {
+    scope: scopeOf(principal),
+    bodyBytes: raw.length,
+    deps,
+  })
   const req = api.canonical(decoded)
   const dropped = api.warnings(decoded)
   checkModelId(req.model)

@@ -83,6 +83,15 @@ describe('ResponseStore', () => {
     expect(store.response('key:a', 'resp_7')).toBeUndefined()
   })
 
+  it('delete forgets a response and its items, for its own key only', () => {
+    const { store } = setup()
+    keep(store, 'resp_1')
+    expect(store.delete('key:b', 'resp_1')).toBe(false)
+    expect(store.delete('key:a', 'resp_1')).toBe(true)
+    expect(store.item('key:a', 'msg_resp_1')).toBeUndefined()
+    expect(store.bytes).toBe(0)
+  })
+
   it('the same id kept again replaces the first, once', () => {
     const { store } = setup()
     keep(store, 'resp_1')

@@ -119,6 +119,13 @@ export class ResponseStore {
     return { item: e.item, bytes: e.bytes }
   }
 
+  /** Forgets the response `id` of `scope`; whether it was held. */
+  delete(scope: string, id: string): boolean {
+    if (this.response(scope, id) === undefined) return false
+    this.remove(keyOf(scope, id))
+    return true
+  }
+
   clear(): void {
     this.lru.clear()
     this.byAge.clear()
