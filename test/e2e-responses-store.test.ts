@@ -126,6 +126,17 @@ describe('kept responses: GET and DELETE /v1/responses/{id}', () => {
 })
 
 describe('kept responses: what is not kept', () => {
+  it('an input of the wrong type with a kept previous_response_id is still the 400 naming input', async () => {
+    const first = await a.responses.create({ model: 'anthropic/claude-haiku-4-5', input: 'reply: first' })
+    const body = JSON.stringify({ model: 'anthropic/claude-haiku-4-5', input: 42, previous_response_id: first.id })
+    const r = await rawPost(`${stack.hr.url}/v1/responses`, body, {
+      'content-type': 'application/json',
+      authorization: `Bearer ${KEY_A}`,
+    })
+    expect(r.status).toBe(400)
+    expect(r.json?.error?.param).toBe('input')
+  })
+
   it('store: false keeps nothing to continue', async () => {
     const r = await a.responses.create({ model: 'anthropic/claude-haiku-4-5', input: 'reply: gone', store: false })
     expect((r as { store?: unknown }).store).toBe(false)

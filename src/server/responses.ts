@@ -113,6 +113,10 @@ function expand(body: Body, scope: string, store: ResponseStore): Expanded {
       throw notFound('Previous response', prevId, 'previous_response_not_found', 'previous_response_id')
   }
   const input = body['input']
+  // An input of the wrong type is left for the decoder's 400, not replaced by the stored conversation.
+  if (input !== undefined && typeof input !== 'string' && !Array.isArray(input)) {
+    return { body, input: [], bytes: 0, previous: null, leftRefs: false }
+  }
   const own: readonly unknown[] =
     typeof input === 'string' ? [{ role: 'user', content: input }] : Array.isArray(input) ? input : []
   const items: StoredItem[] = []
