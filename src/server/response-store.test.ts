@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import type { ResponsesRetention } from '../config/types.ts'
 import { ManualClock } from '../lib/manual-clock.ts'
-import { ResponseStore, type StoreLimits } from './response-store.ts'
+import { ResponseStore } from './response-store.ts'
 
-function setup(over: Partial<StoreLimits> = {}) {
+function setup(over: Partial<ResponsesRetention> = {}) {
   const clock = new ManualClock(1_000_000)
-  const limits: StoreLimits = { retentionMs: 60_000, maxBytes: 1_000_000, maxResponses: 100, ...over }
+  const limits: ResponsesRetention = { retentionMs: 60_000, maxBytes: 1_000_000, maxResponses: 100, ...over }
   const cfg = { limits }
   const store = new ResponseStore({ now: clock.now, limits: () => cfg.limits })
   return { clock, store, cfg }

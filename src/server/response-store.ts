@@ -12,15 +12,10 @@
  * entries go as later ones are kept or looked up. Replicas don't share it, and a restart forgets it.
  */
 
+import type { ResponsesRetention } from '../config/types.ts'
+
 /** An input or output item, as JSON. */
 export type StoredItem = Readonly<Record<string, unknown>>
-
-/** routes.yaml `server.responses`, compiled: retentionMs 0 keeps nothing. */
-export interface StoreLimits {
-  readonly retentionMs: number
-  readonly maxBytes: number
-  readonly maxResponses: number
-}
 
 export interface StoredResponse {
   readonly scope: string
@@ -59,7 +54,7 @@ export class ResponseStore {
   constructor(
     private readonly deps: {
       readonly now: () => number
-      readonly limits: () => StoreLimits
+      readonly limits: () => ResponsesRetention
     },
   ) {}
 
