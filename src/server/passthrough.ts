@@ -3,7 +3,8 @@
  * passed through where the target's adapter takes the API, translated elsewhere, in one attempt loop — and
  * answered with whichever served: a passed-through answer as it came (its JSON, its stream's frames), a
  * translated one encoded by the API; a passed-through stream that fails after it began ends with the API's
- * error event.
+ * error event. The API may read a passed-through answer as it goes by, untouched (`NativeSide.watch`: the
+ * Responses API keeps its answers).
  */
 
 import type { NativeFrame } from '../providers/types.ts'
