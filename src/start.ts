@@ -33,6 +33,7 @@ import type { Runtime } from './routing/runtime.ts'
 import { TargetStates } from './routing/target-states.ts'
 import { modelEndpoint, serveModelCall } from './server/answer-node.ts'
 import { createApp } from './server/app.ts'
+import { ResponseStore } from './server/response-store.ts'
 import { type Simulator, startSimulator } from './simulator/index.ts'
 import { spendListener } from './spend/attempt-row.ts'
 import { openSpendDb, type SpendDb } from './spend/db.ts'
@@ -257,6 +258,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     flushSpend: () => writer.flush(),
     spendHealth: () => writer.health(),
     clientWarnings: new LogThrottle(log, { now: opts.now ?? Date.now }),
+    responses: new ResponseStore({ now: clock.now, limits: () => store.current().responses }),
   }
   const app = createApp(deps)
 

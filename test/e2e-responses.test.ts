@@ -3,7 +3,8 @@
  * Vercel AI SDK's OpenAI provider (which speaks the Responses API) against the real server and simulator,
  * with OpenAI, Anthropic and Gemini targets behind it — text, streams with their documented events, function
  * tools and their outputs, failover, spend rows and Headroom's headers — and hostile input answered in
- * OpenAI's error shape, never a 500. Stateless: `previous_response_id` and `conversation` are 400s naming them.
+ * OpenAI's error shape, never a 500: an unknown `previous_response_id` and a `conversation` are 400s naming
+ * them. What is kept for later requests to refer to: e2e-responses-store.test.ts.
  */
 import { createOpenAI } from '@ai-sdk/openai'
 import { generateText, stepCountIs, streamText, tool } from 'ai'
@@ -123,8 +124,7 @@ describe.each(MODELS)('responses → %s', (model) => {
 
   it('the Vercel AI SDK: generateText with a tool loop, and streamText', async () => {
     const openai = createOpenAI({ baseURL: `${stack.hr.url}/v1`, apiKey: CLIENT_KEY })
-    // Without store: false the SDK sends earlier output items as item_reference (stored at OpenAI), which a
-    // stateless endpoint cannot resolve (docs/providers.md, Responses ingress).
+    // With store: false the SDK sends earlier output items whole (with it left on: e2e-responses-store.test.ts).
     const r = await generateText({
       model: openai(model),
       providerOptions: { openai: { store: false } },
@@ -191,12 +191,12 @@ describe('responses: hostile input is a 4xx in OpenAI shape', () => {
     ['model missing', () => post(JSON.stringify({ input: 'hi' })), 400, 'model'],
     ['max_output_tokens a string', () => post(ok({ max_output_tokens: 'many' })), 400, 'max_output_tokens'],
     [
-      'previous_response_id (stateless)',
+      'an unknown previous_response_id',
       () => post(ok({ previous_response_id: 'resp_123' })),
       400,
       'previous_response_id',
     ],
-    ['conversation (stateless)', () => post(ok({ conversation: 'conv_123' })), 400, 'conversation'],
+    ['conversation (not kept)', () => post(ok({ conversation: 'conv_123' })), 400, 'conversation'],
     ['an unknown model', () => post(ok({ model: 'nope/none' })), 404, 'model'],
     ['a model id with control characters', () => post(ok({ model: 'a\u0000b' })), 400, 'model'],
     ['no key', () => post(ok(), { authorization: '' }), 401, null],
@@ -213,22 +213,27 @@ describe('responses: hostile input is a 4xx in OpenAI shape', () => {
   })
 
   it('what translation drops is named in x-headroom-warning; /responses without /v1 is the same endpoint', async () => {
-    const body = ok({ model: 'anthropic/claude-haiku-4-5', input: 'reply: warned', store: true })
+    const body = ok({ model: 'anthropic/claude-haiku-4-5', input: 'reply: warned', store: true, top_logprobs: 2 })
     const r = await rawPost(`${stack.hr.url}/responses`, body, {
       'content-type': 'application/json',
       authorization: `Bearer ${CLIENT_KEY}`,
     })
     expect(r.status).toBe(200)
-    expect(r.headers.get('x-headroom-warning')).toContain('store')
-    expect(JSON.parse(r.text)).toMatchObject({ object: 'response', status: 'completed' })
+    expect(r.headers.get('x-headroom-warning')).toContain('top_logprobs')
+    // store: true is honoured (the response is kept), so not warned of.
+    expect(r.headers.get('x-headroom-warning')).not.toContain('store')
+    expect(JSON.parse(r.text)).toMatchObject({ object: 'response', status: 'completed', store: true })
   })
 
-  it('previous_response_id is refused by name through the SDK too', async () => {
+  it('an unknown previous_response_id is refused by name through the SDK too', async () => {
     const err = await client.responses
       .create({ model: 'openai/gpt-4.1-mini', input: 'x', previous_response_id: 'resp_1' })
       .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(OpenAI.BadRequestError)
-    expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toContain('stateless')
+    expect(err).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id' })
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toContain(
+      "Previous response with id 'resp_1' not found.",
+    )
   })
 })
 
@@ -274,10 +279,11 @@ describe('responses: passthrough to OpenAI', () => {
     expect((err as Error).message).toContain('tools[0].type needs a target that takes openai-responses as sent')
   })
 
-  it('item_reference stays a 400 (Headroom stores nothing), even for OpenAI', async () => {
+  it('an item_reference Headroom does not hold for the key is a 400 naming it, even for OpenAI', async () => {
     const r = await post(ok({ input: [{ type: 'item_reference', id: 'msg_1' }] }))
     expect(r.status).toBe(400)
-    expect(r.json?.error?.message).toContain('item_reference')
+    expect(r.json?.error).toMatchObject({ code: 'item_not_found', param: 'input[0]' })
+    expect(r.json?.error?.message).toContain("Item with id 'msg_1' not found.")
   })
 
   it('a passed-through stream cut after it began ends with an error event numbered after the last', async () => {

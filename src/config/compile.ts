@@ -296,6 +296,11 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
       keepAliveTimeoutMs: cfg.server.keep_alive_timeout_ms,
     },
     streamIdleTimeoutMs: cfg.server.stream_idle_timeout_ms,
+    responses: {
+      retentionMs: cfg.server.responses.retention_s * 1000,
+      maxBytes: cfg.server.responses.max_bytes,
+      maxResponses: cfg.server.responses.max_responses,
+    },
     catalog,
     secrets,
     auth: compileAuth(cfg),

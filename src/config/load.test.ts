@@ -250,6 +250,16 @@ describe('compiled timeouts', () => {
     })
   })
 
+  it('server.responses: kept an hour, 64 MiB, 10,000 responses by default; retention_s 0 keeps none', () => {
+    expect(compiled(BASE).responses).toEqual({
+      retentionMs: 3_600_000,
+      maxBytes: 64 * 1024 * 1024,
+      maxResponses: 10_000,
+    })
+    expect(compiled(`${BASE}server: { responses: { retention_s: 0 } }\n`).responses.retentionMs).toBe(0)
+    expect(() => compiled(`${BASE}server: { responses: { max_bytes: 0 } }\n`)).toThrow(/max_bytes/)
+  })
+
   it("max_cooldown_ms: 60 s by default, handed to the targets' limits", () => {
     expect(compiled(BASE).providers.get('openai')!.stateConfig.limits).toMatchObject({ maxCooldownMs: 60_000 })
     expect(

@@ -267,6 +267,25 @@ const ServerConfigSchema = z
      * balancer's idle timeout.
      */
     keep_alive_timeout_ms: count.default(5_000),
+    /**
+     * What `POST /v1/responses` keeps of its answers, so that a later request may name them
+     * (`previous_response_id`, `item_reference`): in memory, per client key, bounded.
+     */
+    responses: z
+      .strictObject({
+        /** How long a response is kept, seconds from its answer. 0: none is kept (both are then a 400). */
+        retention_s: z
+          .number()
+          .int()
+          .min(0)
+          .max(30 * 86_400)
+          .default(3600),
+        /** Approximate bytes kept at most (requests' input and answers' output); the least recently used go first. */
+        max_bytes: count.default(64 * 1024 * 1024),
+        /** Responses kept at most; the least recently used go first. */
+        max_responses: count.default(10_000),
+      })
+      .prefault({}),
   })
   .refine((s) => s.request_timeout_ms === 0 || s.headers_timeout_ms <= s.request_timeout_ms, {
     path: ['headers_timeout_ms'],

@@ -78,6 +78,8 @@ export interface CompiledConfig {
   readonly server: ServerLimits
   /** A stream write the client doesn't take for this long ends the stream (server.stream_idle_timeout_ms). */
   readonly streamIdleTimeoutMs: number
+  /** What /v1/responses keeps of its answers (routes.yaml `server.responses`). */
+  readonly responses: ResponsesRetention
   readonly catalog: Catalog
   /** Every secret in the config, to scrub from messages. */
   readonly secrets: readonly string[]
@@ -133,6 +135,13 @@ export interface CompiledAuth {
   readonly enabled: boolean
   readonly byHash: ReadonlyMap<string, CompiledKey>
   readonly adminHash: string | null
+}
+
+/** routes.yaml `server.responses`: retentionMs 0 keeps nothing. */
+export interface ResponsesRetention {
+  readonly retentionMs: number
+  readonly maxBytes: number
+  readonly maxResponses: number
 }
 
 export interface ServerLimits {

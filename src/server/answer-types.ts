@@ -10,7 +10,7 @@ import type { RequestApi } from '../routing/events.ts'
 import type { Untranslatable } from '../routing/execute.ts'
 import type { ErrorResponse } from './errors.ts'
 import type { StreamEnd } from './sse-writer.ts'
-import type { AppVars, ErrorShape, RequestIds } from './types.ts'
+import type { AppDeps, AppVars, ErrorShape, RequestIds } from './types.ts'
 
 /** One request to a model-calling endpoint as the core reads it, whatever carries it. */
 export interface ModelCall extends RequestIds {
@@ -36,7 +36,7 @@ export interface ServedApi<D> {
   /** Checks the API's own headers (a 400 for a bad one), before the body is read. */
   checkHeaders?(headers: IncomingHttpHeaders): void
   /** The parsed JSON body (and the request's headers) → the decoded request; throws ApiError (400) for what it refuses. */
-  decode(body: unknown, headers: IncomingHttpHeaders): D
+  decode(body: unknown, headers: IncomingHttpHeaders, ctx: DecodeContext): D
   /** The canonical request that `d` is sent as. */
   canonical(d: D): ChatRequest
   /** x-headroom-warning items about the request itself (what translation could not honour). */
@@ -60,12 +60,31 @@ export interface ServedApi<D> {
   readonly native: NativeSide<D> | null
 }
 
+/** What a decoder may read besides the body: who calls, the body's size, and the app's parts. */
+export interface DecodeContext {
+  /** Whose request it is: `key:<name>` for a client key, `admin`, or `open` when the router has no keys. */
+  readonly scope: string
+  /** The body's length in bytes, as read. */
+  readonly bodyBytes: number
+  readonly deps: AppDeps
+}
+
+/** Reads a passed-through answer as it goes to the client untouched. */
+export interface PassedWatcher {
+  /** A JSON answer's body. */
+  json(body: string): void
+  /** One frame of a stream (whole SSE events), before the client gets it. */
+  frame(data: string): void
+}
+
 /** How an API's requests are passed through, and how a passed-through stream that fails is ended. */
 export interface NativeSide<D> {
   /** The request as the client sent it, and why it cannot be translated (null: it can). */
   request(d: D): { readonly native: NativeRequest; readonly untranslatable: Untranslatable | null }
   /** The API's error event, ending a passed-through stream that failed after it began (`last`: the last frame sent). */
   errorEvent(r: ErrorResponse, last: string | null): string
+  /** What reads a passed-through answer of this request (absent or null: nothing does). */
+  watch?(d: D): PassedWatcher | null
 }
 
 interface Answered {

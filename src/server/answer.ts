@@ -19,7 +19,7 @@ import { executeComplete, executeStream } from '../routing/execute.ts'
 import type { Job, Report } from '../routing/runtime.ts'
 import { answerHeaders, JSON_HEADERS, SSE_HEADERS, streamFailure } from './answer-parts.ts'
 import type { Answer, ModelCall, ServedApi } from './answer-types.ts'
-import { authenticate } from './auth.ts'
+import { authenticate, scopeOf } from './auth.ts'
 import { parseJsonBody } from './body.ts'
 import { answerEither } from './passthrough.ts'
 import type { StreamEnd } from './sse-writer.ts'
@@ -39,7 +39,12 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   if (key) call.vars.rateLimitHeaders = deps.inbound.current(key, rt.now())
   const priority = priorityHeader(call.headers['x-headroom-priority'])
   api.checkHeaders?.(call.headers)
-  const decoded = api.decode(parseJsonBody(await call.readBody(cfg.maxBodyBytes)), call.headers)
+  const raw = await call.readBody(cfg.maxBodyBytes)
+  const decoded = api.decode(parseJsonBody(raw), call.headers, {
+    scope: scopeOf(principal),
+    bodyBytes: raw.length,
+    deps,
+  })
   const req = api.canonical(decoded)
   const dropped = api.warnings(decoded)
   checkModelId(req.model)

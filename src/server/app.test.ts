@@ -24,6 +24,7 @@ import { spendListener } from '../spend/attempt-row.ts'
 import { openSpendDb, type SpendDb } from '../spend/db.ts'
 import { SpendWriter } from '../spend/writer.ts'
 import { createApp } from './app.ts'
+import { ResponseStore } from './response-store.ts'
 import type { AppDeps } from './types.ts'
 
 const cfg = scriptedConfig(`routes:
@@ -78,6 +79,7 @@ beforeEach(() => {
     flushSpend: () => writer.flush(),
     spendHealth: () => writer.health(),
     clientWarnings: new LogThrottle(silentLogger),
+    responses: new ResponseStore({ now: () => t.clock.now(), limits: () => cfg.responses }),
   }
   app = createApp(deps)
 })

@@ -20,6 +20,7 @@ import { listAnthropicModels, listModels, retrieveAnthropicModel, retrieveModel,
 import { beginRequest, requestAnswered } from './request-event.ts'
 import { clientRequestId, idHeaders, requestId } from './request-id.ts'
 import { openaiResponses } from './responses.ts'
+import { deleteResponse, retrieveResponse } from './responses-retrieve.ts'
 import { routingState } from './routing-state.ts'
 import { spendReport } from './spend-endpoint.ts'
 import type { AppDeps, AppEnv, AppVars, RequestIds } from './types.ts'
@@ -98,6 +99,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.post(`${prefix}/messages`, messages)
     app.post(`${prefix}/messages/count_tokens`, tokens)
     app.post(`${prefix}/responses`, responses)
+    app.get(`${prefix}/responses/:id`, (c) => c.json(retrieveResponse(headersOf(c), deps, c.req.param('id'))))
+    app.delete(`${prefix}/responses/:id`, (c) => c.json(deleteResponse(headersOf(c), deps, c.req.param('id'))))
   }
   // The Anthropic SDK and Claude Code send `anthropic-version` on every request: they get Anthropic's shapes,
   // errors included (https://docs.anthropic.com/en/api/versioning).

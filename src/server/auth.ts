@@ -32,6 +32,14 @@ function lookup(secret: string, auth: CompiledAuth): Principal | null {
   return key ? { kind: 'key', key } : null
 }
 
+/**
+ * Whose the things a caller keeps are (kept responses): `key:<name>` for a client key, `admin`, or `open` when
+ * the router has no keys (one scope for all).
+ */
+export function scopeOf(p: Principal): string {
+  return p.kind === 'key' ? `key:${p.key.name}` : p.kind
+}
+
 /** `headers`: Node's header record (lower-case names). */
 export function authenticate(headers: IncomingHttpHeaders, auth: CompiledAuth): Principal {
   if (!auth.enabled) return OPEN

@@ -3,13 +3,14 @@
  * passed through where the target's adapter takes the API, translated elsewhere, in one attempt loop — and
  * answered with whichever served: a passed-through answer as it came (its JSON, its stream's frames), a
  * translated one encoded by the API; a passed-through stream that fails after it began ends with the API's
- * error event.
+ * error event. The API may read a passed-through answer as it goes by, untouched (`NativeSide.watch`: the
+ * Responses API keeps its answers).
  */
 
 import type { NativeFrame } from '../providers/types.ts'
 import { type EitherAnswer, executeEither } from '../routing/execute.ts'
 import { type Admitted, answerHeaders, JSON_HEADERS, SSE_HEADERS, streamFailure } from './answer-parts.ts'
-import type { Answer, NativeSide, ServedApi } from './answer-types.ts'
+import type { Answer, NativeSide, PassedWatcher, ServedApi } from './answer-types.ts'
 import type { StreamEnd } from './sse-writer.ts'
 import type { RequestIds } from './types.ts'
 
@@ -33,8 +34,10 @@ export async function answerEither<D>(
   // What translation could not honour is said only when a translation served.
   const warnings = body.via === 'native' ? ticket.warnings : a.warnings
   const idleTimeoutMs = cfg.streamIdleTimeoutMs
+  const watcher = body.via === 'native' ? (side.watch?.(decoded) ?? null) : null
   const json = jsonOf(api, body, decoded, call)
   if (json !== null) {
+    watcher?.json(json)
     ticket.settle(ex.usage(), rt.now())
     const headers = answerHeaders(call, ticket, warnings, ex, job.report, JSON_HEADERS)
     return { kind: 'json', headers, body: json, idleTimeoutMs }
@@ -49,7 +52,7 @@ export async function answerEither<D>(
     body.via === 'translated-stream' && api.events !== null
       ? api.events(body.chunks, decoded, call, fail)
       : body.via === 'native' && body.answer.kind === 'stream'
-        ? passedThrough(body.answer.frames, (err, last) => side.errorEvent(fail(err), last))
+        ? passedThrough(body.answer.frames, (err, last) => side.errorEvent(fail(err), last), watcher)
         : null
   if (events === null) throw new Error(`no way to write a ${body.via} stream`)
   return { kind: 'events', headers, events, idleTimeoutMs, ended }
@@ -66,11 +69,13 @@ function jsonOf<D>(api: ServedApi<D>, body: EitherAnswer, decoded: D, ids: Reque
 async function* passedThrough(
   frames: AsyncIterable<NativeFrame>,
   errorEvent: (err: unknown, last: string | null) => string,
+  watcher: PassedWatcher | null,
 ): AsyncIterable<string> {
   let last: string | null = null
   try {
     for await (const f of frames) {
       last = f.data
+      watcher?.frame(f.data)
       yield f.data
     }
   } catch (err) {

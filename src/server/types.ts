@@ -19,6 +19,7 @@ import type { RequestApi, RequestContext } from '../routing/events.ts'
 import type { Report, Runtime } from '../routing/runtime.ts'
 import type { SpendDb } from '../spend/db.ts'
 import type { SpendHealth } from '../spend/writer.ts'
+import type { ResponseStore } from './response-store.ts'
 
 interface ConfigSource {
   /** The config in force now; swapped atomically on reload. */
@@ -45,6 +46,8 @@ export interface AppDeps {
   spendHealth: () => SpendHealth
   /** Warnings about what clients send (a model id that matched nothing), throttled so a flood can't fill the log. */
   clientWarnings: LogThrottle
+  /** What /v1/responses keeps of its answers, for previous_response_id and item_reference. */
+  responses: ResponseStore
 }
 
 export interface AppVars {

@@ -29,7 +29,7 @@ type TextPart = { type: 'text'; text: string }
 type AssistantPart = TextPart | { type: 'refusal'; refusal: string }
 
 const ITEM_TYPES = 'message, function_call, function_call_output and reasoning items'
-const STATELESS = "Headroom's /v1/responses is stateless and stores no items; send the item itself"
+const STATELESS = 'Headroom keeps no items (routes.yaml server.responses.retention_s is 0); send the item itself'
 const ORIGINAL_DETAIL = "input_image detail 'original' was sent as 'high' (chat completions have no 'original')"
 
 /** The function calls of the current assistant turn, and those not answered yet. */

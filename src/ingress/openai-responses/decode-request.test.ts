@@ -301,7 +301,7 @@ const translations: Array<[string, Body, Partial<ChatRequest>, string[]?]> = [
     'store: true said explicitly: a warning that nothing is stored',
     { model: 'fast', input: 'Hi', store: true },
     {},
-    ['store: responses are not stored (Headroom is stateless; GET /v1/responses/{id} is a 404)'],
+    ['store: responses are not stored (routes.yaml server.responses.retention_s is 0)'],
   ],
   [
     'what has no chat counterpart is named in a warning',
@@ -387,11 +387,17 @@ const refusals: Array<[string, unknown, string | null, string | null, string]> =
     { model: 'fast', input: 'Hi', previous_response_id: 'resp_1' },
     'previous_response_id',
     'unsupported_parameter',
-    "previous_response_id is not supported: Headroom's /v1/responses is stateless; send the whole conversation in",
+    'previous_response_id is not supported: Headroom keeps no responses (routes.yaml server.responses.retention_s is 0)',
   ],
-  ['conversation', { ...hi, conversation: 'conv_1' }, 'conversation', 'unsupported_parameter', 'stateless'],
+  [
+    'conversation',
+    { ...hi, conversation: 'conv_1' },
+    'conversation',
+    'unsupported_parameter',
+    'keeps no conversations',
+  ],
   ['a stored prompt', { ...hi, prompt: { id: 'pmpt_1' } }, 'prompt', 'unsupported_parameter', 'stored prompts'],
-  ['background', { ...hi, background: true }, 'background', 'unsupported_parameter', 'fetched later'],
+  ['background', { ...hi, background: true }, 'background', 'unsupported_parameter', 'polled later'],
   [
     'a built-in tool',
     { model: 'fast', input: 'Hi', tools: [weather, { type: 'web_search' }] },
@@ -432,7 +438,7 @@ const refusals: Array<[string, unknown, string | null, string | null, string]> =
     { model: 'fast', input: [{ type: 'item_reference', id: 'msg_1' }] },
     'input[0]',
     'unsupported_parameter',
-    "input[0] is not supported: item_reference: Headroom's /v1/responses is stateless",
+    'input[0] is not supported: item_reference: Headroom keeps no items',
   ],
   [
     'a built-in tool call item',

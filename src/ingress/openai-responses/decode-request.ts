@@ -1,7 +1,8 @@
 /**
  * A `POST /v1/responses` body → the canonical chat-completions request, or the 400 OpenAI's words would
- * give. Headroom's Responses endpoint is stateless: nothing is stored, so whatever refers to stored state
- * (`previous_response_id`, `conversation`, `prompt`, `background`) is a 400 naming the parameter.
+ * give. The decoder itself is stateless: whatever refers to stored state (`previous_response_id`,
+ * `conversation`, `prompt`, `background`) is a 400 naming the parameter; the server expands what it keeps
+ * (`previous_response_id`, `item_reference`: server/responses.ts) before the body comes here.
  *
  * Field by field (the same table, for users, is in docs/providers.md):
  * - same name in chat: `model`, `temperature`, `top_p`, `metadata`, `user`, `service_tier`, `safety_identifier`,
@@ -11,8 +12,8 @@
  *   `text.format` → `response_format`; `reasoning.effort` → `reasoning_effort`; `stream` → `stream` with
  *   `stream_options.include_usage` (the final event carries the usage);
  * - a warning, not sent: `text.verbosity`, `reasoning.summary`, `truncation: 'auto'`, `include`, `top_logprobs`,
- *   `stream_options.include_obfuscation: true`, `store: true` (nothing is stored; absent, OpenAI's default is
- *   true, so only an explicit `true` is worth a word), and any field Headroom does not know;
+ *   `stream_options.include_obfuscation: true`, `store: true` when the caller keeps nothing (absent, OpenAI's
+ *   default is true, so only an explicit `true` is worth a word), and any field Headroom does not know;
  * - no effect, no word: `max_tool_calls` (it counts built-in tool calls, of which there are none here);
  * - a 400: `previous_response_id`, `conversation`, `prompt`, `background: true`.
  * Reference: https://platform.openai.com/docs/api-reference/responses/create
@@ -28,13 +29,14 @@ import { parseAt, unsupported } from './describe-issue.ts'
 import { ResponseCreateBody, type ResponseCreateBodyT } from './request-schema.ts'
 
 const KNOWN = new Set(Object.keys(ResponseCreateBody.shape))
-const STATELESS = "Headroom's /v1/responses is stateless"
+const STATELESS = 'Headroom keeps no responses (routes.yaml server.responses.retention_s is 0)'
 // "json" in any case; spelled out rather than with the `i` flag, which scans long prompts half as fast.
 const JSON_WORD = /[jJ][sS][oO][nN]/
 
-export function decodeRequest(raw: unknown): Decoded {
+/** `kept`: the caller keeps the answer (routes.yaml `server.responses`), so `store: true` is honoured, not warned of. */
+export function decodeRequest(raw: unknown, opts: { kept?: boolean } = {}): Decoded {
   try {
-    return { ok: true, ...decode(raw) }
+    return { ok: true, ...decode(raw, opts.kept === true) }
   } catch (err) {
     if (!(err instanceof ApiError)) throw err
     const { status, type, message, param, code } = err
@@ -42,7 +44,7 @@ export function decodeRequest(raw: unknown): Decoded {
   }
 }
 
-function decode(raw: unknown): { request: ChatRequest; warnings: string[] } {
+function decode(raw: unknown, kept: boolean): { request: ChatRequest; warnings: string[] } {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ApiError(400, `The request body must be a JSON object, but got ${received(raw)}.`, 'invalid_type')
   }
@@ -74,18 +76,22 @@ function decode(raw: unknown): { request: ChatRequest; warnings: string[] } {
     }
     request.response_format = responseFormat(format)
   }
-  warnings.push(...notHonoured(body, raw as Record<string, unknown>))
+  warnings.push(...notHonoured(body, raw as Record<string, unknown>, kept))
   return { request, warnings }
 }
 
-/** What refers to state OpenAI stores: Headroom stores none, so each is a 400 naming it. */
+/** What refers to state OpenAI stores and the decoder does not: each is a 400 naming it. */
 function refuseStateful(body: ResponseCreateBodyT): void {
   if (body.previous_response_id != null) {
     throw unsupported('previous_response_id', `${STATELESS}; send the whole conversation in input`)
   }
-  if (body.conversation != null) throw unsupported('conversation', `${STATELESS}; send the whole conversation in input`)
-  if (body.prompt != null) throw unsupported('prompt', `${STATELESS} and holds no stored prompts; send instructions`)
-  if (body.background === true) throw unsupported('background', `${STATELESS}: a response cannot be fetched later`)
+  if (body.conversation != null) {
+    throw unsupported('conversation', 'Headroom keeps no conversations; send the whole conversation in input')
+  }
+  if (body.prompt != null) throw unsupported('prompt', 'Headroom holds no stored prompts; send instructions')
+  if (body.background === true) {
+    throw unsupported('background', 'Headroom answers in the foreground only: a response cannot be polled later')
+  }
 }
 
 function copy<K extends keyof ResponseCreateBodyT & string>(from: ResponseCreateBodyT, to: ChatRequest, keys: K[]) {
@@ -113,10 +119,10 @@ function responseFormat(format: TextFormatT): ChatRequest['response_format'] {
 }
 
 /** A warning for each field sent that has no chat-completions counterpart and would change something. */
-function notHonoured(body: ResponseCreateBodyT, raw: Record<string, unknown>): string[] {
+function notHonoured(body: ResponseCreateBodyT, raw: Record<string, unknown>, kept: boolean): string[] {
   const out: string[] = []
-  if (body.store === true) {
-    out.push('store: responses are not stored (Headroom is stateless; GET /v1/responses/{id} is a 404)')
+  if (body.store === true && !kept) {
+    out.push('store: responses are not stored (routes.yaml server.responses.retention_s is 0)')
   }
   if (body.text?.verbosity != null) out.push('text.verbosity is not supported by chat completions and was not sent')
   const summary = body.reasoning?.summary ?? body.reasoning?.generate_summary

@@ -141,7 +141,7 @@ describe('a JSON answer, read by the openai SDK', () => {
     const err = await refused.catch((e: unknown) => e)
     expect(err).toBeInstanceOf(BadRequestError)
     expect(err).toMatchObject({ status: 400, param: 'previous_response_id', code: 'unsupported_parameter' })
-    expect((err as Error).message).toContain("Headroom's /v1/responses is stateless")
+    expect((err as Error).message).toContain('Headroom keeps no responses')
   })
 })
 

@@ -47,6 +47,10 @@ export function functionCallItem(
 export interface ResponsesEncodeContext extends EncodeContext {
   /** The request body as the client sent it; without it, the echo fields take OpenAI's defaults. */
   body?: unknown
+  /** Whether the response is kept (its `store`); unset: the field is left out. */
+  store?: boolean
+  /** The response this one continued (its `previous_response_id`). */
+  previousResponseId?: string | null
 }
 
 /**
@@ -153,5 +157,7 @@ export function newResponse(ctx: ResponsesEncodeContext, createdAt: number): Res
     model: ctx.model,
     output: [],
     ...echo(ctx.body),
+    previous_response_id: ctx.previousResponseId ?? null,
+    ...(ctx.store === undefined ? {} : { store: ctx.store }),
   }
 }
