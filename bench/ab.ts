@@ -5,7 +5,13 @@
  *   npm run build && rm -rf dist-base && cp -r dist dist-base     # before the change: the baseline
  *   npm run build                                                  # after it
  *   npx tsx bench/ab.ts openai json 8 2        # provider, json|stream, rounds, seconds per round
- *   npx tsx bench/ab.ts openai json 8 2 bare   # and bench/bare-proxy.ts in the same rounds (OpenAI only)
+ *   npx tsx bench/ab.ts openai json 8 2 bare   # and bench/bare-proxy.ts in the same rounds
+ *   npx tsx bench/ab.ts messages stream 8 2 bare    # /v1/messages passed through to Anthropic
+ *   npx tsx bench/ab.ts responses json 8 2 bare     # /v1/responses passed through to OpenAI
+ *
+ * The provider is openai, anthropic or gemini (chat completions), or one of the passthrough APIs:
+ * `messages` (Anthropic) or `responses` (OpenAI). The bare proxy forwards the same body (with the model as
+ * the provider names it) to the provider's own endpoint: for chat, OpenAI's only.
  *
  * A is `dist-base/` (the baseline), B is `dist/`. CPU per request is over each round's measured seconds
  * (its 1 s warm-up left out), as in `npm run bench`.
@@ -17,7 +23,7 @@ import { join } from 'node:path'
 import { freePort, mainThreadMicros, measureThroughput, ROOT } from './lib.ts'
 
 const [provider = 'openai', mode = 'json', roundsArg = '6', secondsArg = '2', yardstick] = process.argv.slice(2)
-const withBare = yardstick === 'bare' && provider === 'openai'
+const withBare = yardstick === 'bare' && ['openai', 'messages', 'responses'].includes(provider)
 const MODELS: Record<string, string> = {
   openai: 'openai/gpt-4.1-mini',
   anthropic: 'anthropic/claude-haiku-4-5',
@@ -80,27 +86,46 @@ const bare = withBare
     )
   : null
 if (bare) await answering(`http://127.0.0.1:${barePort}`, 'bench/bare-proxy.ts', 'POST')
-const bareTarget = {
-  url: `http://127.0.0.1:${barePort}/v1/chat/completions`,
-  headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
-  body: JSON.stringify({
-    model: 'gpt-4.1-mini',
-    messages: [{ role: 'user', content: 'Say hello in a short sentence.' }],
-    max_tokens: 32,
-    stream: mode === 'stream',
-    ...(mode === 'stream' ? { stream_options: { include_usage: true } } : {}),
-  }),
+const stream = mode === 'stream'
+const PROMPT = 'Say hello in a short sentence.'
+type Body = Record<string, unknown>
+/** The request for an API (chat, messages, responses), at `base`, with `model` and `auth` headers. */
+function request(base: string, model: string, headers: Record<string, string>) {
+  const ctype = { 'content-type': 'application/json', ...headers }
+  if (provider === 'messages') {
+    const body: Body = { model, max_tokens: 32, messages: [{ role: 'user', content: PROMPT }], stream }
+    return {
+      url: `${base}/v1/messages`,
+      headers: { ...ctype, 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify(body),
+    }
+  }
+  if (provider === 'responses') {
+    const body: Body = { model, input: PROMPT, max_output_tokens: 32, stream, store: false }
+    return { url: `${base}/v1/responses`, headers: ctype, body: JSON.stringify(body) }
+  }
+  const body: Body = { model, messages: [{ role: 'user', content: PROMPT }], max_tokens: 32, stream }
+  return { url: `${base}/v1/chat/completions`, headers: ctype, body: JSON.stringify(body) }
 }
-const target = (port: number) => ({
-  url: `http://127.0.0.1:${port}/v1/chat/completions`,
-  headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
-  body: JSON.stringify({
-    model: MODELS[provider],
-    messages: [{ role: 'user', content: 'Say hello in a short sentence.' }],
-    max_tokens: 32,
-    stream: mode === 'stream',
-  }),
-})
+const bareTarget =
+  provider === 'messages'
+    ? request(`http://127.0.0.1:${barePort}`, 'claude-haiku-4-5', { 'x-api-key': 'k' })
+    : provider === 'responses'
+      ? request(`http://127.0.0.1:${barePort}`, 'gpt-4.1-mini', { authorization: 'Bearer k' })
+      : (() => {
+          const t = request(`http://127.0.0.1:${barePort}`, 'gpt-4.1-mini', { authorization: 'Bearer k' })
+          // What Headroom sends the simulator: usage asked for on streams.
+          const extra = stream ? { stream_options: { include_usage: true } } : {}
+          return { ...t, body: JSON.stringify({ ...JSON.parse(t.body), ...extra }) }
+        })()
+const modelThrough =
+  provider === 'messages' ? MODELS.anthropic! : provider === 'responses' ? MODELS.openai! : MODELS[provider]!
+const target = (port: number) =>
+  request(
+    `http://127.0.0.1:${port}`,
+    modelThrough,
+    provider === 'messages' ? { 'x-api-key': 'x' } : { authorization: 'Bearer x' },
+  )
 type Round = { rps: number; cpu: number; main: number; errors: number }
 const results: Record<'A' | 'B' | 'bare', Round[]> = { A: [], B: [], bare: [] }
 try {

@@ -32,6 +32,15 @@ function decoded(text: string): SseEvent[] {
 const bytes = (s: string) => new TextEncoder().encode(s)
 
 describe('SseFramer', () => {
+  it('a byte order mark at the start is dropped, split across reads or not; one later is kept', () => {
+    const all = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes('event: a\ndata: 1\n\n\uFEFFdata: 2\n\n')])
+    for (const at of [0, 1, 2, 3, 5]) {
+      const { texts, events } = frame([all.slice(0, at), all.slice(at)])
+      expect(texts.join('')).toBe('event: a\ndata: 1\n\n\uFEFFdata: 2\n\n')
+      expect(events[0]).toEqual({ event: 'a', data: '1' })
+    }
+  })
+
   it.each([
     ['LF', recorded],
     ['CRLF', recorded.replaceAll('\n', '\r\n')],

@@ -6,7 +6,11 @@
  * push. Field parsing follows https://html.spec.whatwg.org/multipage/server-sent-events.html like
  * ./sse.ts: lines end in CRLF, LF or CR, `data:` lines join with "\n", `:` lines are comments, a blank
  * line ends an event.
+ *
+ * Bytes are decoded by node:string_decoder, as in ./sse.ts (a streaming `TextDecoder.decode` costs ~10× as
+ * much; docs/benchmarks.md); like TextDecoder, it drops a byte order mark at the start of the stream.
  */
+import { StringDecoder } from 'node:string_decoder'
 
 /** One whole event in a pushed text: its extent `[start, end)` and its fields. */
 interface RawEvent {
@@ -25,12 +29,13 @@ export interface Framed {
 }
 
 export class SseFramer {
-  private readonly utf8 = new TextDecoder('utf-8')
+  private readonly utf8 = new StringDecoder('utf8')
+  private bomChecked = false
   private buf = ''
 
   /** Bytes in → the whole events they complete (null when they complete none). */
   push(bytes: Uint8Array): Framed | null {
-    const chunk = this.utf8.decode(bytes, { stream: true })
+    const chunk = this.decode(bytes)
     const s = this.buf.length > 0 ? this.buf + chunk : chunk
     const { events, pos } = scan(s, false)
     if (pos === 0) {
@@ -46,10 +51,17 @@ export class SseFramer {
    * never finished is discarded, as the spec says: its bytes would garble whatever the client reads next.
    */
   end(): Framed | null {
-    const s = this.buf + this.utf8.decode()
+    const s = this.buf + this.utf8.end()
     this.buf = ''
     const { events, pos } = scan(s, true)
     return pos > 0 ? { text: s.slice(0, pos), events } : null
+  }
+
+  private decode(bytes: Uint8Array): string {
+    const s = this.utf8.write(bytes)
+    if (this.bomChecked || s.length === 0) return s
+    this.bomChecked = true
+    return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s
   }
 }
 

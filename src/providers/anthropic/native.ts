@@ -15,7 +15,7 @@ import { badResponse } from '../provider-errors.ts'
 import type { NativeRequest, ProviderUsage, Target } from '../types.ts'
 import { type AnthropicUsageLike, toProviderUsage } from './convert-response.ts'
 import { invalidRequest, streamBroken, streamErrorEvent } from './errors.ts'
-import { mergeUsage, parseEvent } from './stream-transform.ts'
+import { type AnthropicStreamEvent, mergeUsage, parseEvent } from './stream-transform.ts'
 
 const APIS = new Set(['anthropic-messages'] as const)
 
@@ -110,13 +110,24 @@ function contentText(content: unknown): string {
   return text
 }
 
-/** One stream's facts, read as its events pass. */
+/** Raw deltas kept unread up to this many characters; past it they are read (the memory a stream holds stays bounded). */
+const PENDING_MAX = 256 * 1024
+
+/**
+ * One stream's facts, read as its events pass. A `content_block_delta` event, named so (as Anthropic names
+ * every event), is output by its name alone: its data is kept as it came and read only if the output text
+ * is asked for (an estimate, when the stream ends without its usage) — JSON.parse of every delta was the
+ * largest cost of Headroom's own on a passed-through stream (docs/benchmarks.md).
+ */
 class AnthropicNativeStream implements NativeStreamDecoder {
   done = false
   model: string | null = null
   private usageSoFar: AnthropicUsageLike | null = null
   private closing = false
   private output = ''
+  /** Deltas' data not yet read, in order, after `output`; and their length. */
+  private pending: string[] = []
+  private pendingChars = 0
 
   constructor(private readonly provider: string) {}
 
@@ -130,7 +141,13 @@ class AnthropicNativeStream implements NativeStreamDecoder {
   }
 
   onEvent(event: string | undefined, data: string): boolean {
-    if (event === 'ping') return false
+    if (event === 'ping' || event === 'content_block_stop') return false
+    if (event === 'content_block_delta') {
+      this.pending.push(data)
+      this.pendingChars += data.length
+      if (this.pendingChars > PENDING_MAX) this.readPending()
+      return true
+    }
     const ev = parseEvent(event, data, this.provider)
     switch (ev.type) {
       case 'message_start': {
@@ -140,6 +157,7 @@ class AnthropicNativeStream implements NativeStreamDecoder {
         return false
       }
       case 'content_block_start': {
+        this.readPending()
         const b = ev.content_block
         // An opening text or thinking block is empty; a tool call's names the tool.
         if (b.type === 'text') return this.add(b.text)
@@ -147,13 +165,10 @@ class AnthropicNativeStream implements NativeStreamDecoder {
         if ('name' in b && typeof b.name === 'string') this.output += b.name
         return true
       }
-      case 'content_block_delta': {
-        const d = ev.delta
-        if (d.type === 'text_delta') this.output += d.text
-        else if (d.type === 'input_json_delta') this.output += d.partial_json
-        else if (d.type === 'thinking_delta') this.output += d.thinking
+      case 'content_block_delta':
+        this.readPending()
+        this.addDelta(ev.delta)
         return true
-      }
       case 'message_delta':
         if (ev.usage) {
           this.usageSoFar = mergeUsage(this.usageSoFar, ev.usage)
@@ -170,6 +185,27 @@ class AnthropicNativeStream implements NativeStreamDecoder {
     }
   }
 
+  private addDelta(d: Extract<AnthropicStreamEvent, { type: 'content_block_delta' }>['delta']): void {
+    if (d.type === 'text_delta') this.output += d.text
+    else if (d.type === 'input_json_delta') this.output += d.partial_json
+    else if (d.type === 'thinking_delta') this.output += d.thinking
+  }
+
+  /** The kept deltas into `output` (one that is not an event after all adds nothing). */
+  private readPending(): void {
+    if (this.pending.length === 0) return
+    for (const data of this.pending) {
+      try {
+        const ev = parseEvent('content_block_delta', data, this.provider)
+        if (ev.type === 'content_block_delta' && ev.delta) this.addDelta(ev.delta)
+      } catch {
+        // Not JSON: the client got its bytes as they came; there is no text in it to count.
+      }
+    }
+    this.pending = []
+    this.pendingChars = 0
+  }
+
   private add(text: string | undefined): boolean {
     if (!text) return false
     this.output += text
@@ -181,6 +217,7 @@ class AnthropicNativeStream implements NativeStreamDecoder {
   }
 
   text(): string {
+    this.readPending()
     return this.output
   }
 }

@@ -12,11 +12,39 @@
 import { parseRetryAfterMs } from '../retry-after.ts'
 import type { HeaderSource, RateLimitSnapshot, RateLimitWindow } from '../types.ts'
 
+/**
+ * Each family's three headers (limit, remaining, reset), spelled out once (not built per call: a fresh
+ * string is a slower key), and the snapshot's key for it.
+ */
 const FAMILIES = [
-  ['requests', 'requests'],
-  ['tokens', 'tokens'],
-  ['input-tokens', 'inputTokens'],
-  ['output-tokens', 'outputTokens'],
+  [
+    [
+      'anthropic-ratelimit-requests-limit',
+      'anthropic-ratelimit-requests-remaining',
+      'anthropic-ratelimit-requests-reset',
+    ],
+    'requests',
+  ],
+  [
+    ['anthropic-ratelimit-tokens-limit', 'anthropic-ratelimit-tokens-remaining', 'anthropic-ratelimit-tokens-reset'],
+    'tokens',
+  ],
+  [
+    [
+      'anthropic-ratelimit-input-tokens-limit',
+      'anthropic-ratelimit-input-tokens-remaining',
+      'anthropic-ratelimit-input-tokens-reset',
+    ],
+    'inputTokens',
+  ],
+  [
+    [
+      'anthropic-ratelimit-output-tokens-limit',
+      'anthropic-ratelimit-output-tokens-remaining',
+      'anthropic-ratelimit-output-tokens-reset',
+    ],
+    'outputTokens',
+  ],
 ] as const
 
 function num(v: string | null): number | undefined {
@@ -31,10 +59,10 @@ function timestamp(v: string | null): number | undefined {
   return Number.isNaN(t) ? undefined : t
 }
 
-function window(h: HeaderSource, family: string): RateLimitWindow | undefined {
-  const limit = num(h.get(`anthropic-ratelimit-${family}-limit`))
-  const remaining = num(h.get(`anthropic-ratelimit-${family}-remaining`))
-  const resetAt = timestamp(h.get(`anthropic-ratelimit-${family}-reset`))
+function window(h: HeaderSource, names: readonly [string, string, string]): RateLimitWindow | undefined {
+  const limit = num(h.get(names[0]))
+  const remaining = num(h.get(names[1]))
+  const resetAt = timestamp(h.get(names[2]))
   if (limit === undefined && remaining === undefined && resetAt === undefined) return undefined
   const w: RateLimitWindow = {}
   if (limit !== undefined) w.limit = limit
@@ -47,8 +75,8 @@ function window(h: HeaderSource, family: string): RateLimitWindow | undefined {
 export function parseAnthropicRateLimits(h: HeaderSource, now: number): RateLimitSnapshot | null {
   const snap: RateLimitSnapshot = { at: now }
   let found = false
-  for (const [family, key] of FAMILIES) {
-    const w = window(h, family)
+  for (const [names, key] of FAMILIES) {
+    const w = window(h, names)
     if (w) {
       snap[key] = w
       found = true
