@@ -24,6 +24,7 @@ const ROUTES = `routes:
   r: { targets: [openai/gpt-4.1-mini] }
   over: { strategy: ordered, targets: [openai/gpt-4.1-mini, anthropic/claude-haiku-4-5] }
   g: { targets: [google/gemini-2.5-flash] }
+  claude: { targets: [anthropic/claude-haiku-4-5] }
   vectors: { targets: [openai/text-embedding-3-small] }
 `
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
@@ -86,6 +87,8 @@ describe('spans per request and per attempt', () => {
       'http.response.status_code': 200,
     })
     expect(request.attributes['gen_ai.response.model']).toMatch(/^claude-haiku-4-5/)
+    // Translated to a chat completion: OpenAI's vocabulary (Anthropic's end_turn is stop).
+    expect(request.attributes['gen_ai.response.finish_reasons']).toEqual(['stop'])
     expect(request.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0)
     expect(request.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0)
     expect(request.attributes['headroom.cost_usd']).toBeGreaterThan(0)
@@ -107,6 +110,8 @@ describe('spans per request and per attempt', () => {
       'server.address': '127.0.0.1',
     })
     expect(first!.status.code).toBe(SpanStatusCode.ERROR)
+    expect(first!.attributes['gen_ai.response.finish_reasons']).toBeUndefined()
+    expect(second!.attributes['gen_ai.response.finish_reasons']).toEqual(['stop'])
     expect(second!.attributes).toMatchObject({ 'gen_ai.provider.name': 'anthropic', 'headroom.outcome': 'ok' })
     expect(second!.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0)
     // Each span lies within the request's.
@@ -128,8 +133,26 @@ describe('spans per request and per attempt', () => {
     expect(request.attributes).toMatchObject({ 'gen_ai.provider.name': 'gcp.gemini', 'gen_ai.request.stream': true })
     expect(request.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThanOrEqual(0)
     expect(attempts[0]!.attributes['gen_ai.request.model']).toBe('gemini-2.5-flash')
+    expect(request.attributes['gen_ai.response.finish_reasons']).toEqual(['stop'])
+    expect(attempts[0]!.attributes['gen_ai.response.finish_reasons']).toEqual(['stop'])
     // No traceparent: a trace of its own.
     expect(request.parentSpanContext).toBeUndefined()
+  })
+
+  it('/v1/messages passed through, JSON and stream: Anthropic’s own stop reason', async () => {
+    for (const stream of [false, true]) {
+      exporter.reset()
+      const r = await post('/v1/messages', {
+        model: 'claude',
+        max_tokens: 64,
+        stream,
+        messages: [{ role: 'user', content: 'reply: hello there' }],
+      })
+      expect(r.status).toBe(200)
+      const { request, attempts } = await spans(1)
+      expect(request.attributes['gen_ai.response.finish_reasons']).toEqual(['end_turn'])
+      expect(attempts[0]!.attributes['gen_ai.response.finish_reasons']).toEqual(['end_turn'])
+    }
   })
 
   it('embeddings; a malformed traceparent is ignored', async () => {
@@ -145,6 +168,7 @@ describe('spans per request and per attempt', () => {
       const { request } = await spans(1)
       expect(request.name).toBe('embeddings vectors')
       expect(request.attributes['gen_ai.operation.name']).toBe('embeddings')
+      expect(request.attributes['gen_ai.response.finish_reasons']).toBeUndefined()
       expect(request.parentSpanContext).toBeUndefined()
       expect(request.spanContext().traceId).not.toBe(TRACE_ID)
     }

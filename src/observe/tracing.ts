@@ -84,6 +84,12 @@ function serverOf(t: Target): { address: string; port: number | undefined } {
   return h
 }
 
+/** `gen_ai.response.finish_reasons`: upstream text (a passthrough's are the provider's own), scrubbed like the model. */
+function finishReasons(reasons: readonly string[], target: Target): string[] {
+  const secrets = targetSecrets(target)
+  return reasons.map((r) => upstreamToken(r, secrets))
+}
+
 function attemptAttributes(op: string, a: AttemptEvent): Attributes {
   const server = serverOf(a.target)
   const attrs: Attributes = {
@@ -100,6 +106,7 @@ function attemptAttributes(op: string, a: AttemptEvent): Attributes {
   }
   // The model as the provider named it: upstream text, scrubbed like the spend table's.
   if (a.modelServed !== null) attrs['gen_ai.response.model'] = upstreamToken(a.modelServed, targetSecrets(a.target))
+  if (a.finishReasons !== null) attrs['gen_ai.response.finish_reasons'] = finishReasons(a.finishReasons, a.target)
   if (a.usage !== null) {
     attrs['gen_ai.usage.input_tokens'] = a.usage.promptTokens
     attrs['gen_ai.usage.output_tokens'] = a.usage.completionTokens
@@ -146,6 +153,8 @@ export function recordRequest(tracer: Tracer, e: RequestEvent): void {
     attrs['gen_ai.provider.name'] = PROVIDER_NAMES[serving.target.type] ?? serving.target.type
     if (serving.modelServed !== null)
       attrs['gen_ai.response.model'] = upstreamToken(serving.modelServed, targetSecrets(serving.target))
+    if (serving.finishReasons !== null)
+      attrs['gen_ai.response.finish_reasons'] = finishReasons(serving.finishReasons, serving.target)
   }
   if (e.ttftMs !== null) attrs['gen_ai.response.time_to_first_chunk'] = e.ttftMs / 1000
   if (e.errorCode !== null) attrs['error.type'] = e.errorCode

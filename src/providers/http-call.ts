@@ -41,9 +41,11 @@ export function closeMeta(
     readonly usageFinal: boolean
     readonly model: string | null
     readonly requestId?: string | null
+    readonly finishReasons?: readonly string[]
   },
 ): void {
   meta.usage = d.usage
+  if (d.finishReasons !== undefined && d.finishReasons.length > 0) meta.finishReasons = d.finishReasons
   meta.usageFinal = d.usageFinal
   meta.model = d.model
   if (d.requestId != null) meta.requestId = d.requestId

@@ -30,6 +30,8 @@ export interface NativeDecoded {
   readonly usage: ProviderUsage | null
   readonly usageFinal: boolean
   readonly model: string | null
+  /** The answer's stop reasons, as the provider said them (see UpstreamMeta). */
+  readonly finishReasons?: readonly string[]
   /** The output text (see NativeAnswer). */
   text(): string
 }
@@ -48,6 +50,8 @@ export interface NativeStreamDecoder {
   readonly usage: ProviderUsage | null
   readonly usageFinal: boolean
   readonly model: string | null
+  /** The stop reasons said so far, as the provider said them (see UpstreamMeta). */
+  readonly finishReasons?: readonly string[]
   /** The output so far (see NativeAnswer). */
   text(): string
 }

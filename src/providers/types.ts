@@ -106,6 +106,11 @@ export interface UpstreamMeta {
   usageFinal: boolean
   /** The model the provider says served the call, when it says. */
   model: string | null
+  /**
+   * A passed-through answer's own stop reasons, as the provider said them (Anthropic `stop_reason`, a
+   * Responses `status` or `incomplete_details.reason`, chat `finish_reason`s); unset on the translated path.
+   */
+  finishReasons?: readonly string[]
   /** The upstream request id (`x-request-id`, `request-id`, Gemini `responseId`). */
   requestId: string | null
   /**

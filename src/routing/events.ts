@@ -61,6 +61,13 @@ export interface AttemptEvent {
   readonly ttftMs: number | null
   /** The model the provider says served the call, as it said it (not yet scrubbed); null when it did not say. */
   readonly modelServed: string | null
+  /**
+   * Why the answer stopped, per choice: a chat completion's (or chat stream's) `finish_reason`s (`stop`,
+   * `length`, `tool_calls`, `content_filter`); a passed-through answer's own, as the provider said them
+   * (Anthropic `end_turn`, Responses `completed` / `max_output_tokens`); null when it did not say (a failed
+   * attempt, embeddings, a stream cut short before it).
+   */
+  readonly finishReasons: readonly string[] | null
 }
 
 /** The client API a request came in by. */

@@ -70,6 +70,8 @@ describe('executeEither, passed through', () => {
     expect(attempts()).toEqual([[1, MINI, 'ok', 200, 'provider']])
     expect(ex.usage()).toMatchObject({ promptTokens: 10, completionTokens: 2 })
     expect(t.adapter.calls[0]!.native).toEqual(native(false))
+    // The provider's own stop reason, as it said it.
+    expect(t.events[0]!.finishReasons).toEqual(['end_turn'])
   })
 
   it('fails over invisibly before the first content frame; the event goes out when the stream ends', async () => {
@@ -88,6 +90,7 @@ describe('executeEither, passed through', () => {
       [1, MINI, 'failed_over', 504, 'none'],
       [2, NANO, 'ok', 200, 'provider'],
     ])
+    expect(t.events.map((e) => e.finishReasons)).toEqual([null, ['end_turn']])
     expect(ex.usage()).toMatchObject({ promptTokens: 10, completionTokens: 3 })
   })
 
@@ -98,6 +101,7 @@ describe('executeEither, passed through', () => {
     const err = await failure(drain(ex.upstream.body))
     expect(err.kind).toBe('stream')
     expect(attempts()).toEqual([[1, MINI, 'error', 502, 'estimated']])
+    expect(t.events[0]!.finishReasons).toBeNull()
     // Estimated from text(): "partial answer", not from nothing.
     expect(ex.usage()!.completionTokens).toBeGreaterThan(0)
   })

@@ -82,6 +82,8 @@ describe('failover', () => {
       [2, NANO, 'failed_over', 401],
       [3, FOUR_O, 'ok', 200],
     ])
+    // The answer's finish_reasons; a failed attempt has none.
+    expect(t.events.map((e) => e.finishReasons)).toEqual([null, null, ['stop']])
     expect(j.report.decision).toContain('failed: openai#1/gpt-4.1-mini 503 overloaded, openai#1/gpt-4.1-nano 401 auth')
   })
 
@@ -207,6 +209,8 @@ describe('streams', () => {
       [1, MINI, 'failed_over', 504],
       [2, NANO, 'ok', 200],
     ])
+    // The stream's finish chunk's finish_reason.
+    expect(t.events.map((e) => e.finishReasons)).toEqual([null, ['stop']])
     expect(ex.usage()).toMatchObject({ promptTokens: 10, completionTokens: 3 })
   })
 
@@ -218,7 +222,7 @@ describe('streams', () => {
     await it.next()
     await it.return!()
     await it.return!()
-    expect(t.events.map((e) => [e.outcome, e.usageSource])).toEqual([['cancelled', 'estimated']])
+    expect(t.events.map((e) => [e.outcome, e.usageSource, e.finishReasons])).toEqual([['cancelled', 'estimated', null]])
   })
 
   it('a stream that breaks after its first content: one error event, and the error from the iterator', async () => {

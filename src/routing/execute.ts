@@ -193,6 +193,7 @@ async function attemptLoop<T>(
               latencyMs,
               ttftMs: null,
               modelServed: null,
+              finishReasons: null,
             })
           // An error answer is an answer too (it lifts the cold-start limit); a cancel tells nothing.
           if (pe.kind !== 'cancelled') cand.state.limits.observe(pe.limits, now2, reservation)
@@ -305,6 +306,8 @@ function settle<T>(
     meta: Upstream<T>['meta']
     outcome: AttemptOutcome
     text: () => string
+    /** Why the answer stopped (see AttemptEvent); null when it did not say. */
+    finishReasons: readonly string[] | null
     ttftMs?: number | null
     error?: ProviderError
   },
@@ -329,6 +332,7 @@ function settle<T>(
     latencyMs: performance.now() - r.t0,
     ttftMs: o.ttftMs ?? null,
     modelServed: o.meta.model,
+    finishReasons: o.finishReasons !== null && o.finishReasons.length > 0 ? o.finishReasons : null,
   })
   return usage
 }
@@ -339,6 +343,7 @@ export async function executeComplete(job: Job, rt: Runtime): Promise<Execution<
     meta: r.upstream.meta,
     outcome: 'ok',
     text: () => completionText(r.upstream.body),
+    finishReasons: completionFinishReasons(r.upstream.body),
   })
   return { target: r.candidate.target, upstream: r.upstream, attempts: r.attempts, usage: () => usage }
 }
@@ -356,13 +361,20 @@ export async function executeEmbed(job: Job<EmbeddingRequest>, rt: Runtime): Pro
     }
     return adapter.embed(job.req, c.target, signal)
   })
-  const usage = settle(job, rt, r, { meta: r.upstream.meta, outcome: 'ok', text: () => '' })
+  const usage = settle(job, rt, r, { meta: r.upstream.meta, outcome: 'ok', text: () => '', finishReasons: null })
   let body = r.upstream.body
   if (!body.usage) {
     const billed = { prompt_tokens: usage.promptTokens, total_tokens: usage.promptTokens }
     body = { object: body.object, data: body.data, model: body.model, usage: billed }
   }
   return { target: r.candidate.target, upstream: { ...r.upstream, body }, attempts: r.attempts, usage: () => usage }
+}
+
+/** A chat completion's `finish_reason`s, one per choice that has one. */
+function completionFinishReasons(c: ChatCompletion): string[] {
+  const out: string[] = []
+  for (const ch of c.choices) if (ch.finish_reason !== null) out.push(ch.finish_reason)
+  return out
 }
 
 function completionText(c: ChatCompletion): string {
@@ -374,24 +386,32 @@ function completionText(c: ChatCompletion): string {
   return text
 }
 
-/** How settleStream reads a stream's items: `onItem` sees each as it passes; `text` is the output so far. */
+/**
+ * How settleStream reads a stream's items: `onItem` sees each as it passes; `text` is the output so far;
+ * `finishReasons` why it stopped, once it has (see AttemptEvent).
+ */
 interface StreamRead<T> {
   onItem?: (item: T) => void
   text: () => string
+  finishReasons: () => readonly string[] | null
 }
 
-/** A chat stream's output text (content, tool calls' names and arguments), gathered as its chunks pass. */
+/** A chat stream's output text (content, tool calls' names and arguments) and finish reasons, gathered as its chunks pass. */
 function chunkReader(): StreamRead<ChatChunk> {
   let text = ''
+  const reasons: string[] = []
   return {
     onItem: (chunk) => {
       for (const ch of chunk.choices) {
+        // One per choice (at most 128: OpenAI's `n`), however many an upstream sends.
+        if (ch.finish_reason != null && reasons.length < 128) reasons.push(ch.finish_reason)
         const d = ch.delta
         if (typeof d.content === 'string') text += d.content
         if (d.tool_calls) for (const t of d.tool_calls) text += (t.function?.name ?? '') + (t.function?.arguments ?? '')
       }
     },
     text: () => text,
+    finishReasons: () => reasons,
   }
 }
 
@@ -458,8 +478,8 @@ export async function executeEither(
     passOver,
   )
   const exec = { target: r.candidate.target, attempts: r.attempts }
-  const json = (text: () => string): Execution<EitherAnswer> => {
-    const usage = settle(job, rt, r, { meta: r.upstream.meta, outcome: 'ok', text })
+  const json = (text: () => string, finishReasons: readonly string[] | null): Execution<EitherAnswer> => {
+    const usage = settle(job, rt, r, { meta: r.upstream.meta, outcome: 'ok', text, finishReasons })
     return { ...exec, upstream: r.upstream, usage: () => usage }
   }
   const stream = <T>(source: AsyncIterable<T>, read: StreamRead<T>, wrap: (s: AsyncIterable<T>) => EitherAnswer) => {
@@ -469,13 +489,15 @@ export async function executeEither(
   const body = r.upstream.body
   switch (body.via) {
     case 'translated':
-      return json(() => completionText(body.completion))
+      return json(() => completionText(body.completion), completionFinishReasons(body.completion))
     case 'translated-stream':
       return stream(body.chunks, chunkReader(), (chunks) => ({ via: 'translated-stream', chunks }))
     case 'native': {
       const a = body.answer
-      if (a.kind === 'json') return json(a.text)
-      return stream(a.frames, { text: a.text }, (frames) => ({
+      const meta = r.upstream.meta
+      if (a.kind === 'json') return json(a.text, meta.finishReasons ?? null)
+      // The decoder's stop reason lands in meta when the frames end, before the stream settles.
+      return stream(a.frames, { text: a.text, finishReasons: () => meta.finishReasons ?? null }, (frames) => ({
         via: 'native',
         answer: { kind: 'stream', frames, text: a.text },
       }))
@@ -522,6 +544,7 @@ function settleStream<T, U>(
       meta: upstream.meta,
       outcome,
       text: read.text,
+      finishReasons: read.finishReasons(),
       ttftMs: upstream.latency.ttftMs ?? null,
       error,
     })

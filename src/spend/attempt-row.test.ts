@@ -49,6 +49,7 @@ const event = (over: Partial<AttemptEvent> = {}): AttemptEvent => ({
   latencyMs: 1234.4,
   ttftMs: 210.6,
   modelServed: 'gpt-4.1-mini-2025-04-14',
+  finishReasons: ['stop'],
   ...over,
 })
 

@@ -45,6 +45,7 @@ export function attemptEvent(over: Partial<AttemptEvent> = {}): AttemptEvent {
     latencyMs: 100,
     ttftMs: null,
     modelServed: null,
+    finishReasons: ['stop'],
     ...over,
   }
 }

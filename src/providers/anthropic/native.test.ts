@@ -62,6 +62,7 @@ describe('native() JSON', () => {
       usage: { promptTokens: 120, cachedTokens: 100, cacheWriteTokens: 0, completionTokens: 7, reasoningTokens: 0 },
       usageFinal: true,
       model: 'claude-haiku-4-5-20251001',
+      finishReasons: ['end_turn'],
       requestId: 'req_011CSHoEeqs5C35K2UUqR7Fy',
       warnings: [],
     })
@@ -133,6 +134,7 @@ describe('native() stream', () => {
       usage: { promptTokens: 12 + 512 + 2048, cachedTokens: 2048, cacheWriteTokens: 512, completionTokens: 30 },
       usageFinal: true,
       model: 'claude-sonnet-4-5-20250929',
+      finishReasons: ['end_turn'],
       requestId: 'req_011CSHoEeqs5C35K2UUqR7Fy',
     })
     expect(up.body.text()).toBe('Cached answer.')

@@ -78,6 +78,7 @@ interface MessageLike {
   model?: unknown
   usage?: AnthropicUsageLike | null
   content?: unknown
+  stop_reason?: unknown
 }
 
 function decodeMessage(text: string, target: Target): NativeDecoded {
@@ -93,6 +94,7 @@ function decodeMessage(text: string, target: Target): NativeDecoded {
     usage,
     usageFinal: usage !== null,
     model: typeof msg.model === 'string' ? msg.model : null,
+    finishReasons: typeof msg.stop_reason === 'string' ? [msg.stop_reason] : [],
     text: () => contentText(msg.content),
   }
 }
@@ -122,6 +124,8 @@ const PENDING_MAX = 256 * 1024
 class AnthropicNativeStream implements NativeStreamDecoder {
   done = false
   model: string | null = null
+  /** `message_delta`'s `stop_reason`. */
+  finishReasons: string[] = []
   private usageSoFar: AnthropicUsageLike | null = null
   private closing = false
   private output = ''
@@ -170,6 +174,7 @@ class AnthropicNativeStream implements NativeStreamDecoder {
         this.addDelta(ev.delta)
         return true
       case 'message_delta':
+        if (typeof ev.delta?.stop_reason === 'string') this.finishReasons = [ev.delta.stop_reason]
         if (ev.usage) {
           this.usageSoFar = mergeUsage(this.usageSoFar, ev.usage)
           this.closing = true

@@ -90,10 +90,26 @@ describe('openai-responses', () => {
       usage: { promptTokens: 1200, cachedTokens: 1024, cacheWriteTokens: 0, completionTokens: 40, reasoningTokens: 24 },
       usageFinal: true,
       model: 'gpt-4.1-mini-2025-04-14',
+      finishReasons: ['completed'],
       requestId: 'req_abc',
       warnings: [],
     })
     expect(up.limits?.requests).toMatchObject({ limit: 500, remaining: 499 })
+  })
+
+  it('an incomplete response: its incomplete_details.reason is the finish reason', async () => {
+    const answer = JSON.parse(fixture('responses-text.json')) as Record<string, unknown>
+    const sent = JSON.stringify({
+      ...answer,
+      status: 'incomplete',
+      incomplete_details: { reason: 'max_output_tokens' },
+    })
+    upstream.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(sent)
+    }
+    const up = await adapter.native!(responses(false), target(), signal())
+    expect(up.meta.finishReasons).toEqual(['max_output_tokens'])
   })
 
   it('a stream: the bytes exactly, output from the first text delta, usage at response.completed', async () => {
@@ -112,6 +128,7 @@ describe('openai-responses', () => {
       usage: { promptTokens: 10, cachedTokens: 0, completionTokens: 16, reasoningTokens: 0 },
       usageFinal: true,
       model: 'gpt-4.1-mini-2025-04-14',
+      finishReasons: ['completed'],
     })
     expect(up.body.text()).toBe(
       'careful giant brown rapid purple answer lazy happy yellow evening signal purple happy west blue blue',
@@ -246,6 +263,7 @@ describe('openai-chat', () => {
     expect(fs.map((f) => f.data).join('')).toBe(events.filter((e) => e !== usageEvent).join(''))
     expect(up.meta.usageFinal).toBe(true)
     expect(up.meta.usage?.cachedTokens).toBeGreaterThan(0)
+    expect(up.meta.finishReasons).toEqual(['stop'])
   })
 
   it('a stream the client asked usage of: every byte, its stream_options kept', async () => {

@@ -69,6 +69,7 @@ function decodeChat(text: string, target: Target): NativeDecoded {
     usage,
     usageFinal: usage !== null && typeof c.usage?.completion_tokens === 'number',
     model: typeof c.model === 'string' ? c.model : null,
+    finishReasons: chatFinishReasons(c.choices),
     text: () => {
       let out = ''
       for (const ch of c.choices) {
@@ -80,10 +81,18 @@ function decodeChat(text: string, target: Target): NativeDecoded {
   }
 }
 
+/** The choices' `finish_reason`s that are set. */
+function chatFinishReasons(choices: ReadonlyArray<{ finish_reason: string | null }>): string[] {
+  const out: string[] = []
+  for (const ch of choices) if (typeof ch.finish_reason === 'string') out.push(ch.finish_reason)
+  return out
+}
+
 /** A chat stream's chunks, read by the translated path's decoder; the usage chunk dropped if only Headroom asked. */
 class ChatNativeStream implements NativeStreamDecoder {
   private readonly t: OpenAIStreamTransform
   private output = ''
+  readonly finishReasons: string[] = []
 
   constructor(
     provider: string,
@@ -110,7 +119,9 @@ class ChatNativeStream implements NativeStreamDecoder {
     if (item.kind !== 'chunk') return false
     const c = item.chunk
     if (this.dropUsage && c.choices.length === 0 && c.usage) return 'drop'
-    for (const { delta: d } of c.choices) {
+    for (const { delta: d, finish_reason } of c.choices) {
+      // One per choice (at most 128: OpenAI's `n`), however many an upstream sends.
+      if (finish_reason != null && this.finishReasons.length < 128) this.finishReasons.push(finish_reason)
       if (typeof d.content === 'string') this.output += d.content
       if (typeof d.refusal === 'string') this.output += d.refusal
       if (d.tool_calls)
@@ -141,6 +152,8 @@ interface ResponseLike {
   usage?: ResponsesUsage | null
   output?: unknown
   error?: { code?: unknown; message?: unknown } | null
+  status?: unknown
+  incomplete_details?: { reason?: unknown } | null
 }
 
 function responsesUsage(u: ResponsesUsage | null | undefined): ProviderUsage | null {
@@ -176,8 +189,20 @@ function decodeResponse(text: string, target: Target): NativeDecoded {
     usage,
     usageFinal: usage !== null && typeof r.usage?.output_tokens === 'number',
     model: typeof r.model === 'string' ? r.model : null,
+    finishReasons: responseStatus(r),
     text: () => outputText(r.output),
   }
+}
+
+/**
+ * A response's stop reason: `incomplete_details.reason` (`max_output_tokens`, `content_filter`) when it
+ * says one, else its `status` (`completed`, `incomplete`)
+ * (https://platform.openai.com/docs/api-reference/responses/object#responses/object-incomplete_details).
+ */
+function responseStatus(r: ResponseLike | null): string[] {
+  const reason = r?.incomplete_details?.reason
+  if (typeof reason === 'string') return [reason]
+  return typeof r?.status === 'string' ? [r.status] : []
 }
 
 /** The output items' text: messages (text, refusals), function calls (name + arguments), reasoning summaries. */
@@ -218,6 +243,7 @@ class ResponsesNativeStream implements NativeStreamDecoder {
   usage: ProviderUsage | null = null
   usageFinal = false
   model: string | null = null
+  finishReasons: string[] = []
   private output = ''
 
   constructor(private readonly provider: string) {}
@@ -245,6 +271,7 @@ class ResponsesNativeStream implements NativeStreamDecoder {
         const r = this.readResponse(ev['response'])
         this.usage = responsesUsage(r?.usage)
         this.usageFinal = this.usage !== null && typeof r?.usage?.output_tokens === 'number'
+        this.finishReasons = responseStatus(r)
         this.done = true
         return false
       }

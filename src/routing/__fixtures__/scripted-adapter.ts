@@ -139,6 +139,7 @@ async function* framesOf(
   if (end) throw end
   m.usage = usageOf(words.join(' '))
   m.usageFinal = true
+  m.finishReasons = ['end_turn']
   yield { data: scriptedFrame('message_stop', {}), content: false }
 }
 
@@ -214,7 +215,12 @@ export class ScriptedAdapter implements ProviderAdapter {
       if ('words' in step) throw new Error('a broken stream step in a call that is not a stream')
       const text = () => step.answer
       const body: NativeAnswer = { kind: 'json', body: JSON.stringify({ text: step.answer }), text }
-      return { body, limits: null, latency: {}, meta: meta(target, usageOf(step.answer)) }
+      return {
+        body,
+        limits: null,
+        latency: {},
+        meta: { ...meta(target, usageOf(step.answer)), finishReasons: ['end_turn'] },
+      }
     }
     const m = meta(target, null)
     const [words, end] = 'words' in step ? [step.words, step.breakWith] : [step.answer.split(' '), null]
