@@ -260,3 +260,10 @@ export function stopSequences(stop: ChatRequest['stop']): string[] {
   if (stop == null) return []
   return typeof stop === 'string' ? [stop] : stop
 }
+
+/** The choices' `finish_reason`s that are set (a completion's, or a chunk's), in order. */
+export function choiceFinishReasons(choices: ReadonlyArray<{ readonly finish_reason: string | null }>): string[] {
+  const out: string[] = []
+  for (const ch of choices) if (typeof ch.finish_reason === 'string') out.push(ch.finish_reason)
+  return out
+}

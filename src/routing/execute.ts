@@ -28,7 +28,7 @@
 
 import type { CompiledRoute } from '../config/types.ts'
 import type { EmbeddingRequest, EmbeddingResponse } from '../providers/embeddings-schema.ts'
-import type { ChatChunk, ChatCompletion } from '../providers/openai-schema.ts'
+import { type ChatChunk, type ChatCompletion, choiceFinishReasons } from '../providers/openai-schema.ts'
 import { unsupportedHere } from '../providers/provider-errors.ts'
 import {
   type NativeAnswer,
@@ -343,7 +343,7 @@ export async function executeComplete(job: Job, rt: Runtime): Promise<Execution<
     meta: r.upstream.meta,
     outcome: 'ok',
     text: () => completionText(r.upstream.body),
-    finishReasons: completionFinishReasons(r.upstream.body),
+    finishReasons: choiceFinishReasons(r.upstream.body.choices),
   })
   return { target: r.candidate.target, upstream: r.upstream, attempts: r.attempts, usage: () => usage }
 }
@@ -368,13 +368,6 @@ export async function executeEmbed(job: Job<EmbeddingRequest>, rt: Runtime): Pro
     body = { object: body.object, data: body.data, model: body.model, usage: billed }
   }
   return { target: r.candidate.target, upstream: { ...r.upstream, body }, attempts: r.attempts, usage: () => usage }
-}
-
-/** A chat completion's `finish_reason`s, one per choice that has one. */
-function completionFinishReasons(c: ChatCompletion): string[] {
-  const out: string[] = []
-  for (const ch of c.choices) if (ch.finish_reason !== null) out.push(ch.finish_reason)
-  return out
 }
 
 function completionText(c: ChatCompletion): string {
@@ -489,7 +482,7 @@ export async function executeEither(
   const body = r.upstream.body
   switch (body.via) {
     case 'translated':
-      return json(() => completionText(body.completion), completionFinishReasons(body.completion))
+      return json(() => completionText(body.completion), choiceFinishReasons(body.completion.choices))
     case 'translated-stream':
       return stream(body.chunks, chunkReader(), (chunks) => ({ via: 'translated-stream', chunks }))
     case 'native': {

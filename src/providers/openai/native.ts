@@ -15,7 +15,7 @@ import { carriesContent } from '../carries-content.ts'
 import { endpoint } from '../http.ts'
 import type { PreparedTarget } from '../http-call.ts'
 import { type NativeDecoded, type NativeSpec, type NativeStreamDecoder, withModel } from '../http-native.ts'
-import type { ChatRequest } from '../openai-schema.ts'
+import { type ChatRequest, choiceFinishReasons } from '../openai-schema.ts'
 import { badResponse, streamBroken } from '../provider-errors.ts'
 import { fromOpenAIUsage } from '../shapes.ts'
 import { type NativeApi, ProviderError, type ProviderUsage, type Target } from '../types.ts'
@@ -69,7 +69,7 @@ function decodeChat(text: string, target: Target): NativeDecoded {
     usage,
     usageFinal: usage !== null && typeof c.usage?.completion_tokens === 'number',
     model: typeof c.model === 'string' ? c.model : null,
-    finishReasons: chatFinishReasons(c.choices),
+    finishReasons: choiceFinishReasons(c.choices),
     text: () => {
       let out = ''
       for (const ch of c.choices) {
@@ -79,13 +79,6 @@ function decodeChat(text: string, target: Target): NativeDecoded {
       return out
     },
   }
-}
-
-/** The choices' `finish_reason`s that are set. */
-function chatFinishReasons(choices: ReadonlyArray<{ finish_reason: string | null }>): string[] {
-  const out: string[] = []
-  for (const ch of choices) if (typeof ch.finish_reason === 'string') out.push(ch.finish_reason)
-  return out
 }
 
 /** A chat stream's chunks, read by the translated path's decoder; the usage chunk dropped if only Headroom asked. */
