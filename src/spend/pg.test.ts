@@ -154,6 +154,29 @@ describe.skipIf(!available)('spend in PostgreSQL', () => {
     await expect(insert(other, [makeRow()])).rejects.toThrow()
   })
 
+  it('the batching writer: rows queued, sent off the caller, all committed by flushAsync and closeAsync', async () => {
+    const w = new SpendWriter(pgdb, { flushAtRows: 50, maxBatchRows: 120 })
+    for (let i = 0; i < 300; i++) w.write(makeRow({ requestId: `w-${i}`, route: 'writer' }))
+    expect(w.stats().pending).toBe(300) // write() only queues
+    await w.flushAsync()
+    for (let i = 300; i < 310; i++) w.write(makeRow({ requestId: `w-${i}`, route: 'writer' }))
+    await w.closeAsync()
+    expect(w.stats()).toMatchObject({ written: 310, pending: 0, dropped: 0 })
+    const s = await pgSpendSummary(pgdb, { groupBy: ['route'], route: 'writer' })
+    expect(s.total.requests).toBe(310)
+  })
+
+  it('the batching writer keeps rows while PostgreSQL fails, and reports them lost at close', async () => {
+    const gone = await openPgSpendDb(PG_TEST_URL, { schema })
+    await gone.close()
+    const w = new SpendWriter(gone)
+    w.write(makeRow({ route: 'never' }))
+    await w.flushAsync()
+    expect(w.health()).toMatchObject({ ok: false, pending: 1 })
+    await w.closeAsync()
+    expect(w.stats()).toMatchObject({ written: 0, pending: 0, dropped: 1 })
+  })
+
   it('names the database without its password when it cannot connect', async () => {
     const err = await openPgSpendDb('postgres://u:hunter2@127.0.0.1:1/x').catch((e: unknown) => e)
     expect(String(err)).toContain('postgres://u:***@127.0.0.1:1/x')
