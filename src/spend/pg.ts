@@ -75,7 +75,10 @@ export interface PgSpendDb {
 }
 
 export interface PgSpendOptions {
-  /** Create this schema if needed and use it instead of `public` (tests run in a schema of their own). */
+  /**
+   * Create this schema if needed and use it instead of `public`, for the table and drizzle's migration journal
+   * (default: the URL's `?schema=`; tests run in a schema of their own).
+   */
   schema?: string
   /** Pool size (default 4: one writer and a few readers). */
   maxConnections?: number
@@ -89,7 +92,9 @@ class PgSpendOpenError extends UserError {
 /** Connects, applies the migrations the database has not recorded, and returns the pool. */
 export async function openPgSpendDb(text: string, options: PgSpendOptions = {}): Promise<PgSpendDb> {
   const url = parsePostgresUrl(text)
-  const schema = options.schema
+  // `?schema=name`: Headroom's own parameter, not the driver's, so it leaves the URL before connecting.
+  const schema = options.schema ?? url.searchParams.get('schema') ?? undefined
+  url.searchParams.delete('schema')
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) throw new RangeError(`invalid schema name "${schema}"`)
   const pool = new pg.Pool({
     connectionString: url.href,
