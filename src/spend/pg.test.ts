@@ -35,6 +35,12 @@ describe('PostgreSQL URLs', () => {
     expect(scrub('auth failed for s3cr@t and s3cr%40t', url)).toBe('auth failed for *** and ***')
   })
 
+  it('refuses a ?schema= that is not a plain lower-case name, before connecting', async () => {
+    const err = await openPgSpendDb('postgres://u:hunter2@127.0.0.1:1/db?schema=x%22;drop').catch((e: unknown) => e)
+    expect(String(err)).toContain('the schema must be lower-case letters')
+    expect(String(err)).not.toContain('hunter2')
+  })
+
   it('refuses a URL without a host, never repeating the password', () => {
     expect(() => parsePostgresUrl('postgres://')).toThrow('needs a host')
     expect(() => parsePostgresUrl('postgres://u:hunter2@:5/x')).toThrow(/not a valid|needs a host/)

@@ -95,10 +95,17 @@ export async function openPgSpendDb(text: string, options: PgSpendOptions = {}):
   // `?schema=name`: Headroom's own parameter, not the driver's, so it leaves the URL before connecting.
   const schema = options.schema ?? url.searchParams.get('schema') ?? undefined
   url.searchParams.delete('schema')
-  if (schema !== undefined && !SCHEMA_NAME.test(schema)) throw new RangeError(`invalid schema name "${schema}"`)
+  if (schema !== undefined && !SCHEMA_NAME.test(schema))
+    throw new UserError(
+      `HEADROOM_DB ${displayUrl(url)}: the schema must be lower-case letters, digits and _ (at most 63), not ${JSON.stringify(schema.slice(0, 80))}`,
+    )
   const pool = new pg.Pool({
     connectionString: url.href,
     max: options.maxConnections ?? 4,
+    // A server that does not answer fails a connection or a flush (kept queued, retried) instead of hanging
+    // it, and with it the final flush at SIGTERM (https://node-postgres.com/apis/client#new-client).
+    connectionTimeoutMillis: 5_000,
+    query_timeout: 30_000,
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
   })
   // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
