@@ -82,7 +82,7 @@ async function spend(flags: SpendFlags, io: SpendCommandIo): Promise<void> {
 
   const path = flags.db ?? env.HEADROOM_DB ?? './headroom.db'
   if (isPostgresUrl(path)) {
-    const pg = await openPgSpendDb(path, { maxConnections: 2 })
+    const pg = await openPgSpendDb(path, { readonly: true, maxConnections: 2 })
     try {
       out(formatSummary(await pgSpendSummary(pg, query), format))
     } finally {

@@ -183,6 +183,17 @@ describe.skipIf(!available)('spend in PostgreSQL', () => {
     expect(w.stats()).toMatchObject({ written: 0, pending: 0, dropped: 1 })
   })
 
+  it('read-only (headroom spend): refuses a schema without the table and creates nothing', async () => {
+    const empty = uniqueSchema()
+    const err = await openPgSpendDb(PG_TEST_URL, { schema: empty, readonly: true }).catch((e: unknown) => e)
+    expect(String(err)).toContain('no "spend" table')
+    const reader = await openPgSpendDb(PG_TEST_URL, { schema, readonly: true })
+    expect((await pgSpendSummary(reader, { groupBy: ['model'] })).total.attempts).toBeGreaterThan(0)
+    await reader.close()
+    const { rows: found } = await pgdb.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [empty])
+    expect(found).toEqual([])
+  })
+
   it('names the database without its password when it cannot connect', async () => {
     const err = await openPgSpendDb('postgres://u:hunter2@127.0.0.1:1/x').catch((e: unknown) => e)
     expect(String(err)).toContain('postgres://u:***@127.0.0.1:1/x')

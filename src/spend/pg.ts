@@ -80,6 +80,8 @@ export interface PgSpendOptions {
    * (default: the URL's `?schema=`; tests run in a schema of their own).
    */
   schema?: string
+  /** Only read (`headroom spend`): no schema is created, no migration runs, and a database without the table is refused. */
+  readonly?: boolean
   /** Pool size (default 4: one writer and a few readers). */
   maxConnections?: number
 }
@@ -112,8 +114,13 @@ export async function openPgSpendDb(text: string, options: PgSpendOptions = {}):
   pool.on('error', () => {})
   const orm = drizzle(pool)
   try {
-    if (schema !== undefined) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
-    await migrate(orm, { migrationsFolder: PG_MIGRATIONS_DIR, migrationsSchema: schema ?? 'drizzle' })
+    if (options.readonly) {
+      const { rows } = await pool.query<{ t: string | null }>(`SELECT to_regclass('spend')::text AS t`)
+      if (rows[0]?.t == null) throw new Error('not a Headroom spend database (it has no "spend" table)')
+    } else {
+      if (schema !== undefined) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
+      await migrate(orm, { migrationsFolder: PG_MIGRATIONS_DIR, migrationsSchema: schema ?? 'drizzle' })
+    }
   } catch (err) {
     await pool.end().catch(() => {})
     const message = err instanceof Error ? err.message : String(err)
