@@ -36,8 +36,8 @@ import { createApp } from './server/app.ts'
 import { ResponseStore } from './server/response-store.ts'
 import { type Simulator, startSimulator } from './simulator/index.ts'
 import { spendListener } from './spend/attempt-row.ts'
-import { openSpendDb, type SpendDb } from './spend/db.ts'
-import { costSince } from './spend/queries.ts'
+import type { SpendDb } from './spend/db.ts'
+import { type AnySpendDb, closeAnySpendDb, costsSince, openAnySpendDb } from './spend/store.ts'
 import type { SpendSink } from './spend/types.ts'
 import { SpendWriter } from './spend/writer.ts'
 
@@ -66,26 +66,37 @@ export interface StartOptions {
 }
 
 /**
- * Budgets start from what SQLite says was spent this UTC day and month, per key and route with a budget
+ * Budgets start from what the spend database says was spent this UTC day and month, per key and route with a budget
  * not yet tracked. Only those are tracked (BudgetTracker.add): names without a budget — direct
  * `provider/model` routes among them — cost nothing to serve.
  */
-function seedBudgets(budgets: BudgetTracker, db: SpendDb, cfg: CompiledConfig, now: number): void {
+function seedBudgets(budgets: BudgetTracker, db: AnySpendDb, cfg: CompiledConfig, now: number): void | Promise<void> {
   const names: Array<['key' | 'route', string]> = [
     ...[...cfg.auth.byHash.values()].filter((k) => k.budget !== null).map((k): ['key', string] => ['key', k.name]),
     ...[...cfg.routes.values()].filter((r) => r.budget !== null).map((r): ['route', string] => ['route', r.name]),
   ]
+  const seed = (scope: 'key' | 'route', name: string, [day, month]: number[]) => {
+    if (!budgets.has(scope, name)) budgets.seed(scope, name, now, day!, month!)
+  }
+  const pending: Array<Promise<void>> = []
   for (const [scope, name] of names) {
     if (budgets.has(scope, name)) continue
     const filter = scope === 'key' ? { virtualKey: name } : { route: name }
-    budgets.seed(scope, name, now, costSince(db, filter, dayStart(now)), costSince(db, filter, monthStart(now)))
+    // SQLite answers at once, as before; PostgreSQL's answers are awaited.
+    const costs = costsSince(db, filter, [dayStart(now), monthStart(now)])
+    if (Array.isArray(costs)) seed(scope, name, costs)
+    else pending.push(costs.then((c) => seed(scope, name, c)))
   }
+  if (pending.length > 0) return Promise.all(pending).then(() => {})
 }
 
 export interface Running {
   url: string
   port: number
-  db: SpendDb
+  /** The SQLite spend database (throws when HEADROOM_DB is PostgreSQL: see spendDb). */
+  readonly db: SpendDb
+  /** The spend database, SQLite or PostgreSQL. */
+  spendDb: AnySpendDb
   spend: SpendWriter
   /** The config in force (reloaded live when started from a file). */
   config: ConfigStore
@@ -164,7 +175,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
 
   const host = opts.host ?? env['HOST'] ?? '127.0.0.1'
   const port = listenPort(opts.port ?? env['PORT'] ?? 8080)
-  const db = openSpendDb(opts.dbPath ?? env['HEADROOM_DB'] ?? 'headroom.db')
+  const db = await openAnySpendDb(opts.dbPath ?? env['HEADROOM_DB'] ?? 'headroom.db')
 
   let simulator: Simulator | null = null
   let simulatorUrl = opts.simulatorUrl
@@ -184,7 +195,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   states.retain(new Set(compiled.targets.keys())) // pins the configured targets
 
   const budgets = new BudgetTracker()
-  seedBudgets(budgets, db, compiled, (opts.now ?? Date.now)())
+  await seedBudgets(budgets, db, compiled, (opts.now ?? Date.now)())
   const writer = new SpendWriter(db, { logger: log, onRow: (row) => budgets.add(row) })
   // HEADROOM_SPEND=off (benchmarks only: measuring what the ledger costs) keeps rows out of SQLite.
   const sink: SpendSink = env['HEADROOM_SPEND'] === 'off' ? { write: (row) => budgets.add(row) } : writer
@@ -200,8 +211,15 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
       applyServerLimits(server, next.server)
       states.retain(new Set(next.targets.keys()))
       // A budget new with this config starts from SQLite: rows still queued must be there first.
-      writer.flush()
-      seedBudgets(budgets, db, next, (opts.now ?? Date.now)())
+      if ('sqlite' in db) {
+        writer.flush()
+        void seedBudgets(budgets, db, next, (opts.now ?? Date.now)())
+      } else {
+        writer
+          .flushAsync()
+          .then(() => seedBudgets(budgets, db, next, (opts.now ?? Date.now)()))
+          .catch((err: unknown) => log.error('budgets not seeded from the spend database', { error: String(err) }))
+      }
       warnUnpricedTargets(next, log)
     },
   })
@@ -255,7 +273,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     inbound: new InboundLimits(),
     log,
     db,
-    flushSpend: () => writer.flush(),
+    flushSpend: () => writer.flushAsync(),
     spendHealth: () => writer.health(),
     clientWarnings: new LogThrottle(log, { now: opts.now ?? Date.now }),
     responses: new ResponseStore({ now: clock.now, limits: () => store.current().responses }),
@@ -270,8 +288,8 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     queue.close()
     states.close()
     await adapters.close()
-    writer.close() // the final flush: rows of requests that completed are not lost
-    db.close()
+    await writer.closeAsync() // the final flush: rows of requests that completed are not lost
+    await closeAnySpendDb(db)
     await tracing?.shutdown() // the spans still batched are exported
     await simulator?.close()
   }
@@ -306,7 +324,11 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     port: addr.port,
     config: store,
     states,
-    db,
+    get db(): SpendDb {
+      if (!('sqlite' in db)) throw new Error('the spend database is PostgreSQL: use spendDb')
+      return db
+    },
+    spendDb: db,
     spend: writer,
     get simulator() {
       return simulator

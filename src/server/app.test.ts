@@ -76,7 +76,7 @@ beforeEach(() => {
     inbound: new InboundLimits(),
     log: silentLogger,
     db,
-    flushSpend: () => writer.flush(),
+    flushSpend: () => writer.flushAsync(),
     spendHealth: () => writer.health(),
     clientWarnings: new LogThrottle(silentLogger),
     responses: new ResponseStore({ now: () => t.clock.now(), limits: () => cfg.responses }),

@@ -4,8 +4,8 @@
  */
 import type { Context } from 'hono'
 import { ApiError } from '../lib/api-error.ts'
-import type { SpendDb } from '../spend/db.ts'
-import { parseGroupBy, type SpendGroupBy, spendSummary } from '../spend/queries.ts'
+import { parseGroupBy, type SpendGroupBy } from '../spend/queries.ts'
+import { type AnySpendDb, summaryOf } from '../spend/store.ts'
 import { formatSummary, SUMMARY_FORMATS, type SummaryFormat, spendDocument } from '../spend/summary-format.ts'
 import { parseTimeArg } from '../spend/time-arg.ts'
 import type { AppEnv } from './types.ts'
@@ -29,7 +29,12 @@ function groupBy(c: Context<AppEnv>): SpendGroupBy[] {
   }
 }
 
-export function spendReport(c: Context<AppEnv>, db: SpendDb, now: number, flush: () => void): Response {
+export async function spendReport(
+  c: Context<AppEnv>,
+  db: AnySpendDb,
+  now: number,
+  flush: () => Promise<void>,
+): Promise<Response> {
   const by = groupBy(c)
   const format = (c.req.query('format') ?? 'json') as SummaryFormat
   if (!SUMMARY_FORMATS.includes(format))
@@ -45,8 +50,8 @@ export function spendReport(c: Context<AppEnv>, db: SpendDb, now: number, flush:
     )
   }
   // What is still queued in memory belongs in the answer too.
-  flush()
-  const summary = spendSummary(db, {
+  await flush()
+  const summary = await summaryOf(db, {
     groupBy: by,
     since,
     until,

@@ -17,7 +17,7 @@ import type { EmbeddingRequest } from '../providers/embeddings-schema.ts'
 import type { ChatRequest } from '../providers/openai-schema.ts'
 import type { RequestApi, RequestContext } from '../routing/events.ts'
 import type { Report, Runtime } from '../routing/runtime.ts'
-import type { SpendDb } from '../spend/db.ts'
+import type { AnySpendDb } from '../spend/store.ts'
 import type { SpendHealth } from '../spend/writer.ts'
 import type { ResponseStore } from './response-store.ts'
 
@@ -38,10 +38,10 @@ export interface AppDeps {
   /** What GET /metrics serves (an attempt listener, and the live state it reads when scraped). */
   metrics: Pick<PrometheusMetrics, 'scrape'>
   log: Logger
-  /** The spend database (GET /v1/spend reads it). */
-  db: SpendDb
+  /** The spend database, SQLite or PostgreSQL (GET /v1/spend reads it). */
+  db: AnySpendDb
   /** Writes queued spend rows now (so that a report includes them). */
-  flushSpend: () => void
+  flushSpend: () => Promise<void>
   /** Whether spend rows are being written (GET /health). */
   spendHealth: () => SpendHealth
   /** Warnings about what clients send (a model id that matched nothing), throttled so a flood can't fill the log. */

@@ -5,6 +5,7 @@
 import type { Command } from 'commander'
 import { headroomCommand, runCommand, UsageError, type Write } from '../lib/cli-command.ts'
 import { NotASpendDbError, openSpendDb, type SpendDb } from './db.ts'
+import { isPostgresUrl, openPgSpendDb, pgSpendSummary } from './pg.ts'
 import { parseGroupBy, SPEND_GROUP_BYS, type SpendSummaryQuery, spendSummary } from './queries.ts'
 import { formatSummary, SUMMARY_FORMATS, type SummaryFormat } from './summary-format.ts'
 import { parseTimeArg } from './time-arg.ts'
@@ -36,7 +37,10 @@ export function spendCli(io: SpendCommandIo = {}): Command {
     ],
     io.out,
   )
-    .option('--db <path>', 'the spend database (default: $HEADROOM_DB, else ./headroom.db)')
+    .option(
+      '--db <path>',
+      'the spend database, a SQLite file or a postgres:// URL (default: $HEADROOM_DB, else ./headroom.db)',
+    )
     .option(
       '--by, --group-by <keys>',
       `a row per value of each, comma-separated: ${SPEND_GROUP_BYS.join(', ')}`,
@@ -58,7 +62,7 @@ export function spendCommand(argv: string[], io: SpendCommandIo = {}): Promise<v
   return runCommand(spendCli(io), argv)
 }
 
-function spend(flags: SpendFlags, io: SpendCommandIo): void {
+async function spend(flags: SpendFlags, io: SpendCommandIo): Promise<void> {
   const env = io.env ?? process.env
   const out = io.out ?? ((text: string) => void process.stdout.write(text))
   const now = (io.now ?? Date.now)()
@@ -77,6 +81,15 @@ function spend(flags: SpendFlags, io: SpendCommandIo): void {
   if (flags.route !== undefined) query.route = flags.route
 
   const path = flags.db ?? env.HEADROOM_DB ?? './headroom.db'
+  if (isPostgresUrl(path)) {
+    const pg = await openPgSpendDb(path, { readonly: true, maxConnections: 2 })
+    try {
+      out(formatSummary(await pgSpendSummary(pg, query), format))
+    } finally {
+      await pg.close()
+    }
+    return
+  }
   let db: SpendDb
   try {
     // Read-only: a mistyped path must not leave an empty database behind.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeRow, seededRandom } from './__fixtures__/spend-rows.ts'
+import { ledgerRows, makeRow } from './__fixtures__/spend-rows.ts'
 import { openSpendDb, type SpendDb } from './db.ts'
 import { microcentsToUsd } from './money.ts'
 import {
@@ -18,50 +18,8 @@ let db: SpendDb
 
 beforeAll(() => {
   db = openSpendDb(':memory:')
-  const random = seededRandom(7)
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!
-  const targets = [
-    { provider: 'openai', keyAlias: 'openai#1', modelServed: 'gpt-4.1-mini' },
-    { provider: 'openai', keyAlias: 'openai#2', modelServed: 'gpt-4.1-mini' },
-    { provider: 'openai', keyAlias: 'openai#1', modelServed: 'gpt-5' },
-    { provider: 'anthropic', keyAlias: 'anthropic#1', modelServed: 'claude-sonnet-4-5' },
-    { provider: 'google', keyAlias: 'google#1', modelServed: 'gemini-2.5-flash' },
-    { provider: 'eu', keyAlias: 'shared', modelServed: 'gpt-4.1-mini' },
-  ]
   const w = new SpendWriter(db)
-  for (let r = 0; r < 400; r++) {
-    const ts = START + Math.floor(random() * 10 * DAY_MS)
-    const common = {
-      ts,
-      requestId: `req-${r}`,
-      virtualKey: pick(['team-a', 'team-b', null]),
-      endUser: pick(['alice', 'bob', null]),
-      route: pick(['fast', 'smart']),
-    }
-    const attempts = 1 + Math.floor(random() * 3) // failovers: several attempts, possibly on several models
-    for (let a = 1; a <= attempts; a++) {
-      // Some attempts used tokens on a model without a price; failed ones used none (both have no price_entry).
-      const priced = random() < 0.85
-      const failed = a < attempts && random() < 0.5
-      w.write(
-        makeRow({
-          ...common,
-          ...pick(targets),
-          ts: ts + a,
-          attempt: a,
-          outcome: a < attempts ? 'failed_over' : 'ok',
-          priceEntry: priced && !failed ? 'gpt-4.1-mini' : null,
-          usageSource: failed ? 'none' : 'provider',
-          promptTokens: Math.floor(random() * 5_000),
-          cachedTokens: Math.floor(random() * 100),
-          cacheWriteTokens: Math.floor(random() * 50),
-          completionTokens: Math.floor(random() * 900),
-          reasoningTokens: Math.floor(random() * 300),
-          costMicrocents: Math.floor(random() * 5_000_000),
-        }),
-      )
-    }
-  }
+  for (const row of ledgerRows(START)) w.write(row)
   w.close()
 })
 afterAll(() => db.close())

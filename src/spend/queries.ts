@@ -2,10 +2,11 @@
  * Reading the ledger: totals grouped by one or more of model, provider, route, key, user and day (the `headroom spend`
  * CLI and `GET /v1/spend`), and the spend since a time (budgets rebuilt at start-up).
  *
- * Costs are summed by SQLite in 64-bit integers and read back as text, so `costUsd` stays exact even
+ * The same statements run on SQLite and PostgreSQL (pg.ts), with the few functions that differ
+ * chosen per dialect. Costs are summed by the database in 64-bit integers (numeric in PostgreSQL) and read back as text, so `costUsd` stays exact even
  * past 2^53 micro-cents (~$90M), where a JS number would start rounding.
  */
-import { and, count, countDistinct, eq, gte, lt, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
 import type { SpendDb } from './db.ts'
 import { microcentsToUsd } from './money.ts'
 import { spend } from './schema.ts'
@@ -67,49 +68,112 @@ export interface SpendSummary extends SpendFilter {
   total: SpendTotals
 }
 
-// UTC, like every timestamp Headroom prints; ts is integer ms, so `/ 1000` is SQLite's integer division.
-const DAY = sql<string>`strftime('%Y-%m-%d', ${spend.ts} / 1000, 'unixepoch')`
+/** The SQL dialect a query is built for: the same query, a few functions spelled differently. */
+export type SpendDialect = 'sqlite' | 'postgres'
+
+// UTC, like every timestamp Headroom prints; ts is integer ms, so `/ 1000` is integer division in both dialects.
+const DAY: Record<SpendDialect, SQL> = {
+  sqlite: sql`strftime('%Y-%m-%d', ${spend.ts} / 1000, 'unixepoch')`,
+  postgres: sql`to_char(to_timestamp(${spend.ts} / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+}
+// Names sort by code point in both (SQLite's BINARY; PostgreSQL's "C", not the database's locale), NULLs first.
+const ORDER_TEXT: Record<SpendDialect, SQL> = {
+  sqlite: sql`ASC NULLS FIRST`,
+  postgres: sql`COLLATE "C" ASC NULLS FIRST`,
+}
 // Aliases are `provider#n` (config/compile.ts), so the alias alone names the key; any other gets its provider in front.
-const PROVIDER_KEY = sql<string>`CASE WHEN substr(${spend.keyAlias}, 1, length(${spend.provider}) + 1) = ${spend.provider} || '#' THEN ${spend.keyAlias} ELSE ${spend.provider} || '/' || ${spend.keyAlias} END`
+const PROVIDER_KEY = sql`CASE WHEN substr(${spend.keyAlias}, 1, length(${spend.provider}) + 1) = ${spend.provider} || '#' THEN ${spend.keyAlias} ELSE ${spend.provider} || '/' || ${spend.keyAlias} END`
 
-const GROUP_COLUMN: Record<SpendGroupBy, SQL> = {
-  model: sql`${spend.modelServed}`,
-  provider: sql`${spend.provider}`,
-  route: sql`${spend.route}`,
-  key: sql`${spend.virtualKey}`,
-  provider_key: PROVIDER_KEY,
-  user: sql`${spend.endUser}`,
-  day: DAY,
+function groupColumn(key: SpendGroupBy, dialect: SpendDialect): SQL {
+  switch (key) {
+    case 'model':
+      return sql`${spend.modelServed}`
+    case 'provider':
+      return sql`${spend.provider}`
+    case 'route':
+      return sql`${spend.route}`
+    case 'key':
+      return sql`${spend.virtualKey}`
+    case 'provider_key':
+      return PROVIDER_KEY
+    case 'user':
+      return sql`${spend.endUser}`
+    case 'day':
+      return DAY[dialect]
+  }
 }
 
-function where(filter: SpendFilter): SQL | undefined {
-  return and(
-    filter.since !== undefined ? gte(spend.ts, filter.since) : undefined,
-    filter.until !== undefined ? lt(spend.ts, filter.until) : undefined,
-    filter.virtualKey !== undefined ? eq(spend.virtualKey, filter.virtualKey) : undefined,
-    filter.route !== undefined ? eq(spend.route, filter.route) : undefined,
-  )
+function where(filter: SpendFilter): SQL {
+  const conditions = [
+    filter.since !== undefined ? sql`${spend.ts} >= ${filter.since}` : undefined,
+    filter.until !== undefined ? sql`${spend.ts} < ${filter.until}` : undefined,
+    filter.virtualKey !== undefined ? sql`${spend.virtualKey} = ${filter.virtualKey}` : undefined,
+    filter.route !== undefined ? sql`${spend.route} = ${filter.route}` : undefined,
+  ].filter((c) => c !== undefined)
+  return conditions.length === 0 ? sql`` : sql` WHERE ${sql.join(conditions, sql` AND `)}`
 }
 
-const total = (col: SQLWrapper) => sql<number>`COALESCE(SUM(${col}), 0)`.mapWith(Number)
 const COST_SUM = sql`SUM(${spend.costMicrocents})`
-// A failed attempt (usage_source 'none') has no price_entry either, but used no tokens: it cost nothing.
-const UNPRICED =
-  sql<number>`COALESCE(SUM(CASE WHEN ${spend.priceEntry} IS NULL AND ${spend.usageSource} <> 'none' THEN 1 ELSE 0 END), 0)`.mapWith(
-    Number,
-  )
+/**
+ * What every row and the total sum up. Counts and sums come back as text (PostgreSQL's bigint and numeric
+ * are strings in node-postgres) and are converted in `totals`; the cost stays a string until BigInt.
+ * A failed attempt (usage_source 'none') has no price_entry either, but used no tokens: it cost nothing.
+ */
+const MEASURES = sql.join(
+  [
+    sql`COUNT(DISTINCT ${spend.requestId}) AS "requests"`,
+    sql`COUNT(*) AS "attempts"`,
+    sql`COALESCE(SUM(CASE WHEN ${spend.priceEntry} IS NULL AND ${spend.usageSource} <> 'none' THEN 1 ELSE 0 END), 0) AS "unpricedCalls"`,
+    sql`COALESCE(SUM(${spend.promptTokens}), 0) AS "promptTokens"`,
+    sql`COALESCE(SUM(${spend.cachedTokens}), 0) AS "cachedTokens"`,
+    sql`COALESCE(SUM(${spend.cacheWriteTokens}), 0) AS "cacheWriteTokens"`,
+    sql`COALESCE(SUM(${spend.completionTokens}), 0) AS "completionTokens"`,
+    sql`COALESCE(SUM(${spend.reasoningTokens}), 0) AS "reasoningTokens"`,
+    sql`CAST(COALESCE(${COST_SUM}, 0) AS TEXT) AS "cost"`,
+  ],
+  sql`, `,
+)
 
-/** What every row and the total sum up. */
-const MEASURES = {
-  requests: countDistinct(spend.requestId),
-  attempts: count(),
-  unpricedCalls: UNPRICED,
-  promptTokens: total(spend.promptTokens),
-  cachedTokens: total(spend.cachedTokens),
-  cacheWriteTokens: total(spend.cacheWriteTokens),
-  completionTokens: total(spend.completionTokens),
-  reasoningTokens: total(spend.reasoningTokens),
-  cost: sql<string>`CAST(COALESCE(${COST_SUM}, 0) AS TEXT)`,
+/** A result row as either driver returns it: numbers (SQLite) or numeric strings (PostgreSQL). */
+type RawRow = Record<string, unknown>
+
+/** The two statements of a summary: a row per group (columns g0, g1, … then the measures) and the total. */
+export function summarySql(query: SpendSummaryQuery, dialect: SpendDialect): { rows: SQL; total: SQL } {
+  if (query.groupBy.length === 0) throw new RangeError('spendSummary: groupBy needs at least one key')
+  const columns = query.groupBy.map((k) => groupColumn(k, dialect))
+  const order = query.groupBy.flatMap((k, i) => {
+    const col = columns[i]!
+    if (k === 'day') return [sql`${col} ASC`]
+    return [
+      sql`SUM(${COST_SUM}) OVER (PARTITION BY ${sql.join(columns.slice(0, i + 1), sql`, `)}) DESC`,
+      sql`${col} ${ORDER_TEXT[dialect]}`,
+    ]
+  })
+  const groups = sql.join(
+    columns.map((c, i) => sql`${c} AS ${sql.raw(`"g${i}"`)}`),
+    sql`, `,
+  )
+  return {
+    rows: sql`SELECT ${groups}, ${MEASURES} FROM ${spend}${where(query)} GROUP BY ${sql.join(columns, sql`, `)} ORDER BY ${sql.join(order, sql`, `)}`,
+    total: sql`SELECT ${MEASURES} FROM ${spend}${where(query)}`,
+  }
+}
+
+/** Turns the rows of `summarySql` into a SpendSummary. */
+export function readSummary(query: SpendSummaryQuery, rows: RawRow[], sum: RawRow): SpendSummary {
+  const { groupBy: _, ...filter } = query
+  return {
+    ...filter,
+    groupBy: [...query.groupBy],
+    rows: rows.map((r) => ({
+      group: query.groupBy.map((_k, i) => {
+        const v = r[`g${i}`]
+        return v === null || v === undefined ? null : String(v)
+      }),
+      ...totals(r),
+    })),
+    total: totals(sum),
+  }
 }
 
 /**
@@ -117,44 +181,32 @@ const MEASURES = {
  * days oldest first; any other key by the cost of its group (within the keys before it), most first, then by name.
  */
 export function spendSummary(db: SpendDb, query: SpendSummaryQuery): SpendSummary {
-  if (query.groupBy.length === 0) throw new RangeError('spendSummary: groupBy needs at least one key')
-  const columns = query.groupBy.map((k) => GROUP_COLUMN[k])
-  const order = query.groupBy.flatMap((k, i) => {
-    const col = columns[i]!
-    if (k === 'day') return [sql`${col} ASC`]
-    return [
-      sql`SUM(${COST_SUM}) OVER (PARTITION BY ${sql.join(columns.slice(0, i + 1), sql`, `)}) DESC`,
-      sql`${col} ASC`,
-    ]
-  })
-  const rows = db.orm
-    .select({ group: sql<string>`json_array(${sql.join(columns, sql`, `)})`, ...MEASURES })
-    .from(spend)
-    .where(where(query))
-    .groupBy(...columns)
-    .orderBy(...order)
-    .all()
-  const sum = db.orm.select(MEASURES).from(spend).where(where(query)).get()!
-  const { groupBy: _, ...filter } = query
+  const q = summarySql(query, 'sqlite')
+  return readSummary(query, db.orm.all<RawRow>(q.rows), db.orm.get<RawRow>(q.total))
+}
+
+function totals(r: RawRow): SpendTotals {
+  const micro = BigInt(String(r['cost']))
   return {
-    ...filter,
-    groupBy: [...query.groupBy],
-    rows: rows.map(({ group, ...r }) => ({ group: JSON.parse(group) as Array<string | null>, ...totals(r) })),
-    total: totals(sum),
+    requests: Number(r['requests']),
+    attempts: Number(r['attempts']),
+    unpricedCalls: Number(r['unpricedCalls']),
+    promptTokens: Number(r['promptTokens']),
+    cachedTokens: Number(r['cachedTokens']),
+    cacheWriteTokens: Number(r['cacheWriteTokens']),
+    completionTokens: Number(r['completionTokens']),
+    reasoningTokens: Number(r['reasoningTokens']),
+    costMicrocents: Number(micro),
+    costUsd: microcentsToUsd(micro),
   }
 }
 
-function totals({ cost, ...counts }: Omit<SpendTotals, 'costMicrocents' | 'costUsd'> & { cost: string }): SpendTotals {
-  const micro = BigInt(cost)
-  return { ...counts, costMicrocents: Number(micro), costUsd: microcentsToUsd(micro) }
+/** Spend (micro-cents) since `since` (inclusive), for a virtual key, a route, or both; everything when neither. */
+export function costSinceSql(filter: { virtualKey?: string; route?: string }, since: number): SQL {
+  return sql`SELECT CAST(COALESCE(${COST_SUM}, 0) AS TEXT) AS "cost" FROM ${spend}${where({ ...filter, since })}`
 }
 
-/** Spend (micro-cents) since `since` (inclusive), for a virtual key, a route, or both; everything when neither. */
 export function costSince(db: SpendDb, filter: { virtualKey?: string; route?: string }, since: number): number {
-  const row = db.orm
-    .select({ cost: sql<string>`CAST(COALESCE(${COST_SUM}, 0) AS TEXT)` })
-    .from(spend)
-    .where(where({ ...filter, since }))
-    .get()
+  const row = db.orm.get<{ cost: string } | undefined>(costSinceSql(filter, since))
   return Number(BigInt(row?.cost ?? '0'))
 }

@@ -3,12 +3,12 @@
  * IMMEDIATE transaction. Raw rather than drizzle's query builder, which builds the query again for every
  * row; a prepared statement is compiled once
  * (https://github.com/WiseLibs/better-sqlite3/blob/master/docs/api.md#preparestring---statement).
- * The column list must follow schema.ts.
+ * The column list must follow schema.ts; pg.ts inserts the same columns into PostgreSQL.
  */
 import type Database from 'better-sqlite3'
 import type { SpendRow } from './types.ts'
 
-const COLUMNS = [
+export const SPEND_COLUMNS = [
   'ts',
   'request_id',
   'virtual_key',
@@ -36,7 +36,42 @@ const COLUMNS = [
   'queued_ms',
   'client_request_id',
 ] as const
-const INSERT_SQL = `INSERT INTO spend (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`
+const INSERT_SQL = `INSERT INTO spend (${SPEND_COLUMNS.join(', ')}) VALUES (${SPEND_COLUMNS.map(() => '?').join(', ')})`
+
+/**
+ * A row's values in SPEND_COLUMNS order. SQLite stores `stream` as 0/1, PostgreSQL as a boolean
+ * (`booleanStream`).
+ */
+export function spendValues(r: SpendRow, booleanStream: boolean): unknown[] {
+  return [
+    r.ts,
+    r.requestId,
+    r.virtualKey,
+    r.endUser,
+    r.route,
+    r.provider,
+    r.keyAlias,
+    r.modelRequested,
+    r.modelServed,
+    booleanStream ? r.stream : r.stream ? 1 : 0,
+    r.outcome,
+    r.httpStatus,
+    r.errorCode,
+    r.attempt,
+    r.promptTokens,
+    r.cachedTokens,
+    r.cacheWriteTokens,
+    r.completionTokens,
+    r.reasoningTokens,
+    r.costMicrocents,
+    r.latencyMs,
+    r.ttftMs,
+    r.usageSource,
+    r.priceEntry,
+    r.queuedMs,
+    r.clientRequestId,
+  ]
+}
 
 /**
  * Inserts rows `at(0) … at(count - 1)` in one transaction and returns how many the database rejected.
@@ -55,34 +90,7 @@ export function prepareBatchInsert(
     for (let i = 0; i < count; i++) {
       const r = at(i)
       try {
-        stmt.run(
-          r.ts,
-          r.requestId,
-          r.virtualKey,
-          r.endUser,
-          r.route,
-          r.provider,
-          r.keyAlias,
-          r.modelRequested,
-          r.modelServed,
-          r.stream ? 1 : 0,
-          r.outcome,
-          r.httpStatus,
-          r.errorCode,
-          r.attempt,
-          r.promptTokens,
-          r.cachedTokens,
-          r.cacheWriteTokens,
-          r.completionTokens,
-          r.reasoningTokens,
-          r.costMicrocents,
-          r.latencyMs,
-          r.ttftMs,
-          r.usageSource,
-          r.priceEntry,
-          r.queuedMs,
-          r.clientRequestId,
-        )
+        stmt.run(...spendValues(r, false))
       } catch (err) {
         if (!isRowError(err)) throw err
         rejected++

@@ -11,11 +11,16 @@
  * dropped, counted, and reported in error logs (at most one line per kind every 5 s). A failure that is
  * about the file itself (corrupt, read-only, a failing or full disk) is told apart from a lock that
  * passes: its log line names the file and what to do, and `health()` reports it (GET /health).
+ *
+ * With PostgreSQL (pg.ts) a flush is asynchronous: the batch is copied, sent as multi-row INSERTs, and
+ * the next flush waits until it has been committed or has failed; `flushAsync` and `closeAsync` wait for
+ * everything queued (the final flush on SIGTERM).
  */
 import type { Logger } from '../lib/logger.ts'
 import { silentLogger } from '../lib/logger.ts'
 import type { SpendDb } from './db.ts'
 import { fileTrouble } from './db-errors.ts'
+import { type PgSpendDb, pgInsertBatch } from './pg.ts'
 import { RowQueue } from './row-queue.ts'
 import { type BatchInsert, describeError, prepareBatchInsert } from './spend-insert.ts'
 import type { SpendRow, SpendSink } from './types.ts'
@@ -91,7 +96,9 @@ class LogGate {
 }
 
 export class SpendWriter implements SpendSink {
-  private readonly db: SpendDb
+  private readonly db: SpendDb | PgSpendDb
+  /** The file or the masked URL, for log lines. */
+  private readonly where: string
   private readonly log: Logger
   private readonly onRow: ((row: SpendRow) => void) | undefined
   private readonly now: () => number
@@ -110,6 +117,9 @@ export class SpendWriter implements SpendSink {
   private closed = false
   private insert: BatchInsert | null = null
   private readonly at = (i: number): SpendRow => this.queue.at(i)
+  /** PostgreSQL: the flush being committed, and how many of its rows a full queue dropped meanwhile. */
+  private inFlight: Promise<void> | null = null
+  private droppedInFlight = 0
 
   private written = 0
   private dropped = 0
@@ -126,8 +136,9 @@ export class SpendWriter implements SpendSink {
   private readonly rejectLog: LogGate
   private readonly hookLog: LogGate
 
-  constructor(db: SpendDb, options: SpendWriterOptions = {}) {
+  constructor(db: SpendDb | PgSpendDb, options: SpendWriterOptions = {}) {
     this.db = db
+    this.where = 'sqlite' in db ? db.path : db.display
     this.log = options.logger ?? silentLogger
     this.onRow = options.onRow
     this.now = options.now ?? Date.now
@@ -159,6 +170,7 @@ export class SpendWriter implements SpendSink {
       return
     }
     if (this.queue.push(row)) {
+      if (this.inFlight !== null) this.droppedInFlight++
       this.dropped++
       this.droppedUnreported++
       this.reportDrops('spend queue full: oldest rows dropped')
@@ -176,9 +188,36 @@ export class SpendWriter implements SpendSink {
       this.scheduleSoon()
   }
 
-  /** Writes every queued row now, in one transaction, ignoring any retry backoff. Returns the rows written. */
+  /**
+   * Writes every queued row now, in one transaction, ignoring any retry backoff. Returns the rows written.
+   * PostgreSQL: starts the flush unless one is in flight, and returns 0; `flushAsync` waits for it.
+   */
   flush(): number {
     return this.flushUpTo(Number.POSITIVE_INFINITY)
+  }
+
+  /** Writes every queued row, ignoring any retry backoff, and resolves once they are committed or a flush failed. */
+  async flushAsync(): Promise<void> {
+    if ('sqlite' in this.db) {
+      this.flush()
+      return
+    }
+    for (;;) {
+      if (this.inFlight !== null) await this.inFlight
+      const failures = this.failedFlushes
+      if (this.queue.size === 0) return
+      this.flush()
+      if (this.inFlight !== null) await this.inFlight
+      if (this.failedFlushes !== failures) return
+    }
+  }
+
+  /** `close` for either database: the final flush is awaited (PostgreSQL's is asynchronous). */
+  async closeAsync(): Promise<void> {
+    if (this.closed) return
+    this.stopTimers()
+    await this.flushAsync()
+    this.finishClose()
   }
 
   /**
@@ -187,10 +226,18 @@ export class SpendWriter implements SpendSink {
    */
   close(): void {
     if (this.closed) return
+    this.stopTimers()
+    this.flush()
+    this.finishClose()
+  }
+
+  private stopTimers(): void {
     clearInterval(this.timer)
     this.cancelSoon?.()
     this.cancelSoon = null
-    this.flush()
+  }
+
+  private finishClose(): void {
     this.closed = true
     const lost = this.queue.size
     if (lost > 0) {
@@ -227,7 +274,7 @@ export class SpendWriter implements SpendSink {
   private background(): void {
     const now = this.now()
     this.reportDrops('spend queue full: oldest rows dropped', now)
-    if (this.closed || this.queue.size === 0 || now < this.retryAt) return
+    if (this.closed || this.inFlight !== null || this.queue.size === 0 || now < this.retryAt) return
     this.flushUpTo(this.maxBatchRows)
     if (this.consecutiveFailures === 0 && this.queue.size >= this.flushAtRows && this.cancelSoon === null)
       this.scheduleSoon()
@@ -259,23 +306,52 @@ export class SpendWriter implements SpendSink {
   private flushUpTo(limit: number): number {
     const count = Math.min(this.queue.size, limit)
     if (count === 0) return 0
+    const db = this.db
+    if (!('sqlite' in db)) {
+      if (this.inFlight === null) this.startPgFlush(db, count)
+      return 0
+    }
     let rejected: number
     try {
       // Prepared on first use, so that a database failing from the start fails a flush, not the constructor.
-      this.insert ??= prepareBatchInsert(this.db.sqlite, (row, err) => {
-        if (this.rejectLog.open(this.now())) {
-          this.log.error('spend row rejected by the database and not recorded', {
-            error: describeError(err),
-            requestId: row.requestId,
-            clientRequestId: row.clientRequestId ?? undefined,
-          })
-        }
-      })
+      this.insert ??= prepareBatchInsert(db.sqlite, this.onReject)
       rejected = this.insert(this.at, count)
     } catch (err) {
       this.failed(err, count)
       return 0
     }
+    return this.committed(count, rejected)
+  }
+
+  private readonly onReject = (row: SpendRow, err: unknown): void => {
+    if (this.rejectLog.open(this.now())) {
+      this.log.error('spend row rejected by the database and not recorded', {
+        error: describeError(err),
+        requestId: row.requestId,
+        clientRequestId: row.clientRequestId ?? undefined,
+      })
+    }
+  }
+
+  /** Sends a copy of the first `count` rows; they leave the queue once committed (less any a full queue dropped). */
+  private startPgFlush(db: PgSpendDb, count: number): void {
+    const batch = Array.from({ length: count }, (_, i) => this.queue.at(i))
+    this.droppedInFlight = 0
+    this.inFlight = pgInsertBatch(db, (i) => batch[i]!, count, this.onReject)
+      .then(
+        (rejected) => {
+          this.committed(count, rejected, Math.min(count, this.droppedInFlight))
+        },
+        (err: unknown) => this.failed(err, count),
+      )
+      .finally(() => {
+        this.inFlight = null
+        this.droppedInFlight = 0
+      })
+  }
+
+  /** Bookkeeping after a commit of `count` rows, `gone` of which a full queue already dropped. */
+  private committed(count: number, rejected: number, gone = 0): number {
     const written = count - rejected
     this.transactions++
     this.lastCommitAt = this.now()
@@ -289,7 +365,7 @@ export class SpendWriter implements SpendSink {
     }
     this.consecutiveFailures = 0
     this.retryAt = 0
-    this.queue.shift(count)
+    this.queue.shift(count - gone)
     return written
   }
 
@@ -300,11 +376,11 @@ export class SpendWriter implements SpendSink {
     const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(this.consecutiveFailures - 1, 30))
     const now = this.now()
     this.retryAt = now + delay
-    const trouble = fileTrouble(err)
+    const trouble = 'sqlite' in this.db ? fileTrouble(err) : undefined
     if (trouble) {
       if (this.fileLog.open(now)) {
         this.log.error(
-          `spend database ${this.db.path} cannot be written: ${trouble.cause}. ${trouble.whileRunning.replace('FILE', this.db.path)}`,
+          `spend database ${this.where} cannot be written: ${trouble.cause}. ${trouble.whileRunning.replace('FILE', this.where)}`,
           {
             error: this.lastError,
             pending: this.queue.size,

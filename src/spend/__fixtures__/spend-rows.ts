@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { LogFields, Logger } from '../../lib/logger.ts'
+import { seededRandom } from '../../lib/random.ts'
 import type { SpendDb } from '../db.ts'
 import type { SpendRow } from '../types.ts'
 
@@ -72,7 +73,7 @@ export function corruptSpendTable(db: SpendDb): void {
 }
 
 /** mulberry32: deterministic, good enough to spread test data. */
-export { seededRandom } from '../../lib/random.ts'
+export { seededRandom }
 
 export interface LogLine {
   level: 'info' | 'warn' | 'error'
@@ -88,4 +89,57 @@ export function recordingLogger(): Logger & { lines: LogLine[] } {
     (msg: string, fields: LogFields = {}) =>
       void lines.push({ level, msg, fields })
   return { lines, info: at('info'), warn: at('warn'), error: at('error') }
+}
+
+/**
+ * A reproducible ledger of 400 requests over 10 days from `start`: several virtual keys, users, routes,
+ * providers and key aliases, failovers (several attempts), failed and unpriced attempts.
+ */
+export function ledgerRows(start: number): SpendRow[] {
+  const DAY_MS = 86_400_000
+  const random = seededRandom(7)
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!
+  const targets = [
+    { provider: 'openai', keyAlias: 'openai#1', modelServed: 'gpt-4.1-mini' },
+    { provider: 'openai', keyAlias: 'openai#2', modelServed: 'gpt-4.1-mini' },
+    { provider: 'openai', keyAlias: 'openai#1', modelServed: 'gpt-5' },
+    { provider: 'anthropic', keyAlias: 'anthropic#1', modelServed: 'claude-sonnet-4-5' },
+    { provider: 'google', keyAlias: 'google#1', modelServed: 'gemini-2.5-flash' },
+    { provider: 'eu', keyAlias: 'shared', modelServed: 'gpt-4.1-mini' },
+  ]
+  const rows: SpendRow[] = []
+  for (let r = 0; r < 400; r++) {
+    const ts = start + Math.floor(random() * 10 * DAY_MS)
+    const common = {
+      ts,
+      requestId: `req-${r}`,
+      virtualKey: pick(['team-a', 'team-b', null]),
+      endUser: pick(['alice', 'bob', null]),
+      route: pick(['fast', 'smart']),
+    }
+    const attempts = 1 + Math.floor(random() * 3) // failovers: several attempts, possibly on several models
+    for (let a = 1; a <= attempts; a++) {
+      // Some attempts used tokens on a model without a price; failed ones used none (both have no price_entry).
+      const priced = random() < 0.85
+      const failed = a < attempts && random() < 0.5
+      rows.push(
+        makeRow({
+          ...common,
+          ...pick(targets),
+          ts: ts + a,
+          attempt: a,
+          outcome: a < attempts ? 'failed_over' : 'ok',
+          priceEntry: priced && !failed ? 'gpt-4.1-mini' : null,
+          usageSource: failed ? 'none' : 'provider',
+          promptTokens: Math.floor(random() * 5_000),
+          cachedTokens: Math.floor(random() * 100),
+          cacheWriteTokens: Math.floor(random() * 50),
+          completionTokens: Math.floor(random() * 900),
+          reasoningTokens: Math.floor(random() * 300),
+          costMicrocents: Math.floor(random() * 5_000_000),
+        }),
+      )
+    }
+  }
+  return rows
 }
