@@ -29,6 +29,7 @@ import type { RequestProfile } from '../routing/types.ts'
 import { type BudgetTracker, budgetThatApplies } from './budgets.ts'
 import type { InboundLimits } from './inbound.ts'
 import { admitInbound, budgetRefusal, inboundRefusal } from './policy.ts'
+import type { SharedAdmission } from './shared-store.ts'
 
 export interface AdmissionDeps {
   /** Spend so far per key and route, against their budgets. */
@@ -37,6 +38,8 @@ export interface AdmissionDeps {
   readonly inbound: InboundLimits
   /** Where a model id served by the default_route is reported, throttled. */
   readonly clientWarnings: LogThrottle
+  /** Limits and budgets shared with other replicas (Redis); absent: this process alone counts. */
+  readonly shared?: SharedAdmission | null
 }
 
 /** What admission decides on: the request as validated (a chat request, or embeddings), and who sent it. */
