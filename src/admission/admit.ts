@@ -77,6 +77,8 @@ export interface Ticket {
    * it was). The first call counts; later ones do nothing.
    */
   settle(usage: ProviderUsage | null, now: number): void
+  /** Takes the key's charge back whole (refused after all, by the limits shared across replicas). */
+  cancel(now: number): void
 }
 
 interface Refusal {
@@ -145,6 +147,7 @@ export function admit(facts: RequestFacts, cfg: CompiledConfig, deps: AdmissionD
       const actual = usage ? { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens } : null
       deps.inbound.release(key, inbound.reservation, actual, at)
     },
+    cancel: (at) => deps.inbound.cancel(key, inbound.reservation, at),
   }
   return { ok: true, ticket }
 }

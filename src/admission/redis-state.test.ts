@@ -167,3 +167,62 @@ describe('RedisAdmission with Redis unreachable', () => {
     expect(log.warns[0]).toContain('per replica')
   })
 })
+
+/** A TCP relay to Redis that the test can cut and restore, as a Redis that goes away and comes back. */
+async function relay(port = 0) {
+  const { createServer, connect } = await import('node:net')
+  const target = new URL(REDIS_URL)
+  const sockets = new Set<import('node:net').Socket>()
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 6379), target.hostname)
+    for (const s of [client, upstream]) {
+      sockets.add(s)
+      s.on('error', () => {})
+      s.on('close', () => sockets.delete(s))
+    }
+    client.pipe(upstream).pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  const bound = (server.address() as import('node:net').AddressInfo).port
+  return {
+    port: bound,
+    async cut() {
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+describe.skipIf(!available)('RedisAdmission when Redis goes away and comes back', () => {
+  it('serves throughout, warns once each way, and shares again once Redis answers', async () => {
+    const first = await relay()
+    const prefix = testPrefix()
+    prefixes.push(prefix)
+    const log = recorder()
+    const r = new RedisAdmission({ url: `redis://127.0.0.1:${first.port}`, prefix, log, timeoutMs: 1000 })
+    opened.push(r)
+    await r.connect()
+    const key = { name: 'k', rpm: 1000, tpm: null, concurrency: null }
+    expect(await r.admit(ask({ key }), NOW)).toMatchObject({ ok: true, remainingRequests: 999 })
+    await first.cut()
+    for (let i = 0; i < 3; i++)
+      expect(await r.admit(ask({ key }), NOW)).toMatchObject({ ok: true, remainingRequests: null })
+    expect(r.health()).toEqual({ shared: false, degraded: true })
+    const second = await relay(first.port)
+    try {
+      // ioredis reconnects on its own (every second here); admissions go on meanwhile.
+      let v = await r.admit(ask({ key }), NOW)
+      for (let i = 0; i < 100 && r.health().degraded; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        v = await r.admit(ask({ key }), NOW)
+      }
+      expect(r.health()).toEqual({ shared: true, degraded: false })
+      // The admissions while it was away were not charged in Redis.
+      expect(v).toMatchObject({ ok: true, remainingRequests: 998 })
+      expect(log.warns).toHaveLength(2)
+      expect(log.warns[1]).toContain('answers again')
+    } finally {
+      await second.cut()
+    }
+  })
+})

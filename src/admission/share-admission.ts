@@ -74,7 +74,7 @@ export async function shareAdmission(
   if (!ask) return admission
   const v = await shared.admit(ask, now)
   if (!v.ok) {
-    t.settle(null, now)
+    t.cancel(now)
     const refusal = { route: t.route.name, warnings: t.warnings, rateLimitHeaders: t.rateLimitHeaders }
     return { ok: false, refusal: { ...refusal, error: sharedRefusal(v, facts.key, budget, now) } }
   }
