@@ -180,12 +180,21 @@ async function relay(port = 0) {
       s.on('error', () => {})
       s.on('close', () => sockets.delete(s))
     }
-    client.pipe(upstream).pipe(client)
+    // Redis's answers are held back `delay` ms while the test says so (a Redis that is slow).
+    client.pipe(upstream)
+    upstream.on('data', (chunk: Buffer) => {
+      if (delay === 0) client.write(chunk)
+      else setTimeout(() => client.write(chunk), delay).unref()
+    })
   })
+  let delay = 0
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   const bound = (server.address() as import('node:net').AddressInfo).port
   return {
     port: bound,
+    slow(ms: number) {
+      delay = ms
+    },
     async cut() {
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
@@ -223,6 +232,43 @@ describe.skipIf(!available)('RedisAdmission when Redis goes away and comes back'
       expect(log.warns[1]).toContain('answers again')
     } finally {
       await second.cut()
+    }
+  })
+})
+
+describe.skipIf(!available)('RedisAdmission when Redis is slow', () => {
+  it('stops waiting after its timeout, serves on local state, and rejoins when Redis is fast again', async () => {
+    const r1 = await relay()
+    const prefix = testPrefix()
+    prefixes.push(prefix)
+    const log = recorder()
+    // The default timeout, 50 ms.
+    const r = new RedisAdmission({ url: `redis://127.0.0.1:${r1.port}`, prefix, log })
+    opened.push(r)
+    await r.connect()
+    const key = { name: 'k', rpm: 1000, tpm: null, concurrency: 5 }
+    try {
+      expect(await r.admit(ask({ key }), NOW)).toMatchObject({ ok: true, remainingRequests: 999 })
+      r1.slow(400)
+      expect(await r.admit(ask({ key }), NOW)).toMatchObject({ ok: true, remainingRequests: null })
+      expect(r.health().degraded).toBe(true)
+      expect(log.warns[0]).toContain('slower than 50 ms')
+      r1.slow(0)
+      for (let i = 0; i < 100 && r.health().degraded; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        await r.admit(ask({ key }), NOW)
+      }
+      expect(r.health()).toEqual({ shared: true, degraded: false })
+      // The admission that timed out ran in Redis all the same, and was undone: the first and the last hold a
+      // request at once each, not three.
+      const raw = new Redis(REDIS_URL)
+      try {
+        expect(await raw.zcard(`${prefix}k:k:conc`)).toBe(2)
+      } finally {
+        raw.disconnect()
+      }
+    } finally {
+      await r1.cut()
     }
   })
 })

@@ -11,7 +11,8 @@
  * reservation whose replica died is dropped when it expires, so nothing leaks for good.
  *
  * Redis slow (> 50 ms) or unreachable: the call resolves as admitted (the local check already decided),
- * one warning is logged, `health()` says degraded, and the next answer from Redis rejoins.
+ * one warning is logged, `health()` says degraded, and the next answer from Redis rejoins. While degraded,
+ * one admission a second asks Redis (the others do not wait for a slow one) until it answers again.
  */
 import { Redis } from 'ioredis'
 import type { Logger } from '../lib/logger.ts'
@@ -126,6 +127,11 @@ end
 return 1
 `
 
+/** Degraded: how often an admission asks Redis whether it is back. */
+const PROBE_EVERY_MS = 1000
+/** The answer while Redis does not answer: the local check, already passed, decides. */
+const LOCAL: SharedVerdict = { ok: true, remainingRequests: null, remainingTokens: null }
+
 type Arg = string | number
 interface Scripts {
   hrAdmit(...args: Arg[]): Promise<number[]>
@@ -146,6 +152,8 @@ export class RedisAdmission implements SharedAdmission {
   private readonly prefix: string
   private readonly log: Logger
   private degraded = false
+  /** While degraded: when (performance.now()) the next admission may ask Redis again. */
+  private probeAt = 0
 
   constructor(opts: RedisStateOptions) {
     this.prefix = opts.prefix ?? 'headroom:'
@@ -192,6 +200,7 @@ export class RedisAdmission implements SharedAdmission {
   }
 
   async admit(ask: SharedAsk, now: number): Promise<SharedVerdict> {
+    if (this.degraded && performance.now() < this.probeAt) return LOCAL
     const key = ask.key
     const b = ask.budget
     const [day, month] = b ? this.budgetKeys(b.scope, b.name, now) : [this.k('none'), this.k('none')]
@@ -219,15 +228,18 @@ export class RedisAdmission implements SharedAdmission {
       ask.requestId,
     ]
     let r: number[]
+    this.held.set(ask.requestId, { tpm: keys[1]!, conc: keys[2]!, res: keys[5]!, exp: keys[6]! })
     try {
       r = await this.redis.hrAdmit(...keys, ...args)
     } catch (err) {
       this.fail(err)
-      return { ok: true, remainingRequests: null, remainingTokens: null }
+      // Timed out, the script may still have run: undo whatever it charged (after it, on the same connection).
+      void this.release(ask.requestId, null, now)
+      return LOCAL
     }
     this.ok()
     const [ok, a = -1, c = -1, d = 0] = r
-    if (ok === 1) this.held.set(ask.requestId, { tpm: keys[1]!, conc: keys[2]!, res: keys[5]!, exp: keys[6]! })
+    if (ok !== 1) this.held.delete(ask.requestId)
     if (ok === 1) return { ok: true, remainingRequests: a < 0 ? null : a, remainingTokens: c < 0 ? null : c }
     if (a === 4 || a === 5) return { ok: false, kind: a === 4 ? 'daily' : 'monthly', limit: c, spent: d }
     return { ok: false, kind: a === 1 ? 'rpm' : a === 2 ? 'tpm' : 'concurrency', retryAfterMs: Math.max(1, c) }
@@ -267,6 +279,7 @@ export class RedisAdmission implements SharedAdmission {
   }
 
   private fail(err: unknown): void {
+    this.probeAt = performance.now() + PROBE_EVERY_MS
     if (this.degraded) return
     this.degraded = true
     const why = err instanceof Error ? err.message : String(err)
