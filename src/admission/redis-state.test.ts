@@ -202,15 +202,21 @@ async function relay(port = 0) {
   }
 }
 
+/** One replica talking to Redis through the relay on `port`. */
+async function through(port: number, timeoutMs?: number) {
+  const prefix = testPrefix()
+  prefixes.push(prefix)
+  const log = recorder()
+  const r = new RedisAdmission({ url: `redis://127.0.0.1:${port}`, prefix, log, timeoutMs })
+  opened.push(r)
+  await r.connect()
+  return { r, log, prefix }
+}
+
 describe.skipIf(!available)('RedisAdmission when Redis goes away and comes back', () => {
   it('serves throughout, warns once each way, and shares again once Redis answers', async () => {
     const first = await relay()
-    const prefix = testPrefix()
-    prefixes.push(prefix)
-    const log = recorder()
-    const r = new RedisAdmission({ url: `redis://127.0.0.1:${first.port}`, prefix, log, timeoutMs: 1000 })
-    opened.push(r)
-    await r.connect()
+    const { r, log } = await through(first.port, 1000)
     const key = { name: 'k', rpm: 1000, tpm: null, concurrency: null }
     expect(await r.admit(ask({ key }), NOW)).toMatchObject({ ok: true, remainingRequests: 999 })
     await first.cut()
@@ -239,13 +245,7 @@ describe.skipIf(!available)('RedisAdmission when Redis goes away and comes back'
 describe.skipIf(!available)('RedisAdmission when Redis is slow', () => {
   it('stops waiting after its timeout, serves on local state, and rejoins when Redis is fast again', async () => {
     const r1 = await relay()
-    const prefix = testPrefix()
-    prefixes.push(prefix)
-    const log = recorder()
-    // The default timeout, 50 ms.
-    const r = new RedisAdmission({ url: `redis://127.0.0.1:${r1.port}`, prefix, log })
-    opened.push(r)
-    await r.connect()
+    const { r, log, prefix } = await through(r1.port) // the default timeout, 50 ms
     const key = { name: 'k', rpm: 1000, tpm: null, concurrency: 5 }
     try {
       expect(await r.admit(ask({ key }), NOW)).toMatchObject({ ok: true, remainingRequests: 999 })
