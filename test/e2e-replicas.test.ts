@@ -5,7 +5,7 @@
  * Skipped without a Redis (except in CI): see src/admission/redis-test-utils.ts.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { dropPrefix, REDIS_URL, redisAvailable, testPrefix } from '../src/admission/redis-test-utils.ts'
+import { dropPrefix, REDIS_URL, redisAvailable, relay, testPrefix } from '../src/admission/redis-test-utils.ts'
 import type { Logger } from '../src/lib/logger.ts'
 import { silentLogger } from '../src/lib/logger.ts'
 import { type Running, startHeadroom } from '../src/start.ts'
@@ -25,6 +25,7 @@ const config = (simUrl: string) => `providers:
 keys:
   - { name: limited, key: sk-limited-123456, limits: { rpm: 7 } }
   - { name: thrifty, key: sk-thrifty-123456, budget: { daily_usd: 0.00005 } }
+  - { name: roomy, key: sk-roomy-12345678, limits: { rpm: 10000, concurrency: 100 }, budget: { daily_usd: 100 } }
 admin_key: ${ADMIN}
 routes:
   r: { targets: [openai/gpt-4.1-mini] }
@@ -42,10 +43,10 @@ async function replica(env: Record<string, string>, log: Logger = silentLogger):
   return track(hr)
 }
 
-async function three(): Promise<Running[]> {
+async function three(url = REDIS_URL): Promise<Running[]> {
   const prefix = testPrefix()
   prefixes.push(prefix)
-  const env = { HEADROOM_REDIS_URL: REDIS_URL, HEADROOM_REDIS_PREFIX: prefix }
+  const env = { HEADROOM_REDIS_URL: url, HEADROOM_REDIS_PREFIX: prefix }
   return [await replica(env), await replica(env), await replica(env)]
 }
 
@@ -86,6 +87,23 @@ describe.skipIf(!available)('three replicas sharing Redis', () => {
     const perRequest = spent / served
     expect(spent).toBeGreaterThanOrEqual(0.00005)
     expect(spent).toBeLessThan(0.00005 + perRequest)
+  })
+})
+
+describe.skipIf(!available)('three replicas when Redis goes away mid-load', () => {
+  it('lose no request: every one is answered 200, and /health says degraded', async () => {
+    const gate = await relay()
+    const hrs = await three(`redis://127.0.0.1:${gate.port}`)
+    // A key whose limits and budget are far above the load: every request goes through Redis, none is refused.
+    const load = Array.from({ length: 60 }, async (_, i) => {
+      if (i === 30) await gate.cut()
+      return (await ask(hrs[i % 3]!, 'sk-roomy-12345678')).status
+    })
+    expect(await Promise.all(load)).toEqual(Array(60).fill(200))
+    for (const hr of hrs) {
+      const health = (await (await fetch(`${hr.url}/health`)).json()) as { state: unknown }
+      expect(health.state).toEqual({ shared: false, degraded: true })
+    }
   })
 })
 

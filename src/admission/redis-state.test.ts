@@ -2,7 +2,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Logger } from '../lib/logger.ts'
 import { RedisAdmission } from './redis-state.ts'
-import { dropPrefix, REDIS_URL, redisAvailable, testPrefix } from './redis-test-utils.ts'
+import { dropPrefix, REDIS_URL, redisAvailable, relay, testPrefix } from './redis-test-utils.ts'
 import type { SharedAsk } from './shared-store.ts'
 
 const available = await redisAvailable()
@@ -167,40 +167,6 @@ describe('RedisAdmission with Redis unreachable', () => {
     expect(log.warns[0]).toContain('per replica')
   })
 })
-
-/** A TCP relay to Redis that the test can cut and restore, as a Redis that goes away and comes back. */
-async function relay(port = 0) {
-  const { createServer, connect } = await import('node:net')
-  const target = new URL(REDIS_URL)
-  const sockets = new Set<import('node:net').Socket>()
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port || 6379), target.hostname)
-    for (const s of [client, upstream]) {
-      sockets.add(s)
-      s.on('error', () => {})
-      s.on('close', () => sockets.delete(s))
-    }
-    // Redis's answers are held back `delay` ms while the test says so (a Redis that is slow).
-    client.pipe(upstream)
-    upstream.on('data', (chunk: Buffer) => {
-      if (delay === 0) client.write(chunk)
-      else setTimeout(() => client.write(chunk), delay).unref()
-    })
-  })
-  let delay = 0
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
-  const bound = (server.address() as import('node:net').AddressInfo).port
-  return {
-    port: bound,
-    slow(ms: number) {
-      delay = ms
-    },
-    async cut() {
-      for (const s of sockets) s.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
-}
 
 /** One replica talking to Redis through the relay on `port`. */
 async function through(port: number, timeoutMs?: number) {

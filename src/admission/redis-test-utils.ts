@@ -4,6 +4,7 @@
  * Redis the tests are skipped with a message saying so — except in CI (env CI set), where they fail.
  */
 import { randomUUID } from 'node:crypto'
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net'
 import { Redis } from 'ioredis'
 
 export const REDIS_URL = process.env['REDIS_URL'] || 'redis://127.0.0.1:6379'
@@ -41,5 +42,38 @@ export async function dropPrefix(prefix: string): Promise<void> {
     } while (cursor !== '0')
   } finally {
     r.disconnect()
+  }
+}
+
+/** A TCP relay to Redis that the test can cut and restore, as a Redis that goes away and comes back. */
+export async function relay(port = 0) {
+  const target = new URL(REDIS_URL)
+  const sockets = new Set<Socket>()
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 6379), target.hostname)
+    for (const s of [client, upstream]) {
+      sockets.add(s)
+      s.on('error', () => {})
+      s.on('close', () => sockets.delete(s))
+    }
+    // Redis's answers are held back `delay` ms while the test says so (a Redis that is slow).
+    client.pipe(upstream)
+    upstream.on('data', (chunk: Buffer) => {
+      if (delay === 0) client.write(chunk)
+      else setTimeout(() => client.write(chunk), delay).unref()
+    })
+  })
+  let delay = 0
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  const bound = (server.address() as AddressInfo).port
+  return {
+    port: bound,
+    slow(ms: number) {
+      delay = ms
+    },
+    async cut() {
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
   }
 }
