@@ -208,6 +208,28 @@ describe.skipIf(!available)('RedisAdmission when Redis goes away and comes back'
   })
 })
 
+describe.skipIf(!available)('RedisAdmission when Redis is down at start-up', () => {
+  it('starts degraded, and shares once Redis comes up', async () => {
+    const before = await relay()
+    await before.cut() // its port is free: nothing answers there yet
+    const { r, log } = await through(before.port)
+    const key = { name: 'k', rpm: 1000, tpm: null, concurrency: null }
+    expect(await r.admit(ask({ key }), NOW)).toMatchObject({ ok: true, remainingRequests: null })
+    expect(r.health().degraded).toBe(true)
+    const up = await relay(before.port)
+    try {
+      for (let i = 0; i < 100 && r.health().degraded; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        await r.admit(ask({ key }), NOW)
+      }
+      expect(r.health()).toEqual({ shared: true, degraded: false })
+      expect(log.warns).toHaveLength(2)
+    } finally {
+      await up.cut()
+    }
+  })
+})
+
 describe.skipIf(!available)('RedisAdmission when Redis is slow', () => {
   it('stops waiting after its timeout, serves on local state, and rejoins when Redis is fast again', async () => {
     const r1 = await relay()
