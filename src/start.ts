@@ -10,6 +10,7 @@ import { getRequestListener } from '@hono/node-server'
 import { BudgetTracker } from './admission/budgets.ts'
 import { InboundLimits } from './admission/inbound.ts'
 import { AdmissionQueue } from './admission/queue.ts'
+import { RedisAdmission } from './admission/redis-state.ts'
 import { compileConfig, needsSimulator } from './config/compile.ts'
 import { defaultConfigPath, type LoadedConfig, loadConfigFile, loadConfigText } from './config/load.ts'
 import { type ConfigVersion, configNotices } from './config/notices.ts'
@@ -38,7 +39,7 @@ import { type Simulator, startSimulator } from './simulator/index.ts'
 import { spendListener } from './spend/attempt-row.ts'
 import type { SpendDb } from './spend/db.ts'
 import { type AnySpendDb, closeAnySpendDb, costsSince, openAnySpendDb } from './spend/store.ts'
-import type { SpendSink } from './spend/types.ts'
+import type { SpendRow, SpendSink } from './spend/types.ts'
 import { SpendWriter } from './spend/writer.ts'
 
 export interface StartOptions {
@@ -154,6 +155,20 @@ function listenError(err: unknown, host: string, port: number): unknown {
   }
 }
 
+/**
+ * HEADROOM_REDIS_URL set: client-key limits and budgets shared with the other replicas through Redis
+ * (docs/scale-out.md), keys under HEADROOM_REDIS_PREFIX (default `headroom:`). Unset: this process alone.
+ */
+async function sharedState(env: NodeJS.ProcessEnv, log: Logger): Promise<RedisAdmission | null> {
+  const url = env['HEADROOM_REDIS_URL']
+  if (!url) return null
+  if (!/^rediss?:\/\//.test(url))
+    throw new UserError('HEADROOM_REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)')
+  const shared = new RedisAdmission({ url, prefix: env['HEADROOM_REDIS_PREFIX'] || 'headroom:', log })
+  await shared.connect()
+  return shared
+}
+
 export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const env = opts.env ?? process.env
   // A person at a terminal reads the banners as text and the log through pino-pretty; anything else (a log
@@ -196,9 +211,19 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
 
   const budgets = new BudgetTracker()
   await seedBudgets(budgets, db, compiled, (opts.now ?? Date.now)())
-  const writer = new SpendWriter(db, { logger: log, onRow: (row) => budgets.add(row) })
+  const shared = await sharedState(env, log)
+  // Each spend row counts toward the budgets here and, once per row, in the shared counters.
+  const countSpend = (row: SpendRow) => {
+    budgets.add(row)
+    if (!shared || row.costMicrocents <= 0) return
+    const rowId = `${row.requestId}:${row.attempt}`
+    if (row.virtualKey !== null && budgets.has('key', row.virtualKey))
+      void shared.addSpend('key', row.virtualKey, rowId, row.ts, row.costMicrocents)
+    if (budgets.has('route', row.route)) void shared.addSpend('route', row.route, rowId, row.ts, row.costMicrocents)
+  }
+  const writer = new SpendWriter(db, { logger: log, onRow: countSpend })
   // HEADROOM_SPEND=off (benchmarks only: measuring what the ledger costs) keeps rows out of SQLite.
-  const sink: SpendSink = env['HEADROOM_SPEND'] === 'off' ? { write: (row) => budgets.add(row) } : writer
+  const sink: SpendSink = env['HEADROOM_SPEND'] === 'off' ? { write: countSpend } : writer
   warnUnpricedTargets(compiled, log)
   const store = new ConfigStore(initial, rawText ?? '', {
     file: configPath ?? '',
@@ -271,6 +296,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     consumption,
     metrics,
     inbound: new InboundLimits(),
+    shared,
     log,
     db,
     flushSpend: () => writer.flushAsync(),
@@ -292,6 +318,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     await closeAnySpendDb(db)
     await tracing?.shutdown() // the spans still batched are exported
     await simulator?.close()
+    await shared?.close()
   }
 
   // Chat completions, messages and responses go straight to their handler; everything else through Hono.

@@ -29,6 +29,7 @@ import type { RequestProfile } from '../routing/types.ts'
 import { type BudgetTracker, budgetThatApplies } from './budgets.ts'
 import type { InboundLimits } from './inbound.ts'
 import { admitInbound, budgetRefusal, inboundRefusal } from './policy.ts'
+import type { SharedAdmission } from './shared-store.ts'
 
 export interface AdmissionDeps {
   /** Spend so far per key and route, against their budgets. */
@@ -37,6 +38,8 @@ export interface AdmissionDeps {
   readonly inbound: InboundLimits
   /** Where a model id served by the default_route is reported, throttled. */
   readonly clientWarnings: LogThrottle
+  /** Limits and budgets shared with other replicas (Redis); absent: this process alone counts. */
+  readonly shared?: SharedAdmission | null
 }
 
 /** What admission decides on: the request as validated (a chat request, or embeddings), and who sent it. */
@@ -74,6 +77,8 @@ export interface Ticket {
    * it was). The first call counts; later ones do nothing.
    */
   settle(usage: ProviderUsage | null, now: number): void
+  /** Takes the key's charge back whole (refused after all, by the limits shared across replicas). */
+  cancel(now: number): void
 }
 
 interface Refusal {
@@ -142,6 +147,7 @@ export function admit(facts: RequestFacts, cfg: CompiledConfig, deps: AdmissionD
       const actual = usage ? { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens } : null
       deps.inbound.release(key, inbound.reservation, actual, at)
     },
+    cancel: (at) => deps.inbound.cancel(key, inbound.reservation, at),
   }
   return { ok: true, ticket }
 }

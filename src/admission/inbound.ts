@@ -74,6 +74,12 @@ export class InboundLimits {
     this.trackers.get(key.name)?.release(reservation, actual, now)
   }
 
+  /** Takes a charge back whole: admitted here, the request was refused by the limits shared across replicas. */
+  cancel(key: CompiledKey | null, reservation: Reservation | null, now: number): void {
+    if (!key || !reservation) return
+    this.trackers.get(key.name)?.cancel(reservation, now)
+  }
+
   /** OpenAI's six headers for what is left: remaining after this request, reset = time until full. */
   private headersOf(t: HeadroomTracker, now: number): Record<string, string> {
     const { declared } = t.snapshot(now)

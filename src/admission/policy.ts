@@ -6,7 +6,7 @@ import type { CompiledKey, CompiledRoute } from '../config/types.ts'
 import { pricesToAdd } from '../config/unpriced-targets.ts'
 import { ApiError } from '../lib/api-error.ts'
 import type { RequestProfile } from '../routing/types.ts'
-import { type AppliedBudget, type BudgetTracker, describeBudget, usd } from './budgets.ts'
+import { type AppliedBudget, type BudgetTracker, type BudgetVerdict, describeBudget, usd } from './budgets.ts'
 import type { InboundLimits, InboundVerdict } from './inbound.ts'
 
 /**
@@ -25,21 +25,24 @@ export function budgetRefusal(
   now: number,
 ): ApiError | null {
   const v = budgets.check(key, route, now)
-  if (!v.ok) {
-    const who = v.scope === 'key' ? `key "${v.name}"` : `route "${v.name}"`
-    const resets = new Date(v.resetsAt).toISOString()
-    return new ApiError(
-      429,
-      `Budget exceeded: the ${v.period} budget of ${usd(v.limit)} for ${who} is spent (${usd(v.spent)} so far). It resets at ${resets}.`,
-      'budget_exceeded',
-      null,
-      'insufficient_quota',
-      // Waiting seconds won't help: tell OpenAI SDKs not to retry (they honour x-should-retry).
-      { 'retry-after': String(Math.max(1, Math.ceil((v.resetsAt - now) / 1000))), 'x-should-retry': 'false' },
-    )
-  }
+  if (!v.ok) return budgetVerdictError(v, now)
   if (budget && !route.members.some((m) => m.model)) return unpriced(model, route, budget)
   return null
+}
+
+/** 429 `budget_exceeded` for a budget that is spent: which one, how much, and when it resets. */
+export function budgetVerdictError(v: Extract<BudgetVerdict, { ok: false }>, now: number): ApiError {
+  const who = v.scope === 'key' ? `key "${v.name}"` : `route "${v.name}"`
+  const resets = new Date(v.resetsAt).toISOString()
+  return new ApiError(
+    429,
+    `Budget exceeded: the ${v.period} budget of ${usd(v.limit)} for ${who} is spent (${usd(v.spent)} so far). It resets at ${resets}.`,
+    'budget_exceeded',
+    null,
+    'insufficient_quota',
+    // Waiting seconds won't help: tell OpenAI SDKs not to retry (they honour x-should-retry).
+    { 'retry-after': String(Math.max(1, Math.ceil((v.resetsAt - now) / 1000))), 'x-should-retry': 'false' },
+  )
 }
 
 /** Targets named in the 403 and its `models:` example; routes are short, but the message is bounded. */

@@ -197,6 +197,14 @@ export class HeadroomTracker implements LimitStore {
     return e
   }
 
+  /** Takes a reservation back whole, as if never made: the request was refused after all (inbound.ts). */
+  cancel(r: Reservation, now: number): void {
+    if (!(r instanceof Entry) || r.owner !== this || r.released) return
+    this.release(r, null, now)
+    if (this.rpm) this.rpm = spend(this.rpm, -1, now)
+    if (this.tpm) this.tpm = spend(this.tpm, -r.need.tokens, now)
+  }
+
   release(r: Reservation, actual: ActualUsage | null, now: number): void {
     if (!(r instanceof Entry) || r.owner !== this || r.released) return
     r.released = true

@@ -15,6 +15,7 @@
  * are thrown; the writer turns them into the one error answer (error-answer.ts), in the API's shape.
  */
 import { admit } from '../admission/admit.ts'
+import { shareAdmission } from '../admission/share-admission.ts'
 import { executeComplete, executeStream } from '../routing/execute.ts'
 import type { Job, Report } from '../routing/runtime.ts'
 import { answerHeaders, JSON_HEADERS, SSE_HEADERS, streamFailure } from './answer-parts.ts'
@@ -57,7 +58,9 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
 
   // Admit.
   const facts = { req, key, priority, requestId: call.requestId, clientRequestId: call.clientRequestId }
-  const admission = admit(facts, cfg, deps, rt.now())
+  let admission = admit(facts, cfg, deps, rt.now())
+  // Across replicas (HEADROOM_REDIS_URL): one more, asynchronous check; none without it.
+  if (deps.shared && admission.ok) admission = await shareAdmission(admission, facts, deps, rt.now())
   if (!admission.ok) {
     const r = admission.refusal
     if (r.route !== null) call.vars.route = r.route

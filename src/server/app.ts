@@ -153,7 +153,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     for (const p of cfg.providers.values()) providers[p.name] = { type: p.type, simulated: p.simulated }
     // Still 200 when degraded: requests are served; what is failing is the record of their spend.
     const spend = deps.spendHealth()
-    return c.json({ status: spend.ok ? 'ok' : 'degraded', providers, routes: [...cfg.routes.keys()], spend })
+    // Shared state (HEADROOM_REDIS_URL) unreachable: still 200, each replica enforces limits on its own.
+    const state = deps.shared?.health() ?? { shared: false, degraded: false }
+    const status = spend.ok && !state.degraded ? 'ok' : 'degraded'
+    return c.json({ status, providers, routes: [...cfg.routes.keys()], spend, state })
   })
 
   app.notFound((c) => {

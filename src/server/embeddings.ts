@@ -8,6 +8,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Context } from 'hono'
 import { admit } from '../admission/admit.ts'
+import { shareAdmission } from '../admission/share-admission.ts'
 import type { EmbeddingRequest } from '../providers/embeddings-schema.ts'
 import { RAW_JSON } from '../providers/openai-schema.ts'
 import { executeEmbed } from '../routing/execute.ts'
@@ -40,7 +41,9 @@ export async function answerEmbeddings(
 
   // Admit.
   const ids = { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId') }
-  const admission = admit({ kind: 'embedding', req, key, priority, ...ids }, cfg, deps, rt.now())
+  const facts = { kind: 'embedding' as const, req, key, priority, ...ids }
+  let admission = admit(facts, cfg, deps, rt.now())
+  if (deps.shared && admission.ok) admission = await shareAdmission(admission, facts, deps, rt.now())
   if (!admission.ok) {
     const r = admission.refusal
     if (r.route !== null) vars.route = r.route

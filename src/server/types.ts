@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { HttpBindings } from '@hono/node-server'
 import type { BudgetTracker } from '../admission/budgets.ts'
 import type { InboundLimits } from '../admission/inbound.ts'
+import type { SharedAdmission } from '../admission/shared-store.ts'
 import type { Priority } from '../config/schema.ts'
 import type { CompiledConfig } from '../config/types.ts'
 import type { LogThrottle } from '../lib/log-throttle.ts'
@@ -35,6 +36,8 @@ export interface AppDeps {
   consumption: ConsumptionMeter
   /** Each client key's own limits. */
   inbound: InboundLimits
+  /** Client-key limits and budgets shared across replicas (HEADROOM_REDIS_URL); absent: per process. */
+  shared?: SharedAdmission | null
   /** What GET /metrics serves (an attempt listener, and the live state it reads when scraped). */
   metrics: Pick<PrometheusMetrics, 'scrape'>
   log: Logger
