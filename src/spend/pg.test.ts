@@ -27,6 +27,13 @@ describe('PostgreSQL URLs', () => {
     expect(isPostgresUrl('postgresql://h/db')).toBe(true)
     expect(isPostgresUrl('./headroom.db')).toBe(false)
     expect(isPostgresUrl(':memory:')).toBe(false)
+    expect(isPostgresUrl('C:\\data\\headroom.db')).toBe(false)
+  })
+
+  it('refuses another URL rather than taking it for a file path', () => {
+    expect(() => isPostgresUrl('mysql://root@127.0.0.1/test')).toThrow(
+      /mysql:\/\/ URL is not a database Headroom can use/,
+    )
   })
 
   it('masks the password in what it shows and scrubs it from messages', () => {

@@ -25,9 +25,18 @@ export const PG_ROWS_PER_STATEMENT = 2_000
 /** A schema name we create and put first on the search path (tests: one per run). */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 
-/** Whether HEADROOM_DB names a PostgreSQL database rather than a SQLite file. */
+/**
+ * Whether HEADROOM_DB names a PostgreSQL database rather than a SQLite file. Any other URL (`mysql://…`) is
+ * a UserError: taken as a file path it would quietly become a SQLite file in a directory named `mysql:`.
+ */
 export function isPostgresUrl(text: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(text)
+  if (/^postgres(ql)?:\/\//i.test(text)) return true
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)
+  if (scheme)
+    throw new UserError(
+      `HEADROOM_DB: a ${scheme[1]}:// URL is not a database Headroom can use: give a postgres:// URL or a SQLite file path.`,
+    )
+  return false
 }
 
 /** The URL with its password replaced by `***`: what logs and errors may show. */
