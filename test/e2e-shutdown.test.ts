@@ -2,18 +2,16 @@
  * Shutting down during a deploy: no new requests are taken, the ones in flight — streams included —
  * finish, and their spend rows are written.
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import OpenAI from 'openai'
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/lib/logger.ts'
 import { startHeadroom } from '../src/start.ts'
-import { drainText, SIM_KEY, useSimulator } from './harness.ts'
+import { drainText, SIM_KEY, spawnCli, useSimulator } from './harness.ts'
 
-const ROOT = join(import.meta.dirname, '..')
 const sim = useSimulator()
 
 it('close(drainMs) lets a stream in flight finish and refuses new requests', async () => {
@@ -57,23 +55,9 @@ describe('the headroom launcher', () => {
     writeFileSync(config, `providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY} }\n`)
     const db = join(dir, 'spend.db')
     // Its own process group, so that the cleanup below also reaches a server the launcher orphaned.
-    const proc = spawn(
-      process.execPath,
-      [join(ROOT, 'bin', 'headroom.js'), 'start', '--config', config, '--port', '0'],
-      {
-        env: { ...process.env, HEADROOM_DB: db, HEADROOM_DRAIN_MS: '5000' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-        detached: true,
-      },
-    )
-    let stderr = ''
-    proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()))
-    const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
-      proc.once('exit', (code, signal) => r({ code, signal })),
-    )
+    const cli = spawnCli(config, { HEADROOM_DB: db, HEADROOM_DRAIN_MS: '5000' })
     try {
-      await vi.waitFor(() => expect(stderr).toMatch(/listening on http/), { timeout: 20_000, interval: 50 })
-      const url = /listening on (http:\/\/\S+)/.exec(stderr)![1]!
+      const url = await cli.listening()
       const res = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-request-id': 'launcher-req-1' },
@@ -81,10 +65,8 @@ describe('the headroom launcher', () => {
       })
       expect(res.status).toBe(200)
       await res.text()
-      proc.kill('SIGTERM')
-      const exit = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 15_000))])
-      expect(exit).toEqual({ code: 0, signal: null })
-      expect(stderr).toContain('SIGTERM, shutting down')
+      expect(await cli.terminate()).toEqual({ code: 0, signal: null })
+      expect(cli.stderr()).toContain('SIGTERM, shutting down')
       await expect(fetch(`${url}/health`)).rejects.toThrow() // no server left answering
       const d = new Database(db, { readonly: true })
       try {
@@ -93,11 +75,7 @@ describe('the headroom launcher', () => {
         d.close()
       }
     } finally {
-      try {
-        process.kill(-proc.pid!, 'SIGKILL')
-      } catch {
-        // the group is gone: nothing was left behind
-      }
+      cli.killGroup()
     }
   }, 40_000)
 })

@@ -4,17 +4,15 @@
  * reading PostgreSQL, and the rows still queued at SIGTERM flushed before exit. Skipped without a
  * PostgreSQL server (see src/spend/__fixtures__/pg.ts), failed in CI.
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { afterAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { dropSchema, PG_TEST_URL, postgresForTests, uniqueSchema } from '../src/spend/__fixtures__/pg.ts'
 import { spendCommand } from '../src/spend/cli.ts'
-import { SIM_KEY, useSimulator } from './harness.ts'
+import { SIM_KEY, spawnCli, useSimulator } from './harness.ts'
 
-const ROOT = join(import.meta.dirname, '..')
 const sim = useSimulator()
 const available = await postgresForTests()
 
@@ -30,20 +28,7 @@ describe.skipIf(!available)('HEADROOM_DB=postgres://…', () => {
       config,
       `providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY} }\nkeys:\n  - { name: team-a, key: team-a-secret-123, routes: ["openai/*"] }\nadmin_key: admin-secret-123\n`,
     )
-    const proc = spawn(
-      process.execPath,
-      [join(ROOT, 'bin', 'headroom.js'), 'start', '--config', config, '--port', '0'],
-      {
-        env: { ...process.env, HEADROOM_DB: dbUrl, HEADROOM_DRAIN_MS: '5000' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-        detached: true,
-      },
-    )
-    let stderr = ''
-    proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()))
-    const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
-      proc.once('exit', (code, signal) => r({ code, signal })),
-    )
+    const cli = spawnCli(config, { HEADROOM_DB: dbUrl, HEADROOM_DRAIN_MS: '5000' })
     const ask = (id: string) =>
       fetch(`${url}/v1/chat/completions`, {
         method: 'POST',
@@ -57,8 +42,7 @@ describe.skipIf(!available)('HEADROOM_DB=postgres://…', () => {
     const client = new pg.Client({ connectionString: PG_TEST_URL })
     await client.connect()
     try {
-      await vi.waitFor(() => expect(stderr).toMatch(/listening on http/), { timeout: 20_000, interval: 50 })
-      url = /listening on (http:\/\/\S+)/.exec(stderr)![1]!
+      url = await cli.listening()
       for (let i = 0; i < 3; i++) await ask(`pg-req-${i}`)
 
       const res = await fetch(`${url}/v1/spend?group_by=model&format=json`, {
@@ -73,9 +57,7 @@ describe.skipIf(!available)('HEADROOM_DB=postgres://…', () => {
 
       // The last request's row is queued, not yet written: SIGTERM must flush it.
       await ask('pg-req-last')
-      proc.kill('SIGTERM')
-      const exit = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 15_000))])
-      expect(exit).toEqual({ code: 0, signal: null })
+      expect(await cli.terminate()).toEqual({ code: 0, signal: null })
       const { rows } = await client.query(
         `SELECT client_request_id, outcome, stream FROM "${schema}".spend ORDER BY client_request_id`,
       )
@@ -91,14 +73,10 @@ describe.skipIf(!available)('HEADROOM_DB=postgres://…', () => {
       let text = ''
       await spendCommand(['--db', dbUrl, '--format', 'json'], { env: {}, out: (t) => void (text += t) })
       expect(JSON.parse(text).total).toMatchObject({ requests: 4, attempts: 4 })
-      expect(stderr).not.toContain('error')
+      expect(cli.stderr()).not.toContain('error')
     } finally {
       await client.end()
-      try {
-        process.kill(-proc.pid!, 'SIGKILL')
-      } catch {
-        // the group is gone: nothing was left behind
-      }
+      cli.killGroup()
     }
   }, 60_000)
 })

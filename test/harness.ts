@@ -2,8 +2,10 @@
  * End-to-end harness: the real simulator and the real Headroom server on 127.0.0.1, and the real
  * `openai` SDK as the client. Nothing of ours is mocked.
  */
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
 import OpenAI from 'openai'
-import { afterAll, afterEach, beforeAll } from 'vitest'
+import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest'
 import { type Logger, silentLogger } from '../src/lib/logger.ts'
 import { startSimulator } from '../src/simulator/index.ts'
 import type { Simulator, SimulatorOptions } from '../src/simulator/types.ts'
@@ -180,4 +182,47 @@ export async function drainText(
     return { text, error }
   }
   return { text, error: null }
+}
+
+/** The real CLI (`headroom start`) as a child process, in its own process group. */
+export interface CliServer {
+  /** Its stderr so far. */
+  stderr(): string
+  /** Resolves with its base URL once it says it is listening. */
+  listening(): Promise<string>
+  /** SIGTERM, then its exit (or 'still running' after 15 s). */
+  terminate(): Promise<{ code: number | null; signal: string | null } | 'still running'>
+  /** SIGKILL to the whole group, so that nothing the launcher started is left behind. */
+  killGroup(): void
+}
+
+export function spawnCli(config: string, env: Record<string, string>): CliServer {
+  const proc = spawn(
+    process.execPath,
+    [join(import.meta.dirname, '..', 'bin', 'headroom.js'), 'start', '--config', config, '--port', '0'],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+  )
+  let stderr = ''
+  proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()))
+  const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+    proc.once('exit', (code, signal) => r({ code, signal })),
+  )
+  return {
+    stderr: () => stderr,
+    async listening() {
+      await vi.waitFor(() => expect(stderr).toMatch(/listening on http/), { timeout: 20_000, interval: 50 })
+      return /listening on (http:\/\/\S+)/.exec(stderr)![1]!
+    },
+    terminate() {
+      proc.kill('SIGTERM')
+      return Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 15_000))])
+    },
+    killGroup() {
+      try {
+        process.kill(-proc.pid!, 'SIGKILL')
+      } catch {
+        // the group is gone: nothing was left behind
+      }
+    },
+  }
 }
