@@ -11,14 +11,13 @@
  * reservation whose replica died is dropped when it expires, so nothing leaks for good.
  *
  * Redis slow (> 50 ms) or unreachable: the call resolves as admitted (the local check already decided),
- * one warning is logged, `health()` says degraded, and the next answer from Redis rejoins. While degraded,
- * one admission a second asks Redis (the others do not wait for a slow one) until it answers again.
+ * and the connection (state/redis-link.ts) is degraded until Redis answers again.
  */
-import { Redis } from 'ioredis'
-import type { Logger } from '../lib/logger.ts'
+import type { Redis } from 'ioredis'
 import { DAY_MS, dayStart, monthStart } from '../lib/utc-period.ts'
+import { RedisLink, type RedisLinkOptions, type SharedHealth } from '../state/redis-link.ts'
 import type { BudgetScope } from './budgets.ts'
-import type { SharedAdmission, SharedAsk, SharedHealth, SharedVerdict } from './shared-store.ts'
+import type { SharedAdmission, SharedAsk, SharedVerdict } from './shared-store.ts'
 
 /** How long a request may hold a reservation before it is dropped (a replica that died never releases). */
 const RESERVATION_TTL_MS = 15 * 60_000
@@ -27,8 +26,6 @@ const DAY_TTL_MS = 2 * DAY_MS
 const MONTH_TTL_MS = 32 * DAY_MS
 /** A spend row is counted once: its id is remembered this long. */
 const ROW_TTL_MS = DAY_MS
-/** Slower than this and Redis counts as down (issue 14: local state rather than slow requests). */
-const REDIS_TIMEOUT_MS = 50
 
 // KEYS: rpm bucket, tpm bucket, concurrency zset, day spent, month spent, in-flight estimates (hash),
 // their expiries (zset), this request's reservation. ARGV: now, rpm, tpm, concurrency (0: none), tokens,
@@ -127,8 +124,6 @@ end
 return 1
 `
 
-/** Degraded: how often an admission asks Redis whether it is back. */
-const PROBE_EVERY_MS = 1000
 /** The answer while Redis does not answer: the local check, already passed, decides. */
 const LOCAL: SharedVerdict = { ok: true, remainingRequests: null, remainingTokens: null }
 
@@ -139,60 +134,30 @@ interface Scripts {
   hrAddSpend(...args: Arg[]): Promise<number>
 }
 
-export interface RedisStateOptions {
-  readonly url: string
-  /** Every key starts with this (`headroom:` by default): several deployments, or tests, share one Redis. */
-  readonly prefix?: string
-  readonly log: Logger
-  readonly timeoutMs?: number
-}
-
 export class RedisAdmission implements SharedAdmission {
   private readonly redis: Redis & Scripts
-  private readonly prefix: string
-  private readonly log: Logger
-  private degraded = false
-  /** While degraded: when (performance.now()) the next admission may ask Redis again. */
-  private probeAt = 0
+  /** The connection, shared with the targets' state (one degraded flag for all). */
+  readonly link: RedisLink
 
-  constructor(opts: RedisStateOptions) {
-    this.prefix = opts.prefix ?? 'headroom:'
-    this.log = opts.log
-    const redis = new Redis(opts.url, {
-      commandTimeout: opts.timeoutMs ?? REDIS_TIMEOUT_MS,
-      // Fail at once while disconnected (the local state serves) rather than queue behind a reconnect.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => 1000,
-      lazyConnect: true,
-    })
+  constructor(link: RedisLink | RedisLinkOptions) {
+    this.link = link instanceof RedisLink ? link : new RedisLink(link)
+    const redis = this.link.redis
     redis.defineCommand('hrAdmit', { numberOfKeys: 8, lua: ADMIT })
     redis.defineCommand('hrRelease', { numberOfKeys: 5, lua: RELEASE })
     redis.defineCommand('hrAddSpend', { numberOfKeys: 3, lua: ADD_SPEND })
-    // Connection errors surface as failed calls (fail below); without a listener ioredis would print each one.
-    redis.on('error', () => {})
     this.redis = redis as Redis & Scripts
   }
 
-  /** Connects, waiting at most `ms`: a Redis down at start-up is the same as one down later (degraded). */
-  async connect(ms = 1000): Promise<void> {
-    const timer = new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
-    await Promise.race([
-      this.redis.connect().then(
-        () => this.ok(),
-        (err: unknown) => this.fail(err),
-      ),
-      timer,
-    ])
+  connect(ms = 1000): Promise<void> {
+    return this.link.connect(ms)
   }
 
   health(): SharedHealth {
-    return { shared: !this.degraded, degraded: this.degraded }
+    return this.link.health()
   }
 
   private k(...parts: (string | number)[]): string {
-    // Names come from routes.yaml; encoded so that a ':' in one cannot collide with another key's layout.
-    return this.prefix + parts.map((p) => encodeURIComponent(String(p))).join(':')
+    return this.link.key(...parts)
   }
 
   private budgetKeys(scope: BudgetScope, name: string, ts: number): [string, string] {
@@ -200,7 +165,7 @@ export class RedisAdmission implements SharedAdmission {
   }
 
   async admit(ask: SharedAsk, now: number): Promise<SharedVerdict> {
-    if (this.degraded && performance.now() < this.probeAt) return LOCAL
+    if (!this.link.usable()) return LOCAL
     const key = ask.key
     const b = ask.budget
     const [day, month] = b ? this.budgetKeys(b.scope, b.name, now) : [this.k('none'), this.k('none')]
@@ -232,12 +197,12 @@ export class RedisAdmission implements SharedAdmission {
     try {
       r = await this.redis.hrAdmit(...keys, ...args)
     } catch (err) {
-      this.fail(err)
+      this.link.fail(err)
       // Timed out, the script may still have run: undo whatever it charged (after it, on the same connection).
       void this.release(ask.requestId, null, now)
       return LOCAL
     }
-    this.ok()
+    this.link.ok()
     const [ok, a = -1, c = -1, d = 0] = r
     if (ok !== 1) this.held.delete(ask.requestId)
     if (ok === 1) return { ok: true, remainingRequests: a < 0 ? null : a, remainingTokens: c < 0 ? null : c }
@@ -251,8 +216,8 @@ export class RedisAdmission implements SharedAdmission {
     this.held.delete(requestId)
     const keys = [held.tpm, held.conc, held.res, held.exp, this.k('r', requestId)]
     return this.redis.hrRelease(...keys, now, actualTokens ?? -1, requestId).then(
-      () => this.ok(),
-      (err: unknown) => this.fail(err),
+      () => this.link.ok(),
+      (err: unknown) => this.link.fail(err),
     )
   }
 
@@ -263,29 +228,12 @@ export class RedisAdmission implements SharedAdmission {
     if (microcents <= 0) return Promise.resolve()
     const [day, month] = this.budgetKeys(scope, name, ts)
     return this.redis.hrAddSpend(this.k('row', rowId), day, month, microcents).then(
-      () => this.ok(),
-      (err: unknown) => this.fail(err),
+      () => this.link.ok(),
+      (err: unknown) => this.link.fail(err),
     )
   }
 
-  async close(): Promise<void> {
-    this.redis.disconnect()
-  }
-
-  private ok(): void {
-    if (!this.degraded) return
-    this.degraded = false
-    this.log.warn('Redis answers again: client-key limits and budgets are shared across replicas again')
-  }
-
-  private fail(err: unknown): void {
-    this.probeAt = performance.now() + PROBE_EVERY_MS
-    if (this.degraded) return
-    this.degraded = true
-    const why = err instanceof Error ? err.message : String(err)
-    this.log.warn(
-      `Redis (HEADROOM_REDIS_URL) is unreachable or slower than ${REDIS_TIMEOUT_MS} ms: client-key limits and budgets are enforced per replica until it answers again`,
-      { error: why },
-    )
+  close(): Promise<void> {
+    return this.link.close()
   }
 }

@@ -11,6 +11,7 @@
  * would admit; while the shared state is unreachable the local check alone decides (degraded).
  */
 
+import type { SharedHealth } from '../state/redis-link.ts'
 import type { BudgetScope } from './budgets.ts'
 
 /** What one request asks of the shared state. Names come from routes.yaml, never from the client. */
@@ -42,12 +43,6 @@ export type SharedVerdict =
   | { ok: true; remainingRequests: number | null; remainingTokens: number | null }
   | { ok: false; kind: 'rpm' | 'tpm' | 'concurrency'; retryAfterMs: number }
   | { ok: false; kind: 'daily' | 'monthly'; limit: number; spent: number }
-
-/** Shared-state health, for GET /health: `shared` while the store answers, `degraded` while it does not. */
-export interface SharedHealth {
-  readonly shared: boolean
-  readonly degraded: boolean
-}
 
 export interface SharedAdmission {
   /** Checks and charges a request; resolves to `ok` (uncharged) when the store is unreachable. */

@@ -1,0 +1,119 @@
+/**
+ * The one Redis connection a replica shares its state through (`HEADROOM_REDIS_URL`): the admission
+ * state (client keys' limits, budgets), the targets' headroom and health use it, so they are degraded
+ * and rejoin together, with one loud warning each way.
+ *
+ * Redis slow (> 50 ms: the command timeout) or unreachable: every call resolves to its caller's local
+ * answer, `health()` says degraded, and while degraded one call a second asks Redis (the others do not
+ * wait for a slow one) until it answers again. Keys live under one prefix (`headroom:` by default) so
+ * several deployments, or tests, share one Redis.
+ * https://redis.io/docs/latest/develop/interact/programmability/eval-intro/
+ */
+import { Redis } from 'ioredis'
+import type { Logger } from '../lib/logger.ts'
+
+/** Slower than this and Redis counts as down (issue 14: local state rather than slow requests). */
+const REDIS_TIMEOUT_MS = 50
+/** Degraded: how often a call asks Redis whether it is back. */
+const PROBE_EVERY_MS = 1000
+
+export interface RedisLinkOptions {
+  readonly url: string
+  /** Every key starts with this (`headroom:` by default). */
+  readonly prefix?: string
+  readonly log: Logger
+  readonly timeoutMs?: number
+}
+
+/** Shared-state health, for GET /health: `shared` while Redis answers, `degraded` while it does not. */
+export interface SharedHealth {
+  readonly shared: boolean
+  readonly degraded: boolean
+}
+
+export class RedisLink {
+  readonly redis: Redis
+  readonly prefix: string
+  readonly timeoutMs: number
+  private readonly log: Logger
+  private degraded = false
+  /** While degraded: when (performance.now()) the next call may ask Redis again. */
+  private probeAt = 0
+
+  constructor(opts: RedisLinkOptions) {
+    this.prefix = opts.prefix ?? 'headroom:'
+    this.log = opts.log
+    this.timeoutMs = opts.timeoutMs ?? REDIS_TIMEOUT_MS
+    this.redis = new Redis(opts.url, {
+      commandTimeout: this.timeoutMs,
+      // Fail at once while disconnected (the local state serves) rather than queue behind a reconnect.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => 1000,
+      lazyConnect: true,
+    })
+    // Connection errors surface as failed calls (fail below); without a listener ioredis would print each one.
+    this.redis.on('error', () => {})
+  }
+
+  /** Connects, waiting at most `ms`: a Redis down at start-up is the same as one down later (degraded). */
+  async connect(ms = 1000): Promise<void> {
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
+    await Promise.race([
+      this.redis.connect().then(
+        () => this.ok(),
+        (err: unknown) => this.fail(err),
+      ),
+      timer,
+    ])
+  }
+
+  health(): SharedHealth {
+    return { shared: !this.degraded, degraded: this.degraded }
+  }
+
+  /** Whether a call should go to Redis now (false while degraded, but for one probe a second). */
+  usable(): boolean {
+    return !this.degraded || performance.now() >= this.probeAt
+  }
+
+  /** A key under the prefix; parts encoded so that a ':' in a name cannot collide with another key's layout. */
+  key(...parts: (string | number)[]): string {
+    return this.prefix + parts.map((p) => encodeURIComponent(String(p))).join(':')
+  }
+
+  /** Redis answered. */
+  ok(): void {
+    if (!this.degraded) return
+    this.degraded = false
+    this.log.warn('Redis answers again: limits, budgets and target state are shared across replicas again')
+  }
+
+  /** Redis failed or was too slow: degraded, with one warning until it answers again. */
+  fail(err: unknown): void {
+    this.probeAt = performance.now() + PROBE_EVERY_MS
+    if (this.degraded) return
+    this.degraded = true
+    const why = err instanceof Error ? err.message : String(err)
+    this.log.warn(
+      `Redis (HEADROOM_REDIS_URL) is unreachable or slower than ${this.timeoutMs} ms: limits, budgets and target state are kept per replica until it answers again`,
+      { error: why },
+    )
+  }
+
+  /** A call that never rejects: its result, or `fallback` (and degraded) when Redis fails. */
+  async run<T>(call: (redis: Redis) => Promise<T>, fallback: T): Promise<T> {
+    try {
+      const v = await call(this.redis)
+      this.ok()
+      return v
+    } catch (err) {
+      this.fail(err)
+      return fallback
+    }
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect()
+  }
+}
