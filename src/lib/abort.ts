@@ -1,9 +1,9 @@
 /**
  * An abort controller for the request path, cheaper to make than Node's own. On Node 20 each
- * `new AbortController().signal` costs several µs of CPU (an in-process loop: ~4–7 µs against ~0.2–0.3 µs
- * for this one), and every request to a model endpoint needs two: its own (the client gone, the route's
- * deadline) and its attempt's (the first-byte timeout, routing/first-byte.ts). Next to a bare proxy's
- * ~35–40 µs a request, that is not small (docs/benchmarks.md).
+ * `new AbortController().signal` costs several µs of CPU (an in-process loop on a loaded machine: ~4–8 µs,
+ * against ~0.2–0.3 µs for this one), and every request to a model endpoint needs two: its own (the client
+ * gone, the route's deadline) and its attempt's (the first-byte timeout, routing/first-byte.ts). Next to a
+ * bare proxy's ~35–40 µs a request, that is not small (docs/benchmarks.md).
  *
  * Its signal is an EventTarget with the AbortSignal interface
  * (https://developer.mozilla.org/en-US/docs/Web/API/AbortSignal): `aborted`, `reason`, `onabort`,
