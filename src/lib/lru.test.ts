@@ -36,6 +36,21 @@ describe('Lru', () => {
     expect(lru.size).toBe(0)
   })
 
+  it('the entry used last, got again and again, stays the newest; deleted, it is gone', () => {
+    const lru = new Lru<string, number>(2)
+    lru.set('a', 1)
+    lru.set('b', 2)
+    expect(lru.get('a')).toBe(1)
+    expect(lru.get('a')).toBe(1) // already the newest
+    lru.set('c', 3) // b is the oldest
+    expect([lru.get('b'), lru.get('a'), lru.get('c')]).toEqual([undefined, 1, 3])
+    expect(lru.delete('c')).toBe(true)
+    expect(lru.get('c')).toBeUndefined()
+    lru.set('d', 4)
+    lru.set('e', 5) // a is the oldest
+    expect([lru.get('a'), lru.get('d'), lru.get('e')]).toEqual([undefined, 4, 5])
+  })
+
   it('refuses a size below one', () => {
     expect(() => new Lru(0)).toThrow(RangeError)
   })

@@ -7,6 +7,7 @@
  * target's fault, and the attempt loop fails over while the route's deadline still has time. An abort
  * that came from the request is never the target's fault: it is a cancel, whatever the adapter made of it.
  */
+import { LightAbortController } from '../lib/abort.ts'
 import type { Clock } from '../lib/clock.ts'
 import { cancelled, timedOut } from '../providers/provider-errors.ts'
 import type { Target } from '../providers/types.ts'
@@ -32,7 +33,7 @@ export function withFirstByteTimeout<T>(
     throw err
   }
   if (timeoutMs === null || parent.aborted) return call(parent).catch(failed)
-  const ac = new AbortController()
+  const ac = new LightAbortController()
   const follow = () => ac.abort(parent.reason)
   parent.addEventListener('abort', follow, { once: true })
   const timer = timers.setTimer(() => ac.abort(new FirstByteTimeout()), timeoutMs)

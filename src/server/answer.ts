@@ -16,6 +16,7 @@
  */
 import { admit } from '../admission/admit.ts'
 import { shareAdmission } from '../admission/share-admission.ts'
+import { LightAbortController } from '../lib/abort.ts'
 import { executeComplete, executeStream } from '../routing/execute.ts'
 import type { Job, Report } from '../routing/runtime.ts'
 import { answerHeaders, JSON_HEADERS, SSE_HEADERS, streamFailure } from './answer-parts.ts'
@@ -79,7 +80,7 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   // Execute, under one controller: a client that goes away, or the route's deadline, aborts the upstream call.
   const report: Report = { attempts: 0, target: null, decision: '', events: [] }
   call.vars.report = report // the error answer reads attempts and the decision from here too
-  const controller = new AbortController()
+  const controller = new LightAbortController()
   call.onClientGone(() => controller.abort())
   const job: Job = { req, route: ticket.route, profile: ticket.profile, ctx: ticket.ctx, report, controller }
   try {
