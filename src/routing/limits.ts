@@ -49,7 +49,7 @@ export const WINDOW_MS = 60_000
 const DEFAULT_GRACE_MS = 1_000
 
 /** `held`: reported at zero, so no refill before the reset. */
-export interface ProviderWindow {
+interface ProviderWindow {
   limit: number | null
   remaining: number
   at: number
