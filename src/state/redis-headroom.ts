@@ -13,11 +13,15 @@
  *   charges if the request fits, else says when it would. A shared sequence (HINCRBY) numbers the
  *   reservations, as the in-process `sequence` does on one replica.
  * - `observe` takes the snapshot an answer carried with the number of the reservation it answered:
- *   older knowledge is ignored, and the reservations up to that number are counted by the provider.
+ *   older knowledge is ignored. The provider has counted the reservations the same replica made up to
+ *   that number (one replica sends in the order it reserves), and another replica's only if made a grace
+ *   period (1 s) before it: another replica may send an earlier number later, and taking it as counted
+ *   would send one request too many (a 429 the three-replica e2e test saw). Until then it is counted
+ *   twice, which errs towards sending less.
  * - `release` frees the in-flight slot and corrects a still-unseen charge and the tpm bucket to the real
  *   usage; a second release does nothing.
- * The unseen sums are fields kept up to date, and reservations are retired from the front of a list in
- * sequence order, so a call costs O(1) amortised, never a scan.
+ * The unseen sums are fields kept up to date, and each replica's reservations are retired from the front
+ * of its own list, in its order, so a call costs O(replicas) plus O(1) amortised, never a scan.
  *
  * Every key has a TTL: the state 15 minutes after its last use; an in-flight slot expires with its
  * request's lifetime, so a replica that dies leaks nothing for good. Clocks are the replicas' own
