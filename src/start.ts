@@ -41,6 +41,7 @@ import type { SpendDb } from './spend/db.ts'
 import { type AnySpendDb, closeAnySpendDb, costsSince, openAnySpendDb } from './spend/store.ts'
 import type { SpendRow, SpendSink } from './spend/types.ts'
 import { SpendWriter } from './spend/writer.ts'
+import { RedisHeadroom } from './state/redis-headroom.ts'
 
 export interface StartOptions {
   /** routes.yaml path. Default: HEADROOM_CONFIG, else ./routes.yaml, else the routes.yaml shipped with Headroom. */
@@ -64,6 +65,11 @@ export interface StartOptions {
   providers?: ProviderRegistry
   /** More listeners of attempts and requests, after Headroom's own (tests; an embedding program's). */
   listeners?: readonly AttemptListener[]
+  /**
+   * Slower than this, Redis counts as down (default 50 ms). Tests running several replicas in one busy
+   * process raise it: there a stalled event loop, not Redis, would make them degrade.
+   */
+  redisTimeoutMs?: number
 }
 
 /**
@@ -156,15 +162,19 @@ function listenError(err: unknown, host: string, port: number): unknown {
 }
 
 /**
- * HEADROOM_REDIS_URL set: client-key limits and budgets shared with the other replicas through Redis
- * (docs/scale-out.md), keys under HEADROOM_REDIS_PREFIX (default `headroom:`). Unset: this process alone.
+ * HEADROOM_REDIS_URL set: client-key limits, budgets and targets' headroom shared with the other replicas
+ * through Redis (docs/scale-out.md), keys under HEADROOM_REDIS_PREFIX (default `headroom:`). Unset: this process alone.
  */
-async function sharedState(env: NodeJS.ProcessEnv, log: Logger): Promise<RedisAdmission | null> {
+async function sharedState(
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  timeoutMs: number | undefined,
+): Promise<RedisAdmission | null> {
   const url = env['HEADROOM_REDIS_URL']
   if (!url) return null
   if (!/^rediss?:\/\//.test(url))
     throw new UserError('HEADROOM_REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)')
-  const shared = new RedisAdmission({ url, prefix: env['HEADROOM_REDIS_PREFIX'] || 'headroom:', log })
+  const shared = new RedisAdmission({ url, prefix: env['HEADROOM_REDIS_PREFIX'] || 'headroom:', log, timeoutMs })
   await shared.connect()
   return shared
 }
@@ -211,7 +221,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
 
   const budgets = new BudgetTracker()
   await seedBudgets(budgets, db, compiled, (opts.now ?? Date.now)())
-  const shared = await sharedState(env, log)
+  const shared = await sharedState(env, log, opts.redisTimeoutMs)
   // Each spend row counts toward the budgets here and, once per row, in the shared counters.
   const countSpend = (row: SpendRow) => {
     budgets.add(row)
@@ -288,6 +298,8 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
       ...(opts.listeners ?? []),
     ],
     queue,
+    // Targets' headroom over the same connection as the admission state (one degraded flag for both).
+    ...(shared ? { sharedLimits: new RedisHeadroom(shared.link) } : {}),
   }
   const deps = {
     config: store,

@@ -23,7 +23,9 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   providers: ['lib', 'catalog'],
   config: ['lib', 'catalog', 'providers'],
   routing: ['lib', 'catalog', 'providers', 'config'],
-  admission: ['lib', 'catalog', 'providers', 'config', 'routing'],
+  // What replicas share through Redis: the connection, and the stores behind routing's and admission's seams.
+  state: ['lib', 'catalog', 'providers', 'config', 'routing'],
+  admission: ['lib', 'catalog', 'providers', 'config', 'routing', 'state'],
   // A listener: it knows the attempt loop only through the event it emits.
   spend: ['lib', 'catalog', 'providers', 'routing/events.ts'],
   // One folder per client API: decode into the canonical request, encode answers back. Pure.

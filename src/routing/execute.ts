@@ -50,6 +50,7 @@ import { type PlannedCandidate, skipReason } from './plan.ts'
 import { planOrWait, strategyLabel } from './plan-or-wait.ts'
 import { answerBegan, primeStream } from './prime-stream.ts'
 import type { Execution, Job, Report, Runtime } from './runtime.ts'
+import { claimShared } from './shared-claim.ts'
 import type { SkipReason } from './types.ts'
 
 function label(t: Target): string {
@@ -101,6 +102,8 @@ async function attemptLoop<T>(
   const failed: string[] = []
   // Planned targets that earlier attempts made unusable (a breaker opened, a cooldown began) join the skipped.
   const skipped: Skipped[] = [...p.skipped]
+  // A candidate the shared headroom refused (other replicas hold it): with none left, plan again (see below).
+  let sharedRefused = false
   let lastError: ProviderError | null = null
   // A failed attempt's event goes out once we know whether the request moved on (failed_over) or not.
   let pendingEvent: ((outcome: FailedOutcome) => void) | null = null
@@ -124,6 +127,14 @@ async function attemptLoop<T>(
           break
         }
         const reservation = cand.state.limits.reserve(cand.need, now)
+        // Shared headroom (HEADROOM_REDIS_URL): one awaited round trip; none at all without it.
+        const shared = rt.sharedLimits ? await claimShared(rt.sharedLimits, cand, reservation, now, deadline) : null
+        if (shared && !shared.ok) {
+          skipped.push({ target: cand.target, reason: shared.reason })
+          sharedRefused = true
+          break
+        }
+        const ticket = shared?.ticket ?? null
         // Whoever waits next may find room left over.
         if (i === 0 && tryNo === 0) rt.queue.pump(route.name)
         report.attempts++
@@ -139,6 +150,7 @@ async function attemptLoop<T>(
           // A window at zero needs no cooldown of its own: the headroom model keeps the target out of
           // plans until enough of it has refilled.
           cand.state.limits.observe(upstream.limits, done, reservation)
+          ticket?.observe(upstream.limits, done)
           const ttft = upstream.latency.ttftMs
           cand.state.health.observeLatency(
             profile.stream ? 'ttft' : 'total',
@@ -162,12 +174,14 @@ async function attemptLoop<T>(
             t0,
             release: (usage) => {
               cand.state.limits.release(reservation, usage, rt.now())
+              ticket?.release(usage, rt.now())
               rt.queue.pump()
             },
           }
         } catch (err) {
           const now2 = rt.now()
           cand.state.limits.release(reservation, null, now2)
+          ticket?.release(null, now2)
           rt.queue.pump()
           if (err instanceof BreakerOpenError) {
             report.attempts-- // rejected before any call was made
@@ -196,7 +210,10 @@ async function attemptLoop<T>(
               finishReasons: null,
             })
           // An error answer is an answer too (it lifts the cold-start limit); a cancel tells nothing.
-          if (pe.kind !== 'cancelled') cand.state.limits.observe(pe.limits, now2, reservation)
+          if (pe.kind !== 'cancelled') {
+            cand.state.limits.observe(pe.limits, now2, reservation)
+            ticket?.observe(pe.limits, now2)
+          }
           failed.push(`${label(cand.target)} ${pe.upstreamStatus ?? pe.status} ${pe.code ?? pe.kind}`)
           lastError = pe
           report.decision = decisionHeader({ strategy, chosen: 'none', skipped, failed, now: start })
@@ -204,6 +221,14 @@ async function attemptLoop<T>(
           if (next === 'throw') throw pe
           if (next === 'next') break
         }
+      }
+      // The candidates ran out and the shared headroom refused some: wait for headroom in the queue, as a
+      // request that finds none at planning does (the refused targets are held locally until they refill).
+      if (i === p.ranked.length - 1 && sharedRefused) {
+        sharedRefused = false
+        p = await planOrWait(job, rt, start, deadline)
+        skipped.splice(0, skipped.length, ...p.skipped)
+        i = -1
       }
     }
   } catch (err) {

@@ -94,3 +94,30 @@ export interface LimitStore {
   readonly concurrency: number | null
   snapshot(now: number): LimitsSnapshot
 }
+
+/**
+ * A target's headroom shared across replicas (state/redis-headroom.ts): the same arithmetic as the local
+ * LimitStore, over every replica's reservations. Planning stays on the local store; the chosen candidate
+ * then asks here once. Never rejects: with the shared store out of reach the answer is "go" (`ticket`
+ * null), and the local store alone decides.
+ */
+export interface SharedLimitStore {
+  /**
+   * Charges the request against the shared view of target `id` (its state id) if it fits there. `lifetimeMs`:
+   * how long its in-flight slot may be held before it is taken as lost (a replica that died never releases).
+   */
+  reserve(id: string, need: Need, limits: DeclaredLimits, now: number, lifetimeMs: number): Promise<SharedClaim>
+}
+
+/** The shared store's answer: charged (a ticket to report back on; null when it was not asked), or not now. */
+export type SharedClaim =
+  | { readonly ok: true; readonly ticket: SharedTicket | null }
+  /** `retryAt`: when it would fit (epoch ms); null when only another request's end would make room. */
+  | { readonly ok: false; readonly retryAt: number | null }
+
+/** A shared reservation: what the answer taught, and its end. Both return at once and never throw. */
+export interface SharedTicket {
+  observe(snap: RateLimitSnapshot | null, now: number): void
+  /** Idempotent: a second call does nothing. */
+  release(actual: ActualUsage | null, now: number): void
+}

@@ -30,6 +30,18 @@ describe('HeadroomTracker: nothing known', () => {
   })
 })
 
+describe('HeadroomTracker: held by the shared view', () => {
+  it('fits nothing until the time the other replicas’ share leaves room, and says so', () => {
+    const t = new HeadroomTracker()
+    t.holdUntil(T0 + 5_000)
+    t.holdUntil(T0 + 1_000) // an earlier hold does not shorten it
+    expect(t.fits(small, T0 + 4_999)).toBe(false)
+    expect(t.recoveryAt(small, T0)).toBe(T0 + 5_000)
+    expect(t.fits(small, T0 + 5_000)).toBe(true)
+    expect(t.recoveryAt(small, T0 + 5_000)).toBe(T0 + 5_000)
+  })
+})
+
 describe('HeadroomTracker: provider snapshots', () => {
   it('a window reported exhausted with a refusal is held for at most maxCooldownMs, then the target is tried again', () => {
     const refusal: RateLimitSnapshot = {

@@ -44,7 +44,8 @@ import {
   type WindowState,
 } from './limit-store.ts'
 
-const WINDOW_MS = 60_000
+/** How long a provider takes to refill a window: unseen charges older than this are counted (see above). */
+export const WINDOW_MS = 60_000
 const DEFAULT_GRACE_MS = 1_000
 
 /** `held`: reported at zero, so no refill before the reset. */
@@ -84,7 +85,8 @@ function rebucket(old: Bucket | null, capacity: number | undefined, now: number)
   return { capacity, level: capacity - used, at: now }
 }
 
-function toWindow(w: RateLimitWindow, at: number, refusal: boolean, maxHoldMs: number): ProviderWindow | null {
+/** A provider's window as this model keeps it (shared with state/redis-headroom.ts); null when it tells nothing. */
+export function toWindow(w: RateLimitWindow, at: number, refusal: boolean, maxHoldMs: number): ProviderWindow | null {
   const limit = w.limit !== undefined && w.limit > 0 ? w.limit : null
   const raw = w.remaining ?? limit
   if (raw === null) return null
@@ -133,6 +135,8 @@ export class HeadroomTracker implements LimitStore {
   private count = 0
   /** Whether the target has answered (with or without rate-limit headers) since this tracker began. */
   private answered = false
+  /** Nothing fits before this time: other replicas' share of the target (see holdUntil). */
+  private heldUntil = Number.NEGATIVE_INFINITY
   private readonly graceMs: number
 
   constructor(limits: DeclaredLimits = {}, options: { graceMs?: number } = {}) {
@@ -255,8 +259,18 @@ export class HeadroomTracker implements LimitStore {
     return null
   }
 
+  /**
+   * The shared view (state/redis-headroom.ts) found no room for a request this tracker let through: the
+   * other replicas' reservations, which it cannot see, fill the target until `until`. Nothing fits before
+   * then, so plans pass the target over (no_headroom) and requests wait in the queue until that time.
+   */
+  holdUntil(until: number): void {
+    this.heldUntil = Math.max(this.heldUntil, until)
+  }
+
   fits(need: Need, now: number): boolean {
     this.prune(now)
+    if (now < this.heldUntil) return false
     if (this.cap !== null && this.count >= this.cap) return false
     if (this.coldStartBusy()) return false
     if (this.rpm && bucketLevel(this.rpm, now) < 1) return false
@@ -291,7 +305,7 @@ export class HeadroomTracker implements LimitStore {
     this.prune(now)
     if (this.cap !== null && this.count >= this.cap) return null
     if (this.coldStartBusy()) return null
-    let t = now
+    let t = Math.max(now, this.heldUntil)
     for (const [b, charge] of [
       [this.rpm, 1],
       [this.tpm, need.tokens],

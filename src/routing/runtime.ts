@@ -11,6 +11,7 @@ import type { ChatRequest } from '../providers/openai-schema.ts'
 import type { AdapterRegistry } from '../providers/registry.ts'
 import type { ProviderUsage, Target, Upstream } from '../providers/types.ts'
 import type { AttemptEvent, AttemptListener, RequestContext } from './events.ts'
+import type { SharedLimitStore } from './limit-store.ts'
 import type { TargetStates } from './target-states.ts'
 import type { RequestProfile } from './types.ts'
 
@@ -24,6 +25,8 @@ export interface Runtime extends Clock {
   readonly listeners: readonly AttemptListener[]
   /** Requests waiting for headroom, per route. */
   readonly queue: HeadroomQueue
+  /** Targets' headroom shared with other replicas (HEADROOM_REDIS_URL); absent: this replica's alone. */
+  readonly sharedLimits?: SharedLimitStore
 }
 
 /**
