@@ -23,7 +23,9 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   providers: ['lib', 'catalog'],
   config: ['lib', 'catalog', 'providers'],
   routing: ['lib', 'catalog', 'providers', 'config'],
-  admission: ['lib', 'catalog', 'providers', 'config', 'routing'],
+  // What replicas share through Redis (HEADROOM_REDIS_URL): the connection and each state's layout in it.
+  state: ['lib'],
+  admission: ['lib', 'catalog', 'providers', 'config', 'routing', 'state'],
   // A listener: it knows the attempt loop only through the event it emits.
   spend: ['lib', 'catalog', 'providers', 'routing/events.ts'],
   // One folder per client API: decode into the canonical request, encode answers back. Pure.
@@ -41,7 +43,7 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
     'routing/target-states.ts',
     'spend/pricing.ts',
   ],
-  server: ['lib', 'catalog', 'providers', 'config', 'routing', 'admission', 'spend', 'ingress', 'observe'],
+  server: ['lib', 'catalog', 'providers', 'config', 'routing', 'admission', 'spend', 'ingress', 'observe', 'state'],
   simulator: ['lib', 'catalog'],
 }
 
