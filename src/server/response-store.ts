@@ -177,6 +177,7 @@ export class ResponseStore {
     if (expiresAt <= this.deps.now()) return undefined
     const output = found.data.response.output.filter(isItem)
     const stored: StoredResponse = { ...found.data, output, expiresAt }
+    // It may expire before responses kept earlier (byAge's order): it then goes when looked up, or after them.
     this.hold(stored, limits)
     this.inRedis.add(stored)
     return stored
