@@ -42,6 +42,7 @@ import { type AnySpendDb, closeAnySpendDb, costsSince, openAnySpendDb } from './
 import type { SpendRow, SpendSink } from './spend/types.ts'
 import { SpendWriter } from './spend/writer.ts'
 import { RedisHeadroom } from './state/redis-headroom.ts'
+import { RedisResponses } from './state/redis-responses.ts'
 
 export interface StartOptions {
   /** routes.yaml path. Default: HEADROOM_CONFIG, else ./routes.yaml, else the routes.yaml shipped with Headroom. */
@@ -162,8 +163,9 @@ function listenError(err: unknown, host: string, port: number): unknown {
 }
 
 /**
- * HEADROOM_REDIS_URL set: client-key limits, budgets and targets' headroom shared with the other replicas
- * through Redis (docs/scale-out.md), keys under HEADROOM_REDIS_PREFIX (default `headroom:`). Unset: this process alone.
+ * HEADROOM_REDIS_URL set: client-key limits, budgets, targets' headroom and kept /v1/responses answers shared
+ * with the other replicas through Redis (docs/scale-out.md), keys under HEADROOM_REDIS_PREFIX (default
+ * `headroom:`). Unset: this process alone.
  */
 async function sharedState(
   env: NodeJS.ProcessEnv,
@@ -314,7 +316,11 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
     flushSpend: () => writer.flushAsync(),
     spendHealth: () => writer.health(),
     clientWarnings: new LogThrottle(log, { now: opts.now ?? Date.now }),
-    responses: new ResponseStore({ now: clock.now, limits: () => store.current().responses }),
+    responses: new ResponseStore({
+      now: clock.now,
+      limits: () => store.current().responses,
+      share: shared ? new RedisResponses(shared.link) : null,
+    }),
   }
   const app = createApp(deps)
 

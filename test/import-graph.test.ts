@@ -43,7 +43,7 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
     'routing/target-states.ts',
     'spend/pricing.ts',
   ],
-  server: ['lib', 'catalog', 'providers', 'config', 'routing', 'admission', 'spend', 'ingress', 'observe'],
+  server: ['lib', 'catalog', 'providers', 'config', 'routing', 'admission', 'spend', 'ingress', 'observe', 'state'],
   simulator: ['lib', 'catalog'],
 }
 

@@ -300,6 +300,7 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
       retentionMs: cfg.server.responses.retention_s * 1000,
       maxBytes: cfg.server.responses.max_bytes,
       maxResponses: cfg.server.responses.max_responses,
+      sharedMaxBytes: cfg.server.responses.shared_max_bytes,
     },
     catalog,
     secrets,

@@ -250,14 +250,17 @@ describe('compiled timeouts', () => {
     })
   })
 
-  it('server.responses: kept an hour, 64 MiB, 10,000 responses by default; retention_s 0 keeps none', () => {
+  it('server.responses: kept an hour, 64 MiB, 10,000 responses, 1 MiB shared by default; retention_s 0 keeps none', () => {
     expect(compiled(BASE).responses).toEqual({
       retentionMs: 3_600_000,
       maxBytes: 64 * 1024 * 1024,
       maxResponses: 10_000,
+      sharedMaxBytes: 1024 * 1024,
     })
     expect(compiled(`${BASE}server: { responses: { retention_s: 0 } }\n`).responses.retentionMs).toBe(0)
     expect(() => compiled(`${BASE}server: { responses: { max_bytes: 0 } }\n`)).toThrow(/max_bytes/)
+    expect(compiled(`${BASE}server: { responses: { shared_max_bytes: 0 } }\n`).responses.sharedMaxBytes).toBe(0)
+    expect(() => compiled(`${BASE}server: { responses: { shared_max_bytes: -1 } }\n`)).toThrow(/shared_max_bytes/)
   })
 
   it("max_cooldown_ms: 60 s by default, handed to the targets' limits", () => {

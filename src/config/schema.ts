@@ -284,6 +284,16 @@ const ServerConfigSchema = z
         max_bytes: count.default(64 * 1024 * 1024),
         /** Responses kept at most; the least recently used go first. */
         max_responses: count.default(10_000),
+        /**
+         * With HEADROOM_REDIS_URL: the largest response (its JSON, the input it continued included) also written to
+         * Redis for the other replicas, bytes. A larger one is kept by this replica only. 0: none is shared.
+         */
+        shared_max_bytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(64 * 1024 * 1024)
+          .default(1024 * 1024),
       })
       .prefault({}),
   })

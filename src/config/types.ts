@@ -142,6 +142,8 @@ export interface ResponsesRetention {
   readonly retentionMs: number
   readonly maxBytes: number
   readonly maxResponses: number
+  /** With Redis: the largest response (bytes of its JSON) shared with the other replicas; 0: none. */
+  readonly sharedMaxBytes: number
 }
 
 export interface ServerLimits {

@@ -35,8 +35,11 @@ export interface ServedApi<D> {
   readonly errorShape: ErrorShape
   /** Checks the API's own headers (a 400 for a bad one), before the body is read. */
   checkHeaders?(headers: IncomingHttpHeaders): void
-  /** The parsed JSON body (and the request's headers) → the decoded request; throws ApiError (400) for what it refuses. */
-  decode(body: unknown, headers: IncomingHttpHeaders, ctx: DecodeContext): D
+  /**
+   * The parsed JSON body (and the request's headers) → the decoded request; throws (or rejects with) ApiError (400)
+   * for what it refuses. A promise only where decoding reads shared state (the Responses API's kept responses).
+   */
+  decode(body: unknown, headers: IncomingHttpHeaders, ctx: DecodeContext): D | Promise<D>
   /** The canonical request that `d` is sent as. */
   canonical(d: D): ChatRequest
   /** x-headroom-warning items about the request itself (what translation could not honour). */

@@ -42,11 +42,13 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   const priority = priorityHeader(call.headers['x-headroom-priority'])
   api.checkHeaders?.(call.headers)
   const raw = await call.readBody(cfg.maxBodyBytes)
-  const decoded = api.decode(parseJsonBody(raw), call.headers, {
+  const decoding = api.decode(parseJsonBody(raw), call.headers, {
     scope: scopeOf(principal),
     bodyBytes: raw.length,
     deps,
   })
+  // Awaited only when it is a promise: chat completions, the hot path, decode synchronously.
+  const decoded = decoding instanceof Promise ? await decoding : decoding
   const req = api.canonical(decoded)
   const dropped = api.warnings(decoded)
   checkModelId(req.model)

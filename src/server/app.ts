@@ -99,8 +99,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.post(`${prefix}/messages`, messages)
     app.post(`${prefix}/messages/count_tokens`, tokens)
     app.post(`${prefix}/responses`, responses)
-    app.get(`${prefix}/responses/:id`, (c) => c.json(retrieveResponse(headersOf(c), deps, c.req.param('id'))))
-    app.delete(`${prefix}/responses/:id`, (c) => c.json(deleteResponse(headersOf(c), deps, c.req.param('id'))))
+    app.get(`${prefix}/responses/:id`, async (c) =>
+      c.json(await retrieveResponse(headersOf(c), deps, c.req.param('id'))),
+    )
+    app.delete(`${prefix}/responses/:id`, async (c) =>
+      c.json(await deleteResponse(headersOf(c), deps, c.req.param('id'))),
+    )
   }
   // The Anthropic SDK and Claude Code send `anthropic-version` on every request: they get Anthropic's shapes,
   // errors included (https://docs.anthropic.com/en/api/versioning).

@@ -5,7 +5,13 @@ import { ResponseStore } from './response-store.ts'
 
 function setup(over: Partial<ResponsesRetention> = {}) {
   const clock = new ManualClock(1_000_000)
-  const limits: ResponsesRetention = { retentionMs: 60_000, maxBytes: 1_000_000, maxResponses: 100, ...over }
+  const limits: ResponsesRetention = {
+    retentionMs: 60_000,
+    maxBytes: 1_000_000,
+    maxResponses: 100,
+    sharedMaxBytes: 1_000_000,
+    ...over,
+  }
   const cfg = { limits }
   const store = new ResponseStore({ now: clock.now, limits: () => cfg.limits })
   return { clock, store, cfg }

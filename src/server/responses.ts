@@ -33,7 +33,7 @@ import type { DecodeContext, PassedWatcher, ServedApi } from './answer-types.ts'
 import type { ErrorResponse } from './errors.ts'
 import { ingressError } from './messages.ts'
 import { approximateRequest } from './native-profile.ts'
-import type { ResponseStore, StoredItem, StoredResponse } from './response-store.ts'
+import { isSafeId, type ResponseStore, type StoredItem, type StoredResponse } from './response-store.ts'
 import { sseEvent } from './sse-writer.ts'
 import type { RequestIds } from './types.ts'
 
@@ -66,10 +66,10 @@ const STATEFUL: ReadonlySet<string> = new Set(['previous_response_id', 'conversa
 
 type Body = Record<string, unknown>
 
-function decode(raw: unknown, _headers: unknown, ctx: DecodeContext): ResponsesDecoded {
+async function decode(raw: unknown, _headers: unknown, ctx: DecodeContext): Promise<ResponsesDecoded> {
   const store = ctx.deps.responses
   const object = isObject(raw)
-  const ex = object && store.enabled ? expand(raw, ctx.scope, store) : null
+  const ex = object && store.enabled ? await expand(raw, ctx.scope, store) : null
   const body = ex?.body ?? raw
   const keep: Keep | null =
     ex !== null && object && raw['store'] !== false
@@ -104,11 +104,11 @@ interface Expanded {
  * `previous_response_id` and `item_reference`s resolved from the store (what is not well-formed is left for the
  * decoder to refuse). Unknown: the 400s OpenAI answers; an open router leaves unknown references to OpenAI.
  */
-function expand(body: Body, scope: string, store: ResponseStore): Expanded {
+async function expand(body: Body, scope: string, store: ResponseStore): Promise<Expanded> {
   const prevId = body['previous_response_id']
   let previous: StoredResponse | null = null
   if (typeof prevId === 'string') {
-    previous = store.response(scope, prevId) ?? null
+    previous = (await store.find(scope, prevId)) ?? null
     if (previous === null)
       throw notFound('Previous response', prevId, 'previous_response_not_found', 'previous_response_id')
   }
@@ -126,7 +126,7 @@ function expand(body: Body, scope: string, store: ResponseStore): Expanded {
   for (let i = 0; i < own.length; i++) {
     const it = own[i]
     if (isObject(it) && it['type'] === 'item_reference' && typeof it['id'] === 'string') {
-      const found = store.item(scope, it['id'])
+      const found = await store.findItem(scope, it['id'])
       if (found !== undefined) {
         items.push(found.item)
         bytes += found.bytes
@@ -146,10 +146,10 @@ function expand(body: Body, scope: string, store: ResponseStore): Expanded {
 
 /** OpenAI's words for an id it does not hold; the id echoed only when it is one of ours or OpenAI's in shape. */
 function notFound(what: string, id: string, code: string, param: string): ApiError {
-  const named = /^[\w.-]{1,200}$/.test(id) ? ` with id '${id}'` : ''
+  const named = isSafeId(id) ? ` with id '${id}'` : ''
   const why =
-    'Headroom keeps responses for routes.yaml server.responses.retention_s, per client key, in this process only, ' +
-    'and not those made with store: false.'
+    'Headroom keeps responses for routes.yaml server.responses.retention_s, per client key, in this process ' +
+    '(and, with HEADROOM_REDIS_URL, in Redis for the other replicas), and not those made with store: false.'
   return new ApiError(400, `${what}${named} not found. ${why}`, code, param, 'invalid_request_error')
 }
 

@@ -50,6 +50,10 @@ export class RedisLink {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       retryStrategy: () => 1000,
+      // No INFO before the first command: under the 50 ms timeout a slow answer to it failed the connection, and
+      // each reconnect a second later could fail the same way. A Redis still loading answers LOADING errors
+      // instead, which fail over to the local state like any other.
+      enableReadyCheck: false,
       lazyConnect: true,
     })
     // Connection errors surface as failed calls (fail below); without a listener ioredis would print each one.
