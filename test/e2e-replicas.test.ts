@@ -4,8 +4,8 @@
  * not answer keeps serving on its own state, says so once in its log and in GET /health.
  * Skipped without a Redis (except in CI): see src/admission/redis-test-utils.ts.
  */
-import { afterAll, describe, expect, it } from 'vitest'
-import { dropPrefix, REDIS_URL, redisAvailable, relay, testPrefix } from '../src/admission/redis-test-utils.ts'
+import { describe, expect, it } from 'vitest'
+import { REDIS_URL, redisAvailable, relay, testPrefix, usePrefixes } from '../src/admission/redis-test-utils.ts'
 import type { Logger } from '../src/lib/logger.ts'
 import { silentLogger } from '../src/lib/logger.ts'
 import { type Running, startHeadroom } from '../src/start.ts'
@@ -14,10 +14,7 @@ import { SIM_KEY, useServers, useSimulator } from './harness.ts'
 const available = await redisAvailable()
 const sim = useSimulator({ validKeys: [SIM_KEY] })
 const track = useServers()
-const prefixes: string[] = []
-afterAll(async () => {
-  if (available) for (const p of prefixes) await dropPrefix(p)
-})
+const newPrefix = usePrefixes(available)
 
 const ADMIN = 'admin-secret-123'
 const config = (simUrl: string) => `providers:
@@ -44,9 +41,7 @@ async function replica(env: Record<string, string>, log: Logger = silentLogger):
 }
 
 async function three(url = REDIS_URL): Promise<Running[]> {
-  const prefix = testPrefix()
-  prefixes.push(prefix)
-  const env = { HEADROOM_REDIS_URL: url, HEADROOM_REDIS_PREFIX: prefix }
+  const env = { HEADROOM_REDIS_URL: url, HEADROOM_REDIS_PREFIX: newPrefix() }
   return [await replica(env), await replica(env), await replica(env)]
 }
 
