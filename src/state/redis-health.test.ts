@@ -225,6 +225,22 @@ describe.skipIf(!available)('RedisHealth when Redis goes away', () => {
     await back.cut()
   })
 
+  it('a subscriber whose first replies come too late joins again, and then hears', async () => {
+    const prefix = newPrefix()
+    const gate = await relay()
+    gate.slow(1500) // past the subscriber's 1 s timeout: its first catch-up read fails
+    const a = await replica(prefix, REDIS_URL)
+    const b = await replica(prefix, `redis://127.0.0.1:${gate.port}`)
+    await new Promise((r) => setTimeout(r, 1000))
+    gate.slow(0)
+    stateOf(a).coolUntil(Date.now() + 20_000)
+    // Caught up from the key, or heard once subscribed: either way, B cools.
+    expect(await until(() => stateOf(b).isCooling(Date.now()), 5000)).toBe(true)
+    stateOf(a).coolUntil(Date.now() + 40_000)
+    expect(await until(() => (stateOf(b).coolingUntil(Date.now()) ?? 0) > Date.now() + 35_000, 3000)).toBe(true)
+    await gate.cut()
+  })
+
   it('a replica whose Redis never answers starts, and keeps its state to itself', async () => {
     const b = await replica(newPrefix(), 'redis://127.0.0.1:1')
     stateOf(b).coolUntil(Date.now() + 20_000)

@@ -29,7 +29,8 @@
  *
  * Redis down: news stays local (not published while the link is degraded), nothing waits for Redis. The
  * subscriber connection reconnects every second; on each (re)connection it reads the keys of every
- * configured target before subscribing again, so what was published meanwhile is caught up.
+ * configured target before subscribing again, and once more after (on the main connection), so what was
+ * published meanwhile is caught up.
  */
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
@@ -60,6 +61,8 @@ type Kind = (typeof KINDS)[number]
 const MAX_MESSAGE_CHARS = 1024
 /** The subscriber does not block requests: it may wait longer than the link's 50 ms. */
 const SUBSCRIBER_TIMEOUT_MS = 1000
+const RETRY_JOIN_MS = 1000
+const CATCH_UP_TRIES = 10
 
 const Message = z.strictObject({
   v: z.literal(1),
@@ -94,6 +97,7 @@ export class RedisHealth {
   private readonly replica = randomUUID()
   private readonly now: () => number
   private warnedInvalid = false
+  private closed = false
   private joined: () => void = () => {}
 
   constructor(private readonly opts: RedisHealthOptions) {
@@ -125,6 +129,7 @@ export class RedisHealth {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     this.opts.states.listen(null)
     this.sub.disconnect()
   }
@@ -148,13 +153,26 @@ export class RedisHealth {
       await this.catchUp(this.sub)
       await this.sub.subscribe(this.channel)
     } catch {
-      return // the connection dropped again: its next 'ready' joins
+      // The connection dropped (its next 'ready' joins), or a reply was late: then try again.
+      if (this.closed) return
+      setTimeout(() => {
+        if (this.sub.status === 'ready') void this.join()
+      }, RETRY_JOIN_MS).unref()
+      return
     }
     this.joined()
     // News written between that read and the subscription is in its key: one more read, on the main
-    // connection. Best effort, and no verdict on Redis: at start-up the event loop may be busy past the
-    // 50 ms timeout (other replicas starting in one process), which says nothing of Redis.
-    await this.catchUp(this.redis).catch(() => {})
+    // connection, again each second until it answers (it reconnects on its own schedule). No verdict on
+    // Redis: at start-up the event loop may be busy past the 50 ms timeout (other replicas starting in
+    // one process), which says nothing of Redis.
+    for (let i = 0; i < CATCH_UP_TRIES && !this.closed && this.sub.status === 'ready'; i++) {
+      const read = await this.catchUp(this.redis).then(
+        () => true,
+        () => false,
+      )
+      if (read) return
+      await new Promise((resolve) => setTimeout(resolve, RETRY_JOIN_MS).unref())
+    }
   }
 
   /** Applies every configured target's keys still alive (their PTTL is what is left). */
