@@ -23,7 +23,9 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   providers: ['lib', 'catalog'],
   config: ['lib', 'catalog', 'providers'],
   routing: ['lib', 'catalog', 'providers', 'config'],
-  admission: ['lib', 'catalog', 'providers', 'config', 'routing'],
+  admission: ['lib', 'catalog', 'providers', 'config', 'routing', 'state/redis-link.ts'],
+  // What replicas share through Redis (HEADROOM_REDIS_URL): the connection, and routing's live state.
+  state: ['lib', 'catalog', 'providers', 'config', 'routing'],
   // A listener: it knows the attempt loop only through the event it emits.
   spend: ['lib', 'catalog', 'providers', 'routing/events.ts'],
   // One folder per client API: decode into the canonical request, encode answers back. Pure.
