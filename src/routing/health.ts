@@ -283,7 +283,8 @@ export class TargetHealth {
     const forMs = Math.min(Math.ceil(remote.forMs), this.options.resetTimeout)
     if (!(forMs > 0)) return false
     // opossum keeps the options object it was given and starts the half-open timer from its
-    // `resetTimeout` when the breaker opens (lib/circuit.js, _startTimer): for this one opening, the
+    // `resetTimeout` when the breaker opens (_startTimer in
+    // https://github.com/nodeshift/opossum/blob/main/lib/circuit.js): for this one opening, the
     // timer is the rest of the peer's window; a later opening waits the full resetTimeout again.
     const opts = this.breakerOptions
     opts.resetTimeout = forMs
