@@ -42,6 +42,7 @@ import { type AnySpendDb, closeAnySpendDb, costsSince, openAnySpendDb } from './
 import type { SpendRow, SpendSink } from './spend/types.ts'
 import { SpendWriter } from './spend/writer.ts'
 import { RedisHeadroom } from './state/redis-headroom.ts'
+import { RedisHealth } from './state/redis-health.ts'
 import { RedisResponses } from './state/redis-responses.ts'
 
 export interface StartOptions {
@@ -181,6 +182,35 @@ async function sharedState(
   return shared
 }
 
+/**
+ * With Redis: the configured targets' cooldowns and breaker openings told to, and heard from, the other
+ * replicas (state/redis-health.ts). Waits at most a second for the subscription.
+ */
+async function shareTargetHealth(
+  shared: RedisAdmission | null,
+  states: TargetStates,
+  config: ConfigStore,
+  now: () => number,
+  log: Logger,
+): Promise<RedisHealth | null> {
+  if (!shared) return null
+  const health = new RedisHealth({
+    link: shared.link,
+    states,
+    log,
+    now,
+    ids: () => config.current().targets.keys(),
+    resolve: (id) => {
+      const cfg = config.current()
+      const target = cfg.targets.get(id)
+      const provider = target && cfg.providers.get(target.provider)
+      return target && provider ? { target, config: provider.stateConfig } : null
+    },
+  })
+  await health.start()
+  return health
+}
+
 export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   const env = opts.env ?? process.env
   // A person at a terminal reads the banners as text and the log through pino-pretty; anything else (a log
@@ -268,6 +298,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
       : null
   const adapters = createAdapterRegistry(providers)
   const clock: Clock = opts.now ? { ...systemClock, now: opts.now } : systemClock
+  const sharedHealth = await shareTargetHealth(shared, states, store, clock.now, log)
   const queue = new AdmissionQueue({ clock })
   const consumption = new ConsumptionMeter()
   // Alerts read the config in force at each check: a reload changes thresholds and webhook at once.
@@ -326,6 +357,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
 
   /** Everything start-up opened, in the order it is let go (the server is closed before this). */
   const release = async () => {
+    await sharedHealth?.close() // first: no peer's news creates a state after states.close()
     alerts.close()
     webhook.close()
     store.close()

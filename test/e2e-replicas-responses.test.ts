@@ -8,16 +8,16 @@
  */
 import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
-import { REDIS_URL, redisAvailable, relay } from '../src/admission/redis-test-utils.ts'
+import { REDIS_URL, redisAvailable, relay, usePrefixes } from '../src/admission/redis-test-utils.ts'
 import { silentLogger } from '../src/lib/logger.ts'
 import type { Api } from '../src/simulator/types.ts'
 import { type Running, startHeadroom } from '../src/start.ts'
-import { SIM_KEY, testConfig, useRedisPrefixes, useServers, useSimulator } from './harness.ts'
+import { SIM_KEY, testConfig, useServers, useSimulator } from './harness.ts'
 
 const available = await redisAvailable()
 const sim = useSimulator({ validKeys: [SIM_KEY] })
 const track = useServers()
-const newPrefix = useRedisPrefixes(available)
+const newPrefix = usePrefixes(available)
 
 const KEY_A = 'client-secret-replica-a1'
 const KEY_B = 'client-secret-replica-b2'

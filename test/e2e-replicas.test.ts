@@ -5,16 +5,16 @@
  * Skipped without a Redis (except in CI): see src/admission/redis-test-utils.ts.
  */
 import { describe, expect, it } from 'vitest'
-import { REDIS_URL, redisAvailable, relay, testPrefix } from '../src/admission/redis-test-utils.ts'
+import { REDIS_URL, redisAvailable, relay, testPrefix, usePrefixes } from '../src/admission/redis-test-utils.ts'
 import type { Logger } from '../src/lib/logger.ts'
 import { silentLogger } from '../src/lib/logger.ts'
 import { type Running, startHeadroom } from '../src/start.ts'
-import { SIM_KEY, useRedisPrefixes, useServers, useSimulator } from './harness.ts'
+import { SIM_KEY, useServers, useSimulator } from './harness.ts'
 
 const available = await redisAvailable()
 const sim = useSimulator({ validKeys: [SIM_KEY] })
 const track = useServers()
-const newPrefix = useRedisPrefixes(available)
+const newPrefix = usePrefixes(available)
 
 const ADMIN = 'admin-secret-123'
 const config = (simUrl: string) => `providers:

@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest'
-import { dropPrefix, testPrefix } from '../src/admission/redis-test-utils.ts'
 import { type Logger, silentLogger } from '../src/lib/logger.ts'
 import { startSimulator } from '../src/simulator/index.ts'
 import type { Simulator, SimulatorOptions } from '../src/simulator/types.ts'
@@ -158,19 +157,6 @@ export function startOver(sim: Simulator, configText: string, log: Logger = sile
     log,
     simulatorUrl: sim.url,
   })
-}
-
-/** Redis key prefixes of a test file's own (testPrefix()), each one's keys deleted after its tests. */
-export function useRedisPrefixes(available: boolean): () => string {
-  const prefixes: string[] = []
-  afterAll(async () => {
-    if (available) for (const p of prefixes) await dropPrefix(p)
-  })
-  return () => {
-    const p = testPrefix()
-    prefixes.push(p)
-    return p
-  }
 }
 
 /** Headroom servers started by a test, closed after it. */

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net'
 import { Redis } from 'ioredis'
+import { afterAll } from 'vitest'
 
 export const REDIS_URL = process.env['REDIS_URL'] || 'redis://127.0.0.1:6379'
 
@@ -28,6 +29,19 @@ export async function redisAvailable(): Promise<boolean> {
 
 export function testPrefix(): string {
   return `headroom:test-${randomUUID()}:`
+}
+
+/** For a test file: a new prefix per call (testPrefix), every one dropped after the file's tests. */
+export function usePrefixes(available: boolean): () => string {
+  const made: string[] = []
+  afterAll(async () => {
+    if (available) for (const p of made) await dropPrefix(p)
+  })
+  return () => {
+    const p = testPrefix()
+    made.push(p)
+    return p
+  }
 }
 
 /** Deletes every key under the prefix (SCAN, never FLUSHALL: other tests share the Redis). */

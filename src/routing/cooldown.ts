@@ -34,6 +34,11 @@ export function rateLimitWaitMs(pe: ProviderError, now: number): number {
   return until !== null ? Math.max(0, until - now) : DEFAULT_RATE_LIMIT_COOLDOWN_MS
 }
 
+/** The longest cooldown `cooldownUntil` can set under a provider's `max_cooldown_ms`. */
+export function longestCooldownMs(maxCooldownMs: number): number {
+  return Math.max(maxCooldownMs, AUTH_COOLDOWN_MS, QUOTA_COOLDOWN_MS)
+}
+
 /** Until when (epoch ms) a failure cools its target; null when it imposes no cooldown. */
 export function cooldownUntil(pe: ProviderError, now: number, maxCooldownMs: number): number | null {
   switch (pe.kind) {

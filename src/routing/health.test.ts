@@ -195,6 +195,95 @@ describe('breaker', () => {
   })
 })
 
+describe('what replicas share: the listener and applyRemote', () => {
+  function heard() {
+    const events: string[] = []
+    const listener = {
+      onCooldown: (until: number) => events.push(`cool ${until - T0}`),
+      onBreakerOpen: () => events.push('open'),
+    }
+    return { events, listener }
+  }
+
+  it('tells its own cooldowns when they extend, and not what applyRemote applied', () => {
+    const { events, listener } = heard()
+    const h = health({ listener })
+    h.coolUntil(T0 + 5_000)
+    h.coolUntil(T0 + 2_000) // no extension: peers know the longer one already
+    expect(h.applyRemote({ kind: 'cooldown', untilMs: T0 + 8_000 })).toBe(true)
+    expect(h.applyRemote({ kind: 'cooldown', untilMs: T0 + 7_000 })).toBe(false) // never shortens
+    expect(h.coolingUntil(T0)).toBe(T0 + 8_000)
+    h.coolUntil(T0 + 6_000) // shorter than the peer's: nothing to tell
+    h.coolUntil(T0 + 9_000)
+    expect(events).toEqual(['cool 5000', 'cool 9000'])
+  })
+
+  it('tells its own breaker openings: by faults, by a late stream break, by a failed probe', async () => {
+    const { events, listener } = heard()
+    const h = health({ listener })
+    await fail(h, 'server', 3)
+    expect(events).toEqual(['open'])
+    await sleep(90)
+    await fail(h, 'server') // the probe
+    expect(events).toEqual(['open', 'open'])
+    const g = health({ listener })
+    for (let i = 0; i < 3; i++) await g.run(async () => 'first token')
+    g.recordFault(err('stream'))
+    g.recordFault(err('stream'))
+    expect(events).toEqual(['open', 'open', 'open'])
+  })
+
+  it('a peer’s opening opens a closed breaker for the rest of its window, counted as no evidence of its own', async () => {
+    const { events, listener } = heard()
+    const h = health({ listener, breaker: { resetTimeout: 5_000 } })
+    const before = Date.now()
+    expect(h.applyRemote({ kind: 'open', forMs: 80 })).toBe(true)
+    expect(h.breakerState()).toBe('open')
+    expect(h.halfOpenAt()).toBeGreaterThanOrEqual(before + 80)
+    expect(h.halfOpenAt()).toBeLessThan(before + 5_000)
+    const call = vi.fn(async () => 'x')
+    await expect(h.run(call)).rejects.toMatchObject({ name: 'BreakerOpenError', reason: 'open' })
+    expect(call).not.toHaveBeenCalled()
+    expect(events).toEqual([]) // not told: no echo
+    expect(h.errorRate()).toBe(0)
+    // Half-open at the end of the peer's window (not after its own 5 s), and its own probe closes it.
+    const deadline = Date.now() + 2_000
+    while (h.breakerState() === 'open' && Date.now() < deadline) await sleep(10)
+    expect(h.breakerState()).toBe('half-open')
+    await expect(h.run(call)).resolves.toBe('x')
+    expect(h.breakerState()).toBe('closed')
+    // The next opening of its own waits its own full resetTimeout again.
+    await fail(h, 'server', 3)
+    expect(h.halfOpenAt()).toBeGreaterThanOrEqual(Date.now() + 4_000)
+    expect(events).toEqual(['open'])
+  })
+
+  it('a peer’s window is capped at its own resetTimeout; an open or probing breaker keeps its own course', async () => {
+    const h = health({ breaker: { resetTimeout: 1_000 } })
+    expect(h.applyRemote({ kind: 'open', forMs: 3_600_000 })).toBe(true)
+    expect(h.halfOpenAt()).toBeLessThanOrEqual(Date.now() + 1_000)
+    expect(h.applyRemote({ kind: 'open', forMs: 500 })).toBe(false) // open already
+    const g = health()
+    await openThenHalfOpen(g)
+    const probe = pending()
+    const running = g.run(probe.fn)
+    expect(g.applyRemote({ kind: 'open', forMs: 1_000 })).toBe(false) // its own probe decides
+    probe.resolve('ok')
+    await running
+    expect(g.breakerState()).toBe('closed')
+    expect(g.applyRemote({ kind: 'open', forMs: 0 })).toBe(false)
+    expect(g.applyRemote({ kind: 'open', forMs: Number.NaN })).toBe(false)
+    expect(g.breakerState()).toBe('closed')
+  })
+
+  it('a half-open breaker not yet probing takes a peer’s opening (the peer’s probe failed)', async () => {
+    const h = health()
+    await openThenHalfOpen(h)
+    expect(h.applyRemote({ kind: 'open', forMs: 50 })).toBe(true)
+    expect(h.breakerState()).toBe('open')
+  })
+})
+
 describe('latency and error rate', () => {
   it('keeps EWMAs of ttft and total separately, with counts and last time', () => {
     const h = health({ alpha: 0.3 })

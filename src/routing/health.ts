@@ -17,6 +17,13 @@
  * cancelled proved nothing, so it reopens the breaker too rather than closing it on no evidence.
  *
  * opossum runs on the wall clock (Date.now and real timers), so `halfOpenAt` is wall-clock epoch ms.
+ *
+ * Replicas (state/redis-health.ts): a `listener` hears what this replica learns on its own evidence — a
+ * cooldown extended, the breaker opened (by faults, a failed probe or a late stream break) — and
+ * `applyRemote` takes what a peer learned: it extends the cooldown, or opens a closed (or half-open,
+ * not yet probing) breaker for the rest of the peer's window. Applied state counts as no evidence: it
+ * adds nothing to the rolling stats or the error rate and is not told to the listener, so nothing
+ * echoes back. Half-open is always this replica's own: its own probe closes or reopens its breaker.
  */
 import CircuitBreaker from 'opossum'
 import type { BreakerOptions } from '../config/types.ts'
@@ -35,7 +42,24 @@ export interface HealthOptions {
   alpha?: number
   /** A name for opossum's stats (the target state id). */
   name?: string
+  /** Told what this replica learns on its own evidence (not what `applyRemote` applies). */
+  listener?: HealthListener
 }
+
+/** What a replica learns about a target on its own evidence: what its peers should hear. */
+export interface HealthListener {
+  /** The cooldown was extended to `untilMs` (the clock `coolUntil` was called with). */
+  onCooldown?(untilMs: number): void
+  /** The breaker opened; it half-opens at `halfOpenAtMs` (wall-clock epoch ms). */
+  onBreakerOpen?(halfOpenAtMs: number): void
+}
+
+/** What a peer replica learned (see applyRemote). */
+export type RemoteHealth =
+  /** Cooling until `untilMs`, on the clock `coolUntil` is called with. */
+  | { readonly kind: 'cooldown'; readonly untilMs: number }
+  /** The peer's breaker opened: `forMs` is what is left of its window. */
+  | { readonly kind: 'open'; readonly forMs: number }
 
 /** `probing`: half-open with its single probe already in flight (every other call is rejected). */
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'probing'
@@ -112,11 +136,20 @@ function sameBreakerOptions(a: BreakerOptions, b: BreakerOptions): boolean {
   )
 }
 
+type BreakerOptionsObject = CircuitBreaker.Options<[() => Promise<unknown>]> & {
+  state?: { closed: boolean; halfOpen: boolean; lastTimerAt: number }
+}
+
 export class TargetHealth {
   private breaker: CircuitBreaker<[() => Promise<unknown>], unknown>
+  /** The options object the breaker was built with: opossum keeps it (see applyRemote). */
+  private breakerOptions: BreakerOptionsObject = {}
   private options: BreakerOptions
   private readonly alpha: number
   private readonly name: string | undefined
+  private readonly listener: HealthListener | undefined
+  /** Set while applyRemote opens the breaker: that opening is a peer's, not ours to tell. */
+  private openingRemotely = false
   private coolMs = Number.NEGATIVE_INFINITY
   private halfOpenAtMs: number | null = null
   private errorEwma = 0
@@ -128,6 +161,7 @@ export class TargetHealth {
   constructor(options: HealthOptions = {}) {
     this.alpha = options.alpha ?? 0.3
     this.name = options.name
+    this.listener = options.listener
     this.options = resolveBreakerOptions(options.breaker)
     this.breaker = this.createBreaker(null)
   }
@@ -136,7 +170,9 @@ export class TargetHealth {
 
   /** Cool the target until `untilMs` (epoch ms); a later time extends, an earlier one changes nothing. */
   coolUntil(untilMs: number): void {
-    if (untilMs > this.coolMs) this.coolMs = untilMs
+    if (!(untilMs > this.coolMs)) return
+    this.coolMs = untilMs
+    this.listener?.onCooldown?.(untilMs)
   }
 
   /** The end of the cooldown, or null when not cooling at `now`. */
@@ -230,6 +266,38 @@ export class TargetHealth {
     old.shutdown()
   }
 
+  /**
+   * Apply what a peer replica learned (see the file comment); true when it changed anything. A cooldown
+   * extends, never shortens. An open breaker keeps its own wait, and a probing one its probe; a closed or
+   * half-open one opens until the peer's window ends (at most this breaker's own `resetTimeout`), then
+   * half-opens and probes on its own.
+   */
+  applyRemote(remote: RemoteHealth): boolean {
+    if (remote.kind === 'cooldown') {
+      if (!(remote.untilMs > this.coolMs)) return false
+      this.coolMs = remote.untilMs
+      return true
+    }
+    const b = this.breaker
+    if (!(b.closed || (b.halfOpen && b.pendingClose))) return false
+    const forMs = Math.min(Math.ceil(remote.forMs), this.options.resetTimeout)
+    if (!(forMs > 0)) return false
+    // opossum keeps the options object it was given and starts the half-open timer from its
+    // `resetTimeout` when the breaker opens (_startTimer in
+    // https://github.com/nodeshift/opossum/blob/main/lib/circuit.js): for this one opening, the
+    // timer is the rest of the peer's window; a later opening waits the full resetTimeout again.
+    const opts = this.breakerOptions
+    opts.resetTimeout = forMs
+    this.openingRemotely = true
+    try {
+      b.open()
+    } finally {
+      opts.resetTimeout = this.options.resetTimeout
+      this.openingRemotely = false
+    }
+    return true
+  }
+
   /** Release opossum's timers. Later `run` calls reject with BreakerOpenError('shutdown'). */
   shutdown(): void {
     this.breaker.shutdown()
@@ -273,9 +341,7 @@ export class TargetHealth {
   ): CircuitBreaker<[() => Promise<unknown>], unknown> {
     const action: Action = (fn) => fn()
     // `state` primes a new breaker (opossum reads it in its constructor); @types/opossum omits it.
-    const options: CircuitBreaker.Options<[() => Promise<unknown>]> & {
-      state?: { closed: boolean; halfOpen: boolean; lastTimerAt: number }
-    } = {
+    const options: BreakerOptionsObject = {
       timeout: false,
       errorThresholdPercentage: this.options.errorThresholdPercentage,
       volumeThreshold: this.options.volumeThreshold,
@@ -288,10 +354,14 @@ export class TargetHealth {
     if (this.name !== undefined) options.name = this.name
     if (carried) options.state = { closed: false, halfOpen: carried.halfOpen, lastTimerAt: carried.openedAt }
     const breaker = new CircuitBreaker(action, options)
-    // Opening inside the constructor (a carried open state) emitted 'open' before this listener existed.
+    this.breakerOptions = options
+    // Opening inside the constructor (a carried open state) emitted 'open' before this listener existed
+    // (and is no news for the peers: the breaker was open already).
     if (breaker.opened) this.halfOpenAtMs = Date.now() + this.options.resetTimeout
     breaker.on('open', () => {
-      this.halfOpenAtMs = Date.now() + this.options.resetTimeout
+      const at = Date.now() + (options.resetTimeout ?? this.options.resetTimeout)
+      this.halfOpenAtMs = at
+      if (!this.openingRemotely) this.listener?.onBreakerOpen?.(at)
     })
     return breaker
   }

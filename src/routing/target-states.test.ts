@@ -25,6 +25,29 @@ afterEach(() => {
 })
 
 describe('TargetStates', () => {
+  it('tells its listener each state’s own cooldowns and openings by id, not what applyRemote applied', async () => {
+    const s = states()
+    const heard: string[] = []
+    s.get(keyA, cfg, T0) // made before the listener: heard all the same
+    s.listen({
+      onCooldown: (id, until) => heard.push(`${id} cool ${until - T0}`),
+      onBreakerOpen: (id) => heard.push(`${id} open`),
+    })
+    s.get(keyA, cfg, T0).health.coolUntil(T0 + 1_000)
+    for (let i = 0; i < 2; i++)
+      await s
+        .get(keyB, cfg, T0)
+        .health.run(() => Promise.reject(fault()))
+        .catch(() => {})
+    expect(s.applyRemote(claude, cfg, { kind: 'open', forMs: 1_000 }, T0)).toBe(true) // created on the way
+    expect(s.applyRemote(keyA, cfg, { kind: 'cooldown', untilMs: T0 + 9_000 }, T0)).toBe(true)
+    expect(s.get(claude, cfg, T0).health.breakerState()).toBe('open')
+    expect(s.get(keyA, cfg, T0).health.coolingUntil(T0)).toBe(T0 + 9_000)
+    s.listen(null)
+    s.get(keyA, cfg, T0).health.coolUntil(T0 + 20_000)
+    expect(heard).toEqual(['openai#1/gpt-4.1-mini cool 1000', 'openai#2/gpt-4.1-mini open'])
+  })
+
   it('creates one state per key × model, on first use, and returns it afterwards', () => {
     const s = states()
     const a = s.get(keyA, cfg, T0)

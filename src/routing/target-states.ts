@@ -10,11 +10,14 @@
  *   counted (buckets keep their consumption under the new capacity), the breaker is rebuilt with the
  *   new thresholds but carries over closed / open / half-open (its rolling stats start empty); latency,
  *   error rate and cooldown are kept.
+ *
+ * Replicas (state/redis-health.ts): `listen` hears every state's own cooldowns and breaker opens, by
+ * state id; `applyRemote` applies what a peer learned to a target's state (see health.ts).
  */
 
 import type { TargetStateConfig } from '../config/types.ts'
 import type { Target } from '../providers/types.ts'
-import { type HealthSnapshot, TargetHealth } from './health.ts'
+import { type HealthSnapshot, type RemoteHealth, TargetHealth } from './health.ts'
 import type { LimitsSnapshot } from './limit-store.ts'
 import { HeadroomTracker } from './limits.ts'
 
@@ -35,6 +38,12 @@ export interface TargetStatesOptions {
   alpha?: number
   /** See HeadroomTracker: how long before a snapshot a reservation may still be unseen (default 1 s). */
   graceMs?: number
+}
+
+/** What the states learn on their own evidence, by state id (see HealthListener). */
+export interface TargetStatesListener {
+  onCooldown?(id: string, untilMs: number): void
+  onBreakerOpen?(id: string, halfOpenAtMs: number): void
 }
 
 /** The state id of a target: its key alias and model (`openai#1/gpt-4.1-mini`). */
@@ -80,6 +89,7 @@ export class TargetStates {
   /** The configured targets' ids (set by retain): never evicted. */
   private pinned: ReadonlySet<string> = new Set()
   private unpinned = 0
+  private listener: TargetStatesListener | null = null
 
   constructor(private readonly options: TargetStatesOptions & { maxUnpinned?: number } = {}) {}
 
@@ -96,7 +106,16 @@ export class TargetStates {
         this.unpinned++
         if (this.unpinned > (this.options.maxUnpinned ?? DEFAULT_MAX_UNPINNED)) this.evictOne()
       }
-      const health = new TargetHealth({ breaker: config.breaker, alpha: this.options.alpha, name: id })
+      const health = new TargetHealth({
+        breaker: config.breaker,
+        alpha: this.options.alpha,
+        name: id,
+        // Read at each event: a listener set later (or removed) applies to states made before.
+        listener: {
+          onCooldown: (untilMs) => this.listener?.onCooldown?.(id, untilMs),
+          onBreakerOpen: (halfOpenAtMs) => this.listener?.onBreakerOpen?.(id, halfOpenAtMs),
+        },
+      })
       const limits = new HeadroomTracker(config.limits, { graceMs: this.options.graceMs })
       const created: Slot = { id, health, limits, config, pinned }
       this.slots.set(id, created)
@@ -112,6 +131,21 @@ export class TargetStates {
     }
     slot.config = config
     return slot
+  }
+
+  /** Hear every state's own cooldowns and breaker opens (null: stop). One listener at a time. */
+  listen(listener: TargetStatesListener | null): void {
+    this.listener = listener
+  }
+
+  /** Apply what a peer replica learned to a target's state (created as `get` would); true when it changed. */
+  applyRemote(
+    target: Pick<Target, 'keyAlias' | 'model'>,
+    config: TargetStateConfig,
+    remote: RemoteHealth,
+    now: number,
+  ): boolean {
+    return this.get(target, config, now).health.applyRemote(remote)
   }
 
   /** The state under an id, if it exists (does not create one). */
