@@ -11,6 +11,8 @@ import { BudgetTracker } from './admission/budgets.ts'
 import { InboundLimits } from './admission/inbound.ts'
 import { AdmissionQueue } from './admission/queue.ts'
 import { RedisAdmission } from './admission/redis-state.ts'
+import type { SpendSoFar } from './admission/shared-store.ts'
+import { spendSoFar } from './admission/spend-so-far.ts'
 import { compileConfig, needsSimulator } from './config/compile.ts'
 import { defaultConfigPath, type LoadedConfig, loadConfigFile, loadConfigText } from './config/load.ts'
 import { type ConfigVersion, configNotices } from './config/notices.ts'
@@ -159,12 +161,13 @@ function listenError(err: unknown, host: string, port: number): unknown {
  * HEADROOM_REDIS_URL set: client-key limits and budgets shared with the other replicas through Redis
  * (docs/scale-out.md), keys under HEADROOM_REDIS_PREFIX (default `headroom:`). Unset: this process alone.
  */
-async function sharedState(env: NodeJS.ProcessEnv, log: Logger): Promise<RedisAdmission | null> {
+async function sharedState(env: NodeJS.ProcessEnv, log: Logger, spent: SpendSoFar): Promise<RedisAdmission | null> {
   const url = env['HEADROOM_REDIS_URL']
   if (!url) return null
   if (!/^rediss?:\/\//.test(url))
     throw new UserError('HEADROOM_REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)')
-  const shared = new RedisAdmission({ url, prefix: env['HEADROOM_REDIS_PREFIX'] || 'headroom:', log })
+  const link = { url, prefix: env['HEADROOM_REDIS_PREFIX'] || 'headroom:', log }
+  const shared = new RedisAdmission(link, { spendSoFar: spent })
   await shared.connect()
   return shared
 }
@@ -211,19 +214,30 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
 
   const budgets = new BudgetTracker()
   await seedBudgets(budgets, db, compiled, (opts.now ?? Date.now)())
-  const shared = await sharedState(env, log)
+  // HEADROOM_SPEND=off (benchmarks only: measuring what the ledger costs) keeps rows out of SQLite.
+  const ledger = env['HEADROOM_SPEND'] !== 'off'
+  // A budget counter Redis lost is rebuilt from the spend table (the writer is created below; asked later).
+  const spent = spendSoFar({ db, budgets, ledger, flush: () => writer.flushAsync() })
+  const shared = await sharedState(env, log, spent)
   // Each spend row counts toward the budgets here and, once per row, in the shared counters.
   const countSpend = (row: SpendRow) => {
     budgets.add(row)
     if (!shared || row.costMicrocents <= 0) return
-    const rowId = `${row.requestId}:${row.attempt}`
+    const scopes: Array<{ scope: 'key' | 'route'; name: string }> = []
     if (row.virtualKey !== null && budgets.has('key', row.virtualKey))
-      void shared.addSpend('key', row.virtualKey, rowId, row.ts, row.costMicrocents)
-    if (budgets.has('route', row.route)) void shared.addSpend('route', row.route, rowId, row.ts, row.costMicrocents)
+      scopes.push({ scope: 'key', name: row.virtualKey })
+    if (budgets.has('route', row.route)) scopes.push({ scope: 'route', name: row.route })
+    const rowId = `${row.requestId}:${row.attempt}`
+    void shared.addSpend({
+      requestId: row.requestId,
+      rowId,
+      ts: row.ts,
+      microcents: row.costMicrocents,
+      budgets: scopes,
+    })
   }
   const writer = new SpendWriter(db, { logger: log, onRow: countSpend })
-  // HEADROOM_SPEND=off (benchmarks only: measuring what the ledger costs) keeps rows out of SQLite.
-  const sink: SpendSink = env['HEADROOM_SPEND'] === 'off' ? { write: countSpend } : writer
+  const sink: SpendSink = ledger ? writer : { write: countSpend }
   warnUnpricedTargets(compiled, log)
   const store = new ConfigStore(initial, rawText ?? '', {
     file: configPath ?? '',

@@ -1,0 +1,53 @@
+/**
+ * What a budget has spent so far this UTC day and month, for rebuilding a counter the shared state lost
+ * (Redis emptied, restarted without persistence, or a period's first request): redis-state.ts asks, off
+ * the request path's synchronous part, only when its counter is missing.
+ *
+ * PostgreSQL, shared by every replica: this replica's queued rows are written first, then the table is
+ * summed — every replica's rows but those still queued in another replica's writer (a flush interval's
+ * worth, 100 ms by default). The answer also raises this replica's own totals (BudgetTracker), so its local
+ * check knows the other replicas' spend too. SQLite (one file per replica) or no ledger: this replica's
+ * own totals, which are its table's sum plus the rows still queued — its own share only.
+ */
+import { dayStart, monthStart } from '../lib/utc-period.ts'
+import { type AnySpendDb, costsSince } from '../spend/store.ts'
+import type { BudgetScope, BudgetTracker } from './budgets.ts'
+import type { SpendSoFar } from './shared-store.ts'
+
+export interface SpendSoFarDeps {
+  readonly db: AnySpendDb
+  readonly budgets: BudgetTracker
+  /** Writes this replica's queued rows (resolves once they are committed, or the flush failed). */
+  readonly flush: () => Promise<void>
+  /** False when rows do not reach the table (HEADROOM_SPEND=off). */
+  readonly ledger: boolean
+}
+
+export function spendSoFar(deps: SpendSoFarDeps): SpendSoFar {
+  const { db, budgets } = deps
+  const local = (scope: BudgetScope, name: string, now: number) => ({
+    day: budgets.spent(scope, name, 'daily', now),
+    month: budgets.spent(scope, name, 'monthly', now),
+  })
+  if ('sqlite' in db || !deps.ledger) return async (scope, name, now) => local(scope, name, now)
+  /** One query per budget at a time: a burst of admissions after Redis was emptied asks once. */
+  const asking = new Map<string, Promise<{ day: number; month: number }>>()
+  const ask = async (scope: BudgetScope, name: string, now: number) => {
+    await deps.flush()
+    const filter = scope === 'key' ? { virtualKey: name } : { route: name }
+    const [day = 0, month = 0] = await costsSince(db, filter, [dayStart(now), monthStart(now)])
+    budgets.raise(scope, name, now, day, month)
+    return local(scope, name, now)
+  }
+  return (scope, name, now) => {
+    const id = `${scope}:${name}:${dayStart(now)}`
+    let pending = asking.get(id)
+    if (!pending) {
+      pending = ask(scope, name, now)
+        .catch(() => local(scope, name, now))
+        .finally(() => asking.delete(id))
+      asking.set(id, pending)
+    }
+    return pending
+  }
+}
