@@ -166,7 +166,14 @@ async function sharedState(env: NodeJS.ProcessEnv, log: Logger, spent: SpendSoFa
   if (!url) return null
   if (!/^rediss?:\/\//.test(url))
     throw new UserError('HEADROOM_REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)')
-  const link = { url, prefix: env['HEADROOM_REDIS_PREFIX'] || 'headroom:', log }
+  const timeout = env['HEADROOM_REDIS_TIMEOUT_MS']
+  if (timeout !== undefined && !/^[1-9]\d{0,4}$/.test(timeout))
+    throw new UserError(
+      `HEADROOM_REDIS_TIMEOUT_MS must be a number of milliseconds (1 to 99999), not "${timeout.slice(0, 20)}"`,
+    )
+  // Slower than this and Redis counts as down (default 50 ms, state/redis-link.ts).
+  const timeoutMs = timeout === undefined ? undefined : Number(timeout)
+  const link = { url, prefix: env['HEADROOM_REDIS_PREFIX'] || 'headroom:', log, timeoutMs }
   const shared = new RedisAdmission(link, { spendSoFar: spent })
   await shared.connect()
   return shared
