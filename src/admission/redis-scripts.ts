@@ -8,7 +8,7 @@
 import { DAY_MS } from '../lib/utc-period.ts'
 
 /** How long a request may hold a reservation before it is dropped (a replica that died never releases). */
-export const RESERVATION_TTL_MS = 15 * 60_000
+const RESERVATION_TTL_MS = 15 * 60_000
 const BUCKET_TTL_MS = 120_000
 const DAY_TTL_MS = 2 * DAY_MS
 const MONTH_TTL_MS = 32 * DAY_MS
