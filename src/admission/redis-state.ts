@@ -127,7 +127,8 @@ export class RedisAdmission implements SharedAdmission {
     let r = await this.call(keys, args(null), now, ask.requestId)
     if (r?.[0] === NEEDS_SEED) {
       const seeds = await this.seeds(ask, now)
-      r = await this.call(keys, args(seeds), now, ask.requestId)
+      // No answer from the spend table: rather than start a counter from nothing, this one admission is local.
+      r = seeds ? await this.call(keys, args(seeds), now, ask.requestId) : null
     }
     if (!r) return LOCAL
     const [ok, a = -1, c = -1, d = 0, which = 0] = r
@@ -163,11 +164,15 @@ export class RedisAdmission implements SharedAdmission {
   }
 
   /** Each budget's spend so far per the spend table, less this replica's rows Redis has not counted yet. */
-  private async seeds(ask: SharedAsk, now: number): Promise<Array<[number, number]>> {
+  private async seeds(ask: SharedAsk, now: number): Promise<Array<[number, number]> | null> {
     const wait = new Promise<null>((resolve) => setTimeout(resolve, SEED_WAIT_MS, null).unref())
     const totals = await Promise.all(
       ask.budgets.map((b) => Promise.race([this.spendSoFar(b.scope, b.name, now).catch(() => null), wait])),
     )
+    if (totals.some((t) => t === null)) {
+      this.held.delete(ask.requestId)
+      return null
+    }
     // Computed just before the call: rows sent before it are counted by it (their counter is missing, the
     // table has them), rows sent after add to the seed.
     return ask.budgets.map((b, i) => {

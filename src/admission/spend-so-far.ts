@@ -14,6 +14,9 @@ import { type AnySpendDb, costsSince } from '../spend/store.ts'
 import type { BudgetScope, BudgetTracker } from './budgets.ts'
 import type { SpendSoFar } from './shared-store.ts'
 
+/** How long an admission waits for PostgreSQL before seeding from this replica's own totals. */
+const TABLE_WAIT_MS = 1_000
+
 export interface SpendSoFarDeps {
   readonly db: AnySpendDb
   readonly budgets: BudgetTracker
@@ -30,7 +33,8 @@ export function spendSoFar(deps: SpendSoFarDeps): SpendSoFar {
     month: budgets.spent(scope, name, 'monthly', now),
   })
   if ('sqlite' in db || !deps.ledger) return async (scope, name, now) => local(scope, name, now)
-  /** One query per budget at a time: a burst of admissions after Redis was emptied asks once. */
+  // One query per budget at a time: a burst of admissions after Redis was emptied asks once. Bounded by the
+  // budgets in routes.yaml (names never come from a client).
   const asking = new Map<string, Promise<{ day: number; month: number }>>()
   const ask = async (scope: BudgetScope, name: string, now: number) => {
     await deps.flush()
@@ -39,13 +43,26 @@ export function spendSoFar(deps: SpendSoFarDeps): SpendSoFar {
     budgets.raise(scope, name, now, day, month)
     return local(scope, name, now)
   }
+  // PostgreSQL down or slow: this replica's own totals (start-up's table, its rows since), not a wait.
+  const orLocal = (scope: BudgetScope, name: string, now: number) =>
+    new Promise<{ day: number; month: number }>((resolve) => {
+      const timer = setTimeout(() => resolve(local(scope, name, now)), TABLE_WAIT_MS)
+      ask(scope, name, now).then(
+        (t) => {
+          clearTimeout(timer)
+          resolve(t)
+        },
+        () => {
+          clearTimeout(timer)
+          resolve(local(scope, name, now))
+        },
+      )
+    })
   return (scope, name, now) => {
     const id = `${scope}:${name}:${dayStart(now)}`
     let pending = asking.get(id)
     if (!pending) {
-      pending = ask(scope, name, now)
-        .catch(() => local(scope, name, now))
-        .finally(() => asking.delete(id))
+      pending = orLocal(scope, name, now).finally(() => asking.delete(id))
       asking.set(id, pending)
     }
     return pending
