@@ -224,7 +224,11 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
   // HEADROOM_SPEND=off (benchmarks only: measuring what the ledger costs) keeps rows out of SQLite.
   const ledger = env['HEADROOM_SPEND'] !== 'off'
   // A budget counter Redis lost is rebuilt from the spend table (the writer is created below; asked later).
-  const spent = spendSoFar({ db, budgets, ledger, flush: () => writer.flushAsync() })
+  const sharedTable =
+    ledger && !('sqlite' in db)
+      ? async (filter: { virtualKey?: string; route?: string }, since: number[]) => costsSince(db, filter, since)
+      : null
+  const spent = spendSoFar({ sharedTable, budgets, flush: () => writer.flushAsync() })
   const shared = await sharedState(env, log, spent)
   // Each spend row counts toward the budgets here and, once per row, in the shared counters.
   const countSpend = (row: SpendRow) => {

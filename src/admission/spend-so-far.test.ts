@@ -1,13 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { dropSchema, PG_TEST_URL, postgresForTests, uniqueSchema } from '../spend/__fixtures__/pg.ts'
 import { makeRow } from '../spend/__fixtures__/spend-rows.ts'
-import { openSpendDb } from '../spend/db.ts'
 import { openPgSpendDb } from '../spend/pg.ts'
+import { type AnySpendDb, costsSince } from '../spend/store.ts'
 import { SpendWriter } from '../spend/writer.ts'
 import { BudgetTracker } from './budgets.ts'
 import { spendSoFar } from './spend-so-far.ts'
 
 const NOW = Date.UTC(2026, 10, 15, 12)
+const tableOf = (db: AnySpendDb) => async (filter: { virtualKey?: string; route?: string }, since: number[]) =>
+  costsSince(db, filter, since)
 const pgAvailable = await postgresForTests()
 const schemas: string[] = []
 afterAll(async () => {
@@ -16,12 +18,10 @@ afterAll(async () => {
 
 describe('spendSoFar', () => {
   it('SQLite (one file per replica): this replica’s own totals', async () => {
-    const db = openSpendDb(':memory:')
     const budgets = new BudgetTracker()
     budgets.seed('key', 'team-a', NOW, 3_000, 9_000)
-    const spent = spendSoFar({ db, budgets, ledger: true, flush: async () => {} })
+    const spent = spendSoFar({ sharedTable: null, budgets, flush: async () => {} })
     expect(await spent('key', 'team-a', NOW)).toEqual({ day: 3_000, month: 9_000 })
-    db.close()
   })
 })
 
@@ -42,7 +42,7 @@ describe.skipIf(!pgAvailable)('spendSoFar with PostgreSQL', () => {
       budgets.seed('key', 'team-a', NOW, 0, 0)
       const writer = new SpendWriter(mine, { onRow: (row) => budgets.add(row) })
       writer.write(makeRow({ requestId: 'c', ts: NOW, costMicrocents: 700 }))
-      const spent = spendSoFar({ db: mine, budgets, ledger: true, flush: () => writer.flushAsync() })
+      const spent = spendSoFar({ sharedTable: tableOf(mine), budgets, flush: () => writer.flushAsync() })
       expect(await spent('key', 'team-a', NOW)).toEqual({ day: 5_700, month: 6_700 })
       expect(budgets.spent('key', 'team-a', 'daily', NOW)).toBe(5_700)
       await writer.closeAsync()
@@ -59,7 +59,7 @@ describe.skipIf(!pgAvailable)('spendSoFar with PostgreSQL', () => {
     await db.close() // every query now fails
     const budgets = new BudgetTracker()
     budgets.seed('route', 'fast', NOW, 1_234, 5_678)
-    const spent = spendSoFar({ db, budgets, ledger: true, flush: async () => {} })
+    const spent = spendSoFar({ sharedTable: tableOf(db), budgets, flush: async () => {} })
     expect(await spent('route', 'fast', NOW)).toEqual({ day: 1_234, month: 5_678 })
   })
 })

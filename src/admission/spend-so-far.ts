@@ -10,7 +10,6 @@
  * own totals, which are its table's sum plus the rows still queued — its own share only.
  */
 import { dayStart, monthStart } from '../lib/utc-period.ts'
-import { type AnySpendDb, costsSince } from '../spend/store.ts'
 import type { BudgetScope, BudgetTracker } from './budgets.ts'
 import type { SpendSoFar } from './shared-store.ts'
 
@@ -18,28 +17,30 @@ import type { SpendSoFar } from './shared-store.ts'
 const TABLE_WAIT_MS = 1_000
 
 export interface SpendSoFarDeps {
-  readonly db: AnySpendDb
+  /**
+   * The spend table's cost since each of `since` (epoch ms) for a key or a route, when every replica writes
+   * to it (PostgreSQL); null: the table is this replica's own (SQLite), or rows do not reach it.
+   */
+  readonly sharedTable: ((filter: { virtualKey?: string; route?: string }, since: number[]) => Promise<number[]>) | null
   readonly budgets: BudgetTracker
   /** Writes this replica's queued rows (resolves once they are committed, or the flush failed). */
   readonly flush: () => Promise<void>
-  /** False when rows do not reach the table (HEADROOM_SPEND=off). */
-  readonly ledger: boolean
 }
 
 export function spendSoFar(deps: SpendSoFarDeps): SpendSoFar {
-  const { db, budgets } = deps
+  const { sharedTable, budgets } = deps
   const local = (scope: BudgetScope, name: string, now: number) => ({
     day: budgets.spent(scope, name, 'daily', now),
     month: budgets.spent(scope, name, 'monthly', now),
   })
-  if ('sqlite' in db || !deps.ledger) return async (scope, name, now) => local(scope, name, now)
+  if (!sharedTable) return async (scope, name, now) => local(scope, name, now)
   // One query per budget at a time: a burst of admissions after Redis was emptied asks once. Bounded by the
   // budgets in routes.yaml (names never come from a client).
   const asking = new Map<string, Promise<{ day: number; month: number }>>()
   const ask = async (scope: BudgetScope, name: string, now: number) => {
     await deps.flush()
     const filter = scope === 'key' ? { virtualKey: name } : { route: name }
-    const [day = 0, month = 0] = await costsSince(db, filter, [dayStart(now), monthStart(now)])
+    const [day = 0, month = 0] = await sharedTable(filter, [dayStart(now), monthStart(now)])
     budgets.raise(scope, name, now, day, month)
     return local(scope, name, now)
   }
