@@ -11,6 +11,8 @@ import { BudgetTracker } from './admission/budgets.ts'
 import { InboundLimits } from './admission/inbound.ts'
 import { AdmissionQueue } from './admission/queue.ts'
 import { RedisAdmission } from './admission/redis-state.ts'
+import type { SpendSoFar } from './admission/shared-store.ts'
+import { spendSoFar } from './admission/spend-so-far.ts'
 import { compileConfig, needsSimulator } from './config/compile.ts'
 import { defaultConfigPath, type LoadedConfig, loadConfigFile, loadConfigText } from './config/load.ts'
 import { type ConfigVersion, configNotices } from './config/notices.ts'
@@ -171,13 +173,22 @@ function listenError(err: unknown, host: string, port: number): unknown {
 async function sharedState(
   env: NodeJS.ProcessEnv,
   log: Logger,
-  timeoutMs: number | undefined,
+  spent: SpendSoFar,
+  timeoutOverride: number | undefined,
 ): Promise<RedisAdmission | null> {
   const url = env['HEADROOM_REDIS_URL']
   if (!url) return null
   if (!/^rediss?:\/\//.test(url))
     throw new UserError('HEADROOM_REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)')
-  const shared = new RedisAdmission({ url, prefix: env['HEADROOM_REDIS_PREFIX'] || 'headroom:', log, timeoutMs })
+  const timeout = env['HEADROOM_REDIS_TIMEOUT_MS']
+  if (timeout !== undefined && !/^[1-9]\d{0,4}$/.test(timeout))
+    throw new UserError(
+      `HEADROOM_REDIS_TIMEOUT_MS must be a number of milliseconds (1 to 99999), not "${timeout.slice(0, 20)}"`,
+    )
+  // Slower than this and Redis counts as down (default 50 ms, state/redis-link.ts).
+  const timeoutMs = timeoutOverride ?? (timeout === undefined ? undefined : Number(timeout))
+  const link = { url, prefix: env['HEADROOM_REDIS_PREFIX'] || 'headroom:', log, timeoutMs }
+  const shared = new RedisAdmission(link, { spendSoFar: spent })
   await shared.connect()
   return shared
 }
@@ -253,19 +264,34 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
 
   const budgets = new BudgetTracker()
   await seedBudgets(budgets, db, compiled, (opts.now ?? Date.now)())
-  const shared = await sharedState(env, log, opts.redisTimeoutMs)
+  // HEADROOM_SPEND=off (benchmarks only: measuring what the ledger costs) keeps rows out of SQLite.
+  const ledger = env['HEADROOM_SPEND'] !== 'off'
+  // A budget counter Redis lost is rebuilt from the spend table (the writer is created below; asked later).
+  const sharedTable =
+    ledger && !('sqlite' in db)
+      ? async (filter: { virtualKey?: string; route?: string }, since: number[]) => costsSince(db, filter, since)
+      : null
+  const spent = spendSoFar({ sharedTable, budgets, flush: () => writer.flushAsync() })
+  const shared = await sharedState(env, log, spent, opts.redisTimeoutMs)
   // Each spend row counts toward the budgets here and, once per row, in the shared counters.
   const countSpend = (row: SpendRow) => {
     budgets.add(row)
     if (!shared || row.costMicrocents <= 0) return
-    const rowId = `${row.requestId}:${row.attempt}`
+    const scopes: Array<{ scope: 'key' | 'route'; name: string }> = []
     if (row.virtualKey !== null && budgets.has('key', row.virtualKey))
-      void shared.addSpend('key', row.virtualKey, rowId, row.ts, row.costMicrocents)
-    if (budgets.has('route', row.route)) void shared.addSpend('route', row.route, rowId, row.ts, row.costMicrocents)
+      scopes.push({ scope: 'key', name: row.virtualKey })
+    if (budgets.has('route', row.route)) scopes.push({ scope: 'route', name: row.route })
+    const rowId = `${row.requestId}:${row.attempt}`
+    void shared.addSpend({
+      requestId: row.requestId,
+      rowId,
+      ts: row.ts,
+      microcents: row.costMicrocents,
+      budgets: scopes,
+    })
   }
   const writer = new SpendWriter(db, { logger: log, onRow: countSpend })
-  // HEADROOM_SPEND=off (benchmarks only: measuring what the ledger costs) keeps rows out of SQLite.
-  const sink: SpendSink = env['HEADROOM_SPEND'] === 'off' ? { write: countSpend } : writer
+  const sink: SpendSink = ledger ? writer : { write: countSpend }
   warnUnpricedTargets(compiled, log)
   const store = new ConfigStore(initial, rawText ?? '', {
     file: configPath ?? '',

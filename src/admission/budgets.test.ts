@@ -34,4 +34,15 @@ describe('BudgetTracker', () => {
     expect(b.size).toBe(1)
     expect(b.has('route', 'google/gemini-2.5-flash-u0')).toBe(false)
   })
+
+  it('takes a larger total from the spend table (other replicas’ rows), never a smaller one', () => {
+    const b = new BudgetTracker()
+    b.seed('key', 'team-a', NOW, 3_000, 5_000)
+    b.raise('key', 'team-a', NOW, 8_000, 4_000)
+    expect(b.spent('key', 'team-a', 'daily', NOW)).toBe(8_000)
+    expect(b.spent('key', 'team-a', 'monthly', NOW)).toBe(5_000)
+    // Not tracked (no budget): nothing kept.
+    b.raise('key', 'other', NOW, 1, 1)
+    expect(b.has('key', 'other')).toBe(false)
+  })
 })

@@ -95,6 +95,17 @@ export class BudgetTracker {
     t.monthTotal = thisMonth
   }
 
+  /**
+   * What the spend table says now, when it says more: rows other replicas wrote to a shared table (the
+   * rows counted here are in it too, or on their way, so the larger total is the better one).
+   */
+  raise(scope: BudgetScope, name: string, now: number, today: number, thisMonth: number): void {
+    if (!this.has(scope, name)) return
+    const t = this.slot(scope, name, now)
+    t.dayTotal = Math.max(t.dayTotal, today)
+    t.monthTotal = Math.max(t.monthTotal, thisMonth)
+  }
+
   /** Whether a scope has been counted or seeded since start-up. */
   has(scope: BudgetScope, name: string): boolean {
     return this.totals.has(`${scope}:${name}`)

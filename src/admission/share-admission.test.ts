@@ -15,6 +15,7 @@ const cfg = scriptedConfig(`routes:
 keys:
   - { name: team-a, key: key-a-12345678, limits: { rpm: 2, tpm: 100000 } }
   - { name: open-b, key: key-b-12345678 }
+  - { name: thrifty, key: key-c-12345678, budget: { daily_usd: 2 } }
 `)
 const keys = new Map([...cfg.auth.byHash.values()].map((k) => [k.name, k]))
 const NOW = Date.UTC(2026, 0, 15, 12)
@@ -68,10 +69,10 @@ describe('shareAdmission', () => {
     expect(asks[0]).toMatchObject({
       requestId: 'req_1',
       key: { name: 'team-a', rpm: 2, tpm: 100000, concurrency: null },
-      budget: { scope: 'route', name: 'capped', daily: 1e8, monthly: null, localDay: 0 },
+      budgets: [{ scope: 'route', name: 'capped', daily: 1e8, monthly: null }],
     })
     // gpt-4.1-mini: $1.60 per 1M output tokens, so 100 of them alone are 16,000 micro-cents.
-    expect(asks[0]!.budget!.estimate).toBeGreaterThan(16_000)
+    expect(asks[0]!.estimate).toBeGreaterThan(16_000)
     expect(a.ticket.rateLimitHeaders['x-ratelimit-remaining-requests']).toBe('0')
     expect(a.ticket.rateLimitHeaders['x-ratelimit-remaining-tokens']).toBe('500')
     a.ticket.settle(
@@ -95,10 +96,21 @@ describe('shareAdmission', () => {
   })
 
   it('a budget spent across replicas answers budget_exceeded', async () => {
-    const { s } = store({ ok: false, kind: 'daily', limit: 1e8, spent: 1.2e8 })
+    const { s } = store({ ok: false, kind: 'daily', scope: 'route', name: 'capped', limit: 1e8, spent: 1.2e8 })
     const a = await run(setup(s), facts('capped', null))
     if (a.ok) throw new Error('expected a refusal')
     expect(a.refusal.error.code).toBe('budget_exceeded')
     expect(a.refusal.error.message).toContain('daily budget of $1.00 for route "capped"')
+  })
+
+  it('sends the key’s budget and the route’s, the key’s first, and names the one the store says is spent', async () => {
+    const { s, asks } = store({ ok: false, kind: 'daily', scope: 'key', name: 'thrifty', limit: 2e8, spent: 2e8 })
+    const a = await run(setup(s), facts('capped', 'thrifty'))
+    expect(asks[0]!.budgets).toEqual([
+      { scope: 'key', name: 'thrifty', daily: 2e8, monthly: null },
+      { scope: 'route', name: 'capped', daily: 1e8, monthly: null },
+    ])
+    if (a.ok) throw new Error('expected a refusal')
+    expect(a.refusal.error.message).toContain('daily budget of $2.00 for key "thrifty"')
   })
 })

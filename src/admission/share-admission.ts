@@ -1,16 +1,16 @@
 /**
  * A local admission confirmed by the shared state (shared-store.ts): one asynchronous round trip, only
- * when a shared state is configured and the request has something to share (key limits, a budget).
+ * when a shared state is configured and the request has something to share (key limits, budgets: the
+ * key's and the route's, both checked and reserved in that one call).
  */
 import type { ModelInfo } from '../catalog/types.ts'
-import type { CompiledKey } from '../config/types.ts'
+import type { CompiledKey, CompiledRoute } from '../config/types.ts'
 import type { ApiError } from '../lib/api-error.ts'
 import { DAY_MS, dayStart, nextMonthStart } from '../lib/utc-period.ts'
 import type { RequestProfile } from '../routing/types.ts'
 import type { Admission, RequestFacts } from './admit.ts'
-import { type AppliedBudget, type BudgetTracker, budgetThatApplies } from './budgets.ts'
 import { budgetVerdictError, inboundRefusal } from './policy.ts'
-import type { SharedAdmission, SharedAsk, SharedVerdict } from './shared-store.ts'
+import type { SharedAdmission, SharedAsk, SharedBudget, SharedVerdict } from './shared-store.ts'
 
 /** Micro-cents a request may cost on its route: the dearest priced member's estimate (the planner may pick any). */
 function estimateMicrocents(members: readonly { model: ModelInfo | null }[], profile: RequestProfile): number {
@@ -23,17 +23,24 @@ function estimateMicrocents(members: readonly { model: ModelInfo | null }[], pro
   return Math.ceil(most * 1e8)
 }
 
+/** Every budget a request is under, the key's first (the order a single replica checks them in). */
+function budgetsOf(key: CompiledKey | null, route: CompiledRoute): SharedBudget[] {
+  const all: SharedBudget[] = []
+  if (key?.budget) all.push({ scope: 'key', name: key.name, daily: key.budget.daily, monthly: key.budget.monthly })
+  if (route.budget)
+    all.push({ scope: 'route', name: route.name, daily: route.budget.daily, monthly: route.budget.monthly })
+  return all
+}
+
 function askOf(
   facts: RequestFacts,
   key: CompiledKey | null,
-  budget: AppliedBudget | null,
-  budgets: BudgetTracker,
+  route: CompiledRoute,
   profile: RequestProfile,
-  members: readonly { model: ModelInfo | null }[],
-  now: number,
 ): SharedAsk | null {
   const limits = key?.limits ?? null
-  if (!limits && !budget) return null
+  const budgets = budgetsOf(key, route)
+  if (!limits && budgets.length === 0) return null
   return {
     requestId: facts.requestId,
     key:
@@ -41,17 +48,8 @@ function askOf(
         ? { name: key.name, rpm: limits.rpm ?? null, tpm: limits.tpm ?? null, concurrency: limits.concurrency ?? null }
         : null,
     tokens: profile.promptTokens + profile.expectedOutputTokens,
-    budget: budget
-      ? {
-          scope: budget.scope,
-          name: budget.name,
-          daily: budget.limits.daily,
-          monthly: budget.limits.monthly,
-          estimate: estimateMicrocents(members, profile),
-          localDay: budgets.spent(budget.scope, budget.name, 'daily', now),
-          localMonth: budgets.spent(budget.scope, budget.name, 'monthly', now),
-        }
-      : null,
+    budgets,
+    estimate: budgets.length > 0 ? estimateMicrocents(route.members, profile) : 0,
   }
 }
 
@@ -63,20 +61,19 @@ function askOf(
 export async function shareAdmission(
   admission: Admission,
   facts: RequestFacts,
-  deps: { readonly shared?: SharedAdmission | null; readonly budgets: BudgetTracker },
+  deps: { readonly shared?: SharedAdmission | null },
   now: number,
 ): Promise<Admission> {
   const shared = deps.shared
   if (!shared || !admission.ok) return admission
   const t = admission.ticket
-  const budget = budgetThatApplies(facts.key, t.route)
-  const ask = askOf(facts, facts.key, budget, deps.budgets, t.profile, t.route.members, now)
+  const ask = askOf(facts, facts.key, t.route, t.profile)
   if (!ask) return admission
   const v = await shared.admit(ask, now)
   if (!v.ok) {
     t.cancel(now)
     const refusal = { route: t.route.name, warnings: t.warnings, rateLimitHeaders: t.rateLimitHeaders }
-    return { ok: false, refusal: { ...refusal, error: sharedRefusal(v, facts.key, budget, now) } }
+    return { ok: false, refusal: { ...refusal, error: sharedRefusal(v, facts.key, now) } }
   }
   const headers = { ...t.rateLimitHeaders }
   if (v.remainingRequests !== null && 'x-ratelimit-remaining-requests' in headers)
@@ -96,18 +93,13 @@ export async function shareAdmission(
   }
 }
 
-function sharedRefusal(
-  v: Extract<SharedVerdict, { ok: false }>,
-  key: CompiledKey | null,
-  budget: AppliedBudget | null,
-  now: number,
-): ApiError {
+function sharedRefusal(v: Extract<SharedVerdict, { ok: false }>, key: CompiledKey | null, now: number): ApiError {
   if (!('retryAfterMs' in v)) {
     return budgetVerdictError(
       {
         ok: false,
-        scope: budget!.scope,
-        name: budget!.name,
+        scope: v.scope,
+        name: v.name,
         period: v.kind,
         limit: v.limit,
         spent: v.spent,
