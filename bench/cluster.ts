@@ -7,6 +7,7 @@
  *   (c) three replicas sharing Redis   — spend in one PostgreSQL schema when a server answers, else one
  *                                        SQLite file each; the load generator spreads its connections
  *                                        over them round robin (autocannon: connection i → replica i % 3)
+ *   (d) three replicas, no Redis       — the yardstick for (c): what three processes cost on this machine
  *
  *   npm run bench:cluster -- --seconds 5 --rounds 3 --connections 24 [--sqlite]
  *
@@ -107,8 +108,8 @@ async function cleanup(): Promise<void> {
   rmSync(dir, { recursive: true, force: true })
 }
 
-// Bounded: each round is 3 × (latency + warm-up + load) plus start-up and clean-up; past twice that, stop.
-const limitMs = (rounds * 3 * (2 * seconds + 4) + 90) * 2 * 1000
+// Bounded: each round is 4 × (latency + warm-up + load) plus start-up and clean-up; past twice that, stop.
+const limitMs = (rounds * 4 * (2 * seconds + 4) + 90) * 2 * 1000
 setTimeout(() => {
   console.error(`bench:cluster: still running after ${limitMs / 1000} s, stopping`)
   void cleanup().finally(() => process.exit(1))
@@ -215,6 +216,8 @@ try {
         HEADROOM_REDIS_PREFIX: `${prefix}c:`,
       }),
     )
+  const d = []
+  for (let i = 0; i < 3; i++) d.push(await replica({ HEADROOM_DB: join(dir, `d${i}.db`) }))
   for (const r of [b, ...c]) await expectShared(r.url)
   setups = [
     { label: '(a) one replica, no Redis', urls: [a.url], pids: [a.pid], redis: false },
@@ -225,6 +228,7 @@ try {
       pids: c.map((r) => r.pid),
       redis: true,
     },
+    { label: '(d) three replicas, no Redis', urls: d.map((r) => r.url), pids: d.map((r) => r.pid), redis: false },
   ]
 } catch (err) {
   await cleanup()
@@ -306,6 +310,12 @@ async function measure(s: Setup): Promise<Measured> {
 // Alternating (a), (b), (c) in each round, the figure the median over rounds: this machine is shared and
 // its speed moves within minutes.
 const results = new Map<string, Measured[]>(setups.map((s) => [s.label, []]))
+// What a replica burns with no request (timers, the spend writer's flushes, Redis probes), ms/s: at low
+// req/s it weighs in the CPU per request, and (c) pays it three times.
+const allPids = setups.flatMap((s) => s.pids)
+const idle0 = allPids.map(cpuMicros)
+await new Promise((r) => setTimeout(r, 3000))
+const idleMsPerS = allPids.map((pid, i) => (cpuMicros(pid) - (idle0[i] ?? 0)) / 3000)
 const started = new Date()
 // The machine's 1-minute load average before and after: other work on it moves every figure.
 const loadBefore = loadavg()[0] ?? Number.NaN
@@ -322,7 +332,7 @@ try {
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN
 const med = (label: string, f: (m: Measured) => number) => median((results.get(label) ?? []).map(f))
-const [A, B, C] = setups.map((s) => s.label) as [string, string, string]
+const [A, B, C, D] = setups.map((s) => s.label) as [string, string, string, string]
 // Other clients of this Redis: their rate while (a) ran (it sends Redis nothing), taken off (b) and (c).
 const background = med(A, (m) => m.all / m.elapsed)
 const backgroundScripts = med(A, (m) => m.scripts / m.elapsed)
@@ -370,7 +380,12 @@ console.log(
 )
 console.log(
   `Three replicas vs one with Redis: ${f(med(C, (m) => m.rps) / med(B, (m) => m.rps))}× the requests per second ((c) / (b)); ` +
-    `vs one without Redis: ${f(med(C, (m) => m.rps) / med(A, (m) => m.rps))}× ((c) / (a)).`,
+    `vs one without Redis: ${f(med(C, (m) => m.rps) / med(A, (m) => m.rps))}× ((c) / (a)); ` +
+    `three without Redis vs one: ${f(med(D, (m) => m.rps) / med(A, (m) => m.rps))}× ((d) / (a)); ` +
+    `sharing, three replicas: ${f(med(C, (m) => m.rps) / med(D, (m) => m.rps))}× ((c) / (d)).`,
+)
+console.log(
+  `Idle, before the load: each replica used ${idleMsPerS.map((x) => f(x, 1)).join(', ')} ms of CPU per second ((a), (b), (c)×3, (d)×3).`,
 )
 console.log(
   `Other clients of this Redis sent ${f(background, 1)} commands/s (${f(backgroundScripts, 1)} scripts/s) while (a) ran; ` +
