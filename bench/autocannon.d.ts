@@ -11,7 +11,8 @@ declare module 'autocannon' {
     setupRequest?: (req: Request) => Request
   }
   interface Options {
-    url: string
+    /** Several URLs: connection i goes to url[i % url.length]. */
+    url: string | string[]
     method?: string
     headers?: Record<string, string>
     body?: string

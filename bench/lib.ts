@@ -38,10 +38,12 @@ export async function startChild(
   env: Record<string, string>,
   readyUrl: string,
   nodeArgs: string[] = [],
+  /** 'pipe': its log (stdout) is read by the caller (`proc.stdout`); by default it is dropped. */
+  stdout: 'ignore' | 'pipe' = 'ignore',
 ): Promise<Child> {
   const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'cli.js'), ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', stdout, 'pipe'],
   })
   let stderr = ''
   proc.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)))
@@ -150,15 +152,22 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
 
-/** Sequential requests on one keep-alive connection for `ms` (after a warm-up). */
-export async function measureLatency(t: Target, ms: number): Promise<LatencyResult> {
-  for (let i = 0; i < 200; i++) await once(t)
+/**
+ * Sequential requests, one at a time over keep-alive connections, for `ms` (after a warm-up). Several
+ * targets (replicas): each request goes to the next, round robin.
+ */
+export async function measureLatency(t: Target | readonly Target[], ms: number): Promise<LatencyResult> {
+  const targets = Array.isArray(t) ? t : [t]
+  let i = 0
+  const next = (): Target => targets[i++ % targets.length]!
+  for (let w = 0; w < 200; w++) await once(next())
   const ttfb: number[] = []
   const total: number[] = []
   const end = performance.now() + ms
   while (performance.now() < end) {
-    const r = await once(t)
-    if (r.status !== 200) throw new Error(`status ${r.status} from ${t.url}`)
+    const target = next()
+    const r = await once(target)
+    if (r.status !== 200) throw new Error(`status ${r.status} from ${target.url}`)
     ttfb.push(r.ttfb)
     total.push(r.total)
   }
