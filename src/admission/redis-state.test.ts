@@ -377,7 +377,9 @@ describe.skipIf(!available)('RedisAdmission when Redis is slow', () => {
     try {
       expect(await r.admit(ask({ key, budgets }), NOW)).toMatchObject({ ok: true, remainingRequests: 999 })
       r1.slow(400)
-      expect(await r.admit(ask({ key, budgets }), NOW)).toMatchObject({ ok: true, remainingRequests: null })
+      // Each late admission is answered locally; three in a row and the link is degraded (state/redis-link.ts).
+      for (let i = 0; i < 3; i++)
+        expect(await r.admit(ask({ key, budgets }), NOW)).toMatchObject({ ok: true, remainingRequests: null })
       expect(r.health().degraded).toBe(true)
       expect(log.warns[0]).toContain('slower than 50 ms')
       r1.slow(0)
@@ -386,8 +388,8 @@ describe.skipIf(!available)('RedisAdmission when Redis is slow', () => {
         await r.admit(ask({ key, budgets }), NOW)
       }
       expect(r.health()).toEqual({ shared: true, degraded: false })
-      // The admission that timed out ran in Redis all the same, and was undone: the first and the last hold a
-      // request at once each, not three, and reserve their estimates against the budget, not three.
+      // The admissions that timed out ran in Redis all the same, and were undone: the first and the last hold a
+      // request at once each, not five, and reserve their estimates against the budget, not five.
       const raw = new Redis(REDIS_URL)
       try {
         expect(await raw.zcard(`${prefix}k:k:conc`)).toBe(2)

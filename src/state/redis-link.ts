@@ -3,9 +3,13 @@
  * state (client keys' limits, budgets), the targets' headroom and health use it, so they are degraded
  * and rejoin together, with one loud warning each way.
  *
- * Redis slow (> 50 ms: the command timeout) or unreachable: every call resolves to its caller's local
- * answer, `health()` says degraded, and while degraded one call a second asks Redis (the others do not
- * wait for a slow one) until it answers again. Keys live under one prefix (`headroom:` by default) so
+ * Redis unreachable, or slow (> 50 ms: the command timeout) three calls in a row: every call resolves to
+ * its caller's local answer, `health()` says degraded, and while degraded one call a second asks Redis
+ * (the others do not wait for a slow one) until it answers again. One late answer alone is not enough:
+ * the timer runs in this process, so a replica whose own event loop stalled (a busy CPU, a GC pause)
+ * would otherwise flap between shared and degraded many times a second. The warning about going
+ * degraded is written at most once a minute (the next one counts the times held back), and "answers
+ * again" only after a warning was written, so a flapping replica cannot fill the log. Keys live under one prefix (`headroom:` by default) so
  * several deployments, or tests, share one Redis.
  * https://redis.io/docs/latest/develop/interact/programmability/eval-intro/
  */
@@ -16,6 +20,10 @@ import type { Logger } from '../lib/logger.ts'
 const REDIS_TIMEOUT_MS = 50
 /** Degraded: how often a call asks Redis whether it is back. */
 const PROBE_EVERY_MS = 1000
+/** Timeouts in a row that make a reachable Redis count as down. */
+const SLOW_CALLS_TO_DEGRADE = 3
+/** The "degraded" warning at most this often. */
+const WARN_EVERY_MS = 60_000
 
 export interface RedisLinkOptions {
   readonly url: string
@@ -39,6 +47,13 @@ export class RedisLink {
   private degraded = false
   /** While degraded: when (performance.now()) the next call may ask Redis again. */
   private probeAt = 0
+  /** Calls that timed out since the last answer. */
+  private slowInARow = 0
+  /** When (performance.now()) the last "degraded" warning was written; whether it was since the last "back". */
+  private warnedAt = Number.NEGATIVE_INFINITY
+  private warned = false
+  /** Times degraded without a warning since the last one written. */
+  private heldBack = 0
 
   constructor(opts: RedisLinkOptions) {
     this.prefix = opts.prefix ?? 'headroom:'
@@ -88,20 +103,34 @@ export class RedisLink {
 
   /** Redis answered. */
   ok(): void {
+    this.slowInARow = 0
     if (!this.degraded) return
     this.degraded = false
+    if (!this.warned) return
+    this.warned = false
     this.log.warn('Redis answers again: limits, budgets and target state are shared across replicas again')
   }
 
-  /** Redis failed or was too slow: degraded, with one warning until it answers again. */
+  /** Redis failed, or was too slow three times in a row: degraded, with one warning until it answers again. */
   fail(err: unknown): void {
+    const timedOut = err instanceof Error && err.message === 'Command timed out'
+    if (!this.degraded && timedOut && ++this.slowInARow < SLOW_CALLS_TO_DEGRADE) return
     this.probeAt = performance.now() + PROBE_EVERY_MS
     if (this.degraded) return
     this.degraded = true
+    const now = performance.now()
+    if (now - this.warnedAt < WARN_EVERY_MS) {
+      this.heldBack++
+      return
+    }
+    this.warnedAt = now
+    this.warned = true
     const why = err instanceof Error ? err.message : String(err)
+    const fields = this.heldBack > 0 ? { error: why, times_since_last_warning: this.heldBack } : { error: why }
+    this.heldBack = 0
     this.log.warn(
       `Redis (HEADROOM_REDIS_URL) is unreachable or slower than ${this.timeoutMs} ms: limits, budgets and target state are kept per replica until it answers again`,
-      { error: why },
+      fields,
     )
   }
 
