@@ -69,11 +69,6 @@ export interface StartOptions {
   providers?: ProviderRegistry
   /** More listeners of attempts and requests, after Headroom's own (tests; an embedding program's). */
   listeners?: readonly AttemptListener[]
-  /**
-   * Slower than this, Redis counts as down (default 50 ms). Tests running several replicas in one busy
-   * process raise it: there a stalled event loop, not Redis, would make them degrade.
-   */
-  redisTimeoutMs?: number
 }
 
 /**
@@ -174,7 +169,6 @@ async function sharedState(
   env: NodeJS.ProcessEnv,
   log: Logger,
   spent: SpendSoFar,
-  timeoutOverride: number | undefined,
 ): Promise<RedisAdmission | null> {
   const url = env['HEADROOM_REDIS_URL']
   if (!url) return null
@@ -186,7 +180,7 @@ async function sharedState(
       `HEADROOM_REDIS_TIMEOUT_MS must be a number of milliseconds (1 to 99999), not "${timeout.slice(0, 20)}"`,
     )
   // Slower than this and Redis counts as down (default 50 ms, state/redis-link.ts).
-  const timeoutMs = timeoutOverride ?? (timeout === undefined ? undefined : Number(timeout))
+  const timeoutMs = timeout === undefined ? undefined : Number(timeout)
   const link = { url, prefix: env['HEADROOM_REDIS_PREFIX'] || 'headroom:', log, timeoutMs }
   const shared = new RedisAdmission(link, { spendSoFar: spent })
   await shared.connect()
@@ -272,7 +266,7 @@ export async function startHeadroom(opts: StartOptions = {}): Promise<Running> {
       ? async (filter: { virtualKey?: string; route?: string }, since: number[]) => costsSince(db, filter, since)
       : null
   const spent = spendSoFar({ sharedTable, budgets, flush: () => writer.flushAsync() })
-  const shared = await sharedState(env, log, spent, opts.redisTimeoutMs)
+  const shared = await sharedState(env, log, spent)
   // Each spend row counts toward the budgets here and, once per row, in the shared counters.
   const countSpend = (row: SpendRow) => {
     budgets.add(row)

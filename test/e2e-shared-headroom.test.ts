@@ -5,8 +5,8 @@
  * (from its queue, with a Retry-After), never a 5xx.
  * Skipped without a Redis (except in CI): see src/admission/redis-test-utils.ts.
  */
-import { afterAll, describe, expect, it } from 'vitest'
-import { dropPrefix, REDIS_URL, redisAvailable, testPrefix } from '../src/admission/redis-test-utils.ts'
+import { describe, expect, it } from 'vitest'
+import { REDIS_URL, redisAvailable, usePrefixes } from '../src/admission/redis-test-utils.ts'
 import { silentLogger } from '../src/lib/logger.ts'
 import { type Running, startHeadroom } from '../src/start.ts'
 import { SIM_KEY, useServers, useSimulator } from './harness.ts'
@@ -14,10 +14,7 @@ import { SIM_KEY, useServers, useSimulator } from './harness.ts'
 const available = await redisAvailable()
 const sim = useSimulator({ validKeys: [SIM_KEY] })
 const track = useServers()
-const prefixes: string[] = []
-afterAll(async () => {
-  if (available) for (const p of prefixes) await dropPrefix(p)
-})
+const newPrefix = usePrefixes(available)
 
 /** The provider key's requests per minute. */
 const N = 6
@@ -31,9 +28,7 @@ routes:
 `
 
 async function three(): Promise<Running[]> {
-  const prefix = testPrefix()
-  prefixes.push(prefix)
-  const env = { HEADROOM_REDIS_URL: REDIS_URL, HEADROOM_REDIS_PREFIX: prefix }
+  const env = { HEADROOM_REDIS_URL: REDIS_URL, HEADROOM_REDIS_PREFIX: newPrefix(), HEADROOM_REDIS_TIMEOUT_MS: '1000' }
   // One process runs the three replicas and the simulator here: on a busy machine its event loop, not
   // Redis, may stall past 50 ms, and a replica would go on alone (degraded), as designed but not tested here.
   const start = () =>
@@ -43,7 +38,6 @@ async function three(): Promise<Running[]> {
       port: 0,
       env,
       log: silentLogger,
-      redisTimeoutMs: 1000,
     })
   return [track(await start()), track(await start()), track(await start())]
 }

@@ -1,13 +1,10 @@
-import { afterAll, describe, expect, it } from 'vitest'
-import { dropPrefix, redisAvailable, relay, testPrefix } from '../admission/redis-test-utils.ts'
+import { describe, expect, it } from 'vitest'
+import { redisAvailable, relay, usePrefixes } from '../admission/redis-test-utils.ts'
 import type { Logger } from '../lib/logger.ts'
 import { RedisLink } from './redis-link.ts'
 
 const available = await redisAvailable()
-const prefixes: string[] = []
-afterAll(async () => {
-  if (available) for (const p of prefixes) await dropPrefix(p)
-})
+const newPrefix = usePrefixes(available)
 
 function recorder(): Logger & { warns: string[] } {
   const warns: string[] = []
@@ -15,9 +12,7 @@ function recorder(): Logger & { warns: string[] } {
 }
 
 async function linkThrough(port: number, log: Logger): Promise<RedisLink> {
-  const prefix = testPrefix()
-  prefixes.push(prefix)
-  const link = new RedisLink({ url: `redis://127.0.0.1:${port}`, prefix, log, timeoutMs: 30 })
+  const link = new RedisLink({ url: `redis://127.0.0.1:${port}`, prefix: newPrefix(), log, timeoutMs: 30 })
   await link.connect()
   return link
 }
