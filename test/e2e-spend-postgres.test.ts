@@ -79,4 +79,52 @@ describe.skipIf(!available)('HEADROOM_DB=postgres://…', () => {
       cli.killGroup()
     }
   }, 60_000)
+
+  it('takes the rows of three replicas started together in one table, and loses none at SIGTERM', async () => {
+    const schema3 = uniqueSchema()
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-pg3-'))
+    const config = join(dir, 'routes.yaml')
+    writeFileSync(
+      config,
+      `providers:\n  openai: { type: openai, base_url: "${sim.url}/v1", api_key: ${SIM_KEY} }\nkeys:\n  - { name: team-a, key: team-a-secret-123, routes: ["openai/*"] }\n`,
+    )
+    // Started at once on a schema that does not exist yet: their migrations must not race.
+    const env = { HEADROOM_DB: `${PG_TEST_URL}?schema=${schema3}`, HEADROOM_DRAIN_MS: '5000' }
+    const clis = [spawnCli(config, env), spawnCli(config, env), spawnCli(config, env)]
+    const client = new pg.Client({ connectionString: PG_TEST_URL })
+    await client.connect()
+    try {
+      const urls = await Promise.all(clis.map((c) => c.listening()))
+      const ids = Array.from({ length: 24 }, (_, i) => `r3-${String(i).padStart(2, '0')}`)
+      // Eight at a time, round robin over the replicas; the last rows are still queued when SIGTERM comes.
+      for (let i = 0; i < ids.length; i += 8) {
+        await Promise.all(
+          ids.slice(i, i + 8).map(async (id, j) => {
+            const res = await fetch(`${urls[j % 3]}/v1/chat/completions`, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                'x-request-id': id,
+                authorization: 'Bearer team-a-secret-123',
+              },
+              body: JSON.stringify({
+                model: 'openai/gpt-4.1-mini',
+                messages: [{ role: 'user', content: 'reply: ok' }],
+              }),
+            })
+            expect(res.status).toBe(200)
+            await res.text()
+          }),
+        )
+      }
+      expect(await Promise.all(clis.map((c) => c.terminate()))).toEqual(clis.map(() => ({ code: 0, signal: null })))
+      const { rows } = await client.query(`SELECT client_request_id FROM "${schema3}".spend ORDER BY client_request_id`)
+      expect(rows.map((r: { client_request_id: string }) => r.client_request_id)).toEqual(ids)
+      for (const c of clis) expect(c.stderr()).not.toContain('error')
+    } finally {
+      await client.end()
+      for (const c of clis) c.killGroup()
+      await dropSchema(schema3)
+    }
+  }, 60_000)
 })

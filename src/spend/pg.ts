@@ -127,8 +127,18 @@ export async function openPgSpendDb(text: string, options: PgSpendOptions = {}):
       const { rows } = await pool.query<{ t: string | null }>(`SELECT to_regclass('spend')::text AS t`)
       if (rows[0]?.t == null) throw new Error('not a Headroom spend database (it has no "spend" table)')
     } else {
-      if (schema !== undefined) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
-      await migrate(orm, { migrationsFolder: PG_MIGRATIONS_DIR, migrationsSchema: schema ?? 'drizzle' })
+      // Replicas starting together would race on CREATE SCHEMA and the migrations (a duplicate-type error
+      // fails all but one): a session-level advisory lock lets one migrate while the others wait, then
+      // find nothing left to do (https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS).
+      const client = await pool.connect()
+      try {
+        await client.query(`SELECT pg_advisory_lock(hashtext('headroom spend migrations'))`)
+        if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
+        await migrate(drizzle(client), { migrationsFolder: PG_MIGRATIONS_DIR, migrationsSchema: schema ?? 'drizzle' })
+      } finally {
+        await client.query(`SELECT pg_advisory_unlock(hashtext('headroom spend migrations'))`).catch(() => {})
+        client.release()
+      }
     }
   } catch (err) {
     await pool.end().catch(() => {})
