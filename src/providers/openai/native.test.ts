@@ -11,6 +11,7 @@ import { nativeFrames, rejection, sseHandler, useRecordedUpstream } from '../__f
 import { mistral as mistralPreset } from '../openai-compatible/mistral.ts'
 import type { NativeRequest, Target } from '../types.ts'
 import { createOpenAIAdapter } from './index.ts'
+import { openaiNative } from './native.ts'
 
 const { upstream, base } = useRecordedUpstream()
 const KEY = 'sk-test-secret'
@@ -297,6 +298,80 @@ describe('openai-chat', () => {
     const up = await adapter.native!(chat(true), target(), signal())
     const { error } = await nativeFrames(up.body)
     expect(error?.kind).toBe('stream')
+  })
+})
+
+describe('a passed-through chat stream read as it passes', () => {
+  // Text deltas after the first chunk are read without JSON.parse when they have its fields
+  // (stream-transform.ts, textDelta): each case must read as a JSON.parse of every chunk would.
+  const decoder = (includeUsage = true) =>
+    openaiNative({
+      prepare: () => {
+        throw new Error('not called')
+      },
+      quirksOf: () => undefined,
+      responses: false,
+    }).streamDecoder('openai-chat', target(), {
+      api: 'openai-chat',
+      body: includeUsage ? { stream_options: { include_usage: true } } : {},
+      stream: true,
+      headers: {},
+    } as unknown as NativeRequest)
+  const head = '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4.1-mini-x","choices":['
+  const choice = (index: number, delta: string, finish: string | null = null) =>
+    `{"index":${index},"delta":${delta},"logprobs":null,"finish_reason":${finish === null ? 'null' : `"${finish}"`}}`
+  const chunk = (choices: string, usage = 'null') => `${head}${choices}],"usage":${usage}}`
+  const usage = '{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}'
+
+  it('text with escapes, a finish and the usage chunk: the same text, usage and returns', () => {
+    const d = decoder()
+    const returns = [
+      chunk(choice(0, '{"role":"assistant","content":"","refusal":null}')),
+      chunk(choice(0, '{"content":"Say \\"hi\\"\\n"}')),
+      chunk(choice(0, '{"content":""}')),
+      chunk(choice(0, '{"content":"caf\\u00e9 \\ud83d\\ude00\\/\\\\"}')),
+      `${head}${choice(0, '{"content":"!"}')}]}`,
+      chunk(choice(0, '{}', 'stop')),
+      chunk('', usage),
+      '[DONE]',
+    ].map((data) => d.onEvent(undefined, data))
+    expect(returns).toEqual([false, true, false, true, true, false, false, false])
+    expect(d.text()).toBe('Say "hi"\ncafé 😀/\\!')
+    expect([d.model, d.usage?.completionTokens, d.usageFinal, d.finishReasons, d.done]).toEqual([
+      'gpt-4.1-mini-x',
+      4,
+      true,
+      ['stop'],
+      true,
+    ])
+  })
+
+  it('a choice seen only in text deltas that never finishes: the usage is not the closing count', () => {
+    const d = decoder()
+    d.onEvent(undefined, chunk(choice(0, '{"role":"assistant","content":""}')))
+    d.onEvent(undefined, chunk(choice(1, '{"content":"b"}')))
+    d.onEvent(undefined, chunk(choice(0, '{"content":"a"}')))
+    d.onEvent(undefined, chunk(choice(0, '{}', 'stop')))
+    d.onEvent(undefined, chunk('', usage))
+    expect([d.usage?.completionTokens, d.usageFinal, d.text()]).toEqual([4, false, 'ba'])
+  })
+
+  it('a delta that is not the first chunk’s shape is parsed: usage on it, another id, a bad escape', () => {
+    const d = decoder()
+    d.onEvent(undefined, chunk(choice(0, '{"role":"assistant","content":""}')))
+    expect(d.onEvent(undefined, chunk(choice(0, '{"content":"x"}'), usage))).toBe(true)
+    expect(d.usage?.completionTokens).toBe(4)
+    expect(d.onEvent(undefined, chunk(choice(0, '{"content":"y"}')).replace('chatcmpl-1', 'chatcmpl-2'))).toBe(true)
+    expect(d.text()).toBe('xy')
+    expect(() => d.onEvent(undefined, chunk(choice(0, '{"content":"bad \\x"}')))).toThrow(/malformed/)
+    expect(() => d.onEvent(undefined, chunk(choice(0, '{"content":"cut')))).toThrow(/malformed/)
+  })
+
+  it('the usage chunk only Headroom asked for is still left out', () => {
+    const d = decoder(false)
+    d.onEvent(undefined, chunk(choice(0, '{"role":"assistant","content":""}')))
+    expect(d.onEvent(undefined, chunk(choice(0, '{"content":"x"}')))).toBe(true)
+    expect(d.onEvent(undefined, chunk('', usage))).toBe('drop')
   })
 })
 

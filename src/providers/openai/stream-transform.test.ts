@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { ChatChunk } from '../openai-schema.ts'
+import { type ChatChunk, RAW_JSON } from '../openai-schema.ts'
 import { SseDecoder } from '../sse.ts'
 import { ProviderError, type ProviderUsage } from '../types.ts'
 import { OpenAIStreamTransform, transformOpenAIEvent } from './stream-transform.ts'
@@ -106,5 +106,51 @@ describe('OpenAI stream transform', () => {
 
   it('rejects a malformed event', () => {
     expect(() => transformOpenAIEvent('openai', '{"id":')).toThrow(ProviderError)
+  })
+})
+
+describe('text deltas read without JSON.parse', () => {
+  // After the first chunk, a plain text delta with its fields is read by a scan (textDelta): the chunk must
+  // be the one JSON.parse gives, key order included (serialised again, the same text), with the upstream’s bytes.
+  const head =
+    '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","service_tier":"default","system_fingerprint":"fp","choices":['
+  const delta = (index: number, content: string, tail = '],"usage":null}') =>
+    `${head}{"index":${index},"delta":{"content":${content}},"logprobs":null,"finish_reason":null}${tail}`
+  const cases = [
+    delta(0, '"plain"'),
+    delta(0, '""'),
+    delta(0, '"q \\" b \\\\ s \\/ \\b\\f\\n\\r\\t u \\u00e9 \\ud83d\\ude00"'),
+    delta(0, '"no usage"', ']}'),
+    delta(12, '"choice 12"'),
+    delta(0, '"é 😀 raw"'),
+  ]
+
+  it.each(cases)('%s', (data) => {
+    const t = new OpenAIStreamTransform('openai')
+    t.push(
+      `${head}{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}],"usage":null}`,
+    )
+    const item = t.push(data)
+    expect(item.kind).toBe('chunk')
+    const chunk = (item as { chunk: ChatChunk }).chunk
+    expect(chunk).toEqual({ ...JSON.parse(data), [RAW_JSON]: data })
+    expect(JSON.stringify(chunk)).toBe(JSON.stringify(JSON.parse(data)))
+    expect(chunk[RAW_JSON]).toBe(data)
+  })
+
+  it('anything else is parsed: a bad escape or a control character is malformed, a finish is mapped, usage read', () => {
+    const t = new OpenAIStreamTransform('openai')
+    t.push(delta(0, '"first"'))
+    expect(() => t.push(delta(0, '"bad \\x"'))).toThrow(ProviderError)
+    expect(() => t.push(delta(0, '"ctl \u0001"'))).toThrow(ProviderError)
+    expect(() => t.push(delta(0, '"cut'))).toThrow(ProviderError)
+    const err = `${head}{"index":0,"delta":{"content":"x"},"logprobs":null,"finish_reason":null}],"usage":null,"error":{"message":"boom"}}`
+    expect(() => t.push(err)).toThrow(/boom/)
+    const finish = `${head}{"index":0,"delta":{},"logprobs":null,"finish_reason":"eos"}],"usage":null}`
+    const f = t.push(finish) as { chunk: ChatChunk }
+    expect(f.chunk.choices[0]?.finish_reason).toBe('stop')
+    const withUsage = delta(0, '"u"', '],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}')
+    expect((t.push(withUsage) as { chunk: ChatChunk }).chunk.usage?.completion_tokens).toBe(2)
+    expect(t.usage?.completionTokens).toBe(2)
   })
 })
