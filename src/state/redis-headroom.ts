@@ -207,7 +207,8 @@ return {1, seq}
 
 // ARGV: now, knowledge time (when the answered reservation was made), its seq, grace ms, then per window i
 // (1..4): present (0/1), limit (-1: none), remaining, at, reset, held (0/1).
-const OBSERVE = `${COMMON}
+const OBSERVE_FN = `
+local function observe(ARGV)
 local now, knownAt, seq, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local any = false
 for i = 1, 4 do
@@ -243,11 +244,14 @@ retireList(Q, seq, -math.huge)
 retireAll(math.max(now - WINDOW, knownAt - grace))
 keep(e, now)
 return 1
+end
 `
+const OBSERVE = `${COMMON}${OBSERVE_FN}return observe(ARGV)`
 
 // ARGV: now, reservation id, prompt tokens (-1: unknown, keep the estimate), completion tokens, the
 // tokens reserved. The in-flight slot is removed by the first call, so a second release does nothing.
-const RELEASE = `${COMMON}
+const RELEASE_FN = `
+local function release(ARGV)
 local id = ARGV[2]
 if redis.call('ZREM', F, id) == 0 then return 0 end
 local now, p, c, reserved = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -269,13 +273,24 @@ if cap then
   redis.call('HSET', H, 'tl', math.min(cap, lv), 'tt', now)
 end
 return 1
+end
 `
+const RELEASE = `${COMMON}${RELEASE_FN}return release(ARGV)`
+/** Observe's arguments: now, knowledge time, seq, grace, then six per window. */
+const OBSERVE_ARGS = 4 + 6 * 4
+
+// ARGV: observe's (OBSERVE_ARGS), then release's. A request's answer and its end in one call, when the
+// answer was complete at once (not a stream): the same as OBSERVE, then RELEASE.
+const OBSERVE_RELEASE = `${COMMON}${OBSERVE_FN}${RELEASE_FN}
+observe({unpack(ARGV, 1, ${OBSERVE_ARGS})})
+return release({unpack(ARGV, ${OBSERVE_ARGS + 1})})`
 
 type Arg = string | number
 interface Scripts {
   hrTargetReserve(...args: Arg[]): Promise<number[]>
   hrTargetObserve(...args: Arg[]): Promise<number>
   hrTargetRelease(...args: Arg[]): Promise<number>
+  hrTargetObserveRelease(...args: Arg[]): Promise<number>
 }
 
 /** The answer while Redis does not answer: the local tracker, which let the request through, decides. */
@@ -297,6 +312,7 @@ export class RedisHeadroom implements SharedLimitStore {
     redis.defineCommand('hrTargetReserve', { numberOfKeys: 5, lua: RESERVE })
     redis.defineCommand('hrTargetObserve', { numberOfKeys: 5, lua: OBSERVE })
     redis.defineCommand('hrTargetRelease', { numberOfKeys: 5, lua: RELEASE })
+    redis.defineCommand('hrTargetObserveRelease', { numberOfKeys: 5, lua: OBSERVE_RELEASE })
     this.redis = redis as Redis & Scripts
   }
 
@@ -338,9 +354,11 @@ export class RedisHeadroom implements SharedLimitStore {
 
   private ticket(keys: string[], rid: string, seq: number, at: number, need: Need, limits: DeclaredLimits) {
     let released = false
+    /** An observe held for the release (`atRelease`): its arguments. */
+    let held: Arg[] | null = null
     const maxHoldMs = limits.maxCooldownMs ?? Number.POSITIVE_INFINITY
     const ticket: SharedTicket = {
-      observe: (snap: RateLimitSnapshot | null, now: number) => {
+      observe: (snap: RateLimitSnapshot | null, now: number, atRelease = false) => {
         if (!this.link.usable()) return
         const windows: Arg[] = []
         for (const d of DIMENSIONS) {
@@ -350,13 +368,18 @@ export class RedisHeadroom implements SharedLimitStore {
           else windows.push(0, 0, 0, 0, 0, 0)
         }
         // The snapshot knows of every reservation up to the one it answered (see HeadroomTracker.observe).
-        this.send(this.redis.hrTargetObserve(...keys, now, at, seq, this.graceMs, ...windows))
+        const args = [now, at, seq, this.graceMs, ...windows]
+        if (atRelease) held = args
+        else this.send(this.redis.hrTargetObserve(...keys, ...args))
       },
       release: (actual: ActualUsage | null, now: number) => {
         if (released) return
         released = true
         const [p, c] = actual ? [actual.promptTokens, actual.completionTokens] : [-1, 0]
-        this.send(this.redis.hrTargetRelease(...keys, now, rid, p, c, need.tokens))
+        const args = [now, rid, p, c, need.tokens]
+        if (held) this.send(this.redis.hrTargetObserveRelease(...keys, ...held, ...args))
+        else this.send(this.redis.hrTargetRelease(...keys, ...args))
+        held = null
       },
     }
     return ticket
