@@ -10,6 +10,12 @@ import { DAY_MS } from '../lib/utc-period.ts'
 /** How long a request may hold a reservation before it is dropped (a replica that died never releases). */
 const RESERVATION_TTL_MS = 15 * 60_000
 const BUCKET_TTL_MS = 120_000
+/**
+ * A bucket's TTL is set when it is created and anew once this has passed (its field e), not on every
+ * charge, to BUCKET_TTL_MS plus this: it still outlives its last charge by BUCKET_TTL_MS at least, as when
+ * every charge set it (a full bucket and a missing one are the same).
+ */
+const BUCKET_REFRESH_MS = 60_000
 const DAY_TTL_MS = 2 * DAY_MS
 const MONTH_TTL_MS = 32 * DAY_MS
 /** A spend row is counted once: its id is remembered this long (retries come within minutes). */
@@ -33,19 +39,28 @@ local rpm, tpm, conc, tokens = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(AR
 local est, id = tonumber(ARGV[6]), ARGV[7]
 local nb = (#KEYS - 4) / 4
 if redis.call('EXISTS', KEYS[4]) == 1 then return {1, -1, -1} end
+-- A bucket's level, and when its TTL was last set (nil: a new bucket, or one from before the field).
 local function level(key, cap)
-  local h = redis.call('HMGET', key, 'a', 't')
+  local h = redis.call('HMGET', key, 'a', 't', 'e')
   local a, t = tonumber(h[1]), tonumber(h[2])
-  if not a then return cap end
-  return math.min(cap, a + math.max(0, now - t) * cap / 60000)
+  if not a then return cap, nil end
+  return math.min(cap, a + math.max(0, now - t) * cap / 60000), tonumber(h[3])
 end
-local ra, ta = 0, 0
+local function charge(key, left, e)
+  if e and now >= e and now - e < ${BUCKET_REFRESH_MS} then
+    redis.call('HSET', key, 'a', left, 't', now)
+  else
+    redis.call('HSET', key, 'a', left, 't', now, 'e', now)
+    redis.call('PEXPIRE', key, ${BUCKET_TTL_MS + BUCKET_REFRESH_MS})
+  end
+end
+local ra, ta, re, te = 0, 0, nil, nil
 if rpm > 0 then
-  ra = level(KEYS[1], rpm)
+  ra, re = level(KEYS[1], rpm)
   if ra < 1 then return {0, 1, math.ceil((1 - ra) * 60000 / rpm)} end
 end
 if tpm > 0 then
-  ta = level(KEYS[2], tpm)
+  ta, te = level(KEYS[2], tpm)
   if ta < tokens then return {0, 2, math.ceil((tokens - ta) * 60000 / tpm)} end
 end
 if conc > 0 then
@@ -84,14 +99,8 @@ for b = 0, nb - 1 do
   redis.call('PEXPIRE', KEYS[k + 2], ${RESERVATION_TTL_MS})
   redis.call('PEXPIRE', KEYS[k + 3], ${RESERVATION_TTL_MS})
 end
-if rpm > 0 then
-  redis.call('HSET', KEYS[1], 'a', ra - 1, 't', now)
-  redis.call('PEXPIRE', KEYS[1], ${BUCKET_TTL_MS})
-end
-if tpm > 0 then
-  redis.call('HSET', KEYS[2], 'a', ta - tokens, 't', now)
-  redis.call('PEXPIRE', KEYS[2], ${BUCKET_TTL_MS})
-end
+if rpm > 0 then charge(KEYS[1], ra - 1, re) end
+if tpm > 0 then charge(KEYS[2], ta - tokens, te) end
 if conc > 0 then
   redis.call('ZADD', KEYS[3], now + ${RESERVATION_TTL_MS}, id)
   redis.call('PEXPIRE', KEYS[3], ${RESERVATION_TTL_MS})

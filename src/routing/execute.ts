@@ -150,7 +150,9 @@ async function attemptLoop<T>(
           // A window at zero needs no cooldown of its own: the headroom model keeps the target out of
           // plans until enough of it has refilled.
           cand.state.limits.observe(upstream.limits, done, reservation)
-          ticket?.observe(upstream.limits, done)
+          // A whole answer's release follows at once: the shared store may tell both in one call. A stream's
+          // headers go out now, for the other replicas to plan with while it runs.
+          ticket?.observe(upstream.limits, done, !profile.stream)
           const ttft = upstream.latency.ttftMs
           cand.state.health.observeLatency(
             profile.stream ? 'ttft' : 'total',

@@ -117,7 +117,11 @@ export type SharedClaim =
 
 /** A shared reservation: what the answer taught, and its end. Both return at once and never throw. */
 export interface SharedTicket {
-  observe(snap: RateLimitSnapshot | null, now: number): void
+  /**
+   * `atRelease`: the answer came whole (not a stream), and its end follows at once: the store may tell
+   * both in one call, at the release.
+   */
+  observe(snap: RateLimitSnapshot | null, now: number, atRelease?: boolean): void
   /** Idempotent: a second call does nothing. */
   release(actual: ActualUsage | null, now: number): void
 }

@@ -146,6 +146,26 @@ describe.skipIf(!available)('RedisHeadroom (real Redis)', () => {
     expect((await a.reserve('t/m', NEED, { tpm: 250 }, NOW, LIFE)).ok).toBe(true)
   })
 
+  it('tells an observe held for the release (a whole answer) with it, in one call: the same as both in turn', async () => {
+    const { stores } = await replicas()
+    const [a, b] = stores as [RedisHeadroom, RedisHeadroom]
+    const t0 = ticketOf(await a.reserve('t/m', NEED, { tpm: 250 }, NOW, LIFE))
+    t0.observe({ at: NOW, tokens: { limit: 10_000, remaining: 250, resetAt: NOW + 600_000 } }, NOW, true)
+    await settled(a)
+    // Held: nothing of the answer is in Redis yet.
+    const state = a.link.key('t', 't/m', 'h')
+    expect(await a.link.redis.hget(state, 'ans')).toBeNull()
+    t0.release({ promptTokens: 60, completionTokens: 40 }, NOW)
+    await settled(a)
+    expect(await a.link.redis.hget(state, 'ans')).toBe('1')
+    // As in the test above: tpm bucket 150 left, provider 250: one more of 100 fits, then none.
+    const t1 = ticketOf(await b.reserve('t/m', NEED, { tpm: 250 }, NOW, LIFE))
+    expect((await a.reserve('t/m', NEED, { tpm: 250 }, NOW, LIFE)).ok).toBe(false)
+    t1.release({ promptTokens: 5, completionTokens: 5 }, NOW)
+    await settled(b)
+    expect((await a.reserve('t/m', NEED, { tpm: 250 }, NOW, LIFE)).ok).toBe(true)
+  })
+
   it('frees the slot of a request whose replica died once its lifetime passes; every key has a TTL', async () => {
     const { stores, prefix } = await replicas()
     const [a, b] = stores as [RedisHeadroom, RedisHeadroom]

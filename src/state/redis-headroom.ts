@@ -23,7 +23,8 @@
  * The unseen sums are fields kept up to date, and each replica's reservations are retired from the front
  * of its own list, in its order, so a call costs O(replicas) plus O(1) amortised, never a scan.
  *
- * Every key has a TTL: the state 15 minutes after its last use; an in-flight slot expires with its
+ * Every key has a TTL: the state 15 to 16 minutes after its last use (set when a key is created, and
+ * anew at most once a minute); an in-flight slot expires with its
  * request's lifetime, so a replica that dies leaks nothing for good. Clocks are the replicas' own
  * (`now` comes in): replicas must keep them in sync (NTP), as the providers' reset times assume.
  *
@@ -52,6 +53,12 @@ const STATE_TTL_MS = 15 * 60_000
  * provider; a later one only once its own answer, or a later snapshot, comes (see observe).
  */
 const DEFAULT_GRACE_MS = 1_000
+/**
+ * The keys' TTLs are set anew at most this often (a stamp in the state), and on a key when a call creates
+ * it: a PEXPIRE of every key on every call was 10 of a request's ~75 Redis commands. Set to the state's
+ * TTL plus this, every key still outlives its last use by the state's TTL at least.
+ */
+const REFRESH_MS = 60_000
 
 // KEYS (all scripts): the state (hash), this replica's unseen reservations in sequence order (list of
 // "seq at id"), the unseen reservations' charges (hash id → "requests tokens input output"), the requests
@@ -107,9 +114,14 @@ local function retireAll(untilAt)
     redis.call('DEL', C)
   end
 end
-local function keep()
-  for _, k in ipairs({H, Q, C, F, O}) do redis.call('PEXPIRE', k, ${STATE_TTL_MS}) end
+-- e: when the TTLs were last set (H's field; nil when H is new). All of them, once REFRESH_MS has passed.
+local function keep(e, now)
+  if e and now >= e and now - e < ${REFRESH_MS} then return end
+  for _, k in ipairs({H, Q, C, F, O}) do redis.call('PEXPIRE', k, ${STATE_TTL_MS + REFRESH_MS}) end
+  redis.call('HSET', H, 'e', now)
 end
+-- A key this call created, between two refreshes.
+local function born(k) redis.call('PEXPIRE', k, ${STATE_TTL_MS + REFRESH_MS}) end
 `
 
 // ARGV: now, reservation id, tokens, input tokens, output tokens, declared rpm, tpm, concurrency (0: none),
@@ -119,12 +131,14 @@ local now, id = tonumber(ARGV[1]), ARGV[2]
 local ch = {1, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])}
 local rpm, tpm, conc, life = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 -- A state that expired starts afresh: nothing of an older one counts.
-if redis.call('EXISTS', H) == 0 then redis.call('DEL', Q, C, O) end
+local st = redis.call('HMGET', H, 'seq', 'ans', 'e')
+if not st[1] and redis.call('EXISTS', H) == 0 then redis.call('DEL', Q, C, O) end
+local e = tonumber(st[3])
 retireAll(now - WINDOW)
 redis.call('ZREMRANGEBYSCORE', F, '-inf', now)
 local count = redis.call('ZCARD', F)
 if conc > 0 and count >= conc then return {0, -1} end
-if redis.call('HGET', H, 'ans') ~= '1' and count >= 1 and rpm <= 0 and tpm <= 0 and conc <= 0 then return {0, -1} end
+if st[2] ~= '1' and count >= 1 and rpm <= 0 and tpm <= 0 and conc <= 0 then return {0, -1} end
 -- A declared bucket under its configured capacity, keeping what was used; nil when none is declared.
 local function bucket(cf, lf, tf, cap)
   if cap <= 0 then
@@ -147,7 +161,7 @@ for _, b in ipairs({{rl, rpm, 1}, {tl, tpm, ch[2]}}) do
 end
 local any = false
 for i = 1, 4 do
-  local h = redis.call('HMGET', H, 'l' .. i, 'r' .. i, 'a' .. i, 'z' .. i, 'h' .. i)
+  local h = redis.call('HMGET', H, 'l' .. i, 'r' .. i, 'a' .. i, 'z' .. i, 'h' .. i, 'u' .. i)
   if h[2] then
     any = true
     local limit, rem, at, reset, held = tonumber(h[1]), tonumber(h[2]), tonumber(h[3]), tonumber(h[4]), h[5] == '1'
@@ -156,7 +170,7 @@ for i = 1, 4 do
     if now >= reset then avail = limit
     elseif held or limit == nil or now <= at then avail = rem
     else avail = rem + (limit - rem) * (now - at) / (reset - at) end
-    local wanted = ch[i] + num(redis.call('HGET', H, 'u' .. i), 0)
+    local wanted = ch[i] + num(h[6], 0)
     if avail and avail < wanted then
       fits = false
       if limit and ch[i] > limit then never = true
@@ -175,57 +189,69 @@ if not fits then return {0, math.max(math.ceil(t), now + 1)} end
 local seq = redis.call('HINCRBY', H, 'seq', 1)
 -- Unseen charges only matter against the provider's own numbers (see HeadroomTracker.reserve).
 if any then
-  redis.call('RPUSH', Q, seq .. ' ' .. ARGV[1] .. ' ' .. id)
-  redis.call('SADD', O, Q)
+  if redis.call('RPUSH', Q, seq .. ' ' .. ARGV[1] .. ' ' .. id) == 1 then born(Q) end
+  if redis.call('SADD', O, Q) == 1 then born(O) end
   redis.call('HSET', C, id, '1 ' .. ARGV[3] .. ' ' .. ARGV[4] .. ' ' .. ARGV[5])
   for i = 1, 4 do redis.call('HINCRBYFLOAT', H, 'u' .. i, ch[i]) end
-  redis.call('HINCRBY', H, 'n', 1)
+  -- C is emptied (deleted) whenever the count is back to 0.
+  if redis.call('HINCRBY', H, 'n', 1) == 1 then born(C) end
   redis.call('HSET', H, 'last', ARGV[1])
 end
 redis.call('ZADD', F, now + life, id)
+if count == 0 then born(F) end
 if rl then redis.call('HSET', H, 'rc', rpm, 'rl', math.min(rpm, rl - 1), 'rt', now) end
 if tl then redis.call('HSET', H, 'tc', tpm, 'tl', math.min(tpm, tl - ch[2]), 'tt', now) end
-keep()
+keep(e, now)
 return {1, seq}
 `
 
 // ARGV: now, knowledge time (when the answered reservation was made), its seq, grace ms, then per window i
 // (1..4): present (0/1), limit (-1: none), remaining, at, reset, held (0/1).
-const OBSERVE = `${COMMON}
+const OBSERVE_FN = `
+local function observe(ARGV)
 local now, knownAt, seq, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-redis.call('HSET', H, 'ans', 1)
 local any = false
 for i = 1, 4 do
   if ARGV[5 + (i - 1) * 6] == '1' then any = true end
 end
-local ka = tonumber(redis.call('HGET', H, 'ka'))
-local ks = num(redis.call('HGET', H, 'ks'), 0)
+local st = redis.call('HMGET', H, 'ka', 'ks', 'e')
+local ka, ks, e = tonumber(st[1]), num(st[2], 0), tonumber(st[3])
 -- A snapshot without windows (a bare Retry-After) tells the cooldown, not the headroom; an older one is ignored.
 if not any or (ka and knownAt < ka) or seq < ks then
+  redis.call('HSET', H, 'ans', 1)
   retireAll(now - WINDOW)
-  keep()
+  keep(e, now)
   return 0
 end
-redis.call('HSET', H, 'ka', ARGV[2], 'ks', seq)
+-- The windows present in one HSET, the others' fields in one HDEL.
+local set, gone = {'ans', 1, 'ka', ARGV[2], 'ks', seq}, {}
 for i = 1, 4 do
   local b = 5 + (i - 1) * 6
   if ARGV[b] == '1' then
-    redis.call('HSET', H, 'l' .. i, ARGV[b + 1], 'r' .. i, ARGV[b + 2], 'a' .. i, ARGV[b + 3], 'z' .. i, ARGV[b + 4], 'h' .. i, ARGV[b + 5])
+    for j, f in ipairs({'l', 'r', 'a', 'z', 'h'}) do
+      set[#set + 1] = f .. i
+      set[#set + 1] = ARGV[b + j]
+    end
   else
-    redis.call('HDEL', H, 'l' .. i, 'r' .. i, 'a' .. i, 'z' .. i, 'h' .. i)
+    for _, f in ipairs({'l', 'r', 'a', 'z', 'h'}) do gone[#gone + 1] = f .. i end
   end
 end
+redis.call('HSET', H, unpack(set))
+if #gone > 0 then redis.call('HDEL', H, unpack(gone)) end
 -- Counted: this replica's reservations up to the answered one (it sent them in that order), and any
 -- replica's made a grace period before it (another replica's earlier number may reach the provider later).
 retireList(Q, seq, -math.huge)
 retireAll(math.max(now - WINDOW, knownAt - grace))
-keep()
+keep(e, now)
 return 1
+end
 `
+const OBSERVE = `${COMMON}${OBSERVE_FN}return observe(ARGV)`
 
 // ARGV: now, reservation id, prompt tokens (-1: unknown, keep the estimate), completion tokens, the
 // tokens reserved. The in-flight slot is removed by the first call, so a second release does nothing.
-const RELEASE = `${COMMON}
+const RELEASE_FN = `
+local function release(ARGV)
 local id = ARGV[2]
 if redis.call('ZREM', F, id) == 0 then return 0 end
 local now, p, c, reserved = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -247,13 +273,24 @@ if cap then
   redis.call('HSET', H, 'tl', math.min(cap, lv), 'tt', now)
 end
 return 1
+end
 `
+const RELEASE = `${COMMON}${RELEASE_FN}return release(ARGV)`
+/** Observe's arguments: now, knowledge time, seq, grace, then six per window. */
+const OBSERVE_ARGS = 4 + 6 * 4
+
+// ARGV: observe's (OBSERVE_ARGS), then release's. A request's answer and its end in one call, when the
+// answer was complete at once (not a stream): the same as OBSERVE, then RELEASE.
+const OBSERVE_RELEASE = `${COMMON}${OBSERVE_FN}${RELEASE_FN}
+observe({unpack(ARGV, 1, ${OBSERVE_ARGS})})
+return release({unpack(ARGV, ${OBSERVE_ARGS + 1})})`
 
 type Arg = string | number
 interface Scripts {
   hrTargetReserve(...args: Arg[]): Promise<number[]>
   hrTargetObserve(...args: Arg[]): Promise<number>
   hrTargetRelease(...args: Arg[]): Promise<number>
+  hrTargetObserveRelease(...args: Arg[]): Promise<number>
 }
 
 /** The answer while Redis does not answer: the local tracker, which let the request through, decides. */
@@ -275,6 +312,7 @@ export class RedisHeadroom implements SharedLimitStore {
     redis.defineCommand('hrTargetReserve', { numberOfKeys: 5, lua: RESERVE })
     redis.defineCommand('hrTargetObserve', { numberOfKeys: 5, lua: OBSERVE })
     redis.defineCommand('hrTargetRelease', { numberOfKeys: 5, lua: RELEASE })
+    redis.defineCommand('hrTargetObserveRelease', { numberOfKeys: 5, lua: OBSERVE_RELEASE })
     this.redis = redis as Redis & Scripts
   }
 
@@ -316,9 +354,11 @@ export class RedisHeadroom implements SharedLimitStore {
 
   private ticket(keys: string[], rid: string, seq: number, at: number, need: Need, limits: DeclaredLimits) {
     let released = false
+    /** An observe held for the release (`atRelease`): its arguments. */
+    let held: Arg[] | null = null
     const maxHoldMs = limits.maxCooldownMs ?? Number.POSITIVE_INFINITY
     const ticket: SharedTicket = {
-      observe: (snap: RateLimitSnapshot | null, now: number) => {
+      observe: (snap: RateLimitSnapshot | null, now: number, atRelease = false) => {
         if (!this.link.usable()) return
         const windows: Arg[] = []
         for (const d of DIMENSIONS) {
@@ -328,13 +368,18 @@ export class RedisHeadroom implements SharedLimitStore {
           else windows.push(0, 0, 0, 0, 0, 0)
         }
         // The snapshot knows of every reservation up to the one it answered (see HeadroomTracker.observe).
-        this.send(this.redis.hrTargetObserve(...keys, now, at, seq, this.graceMs, ...windows))
+        const args = [now, at, seq, this.graceMs, ...windows]
+        if (atRelease) held = args
+        else this.send(this.redis.hrTargetObserve(...keys, ...args))
       },
       release: (actual: ActualUsage | null, now: number) => {
         if (released) return
         released = true
         const [p, c] = actual ? [actual.promptTokens, actual.completionTokens] : [-1, 0]
-        this.send(this.redis.hrTargetRelease(...keys, now, rid, p, c, need.tokens))
+        const args = [now, rid, p, c, need.tokens]
+        if (held) this.send(this.redis.hrTargetObserveRelease(...keys, ...held, ...args))
+        else this.send(this.redis.hrTargetRelease(...keys, ...args))
+        held = null
       },
     }
     return ticket

@@ -70,6 +70,11 @@ export class RedisLink {
       // instead, which fail over to the local state like any other.
       enableReadyCheck: false,
       lazyConnect: true,
+      // The calls of one event-loop turn (many requests' admissions, claims and releases under load) go out
+      // in one write, and Redis reads them at once: bench/ab.ts at 16 connections, 4–11% less CPU a request
+      // for the replica (main thread 7–15%), and less of Redis's own in bench:cluster (2026-12-05).
+      // https://github.com/redis/ioredis#autopipelining
+      enableAutoPipelining: true,
     })
     // Connection errors surface as failed calls (fail below); without a listener ioredis would print each one.
     this.redis.on('error', () => {})
