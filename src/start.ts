@@ -165,11 +165,7 @@ function listenError(err: unknown, host: string, port: number): unknown {
  * with the other replicas through Redis (docs/scale-out.md), keys under HEADROOM_REDIS_PREFIX (default
  * `headroom:`). Unset: this process alone.
  */
-async function sharedState(
-  env: NodeJS.ProcessEnv,
-  log: Logger,
-  spent: SpendSoFar,
-): Promise<RedisAdmission | null> {
+async function sharedState(env: NodeJS.ProcessEnv, log: Logger, spent: SpendSoFar): Promise<RedisAdmission | null> {
   const url = env['HEADROOM_REDIS_URL']
   if (!url) return null
   if (!/^rediss?:\/\//.test(url))
