@@ -81,7 +81,7 @@ export interface Ticket {
   cancel(now: number): void
 }
 
-interface Refusal {
+export interface Refusal {
   readonly error: ApiError
   /** The route, when the refusal came after it was known (the answer names it). */
   readonly route: string | null

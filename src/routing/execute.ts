@@ -46,11 +46,12 @@ import { decisionHeader, noTargetError, type Skipped } from './decision.ts'
 import type { AttemptEvent, AttemptOutcome } from './events.ts'
 import { withFirstByteTimeout } from './first-byte.ts'
 import { BreakerOpenError } from './health.ts'
+import type { Reservation } from './limit-store.ts'
 import { type PlannedCandidate, skipReason } from './plan.ts'
 import { planOrWait, strategyLabel } from './plan-or-wait.ts'
 import { answerBegan, primeStream } from './prime-stream.ts'
 import type { Execution, Job, Report, Runtime } from './runtime.ts'
-import { claimShared } from './shared-claim.ts'
+import { claimShared, type SharedOutcome } from './shared-claim.ts'
 import type { SkipReason } from './types.ts'
 
 function label(t: Target): string {
@@ -63,6 +64,23 @@ function breakerSkip(err: BreakerOpenError, now: number): SkipReason {
   return {
     kind: 'breaker_open',
     untilMs: err.halfOpenAt === null ? null : now + Math.max(0, err.halfOpenAt - Date.now()),
+  }
+}
+
+/** Waits for the admission's confirmation; refused, takes back the attempt's reservation and claim, and throws. */
+async function admittedOrUndo(
+  admitted: Promise<unknown>,
+  claiming: Promise<SharedOutcome> | null,
+  cand: PlannedCandidate,
+  reservation: Reservation,
+  rt: Runtime,
+): Promise<void> {
+  try {
+    await admitted
+  } catch (err) {
+    cand.state.limits.cancel(reservation, rt.now())
+    void claiming?.then((c) => (c.ok ? c.ticket?.release(null, rt.now()) : undefined))
+    throw err
   }
 }
 
@@ -128,7 +146,11 @@ async function attemptLoop<T>(
         }
         const reservation = cand.state.limits.reserve(cand.need, now)
         // Shared headroom (HEADROOM_REDIS_URL): one awaited round trip; none at all without it.
-        const shared = rt.sharedLimits ? await claimShared(rt.sharedLimits, cand, reservation, now, deadline) : null
+        const claiming = rt.sharedLimits ? claimShared(rt.sharedLimits, cand, reservation, now, deadline) : null
+        // The admission's shared confirmation went out in the same write as this claim: refused, the
+        // request ends here, and the claim (made for nothing) is taken back.
+        if (job.admitted) await admittedOrUndo(job.admitted, claiming, cand, reservation, rt)
+        const shared = claiming ? await claiming : null
         if (shared && !shared.ok) {
           skipped.push({ target: cand.target, reason: shared.reason })
           sharedRefused = true

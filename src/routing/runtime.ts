@@ -102,4 +102,10 @@ export interface Job<Req = ChatRequest> {
   readonly ctx: RequestContext
   readonly report: Report
   readonly controller: AbortController
+  /**
+   * The admission's confirmation by the shared state (HEADROOM_REDIS_URL), still on its way: awaited after
+   * the first target claim has been sent, so that both go to Redis in one write (ioredis auto-pipelining)
+   * — one round trip, not two. It rejects with the refusal's error. Absent: admitted already.
+   */
+  readonly admitted?: Promise<unknown>
 }

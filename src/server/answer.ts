@@ -14,9 +14,10 @@
  * ahead of Hono) and answer-web.ts as a web Response (the Hono routes: `app.request()` in tests). Errors
  * are thrown; the writer turns them into the one error answer (error-answer.ts), in the API's shape.
  */
-import { admit } from '../admission/admit.ts'
+import { type Admission, admit, type Refusal, type RequestFacts, type Ticket } from '../admission/admit.ts'
 import { shareAdmission } from '../admission/share-admission.ts'
 import { LightAbortController } from '../lib/abort.ts'
+import type { ApiError } from '../lib/api-error.ts'
 import { executeComplete, executeStream } from '../routing/execute.ts'
 import type { Job, Report } from '../routing/runtime.ts'
 import { answerHeaders, JSON_HEADERS, SSE_HEADERS, streamFailure } from './answer-parts.ts'
@@ -61,18 +62,35 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
 
   // Admit.
   const facts = { req, key, priority, requestId: call.requestId, clientRequestId: call.clientRequestId }
-  let admission = admit(facts, cfg, deps, rt.now())
-  // Across replicas (HEADROOM_REDIS_URL): one more, asynchronous check; none without it.
-  if (deps.shared && admission.ok) admission = await shareAdmission(admission, facts, deps, rt.now())
-  if (!admission.ok) {
-    const r = admission.refusal
+  const admission = admit(facts, cfg, deps, rt.now())
+  const refuse = (r: Refusal): ApiError => {
     if (r.route !== null) call.vars.route = r.route
     const warnings = withDecoded(r.warnings, dropped)
     if (warnings.length > 0) call.vars.warnings = warnings
     if (r.rateLimitHeaders) call.vars.rateLimitHeaders = r.rateLimitHeaders
-    throw r.error
+    return r.error
   }
-  const ticket = admission.ticket
+  if (!admission.ok) throw refuse(admission.refusal)
+  let current = admission.ticket
+  // Across replicas (HEADROOM_REDIS_URL): one more check, not waited for here — execution awaits it after
+  // sending its first target claim, so that both reach Redis in one round trip. None without it.
+  const confirmed = deps.shared ? confirmShared(admission, facts, deps, refuse) : null
+  void confirmed?.then((t) => {
+    current = t
+    call.vars.rateLimitHeaders = t.rateLimitHeaders
+  }, noop)
+  /** The ticket in force: the local admission's, then the shared one's once confirmed (its settle releases both). */
+  const ticket: Ticket = {
+    ...current,
+    get rateLimitHeaders() {
+      return current.rateLimitHeaders
+    },
+    settle: (usage, at) => {
+      current.settle(usage, at)
+      // Still on its way when the request ended early (a full queue, a deadline): undone once it lands.
+      if (confirmed && current === admission.ticket) void confirmed.then((t) => t.settle(usage, at), noop)
+    },
+  }
   call.vars.route = ticket.route.name
   call.vars.ctx = ticket.ctx
   const warnings = withDecoded(ticket.warnings, dropped)
@@ -84,7 +102,15 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   call.vars.report = report // the error answer reads attempts and the decision from here too
   const controller = new LightAbortController()
   call.onClientGone(() => controller.abort())
-  const job: Job = { req, route: ticket.route, profile: ticket.profile, ctx: ticket.ctx, report, controller }
+  const job: Job = {
+    req,
+    route: ticket.route,
+    profile: ticket.profile,
+    ctx: ticket.ctx,
+    report,
+    controller,
+    ...(confirmed ? { admitted: confirmed } : {}),
+  }
   try {
     // Respond.
     if (api.native !== null) return await answerEither(api, api.native, decoded, { call, deps, ticket, warnings, job })
@@ -118,6 +144,20 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
     ticket.settle(null, rt.now())
     throw err
   }
+}
+
+const noop = () => {}
+
+/** The shared state's confirmation of a local admission: its ticket, or a rejection with the refusal's error. */
+async function confirmShared(
+  admission: Extract<Admission, { ok: true }>,
+  facts: RequestFacts,
+  deps: AppDeps,
+  refuse: (r: Refusal) => ApiError,
+): Promise<Ticket> {
+  const a = await shareAdmission(admission, facts, deps, deps.runtime.now())
+  if (!a.ok) throw refuse(a.refusal)
+  return a.ticket
 }
 
 /** Admission's warnings and the decoder's, as one list (no new one when the decoder had none). */
