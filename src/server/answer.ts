@@ -14,8 +14,7 @@
  * ahead of Hono) and answer-web.ts as a web Response (the Hono routes: `app.request()` in tests). Errors
  * are thrown; the writer turns them into the one error answer (error-answer.ts), in the API's shape.
  */
-import { type Admission, admit, type Refusal, type RequestFacts, type Ticket } from '../admission/admit.ts'
-import { shareAdmission } from '../admission/share-admission.ts'
+import { admit, type Refusal } from '../admission/admit.ts'
 import { LightAbortController } from '../lib/abort.ts'
 import type { ApiError } from '../lib/api-error.ts'
 import { executeComplete, executeStream } from '../routing/execute.ts'
@@ -25,6 +24,7 @@ import type { Answer, ModelCall, ServedApi } from './answer-types.ts'
 import { authenticate, scopeOf } from './auth.ts'
 import { parseJsonBody } from './body.ts'
 import { answerEither } from './passthrough.ts'
+import { admitAcrossReplicas } from './shared-admission.ts'
 import type { StreamEnd } from './sse-writer.ts'
 import type { AppDeps } from './types.ts'
 import { checkModelId, priorityHeader } from './validate.ts'
@@ -71,26 +71,10 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
     return r.error
   }
   if (!admission.ok) throw refuse(admission.refusal)
-  let current = admission.ticket
-  // Across replicas (HEADROOM_REDIS_URL): one more check, not waited for here — execution awaits it after
-  // sending its first target claim, so that both reach Redis in one round trip. None without it.
-  const confirmed = deps.shared ? confirmShared(admission, facts, deps, refuse) : null
-  void confirmed?.then((t) => {
-    current = t
-    call.vars.rateLimitHeaders = t.rateLimitHeaders
-  }, noop)
-  /** The ticket in force: the local admission's, then the shared one's once confirmed (its settle releases both). */
-  const ticket: Ticket = {
-    ...current,
-    get rateLimitHeaders() {
-      return current.rateLimitHeaders
-    },
-    settle: (usage, at) => {
-      current.settle(usage, at)
-      // Still on its way when the request ended early (a full queue, a deadline): undone once it lands.
-      if (confirmed && current === admission.ticket) void confirmed.then((t) => t.settle(usage, at), noop)
-    },
-  }
+  // Across replicas (HEADROOM_REDIS_URL): one more check, awaited by execution after its first claim.
+  const { ticket, admitted } = admitAcrossReplicas(admission, facts, deps, refuse, (h) => {
+    call.vars.rateLimitHeaders = h
+  })
   call.vars.route = ticket.route.name
   call.vars.ctx = ticket.ctx
   const warnings = withDecoded(ticket.warnings, dropped)
@@ -109,7 +93,7 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
     ctx: ticket.ctx,
     report,
     controller,
-    ...(confirmed ? { admitted: confirmed } : {}),
+    ...(admitted ? { admitted } : {}),
   }
   try {
     // Respond.
@@ -144,20 +128,6 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
     ticket.settle(null, rt.now())
     throw err
   }
-}
-
-const noop = () => {}
-
-/** The shared state's confirmation of a local admission: its ticket, or a rejection with the refusal's error. */
-async function confirmShared(
-  admission: Extract<Admission, { ok: true }>,
-  facts: RequestFacts,
-  deps: AppDeps,
-  refuse: (r: Refusal) => ApiError,
-): Promise<Ticket> {
-  const a = await shareAdmission(admission, facts, deps, deps.runtime.now())
-  if (!a.ok) throw refuse(a.refusal)
-  return a.ticket
 }
 
 /** Admission's warnings and the decoder's, as one list (no new one when the decoder had none). */

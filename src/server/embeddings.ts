@@ -7,8 +7,8 @@
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Context } from 'hono'
-import { admit } from '../admission/admit.ts'
-import { shareAdmission } from '../admission/share-admission.ts'
+import { admit, type Refusal } from '../admission/admit.ts'
+import type { ApiError } from '../lib/api-error.ts'
 import type { EmbeddingRequest } from '../providers/embeddings-schema.ts'
 import { RAW_JSON } from '../providers/openai-schema.ts'
 import { executeEmbed } from '../routing/execute.ts'
@@ -17,6 +17,7 @@ import { answerHeaders, JSON_HEADERS } from './answer-parts.ts'
 import { authenticate } from './auth.ts'
 import { parseJsonBody, readWebBody } from './body.ts'
 import { requestAnswered } from './request-event.ts'
+import { admitAcrossReplicas } from './shared-admission.ts'
 import type { AppDeps, AppEnv, AppVars } from './types.ts'
 import { checkModelId, priorityHeader } from './validate.ts'
 import { validateEmbeddingRequest } from './validate-embeddings.ts'
@@ -42,16 +43,18 @@ export async function answerEmbeddings(
   // Admit.
   const ids = { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId') }
   const facts = { kind: 'embedding' as const, req, key, priority, ...ids }
-  let admission = admit(facts, cfg, deps, rt.now())
-  if (deps.shared && admission.ok) admission = await shareAdmission(admission, facts, deps, rt.now())
-  if (!admission.ok) {
-    const r = admission.refusal
+  const admission = admit(facts, cfg, deps, rt.now())
+  const refuse = (r: Refusal): ApiError => {
     if (r.route !== null) vars.route = r.route
     if (r.warnings.length > 0) vars.warnings = r.warnings
     if (r.rateLimitHeaders) vars.rateLimitHeaders = r.rateLimitHeaders
-    throw r.error
+    return r.error
   }
-  const ticket = admission.ticket
+  if (!admission.ok) throw refuse(admission.refusal)
+  // Across replicas (HEADROOM_REDIS_URL): one more check, awaited by execution after its first claim.
+  const { ticket, admitted } = admitAcrossReplicas(admission, facts, deps, refuse, (h) => {
+    vars.rateLimitHeaders = h
+  })
   vars.route = ticket.route.name
   vars.ctx = ticket.ctx
   if (ticket.warnings.length > 0) vars.warnings = ticket.warnings
@@ -69,6 +72,7 @@ export async function answerEmbeddings(
     ctx: ticket.ctx,
     report,
     controller,
+    ...(admitted ? { admitted } : {}),
   }
   let ex: Awaited<ReturnType<typeof executeEmbed>>
   try {
