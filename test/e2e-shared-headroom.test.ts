@@ -7,9 +7,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { REDIS_URL, redisAvailable, usePrefixes } from '../src/admission/redis-test-utils.ts'
-import { silentLogger } from '../src/lib/logger.ts'
-import { type Running, startHeadroom } from '../src/start.ts'
-import { SIM_KEY, useServers, useSimulator } from './harness.ts'
+import type { Running } from '../src/start.ts'
+import { SIM_KEY, startThree, useServers, useSimulator } from './harness.ts'
 
 const available = await redisAvailable()
 const sim = useSimulator({ validKeys: [SIM_KEY] })
@@ -31,15 +30,7 @@ async function three(): Promise<Running[]> {
   const env = { HEADROOM_REDIS_URL: REDIS_URL, HEADROOM_REDIS_PREFIX: newPrefix(), HEADROOM_REDIS_TIMEOUT_MS: '1000' }
   // One process runs the three replicas and the simulator here: on a busy machine its event loop, not
   // Redis, may stall past 50 ms, and a replica would go on alone (degraded), as designed but not tested here.
-  const start = () =>
-    startHeadroom({
-      dbPath: ':memory:',
-      configText: config(sim.url),
-      port: 0,
-      env,
-      log: silentLogger,
-    })
-  return [track(await start()), track(await start()), track(await start())]
+  return startThree(config(sim.url), env, sim.url, track)
 }
 
 async function ask(hr: Running, model = 'r') {

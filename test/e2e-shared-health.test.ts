@@ -7,9 +7,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { REDIS_URL, redisAvailable, relay, usePrefixes } from '../src/admission/redis-test-utils.ts'
-import { silentLogger } from '../src/lib/logger.ts'
-import { type Running, startHeadroom } from '../src/start.ts'
-import { SIM_KEY, useServers, useSimulator } from './harness.ts'
+import type { Running } from '../src/start.ts'
+import { SIM_KEY, startThree, useServers, useSimulator } from './harness.ts'
 
 const available = await redisAvailable()
 const sim = useSimulator({ validKeys: [SIM_KEY] })
@@ -31,16 +30,7 @@ routes:
 
 async function three(url = REDIS_URL): Promise<Running[]> {
   const env = { HEADROOM_REDIS_URL: url, HEADROOM_REDIS_PREFIX: newPrefix() }
-  const start = () =>
-    startHeadroom({
-      dbPath: ':memory:',
-      configText: config(sim.url),
-      port: 0,
-      env,
-      log: silentLogger,
-      simulatorUrl: sim.url,
-    })
-  return [track(await start()), track(await start()), track(await start())]
+  return startThree(config(sim.url), env, sim.url, track)
 }
 
 async function ask(hr: Running): Promise<{ status: number; target: string | null }> {

@@ -171,6 +171,23 @@ export function useServers(): (hr: Running) => Running {
   }
 }
 
+/**
+ * Three Headroom replicas started one after the other on one routes.yaml and one environment (sharing a
+ * Redis prefix, say), against the simulator at `simUrl`, each handed to `track` to be closed after the test.
+ */
+export async function startThree(
+  configText: string,
+  env: Record<string, string>,
+  simUrl: string,
+  track: (hr: Running) => Running,
+): Promise<Running[]> {
+  const start = async () =>
+    track(
+      await startHeadroom({ dbPath: ':memory:', configText, port: 0, env, log: silentLogger, simulatorUrl: simUrl }),
+    )
+  return [await start(), await start(), await start()]
+}
+
 /** Reads a stream to its end or its error: the text received, and the error (null when it ended well). */
 export async function drainText(
   stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>,

@@ -18,13 +18,13 @@ import { admit, type Refusal } from '../admission/admit.ts'
 import { LightAbortController } from '../lib/abort.ts'
 import type { ApiError } from '../lib/api-error.ts'
 import { executeComplete, executeStream } from '../routing/execute.ts'
-import type { Job, Report } from '../routing/runtime.ts'
+import type { Report } from '../routing/runtime.ts'
 import { answerHeaders, JSON_HEADERS, SSE_HEADERS, streamFailure } from './answer-parts.ts'
 import type { Answer, ModelCall, ServedApi } from './answer-types.ts'
 import { authenticate, scopeOf } from './auth.ts'
 import { parseJsonBody } from './body.ts'
 import { answerEither } from './passthrough.ts'
-import { admitAcrossReplicas } from './shared-admission.ts'
+import { admitAcrossReplicas, jobFor } from './shared-admission.ts'
 import type { StreamEnd } from './sse-writer.ts'
 import type { AppDeps } from './types.ts'
 import { checkModelId, priorityHeader } from './validate.ts'
@@ -72,9 +72,10 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   }
   if (!admission.ok) throw refuse(admission.refusal)
   // Across replicas (HEADROOM_REDIS_URL): one more check, awaited by execution after its first claim.
-  const { ticket, admitted } = admitAcrossReplicas(admission, facts, deps, refuse, (h) => {
+  const across = admitAcrossReplicas(admission, facts, deps, refuse, (h) => {
     call.vars.rateLimitHeaders = h
   })
+  const { ticket } = across
   call.vars.route = ticket.route.name
   call.vars.ctx = ticket.ctx
   const warnings = withDecoded(ticket.warnings, dropped)
@@ -86,15 +87,7 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
   call.vars.report = report // the error answer reads attempts and the decision from here too
   const controller = new LightAbortController()
   call.onClientGone(() => controller.abort())
-  const job: Job = {
-    req,
-    route: ticket.route,
-    profile: ticket.profile,
-    ctx: ticket.ctx,
-    report,
-    controller,
-    ...(admitted ? { admitted } : {}),
-  }
+  const job = jobFor(req, across, report, controller)
   try {
     // Respond.
     if (api.native !== null) return await answerEither(api, api.native, decoded, { call, deps, ticket, warnings, job })

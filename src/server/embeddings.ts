@@ -12,12 +12,12 @@ import type { ApiError } from '../lib/api-error.ts'
 import type { EmbeddingRequest } from '../providers/embeddings-schema.ts'
 import { RAW_JSON } from '../providers/openai-schema.ts'
 import { executeEmbed } from '../routing/execute.ts'
-import type { Job, Report } from '../routing/runtime.ts'
+import type { Report } from '../routing/runtime.ts'
 import { answerHeaders, JSON_HEADERS } from './answer-parts.ts'
 import { authenticate } from './auth.ts'
 import { parseJsonBody, readWebBody } from './body.ts'
 import { requestAnswered } from './request-event.ts'
-import { admitAcrossReplicas } from './shared-admission.ts'
+import { admitAcrossReplicas, jobFor } from './shared-admission.ts'
 import type { AppDeps, AppEnv, AppVars } from './types.ts'
 import { checkModelId, priorityHeader } from './validate.ts'
 import { validateEmbeddingRequest } from './validate-embeddings.ts'
@@ -52,9 +52,10 @@ export async function answerEmbeddings(
   }
   if (!admission.ok) throw refuse(admission.refusal)
   // Across replicas (HEADROOM_REDIS_URL): one more check, awaited by execution after its first claim.
-  const { ticket, admitted } = admitAcrossReplicas(admission, facts, deps, refuse, (h) => {
+  const across = admitAcrossReplicas(admission, facts, deps, refuse, (h) => {
     vars.rateLimitHeaders = h
   })
+  const { ticket } = across
   vars.route = ticket.route.name
   vars.ctx = ticket.ctx
   if (ticket.warnings.length > 0) vars.warnings = ticket.warnings
@@ -65,15 +66,7 @@ export async function answerEmbeddings(
   vars.report = report
   const controller = new AbortController()
   c.req.raw.signal.addEventListener('abort', () => controller.abort(), { once: true })
-  const job: Job<EmbeddingRequest> = {
-    req,
-    route: ticket.route,
-    profile: ticket.profile,
-    ctx: ticket.ctx,
-    report,
-    controller,
-    ...(admitted ? { admitted } : {}),
-  }
+  const job = jobFor(req, across, report, controller)
   let ex: Awaited<ReturnType<typeof executeEmbed>>
   try {
     ex = await executeEmbed(job, rt)

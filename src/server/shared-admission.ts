@@ -7,6 +7,7 @@
 import type { Admission, Refusal, RequestFacts, Ticket } from '../admission/admit.ts'
 import { shareAdmission } from '../admission/share-admission.ts'
 import type { ApiError } from '../lib/api-error.ts'
+import type { Job, Report } from '../routing/runtime.ts'
 import type { AppDeps } from './types.ts'
 
 const noop = () => {}
@@ -50,4 +51,11 @@ export function admitAcrossReplicas(
     },
   }
   return { ticket, admitted }
+}
+
+/** The job execution runs for an admitted request (with the shared confirmation it awaits, if any). */
+export function jobFor<Req>(req: Req, a: AdmittedAcross, report: Report, controller: AbortController): Job<Req> {
+  const t = a.ticket
+  const job = { req, route: t.route, profile: t.profile, ctx: t.ctx, report, controller }
+  return a.admitted ? { ...job, admitted: a.admitted } : job
 }
