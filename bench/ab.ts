@@ -8,6 +8,7 @@
  *   npx tsx bench/ab.ts openai json 8 2 bare   # and bench/bare-proxy.ts in the same rounds
  *   npx tsx bench/ab.ts messages stream 8 2 bare    # /v1/messages passed through to Anthropic
  *   npx tsx bench/ab.ts responses json 8 2 bare     # /v1/responses passed through to OpenAI
+ *   npx tsx bench/ab.ts openai json 8 2 floor  # and bench/floor.ts too (openai or messages, JSON)
  *
  * The provider is openai, anthropic or gemini (chat completions), or one of the passthrough APIs:
  * `messages` (Anthropic) or `responses` (OpenAI). The bare proxy forwards the same body (with the model as
@@ -23,7 +24,9 @@ import { join } from 'node:path'
 import { freePort, mainThreadMicros, measureThroughput, ROOT } from './lib.ts'
 
 const [provider = 'openai', mode = 'json', roundsArg = '6', secondsArg = '2', yardstick] = process.argv.slice(2)
-const withBare = yardstick === 'bare' && ['openai', 'messages', 'responses'].includes(provider)
+const withBare =
+  (yardstick === 'bare' || yardstick === 'floor') && ['openai', 'messages', 'responses'].includes(provider)
+const withFloor = yardstick === 'floor' && ['openai', 'messages'].includes(provider)
 const MODELS: Record<string, string> = {
   openai: 'openai/gpt-4.1-mini',
   anthropic: 'anthropic/claude-haiku-4-5',
@@ -86,6 +89,26 @@ const bare = withBare
     )
   : null
 if (bare) await answering(`http://127.0.0.1:${barePort}`, 'bench/bare-proxy.ts', 'POST')
+// The floor (bench/floor.ts): the bare proxy plus only what no design of Headroom could drop.
+const floorPort = await freePort()
+const floor = withFloor
+  ? spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'bench', 'floor.ts'),
+        '--port',
+        String(floorPort),
+        '--upstream',
+        sim,
+        '--db',
+        join(dir, 'floor.db'),
+      ],
+      { stdio: 'ignore', cwd: ROOT, env: { ...process.env, ...JSON.parse(process.env.FLOOR_ENV ?? '{}') } },
+    )
+  : null
+if (floor) await answering(`http://127.0.0.1:${floorPort}`, 'bench/floor.ts', 'POST')
 const stream = mode === 'stream'
 const PROMPT = 'Say hello in a short sentence.'
 type Body = Record<string, unknown>
@@ -127,13 +150,18 @@ const target = (port: number) =>
     provider === 'messages' ? { 'x-api-key': 'x' } : { authorization: 'Bearer x' },
   )
 type Round = { rps: number; cpu: number; main: number; errors: number }
-const results: Record<'A' | 'B' | 'bare', Round[]> = { A: [], B: [], bare: [] }
+const results: Record<'A' | 'B' | 'bare' | 'floor', Round[]> = { A: [], B: [], bare: [], floor: [] }
 try {
   for (let r = 0; r < Number(roundsArg); r++) {
     if (bare) {
       const pid = bare.pid!
       const m = await measureThroughput(bareTarget, 16, Number(secondsArg), [pid, () => mainThreadMicros(pid)])
       results.bare.push({ rps: m.rps, cpu: m.cpuPerRequest[0]!, main: m.cpuPerRequest[1]!, errors: m.errors })
+    }
+    if (floor) {
+      const pid = floor.pid!
+      const m = await measureThroughput(target(floorPort), 16, Number(secondsArg), [pid, () => mainThreadMicros(pid)])
+      results.floor.push({ rps: m.rps, cpu: m.cpuPerRequest[0]!, main: m.cpuPerRequest[1]!, errors: m.errors })
     }
     for (const name of r % 2 ? (['B', 'A'] as const) : (['A', 'B'] as const)) {
       const pid = builds[name].proc.pid!
@@ -147,10 +175,15 @@ try {
 } finally {
   for (const b of Object.values(builds)) b.proc.kill()
   bare?.kill()
+  floor?.kill()
   simProc.kill()
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-for (const name of withBare ? (['A', 'B', 'bare'] as const) : (['A', 'B'] as const)) {
+for (const name of withFloor
+  ? (['A', 'B', 'bare', 'floor'] as const)
+  : withBare
+    ? (['A', 'B', 'bare'] as const)
+    : (['A', 'B'] as const)) {
   const xs = results[name]
   console.log(
     `${name} ${provider} ${mode}: ${median(xs.map((x) => x.rps)).toFixed(0)} req/s, CPU ${median(xs.map((x) => x.cpu)).toFixed(0)} µs/req (main thread ${median(xs.map((x) => x.main)).toFixed(0)}), errors ${xs.reduce((a, x) => a + x.errors, 0)}`,
@@ -158,6 +191,9 @@ for (const name of withBare ? (['A', 'B', 'bare'] as const) : (['A', 'B'] as con
 }
 if (withBare) {
   // Per round, each build's CPU per request over the bare proxy's in the same round: the median of those.
-  const ratio = (name: 'A' | 'B') => median(results[name].map((x, i) => x.cpu / results.bare[i]!.cpu)).toFixed(2)
-  console.log(`CPU per request over the bare proxy's: A ×${ratio('A')}, B ×${ratio('B')}`)
+  const ratio = (name: 'A' | 'B' | 'floor') =>
+    median(results[name].map((x, i) => x.cpu / results.bare[i]!.cpu)).toFixed(2)
+  console.log(
+    `CPU per request over the bare proxy's: A ×${ratio('A')}, B ×${ratio('B')}${withFloor ? `, floor ×${ratio('floor')}` : ''}`,
+  )
 }

