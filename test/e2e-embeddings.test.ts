@@ -3,9 +3,10 @@
  * `client.embeddings.create` (which asks for base64 unless told otherwise), against OpenAI, Gemini and an
  * OpenAI-compatible server; failover between two keys of one model; the spend rows; hostile bodies.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { getEncoding } from 'js-tiktoken'
 import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/lib/logger.ts'
@@ -114,6 +115,26 @@ describe('embeddings through the openai SDK', () => {
       .withResponse()
     expect(r.response.headers.get('x-headroom-target')).toBe('openai/text-embedding-3-small')
     expect(r.response.headers.get('x-headroom-decision')).toMatch(/failed: google#1\/gemini-embedding-001 400/)
+  })
+
+  it('an input the estimate puts just over the 8192-token limit, but really under it, is sent', async () => {
+    // 12 copies of a numbers table: 7,800 cl100k tokens (the text-embedding-3 tokenizer), estimated at ~8,650.
+    const table = readFileSync(
+      join(import.meta.dirname, '../src/routing/__fixtures__/token-samples/numbers-table.txt'),
+      'utf8',
+    )
+    const input = table.repeat(12)
+    expect(getEncoding('cl100k_base').encode(input).length).toBeLessThan(8192)
+    const hr = await start()
+    const r = await client(hr).embeddings.create({ model: 'vectors', input, encoding_format: 'float' })
+    expect(r.data[0]!.embedding).toHaveLength(1536)
+    // One really too long is refused by the provider, in OpenAI's words, naming the input.
+    const long = await rawPost(
+      `${hr.url}/v1/embeddings`,
+      JSON.stringify({ model: 'vectors', input: ['a', 'word '.repeat(9000)] }),
+    )
+    expect([long.status, long.json.error?.param]).toEqual([400, 'input[1]'])
+    expect(long.json.error?.message).toMatch(/maximum input length is 8192 tokens/)
   })
 
   it('Gemini takes more than its 100 inputs per batch, in order', async () => {
