@@ -242,6 +242,15 @@ describe('refusals, in OpenAI shape', () => {
     expect(rows(hr)).toHaveLength(0)
   })
 
+  it('a number beyond what a double holds (1e400 reads as infinity) → 400 saying so, not "expected a decimal, got a decimal"', async () => {
+    const hr = await start()
+    for (const n of ['1e400', '-1e400']) {
+      const r = await post(hr, `{"model":"vectors","input":"a","dimensions":${n}}`)
+      expect([r.status, r.json.error?.param]).toEqual([400, 'dimensions'])
+      expect(r.json.error?.message).toMatch(/out of range.*finite/)
+    }
+  })
+
   it('bodies that are not an object → 400', async () => {
     const hr = await start()
     for (const body of ['[]', '"x"', 'null', '{', '']) expect((await post(hr, body)).status).toBe(400)
