@@ -155,7 +155,7 @@ export async function handleGeneration<P extends Parsed>(
   }
   const answers = generateAnswers(p.req, cfg, mix(st.seed, p.req.userSeed ?? 0, pre.hash), wire.api)
   const id = wire.responseId(mix(st.seed, seq, 7))
-  const ctx: RenderCtx = { id, created: Math.floor(start / 1000), usage, seed: st.seed }
+  const ctx: RenderCtx = { id, created: Math.floor(start / 1000), usage, seed: st.seed, cfg }
   if (p.stream) return answerStream(c, p, answers, ctx, cfg, limits, fault)
 
   const json = wire.render(p, answers, ctx)

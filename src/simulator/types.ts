@@ -61,6 +61,11 @@ export interface SimModelConfig {
   faultRates?: Partial<Record<FaultKind, number>>
   /** Report reasoning / thought tokens (o-series, gpt-5*, gemini-2.5*). */
   reasoning?: boolean
+  /**
+   * OpenAI embeddings: answer floats whatever `encoding_format` asks, as some OpenAI-compatible servers do
+   * (mudler/LocalAI#9135, runpod-workers/worker-infinity-embedding#30).
+   */
+  floatsOnly?: boolean
 }
 
 export interface SimulatorOptions {

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { LimitState, WindowName } from './limits.ts'
 import type { ModelInfo, ModelKind } from './models.ts'
-import type { Answer, Api, PromptUsage, SimRequest } from './types.ts'
+import type { Answer, Api, PromptUsage, SimModelConfig, SimRequest } from './types.ts'
 
 /** An error reply before serialisation: Anthropic adds its request id to the body. */
 export interface ErrorOut {
@@ -52,6 +52,8 @@ export interface RenderCtx {
   usage: PromptUsage
   /** The simulator's seed (embeddings derive each vector from it and the input alone). */
   seed: number
+  /** The model's settings. */
+  cfg: SimModelConfig
 }
 
 /** One stream event with the output tokens it carries (for pacing). */
