@@ -300,6 +300,15 @@ describe('refusals, in OpenAI shape', () => {
     expect(r.status).toBe(404)
   })
 
+  it("a model id that matches nothing is a 404, not vectors of the default_route's model under its name", async () => {
+    // Vectors of two models cannot be compared: a typo must not quietly fill an index with another model's.
+    const hr = await start('default_route: vectors\n')
+    const r = await post(hr, { model: 'my-embedder-v2', input: 'a' })
+    expect([r.status, r.json.error?.code, r.json.error?.param]).toEqual([404, 'model_not_found', 'model'])
+    expect(r.json.error?.message).toMatch(/my-embedder-v2/)
+    expect(rows(hr)).toHaveLength(0)
+  })
+
   it('/embeddings without /v1 is served too', async () => {
     const hr = await start()
     const r = await rawPost(`${hr.url}/embeddings`, JSON.stringify({ model: 'vectors', input: 'a' }))
