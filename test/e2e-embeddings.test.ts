@@ -6,6 +6,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createOpenAI } from '@ai-sdk/openai'
+import { embed, embedMany } from 'ai'
 import { getEncoding } from 'js-tiktoken'
 import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
@@ -169,6 +171,53 @@ describe('embeddings through the openai SDK', () => {
       encoding_format: 'float',
     })
     expect(r.data[150]!.embedding.slice(0, 4)).toEqual(single.data[0]!.embedding.slice(0, 4))
+  })
+})
+
+describe('through the Vercel AI SDK', () => {
+  const ai = (hr: Running) => createOpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k' })
+
+  it.each([
+    ['vectors', 1536],
+    ['gvectors', 3072],
+  ])('%s: embed and embedMany, with dimensions and usage', async (model, dims) => {
+    const hr = await start()
+    const one = await embed({ model: ai(hr).embedding(model), value: 'hello', maxRetries: 0 })
+    expect(one.embedding).toHaveLength(dims)
+    expect(one.usage.tokens).toBeGreaterThan(0)
+    const many = await embedMany({
+      model: ai(hr).embedding(model),
+      values: ['a', 'b', 'c'],
+      maxRetries: 0,
+      providerOptions: { openai: { dimensions: 64 } },
+    })
+    expect(many.embeddings.map((e) => e.length)).toEqual([64, 64, 64])
+    for (const e of many.embeddings) expect(norm(e)).toBeCloseTo(1, 4)
+  })
+
+  it("an upstream answering out of order: the vectors come back in the inputs' order (embedMany reads no index)", async () => {
+    const hr = await start()
+    const data = [
+      { object: 'embedding', index: 1, embedding: [0, 1] },
+      { object: 'embedding', index: 0, embedding: [1, 0] },
+    ]
+    const body = { object: 'list', data, model: 'text-embedding-3-small' }
+    sim.script('openai', 'text-embedding-3-small', [{ kind: 'custom', status: 200, body }])
+    const many = await embedMany({ model: ai(hr).embedding('vectors'), values: ['first', 'second'], maxRetries: 0 })
+    expect(many.embeddings).toEqual([
+      [1, 0],
+      [0, 1],
+    ])
+  })
+
+  it('an upstream answering fewer vectors than inputs is a bad response (502), not a misaligned 200', async () => {
+    const hr = await start()
+    const body = { embeddings: [{ values: [0.6, 0.8] }] }
+    const fault = { kind: 'custom' as const, status: 200, body }
+    sim.script('gemini', 'gemini-embedding-001', [fault, fault, fault])
+    const r = await rawPost(`${hr.url}/v1/embeddings`, JSON.stringify({ model: 'gvectors', input: ['a', 'b', 'c'] }))
+    expect([r.status, r.json.error?.code]).toEqual([502, 'bad_upstream_response'])
+    expect(r.json.error?.message).toMatch(/1 embedding.* 3 inputs/)
   })
 })
 
