@@ -95,21 +95,24 @@ describe('embeddings through the openai SDK', () => {
     for (const d of floats.data) for (const x of d.embedding) expect(Math.fround(x)).toBe(x)
   })
 
-  it('a compatible server that answers floats whatever encoding_format asks: the SDK still gets its base64', async () => {
-    // Some do (mudler/LocalAI#9135, runpod-workers/worker-infinity-embedding#30); the openai SDK would decode
-    // the float array as base64 into a quarter-length vector of garbage, silently.
-    sim.configure('openai', 'text-embedding-3-small', { floatsOnly: true })
-    try {
-      const c = client(await start())
-      const model = 'compat/text-embedding-3-small'
-      const float = await c.embeddings.create({ model, input: ['one', 'two'], encoding_format: 'float' })
-      const b64 = await c.embeddings.create({ model, input: ['one', 'two'] })
-      expect(b64.data.map((d) => d.embedding.length)).toEqual([1536, 1536])
-      expect(b64.data).toEqual(float.data)
-    } finally {
-      sim.configure('openai', 'text-embedding-3-small', { floatsOnly: undefined })
-    }
-  })
+  // Servers without base64 ignore it (mudler/LocalAI#9135, sgl-project/sglang#28803: the openai SDK would decode
+  // the float array as base64, a quarter-length vector of garbage, silently) or refuse it (vllm-project/vllm#6174).
+  it.each(['ignored', 'refused'] as const)(
+    'a compatible server that has no base64 (%s): the SDK still gets its base64',
+    async (base64) => {
+      sim.configure('openai', 'text-embedding-3-small', { base64 })
+      try {
+        const c = client(await start())
+        const model = 'compat/text-embedding-3-small'
+        const float = await c.embeddings.create({ model, input: ['one', 'two'], encoding_format: 'float' })
+        const b64 = await c.embeddings.create({ model, input: ['one', 'two'] })
+        expect(b64.data.map((d) => d.embedding.length)).toEqual([1536, 1536])
+        expect(b64.data).toEqual(float.data)
+      } finally {
+        sim.configure('openai', 'text-embedding-3-small', { base64: undefined })
+      }
+    },
+  )
 
   it('token ids go to OpenAI, and are a 400 naming input on Gemini', async () => {
     const hr = await start()

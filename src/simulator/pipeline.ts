@@ -121,10 +121,10 @@ export async function handleGeneration<P extends Parsed>(
   if ((model.embedding === undefined) !== (wire.serves === 'chat')) {
     return fail(c, wire.wrongKind ? wire.wrongKind(named) : wire.notFound(named))
   }
-  const p = wire.parse(body, model, route)
+  const cfg = st.models.config(model)
+  const p = wire.parse(body, model, route, cfg)
   if (isErrorOut(p)) return fail(c, p)
   c.stream = p.stream
-  const cfg = st.models.config(model)
 
   const fault = st.faults.pick(wire.api, named, cfg)
   if (fault && EARLY_FAULTS.has(fault.kind)) return earlyFault(c, fault, cfg, model)

@@ -62,10 +62,10 @@ export interface SimModelConfig {
   /** Report reasoning / thought tokens (o-series, gpt-5*, gemini-2.5*). */
   reasoning?: boolean
   /**
-   * OpenAI embeddings: answer floats whatever `encoding_format` asks, as some OpenAI-compatible servers do
-   * (mudler/LocalAI#9135, runpod-workers/worker-infinity-embedding#30).
+   * OpenAI embeddings, on a server without base64: `encoding_format: "base64"` `ignored` (floats answered
+   * anyway: mudler/LocalAI#9135, sgl-project/sglang#28803) or `refused` with a 400 (vllm-project/vllm#6174).
    */
-  floatsOnly?: boolean
+  base64?: 'ignored' | 'refused'
 }
 
 export interface SimulatorOptions {

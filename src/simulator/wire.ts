@@ -92,7 +92,7 @@ export interface ApiWire<P extends Parsed> {
   errorJson(e: ErrorOut, requestId: string): string
   /** The model the request names, or an error when it names none. */
   modelOf(body: Record<string, unknown>, route: Route): string | ErrorOut
-  parse(body: Record<string, unknown>, model: ModelInfo, route: Route): P | ErrorOut
+  parse(body: Record<string, unknown>, model: ModelInfo, route: Route, cfg: SimModelConfig): P | ErrorOut
   limitHeaders(state: LimitState, now: number, out: string[]): void
   render(p: P, answers: Answer[], ctx: RenderCtx): string
   frames(p: P, answers: Answer[], ctx: RenderCtx): Frame[]

@@ -19,6 +19,12 @@ describe('OpenAI embeddings wire', () => {
     })
   })
 
+  it('asks a compatible server (floatsOnly) for floats, the format every server has', () => {
+    const req = { model: 'vectors', input: 'a', encoding_format: 'base64' as const }
+    expect(JSON.parse(toEmbeddingsBody(req, target, true))).toEqual({ model: 'text-embedding-3-small', input: 'a' })
+    expect(JSON.parse(toEmbeddingsBody(req, target))).toMatchObject({ encoding_format: 'base64' })
+  })
+
   it('keeps the answer as it came, to send unchanged', () => {
     const text =
       '{"object":"list","data":[{"object":"embedding","index":0,"embedding":"AACAPw=="}],"model":"m","usage":{"prompt_tokens":1,"total_tokens":1}}'

@@ -18,11 +18,16 @@ import { fromOpenAIUsage } from '../shapes.ts'
 import type { Target } from '../types.ts'
 import { badResponse } from './errors.ts'
 
-/** The body sent: the client's, with the target's model; fields sent as null are left out (compatible servers choke on them). */
-export function toEmbeddingsBody(req: EmbeddingRequest, target: Target): string {
+/**
+ * The body sent: the client's, with the target's model; fields sent as null are left out (compatible servers
+ * choke on them). `floatsOnly`: base64 is not asked for — the answer is floats, every server's default, and
+ * fromEmbeddingsBody encodes them as asked.
+ */
+export function toEmbeddingsBody(req: EmbeddingRequest, target: Target, floatsOnly = false): string {
   const out: Record<string, unknown> = {}
   for (const k in req) if (req[k] != null) out[k] = req[k]
   out['model'] = target.model
+  if (floatsOnly && out['encoding_format'] === 'base64') delete out['encoding_format']
   return JSON.stringify(out)
 }
 
@@ -65,7 +70,11 @@ export function fromEmbeddingsBody(
   return r
 }
 
-export function openAIEmbeddings(): EmbedSpec {
+/**
+ * `floatsOnly` for compatible servers: some ignore `encoding_format: base64`, which is the openai SDK's default
+ * (mudler/LocalAI#9135, sgl-project/sglang#28803), and some refuse it (vllm-project/vllm#6174).
+ */
+export function openAIEmbeddings(floatsOnly: boolean): EmbedSpec {
   return {
     prepare(target) {
       const headers = {
@@ -76,7 +85,7 @@ export function openAIEmbeddings(): EmbedSpec {
       }
       return { url: endpoint(`${target.baseUrl}/embeddings`), headers }
     },
-    encode: (req, target) => toEmbeddingsBody(req, target),
+    encode: (req, target) => toEmbeddingsBody(req, target, floatsOnly),
     decode(text, req, target) {
       const body = fromEmbeddingsBody(target.provider, text, req.encoding_format)
       const usage = fromOpenAIUsage(body.usage && { ...body.usage, completion_tokens: 0 })
