@@ -260,6 +260,22 @@ describe('spend and failover', () => {
     ])
   })
 
+  it("Gemini batches served before one failed are billed: the failed attempt's row counts them", async () => {
+    const hr = await start()
+    // 250 inputs: three batchEmbedContents calls; one fails, the two others are served (and billed by Google).
+    sim.script('gemini', 'gemini-embedding-001', [{ kind: 'server_error' }])
+    const input = Array.from({ length: 250 }, (_, i) => `text number ${i} `.repeat(10))
+    const r = await client(hr).embeddings.create({ model: 'gvectors', input, encoding_format: 'float' })
+    expect(r.data).toHaveLength(250)
+    const [failed, ok] = rows(hr)
+    expect([failed!.outcome, ok!.outcome]).toEqual(['failed_over', 'ok'])
+    expect(failed!.usage_source).toBe('estimated')
+    // Two batches of the three: 150 or 200 of the 250 inputs.
+    expect(failed!.prompt_tokens / ok!.prompt_tokens).toBeGreaterThanOrEqual(0.59)
+    expect(failed!.prompt_tokens / ok!.prompt_tokens).toBeLessThanOrEqual(0.81)
+    expect(failed!.cost_microcents).toBe(failed!.prompt_tokens * 15)
+  })
+
   it('Gemini counts no tokens: the row and the answer carry the estimate, marked so', async () => {
     const hr = await start()
     const r = await client(hr).embeddings.create({

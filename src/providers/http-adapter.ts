@@ -9,7 +9,7 @@ import {
   type HeaderSource,
   headerSource,
   type ProviderAdapter,
-  type ProviderError,
+  ProviderError,
   type ProviderUsage,
   type RateLimitSnapshot,
   type Target,
@@ -231,7 +231,18 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
         }
       }
     }
-    await Promise.all(Array.from({ length: Math.min(EMBED_CALLS_AT_ONCE, parts.length) }, worker))
+    // Calls under way when one fails are waited for: served, they are billed all the same, and the error says
+    // how much of the request they were.
+    const settled = await Promise.allSettled(
+      Array.from({ length: Math.min(EMBED_CALLS_AT_ONCE, parts.length) }, worker),
+    )
+    const rejected = settled.find((s) => s.status === 'rejected')
+    if (rejected) {
+      const err: unknown = rejected.reason
+      const served = answers.reduce((n, a) => n + (a ? a.body.data.length : 0), 0)
+      if (served === 0 || !(err instanceof ProviderError)) throw err
+      throw new ProviderError({ ...err, message: err.message, servedShare: served / inputs.length })
+    }
     const first = answers[0]!
     meta!.model = first.model
     if (answers.length === 1) {
