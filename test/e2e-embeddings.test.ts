@@ -161,6 +161,18 @@ describe('embeddings through the openai SDK', () => {
     )
     expect([long.status, long.json.error?.param]).toEqual([400, 'input[1]'])
     expect(long.json.error?.message).toMatch(/maximum input length is 8192 tokens/)
+    // One surely too long is refused before any call, naming input too.
+    const huge = await rawPost(
+      `${hr.url}/v1/embeddings`,
+      JSON.stringify({ model: 'vectors', input: 'word '.repeat(20_000) }),
+    )
+    expect([huge.status, huge.json.error?.param, huge.json.error?.type]).toEqual([
+      400,
+      'input',
+      'invalid_request_error',
+    ])
+    expect(huge.json.error?.message).toMatch(/an input of at least ~\d+ tokens exceeds its input limit of 8192/)
+    expect(rows(hr).map((r) => r.outcome)).toEqual(['ok', 'error'])
   })
 
   it('Gemini takes more than its 100 inputs per batch, in order', async () => {
