@@ -3,9 +3,12 @@
  * `client.embeddings.create` (which asks for base64 unless told otherwise), against OpenAI, Gemini and an
  * OpenAI-compatible server; failover between two keys of one model; the spend rows; hostile bodies.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createOpenAI } from '@ai-sdk/openai'
+import { embed, embedMany } from 'ai'
+import { getEncoding } from 'js-tiktoken'
 import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../src/lib/logger.ts'
@@ -72,12 +75,9 @@ describe('embeddings through the openai SDK', () => {
     expect(float.response.headers.get('x-headroom-attempts')).toBe('1')
     expect(float.response.headers.get('x-request-id')).toMatch(/.+/)
     expect(float.data.usage.prompt_tokens).toBeGreaterThan(0)
-    // The SDK asks for base64 and decodes it: the same vector, to float32 precision.
+    // The SDK asks for base64 and decodes it: the very same float32 values as the float answer.
     const b64 = await c.embeddings.create({ model, input: 'hello world' })
-    const a = float.data.data[0]!.embedding
-    const b = b64.data[0]!.embedding
-    expect(b).toHaveLength(dims)
-    for (let i = 0; i < 8; i++) expect(b[i]).toBeCloseTo(a[i]!, 6)
+    expect(b64.data[0]!.embedding).toEqual(float.data.data[0]!.embedding)
     const batch = await c.embeddings.create({ model, input: ['one', 'two', 'three'], dimensions: 256 })
     expect(batch.data.map((d) => [d.index, d.embedding.length])).toEqual([
       [0, 256],
@@ -85,7 +85,34 @@ describe('embeddings through the openai SDK', () => {
       [2, 256],
     ])
     for (const d of batch.data) expect(norm(d.embedding)).toBeCloseTo(1, 4)
+    const floats = await c.embeddings.create({
+      model,
+      input: ['one', 'two', 'three'],
+      dimensions: 256,
+      encoding_format: 'float',
+    })
+    expect(floats.data).toEqual(batch.data)
+    for (const d of floats.data) for (const x of d.embedding) expect(Math.fround(x)).toBe(x)
   })
+
+  // Servers without base64 ignore it (mudler/LocalAI#9135, sgl-project/sglang#28803: the openai SDK would decode
+  // the float array as base64, a quarter-length vector of garbage, silently) or refuse it (vllm-project/vllm#6174).
+  it.each(['ignored', 'refused'] as const)(
+    'a compatible server that has no base64 (%s): the SDK still gets its base64',
+    async (base64) => {
+      sim.configure('openai', 'text-embedding-3-small', { base64 })
+      try {
+        const c = client(await start())
+        const model = 'compat/text-embedding-3-small'
+        const float = await c.embeddings.create({ model, input: ['one', 'two'], encoding_format: 'float' })
+        const b64 = await c.embeddings.create({ model, input: ['one', 'two'] })
+        expect(b64.data.map((d) => d.embedding.length)).toEqual([1536, 1536])
+        expect(b64.data).toEqual(float.data)
+      } finally {
+        sim.configure('openai', 'text-embedding-3-small', { base64: undefined })
+      }
+    },
+  )
 
   it('token ids go to OpenAI, and are a 400 naming input on Gemini', async () => {
     const hr = await start()
@@ -116,6 +143,38 @@ describe('embeddings through the openai SDK', () => {
     expect(r.response.headers.get('x-headroom-decision')).toMatch(/failed: google#1\/gemini-embedding-001 400/)
   })
 
+  it('an input the estimate puts just over the 8192-token limit, but really under it, is sent', async () => {
+    // 12 copies of a numbers table: 7,800 cl100k tokens (the text-embedding-3 tokenizer), estimated at ~8,650.
+    const table = readFileSync(
+      join(import.meta.dirname, '../src/routing/__fixtures__/token-samples/numbers-table.txt'),
+      'utf8',
+    )
+    const input = table.repeat(12)
+    expect(getEncoding('cl100k_base').encode(input).length).toBeLessThan(8192)
+    const hr = await start()
+    const r = await client(hr).embeddings.create({ model: 'vectors', input, encoding_format: 'float' })
+    expect(r.data[0]!.embedding).toHaveLength(1536)
+    // One really too long is refused by the provider, in OpenAI's words, naming the input.
+    const long = await rawPost(
+      `${hr.url}/v1/embeddings`,
+      JSON.stringify({ model: 'vectors', input: ['a', 'word '.repeat(9000)] }),
+    )
+    expect([long.status, long.json.error?.param]).toEqual([400, 'input[1]'])
+    expect(long.json.error?.message).toMatch(/maximum input length is 8192 tokens/)
+    // One surely too long is refused before any call, naming input too.
+    const huge = await rawPost(
+      `${hr.url}/v1/embeddings`,
+      JSON.stringify({ model: 'vectors', input: 'word '.repeat(20_000) }),
+    )
+    expect([huge.status, huge.json.error?.param, huge.json.error?.type]).toEqual([
+      400,
+      'input',
+      'invalid_request_error',
+    ])
+    expect(huge.json.error?.message).toMatch(/an input of at least ~\d+ tokens exceeds its input limit of 8192/)
+    expect(rows(hr).map((r) => r.outcome)).toEqual(['ok', 'error'])
+  })
+
   it('Gemini takes more than its 100 inputs per batch, in order', async () => {
     const hr = await start()
     const input = Array.from({ length: 230 }, (_, i) => `text number ${i}`)
@@ -127,6 +186,53 @@ describe('embeddings through the openai SDK', () => {
       encoding_format: 'float',
     })
     expect(r.data[150]!.embedding.slice(0, 4)).toEqual(single.data[0]!.embedding.slice(0, 4))
+  })
+})
+
+describe('through the Vercel AI SDK', () => {
+  const ai = (hr: Running) => createOpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'k' })
+
+  it.each([
+    ['vectors', 1536],
+    ['gvectors', 3072],
+  ])('%s: embed and embedMany, with dimensions and usage', async (model, dims) => {
+    const hr = await start()
+    const one = await embed({ model: ai(hr).embedding(model), value: 'hello', maxRetries: 0 })
+    expect(one.embedding).toHaveLength(dims)
+    expect(one.usage.tokens).toBeGreaterThan(0)
+    const many = await embedMany({
+      model: ai(hr).embedding(model),
+      values: ['a', 'b', 'c'],
+      maxRetries: 0,
+      providerOptions: { openai: { dimensions: 64 } },
+    })
+    expect(many.embeddings.map((e) => e.length)).toEqual([64, 64, 64])
+    for (const e of many.embeddings) expect(norm(e)).toBeCloseTo(1, 4)
+  })
+
+  it("an upstream answering out of order: the vectors come back in the inputs' order (embedMany reads no index)", async () => {
+    const hr = await start()
+    const data = [
+      { object: 'embedding', index: 1, embedding: [0, 1] },
+      { object: 'embedding', index: 0, embedding: [1, 0] },
+    ]
+    const body = { object: 'list', data, model: 'text-embedding-3-small' }
+    sim.script('openai', 'text-embedding-3-small', [{ kind: 'custom', status: 200, body }])
+    const many = await embedMany({ model: ai(hr).embedding('vectors'), values: ['first', 'second'], maxRetries: 0 })
+    expect(many.embeddings).toEqual([
+      [1, 0],
+      [0, 1],
+    ])
+  })
+
+  it('an upstream answering fewer vectors than inputs is a bad response (502), not a misaligned 200', async () => {
+    const hr = await start()
+    const body = { embeddings: [{ values: [0.6, 0.8] }] }
+    const fault = { kind: 'custom' as const, status: 200, body }
+    sim.script('gemini', 'gemini-embedding-001', [fault, fault, fault])
+    const r = await rawPost(`${hr.url}/v1/embeddings`, JSON.stringify({ model: 'gvectors', input: ['a', 'b', 'c'] }))
+    expect([r.status, r.json.error?.code]).toEqual([502, 'bad_upstream_response'])
+    expect(r.json.error?.message).toMatch(/1 embedding.* 3 inputs/)
   })
 })
 
@@ -164,6 +270,22 @@ describe('spend and failover', () => {
       [first, 'failed_over'],
       [other, 'ok'],
     ])
+  })
+
+  it("Gemini batches served before one failed are billed: the failed attempt's row counts them", async () => {
+    const hr = await start()
+    // 250 inputs: three batchEmbedContents calls; one fails, the two others are served (and billed by Google).
+    sim.script('gemini', 'gemini-embedding-001', [{ kind: 'server_error' }])
+    const input = Array.from({ length: 250 }, (_, i) => `text number ${i} `.repeat(10))
+    const r = await client(hr).embeddings.create({ model: 'gvectors', input, encoding_format: 'float' })
+    expect(r.data).toHaveLength(250)
+    const [failed, ok] = rows(hr)
+    expect([failed!.outcome, ok!.outcome]).toEqual(['failed_over', 'ok'])
+    expect(failed!.usage_source).toBe('estimated')
+    // Two batches of the three: 150 or 200 of the 250 inputs.
+    expect(failed!.prompt_tokens / ok!.prompt_tokens).toBeGreaterThanOrEqual(0.59)
+    expect(failed!.prompt_tokens / ok!.prompt_tokens).toBeLessThanOrEqual(0.81)
+    expect(failed!.cost_microcents).toBe(failed!.prompt_tokens * 15)
   })
 
   it('Gemini counts no tokens: the row and the answer carry the estimate, marked so', async () => {
@@ -216,6 +338,15 @@ describe('refusals, in OpenAI shape', () => {
     expect(rows(hr)).toHaveLength(0)
   })
 
+  it('a number beyond what a double holds (1e400 reads as infinity) → 400 saying so, not "expected a decimal, got a decimal"', async () => {
+    const hr = await start()
+    for (const n of ['1e400', '-1e400']) {
+      const r = await post(hr, `{"model":"vectors","input":"a","dimensions":${n}}`)
+      expect([r.status, r.json.error?.param]).toEqual([400, 'dimensions'])
+      expect(r.json.error?.message).toMatch(/out of range.*finite/)
+    }
+  })
+
   it('bodies that are not an object → 400', async () => {
     const hr = await start()
     for (const body of ['[]', '"x"', 'null', '{', '']) expect((await post(hr, body)).status).toBe(400)
@@ -247,6 +378,15 @@ describe('refusals, in OpenAI shape', () => {
     const hr = await start()
     const r = await post(hr, { model: 'openai/text-embedding-9', input: 'a' })
     expect(r.status).toBe(404)
+  })
+
+  it("a model id that matches nothing is a 404, not vectors of the default_route's model under its name", async () => {
+    // Vectors of two models cannot be compared: a typo must not quietly fill an index with another model's.
+    const hr = await start('default_route: vectors\n')
+    const r = await post(hr, { model: 'my-embedder-v2', input: 'a' })
+    expect([r.status, r.json.error?.code, r.json.error?.param]).toEqual([404, 'model_not_found', 'model'])
+    expect(r.json.error?.message).toMatch(/my-embedder-v2/)
+    expect(rows(hr)).toHaveLength(0)
   })
 
   it('/embeddings without /v1 is served too', async () => {

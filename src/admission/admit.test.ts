@@ -134,10 +134,15 @@ describe('admit', () => {
     const t = admitted(admit({ ...facts('vectors'), kind: 'embedding', req }, cfg, deps(), NOW))
     expect(t.profile).toMatchObject({ kind: 'embedding', maxOutputTokens: 0, expectedOutputTokens: 0 })
     expect(t.profile.promptTokens).toBeGreaterThan(0)
-    for (const model of ['fast', 'openai/gpt-4.1-mini', 'fsat']) {
+    for (const model of ['fast', 'openai/gpt-4.1-mini']) {
       const r = refused(admit({ ...facts(model), kind: 'embedding', req: { ...req, model } }, cfg, deps(), NOW))
       expect([r.error.status, r.error.code, r.error.param]).toEqual([400, 'model_not_supported', 'model'])
     }
+    // An id that matches nothing is not lent the default_route for embeddings: a 404.
+    const typo = refused(
+      admit({ ...facts('fsat'), kind: 'embedding', req: { ...req, model: 'fsat' } }, cfg, deps(), NOW),
+    )
+    expect([typo.error.status, typo.error.code, typo.error.param]).toEqual([404, 'model_not_found', 'model'])
     const chat = refused(admit(facts('vectors'), cfg, deps(), NOW))
     expect([chat.error.status, chat.error.param]).toEqual([400, 'model'])
     expect(chat.error.message).toBe(

@@ -1,7 +1,8 @@
 /**
  * Admission: one call decides whether a validated request may start, and on what terms. In order:
  *  1. the route that serves the model asked for (404 when none; an id that matched nothing is served by
- *     the default_route, and said so: a warning on the answer, a throttled line in the log);
+ *     the default_route, and said so: a warning on the answer, a throttled line in the log — chat only:
+ *     an embedding is comparable only with vectors of the model it names, so there it is a 404);
  *  2. whether the caller's key may use that route (403);
  *  3. the budgets of the key and the route (429 once spent, 403 when no target could be metered);
  *  4. the key's own rate limits (429), which charge the request when they admit it.
@@ -100,7 +101,7 @@ export function admit(facts: RequestFacts, cfg: CompiledConfig, deps: AdmissionD
   const { req, key } = facts
   const kind = facts.kind ?? 'chat'
   const resolved = resolveModel(cfg, req.model)
-  if (resolved.route === null) {
+  if (resolved.route === null || (resolved.fallback && kind === 'embedding')) {
     const error = modelNotFound(cfg, req.model, resolved)
     return { ok: false, refusal: { error, route: null, warnings: NO_WARNINGS } }
   }

@@ -62,3 +62,11 @@ export function floatsToBase64(values: readonly number[]): string {
   for (let i = 0; i < values.length; i++) buf.writeFloatLE(values[i]!, i * 4)
   return buf.toString('base64')
 }
+
+/** base64 of little-endian float32 bytes → the floats (the inverse of floatsToBase64). */
+export function base64ToFloats(text: string): number[] {
+  const buf = Buffer.from(text, 'base64')
+  const out = new Array<number>(buf.length >> 2)
+  for (let i = 0; i < out.length; i++) out[i] = buf.readFloatLE(i * 4)
+  return out
+}

@@ -3,13 +3,13 @@ import { type Embedding, type EmbeddingRequest, type EmbeddingResponse, embeddin
 import { errorText, httpRequest, readBody, type UpstreamResponse } from './http.ts'
 import type { Call, Phase, PreparedTarget, SendIo } from './http-call.ts'
 import { countTokensCaller, type NativeSpec, nativeCaller } from './http-native.ts'
-import type { ChatChunk, ChatCompletion, ChatRequest } from './openai-schema.ts'
+import { type ChatChunk, type ChatCompletion, type ChatRequest, RAW_JSON } from './openai-schema.ts'
 import { badResponse } from './provider-errors.ts'
 import {
   type HeaderSource,
   headerSource,
   type ProviderAdapter,
-  type ProviderError,
+  ProviderError,
   type ProviderUsage,
   type RateLimitSnapshot,
   type Target,
@@ -87,6 +87,24 @@ export interface HttpAdapterSpec<State> {
   readonly embeddings?: EmbedSpec
   /** The client APIs the provider speaks itself, passed through rather than translated (./http-native.ts). */
   readonly native?: NativeSpec
+}
+
+/**
+ * One vector per input, `data[i].index === i`: an answer out of order is put in order (the Vercel AI SDK's
+ * embedMany reads no `index`), one with a vector missing or extra is a bad response, never a misaligned 200.
+ */
+function inInputOrder(provider: string, body: EmbeddingResponse, inputs: number): void {
+  const data = body.data
+  if (data.length !== inputs) throw badResponse(provider, `${data.length} embedding(s) for ${inputs} inputs`)
+  if (data.every((d, i) => d.index === i)) return
+  const ordered: Embedding[] = new Array(inputs)
+  for (const d of data) {
+    if (!Number.isInteger(d.index) || d.index < 0 || d.index >= inputs || ordered[d.index])
+      throw badResponse(provider, `embedding index ${d.index} for ${inputs} inputs`)
+    ordered[d.index] = d
+  }
+  body.data = ordered
+  delete body[RAW_JSON]
 }
 
 /** Calls one embeddings request split into several (Gemini's batches) makes at most at once. */
@@ -203,14 +221,28 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
           const res = await send(call, parts[k]!.body, target, signal)
           limits = spec.limits(headerSource(res.headers), now()) ?? limits
           meta ??= newMeta(res, [...new Set(warnings)])
-          answers[k] = e.decode(await jsonText(res, target, signal), parts[k]!.req, target)
+          const part = parts[k]!
+          const a = e.decode(await jsonText(res, target, signal), part.req, target)
+          inInputOrder(target.provider, a.body, embeddingInputs(part.req.input).length)
+          answers[k] = a
         } catch (err) {
           failed = true
           throw err
         }
       }
     }
-    await Promise.all(Array.from({ length: Math.min(EMBED_CALLS_AT_ONCE, parts.length) }, worker))
+    // Calls under way when one fails are waited for: served, they are billed all the same, and the error says
+    // how much of the request they were.
+    const settled = await Promise.allSettled(
+      Array.from({ length: Math.min(EMBED_CALLS_AT_ONCE, parts.length) }, worker),
+    )
+    const rejected = settled.find((s) => s.status === 'rejected')
+    if (rejected) {
+      const err: unknown = rejected.reason
+      const served = answers.reduce((n, a) => n + (a ? a.body.data.length : 0), 0)
+      if (served === 0 || !(err instanceof ProviderError)) throw err
+      throw new ProviderError({ ...err, message: err.message, servedShare: served / inputs.length })
+    }
     const first = answers[0]!
     meta!.model = first.model
     if (answers.length === 1) {

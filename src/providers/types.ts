@@ -245,6 +245,11 @@ export class ProviderError extends Error {
   readonly limits: RateLimitSnapshot | null
   /** The upstream error body as it came, unscrubbed (keys and all): for debugging only, never sent or logged. */
   readonly raw: unknown
+  /**
+   * Of a request the adapter sent as several calls (embeddings in Gemini's batches), the share of its inputs
+   * served — and billed by the provider — before one call failed; 0 otherwise. The attempt's row counts them.
+   */
+  readonly servedShare: number
 
   constructor(init: {
     provider: string
@@ -259,6 +264,7 @@ export class ProviderError extends Error {
     retryAfterMs?: number | null
     limits?: RateLimitSnapshot | null
     raw?: unknown
+    servedShare?: number
   }) {
     super(init.message)
     this.provider = init.provider
@@ -272,6 +278,7 @@ export class ProviderError extends Error {
     this.retryAfterMs = init.retryAfterMs ?? null
     this.limits = init.limits ?? null
     this.raw = init.raw
+    this.servedShare = init.servedShare ?? 0
   }
 }
 

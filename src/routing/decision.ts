@@ -32,7 +32,9 @@ export function describeSkip(reason: SkipReason, now: number): string {
     case 'too_large':
       return `needs ${tooLargeNeed(reason)}, more than its limit of ${reason.limit} per minute`
     case 'context':
-      return `prompt of ~${reason.need} tokens exceeds its context window of ${reason.limit}`
+      return reason.input
+        ? `an input of at least ~${reason.need} tokens exceeds its input limit of ${reason.limit}`
+        : `prompt of ~${reason.need} tokens exceeds its context window of ${reason.limit}`
     case 'capability':
       return `model lacks ${reason.missing === 'jsonSchema' ? 'json_schema' : reason.missing} support`
     case 'constraint':
@@ -162,6 +164,8 @@ export function noTargetError(route: string, skipped: readonly Skipped[], now: n
       kind: 'bad_request',
       message: `No target of route "${route}" can serve this request: ${list}.`,
       code: 'no_capable_target',
+      // Every target refused an embeddings input as too long: the request's `input` is the problem.
+      param: skipped.every((s) => s.reason.kind === 'context' && s.reason.input) ? 'input' : null,
     })
   }
   if (limited !== null && (broken === null || limited <= broken)) {

@@ -46,7 +46,7 @@ import { decisionHeader, noTargetError, type Skipped } from './decision.ts'
 import type { AttemptEvent, AttemptOutcome } from './events.ts'
 import { withFirstByteTimeout } from './first-byte.ts'
 import { BreakerOpenError } from './health.ts'
-import type { Reservation } from './limit-store.ts'
+import type { ActualUsage, Reservation } from './limit-store.ts'
 import { type PlannedCandidate, skipReason } from './plan.ts'
 import { planOrWait, strategyLabel } from './plan-or-wait.ts'
 import { answerBegan, primeStream } from './prime-stream.ts'
@@ -204,8 +204,10 @@ async function attemptLoop<T>(
           }
         } catch (err) {
           const now2 = rt.now()
-          cand.state.limits.release(reservation, null, now2)
-          ticket?.release(null, now2)
+          // Part of a split request served before the failure is billed: counted (estimated), not dropped.
+          const served = err instanceof ProviderError ? servedUsage(err, profile) : null
+          cand.state.limits.release(reservation, served, now2)
+          ticket?.release(served, now2)
           rt.queue.pump()
           if (err instanceof BreakerOpenError) {
             report.attempts-- // rejected before any call was made
@@ -225,8 +227,8 @@ async function attemptLoop<T>(
               outcome,
               status: pe.upstreamStatus ?? pe.status,
               errorCode: pe.code ?? pe.kind,
-              usage: null,
-              usageSource: 'none',
+              usage: served && { ...served, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+              usageSource: served ? 'estimated' : 'none',
               startedAt: now,
               latencyMs,
               ttftMs: null,
@@ -335,6 +337,12 @@ async function afterFailure(
       return 'retry'
     }
   }
+}
+
+/** The tokens of the share of a request served before its attempt failed (ProviderError.servedShare), or null. */
+function servedUsage(err: ProviderError, profile: { promptTokens: number }): ActualUsage | null {
+  if (err.servedShare <= 0) return null
+  return { promptTokens: Math.round(profile.promptTokens * err.servedShare), completionTokens: 0 }
 }
 
 /** Tells the listeners of an attempt (they return at once: see AttemptListener), and keeps it for the request's event. */

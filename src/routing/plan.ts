@@ -78,7 +78,12 @@ export function skipReason(
   const missing = missingCapability(member.model, profile.needs, route.require)
   if (missing) return { kind: 'capability', missing }
   if (member.model && profile.contextTokens > member.model.context)
-    return { kind: 'context', need: profile.contextTokens, limit: member.model.context }
+    return {
+      kind: 'context',
+      need: profile.contextTokens,
+      limit: member.model.context,
+      ...(profile.kind === 'embedding' ? { input: true as const } : {}),
+    }
   const over = state.limits.tooLarge(need)
   if (over) return { kind: 'too_large', ...over }
   const breaker = state.health.breakerState()

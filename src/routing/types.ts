@@ -97,7 +97,8 @@ export type SkipReason =
   /** More than a limit's whole capacity: no wait would make it fit. */
   | ({ kind: 'too_large' } & Overflow)
   | { kind: 'concurrency' }
-  | { kind: 'context'; need: number; limit: number }
+  /** `input`: one input of an embeddings request (bounded by the model's input limit), not a prompt. */
+  | { kind: 'context'; need: number; limit: number; input?: true }
   | { kind: 'capability'; missing: keyof Needs }
   | { kind: 'constraint'; what: 'cost' | 'latency' }
   | { kind: 'unpriced' }

@@ -144,6 +144,14 @@ export function describeIssue(raw: Issue): ApiError {
       // With reportInput on, a missing field is the only invalid_type issue without an `input`.
       if (!('input' in issue) || issue.input === undefined)
         return new ApiError(400, `Missing required parameter: ${at(param)}.`, 'missing_required_parameter', p)
+      // JSON.parse reads a number past a double's range (1e400) as ±Infinity, which zod calls no number at all.
+      if (typeof issue.input === 'number' && !Number.isFinite(issue.input))
+        return new ApiError(
+          400,
+          `Invalid ${at(param)}: number out of range. Expected a finite number, but got ${issue.input} instead.`,
+          'invalid_value',
+          p,
+        )
       return new ApiError(
         400,
         `Invalid type for ${at(param)}: expected ${withArticle(expectedType(issue)!)}, but got ${received(issue.input)} instead.`,

@@ -25,6 +25,7 @@ export const ModelConfigSchema = z.strictObject({
   outputTokens: z.number().int().min(0).optional(),
   faultRates: z.partialRecord(FaultKindSchema, z.number().min(0).max(1)).optional(),
   reasoning: z.boolean().optional(),
+  base64: z.enum(['ignored', 'refused']).optional(),
 })
 
 const FaultSchema = z.strictObject({

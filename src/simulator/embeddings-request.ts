@@ -9,7 +9,7 @@ import { badType, badValue, intParam } from './openai-errors.ts'
 import { invalid, missing } from './openai-request.ts'
 import { blankRequest } from './sim-request.ts'
 import { textTokens } from './tokens.ts'
-import type { Segment, SimRequest } from './types.ts'
+import type { Segment, SimModelConfig, SimRequest } from './types.ts'
 import type { Obj } from './values.ts'
 import type { ErrorOut, Parsed } from './wire.ts'
 
@@ -33,6 +33,9 @@ const BAD_INPUT = invalid(
   "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
 )
 
+/** A server without base64 (wording not vLLM's own). */
+const BASE64_REFUSED = "encoding_format 'base64' is not supported: use 'float'."
+
 /** A chat model on /v1/embeddings (wording not confirmed against the real API). */
 export const notEmbeddingModel = () => invalid('This model does not support embeddings.', 'model')
 
@@ -53,7 +56,11 @@ function readInput(x: unknown): { key: string; tokens: number } | null {
   return null
 }
 
-export function parseEmbeddings(b: Obj, model: ModelInfo): EmbeddingsParsed | ErrorOut {
+export function parseEmbeddings(
+  b: Obj,
+  model: ModelInfo,
+  cfg: Pick<SimModelConfig, 'base64'> = {},
+): EmbeddingsParsed | ErrorOut {
   for (const k in b) if (!KNOWN.has(k)) return invalid(`Unrecognized request argument supplied: ${k}`)
   const spec = model.embedding
   if (!spec) return notEmbeddingModel()
@@ -92,6 +99,7 @@ export function parseEmbeddings(b: Obj, model: ModelInfo): EmbeddingsParsed | Er
   if (enc !== undefined && enc !== null) {
     if (typeof enc !== 'string') return badType('encoding_format', "one of 'float' or 'base64'", enc)
     if (!ENCODINGS.includes(enc)) return badValue('encoding_format', enc, ENCODINGS)
+    if (enc === 'base64' && cfg.base64 === 'refused') return invalid(BASE64_REFUSED, 'encoding_format')
   }
   const user = b['user']
   if (user !== undefined && user !== null && typeof user !== 'string') return badType('user', 'a string', user)

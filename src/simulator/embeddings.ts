@@ -14,13 +14,13 @@ export const embeddingsWire: ApiWire<EmbeddingsParsed> = {
   serves: 'embedding',
   cache: { kind: 'none' },
   wrongKind: notEmbeddingModel,
-  parse: (body, model) => parseEmbeddings(body, model),
+  parse: (body, model, _route, cfg) => parseEmbeddings(body, model, cfg),
   render(p, _answers, ctx) {
     const model = JSON.stringify(p.model.responseModel)
     let data = ''
     for (let i = 0; i < p.keys.length; i++) {
       const v = unitVector(ctx.seed, p.model.id, p.keys[i] as string, p.dimensions)
-      const embedding = p.base64 ? JSON.stringify(base64Floats(v)) : jsonFloats(v)
+      const embedding = p.base64 && ctx.cfg.base64 === undefined ? JSON.stringify(base64Floats(v)) : jsonFloats(v)
       data += `${i === 0 ? '' : ','}{"object":"embedding","index":${i},"embedding":${embedding}}`
     }
     const usage = `{"prompt_tokens":${p.promptTokens},"total_tokens":${p.promptTokens}}`

@@ -121,10 +121,10 @@ export async function handleGeneration<P extends Parsed>(
   if ((model.embedding === undefined) !== (wire.serves === 'chat')) {
     return fail(c, wire.wrongKind ? wire.wrongKind(named) : wire.notFound(named))
   }
-  const p = wire.parse(body, model, route)
+  const cfg = st.models.config(model)
+  const p = wire.parse(body, model, route, cfg)
   if (isErrorOut(p)) return fail(c, p)
   c.stream = p.stream
-  const cfg = st.models.config(model)
 
   const fault = st.faults.pick(wire.api, named, cfg)
   if (fault && EARLY_FAULTS.has(fault.kind)) return earlyFault(c, fault, cfg, model)
@@ -155,7 +155,7 @@ export async function handleGeneration<P extends Parsed>(
   }
   const answers = generateAnswers(p.req, cfg, mix(st.seed, p.req.userSeed ?? 0, pre.hash), wire.api)
   const id = wire.responseId(mix(st.seed, seq, 7))
-  const ctx: RenderCtx = { id, created: Math.floor(start / 1000), usage, seed: st.seed }
+  const ctx: RenderCtx = { id, created: Math.floor(start / 1000), usage, seed: st.seed, cfg }
   if (p.stream) return answerStream(c, p, answers, ctx, cfg, limits, fault)
 
   const json = wire.render(p, answers, ctx)

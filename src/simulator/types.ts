@@ -61,6 +61,11 @@ export interface SimModelConfig {
   faultRates?: Partial<Record<FaultKind, number>>
   /** Report reasoning / thought tokens (o-series, gpt-5*, gemini-2.5*). */
   reasoning?: boolean
+  /**
+   * OpenAI embeddings, on a server without base64: `encoding_format: "base64"` `ignored` (floats answered
+   * anyway: mudler/LocalAI#9135, sgl-project/sglang#28803) or `refused` with a 400 (vllm-project/vllm#6174).
+   */
+  base64?: 'ignored' | 'refused'
 }
 
 export interface SimulatorOptions {

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { LimitState, WindowName } from './limits.ts'
 import type { ModelInfo, ModelKind } from './models.ts'
-import type { Answer, Api, PromptUsage, SimRequest } from './types.ts'
+import type { Answer, Api, PromptUsage, SimModelConfig, SimRequest } from './types.ts'
 
 /** An error reply before serialisation: Anthropic adds its request id to the body. */
 export interface ErrorOut {
@@ -52,6 +52,8 @@ export interface RenderCtx {
   usage: PromptUsage
   /** The simulator's seed (embeddings derive each vector from it and the input alone). */
   seed: number
+  /** The model's settings. */
+  cfg: SimModelConfig
 }
 
 /** One stream event with the output tokens it carries (for pacing). */
@@ -90,7 +92,7 @@ export interface ApiWire<P extends Parsed> {
   errorJson(e: ErrorOut, requestId: string): string
   /** The model the request names, or an error when it names none. */
   modelOf(body: Record<string, unknown>, route: Route): string | ErrorOut
-  parse(body: Record<string, unknown>, model: ModelInfo, route: Route): P | ErrorOut
+  parse(body: Record<string, unknown>, model: ModelInfo, route: Route, cfg: SimModelConfig): P | ErrorOut
   limitHeaders(state: LimitState, now: number, out: string[]): void
   render(p: P, answers: Answer[], ctx: RenderCtx): string
   frames(p: P, answers: Answer[], ctx: RenderCtx): Frame[]

@@ -6,7 +6,8 @@
  * - At most 100 requests per batch (vercel/ai#16101): the skeleton sends a larger request as several calls.
  * - Gemini normalises only full-length vectors (https://ai.google.dev/gemini-api/docs/embeddings#quality-for-smaller-dimensions);
  *   OpenAI's shortened ones are unit length, so a vector cut by `dimensions` is normalised here.
- * - `encoding_format: base64` is produced here (Gemini answers floats), as OpenAI encodes it.
+ * - `encoding_format: base64` is produced here (Gemini answers floats), as OpenAI encodes it; float answers are
+ *   float32 values too, so that both encodings of one vector are the same numbers.
  * - Gemini counts no tokens for embeddings: `usage` is left out and the router estimates it.
  */
 import { z } from 'zod'
@@ -59,7 +60,8 @@ export function fromBatchEmbedBody(text: string, req: EmbeddingRequest, target: 
   const shortened = req.dimensions != null
   const data = parsed.data.embeddings.map((e, index) => {
     const v = shortened ? unitLength(e.values) : e.values
-    return { object: 'embedding' as const, index, embedding: base64 ? floatsToBase64(v) : v }
+    // float32 either way, as OpenAI's vectors are: the float answer equals the base64 one decoded.
+    return { object: 'embedding' as const, index, embedding: base64 ? floatsToBase64(v) : v.map(Math.fround) }
   })
   return { object: 'list', data, model: target.model }
 }

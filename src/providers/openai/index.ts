@@ -64,7 +64,7 @@ export function createOpenAIAdapter(type = 'openai', quirks: Quirks | null = nul
       return { completion, usage, usageFinal, model: typeof completion.model === 'string' ? completion.model : null }
     },
     streamDecoder: (target) => new OpenAIStreamTransform(target.provider),
-    embeddings: openAIEmbeddings(),
+    embeddings: openAIEmbeddings(type !== 'openai'),
     // Chat completions requests pass through on every server; Responses only on OpenAI's own.
     native: openaiNative({ prepare, quirksOf, responses: type === 'openai' }),
   })
