@@ -144,6 +144,24 @@ describe.each(MODELS)('messages → %s', (model) => {
     expect(second.stop_reason).toBe('end_turn')
   })
 
+  it("request-id names the request as Anthropic's header does: the SDK's _request_id, streamed or not", async () => {
+    // Anthropic answers every request with a `request-id` header, which its SDK reads
+    // (https://docs.anthropic.com/en/api/errors#request-id).
+    const req = { model, max_tokens: 16, messages: [{ role: 'user' as const, content: 'reply: named' }] }
+    const { request_id, response } = await client.messages.create(req).withResponse()
+    expect(request_id).toMatch(/^req_/)
+    expect(request_id).toBe(response.headers.get('x-request-id'))
+    expect((await client.messages.create(req))._request_id).toMatch(/^req_/)
+    const streamed = await client.messages.create({ ...req, stream: true }).withResponse()
+    expect(streamed.request_id).toBe(streamed.response.headers.get('x-request-id'))
+    for await (const _ of streamed.data) {
+      // drained
+    }
+    const err = await client.messages.create({ ...req, model: 'nope/none' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.NotFoundError)
+    expect((err as InstanceType<typeof Anthropic.NotFoundError>).requestID).toMatch(/^req_/)
+  })
+
   it("countTokens(): Anthropic's own count for an Anthropic target, Headroom's estimate for the others", async () => {
     const req = { model, messages: [{ role: 'user' as const, content: 'How many tokens is this sentence?' }] }
     const { data, response } = await client.messages.countTokens({ ...req, tools: [WEATHER] }).withResponse()
