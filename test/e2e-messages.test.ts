@@ -242,6 +242,13 @@ const ok = (extra: Record<string, unknown> = {}) =>
     ...extra,
   })
 
+/** A request whose tool_use input nests arrays `depth` deep (valid JSON, valid Messages request). */
+const deepBody = (model: string, depth = 5000) =>
+  `{"model":"${model}","max_tokens":16,"tools":[${JSON.stringify(WEATHER)}],"messages":[` +
+  `{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool_use","id":"toolu_1",` +
+  `"name":"get_weather","input":{"city":${'['.repeat(depth)}${']'.repeat(depth)}}}]},` +
+  `{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"ok"}]}]}`
+
 describe('messages: hostile input is a 4xx in Anthropic shape', () => {
   const cases: Array<[string, () => ReturnType<typeof post>, number, string]> = [
     ['invalid JSON', () => post('{"model": '), 400, 'invalid_request_error'],
@@ -276,6 +283,20 @@ describe('messages: hostile input is a 4xx in Anthropic shape', () => {
     [
       'an oversized anthropic-beta',
       () => post(ok(), { 'anthropic-beta': 'b'.repeat(2000) }),
+      400,
+      'invalid_request_error',
+    ],
+    // JSON.parse takes nesting that JSON.stringify (translating or forwarding the body) overflows on.
+    ['a body nested 5,000 deep', () => post(deepBody('openai/gpt-4.1-mini')), 400, 'invalid_request_error'],
+    [
+      'a body nested 5,000 deep, for an Anthropic target',
+      () => post(deepBody('anthropic/claude-haiku-4-5')),
+      400,
+      'invalid_request_error',
+    ],
+    [
+      'a body nested 5,000 deep, counted',
+      () => post(deepBody('openai/gpt-4.1-mini'), {}, '/v1/messages/count_tokens'),
       400,
       'invalid_request_error',
     ],
