@@ -114,6 +114,41 @@ describe.each(MODELS)('messages → %s', (model) => {
     expect(r[0]).toMatchObject({ outcome: 'ok', stream: 1 })
   })
 
+  it('stream(): each event in the documented order, with its fields; message_start already counts the input', async () => {
+    // https://docs.anthropic.com/en/docs/build-with-claude/streaming#event-types
+    const stream = await client.messages.create({
+      model,
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: 'user', content: 'reply: one two three' }],
+    })
+    const events: Anthropic.RawMessageStreamEvent[] = []
+    for await (const e of stream) events.push(e)
+    const types = events.map((e) => e.type)
+    expect(types[0]).toBe('message_start')
+    expect(types.slice(1, 2)).toEqual(['content_block_start'])
+    expect(new Set(types.slice(2, -3))).toEqual(new Set(['content_block_delta']))
+    expect(types.slice(-3)).toEqual(['content_block_stop', 'message_delta', 'message_stop'])
+    const [start, blockStart] = events
+    if (start?.type !== 'message_start') throw new Error('no message_start')
+    expect(start.message).toMatchObject({ type: 'message', role: 'assistant', content: [] })
+    expect(start.message).toMatchObject({ stop_reason: null, stop_sequence: null })
+    expect(start.message.id).toMatch(/^msg_/)
+    expect(blockStart).toEqual({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } })
+    for (const e of events) if (e.type.startsWith('content_block')) expect(e).toMatchObject({ index: 0 })
+    const delta = events.at(-2)
+    if (delta?.type !== 'message_delta') throw new Error('no message_delta')
+    expect(delta.delta).toEqual({ stop_reason: 'end_turn', stop_sequence: null })
+    expect(delta.usage.output_tokens).toBeGreaterThan(0)
+    // Anthropic counts the prompt before the first token: a client that reads usage off message_start (the
+    // SDKs before message_delta carried input_tokens did) must not see an empty prompt. Translated, the count
+    // there is Headroom's estimate; message_delta's is the target's own.
+    const input = start.message.usage.input_tokens
+    expect(input).toBeGreaterThan(0)
+    const exact = delta.usage.input_tokens ?? input
+    expect(Math.abs(input - exact)).toBeLessThanOrEqual(Math.max(8, exact / 2))
+  })
+
   it('stream(): a tool call as tool_use with input_json_delta, and its tool_result back', async () => {
     const question = { role: 'user' as const, content: 'Weather in Paris?' }
     const stream = client.messages.stream({ model, max_tokens: 256, tools: [WEATHER], messages: [question] })
