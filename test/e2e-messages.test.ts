@@ -407,6 +407,62 @@ describe('messages: hostile input is a 4xx in Anthropic shape', () => {
   })
 })
 
+describe.each(MODELS)("messages → %s: Anthropic's conversation rules, in its words, whatever the target", (model) => {
+  // Anthropic's own 400s for a conversation that breaks its rules (https://docs.anthropic.com/en/api/messages):
+  // the same answer whichever target the route would pick, before any is called.
+  const use = { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }
+  const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: '18C' })
+  const cases: Array<[string, unknown[], string]> = [
+    ['an empty user turn', [{ role: 'user', content: '' }], 'messages.0: all messages must have non-empty content'],
+    [
+      'tool_use in a user turn',
+      [{ role: 'user', content: [use] }],
+      'messages.0.content.0: `tool_use` blocks can only be in `assistant` messages',
+    ],
+    [
+      'a tool_result without its tool_use',
+      [{ role: 'user', content: [result('toolu_9')] }],
+      'messages.0.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_9',
+    ],
+    [
+      'a tool_use without its tool_result',
+      [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: [use] },
+        { role: 'user', content: 'reply: never mind' },
+      ],
+      'messages.2: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_1',
+    ],
+    [
+      'a tool_result answering another id',
+      [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: [use] },
+        { role: 'user', content: [result('toolu_2')] },
+      ],
+      'messages.2.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_2',
+    ],
+  ]
+  it.each(cases)('%s', async (_name, messages, message) => {
+    const r = await post(JSON.stringify({ model, max_tokens: 16, tools: [WEATHER], messages }))
+    expect(r.status).toBe(400)
+    const body = JSON.parse(r.text) as { type: string; error: { type: string; message: string } }
+    expect(body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+    expect(body.error.message).toContain(message)
+  })
+
+  it('the same turns answered in order pass, consecutive user turns merged as Anthropic merges them', async () => {
+    const messages = [
+      { role: 'user', content: 'Weather?' },
+      { role: 'assistant', content: [use] },
+      { role: 'user', content: [result('toolu_1')] },
+      { role: 'user', content: 'reply: thanks' },
+    ]
+    const r = await post(JSON.stringify({ model, max_tokens: 16, tools: [WEATHER], messages }))
+    expect(r.status).toBe(200)
+  })
+})
+
 describe('messages: upstream failures in Anthropic shape', () => {
   // Each test its own model: a fault feeds the target's breaker and cooldown.
   const req = (content: string, model = 'gpt-4.1-nano') => ({

@@ -53,11 +53,6 @@ export function decodeMessages(messages: readonly MessageParamT[], warnings: str
   messages.forEach((m, i) => {
     const path = `messages.${i}`
     const last = i === messages.length - 1
-    if (m.content.length === 0 && !(last && m.role === 'assistant')) {
-      // Anthropic's own rule and wording.
-      const rule = 'all messages must have non-empty content except for the optional final assistant message'
-      throw new Refusal(path, rule)
-    }
     switch (m.role) {
       case 'system':
         out.push({ role: 'system', content: systemContent(m.content, path) })

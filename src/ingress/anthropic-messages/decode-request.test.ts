@@ -272,7 +272,7 @@ describe('refusals: a 400 naming the field', () => {
     [
       'a tool_use block in a user message',
       userBlocks({ type: 'tool_use', id: 't', name: 'n', input: {} }),
-      'messages.0.content.0: tool_use blocks are only allowed in assistant messages',
+      'messages.0.content.0: `tool_use` blocks can only be in `assistant` messages',
     ],
     [
       'a tool_result block in an assistant message',
@@ -283,7 +283,7 @@ describe('refusals: a 400 naming the field', () => {
           { role: 'user', content: 'x' },
         ],
       },
-      'messages.1.content.0: tool_result blocks are only allowed in user messages',
+      'messages.1.content.0: unexpected `tool_use_id` found in `tool_result` blocks: t.',
     ],
   ])('%s', (_name, body, message) => {
     expect(refused(body).message).toContain(message)
