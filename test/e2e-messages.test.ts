@@ -205,6 +205,7 @@ describe.each(MODELS)('messages → %s', (model) => {
     const anthropic = model.startsWith('anthropic/')
     expect(response.headers.get('x-headroom-count')).toBe(anthropic ? 'exact' : 'estimated')
     expect(response.headers.get('x-request-id')).toMatch(/^req_/)
+    expect(response.headers.get('request-id')).toBe(response.headers.get('x-request-id'))
     if (!anthropic) return
     // Exact: what the simulator's Anthropic counts, which a message with the same prompt is billed.
     const billed = await client.messages.create({ ...req, tools: [WEATHER], max_tokens: 16 })
