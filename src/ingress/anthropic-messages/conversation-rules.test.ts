@@ -21,6 +21,10 @@ describe('conversationRule', () => {
     ],
     ['a call in the final assistant message', [user('a'), assistant([use('1')])]],
     [
+      'a system message between a call and its result',
+      [user('a'), assistant([use('1')]), { role: 'system', content: 'note' }, user([result('1')])],
+    ],
+    [
       'calls split over consecutive assistant messages',
       [user('a'), assistant([use('1')]), assistant([use('2')]), user([result('1'), result('2')])],
     ],

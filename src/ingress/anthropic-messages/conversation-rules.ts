@@ -9,7 +9,8 @@
  * - `tool_use` blocks only in assistant messages;
  * - the `tool_result` blocks of a user turn answer `tool_use` ids of the assistant turn right before it,
  *   and a user turn after an assistant turn answers each of its `tool_use` ids.
- * Consecutive messages of one role are one turn, as Anthropic merges them.
+ * Consecutive messages of one role are one turn, as Anthropic merges them; a `system` message between
+ * turns is passed over (the reference page predates them: nothing is assumed of their place).
  */
 import type { MessageParamT } from './request-schema.ts'
 
@@ -36,6 +37,7 @@ export function conversationRule(messages: readonly MessageParamT[]): RuleBroken
     if (m.content.length === 0 && !(i === messages.length - 1 && m.role === 'assistant')) {
       return broken(path, 'all messages must have non-empty content except for the optional final assistant message')
     }
+    if (m.role === 'system') continue
     const prev = turns.at(-1)
     const turn = prev?.role === m.role ? prev : { role: m.role, at: i, uses: [], results: [] }
     if (turn !== prev) turns.push(turn)
