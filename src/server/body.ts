@@ -105,11 +105,17 @@ export function parseJsonBody(raw: Buffer): unknown {
  */
 const MAX_DEPTH = 256
 
-/** Whether `v` nests arrays and objects deeper than `limit` (recursion bounded by `limit`). */
+/**
+ * Whether `v` nests arrays and objects deeper than `limit` (recursion bounded by `limit`). Primitives are
+ * not descended into: an embeddings request's token arrays cost a loop, not a call per number.
+ */
 function nestedPast(v: unknown, limit: number): boolean {
   if (typeof v !== 'object' || v === null) return false
   if (limit === 0) return true
-  if (Array.isArray(v)) return v.some((x) => nestedPast(x, limit - 1))
-  for (const k in v) if (nestedPast((v as Record<string, unknown>)[k], limit - 1)) return true
+  const values = Array.isArray(v) ? (v as unknown[]) : Object.values(v)
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]
+    if (typeof x === 'object' && x !== null && nestedPast(x, limit - 1)) return true
+  }
   return false
 }
