@@ -197,6 +197,22 @@ describe.each(MODELS)('messages → %s', (model) => {
     expect((err as InstanceType<typeof Anthropic.NotFoundError>).requestID).toMatch(/^req_/)
   })
 
+  it('thinking asked of a model that does not think: answered, what was not sent named', async () => {
+    // Claude Code asks for thinking on every turn. OpenAI's chat models refuse reasoning_effort (its
+    // translation) with a 400; Gemini takes no such field.
+    const { data, response } = await client.messages
+      .create({
+        model,
+        max_tokens: 2048,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        messages: [{ role: 'user', content: 'reply: thought about it' }],
+      })
+      .withResponse()
+    expect(data.content.filter((b) => b.type === 'text')).toEqual([{ type: 'text', text: 'thought about it' }])
+    if (!model.startsWith('anthropic/'))
+      expect(response.headers.get('x-headroom-warning')).toContain('reasoning_effort')
+  })
+
   it("countTokens(): Anthropic's own count for an Anthropic target, Headroom's estimate for the others", async () => {
     const req = { model, messages: [{ role: 'user' as const, content: 'How many tokens is this sentence?' }] }
     const { data, response } = await client.messages.countTokens({ ...req, tools: [WEATHER] }).withResponse()
