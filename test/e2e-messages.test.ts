@@ -432,6 +432,11 @@ describe.each(MODELS)("messages → %s: Anthropic's conversation rules, in its w
   const cases: Array<[string, unknown[], string]> = [
     ['an empty user turn', [{ role: 'user', content: '' }], 'messages.0: all messages must have non-empty content'],
     [
+      'a user turn of an empty text block',
+      [{ role: 'user', content: [{ type: 'text', text: '' }] }],
+      'messages: text content blocks must be non-empty',
+    ],
+    [
       'tool_use in a user turn',
       [{ role: 'user', content: [use] }],
       'messages.0.content.0: `tool_use` blocks can only be in `assistant` messages',

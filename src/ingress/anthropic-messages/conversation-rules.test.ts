@@ -21,6 +21,10 @@ describe('conversationRule', () => {
     ],
     ['a call in the final assistant message', [user('a'), assistant([use('1')])]],
     [
+      'an empty text block beside a call (translation leaves it out)',
+      [user('a'), assistant([{ type: 'text', text: '' }, use('1')]), user([result('1')])],
+    ],
+    [
       'a system message between a call and its result',
       [user('a'), assistant([use('1')]), { role: 'system', content: 'note' }, user([result('1')])],
     ],
@@ -36,6 +40,7 @@ describe('conversationRule', () => {
     ['an empty user message', [user([])], 'messages.0'],
     ['an empty assistant message before the last', [user('a'), assistant(''), user('b')], 'messages.1'],
     ['tool_use from the user', [user([use('1')])], 'messages.0.content.0'],
+    ['a message of empty text blocks only', [user([{ type: 'text', text: '' }])], 'messages'],
     ['a result with no call before it', [user('a'), assistant('b'), user([result('1')])], 'messages.2.content.0'],
     [
       'a result two turns after its call',

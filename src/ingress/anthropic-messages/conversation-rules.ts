@@ -5,7 +5,8 @@
  * https://docs.anthropic.com/en/api/messages,
  * https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use#handling-tool-use-and-tool-result-content-blocks
  *
- * - every message has content, except an optional final assistant message;
+ * - every message has content, except an optional final assistant message: text blocks that are all empty
+ *   are none (Anthropic refuses any empty text block; translation leaves one out where others remain);
  * - `tool_use` blocks only in assistant messages;
  * - the `tool_result` blocks of a user turn answer `tool_use` ids of the assistant turn right before it,
  *   and a user turn after an assistant turn answers each of its `tool_use` ids.
@@ -34,8 +35,13 @@ export function conversationRule(messages: readonly MessageParamT[]): RuleBroken
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i] as MessageParamT
     const path = `messages.${i}`
-    if (m.content.length === 0 && !(i === messages.length - 1 && m.role === 'assistant')) {
+    const mayBeEmpty = i === messages.length - 1 && m.role === 'assistant'
+    if (m.content.length === 0 && !mayBeEmpty) {
       return broken(path, 'all messages must have non-empty content except for the optional final assistant message')
+    }
+    if (!mayBeEmpty && typeof m.content !== 'string' && m.content.every(isEmptyText)) {
+      // Anthropic's wording, which names no index.
+      return { param: 'messages', message: 'messages: text content blocks must be non-empty' }
     }
     if (m.role === 'system') continue
     const prev = turns.at(-1)
@@ -72,6 +78,10 @@ export function conversationRule(messages: readonly MessageParamT[]): RuleBroken
     }
   }
   return null
+}
+
+function isEmptyText(b: { type: string }): boolean {
+  return b.type === 'text' && (b as { text?: unknown }).text === ''
 }
 
 function broken(param: string, detail: string): RuleBroken {
