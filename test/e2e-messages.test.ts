@@ -473,6 +473,19 @@ describe.each(MODELS)("messages → %s: Anthropic's conversation rules, in its w
     expect(body.error.message).toContain(message)
   })
 
+  it('calls split over consecutive assistant messages are one turn, as Anthropic merges them', async () => {
+    const other = { ...use, id: 'toolu_2', input: { city: 'Rome' } }
+    const messages = [
+      { role: 'user', content: 'Weather in Paris and Rome?' },
+      { role: 'assistant', content: [{ type: 'text', text: 'Checking.' }, use] },
+      { role: 'assistant', content: [other] },
+      { role: 'user', content: [result('toolu_1'), result('toolu_2')] },
+    ]
+    const r = await post(JSON.stringify({ model, max_tokens: 64, tools: [WEATHER], messages }))
+    expect(r.status).toBe(200)
+    expect(JSON.parse(r.text)).toMatchObject({ type: 'message', stop_reason: 'end_turn' })
+  })
+
   it('the same turns answered in order pass, consecutive user turns merged as Anthropic merges them', async () => {
     const messages = [
       { role: 'user', content: 'Weather?' },
