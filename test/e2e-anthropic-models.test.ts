@@ -46,7 +46,10 @@ describe('models through the Anthropic SDK', () => {
 
   it('retrieve(id): a listed id; an unknown one is a NotFoundError', async () => {
     expect(await client.models.retrieve(TARGETS[1]!)).toMatchObject({ type: 'model', id: TARGETS[1] })
-    await expect(client.models.retrieve('no-such-model')).rejects.toBeInstanceOf(Anthropic.NotFoundError)
+    const err = await client.models.retrieve('no-such-model').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.NotFoundError)
+    // Anthropic's `request-id` header, which the SDK reads.
+    expect((err as InstanceType<typeof Anthropic.NotFoundError>).requestID).toMatch(/^req_/)
   })
 
   it('an invalid limit is a BadRequestError of type invalid_request_error', async () => {

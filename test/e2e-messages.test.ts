@@ -114,6 +114,41 @@ describe.each(MODELS)('messages → %s', (model) => {
     expect(r[0]).toMatchObject({ outcome: 'ok', stream: 1 })
   })
 
+  it('stream(): each event in the documented order, with its fields; message_start already counts the input', async () => {
+    // https://docs.anthropic.com/en/docs/build-with-claude/streaming#event-types
+    const stream = await client.messages.create({
+      model,
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: 'user', content: 'reply: one two three' }],
+    })
+    const events: Anthropic.RawMessageStreamEvent[] = []
+    for await (const e of stream) events.push(e)
+    const types = events.map((e) => e.type)
+    expect(types[0]).toBe('message_start')
+    expect(types.slice(1, 2)).toEqual(['content_block_start'])
+    expect(new Set(types.slice(2, -3))).toEqual(new Set(['content_block_delta']))
+    expect(types.slice(-3)).toEqual(['content_block_stop', 'message_delta', 'message_stop'])
+    const [start, blockStart] = events
+    if (start?.type !== 'message_start') throw new Error('no message_start')
+    expect(start.message).toMatchObject({ type: 'message', role: 'assistant', content: [] })
+    expect(start.message).toMatchObject({ stop_reason: null, stop_sequence: null })
+    expect(start.message.id).toMatch(/^msg_/)
+    expect(blockStart).toEqual({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } })
+    for (const e of events) if (e.type.startsWith('content_block')) expect(e).toMatchObject({ index: 0 })
+    const delta = events.at(-2)
+    if (delta?.type !== 'message_delta') throw new Error('no message_delta')
+    expect(delta.delta).toEqual({ stop_reason: 'end_turn', stop_sequence: null })
+    expect(delta.usage.output_tokens).toBeGreaterThan(0)
+    // Anthropic counts the prompt before the first token: a client that reads usage off message_start (the
+    // SDKs before message_delta carried input_tokens did) must not see an empty prompt. Translated, the count
+    // there is Headroom's estimate; message_delta's is the target's own.
+    const input = start.message.usage.input_tokens
+    expect(input).toBeGreaterThan(0)
+    const exact = delta.usage.input_tokens ?? input
+    expect(Math.abs(input - exact)).toBeLessThanOrEqual(Math.max(8, exact / 2))
+  })
+
   it('stream(): a tool call as tool_use with input_json_delta, and its tool_result back', async () => {
     const question = { role: 'user' as const, content: 'Weather in Paris?' }
     const stream = client.messages.stream({ model, max_tokens: 256, tools: [WEATHER], messages: [question] })
@@ -144,6 +179,40 @@ describe.each(MODELS)('messages → %s', (model) => {
     expect(second.stop_reason).toBe('end_turn')
   })
 
+  it("request-id names the request as Anthropic's header does: the SDK's _request_id, streamed or not", async () => {
+    // Anthropic answers every request with a `request-id` header, which its SDK reads
+    // (https://docs.anthropic.com/en/api/errors#request-id).
+    const req = { model, max_tokens: 16, messages: [{ role: 'user' as const, content: 'reply: named' }] }
+    const { request_id, response } = await client.messages.create(req).withResponse()
+    expect(request_id).toMatch(/^req_/)
+    expect(request_id).toBe(response.headers.get('x-request-id'))
+    expect((await client.messages.create(req))._request_id).toMatch(/^req_/)
+    const streamed = await client.messages.create({ ...req, stream: true }).withResponse()
+    expect(streamed.request_id).toBe(streamed.response.headers.get('x-request-id'))
+    for await (const _ of streamed.data) {
+      // drained
+    }
+    const err = await client.messages.create({ ...req, model: 'nope/none' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.NotFoundError)
+    expect((err as InstanceType<typeof Anthropic.NotFoundError>).requestID).toMatch(/^req_/)
+  })
+
+  it('thinking asked of a model that does not think: answered, what was not sent named', async () => {
+    // Claude Code asks for thinking on every turn. OpenAI's chat models refuse reasoning_effort (its
+    // translation) with a 400; Gemini takes no such field.
+    const { data, response } = await client.messages
+      .create({
+        model,
+        max_tokens: 2048,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        messages: [{ role: 'user', content: 'reply: thought about it' }],
+      })
+      .withResponse()
+    expect(data.content.filter((b) => b.type === 'text')).toEqual([{ type: 'text', text: 'thought about it' }])
+    if (!model.startsWith('anthropic/'))
+      expect(response.headers.get('x-headroom-warning')).toContain('reasoning_effort')
+  })
+
   it("countTokens(): Anthropic's own count for an Anthropic target, Headroom's estimate for the others", async () => {
     const req = { model, messages: [{ role: 'user' as const, content: 'How many tokens is this sentence?' }] }
     const { data, response } = await client.messages.countTokens({ ...req, tools: [WEATHER] }).withResponse()
@@ -152,6 +221,7 @@ describe.each(MODELS)('messages → %s', (model) => {
     const anthropic = model.startsWith('anthropic/')
     expect(response.headers.get('x-headroom-count')).toBe(anthropic ? 'exact' : 'estimated')
     expect(response.headers.get('x-request-id')).toMatch(/^req_/)
+    expect(response.headers.get('request-id')).toBe(response.headers.get('x-request-id'))
     if (!anthropic) return
     // Exact: what the simulator's Anthropic counts, which a message with the same prompt is billed.
     const billed = await client.messages.create({ ...req, tools: [WEATHER], max_tokens: 16 })
@@ -224,6 +294,13 @@ const ok = (extra: Record<string, unknown> = {}) =>
     ...extra,
   })
 
+/** A request whose tool_use input nests arrays `depth` deep (valid JSON, valid Messages request). */
+const deepBody = (model: string, depth = 5000) =>
+  `{"model":"${model}","max_tokens":16,"tools":[${JSON.stringify(WEATHER)}],"messages":[` +
+  `{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool_use","id":"toolu_1",` +
+  `"name":"get_weather","input":{"city":${'['.repeat(depth)}${']'.repeat(depth)}}}]},` +
+  `{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"ok"}]}]}`
+
 describe('messages: hostile input is a 4xx in Anthropic shape', () => {
   const cases: Array<[string, () => ReturnType<typeof post>, number, string]> = [
     ['invalid JSON', () => post('{"model": '), 400, 'invalid_request_error'],
@@ -258,6 +335,20 @@ describe('messages: hostile input is a 4xx in Anthropic shape', () => {
     [
       'an oversized anthropic-beta',
       () => post(ok(), { 'anthropic-beta': 'b'.repeat(2000) }),
+      400,
+      'invalid_request_error',
+    ],
+    // JSON.parse takes nesting that JSON.stringify (translating or forwarding the body) overflows on.
+    ['a body nested 5,000 deep', () => post(deepBody('openai/gpt-4.1-mini')), 400, 'invalid_request_error'],
+    [
+      'a body nested 5,000 deep, for an Anthropic target',
+      () => post(deepBody('anthropic/claude-haiku-4-5')),
+      400,
+      'invalid_request_error',
+    ],
+    [
+      'a body nested 5,000 deep, counted',
+      () => post(deepBody('openai/gpt-4.1-mini'), {}, '/v1/messages/count_tokens'),
       400,
       'invalid_request_error',
     ],
@@ -330,6 +421,80 @@ describe('messages: hostile input is a 4xx in Anthropic shape', () => {
     const r = await post(ok({ messages: [{ role: 'user', content: 'reply: beta' }] }), {}, '/v1/messages?beta=true')
     expect(r.status).toBe(200)
     expect(JSON.parse(r.text)).toMatchObject({ type: 'message', content: [{ type: 'text', text: 'beta' }] })
+  })
+})
+
+describe.each(MODELS)("messages → %s: Anthropic's conversation rules, in its words, whatever the target", (model) => {
+  // Anthropic's own 400s for a conversation that breaks its rules (https://docs.anthropic.com/en/api/messages):
+  // the same answer whichever target the route would pick, before any is called.
+  const use = { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }
+  const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: '18C' })
+  const cases: Array<[string, unknown[], string]> = [
+    ['an empty user turn', [{ role: 'user', content: '' }], 'messages.0: all messages must have non-empty content'],
+    [
+      'a user turn of an empty text block',
+      [{ role: 'user', content: [{ type: 'text', text: '' }] }],
+      'messages: text content blocks must be non-empty',
+    ],
+    [
+      'tool_use in a user turn',
+      [{ role: 'user', content: [use] }],
+      'messages.0.content.0: `tool_use` blocks can only be in `assistant` messages',
+    ],
+    [
+      'a tool_result without its tool_use',
+      [{ role: 'user', content: [result('toolu_9')] }],
+      'messages.0.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_9',
+    ],
+    [
+      'a tool_use without its tool_result',
+      [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: [use] },
+        { role: 'user', content: 'reply: never mind' },
+      ],
+      'messages.2: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_1',
+    ],
+    [
+      'a tool_result answering another id',
+      [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: [use] },
+        { role: 'user', content: [result('toolu_2')] },
+      ],
+      'messages.2.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_2',
+    ],
+  ]
+  it.each(cases)('%s', async (_name, messages, message) => {
+    const r = await post(JSON.stringify({ model, max_tokens: 16, tools: [WEATHER], messages }))
+    expect(r.status).toBe(400)
+    const body = JSON.parse(r.text) as { type: string; error: { type: string; message: string } }
+    expect(body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+    expect(body.error.message).toContain(message)
+  })
+
+  it('calls split over consecutive assistant messages are one turn, as Anthropic merges them', async () => {
+    const other = { ...use, id: 'toolu_2', input: { city: 'Rome' } }
+    const messages = [
+      { role: 'user', content: 'Weather in Paris and Rome?' },
+      { role: 'assistant', content: [{ type: 'text', text: 'Checking.' }, use] },
+      { role: 'assistant', content: [other] },
+      { role: 'user', content: [result('toolu_1'), result('toolu_2')] },
+    ]
+    const r = await post(JSON.stringify({ model, max_tokens: 64, tools: [WEATHER], messages }))
+    expect(r.status).toBe(200)
+    expect(JSON.parse(r.text)).toMatchObject({ type: 'message', stop_reason: 'end_turn' })
+  })
+
+  it('the same turns answered in order pass, consecutive user turns merged as Anthropic merges them', async () => {
+    const messages = [
+      { role: 'user', content: 'Weather?' },
+      { role: 'assistant', content: [use] },
+      { role: 'user', content: [result('toolu_1')] },
+      { role: 'user', content: 'reply: thanks' },
+    ]
+    const r = await post(JSON.stringify({ model, max_tokens: 16, tools: [WEATHER], messages }))
+    expect(r.status).toBe(200)
   })
 })
 

@@ -24,6 +24,11 @@ export interface EncodeContext {
   model: string
   /** This request's id, from which the answer's ids are made. */
   id: string
+  /**
+   * The prompt's size in tokens as estimated before the call: what a stream that must say it before the
+   * target has (Anthropic's `message_start`) says when the first chunk carries no usage.
+   */
+  promptEstimate?: number
 }
 
 export interface Ingress<Answer, Event> {

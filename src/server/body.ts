@@ -78,8 +78,9 @@ export function parseJsonBody(raw: Buffer): unknown {
       'invalid_json',
     )
   }
+  let body: unknown
   try {
-    return JSON.parse(raw.toString('utf8'))
+    body = JSON.parse(raw.toString('utf8'))
   } catch (err) {
     throw new ApiError(
       400,
@@ -87,4 +88,34 @@ export function parseJsonBody(raw: Buffer): unknown {
       'invalid_json',
     )
   }
+  if (nestedPast(body, MAX_DEPTH)) {
+    throw new ApiError(
+      400,
+      `The JSON body of your request is nested more than ${MAX_DEPTH} levels deep; no API request needs that many.`,
+      'invalid_json',
+    )
+  }
+  return body
+}
+
+/**
+ * How deep a body's arrays and objects may nest. JSON.parse takes deeper bodies than JSON.stringify can
+ * write back (V8 overflows its stack from a few thousand levels), and a body is written back whenever it is
+ * translated or forwarded; no real request comes near this.
+ */
+const MAX_DEPTH = 256
+
+/**
+ * Whether `v` nests arrays and objects deeper than `limit` (recursion bounded by `limit`). Primitives are
+ * not descended into: an embeddings request's token arrays cost a loop, not a call per number.
+ */
+function nestedPast(v: unknown, limit: number): boolean {
+  if (typeof v !== 'object' || v === null) return false
+  if (limit === 0) return true
+  const values = Array.isArray(v) ? (v as unknown[]) : Object.values(v)
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]
+    if (typeof x === 'object' && x !== null && nestedPast(x, limit - 1)) return true
+  }
+  return false
 }

@@ -19,6 +19,7 @@ import { ApiError } from '../lib/api-error.ts'
 import type { ChatChunk, ChatRequest } from '../providers/openai-schema.ts'
 import type { NativeRequest } from '../providers/types.ts'
 import type { Untranslatable } from '../routing/execute.ts'
+import { estimatePromptTokens } from '../routing/tokens.ts'
 import type { ServedApi } from './answer-types.ts'
 import type { ErrorResponse } from './errors.ts'
 import { approximateRequest } from './native-profile.ts'
@@ -108,7 +109,8 @@ async function* events(
   fail: (err: unknown) => ErrorResponse,
 ): AsyncIterable<string> {
   try {
-    for await (const e of encodeStream(chunks, { model: d.req.model, id: ids.requestId })) yield sseEvent(e)
+    const ctx = { model: d.req.model, id: ids.requestId, promptEstimate: estimatePromptTokens(d.req) }
+    for await (const e of encodeStream(chunks, ctx)) yield sseEvent(e)
   } catch (err) {
     yield errorEvent(fail(err))
   }

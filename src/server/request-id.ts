@@ -29,9 +29,14 @@ export function clientRequestId(headers: IncomingHttpHeaders): string | null {
   return typeof id === 'string' && SAFE_ID.test(id) ? id : null
 }
 
-/** The response headers naming the request: our id, and the client's own id echoed back when it sent a sane one. */
+/**
+ * The response headers naming the request: our id, under OpenAI's name (`x-request-id`) and Anthropic's
+ * (`request-id`, which the Anthropic SDK reads into `_request_id` and errors' `requestID`:
+ * https://docs.anthropic.com/en/api/errors#request-id), and the client's own id echoed back when it sent
+ * a sane one.
+ */
 export function idHeaders(ids: RequestIds): Record<string, string> {
   return ids.clientRequestId === null
-    ? { 'x-request-id': ids.requestId }
-    : { 'x-request-id': ids.requestId, 'x-client-request-id': ids.clientRequestId }
+    ? { 'x-request-id': ids.requestId, 'request-id': ids.requestId }
+    : { 'x-request-id': ids.requestId, 'request-id': ids.requestId, 'x-client-request-id': ids.clientRequestId }
 }

@@ -152,6 +152,9 @@ function content(
 /** `extraFields`: take request fields OpenAI does not know (an OpenAI-compatible server's own), unchecked. */
 export function parseOpenAI(b: Obj, model: ModelInfo, extraFields = false): OpenAIParsed | ErrorOut {
   if (!extraFields) for (const k in b) if (!KNOWN.has(k)) return invalid(`Unrecognized request argument supplied: ${k}`)
+  // OpenAI's chat models (gpt-4.1, gpt-4o…) refuse reasoning_effort (mozilla-ai/any-llm#270); a compatible
+  // server's models may take it.
+  if (!extraFields && !model.reasoning && isSet(b['reasoning_effort'])) return unsupported('reasoning_effort')
   const msgs = b['messages']
   if (msgs === undefined) return missing('messages')
   if (!Array.isArray(msgs))

@@ -312,6 +312,14 @@ describe('OpenAI chat completions via the openai SDK', () => {
       'unsupported_parameter',
       "Unsupported parameter: 'stop' is not supported with this model.",
     ],
+    // And the other way round, a chat model refuses reasoning_effort (mozilla-ai/any-llm#270).
+    [
+      'gpt-4.1-nano',
+      { reasoning_effort: 'medium' },
+      'reasoning_effort',
+      'unsupported_parameter',
+      "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
+    ],
   ] as const)('%s refuses %j as OpenAI does', async (model, extra, param, code, message) => {
     const res = await rawPost(
       `${sim.url}/v1/chat/completions`,

@@ -53,11 +53,6 @@ export function decodeMessages(messages: readonly MessageParamT[], warnings: str
   messages.forEach((m, i) => {
     const path = `messages.${i}`
     const last = i === messages.length - 1
-    if (m.content.length === 0 && !(last && m.role === 'assistant')) {
-      // Anthropic's own rule and wording.
-      const rule = 'all messages must have non-empty content except for the optional final assistant message'
-      throw new Refusal(path, rule)
-    }
     switch (m.role) {
       case 'system':
         out.push({ role: 'system', content: systemContent(m.content, path) })
@@ -70,12 +65,28 @@ export function decodeMessages(messages: readonly MessageParamT[], warnings: str
         if (!turn) break
         // Anthropic continues a final assistant text ("prefill"); OpenAI would answer it as a new turn.
         if (last && turn.content) throw new Refusal(path, onlyAnthropic('a final assistant message (prefill)'))
-        out.push(turn)
+        const prev = out.at(-1)
+        if (prev?.role === 'assistant') mergeInto(prev, turn)
+        else out.push(turn)
         break
       }
     }
   })
   return out
+}
+
+/**
+ * Consecutive assistant messages as one, as Anthropic combines consecutive turns of one role
+ * (https://docs.anthropic.com/en/api/messages): OpenAI wants each call's results right after the message
+ * that made it, so calls split over two messages would otherwise be refused.
+ */
+function mergeInto(prev: AssistantMessage, next: AssistantMessage): void {
+  const parts = (c: AssistantMessage['content']): TextPartT[] =>
+    typeof c === 'string' ? [text(c)] : ((c ?? []) as TextPartT[])
+  const content = [...parts(prev.content), ...parts(next.content)]
+  prev.content = content.length > 0 ? content : null
+  const calls = [...(prev.tool_calls ?? []), ...(next.tool_calls ?? [])]
+  if (calls.length > 0) prev.tool_calls = calls
 }
 
 function systemContent(content: Content, path: string): string | TextPartT[] {

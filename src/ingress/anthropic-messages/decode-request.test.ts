@@ -179,6 +179,36 @@ describe('messages', () => {
     ])
   })
 
+  it('makes consecutive assistant messages one, their text and calls in order', () => {
+    const call = (id: string) => ({ type: 'tool_use', id, name: 'f', input: { n: id } })
+    const d = ok({
+      messages: [
+        { role: 'user', content: 'Q' },
+        { role: 'assistant', content: 'Let me see.' },
+        { role: 'assistant', content: [call('a'), { type: 'text', text: 'and' }, call('b')] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'a' },
+            { type: 'tool_result', tool_use_id: 'b' },
+          ],
+        },
+      ],
+    })
+    const fn = (id: string) => ({ id, type: 'function', function: { name: 'f', arguments: `{"n":"${id}"}` } })
+    expect(d.request.messages.slice(1, 3)).toEqual([
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Let me see.' },
+          { type: 'text', text: 'and' },
+        ],
+        tool_calls: [fn('a'), fn('b')],
+      },
+      { role: 'tool', tool_call_id: 'a', content: '' },
+    ])
+  })
+
   it('takes a system turn inside messages where it stands', () => {
     const d = ok({
       messages: [
@@ -272,7 +302,7 @@ describe('refusals: a 400 naming the field', () => {
     [
       'a tool_use block in a user message',
       userBlocks({ type: 'tool_use', id: 't', name: 'n', input: {} }),
-      'messages.0.content.0: tool_use blocks are only allowed in assistant messages',
+      'messages.0.content.0: `tool_use` blocks can only be in `assistant` messages',
     ],
     [
       'a tool_result block in an assistant message',
@@ -283,7 +313,7 @@ describe('refusals: a 400 naming the field', () => {
           { role: 'user', content: 'x' },
         ],
       },
-      'messages.1.content.0: tool_result blocks are only allowed in user messages',
+      'messages.1.content.0: unexpected `tool_use_id` found in `tool_result` blocks: t.',
     ],
   ])('%s', (_name, body, message) => {
     expect(refused(body).message).toContain(message)

@@ -9,6 +9,7 @@
  */
 import type { ChatRequest } from '../../providers/openai-schema.ts'
 import type { Decoded, IngressError } from '../types.ts'
+import { conversationRule } from './conversation-rules.ts'
 import { decodeMessages, decodeSystem } from './decode-messages.ts'
 import { decodeTools } from './decode-tools.ts'
 import { onlyAnthropic, Refusal } from './refusal.ts'
@@ -52,12 +53,18 @@ function isDefault(key: string, v: unknown): boolean {
   return key === 'service_tier' && v === 'auto'
 }
 
-/** The body checked against the schema only: what a request for an Anthropic target needs. */
+/**
+ * The body checked against the schema and Anthropic's conversation rules (conversation-rules.ts): what a
+ * request for an Anthropic target needs.
+ */
 export function parseRequest(body: unknown): { ok: true; body: MessagesRequest } | { ok: false; error: IngressError } {
   const parsed = MessagesRequestSchema.safeParse(body, { reportInput: true })
-  if (parsed.success) return { ok: true, body: parsed.data }
-  const { param, message } = validationMessage(parsed.error)
-  return { ok: false, error: invalidRequest(message, param) }
+  if (!parsed.success) {
+    const { param, message } = validationMessage(parsed.error)
+    return { ok: false, error: invalidRequest(message, param) }
+  }
+  const broken = conversationRule(parsed.data.messages)
+  return broken ? { ok: false, error: invalidRequest(broken.message, broken.param) } : { ok: true, body: parsed.data }
 }
 
 export function decodeRequest(body: unknown): Decoded {

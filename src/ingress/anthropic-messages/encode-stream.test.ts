@@ -154,6 +154,17 @@ describe('message_start and message_delta', () => {
     expect(events[0]?.data).toMatchObject({ message: { usage: counts } })
   })
 
+  it("puts the estimate made before the call in message_start when the first chunk has no usage, the target's count in message_delta", async () => {
+    const chunks = [chunk({ content: 'Hi' }), chunk({}, 'stop'), usageChunk(usage)]
+    const events = await collect(encodeStream(replay(chunks), { ...CTX, promptEstimate: 33 }))
+    expect(events[0]?.data).toMatchObject({ message: { usage: { input_tokens: 33, output_tokens: 0 } } })
+    expect(events.at(-2)?.data).toMatchObject({ usage: { input_tokens: 20, cache_read_input_tokens: 10 } })
+    const first = await collect(
+      encodeStream(replay([{ ...chunk({ content: 'Hi' }), usage }]), { ...CTX, promptEstimate: 33 }),
+    )
+    expect(first[0]?.data).toMatchObject({ message: { usage: { input_tokens: 20 } } })
+  })
+
   it('names the stop sequence the upstream matched (vLLM’s stop_reason)', async () => {
     const events = await encode([chunk({ content: 'x' }), chunk({}, 'stop', { stop_reason: 'END' })])
     expect(events.at(-2)?.data).toMatchObject({ delta: { stop_reason: 'stop_sequence', stop_sequence: 'END' } })

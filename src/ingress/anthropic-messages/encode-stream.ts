@@ -120,9 +120,12 @@ class StreamEncoder {
 
   private start(): AnthropicStreamEvent {
     this.started = true
-    // The input counts go here when the first chunk has them (some servers send usage on every chunk);
+    // Anthropic counts the prompt here, before the first token. The input counts go here when the first
+    // chunk has them (some servers send usage on every chunk), else the estimate made before the call
+    // (OpenAI sends usage last): a client reading usage off message_start never sees an empty prompt.
     // message_delta repeats the final counts in any case.
     const usage = { ...toAnthropicUsage(this.usage), output_tokens: 0 }
+    if (this.usage === null) usage.input_tokens = this.ctx.promptEstimate ?? 0
     const message: AnthropicMessage = {
       id: messageId(this.ctx),
       type: 'message',

@@ -120,6 +120,19 @@ describe('toOpenAIBody', () => {
     expect(warnings).toEqual([])
   })
 
+  it("an ordinary OpenAI model: reasoning_effort, which it refuses, is dropped and named; a compatible server's is kept", () => {
+    const { body, warnings } = convert('gpt-4.1-mini', { reasoning_effort: 'low', temperature: 0.2 })
+    expect(body).toEqual({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'hi' }], temperature: 0.2 })
+    expect(warnings).toEqual([
+      'reasoning_effort is not supported by gpt-4.1-mini (not a reasoning model) and was not sent',
+    ])
+    expect(convert('gpt-4.1-mini', { reasoning_effort: null }).warnings).toEqual([])
+    expect(convert('gpt-5', { reasoning_effort: 'low' }).body).toMatchObject({ reasoning_effort: 'low' })
+    const compatible = { ...target('qwen3'), type: 'openai-compatible' }
+    const req = { model: 'm', messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'low' } as ChatRequest
+    expect(JSON.parse(toOpenAIBody(req, compatible, false, []))).toMatchObject({ reasoning_effort: 'low' })
+  })
+
   it('the gpt-5 chat models are ordinary chat models', () => {
     expect(convert('gpt-5-chat-latest', { temperature: 0.2, max_tokens: 5 }).body).toMatchObject({
       temperature: 0.2,

@@ -40,6 +40,7 @@ export function toOpenAIBody(
     delete body['stream_options']
   }
   if (target.reasoning) applyReasoningRules(body, target.model, target.reasoning, warnings)
+  else if (target.type === 'openai') dropReasoningEffort(body, target.model, warnings)
   if (q) applyQuirks(body, q.quirks, q.rules, target.provider, warnings)
   return JSON.stringify(body)
 }
@@ -57,6 +58,20 @@ const REFUSED: ReadonlyArray<readonly [param: string, isDefault: (v: unknown) =>
   ['top_logprobs', (v) => v === 0],
   ['logit_bias', (v) => typeof v === 'object' && v !== null && Object.keys(v).length === 0],
 ]
+
+/**
+ * OpenAI's chat models (gpt-4.1, gpt-4o…) refuse `reasoning_effort` with a 400 ("Unsupported parameter:
+ * 'reasoning_effort' is not supported with this model.", https://github.com/mozilla-ai/any-llm/issues/270):
+ * a model that does not reason has no effort to set, so it is left out and named. A compatible server's
+ * models may take it (its quirks decide).
+ */
+function dropReasoningEffort(body: Record<string, unknown>, model: string, warnings: string[]): void {
+  const effort = body['reasoning_effort']
+  if (effort === undefined) return
+  delete body['reasoning_effort']
+  if (effort !== null)
+    warnings.push(`reasoning_effort is not supported by ${model} (not a reasoning model) and was not sent`)
+}
 
 /** The o-series refuses `parallel_tool_calls` too, even when false (true is its behaviour anyway). */
 const REFUSED_BY_O_SERIES: typeof REFUSED = [...REFUSED, ['parallel_tool_calls', (v) => v === true]]

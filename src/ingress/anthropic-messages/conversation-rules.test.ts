@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest'
+import { conversationRule } from './conversation-rules.ts'
+import type { MessageParamT } from './request-schema.ts'
+
+const use = (id: string) => ({ type: 'tool_use', id, name: 'f', input: {} })
+const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: 'ok' })
+const user = (content: MessageParamT['content']): MessageParamT => ({ role: 'user', content })
+const assistant = (content: MessageParamT['content']): MessageParamT => ({ role: 'assistant', content })
+
+describe('conversationRule', () => {
+  it.each<[string, MessageParamT[]]>([
+    ['text turns', [user('a'), assistant('b'), user('c')]],
+    ['an empty final assistant message (a prefill)', [user('a'), assistant('')]],
+    [
+      'parallel calls answered in one turn, in any order',
+      [user('a'), assistant([use('1'), use('2')]), user([result('2'), result('1')])],
+    ],
+    [
+      'results split over consecutive user messages (one turn)',
+      [user('a'), assistant([use('1'), use('2')]), user([result('1')]), user([result('2')])],
+    ],
+    ['a call in the final assistant message', [user('a'), assistant([use('1')])]],
+    [
+      'an empty text block beside a call (translation leaves it out)',
+      [user('a'), assistant([{ type: 'text', text: '' }, use('1')]), user([result('1')])],
+    ],
+    [
+      'a system message between a call and its result',
+      [user('a'), assistant([use('1')]), { role: 'system', content: 'note' }, user([result('1')])],
+    ],
+    [
+      'calls split over consecutive assistant messages',
+      [user('a'), assistant([use('1')]), assistant([use('2')]), user([result('1'), result('2')])],
+    ],
+  ])('passes %s', (_name, messages) => {
+    expect(conversationRule(messages)).toBeNull()
+  })
+
+  it.each<[string, MessageParamT[], string]>([
+    ['an empty user message', [user([])], 'messages.0'],
+    ['an empty assistant message before the last', [user('a'), assistant(''), user('b')], 'messages.1'],
+    ['tool_use from the user', [user([use('1')])], 'messages.0.content.0'],
+    ['a message of empty text blocks only', [user([{ type: 'text', text: '' }])], 'messages'],
+    ['a result with no call before it', [user('a'), assistant('b'), user([result('1')])], 'messages.2.content.0'],
+    [
+      'a result two turns after its call',
+      [user('a'), assistant([use('1')]), user([result('1')]), assistant('x'), user([result('1')])],
+      'messages.4.content.0',
+    ],
+    ['a call left unanswered', [user('a'), assistant([use('1'), use('2')]), user([result('1')])], 'messages.2'],
+  ])('refuses %s, naming %s', (_name, messages, param) => {
+    expect(conversationRule(messages)?.param).toBe(param)
+  })
+
+  it('words a missing result as Anthropic does, listing each id', () => {
+    const r = conversationRule([user('a'), assistant([use('1'), use('2')]), user('b')])
+    expect(r?.message).toBe(
+      'messages.2: `tool_use` ids were found without `tool_result` blocks immediately after: 1, 2. Each `tool_use` block must have a corresponding `tool_result` block in the next message.',
+    )
+  })
+})

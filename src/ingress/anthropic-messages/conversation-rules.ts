@@ -1,0 +1,89 @@
+/**
+ * The rules Anthropic holds a conversation to beyond its schema, checked before any target is chosen, so
+ * the answer is Anthropic's 400 in Anthropic's words whichever target the route would pick (a translated
+ * target would answer in its own words, or not at all: Gemini takes a call left unanswered). Pure.
+ * https://docs.anthropic.com/en/api/messages,
+ * https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use#handling-tool-use-and-tool-result-content-blocks
+ *
+ * - every message has content, except an optional final assistant message: text blocks that are all empty
+ *   are none (Anthropic refuses any empty text block; translation leaves one out where others remain);
+ * - `tool_use` blocks only in assistant messages;
+ * - the `tool_result` blocks of a user turn answer `tool_use` ids of the assistant turn right before it,
+ *   and a user turn after an assistant turn answers each of its `tool_use` ids.
+ * Consecutive messages of one role are one turn, as Anthropic merges them; a `system` message between
+ * turns is passed over (the reference page predates them: nothing is assumed of their place).
+ */
+import type { MessageParamT } from './request-schema.ts'
+
+export interface RuleBroken {
+  /** The dotted path Anthropic names (`messages.2`, `messages.0.content.1`). */
+  param: string
+  message: string
+}
+
+interface Turn {
+  role: MessageParamT['role']
+  /** Where the turn starts, for Anthropic's `messages.N`. */
+  at: number
+  /** The turn's tool_use ids; its tool_result blocks with where each is. */
+  uses: string[]
+  results: Array<{ id: string; at: string }>
+}
+
+export function conversationRule(messages: readonly MessageParamT[]): RuleBroken | null {
+  const turns: Turn[] = []
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i] as MessageParamT
+    const path = `messages.${i}`
+    const mayBeEmpty = i === messages.length - 1 && m.role === 'assistant'
+    if (m.content.length === 0 && !mayBeEmpty) {
+      return broken(path, 'all messages must have non-empty content except for the optional final assistant message')
+    }
+    if (!mayBeEmpty && typeof m.content !== 'string' && m.content.every(isEmptyText)) {
+      // Anthropic's wording, which names no index.
+      return { param: 'messages', message: 'messages: text content blocks must be non-empty' }
+    }
+    if (m.role === 'system') continue
+    const prev = turns.at(-1)
+    const turn = prev?.role === m.role ? prev : { role: m.role, at: i, uses: [], results: [] }
+    if (turn !== prev) turns.push(turn)
+    if (typeof m.content === 'string') continue
+    for (let j = 0; j < m.content.length; j++) {
+      const b = m.content[j] as { type: string; id?: unknown; tool_use_id?: unknown }
+      const at = `${path}.content.${j}`
+      if (b.type === 'tool_use') {
+        if (m.role !== 'assistant') return broken(at, '`tool_use` blocks can only be in `assistant` messages')
+        turn.uses.push(String(b.id))
+      } else if (b.type === 'tool_result') turn.results.push({ id: String(b.tool_use_id), at })
+    }
+  }
+  for (let t = 0; t < turns.length; t++) {
+    const turn = turns[t] as Turn
+    const prev = turns[t - 1]
+    const asked = new Set(prev?.role === 'assistant' ? prev.uses : [])
+    for (const r of turn.results) {
+      if (turn.role === 'user' && asked.has(r.id)) continue
+      return broken(
+        r.at,
+        `unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${r.id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`,
+      )
+    }
+    const answered = new Set(turn.results.map((r) => r.id))
+    const missing = prev?.role === 'assistant' ? prev.uses.filter((id) => !answered.has(id)) : []
+    if (missing.length > 0) {
+      return broken(
+        `messages.${turn.at}`,
+        `\`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`,
+      )
+    }
+  }
+  return null
+}
+
+function isEmptyText(b: { type: string }): boolean {
+  return b.type === 'text' && (b as { text?: unknown }).text === ''
+}
+
+function broken(param: string, detail: string): RuleBroken {
+  return { param, message: `${param}: ${detail}` }
+}
