@@ -148,6 +148,61 @@ describe.each(MODELS)('responses → %s', (model) => {
   })
 })
 
+describe.each(MODELS)('responses → %s: the Response object as OpenAI documents it', (model) => {
+  it('every field a client reads, with the defaults OpenAI fills for a field left out', async () => {
+    const data = await client.responses.create({ model, input: 'reply: fields' })
+    expect(data.id).toMatch(/^resp_/)
+    expect(typeof data.created_at).toBe('number')
+    expect(data).toMatchObject({
+      object: 'response',
+      status: 'completed',
+      error: null,
+      incomplete_details: null,
+      instructions: null,
+      tools: [],
+      tool_choice: 'auto',
+      parallel_tool_calls: true,
+      temperature: 1,
+      top_p: 1,
+      metadata: {},
+      text: { format: { type: 'text' } },
+      previous_response_id: null,
+      store: true,
+    })
+    const [item] = data.output
+    if (item?.type !== 'message') throw new Error('no message item')
+    expect(item.id).toMatch(/^msg_/)
+    expect(item).toMatchObject({ role: 'assistant', status: 'completed' })
+    expect(item.content[0]).toMatchObject({ type: 'output_text', text: 'fields', annotations: [] })
+    // Output counts the reasoning in it (Gemini 2.5 thinks unasked), and the total both sides.
+    const u = data.usage!
+    expect(u.input_tokens_details.cached_tokens).toBe(0)
+    expect(u.output_tokens_details.reasoning_tokens).toBeLessThan(u.output_tokens)
+    expect(u.total_tokens).toBe(u.input_tokens + u.output_tokens)
+  })
+
+  it('what the request set is echoed', async () => {
+    const data = await client.responses.create({
+      model,
+      input: 'reply: echoed',
+      temperature: 0.5,
+      max_output_tokens: 64,
+      metadata: { team: 'a' },
+      parallel_tool_calls: false,
+      tools: [WEATHER],
+      tool_choice: { type: 'function', name: 'get_weather' },
+    })
+    expect(data).toMatchObject({
+      temperature: 0.5,
+      max_output_tokens: 64,
+      metadata: { team: 'a' },
+      parallel_tool_calls: false,
+      tool_choice: { type: 'function', name: 'get_weather' },
+      tools: [{ type: 'function', name: 'get_weather', strict: false }],
+    })
+  })
+})
+
 describe('responses: failover across providers', () => {
   it.each([
     ['openai-first', 'anthropic/claude-haiku-4-5'],
@@ -202,6 +257,12 @@ describe('responses: hostile input is a 4xx in OpenAI shape', () => {
     ['no key', () => post(ok(), { authorization: '' }), 401, null],
     ['a body over the limit', () => post(ok({ instructions: 'x'.repeat(11 * 1024 * 1024) })), 413, null],
     ['a bad x-headroom-priority', () => post(ok(), { 'x-headroom-priority': 'now' }), 400, 'x-headroom-priority'],
+    [
+      'reasoning.effort not an effort (translated)',
+      () => post(ok({ model: 'anthropic/claude-haiku-4-5', reasoning: { effort: 'ultra' } })),
+      400,
+      'reasoning.effort',
+    ],
   ]
   it.each(cases)('%s', async (_name, send, status, param) => {
     const r = await send()

@@ -376,6 +376,13 @@ const refusals: Array<[string, unknown, string | null, string | null, string]> =
     "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 10 instead.",
   ],
   [
+    'reasoning.effort not an effort',
+    { model: 'fast', input: 'Hi', reasoning: { effort: 'ultra' } },
+    'reasoning.effort',
+    'invalid_value',
+    "Invalid value: 'ultra'. Supported values are: 'none', 'minimal', 'low', 'medium', 'high', 'xhigh', and 'max'.",
+  ],
+  [
     'temperature above 2',
     { model: 'fast', input: 'Hi', temperature: 3 },
     'temperature',
