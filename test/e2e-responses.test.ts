@@ -263,6 +263,18 @@ describe('responses: hostile input is a 4xx in OpenAI shape', () => {
       400,
       'reasoning.effort',
     ],
+    [
+      'an item of no known type, on a route without OpenAI',
+      () => post(ok({ model: 'to-anthropic', input: [{ type: 'frobnicate' }] })),
+      400,
+      'input[0].type',
+    ],
+    [
+      'a built-in tool on a route without OpenAI',
+      () => post(ok({ model: 'to-anthropic', tools: [{ type: 'web_search' }] })),
+      400,
+      'tools[0].type',
+    ],
   ]
   it.each(cases)('%s', async (_name, send, status, param) => {
     const r = await send()
