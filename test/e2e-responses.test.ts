@@ -310,6 +310,47 @@ describe('responses: hostile input is a 4xx in OpenAI shape', () => {
   })
 })
 
+describe("responses: a translated request's errors name the client's parameters, not chat completions'", () => {
+  const image = (url: string) => ({ type: 'input_image', image_url: url, detail: 'auto' })
+  const file = { type: 'input_file', file_id: 'file-abc123' }
+  const cases: Array<[string, string, Record<string, unknown>, string]> = [
+    [
+      'an image URL Anthropic cannot fetch, after instructions',
+      'anthropic/claude-haiku-4-5',
+      {
+        instructions: 'Be brief.',
+        input: [{ role: 'user', content: [{ type: 'input_text', text: 'x' }, image('ftp://a/b.png')] }],
+      },
+      'input[0].content[1].image_url',
+    ],
+    [
+      'a file by id, which Gemini cannot read',
+      'google/gemini-2.5-flash',
+      {
+        input: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'yes' },
+          { role: 'user', content: [file] },
+        ],
+      },
+      'input[2].content[0]',
+    ],
+    [
+      'a tool whose parameters Anthropic cannot take',
+      'anthropic/claude-haiku-4-5',
+      { input: 'hi', tools: [{ type: 'function', name: 'f', parameters: { type: 'string' }, strict: false }] },
+      'tools[0].parameters',
+    ],
+  ]
+  it.each(cases)('%s', async (_name, model, body, param) => {
+    const r = await post(JSON.stringify({ model, ...body }))
+    expect(r.status).toBe(400)
+    expect(r.json?.error?.param).toBe(param)
+    expect(r.json?.error?.message).toContain(param)
+    expect(r.json?.error?.message).not.toMatch(/messages\[|\.function\./)
+  })
+})
+
 describe('responses: a stream that fails after it began', () => {
   it('ends with error and response.failed, which the SDK raises', async () => {
     stack.sim.script('anthropic', 'claude-sonnet-4-5', [{ kind: 'cut', afterChunks: 4 }])

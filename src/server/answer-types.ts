@@ -59,6 +59,8 @@ export interface ServedApi<D> {
         fail: (err: unknown) => ErrorResponse,
       ) => AsyncIterable<string>)
     | null
+  /** An error raised after decoding, naming the request's parameters as this API does (absent: as it is). */
+  clientError?(err: unknown, d: D): unknown
   /** Passthrough to targets that take this API as it is (null: none; every target gets the canonical request). */
   readonly native: NativeSide<D> | null
 }

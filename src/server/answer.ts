@@ -119,7 +119,7 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
     return { kind: 'events', headers, events, idleTimeoutMs: cfg.streamIdleTimeoutMs, ended }
   } catch (err) {
     ticket.settle(null, rt.now())
-    throw err
+    throw api.clientError ? api.clientError(err, decoded) : err
   }
 }
 
