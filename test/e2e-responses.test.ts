@@ -12,7 +12,7 @@ import OpenAI from 'openai'
 import type { FunctionTool, ResponseInputItem } from 'openai/resources/responses/responses'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { rawPost, type Stack, startStack, testConfig } from './harness.ts'
+import { PIXEL_PNG, rawPost, type Stack, startStack, testConfig } from './harness.ts'
 
 const CLIENT_KEY = 'client-secret-resp-123'
 const MODELS = ['openai/gpt-4.1-mini', 'anthropic/claude-haiku-4-5', 'google/gemini-2.5-flash']
@@ -200,6 +200,32 @@ describe.each(MODELS)('responses → %s: the Response object as OpenAI documents
       tool_choice: { type: 'function', name: 'get_weather' },
       tools: [{ type: 'function', name: 'get_weather', strict: false }],
     })
+  })
+})
+
+describe.each(MODELS)('responses → %s: input parts', (model) => {
+  it('an image by URL and as a base64 data: URL, and a PDF as file_data', async () => {
+    const pdf = `data:application/pdf;base64,${Buffer.from('%PDF-1.4\n%%EOF').toString('base64')}`
+    const data = await client.responses.create({
+      model,
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_image', image_url: 'https://example.com/cat.png', detail: 'auto' },
+            { type: 'input_image', image_url: PIXEL_PNG, detail: 'low' },
+            { type: 'input_file', filename: 'a.pdf', file_data: pdf },
+            { type: 'input_text', text: 'reply: seen them' },
+          ],
+        },
+      ],
+    })
+    expect(data.output_text).toContain('seen them')
+    if (!model.startsWith('anthropic/')) return
+    const sent = [...stack.sim.log].reverse().find((l) => l.api === 'anthropic')?.body as { messages: unknown }
+    expect(sent.messages).toMatchObject([
+      { content: [{ type: 'image' }, { type: 'image' }, { type: 'document', title: 'a.pdf' }, { type: 'text' }] },
+    ])
   })
 })
 
