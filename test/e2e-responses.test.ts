@@ -290,6 +290,18 @@ describe('responses: hostile input is a 4xx in OpenAI shape', () => {
       'reasoning.effort',
     ],
     [
+      'metadata of 17 pairs (translated)',
+      () =>
+        post(
+          ok({
+            model: 'anthropic/claude-haiku-4-5',
+            metadata: Object.fromEntries([...'abcdefghijklmnopq'].map((k) => [k, 'v'])),
+          }),
+        ),
+      400,
+      'metadata',
+    ],
+    [
       'an item of no known type, on a route without OpenAI',
       () => post(ok({ model: 'to-anthropic', input: [{ type: 'frobnicate' }] })),
       400,

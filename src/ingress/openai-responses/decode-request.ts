@@ -58,6 +58,7 @@ function decode(
   }
   const body = parseAt(ResponseCreateBody, raw, [])
   refuseStateful(body)
+  if (body.metadata != null) checkMetadata(body.metadata)
   const warnings: string[] = []
   const input = convertInput(body.input, body.instructions, carried)
   if (input.messages.length === 0) {
@@ -100,6 +101,25 @@ function refuseStateful(body: ResponseCreateBodyT): void {
   if (body.background === true) {
     throw unsupported('background', 'Headroom answers in the foreground only: a response cannot be polled later')
   }
+}
+
+/** OpenAI's bounds on `metadata`: 16 pairs, keys of up to 64 characters (values: the schema's 512), in its words. */
+function checkMetadata(metadata: Record<string, string>): void {
+  const keys = Object.keys(metadata)
+  if (keys.length > 16) {
+    const expected = `Expected an object with at most 16 properties, but got an object with ${keys.length} properties instead.`
+    throw new ApiError(
+      400,
+      `Invalid 'metadata': too many properties. ${expected}`,
+      'object_above_max_properties',
+      'metadata',
+    )
+  }
+  const long = keys.find((k) => k.length > 64)
+  if (long === undefined) return
+  const expected = `Expected a string with maximum length 64, but got a string with length ${long.length} instead.`
+  const message = `Invalid property name in 'metadata': '${long.slice(0, 3)}...${long.slice(-3)}' is too long. ${expected}`
+  throw new ApiError(400, message, 'property_name_above_max_length', `metadata.${long}`)
 }
 
 function copy<K extends keyof ResponseCreateBodyT & string>(from: ResponseCreateBodyT, to: ChatRequest, keys: K[]) {
