@@ -27,7 +27,7 @@ import type { IngressError } from '../ingress/types.ts'
 import { ApiError } from '../lib/api-error.ts'
 import type { ChatChunk, ChatRequest } from '../providers/openai-schema.ts'
 import { SseFramer } from '../providers/sse-frames.ts'
-import { type NativeRequest, ProviderError } from '../providers/types.ts'
+import type { NativeRequest } from '../providers/types.ts'
 import type { Untranslatable } from '../routing/execute.ts'
 import type { DecodeContext, PassedWatcher, ServedApi } from './answer-types.ts'
 import type { ErrorResponse } from './errors.ts'
@@ -296,24 +296,11 @@ function errorEvent(r: ErrorResponse, last: string | null): string {
   return sseEvent({ event: 'error', data })
 }
 
-/**
- * An error about a parameter of the translation (a target's adapter names chat completions' `messages[1]…`),
- * reworded with the client's name for it (`input[0]…`); any other error as it is.
- */
-function clientError(err: unknown, d: ResponsesDecoded): unknown {
-  if (d.param === null || !(err instanceof ApiError || err instanceof ProviderError) || err.param === null) return err
-  const param = d.param(err.param)
-  if (param === err.param) return err
-  const message = err.message.split(err.param).join(param)
-  if (err instanceof ProviderError) return err.reworded({ message, param })
-  return new ApiError(err.status, message, err.code, param, err.type, err.headers)
-}
-
 export const openaiResponses: ServedApi<ResponsesDecoded> = {
   api: 'responses',
   errorShape: 'openai',
   decode,
-  clientError,
+  paramName: (d) => d.param,
   canonical: (d) => d.req,
   warnings: (d) => d.warnings,
   json: (answer, d, ids) => {
