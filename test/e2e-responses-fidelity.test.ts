@@ -222,6 +222,7 @@ describe("responses: a translated request's errors name the client's parameters,
       },
       'input[2].content[0]',
     ],
+    ['an empty input, which Anthropic cannot answer', 'anthropic/claude-haiku-4-5', { input: '' }, 'input'],
     [
       'a tool whose parameters Anthropic cannot take',
       'anthropic/claude-haiku-4-5',

@@ -128,6 +128,16 @@ describe('messages', () => {
     expect(e.param).toBe('messages[0].content[0].image_url.url')
   })
 
+  it.each([
+    [[{ role: 'system', content: 'Be brief.' }]],
+    [[{ role: 'user', content: '' }]],
+    [[{ role: 'user', content: [{ type: 'text', text: '' }] }]],
+  ])('refuses a conversation with nothing to answer (%j) before sending it', (messages) => {
+    const e = rejects({ messages }, 'unsupported')
+    expect(e.param).toBe('messages')
+    expect(e.message).toContain('at least one user or assistant message')
+  })
+
   it('rejects input_audio parts, naming the part type', () => {
     const part = { type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }
     const e = rejects({ messages: [{ role: 'user', content: [part] }] }, 'unsupported')

@@ -155,6 +155,13 @@ export function toAnthropicRequest(req: ChatRequest, target: Target): ConvertedR
     }
   })
 
+  // Anthropic refuses an empty conversation and empty text blocks (dropped above): said here, so that another
+  // target may serve it. https://docs.claude.com/en/api/messages
+  if (turns.length === 0) {
+    const why = 'Anthropic needs at least one user or assistant message with content besides system messages'
+    throw unsupportedHere(provider, why, 'messages')
+  }
+
   const params: AnthropicParams = {
     model: target.model,
     max_tokens: maxOutputTokens(req) ?? target.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
