@@ -222,7 +222,6 @@ describe("responses: a translated request's errors name the client's parameters,
       },
       'input[2].content[0]',
     ],
-    ['an empty input, which Anthropic cannot answer', 'anthropic/claude-haiku-4-5', { input: '' }, 'input'],
     [
       'a tool whose parameters Anthropic cannot take',
       'anthropic/claude-haiku-4-5',
@@ -237,6 +236,16 @@ describe("responses: a translated request's errors name the client's parameters,
     expect(r.json?.error?.message).toContain(param)
     expect(r.json?.error?.message).not.toMatch(/messages\[|\.function\./)
   })
+
+  it.each(['anthropic/claude-haiku-4-5', 'google/gemini-2.5-flash'])(
+    'an input with nothing to answer, on %s: param input, the prose left as it was',
+    async (model) => {
+      const r = await post(JSON.stringify({ model, instructions: 'Be brief.', input: '' }))
+      expect(r.status).toBe(400)
+      expect(r.json?.error).toMatchObject({ param: 'input' })
+      expect(r.json?.error?.message).toContain('besides system messages')
+    },
+  )
 
   it("a translation's warnings too: reasoning.effort, not reasoning_effort", async () => {
     const body = { model: 'google/gemini-2.5-flash', input: 'reply: ok', reasoning: { effort: 'low' } }

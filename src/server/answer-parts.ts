@@ -73,9 +73,19 @@ export function inClientNames(err: unknown, name: ParamName): unknown {
   if (!(err instanceof ApiError || err instanceof ProviderError) || err.param === null) return err
   const param = name(err.param)
   if (param === err.param) return err
-  const message = err.message.split(err.param).join(param)
+  const message = err.message.replace(mentions(err.param), param)
   if (err instanceof ProviderError) return err.reworded({ message, param })
   return new ApiError(err.status, message, err.code, param, err.type, err.headers)
+}
+
+/**
+ * Where a message names `param`: a path (`messages[1].content`, `max_tokens`) wherever it stands alone; a plain
+ * word (`messages`) only where the message begins with it, since elsewhere it is prose ("system messages").
+ */
+function mentions(param: string): RegExp {
+  const escaped = param.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  if (/^[a-z]+$/i.test(param)) return new RegExp(`^${escaped}(?![\\w[.])`)
+  return new RegExp(`(?<![\\w.\\]])${escaped}(?![\\w[])`, 'g')
 }
 
 /** A stream that failed after it began: logged, and what the client is told (scrubbed of every secret). */
