@@ -209,6 +209,16 @@ describe('responses: hostile input is a 4xx in OpenAI shape', () => {
       'reasoning.effort',
     ],
     [
+      'tool parameters nested 5000 deep',
+      () => {
+        const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`
+        const tool = `{"type":"function","name":"f","strict":false,"parameters":${deep}}`
+        return post(`{"model":"anthropic/claude-haiku-4-5","input":"hi","tools":[${tool}]}`)
+      },
+      400,
+      null,
+    ],
+    [
       'metadata of 17 pairs (translated)',
       () =>
         post(
