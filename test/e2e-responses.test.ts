@@ -202,6 +202,46 @@ describe('responses: hostile input is a 4xx in OpenAI shape', () => {
     ['no key', () => post(ok(), { authorization: '' }), 401, null],
     ['a body over the limit', () => post(ok({ instructions: 'x'.repeat(11 * 1024 * 1024) })), 413, null],
     ['a bad x-headroom-priority', () => post(ok(), { 'x-headroom-priority': 'now' }), 400, 'x-headroom-priority'],
+    [
+      'reasoning.effort not an effort (translated)',
+      () => post(ok({ model: 'anthropic/claude-haiku-4-5', reasoning: { effort: 'ultra' } })),
+      400,
+      'reasoning.effort',
+    ],
+    [
+      'tool parameters nested 5000 deep',
+      () => {
+        const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`
+        const tool = `{"type":"function","name":"f","strict":false,"parameters":${deep}}`
+        return post(`{"model":"anthropic/claude-haiku-4-5","input":"hi","tools":[${tool}]}`)
+      },
+      400,
+      null,
+    ],
+    [
+      'metadata of 17 pairs (translated)',
+      () =>
+        post(
+          ok({
+            model: 'anthropic/claude-haiku-4-5',
+            metadata: Object.fromEntries([...'abcdefghijklmnopq'].map((k) => [k, 'v'])),
+          }),
+        ),
+      400,
+      'metadata',
+    ],
+    [
+      'an item of no known type, on a route without OpenAI',
+      () => post(ok({ model: 'to-anthropic', input: [{ type: 'frobnicate' }] })),
+      400,
+      'input[0].type',
+    ],
+    [
+      'a built-in tool on a route without OpenAI',
+      () => post(ok({ model: 'to-anthropic', tools: [{ type: 'web_search' }] })),
+      400,
+      'tools[0].type',
+    ],
   ]
   it.each(cases)('%s', async (_name, send, status, param) => {
     const r = await send()

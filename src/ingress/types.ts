@@ -16,7 +16,15 @@ export interface IngressError {
 }
 
 /** The body decoded: the canonical request and what could not be honoured as asked, or why it was refused. */
-export type Decoded = { ok: true; request: ChatRequest; warnings: string[] } | { ok: false; error: IngressError }
+export type Decoded =
+  | {
+      ok: true
+      request: ChatRequest
+      warnings: string[]
+      /** The client's name for a parameter of `request` (absent: the same), for the errors a target raises. */
+      param?: (canonical: string) => string
+    }
+  | { ok: false; error: IngressError }
 
 /** What encoding an answer needs besides the answer. */
 export interface EncodeContext {

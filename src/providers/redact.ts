@@ -5,7 +5,7 @@
  * secrets become `[redacted]`, and strings are bounded. Identifiers, which can reach a header (error
  * codes go into `x-headroom-decision`), are also kept to printable ASCII.
  */
-import { ProviderError, type Target } from './types.ts'
+import type { ProviderError, Target } from './types.ts'
 
 const REDACTED = '[redacted]'
 
@@ -68,18 +68,5 @@ export function scrubError(pe: ProviderError, secrets: readonly string[]): Provi
   const code = pe.code === null ? null : upstreamToken(pe.code, secrets)
   const param = pe.param === null ? null : upstreamToken(pe.param, secrets)
   if (message === pe.message && type === pe.type && code === pe.code && param === pe.param) return pe
-  return new ProviderError({
-    provider: pe.provider,
-    status: pe.status,
-    upstreamStatus: pe.upstreamStatus,
-    kind: pe.kind,
-    message,
-    type,
-    code,
-    param,
-    retryable: pe.retryable,
-    retryAfterMs: pe.retryAfterMs,
-    limits: pe.limits,
-    raw: pe.raw,
-  })
+  return pe.reworded({ message, type, code, param })
 }

@@ -280,6 +280,24 @@ export class ProviderError extends Error {
     this.raw = init.raw
     this.servedShare = init.servedShare ?? 0
   }
+
+  /** The same error, its words changed (scrubbed, or naming the parameter as the client does). */
+  reworded(words: { message: string; type?: string; code?: string | null; param?: string | null }): ProviderError {
+    return new ProviderError({
+      provider: this.provider,
+      status: this.status,
+      upstreamStatus: this.upstreamStatus,
+      kind: this.kind,
+      type: this.type,
+      code: this.code,
+      param: this.param,
+      retryable: this.retryable,
+      retryAfterMs: this.retryAfterMs,
+      limits: this.limits,
+      raw: this.raw,
+      ...words,
+    })
+  }
 }
 
 const RETRYABLE_KINDS: ReadonlySet<ProviderErrorKind> = new Set([

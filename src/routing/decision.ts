@@ -148,6 +148,18 @@ export function skipList(skipped: readonly Skipped[], now: number): string {
 }
 
 /**
+ * The request's parameter every target was passed over for, when it is one: a part only a passthrough
+ * carries, or an embeddings `input` every target refused as too long.
+ */
+function commonParam(skipped: readonly Skipped[]): string | null {
+  const paramOf = (r: Skipped['reason']) =>
+    r.kind === 'untranslatable' ? r.param : r.kind === 'context' && r.input ? 'input' : null
+  const params = new Set(skipped.map((s) => paramOf(s.reason)))
+  const [only] = params
+  return params.size === 1 && only !== undefined ? only : null
+}
+
+/**
  * No target can serve: 400 when none ever could (capabilities, context, a request larger than a limit);
  * else the status of the obstacle that clears first, with Retry-After at that time — 429
  * `rate_limit_exceeded` when it is a rate limit,
@@ -164,8 +176,7 @@ export function noTargetError(route: string, skipped: readonly Skipped[], now: n
       kind: 'bad_request',
       message: `No target of route "${route}" can serve this request: ${list}.`,
       code: 'no_capable_target',
-      // Every target refused an embeddings input as too long: the request's `input` is the problem.
-      param: skipped.every((s) => s.reason.kind === 'context' && s.reason.input) ? 'input' : null,
+      param: commonParam(skipped),
     })
   }
   if (limited !== null && (broken === null || limited <= broken)) {

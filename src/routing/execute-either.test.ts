@@ -125,7 +125,7 @@ describe('executeEither', () => {
     const job = scriptedJob(cfg, 'translated-only')
     const err = await executeEither(job, rt, native(false), { param: 'tools.0' }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ProviderError)
-    expect(err).toMatchObject({ status: 400, code: 'no_capable_target' })
+    expect(err).toMatchObject({ status: 400, code: 'no_capable_target', param: 'tools.0' })
     expect((err as Error).message).toContain('tools.0 needs a target that takes anthropic-messages as sent')
     expect(t.events).toHaveLength(0)
     expect(translating.calls).toHaveLength(0)

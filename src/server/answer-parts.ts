@@ -5,6 +5,7 @@
  */
 import type { Ticket } from '../admission/admit.ts'
 import type { CompiledConfig } from '../config/types.ts'
+import { ApiError } from '../lib/api-error.ts'
 import { ProviderError } from '../providers/types.ts'
 import type { Execution, Job, Report } from '../routing/runtime.ts'
 import type { ModelCall } from './answer-types.ts'
@@ -31,7 +32,13 @@ export interface Admitted {
   readonly job: Job
 }
 
-/** The headers of a successful answer: what served it and how, as a plain record (cheapest to write). */
+/** A parameter of the canonical request → the client's name for it (ServedApi.paramName). */
+type ParamName = (canonical: string) => string
+
+/**
+ * The headers of a successful answer: what served it and how, as a plain record (cheapest to write).
+ * `name`: the client's names for the parameters the target's warnings begin with.
+ */
 export function answerHeaders(
   ids: RequestIds,
   ticket: Ticket,
@@ -39,6 +46,7 @@ export function answerHeaders(
   ex: Execution<unknown>,
   report: Report,
   base: Record<string, string>,
+  name?: ParamName,
 ): Record<string, string> {
   const headers: Record<string, string> = {
     ...base,
@@ -49,10 +57,35 @@ export function answerHeaders(
     'x-headroom-attempts': String(ex.attempts),
     'x-headroom-decision': report.decision,
   }
-  const upstream = ex.upstream.meta.warnings
+  const upstream = name
+    ? ex.upstream.meta.warnings.map((w) => w.replace(LEADING_PARAM, name))
+    : ex.upstream.meta.warnings
   const warn = warningHeader(warnings.length > 0 ? [...warnings, ...upstream] : upstream)
   if (warn) headers['x-headroom-warning'] = warn
   return headers
+}
+
+/** `tools[0].function.parameters` in `tools[0].function.parameters: Gemini cannot express …`. */
+const LEADING_PARAM = /^[\w.[\]]+/
+
+/** An error about a parameter of the translation, reworded with the client's name for it; any other as it is. */
+export function inClientNames(err: unknown, name: ParamName): unknown {
+  if (!(err instanceof ApiError || err instanceof ProviderError) || err.param === null) return err
+  const param = name(err.param)
+  if (param === err.param) return err
+  const message = err.message.replace(mentions(err.param), param)
+  if (err instanceof ProviderError) return err.reworded({ message, param })
+  return new ApiError(err.status, message, err.code, param, err.type, err.headers)
+}
+
+/**
+ * Where a message names `param`: a path (`messages[1].content`, `max_tokens`) wherever it stands alone; a plain
+ * word (`messages`) only where the message begins with it, since elsewhere it is prose ("system messages").
+ */
+function mentions(param: string): RegExp {
+  const escaped = param.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  if (/^[a-z]+$/i.test(param)) return new RegExp(`^${escaped}(?![\\w[.])`)
+  return new RegExp(`(?<![\\w.\\]])${escaped}(?![\\w[])`, 'g')
 }
 
 /** A stream that failed after it began: logged, and what the client is told (scrubbed of every secret). */

@@ -59,6 +59,11 @@ export interface ServedApi<D> {
         fail: (err: unknown) => ErrorResponse,
       ) => AsyncIterable<string>)
     | null
+  /**
+   * How this API names a parameter of the canonical request `d` was translated to (absent or null: the same),
+   * for the errors and warnings a target raises about the translation.
+   */
+  paramName?(d: D): ((canonical: string) => string) | null
   /** Passthrough to targets that take this API as it is (null: none; every target gets the canonical request). */
   readonly native: NativeSide<D> | null
 }

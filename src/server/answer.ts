@@ -19,7 +19,7 @@ import { LightAbortController } from '../lib/abort.ts'
 import type { ApiError } from '../lib/api-error.ts'
 import { executeComplete, executeStream } from '../routing/execute.ts'
 import type { Report } from '../routing/runtime.ts'
-import { answerHeaders, JSON_HEADERS, SSE_HEADERS, streamFailure } from './answer-parts.ts'
+import { answerHeaders, inClientNames, JSON_HEADERS, SSE_HEADERS, streamFailure } from './answer-parts.ts'
 import type { Answer, ModelCall, ServedApi } from './answer-types.ts'
 import { authenticate, scopeOf } from './auth.ts'
 import { parseJsonBody } from './body.ts'
@@ -119,7 +119,8 @@ export async function answer<D>(call: ModelCall, deps: AppDeps, api: ServedApi<D
     return { kind: 'events', headers, events, idleTimeoutMs: cfg.streamIdleTimeoutMs, ended }
   } catch (err) {
     ticket.settle(null, rt.now())
-    throw err
+    const name = api.paramName?.(decoded)
+    throw name ? inClientNames(err, name) : err
   }
 }
 

@@ -35,14 +35,16 @@ export async function answerEither<D>(
   const warnings = body.via === 'native' ? ticket.warnings : a.warnings
   const idleTimeoutMs = cfg.streamIdleTimeoutMs
   const watcher = body.via === 'native' ? (side.watch?.(decoded) ?? null) : null
+  // A translation's warnings name the parameters as the client did.
+  const name = body.via === 'native' ? undefined : (api.paramName?.(decoded) ?? undefined)
   const json = jsonOf(api, body, decoded, call)
   if (json !== null) {
     watcher?.json(json)
     ticket.settle(ex.usage(), rt.now())
-    const headers = answerHeaders(call, ticket, warnings, ex, job.report, JSON_HEADERS)
+    const headers = answerHeaders(call, ticket, warnings, ex, job.report, JSON_HEADERS, name)
     return { kind: 'json', headers, body: json, idleTimeoutMs }
   }
-  const headers = answerHeaders(call, ticket, warnings, ex, job.report, SSE_HEADERS)
+  const headers = answerHeaders(call, ticket, warnings, ex, job.report, SSE_HEADERS, name)
   const ended = (how: StreamEnd) => {
     if (how === 'closed') job.controller.abort()
     ticket.settle(ex.usage(), rt.now())

@@ -49,6 +49,8 @@ interface ResponsesDecoded {
   readonly keep: Keep | null
   /** The response this request continued. */
   readonly previousResponseId: string | null
+  /** The client's name for a parameter of the translation (null: untranslatable). */
+  readonly param: ((canonical: string) => string) | null
 }
 
 /** What keeping a request's answer takes: the store, whose it is, and the request's input as expanded. */
@@ -76,12 +78,22 @@ async function decode(raw: unknown, _headers: unknown, ctx: DecodeContext): Prom
       ? { store, scope: ctx.scope, input: ex.input, inputBytes: ex.bytes + ctx.bodyBytes, nonce: nonce() }
       : null
   const previousResponseId = ex?.previous ?? null
-  const d = decodeRequest(body, { kept: keep !== null })
+  const d = decodeRequest(body, { kept: keep !== null, carried: ex?.carried ?? 0 })
   const at = { keep, previousResponseId, body: raw }
-  if (d.ok) return { ...at, req: d.request, warnings: d.warnings, native: native(body as Body), untranslatable: null }
+  if (d.ok) {
+    const param = d.param ?? null
+    return { ...at, req: d.request, warnings: d.warnings, native: native(body as Body), untranslatable: null, param }
+  }
   if (!onlyNative(d.error, body as Body, ex?.leftRefs === true)) throw ingressError(d.error)
   const b = body as Body
-  return { ...at, req: standIn(b), warnings: [], native: native(b), untranslatable: { param: d.error.param } }
+  return {
+    ...at,
+    req: standIn(b),
+    warnings: [],
+    native: native(b),
+    untranslatable: { param: d.error.param },
+    param: null,
+  }
 }
 
 const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -96,6 +108,8 @@ interface Expanded {
   /** Approximate bytes of what came from the store. */
   readonly bytes: number
   readonly previous: string | null
+  /** How many leading items of `input` are the continued response's. */
+  readonly carried: number
   /** References left as they were, for OpenAI to resolve (an open router only). */
   readonly leftRefs: boolean
 }
@@ -115,7 +129,7 @@ async function expand(body: Body, scope: string, store: ResponseStore): Promise<
   const input = body['input']
   // An input of the wrong type is left for the decoder's 400, not replaced by the stored conversation.
   if (input !== undefined && typeof input !== 'string' && !Array.isArray(input)) {
-    return { body, input: [], bytes: 0, previous: null, leftRefs: false }
+    return { body, input: [], bytes: 0, previous: null, carried: 0, leftRefs: false }
   }
   const own: readonly unknown[] =
     typeof input === 'string' ? [{ role: 'user', content: input }] : Array.isArray(input) ? input : []
@@ -139,9 +153,10 @@ async function expand(body: Body, scope: string, store: ResponseStore): Promise<
     items.push(it as StoredItem)
   }
   const all = previous === null ? items : [...previous.input, ...previous.output, ...items]
-  if (previous === null && refs === 0) return { body, input: all, bytes, previous: null, leftRefs }
+  if (previous === null && refs === 0) return { body, input: all, bytes, previous: null, carried: 0, leftRefs }
   const { previous_response_id: _, ...rest } = body
-  return { body: { ...rest, input: all }, input: all, bytes, previous: previous?.id ?? null, leftRefs }
+  const carried = all.length - items.length
+  return { body: { ...rest, input: all }, input: all, bytes, previous: previous?.id ?? null, carried, leftRefs }
 }
 
 /** OpenAI's words for an id it does not hold; the id echoed only when it is one of ours or OpenAI's in shape. */
@@ -285,6 +300,7 @@ export const openaiResponses: ServedApi<ResponsesDecoded> = {
   api: 'responses',
   errorShape: 'openai',
   decode,
+  paramName: (d) => d.param,
   canonical: (d) => d.req,
   warnings: (d) => d.warnings,
   json: (answer, d, ids) => {

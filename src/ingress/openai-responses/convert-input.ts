@@ -16,6 +16,7 @@ import { ApiError } from '../../lib/api-error.ts'
 import type { ChatMessage, ToolCallT, UserContent } from '../../providers/openai-schema.ts'
 import { paramName } from '../openai-wording.ts'
 import { missing, parseAt, unsupported } from './describe-issue.ts'
+import { CARRIED, type MessageSource } from './param-names.ts'
 import {
   type ContentPartT,
   FunctionCallItem,
@@ -40,26 +41,40 @@ interface ToolTurn {
 
 export interface ConvertedInput {
   messages: ChatMessage[]
+  /** Where each message came from in the body (param-names.ts), index for index. */
+  sources: MessageSource[]
   warnings: string[]
 }
 
-/** Throws the 400 (ApiError) for an item Headroom cannot translate or OpenAI would refuse. */
+/**
+ * Throws the 400 (ApiError) for an item Headroom cannot translate or OpenAI would refuse. `carried`: how many
+ * leading items came from the response `previous_response_id` names (the server put them there), whose
+ * messages are that parameter's.
+ */
 export function convertInput(
   input: string | ReadonlyArray<{ type?: string | undefined }>,
   instructions: string | null | undefined,
+  carried = 0,
 ): ConvertedInput {
   const messages: ChatMessage[] = []
+  const sources: MessageSource[] = []
   const warnings: string[] = []
-  if (instructions != null) messages.push({ role: 'system', content: instructions })
+  if (instructions != null) {
+    messages.push({ role: 'system', content: instructions })
+    sources.push({ path: 'instructions', whole: true })
+  }
   if (typeof input === 'string') {
     messages.push({ role: 'user', content: input })
-    return { messages, warnings }
+    sources.push({ path: 'input', whole: true })
+    return { messages, sources, warnings }
   }
   let turn: ToolTurn = { calls: new Set(), pending: [] }
   let reasoning = 0
   for (let i = 0; i < input.length; i++) {
     const raw = input[i]!
     const at = ['input', i]
+    const path = i < carried ? CARRIED : paramName(at)
+    const whole = i < carried ? ({ whole: true } as const) : {}
     const type = raw.type ?? 'message'
     if (type === 'reasoning') {
       reasoning++
@@ -70,12 +85,16 @@ export function convertInput(
       const fn = { name: item.name, arguments: item.arguments }
       const call: ToolCallT = { id: item.call_id, type: 'function', function: fn }
       const last = messages[messages.length - 1]
-      if (last?.role === 'assistant') last.tool_calls = [...(last.tool_calls ?? []), call]
-      else {
+      if (last?.role === 'assistant') {
+        last.tool_calls = [...(last.tool_calls ?? []), call]
+        const source = sources[sources.length - 1]!
+        sources[sources.length - 1] = { ...source, calls: [...(source.calls ?? []), path] }
+      } else {
         // A new assistant turn: the last one's calls must all have been answered.
         answered(turn)
         turn = { calls: new Set(), pending: [] }
         messages.push({ role: 'assistant', content: null, tool_calls: [call] })
+        sources.push({ path, calls: [path], ...whole })
       }
       turn.calls.add(item.call_id)
       turn.pending.push(item.call_id)
@@ -89,6 +108,7 @@ export function convertInput(
       }
       turn.pending = turn.pending.filter((id) => id !== item.call_id)
       messages.push({ role: 'tool', tool_call_id: item.call_id, content: toolOutput(item.output, [...at, 'output']) })
+      sources.push({ path, output: true, ...whole })
       continue
     }
     if (type === 'item_reference') throw unsupported(paramName(at), `item_reference: ${STATELESS}`)
@@ -99,10 +119,11 @@ export function convertInput(
     answered(turn)
     turn = { calls: new Set(), pending: [] }
     messages.push(convertMessage(parseAt(MessageItem, raw, at), at, warnings))
+    sources.push({ path, ...whole })
   }
   answered(turn)
   if (reasoning > 0) warnings.push(`input: ${reasoning} reasoning item(s) not sent (chat completions take none)`)
-  return { messages, warnings }
+  return { messages, sources, warnings }
 }
 
 function answered(turn: ToolTurn): void {

@@ -376,6 +376,27 @@ const refusals: Array<[string, unknown, string | null, string | null, string]> =
     "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 10 instead.",
   ],
   [
+    'metadata of more than 16 pairs',
+    { model: 'fast', input: 'Hi', metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) },
+    'metadata',
+    'object_above_max_properties',
+    "Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got an object with 17 properties instead.",
+  ],
+  [
+    'a metadata key longer than 64',
+    { model: 'fast', input: 'Hi', metadata: { ['k'.repeat(65)]: 'v' } },
+    `metadata.${'k'.repeat(65)}`,
+    'property_name_above_max_length',
+    "Invalid property name in 'metadata': 'kkk...kkk' is too long. Expected a string with maximum length 64, but got a string with length 65 instead.",
+  ],
+  [
+    'reasoning.effort not an effort',
+    { model: 'fast', input: 'Hi', reasoning: { effort: 'ultra' } },
+    'reasoning.effort',
+    'invalid_value',
+    "Invalid value: 'ultra'. Supported values are: 'none', 'minimal', 'low', 'medium', 'high', 'xhigh', and 'max'.",
+  ],
+  [
     'temperature above 2',
     { model: 'fast', input: 'Hi', temperature: 3 },
     'temperature',

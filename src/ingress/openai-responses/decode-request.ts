@@ -26,6 +26,7 @@ import type { Decoded } from '../types.ts'
 import { convertInput } from './convert-input.ts'
 import { convertTools } from './convert-tools.ts'
 import { parseAt, unsupported } from './describe-issue.ts'
+import { responsesParam } from './param-names.ts'
 import { ResponseCreateBody, type ResponseCreateBodyT } from './request-schema.ts'
 
 const KNOWN = new Set(Object.keys(ResponseCreateBody.shape))
@@ -33,10 +34,13 @@ const STATELESS = 'Headroom keeps no responses (routes.yaml server.responses.ret
 // "json" in any case; spelled out rather than with the `i` flag, which scans long prompts half as fast.
 const JSON_WORD = /[jJ][sS][oO][nN]/
 
-/** `kept`: the caller keeps the answer (routes.yaml `server.responses`), so `store: true` is honoured, not warned of. */
-export function decodeRequest(raw: unknown, opts: { kept?: boolean } = {}): Decoded {
+/**
+ * `kept`: the caller keeps the answer (routes.yaml `server.responses`), so `store: true` is honoured, not warned
+ * of. `carried`: how many leading input items the server took from the response `previous_response_id` named.
+ */
+export function decodeRequest(raw: unknown, opts: { kept?: boolean; carried?: number } = {}): Decoded {
   try {
-    return { ok: true, ...decode(raw, opts.kept === true) }
+    return { ok: true, ...decode(raw, opts.kept === true, opts.carried ?? 0) }
   } catch (err) {
     if (!(err instanceof ApiError)) throw err
     const { status, type, message, param, code } = err
@@ -44,14 +48,19 @@ export function decodeRequest(raw: unknown, opts: { kept?: boolean } = {}): Deco
   }
 }
 
-function decode(raw: unknown, kept: boolean): { request: ChatRequest; warnings: string[] } {
+function decode(
+  raw: unknown,
+  kept: boolean,
+  carried: number,
+): { request: ChatRequest; warnings: string[]; param: (canonical: string) => string } {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ApiError(400, `The request body must be a JSON object, but got ${received(raw)}.`, 'invalid_type')
   }
   const body = parseAt(ResponseCreateBody, raw, [])
   refuseStateful(body)
+  if (body.metadata != null) checkMetadata(body.metadata)
   const warnings: string[] = []
-  const input = convertInput(body.input, body.instructions)
+  const input = convertInput(body.input, body.instructions, carried)
   if (input.messages.length === 0) {
     const expected = 'Expected an array with minimum length 1, but got an empty array instead.'
     const message = `Invalid 'input': empty array. ${expected}`
@@ -77,7 +86,7 @@ function decode(raw: unknown, kept: boolean): { request: ChatRequest; warnings: 
     request.response_format = responseFormat(format)
   }
   warnings.push(...notHonoured(body, raw as Record<string, unknown>, kept))
-  return { request, warnings }
+  return { request, warnings, param: (p) => responsesParam(p, input.sources) }
 }
 
 /** What refers to state OpenAI stores and the decoder does not: each is a 400 naming it. */
@@ -92,6 +101,25 @@ function refuseStateful(body: ResponseCreateBodyT): void {
   if (body.background === true) {
     throw unsupported('background', 'Headroom answers in the foreground only: a response cannot be polled later')
   }
+}
+
+/** OpenAI's bounds on `metadata`: 16 pairs, keys of up to 64 characters (values: the schema's 512), in its words. */
+function checkMetadata(metadata: Record<string, string>): void {
+  const keys = Object.keys(metadata)
+  if (keys.length > 16) {
+    const expected = `Expected an object with at most 16 properties, but got an object with ${keys.length} properties instead.`
+    throw new ApiError(
+      400,
+      `Invalid 'metadata': too many properties. ${expected}`,
+      'object_above_max_properties',
+      'metadata',
+    )
+  }
+  const long = keys.find((k) => k.length > 64)
+  if (long === undefined) return
+  const expected = `Expected a string with maximum length 64, but got a string with length ${long.length} instead.`
+  const message = `Invalid property name in 'metadata': '${long.slice(0, 3)}...${long.slice(-3)}' is too long. ${expected}`
+  throw new ApiError(400, message, 'property_name_above_max_length', `metadata.${long}`)
 }
 
 function copy<K extends keyof ResponseCreateBodyT & string>(from: ResponseCreateBodyT, to: ChatRequest, keys: K[]) {

@@ -111,7 +111,8 @@ export const ResponseCreateBody = z.looseObject({
   text: nullish(z.looseObject({ format: nullish(TextFormat), verbosity: nullish(z.enum(['low', 'medium', 'high'])) })),
   reasoning: nullish(
     z.looseObject({
-      effort: nullish(z.string()),
+      // The `openai` SDK's ReasoningEffort; which of them a model takes varies, the set does not.
+      effort: nullish(z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'])),
       summary: nullish(z.enum(['auto', 'concise', 'detailed'])),
       generate_summary: nullish(z.enum(['auto', 'concise', 'detailed'])),
     }),

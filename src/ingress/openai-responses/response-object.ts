@@ -14,7 +14,6 @@ import type {
   ResponseOutputText,
   ResponseUsage,
 } from 'openai/resources/responses/responses'
-import type { ReasoningEffort } from 'openai/resources/shared'
 import type { FinishReason, Usage } from '../../providers/openai-schema.ts'
 import type { EncodeContext } from '../types.ts'
 import { ResponseCreateBody } from './request-schema.ts'
@@ -127,13 +126,14 @@ function echo(body: unknown): Echo {
     instructions: b?.instructions ?? null,
     tools,
     tool_choice: typeof choice === 'string' ? choice : named ? { type: 'function', name: String(choice.name) } : 'auto',
-    temperature: b?.temperature ?? null,
-    top_p: b?.top_p ?? null,
+    // OpenAI answers 1 for either left out, as its reference's example shows; so does a passed-through answer.
+    temperature: b?.temperature ?? 1,
+    top_p: b?.top_p ?? 1,
     parallel_tool_calls: b?.parallel_tool_calls ?? true,
     max_output_tokens: b?.max_output_tokens ?? null,
     text: { format: (b?.text?.format as ResponseFormatTextConfig | null | undefined) ?? { type: 'text' } },
     reasoning: {
-      effort: (b?.reasoning?.effort as ReasoningEffort | undefined) ?? null,
+      effort: b?.reasoning?.effort ?? null,
       summary: b?.reasoning?.summary ?? null,
     },
     metadata: b?.metadata ?? {},

@@ -129,11 +129,49 @@ describe('messages', () => {
   })
 
   it.each([
-    [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }, 'input_audio'],
-    [{ type: 'file', file: { file_id: 'file-1' } }, 'file'],
-  ])('rejects %j parts, naming the part type', (part, type) => {
+    [[{ role: 'system', content: 'Be brief.' }]],
+    [[{ role: 'user', content: '' }]],
+    [[{ role: 'user', content: [{ type: 'text', text: '' }] }]],
+  ])('refuses a conversation with nothing to answer (%j) before sending it', (messages) => {
+    const e = rejects({ messages }, 'unsupported')
+    expect(e.param).toBe('messages')
+    expect(e.message).toContain('at least one user or assistant message')
+  })
+
+  it('rejects input_audio parts, naming the part type', () => {
+    const part = { type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }
     const e = rejects({ messages: [{ role: 'user', content: [part] }] }, 'unsupported')
-    expect(e.message).toBe(`messages[0].content[0]: ${type} parts are not supported by Anthropic`)
+    expect(e.message).toBe('messages[0].content[0]: input_audio parts are not supported by Anthropic')
+  })
+
+  it('sends a PDF or plain text given as file_data as a document, its filename the title', () => {
+    const pdf = { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' }
+    const text = { file_data: `data:text/plain;base64,${Buffer.from('héllo').toString('base64')}` }
+    const { params } = convert({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'file', file: pdf },
+            { type: 'file', file: text },
+          ],
+        },
+      ],
+    })
+    expect(params.messages[0]?.content).toEqual([
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' }, title: 'a.pdf' },
+      { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'héllo' } },
+    ])
+  })
+
+  it.each([
+    [{ file_id: 'file-1' }],
+    [{ file_data: 'data:application/msword;base64,AAAA' }],
+    [{ file_data: 'JVBERi0=' }],
+  ])('rejects a file Anthropic cannot read inline: %j', (file) => {
+    const e = rejects({ messages: [{ role: 'user', content: [{ type: 'file', file }] }] }, 'unsupported')
+    expect(e.param).toBe('messages[0].content[0].file')
+    expect(e.message).toContain('a base64 data: URL of a PDF')
   })
 
   it('turns assistant tool_calls into tool_use and tool messages into one user turn of tool_results', () => {

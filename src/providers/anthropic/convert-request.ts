@@ -7,6 +7,7 @@
 import type {
   CacheControlEphemeral,
   ContentBlockParam,
+  DocumentBlockParam,
   ImageBlockParam,
   MessageCreateParamsBase,
   MessageParam,
@@ -153,6 +154,13 @@ export function toAnthropicRequest(req: ChatRequest, target: Target): ConvertedR
       }
     }
   })
+
+  // Anthropic refuses an empty conversation and empty text blocks (dropped above): said here, so that another
+  // target may serve it. https://docs.claude.com/en/api/messages
+  if (turns.length === 0) {
+    const why = 'Anthropic needs at least one user or assistant message with content besides system messages'
+    throw unsupportedHere(provider, why, 'messages')
+  }
 
   const params: AnthropicParams = {
     model: target.model,
@@ -305,8 +313,9 @@ function userPart(p: UserContent, provider: string, i: number, j: number): Conte
       return textBlocks([p], provider, i)
     case 'image_url':
       return [{ ...image(p.image_url.url, provider, i, j), ...cacheControl(p, provider, i) }]
-    case 'input_audio':
     case 'file':
+      return [{ ...document(p.file, provider, i, j), ...cacheControl(p, provider, i) }]
+    case 'input_audio':
       throw unsupportedHere(
         provider,
         `messages[${i}].content[${j}]: ${p.type} parts are not supported by Anthropic`,
@@ -331,6 +340,35 @@ function image(url: string, provider: string, i: number, j: number): ImageBlockP
   if (!m[2]!.split(';').includes('base64'))
     throw invalidRequest(provider, `${param}: data: URLs must be base64-encoded for Anthropic`, param)
   return { type: 'image', source: { type: 'base64', media_type: mediaType, data: m[3]! } }
+}
+
+/**
+ * A file part → a document block: Anthropic reads PDFs and plain text sent inline; a file_id is OpenAI's store.
+ * https://docs.claude.com/en/docs/build-with-claude/pdf-support
+ */
+function document(
+  file: { file_data?: string | null | undefined; filename?: string | null | undefined },
+  provider: string,
+  i: number,
+  j: number,
+): DocumentBlockParam {
+  const param = `messages[${i}].content[${j}].file`
+  const m = file.file_data == null ? null : /^data:([^;,]*)((?:;[^;,]*)*),(.*)$/s.exec(file.file_data)
+  const type = m?.[1]?.toLowerCase()
+  const base64 = m?.[2]?.split(';').includes('base64') === true
+  const title = file.filename == null ? {} : { title: file.filename }
+  if (m && base64 && type === 'application/pdf') {
+    return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: m[3]! }, ...title }
+  }
+  if (m && type === 'text/plain') {
+    const data = base64 ? Buffer.from(m[3]!, 'base64').toString('utf8') : decodeURIComponent(m[3]!)
+    return { type: 'document', source: { type: 'text', media_type: 'text/plain', data }, ...title }
+  }
+  throw unsupportedHere(
+    provider,
+    `${param}: Anthropic takes files as file_data, a base64 data: URL of a PDF (application/pdf) or of plain text (text/plain)`,
+    param,
+  )
 }
 
 /** Tool-call arguments (a JSON string) → tool_use input (an object). */
