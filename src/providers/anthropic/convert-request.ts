@@ -24,6 +24,7 @@ import {
 } from '../openai-schema.ts'
 import { DEFAULT_MAX_TOKENS, type Target } from '../types.ts'
 import { invalidRequest, unsupportedHere } from './errors.ts'
+import { applyThinking } from './thinking.ts'
 
 // Anthropic requires `max_tokens` and has no server default: without one from the client, the target's
 // (routes.yaml `default_max_tokens`), else DEFAULT_MAX_TOKENS. https://docs.claude.com/en/api/messages
@@ -70,6 +71,7 @@ const HANDLED = new Set([
   'tool_choice',
   'parallel_tool_calls',
   'response_format',
+  'reasoning_effort',
 ])
 
 /** Parameters that are no-ops at these values, so dropping them changes nothing. */
@@ -175,6 +177,7 @@ export function toAnthropicRequest(req: ChatRequest, target: Target): ConvertedR
   if (req.user != null) params.metadata = { user_id: req.user }
 
   const jsonToolName = applyTools(req, params, provider)
+  applyThinking(req.reasoning_effort, maxOutputTokens(req), params, provider, warnings)
   return { params, warnings, jsonToolName }
 }
 

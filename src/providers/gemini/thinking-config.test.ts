@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest'
+import { ChatRequestSchema } from '../openai-schema.ts'
+import { ProviderError } from '../types.ts'
+import { toGeminiRequest } from './convert-request.ts'
+
+function convert(effort: string, model: string) {
+  const req = ChatRequestSchema.parse({
+    model: 'x',
+    messages: [{ role: 'user', content: 'q' }],
+    reasoning_effort: effort,
+  })
+  const { body, warnings } = toGeminiRequest(req, { provider: 'google', model })
+  return { config: body.generationConfig?.thinkingConfig, warnings }
+}
+
+describe('reasoning_effort → thinkingConfig', () => {
+  it.each([
+    ['gemini-2.5-flash', 'none', { thinkingBudget: 0 }],
+    ['gemini-2.5-flash', 'minimal', { thinkingBudget: 1024 }],
+    ['gemini-2.5-flash', 'low', { thinkingBudget: 1024 }],
+    ['gemini-2.5-flash', 'medium', { thinkingBudget: 8192 }],
+    ['gemini-2.5-flash', 'high', { thinkingBudget: 24_576 }],
+    ['gemini-2.5-flash-lite', 'none', { thinkingBudget: 0 }],
+    ['gemini-2.5-pro', 'xhigh', { thinkingBudget: 32_768 }],
+    ['models/gemini-2.5-pro', 'low', { thinkingBudget: 1024 }],
+    ['gemini-3-pro-preview', 'low', { thinkingLevel: 'low' }],
+    ['gemini-3-pro-preview', 'high', { thinkingLevel: 'high' }],
+    ['gemini-3-flash-preview', 'minimal', { thinkingLevel: 'minimal' }],
+    ['gemini-3-flash-preview', 'medium', { thinkingLevel: 'medium' }],
+  ])('%s, %s: %j, nothing to say', (model, effort, config) => {
+    expect(convert(effort, model)).toEqual({ config, warnings: [] })
+  })
+
+  it.each([
+    [
+      'gemini-2.5-pro',
+      'none',
+      { thinkingBudget: 128 },
+      'reasoning_effort "none" was sent as a thinking budget of 128: gemini-2.5-pro cannot stop thinking',
+    ],
+    [
+      'gemini-2.5-flash',
+      'xhigh',
+      { thinkingBudget: 24_576 },
+      'reasoning_effort "xhigh" was sent as a thinking budget of 24576, gemini-2.5-flash\'s largest',
+    ],
+    [
+      'gemini-3-pro-preview',
+      'medium',
+      { thinkingLevel: 'high' },
+      'reasoning_effort "medium" was sent as thinkingLevel "high": gemini-3-pro-preview takes low, high',
+    ],
+    [
+      'gemini-3-pro-preview',
+      'none',
+      { thinkingLevel: 'low' },
+      'reasoning_effort "none" was sent as thinkingLevel "low": gemini-3-pro-preview cannot stop thinking',
+    ],
+    [
+      'gemini-3-flash-preview',
+      'xhigh',
+      { thinkingLevel: 'high' },
+      'reasoning_effort "xhigh" was sent as thinkingLevel "high": gemini-3-flash-preview takes minimal, low, medium, high',
+    ],
+  ])('%s, %s: the nearest the model can, %j, and says so', (model, effort, config, warning) => {
+    expect(convert(effort, model)).toEqual({ config, warnings: [warning] })
+  })
+
+  it('keeps the old answer for models that do not think: not sent, with a warning', () => {
+    expect(convert('high', 'gemini-2.0-flash')).toEqual({
+      config: undefined,
+      warnings: ['reasoning_effort is not supported by gemini-2.0-flash (it does not think) and was not sent'],
+    })
+  })
+
+  it('refuses an effort OpenAI does not define, naming reasoning_effort', () => {
+    expect(() => convert('ultra', 'gemini-2.5-flash')).toThrow(ProviderError)
+    try {
+      convert('ultra', 'gemini-2.5-flash')
+    } catch (e) {
+      expect(e).toMatchObject({ status: 400, param: 'reasoning_effort' })
+    }
+  })
+})

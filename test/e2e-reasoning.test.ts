@@ -1,0 +1,104 @@
+/**
+ * Reasoning effort across providers, end to end: the `openai` SDK's `reasoning_effort` (chat) and
+ * `reasoning.effort` (Responses) reach Anthropic as extended thinking and Gemini as a thinking budget or
+ * level, through the real server and the simulator, which enforces each provider's rules for them.
+ */
+import type OpenAI from 'openai'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Stack, startStack, TIME_TOOL } from './harness.ts'
+
+let stack: Stack
+let client: OpenAI
+
+beforeAll(async () => {
+  stack = await startStack()
+  client = stack.client
+})
+afterAll(() => stack.close())
+
+const ask = (model: string, extra: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming> = {}) =>
+  client.chat.completions.create({ model, messages: [{ role: 'user', content: 'reply: ok' }], ...extra }).withResponse()
+
+describe('reasoning_effort → Anthropic thinking', () => {
+  it('thinks: output tokens grow, and the raised max_tokens and dropped temperature are named', async () => {
+    const plain = await ask('anthropic/claude-haiku-4-5')
+    const { data, response } = await ask('anthropic/claude-haiku-4-5', {
+      reasoning_effort: 'low',
+      temperature: 0.5,
+    })
+    expect(data.choices[0]!.message.content).toBe('ok')
+    expect(data.usage!.completion_tokens).toBeGreaterThan(plain.data.usage!.completion_tokens)
+    const warning = response.headers.get('x-headroom-warning')
+    expect(warning).toContain('max_tokens was sent as 5120')
+    expect(warning).toContain('temperature was not sent')
+    expect(warning).not.toContain('reasoning_effort is not supported')
+  })
+
+  it('a small max_tokens: the budget below it, as Anthropic requires (the simulator answers 400 otherwise)', async () => {
+    const { data, response } = await ask('anthropic/claude-haiku-4-5', { reasoning_effort: 'high', max_tokens: 3000 })
+    expect(data.choices[0]!.message.content).toBe('ok')
+    expect(response.headers.get('x-headroom-warning')).toContain('thinking budget of 1500 tokens, not 24576')
+  })
+
+  it('answering tool calls: no thinking, since chat carries no thinking blocks back (Anthropic would answer 400)', async () => {
+    const { data, response } = await ask('anthropic/claude-haiku-4-5', {
+      reasoning_effort: 'medium',
+      tools: [TIME_TOOL],
+      messages: [
+        { role: 'user', content: 'time in UTC?' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'toolu_1', type: 'function', function: { name: 'get_time', arguments: '{"zone":"UTC"}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'toolu_1', content: '12:00' },
+      ],
+    })
+    expect(data.choices[0]!.finish_reason).toBe('stop')
+    expect(response.headers.get('x-headroom-warning')).toContain(
+      'reasoning_effort was not sent: Anthropic wants the thinking',
+    )
+  })
+
+  it('Responses: reasoning.effort, the warnings in Responses names', async () => {
+    const { data, response } = await client.responses
+      .create({ model: 'anthropic/claude-haiku-4-5', input: 'reply: ok', reasoning: { effort: 'medium' } })
+      .withResponse()
+    expect(data.output_text).toBe('ok')
+    const warning = response.headers.get('x-headroom-warning')
+    expect(warning).toContain('max_output_tokens was sent as 12288: 4096 for the answer plus a thinking budget of 8192')
+    expect(warning).not.toContain('max_tokens')
+  })
+
+  it('a model that does not think: answered, reasoning_effort named as not sent', async () => {
+    const { response } = await ask('anthropic/claude-3-5-haiku-20241022', { reasoning_effort: 'low' })
+    expect(response.headers.get('x-headroom-warning')).toContain(
+      'reasoning_effort is not supported by claude-3-5-haiku-20241022 (it does not think)',
+    )
+  })
+})
+
+describe('reasoning_effort → Gemini thinkingConfig', () => {
+  it('none turns 2.5 Flash thinking off (budget 0): no thought tokens; high thinks', async () => {
+    const off = await ask('google/gemini-2.5-flash', { reasoning_effort: 'none' })
+    expect(off.data.usage!.completion_tokens_details?.reasoning_tokens ?? 0).toBe(0)
+    expect(off.response.headers.get('x-headroom-warning')).toBeNull()
+    const on = await ask('google/gemini-2.5-flash', { reasoning_effort: 'high' })
+    expect(on.data.usage!.completion_tokens_details!.reasoning_tokens).toBeGreaterThan(0)
+  })
+
+  it('none on 2.5 Pro, which cannot stop thinking: its smallest budget, not 0 (which it answers 400)', async () => {
+    const { data, response } = await ask('google/gemini-2.5-pro', { reasoning_effort: 'none' })
+    expect(data.choices[0]!.message.content).toBe('ok')
+    expect(response.headers.get('x-headroom-warning')).toContain(
+      'thinking budget of 128: gemini-2.5-pro cannot stop thinking',
+    )
+  })
+
+  it('an effort OpenAI does not define: 400 naming reasoning_effort', async () => {
+    const err = await ask('google/gemini-2.5-flash', { reasoning_effort: 'ultra' as 'high' }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ status: 400, param: 'reasoning_effort' })
+  })
+})
