@@ -86,7 +86,14 @@ describe('reasoning_effort → Gemini thinkingConfig', () => {
     expect(off.data.usage!.completion_tokens_details?.reasoning_tokens ?? 0).toBe(0)
     expect(off.response.headers.get('x-headroom-warning')).toBeNull()
     const on = await ask('google/gemini-2.5-flash', { reasoning_effort: 'high' })
-    expect(on.data.usage!.completion_tokens_details!.reasoning_tokens).toBeGreaterThan(0)
+    const reasoning = on.data.usage!.completion_tokens_details!.reasoning_tokens!
+    expect(reasoning).toBeGreaterThan(0)
+    // The spend row counts them too.
+    stack.hr.spend.flush()
+    const row = stack.hr.db.sqlite
+      .prepare('SELECT reasoning_tokens FROM spend WHERE request_id = ?')
+      .get(on.response.headers.get('x-request-id')) as { reasoning_tokens: number }
+    expect(row.reasoning_tokens).toBe(reasoning)
   })
 
   it('none on 2.5 Pro, which cannot stop thinking: its smallest budget, not 0 (which it answers 400)', async () => {
@@ -100,5 +107,35 @@ describe('reasoning_effort → Gemini thinkingConfig', () => {
   it('an effort OpenAI does not define: 400 naming reasoning_effort', async () => {
     const err = await ask('google/gemini-2.5-flash', { reasoning_effort: 'ultra' as 'high' }).catch((e: unknown) => e)
     expect(err).toMatchObject({ status: 400, param: 'reasoning_effort' })
+  })
+})
+
+describe('the reasoning comes back as reasoning_content (as DeepSeek and LiteLLM send it)', () => {
+  it.each(['anthropic/claude-haiku-4-5', 'google/gemini-2.5-flash'])('%s: answer and stream', async (model) => {
+    const { data } = await ask(model, { reasoning_effort: 'low' })
+    const message = data.choices[0]!.message as { content: string; reasoning_content?: string }
+    expect(message.content).toBe('ok')
+    expect(message.reasoning_content?.length).toBeGreaterThan(0)
+    const stream = await client.chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: 'reply: ok' }],
+      reasoning_effort: 'low',
+      stream: true,
+    })
+    let reasoning = ''
+    let content = ''
+    for await (const c of stream) {
+      const d = c.choices[0]?.delta as { content?: string | null; reasoning_content?: string } | undefined
+      reasoning += d?.reasoning_content ?? ''
+      content += d?.content ?? ''
+    }
+    expect([content, reasoning.length > 0]).toEqual(['ok', true])
+  })
+
+  it('none, or no effort: no reasoning text', async () => {
+    for (const extra of [{ reasoning_effort: 'none' as const }, {}]) {
+      const { data } = await ask('google/gemini-2.5-flash', extra)
+      expect(data.choices[0]!.message).not.toHaveProperty('reasoning_content')
+    }
   })
 })

@@ -16,17 +16,17 @@ function convert(effort: string, model: string) {
 describe('reasoning_effort → thinkingConfig', () => {
   it.each([
     ['gemini-2.5-flash', 'none', { thinkingBudget: 0 }],
-    ['gemini-2.5-flash', 'minimal', { thinkingBudget: 1024 }],
-    ['gemini-2.5-flash', 'low', { thinkingBudget: 1024 }],
-    ['gemini-2.5-flash', 'medium', { thinkingBudget: 8192 }],
-    ['gemini-2.5-flash', 'high', { thinkingBudget: 24_576 }],
+    ['gemini-2.5-flash', 'minimal', { thinkingBudget: 1024, includeThoughts: true }],
+    ['gemini-2.5-flash', 'low', { thinkingBudget: 1024, includeThoughts: true }],
+    ['gemini-2.5-flash', 'medium', { thinkingBudget: 8192, includeThoughts: true }],
+    ['gemini-2.5-flash', 'high', { thinkingBudget: 24_576, includeThoughts: true }],
     ['gemini-2.5-flash-lite', 'none', { thinkingBudget: 0 }],
-    ['gemini-2.5-pro', 'xhigh', { thinkingBudget: 32_768 }],
-    ['models/gemini-2.5-pro', 'low', { thinkingBudget: 1024 }],
-    ['gemini-3-pro-preview', 'low', { thinkingLevel: 'low' }],
-    ['gemini-3-pro-preview', 'high', { thinkingLevel: 'high' }],
-    ['gemini-3-flash-preview', 'minimal', { thinkingLevel: 'minimal' }],
-    ['gemini-3-flash-preview', 'medium', { thinkingLevel: 'medium' }],
+    ['gemini-2.5-pro', 'xhigh', { thinkingBudget: 32_768, includeThoughts: true }],
+    ['models/gemini-2.5-pro', 'low', { thinkingBudget: 1024, includeThoughts: true }],
+    ['gemini-3-pro-preview', 'low', { thinkingLevel: 'low', includeThoughts: true }],
+    ['gemini-3-pro-preview', 'high', { thinkingLevel: 'high', includeThoughts: true }],
+    ['gemini-3-flash-preview', 'minimal', { thinkingLevel: 'minimal', includeThoughts: true }],
+    ['gemini-3-flash-preview', 'medium', { thinkingLevel: 'medium', includeThoughts: true }],
   ])('%s, %s: %j, nothing to say', (model, effort, config) => {
     expect(convert(effort, model)).toEqual({ config, warnings: [] })
   })
@@ -35,31 +35,31 @@ describe('reasoning_effort → thinkingConfig', () => {
     [
       'gemini-2.5-pro',
       'none',
-      { thinkingBudget: 128 },
+      { thinkingBudget: 128, includeThoughts: true },
       'reasoning_effort "none" was sent as a thinking budget of 128: gemini-2.5-pro cannot stop thinking',
     ],
     [
       'gemini-2.5-flash',
       'xhigh',
-      { thinkingBudget: 24_576 },
+      { thinkingBudget: 24_576, includeThoughts: true },
       'reasoning_effort "xhigh" was sent as a thinking budget of 24576, gemini-2.5-flash\'s largest',
     ],
     [
       'gemini-3-pro-preview',
       'medium',
-      { thinkingLevel: 'high' },
+      { thinkingLevel: 'high', includeThoughts: true },
       'reasoning_effort "medium" was sent as thinkingLevel "high": gemini-3-pro-preview takes low, high',
     ],
     [
       'gemini-3-pro-preview',
       'none',
-      { thinkingLevel: 'low' },
+      { thinkingLevel: 'low', includeThoughts: true },
       'reasoning_effort "none" was sent as thinkingLevel "low": gemini-3-pro-preview cannot stop thinking',
     ],
     [
       'gemini-3-flash-preview',
       'xhigh',
-      { thinkingLevel: 'high' },
+      { thinkingLevel: 'high', includeThoughts: true },
       'reasoning_effort "xhigh" was sent as thinkingLevel "high": gemini-3-flash-preview takes minimal, low, medium, high',
     ],
   ])('%s, %s: the nearest the model can, %j, and says so', (model, effort, config, warning) => {

@@ -7,7 +7,8 @@
  * - Gemini 3 and later take a `thinkingLevel` and cannot stop thinking: Pro models know low and high, the
  *   others minimal, low, medium and high.
  * Where the model cannot do what was asked, the nearest it can is sent and the warning says so. Older models
- * do not think: not sent, with a warning.
+ * do not think: not sent, with a warning. A model that thinks is asked for its thought summaries
+ * (`includeThoughts`), which come back as `reasoning_content`, as LiteLLM does.
  */
 import { EFFORTS, effortBudget } from '../reasoning-effort.ts'
 import { invalidRequest } from './errors.ts'
@@ -36,7 +37,7 @@ export function thinkingConfig(
   if (budget === undefined)
     throw invalidRequest(provider, `reasoning_effort "${effort}" is not one of ${EFFORTS}`, 'reasoning_effort')
   const id = model.replace(/^models\//, '')
-  if (LEVELS.test(id)) return { thinkingLevel: level(effort, model, warnings) }
+  if (LEVELS.test(id)) return { thinkingLevel: level(effort, model, warnings), includeThoughts: true }
   const range = BUDGETS.find(([prefix]) => id.startsWith(prefix))
   if (!range) {
     warnings.push(`reasoning_effort is not supported by ${model} (it does not think) and was not sent`)
@@ -46,13 +47,13 @@ export function thinkingConfig(
   if (budget === null) {
     if (off) return { thinkingBudget: 0 }
     warnings.push(`reasoning_effort "none" was sent as a thinking budget of ${min}: ${model} cannot stop thinking`)
-    return { thinkingBudget: min }
+    return { thinkingBudget: min, includeThoughts: true }
   }
   if (budget > max) {
     warnings.push(`reasoning_effort "${effort}" was sent as a thinking budget of ${max}, ${model}'s largest`)
-    return { thinkingBudget: max }
+    return { thinkingBudget: max, includeThoughts: true }
   }
-  return { thinkingBudget: Math.max(budget, min) }
+  return { thinkingBudget: Math.max(budget, min), includeThoughts: true }
 }
 
 function level(effort: string, model: string, warnings: string[]): string {
