@@ -139,3 +139,34 @@ describe('the reasoning comes back as reasoning_content (as DeepSeek and LiteLLM
     }
   })
 })
+
+describe('Responses: reasoning.summary shows the target reasoning as a reasoning item', () => {
+  it.each(['anthropic/claude-haiku-4-5', 'google/gemini-2.5-flash'])('%s: answer and stream', async (model) => {
+    const body = { model, input: 'reply: ok', reasoning: { effort: 'low' as const, summary: 'auto' as const } }
+    const r = await client.responses.create(body)
+    expect(r.output.map((o) => o.type)).toEqual(['reasoning', 'message'])
+    const summary = (r.output[0] as OpenAI.Responses.ResponseReasoningItem).summary
+    expect(summary[0]!.text.length).toBeGreaterThan(0)
+    expect(r.output_text).toBe('ok')
+
+    const stream = await client.responses.create({ ...body, stream: true })
+    let deltas = ''
+    let done: OpenAI.Responses.Response | null = null
+    for await (const e of stream) {
+      if (e.type === 'response.reasoning_summary_text.delta') deltas += e.delta
+      if (e.type === 'response.completed') done = e.response
+    }
+    expect(deltas.length).toBeGreaterThan(0)
+    expect(done!.output.map((o) => o.type)).toEqual(['reasoning', 'message'])
+    expect((done!.output[0] as OpenAI.Responses.ResponseReasoningItem).summary[0]!.text).toBe(deltas)
+  })
+
+  it('without reasoning.summary: the message alone', async () => {
+    const r = await client.responses.create({
+      model: 'google/gemini-2.5-flash',
+      input: 'reply: ok',
+      reasoning: { effort: 'low' },
+    })
+    expect(r.output.map((o) => o.type)).toEqual(['message'])
+  })
+})
