@@ -170,3 +170,14 @@ describe('Responses: reasoning.summary shows the target reasoning as a reasoning
     expect(r.output.map((o) => o.type)).toEqual(['message'])
   })
 })
+
+it('a turn chained by previous_response_id to one with a reasoning item: no warning about it', async () => {
+  const body = { model: 'google/gemini-2.5-flash', reasoning: { effort: 'low' as const, summary: 'auto' as const } }
+  const first = await client.responses.create({ ...body, input: 'reply: ok' })
+  expect(first.output[0]!.type).toBe('reasoning')
+  const { data, response } = await client.responses
+    .create({ ...body, input: 'reply: again', previous_response_id: first.id })
+    .withResponse()
+  expect(data.output_text).toBe('again')
+  expect(response.headers.get('x-headroom-warning') ?? '').not.toContain('reasoning item')
+})

@@ -7,7 +7,8 @@
  *   assistant message item, share one assistant message (the Responses API lists one chat turn as items);
  * - `function_call_output` → a `tool` message; every call must be answered before the next turn, and every
  *   output must answer a call, as OpenAI requires (its words: "No tool output found for function call …");
- * - `reasoning` items are dropped, with a warning: chat completions carry no reasoning between turns;
+ * - `reasoning` items are dropped, with a warning (none for those `previous_response_id` carries): chat
+ *   completions carry no reasoning between turns;
  * - anything else (`item_reference`, built-in tool calls) is a 400 naming the item.
  * Reference: https://platform.openai.com/docs/api-reference/responses/create#responses-create-input
  */
@@ -77,7 +78,8 @@ export function convertInput(
     const whole = i < carried ? ({ whole: true } as const) : {}
     const type = raw.type ?? 'message'
     if (type === 'reasoning') {
-      reasoning++
+      // One carried from a kept response is Headroom's own summary (reasoning.summary): nothing the client sent.
+      if (i >= carried) reasoning++
       continue
     }
     if (type === 'function_call') {
