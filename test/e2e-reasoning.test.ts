@@ -3,6 +3,7 @@
  * `reasoning.effort` (Responses) reach Anthropic as extended thinking and Gemini as a thinking budget or
  * level, through the real server and the simulator, which enforces each provider's rules for them.
  */
+import Anthropic from '@anthropic-ai/sdk'
 import type OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Stack, startStack, TIME_TOOL } from './harness.ts'
@@ -180,4 +181,20 @@ it('a turn chained by previous_response_id to one with a reasoning item: no warn
     .withResponse()
   expect(data.output_text).toBe('again')
   expect(response.headers.get('x-headroom-warning') ?? '').not.toContain('reasoning item')
+})
+
+it("Messages: thinking's own budget reaches Gemini 2.5 as its thinkingBudget, the thought tokens in the usage", async () => {
+  const anthropic = new Anthropic({ baseURL: stack.hr.url, apiKey: 'client-key', maxRetries: 0 })
+  const m = await anthropic.messages.create({
+    model: 'google/gemini-2.5-flash',
+    max_tokens: 8000,
+    thinking: { type: 'enabled', budget_tokens: 5000 },
+    messages: [{ role: 'user', content: 'reply: ok' }],
+  })
+  // No thinking block: Gemini's thoughts carry no Anthropic signature.
+  expect(m.content).toEqual([{ type: 'text', text: 'ok' }])
+  const sent = stack.sim.log.findLast((r) => r.api === 'gemini')!.body as {
+    generationConfig: { thinkingConfig: unknown }
+  }
+  expect(sent.generationConfig.thinkingConfig).toEqual({ thinkingBudget: 5000, includeThoughts: true })
 })

@@ -104,7 +104,7 @@ export function toGeminiRequest(req: ChatRequest, target: Pick<Target, 'provider
   const toolConfig = toToolConfig(req, provider)
   if (toolConfig) body.toolConfig = toolConfig
   const config = generationConfig(req, provider, warnings)
-  const thinking = thinkingConfig(req.reasoning_effort, target.model, provider, warnings)
+  const thinking = thinkingConfig(req, target.model, provider, warnings)
   if (thinking) config.thinkingConfig = thinking
   if (Object.keys(config).length > 0) body.generationConfig = config
   return { body, warnings }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ChatRequestSchema } from '../openai-schema.ts'
+import { ChatRequestSchema, THINKING_BUDGET, withThinkingBudget } from '../openai-schema.ts'
 import { ProviderError } from '../types.ts'
 import { toGeminiRequest } from './convert-request.ts'
 
@@ -42,7 +42,7 @@ describe('reasoning_effort → thinkingConfig', () => {
       'gemini-2.5-flash',
       'xhigh',
       { thinkingBudget: 24_576, includeThoughts: true },
-      'reasoning_effort "xhigh" was sent as a thinking budget of 24576, gemini-2.5-flash\'s largest',
+      'reasoning_effort "xhigh" was sent as a thinking budget of 24576, gemini-2.5-flash\'s largest, not 32768',
     ],
     [
       'gemini-3-pro-preview',
@@ -80,5 +80,42 @@ describe('reasoning_effort → thinkingConfig', () => {
     } catch (e) {
       expect(e).toMatchObject({ status: 400, param: 'reasoning_effort' })
     }
+  })
+})
+
+describe("an Anthropic client's thinking budget (THINKING_BUDGET, next to the effort it became)", () => {
+  function withBudget(budget: number, model: string) {
+    const req = ChatRequestSchema.parse({
+      model: 'x',
+      messages: [{ role: 'user', content: 'q' }],
+      reasoning_effort: 'medium',
+    })
+    return toGeminiRequest(withThinkingBudget(req, budget), { provider: 'google', model })
+  }
+
+  it('is sent as it is to a model that takes budgets, within its range', () => {
+    expect(withBudget(5000, 'gemini-2.5-flash').body.generationConfig?.thinkingConfig).toEqual({
+      thinkingBudget: 5000,
+      includeThoughts: true,
+    })
+    const big = withBudget(30_000, 'gemini-2.5-flash')
+    expect(big.body.generationConfig?.thinkingConfig?.thinkingBudget).toBe(24_576)
+    expect(big.warnings[0]).toContain("gemini-2.5-flash's largest, not 30000")
+  })
+
+  it('a model that takes levels: the level of the effort it became', () => {
+    expect(withBudget(5000, 'gemini-3-flash-preview').body.generationConfig?.thinkingConfig).toEqual({
+      thinkingLevel: 'medium',
+      includeThoughts: true,
+    })
+  })
+
+  it('never in the JSON of the request (an OpenAI-compatible upstream is sent it as it is)', () => {
+    const req = withThinkingBudget(
+      ChatRequestSchema.parse({ model: 'x', messages: [{ role: 'user', content: 'q' }] }),
+      5000,
+    )
+    expect(req[THINKING_BUDGET]).toBe(5000)
+    expect(JSON.stringify({ ...req })).not.toContain('5000')
   })
 })

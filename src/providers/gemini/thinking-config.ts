@@ -10,6 +10,7 @@
  * do not think: not sent, with a warning. A model that thinks is asked for its thought summaries
  * (`includeThoughts`), which come back as `reasoning_content`, as LiteLLM does.
  */
+import { type ChatRequest, THINKING_BUDGET, type WithThinkingBudget } from '../openai-schema.ts'
 import { EFFORTS, effortBudget } from '../reasoning-effort.ts'
 import { invalidRequest } from './errors.ts'
 import type { GeminiThinkingConfig } from './gemini-types.ts'
@@ -27,13 +28,15 @@ const BUDGETS: ReadonlyArray<readonly [prefix: string, min: number, max: number,
 const LEVELS = /^gemini-(?:[3-9]|\d{2})/
 
 export function thinkingConfig(
-  effort: string | null | undefined,
+  req: ChatRequest,
   model: string,
   provider: string,
   warnings: string[],
 ): GeminiThinkingConfig | undefined {
+  const effort = req.reasoning_effort
   if (effort == null) return undefined
-  const budget = effortBudget(effort)
+  // An Anthropic client's own budget, where the model takes budgets; else the effort's.
+  const budget = (req as WithThinkingBudget)[THINKING_BUDGET] ?? effortBudget(effort)
   if (budget === undefined)
     throw invalidRequest(provider, `reasoning_effort "${effort}" is not one of ${EFFORTS}`, 'reasoning_effort')
   const id = model.replace(/^models\//, '')
@@ -50,7 +53,9 @@ export function thinkingConfig(
     return { thinkingBudget: min, includeThoughts: true }
   }
   if (budget > max) {
-    warnings.push(`reasoning_effort "${effort}" was sent as a thinking budget of ${max}, ${model}'s largest`)
+    warnings.push(
+      `reasoning_effort "${effort}" was sent as a thinking budget of ${max}, ${model}'s largest, not ${budget}`,
+    )
     return { thinkingBudget: max, includeThoughts: true }
   }
   return { thinkingBudget: Math.max(budget, min), includeThoughts: true }
