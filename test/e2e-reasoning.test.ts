@@ -63,6 +63,12 @@ describe('reasoning_effort → Anthropic thinking', () => {
     )
   })
 
+  it('xhigh on a model that writes at most 32,000 tokens: within it (it would answer 400 past it)', async () => {
+    const { data, response } = await ask('anthropic/claude-opus-4-1', { reasoning_effort: 'xhigh' })
+    expect(data.choices[0]!.message.content).toBe('ok')
+    expect(response.headers.get('x-headroom-warning')).toContain('max_tokens was sent as 32000')
+  })
+
   it('Responses: reasoning.effort, the warnings in Responses names', async () => {
     const { data, response } = await client.responses
       .create({ model: 'anthropic/claude-haiku-4-5', input: 'reply: ok', reasoning: { effort: 'medium' } })

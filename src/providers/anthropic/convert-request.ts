@@ -177,7 +177,7 @@ export function toAnthropicRequest(req: ChatRequest, target: Target): ConvertedR
   if (req.user != null) params.metadata = { user_id: req.user }
 
   const jsonToolName = applyTools(req, params, provider)
-  applyThinking(req.reasoning_effort, maxOutputTokens(req), params, provider, warnings)
+  applyThinking(req.reasoning_effort, maxOutputTokens(req), params, target, warnings)
   return { params, warnings, jsonToolName }
 }
 

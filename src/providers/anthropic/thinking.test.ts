@@ -27,6 +27,23 @@ describe('reasoning_effort → thinking', () => {
     ])
   })
 
+  it('the budget cut where the default answer plus it would pass the most the model writes', () => {
+    const req = ChatRequestSchema.parse({
+      model: 'x',
+      messages: [{ role: 'user', content: 'hi' }],
+      reasoning_effort: 'xhigh',
+    })
+    const { params, warnings } = toAnthropicRequest(
+      req,
+      testTarget({ model: 'claude-opus-4-1', maxOutputTokens: 32_000 }),
+    )
+    expect([params.max_tokens, params.thinking]).toEqual([32_000, { type: 'enabled', budget_tokens: 27_904 }])
+    expect(warnings).toEqual([
+      'reasoning_effort "xhigh" was sent as a thinking budget of 27904 tokens, not 32768: claude-opus-4-1 writes at most 32000',
+      'max_tokens was sent as 32000: 4096 for the answer plus a thinking budget of 27904',
+    ])
+  })
+
   it('none: no thinking, nothing to say (Claude thinks only when asked)', () => {
     const { params, warnings } = convert({ reasoning_effort: 'none' })
     expect(params.thinking).toBeUndefined()

@@ -3,7 +3,7 @@
  * the budget from ../reasoning-effort.ts. Anthropic's rules for it, each kept here rather than answered 400
  * (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking):
  * - `budget_tokens` ≥ 1,024 and < `max_tokens`: a request without its own cap gets the budget on top of the
- *   usual answer length; one whose cap is too small for the budget has the budget cut to half of it (the cap
+ *   usual answer length (the budget cut where that would pass the most the model writes); one whose cap is too small for the budget has the budget cut to half of it (the cap
  *   holds thinking and answer both, as OpenAI's `max_completion_tokens` does), or no thinking below 1,025;
  * - sampling at its defaults: `temperature` only 1, `top_p` from 0.95 to 1 — others are not sent;
  * - no thinking while `tool_choice` forces a tool (`response_format` is such a tool here), nor while the last
@@ -13,6 +13,7 @@
  */
 import type { MessageParam, ThinkingConfigParam, ToolChoice } from '@anthropic-ai/sdk/resources/messages'
 import { EFFORTS, effortBudget } from '../reasoning-effort.ts'
+import type { Target } from '../types.ts'
 import { invalidRequest } from './errors.ts'
 
 /** Claude 3.7 Sonnet and every Claude 4 model and later think (Claude 3.5 and 3 do not). */
@@ -39,9 +40,10 @@ export function applyThinking(
   effort: string | null | undefined,
   clientMax: number | undefined,
   params: ThinkingParams,
-  provider: string,
+  target: Pick<Target, 'provider' | 'maxOutputTokens'>,
   warnings: string[],
 ): void {
+  const provider = target.provider
   if (effort == null) return
   const budget = effortBudget(effort)
   if (budget === undefined)
@@ -60,9 +62,20 @@ export function applyThinking(
   let thinkingBudget = budget
   if (clientMax === undefined) {
     const answer = params.max_tokens
-    params.max_tokens = answer + budget
+    const total = Math.min(answer + budget, target.maxOutputTokens ?? Number.POSITIVE_INFINITY)
+    if (total - answer < MIN_BUDGET) {
+      warnings.push(`reasoning_effort was not sent: ${model} writes at most ${total} tokens, too few to think too`)
+      return
+    }
+    params.max_tokens = total
+    thinkingBudget = total - answer
+    if (thinkingBudget < budget) {
+      warnings.push(
+        `reasoning_effort "${effort}" was sent as a thinking budget of ${thinkingBudget} tokens, not ${budget}: ${model} writes at most ${params.max_tokens}`,
+      )
+    }
     warnings.push(
-      `max_tokens was sent as ${params.max_tokens}: ${answer} for the answer plus a thinking budget of ${budget}`,
+      `max_tokens was sent as ${params.max_tokens}: ${answer} for the answer plus a thinking budget of ${thinkingBudget}`,
     )
   } else if (budget >= clientMax) {
     thinkingBudget = Math.max(MIN_BUDGET, Math.floor(clientMax / 2))
