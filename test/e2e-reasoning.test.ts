@@ -155,6 +155,7 @@ describe('Responses: reasoning.summary shows the target reasoning as a reasoning
     const summary = (r.output[0] as OpenAI.Responses.ResponseReasoningItem).summary
     expect(summary[0]!.text.length).toBeGreaterThan(0)
     expect(r.output_text).toBe('ok')
+    if (model.startsWith('google/')) expect(r.usage!.output_tokens_details.reasoning_tokens).toBeGreaterThan(0)
 
     const stream = await client.responses.create({ ...body, stream: true })
     let deltas = ''
