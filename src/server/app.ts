@@ -20,7 +20,8 @@ import { listAnthropicModels, listModels, retrieveAnthropicModel, retrieveModel,
 import { beginRequest, requestAnswered } from './request-event.ts'
 import { clientRequestId, idHeaders, requestId } from './request-id.ts'
 import { openaiResponses } from './responses.ts'
-import { deleteResponse, retrieveResponse } from './responses-retrieve.ts'
+import { listInputItems } from './responses-input-items.ts'
+import { cancelResponse, deleteResponse, retrieveResponse } from './responses-retrieve.ts'
 import { routingState } from './routing-state.ts'
 import { spendReport } from './spend-endpoint.ts'
 import type { AppDeps, AppEnv, AppVars, RequestIds } from './types.ts'
@@ -100,7 +101,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.post(`${prefix}/messages/count_tokens`, tokens)
     app.post(`${prefix}/responses`, responses)
     app.get(`${prefix}/responses/:id`, async (c) =>
-      c.json(await retrieveResponse(headersOf(c), deps, c.req.param('id'))),
+      c.json(await retrieveResponse(headersOf(c), deps, c.req.param('id'), c.req.query('stream'))),
+    )
+    app.get(`${prefix}/responses/:id/input_items`, async (c) => {
+      const { limit, order, after } = c.req.query()
+      const include = [...(c.req.queries('include[]') ?? []), ...(c.req.queries('include') ?? [])]
+      return c.json(await listInputItems(headersOf(c), deps, c.req.param('id'), { limit, order, after, include }))
+    })
+    app.post(`${prefix}/responses/:id/cancel`, async (c) =>
+      c.json(await cancelResponse(headersOf(c), deps, c.req.param('id'))),
     )
     app.delete(`${prefix}/responses/:id`, async (c) =>
       c.json(await deleteResponse(headersOf(c), deps, c.req.param('id'))),
