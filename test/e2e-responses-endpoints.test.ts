@@ -93,6 +93,19 @@ describe.each(MODELS)('GET /v1/responses/{id}/input_items → %s', (model) => {
     expect(one.has_more).toBe(true)
   })
 
+  it('a tool call and its output sent without ids get ids of their kind; their fields stay as sent', async () => {
+    const input = [
+      { role: 'user' as const, content: 'Weather in Paris?' },
+      { type: 'function_call' as const, call_id: 'call_a1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+      { type: 'function_call_output' as const, call_id: 'call_a1', output: '{"temp_c":21}' },
+    ]
+    const tools = [{ type: 'function' as const, name: 'get_weather', strict: false, parameters: { type: 'object' } }]
+    const r = await a.responses.create({ model, input, tools, tool_choice: 'none' })
+    const { data } = await a.responses.inputItems.list(r.id, { order: 'asc' })
+    expect(data).toMatchObject([{ type: 'message' }, input[1], input[2]])
+    expect(data.map((i) => (i as { id: string }).id.split('_')[0])).toEqual(['msg', 'fc', 'fco'])
+  })
+
   it("another key's response is unknown, as is an unknown id", async () => {
     const mine = await a.responses.create({ model, input: 'reply: secret' })
     await expect(b.responses.inputItems.list(mine.id)).rejects.toMatchObject({

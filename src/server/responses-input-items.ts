@@ -80,7 +80,9 @@ function itemsOf(responseId: string, input: readonly StoredItem[]): StoredItem[]
     const message = item['type'] === undefined || item['type'] === 'message'
     const kind = message ? 'message' : String(item['type'])
     const id = typeof item['id'] === 'string' ? item['id'] : `${PREFIX[kind] ?? 'item'}_${stem}${i.toString(16)}`
-    if (!message) return { id, ...item }
+    // An item's own id, or a null one, gives way to the id chosen above.
+    const { id: _, ...rest } = item
+    if (!message) return { id, ...rest }
     const role = item['role']
     const content = item['content']
     const parts =
