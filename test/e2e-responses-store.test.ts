@@ -11,7 +11,7 @@ import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { Api } from '../src/simulator/types.ts'
-import { rawPost, type Stack, startStack, testConfig } from './harness.ts'
+import { openaiClient, rawPost, type Stack, startStack, testConfig } from './harness.ts'
 
 const KEY_A = 'client-secret-store-a1'
 const KEY_B = 'client-secret-store-b2'
@@ -32,8 +32,8 @@ let b: OpenAI
 
 beforeAll(async () => {
   stack = await startStack({ config: (u) => testConfig(u, KEYS) })
-  a = new OpenAI({ baseURL: `${stack.hr.url}/v1`, apiKey: KEY_A, maxRetries: 0, timeout: 15_000 })
-  b = new OpenAI({ baseURL: `${stack.hr.url}/v1`, apiKey: KEY_B, maxRetries: 0, timeout: 15_000 })
+  a = openaiClient(stack.hr, KEY_A)
+  b = openaiClient(stack.hr, KEY_B)
 })
 afterAll(() => stack.close())
 

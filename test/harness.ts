@@ -34,6 +34,10 @@ export function testConfig(sim: string, extra = ''): string {
 ${extra}`
 }
 
+/** The `openai` SDK pointed at a running Headroom with a client key, no retries. */
+export const openaiClient = (hr: Running, apiKey: string): OpenAI =>
+  new OpenAI({ baseURL: `${hr.url}/v1`, apiKey, maxRetries: 0, timeout: 15_000 })
+
 export async function startStack(
   opts: { sim?: SimulatorOptions; config?: (simUrl: string) => string } = {},
 ): Promise<Stack> {
@@ -46,7 +50,7 @@ export async function startStack(
     env: {},
     log: silentLogger,
   })
-  const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 15_000 })
+  const client = openaiClient(hr, 'client-key')
   return {
     sim,
     hr,

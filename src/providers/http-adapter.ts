@@ -282,6 +282,7 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
     onClose: (f) => closers.push(f),
   }
   const withNative = { ...adapter, nativeApis: spec.native.apis, native: nativeCaller(spec.native, io) }
-  const counting = spec.native.countTokens
-  return counting ? { ...withNative, countTokens: countTokensCaller(spec.native, counting, io) } : withNative
+  const counts = spec.native.counts
+  if (!counts) return withNative
+  return { ...withNative, countApis: counts.apis, countTokens: countTokensCaller(spec.native, counts, io) }
 }

@@ -373,3 +373,37 @@ describe('OpenAI Responses limits and faults', () => {
     await expect(rawPost(`${sim.url}/v1/responses`, { model: 'gpt-4o', input: 'x' }, AUTH)).rejects.toThrow()
   })
 })
+
+describe('POST /v1/responses/input_tokens', () => {
+  it("counts what a response's usage.input_tokens then says, previous_response_id included", async () => {
+    const req = {
+      model: 'gpt-4.1-mini',
+      instructions: 'Be terse.',
+      input: 'reply: fine',
+      tools: [weather],
+      tool_choice: 'none' as const,
+    }
+    const counted = await client.responses.inputTokens.count(req)
+    expect(counted.object).toBe('response.input_tokens')
+    const made = await client.responses.create(req)
+    expect(counted.input_tokens).toBe(made.usage?.input_tokens)
+    const next = { model: 'gpt-4.1-mini', input: 'reply: and now', previous_response_id: made.id }
+    const chained = await client.responses.inputTokens.count(next)
+    expect(chained.input_tokens).toBe((await client.responses.create(next)).usage?.input_tokens)
+  })
+
+  it.each([
+    ['a generation-only field', { model: 'gpt-4.1-mini', input: 'hi', stream: false }, 'stream'],
+    ['max_output_tokens', { model: 'gpt-4.1-mini', input: 'hi', max_output_tokens: 20 }, 'max_output_tokens'],
+    [
+      'an unknown previous response',
+      { model: 'gpt-4.1-mini', input: 'hi', previous_response_id: 'resp_x' },
+      'previous_response_id',
+    ],
+    ['an unknown model', { model: 'gpt-nope', input: 'hi' }, 'model'],
+  ])('%s is refused as the Responses API refuses it', async (_name, body, param) => {
+    const r = await rawPost(`${sim.url}/v1/responses/input_tokens`, body, AUTH)
+    expect(r.status).toBeGreaterThanOrEqual(400)
+    expect((JSON.parse(r.text) as { error: { param: string } }).error.param).toBe(param)
+  })
+})
