@@ -99,10 +99,15 @@ function systemContent(content: Content, path: string): string | TextPartT[] {
   })
 }
 
-/** A user turn: its tool results become `tool` messages first (OpenAI wants them right after the calls). */
+/**
+ * A user turn: its tool results become `tool` messages first (OpenAI wants them right after the calls),
+ * then one user message with what they could not carry (their images and documents), then the turn's own
+ * blocks. Gemini's converter makes that one user turn of functionResponse, inlineData and text parts.
+ */
 function userTurn(content: Content, path: string, warnings: string[]): ChatMessage[] {
   if (typeof content === 'string') return [{ role: 'user', content }]
   const results: ChatMessage[] = []
+  const attached: UserContent[] = []
   const parts: UserContent[] = []
   eachBlock(content, path, (k, at) => {
     switch (k.type) {
@@ -115,9 +120,12 @@ function userTurn(content: Content, path: string, warnings: string[]): ChatMessa
       case 'document':
         parts.push(...documentParts(k, at, warnings))
         break
-      case 'tool_result':
-        results.push(toolMessage(k, at))
+      case 'tool_result': {
+        const r = toolMessage(k, at, warnings)
+        results.push(r.message)
+        if (r.media.length > 0) attached.push(text(`[attached from the tool result ${k.tool_use_id}]`), ...r.media)
         break
+      }
       case 'tool_use':
       case 'thinking':
       case 'redacted_thinking':
@@ -127,7 +135,8 @@ function userTurn(content: Content, path: string, warnings: string[]): ChatMessa
       }
     }
   })
-  return parts.length > 0 ? [...results, { role: 'user', content: parts }] : results
+  const user = [...attached, ...parts]
+  return user.length > 0 ? [...results, { role: 'user', content: user }] : results
 }
 
 /**
@@ -212,26 +221,50 @@ function documentParts(b: DocumentBlockT, at: string, warnings: string[]): UserC
 }
 
 /**
- * A tool result → a `tool` message. OpenAI's take text only, so an image or document in a result is
- * refused rather than moved. `is_error` has no field there: the content says so ("Error: …").
+ * A tool result → a `tool` message, and the media it holds. OpenAI's tool messages take text only
+ * (https://platform.openai.com/docs/api-reference/chat/create, tool message `content`), so an image or a
+ * document (Claude Code's Read of a picture or a PDF) is named there and moved to the user message that
+ * follows the turn's tool messages. `is_error` has no field there: the content says so ("Error: …").
  */
-function toolMessage(b: ToolResultBlockT, at: string): ChatMessage {
-  let content: string | TextPartT[] = ''
-  if (typeof b.content === 'string') content = b.content
-  else if (b.content) {
-    content = b.content.flatMap((c, k) => {
-      const cat = `${at}.content.${k}`
-      // OpenAI's tool messages take text only.
-      const t = known(c, cat, ' in a tool result')
-      if (t.type !== 'text') {
-        throw new Refusal(cat, onlyAnthropic(`${article(t.type)} ${t.type} block in a tool result`))
-      }
-      return t.text === '' ? [] : [text(t.text)]
-    })
+function toolMessage(
+  b: ToolResultBlockT,
+  at: string,
+  warnings: string[],
+): { message: ChatMessage; media: UserContent[] } {
+  const texts: TextPartT[] = []
+  const media: UserContent[] = []
+  /** `parts` split: text stays in the tool message, the rest moves, named where it stood. */
+  const move = (what: string, parts: UserContent[]) => {
+    const moved = parts.filter((p) => p.type !== 'text')
+    texts.push(...parts.filter((p) => p.type === 'text'))
+    if (moved.length > 0) texts.push(text(`[${what} attached below]`))
+    media.push(...moved)
   }
+  if (Array.isArray(b.content))
+    b.content.forEach((c, k) => {
+      const cat = `${at}.content.${k}`
+      const t = known(c, cat, ' in a tool result')
+      switch (t.type) {
+        case 'text':
+          if (t.text !== '') texts.push(text(t.text))
+          break
+        case 'image':
+          move('image', [imagePart(t, cat)])
+          break
+        case 'document':
+          move(t.title ? `document ${JSON.stringify(t.title)}` : 'document', documentParts(t, cat, warnings))
+          break
+        default: {
+          const _exhaustive: never = t
+        }
+      }
+    })
+  let content: string | TextPartT[] = texts
+  if (typeof b.content === 'string' || b.content == null) content = b.content ?? ''
+  else if (media.length > 0) content = texts.map((p) => p.text).join('\n')
   if (b.is_error) {
     const said = typeof content === 'string' ? content : content.map((p) => p.text).join('')
     content = `Error: ${said}`.trimEnd()
   }
-  return { role: 'tool', tool_call_id: b.tool_use_id, content }
+  return { message: { role: 'tool', tool_call_id: b.tool_use_id, content }, media }
 }
