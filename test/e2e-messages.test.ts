@@ -580,7 +580,53 @@ describe('messages: passthrough to Anthropic targets', () => {
     expect(err).toBeInstanceOf(Anthropic.BadRequestError)
     const e = err as InstanceType<typeof Anthropic.BadRequestError>
     expect(e.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
-    expect(e.message).toContain('tools.0 needs a target that takes anthropic-messages as sent')
+    // Anthropic's way: the message starts with the field, then says why no other target can take it.
+    expect(e.error).toMatchObject({
+      error: {
+        message:
+          'tools.0: the web_search_20250305 tool can only be served by an Anthropic target: Anthropic defines ' +
+          'it (run on its servers, or trained into Claude), and other providers have no such tool. No target of ' +
+          'route "to-openai" takes anthropic-messages as sent: openai#1/gpt-4.1-mini: tools.0 needs a target ' +
+          'that takes anthropic-messages as sent.',
+      },
+    })
+  })
+
+  it.each([
+    [
+      'a document by URL in a tool result',
+      {
+        type: 'document' as const,
+        source: { type: 'url' as const, url: 'https://example.com/spec.pdf' },
+      },
+      'messages.2.content.0.content.0.source: a document by URL can only be served by an Anthropic target: ' +
+        'other providers take a PDF only as data in the request (Headroom does not fetch URLs)',
+    ],
+    [
+      "an image from Anthropic's Files API in a tool result",
+      { type: 'image' as const, source: { type: 'file' as const, file_id: 'file_011C' } },
+      "messages.2.content.0.content.0.source: an image from Anthropic's Files API (file_id) can only be served " +
+        'by an Anthropic target: the file is stored with Anthropic, and other providers cannot read it',
+    ],
+  ])('%s, on a route without an Anthropic target: a 400 naming the block and why', async (_, block, why) => {
+    const err = await client.beta.messages
+      .create({
+        model: 'to-openai',
+        max_tokens: 32,
+        tools: [WEATHER],
+        messages: [
+          { role: 'user', content: 'Read it' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [block] }] },
+        ],
+      })
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError)
+    const e = err as InstanceType<typeof Anthropic.BadRequestError>
+    expect(e.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+    expect((e.error as { error: { message: string } }).error.message.startsWith(`${why}. No target of route`)).toBe(
+      true,
+    )
   })
 
   it('a passed-through stream cut after it began ends with event: error', async () => {

@@ -25,10 +25,14 @@ type Block = ReturnType<typeof known<Exclude<Content, string>[number]>>
 const text = (t: string): TextPartT => ({ type: 'text', text: t })
 const dataUrl = (mediaType: string, base64: string) => `data:${mediaType};base64,${base64}`
 const article = (noun: string) => (/^[aeiou]/.test(noun) ? 'an' : 'a')
+const ANTHROPIC_FILE = 'the file is stored with Anthropic, and other providers cannot read it'
 
 /** `b` as one of the types this code translates; a block of another type is refused, by name. */
 function known<U extends { type: string }>(b: U, at: string, where = ''): Known<U> & U {
-  if (!isKnown(b, BLOCK_TYPES)) throw new Refusal(at, onlyAnthropic(`${article(b.type)} ${b.type} block${where}`))
+  if (!isKnown(b, BLOCK_TYPES)) {
+    const why = `other providers have no ${b.type} block, and Headroom does not translate it`
+    throw new Refusal(at, onlyAnthropic(`${article(b.type)} ${b.type} block${where}`, why))
+  }
   return b
 }
 
@@ -64,7 +68,10 @@ export function decodeMessages(messages: readonly MessageParamT[], warnings: str
         const turn = assistantTurn(m.content, path)
         if (!turn) break
         // Anthropic continues a final assistant text ("prefill"); OpenAI would answer it as a new turn.
-        if (last && turn.content) throw new Refusal(path, onlyAnthropic('a final assistant message (prefill)'))
+        if (last && turn.content) {
+          const why = 'other providers answer it as a new turn instead of continuing its text'
+          throw new Refusal(path, onlyAnthropic('a final assistant message (prefill)', why))
+        }
         const prev = out.at(-1)
         if (prev?.role === 'assistant') mergeInto(prev, turn)
         else out.push(turn)
@@ -182,7 +189,7 @@ function imagePart(b: ImageBlockT, at: string): UserContent {
     case 'url':
       return { type: 'image_url', image_url: { url: s.url } }
     case 'file':
-      throw new Refusal(`${at}.source`, onlyAnthropic("an image from Anthropic's Files API (file_id)"))
+      throw new Refusal(`${at}.source`, onlyAnthropic("an image from Anthropic's Files API (file_id)", ANTHROPIC_FILE))
   }
 }
 
@@ -214,9 +221,18 @@ function documentParts(b: DocumentBlockT, at: string, warnings: string[]): UserC
       })
     }
     case 'url':
-      throw new Refusal(`${at}.source`, onlyAnthropic('a document by URL'))
+      throw new Refusal(
+        `${at}.source`,
+        onlyAnthropic(
+          'a document by URL',
+          'other providers take a PDF only as data in the request (Headroom does not fetch URLs)',
+        ),
+      )
     case 'file':
-      throw new Refusal(`${at}.source`, onlyAnthropic("a document from Anthropic's Files API (file_id)"))
+      throw new Refusal(
+        `${at}.source`,
+        onlyAnthropic("a document from Anthropic's Files API (file_id)", ANTHROPIC_FILE),
+      )
   }
 }
 
