@@ -149,6 +149,31 @@ describe.each(MODELS)('messages → %s', (model) => {
     expect(Math.abs(input - exact)).toBeLessThanOrEqual(Math.max(8, exact / 2))
   })
 
+  it("stream(): on the wire as Anthropic's own: a ping after the first block starts, message_start counting one output token", async () => {
+    // Anthropic's streams (and its SDK's fixtures) carry `event: ping` after the first content_block_start,
+    // and message_start's usage counts the first output token; the SDK skips the ping and takes message_delta's
+    // counts as final. https://docs.anthropic.com/en/docs/build-with-claude/streaming#basic-streaming-request
+    const body = { model, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'reply: one two' }] }
+    const r = await post(JSON.stringify(body))
+    expect(r.status).toBe(200)
+    const names = [...r.text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1])
+    expect(names.slice(0, 4)).toEqual(['message_start', 'content_block_start', 'ping', 'content_block_delta'])
+    expect(names.filter((n) => n === 'ping')).toHaveLength(1)
+    expect(r.text).toMatch(/^data: \{"type": ?"ping"\}$/m)
+    const start = JSON.parse(/^data: (.*)$/m.exec(r.text)![1]!) as Anthropic.RawMessageStartEvent
+    expect(start.message.usage.output_tokens).toBe(1)
+
+    const stream = client.messages.stream({ ...body, stream: undefined } as Anthropic.MessageCreateParams)
+    const deltas: number[] = []
+    stream.on('streamEvent', (e) => {
+      if (e.type === 'message_delta') deltas.push(e.usage.output_tokens)
+    })
+    const final = await stream.finalMessage()
+    expect(final.content).toEqual([{ type: 'text', text: 'one two' }])
+    expect(deltas).toHaveLength(1)
+    expect(final.usage.output_tokens).toBe(deltas[0])
+  })
+
   it('stream(): a tool call as tool_use with input_json_delta, and its tool_result back', async () => {
     const question = { role: 'user' as const, content: 'Weather in Paris?' }
     const stream = client.messages.stream({ model, max_tokens: 256, tools: [WEATHER], messages: [question] })
