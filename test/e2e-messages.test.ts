@@ -498,6 +498,30 @@ describe.each(MODELS)("messages → %s: Anthropic's conversation rules, in its w
     expect(body.error.message).toContain(message)
   })
 
+  it.each([
+    ['a custom tool twice', [WEATHER, { ...WEATHER, description: 'again' }]],
+    [
+      'a custom tool named as a server tool',
+      [
+        { type: 'web_search_20250305', name: 'web_search' },
+        { ...WEATHER, name: 'web_search' },
+      ],
+    ],
+  ])("tools with one name twice (%s): Anthropic's 400, before any target is called", async (_, tools) => {
+    // Anthropic's answer, as its clients report it (e.g. anthropics/claude-code#10687).
+    const sent = stack.sim.log.length
+    for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
+      const body = { model, max_tokens: 16, tools, messages: [{ role: 'user', content: 'hi' }] }
+      const r = await post(JSON.stringify(body), {}, path)
+      expect(r.status).toBe(400)
+      expect(JSON.parse(r.text)).toMatchObject({
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'tools: Tool names must be unique.' },
+      })
+    }
+    expect(stack.sim.log.length).toBe(sent)
+  })
+
   it('calls split over consecutive assistant messages are one turn, as Anthropic merges them', async () => {
     const other = { ...use, id: 'toolu_2', input: { city: 'Rome' } }
     const messages = [

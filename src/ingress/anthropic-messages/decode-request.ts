@@ -9,7 +9,7 @@
  */
 import type { ChatRequest } from '../../providers/openai-schema.ts'
 import type { Decoded, IngressError } from '../types.ts'
-import { conversationRule } from './conversation-rules.ts'
+import { conversationRule, toolsRule } from './conversation-rules.ts'
 import { decodeMessages, decodeSystem } from './decode-messages.ts'
 import { decodeTools } from './decode-tools.ts'
 import { onlyAnthropic, Refusal } from './refusal.ts'
@@ -57,8 +57,8 @@ function isDefault(key: string, v: unknown): boolean {
 }
 
 /**
- * The body checked against the schema and Anthropic's conversation rules (conversation-rules.ts): what a
- * request for an Anthropic target needs.
+ * The body checked against the schema and Anthropic's rules for tools and the conversation
+ * (conversation-rules.ts): what a request for an Anthropic target needs.
  */
 export function parseRequest(body: unknown): { ok: true; body: MessagesRequest } | { ok: false; error: IngressError } {
   const parsed = MessagesRequestSchema.safeParse(body, { reportInput: true })
@@ -66,7 +66,7 @@ export function parseRequest(body: unknown): { ok: true; body: MessagesRequest }
     const { param, message } = validationMessage(parsed.error)
     return { ok: false, error: invalidRequest(message, param) }
   }
-  const broken = conversationRule(parsed.data.messages)
+  const broken = toolsRule(parsed.data.tools) ?? conversationRule(parsed.data.messages)
   return broken ? { ok: false, error: invalidRequest(broken.message, broken.param) } : { ok: true, body: parsed.data }
 }
 
