@@ -174,3 +174,40 @@ describe.each([
     expect(rows[0]!.cost_microcents).toBeGreaterThan(0)
   })
 })
+
+describe('results of one turn split over consecutive user messages (Anthropic merges them)', () => {
+  const messages: Anthropic.MessageParam[] = [
+    { role: 'user', content: 'Read both' },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'tool_use', id: 'toolu_a', name: 'Read', input: { file_path: 'a.png' } },
+        { type: 'tool_use', id: 'toolu_b', name: 'Read', input: { file_path: 'b.txt' } },
+      ],
+    },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_a', content: [BASE64_IMAGE] }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_b', content: 'b' }] },
+    { role: 'user', content: 'reply: both' },
+  ]
+
+  it.each(['openai/gpt-4.1-mini', 'google/gemini-2.5-flash'])(
+    '%s: the tool messages stay together, the media after them',
+    async (model) => {
+      const req = { model, max_tokens: 32, tools: [READ], tool_choice: { type: 'none' as const }, messages }
+      const { response } = await client.messages.create(req).withResponse()
+      expect(response.headers.get('x-headroom-target')).toBe(model)
+      if (model.startsWith('openai/')) {
+        const sent = lastBody('openai')['messages'] as Array<{ role: string; content: unknown }>
+        // OpenAI: every result right after the calls (else its 400 "…did not have response messages").
+        expect(sent.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'tool', 'user', 'user'])
+        expect(sent.slice(-2).map((m) => m.content)).toEqual([
+          [
+            { type: 'text', text: '[attached from the tool result toolu_a]' },
+            { type: 'image_url', image_url: { url: PIXEL_PNG } },
+          ],
+          'reply: both',
+        ])
+      }
+    },
+  )
+})

@@ -62,7 +62,7 @@ export function decodeMessages(messages: readonly MessageParamT[], warnings: str
         out.push({ role: 'system', content: systemContent(m.content, path) })
         break
       case 'user':
-        out.push(...userTurn(m.content, path, warnings))
+        appendUser(out, userTurn(m.content, path, warnings), messages[i - 1]?.role === 'user')
         break
       case 'assistant': {
         const turn = assistantTurn(m.content, path)
@@ -95,6 +95,26 @@ function mergeInto(prev: AssistantMessage, next: AssistantMessage): void {
   const calls = [...(prev.tool_calls ?? []), ...(next.tool_calls ?? [])]
   if (calls.length > 0) prev.tool_calls = calls
 }
+
+/**
+ * A user message's translation appended; one that continues the user turn before it (Anthropic merges
+ * consecutive turns of one role) puts its tool messages with that turn's, before the user message that
+ * carries the earlier results' media, and its own content in that message: OpenAI wants every result
+ * right after the calls.
+ */
+function appendUser(out: ChatMessage[], next: ChatMessage[], sameTurn: boolean): void {
+  const prev = out.at(-1)
+  const tools = next.filter((m) => m.role === 'tool')
+  if (!sameTurn || prev?.role !== 'user' || tools.length === 0) {
+    out.push(...next)
+    return
+  }
+  out.splice(-1, 0, ...tools)
+  const user = next.find((m) => m.role === 'user')
+  if (user) prev.content = [...asParts(prev.content), ...asParts(user.content)]
+}
+
+const asParts = (c: string | UserContent[]): UserContent[] => (typeof c === 'string' ? [text(c)] : c)
 
 function systemContent(content: Content, path: string): string | TextPartT[] {
   if (typeof content === 'string') return content
