@@ -168,9 +168,14 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
   const rawTools = b['tools']
   if (rawTools !== undefined) {
     if (!Array.isArray(rawTools)) return invalid('tools: Input should be a valid list')
+    const names = new Set<string>()
     for (let i = 0; i < rawTools.length; i++) {
       const t: unknown = rawTools[i]
       if (!isObj(t)) return invalid(`tools.${i}: Input should be a valid dictionary`)
+      // Custom and server tools share one namespace (as clients report it, e.g. anthropics/claude-code#10687).
+      const named = str(t['name'])
+      if (named !== undefined && names.has(named)) return invalid('tools: Tool names must be unique.')
+      if (named !== undefined) names.add(named)
       if (t['type'] !== undefined && t['type'] !== 'custom') continue // server tools are not called by the simulator
       const name = str(t['name'])
       if (name === undefined) return invalid(`tools.${i}.custom.name: Field required`)

@@ -254,7 +254,7 @@ describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-versi
 })
 
 describe('Anthropic errors', () => {
-  it('400s like the real API: max_tokens, temperature, extra fields, anthropic-version', async () => {
+  it('400s like the real API: max_tokens, temperature, extra fields, tool names twice, anthropic-version', async () => {
     const noMax = await rawPost(
       `${sim.url}/v1/messages`,
       { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x' }] },
@@ -294,6 +294,13 @@ describe('Anthropic errors', () => {
       { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
     )
     expect(JSON.parse(extra.text)).toMatchObject({ error: { message: 'n: Extra inputs are not permitted' } })
+    const tool = { name: 'f', input_schema: { type: 'object' } }
+    const twice = await rawPost(
+      `${sim.url}/v1/messages`,
+      { model: 'claude-sonnet-4-5', max_tokens: 5, tools: [tool, tool], messages: [{ role: 'user', content: 'x' }] },
+      { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+    )
+    expect(JSON.parse(twice.text)).toMatchObject({ error: { message: 'tools: Tool names must be unique.' } })
     const noVersion = await rawPost(
       `${sim.url}/v1/messages`,
       { model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] },
