@@ -16,21 +16,26 @@ import { type ChatChunk, type ChatCompletion, type ChatRequest, RAW_JSON } from 
 /** What a provider takes as a function name. */
 export interface ToolNameRule {
   readonly max: number
-  /** A character the provider refuses anywhere (global flag). */
-  readonly refused: RegExp
+  /** The characters it takes, anywhere. */
+  readonly chars: RegExp
   /** What the first character must be. */
   readonly first: RegExp
+  /** A character it refuses (global: for `replace`). */
+  readonly refused: RegExp
+}
+
+function rule(max: number, chars: string, first: RegExp): ToolNameRule {
+  return { max, chars: new RegExp(`^[${chars}]+$`), first, refused: new RegExp(`[^${chars}]`, 'g') }
 }
 
 /** https://platform.openai.com/docs/api-reference/chat/create (`^[a-zA-Z0-9_-]{1,64}$`) */
-export const OPENAI_TOOL_NAMES: ToolNameRule = { max: 64, refused: /[^a-zA-Z0-9_-]/g, first: /^./ }
+export const OPENAI_TOOL_NAMES = rule(64, 'a-zA-Z0-9_-', /^./)
 
 /** https://ai.google.dev/api/caching#FunctionDeclaration (a letter or `_` first; `a-zA-Z0-9_.:-`; at most 64) */
-export const GEMINI_TOOL_NAMES: ToolNameRule = { max: 64, refused: /[^a-zA-Z0-9_.:-]/g, first: /^[a-zA-Z_]/ }
+export const GEMINI_TOOL_NAMES = rule(64, 'a-zA-Z0-9_.:-', /^[a-zA-Z_]/)
 
 function takes(rule: ToolNameRule, name: string): boolean {
-  rule.refused.lastIndex = 0
-  return name.length > 0 && name.length <= rule.max && rule.first.test(name) && !rule.refused.test(name)
+  return name.length <= rule.max && rule.chars.test(name) && rule.first.test(name)
 }
 
 function alias(rule: ToolNameRule, name: string, salt: number): string {
