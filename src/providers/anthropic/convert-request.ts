@@ -22,6 +22,7 @@ import {
   stopSequences,
   type UserContent,
 } from '../openai-schema.ts'
+import { unknownEffort } from '../reasoning-effort.ts'
 import { DEFAULT_MAX_TOKENS, type Target } from '../types.ts'
 import { invalidRequest, unsupportedHere } from './errors.ts'
 
@@ -93,6 +94,8 @@ export function toAnthropicRequest(req: ChatRequest, target: Target): ConvertedR
   const warnings: string[] = []
 
   if (req.n != null && req.n > 1) throw unsupportedHere(provider, 'n > 1 is not supported by Anthropic', 'n')
+  const effort = unknownEffort(req, provider)
+  if (effort) throw effort
   if (req.temperature != null && req.temperature > 1) {
     throw unsupportedHere(
       provider,
