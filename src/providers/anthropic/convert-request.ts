@@ -25,6 +25,7 @@ import {
 import { unknownEffort } from '../reasoning-effort.ts'
 import { DEFAULT_MAX_TOKENS, type Target } from '../types.ts'
 import { invalidRequest, unsupportedHere } from './errors.ts'
+import { foldToolMedia } from './tool-result-media.ts'
 
 // Anthropic requires `max_tokens` and has no server default: without one from the client, the target's
 // (routes.yaml `default_max_tokens`), else DEFAULT_MAX_TOKENS. https://docs.claude.com/en/api/messages
@@ -125,14 +126,22 @@ export function toAnthropicRequest(req: ChatRequest, target: Target): ConvertedR
       case 'developer':
         system.push(...textBlocks(m.content, provider, i))
         break
-      case 'user':
+      case 'user': {
+        if (typeof m.content === 'string') {
+          push('user', textBlocks(m.content, provider, i))
+          break
+        }
+        const last = turns.at(-1)
+        const parts =
+          last?.role === 'user'
+            ? foldToolMedia(m.content, last.content, (p, j) => userPart(p, provider, i, j))
+            : m.content.map((p, j) => [p, j] as const)
         push(
           'user',
-          typeof m.content === 'string'
-            ? textBlocks(m.content, provider, i)
-            : m.content.flatMap((p, j) => userPart(p, provider, i, j)),
+          parts.flatMap(([p, j]) => userPart(p, provider, i, j)),
         )
         break
+      }
       case 'assistant': {
         const blocks: ContentBlockParam[] = []
         if (typeof m.content === 'string') blocks.push(...textBlocks(m.content, provider, i))
