@@ -6,7 +6,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PIXEL_PNG, type Stack, startStack, testConfig } from './harness.ts'
+import { PDF_BASE64, PDF_DOCUMENT, PIXEL_PNG, type Stack, startStack, testConfig } from './harness.ts'
 
 const CLIENT_KEY = 'client-secret-media-123'
 let stack: Stack
@@ -24,7 +24,6 @@ const READ = {
   input_schema: { type: 'object' as const, properties: { file_path: { type: 'string' } }, required: ['file_path'] },
 }
 const PNG_BASE64 = PIXEL_PNG.slice('data:image/png;base64,'.length)
-const PDF_BASE64 = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n').toString('base64')
 
 /** Two Read calls answered at once: a picture (with a line of text) and a PDF; then the user's question. */
 function conversation(image: Anthropic.ImageBlockParam): Anthropic.MessageParam[] {
@@ -44,13 +43,7 @@ function conversation(image: Anthropic.ImageBlockParam): Anthropic.MessageParam[
         {
           type: 'tool_result',
           tool_use_id: 'toolu_pdf',
-          content: [
-            {
-              type: 'document',
-              title: 'spec.pdf',
-              source: { type: 'base64', media_type: 'application/pdf', data: PDF_BASE64 },
-            },
-          ],
+          content: [PDF_DOCUMENT],
         },
         { type: 'text', text: 'reply: seen' },
       ],

@@ -66,6 +66,14 @@ export async function startStack(
 export const PIXEL_PNG =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='
 
+/** A tiny PDF, base64, and Anthropic's document block holding it as `spec.pdf`. */
+export const PDF_BASE64 = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n').toString('base64')
+export const PDF_DOCUMENT = {
+  type: 'document' as const,
+  title: 'spec.pdf',
+  source: { type: 'base64' as const, media_type: 'application/pdf' as const, data: PDF_BASE64 },
+}
+
 export const WEATHER_TOOL = {
   type: 'function' as const,
   function: {

@@ -281,7 +281,7 @@ export function parseResponses(
   // Here as everywhere but `model`, null means absent.
   const input = b['input']
   if (!isSet(input) && previousId === null) return missing('input')
-  const turn = isSet(input) ? readInput(input) : []
+  const turn = isSet(input) ? readInput(input, (id) => store.item(id)) : []
   if (!Array.isArray(turn)) return turn
   const segments: Segment[] = []
   const tools = toolsOf(b, segments)

@@ -316,6 +316,32 @@ describe('OpenAI Responses errors', () => {
     expect((await apiError(create({ input: 'y', previous_response_id: stored.id }))).status).toBe(404)
   })
 
+  it('resolves an item_reference to an output item it holds; 404s one it does not hold', async () => {
+    const first = await create({ input: 'Weather in Paris?', tools: [weather] })
+    const call = first.output[0] as OpenAI.Responses.ResponseFunctionToolCall
+    const output = { type: 'function_call_output' as const, call_id: call.call_id, output: '{"temp":21}' }
+    const ref = { type: 'item_reference' as const, id: call.id as string }
+    const second = await create({
+      input: [{ role: 'user', content: 'Weather in Paris?' }, ref, output],
+      tools: [weather],
+    })
+    expect(second.output_text).toBe('Tool get_weather returned: {"temp":21}')
+
+    const unknown = await apiError(
+      create({
+        input: [
+          { type: 'item_reference', id: 'msg_nope' },
+          { role: 'user', content: 'x' },
+        ],
+      }),
+    )
+    expect(unknown.status).toBe(404)
+    expect(unknown.message).toContain("Item with id 'msg_nope' not found.")
+    const unstored = await create({ input: 'x', store: false })
+    const gone = { type: 'item_reference' as const, id: unstored.output[0]?.id as string }
+    expect((await apiError(create({ input: [gone] }))).status).toBe(404)
+  })
+
   it('a function call left unanswered on the next turn is a 400', async () => {
     const first = await create({ input: 'Weather?', tools: [weather] })
     const e = await apiError(create({ previous_response_id: first.id, input: 'and now?', tools: [weather] }))

@@ -3,8 +3,10 @@
  * cannot be translated; see docs/providers.md (Anthropic Messages ingress) for the table.
  * https://docs.anthropic.com/en/api/messages, https://platform.openai.com/docs/api-reference/chat/create
  */
+
 import type { z } from 'zod'
 import type { ChatMessage, TextPart, ToolCallT, UserContent } from '../../providers/openai-schema.ts'
+import { attachedBelow, attachedFrom } from '../../providers/tool-media.ts'
 import { onlyAnthropic, Refusal } from './refusal.ts'
 import {
   BLOCK_TYPES,
@@ -150,7 +152,7 @@ function userTurn(content: Content, path: string, warnings: string[]): ChatMessa
       case 'tool_result': {
         const r = toolMessage(k, at, warnings)
         results.push(r.message)
-        if (r.media.length > 0) attached.push(text(`[attached from the tool result ${k.tool_use_id}]`), ...r.media)
+        if (r.media.length > 0) attached.push(text(attachedFrom(k.tool_use_id)), ...r.media)
         break
       }
       case 'tool_use':
@@ -273,7 +275,7 @@ function toolMessage(
   const move = (what: string, parts: UserContent[]) => {
     const moved = parts.filter((p) => p.type !== 'text')
     texts.push(...parts.filter((p) => p.type === 'text'))
-    if (moved.length > 0) texts.push(text(`[${what} attached below]`))
+    if (moved.length > 0) texts.push(text(attachedBelow(what)))
     media.push(...moved)
   }
   if (Array.isArray(b.content))
