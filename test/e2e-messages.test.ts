@@ -149,6 +149,31 @@ describe.each(MODELS)('messages → %s', (model) => {
     expect(Math.abs(input - exact)).toBeLessThanOrEqual(Math.max(8, exact / 2))
   })
 
+  it("stream(): on the wire as Anthropic's own: a ping after the first block starts, message_start counting one output token", async () => {
+    // Anthropic's streams (and its SDK's fixtures) carry `event: ping` after the first content_block_start,
+    // and message_start's usage counts the first output token; the SDK skips the ping and takes message_delta's
+    // counts as final. https://docs.anthropic.com/en/docs/build-with-claude/streaming#basic-streaming-request
+    const body = { model, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'reply: one two' }] }
+    const r = await post(JSON.stringify(body))
+    expect(r.status).toBe(200)
+    const names = [...r.text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1])
+    expect(names.slice(0, 4)).toEqual(['message_start', 'content_block_start', 'ping', 'content_block_delta'])
+    expect(names.filter((n) => n === 'ping')).toHaveLength(1)
+    expect(r.text).toMatch(/^data: \{"type": ?"ping"\}$/m)
+    const start = JSON.parse(/^data: (.*)$/m.exec(r.text)![1]!) as Anthropic.RawMessageStartEvent
+    expect(start.message.usage.output_tokens).toBe(1)
+
+    const stream = client.messages.stream({ ...body, stream: undefined } as Anthropic.MessageCreateParams)
+    const deltas: number[] = []
+    stream.on('streamEvent', (e) => {
+      if (e.type === 'message_delta') deltas.push(e.usage.output_tokens)
+    })
+    const final = await stream.finalMessage()
+    expect(final.content).toEqual([{ type: 'text', text: 'one two' }])
+    expect(deltas).toHaveLength(1)
+    expect(final.usage.output_tokens).toBe(deltas[0])
+  })
+
   it('stream(): a tool call as tool_use with input_json_delta, and its tool_result back', async () => {
     const question = { role: 'user' as const, content: 'Weather in Paris?' }
     const stream = client.messages.stream({ model, max_tokens: 256, tools: [WEATHER], messages: [question] })
@@ -474,6 +499,30 @@ describe.each(MODELS)("messages → %s: Anthropic's conversation rules, in its w
     expect(body.error.message).toContain(message)
   })
 
+  it.each([
+    ['a custom tool twice', [WEATHER, { ...WEATHER, description: 'again' }]],
+    [
+      'a custom tool named as a server tool',
+      [
+        { type: 'web_search_20250305', name: 'web_search' },
+        { ...WEATHER, name: 'web_search' },
+      ],
+    ],
+  ])("tools with one name twice (%s): Anthropic's 400, before any target is called", async (_, tools) => {
+    // Anthropic's answer, as its clients report it (e.g. anthropics/claude-code#10687).
+    const sent = stack.sim.log.length
+    for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
+      const body = { model, max_tokens: 16, tools, messages: [{ role: 'user', content: 'hi' }] }
+      const r = await post(JSON.stringify(body), {}, path)
+      expect(r.status).toBe(400)
+      expect(JSON.parse(r.text)).toMatchObject({
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'tools: Tool names must be unique.' },
+      })
+    }
+    expect(stack.sim.log.length).toBe(sent)
+  })
+
   it('calls split over consecutive assistant messages are one turn, as Anthropic merges them', async () => {
     const other = { ...use, id: 'toolu_2', input: { city: 'Rome' } }
     const messages = [
@@ -581,7 +630,53 @@ describe('messages: passthrough to Anthropic targets', () => {
     expect(err).toBeInstanceOf(Anthropic.BadRequestError)
     const e = err as InstanceType<typeof Anthropic.BadRequestError>
     expect(e.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
-    expect(e.message).toContain('tools.0 needs a target that takes anthropic-messages as sent')
+    // Anthropic's way: the message starts with the field, then says why no other target can take it.
+    expect(e.error).toMatchObject({
+      error: {
+        message:
+          'tools.0: the web_search_20250305 tool can only be served by an Anthropic target: Anthropic defines ' +
+          'it (run on its servers, or trained into Claude), and other providers have no such tool. No target of ' +
+          'route "to-openai" takes anthropic-messages as sent: openai#1/gpt-4.1-mini: tools.0 needs a target ' +
+          'that takes anthropic-messages as sent.',
+      },
+    })
+  })
+
+  it.each([
+    [
+      'a document by URL in a tool result',
+      {
+        type: 'document' as const,
+        source: { type: 'url' as const, url: 'https://example.com/spec.pdf' },
+      },
+      'messages.2.content.0.content.0.source: a document by URL can only be served by an Anthropic target: ' +
+        'other providers take a PDF only as data in the request (Headroom does not fetch URLs)',
+    ],
+    [
+      "an image from Anthropic's Files API in a tool result",
+      { type: 'image' as const, source: { type: 'file' as const, file_id: 'file_011C' } },
+      "messages.2.content.0.content.0.source: an image from Anthropic's Files API (file_id) can only be served " +
+        'by an Anthropic target: the file is stored with Anthropic, and other providers cannot read it',
+    ],
+  ])('%s, on a route without an Anthropic target: a 400 naming the block and why', async (_, block, why) => {
+    const err = await client.beta.messages
+      .create({
+        model: 'to-openai',
+        max_tokens: 32,
+        tools: [WEATHER],
+        messages: [
+          { role: 'user', content: 'Read it' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [block] }] },
+        ],
+      })
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError)
+    const e = err as InstanceType<typeof Anthropic.BadRequestError>
+    expect(e.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+    expect((e.error as { error: { message: string } }).error.message.startsWith(`${why}. No target of route`)).toBe(
+      true,
+    )
   })
 
   it('a passed-through stream cut after it began ends with event: error', async () => {

@@ -1,8 +1,8 @@
 /**
  * Two replicas sharing one Redis (HEADROOM_REDIS_URL), a client's requests landing on either: a response made
- * on one is continued (`previous_response_id`), referred to (`item_reference`), read and deleted on the other,
- * with the openai SDK, against translated targets (Anthropic, Gemini: Headroom expands the conversation
- * itself) and OpenAI (passed through, expanded the same way). Another client key's ids stay unknown; a replica
+ * on one is continued (`previous_response_id`), referred to (`item_reference`), read (its input items too) and
+ * deleted on the other, with the openai SDK, against translated targets (Anthropic, Gemini: Headroom expands the
+ * conversation itself) and OpenAI (passed through, expanded the same way). Another client key's ids stay unknown; a replica
  * whose Redis does not answer gives OpenAI's not-found answers, as after a restart.
  * Skipped without a Redis (except in CI): see src/admission/redis-test-utils.ts.
  */
@@ -132,6 +132,10 @@ describe.skipIf(!available)('two replicas sharing Redis: kept responses', () => 
     const got = await eventually(() => client(b).responses.retrieve(made.id))
     expect(got.id).toBe(made.id)
     expect(got.output_text).toBe('kept')
+    // Its input items, with the same ids on either replica (made from the response's id where the item had none).
+    const items = await client(b).responses.inputItems.list(made.id)
+    expect(items.data).toMatchObject([{ type: 'message', role: 'user', content: [{ text: 'reply: kept' }] }])
+    expect((await client(a).responses.inputItems.list(made.id)).data).toEqual(items.data)
     // Another client key: unknown on either replica.
     expect(await failure(client(b, KEY_B).responses.retrieve(made.id))).toEqual({ status: 404, code: 'not_found' })
     expect(

@@ -11,7 +11,7 @@ import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { Api } from '../src/simulator/types.ts'
-import { rawPost, type Stack, startStack, testConfig } from './harness.ts'
+import { openaiClient, rawPost, SIM_KEY, type Stack, startStack, testConfig } from './harness.ts'
 
 const KEY_A = 'client-secret-store-a1'
 const KEY_B = 'client-secret-store-b2'
@@ -32,8 +32,8 @@ let b: OpenAI
 
 beforeAll(async () => {
   stack = await startStack({ config: (u) => testConfig(u, KEYS) })
-  a = new OpenAI({ baseURL: `${stack.hr.url}/v1`, apiKey: KEY_A, maxRetries: 0, timeout: 15_000 })
-  b = new OpenAI({ baseURL: `${stack.hr.url}/v1`, apiKey: KEY_B, maxRetries: 0, timeout: 15_000 })
+  a = openaiClient(stack.hr, KEY_A)
+  b = openaiClient(stack.hr, KEY_B)
 })
 afterAll(() => stack.close())
 
@@ -202,8 +202,11 @@ describe('kept responses: an open router', () => {
 
   it('leaves a reference it does not hold to OpenAI targets (OpenAI may hold it); the others are skipped', async () => {
     const c = new OpenAI({ baseURL: `${open.hr.url}/v1`, apiKey: 'any', maxRetries: 0, timeout: 15_000 })
+    // An item OpenAI itself holds: made there directly, not through Headroom.
+    const direct = new OpenAI({ baseURL: `${open.sim.url}/v1`, apiKey: SIM_KEY, maxRetries: 0, timeout: 15_000 })
+    const upstream = await direct.responses.create({ model: 'gpt-4.1-mini', input: 'reply: held by openai' })
     const input = [
-      { type: 'item_reference' as const, id: 'msg_held_by_openai' },
+      { type: 'item_reference' as const, id: upstream.output[0]!.id! },
       { role: 'user' as const, content: 'reply: resolved upstream' },
     ]
     const { data, response } = await c.responses.create({ model: 'mixed', input }).withResponse()
@@ -212,6 +215,12 @@ describe('kept responses: an open router', () => {
     expect(response.headers.get('x-headroom-decision')).toContain('input[0] needs a target that takes openai-responses')
     const sent = [...open.sim.log].reverse().find((l) => l.api === 'openai')?.body
     expect(sent).toMatchObject({ input })
+    // One OpenAI does not hold either is OpenAI's 404, passed on.
+    const nowhere = [{ type: 'item_reference' as const, id: 'msg_held_nowhere' }, ...input.slice(1)]
+    await expect(c.responses.create({ model: 'mixed', input: nowhere })).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringContaining("Item with id 'msg_held_nowhere' not found."),
+    })
     // One it holds is resolved for any target.
     const kept = await c.responses.create({ model: 'anthropic/claude-haiku-4-5', input: 'reply: kept here' })
     const next = await c.responses.create({

@@ -317,6 +317,10 @@ describe('responses: passthrough to OpenAI', () => {
     const err = await client.responses.create({ ...req, model: 'to-anthropic' }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(OpenAI.BadRequestError)
     expect((err as Error).message).toContain('tools[0].type needs a target that takes openai-responses as sent')
+    // Why comes first: the translation's refusal, naming the parameter.
+    expect((err as Error).message).toMatch(
+      /^400 tools\[0\]\.type is not supported: .+\. No target of route "to-anthropic" takes openai-responses as sent: /,
+    )
   })
 
   it('an item_reference Headroom does not hold for the key is a 400 naming it, even for OpenAI', async () => {

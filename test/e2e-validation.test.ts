@@ -97,3 +97,23 @@ describe('OpenAI’s rules, whatever the target', () => {
     }
   })
 })
+
+describe('reasoning_effort outside OpenAI’s values', () => {
+  const message =
+    "Invalid value: 'ultra'. Supported values are: 'none', 'minimal', 'low', 'medium', 'high', 'xhigh', and 'max'."
+  it.each([
+    'anthropic/claude-haiku-4-5',
+    'google/gemini-2.5-flash',
+    // Refused where it is read, not failed over: the OpenAI chat model behind would drop it unread.
+    'via-anthropic',
+  ])('%s: OpenAI’s 400 naming reasoning_effort, nothing sent upstream', async (model) => {
+    const before = stack.sim.stats()
+    const res = await send(model, { reasoning_effort: 'ultra' })
+    expect([res.status, res.json.error]).toEqual([
+      400,
+      { type: 'invalid_request_error', param: 'reasoning_effort', code: 'invalid_value', message },
+    ])
+    expect(stack.sim.stats()).toBe(before)
+    expect((await send(model, { reasoning_effort: 'high' })).status).toBe(200)
+  })
+})

@@ -34,6 +34,10 @@ export function testConfig(sim: string, extra = ''): string {
 ${extra}`
 }
 
+/** The `openai` SDK pointed at a running Headroom with a client key, no retries. */
+export const openaiClient = (hr: Running, apiKey: string): OpenAI =>
+  new OpenAI({ baseURL: `${hr.url}/v1`, apiKey, maxRetries: 0, timeout: 15_000 })
+
 export async function startStack(
   opts: { sim?: SimulatorOptions; config?: (simUrl: string) => string } = {},
 ): Promise<Stack> {
@@ -46,7 +50,7 @@ export async function startStack(
     env: {},
     log: silentLogger,
   })
-  const client = new OpenAI({ baseURL: `${hr.url}/v1`, apiKey: 'client-key', maxRetries: 0, timeout: 15_000 })
+  const client = openaiClient(hr, 'client-key')
   return {
     sim,
     hr,
@@ -61,6 +65,14 @@ export async function startStack(
 /** A 1×1 PNG as a data: URL. */
 export const PIXEL_PNG =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='
+
+/** A tiny PDF, base64, and Anthropic's document block holding it as `spec.pdf`. */
+export const PDF_BASE64 = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n').toString('base64')
+export const PDF_DOCUMENT = {
+  type: 'document' as const,
+  title: 'spec.pdf',
+  source: { type: 'base64' as const, media_type: 'application/pdf' as const, data: PDF_BASE64 },
+}
 
 export const WEATHER_TOOL = {
   type: 'function' as const,

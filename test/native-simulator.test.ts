@@ -95,6 +95,7 @@ describe('anthropic-messages against the simulator', () => {
       input_tokens: number
     }
     const counted = await adapter.countTokens!(
+      'anthropic-messages',
       { ...countable, model: 'sonnet' },
       { 'anthropic-version': '2023-06-01' },
       target('anthropic', 'claude-haiku-4-5'),
@@ -106,6 +107,7 @@ describe('anthropic-messages against the simulator', () => {
 
   it('a count for a model the provider lacks: its 404 as ProviderError', async () => {
     const err = await createAnthropicAdapter().countTokens!(
+      'anthropic-messages',
       body,
       {},
       target('anthropic', 'claude-none-9'),

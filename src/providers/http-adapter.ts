@@ -5,6 +5,7 @@ import type { Call, Phase, PreparedTarget, SendIo } from './http-call.ts'
 import { countTokensCaller, type NativeSpec, nativeCaller } from './http-native.ts'
 import { type ChatChunk, type ChatCompletion, type ChatRequest, RAW_JSON } from './openai-schema.ts'
 import { badResponse } from './provider-errors.ts'
+import { type ToolNameRule, ToolNames } from './tool-names.ts'
 import {
   type HeaderSource,
   headerSource,
@@ -69,6 +70,8 @@ export interface HttpAdapterSpec<State> {
   readonly now?: () => number
   /** The target's URLs and headers, once per target. May throw ProviderError (a model id no URL can hold). */
   prepare(target: Target): PreparedTarget
+  /** What the provider takes as a tool name: a name it refuses is sent as an alias and mapped back (./tool-names.ts). */
+  readonly toolNames?: ToolNameRule
   /** The request → the body to send, before anything is sent; throws ProviderError for what cannot be sent. */
   encode(req: ChatRequest, target: Target, stream: boolean): { body: string; warnings: string[]; state: State }
   /** The rate-limit headers of an answer (null when the provider sends none). */
@@ -158,12 +161,14 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
   }
 
   async function complete(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Upstream<ChatCompletion>> {
-    const { body, warnings, state } = spec.encode(req, target, false)
+    const names = spec.toolNames ? ToolNames.of(req, spec.toolNames) : null
+    const { body, warnings, state } = spec.encode(names ? names.request(req) : req, target, false)
     const res = await send(callsOf(target).json, body, target, signal)
     const limits = spec.limits(headerSource(res.headers), now())
     const meta = newMeta(res, warnings)
     const text = await jsonText(res, target, signal)
     const d = spec.decode(text, target, state)
+    names?.completion(d.completion)
     meta.usage = d.usage
     meta.usageFinal = d.usageFinal
     meta.model = d.model
@@ -174,7 +179,8 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
   type Streamed = Upstream<AsyncIterable<ChatChunk>>
   async function stream(req: ChatRequest, target: Target, signal: AbortSignal): Promise<Streamed> {
     const started = performance.now()
-    const { body, warnings, state } = spec.encode(req, target, true)
+    const names = spec.toolNames ? ToolNames.of(req, spec.toolNames) : null
+    const { body, warnings, state } = spec.encode(names ? names.request(req) : req, target, true)
     const res = await send(callsOf(target).sse, body, target, signal)
     const limits = spec.limits(headerSource(res.headers), now())
     const meta = newMeta(res, warnings)
@@ -184,7 +190,7 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
       throw badResponse(target.provider, `content-type "${ctype}" instead of an event stream`)
     }
     const latency: { ttftMs?: number } = {}
-    const decoder = spec.streamDecoder(target, state)
+    const decoder = names ? names.decoder(spec.streamDecoder(target, state)) : spec.streamDecoder(target, state)
     const failed = (err: unknown) => fail(err, target, 'stream', signal)
     const chunks = chunkStream(res.body, decoder, { signal, meta, latency, started, fail: failed })
     return { body: chunks, limits, latency, meta }
@@ -282,6 +288,7 @@ export function defineHttpAdapter<State>(spec: HttpAdapterSpec<State>): Provider
     onClose: (f) => closers.push(f),
   }
   const withNative = { ...adapter, nativeApis: spec.native.apis, native: nativeCaller(spec.native, io) }
-  const counting = spec.native.countTokens
-  return counting ? { ...withNative, countTokens: countTokensCaller(spec.native, counting, io) } : withNative
+  const counts = spec.native.counts
+  if (!counts) return withNative
+  return { ...withNative, countApis: counts.apis, countTokens: countTokensCaller(spec.native, counts, io) }
 }

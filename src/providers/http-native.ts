@@ -75,8 +75,13 @@ export interface NativeSpec {
   /** A 2xx JSON body → what it says; throws ProviderError for one that is not JSON. */
   decode(api: NativeApi, text: string, target: Target): NativeDecoded
   streamDecoder(api: NativeApi, target: Target, req: NativeRequest): NativeStreamDecoder
-  /** Anthropic's token counting (`POST /v1/messages/count_tokens`): its call, once per target. */
-  countTokens?(target: Target): Call
+  /** The provider's token counting (Anthropic's count_tokens, OpenAI's input_tokens): its calls, once per target. */
+  readonly counts?: NativeCounts
+}
+
+export interface NativeCounts {
+  readonly apis: ReadonlySet<NativeApi>
+  call(api: NativeApi, target: Target): Call
 }
 
 type NativeCall = NonNullable<ProviderAdapter['native']>
@@ -135,14 +140,17 @@ export function nativeCaller(spec: NativeSpec, io: SendIo): NativeCall {
 }
 
 /** `countTokens()` over the skeleton's send: the body with the target's model, `{"input_tokens": N}` back. */
-export function countTokensCaller(spec: NativeSpec, prepare: (target: Target) => Call, io: SendIo): CountTokens {
-  let prepared = new WeakMap<Target, Call>()
+export function countTokensCaller(spec: NativeSpec, counts: NativeCounts, io: SendIo): CountTokens {
+  let prepared = new WeakMap<Target, Partial<Record<NativeApi, Call>>>()
   io.onClose(() => {
     prepared = new WeakMap()
   })
-  return async function countTokens(body, headers, target, signal) {
-    let base = prepared.get(target)
-    if (!base) prepared.set(target, (base = prepare(target)))
+  return async function countTokens(api, body, headers, target, signal) {
+    if (!counts.apis.has(api)) throw notNative(target.provider, target.type, api)
+    let byApi = prepared.get(target)
+    if (!byApi) prepared.set(target, (byApi = {}))
+    let base = byApi[api]
+    if (!base) byApi[api] = base = counts.call(api, target)
     const call = spec.headers
       ? { url: base.url, headers: spec.headers(base.headers, { headers }, target.provider) }
       : base

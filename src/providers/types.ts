@@ -197,13 +197,17 @@ export interface ProviderAdapter {
    * iterator (the error event's bytes are not yielded). `meta` is complete when the answer is.
    */
   native?(req: NativeRequest, target: Target, signal: AbortSignal): Promise<Upstream<NativeAnswer>>
+  /** The client APIs whose input tokens this adapter can count upstream (`countTokens`). */
+  readonly countApis?: ReadonlySet<NativeApi>
   /**
-   * Anthropic only: POST /v1/messages/count_tokens with the body (generation-only fields already stripped by the
-   * caller, model replaced here), with the client's anthropic-version/-beta as for `native`. `limits` are the
-   * count endpoint's own: Anthropic limits token counting apart from message creation
+   * The provider's own count of a request's input tokens, in one of `countApis`: Anthropic's POST
+   * /v1/messages/count_tokens, OpenAI's POST /v1/responses/input_tokens. The body's generation-only fields are
+   * already stripped by the caller, its model is replaced here; the client's anthropic-version/-beta go as for
+   * `native`. `limits` are the count endpoint's own: Anthropic limits token counting apart from message creation
    * (https://docs.claude.com/en/docs/build-with-claude/token-counting), so they are not the target's headroom.
    */
   countTokens?(
+    api: NativeApi,
     body: Readonly<Record<string, unknown>>,
     headers: Readonly<Record<string, string>>,
     target: Target,

@@ -160,6 +160,17 @@ function commonParam(skipped: readonly Skipped[]): string | null {
 }
 
 /**
+ * Why no target takes the request as translated, when every one was passed over for the same reason: the
+ * decoder's refusal, in the client API's words (starting with the param, as Anthropic's errors do).
+ */
+function commonWhy(skipped: readonly Skipped[]): { why: string; api: string } | null {
+  const first = skipped[0]?.reason
+  if (first?.kind !== 'untranslatable' || first.why === null) return null
+  const same = skipped.every((s) => s.reason.kind === 'untranslatable' && s.reason.why === first.why)
+  return same ? { why: first.why.replace(/\.?$/, '.'), api: first.api } : null
+}
+
+/**
  * No target can serve: 400 when none ever could (capabilities, context, a request larger than a limit);
  * else the status of the obstacle that clears first, with Retry-After at that time — 429
  * `rate_limit_exceeded` when it is a rate limit,
@@ -170,11 +181,14 @@ export function noTargetError(route: string, skipped: readonly Skipped[], now: n
   const limited = soonestRecovery(skipped, 'rate_limit', now)
   const broken = soonestRecovery(skipped, 'broken', now)
   if (skipped.length > 0 && limited === null && broken === null) {
+    const untranslatable = commonWhy(skipped)
     return new ProviderError({
       provider: 'headroom',
       status: 400,
       kind: 'bad_request',
-      message: `No target of route "${route}" can serve this request: ${list}.`,
+      message: untranslatable
+        ? `${untranslatable.why} No target of route "${route}" takes ${untranslatable.api} as sent: ${list}.`
+        : `No target of route "${route}" can serve this request: ${list}.`,
       code: 'no_capable_target',
       param: commonParam(skipped),
     })

@@ -110,7 +110,7 @@ describe('executeEither', () => {
   it('untranslatable: the others are passed over without an attempt, and the decision says why', async () => {
     setUp({ [CLAUDE]: [{ answer: 'searched' }] })
     const job = scriptedJob(cfg, 'translated-first')
-    const ex = await executeEither(job, rt, native(false), { param: 'tools.0' })
+    const ex = await executeEither(job, rt, native(false), { param: 'tools.0', why: null })
     expect(ex.target.id).toBe(CLAUDE)
     expect(ex.attempts).toBe(1)
     expect(outcomes()).toEqual([[CLAUDE, 'ok']])
@@ -123,10 +123,15 @@ describe('executeEither', () => {
   it('untranslatable on a route with no passthrough target: 400 no_capable_target, nothing called', async () => {
     setUp({})
     const job = scriptedJob(cfg, 'translated-only')
-    const err = await executeEither(job, rt, native(false), { param: 'tools.0' }).catch((e: unknown) => e)
+    const why = 'tools.0: the web_search tool can only be served by an Anthropic target: others have none'
+    const err = await executeEither(job, rt, native(false), { param: 'tools.0', why }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ProviderError)
     expect(err).toMatchObject({ status: 400, code: 'no_capable_target', param: 'tools.0' })
-    expect((err as Error).message).toContain('tools.0 needs a target that takes anthropic-messages as sent')
+    // The refusal's why leads, then each target passed over.
+    expect((err as Error).message).toBe(
+      `${why}. No target of route "translated-only" takes anthropic-messages as sent: ` +
+        'openai#1/gpt-4.1-mini: tools.0 needs a target that takes anthropic-messages as sent.',
+    )
     expect(t.events).toHaveLength(0)
     expect(translating.calls).toHaveLength(0)
   })

@@ -488,6 +488,8 @@ export type EitherAnswer =
 /** Why `job.req` cannot stand for the request: the part only a passthrough carries (see executeEither). */
 export interface Untranslatable {
   readonly param: string | null
+  /** Why, in the client API's words (the decoder's refusal, which starts with the param): what no other target can take. */
+  readonly why: string | null
 }
 
 /**
@@ -508,7 +510,7 @@ export async function executeEither(
     untranslatable === null
       ? undefined
       : (c: PlannedCandidate): SkipReason | null =>
-          speaks(c.target) ? null : { kind: 'untranslatable', api: native.api, param: untranslatable.param }
+          speaks(c.target) ? null : { kind: 'untranslatable', api: native.api, ...untranslatable }
   const r = await attemptLoop<EitherAnswer>(
     job,
     rt,

@@ -110,4 +110,4 @@ export type SkipReason =
    * The request can only be passed through as the client sent it (a feature translation cannot carry), and
    * this target's adapter does not take its API (`param`: the part that needs it).
    */
-  | { kind: 'untranslatable'; api: string; param: string | null }
+  | { kind: 'untranslatable'; api: string; param: string | null; why: string | null }

@@ -20,7 +20,9 @@ import { listAnthropicModels, listModels, retrieveAnthropicModel, retrieveModel,
 import { beginRequest, requestAnswered } from './request-event.ts'
 import { clientRequestId, idHeaders, requestId } from './request-id.ts'
 import { openaiResponses } from './responses.ts'
-import { deleteResponse, retrieveResponse } from './responses-retrieve.ts'
+import { listInputItems } from './responses-input-items.ts'
+import { countInputTokens } from './responses-input-tokens.ts'
+import { cancelResponse, deleteResponse, retrieveResponse } from './responses-retrieve.ts'
 import { routingState } from './routing-state.ts'
 import { spendReport } from './spend-endpoint.ts'
 import type { AppDeps, AppEnv, AppVars, RequestIds } from './types.ts'
@@ -84,13 +86,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const chat = served(chatCompletions)
   const messages = served(anthropicMessages)
   const responses = served(openaiResponses)
-  const tokens = modelRoute('count_tokens', async (c, vars) => {
-    vars.errorShape = 'anthropic'
-    const count = await countTokens(headersOf(c), c.req.raw, deps, vars)
-    const ids = { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId') }
-    requestAnswered(deps, ids, vars, { status: 200, errorCode: null })
-    return c.json(count.body, 200, count.headers)
-  })
+  /** A token count (no spend, no budget): Anthropic's count_tokens or OpenAI's Responses input_tokens. */
+  const counting = (anthropic: boolean, count: typeof countTokens) =>
+    modelRoute('count_tokens', async (c, vars) => {
+      if (anthropic) vars.errorShape = 'anthropic'
+      const counted = await count(headersOf(c), c.req.raw, deps, vars)
+      const ids = { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId') }
+      requestAnswered(deps, ids, vars, { status: 200, errorCode: null })
+      return c.json(counted.body, 200, counted.headers)
+    })
+  const tokens = counting(true, countTokens)
+  const inputTokens = counting(false, countInputTokens)
   const embeddings = modelRoute('embeddings', (c, vars) => answerEmbeddings(c, headersOf(c), deps, vars))
   // Clients configured with a base URL without `/v1` (some tools drop it) reach the same endpoints.
   for (const prefix of ['/v1', '']) {
@@ -99,8 +105,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.post(`${prefix}/messages`, messages)
     app.post(`${prefix}/messages/count_tokens`, tokens)
     app.post(`${prefix}/responses`, responses)
+    app.post(`${prefix}/responses/input_tokens`, inputTokens)
     app.get(`${prefix}/responses/:id`, async (c) =>
-      c.json(await retrieveResponse(headersOf(c), deps, c.req.param('id'))),
+      c.json(await retrieveResponse(headersOf(c), deps, c.req.param('id'), c.req.query('stream'))),
+    )
+    app.get(`${prefix}/responses/:id/input_items`, async (c) => {
+      const { limit, order, after } = c.req.query()
+      const include = [...(c.req.queries('include[]') ?? []), ...(c.req.queries('include') ?? [])]
+      return c.json(await listInputItems(headersOf(c), deps, c.req.param('id'), { limit, order, after, include }))
+    })
+    app.post(`${prefix}/responses/:id/cancel`, async (c) =>
+      c.json(await cancelResponse(headersOf(c), deps, c.req.param('id'))),
     )
     app.delete(`${prefix}/responses/:id`, async (c) =>
       c.json(await deleteResponse(headersOf(c), deps, c.req.param('id'))),

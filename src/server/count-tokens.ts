@@ -17,11 +17,11 @@ import { decodeParsed, parseRequest } from '../ingress/anthropic-messages/decode
 import type { MessagesRequest } from '../ingress/anthropic-messages/request-schema.ts'
 import { received } from '../ingress/openai-wording.ts'
 import type { IngressError } from '../ingress/types.ts'
-import { ProviderError, type Target } from '../providers/types.ts'
+import { type NativeApi, ProviderError, type Target } from '../providers/types.ts'
 import { modelNotFound } from '../routing/model-not-found.ts'
 import { resolveModel } from '../routing/resolve.ts'
 import { estimatePromptTokens } from '../routing/tokens.ts'
-import { authenticate } from './auth.ts'
+import { authenticate, type Principal } from './auth.ts'
 import { parseJsonBody, readWebBody } from './body.ts'
 import { headerValue } from './errors.ts'
 import { anthropicHeaders, checkAnthropicHeaders, ingressError, messagesStandIn } from './messages.ts'
@@ -49,7 +49,7 @@ function countBody(body: Record<string, unknown>): Record<string, unknown> {
 
 /** The count and the headers that say how it was made. */
 export interface Count {
-  readonly body: { input_tokens: number }
+  readonly body: { readonly input_tokens: number; readonly object?: string }
   readonly headers: Record<string, string>
 }
 
@@ -69,7 +69,44 @@ export async function countTokens(
   // Checked as a Messages request would be (a max_tokens only to satisfy the schema: counting takes none).
   const parsed = parseRequest({ ...body, max_tokens: 1 })
   if (!parsed.ok) throw ingressError(parsed.error)
-  const model = parsed.body.model
+  const counted = await countFor(
+    { api: 'anthropic-messages', model: parsed.body.model, body, headers: anthropicHeaders(headers) },
+    { principal, signal: request.signal, deps, vars },
+    () => estimate(parsed.body),
+  )
+  return { body: { input_tokens: counted.inputTokens }, headers: counted.headers }
+}
+
+/** A count to make: in which API, for which model, of which body (generation-only fields stripped). */
+export interface CountRequest {
+  readonly api: NativeApi
+  readonly model: string
+  readonly body: Record<string, unknown>
+  /** The client's headers the provider's count takes (Anthropic's version and betas). */
+  readonly headers: Record<string, string>
+}
+
+/** Who asks, when to give up, and what the request event is told. */
+export interface CountContext {
+  readonly principal: Principal
+  readonly signal: AbortSignal
+  readonly deps: AppDeps
+  readonly vars: Partial<AppVars>
+}
+
+/**
+ * The route `model` names, checked as its generation endpoint checks it (unknown: 404; not the key's: 403), and
+ * the count: the provider's own from the first of its targets that counts `api`, else `estimate()`; with the
+ * headers that say which (`x-headroom-count: exact | estimated`).
+ */
+export async function countFor(
+  req: CountRequest,
+  ctx: CountContext,
+  estimate: () => number,
+): Promise<{ inputTokens: number; headers: Record<string, string> }> {
+  const { model } = req
+  const { principal, vars } = ctx
+  const cfg = ctx.deps.config.current()
   checkModelId(model)
   vars.asked = { model, stream: false, priority: null }
   const resolved = resolveModel(cfg, model)
@@ -78,44 +115,42 @@ export async function countTokens(
   vars.route = route.name
   if (principal.kind === 'key' && !principal.key.allows(route.name)) throw notAllowed(principal.key.name, route.name)
   const out: Record<string, string> = { 'x-headroom-route': headerValue(route.name) }
-  const exact = await countUpstream(route, body, anthropicHeaders(headers), request.signal, deps)
+  const exact = await countUpstream(route, req, ctx)
   if (exact !== null) {
     vars.report = { attempts: 0, target: exact.target, decision: '', events: [] }
     out['x-headroom-target'] = headerValue(exact.target.id)
     out['x-headroom-count'] = 'exact'
-    return { body: { input_tokens: exact.inputTokens }, headers: out }
+    return { inputTokens: exact.inputTokens, headers: out }
   }
   out['x-headroom-count'] = 'estimated'
-  return { body: { input_tokens: estimate(parsed.body) }, headers: out }
+  return { inputTokens: estimate(), headers: out }
 }
 
-function notAnObject(raw: unknown): IngressError {
+export function notAnObject(raw: unknown): IngressError {
   const message = `The request body must be a JSON object, but got ${received(raw)}.`
   return { status: 400, type: 'invalid_request_error', message, param: null, code: 'invalid_type' }
 }
 
 /**
- * Anthropic's own count, from the first target of the route whose adapter counts (Anthropic's), in the
- * route's order; null when none does or none answers (the estimate then stands in). A refusal of the
- * request itself (400) is the client's answer, as Anthropic gave it.
+ * The provider's own count, from the first target of the route whose adapter counts `req.api`, in the route's
+ * order; null when none does or none answers (the estimate then stands in). A refusal of the request itself
+ * (400) is the client's answer, as the provider gave it.
  */
 async function countUpstream(
   route: CompiledRoute,
-  body: Record<string, unknown>,
-  headers: Record<string, string>,
-  clientGone: AbortSignal,
-  deps: AppDeps,
+  req: CountRequest,
+  ctx: CountContext,
 ): Promise<{ inputTokens: number; target: Target } | null> {
   for (const m of route.members) {
-    const adapter = deps.runtime.adapters(m.target.type)
-    if (!adapter.countTokens) continue
-    const signal = AbortSignal.any([clientGone, AbortSignal.timeout(m.target.timeoutMs)])
+    const adapter = ctx.deps.runtime.adapters(m.target.type)
+    if (!adapter.countTokens || !adapter.countApis?.has(req.api)) continue
+    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(m.target.timeoutMs)])
     try {
-      const r = await adapter.countTokens(body, headers, m.target, signal)
+      const r = await adapter.countTokens(req.api, req.body, req.headers, m.target, signal)
       return { inputTokens: r.inputTokens, target: m.target }
     } catch (err) {
       if (err instanceof ProviderError && err.kind === 'bad_request') throw err
-      deps.log.warn('count_tokens failed; trying the next target, else estimating', {
+      ctx.deps.log.warn('counting tokens failed; trying the next target, else estimating', {
         target: m.target.stateId,
         error: err instanceof ProviderError ? err.message : String(err),
       })

@@ -87,7 +87,12 @@ function decode(raw: unknown, headers: IncomingHttpHeaders): MessagesDecoded {
   }
   const d = decodeParsed(body)
   if (d.ok) return { req: d.request, warnings: d.warnings, native, untranslatable: null }
-  return { req: messagesStandIn(body), warnings: [], native, untranslatable: { param: d.error.param } }
+  return {
+    req: messagesStandIn(body),
+    warnings: [],
+    native,
+    untranslatable: { param: d.error.param, why: d.error.message },
+  }
 }
 
 /** A request only Anthropic can serve, as admission and planning see it: its size, output cap and tools. */

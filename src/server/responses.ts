@@ -91,7 +91,7 @@ async function decode(raw: unknown, _headers: unknown, ctx: DecodeContext): Prom
     req: standIn(b),
     warnings: [],
     native: native(b),
-    untranslatable: { param: d.error.param },
+    untranslatable: { param: d.error.param, why: d.error.message },
     param: null,
   }
 }

@@ -106,6 +106,27 @@ function checkBlock(b: Obj, path: string): ErrorOut | null {
   return null
 }
 
+/**
+ * What Anthropic refuses in a message beyond each block's shape: no content (`[]` or `''`; but for a final assistant
+ * message, the prefill), an empty text block, a `tool_use` block outside an assistant message
+ * (https://docs.claude.com/en/api/messages; wordings as the API answers them).
+ */
+function conversationBlocks(blocks: readonly Obj[], i: number, role: string, last: boolean): ErrorOut | null {
+  const prefill = last && role === 'assistant'
+  if (prefill) return null
+  if (blocks.length === 0)
+    return invalid(
+      `messages.${i}: all messages must have non-empty content except for the optional final assistant message`,
+    )
+  for (let j = 0; j < blocks.length; j++) {
+    const b = blocks[j] as Obj
+    if (b['type'] === 'text' && b['text'] === '') return invalid('messages: text content blocks must be non-empty')
+    if (b['type'] === 'tool_use' && role !== 'assistant')
+      return invalid(`messages.${i}.content.${j}: \`tool_use\` blocks can only be in \`assistant\` messages`)
+  }
+  return null
+}
+
 function blockSegment(b: Obj, overhead: number): Segment {
   const type = b['type']
   let tokens = overhead
@@ -168,9 +189,14 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
   const rawTools = b['tools']
   if (rawTools !== undefined) {
     if (!Array.isArray(rawTools)) return invalid('tools: Input should be a valid list')
+    const names = new Set<string>()
     for (let i = 0; i < rawTools.length; i++) {
       const t: unknown = rawTools[i]
       if (!isObj(t)) return invalid(`tools.${i}: Input should be a valid dictionary`)
+      // Custom and server tools share one namespace (as clients report it, e.g. anthropics/claude-code#10687).
+      const named = str(t['name'])
+      if (named !== undefined && names.has(named)) return invalid('tools: Tool names must be unique.')
+      if (named !== undefined) names.add(named)
       if (t['type'] !== undefined && t['type'] !== 'custom') continue // server tools are not called by the simulator
       const name = str(t['name'])
       if (name === undefined) return invalid(`tools.${i}.custom.name: Field required`)
@@ -223,6 +249,8 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
       }
     } else if (c === undefined) return invalid(`messages.${i}.content: Field required`)
     else return invalid(`messages.${i}.content: Input should be a valid list`)
+    const e = conversationBlocks(c === '' ? [] : blocks, i, role, i === msgs.length - 1)
+    if (e) return e
     blocks.forEach((blk, j) => {
       const seg = blockSegment(blk, j === 0 ? MESSAGE_OVERHEAD : 0)
       if (seg.cacheTtl) breakpoints++

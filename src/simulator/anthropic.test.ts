@@ -163,6 +163,55 @@ describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-versi
     )
   })
 
+  it.each<[string, Anthropic.MessageParam[], string]>([
+    [
+      'a tool_use block in a user message',
+      [user([{ type: 'tool_use', id: 'toolu_01A', name: 'get_weather', input: {} }])],
+      'messages.0.content.0: `tool_use` blocks can only be in `assistant` messages',
+    ],
+    [
+      'an empty content list',
+      [user('x'), { role: 'assistant', content: [] }, user('y')],
+      'messages.1: all messages must have non-empty content except for the optional final assistant message',
+    ],
+    ['an empty content string', [user('')], 'messages.0: all messages must have non-empty content'],
+    [
+      'an empty text block beside another',
+      [
+        user([
+          { type: 'text', text: 'x' },
+          { type: 'text', text: '' },
+        ]),
+      ],
+      'messages: text content blocks must be non-empty',
+    ],
+    [
+      'a tool_result answering a tool_use two turns back',
+      [
+        user('x'),
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01A', name: 'get_weather', input: {} }] },
+        user([{ type: 'tool_result', tool_use_id: 'toolu_01A', content: 'rain' }]),
+        { role: 'assistant', content: 'ok' },
+        user([{ type: 'tool_result', tool_use_id: 'toolu_01A', content: 'rain' }]),
+      ],
+      'messages.4.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_01A',
+    ],
+  ])('refuses %s as Anthropic does (400 invalid_request_error)', async (_, messages, message) => {
+    const e = await apiError(client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, messages }))
+    expect(e.status).toBe(400)
+    expect(e.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+    expect(e.message).toContain(message)
+  })
+
+  it('takes an empty final assistant message (a prefill left empty)', async () => {
+    const r = await client.messages.create({
+      model: 'claude-haiku-4-5',
+      max_tokens: 100,
+      messages: [user('reply: hi'), { role: 'assistant', content: [] }],
+    })
+    expect(r.stop_reason).toBe('end_turn')
+  })
+
   it('returns JSON for output_config.format, honours stop_sequences and max_tokens', async () => {
     const schema = {
       type: 'object',
@@ -289,7 +338,7 @@ describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-versi
 })
 
 describe('Anthropic errors', () => {
-  it('400s like the real API: max_tokens, temperature, extra fields, anthropic-version', async () => {
+  it('400s like the real API: max_tokens, temperature, extra fields, tool names twice, anthropic-version', async () => {
     const noMax = await rawPost(
       `${sim.url}/v1/messages`,
       { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x' }] },
@@ -329,6 +378,13 @@ describe('Anthropic errors', () => {
       { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
     )
     expect(JSON.parse(extra.text)).toMatchObject({ error: { message: 'n: Extra inputs are not permitted' } })
+    const tool = { name: 'f', input_schema: { type: 'object' } }
+    const twice = await rawPost(
+      `${sim.url}/v1/messages`,
+      { model: 'claude-sonnet-4-5', max_tokens: 5, tools: [tool, tool], messages: [{ role: 'user', content: 'x' }] },
+      { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+    )
+    expect(JSON.parse(twice.text)).toMatchObject({ error: { message: 'tools: Tool names must be unique.' } })
     const noVersion = await rawPost(
       `${sim.url}/v1/messages`,
       { model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] },

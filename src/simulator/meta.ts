@@ -1,6 +1,6 @@
 /**
  * The side endpoints clients touch besides generation: model lists (OpenAI, Anthropic and Gemini
- * shapes) and token counting (Anthropic count_tokens, Gemini countTokens). Authenticated like the
+ * shapes) and token counting (Anthropic count_tokens, OpenAI's Responses input_tokens, Gemini countTokens). Authenticated like the
  * rest; never rate-limited or faulted.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -11,6 +11,7 @@ import { geminiModel, geminiWire } from './gemini.ts'
 import { parseGemini } from './gemini-request.ts'
 import { openaiModelList, openaiWire } from './openai.ts'
 import { invalid } from './openai-request.ts'
+import { parseResponses, responsesModelOf } from './responses-request.ts'
 import type { SimState } from './state.ts'
 import { isObj, type Obj } from './values.ts'
 import { type ApiWire, type ErrorOut, isErrorOut, type Parsed, readBody, send } from './wire.ts'
@@ -102,6 +103,31 @@ export async function anthropicCountTokens(
   const p = parseAnthropic(body, m, true)
   if (isErrorOut(p)) return reply(res, anthropicWire, p)
   reply(res, anthropicWire, { status: 200, json: JSON.stringify({ input_tokens: prefixes(p.req.segments).total }) })
+}
+
+/**
+ * `POST /v1/responses/input_tokens` → `{"object": "response.input_tokens", "input_tokens": N}`: the request checked
+ * as the Responses API checks it (only the fields that shape the prompt), `previous_response_id` counted in.
+ */
+export async function openaiInputTokens(
+  st: SimState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const e = authorize(st, openaiWire, req, url)
+  if (e) return reply(res, openaiWire, e)
+  const body = await jsonBody(req)
+  if (!body) return reply(res, openaiWire, openaiWire.badJson('invalid JSON'))
+  const id = responsesModelOf(body)
+  if (typeof id !== 'string') return reply(res, openaiWire, id)
+  const m = st.models.lookup('openai', id)
+  if (!m)
+    return reply(res, openaiWire, invalid(`The requested model '${id}' does not exist.`, 'model', 'model_not_found'))
+  const p = parseResponses(body, m, st.responses, true)
+  if (isErrorOut(p)) return reply(res, openaiWire, p)
+  const json = JSON.stringify({ object: 'response.input_tokens', input_tokens: prefixes(p.req.segments).total })
+  reply(res, openaiWire, { status: 200, json })
 }
 
 /** `POST /v1beta/models/{model}:countTokens` (`contents` or a whole `generateContentRequest`). */

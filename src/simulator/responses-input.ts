@@ -2,7 +2,8 @@
  * The Responses API's `input` (https://platform.openai.com/docs/api-reference/responses/create#input):
  * a string, or a list of items — messages (with input_text / input_image / input_file parts, or the
  * assistant's output_text), function_call and function_call_output, reasoning, and the built-in tools'
- * items — validated with the real API's words and reduced to conversation items.
+ * items, and `item_reference`s to output items it holds — validated with the real API's words and reduced to
+ * conversation items.
  */
 import { parseDataUrl, sniffImage } from './images.ts'
 import { badType, badValue, unsupportedImage } from './openai-errors.ts'
@@ -117,7 +118,10 @@ function outputText(v: unknown): string {
   return v.map((p) => (isObj(p) ? (str(p['text']) ?? '') : '')).join('\n')
 }
 
-function readItem(it: unknown, at: string): ConvItem | null | ErrorOut {
+/** An output item the simulator holds by id: undefined when it holds none (README "State"). */
+export type ItemLookup = (id: string) => ConvItem | null | undefined
+
+function readItem(it: unknown, at: string, lookup: ItemLookup): ConvItem | null | ErrorOut {
   if (!isObj(it)) return badType(at, 'an input item', it)
   const type = it['type'] ?? (it['role'] !== undefined ? 'message' : undefined)
   if (typeof type !== 'string' || !ITEM_TYPE_SET.has(type)) return badValue(at, str(type) ?? '', ITEM_TYPES)
@@ -136,6 +140,14 @@ function readItem(it: unknown, at: string): ConvItem | null | ErrorOut {
       if (it['output'] === undefined || it['output'] === null) return missing(`${at}.output`)
       return { kind: 'output', callId: it['call_id'], text: outputText(it['output']) }
     }
+    case 'item_reference': {
+      const id = str(it['id'])
+      if (id === undefined) return missing(`${at}.id`)
+      const held = lookup(id)
+      // The real API's 404 (its param and code are not documented: assumed as for previous_response_id).
+      if (held === undefined) return invalid(`Item with id '${id}' not found.`, 'input', null, 404)
+      return held
+    }
     case 'reasoning':
       // The model's own reasoning handed back: kept by the real API between turns, not counted here.
       return null
@@ -145,12 +157,12 @@ function readItem(it: unknown, at: string): ConvItem | null | ErrorOut {
 }
 
 /** `input` as conversation items (a string is one user message). */
-export function readInput(input: unknown): ConvItem[] | ErrorOut {
+export function readInput(input: unknown, lookup: ItemLookup): ConvItem[] | ErrorOut {
   if (typeof input === 'string') return [{ kind: 'message', role: 'user', text: input, images: 0, keys: '' }]
   if (!Array.isArray(input)) return badType('input', 'one of a string or array of input items', input)
   const out: ConvItem[] = []
   for (let i = 0; i < input.length; i++) {
-    const item = readItem(input[i], `input[${i}]`)
+    const item = readItem(input[i], `input[${i}]`, lookup)
     if (item === null) continue
     if ('status' in item) return item
     out.push(item)

@@ -34,6 +34,16 @@ const KNOWN = new Set(
     'frequency_penalty'
   ).split(' '),
 )
+/**
+ * What `POST /v1/responses/input_tokens` takes: the fields that shape the prompt, no sampling, output cap or
+ * stream (openai-node's InputTokenCountParams; https://platform.openai.com/docs/api-reference/responses/input-tokens).
+ */
+const COUNT_KNOWN = new Set(
+  (
+    'model input instructions text tools tool_choice parallel_tool_calls reasoning previous_response_id ' +
+    'conversation truncation personality'
+  ).split(' '),
+)
 /** Chat Completions parameters the Responses API names otherwise. */
 const MOVED: Readonly<Record<string, string>> = {
   messages: 'input',
@@ -86,14 +96,14 @@ function oneOf(v: unknown, p: string, values: readonly string[]): ErrorOut | nul
 }
 
 /** Parameters, checked in the order the real API reports them when several are wrong. */
-function checkParams(b: Obj, model: ModelInfo): ErrorOut | null {
+function checkParams(b: Obj, model: ModelInfo, known: ReadonlySet<string>): ErrorOut | null {
   for (const k in b) {
     const to = MOVED[k]
     if (to !== undefined) {
       const message = `Unsupported parameter: '${k}'. In the Responses API, this parameter has moved to '${to}'.`
       return invalid(message, k === 'messages' ? null : k, 'unsupported_parameter')
     }
-    if (!KNOWN.has(k)) return unknownParam(k)
+    if (!known.has(k)) return unknownParam(k)
   }
   for (const [p, lo, hi] of [
     ['temperature', 0, 2],
@@ -258,14 +268,20 @@ export function responsesModelOf(b: Obj): string | ErrorOut {
   return m
 }
 
-export function parseResponses(b: Obj, model: ModelInfo, store: ResponseStore): ResponsesParsed | ErrorOut {
-  const err = checkParams(b, model)
+/** `countOnly`: the input_tokens endpoint, which takes only the fields that shape the prompt (COUNT_KNOWN). */
+export function parseResponses(
+  b: Obj,
+  model: ModelInfo,
+  store: ResponseStore,
+  countOnly = false,
+): ResponsesParsed | ErrorOut {
+  const err = checkParams(b, model, countOnly ? COUNT_KNOWN : KNOWN)
   if (err) return err
   const previousId = str(b['previous_response_id']) ?? null
   // Here as everywhere but `model`, null means absent.
   const input = b['input']
   if (!isSet(input) && previousId === null) return missing('input')
-  const turn = isSet(input) ? readInput(input) : []
+  const turn = isSet(input) ? readInput(input, (id) => store.item(id)) : []
   if (!Array.isArray(turn)) return turn
   const segments: Segment[] = []
   const tools = toolsOf(b, segments)

@@ -29,6 +29,8 @@ const MAX_RESPONSES = 10_000
 
 export class ResponseStore {
   private readonly byId = new Lru<string, StoredResponse>(MAX_RESPONSES)
+  /** Output items by their id, for `item_reference` (null: held but not read, as a reasoning item). */
+  private readonly items = new Lru<string, ConvItem | null>(MAX_RESPONSES * 4)
 
   get(id: string): StoredResponse | undefined {
     return this.byId.get(id)
@@ -38,8 +40,18 @@ export class ResponseStore {
     this.byId.set(id, r)
   }
 
+  /** An output item by id: undefined when not held. */
+  item(id: string): ConvItem | null | undefined {
+    return this.items.get(id)
+  }
+
+  putItem(id: string, it: ConvItem | null): void {
+    this.items.set(id, it)
+  }
+
   clear(): void {
     this.byId.clear()
+    this.items.clear()
   }
 }
 

@@ -316,6 +316,32 @@ describe('OpenAI Responses errors', () => {
     expect((await apiError(create({ input: 'y', previous_response_id: stored.id }))).status).toBe(404)
   })
 
+  it('resolves an item_reference to an output item it holds; 404s one it does not hold', async () => {
+    const first = await create({ input: 'Weather in Paris?', tools: [weather] })
+    const call = first.output[0] as OpenAI.Responses.ResponseFunctionToolCall
+    const output = { type: 'function_call_output' as const, call_id: call.call_id, output: '{"temp":21}' }
+    const ref = { type: 'item_reference' as const, id: call.id as string }
+    const second = await create({
+      input: [{ role: 'user', content: 'Weather in Paris?' }, ref, output],
+      tools: [weather],
+    })
+    expect(second.output_text).toBe('Tool get_weather returned: {"temp":21}')
+
+    const unknown = await apiError(
+      create({
+        input: [
+          { type: 'item_reference', id: 'msg_nope' },
+          { role: 'user', content: 'x' },
+        ],
+      }),
+    )
+    expect(unknown.status).toBe(404)
+    expect(unknown.message).toContain("Item with id 'msg_nope' not found.")
+    const unstored = await create({ input: 'x', store: false })
+    const gone = { type: 'item_reference' as const, id: unstored.output[0]?.id as string }
+    expect((await apiError(create({ input: [gone] }))).status).toBe(404)
+  })
+
   it('a function call left unanswered on the next turn is a 400', async () => {
     const first = await create({ input: 'Weather?', tools: [weather] })
     const e = await apiError(create({ previous_response_id: first.id, input: 'and now?', tools: [weather] }))
@@ -371,5 +397,39 @@ describe('OpenAI Responses limits and faults', () => {
     sim.script('openai', 'gpt-4o', [{ kind: 'error_event' }, { kind: 'cut' }])
     expect((await post({ model: 'gpt-4o', input: 'x' })).status).toBe(503)
     await expect(rawPost(`${sim.url}/v1/responses`, { model: 'gpt-4o', input: 'x' }, AUTH)).rejects.toThrow()
+  })
+})
+
+describe('POST /v1/responses/input_tokens', () => {
+  it("counts what a response's usage.input_tokens then says, previous_response_id included", async () => {
+    const req = {
+      model: 'gpt-4.1-mini',
+      instructions: 'Be terse.',
+      input: 'reply: fine',
+      tools: [weather],
+      tool_choice: 'none' as const,
+    }
+    const counted = await client.responses.inputTokens.count(req)
+    expect(counted.object).toBe('response.input_tokens')
+    const made = await client.responses.create(req)
+    expect(counted.input_tokens).toBe(made.usage?.input_tokens)
+    const next = { model: 'gpt-4.1-mini', input: 'reply: and now', previous_response_id: made.id }
+    const chained = await client.responses.inputTokens.count(next)
+    expect(chained.input_tokens).toBe((await client.responses.create(next)).usage?.input_tokens)
+  })
+
+  it.each([
+    ['a generation-only field', { model: 'gpt-4.1-mini', input: 'hi', stream: false }, 'stream'],
+    ['max_output_tokens', { model: 'gpt-4.1-mini', input: 'hi', max_output_tokens: 20 }, 'max_output_tokens'],
+    [
+      'an unknown previous response',
+      { model: 'gpt-4.1-mini', input: 'hi', previous_response_id: 'resp_x' },
+      'previous_response_id',
+    ],
+    ['an unknown model', { model: 'gpt-nope', input: 'hi' }, 'model'],
+  ])('%s is refused as the Responses API refuses it', async (_name, body, param) => {
+    const r = await rawPost(`${sim.url}/v1/responses/input_tokens`, body, AUTH)
+    expect(r.status).toBeGreaterThanOrEqual(400)
+    expect((JSON.parse(r.text) as { error: { param: string } }).error.param).toBe(param)
   })
 })

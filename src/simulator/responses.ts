@@ -70,7 +70,7 @@ function usage(a: Answer, ctx: RenderCtx) {
 }
 
 /** The `response` object, in the real API's key order; `a` null while in progress. */
-function response(p: ResponsesParsed, ctx: RenderCtx, a: Answer | null, output: OutputItem[]) {
+function response(p: ResponsesParsed, ctx: RenderCtx, a: Answer | null, output: readonly OutputItem[]) {
   const status: Status = a === null ? 'in_progress' : statusOf(a)
   const e = p.echo
   return {
@@ -106,19 +106,27 @@ function response(p: ResponsesParsed, ctx: RenderCtx, a: Answer | null, output: 
   }
 }
 
-/** Keeps a stored response (its input and output) for `previous_response_id`. */
-function remember(store: ResponseStore, p: ResponsesParsed, a: Answer, ctx: RenderCtx): void {
+/** An output item as the conversation reads it later (null: a reasoning item, or a message left empty). */
+function convItem(it: OutputItem): ConvItem | null {
+  if (it.type === 'function_call') return { kind: 'call', callId: it.call_id, name: it.name, args: it.arguments }
+  const text = it.type === 'message' ? (it.content[0]?.text ?? '') : ''
+  return text === '' ? null : { kind: 'message', role: 'assistant', text, images: 0, keys: '' }
+}
+
+/** Keeps a stored response (its input and output) for `previous_response_id`, its items for `item_reference`. */
+function remember(store: ResponseStore, p: ResponsesParsed, items: readonly OutputItem[], ctx: RenderCtx): void {
   if (!p.store) return
   const out: ConvItem[] = []
-  if (a.toolCalls.length === 0 && a.text !== '') {
-    out.push({ kind: 'message', role: 'assistant', text: a.text, images: 0, keys: '' })
+  for (const it of items) {
+    const c = convItem(it)
+    store.putItem(it.id, c)
+    if (c) out.push(c)
   }
-  for (const c of a.toolCalls) out.push({ kind: 'call', callId: c.id, name: c.name, args: c.argsJson })
   store.put(ctx.id, { previous: p.previous, items: p.turn.concat(out) })
 }
 
 /** Every event of a streamed response, paced by the output tokens each delta carries. */
-function events(p: ResponsesParsed, a: Answer, ctx: RenderCtx): Frame[] {
+function events(p: ResponsesParsed, a: Answer, items: readonly OutputItem[], ctx: RenderCtx): Frame[] {
   const out: Frame[] = []
   const ev = (type: string, body: Record<string, unknown>, tokens = 0) => {
     const data = JSON.stringify({ type, sequence_number: out.length, ...body })
@@ -127,7 +135,6 @@ function events(p: ResponsesParsed, a: Answer, ctx: RenderCtx): Frame[] {
   const pending = response(p, ctx, null, [])
   ev('response.created', { response: pending })
   ev('response.in_progress', { response: pending })
-  const items = outputItems(a, ctx)
   items.forEach((item, output_index) => {
     const at = { item_id: item.id, output_index }
     if (item.type === 'message') {
@@ -169,13 +176,15 @@ export function responsesWire(store: ResponseStore): ApiWire<ResponsesParsed> {
     streamHeaders: () => SSE_HEADERS,
     render(p, answers, ctx) {
       const a = answers[0] as Answer
-      remember(store, p, a, ctx)
-      return JSON.stringify(response(p, ctx, a, outputItems(a, ctx)))
+      const items = outputItems(a, ctx)
+      remember(store, p, items, ctx)
+      return JSON.stringify(response(p, ctx, a, items))
     },
     frames(p, answers, ctx) {
       const a = answers[0] as Answer
-      remember(store, p, a, ctx)
-      return events(p, a, ctx)
+      const items = outputItems(a, ctx)
+      remember(store, p, items, ctx)
+      return events(p, a, items, ctx)
     },
     errorFrame: (_p, sent) => {
       const error = { type: 'error', sequence_number: sent, code: 'server_error', message: SERVER_ERROR, param: null }

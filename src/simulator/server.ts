@@ -8,7 +8,7 @@ import { handleControl } from './control.ts'
 import { embeddingsWire } from './embeddings.ts'
 import { geminiWire } from './gemini.ts'
 import { geminiBatchEmbedWire, geminiEmbedWire } from './gemini-embeddings.ts'
-import { anthropicCountTokens, geminiCountTokens, listGeminiModels, listModels } from './meta.ts'
+import { anthropicCountTokens, geminiCountTokens, listGeminiModels, listModels, openaiInputTokens } from './meta.ts'
 import { openaiWire } from './openai.ts'
 import { invalid } from './openai-request.ts'
 import { handleGeneration } from './pipeline.ts'
@@ -71,6 +71,7 @@ async function route(st: SimState, wires: Wires, req: IncomingMessage, res: Serv
       )
     }
     if (path.endsWith('/v1/messages/count_tokens')) return anthropicCountTokens(st, req, res, url)
+    if (path.endsWith('/v1/responses/input_tokens')) return openaiInputTokens(st, req, res, url)
   }
   if (path.startsWith('/_sim/')) return handleControl(st, req, res, url)
   if (method === 'GET') {

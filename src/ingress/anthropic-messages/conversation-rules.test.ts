@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { conversationRule } from './conversation-rules.ts'
+import { conversationRule, toolsRule } from './conversation-rules.ts'
 import type { MessageParamT } from './request-schema.ts'
 
 const use = (id: string) => ({ type: 'tool_use', id, name: 'f', input: {} })
@@ -57,5 +57,18 @@ describe('conversationRule', () => {
     expect(r?.message).toBe(
       'messages.2: `tool_use` ids were found without `tool_result` blocks immediately after: 1, 2. Each `tool_use` block must have a corresponding `tool_result` block in the next message.',
     )
+  })
+})
+
+describe('toolsRule', () => {
+  const custom = (name: string) => ({ name, input_schema: { type: 'object' as const } })
+  it('takes distinct names, and tools without one', () => {
+    expect(toolsRule([custom('a'), custom('b'), { type: 'bash_20250124' }])).toBeNull()
+    expect(toolsRule(undefined)).toBeNull()
+  })
+  it("refuses a name twice, a server tool's included, in Anthropic's words", () => {
+    const twice = { param: 'tools', message: 'tools: Tool names must be unique.' }
+    expect(toolsRule([custom('a'), custom('a')])).toEqual(twice)
+    expect(toolsRule([{ type: 'web_search_20250305', name: 'web_search' }, custom('web_search')])).toEqual(twice)
   })
 })

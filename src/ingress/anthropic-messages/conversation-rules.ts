@@ -10,10 +10,11 @@
  * - `tool_use` blocks only in assistant messages;
  * - the `tool_result` blocks of a user turn answer `tool_use` ids of the assistant turn right before it,
  *   and a user turn after an assistant turn answers each of its `tool_use` ids.
+ * - (toolsRule) the names in `tools` are unique.
  * Consecutive messages of one role are one turn, as Anthropic merges them; a `system` message between
  * turns is passed over (the reference page predates them: nothing is assumed of their place).
  */
-import type { MessageParamT } from './request-schema.ts'
+import type { MessageParamT, ToolT } from './request-schema.ts'
 
 export interface RuleBroken {
   /** The dotted path Anthropic names (`messages.2`, `messages.0.content.1`). */
@@ -76,6 +77,20 @@ export function conversationRule(messages: readonly MessageParamT[]): RuleBroken
         `\`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`,
       )
     }
+  }
+  return null
+}
+
+/**
+ * `tools` whose names are not unique (custom tools and Anthropic's own, such as `web_search`, share one
+ * namespace): Anthropic's 400, in its words as its clients report them (anthropics/claude-code#10687).
+ */
+export function toolsRule(tools: readonly ToolT[] | null | undefined): RuleBroken | null {
+  const names = new Set<string>()
+  for (const t of tools ?? []) {
+    if (t.name == null) continue
+    if (names.has(t.name)) return broken('tools', 'Tool names must be unique.')
+    names.add(t.name)
   }
   return null
 }

@@ -3,8 +3,10 @@
  * cannot be translated; see docs/providers.md (Anthropic Messages ingress) for the table.
  * https://docs.anthropic.com/en/api/messages, https://platform.openai.com/docs/api-reference/chat/create
  */
+
 import type { z } from 'zod'
 import type { ChatMessage, TextPart, ToolCallT, UserContent } from '../../providers/openai-schema.ts'
+import { attachedBelow, attachedFrom } from '../../providers/tool-media.ts'
 import { onlyAnthropic, Refusal } from './refusal.ts'
 import {
   BLOCK_TYPES,
@@ -25,10 +27,14 @@ type Block = ReturnType<typeof known<Exclude<Content, string>[number]>>
 const text = (t: string): TextPartT => ({ type: 'text', text: t })
 const dataUrl = (mediaType: string, base64: string) => `data:${mediaType};base64,${base64}`
 const article = (noun: string) => (/^[aeiou]/.test(noun) ? 'an' : 'a')
+const ANTHROPIC_FILE = 'the file is stored with Anthropic, and other providers cannot read it'
 
 /** `b` as one of the types this code translates; a block of another type is refused, by name. */
 function known<U extends { type: string }>(b: U, at: string, where = ''): Known<U> & U {
-  if (!isKnown(b, BLOCK_TYPES)) throw new Refusal(at, onlyAnthropic(`${article(b.type)} ${b.type} block${where}`))
+  if (!isKnown(b, BLOCK_TYPES)) {
+    const why = `other providers have no ${b.type} block, and Headroom does not translate it`
+    throw new Refusal(at, onlyAnthropic(`${article(b.type)} ${b.type} block${where}`, why))
+  }
   return b
 }
 
@@ -58,13 +64,16 @@ export function decodeMessages(messages: readonly MessageParamT[], warnings: str
         out.push({ role: 'system', content: systemContent(m.content, path) })
         break
       case 'user':
-        out.push(...userTurn(m.content, path, warnings))
+        appendUser(out, userTurn(m.content, path, warnings), messages[i - 1]?.role === 'user')
         break
       case 'assistant': {
         const turn = assistantTurn(m.content, path)
         if (!turn) break
         // Anthropic continues a final assistant text ("prefill"); OpenAI would answer it as a new turn.
-        if (last && turn.content) throw new Refusal(path, onlyAnthropic('a final assistant message (prefill)'))
+        if (last && turn.content) {
+          const why = 'other providers answer it as a new turn instead of continuing its text'
+          throw new Refusal(path, onlyAnthropic('a final assistant message (prefill)', why))
+        }
         const prev = out.at(-1)
         if (prev?.role === 'assistant') mergeInto(prev, turn)
         else out.push(turn)
@@ -89,6 +98,26 @@ function mergeInto(prev: AssistantMessage, next: AssistantMessage): void {
   if (calls.length > 0) prev.tool_calls = calls
 }
 
+/**
+ * A user message's translation appended; one that continues the user turn before it (Anthropic merges
+ * consecutive turns of one role) puts its tool messages with that turn's, before the user message that
+ * carries the earlier results' media, and its own content in that message: OpenAI wants every result
+ * right after the calls.
+ */
+function appendUser(out: ChatMessage[], next: ChatMessage[], sameTurn: boolean): void {
+  const prev = out.at(-1)
+  const tools = next.filter((m) => m.role === 'tool')
+  if (!sameTurn || prev?.role !== 'user' || tools.length === 0) {
+    out.push(...next)
+    return
+  }
+  out.splice(-1, 0, ...tools)
+  const user = next.find((m) => m.role === 'user')
+  if (user) prev.content = [...asParts(prev.content), ...asParts(user.content)]
+}
+
+const asParts = (c: string | UserContent[]): UserContent[] => (typeof c === 'string' ? [text(c)] : c)
+
 function systemContent(content: Content, path: string): string | TextPartT[] {
   if (typeof content === 'string') return content
   return content.map((b, j) => {
@@ -99,10 +128,15 @@ function systemContent(content: Content, path: string): string | TextPartT[] {
   })
 }
 
-/** A user turn: its tool results become `tool` messages first (OpenAI wants them right after the calls). */
+/**
+ * A user turn: its tool results become `tool` messages first (OpenAI wants them right after the calls),
+ * then one user message with what they could not carry (their images and documents), then the turn's own
+ * blocks. Gemini's converter makes that one user turn of functionResponse, inlineData and text parts.
+ */
 function userTurn(content: Content, path: string, warnings: string[]): ChatMessage[] {
   if (typeof content === 'string') return [{ role: 'user', content }]
   const results: ChatMessage[] = []
+  const attached: UserContent[] = []
   const parts: UserContent[] = []
   eachBlock(content, path, (k, at) => {
     switch (k.type) {
@@ -115,9 +149,12 @@ function userTurn(content: Content, path: string, warnings: string[]): ChatMessa
       case 'document':
         parts.push(...documentParts(k, at, warnings))
         break
-      case 'tool_result':
-        results.push(toolMessage(k, at))
+      case 'tool_result': {
+        const r = toolMessage(k, at, warnings)
+        results.push(r.message)
+        if (r.media.length > 0) attached.push(text(attachedFrom(k.tool_use_id)), ...r.media)
         break
+      }
       case 'tool_use':
       case 'thinking':
       case 'redacted_thinking':
@@ -127,7 +164,8 @@ function userTurn(content: Content, path: string, warnings: string[]): ChatMessa
       }
     }
   })
-  return parts.length > 0 ? [...results, { role: 'user', content: parts }] : results
+  const user = [...attached, ...parts]
+  return user.length > 0 ? [...results, { role: 'user', content: user }] : results
 }
 
 /**
@@ -173,7 +211,7 @@ function imagePart(b: ImageBlockT, at: string): UserContent {
     case 'url':
       return { type: 'image_url', image_url: { url: s.url } }
     case 'file':
-      throw new Refusal(`${at}.source`, onlyAnthropic("an image from Anthropic's Files API (file_id)"))
+      throw new Refusal(`${at}.source`, onlyAnthropic("an image from Anthropic's Files API (file_id)", ANTHROPIC_FILE))
   }
 }
 
@@ -205,33 +243,66 @@ function documentParts(b: DocumentBlockT, at: string, warnings: string[]): UserC
       })
     }
     case 'url':
-      throw new Refusal(`${at}.source`, onlyAnthropic('a document by URL'))
+      throw new Refusal(
+        `${at}.source`,
+        onlyAnthropic(
+          'a document by URL',
+          'other providers take a PDF only as data in the request (Headroom does not fetch URLs)',
+        ),
+      )
     case 'file':
-      throw new Refusal(`${at}.source`, onlyAnthropic("a document from Anthropic's Files API (file_id)"))
+      throw new Refusal(
+        `${at}.source`,
+        onlyAnthropic("a document from Anthropic's Files API (file_id)", ANTHROPIC_FILE),
+      )
   }
 }
 
 /**
- * A tool result → a `tool` message. OpenAI's take text only, so an image or document in a result is
- * refused rather than moved. `is_error` has no field there: the content says so ("Error: …").
+ * A tool result → a `tool` message, and the media it holds. OpenAI's tool messages take text only
+ * (https://platform.openai.com/docs/api-reference/chat/create, tool message `content`), so an image or a
+ * document (Claude Code's Read of a picture or a PDF) is named there and moved to the user message that
+ * follows the turn's tool messages. `is_error` has no field there: the content says so ("Error: …").
  */
-function toolMessage(b: ToolResultBlockT, at: string): ChatMessage {
-  let content: string | TextPartT[] = ''
-  if (typeof b.content === 'string') content = b.content
-  else if (b.content) {
-    content = b.content.flatMap((c, k) => {
-      const cat = `${at}.content.${k}`
-      // OpenAI's tool messages take text only.
-      const t = known(c, cat, ' in a tool result')
-      if (t.type !== 'text') {
-        throw new Refusal(cat, onlyAnthropic(`${article(t.type)} ${t.type} block in a tool result`))
-      }
-      return t.text === '' ? [] : [text(t.text)]
-    })
+function toolMessage(
+  b: ToolResultBlockT,
+  at: string,
+  warnings: string[],
+): { message: ChatMessage; media: UserContent[] } {
+  const texts: TextPartT[] = []
+  const media: UserContent[] = []
+  /** `parts` split: text stays in the tool message, the rest moves, named where it stood. */
+  const move = (what: string, parts: UserContent[]) => {
+    const moved = parts.filter((p) => p.type !== 'text')
+    texts.push(...parts.filter((p) => p.type === 'text'))
+    if (moved.length > 0) texts.push(text(attachedBelow(what)))
+    media.push(...moved)
   }
+  if (Array.isArray(b.content))
+    b.content.forEach((c, k) => {
+      const cat = `${at}.content.${k}`
+      const t = known(c, cat, ' in a tool result')
+      switch (t.type) {
+        case 'text':
+          if (t.text !== '') texts.push(text(t.text))
+          break
+        case 'image':
+          move('image', [imagePart(t, cat)])
+          break
+        case 'document':
+          move(t.title ? `document ${JSON.stringify(t.title)}` : 'document', documentParts(t, cat, warnings))
+          break
+        default: {
+          const _exhaustive: never = t
+        }
+      }
+    })
+  let content: string | TextPartT[] = texts
+  if (typeof b.content === 'string' || b.content == null) content = b.content ?? ''
+  else if (media.length > 0) content = texts.map((p) => p.text).join('\n')
   if (b.is_error) {
     const said = typeof content === 'string' ? content : content.map((p) => p.text).join('')
     content = `Error: ${said}`.trimEnd()
   }
-  return { role: 'tool', tool_call_id: b.tool_use_id, content }
+  return { message: { role: 'tool', tool_call_id: b.tool_use_id, content }, media }
 }

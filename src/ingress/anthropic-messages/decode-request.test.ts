@@ -243,7 +243,6 @@ describe('messages', () => {
 
 describe('refusals: a 400 naming the field', () => {
   const userBlocks = (...content: unknown[]) => ({ messages: [{ role: 'user', content }] })
-  const url = { type: 'url', url: 'https://example.com/a.png' }
 
   it.each([
     [
@@ -289,18 +288,24 @@ describe('refusals: a 400 naming the field', () => {
       'messages.0.content.0.source: a document by URL can only be served',
     ],
     [
-      'an image in a tool result',
+      'an image from the Files API in a tool result',
       {
         messages: [
           { role: 'user', content: 'Look' },
           { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'shot', input: {} }] },
           {
             role: 'user',
-            content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'image', source: url }] }],
+            content: [
+              {
+                type: 'tool_result',
+                tool_use_id: 't1',
+                content: [{ type: 'image', source: { type: 'file', file_id: 'file_011C' } }],
+              },
+            ],
           },
         ],
       },
-      'messages.2.content.0.content.0: an image block in a tool result can only be served',
+      "messages.2.content.0.content.0.source: an image from Anthropic's Files API (file_id) can only be served",
     ],
     [
       'a block type this code does not know',

@@ -9,7 +9,7 @@
  */
 import { type ChatRequest, withThinkingBudget } from '../../providers/openai-schema.ts'
 import type { Decoded, IngressError } from '../types.ts'
-import { conversationRule } from './conversation-rules.ts'
+import { conversationRule, toolsRule } from './conversation-rules.ts'
 import { decodeMessages, decodeSystem } from './decode-messages.ts'
 import { decodeTools } from './decode-tools.ts'
 import { onlyAnthropic, Refusal } from './refusal.ts'
@@ -42,8 +42,11 @@ const TRANSLATED: ReadonlySet<string> = new Set([
 const COST_HINTS: ReadonlySet<string> = new Set(['cache_control'])
 
 /** Fields whose loss would change the answer: refused, with what they are. */
-const REFUSED: Readonly<Record<string, string>> = {
-  mcp_servers: 'mcp_servers (tools on remote MCP servers that Anthropic calls)',
+const REFUSED: Readonly<Record<string, readonly [what: string, why: string]>> = {
+  mcp_servers: [
+    'mcp_servers (tools on remote MCP servers that Anthropic calls)',
+    'other providers call no MCP servers for a chat request',
+  ],
 }
 
 /** Values that ask for what happens anyway: no warning when such a field is dropped. */
@@ -54,8 +57,8 @@ function isDefault(key: string, v: unknown): boolean {
 }
 
 /**
- * The body checked against the schema and Anthropic's conversation rules (conversation-rules.ts): what a
- * request for an Anthropic target needs.
+ * The body checked against the schema and Anthropic's rules for tools and the conversation
+ * (conversation-rules.ts): what a request for an Anthropic target needs.
  */
 export function parseRequest(body: unknown): { ok: true; body: MessagesRequest } | { ok: false; error: IngressError } {
   const parsed = MessagesRequestSchema.safeParse(body, { reportInput: true })
@@ -63,7 +66,7 @@ export function parseRequest(body: unknown): { ok: true; body: MessagesRequest }
     const { param, message } = validationMessage(parsed.error)
     return { ok: false, error: invalidRequest(message, param) }
   }
-  const broken = conversationRule(parsed.data.messages)
+  const broken = toolsRule(parsed.data.tools) ?? conversationRule(parsed.data.messages)
   return broken ? { ok: false, error: invalidRequest(broken.message, broken.param) } : { ok: true, body: parsed.data }
 }
 
@@ -91,11 +94,12 @@ function translate(req: MessagesRequest, warnings: string[]): ChatRequest {
   for (const [key, value] of Object.entries(req)) {
     if (TRANSLATED.has(key) || COST_HINTS.has(key) || isDefault(key, value)) continue
     const refused = REFUSED[key]
-    if (refused) throw new Refusal(key, onlyAnthropic(refused))
+    if (refused) throw new Refusal(key, onlyAnthropic(...refused))
     warnings.push(`${key} was ignored: it has no equivalent outside Anthropic's API`)
   }
   if (req.max_tokens === 0) {
-    throw new Refusal('max_tokens', onlyAnthropic('max_tokens 0 (pre-warming the prompt cache)'))
+    const why = 'other providers answer with at least one token, and have no cache to warm'
+    throw new Refusal('max_tokens', onlyAnthropic('max_tokens 0 (pre-warming the prompt cache)', why))
   }
 
   const request: ChatRequest = {

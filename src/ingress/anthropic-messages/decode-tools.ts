@@ -18,13 +18,16 @@ import type { CustomToolT, MessagesRequest, ToolT } from './request-schema.ts'
 
 type DecodedTools = Pick<ChatRequest, 'tools' | 'tool_choice' | 'parallel_tool_calls'>
 
+const DEFINED_BY_ANTHROPIC =
+  'Anthropic defines it (run on its servers, or trained into Claude), and other providers have no such tool'
+
 const isCustom = (t: ToolT): t is CustomToolT => t.type == null || t.type === 'custom'
 
 export function decodeTools(req: Pick<MessagesRequest, 'tools' | 'tool_choice'>): DecodedTools {
   const tools: ToolDef[] = (req.tools ?? []).map((t, i) => {
     // web_search, code_execution… run on Anthropic's servers; bash, text_editor, computer… are tools the
     // client runs, but with schemas and training only Claude has. Neither exists elsewhere.
-    if (!isCustom(t)) throw new Refusal(`tools.${i}`, onlyAnthropic(`the ${t.type} tool`))
+    if (!isCustom(t)) throw new Refusal(`tools.${i}`, onlyAnthropic(`the ${t.type} tool`, DEFINED_BY_ANTHROPIC))
     const fn: ToolDef['function'] = { name: t.name, parameters: t.input_schema }
     if (t.description != null) fn.description = t.description
     if (t.strict != null) fn.strict = t.strict

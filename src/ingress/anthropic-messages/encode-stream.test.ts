@@ -24,10 +24,15 @@ const encode = (chunks: ChatChunk[]) => collect(encodeStream(replay(chunks), CTX
 
 /**
  * Anthropic's grammar: message_start; then blocks one at a time, each content_block_start (index n, counting
- * from 0), deltas of index n, content_block_stop n; then message_delta and message_stop, last.
+ * from 0), deltas of index n, content_block_stop n; then message_delta and message_stop, last. One ping,
+ * where Anthropic sends it: right after the first content_block_start.
  * https://docs.anthropic.com/en/docs/build-with-claude/streaming#event-types
  */
-function checkGrammar(events: readonly AnthropicStreamEvent[]): void {
+function checkGrammar(input: readonly AnthropicStreamEvent[]): void {
+  const pings = input.flatMap((e, i) => (e.event === 'ping' ? [i] : []))
+  const first = input.findIndex((e) => e.event === 'content_block_start')
+  expect(pings).toEqual(first === -1 ? [] : [first + 1])
+  const events = input.filter((e) => e.event !== 'ping')
   expect(events[0]?.event).toBe('message_start')
   expect(events.slice(-2).map((e) => e.event)).toEqual(['message_delta', 'message_stop'])
   let open: number | null = null
@@ -46,11 +51,13 @@ function checkGrammar(events: readonly AnthropicStreamEvent[]): void {
   expect(open).toBeNull()
 }
 
+/** Each event in short, pings left out (checkGrammar checks where the one ping stands). */
 const types = (events: readonly AnthropicStreamEvent[]) =>
-  events.map((e) => {
+  events.flatMap((e) => {
+    if (e.event === 'ping') return []
     const d = e.data as { type: string; index?: number; content_block?: { type: string }; delta?: { type?: string } }
     const what = d.content_block?.type ?? (d.type === 'content_block_delta' ? d.delta?.type : undefined)
-    return [d.type, d.index, what].filter((x) => x !== undefined).join(' ')
+    return [[d.type, d.index, what].filter((x) => x !== undefined).join(' ')]
   })
 
 describe('recorded answers', () => {
@@ -148,16 +155,16 @@ describe('message_start and message_delta', () => {
     })
   })
 
-  it('puts input counts in message_start when the first chunk has them', async () => {
+  it('puts input counts in message_start when the first chunk has them, and one output token as Anthropic does', async () => {
     const events = await encode([{ ...chunk({ content: 'Hi' }), usage }, chunk({}, 'stop')])
-    const counts = { input_tokens: 20, output_tokens: 0, cache_read_input_tokens: 10 }
+    const counts = { input_tokens: 20, output_tokens: 1, cache_read_input_tokens: 10 }
     expect(events[0]?.data).toMatchObject({ message: { usage: counts } })
   })
 
   it("puts the estimate made before the call in message_start when the first chunk has no usage, the target's count in message_delta", async () => {
     const chunks = [chunk({ content: 'Hi' }), chunk({}, 'stop'), usageChunk(usage)]
     const events = await collect(encodeStream(replay(chunks), { ...CTX, promptEstimate: 33 }))
-    expect(events[0]?.data).toMatchObject({ message: { usage: { input_tokens: 33, output_tokens: 0 } } })
+    expect(events[0]?.data).toMatchObject({ message: { usage: { input_tokens: 33, output_tokens: 1 } } })
     expect(events.at(-2)?.data).toMatchObject({ usage: { input_tokens: 20, cache_read_input_tokens: 10 } })
     const first = await collect(
       encodeStream(replay([{ ...chunk({ content: 'Hi' }), usage }]), { ...CTX, promptEstimate: 33 }),

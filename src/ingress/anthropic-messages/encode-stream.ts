@@ -2,7 +2,8 @@
  * Canonical chunks (OpenAI `ChatChunk`s) → Anthropic's stream events, in the documented order:
  * `message_start`; per content block `content_block_start`, its deltas, `content_block_stop`, one block
  * open at a time with indexes 0, 1, 2…; then `message_delta` (stop reason, cumulative usage) and
- * `message_stop`. https://docs.anthropic.com/en/docs/build-with-claude/streaming
+ * `message_stop`. As Anthropic's own streams, one `ping` follows the first `content_block_start`, and
+ * `message_start` counts one output token. https://docs.anthropic.com/en/docs/build-with-claude/streaming
  *
  * The blocks follow the chunks: content as text blocks (reasoning text makes none: see ContentBlock),
  * each tool call as its own `tool_use` block, its arguments as `input_json_delta` fragments as they arrive
@@ -34,6 +35,7 @@ type EventData =
   | { type: 'content_block_stop'; index: number }
   | { type: 'message_delta'; delta: { stop_reason: StopReason; stop_sequence: string | null }; usage: AnthropicUsage }
   | { type: 'message_stop' }
+  | { type: 'ping' }
   | AnthropicErrorBody
 
 /** One SSE event: `event: <event>` and `data: <JSON of data>`; `event` is always `data.type`. */
@@ -76,6 +78,7 @@ type Open = { kind: 'text'; index: number } | { kind: 'tool'; index: number; cal
 /** The state of one stream (pure). */
 class StreamEncoder {
   private started = false
+  private pinged = false
   private next = 0
   private open: Open | null = null
   /** Tool call index (OpenAI's) → its block index (ours). */
@@ -118,7 +121,7 @@ class StreamEncoder {
     // chunk has them (some servers send usage on every chunk), else the estimate made before the call
     // (OpenAI sends usage last): a client reading usage off message_start never sees an empty prompt.
     // message_delta repeats the final counts in any case.
-    const usage = { ...toAnthropicUsage(this.usage), output_tokens: 0 }
+    const usage = { ...toAnthropicUsage(this.usage), output_tokens: 1 }
     if (this.usage === null) usage.input_tokens = this.ctx.promptEstimate ?? 0
     const message: AnthropicMessage = {
       id: messageId(this.ctx),
@@ -140,7 +143,7 @@ class StreamEncoder {
     const index = this.next++
     this.open = { kind, index }
     const content_block: ContentBlock = { type: 'text', text: '' }
-    out.push(ev({ type: 'content_block_start', index, content_block }))
+    out.push(...this.blockStart(index, content_block))
     return out
   }
 
@@ -155,12 +158,19 @@ class StreamEncoder {
       this.open = { kind: 'tool', index, call: call.index }
       const id = call.id || `toolu_${messageId(this.ctx).slice(4)}_${call.index}`
       const content_block: ContentBlock = { type: 'tool_use', id, name: call.function?.name ?? '', input: {} }
-      out.push(ev({ type: 'content_block_start', index, content_block }))
+      out.push(...this.blockStart(index, content_block))
     } else if (this.open?.kind !== 'tool' || this.open.index !== block) {
       if (args === '') return out // a repeat of the call's id or name, with nothing to add
       throw new UntranslatableStream(`the upstream resumed tool call ${call.index} after the next block began`)
     }
     if (args !== '') out.push(this.delta({ type: 'input_json_delta', partial_json: args }))
+    return out
+  }
+
+  private blockStart(index: number, content_block: ContentBlock): AnthropicStreamEvent[] {
+    const out = [ev({ type: 'content_block_start', index, content_block })]
+    if (!this.pinged) out.push(ev({ type: 'ping' }))
+    this.pinged = true
     return out
   }
 

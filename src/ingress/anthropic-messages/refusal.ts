@@ -13,7 +13,10 @@ export class Refusal extends Error {
   }
 }
 
-/** The wording for a feature only Anthropic serves: the client's remedy is a route to an Anthropic target. */
-export function onlyAnthropic(what: string): string {
-  return `${what} can only be served by an Anthropic target (Headroom cannot translate it for other providers)`
+/**
+ * The wording for a feature only Anthropic serves, and `why` no other provider can take it: the client's
+ * remedy is a route to an Anthropic target.
+ */
+export function onlyAnthropic(what: string, why: string): string {
+  return `${what} can only be served by an Anthropic target: ${why}`
 }

@@ -6,7 +6,8 @@
  * - `function_call` items → `tool_calls` of an assistant message: consecutive calls, and calls right after an
  *   assistant message item, share one assistant message (the Responses API lists one chat turn as items);
  * - `function_call_output` → a `tool` message; every call must be answered before the next turn, and every
- *   output must answer a call, as OpenAI requires (its words: "No tool output found for function call …");
+ *   output must answer a call, as OpenAI requires (its words: "No tool output found for function call …").
+ *   Its images and files go to one user message after the turn's outputs (providers/tool-media.ts);
  * - `reasoning` items are dropped, with a warning (none for those `previous_response_id` carries): chat
  *   completions carry no reasoning between turns;
  * - anything else (`item_reference`, built-in tool calls) is a 400 naming the item.
@@ -15,6 +16,7 @@
 
 import { ApiError } from '../../lib/api-error.ts'
 import type { ChatMessage, ToolCallT, UserContent } from '../../providers/openai-schema.ts'
+import { attachedBelow, attachedFrom } from '../../providers/tool-media.ts'
 import { paramName } from '../openai-wording.ts'
 import { missing, parseAt, unsupported } from './describe-issue.ts'
 import { CARRIED, type MessageSource } from './param-names.ts'
@@ -71,12 +73,19 @@ export function convertInput(
   }
   let turn: ToolTurn = { calls: new Set(), pending: [] }
   let reasoning = 0
+  // The media of the outputs just read, and where the first of them is: one user message after the outputs.
+  let media: { parts: UserContent[]; source: MessageSource } | null = null
   for (let i = 0; i < input.length; i++) {
     const raw = input[i]!
     const at = ['input', i]
     const path = i < carried ? CARRIED : paramName(at)
     const whole = i < carried ? ({ whole: true } as const) : {}
     const type = raw.type ?? 'message'
+    if (media !== null && type !== 'function_call_output') {
+      messages.push({ role: 'user', content: media.parts })
+      sources.push(media.source)
+      media = null
+    }
     if (type === 'reasoning') {
       // One carried from a kept response is Headroom's own summary (reasoning.summary): nothing the client sent.
       if (i >= carried) reasoning++
@@ -109,8 +118,13 @@ export function convertInput(
         throw new ApiError(400, message, null, 'input')
       }
       turn.pending = turn.pending.filter((id) => id !== item.call_id)
-      messages.push({ role: 'tool', tool_call_id: item.call_id, content: toolOutput(item.output, [...at, 'output']) })
+      const out = toolOutput(item.output, [...at, 'output'], warnings)
+      messages.push({ role: 'tool', tool_call_id: item.call_id, content: out.content })
       sources.push({ path, output: true, ...whole })
+      if (out.media.length > 0) {
+        media ??= { parts: [], source: { path, whole: true } }
+        media.parts.push({ type: 'text', text: attachedFrom(item.call_id) }, ...out.media)
+      }
       continue
     }
     if (type === 'item_reference') throw unsupported(paramName(at), `item_reference: ${STATELESS}`)
@@ -122,6 +136,10 @@ export function convertInput(
     turn = { calls: new Set(), pending: [] }
     messages.push(convertMessage(parseAt(MessageItem, raw, at), at, warnings))
     sources.push({ path, ...whole })
+  }
+  if (media !== null) {
+    messages.push({ role: 'user', content: media.parts })
+    sources.push(media.source)
   }
   answered(turn)
   if (reasoning > 0) warnings.push(`input: ${reasoning} reasoning item(s) not sent (chat completions take none)`)
@@ -197,8 +215,28 @@ function userPart(p: ContentPartT, at: Path, warnings: string[]): UserContent {
   }
 }
 
-/** A function call's output: a string, or text parts (chat tool messages take text only). */
-function toolOutput(output: string | ContentPartT[], at: Path): string | TextPart[] {
-  if (typeof output === 'string') return output
-  return output.map((p, k) => textPart(p, [...at, k], 'function_call_output'))
+/**
+ * A function call's output: a string, or parts. A tool message takes text only, so images and files are
+ * returned apart, a note left where each stood.
+ */
+function toolOutput(
+  output: string | ContentPartT[],
+  at: Path,
+  warnings: string[],
+): { content: string | TextPart[]; media: UserContent[] } {
+  if (typeof output === 'string') return { content: output, media: [] }
+  const texts: TextPart[] = []
+  const media: UserContent[] = []
+  output.forEach((p, k) => {
+    if (p.type !== 'input_image' && p.type !== 'input_file') {
+      texts.push(textPart(p, [...at, k], 'function_call_output'))
+      return
+    }
+    const part = userPart(p, [...at, k], warnings)
+    const what = p.type === 'input_image' ? 'image' : p.filename ? `file ${JSON.stringify(p.filename)}` : 'file'
+    texts.push({ type: 'text', text: attachedBelow(what) })
+    media.push(part)
+  })
+  if (media.length === 0) return { content: texts, media }
+  return { content: texts.map((p) => p.text).join('\n'), media }
 }

@@ -8,6 +8,7 @@
  * Reference: https://platform.openai.com/docs/api-reference/responses/create
  */
 import { z } from 'zod'
+import { REASONING_EFFORTS } from '../../providers/reasoning-effort.ts'
 import { INTEGER } from './describe-issue.ts'
 
 const nullish = <T extends z.ZodType>(t: T) => t.nullish()
@@ -111,8 +112,7 @@ export const ResponseCreateBody = z.looseObject({
   text: nullish(z.looseObject({ format: nullish(TextFormat), verbosity: nullish(z.enum(['low', 'medium', 'high'])) })),
   reasoning: nullish(
     z.looseObject({
-      // The `openai` SDK's ReasoningEffort; which of them a model takes varies, the set does not.
-      effort: nullish(z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'])),
+      effort: nullish(z.enum(REASONING_EFFORTS)),
       summary: nullish(z.enum(['auto', 'concise', 'detailed'])),
       generate_summary: nullish(z.enum(['auto', 'concise', 'detailed'])),
     }),

@@ -22,9 +22,11 @@ import {
   stopSequences,
   type UserContent,
 } from '../openai-schema.ts'
+import { unknownEffort } from '../reasoning-effort.ts'
 import { DEFAULT_MAX_TOKENS, type Target } from '../types.ts'
 import { invalidRequest, unsupportedHere } from './errors.ts'
 import { applyThinking } from './thinking.ts'
+import { foldToolMedia } from './tool-result-media.ts'
 
 // Anthropic requires `max_tokens` and has no server default: without one from the client, the target's
 // (routes.yaml `default_max_tokens`), else DEFAULT_MAX_TOKENS. https://docs.claude.com/en/api/messages
@@ -95,6 +97,8 @@ export function toAnthropicRequest(req: ChatRequest, target: Target): ConvertedR
   const warnings: string[] = []
 
   if (req.n != null && req.n > 1) throw unsupportedHere(provider, 'n > 1 is not supported by Anthropic', 'n')
+  const effort = unknownEffort(req, provider)
+  if (effort) throw effort
   if (req.temperature != null && req.temperature > 1) {
     throw unsupportedHere(
       provider,
@@ -124,14 +128,22 @@ export function toAnthropicRequest(req: ChatRequest, target: Target): ConvertedR
       case 'developer':
         system.push(...textBlocks(m.content, provider, i))
         break
-      case 'user':
+      case 'user': {
+        if (typeof m.content === 'string') {
+          push('user', textBlocks(m.content, provider, i))
+          break
+        }
+        const last = turns.at(-1)
+        const parts =
+          last?.role === 'user'
+            ? foldToolMedia(m.content, last.content, (p, j) => userPart(p, provider, i, j))
+            : m.content.map((p, j) => [p, j] as const)
         push(
           'user',
-          typeof m.content === 'string'
-            ? textBlocks(m.content, provider, i)
-            : m.content.flatMap((p, j) => userPart(p, provider, i, j)),
+          parts.flatMap(([p, j]) => userPart(p, provider, i, j)),
         )
         break
+      }
       case 'assistant': {
         const blocks: ContentBlockParam[] = []
         if (typeof m.content === 'string') blocks.push(...textBlocks(m.content, provider, i))

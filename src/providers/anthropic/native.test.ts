@@ -197,7 +197,7 @@ describe('countTokens()', () => {
     upstream.handler = json(200, { input_tokens: 2095 }, RATE_HEADERS)
     const body = { model: 'claude', system: 'Be brief.', messages: BODY.messages, thinking: BODY.thinking }
     const headers = { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'token-counting-2024-11-01' }
-    const n = await createAnthropicAdapter().countTokens!(body, headers, target(), signal())
+    const n = await createAnthropicAdapter().countTokens!('anthropic-messages', body, headers, target(), signal())
     const s = upstream.seen[0]!
     expect([s.method, s.url]).toEqual(['POST', '/v1/messages/count_tokens'])
     expect(s.body).toEqual({ ...body, model: 'claude-haiku-4-5' })
@@ -208,14 +208,18 @@ describe('countTokens()', () => {
 
   it('an answer without input_tokens is a bad response; an error answer is the provider’s error', async () => {
     upstream.handler = json(200, { tokens: 1 })
-    const bad = await rejection(createAnthropicAdapter().countTokens!(BODY, {}, target(), signal()))
+    const bad = await rejection(
+      createAnthropicAdapter().countTokens!('anthropic-messages', BODY, {}, target(), signal()),
+    )
     expect(bad.code).toBe('bad_upstream_response')
     upstream.handler = json(
       429,
       { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } },
       { 'retry-after': '1' },
     )
-    const limited = await rejection(createAnthropicAdapter().countTokens!(BODY, {}, target(), signal()))
+    const limited = await rejection(
+      createAnthropicAdapter().countTokens!('anthropic-messages', BODY, {}, target(), signal()),
+    )
     expect([limited.kind, limited.retryAfterMs]).toEqual(['rate_limit', 1000])
   })
 })

@@ -29,9 +29,12 @@ export function anthropicNative(prepare: (target: Target) => PreparedTarget): Na
     decode: (_api, text, target) => decodeMessage(text, target),
     streamDecoder: (_api, target) => new AnthropicNativeStream(target.provider),
     // https://docs.claude.com/en/api/messages-count-tokens: the same key and headers, JSON only.
-    countTokens(target) {
-      const { url, headers } = prepare(target).json
-      return { url: endpoint(`${url.origin}${url.path}/count_tokens`), headers }
+    counts: {
+      apis: APIS,
+      call(_api, target) {
+        const { url, headers } = prepare(target).json
+        return { url: endpoint(`${url.origin}${url.path}/count_tokens`), headers }
+      },
     },
   }
 }

@@ -12,9 +12,8 @@
  * Each change is named in `warnings`. Models that do not think keep the old answer: not sent, with a warning.
  */
 import type { MessageParam, ThinkingConfigParam, ToolChoice } from '@anthropic-ai/sdk/resources/messages'
-import { EFFORTS, effortBudget } from '../reasoning-effort.ts'
+import { effortBudget } from '../reasoning-effort.ts'
 import type { Target } from '../types.ts'
-import { invalidRequest } from './errors.ts'
 
 /** Claude 3.7 Sonnet and every Claude 4 model and later think (Claude 3.5 and 3 do not). */
 const THINKS = /^claude-(?:3-7-sonnet|(?:opus|sonnet|haiku)-(?:[4-9]|\d{2}))/
@@ -40,14 +39,11 @@ export function applyThinking(
   effort: string | null | undefined,
   clientMax: number | undefined,
   params: ThinkingParams,
-  target: Pick<Target, 'provider' | 'maxOutputTokens'>,
+  target: Pick<Target, 'maxOutputTokens'>,
   warnings: string[],
 ): void {
-  const provider = target.provider
   if (effort == null) return
   const budget = effortBudget(effort)
-  if (budget === undefined)
-    throw invalidRequest(provider, `reasoning_effort "${effort}" is not one of ${EFFORTS}`, 'reasoning_effort')
   const model = params.model
   if (!THINKS.test(model)) {
     warnings.push(`reasoning_effort is not supported by ${model} (it does not think) and was not sent`)

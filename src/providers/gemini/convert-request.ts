@@ -12,6 +12,7 @@ import {
   type ToolDef,
   type UserContent,
 } from '../openai-schema.ts'
+import { unknownEffort } from '../reasoning-effort.ts'
 import type { Target } from '../types.ts'
 import { SchemaError, toGeminiSchema } from './convert-schema.ts'
 import { invalidRequest, notForGemini } from './errors.ts'
@@ -80,6 +81,8 @@ const IGNORED: ReadonlyArray<readonly [param: string, isSet: (v: unknown) => boo
 
 export function toGeminiRequest(req: ChatRequest, target: Pick<Target, 'provider' | 'model'>): GeminiRequestPlan {
   const provider = target.provider
+  const effort = unknownEffort(req, provider)
+  if (effort) throw effort
   const warnings: string[] = []
   const extra = req as Record<string, unknown>
   for (const [param, isSet] of IGNORED) {
@@ -104,7 +107,7 @@ export function toGeminiRequest(req: ChatRequest, target: Pick<Target, 'provider
   const toolConfig = toToolConfig(req, provider)
   if (toolConfig) body.toolConfig = toolConfig
   const config = generationConfig(req, provider, warnings)
-  const thinking = thinkingConfig(req, target.model, provider, warnings)
+  const thinking = thinkingConfig(req, target.model, warnings)
   if (thinking) config.thinkingConfig = thinking
   if (Object.keys(config).length > 0) body.generationConfig = config
   return { body, warnings }

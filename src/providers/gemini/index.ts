@@ -14,6 +14,7 @@ import { endpoint } from '../http.ts'
 import { defineHttpAdapter } from '../http-adapter.ts'
 import type { PreparedTarget } from '../http-call.ts'
 import { completionId } from '../shapes.ts'
+import { GEMINI_TOOL_NAMES } from '../tool-names.ts'
 import type { ProviderAdapter, Target } from '../types.ts'
 import { toGeminiRequest } from './convert-request.ts'
 import { toChatCompletion, toProviderUsage } from './convert-response.ts'
@@ -65,6 +66,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     type: 'gemini',
     now,
     prepare: (target) => geminiCalls(target, now()),
+    toolNames: GEMINI_TOOL_NAMES,
     encode(req, target) {
       const { body, warnings } = toGeminiRequest(req, target)
       return { body: JSON.stringify(body), warnings, state: null }

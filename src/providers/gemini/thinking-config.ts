@@ -11,8 +11,7 @@
  * (`includeThoughts`), which come back as `reasoning_content`, as LiteLLM does.
  */
 import { type ChatRequest, THINKING_BUDGET, type WithThinkingBudget } from '../openai-schema.ts'
-import { EFFORTS, effortBudget } from '../reasoning-effort.ts'
-import { invalidRequest } from './errors.ts'
+import { effortBudget } from '../reasoning-effort.ts'
 import type { GeminiThinkingConfig } from './gemini-types.ts'
 
 /** Budget ranges of the 2.5 models; `off`: whether 0 turns thinking off. Longest prefix first. */
@@ -27,18 +26,11 @@ const BUDGETS: ReadonlyArray<readonly [prefix: string, min: number, max: number,
 
 const LEVELS = /^gemini-(?:[3-9]|\d{2})/
 
-export function thinkingConfig(
-  req: ChatRequest,
-  model: string,
-  provider: string,
-  warnings: string[],
-): GeminiThinkingConfig | undefined {
+export function thinkingConfig(req: ChatRequest, model: string, warnings: string[]): GeminiThinkingConfig | undefined {
   const effort = req.reasoning_effort
   if (effort == null) return undefined
   // An Anthropic client's own budget, where the model takes budgets; else the effort's.
   const budget = (req as WithThinkingBudget)[THINKING_BUDGET] ?? effortBudget(effort)
-  if (budget === undefined)
-    throw invalidRequest(provider, `reasoning_effort "${effort}" is not one of ${EFFORTS}`, 'reasoning_effort')
   const id = model.replace(/^models\//, '')
   if (LEVELS.test(id)) return { thinkingLevel: level(effort, model, warnings), includeThoughts: true }
   const range = BUDGETS.find(([prefix]) => id.startsWith(prefix))

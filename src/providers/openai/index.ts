@@ -11,6 +11,7 @@ import { defineProvider } from '../descriptor.ts'
 import { endpoint } from '../http.ts'
 import { defineHttpAdapter } from '../http-adapter.ts'
 import { fromOpenAIUsage } from '../shapes.ts'
+import { OPENAI_TOOL_NAMES } from '../tool-names.ts'
 import type { ProviderAdapter, Target } from '../types.ts'
 import { type TargetQuirks, toOpenAIBody } from './convert-request.ts'
 import { toChatCompletion } from './convert-response.ts'
@@ -45,6 +46,7 @@ export function createOpenAIAdapter(type = 'openai', quirks: Quirks | null = nul
   return defineHttpAdapter<null>({
     type,
     prepare,
+    toolNames: OPENAI_TOOL_NAMES,
     encode(req, target, stream) {
       const warnings: string[] = []
       return { body: toOpenAIBody(req, target, stream, warnings, quirksOf(target)), warnings, state: null }

@@ -33,10 +33,20 @@ export interface OpenAINativeOptions {
 
 const CHAT_ONLY: ReadonlySet<NativeApi> = new Set(['openai-chat'])
 const CHAT_AND_RESPONSES: ReadonlySet<NativeApi> = new Set(['openai-chat', 'openai-responses'])
+const RESPONSES: ReadonlySet<NativeApi> = new Set(['openai-responses'])
+const NONE: ReadonlySet<NativeApi> = new Set()
 
 export function openaiNative(o: OpenAINativeOptions): NativeSpec {
   return {
     apis: o.responses ? CHAT_AND_RESPONSES : CHAT_ONLY,
+    // https://platform.openai.com/docs/api-reference/responses/input-tokens: OpenAI's own, the same key, JSON only.
+    counts: {
+      apis: o.responses ? RESPONSES : NONE,
+      call: (_api, target) => ({
+        url: endpoint(`${target.baseUrl}/responses/input_tokens`),
+        headers: o.prepare(target).json.headers,
+      }),
+    },
     prepare(api, target) {
       const chat = o.prepare(target)
       if (api !== 'openai-responses') return chat
