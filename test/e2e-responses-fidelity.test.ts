@@ -248,10 +248,10 @@ describe("responses: a translated request's errors name the client's parameters,
   )
 
   it("a translation's warnings too: reasoning.effort, not reasoning_effort", async () => {
-    const body = { model: 'google/gemini-2.5-flash', input: 'reply: ok', reasoning: { effort: 'low' } }
+    const body = { model: 'google/gemini-2.0-flash', input: 'reply: ok', reasoning: { effort: 'low' } }
     const r = await post(JSON.stringify(body))
     expect(r.status).toBe(200)
-    expect(r.headers.get('x-headroom-warning')).toContain('reasoning.effort is not supported by Gemini')
+    expect(r.headers.get('x-headroom-warning')).toContain('reasoning.effort is not supported by gemini-2.0-flash')
     expect(r.headers.get('x-headroom-warning')).not.toContain('reasoning_effort')
   })
 })

@@ -188,6 +188,7 @@ export function compileConfig(cfg: Config, opts: CompileOptions = {}): CompiledC
         headers: provider.config.headers,
         // A default the model would refuse helps no one: a Claude 3 model writes at most 4096 tokens.
         defaultMaxTokens: Math.min(provider.config.default_max_tokens, info?.maxOutput ?? Infinity),
+        ...(info?.maxOutput === undefined ? {} : { maxOutputTokens: info.maxOutput }),
         reasoning,
       }
       if (register) targets.set(stateId, t)

@@ -160,6 +160,19 @@ export type UserContent = z.infer<typeof UserContentPart>
 export type ToolCallT = z.infer<typeof ToolCall>
 export type ToolDef = z.infer<typeof Tool>
 
+/**
+ * An Anthropic client's thinking budget in tokens (`thinking.budget_tokens`), next to the `reasoning_effort`
+ * it becomes: a provider that takes a budget too (Gemini 2.5) is sent the client's own. A hidden symbol
+ * property (see withThinkingBudget), so that it is never serialised into a request that passes on as it is
+ * (an OpenAI-compatible upstream) and the request still equals its JSON.
+ */
+export const THINKING_BUDGET: unique symbol = Symbol('headroom.thinkingBudget')
+export type WithThinkingBudget = ChatRequest & { readonly [THINKING_BUDGET]?: number }
+
+export function withThinkingBudget(req: ChatRequest, budget: number): WithThinkingBudget {
+  return Object.defineProperty(req, THINKING_BUDGET, { value: budget, enumerable: false })
+}
+
 // ---------------------------------------------------------------------------------------------
 // What adapters produce. Plain interfaces: these are built by our code, never parsed from outside.
 

@@ -38,6 +38,8 @@ export interface Target {
    * `default_max_tokens`, capped by the model's max output). Absent: DEFAULT_MAX_TOKENS.
    */
   readonly defaultMaxTokens?: number
+  /** The most the model writes in one answer, when the catalog knows (Anthropic: the `max_tokens` it takes). */
+  readonly maxOutputTokens?: number
   /**
    * Set when the model follows OpenAI's reasoning-model parameter rules (o-series, gpt-5 family): the
    * OpenAI adapter then renames and drops what such a model refuses. Decided once per target by the

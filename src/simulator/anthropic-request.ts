@@ -342,6 +342,8 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
       )
     if (toolChoice === 'required' || toolChoice === 'tool')
       return invalid('Thinking may not be enabled when tool_choice forces tool use.')
+    const loop = unthoughtToolLoop(msgs)
+    if (loop !== null) return invalid(loop)
   }
   let json: { schema: unknown } | null = null
   const oc = b['output_config']
@@ -396,4 +398,25 @@ export function parseAnthropic(b: Obj, model: ModelInfo, countOnly = false): Ant
     thinkingBlock: thinking,
   }
   return { model, req, stream: b['stream'] === true }
+}
+
+/**
+ * With thinking on, the assistant turn whose tool calls the conversation ends answering must begin with its
+ * thinking block (https://docs.claude.com/en/docs/build-with-claude/extended-thinking, Anthropic's message as in
+ * https://github.com/OpenRouterTeam/ai-sdk-provider/issues/162): the message, or null when the rule holds.
+ */
+function unthoughtToolLoop(msgs: unknown[]): string | null {
+  const i = msgs.findLastIndex((m) => isObj(m) && m['role'] === 'assistant')
+  const m = msgs[i]
+  if (!isObj(m) || !Array.isArray(m['content']) || i === msgs.length - 1) return null
+  const blocks = m['content'].filter(isObj)
+  if (!blocks.some((b) => b['type'] === 'tool_use')) return null
+  const first = str(blocks[0]?.['type'])
+  if (first === 'thinking' || first === 'redacted_thinking') return null
+  return (
+    `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(first)}\`. ` +
+    'When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). ' +
+    'We recommend you include thinking blocks from previous turns. To avoid this requirement, disable `thinking`. ' +
+    'Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking'
+  )
 }

@@ -279,6 +279,41 @@ describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-versi
     expect(r.usage.output_tokens).toBeGreaterThan(16)
   })
 
+  it('with thinking on, refuses a tool loop whose assistant turn lacks its thinking block, as Anthropic does', async () => {
+    const call: Anthropic.ToolUseBlockParam = {
+      type: 'tool_use',
+      id: 'toolu_1',
+      name: 'get_time',
+      input: { zone: 'UTC' },
+    }
+    const loop = (assistant: Anthropic.ContentBlockParam[]) =>
+      client.messages.create({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 4000,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        tools: [clock],
+        messages: [
+          user('time?'),
+          { role: 'assistant', content: assistant },
+          user([{ type: 'tool_result', tool_use_id: 'toolu_1', content: '12:00' }]),
+        ],
+      })
+    const e = await apiError(loop([call]))
+    expect(e.status).toBe(400)
+    expect(e.message).toContain(
+      'messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled',
+    )
+    const first = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [user('think')],
+    })
+    const thought = first.content[0] as Anthropic.ThinkingBlock
+    const r = await loop([{ type: 'thinking', thinking: thought.thinking, signature: thought.signature }, call])
+    expect(r.content.some((b) => b.type === 'text')).toBe(true)
+  })
+
   it('counts images and checks their bytes against the media type', async () => {
     const r = await client.messages.create({
       model: 'claude-haiku-4-5',

@@ -308,7 +308,8 @@ export function parseGemini(b: Obj, model: ModelInfo, stream: 'sse' | 'array' | 
     userSeed: num(gen['seed']) ?? null,
     reasoningFactor: budget === 0 ? 0 : 2,
     reasoningBudget: budget !== undefined && budget > 0 ? budget : null,
-    thinkingBlock: false,
+    // Thought summaries come back only when asked: https://ai.google.dev/gemini-api/docs/thinking#summaries
+    thinkingBlock: isObj(thinking) && get(thinking, 'includeThoughts') === true && budget !== 0,
   }
   return { model, req, stream: stream !== undefined, sse: stream === 'sse' }
 }

@@ -148,6 +148,27 @@ describe('Gemini generateContent via @google/generative-ai', () => {
     expect(max.response.usageMetadata?.candidatesTokenCount).toBe(3)
   })
 
+  it('returns thought summaries (thought: true, first) only when includeThoughts asks, streamed too', async () => {
+    const m = (includeThoughts: boolean) =>
+      model({
+        model: 'gemini-2.5-flash',
+        generationConfig: { thinkingConfig: { thinkingBudget: 1024, includeThoughts } },
+      } as ModelParams)
+    const shown = await m(true).generateContent('reply: ok')
+    const parts = shown.response.candidates![0]!.content.parts as Array<{ text: string; thought?: boolean }>
+    expect(parts.map((p) => p.thought === true)).toEqual([true, false])
+    expect(parts[0]!.text.length).toBeGreaterThan(0)
+    expect(parts[1]!.text).toBe('ok')
+    const hidden = await m(false).generateContent('reply: ok')
+    expect(hidden.response.candidates![0]!.content.parts.some((p) => 'thought' in p)).toBe(false)
+    expect((hidden.response.usageMetadata as { thoughtsTokenCount?: number }).thoughtsTokenCount).toBeGreaterThan(0)
+    const streamed = await m(true).generateContentStream('reply: ok')
+    const first = (await streamed.stream.next()).value as {
+      candidates: Array<{ content: { parts: Array<{ thought?: boolean }> } }>
+    }
+    expect(first.candidates[0]!.content.parts[0]!.thought).toBe(true)
+  })
+
   it('accepts snake_case fields and inline_data images; refuses unknown fields', async () => {
     const body = {
       system_instruction: { parts: [{ text: 'be brief' }] },

@@ -69,6 +69,11 @@ function callParts(a: Answer): unknown[] {
   return a.toolCalls.map((c) => ({ functionCall: { name: c.name, args: c.args } }))
 }
 
+/** A thought summary goes before the answer, marked `thought: true` (https://ai.google.dev/gemini-api/docs/thinking#summaries). */
+function thoughtParts(a: Answer): unknown[] {
+  return a.thinking !== '' ? [{ text: a.thinking, thought: true }] : []
+}
+
 function totals(answers: Answer[], ctx: RenderCtx): Counts {
   const c = { prompt: ctx.usage.promptTokens, candidates: 0, thoughts: 0 }
   for (const a of answers) {
@@ -172,7 +177,10 @@ export const geminiWire: ApiWire<GeminiParsed> = {
   render(p, answers, ctx) {
     return JSON.stringify({
       candidates: answers.map((a, index) => {
-        const parts = a.toolCalls.length > 0 ? callParts(a) : a.text !== '' ? [{ text: a.text }] : []
+        const parts = [
+          ...thoughtParts(a),
+          ...(a.toolCalls.length > 0 ? callParts(a) : a.text !== '' ? [{ text: a.text }] : []),
+        ]
         return { content: content(parts), finishReason: finishReason(a), index }
       }),
       usageMetadata: usageMetadata(ctx, totals(answers, ctx)),
@@ -202,6 +210,7 @@ export const geminiWire: ApiWire<GeminiParsed> = {
           parts = slice.length > 0 ? [{ text: slice.join('') }] : []
           t = slice.length
         }
+        if (s === 0) parts.unshift(...thoughtParts(a))
         const cand: Record<string, unknown> = { content: content(parts) }
         if (s === Math.max(1, n) - 1) cand['finishReason'] = finishReason(a)
         cand['index'] = index

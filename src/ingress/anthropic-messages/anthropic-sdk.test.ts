@@ -97,9 +97,10 @@ describe('whole answers and errors, read by the SDK', () => {
 
 /**
  * Anthropic's own recorded streams, through the Anthropic adapter into canonical chunks and back out
- * through the ingress: what a client of a translated route sees next to what Anthropic sent. Thinking is
- * not in the canonical chunks (the adapter drops it), and cache writes are not in canonical usage (they
- * count as input): the prompt's total is kept.
+ * through the ingress: what a client of a translated route sees next to what Anthropic sent. Thinking
+ * leaves no block (its signature is lost to translation, and an unsigned block would be refused when sent
+ * back to Anthropic), and cache writes are not in canonical usage (they count as input): the prompt's total
+ * is kept.
  */
 describe('Anthropic → canonical → Anthropic, on recorded Anthropic streams', () => {
   const dir = join(import.meta.dirname, '../../providers/anthropic/__fixtures__')

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ChatRequestSchema } from '../../providers/openai-schema.ts'
+import { ChatRequestSchema, THINKING_BUDGET, type WithThinkingBudget } from '../../providers/openai-schema.ts'
 import { decodeRequest, effortForBudget, parseRequest } from './decode-request.ts'
 
 const dir = join(import.meta.dirname, '__fixtures__', 'requests')
@@ -113,6 +113,14 @@ describe('parameters', () => {
     ],
   ])('%s: dropped with a warning', (_name, body, warning) => {
     expect(ok(body).warnings).toEqual([warning])
+  })
+
+  it('keeps the thinking budget itself beside the effort, out of the JSON; not when an effort is said outright', () => {
+    const d = ok({ thinking: thinking(5000) })
+    expect((d.request as WithThinkingBudget)[THINKING_BUDGET]).toBe(5000)
+    expect(JSON.stringify(d.request)).not.toContain('5000')
+    const said = ok({ thinking: thinking(5000), output_config: { effort: 'high' } })
+    expect((said.request as WithThinkingBudget)[THINKING_BUDGET]).toBeUndefined()
   })
 
   it('maps thinking budgets to efforts at the documented thresholds', () => {

@@ -7,7 +7,7 @@
  * the answer is a 400 naming the field. The full table is in docs/providers.md (Anthropic Messages
  * ingress). https://docs.anthropic.com/en/api/messages
  */
-import type { ChatRequest } from '../../providers/openai-schema.ts'
+import { type ChatRequest, withThinkingBudget } from '../../providers/openai-schema.ts'
 import type { Decoded, IngressError } from '../types.ts'
 import { conversationRule, toolsRule } from './conversation-rules.ts'
 import { decodeMessages, decodeSystem } from './decode-messages.ts'
@@ -119,6 +119,9 @@ function translate(req: MessagesRequest, warnings: string[]): ChatRequest {
   Object.assign(request, decodeTools(req))
   const effort = reasoningEffort(req, warnings)
   if (effort) request.reasoning_effort = effort
+  const budget = req.thinking?.type === 'enabled' ? req.thinking['budget_tokens'] : undefined
+  // The budget itself too, for targets that take one (see THINKING_BUDGET), unless an effort was said outright.
+  if (req.output_config?.effort == null && typeof budget === 'number') withThinkingBudget(request, budget)
   const format = req.output_config?.format ?? req.output_format
   if (format) {
     // Anthropic's structured outputs constrain decoding to the schema, as OpenAI's strict mode does.

@@ -5,10 +5,10 @@
  * `message_stop`. As Anthropic's own streams, one `ping` follows the first `content_block_start`, and
  * `message_start` counts one output token. https://docs.anthropic.com/en/docs/build-with-claude/streaming
  *
- * The blocks follow the chunks: reasoning text (from OpenAI-compatible servers) as a thinking block,
- * content as text blocks, each tool call as its own `tool_use` block, its arguments as `input_json_delta`
- * fragments as they arrive (not parsed: a client that needs the input whole gets it at the block's end,
- * as with Anthropic's own fine-grained tool streaming). `message_delta` waits for the end of the chunks,
+ * The blocks follow the chunks: content as text blocks (reasoning text makes none: see ContentBlock),
+ * each tool call as its own `tool_use` block, its arguments as `input_json_delta` fragments as they arrive
+ * (not parsed: a client that needs the input whole gets it at the block's end, as with Anthropic's own
+ * fine-grained tool streaming). `message_delta` waits for the end of the chunks,
  * since OpenAI sends usage in a last chunk after the finish reason. `message_start` waits for the first
  * chunk, so that a call that fails before answering can still be answered with an HTTP error.
  */
@@ -22,15 +22,11 @@ import {
   type ContentBlock,
   matchedStop,
   messageId,
-  reasoningText,
   type StopReason,
   toAnthropicUsage,
 } from './message-shapes.ts'
 
-type BlockDelta =
-  | { type: 'text_delta'; text: string }
-  | { type: 'thinking_delta'; thinking: string }
-  | { type: 'input_json_delta'; partial_json: string }
+type BlockDelta = { type: 'text_delta'; text: string } | { type: 'input_json_delta'; partial_json: string }
 
 type EventData =
   | { type: 'message_start'; message: AnthropicMessage }
@@ -77,7 +73,7 @@ export function encodeStreamError(e: unknown): AnthropicStreamEvent {
   return ev(errorBody(status ?? 500, message ?? 'Internal server error'))
 }
 
-type Open = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool'; index: number; call: number }
+type Open = { kind: 'text'; index: number } | { kind: 'tool'; index: number; call: number }
 
 /** The state of one stream (pure). */
 class StreamEncoder {
@@ -100,8 +96,6 @@ class StreamEncoder {
     for (const choice of chunk.choices) {
       if (choice.index !== 0) continue // Headroom asks for one choice; a server that sends more is not heard twice
       const d = choice.delta
-      const thinking = reasoningText(d)
-      if (thinking !== '') out.push(...this.into('thinking'), this.delta({ type: 'thinking_delta', thinking }))
       const text = (d.content ?? '') + (d.refusal ?? '')
       if (text !== '') out.push(...this.into('text'), this.delta({ type: 'text_delta', text }))
       for (const call of d.tool_calls ?? []) out.push(...this.toolCall(call))
@@ -142,14 +136,13 @@ class StreamEncoder {
     return ev({ type: 'message_start', message })
   }
 
-  /** Make a text or thinking block the open one, closing another kind first. */
-  private into(kind: 'text' | 'thinking'): AnthropicStreamEvent[] {
+  /** Make a text block the open one, closing another kind first. */
+  private into(kind: 'text'): AnthropicStreamEvent[] {
     if (this.open?.kind === kind) return []
     const out = this.close()
     const index = this.next++
     this.open = { kind, index }
-    const content_block: ContentBlock =
-      kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' }
+    const content_block: ContentBlock = { type: 'text', text: '' }
     out.push(...this.blockStart(index, content_block))
     return out
   }

@@ -11,19 +11,18 @@ interface TextBlock {
   type: 'text'
   text: string
 }
-interface ThinkingBlock {
-  type: 'thinking'
-  thinking: string
-  /** Empty: only Anthropic signs thinking (a client that sends it back to Anthropic must drop it). */
-  signature: string
-}
 interface ToolUseBlock {
   type: 'tool_use'
   id: string
   name: string
   input: Record<string, unknown>
 }
-export type ContentBlock = TextBlock | ThinkingBlock | ToolUseBlock
+/**
+ * No thinking block: only Anthropic signs thinking, and a block without Anthropic's signature that a client
+ * sends back to an Anthropic target is a 400 there ("Invalid `signature`"). An Anthropic target's own thinking
+ * reaches the client untouched, since its answer is passed through.
+ */
+export type ContentBlock = TextBlock | ToolUseBlock
 
 export interface AnthropicUsage {
   /** Prompt tokens neither read from nor written to a cache: Anthropic counts those apart. */
@@ -70,15 +69,6 @@ export function toAnthropicUsage(u: Usage | null | undefined): AnthropicUsage {
 
 function count(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0
-}
-
-/**
- * Reasoning text some OpenAI-compatible servers add to a message or delta: `reasoning_content` (DeepSeek,
- * vLLM) or `reasoning` (OpenRouter, Ollama). OpenAI itself never returns it in chat completions.
- */
-export function reasoningText(m: Readonly<Record<string, unknown>> | undefined): string {
-  const r = m?.['reasoning_content'] ?? m?.['reasoning']
-  return typeof r === 'string' ? r : ''
 }
 
 /**

@@ -8,7 +8,8 @@
  * - `function_call_output` → a `tool` message; every call must be answered before the next turn, and every
  *   output must answer a call, as OpenAI requires (its words: "No tool output found for function call …").
  *   Its images and files go to one user message after the turn's outputs (providers/tool-media.ts);
- * - `reasoning` items are dropped, with a warning: chat completions carry no reasoning between turns;
+ * - `reasoning` items are dropped, with a warning (none for those `previous_response_id` carries): chat
+ *   completions carry no reasoning between turns;
  * - anything else (`item_reference`, built-in tool calls) is a 400 naming the item.
  * Reference: https://platform.openai.com/docs/api-reference/responses/create#responses-create-input
  */
@@ -86,7 +87,8 @@ export function convertInput(
       media = null
     }
     if (type === 'reasoning') {
-      reasoning++
+      // One carried from a kept response is Headroom's own summary (reasoning.summary): nothing the client sent.
+      if (i >= carried) reasoning++
       continue
     }
     if (type === 'function_call') {

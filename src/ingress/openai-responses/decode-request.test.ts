@@ -286,10 +286,15 @@ const translations: Array<[string, Body, Partial<ChatRequest>, string[]?]> = [
     { response_format: { type: 'json_object' } },
   ],
   [
-    'reasoning.effort → reasoning_effort; a summary cannot come back: a warning',
+    'reasoning.effort → reasoning_effort; its summary comes back from the reasoning text',
     { model: 'fast', input: 'Hi', reasoning: { effort: 'low', summary: 'auto' } },
     { reasoning_effort: 'low' },
-    ['reasoning.summary: chat completions return no reasoning summaries; none will come'],
+  ],
+  [
+    'reasoning.summary without an effort: a translated target thinks unasked at most, and shows none: a warning',
+    { model: 'fast', input: 'Hi', reasoning: { summary: 'auto' } },
+    {},
+    ['reasoning.summary: without reasoning.effort, a translated target returns no summary'],
   ],
   [
     'stream asks for usage too: the final event carries it',

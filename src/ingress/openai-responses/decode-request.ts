@@ -11,7 +11,8 @@
  *   the same, function tools nested (convert-tools.ts); `max_output_tokens` → `max_completion_tokens`;
  *   `text.format` → `response_format`; `reasoning.effort` → `reasoning_effort`; `stream` → `stream` with
  *   `stream_options.include_usage` (the final event carries the usage);
- * - a warning, not sent: `text.verbosity`, `reasoning.summary`, `truncation: 'auto'`, `include`, `top_logprobs`,
+ * - a warning, not sent: `text.verbosity`, `reasoning.summary` without an effort (with one, the target's reasoning
+ *   text comes back as a `reasoning` item's summary), `truncation: 'auto'`, `include`, `top_logprobs`,
  *   `stream_options.include_obfuscation: true`, `store: true` when the caller keeps nothing (absent, OpenAI's
  *   default is true, so only an explicit `true` is worth a word), and any field Headroom does not know;
  * - no effect, no word: `max_tool_calls` (it counts built-in tool calls, of which there are none here);
@@ -154,7 +155,9 @@ function notHonoured(body: ResponseCreateBodyT, raw: Record<string, unknown>, ke
   }
   if (body.text?.verbosity != null) out.push('text.verbosity is not supported by chat completions and was not sent')
   const summary = body.reasoning?.summary ?? body.reasoning?.generate_summary
-  if (summary != null) out.push('reasoning.summary: chat completions return no reasoning summaries; none will come')
+  // Anthropic and Gemini targets think, and show it, only when asked an effort (see docs/clients.md).
+  if (summary != null && body.reasoning?.effort == null)
+    out.push('reasoning.summary: without reasoning.effort, a translated target returns no summary')
   if (body.truncation === 'auto') {
     out.push("truncation 'auto' is not supported: input too long for the model fails instead of being cut")
   }

@@ -171,3 +171,20 @@ describe('encodeResponse', () => {
     })
   })
 })
+
+describe('the target reasoning text', () => {
+  const asked = { ...ctx, body: { model: 'fast', input: 'q', reasoning: { effort: 'low', summary: 'auto' } } }
+  const answer = completion({ content: 'ok', reasoning_content: 'Thinking.' })
+
+  it('asked reasoning.summary: a reasoning item with it as the summary, before the message', () => {
+    const r = encodeResponse(answer, asked)
+    expect(r.output).toEqual([
+      { id: 'rs_7_0', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Thinking.' }], status: 'completed' },
+      { ...message('completed', text('ok')), id: 'msg_7_1' },
+    ])
+  })
+
+  it('not asked: the message alone', () => {
+    expect(encodeResponse(answer, ctx).output).toEqual([message('completed', text('ok'))])
+  })
+})

@@ -1,6 +1,7 @@
 /**
  * A chat completion → the Responses API's Response object (the answer to a `POST /v1/responses` without
- * `stream`). The assistant message becomes a `message` output item (its text an `output_text` part, a
+ * `stream`). The target's reasoning text, when the client asked `reasoning.summary`, becomes a `reasoning`
+ * item first; the assistant message becomes a `message` output item (its text an `output_text` part, a
  * refusal a `refusal` part), each tool call a `function_call` item after it; a message with tool calls and
  * no text has no message item. `finish_reason: 'length'` or `'content_filter'` make the response
  * `incomplete`, with the reason, and its last item `incomplete` too.
@@ -16,7 +17,10 @@ import {
   newResponse,
   type ResponseObject,
   type ResponsesEncodeContext,
+  reasoningItem,
+  reasoningOf,
   responseUsage,
+  wantsSummary,
 } from './response-object.ts'
 
 export function encodeResponse(answer: ChatCompletion, ctx: ResponsesEncodeContext): ResponseObject {
@@ -29,9 +33,12 @@ export function encodeResponse(answer: ChatCompletion, ctx: ResponsesEncodeConte
   if (message?.refusal) parts.push({ type: 'refusal', refusal: message.refusal })
   const calls = message?.tool_calls ?? []
   const output: ResponseObject['output'] = []
+  const reasoning = reasoningOf(message)
+  if (reasoning !== '' && wantsSummary(response))
+    output.push(reasoningItem(itemId(ctx, 'rs', 0), reasoning, 'completed'))
   if (parts.length > 0 || calls.length === 0) {
     if (parts.length === 0) parts.push({ type: 'output_text', text: '' })
-    output.push(messageItem(itemId(ctx, 'msg', 0), parts, 'completed'))
+    output.push(messageItem(itemId(ctx, 'msg', output.length), parts, 'completed'))
   }
   for (const c of calls) {
     const call = { call_id: c.id, name: c.function.name, arguments: c.function.arguments }

@@ -210,3 +210,50 @@ describe('encodeStream: a source that fails', () => {
     })
   })
 })
+
+describe('encodeStream: the target reasoning text as a reasoning item', () => {
+  const asked: ResponsesEncodeContext = { ...ctx, body: { model: 'fast', input: 'q', reasoning: { summary: 'auto' } } }
+  const chunks = [
+    chunk({ role: 'assistant', content: '', reasoning_content: 'Think' }),
+    chunk({ reasoning_content: 'ing.' }),
+    chunk({ content: 'ok' }),
+    chunk({}, 'stop'),
+  ]
+
+  it('asked reasoning.summary: a reasoning item first, its summary streamed, then the message', async () => {
+    const events = await encode(chunks, asked)
+    expect(types(events).slice(2, 9)).toEqual([
+      'response.output_item.added',
+      'response.reasoning_summary_part.added',
+      'response.reasoning_summary_text.delta',
+      'response.reasoning_summary_text.delta',
+      'response.reasoning_summary_text.done',
+      'response.reasoning_summary_part.done',
+      'response.output_item.done',
+    ])
+    const done = events.find((e) => e.event === 'response.reasoning_summary_text.done')!.data
+    expect(done).toMatchObject({ item_id: 'rs_test1_0', output_index: 0, summary_index: 0, text: 'Thinking.' })
+    const last = events.at(-1)!.data as unknown as { response: { output: Array<Record<string, unknown>> } }
+    expect(last.response.output.map((o) => [o['type'], o['id']])).toEqual([
+      ['reasoning', 'rs_test1_0'],
+      ['message', 'msg_test1_1'],
+    ])
+    expect(last.response.output[0]).toEqual({
+      id: 'rs_test1_0',
+      type: 'reasoning',
+      summary: [{ type: 'summary_text', text: 'Thinking.' }],
+      status: 'completed',
+    })
+  })
+
+  it('not asked: no reasoning item, as OpenAI sends none without reasoning.summary', async () => {
+    const events = await encode(chunks)
+    expect(types(events).some((t) => t.includes('reasoning'))).toBe(false)
+  })
+
+  it('reasoning and nothing else: an empty message still follows', async () => {
+    const events = await encode([chunk({ reasoning_content: 'Hm.' }), chunk({}, 'stop')], asked)
+    const last = events.at(-1)!.data as { response: { output: Array<{ type: string }> } }
+    expect(last.response.output.map((o) => o.type)).toEqual(['reasoning', 'message'])
+  })
+})

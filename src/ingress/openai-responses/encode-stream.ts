@@ -2,6 +2,10 @@
  * Chat-completion chunks → the Responses API's streaming events, numbered by `sequence_number`:
  *
  *   response.created, response.in_progress                       (at the first chunk)
+ *   reasoning: response.output_item.added (reasoning), response.reasoning_summary_part.added,
+ *              response.reasoning_summary_text.delta…           (only when the request asked reasoning.summary)
+ *              … response.reasoning_summary_text.done, response.reasoning_summary_part.done,
+ *              response.output_item.done
  *   text:      response.output_item.added (message), response.content_part.added (output_text),
  *              response.output_text.delta…                      (a refusal: response.refusal.delta…)
  *              … response.output_text.done, response.content_part.done, response.output_item.done
@@ -30,7 +34,10 @@ import {
   outputPart,
   type ResponseObject,
   type ResponsesEncodeContext,
+  reasoningItem,
+  reasoningOf,
   responseUsage,
+  wantsSummary,
 } from './response-object.ts'
 import { describeFailure, failedResponse, type StreamFailure } from './stream-failure.ts'
 
@@ -78,7 +85,15 @@ interface CallState {
   arguments: string
 }
 
-type Item = MessageState | CallState
+interface ReasoningState {
+  kind: 'reasoning'
+  index: number
+  id: string
+  status: ItemStatus
+  text: string
+}
+
+type Item = MessageState | CallState | ReasoningState
 
 /** The encoder's state, one per stream: push chunks, then end it, or fail it. */
 class ResponsesStreamEncoder {
@@ -104,6 +119,8 @@ class ResponsesStreamEncoder {
     const choice = chunk.choices.find((c) => c.index === 0)
     if (!choice) return out
     const d = choice.delta
+    const reasoning = reasoningOf(d)
+    if (reasoning !== '' && wantsSummary(this.response!)) this.reasoning(out, reasoning)
     if (d.content) this.text(out, { type: 'output_text', text: d.content })
     if (d.refusal) this.text(out, { type: 'refusal', refusal: d.refusal })
     for (const tc of d.tool_calls ?? []) this.toolCall(out, tc)
@@ -116,7 +133,7 @@ class ResponsesStreamEncoder {
     const out: ResponsesSseEvent[] = []
     this.start(out, this.now())
     for (const call of this.calls.values()) if (call.index < 0) this.announce(out, call)
-    if (this.items.length === 0) this.text(out, { type: 'output_text', text: '' })
+    if (this.items.every((i) => i.kind === 'reasoning')) this.text(out, { type: 'output_text', text: '' })
     const { status, incomplete_details } = finishStatus(this.finish)
     // Cut short, the item being written when it was cut is incomplete.
     this.closeOpen(out, status === 'incomplete' ? 'incomplete' : 'completed')
@@ -177,6 +194,23 @@ class ResponsesStreamEncoder {
     }
   }
 
+  private reasoning(out: ResponsesSseEvent[], delta: string): void {
+    let r = this.open
+    if (r?.kind !== 'reasoning') {
+      this.closeOpen(out, 'completed')
+      const index = this.items.length
+      r = { kind: 'reasoning', index, id: itemId(this.ctx, 'rs', index), status: 'in_progress', text: '' }
+      this.items.push(r)
+      this.open = r
+      const item = { ...reasoningItem(r.id, '', 'in_progress'), summary: [] }
+      this.emit(out, { type: 'response.output_item.added', output_index: index, item })
+      const part = { type: 'summary_text' as const, text: '' }
+      this.emit(out, { type: 'response.reasoning_summary_part.added', ...summaryAt(r), part })
+    }
+    r.text += delta
+    this.emit(out, { type: 'response.reasoning_summary_text.delta', ...summaryAt(r), delta })
+  }
+
   private toolCall(out: ResponsesSseEvent[], tc: ChunkToolCallDelta): void {
     let call = this.calls.get(tc.index)
     if (!call) {
@@ -223,6 +257,14 @@ class ResponsesStreamEncoder {
       this.emit(out, { type: 'response.output_item.done', output_index, item: functionCallItem(item_id, item, status) })
       return
     }
+    if (item.kind === 'reasoning') {
+      const { text } = item
+      this.emit(out, { type: 'response.reasoning_summary_text.done', ...summaryAt(item), text })
+      const part = { type: 'summary_text' as const, text }
+      this.emit(out, { type: 'response.reasoning_summary_part.done', ...summaryAt(item), part })
+      this.emit(out, { type: 'response.output_item.done', output_index, item: reasoningItem(item.id, text, status) })
+      return
+    }
     const at = { item_id: item.id, output_index }
     item.parts.forEach((p, content_index) => {
       const part = { ...at, content_index }
@@ -236,11 +278,11 @@ class ResponsesStreamEncoder {
 
   /** The response as it stands (a fresh object: events already sent never change). */
   private snapshot(): ResponseObject {
-    const output = this.items.map((item) =>
-      item.kind === 'call'
-        ? functionCallItem(item.id, item, item.status)
-        : messageItem(item.id, item.parts, item.status),
-    )
+    const output = this.items.map((item) => {
+      if (item.kind === 'call') return functionCallItem(item.id, item, item.status)
+      if (item.kind === 'reasoning') return reasoningItem(item.id, item.text, item.status)
+      return messageItem(item.id, item.parts, item.status)
+    })
     return { ...this.response!, output }
   }
 
@@ -248,6 +290,11 @@ class ResponsesStreamEncoder {
     const data = { ...e, sequence_number: this.seq++ } as ResponsesStreamEvent
     out.push({ event: data.type, data })
   }
+}
+
+/** Where a reasoning item's one summary is. */
+function summaryAt(r: ReasoningState): { item_id: string; output_index: number; summary_index: number } {
+  return { item_id: r.id, output_index: r.index, summary_index: 0 }
 }
 
 /** The events of a failed stream: `error` and `response.failed` (see ResponsesStreamEncoder.fail). */

@@ -12,6 +12,7 @@ import type {
   ResponseOutputMessage,
   ResponseOutputRefusal,
   ResponseOutputText,
+  ResponseReasoningItem,
   ResponseUsage,
 } from 'openai/resources/responses/responses'
 import type { FinishReason, Usage } from '../../providers/openai-schema.ts'
@@ -22,6 +23,7 @@ export type ResponseObject = Omit<Response, 'output_text'>
 export type MessageOutput = ResponseOutputMessage
 export type FunctionCallOutput = ResponseFunctionToolCall & { id: string; status: ItemStatus }
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete'
+export type ReasoningOutput = ResponseReasoningItem & { status: ItemStatus }
 
 /** A message item's content part, before it is dressed as the wire's (annotations, logprobs). */
 export type MessagePart = { type: 'output_text'; text: string } | { type: 'refusal'; refusal: string }
@@ -32,6 +34,26 @@ export function outputPart(p: MessagePart): ResponseOutputText | ResponseOutputR
 
 export function messageItem(id: string, parts: readonly MessagePart[], status: ItemStatus): MessageOutput {
   return { id, type: 'message', status, role: 'assistant', content: parts.map(outputPart) }
+}
+
+/**
+ * The target's reasoning text (a chat answer's `reasoning_content`: Anthropic's thinking, Gemini's thought
+ * summaries) as a `reasoning` item's one summary. Sent only when the request asked `reasoning.summary`, as
+ * OpenAI does. https://platform.openai.com/docs/guides/reasoning#reasoning-summaries
+ */
+export function reasoningItem(id: string, text: string, status: ItemStatus): ReasoningOutput {
+  return { id, type: 'reasoning', summary: [{ type: 'summary_text', text }], status }
+}
+
+/** Whether the response shows the reasoning: the client asked `reasoning.summary` (echoed in the response). */
+export function wantsSummary(r: ResponseObject): boolean {
+  return r.reasoning?.summary != null
+}
+
+/** A chat answer's or delta's reasoning text (`reasoning_content`), or ''. */
+export function reasoningOf(m: Readonly<Record<string, unknown>> | undefined): string {
+  const r = m?.['reasoning_content']
+  return typeof r === 'string' ? r : ''
 }
 
 export function functionCallItem(
@@ -53,14 +75,14 @@ export interface ResponsesEncodeContext extends EncodeContext {
 }
 
 /**
- * The answer's ids, made from the request's: `resp_<id>`, and per output item `msg_<id>_<n>` or
- * `fc_<id>_<n>` (n its position in `output`). Same request, same ids: the stream and its final response agree.
+ * The answer's ids, made from the request's: `resp_<id>`, and per output item `msg_<id>_<n>`, `fc_<id>_<n>`
+ * or `rs_<id>_<n>` (n its position in `output`). Same request, same ids: the stream and its final response agree.
  */
 function responseId(ctx: EncodeContext): string {
   return `resp_${baseId(ctx)}`
 }
 
-export function itemId(ctx: EncodeContext, kind: 'msg' | 'fc', index: number): string {
+export function itemId(ctx: EncodeContext, kind: 'msg' | 'fc' | 'rs', index: number): string {
   return `${kind}_${baseId(ctx)}_${index}`
 }
 

@@ -25,6 +25,7 @@ import {
 import { unknownEffort } from '../reasoning-effort.ts'
 import { DEFAULT_MAX_TOKENS, type Target } from '../types.ts'
 import { invalidRequest, unsupportedHere } from './errors.ts'
+import { applyThinking } from './thinking.ts'
 import { foldToolMedia } from './tool-result-media.ts'
 
 // Anthropic requires `max_tokens` and has no server default: without one from the client, the target's
@@ -72,6 +73,7 @@ const HANDLED = new Set([
   'tool_choice',
   'parallel_tool_calls',
   'response_format',
+  'reasoning_effort',
 ])
 
 /** Parameters that are no-ops at these values, so dropping them changes nothing. */
@@ -187,6 +189,7 @@ export function toAnthropicRequest(req: ChatRequest, target: Target): ConvertedR
   if (req.user != null) params.metadata = { user_id: req.user }
 
   const jsonToolName = applyTools(req, params, provider)
+  applyThinking(req.reasoning_effort, maxOutputTokens(req), params, target, warnings)
   return { params, warnings, jsonToolName }
 }
 

@@ -80,7 +80,7 @@ describe('toChatCompletion', () => {
     })
   })
 
-  it('only tool calls → content null; thinking and server-tool blocks are left out', () => {
+  it('only tool calls → content null; thinking as reasoning_content, its signature, redacted and server-tool blocks left out', () => {
     const msg = message(
       [
         { type: 'thinking', thinking: 'Let me think', signature: 'sig' },
@@ -92,6 +92,8 @@ describe('toChatCompletion', () => {
     const m = toChatCompletion(msg, opts).completion.choices[0]!.message
     expect(m.content).toBeNull()
     expect(m.tool_calls).toHaveLength(1)
+    expect(m['reasoning_content']).toBe('Let me think')
+    expect(JSON.stringify(m)).not.toContain('sig')
   })
 
   it('a message without usage (a proxy that strips it) → no usage, not zeros, so the spend row estimates', () => {

@@ -1,7 +1,8 @@
 /**
  * Anthropic Message → ChatCompletion (pure). Text blocks are joined into `content`; `tool_use` blocks
- * become `tool_calls` (ids unchanged, `arguments` = JSON of `input`); thinking and server-tool blocks
- * have no OpenAI place and are left out. With `response_format` emulated by a forced tool, that tool's
+ * become `tool_calls` (ids unchanged, `arguments` = JSON of `input`); thinking blocks' text becomes
+ * `reasoning_content`, as DeepSeek and LiteLLM name it (the signature, which only Anthropic reads back, is
+ * dropped); redacted thinking and server-tool blocks have no OpenAI place and are left out. With `response_format` emulated by a forced tool, that tool's
  * input is the content and the answer finishes with `stop`.
  * https://docs.claude.com/en/api/messages#response-content
  */
@@ -58,9 +59,11 @@ export function toChatCompletion(msg: Message, opts: ResponseOptions): Converted
     throw badResponse(opts.provider, 'no `content` array in the message')
   }
   let text = ''
+  let thinking = ''
   const toolCalls: ToolCallT[] = []
   for (const block of msg.content) {
     if (block.type === 'text') text += block.text
+    else if (block.type === 'thinking') thinking += block.thinking
     else if (block.type === 'tool_use') {
       const args = JSON.stringify(block.input ?? {})
       if (block.name === opts.jsonToolName) text += args
@@ -84,6 +87,7 @@ export function toChatCompletion(msg: Message, opts: ResponseOptions): Converted
           content: text !== '' || toolCalls.length === 0 ? text : null,
           refusal: null,
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+          ...(thinking !== '' ? { reasoning_content: thinking } : {}),
         },
         logprobs: null,
         finish_reason: finish,

@@ -99,9 +99,11 @@ export class AnthropicStreamTransform implements StreamDecoder {
           case 'input_json_delta':
             return this.args(ev.index, d.partial_json)
           case 'thinking_delta':
+            // Reasoning text, as DeepSeek and LiteLLM stream it; not content.
+            return d.thinking ? [chunk(this.head, { reasoning_content: d.thinking })] : []
           case 'signature_delta':
           case 'citations_delta':
-            return [] // no OpenAI equivalent; thinking is not content
+            return [] // no OpenAI equivalent
           default: {
             const _exhaustive: never = d
             return []

@@ -24,6 +24,7 @@ import type {
   GeminiRequest,
   GeminiToolConfig,
 } from './gemini-types.ts'
+import { thinkingConfig } from './thinking-config.ts'
 
 export interface GeminiRequestPlan {
   body: GeminiRequest
@@ -68,7 +69,6 @@ const IGNORED: ReadonlyArray<readonly [param: string, isSet: (v: unknown) => boo
   ['top_logprobs', (v) => v != null],
   ['metadata', (v) => v != null],
   ['store', (v) => v === true],
-  ['reasoning_effort', (v) => v != null],
   ['service_tier', (v) => v != null],
   ['safety_identifier', (v) => v != null],
   ['prompt_cache_key', (v) => v != null],
@@ -79,7 +79,7 @@ const IGNORED: ReadonlyArray<readonly [param: string, isSet: (v: unknown) => boo
   ['modalities', (v) => Array.isArray(v) && v.some((m) => m !== 'text')],
 ]
 
-export function toGeminiRequest(req: ChatRequest, target: Pick<Target, 'provider'>): GeminiRequestPlan {
+export function toGeminiRequest(req: ChatRequest, target: Pick<Target, 'provider' | 'model'>): GeminiRequestPlan {
   const provider = target.provider
   const effort = unknownEffort(req, provider)
   if (effort) throw effort
@@ -107,6 +107,8 @@ export function toGeminiRequest(req: ChatRequest, target: Pick<Target, 'provider
   const toolConfig = toToolConfig(req, provider)
   if (toolConfig) body.toolConfig = toolConfig
   const config = generationConfig(req, provider, warnings)
+  const thinking = thinkingConfig(req, target.model, warnings)
+  if (thinking) config.thinkingConfig = thinking
   if (Object.keys(config).length > 0) body.generationConfig = config
   return { body, warnings }
 }

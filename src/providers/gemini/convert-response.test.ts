@@ -81,7 +81,7 @@ describe('toChatCompletion', () => {
     ])
   })
 
-  it('keeps text next to tool calls and leaves thought summaries out of the content', () => {
+  it('keeps text next to tool calls, thought summaries apart as reasoning_content', () => {
     const res: GeminiResponse = {
       candidates: [
         {
@@ -103,7 +103,9 @@ describe('toChatCompletion', () => {
     }
     const [first, second] = toChatCompletion(res, ctx()).choices
     expect(first!.message.content).toBe('Checking.')
+    expect(first!.message['reasoning_content']).toBe('Planning…')
     expect(first!.message.tool_calls).toHaveLength(1)
+    expect(second!.message).not.toHaveProperty('reasoning_content')
     // An empty text part next to a call is no content, as OpenAI reports it.
     expect(second!.message.content).toBeNull()
   })

@@ -1,6 +1,7 @@
 /**
  * Gemini `GenerateContentResponse` → OpenAI `chat.completion`. Pure (ids and time are passed in).
- * Candidates become choices; text parts are the content (thought summaries are not); `functionCall`
+ * Candidates become choices; text parts are the content, thought summaries (`thought: true`, sent when asked
+ * with `includeThoughts`) the `reasoning_content` as DeepSeek and LiteLLM name it; `functionCall`
  * parts become tool calls with synthesised ids, since the Gemini API gives none; a prompt blocked
  * before any candidate becomes one empty `content_filter` choice, as LiteLLM does.
  * https://ai.google.dev/api/generate-content#generatecontentresponse
@@ -40,25 +41,27 @@ export function toProviderUsage(u: GeminiUsageMetadata | undefined): ProviderUsa
 
 type PartKind =
   | { kind: 'text'; text: string }
-  | { kind: 'thought' }
+  | { kind: 'thought'; text: string }
   | { kind: 'call'; name: string; args: Record<string, unknown> }
   | { kind: 'other' }
 
 /** What a part is. */
 function classifyPart(p: GeminiResponsePart): PartKind {
-  if (p.thought === true) return { kind: 'thought' }
+  if (p.thought === true) return { kind: 'thought', text: p.text ?? '' }
   if (p.functionCall) return { kind: 'call', name: p.functionCall.name, args: p.functionCall.args ?? {} }
   if (typeof p.text === 'string') return { kind: 'text', text: p.text }
   // executableCode, codeExecutionResult, inlineData…: tools Headroom never enables.
   return { kind: 'other' }
 }
 
-/** A candidate's parts, read once: its visible text and its function calls, in order (thoughts left out). */
+/** A candidate's parts, read once: its visible text, its thought summaries and its function calls, in order. */
 export function readParts(parts: readonly GeminiResponsePart[] | undefined): {
   text: string
+  thoughts: string
   calls: Array<{ name: string; args: Record<string, unknown> }>
 } {
   let text = ''
+  let thoughts = ''
   const calls: Array<{ name: string; args: Record<string, unknown> }> = []
   for (const part of parts ?? []) {
     const p = classifyPart(part)
@@ -70,6 +73,8 @@ export function readParts(parts: readonly GeminiResponsePart[] | undefined): {
         calls.push({ name: p.name, args: p.args })
         break
       case 'thought':
+        thoughts += p.text
+        break
       case 'other':
         break
       default: {
@@ -78,7 +83,7 @@ export function readParts(parts: readonly GeminiResponsePart[] | undefined): {
       }
     }
   }
-  return { text, calls }
+  return { text, thoughts, calls }
 }
 
 function toToolCall(name: string, args: Record<string, unknown>, id: string): ToolCallT {
@@ -106,6 +111,7 @@ export function toChatCompletion(res: GeminiResponse, ctx: ResponseContext): Cha
       refusal: null,
     }
     if (calls.length > 0) message.tool_calls = calls
+    if (parts.thoughts.length > 0) message['reasoning_content'] = parts.thoughts
     return { index, message, finish_reason: mapFinishReason(candidate.finishReason, calls.length > 0), logprobs: null }
   })
   if (choices.length === 0) {

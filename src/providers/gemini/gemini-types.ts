@@ -74,6 +74,14 @@ export interface GeminiGenerationConfig {
   frequencyPenalty?: number
   responseMimeType?: string
   responseSchema?: GeminiSchema
+  thinkingConfig?: GeminiThinkingConfig
+}
+
+/** https://ai.google.dev/api/generate-content#ThinkingConfig: a budget (2.5 models) or a level (3 and later). */
+export interface GeminiThinkingConfig {
+  thinkingBudget?: number
+  thinkingLevel?: string
+  includeThoughts?: boolean
 }
 
 /** `GenerateContentRequest` without `model` (it is in the URL). */

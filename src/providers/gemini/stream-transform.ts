@@ -3,7 +3,7 @@
  * chunks (https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent). Stateful but
  * pure: no I/O, ids and time passed in.
  * - the first chunk of each choice carries `role: "assistant"`;
- * - text parts → `content` deltas; thought summaries are not content;
+ * - text parts → `content` deltas; thought summaries → `reasoning_content` deltas (not content);
  * - a `functionCall` arrives whole, so it becomes one complete tool-call delta with a synthesised id
  *   and its own `index` (0, 1, … per choice);
  * - `finishReason` → the finish chunk, `tool_calls` when the choice made any call (Gemini says STOP);
@@ -156,7 +156,7 @@ export class GeminiStreamTransform implements StreamDecoder {
   private candidate(index: number, c: GeminiCandidate, out: ChatChunk[]): void {
     const isNew = !this.choices.has(index)
     const st = this.state(index)
-    const { text, calls: found } = readParts(c.content?.parts)
+    const { text, thoughts, calls: found } = readParts(c.content?.parts)
     const calls: ChunkToolCallDelta[] = found.map((p) => ({
       index: st.calls++,
       id: this.newId(),
@@ -165,6 +165,7 @@ export class GeminiStreamTransform implements StreamDecoder {
     }))
     const delta: ChunkDelta = {}
     if (isNew) delta.role = 'assistant'
+    if (thoughts.length > 0) delta['reasoning_content'] = thoughts
     if (text.length > 0 || (isNew && calls.length === 0)) delta.content = text
     if (calls.length > 0) delta.tool_calls = calls
     if (Object.keys(delta).length > 0) out.push(this.chunk(index, delta))
