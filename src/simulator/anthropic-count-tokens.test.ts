@@ -68,8 +68,10 @@ describe('Anthropic count_tokens via @anthropic-ai/sdk', () => {
   it('counts thinking requests too, and is neither rate-limited nor logged as a generation', async () => {
     sim.configure('anthropic', 'claude-sonnet-4-5', { rpm: 1 })
     const thinking = { type: 'enabled' as const, budget_tokens: 2048 }
-    const a = await client.messages.countTokens({ ...prompt, thinking })
-    const b = await client.messages.countTokens({ ...prompt, thinking })
+    // The first turn alone: with thinking on, a tool loop's assistant turn must start with its thinking block.
+    const opening = { ...prompt, messages: prompt.messages.slice(0, 1), thinking }
+    const a = await client.messages.countTokens(opening)
+    const b = await client.messages.countTokens(opening)
     expect(a.input_tokens).toBe(b.input_tokens)
     expect(sim.stats({ api: 'anthropic' })).toBe(0)
     sim.configure('anthropic', 'claude-sonnet-4-5', { rpm: undefined })
