@@ -4,7 +4,8 @@
  * https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use) but OpenAI
  * (https://platform.openai.com/docs/api-reference/chat/create, `^[a-zA-Z0-9_-]{1,64}$`) and Gemini
  * (https://ai.google.dev/api/caching#FunctionDeclaration: a letter or `_` first, at most 64) refuse; and
- * an OpenAI name starting with a digit, which Gemini refuses. The target is sent an alias, and the client
+ * an OpenAI name starting with a digit, which Gemini refuses; and earlier calls named with `.` or `:`, which
+ * Anthropic (`^[a-zA-Z0-9_-]{1,128}$`) refuses. The target is sent an alias, and the client
  * sees only its own names: in answers, streams, and in the history and tool_choice it sends back.
  */
 import Anthropic from '@anthropic-ai/sdk'
@@ -181,5 +182,71 @@ describe('Responses → Gemini with a name Gemini refuses', () => {
       expect(names).toEqual([DIGIT_FIRST, 'get-weather'])
     }
     expect(sentToolNames('gemini')[0]).toMatch(/^_2fa-code-lookup/)
+  })
+})
+
+/**
+ * The chat and Responses edges take only OpenAI's tool names (`^[a-zA-Z0-9_-]{1,64}$`, which Anthropic takes
+ * too), but not the names of earlier calls in the history: a conversation begun elsewhere may hold `a.b`.
+ */
+describe('history → Anthropic naming calls Anthropic refuses', () => {
+  const model = 'anthropic/claude-haiku-4-5'
+  const HISTORY_NAMES = ['a.b', 'ns:tool']
+
+  function sentToolUseNames(): string[] {
+    const b = [...stack.sim.log].reverse().find((x) => x.api === 'anthropic')?.body as {
+      messages: Array<{ content: Array<{ type: string; name?: string }> | string }>
+    }
+    return b.messages.flatMap((m) =>
+      typeof m.content === 'string' ? [] : m.content.flatMap((x) => (x.type === 'tool_use' ? [x.name!] : [])),
+    )
+  }
+
+  it('chat completions: earlier tool_calls are sent as aliases', async () => {
+    const client = stack.client.withOptions({ apiKey: CLIENT_KEY })
+    const r = await client.chat.completions.create({
+      model,
+      messages: [
+        { role: 'user', content: 'look it up' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: HISTORY_NAMES.map((name, i) => ({
+            id: `call_${i}`,
+            type: 'function' as const,
+            function: { name, arguments: '{"q":"x"}' },
+          })),
+        },
+        { role: 'tool', tool_call_id: 'call_0', content: 'one' },
+        { role: 'tool', tool_call_id: 'call_1', content: 'two' },
+        { role: 'user', content: 'thanks' },
+      ],
+    })
+    expect(r.choices[0]!.message.content).toBeTruthy()
+    const [a, b] = sentToolUseNames()
+    expect(a).toMatch(/^a_b_[0-9a-f]{8}$/)
+    expect(b).toMatch(/^ns_tool_[0-9a-f]{8}$/)
+  })
+
+  it('Responses: earlier function_call items are sent as aliases', async () => {
+    const client = stack.client.withOptions({ apiKey: CLIENT_KEY })
+    const r = await client.responses.create({
+      model,
+      input: [
+        { role: 'user', content: 'look it up' },
+        ...HISTORY_NAMES.map((name, i) => ({
+          type: 'function_call' as const,
+          call_id: `call_${i}`,
+          name,
+          arguments: '{"q":"x"}',
+        })),
+        ...HISTORY_NAMES.map((_, i) => ({ type: 'function_call_output' as const, call_id: `call_${i}`, output: 'ok' })),
+        { role: 'user', content: 'thanks' },
+      ],
+    })
+    expect(r.output_text).toBeTruthy()
+    const [a, b] = sentToolUseNames()
+    expect(a).toMatch(/^a_b_[0-9a-f]{8}$/)
+    expect(b).toMatch(/^ns_tool_[0-9a-f]{8}$/)
   })
 })

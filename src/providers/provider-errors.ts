@@ -82,6 +82,14 @@ export function unsupportedHere(
   return new ProviderError({ provider, status: 400, kind: 'unsupported', message, param, code })
 }
 
+/**
+ * More stop sequences than the provider takes (an Anthropic Messages client may send many): `unsupported`,
+ * so the route moves on to a target that takes them, before anything is sent.
+ */
+export function tooManyStops(provider: string, count: number, max: number): ProviderError {
+  return unsupportedHere(provider, `${count} stop sequences, but ${provider} takes at most ${max}`, 'stop')
+}
+
 /** A client API this target's adapter does not pass through: kind `unsupported`, so the route moves on. */
 export function notNative(provider: string, type: string, api: string): ProviderError {
   return new ProviderError({

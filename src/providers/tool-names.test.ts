@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { type ChatChunk, type ChatCompletion, type ChatRequest, RAW_JSON } from './openai-schema.ts'
-import { GEMINI_TOOL_NAMES, OPENAI_TOOL_NAMES, ToolNames } from './tool-names.ts'
+import { ANTHROPIC_TOOL_NAMES, GEMINI_TOOL_NAMES, OPENAI_TOOL_NAMES, ToolNames } from './tool-names.ts'
 
 const LONG = `mcp__knowledge_base__${'x'.repeat(70)}`
 const fn = (name: string) => ({ type: 'function' as const, function: { name, parameters: {} } })
@@ -29,6 +29,15 @@ describe('ToolNames', () => {
   it('is null when the provider takes every name: nothing is copied or mapped', () => {
     expect(ToolNames.of(request(['get_weather', 'a-b']), OPENAI_TOOL_NAMES)).toBeNull()
     expect(ToolNames.of(request(['get.weather', 'ns:tool']), GEMINI_TOOL_NAMES)).toBeNull()
+    expect(ToolNames.of(request([LONG, '2fa']), ANTHROPIC_TOOL_NAMES)).toBeNull()
+  })
+
+  it('Anthropic: `.` and `:` refused, names up to 128 characters kept', () => {
+    const req = request(['a.b', 'ns:tool', `${LONG}${'y'.repeat(40)}`])
+    const [dot, colon, long] = wireNames(ToolNames.of(req, ANTHROPIC_TOOL_NAMES)!.request(req))
+    expect(dot).toMatch(/^a_b_[0-9a-f]{8}$/)
+    expect(colon).toMatch(/^ns_tool_[0-9a-f]{8}$/)
+    expect(long).toHaveLength(128)
   })
 
   it('aliases only refused names, the same way in tools, earlier calls and tool_choice', () => {

@@ -1,7 +1,8 @@
 /**
  * Tool names a provider refuses, sent as aliases it takes and mapped back on the way out. Anthropic takes
- * names up to 128 characters (Claude Code's MCP tools, `mcp__<server>__<tool>`, often pass 64); OpenAI and
- * Gemini stop at 64, and Gemini wants a letter or `_` first. A name the provider takes is never changed.
+ * names up to 128 characters (Claude Code's MCP tools, `mcp__<server>__<tool>`, often pass 64) but no `.`
+ * or `:` (Gemini's, or an earlier call's in a conversation begun elsewhere); OpenAI and Gemini stop at 64,
+ * and Gemini wants a letter or `_` first. A name the provider takes is never changed.
  *
  * An alias is the name with each character the provider refuses as `_`, `_` before a refused first
  * character, cut to leave room for `_` and 8 hex digits of the name's SHA-256: readable, and the same name
@@ -30,6 +31,9 @@ function rule(max: number, chars: string, first: RegExp): ToolNameRule {
 
 /** https://platform.openai.com/docs/api-reference/chat/create (`^[a-zA-Z0-9_-]{1,64}$`) */
 export const OPENAI_TOOL_NAMES = rule(64, 'a-zA-Z0-9_-', /^./)
+
+/** https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use (`^[a-zA-Z0-9_-]{1,128}$`) */
+export const ANTHROPIC_TOOL_NAMES = rule(128, 'a-zA-Z0-9_-', /^./)
 
 /** https://ai.google.dev/api/caching#FunctionDeclaration (a letter or `_` first; `a-zA-Z0-9_.:-`; at most 64) */
 export const GEMINI_TOOL_NAMES = rule(64, 'a-zA-Z0-9_.:-', /^[a-zA-Z_]/)

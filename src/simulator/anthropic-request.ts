@@ -108,7 +108,7 @@ function checkBlock(b: Obj, path: string): ErrorOut | null {
 
 /**
  * What Anthropic refuses in a message beyond each block's shape: no content (`[]` or `''`; but for a final assistant
- * message, the prefill), an empty text block, a `tool_use` block outside an assistant message
+ * message, the prefill), an empty or whitespace-only text block, a `tool_use` block outside an assistant message
  * (https://docs.claude.com/en/api/messages; wordings as the API answers them).
  */
 function conversationBlocks(blocks: readonly Obj[], i: number, role: string, last: boolean): ErrorOut | null {
@@ -121,6 +121,8 @@ function conversationBlocks(blocks: readonly Obj[], i: number, role: string, las
   for (let j = 0; j < blocks.length; j++) {
     const b = blocks[j] as Obj
     if (b['type'] === 'text' && b['text'] === '') return invalid('messages: text content blocks must be non-empty')
+    if (b['type'] === 'text' && typeof b['text'] === 'string' && b['text'].trim() === '')
+      return invalid('messages: text content blocks must contain non-whitespace text')
     if (b['type'] === 'tool_use' && role !== 'assistant')
       return invalid(`messages.${i}.content.${j}: \`tool_use\` blocks can only be in \`assistant\` messages`)
   }

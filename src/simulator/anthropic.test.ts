@@ -186,6 +186,26 @@ describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-versi
       'messages: text content blocks must be non-empty',
     ],
     [
+      'a whitespace-only text block beside another',
+      [
+        user('x'),
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: ' \n' },
+            { type: 'tool_use', id: 'toolu_01A', name: 'get_weather', input: {} },
+          ],
+        },
+        user([{ type: 'tool_result', tool_use_id: 'toolu_01A', content: 'rain' }]),
+      ],
+      'messages: text content blocks must contain non-whitespace text',
+    ],
+    [
+      'a whitespace-only content string',
+      [user('  ')],
+      'messages: text content blocks must contain non-whitespace text',
+    ],
+    [
       'a tool_result answering a tool_use two turns back',
       [
         user('x'),

@@ -267,6 +267,12 @@ export function parseGemini(b: Obj, model: ModelInfo, stream: 'sse' | 'array' | 
   const candidates = num(get(gen, 'candidateCount')) ?? 1
   if (candidates < 1 || candidates > 8)
     return badRequest('* GenerateContentRequest.generation_config.candidate_count: must be in the range [1, 8].\n')
+  const stopList = get(gen, 'stopSequences')
+  // https://ai.google.dev/api/generate-content#generationconfig: at most 5.
+  if (Array.isArray(stopList) && stopList.length > 5)
+    return badRequest(
+      '* GenerateContentRequest.generation_config.stop_sequences: the number of stop_sequences must not exceed 5.\n',
+    )
   const mime = str(get(gen, 'responseMimeType'))
   if (mime !== undefined && !MIME_TYPES.has(mime)) {
     return badRequest(

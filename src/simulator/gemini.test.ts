@@ -169,6 +169,25 @@ describe('Gemini generateContent via @google/generative-ai', () => {
     expect(first.candidates[0]!.content.parts[0]!.thought).toBe(true)
   })
 
+  it('refuses more than 5 stopSequences as Gemini does', async () => {
+    // https://ai.google.dev/api/generate-content#generationconfig ("at most 5")
+    const err = await fetchError(
+      model({ model: 'gemini-2.5-flash' }).generateContent({
+        contents: [{ role: 'user', parts: [{ text: 'hi' }] }],
+        generationConfig: { stopSequences: ['a', 'b', 'c', 'd', 'e', 'f'] },
+      }),
+    )
+    expect(err.status).toBe(400)
+    expect(err.message).toContain(
+      '* GenerateContentRequest.generation_config.stop_sequences: the number of stop_sequences must not exceed 5.',
+    )
+    const five = await model({ model: 'gemini-2.5-flash' }).generateContent({
+      contents: [{ role: 'user', parts: [{ text: 'hi' }] }],
+      generationConfig: { stopSequences: ['a', 'b', 'c', 'd', 'e'] },
+    })
+    expect(five.response.candidates).toHaveLength(1)
+  })
+
   it('accepts snake_case fields and inline_data images; refuses unknown fields', async () => {
     const body = {
       system_instruction: { parts: [{ text: 'be brief' }] },

@@ -24,4 +24,13 @@ describe('router errors in Anthropic’s shape', () => {
     const body = { type: 'error', error: { type, message: 'what happened' } }
     expect(encodeError(status, err)).toEqual({ status: sent, body })
   })
+
+  it('a refusal naming a chat parameter names its Messages counterpart first, once', () => {
+    const message = (m: string, param: string | null) => encodeError(400, { message: m, param }).body.error.message
+    expect(message('6 stop sequences, but google takes at most 5', 'stop')).toBe(
+      'stop_sequences: 6 stop sequences, but google takes at most 5',
+    )
+    expect(message('stop_sequences: already named', 'stop')).toBe('stop_sequences: already named')
+    expect(message('temperature: out of range', 'temperature')).toBe('temperature: out of range')
+  })
 })

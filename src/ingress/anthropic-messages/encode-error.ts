@@ -40,9 +40,21 @@ export function errorBody(status: number, message: string): AnthropicErrorBody {
   return { type: 'error', error: { type: errorType(status), message } }
 }
 
+/**
+ * Chat parameters a translated target may refuse, under their Messages names (a target's refusal names the
+ * chat request it was sent): the message starts with the client's param, as Anthropic's own errors do.
+ */
+const MESSAGES_PARAM: Readonly<Record<string, string>> = { stop: 'stop_sequences' }
+
+function inMessagesTerms(message: string, param: string | null | undefined): string {
+  const name = param == null ? undefined : MESSAGES_PARAM[param]
+  return name === undefined || message.startsWith(`${name}:`) ? message : `${name}: ${message}`
+}
+
 export function encodeError(
   status: number,
-  err: { message: string; type?: string; code?: string | null },
+  err: { message: string; type?: string; code?: string | null; param?: string | null },
 ): { status: number; body: AnthropicErrorBody } {
-  return { status: status === OVERLOADED ? 529 : status, body: errorBody(status, err.message) }
+  const message = inMessagesTerms(err.message, err.param)
+  return { status: status === OVERLOADED ? 529 : status, body: errorBody(status, message) }
 }

@@ -310,15 +310,20 @@ function cacheControl(
   return { cache_control: ttl === undefined ? { type: 'ephemeral' } : { type: 'ephemeral', ttl } }
 }
 
-/** Text content → text blocks; empty strings are left out (Anthropic rejects empty text blocks). */
+const blank = (text: string): boolean => text.trim() === ''
+
+/**
+ * Text content → text blocks; empty and whitespace-only strings are left out (Anthropic refuses both: "text
+ * content blocks must be non-empty", "… must contain non-whitespace text"; https://docs.claude.com/en/api/messages).
+ */
 function textBlocks(
   content: string | ReadonlyArray<{ type: 'text'; text: string; [k: string]: unknown }>,
   provider: string,
   i: number,
 ): TextBlockParam[] {
-  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }]
+  if (typeof content === 'string') return blank(content) ? [] : [{ type: 'text', text: content }]
   return content
-    .filter((p) => p.text !== '')
+    .filter((p) => !blank(p.text))
     .map((p) => ({ type: 'text', text: p.text, ...cacheControl(p, provider, i) }))
 }
 

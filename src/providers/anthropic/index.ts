@@ -16,6 +16,7 @@ import { defineProvider } from '../descriptor.ts'
 import { endpoint } from '../http.ts'
 import { defineHttpAdapter } from '../http-adapter.ts'
 import { completionId, nowSeconds } from '../shapes.ts'
+import { ANTHROPIC_TOOL_NAMES } from '../tool-names.ts'
 import type { ProviderAdapter, Target } from '../types.ts'
 import { toAnthropicRequest } from './convert-request.ts'
 import { toChatCompletion } from './convert-response.ts'
@@ -43,6 +44,7 @@ export function createAnthropicAdapter(): ProviderAdapter {
   return defineHttpAdapter<string | null>({
     type: 'anthropic',
     prepare,
+    toolNames: ANTHROPIC_TOOL_NAMES,
     encode(req, target, stream) {
       const { params, warnings, jsonToolName } = toAnthropicRequest(req, target)
       return { body: JSON.stringify(stream ? { ...params, stream: true } : params), warnings, state: jsonToolName }

@@ -12,6 +12,7 @@ import {
   type ToolDef,
   type UserContent,
 } from '../openai-schema.ts'
+import { tooManyStops } from '../provider-errors.ts'
 import { unknownEffort } from '../reasoning-effort.ts'
 import type { Target } from '../types.ts'
 import { SchemaError, toGeminiSchema } from './convert-schema.ts'
@@ -335,13 +336,7 @@ function generationConfig(req: ChatRequest, provider: string, warnings: string[]
   const max = maxOutputTokens(req)
   if (max !== undefined) c.maxOutputTokens = max
   const stop = stopSequences(req.stop)
-  if (stop.length > MAX_STOP_SEQUENCES) {
-    throw invalidRequest(
-      provider,
-      `stop has ${stop.length} sequences; Gemini accepts at most ${MAX_STOP_SEQUENCES}`,
-      'stop',
-    )
-  }
+  if (stop.length > MAX_STOP_SEQUENCES) throw tooManyStops(provider, stop.length, MAX_STOP_SEQUENCES)
   if (stop.length > 0) c.stopSequences = stop
   if (req.n != null) c.candidateCount = req.n
   if (req.seed != null) c.seed = req.seed

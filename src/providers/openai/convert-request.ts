@@ -12,8 +12,15 @@
  * (./param-rules.ts): its table of parameters, for the target's model.
  */
 import type { ChatRequest } from '../openai-schema.ts'
+import { tooManyStops } from '../provider-errors.ts'
 import type { ReasoningRules, Target } from '../types.ts'
 import { applyQuirks, type ParamRules, type Quirks } from './param-rules.ts'
+
+/**
+ * OpenAI takes at most 4 `stop` sequences (https://platform.openai.com/docs/api-reference/chat/create#chat-create-stop);
+ * the chat edge holds clients to it, but an Anthropic Messages client may send more `stop_sequences`.
+ */
+const MAX_STOP = 4
 
 /** A provider's quirks with the rules for one target's model. */
 export interface TargetQuirks {
@@ -41,6 +48,9 @@ export function toOpenAIBody(
   }
   if (target.reasoning) applyReasoningRules(body, target.model, target.reasoning, warnings)
   else if (target.type === 'openai') dropReasoningEffort(body, target.model, warnings)
+  const stop = body['stop']
+  if (target.type === 'openai' && Array.isArray(stop) && stop.length > MAX_STOP)
+    throw tooManyStops(target.provider, stop.length, MAX_STOP)
   if (q) applyQuirks(body, q.quirks, q.rules, target.provider, warnings)
   return JSON.stringify(body)
 }
