@@ -2,9 +2,10 @@
  * The endpoints around a kept response, with the openai SDK over real HTTP against the simulator:
  * `GET /v1/responses/{id}/input_items` (paged as the SDK pages it), `POST /v1/responses/{id}/cancel` (Headroom
  * runs nothing in the background), and `GET /v1/responses/{id}?stream=true`
- * (a 400 naming stream, not JSON the SDK would read as an empty stream). Hostile queries are 4xx in OpenAI's shape.
+ * (the kept response replayed as its event stream, resumable with `starting_after`). Hostile queries are 4xx in OpenAI's shape.
  */
 import OpenAI from 'openai'
+import type { ResponseStreamEvent } from 'openai/resources/responses/responses'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openaiClient, type Stack, startStack, testConfig } from './harness.ts'
 
@@ -165,13 +166,85 @@ describe('POST /v1/responses/{id}/cancel', () => {
   })
 })
 
-describe('GET /v1/responses/{id}?stream=true', () => {
-  it('is a 400 naming stream (the SDK would otherwise read the JSON as an empty stream)', async () => {
+const WEATHER = {
+  type: 'function' as const,
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  strict: false,
+}
+
+/** The events the SDK reads from `retrieve(id, { stream: true })`, with the query given. */
+async function replay(id: string, query: { starting_after?: number } = {}) {
+  const events: ResponseStreamEvent[] = []
+  for await (const e of await a.responses.retrieve(id, { stream: true, ...query })) events.push(e)
+  return events
+}
+
+describe.each(MODELS)('GET /v1/responses/{id}?stream=true → %s', (model) => {
+  it('replays a kept text answer as its events, numbered from 0, ending with the kept response', async () => {
+    const r = await a.responses.create({ model, input: 'reply: kept words' })
+    const kept = await a.responses.retrieve(r.id)
+    const events = await replay(r.id)
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ])
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i))
+    expect(events[0]).toMatchObject({ response: { id: r.id, status: 'in_progress', output: [] } })
+    const message = kept.output[0]!
+    expect(events[4]).toMatchObject({ item_id: message.id, output_index: 0, content_index: 0, delta: 'kept words' })
+    expect(events[7]).toMatchObject({ item: message })
+    // The SDK adds output_text to the JSON retrieval only.
+    const { output_text: _, ...wire } = kept
+    expect((events.at(-1) as { response: unknown }).response).toEqual(wire)
+  })
+
+  it('replays a tool call: its arguments as one delta, then done', async () => {
+    const r = await a.responses.create({ model, input: 'call: get_weather', tools: [WEATHER], tool_choice: 'required' })
+    const kept = await a.responses.retrieve(r.id)
+    const call = kept.output.find((i) => i.type === 'function_call')!
+    expect(call).toBeDefined()
+    const events = await replay(r.id)
+    const at = events.findIndex((e) => e.type === 'response.output_item.added' && e.item.type === 'function_call')
+    expect(events.slice(at, at + 4).map((e) => e.type)).toEqual([
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+    ])
+    expect(events[at + 1]).toMatchObject({ item_id: call.id, delta: call.arguments })
+    expect(events[at + 2]).toMatchObject({ item_id: call.id, arguments: call.arguments })
+    expect(events[at + 3]).toMatchObject({ item: call })
+    expect(events.at(-1)?.type).toBe('response.completed')
+  })
+
+  it('starting_after resumes after a sequence number; a bad one is a 400 naming it', async () => {
+    const r = await a.responses.create({ model, input: 'reply: resumed' })
+    const all = await replay(r.id)
+    const rest = await replay(r.id, { starting_after: 4 })
+    expect(rest).toEqual(all.slice(5))
+    expect(await replay(r.id, { starting_after: all.length - 1 })).toEqual([])
+    for (const bad of ['-1', 'x', '1.5']) {
+      const res = await get(`/v1/responses/${r.id}?stream=true&starting_after=${bad}`)
+      expect(res.status).toBe(400)
+      expect(res.json.error).toMatchObject({ param: 'starting_after' })
+    }
+  })
+})
+
+describe('GET /v1/responses/{id}?stream=…', () => {
+  it("is another key's or an unknown id's 404, JSON for stream=false, a 400 for an odd stream", async () => {
     const r = await a.responses.create({ model: 'anthropic/claude-haiku-4-5', input: 'reply: kept' })
-    const err = await a.responses.retrieve(r.id, { stream: true }).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(OpenAI.BadRequestError)
-    expect(err).toMatchObject({ status: 400, param: 'stream' })
-    // stream=false is the plain retrieval.
+    await expect(b.responses.retrieve(r.id, { stream: true })).rejects.toBeInstanceOf(OpenAI.NotFoundError)
+    await expect(a.responses.retrieve('resp_nope', { stream: true })).rejects.toBeInstanceOf(OpenAI.NotFoundError)
     expect((await a.responses.retrieve(r.id, { stream: false })).id).toBe(r.id)
     const odd = await get(`/v1/responses/${r.id}?stream=maybe`)
     expect(odd.status).toBe(400)

@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { type Context, Hono } from 'hono'
 import { ApiError } from '../lib/api-error.ts'
 import type { RequestApi } from '../routing/events.ts'
+import { SSE_HEADERS } from './answer-parts.ts'
 import type { ServedApi } from './answer-types.ts'
 import { modelResponse } from './answer-web.ts'
 import { authenticate, identifyKey, requireAdmin } from './auth.ts'
@@ -106,9 +107,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.post(`${prefix}/messages/count_tokens`, tokens)
     app.post(`${prefix}/responses`, responses)
     app.post(`${prefix}/responses/input_tokens`, inputTokens)
-    app.get(`${prefix}/responses/:id`, async (c) =>
-      c.json(await retrieveResponse(headersOf(c), deps, c.req.param('id'), c.req.query('stream'))),
-    )
+    app.get(`${prefix}/responses/:id`, async (c) => {
+      const kept = await retrieveResponse(headersOf(c), deps, c.req.param('id'), c.req.query())
+      return 'sse' in kept ? c.body(kept.sse, 200, SSE_HEADERS) : c.json(kept.json)
+    })
     app.get(`${prefix}/responses/:id/input_items`, async (c) => {
       const { limit, order, after } = c.req.query()
       const include = [...(c.req.queries('include[]') ?? []), ...(c.req.queries('include') ?? [])]

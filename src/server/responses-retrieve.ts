@@ -1,14 +1,17 @@
 /**
  * `GET /v1/responses/{id}` and `DELETE /v1/responses/{id}`: a response /v1/responses kept (response-store.ts),
- * as the client got it, or forgotten (on every replica sharing Redis) — for the client key that made it only; any
+ * as the client got it (or replayed as its event stream), or forgotten (on every replica sharing Redis) — for the client key that made it only; any
  * other id is OpenAI's 404. `POST /v1/responses/{id}/cancel`: OpenAI's 400 for a response not made with
  * `background: true`, which every kept one is (Headroom refuses background on create).
  * Reference: https://platform.openai.com/docs/api-reference/responses/get
  */
 import type { IncomingHttpHeaders } from 'node:http'
+import { replayStream } from '../ingress/openai-responses/encode-stream.ts'
+import type { ResponseObject } from '../ingress/openai-responses/response-object.ts'
 import { ApiError } from '../lib/api-error.ts'
 import { authenticate, scopeOf } from './auth.ts'
 import { isSafeId, type StoredItem, type StoredResponse } from './response-store.ts'
+import { sseEvent } from './sse-writer.ts'
 import type { AppDeps } from './types.ts'
 
 function notFound(id: string): ApiError {
@@ -24,27 +27,49 @@ export async function findKept(headers: IncomingHttpHeaders, deps: AppDeps, id: 
   return r
 }
 
+/** A retrieval's query: `stream`, and `starting_after` (a sequence number) for a stream. */
+export interface RetrieveQuery {
+  stream?: string | undefined
+  starting_after?: string | undefined
+}
+
 /**
- * The kept Response object; 404 when it is not kept for the caller. `stream=true` (OpenAI replays a background
- * response's events) is a 400: the openai SDK would read a JSON answer to it as an empty stream, without an error.
+ * The kept Response object as JSON; with `stream=true`, replayed as its Responses stream (the events after
+ * `starting_after`), as OpenAI replays a stored response and the openai SDK's `retrieve(id, { stream: true })`
+ * reads it. 404 when it is not kept for the caller.
+ * Reference: https://platform.openai.com/docs/api-reference/responses/get
  */
 export async function retrieveResponse(
   headers: IncomingHttpHeaders,
   deps: AppDeps,
   id: string,
-  stream: string | undefined,
-): Promise<StoredItem> {
-  if (stream === 'true')
+  query: RetrieveQuery,
+): Promise<{ json: StoredItem } | { sse: string }> {
+  const { stream, starting_after } = query
+  if (stream !== undefined && stream !== 'true' && stream !== 'false')
+    throw new ApiError(400, "Invalid 'stream': expected true or false.", 'invalid_value', 'stream')
+  const after = stream === 'true' ? startingAfter(starting_after) : -1
+  const { response } = await findKept(headers, deps, id)
+  if (stream !== 'true') return { json: response }
+  const events = replayStream(response as unknown as ResponseObject)
+  return {
+    sse: events
+      .filter((e) => e.data.sequence_number > after)
+      .map(sseEvent)
+      .join(''),
+  }
+}
+
+function startingAfter(v: string | undefined): number {
+  if (v === undefined) return -1
+  if (!/^\d{1,9}$/.test(v))
     throw new ApiError(
       400,
-      'Headroom does not stream a kept response (stream=true replays a background response, and Headroom runs ' +
-        'none in the background): retrieve it without stream.',
-      'unsupported_parameter',
-      'stream',
+      "Invalid 'starting_after': expected the sequence number (an integer, 0 or more) of the last event received.",
+      'invalid_value',
+      'starting_after',
     )
-  if (stream !== undefined && stream !== 'false')
-    throw new ApiError(400, "Invalid 'stream': expected true or false.", 'invalid_value', 'stream')
-  return (await findKept(headers, deps, id)).response
+  return Number(v)
 }
 
 /**

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { ApiError } from '../../lib/api-error.ts'
 import type { ChatChunk } from '../../providers/openai-schema.ts'
 import { ProviderError } from '../../providers/types.ts'
-import { encodeStream, type ResponsesSseEvent } from './encode-stream.ts'
-import type { ResponsesEncodeContext } from './response-object.ts'
+import { encodeStream, type ResponsesSseEvent, replayStream } from './encode-stream.ts'
+import type { ResponseObject, ResponsesEncodeContext } from './response-object.ts'
 
 const dir = join(import.meta.dirname, '__fixtures__')
 const read = <T>(file: string): T => JSON.parse(readFileSync(join(dir, file), 'utf8')) as T
@@ -255,5 +255,38 @@ describe('encodeStream: the target reasoning text as a reasoning item', () => {
     const events = await encode([chunk({ reasoning_content: 'Hm.' }), chunk({}, 'stop')], asked)
     const last = events.at(-1)!.data as { response: { output: Array<{ type: string }> } }
     expect(last.response.output.map((o) => o.type)).toEqual(['reasoning', 'message'])
+  })
+})
+
+describe('replayStream: a kept response, replayed from its final object', () => {
+  /** The types, with a run of deltas of one part as one (a replay sends each part's text in one delta). */
+  const merged = (events: readonly ResponsesSseEvent[]) =>
+    types(events).filter((t, i, all) => !(t.endsWith('.delta') && all[i - 1] === t))
+  const final = (events: readonly ResponsesSseEvent[]) => (events.at(-1)!.data as { response: ResponseObject }).response
+  /** The items as done, without their sequence numbers. */
+  const dones = (events: readonly ResponsesSseEvent[]) =>
+    events.filter((e) => e.event === 'response.output_item.done').map(({ data: { sequence_number: _, ...d } }) => d)
+
+  it.each(FIXTURES)('%s: the stream sent, its deltas joined; the same items and final response', async (name) => {
+    const sent = await encode(read<ChatChunk[]>(`${name}.chunks.json`))
+    const replayed = replayStream(final(sent))
+    expect(types(replayed)).toEqual(merged(sent))
+    expect(replayed.map((e) => e.data.sequence_number)).toEqual(replayed.map((_, i) => i))
+    expect(dones(replayed)).toEqual(dones(sent))
+    expect(replayed.at(-1)!.data).toEqual({ ...sent.at(-1)!.data, sequence_number: replayed.length - 1 })
+    expect(replayed[0]!.data).toMatchObject({ response: { id: final(sent).id, status: 'in_progress', output: [] } })
+  })
+
+  it('a reasoning summary is replayed as one delta; the text of each part in one', async () => {
+    const body = { model: 'fast', input: 'hi', reasoning: { effort: 'low', summary: 'auto' } }
+    const chunks = [
+      chunk({ reasoning_content: 'Think' } as Choice['delta']),
+      chunk({ reasoning_content: 'ing.' } as Choice['delta']),
+      chunk({ content: 'Hel' }),
+      chunk({ content: 'lo' }, 'stop'),
+    ]
+    const replayed = replayStream(final(await encode(chunks, { ...ctx, body })))
+    const deltas = replayed.filter((e) => e.event.endsWith('.delta')).map((e) => (e.data as { delta: string }).delta)
+    expect(deltas).toEqual(['Thinking.', 'Hello'])
   })
 })

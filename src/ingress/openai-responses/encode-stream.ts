@@ -19,6 +19,7 @@
  * function, as clients expect. (Chat streams send each call's deltas in turn; should a source come back to a
  * closed call, its arguments still reach the final response, but no event.)
  * A failing source ends the stream with `error` and `response.failed` (encodeStreamError).
+ * A kept response is replayed (replayStream) through the same steps, from its final object.
  * Reference: https://platform.openai.com/docs/api-reference/responses-streaming
  */
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses'
@@ -95,6 +96,12 @@ interface ReasoningState {
 
 type Item = MessageState | CallState | ReasoningState
 
+/** Where a new item goes: its id and position in `output` (a replay's are the kept ones). */
+interface ItemAt {
+  id: string
+  index: number
+}
+
 /** The encoder's state, one per stream: push chunks, then end it, or fail it. */
 class ResponsesStreamEncoder {
   private seq = 0
@@ -158,19 +165,64 @@ class ResponsesStreamEncoder {
     return out
   }
 
+  /**
+   * A kept response's events, from its final object: each output item opened, its text or arguments as one
+   * delta, closed with its kept status and as it was kept; then the final event with the kept response.
+   */
+  replay(final: ResponseObject): ResponsesSseEvent[] {
+    const out: ResponsesSseEvent[] = []
+    const { usage: _, ...begun } = final
+    this.begin(out, { ...begun, status: 'in_progress', incomplete_details: null, output: [] })
+    final.output.forEach((item, index) => {
+      const at = { id: item.id ?? '', index }
+      if (item.type === 'message') {
+        for (const p of item.content)
+          this.text(out, p.type === 'output_text' ? { type: 'output_text', text: p.text } : { ...p }, at)
+      } else if (item.type === 'function_call') {
+        const { call_id, name, arguments: args } = item
+        const call: CallState = {
+          kind: 'call',
+          index: -1,
+          id: '',
+          status: 'in_progress',
+          call_id,
+          name,
+          arguments: args,
+        }
+        this.announce(out, call, at)
+      } else if (item.type === 'reasoning' && item.summary.length > 0) {
+        this.reasoning(out, item.summary.map((p) => p.text).join(''), at)
+      } else {
+        this.emit(out, { type: 'response.output_item.added', output_index: index, item })
+      }
+      this.closeOpen(out, 'status' in item && item.status === 'incomplete' ? 'incomplete' : 'completed')
+      // The item exactly as kept, with what the steps above do not carry (annotations, encrypted reasoning).
+      const done = out.at(-1)?.data
+      if (done?.type === 'response.output_item.done') done.item = item
+      else this.emit(out, { type: 'response.output_item.done', output_index: index, item })
+    })
+    if (final.status === 'incomplete') this.emit(out, { type: 'response.incomplete', response: final })
+    else this.emit(out, { type: 'response.completed', response: final })
+    return out
+  }
+
   private start(out: ResponsesSseEvent[], created: number): void {
     if (this.response) return
-    this.response = newResponse(this.ctx, created)
+    this.begin(out, newResponse(this.ctx, created))
+  }
+
+  private begin(out: ResponsesSseEvent[], response: ResponseObject): void {
+    this.response = response
     this.emit(out, { type: 'response.created', response: this.snapshot() })
     this.emit(out, { type: 'response.in_progress', response: this.snapshot() })
   }
 
-  private text(out: ResponsesSseEvent[], part: MessagePart): void {
+  private text(out: ResponsesSseEvent[], part: MessagePart, place?: ItemAt): void {
     let m = this.open
     if (m?.kind !== 'message') {
       this.closeOpen(out, 'completed')
-      const index = this.items.length
-      m = { kind: 'message', index, id: itemId(this.ctx, 'msg', index), status: 'in_progress', parts: [] }
+      const { id, index } = place ?? this.nextAt('msg')
+      m = { kind: 'message', index, id, status: 'in_progress', parts: [] }
       this.items.push(m)
       this.open = m
       const item = messageItem(m.id, [], 'in_progress')
@@ -194,12 +246,12 @@ class ResponsesStreamEncoder {
     }
   }
 
-  private reasoning(out: ResponsesSseEvent[], delta: string): void {
+  private reasoning(out: ResponsesSseEvent[], delta: string, place?: ItemAt): void {
     let r = this.open
     if (r?.kind !== 'reasoning') {
       this.closeOpen(out, 'completed')
-      const index = this.items.length
-      r = { kind: 'reasoning', index, id: itemId(this.ctx, 'rs', index), status: 'in_progress', text: '' }
+      const { id, index } = place ?? this.nextAt('rs')
+      r = { kind: 'reasoning', index, id, status: 'in_progress', text: '' }
       this.items.push(r)
       this.open = r
       const item = { ...reasoningItem(r.id, '', 'in_progress'), summary: [] }
@@ -229,15 +281,20 @@ class ResponsesStreamEncoder {
   }
 
   /** A tool call's `output_item.added`, and the arguments that came before it, as one delta. */
-  private announce(out: ResponsesSseEvent[], call: CallState): void {
+  private announce(out: ResponsesSseEvent[], call: CallState, place?: ItemAt): void {
     this.closeOpen(out, 'completed')
     this.open = call
-    call.index = this.items.length
-    call.id = itemId(this.ctx, 'fc', call.index)
+    ;({ id: call.id, index: call.index } = place ?? this.nextAt('fc'))
     this.items.push(call)
     const item = functionCallItem(call.id, { ...call, arguments: '' }, 'in_progress')
     this.emit(out, { type: 'response.output_item.added', output_index: call.index, item })
     if (call.arguments !== '') this.argumentsDelta(out, call, call.arguments)
+  }
+
+  /** The next item's place: after those written, with an id made from the request's. */
+  private nextAt(kind: 'msg' | 'fc' | 'rs'): ItemAt {
+    const index = this.items.length
+    return { id: itemId(this.ctx, kind, index), index }
   }
 
   private argumentsDelta(out: ResponsesSseEvent[], call: CallState, delta: string): void {
@@ -316,4 +373,9 @@ export async function* encodeStream(
     return
   }
   yield* encoder.end()
+}
+
+/** A kept response's events, as a stream of it would have sent them (ResponsesStreamEncoder.replay). */
+export function replayStream(final: ResponseObject): ResponsesSseEvent[] {
+  return new ResponsesStreamEncoder({ id: final.id, model: final.model }).replay(final)
 }
