@@ -579,6 +579,31 @@ describe.each(MODELS)("messages → %s: Anthropic's conversation rules, in its w
     },
   )
 
+  it.each([' ', 'The answer is '])(
+    "a final assistant message (prefill) %j ending in whitespace: Anthropic's 400, before any target is called",
+    async (prefill) => {
+      // Anthropic's answer, as its clients report it (e.g. langchain-ai/langchain#35072).
+      const message = 'messages: final assistant content cannot end with trailing whitespace'
+      const sent = stack.sim.log.length
+      for (const content of [prefill, [{ type: 'text' as const, text: prefill }]]) {
+        const messages: Anthropic.MessageParam[] = [
+          { role: 'user', content: 'reply: hi' },
+          { role: 'assistant', content },
+        ]
+        for (const call of [
+          () => client.messages.create({ model, max_tokens: 16, messages }),
+          () => client.messages.countTokens({ model, messages }),
+        ]) {
+          const err = await call().catch((e: unknown) => e)
+          expect(err).toBeInstanceOf(Anthropic.BadRequestError)
+          const e = err as InstanceType<typeof Anthropic.BadRequestError>
+          expect(e.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message } })
+        }
+      }
+      expect(stack.sim.log.length).toBe(sent)
+    },
+  )
+
   it('calls split over consecutive assistant messages are one turn, as Anthropic merges them', async () => {
     const other = { ...use, id: 'toolu_2', input: { city: 'Rome' } }
     const messages = [

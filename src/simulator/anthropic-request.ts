@@ -108,12 +108,17 @@ function checkBlock(b: Obj, path: string): ErrorOut | null {
 
 /**
  * What Anthropic refuses in a message beyond each block's shape: no content (`[]` or `''`; but for a final assistant
- * message, the prefill), an empty or whitespace-only text block, a `tool_use` block outside an assistant message
+ * message, the prefill, whose text must not end in whitespace), an empty or whitespace-only text block, a `tool_use` block outside an assistant message
  * (https://docs.claude.com/en/api/messages; wordings as the API answers them).
  */
 function conversationBlocks(blocks: readonly Obj[], i: number, role: string, last: boolean): ErrorOut | null {
   const prefill = last && role === 'assistant'
-  if (prefill) return null
+  if (prefill) {
+    // As Anthropic's clients report it (e.g. langchain-ai/langchain#35072): the model continues this text.
+    const end = blocks.at(-1)
+    const trailing = end?.['type'] === 'text' && typeof end['text'] === 'string' && /\s$/.test(end['text'])
+    return trailing ? invalid('messages: final assistant content cannot end with trailing whitespace') : null
+  }
   if (blocks.length === 0)
     return invalid(
       `messages.${i}: all messages must have non-empty content except for the optional final assistant message`,

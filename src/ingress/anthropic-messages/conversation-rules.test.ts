@@ -31,7 +31,7 @@ describe('conversationRule', () => {
         user('c'),
       ],
     ],
-    ['a blank final assistant message (a prefill, left to the target)', [user('a'), assistant(' ')]],
+    ['a final assistant message (a prefill) ending in a word', [user('a'), assistant([{ type: 'text', text: 'b c' }])]],
     [
       'a system message between a call and its result',
       [user('a'), assistant([use('1')]), { role: 'system', content: 'note' }, user([result('1')])],
@@ -72,7 +72,7 @@ describe('conversationRule', () => {
     expect(conversationRule(messages)?.param).toBe(param)
   })
 
-  it('words empty and blank text as Anthropic does, naming no index', () => {
+  it('words empty and blank text, and a prefill ending in whitespace, as Anthropic does, naming no index', () => {
     expect(
       conversationRule([
         user([
@@ -90,6 +90,11 @@ describe('conversationRule', () => {
       param: 'messages',
       message: 'messages: text content blocks must contain non-whitespace text',
     })
+    expect(conversationRule([user('a'), assistant(' ')])).toEqual({
+      param: 'messages',
+      message: 'messages: final assistant content cannot end with trailing whitespace',
+    })
+    expect(conversationRule([user('a'), assistant([{ type: 'text', text: 'b\n' }])])?.message).toContain('trailing')
   })
 
   it('words a missing result as Anthropic does, listing each id', () => {

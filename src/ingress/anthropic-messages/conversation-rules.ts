@@ -5,7 +5,8 @@
  * https://docs.anthropic.com/en/api/messages,
  * https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use#handling-tool-use-and-tool-result-content-blocks
  *
- * - every message has content, except an optional final assistant message (the prefill, left to the target);
+ * - every message has content, except an optional final assistant message (the prefill), whose text must
+ *   not end in whitespace (as Anthropic's clients report it, e.g. langchain-ai/langchain#35072);
  * - no text block of a message is empty, and none is whitespace only unless the message has other text
  *   (Anthropic accepts `' '` beside `'hi'`: LibreChat-AI/agents#124, which tried each shape);
  * - `tool_use` blocks only in assistant messages;
@@ -41,7 +42,7 @@ export function conversationRule(messages: readonly MessageParamT[]): RuleBroken
     if (m.content.length === 0 && !mayBeEmpty) {
       return broken(path, 'all messages must have non-empty content except for the optional final assistant message')
     }
-    const blank = mayBeEmpty ? null : blankText(m.content)
+    const blank = mayBeEmpty ? trailingSpace(m.content) : blankText(m.content)
     if (blank) return broken('messages', blank)
     if (m.role === 'system') continue
     const prev = turns.at(-1)
@@ -105,6 +106,13 @@ function blankText(content: MessageParamT['content']): string | null {
     return 'text content blocks must contain non-whitespace text'
   }
   return null
+}
+
+/** The prefill's last text, which Anthropic's model continues: it may be empty, but not end in whitespace. */
+function trailingSpace(content: MessageParamT['content']): string | null {
+  const last = typeof content === 'string' ? { type: 'text', text: content } : content.at(-1)
+  const text = last?.type === 'text' ? String((last as { text?: unknown }).text ?? '') : ''
+  return /\s$/.test(text) ? 'final assistant content cannot end with trailing whitespace' : null
 }
 
 function broken(param: string, detail: string): RuleBroken {
