@@ -604,6 +604,24 @@ describe.each(MODELS)("messages → %s: Anthropic's conversation rules, in its w
     },
   )
 
+  it('a whitespace-only text block beside other text is served, as Anthropic serves it', async () => {
+    // Anthropic refuses blank text only where a message has no other text (LibreChat-AI/agents#124 tried each shape).
+    const r = await client.messages.create({
+      model,
+      max_tokens: 16,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'reply: hi' },
+            { type: 'text', text: ' \n' },
+          ],
+        },
+      ],
+    })
+    expect(r.content).toMatchObject([{ type: 'text', text: 'hi' }])
+  })
+
   it('calls split over consecutive assistant messages are one turn, as Anthropic merges them', async () => {
     const other = { ...use, id: 'toolu_2', input: { city: 'Rome' } }
     const messages = [

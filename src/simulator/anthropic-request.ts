@@ -123,11 +123,13 @@ function conversationBlocks(blocks: readonly Obj[], i: number, role: string, las
     return invalid(
       `messages.${i}: all messages must have non-empty content except for the optional final assistant message`,
     )
+  // Blank text passes beside other text (as LibreChat-AI/agents#124 found, trying each shape).
+  const texts = blocks.filter((b) => b['type'] === 'text').map((b) => String(b['text']))
+  if (texts.length > 0 && texts.every((t) => t.trim() === '') && !texts.includes(''))
+    return invalid('messages: text content blocks must contain non-whitespace text')
   for (let j = 0; j < blocks.length; j++) {
     const b = blocks[j] as Obj
     if (b['type'] === 'text' && b['text'] === '') return invalid('messages: text content blocks must be non-empty')
-    if (b['type'] === 'text' && typeof b['text'] === 'string' && b['text'].trim() === '')
-      return invalid('messages: text content blocks must contain non-whitespace text')
     if (b['type'] === 'tool_use' && role !== 'assistant')
       return invalid(`messages.${i}.content.${j}: \`tool_use\` blocks can only be in \`assistant\` messages`)
   }
