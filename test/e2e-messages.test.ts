@@ -453,8 +453,8 @@ describe('messages: hostile input is a 4xx in Anthropic shape', () => {
 describe.each(MODELS)("messages → %s: Anthropic's conversation rules, in its words, whatever the target", (model) => {
   // Anthropic's own 400s for a conversation that breaks its rules (https://docs.anthropic.com/en/api/messages):
   // the same answer whichever target the route would pick, before any is called.
-  const use = { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }
-  const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: '18C' })
+  const use = { type: 'tool_use' as const, id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }
+  const result = (id: string) => ({ type: 'tool_result' as const, tool_use_id: id, content: '18C' })
   const cases: Array<[string, unknown[], string]> = [
     ['an empty user turn', [{ role: 'user', content: '' }], 'messages.0: all messages must have non-empty content'],
     [
@@ -521,6 +521,105 @@ describe.each(MODELS)("messages → %s: Anthropic's conversation rules, in its w
       })
     }
     expect(stack.sim.log.length).toBe(sent)
+  })
+
+  it.each<[string, Anthropic.MessageParam[], string]>([
+    [
+      'an empty text block beside another',
+      [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'reply: hi' },
+            { type: 'text', text: '' },
+          ],
+        },
+      ],
+      'messages: text content blocks must be non-empty',
+    ],
+    [
+      'an empty text block beside a call',
+      [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: [{ type: 'text', text: '' }, use] },
+        { role: 'user', content: [result('toolu_1')] },
+      ],
+      'messages: text content blocks must be non-empty',
+    ],
+    [
+      'a whitespace-only text block beside a call',
+      [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: [{ type: 'text', text: ' \n' }, use] },
+        { role: 'user', content: [result('toolu_1')] },
+      ],
+      'messages: text content blocks must contain non-whitespace text',
+    ],
+    [
+      'a whitespace-only user turn',
+      [{ role: 'user', content: '  ' }],
+      'messages: text content blocks must contain non-whitespace text',
+    ],
+  ])(
+    "%s: Anthropic's 400 from create() and countTokens(), before any target is called",
+    async (_, messages, message) => {
+      // Anthropic refuses any empty text block, and whitespace-only text, wherever it stands in a message
+      // (as its clients report it, e.g. anthropics/claude-code#23440); a translated target would serve it.
+      const sent = stack.sim.log.length
+      for (const call of [
+        () => client.messages.create({ model, max_tokens: 16, tools: [WEATHER], messages }),
+        () => client.messages.countTokens({ model, tools: [WEATHER], messages }),
+      ]) {
+        const err = await call().catch((e: unknown) => e)
+        expect(err).toBeInstanceOf(Anthropic.BadRequestError)
+        const e = err as InstanceType<typeof Anthropic.BadRequestError>
+        expect(e.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message } })
+      }
+      expect(stack.sim.log.length).toBe(sent)
+    },
+  )
+
+  it.each([' ', 'The answer is '])(
+    "a final assistant message (prefill) %j ending in whitespace: Anthropic's 400, before any target is called",
+    async (prefill) => {
+      // Anthropic's answer, as its clients report it (e.g. langchain-ai/langchain#35072).
+      const message = 'messages: final assistant content cannot end with trailing whitespace'
+      const sent = stack.sim.log.length
+      for (const content of [prefill, [{ type: 'text' as const, text: prefill }]]) {
+        const messages: Anthropic.MessageParam[] = [
+          { role: 'user', content: 'reply: hi' },
+          { role: 'assistant', content },
+        ]
+        for (const call of [
+          () => client.messages.create({ model, max_tokens: 16, messages }),
+          () => client.messages.countTokens({ model, messages }),
+        ]) {
+          const err = await call().catch((e: unknown) => e)
+          expect(err).toBeInstanceOf(Anthropic.BadRequestError)
+          const e = err as InstanceType<typeof Anthropic.BadRequestError>
+          expect(e.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message } })
+        }
+      }
+      expect(stack.sim.log.length).toBe(sent)
+    },
+  )
+
+  it('a whitespace-only text block beside other text is served, as Anthropic serves it', async () => {
+    // Anthropic refuses blank text only where a message has no other text (LibreChat-AI/agents#124 tried each shape).
+    const r = await client.messages.create({
+      model,
+      max_tokens: 16,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'reply: hi' },
+            { type: 'text', text: ' \n' },
+          ],
+        },
+      ],
+    })
+    expect(r.content).toMatchObject([{ type: 'text', text: 'hi' }])
   })
 
   it('calls split over consecutive assistant messages are one turn, as Anthropic merges them', async () => {

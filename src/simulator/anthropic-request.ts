@@ -108,21 +108,28 @@ function checkBlock(b: Obj, path: string): ErrorOut | null {
 
 /**
  * What Anthropic refuses in a message beyond each block's shape: no content (`[]` or `''`; but for a final assistant
- * message, the prefill), an empty or whitespace-only text block, a `tool_use` block outside an assistant message
+ * message, the prefill, whose text must not end in whitespace), an empty or whitespace-only text block, a `tool_use` block outside an assistant message
  * (https://docs.claude.com/en/api/messages; wordings as the API answers them).
  */
 function conversationBlocks(blocks: readonly Obj[], i: number, role: string, last: boolean): ErrorOut | null {
   const prefill = last && role === 'assistant'
-  if (prefill) return null
+  if (prefill) {
+    // As Anthropic's clients report it (e.g. langchain-ai/langchain#35072): the model continues this text.
+    const end = blocks.at(-1)
+    const trailing = end?.['type'] === 'text' && typeof end['text'] === 'string' && /\s$/.test(end['text'])
+    return trailing ? invalid('messages: final assistant content cannot end with trailing whitespace') : null
+  }
   if (blocks.length === 0)
     return invalid(
       `messages.${i}: all messages must have non-empty content except for the optional final assistant message`,
     )
+  // Blank text passes beside other text (as LibreChat-AI/agents#124 found, trying each shape).
+  const texts = blocks.filter((b) => b['type'] === 'text').map((b) => String(b['text']))
+  if (texts.length > 0 && texts.every((t) => t.trim() === '') && !texts.includes(''))
+    return invalid('messages: text content blocks must contain non-whitespace text')
   for (let j = 0; j < blocks.length; j++) {
     const b = blocks[j] as Obj
     if (b['type'] === 'text' && b['text'] === '') return invalid('messages: text content blocks must be non-empty')
-    if (b['type'] === 'text' && typeof b['text'] === 'string' && b['text'].trim() === '')
-      return invalid('messages: text content blocks must contain non-whitespace text')
     if (b['type'] === 'tool_use' && role !== 'assistant')
       return invalid(`messages.${i}.content.${j}: \`tool_use\` blocks can only be in \`assistant\` messages`)
   }

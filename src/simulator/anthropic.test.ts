@@ -223,6 +223,21 @@ describe('Anthropic messages via @anthropic-ai/sdk (Bearer auth, anthropic-versi
     expect(e.message).toContain(message)
   })
 
+  it('takes a whitespace-only text block beside other text', async () => {
+    // As LibreChat-AI/agents#124 found, trying each shape against Anthropic.
+    const r = await client.messages.create({
+      model: 'claude-haiku-4-5',
+      max_tokens: 100,
+      messages: [
+        user([
+          { type: 'text', text: 'reply: hi' },
+          { type: 'text', text: ' ' },
+        ]),
+      ],
+    })
+    expect(r.content).toMatchObject([{ type: 'text', text: 'hi' }])
+  })
+
   it('takes an empty final assistant message (a prefill left empty)', async () => {
     const r = await client.messages.create({
       model: 'claude-haiku-4-5',

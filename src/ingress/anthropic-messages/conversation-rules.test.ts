@@ -21,9 +21,17 @@ describe('conversationRule', () => {
     ],
     ['a call in the final assistant message', [user('a'), assistant([use('1')])]],
     [
-      'an empty text block beside a call (translation leaves it out)',
-      [user('a'), assistant([{ type: 'text', text: '' }, use('1')]), user([result('1')])],
+      'a blank text block beside other text (Anthropic takes it)',
+      [
+        user([
+          { type: 'text', text: 'a' },
+          { type: 'text', text: ' \n' },
+        ]),
+        assistant('b'),
+        user('c'),
+      ],
     ],
+    ['a final assistant message (a prefill) ending in a word', [user('a'), assistant([{ type: 'text', text: 'b c' }])]],
     [
       'a system message between a call and its result',
       [user('a'), assistant([use('1')]), { role: 'system', content: 'note' }, user([result('1')])],
@@ -41,6 +49,18 @@ describe('conversationRule', () => {
     ['an empty assistant message before the last', [user('a'), assistant(''), user('b')], 'messages.1'],
     ['tool_use from the user', [user([use('1')])], 'messages.0.content.0'],
     ['a message of empty text blocks only', [user([{ type: 'text', text: '' }])], 'messages'],
+    // Anthropic refuses an empty text block even beside other content; it was once left out in translation.
+    [
+      'an empty text block beside a call',
+      [user('a'), assistant([{ type: 'text', text: '' }, use('1')]), user([result('1')])],
+      'messages',
+    ],
+    ['a blank user message', [user(' \n')], 'messages'],
+    [
+      'a blank text block beside a call',
+      [user('a'), assistant([{ type: 'text', text: ' ' }, use('1')]), user([result('1')])],
+      'messages',
+    ],
     ['a result with no call before it', [user('a'), assistant('b'), user([result('1')])], 'messages.2.content.0'],
     [
       'a result two turns after its call',
@@ -50,6 +70,31 @@ describe('conversationRule', () => {
     ['a call left unanswered', [user('a'), assistant([use('1'), use('2')]), user([result('1')])], 'messages.2'],
   ])('refuses %s, naming %s', (_name, messages, param) => {
     expect(conversationRule(messages)?.param).toBe(param)
+  })
+
+  it('words empty and blank text, and a prefill ending in whitespace, as Anthropic does, naming no index', () => {
+    expect(
+      conversationRule([
+        user([
+          { type: 'text', text: 'a' },
+          { type: 'text', text: '' },
+        ]),
+      ]),
+    ).toEqual({
+      param: 'messages',
+      message: 'messages: text content blocks must be non-empty',
+    })
+    expect(
+      conversationRule([user('a'), assistant([{ type: 'text', text: '\t' }, use('1')]), user([result('1')])]),
+    ).toEqual({
+      param: 'messages',
+      message: 'messages: text content blocks must contain non-whitespace text',
+    })
+    expect(conversationRule([user('a'), assistant(' ')])).toEqual({
+      param: 'messages',
+      message: 'messages: final assistant content cannot end with trailing whitespace',
+    })
+    expect(conversationRule([user('a'), assistant([{ type: 'text', text: 'b\n' }])])?.message).toContain('trailing')
   })
 
   it('words a missing result as Anthropic does, listing each id', () => {

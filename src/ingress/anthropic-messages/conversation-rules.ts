@@ -5,8 +5,10 @@
  * https://docs.anthropic.com/en/api/messages,
  * https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use#handling-tool-use-and-tool-result-content-blocks
  *
- * - every message has content, except an optional final assistant message: text blocks that are all empty
- *   are none (Anthropic refuses any empty text block; translation leaves one out where others remain);
+ * - every message has content, except an optional final assistant message (the prefill), whose text must
+ *   not end in whitespace (as Anthropic's clients report it, e.g. langchain-ai/langchain#35072);
+ * - no text block of a message is empty, and none is whitespace only unless the message has other text
+ *   (Anthropic accepts `' '` beside `'hi'`: LibreChat-AI/agents#124, which tried each shape);
  * - `tool_use` blocks only in assistant messages;
  * - the `tool_result` blocks of a user turn answer `tool_use` ids of the assistant turn right before it,
  *   and a user turn after an assistant turn answers each of its `tool_use` ids.
@@ -40,10 +42,8 @@ export function conversationRule(messages: readonly MessageParamT[]): RuleBroken
     if (m.content.length === 0 && !mayBeEmpty) {
       return broken(path, 'all messages must have non-empty content except for the optional final assistant message')
     }
-    if (!mayBeEmpty && typeof m.content !== 'string' && m.content.every(isEmptyText)) {
-      // Anthropic's wording, which names no index.
-      return { param: 'messages', message: 'messages: text content blocks must be non-empty' }
-    }
+    const blank = mayBeEmpty ? trailingSpace(m.content) : blankText(m.content)
+    if (blank) return broken('messages', blank)
     if (m.role === 'system') continue
     const prev = turns.at(-1)
     const turn = prev?.role === m.role ? prev : { role: m.role, at: i, uses: [], results: [] }
@@ -95,8 +95,24 @@ export function toolsRule(tools: readonly ToolT[] | null | undefined): RuleBroke
   return null
 }
 
-function isEmptyText(b: { type: string }): boolean {
-  return b.type === 'text' && (b as { text?: unknown }).text === ''
+/** Anthropic's words for empty or blank text in a message, which name no index. */
+function blankText(content: MessageParamT['content']): string | null {
+  const texts =
+    typeof content === 'string'
+      ? [content]
+      : content.flatMap((b) => (b.type === 'text' ? [String((b as { text?: unknown }).text ?? '')] : []))
+  if (texts.includes('')) return 'text content blocks must be non-empty'
+  if (texts.length > 0 && texts.every((t) => t.trim() === '')) {
+    return 'text content blocks must contain non-whitespace text'
+  }
+  return null
+}
+
+/** The prefill's last text, which Anthropic's model continues: it may be empty, but not end in whitespace. */
+function trailingSpace(content: MessageParamT['content']): string | null {
+  const last = typeof content === 'string' ? { type: 'text', text: content } : content.at(-1)
+  const text = last?.type === 'text' ? String((last as { text?: unknown }).text ?? '') : ''
+  return /\s$/.test(text) ? 'final assistant content cannot end with trailing whitespace' : null
 }
 
 function broken(param: string, detail: string): RuleBroken {

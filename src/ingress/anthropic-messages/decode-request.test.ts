@@ -167,7 +167,8 @@ describe('messages', () => {
     ])
   })
 
-  it('leaves out thinking, redacted thinking and empty text, and an assistant turn with nothing else', () => {
+  it('leaves out thinking and redacted thinking, and an assistant turn with nothing else', () => {
+    // No empty text here: Anthropic refuses it beside other blocks, so conversationRule does too.
     const d = ok({
       messages: [
         { role: 'user', content: 'Q1' },
@@ -175,7 +176,7 @@ describe('messages', () => {
           role: 'assistant',
           content: [
             { type: 'redacted_thinking', data: 'EmwKAhgB' },
-            { type: 'text', text: '' },
+            { type: 'thinking', thinking: 'hmm', signature: 'sig' },
           ],
         },
         { role: 'user', content: 'Q2' },
